@@ -1,0 +1,286 @@
+/*
+ * libkap: Kubernetes audit policies, loaded, validated and evaluated offline
+ * exactly as kube-apiserver does.
+ *
+ * Copyright 2026 The libkap Authors. SPDX-License-Identifier: Apache-2.0
+ *
+ * Conventions
+ *  - Every call that can fail returns an int status: KAP_OK (0) or a
+ *    negative KAP_E* code. kap_status_name() names a code.
+ *  - Out-parameters come first. Objects are opaque handles freed with
+ *    their own *_free function; passing NULL to a *_free function is a no-op.
+ *  - The library keeps no mutable global state and prints nothing. Problems
+ *    are reported through a kap_diagnostics list that the caller owns.
+ *  - Thread safety: a loaded kap_policy is immutable. Any number of threads
+ *    may call kap_policy_match() and the other const functions on one
+ *    policy at the same time without locking. Distinct kap_diagnostics and
+ *    kap_request_reader objects may be used in distinct threads; one object
+ *    must not be used by two threads at once.
+ *  - Strings are NUL-terminated UTF-8 unless a length is given.
+ */
+#ifndef KAP_H
+#define KAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(KAP_STATIC)
+#define KAP_API
+#elif defined(_WIN32)
+#if defined(KAP_BUILDING)
+#define KAP_API __declspec(dllexport)
+#else
+#define KAP_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define KAP_API __attribute__((visibility("default")))
+#else
+#define KAP_API
+#endif
+
+/* ---- Version ---------------------------------------------------------- */
+
+#define KAP_VERSION_MAJOR 0
+#define KAP_VERSION_MINOR 1
+#define KAP_VERSION_PATCH 0
+#define KAP_VERSION_STRING "0.1.0"
+/* 0xMMmmpp: compare with kap_version_number() at run time. */
+#define KAP_VERSION_HEX \
+    ((KAP_VERSION_MAJOR << 16) | (KAP_VERSION_MINOR << 8) | KAP_VERSION_PATCH)
+
+/* The version of the library actually loaded, e.g. "0.1.0". Static string. */
+KAP_API const char *kap_version(void);
+/* The same as KAP_VERSION_HEX of the loaded library. */
+KAP_API unsigned int kap_version_number(void);
+
+/* ---- Status codes ----------------------------------------------------- */
+
+enum {
+    KAP_OK = 0,
+    KAP_EINVALID = -1, /* the policy is rejected (kube-apiserver would not start) */
+    KAP_EIO = -2,      /* the file could not be read */
+    KAP_ENOMEM = -3,   /* out of memory */
+    KAP_ELIMIT = -4,   /* a libkap limit (kap_options) was exceeded */
+    KAP_EARG = -5,     /* bad argument: NULL where an object is needed, bad version field */
+    KAP_EPARSE = -6    /* a request line is not a valid request (request reader) */
+};
+
+/* "ok", "invalid", "io", "nomem", "limit", "arg", "parse"; "unknown" otherwise. */
+KAP_API const char *kap_status_name(int status);
+
+/* ---- Levels and stages ------------------------------------------------ */
+
+typedef enum kap_level {
+    KAP_LEVEL_NONE = 0,
+    KAP_LEVEL_METADATA = 1,
+    KAP_LEVEL_REQUEST = 2,
+    KAP_LEVEL_REQUEST_RESPONSE = 3
+} kap_level;
+
+/* Stage bits, used in kap_decision.omit_stages. */
+#define KAP_STAGE_REQUEST_RECEIVED 0x1u
+#define KAP_STAGE_RESPONSE_STARTED 0x2u
+#define KAP_STAGE_RESPONSE_COMPLETE 0x4u
+#define KAP_STAGE_PANIC 0x8u
+
+/* "None", "Metadata", "Request", "RequestResponse"; NULL for other values. */
+KAP_API const char *kap_level_name(kap_level level);
+/* Parses the exact (case-sensitive) spelling. Returns KAP_OK or KAP_EARG. */
+KAP_API int kap_level_parse(kap_level *out, const char *name);
+/* Name of one stage bit ("RequestReceived", ...); NULL unless exactly one known bit. */
+KAP_API const char *kap_stage_name(unsigned int stage_bit);
+/* Parses a stage name into its bit. Returns KAP_OK or KAP_EARG. */
+KAP_API int kap_stage_parse(unsigned int *out_bit, const char *name);
+
+/* ---- Diagnostics ------------------------------------------------------ */
+
+typedef enum kap_severity { KAP_SEVERITY_ERROR = 0, KAP_SEVERITY_WARNING = 1 } kap_severity;
+
+/* One problem found while loading. All strings are owned by the list. */
+typedef struct kap_diagnostic {
+    kap_severity severity;
+    /* kube-apiserver's text for this one problem, e.g.
+     * "rules[0].level: Required value" or "unknown field \"rules[0].foo\"". */
+    const char *message;
+    /* The field path as kube-apiserver writes it ("rules[0].level"), or "". */
+    const char *field;
+    /* 1-based position in the file of the node concerned; 0 when unknown. */
+    unsigned int line;
+    unsigned int column;
+} kap_diagnostic;
+
+typedef struct kap_diagnostics kap_diagnostics;
+
+KAP_API size_t kap_diagnostics_count(const kap_diagnostics *diags);
+/* The i-th diagnostic, in kube-apiserver's order; NULL if i is out of range.
+ * Valid until kap_diagnostics_free(). */
+KAP_API const kap_diagnostic *kap_diagnostics_get(const kap_diagnostics *diags, size_t i);
+/* The error text kube-apiserver reports when it refuses the policy, byte for
+ * byte (without its "loading audit policy file: " prefix and ": from file"
+ * suffix); NULL when the policy loaded. */
+KAP_API const char *kap_diagnostics_error_text(const kap_diagnostics *diags);
+/* The warning kube-apiserver logs before falling back to lenient decoding
+ * ("Audit policy contains errors, falling back to lenient decoding: ..."),
+ * or NULL when it logs none. */
+KAP_API const char *kap_diagnostics_warning_text(const kap_diagnostics *diags);
+/* The name given at load (the path, or the name passed with a buffer). */
+KAP_API const char *kap_diagnostics_source(const kap_diagnostics *diags);
+KAP_API void kap_diagnostics_free(kap_diagnostics *diags);
+
+/* ---- Load options ----------------------------------------------------- */
+
+#define KAP_OPTIONS_VERSION 1
+
+/* Set .version to KAP_OPTIONS_VERSION, or call kap_options_init(); fields
+ * may be added at the end in later minor releases, and the library reads
+ * only the fields that the caller's version has. A zero limit means "the
+ * default". */
+typedef struct kap_options {
+    unsigned int version;
+    /* Kubernetes minor version (1.x) whose behaviour to follow: 24 to 36.
+     * 0 means the newest (36). Before 26 no lenient-decoding warning is
+     * logged; before 36 the API group "*" fails validation. */
+    unsigned int kube_minor;
+    size_t max_file_size;     /* bytes; default 64 MiB */
+    size_t max_depth;         /* nesting of YAML/JSON collections; default and maximum 10000 */
+    size_t max_alias_nodes;   /* nodes produced by alias expansion; default 4,000,000 */
+    size_t max_rules;         /* default 100,000 */
+    size_t max_string_length; /* bytes in one scalar or key; default 1 MiB */
+} kap_options;
+
+#define KAP_DEFAULT_MAX_FILE_SIZE ((size_t)64 << 20)
+#define KAP_DEFAULT_MAX_DEPTH 10000u
+#define KAP_DEFAULT_MAX_ALIAS_NODES 4000000u
+#define KAP_DEFAULT_MAX_RULES 100000u
+#define KAP_DEFAULT_MAX_STRING_LENGTH ((size_t)1 << 20)
+#define KAP_KUBE_MINOR_MIN 24u
+#define KAP_KUBE_MINOR_MAX 36u
+
+/* Fills opts with version KAP_OPTIONS_VERSION and every default. */
+KAP_API void kap_options_init(kap_options *opts);
+
+/* ---- Policies --------------------------------------------------------- */
+
+typedef struct kap_policy kap_policy;
+
+/* Reads, decodes, validates and compiles the policy file at path.
+ *  out:   receives the policy on KAP_OK, NULL otherwise. Free with kap_policy_free().
+ *  opts:  NULL for the defaults.
+ *  diags: if not NULL, receives a new diagnostics list (also on success, where
+ *         it may hold the lenient-decoding warnings); free it with
+ *         kap_diagnostics_free(). It is NULL only when even that list could
+ *         not be allocated.
+ * Returns KAP_OK, KAP_EINVALID, KAP_EIO, KAP_ENOMEM, KAP_ELIMIT or KAP_EARG. */
+KAP_API int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
+                            kap_diagnostics **diags);
+
+/* The same from a buffer of len bytes (need not be NUL-terminated). name is
+ * used in diagnostics (may be NULL). The buffer is not kept. */
+KAP_API int kap_policy_load_buffer(kap_policy **out, const void *data, size_t len,
+                                   const char *name, const kap_options *opts,
+                                   kap_diagnostics **diags);
+
+KAP_API void kap_policy_free(kap_policy *policy);
+
+/* Number of rules, in file order. */
+KAP_API size_t kap_policy_rule_count(const kap_policy *policy);
+/* 1-based line and column of rule i in the file (0 if i is out of range). */
+KAP_API unsigned int kap_policy_rule_line(const kap_policy *policy, size_t i);
+KAP_API unsigned int kap_policy_rule_column(const kap_policy *policy, size_t i);
+/* Level of rule i (KAP_LEVEL_NONE if out of range). */
+KAP_API kap_level kap_policy_rule_level(const kap_policy *policy, size_t i);
+/* Bytes used by the compiled decision table. */
+KAP_API size_t kap_policy_table_bytes(const kap_policy *policy);
+
+/* ---- Requests and decisions ------------------------------------------- */
+
+#define KAP_REQUEST_VERSION 1
+
+/* A request's attributes. Set .version to KAP_REQUEST_VERSION (or start
+ * from KAP_REQUEST_INIT); later minor releases may add fields at the end
+ * and read them only when the caller's version has them.
+ * NULL strings mean "" except user, where NULL means "no user" (the request
+ * failed authentication; groups are then ignored). */
+typedef struct kap_request {
+    unsigned int version;
+    const char *user;
+    const char *const *groups; /* n_groups strings; may be NULL when n_groups is 0 */
+    size_t n_groups;
+    const char *verb;
+    const char *ns; /* the namespace attribute ("namespace" is a C++ keyword) */
+    const char *api_group;
+    const char *api_version; /* carried along; never used by matching */
+    const char *resource;
+    const char *subresource;
+    const char *name;
+    const char *path;
+    int resource_request; /* non-zero: a request on an API resource */
+} kap_request;
+
+#define KAP_REQUEST_INIT \
+    { KAP_REQUEST_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+
+typedef struct kap_decision {
+    kap_level level;
+    unsigned int omit_stages;  /* KAP_STAGE_* bits */
+    int omit_managed_fields;   /* 0 or 1 */
+    int rule;                  /* 0-based index of the deciding rule, -1 if none */
+} kap_decision;
+
+/* Decides one request with the compiled decision table. Allocates nothing,
+ * takes no lock. Returns KAP_OK, or KAP_EARG for NULL arguments or an
+ * unknown request version. */
+KAP_API int kap_policy_match(const kap_policy *policy, const kap_request *request,
+                             kap_decision *out);
+
+/* The same answer from a plain first-match scan over the rules, written
+ * straight from kube-apiserver's checker. For verification and
+ * benchmarks; kap_policy_match is the fast path. */
+KAP_API int kap_policy_match_reference(const kap_policy *policy, const kap_request *request,
+                                       kap_decision *out);
+
+/* ---- Request reader (JSON lines, as "kap eval" reads them) -------------- */
+
+typedef struct kap_request_reader kap_request_reader;
+
+KAP_API int kap_request_reader_new(kap_request_reader **out);
+KAP_API void kap_request_reader_free(kap_request_reader *reader);
+
+/* Parses one JSON object (one line of a JSON-lines request file, without
+ * its newline) into *out. The strings in *out point into the reader and stay
+ * valid until the next parse or kap_request_reader_free(). Returns KAP_OK,
+ * KAP_EPARSE (see kap_request_reader_error()), KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_request_reader_parse(kap_request_reader *reader, const char *line, size_t len,
+                                     kap_request *out);
+/* What was wrong with the last line that failed, e.g.
+ * "invalid character 'x' looking for beginning of value" or
+ * "\"verb\" must be a string". Owned by the reader. */
+KAP_API const char *kap_request_reader_error(const kap_request_reader *reader);
+
+/* Writes the decision as one JSON object, in the exact form of formats.md
+ * ({"level":...,"omitStages":[...],"omitManagedFields":...,"rule":N}),
+ * NUL-terminated, into buf of size len. Returns the length it needs
+ * (without the NUL), like snprintf. */
+KAP_API size_t kap_decision_format_json(const kap_decision *decision, char *buf, size_t len);
+
+/* Evaluates many requests given as JSON lines (text of len bytes), writing
+ * one decision per line into out[0..capacity), in one call (for bindings,
+ * where each call across the language boundary costs). For each line k: on success out[k] holds the decision and status[k] is
+ * KAP_OK; for a blank line status[k] is 1 (and out[k] is untouched); for a
+ * bad line status[k] is KAP_EPARSE. status may be NULL. *n_lines receives the
+ * number of lines seen (a final line without newline counts). Returns KAP_OK,
+ * KAP_ELIMIT when more than capacity lines were given (the first capacity
+ * are filled), KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_policy_match_jsonl(const kap_policy *policy, const char *text, size_t len,
+                                   kap_decision *out, int *status, size_t capacity,
+                                   size_t *n_lines);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KAP_H */

@@ -1,0 +1,437 @@
+/* Compiling a validated policy: rules as written (for the reference
+ * evaluator and for tools), interned strings, and the decision table.
+ *
+ * The table gives, for every value a rule can test, the set of rules that
+ * accept it, as a bit set over rule indexes. A request is decided by
+ * looking up each of its attributes once and taking the lowest rule index
+ * present in every attribute's set (match.c).
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "table.h"
+
+uint64_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+        h ^= h >> 29;
+    }
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* ---- string table --------------------------------------------------------- */
+
+static int strtab_grow(kap_strtab *t)
+{
+    size_t ns = t->nslots ? t->nslots * 2 : 64;
+    strslot *slots = kap_calloc(ns, sizeof *slots);
+    if (!slots)
+        return 0;
+    for (size_t i = 0; i < t->nslots; i++) {
+        if (!t->slots[i].id)
+            continue;
+        size_t j = (size_t)t->slots[i].h & (ns - 1);
+        while (slots[j].id)
+            j = (j + 1) & (ns - 1);
+        slots[j] = t->slots[i];
+    }
+    kap_free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+    return 1;
+}
+
+/* Interns s; returns its id (>= 1) or 0 when out of memory. */
+static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t n)
+{
+    if ((t->count + 1) * 2 > t->nslots && !strtab_grow(t))
+        return 0;
+    uint64_t h = str_hash(s, n);
+    size_t i = (size_t)h & (t->nslots - 1);
+    while (t->slots[i].id) {
+        if (t->slots[i].h == h && t->slots[i].len == n && memcmp(t->slots[i].s, s, n) == 0)
+            return t->slots[i].id;
+        i = (i + 1) & (t->nslots - 1);
+    }
+    char *copy = arena_strndup(a, s, n);
+    if (!copy)
+        return 0;
+    t->slots[i].h = h;
+    t->slots[i].s = copy;
+    t->slots[i].len = (uint32_t)n;
+    t->slots[i].id = ++t->count;
+    return t->slots[i].id;
+}
+
+/* ---- building the bit sets -------------------------------------------------- */
+
+typedef struct builder {
+    kap_policy *p;
+    kap_table *t;
+    int oom;
+} builder;
+
+static int key_grow(kap_table *t)
+{
+    size_t ns = t->nkeys_slots ? t->nkeys_slots * 2 : 64;
+    keyslot *slots = kap_calloc(ns, sizeof *slots);
+    if (!slots)
+        return 0;
+    for (size_t i = 0; i < t->nkeys_slots; i++) {
+        if (!t->keys[i].kind)
+            continue;
+        size_t j = (size_t)key_hash4(t->keys[i].kind, t->keys[i].a, t->keys[i].b, t->keys[i].c) & (ns - 1);
+        while (slots[j].kind)
+            j = (j + 1) & (ns - 1);
+        slots[j] = t->keys[i];
+    }
+    kap_free(t->keys);
+    t->keys = slots;
+    t->nkeys_slots = ns;
+    return 1;
+}
+
+static uint32_t new_bitset(builder *b)
+{
+    kap_table *t = b->t;
+    if (t->nbitsets == t->bitsets_cap) {
+        size_t cap = t->bitsets_cap ? t->bitsets_cap * 2 : 16;
+        uint64_t *bits = kap_realloc(t->bits, cap * t->W * sizeof *bits);
+        if (!bits) {
+            b->oom = 1;
+            return 0;
+        }
+        t->bits = bits;
+        t->bitsets_cap = cap;
+    }
+    memset(t->bits + t->nbitsets * t->W, 0, t->W * sizeof *t->bits);
+    return (uint32_t)t->nbitsets++;
+}
+
+static void set_bit(kap_table *t, uint32_t set, size_t rule)
+{
+    t->bits[set * t->W + rule / 64] |= 1ULL << (rule % 64);
+}
+
+static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t c3, size_t rule)
+{
+    kap_table *t = b->t;
+    if (b->oom)
+        return;
+    if ((t->nkeys + 1) * 2 > t->nkeys_slots && !key_grow(t)) {
+        b->oom = 1;
+        return;
+    }
+    size_t i = (size_t)key_hash4(kind, a, c2, c3) & (t->nkeys_slots - 1);
+    while (t->keys[i].kind) {
+        keyslot *k = &t->keys[i];
+        if (k->kind == kind && k->a == a && k->b == c2 && k->c == c3) {
+            set_bit(t, k->set, rule);
+            return;
+        }
+        i = (i + 1) & (t->nkeys_slots - 1);
+    }
+    uint32_t set = new_bitset(b);
+    if (b->oom)
+        return;
+    t->keys[i] = (keyslot){kind, a, c2, c3, set};
+    t->nkeys++;
+    set_bit(t, set, rule);
+}
+
+static uint32_t intern(builder *b, const cstr *s)
+{
+    uint32_t id = strtab_intern(b->p->strtab, &b->p->arena, s->s, s->len);
+    if (!id)
+        b->oom = 1;
+    return id;
+}
+
+static int cstr_is(const cstr *s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s->len == n && memcmp(s->s, lit, n) == 0;
+}
+
+static void add_resource_keys(builder *b, const cgr *g, size_t rule)
+{
+    kap_table *t = b->t;
+    uint32_t gid = cstr_is(&g->group, "*") && b->p->kube_minor >= 36 ? GROUP_ANY : intern(b, &g->group);
+    if (gid == GROUP_ANY)
+        t->has_group_any = 1;
+    if (g->resources.n == 0) {
+        add_key(b, K_RALL, gid, 0, 0, rule);
+        return;
+    }
+    uint32_t nn = g->names.n ? g->names.n : 1;
+    if (g->names.n)
+        t->has_names = 1;
+    for (uint32_t r = 0; r < g->resources.n; r++) {
+        const cstr *res = &g->resources.v[r];
+        for (uint32_t k = 0; k < nn; k++) {
+            uint32_t name = g->names.n ? intern(b, &g->names.v[k]) : 0;
+            uint32_t off = g->names.n ? K_NAMED : 0;
+            add_key(b, K_REXACT + off, gid, intern(b, res), name, rule);
+            if (cstr_is(res, "*"))
+                add_key(b, K_RSTAR + off, gid, 0, name, rule);
+            if (res->len > 2 && res->s[0] == '*' && res->s[1] == '/') {
+                cstr sub = {res->s + 2, res->len - 2};
+                add_key(b, K_RSUB + off, gid, intern(b, &sub), name, rule);
+            }
+            if (res->len >= 2 && res->s[res->len - 2] == '/' && res->s[res->len - 1] == '*') {
+                cstr pre = {res->s, res->len - 2};
+                add_key(b, K_RRES + off, gid, intern(b, &pre), name, rule);
+            }
+        }
+    }
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int build_table(kap_policy *p)
+{
+    kap_table *t = kap_calloc(1, sizeof *t);
+    if (!t)
+        return KAP_ENOMEM;
+    p->table = t;
+    builder b = {p, t, 0};
+    t->nrules = p->nrules;
+    t->W = (p->nrules + 63) / 64;
+    if (t->W == 0)
+        t->W = 1;
+
+    if (!key_grow(t) || (!p->strtab->nslots && !strtab_grow(p->strtab)))
+        return KAP_ENOMEM;
+    t->any_user = new_bitset(&b);
+    t->any_group = new_bitset(&b);
+    t->any_verb = new_bitset(&b);
+    t->ns_base = new_bitset(&b);
+    t->res_base = new_bitset(&b);
+    t->url_base = new_bitset(&b);
+    uint32_t *pfx = NULL;
+    size_t npfx = 0, pfx_cap = 0;
+
+    for (size_t i = 0; i < p->nrules && !b.oom; i++) {
+        const crule *r = &p->rules[i];
+        if (r->users.n) {
+            t->has_users = 1;
+            for (uint32_t k = 0; k < r->users.n; k++)
+                add_key(&b, K_USER, intern(&b, &r->users.v[k]), 0, 0, i);
+        } else {
+            set_bit(t, t->any_user, i);
+        }
+        if (r->groups.n) {
+            t->has_groups = 1;
+            for (uint32_t k = 0; k < r->groups.n; k++)
+                add_key(&b, K_GROUP, intern(&b, &r->groups.v[k]), 0, 0, i);
+        } else {
+            set_bit(t, t->any_group, i);
+        }
+        if (r->verbs.n) {
+            t->has_verbs = 1;
+            for (uint32_t k = 0; k < r->verbs.n; k++)
+                add_key(&b, K_VERB, intern(&b, &r->verbs.v[k]), 0, 0, i);
+        } else {
+            set_bit(t, t->any_verb, i);
+        }
+        int resource_scoped = r->namespaces.n || r->n_res;
+        if (resource_scoped) {
+            if (r->namespaces.n) {
+                t->has_ns = 1;
+                for (uint32_t k = 0; k < r->namespaces.n; k++)
+                    add_key(&b, K_NS, intern(&b, &r->namespaces.v[k]), 0, 0, i);
+            } else {
+                set_bit(t, t->ns_base, i);
+            }
+            if (r->n_res) {
+                t->has_res = 1;
+                for (uint32_t k = 0; k < r->n_res; k++)
+                    add_resource_keys(&b, &r->res[k], i);
+            } else {
+                set_bit(t, t->res_base, i);
+            }
+        } else if (r->urls.n) {
+            t->has_urls = 1;
+            for (uint32_t k = 0; k < r->urls.n; k++) {
+                const cstr *u = &r->urls.v[k];
+                if (cstr_is(u, "*")) {
+                    set_bit(t, t->url_base, i);
+                    continue;
+                }
+                add_key(&b, K_URLEXACT, intern(&b, u), 0, 0, i);
+                if (u->len && u->s[u->len - 1] == '*') {
+                    cstr pre = *u;
+                    while (pre.len && pre.s[pre.len - 1] == '*')
+                        pre.len--;
+                    add_key(&b, K_URLPREFIX, intern(&b, &pre), 0, 0, i);
+                    if (npfx == pfx_cap) {
+                        pfx_cap = pfx_cap ? pfx_cap * 2 : 8;
+                        uint32_t *np = kap_realloc(pfx, pfx_cap * sizeof *np);
+                        if (!np) {
+                            b.oom = 1;
+                            break;
+                        }
+                        pfx = np;
+                    }
+                    pfx[npfx++] = pre.len;
+                }
+            }
+        } else {
+            /* matches every request, resource or not */
+            set_bit(t, t->ns_base, i);
+            set_bit(t, t->res_base, i);
+            set_bit(t, t->url_base, i);
+        }
+    }
+    if (!b.oom && npfx) {
+        qsort(pfx, npfx, sizeof *pfx, cmp_u32);
+        size_t k = 0;
+        for (size_t i = 0; i < npfx; i++)
+            if (k == 0 || pfx[k - 1] != pfx[i])
+                pfx[k++] = pfx[i];
+        t->pfx_lens = pfx;
+        t->n_pfx_lens = k;
+        pfx = NULL;
+    }
+    kap_free(pfx);
+    if (b.oom)
+        return KAP_ENOMEM;
+
+    /* decisions per rule, and for no match */
+    t->results = kap_calloc(p->nrules + 1, sizeof *t->results);
+    if (!t->results)
+        return KAP_ENOMEM;
+    for (size_t i = 0; i < p->nrules; i++) {
+        t->results[i].level = (kap_level)p->rules[i].level;
+        t->results[i].omit_stages = p->rules[i].omit_stages;
+        t->results[i].omit_managed_fields = p->rules[i].omf;
+        t->results[i].rule = (int)i;
+    }
+    t->results[p->nrules].level = KAP_LEVEL_NONE;
+    t->results[p->nrules].omit_stages = p->policy_stages;
+    t->results[p->nrules].omit_managed_fields = p->policy_omf;
+    t->results[p->nrules].rule = -1;
+
+    p->table_bytes = sizeof *t + t->nbitsets * t->W * 8 + t->nkeys_slots * sizeof(keyslot) +
+                     (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
+                     p->strtab->nslots * sizeof(strslot);
+    return KAP_OK;
+}
+
+void table_free(kap_policy *p)
+{
+    if (p->table) {
+        kap_free(p->table->bits);
+        kap_free(p->table->keys);
+        kap_free(p->table->pfx_lens);
+        kap_free(p->table->results);
+        kap_free(p->table);
+        p->table = NULL;
+    }
+    if (p->strtab) {
+        kap_free(p->strtab->slots);
+        kap_free(p->strtab);
+        p->strtab = NULL;
+    }
+}
+
+/* ---- rules as written --------------------------------------------------------- */
+
+static int copy_list(kap_arena *a, cstrs *out, const kstrlist *in)
+{
+    out->n = (uint32_t)in->n;
+    if (!in->n)
+        return KAP_OK;
+    out->v = arena_alloc(a, in->n * sizeof *out->v);
+    if (!out->v)
+        return KAP_ENOMEM;
+    for (size_t i = 0; i < in->n; i++) {
+        out->v[i].s = arena_strndup(a, in->v[i].s ? in->v[i].s : "", in->v[i].len);
+        out->v[i].len = (uint32_t)in->v[i].len;
+        if (!out->v[i].s)
+            return KAP_ENOMEM;
+    }
+    return KAP_OK;
+}
+
+static uint8_t stage_bits(const kstrlist *l)
+{
+    uint8_t bits = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        unsigned bit;
+        char tmp[32];
+        if (l->v[i].len >= sizeof tmp)
+            continue;
+        memcpy(tmp, l->v[i].s, l->v[i].len);
+        tmp[l->v[i].len] = 0;
+        if (kap_stage_parse(&bit, tmp) == KAP_OK)
+            bits |= (uint8_t)bit;
+    }
+    return bits;
+}
+
+int compile_policy(kap_policy *p, const kdoc *doc)
+{
+    kap_arena *a = &p->arena;
+    p->nrules = doc->nrules;
+    p->policy_stages = stage_bits(&doc->stages);
+    p->policy_omf = doc->omf ? 1 : 0;
+    p->rules = arena_alloc(a, (doc->nrules ? doc->nrules : 1) * sizeof *p->rules);
+    if (!p->rules)
+        return KAP_ENOMEM;
+    for (size_t i = 0; i < doc->nrules; i++) {
+        const krule *in = &doc->rules[i];
+        crule *r = &p->rules[i];
+        char lvl[32] = {0};
+        memcpy(lvl, in->level.s, in->level.len < 31 ? in->level.len : 31);
+        kap_level level = KAP_LEVEL_NONE;
+        kap_level_parse(&level, lvl);
+        r->level = (uint8_t)level;
+        r->omit_stages = (uint8_t)(p->policy_stages | stage_bits(&in->stages));
+        r->omf = (uint8_t)(in->omf >= 0 ? in->omf : p->policy_omf);
+        r->line = in->line;
+        r->col = in->col;
+        if (copy_list(a, &r->users, &in->users) || copy_list(a, &r->groups, &in->groups) ||
+            copy_list(a, &r->verbs, &in->verbs) || copy_list(a, &r->namespaces, &in->namespaces) ||
+            copy_list(a, &r->urls, &in->urls))
+            return KAP_ENOMEM;
+        r->n_res = (uint32_t)in->nres;
+        if (in->nres) {
+            r->res = arena_alloc(a, in->nres * sizeof *r->res);
+            if (!r->res)
+                return KAP_ENOMEM;
+            for (size_t k = 0; k < in->nres; k++) {
+                const kgr *g = &in->res[k];
+                r->res[k].group.s = arena_strndup(a, g->group.s ? g->group.s : "", g->group.len);
+                r->res[k].group.len = (uint32_t)g->group.len;
+                if (!r->res[k].group.s || copy_list(a, &r->res[k].resources, &g->resources) ||
+                    copy_list(a, &r->res[k].names, &g->names))
+                    return KAP_ENOMEM;
+            }
+        }
+    }
+    p->strtab = kap_calloc(1, sizeof *p->strtab);
+    if (!p->strtab)
+        return KAP_ENOMEM;
+    return build_table(p);
+}

@@ -1,0 +1,220 @@
+/* Internal declarations shared by the stages of libkap.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef KAP_INTERNAL_H
+#define KAP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kap.h"
+
+#define KAP_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- Allocation ---------------------------------------------------------
+ * Every allocation goes through these so a test can make the Nth one fail. */
+KAP_HIDDEN void *kap_malloc(size_t n);
+KAP_HIDDEN void *kap_calloc(size_t n, size_t size);
+KAP_HIDDEN void *kap_realloc(void *p, size_t n);
+KAP_HIDDEN void kap_free(void *p);
+KAP_HIDDEN char *kap_strndup(const char *s, size_t n);
+
+/* A region freed all at once; used for everything a load builds and drops. */
+typedef struct kap_arena_block kap_arena_block;
+typedef struct kap_arena {
+    kap_arena_block *head;
+    size_t used, cap;
+} kap_arena;
+KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed; NULL on failure */
+KAP_HIDDEN char *arena_strndup(kap_arena *a, const char *s, size_t n);
+KAP_HIDDEN void arena_free(kap_arena *a);
+/* Keeps one block for reuse, drops the rest. */
+KAP_HIDDEN void arena_reset(kap_arena *a);
+
+/* A growable byte string. On allocation failure it sets oom and stops. */
+typedef struct kap_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} kap_buf;
+KAP_HIDDEN void buf_add(kap_buf *b, const char *s, size_t n);
+KAP_HIDDEN void buf_adds(kap_buf *b, const char *s);
+KAP_HIDDEN void buf_addc(kap_buf *b, char c);
+KAP_HIDDEN void buf_printf(kap_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+KAP_HIDDEN void buf_free(kap_buf *b);
+/* The contents as a NUL-terminated string (never NULL unless oom). */
+KAP_HIDDEN const char *buf_cstr(kap_buf *b);
+
+/* Go's formatting, as kube-apiserver's messages use it. */
+KAP_HIDDEN void go_quote(kap_buf *b, const char *s, size_t n);      /* strconv.Quote / %q */
+KAP_HIDDEN void json_quote(kap_buf *b, const char *s, size_t n);    /* encoding/json string */
+KAP_HIDDEN void go_quote_char(kap_buf *b, unsigned char c);         /* json's quoteChar */
+KAP_HIDDEN void go_format_float(kap_buf *b, double v);              /* encoding/json float64 */
+
+/* ---- JSON-shaped values ------------------------------------------------- */
+
+typedef enum { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT } jv_kind;
+
+typedef struct jv jv;
+typedef struct jv_member {
+    const char *key;
+    size_t klen;
+    unsigned int line, col; /* of the key */
+    jv *val;
+} jv_member;
+
+struct jv {
+    jv_kind kind;
+    unsigned int line, col; /* 1-based; 0 when unknown */
+    int b;                  /* JV_BOOL */
+    const char *s;          /* JV_STRING: bytes; JV_NUMBER: literal text */
+    size_t len;
+    jv **items;             /* JV_ARRAY */
+    jv_member *members;     /* JV_OBJECT, in document order (JSON) or sorted (YAML) */
+    size_t n;
+};
+
+KAP_HIDDEN const char *jv_kind_go_name(jv_kind k); /* "string", "number", "bool", "array", "object", "null" */
+
+/* ---- Diagnostics (internal side) --------------------------------------- */
+
+struct kap_diagnostics {
+    kap_diagnostic *items;
+    size_t n, cap;
+    char *error_text;   /* kube-apiserver's error, or NULL */
+    char *warning_text; /* the lenient-decoding warning, or NULL */
+    char *source;
+    int oom;
+};
+
+KAP_HIDDEN kap_diagnostics *diags_new(const char *source);
+KAP_HIDDEN void diags_add(kap_diagnostics *d, kap_severity sev, const char *field,
+                          const char *message, unsigned int line, unsigned int col);
+
+/* ---- Decoding ------------------------------------------------------------ */
+
+/* Limits and switches in force for one load. */
+typedef struct kap_limits {
+    unsigned int kube_minor;
+    size_t max_file_size, max_depth, max_alias_nodes, max_rules, max_string_length;
+} kap_limits;
+
+/* What a reader hands back on failure: the message without "failed
+ * decoding: " and where it happened. */
+typedef struct kap_fail {
+    int status; /* KAP_EINVALID, KAP_ENOMEM or KAP_ELIMIT */
+    kap_buf msg;
+    unsigned int line, col;
+} kap_fail;
+
+/* YAML (first document) to a JSON-shaped value, as sigs.k8s.io/yaml does.
+ * *out may be NULL for an empty document (JSON null). strict_errs receives
+ * go-yaml's strict message ("yaml: unmarshal errors:\n  line N: ...") or stays
+ * empty. Returns KAP_OK or fills *fail. */
+KAP_HIDDEN int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
+                          jv **out, kap_buf *strict_errs, kap_fail *fail);
+
+/* Parses JSON text as Go's encoding/json would accept it. On a syntax error
+ * fills fail->msg with Go's SyntaxError text. */
+KAP_HIDDEN int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
+                          jv **out, kap_fail *fail);
+
+/* ---- The decoded policy (the typed form, positions kept) ----------------- */
+
+typedef struct kstr {
+    const char *s;
+    size_t len;
+    unsigned int line, col;
+} kstr;
+
+typedef struct kstrlist {
+    kstr *v;
+    size_t n;
+    unsigned int line, col; /* of the list node */
+} kstrlist;
+
+typedef struct kgr {
+    kstr group;
+    kstrlist resources, names;
+    unsigned int line, col;
+} kgr;
+
+typedef struct krule {
+    kstr level;
+    kstrlist users, groups, verbs, namespaces, urls, stages;
+    kgr *res;
+    size_t nres;
+    unsigned int res_line, res_col;
+    int omf; /* -1 unset, 0 false, 1 true */
+    unsigned int omf_line, omf_col;
+    unsigned int line, col;
+} krule;
+
+typedef struct kdoc {
+    krule *rules;
+    size_t nrules;
+    unsigned int rules_line, rules_col;
+    kstrlist stages;
+    int omf;
+} kdoc;
+
+/* Runs the decoding steps of semantics.md section 2 on the file's bytes.
+ * On success *doc is filled (arena-owned) and warnings are in diags. On
+ * failure, the error text goes to diags and a status is returned. */
+KAP_HIDDEN int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
+                             kdoc *doc, kap_diagnostics *diags);
+
+/* Section 3: validation. Returns KAP_OK or KAP_EINVALID (errors in diags). */
+KAP_HIDDEN int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *diags);
+
+/* ---- The compiled policy ------------------------------------------------- */
+
+typedef struct cstr {
+    const char *s; /* NUL-terminated copy in the policy's arena */
+    uint32_t len;
+} cstr;
+
+typedef struct cstrs {
+    cstr *v;
+    uint32_t n;
+} cstrs;
+
+typedef struct cgr {
+    cstr group;
+    cstrs resources, names;
+} cgr;
+
+/* A rule as written, for the reference evaluator and for tools. */
+typedef struct crule {
+    cstrs users, groups, verbs, namespaces, urls;
+    cgr *res;
+    uint32_t n_res;
+    uint8_t level, omit_stages, omf; /* omf: the effective value */
+    unsigned int line, col;
+} crule;
+
+typedef struct kap_strtab kap_strtab;
+typedef struct kap_table kap_table;
+
+struct kap_policy {
+    kap_arena arena; /* rules and strings live here */
+    crule *rules;
+    size_t nrules;
+    uint8_t policy_stages; /* policy omitStages as a set */
+    uint8_t policy_omf;
+    unsigned int kube_minor;
+    kap_strtab *strtab;
+    kap_table *table;
+    size_t table_bytes;
+};
+
+/* Builds the rules, the string table and the decision table. */
+KAP_HIDDEN int compile_policy(kap_policy *p, const kdoc *doc);
+KAP_HIDDEN void table_free(kap_policy *p);
+
+/* The hash every lookup uses (word at a time). */
+KAP_HIDDEN uint64_t str_hash(const char *s, size_t n);
+
+#define KAP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#endif

@@ -1,0 +1,335 @@
+/* Loading: read the file, decode, validate, compile. Names, options and
+ * versions. SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+const char *kap_version(void) { return KAP_VERSION_STRING; }
+
+unsigned int kap_version_number(void) { return KAP_VERSION_HEX; }
+
+const char *kap_status_name(int status)
+{
+    switch (status) {
+    case KAP_OK: return "ok";
+    case KAP_EINVALID: return "invalid";
+    case KAP_EIO: return "io";
+    case KAP_ENOMEM: return "nomem";
+    case KAP_ELIMIT: return "limit";
+    case KAP_EARG: return "arg";
+    case KAP_EPARSE: return "parse";
+    default: return "unknown";
+    }
+}
+
+static const char *const LEVELS[] = {"None", "Metadata", "Request", "RequestResponse"};
+static const char *const STAGES[] = {"RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"};
+
+const char *kap_level_name(kap_level level)
+{
+    if ((unsigned)level > KAP_LEVEL_REQUEST_RESPONSE)
+        return NULL;
+    return LEVELS[level];
+}
+
+int kap_level_parse(kap_level *out, const char *name)
+{
+    if (!out || !name)
+        return KAP_EARG;
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(name, LEVELS[i]) == 0) {
+            *out = (kap_level)i;
+            return KAP_OK;
+        }
+    }
+    return KAP_EARG;
+}
+
+const char *kap_stage_name(unsigned int bit)
+{
+    for (int i = 0; i < 4; i++)
+        if (bit == (1u << i))
+            return STAGES[i];
+    return NULL;
+}
+
+int kap_stage_parse(unsigned int *out, const char *name)
+{
+    if (!out || !name)
+        return KAP_EARG;
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(name, STAGES[i]) == 0) {
+            *out = 1u << i;
+            return KAP_OK;
+        }
+    }
+    return KAP_EARG;
+}
+
+void kap_options_init(kap_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->version = KAP_OPTIONS_VERSION;
+    o->kube_minor = KAP_KUBE_MINOR_MAX;
+    o->max_file_size = KAP_DEFAULT_MAX_FILE_SIZE;
+    o->max_depth = KAP_DEFAULT_MAX_DEPTH;
+    o->max_alias_nodes = KAP_DEFAULT_MAX_ALIAS_NODES;
+    o->max_rules = KAP_DEFAULT_MAX_RULES;
+    o->max_string_length = KAP_DEFAULT_MAX_STRING_LENGTH;
+}
+
+static int limits_from(const kap_options *o, kap_limits *l)
+{
+    l->kube_minor = KAP_KUBE_MINOR_MAX;
+    l->max_file_size = KAP_DEFAULT_MAX_FILE_SIZE;
+    l->max_depth = KAP_DEFAULT_MAX_DEPTH;
+    l->max_alias_nodes = KAP_DEFAULT_MAX_ALIAS_NODES;
+    l->max_rules = KAP_DEFAULT_MAX_RULES;
+    l->max_string_length = KAP_DEFAULT_MAX_STRING_LENGTH;
+    if (!o)
+        return KAP_OK;
+    if (o->version < 1)
+        return KAP_EARG;
+    if (o->kube_minor) {
+        if (o->kube_minor < KAP_KUBE_MINOR_MIN || o->kube_minor > KAP_KUBE_MINOR_MAX)
+            return KAP_EARG;
+        l->kube_minor = o->kube_minor;
+    }
+    if (o->max_file_size)
+        l->max_file_size = o->max_file_size;
+    if (o->max_depth)
+        l->max_depth = o->max_depth < KAP_DEFAULT_MAX_DEPTH ? o->max_depth : KAP_DEFAULT_MAX_DEPTH;
+    if (o->max_alias_nodes)
+        l->max_alias_nodes = o->max_alias_nodes;
+    if (o->max_rules)
+        l->max_rules = o->max_rules;
+    if (o->max_string_length)
+        l->max_string_length = o->max_string_length;
+    return KAP_OK;
+}
+
+/* Go prints system errors in lower case ("no such file or directory"). */
+static void go_errno_text(char *buf, size_t n, int err)
+{
+    snprintf(buf, n, "%s", strerror(err));
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
+static int set_error(kap_diagnostics *d, int status, const char *text)
+{
+    if (!d)
+        return status;
+    diags_add(d, KAP_SEVERITY_ERROR, "", text, 0, 0);
+    kap_free(d->error_text);
+    d->error_text = kap_strndup(text, strlen(text));
+    if (!d->error_text || d->oom)
+        return KAP_ENOMEM;
+    return status;
+}
+
+static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
+                kap_diagnostics *diags)
+{
+    if (len > lim->max_file_size) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the file has %zu bytes, more than the limit of %zu (max_file_size)", len,
+                 lim->max_file_size);
+        return set_error(diags, KAP_ELIMIT, msg);
+    }
+    kap_arena work = {0};
+    kdoc doc;
+    int rc = decode_policy(&work, data, len, lim, &doc, diags);
+    if (rc == KAP_OK)
+        rc = validate_policy(&doc, lim, diags);
+    if (rc == KAP_OK) {
+        kap_policy *p = kap_calloc(1, sizeof *p);
+        if (!p) {
+            rc = KAP_ENOMEM;
+        } else {
+            p->kube_minor = lim->kube_minor;
+            rc = compile_policy(p, &doc);
+            if (rc == KAP_OK) {
+                *out = p;
+            } else {
+                table_free(p);
+                arena_free(&p->arena);
+                kap_free(p);
+            }
+        }
+    }
+    arena_free(&work);
+    if (rc == KAP_ENOMEM && diags && !diags->error_text)
+        set_error(diags, KAP_ENOMEM, "out of memory");
+    return rc;
+}
+
+int kap_policy_load_buffer(kap_policy **out, const void *data, size_t len, const char *name,
+                           const kap_options *opts, kap_diagnostics **diags_out)
+{
+    kap_limits lim;
+    if (diags_out)
+        *diags_out = NULL;
+    if (!out)
+        return KAP_EARG;
+    *out = NULL;
+    if (!data && len)
+        return KAP_EARG;
+    if (limits_from(opts, &lim))
+        return KAP_EARG;
+    kap_diagnostics *d = diags_new(name);
+    if (!d)
+        return KAP_ENOMEM;
+    int rc = load(out, data ? data : "", len, &lim, d);
+    if (diags_out)
+        *diags_out = d;
+    else
+        kap_diagnostics_free(d);
+    return rc;
+}
+
+int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
+                    kap_diagnostics **diags_out)
+{
+    kap_limits lim;
+    if (diags_out)
+        *diags_out = NULL;
+    if (!out || !path)
+        return KAP_EARG;
+    *out = NULL;
+    if (limits_from(opts, &lim))
+        return KAP_EARG;
+    kap_diagnostics *d = diags_new(path);
+    if (!d)
+        return KAP_ENOMEM;
+    int rc;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char msg[4200], e[128];
+        go_errno_text(e, sizeof e, errno);
+        snprintf(msg, sizeof msg, "failed to read file path \"%s\": open %s: %s", path, path, e);
+        rc = set_error(d, KAP_EIO, msg);
+        goto done;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "failed to read file path \"%s\": read %s: is a directory", path, path);
+        fclose(f);
+        rc = set_error(d, KAP_EIO, msg);
+        goto done;
+    }
+    size_t cap = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap > lim.max_file_size) {
+                fclose(f);
+                char msg[160];
+                snprintf(msg, sizeof msg, "the file has more than %zu bytes, the limit (max_file_size)",
+                         lim.max_file_size);
+                rc = set_error(d, KAP_ELIMIT, msg);
+                goto done;
+            }
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nd = kap_realloc(data, ncap);
+            if (!nd) {
+                fclose(f);
+                rc = set_error(d, KAP_ENOMEM, "out of memory");
+                goto done;
+            }
+            data = nd;
+            cap = ncap;
+        }
+        size_t got = fread(data + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                char msg[4200], e[128];
+                go_errno_text(e, sizeof e, errno);
+                snprintf(msg, sizeof msg, "failed to read file path \"%s\": read %s: %s", path, path, e);
+                fclose(f);
+                rc = set_error(d, KAP_EIO, msg);
+                goto done;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    rc = load(out, data ? data : "", len, &lim, d);
+done:
+    kap_free(data);
+    if (diags_out)
+        *diags_out = d;
+    else
+        kap_diagnostics_free(d);
+    return rc;
+}
+
+void kap_policy_free(kap_policy *p)
+{
+    if (!p)
+        return;
+    table_free(p);
+    arena_free(&p->arena);
+    kap_free(p);
+}
+
+size_t kap_policy_rule_count(const kap_policy *p) { return p ? p->nrules : 0; }
+
+unsigned int kap_policy_rule_line(const kap_policy *p, size_t i)
+{
+    return p && i < p->nrules ? p->rules[i].line : 0;
+}
+
+unsigned int kap_policy_rule_column(const kap_policy *p, size_t i)
+{
+    return p && i < p->nrules ? p->rules[i].col : 0;
+}
+
+kap_level kap_policy_rule_level(const kap_policy *p, size_t i)
+{
+    return p && i < p->nrules ? (kap_level)p->rules[i].level : KAP_LEVEL_NONE;
+}
+
+size_t kap_policy_table_bytes(const kap_policy *p) { return p ? p->table_bytes : 0; }
+
+size_t kap_decision_format_json(const kap_decision *d, char *buf, size_t len)
+{
+    char tmp[160];
+    int n;
+    if (!d)
+        return 0;
+    /* byte order: Panic, RequestReceived, ResponseComplete, ResponseStarted */
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } order[] = {{KAP_STAGE_PANIC, "Panic"},
+                 {KAP_STAGE_REQUEST_RECEIVED, "RequestReceived"},
+                 {KAP_STAGE_RESPONSE_COMPLETE, "ResponseComplete"},
+                 {KAP_STAGE_RESPONSE_STARTED, "ResponseStarted"}};
+    char stages[96] = "";
+    size_t sl = 0;
+    for (int i = 0; i < 4; i++) {
+        if (d->omit_stages & order[i].bit) {
+            sl += (size_t)snprintf(stages + sl, sizeof stages - sl, "%s\"%s\"", sl ? "," : "", order[i].name);
+        }
+    }
+    const char *level = kap_level_name(d->level);
+    n = snprintf(tmp, sizeof tmp, "{\"level\":\"%s\",\"omitStages\":[%s],\"omitManagedFields\":%s,\"rule\":%d}",
+                 level ? level : "None", stages, d->omit_managed_fields ? "true" : "false", d->rule);
+    if (n < 0)
+        return 0;
+    if (buf && len) {
+        size_t c = (size_t)n < len - 1 ? (size_t)n : len - 1;
+        memcpy(buf, tmp, c);
+        buf[c] = 0;
+    }
+    return (size_t)n;
+}

@@ -1,0 +1,1221 @@
+/* YAML to JSON-shaped values, as kube-apiserver's sigs.k8s.io/yaml (go-yaml
+ * v2 underneath) does it: libyaml parses, then this file composes the first
+ * document, resolves plain scalars with YAML 1.1 rules, expands aliases and
+ * merge keys under go-yaml's aliasing budget, reports duplicate keys as the
+ * strict pass does, and turns keys into strings.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "internal.h"
+
+#define GO_MAX_DEPTH 10000
+
+enum { YN_SCALAR, YN_SEQ, YN_MAP, YN_ALIAS };
+
+typedef struct ynode {
+    uint8_t kind;
+    uint8_t implicit; /* plain scalar with no tag */
+    uint8_t expanding; /* alias nodes: being expanded right now */
+    const char *tag;
+    const char *value; /* scalar text or alias anchor name */
+    size_t len;
+    struct ynode **kids;
+    size_t n;
+    struct ynode *target;
+    unsigned int line, col;
+} ynode;
+
+/* ---- anchors: name -> node (the latest definition) --------------------- */
+
+typedef struct anchors {
+    const char **names;
+    ynode **nodes;
+    size_t cap, n;
+} anchors;
+
+static size_t anchor_slot(const anchors *t, const char *name)
+{
+    size_t h = (size_t)str_hash(name, strlen(name));
+    size_t i = h & (t->cap - 1);
+    while (t->names[i] && strcmp(t->names[i], name) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static int anchor_put(anchors *t, const char *name, ynode *node)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        anchors bigger = {0};
+        bigger.cap = t->cap ? t->cap * 2 : 16;
+        bigger.names = kap_calloc(bigger.cap, sizeof *bigger.names);
+        bigger.nodes = kap_calloc(bigger.cap, sizeof *bigger.nodes);
+        if (!bigger.names || !bigger.nodes) {
+            kap_free(bigger.names);
+            kap_free(bigger.nodes);
+            return 0;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->names[i]) {
+                size_t j = anchor_slot(&bigger, t->names[i]);
+                bigger.names[j] = t->names[i];
+                bigger.nodes[j] = t->nodes[i];
+                bigger.n++;
+            }
+        }
+        kap_free(t->names);
+        kap_free(t->nodes);
+        *t = bigger;
+    }
+    size_t i = anchor_slot(t, name);
+    if (!t->names[i])
+        t->n++;
+    t->names[i] = name;
+    t->nodes[i] = node;
+    return 1;
+}
+
+static ynode *anchor_get(const anchors *t, const char *name)
+{
+    if (!t->cap)
+        return NULL;
+    size_t i = anchor_slot(t, name);
+    return t->names[i] ? t->nodes[i] : NULL;
+}
+
+/* ---- composing the first document ---------------------------------------- */
+
+typedef struct yframe {
+    ynode *node;
+    ynode **kids;
+    size_t n, cap;
+    int flow;
+} yframe;
+
+static int fail_msg(kap_fail *f, int status, unsigned line, unsigned col, const char *msg)
+{
+    f->status = status;
+    f->line = line;
+    f->col = col;
+    buf_adds(&f->msg, msg);
+    return status;
+}
+
+static int fail_nomem(kap_fail *f) { return fail_msg(f, KAP_ENOMEM, 0, 0, "out of memory"); }
+
+/* go-yaml's parser.fail(): which line it names. */
+static int fail_from_parser(kap_fail *f, const yaml_parser_t *p)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return fail_nomem(f);
+    int line = 0;
+    if (p->error != YAML_READER_ERROR && p->problem_mark.line != 0) {
+        line = (int)p->problem_mark.line;
+        if (p->error == YAML_SCANNER_ERROR)
+            line++;
+    } else if (p->error != YAML_READER_ERROR && p->context_mark.line != 0) {
+        line = (int)p->context_mark.line;
+    }
+    f->status = KAP_EINVALID;
+    buf_adds(&f->msg, "yaml: ");
+    if (line)
+        buf_printf(&f->msg, "line %d: ", line);
+    buf_adds(&f->msg, p->problem ? p->problem : "unknown problem parsing YAML content");
+    if (p->error == YAML_READER_ERROR) {
+        f->line = 0;
+        f->col = 0;
+    } else {
+        f->line = (unsigned)p->problem_mark.line + 1;
+        f->col = (unsigned)p->problem_mark.column + 1;
+    }
+    return KAP_EINVALID;
+}
+
+static int compose(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
+                   ynode **root, kap_fail *fail)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    anchors anc = {0};
+    yframe *stack = NULL;
+    size_t depth = 0, cap = 0, flow_depth = 0, block_depth = 0;
+    size_t max_depth = lim->max_depth && lim->max_depth < GO_MAX_DEPTH ? lim->max_depth : GO_MAX_DEPTH;
+    int rc = KAP_OK, started = 0, done = 0;
+    *root = NULL;
+
+    if (!yaml_parser_initialize(&parser))
+        return fail_nomem(fail);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = fail_from_parser(fail, &parser);
+            break;
+        }
+        ynode *node = NULL;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (started)
+                done = 1;
+            started = 1;
+            break;
+        case YAML_ALIAS_EVENT: {
+            const char *name = (const char *)ev.data.alias.anchor;
+            ynode *t = anchor_get(&anc, name);
+            if (!t) {
+                buf_printf(&fail->msg, "yaml: unknown anchor '%s' referenced", name);
+                fail->status = rc = KAP_EINVALID;
+                fail->line = (unsigned)ev.start_mark.line + 1;
+                fail->col = (unsigned)ev.start_mark.column + 1;
+                break;
+            }
+            node = arena_alloc(a, sizeof *node);
+            if (!node || !(node->value = arena_strndup(a, name, strlen(name)))) {
+                rc = fail_nomem(fail);
+                break;
+            }
+            node->kind = YN_ALIAS;
+            node->len = strlen(name);
+            node->target = t;
+            break;
+        }
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            node = arena_alloc(a, sizeof *node);
+            if (!node) {
+                rc = fail_nomem(fail);
+                break;
+            }
+            const yaml_char_t *tag, *anchor;
+            if (ev.type == YAML_SCALAR_EVENT) {
+                node->kind = YN_SCALAR;
+                tag = ev.data.scalar.tag;
+                anchor = ev.data.scalar.anchor;
+                node->implicit = (uint8_t)ev.data.scalar.plain_implicit;
+                if (ev.data.scalar.length > lim->max_string_length) {
+                    fail->status = rc = KAP_ELIMIT;
+                    fail->line = (unsigned)ev.start_mark.line + 1;
+                    fail->col = (unsigned)ev.start_mark.column + 1;
+                    buf_printf(&fail->msg,
+                               "scalar of %zu bytes exceeds the limit of %zu bytes (max_string_length)",
+                               (size_t)ev.data.scalar.length, lim->max_string_length);
+                    break;
+                }
+                node->value = arena_strndup(a, (const char *)ev.data.scalar.value, ev.data.scalar.length);
+                node->len = ev.data.scalar.length;
+                if (!node->value) {
+                    rc = fail_nomem(fail);
+                    break;
+                }
+            } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
+                node->kind = YN_SEQ;
+                tag = ev.data.sequence_start.tag;
+                anchor = ev.data.sequence_start.anchor;
+            } else {
+                node->kind = YN_MAP;
+                tag = ev.data.mapping_start.tag;
+                anchor = ev.data.mapping_start.anchor;
+            }
+            if (tag && !(node->tag = arena_strndup(a, (const char *)tag, strlen((const char *)tag)))) {
+                rc = fail_nomem(fail);
+                break;
+            }
+            if (anchor) {
+                const char *name = arena_strndup(a, (const char *)anchor, strlen((const char *)anchor));
+                if (!name || !anchor_put(&anc, name, node)) {
+                    rc = fail_nomem(fail);
+                    break;
+                }
+            }
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            yframe *f = &stack[--depth];
+            if (f->flow)
+                flow_depth--;
+            else
+                block_depth--;
+            f->node->n = f->n;
+            if (f->n) {
+                f->node->kids = arena_alloc(a, f->n * sizeof(ynode *));
+                if (!f->node->kids) {
+                    rc = fail_nomem(fail);
+                    break;
+                }
+                memcpy(f->node->kids, f->kids, f->n * sizeof(ynode *));
+            }
+            kap_free(f->kids);
+            f->kids = NULL;
+            node = f->node; /* completed: attach to parent below */
+            break;
+        }
+        default:
+            break;
+        }
+        if (rc == KAP_OK && node && ev.type != YAML_SEQUENCE_END_EVENT &&
+            ev.type != YAML_MAPPING_END_EVENT) {
+            node->line = (unsigned)ev.start_mark.line + 1;
+            node->col = (unsigned)ev.start_mark.column + 1;
+        }
+        int opens = rc == KAP_OK && (ev.type == YAML_SEQUENCE_START_EVENT ||
+                                     ev.type == YAML_MAPPING_START_EVENT);
+        if (opens) {
+            int flow = ev.type == YAML_SEQUENCE_START_EVENT
+                           ? ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                           : ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+            size_t d = flow ? ++flow_depth : ++block_depth;
+            if (d > max_depth) {
+                fail->line = (unsigned)ev.start_mark.line + 1;
+                fail->col = (unsigned)ev.start_mark.column + 1;
+                if (max_depth == GO_MAX_DEPTH) {
+                    fail->status = rc = KAP_EINVALID;
+                    buf_printf(&fail->msg, "yaml: line %u: exceeded max depth of %d", fail->line,
+                               GO_MAX_DEPTH);
+                } else {
+                    fail->status = rc = KAP_ELIMIT;
+                    buf_printf(&fail->msg, "nesting deeper than %zu levels (max_depth)", max_depth);
+                }
+            }
+            if (rc == KAP_OK && depth == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                yframe *s = kap_realloc(stack, ncap * sizeof *s);
+                if (!s)
+                    rc = fail_nomem(fail);
+                else
+                    stack = s, cap = ncap;
+            }
+            if (rc == KAP_OK) {
+                yframe *f = &stack[depth++];
+                memset(f, 0, sizeof *f);
+                f->node = node;
+                f->flow = flow;
+            }
+        } else if (rc == KAP_OK && node) {
+            if (depth == 0) {
+                *root = node;
+            } else {
+                yframe *f = &stack[depth - 1];
+                if (f->n == f->cap) {
+                    size_t ncap = f->cap ? f->cap * 2 : 4;
+                    ynode **k = kap_realloc(f->kids, ncap * sizeof *k);
+                    if (!k)
+                        rc = fail_nomem(fail);
+                    else
+                        f->kids = k, f->cap = ncap;
+                }
+                if (rc == KAP_OK)
+                    f->kids[f->n++] = node;
+            }
+        }
+        yaml_event_delete(&ev);
+        if (rc != KAP_OK)
+            break;
+    }
+    while (depth > 0)
+        kap_free(stack[--depth].kids);
+    kap_free(stack);
+    kap_free(anc.names);
+    kap_free(anc.nodes);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* ---- scalar resolution (go-yaml v2 resolve.go) ------------------------------- */
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
+
+enum { R_NULL, R_BOOL, R_INT, R_FLOAT, R_STR };
+
+typedef struct resolved {
+    int kind;
+    int b;
+    double f;
+    char num[32]; /* decimal text for ints */
+} resolved;
+
+static int tag_is(const char *tag, const char *shortname)
+{
+    return tag && strncmp(tag, TAG_PREFIX, sizeof TAG_PREFIX - 1) == 0 &&
+           strcmp(tag + sizeof TAG_PREFIX - 1, shortname) == 0;
+}
+
+static int in_list(const char *s, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(*list, s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* strconv.ParseInt / ParseUint with base 0 (underscores already gone). */
+static int go_parse_int(const char *s, size_t n, int allow_sign, int *neg_out, unsigned long long *mag)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (allow_sign && i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    int base = 10;
+    if (i < n && s[i] == '0') {
+        if (i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+            base = 16, i += 2;
+        else if (i + 1 < n && (s[i + 1] == 'o' || s[i + 1] == 'O'))
+            base = 8, i += 2;
+        else if (i + 1 < n && (s[i + 1] == 'b' || s[i + 1] == 'B'))
+            base = 2, i += 2;
+        else if (i + 1 < n)
+            base = 8, i += 1;
+    }
+    if (i >= n)
+        return 0;
+    unsigned long long v = 0;
+    for (; i < n; i++) {
+        int d;
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'z')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'Z')
+            d = c - 'A' + 10;
+        else
+            return 0;
+        if (d >= base)
+            return 0;
+        if (v > (~0ULL - (unsigned)d) / (unsigned)base)
+            return 0;
+        v = v * (unsigned)base + (unsigned)d;
+    }
+    *neg_out = neg;
+    *mag = v;
+    return 1;
+}
+
+static int parse_int_in(const char *s, size_t n, int base, int allow_sign, resolved *r)
+{
+    (void)base;
+    int neg;
+    unsigned long long mag;
+    if (!go_parse_int(s, n, allow_sign, &neg, &mag))
+        return 0;
+    if (allow_sign) {
+        if (neg ? mag > (1ULL << 63) : mag > (unsigned long long)INT64_MAX)
+            return 0;
+        if (neg)
+            snprintf(r->num, sizeof r->num, "-%llu", mag);
+        else
+            snprintf(r->num, sizeof r->num, "%llu", mag);
+    } else {
+        snprintf(r->num, sizeof r->num, "%llu", mag);
+    }
+    r->kind = R_INT;
+    return 1;
+}
+
+/* ParseInt(s, 2, 64) for the "0b" fallbacks */
+static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
+{
+    size_t i = 0;
+    int neg = neg_prefix;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        if (s[i] == '-')
+            neg = !neg;
+        i++;
+    }
+    if (i >= n)
+        return 0;
+    unsigned long long v = 0;
+    for (; i < n; i++) {
+        if (s[i] != '0' && s[i] != '1')
+            return 0;
+        if (v >> 62)
+            return 0;
+        v = v * 2 + (unsigned)(s[i] - '0');
+    }
+    if (neg)
+        snprintf(r->num, sizeof r->num, "-%llu", v);
+    else
+        snprintf(r->num, sizeof r->num, "%llu", v);
+    r->kind = R_INT;
+    return 1;
+}
+
+static int yaml_style_float(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    } else {
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+        if (i < n && s[i] == '.') {
+            i++;
+            while (i < n && s[i] >= '0' && s[i] <= '9')
+                i++;
+        }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    }
+    return i == n;
+}
+
+static int parse_float(const char *s, size_t n, double *out)
+{
+    char tmp[128];
+    if (n == 0 || n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    if (end != tmp + n || isinf(v) || isnan(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static const char *const Y_TRUE[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
+static const char *const Y_FALSE[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
+static const char *const Y_NULL[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const Y_NAN[] = {".nan", ".NaN", ".NAN", NULL};
+static const char *const Y_PINF[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
+static const char *const Y_NINF[] = {"-.inf", "-.Inf", "-.INF", NULL};
+
+/* resolve() for an untagged plain scalar or a resolvable tag. */
+static void resolve_plain(const char *s, size_t n, resolved *r)
+{
+    r->kind = R_STR;
+    char hint = 'N';
+    if (n) {
+        unsigned char c = (unsigned char)s[0];
+        if (c == '+' || c == '-')
+            hint = 'S';
+        else if (c >= '0' && c <= '9')
+            hint = 'D';
+        else if (strchr("yYnNtTfFoO~", c) && c)
+            hint = 'M';
+        else if (c == '.')
+            hint = '.';
+        else
+            hint = 0;
+    }
+    if (!hint)
+        return;
+    if (in_list(s, n, Y_TRUE)) {
+        r->kind = R_BOOL, r->b = 1;
+        return;
+    }
+    if (in_list(s, n, Y_FALSE)) {
+        r->kind = R_BOOL, r->b = 0;
+        return;
+    }
+    if (in_list(s, n, Y_NULL)) {
+        r->kind = R_NULL;
+        return;
+    }
+    if (in_list(s, n, Y_NAN)) {
+        r->kind = R_FLOAT, r->f = NAN;
+        return;
+    }
+    if (in_list(s, n, Y_PINF)) {
+        r->kind = R_FLOAT, r->f = INFINITY;
+        return;
+    }
+    if (in_list(s, n, Y_NINF)) {
+        r->kind = R_FLOAT, r->f = -INFINITY;
+        return;
+    }
+    if (hint == '.') {
+        double v;
+        if (parse_float(s, n, &v))
+            r->kind = R_FLOAT, r->f = v;
+        return;
+    }
+    if (hint != 'D' && hint != 'S')
+        return;
+    /* remove underscores */
+    char tmp[256];
+    size_t k = 0;
+    if (n >= sizeof tmp)
+        return; /* far longer than any number */
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            tmp[k++] = s[i];
+    if (parse_int_in(tmp, k, 0, 1, r))
+        return;
+    if (parse_int_in(tmp, k, 0, 0, r))
+        return;
+    if (yaml_style_float(tmp, k)) {
+        double v;
+        if (parse_float(tmp, k, &v)) {
+            r->kind = R_FLOAT, r->f = v;
+            return;
+        }
+    }
+    if (k >= 2 && tmp[0] == '0' && tmp[1] == 'b') {
+        parse_binary(tmp + 2, k - 2, 0, r);
+    } else if (k >= 3 && tmp[0] == '-' && tmp[1] == '0' && tmp[2] == 'b') {
+        parse_binary(tmp + 3, k - 3, 1, r);
+    }
+}
+
+static const char *const RESOLVABLE[] = {"str", "bool", "int", "float", "timestamp", NULL};
+
+static const char *short_tag_name(int kind)
+{
+    switch (kind) {
+    case R_NULL: return "!!null";
+    case R_BOOL: return "!!bool";
+    case R_INT: return "!!int";
+    case R_FLOAT: return "!!float";
+    default: return "!!str";
+    }
+}
+
+static void short_tag(kap_buf *b, const char *tag)
+{
+    if (strncmp(tag, TAG_PREFIX, sizeof TAG_PREFIX - 1) == 0) {
+        buf_adds(b, "!!");
+        buf_adds(b, tag + sizeof TAG_PREFIX - 1);
+    } else {
+        buf_adds(b, tag);
+    }
+}
+
+static int looks_like_timestamp(const char *s, size_t n)
+{
+    /* YYYY-M-D at least */
+    return n >= 8 && s[0] >= '0' && s[0] <= '9' && s[4] == '-';
+}
+
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* ---- decoding into values (go-yaml decode.go, into interface{}) -------------- */
+
+typedef struct ydec {
+    kap_arena *a;
+    const kap_limits *lim;
+    long long decodes, alias_decodes;
+    int alias_depth;
+    kap_buf *strict;
+    int nstrict;
+    kap_fail *fail;
+    kap_buf conv; /* first YAML-to-JSON conversion error */
+    int has_conv;
+    unsigned conv_line, conv_col;
+} ydec;
+
+static double allowed_alias_ratio(long long decodes)
+{
+    const double low = 400000, high = 4000000, range = high - low;
+    if (decodes <= low)
+        return 0.99;
+    if (decodes >= high)
+        return 0.10;
+    return 0.99 - 0.89 * (((double)decodes - low) / range);
+}
+
+static int count_decode(ydec *d, const ynode *n)
+{
+    d->decodes++;
+    if (d->alias_depth > 0)
+        d->alias_decodes++;
+    if (d->alias_decodes > 100 && d->decodes > 1000 &&
+        (double)d->alias_decodes / (double)d->decodes > allowed_alias_ratio(d->decodes)) {
+        return fail_msg(d->fail, KAP_EINVALID, n->line, n->col,
+                        "yaml: document contains excessive aliasing");
+    }
+    if ((size_t)d->alias_decodes > d->lim->max_alias_nodes) {
+        d->fail->status = KAP_ELIMIT;
+        d->fail->line = n->line;
+        d->fail->col = n->col;
+        buf_printf(&d->fail->msg, "alias expansion produced more than %zu nodes (max_alias_nodes)",
+                   d->lim->max_alias_nodes);
+        return KAP_ELIMIT;
+    }
+    return KAP_OK;
+}
+
+static jv *new_jv(ydec *d, jv_kind k, const ynode *n)
+{
+    jv *v = arena_alloc(d->a, sizeof *v);
+    if (v) {
+        v->kind = k;
+        v->line = n->line;
+        v->col = n->col;
+    }
+    return v;
+}
+
+static void conv_error(ydec *d, const ynode *n, const char *fmt, const char *arg)
+{
+    if (d->has_conv)
+        return;
+    d->has_conv = 1;
+    d->conv_line = n->line;
+    d->conv_col = n->col;
+    buf_printf(&d->conv, fmt, arg);
+}
+
+static int decode_node(ydec *d, ynode *n, jv **out);
+
+static int decode_scalar(ydec *d, ynode *n, jv **out)
+{
+    resolved r = {0};
+    const char *tag = n->tag;
+    if (!tag && !n->implicit) {
+        r.kind = R_STR;
+    } else {
+        int resolvable = !tag;
+        for (const char *const *t = RESOLVABLE; !resolvable && *t; t++)
+            resolvable = tag_is(tag, *t);
+        int binary = tag_is(tag, "binary");
+        if (binary) {
+            /* base64 decode into a string */
+            size_t cap = n->len / 4 * 3 + 3;
+            char *o = arena_alloc(d->a, cap + 1);
+            if (!o)
+                return fail_nomem(d->fail);
+            size_t k = 0, q = 0;
+            unsigned acc = 0;
+            int bad = n->len % 4 != 0, pad = 0;
+            for (size_t i = 0; i < n->len && !bad; i++) {
+                unsigned char c = (unsigned char)n->value[i];
+                if (c == '=') {
+                    pad++;
+                    continue;
+                }
+                int v = b64val(c);
+                if (v < 0 || pad) {
+                    bad = 1;
+                    break;
+                }
+                acc = (acc << 6) | (unsigned)v;
+                if (++q == 4) {
+                    o[k++] = (char)(acc >> 16);
+                    o[k++] = (char)(acc >> 8);
+                    o[k++] = (char)acc;
+                    q = 0;
+                    acc = 0;
+                }
+            }
+            if (!bad && q + (unsigned)pad != 0 && q + (unsigned)pad != 4)
+                bad = 1;
+            if (!bad && q == 2)
+                o[k++] = (char)(acc >> 4);
+            else if (!bad && q == 3) {
+                o[k++] = (char)(acc >> 10);
+                o[k++] = (char)(acc >> 2);
+            }
+            if (bad)
+                return fail_msg(d->fail, KAP_EINVALID, n->line, n->col,
+                                "yaml: !!binary value contains invalid base64 data");
+            jv *v = new_jv(d, JV_STRING, n);
+            if (!v)
+                return fail_nomem(d->fail);
+            v->s = o;
+            v->len = k;
+            *out = v;
+            return KAP_OK;
+        }
+        if (!resolvable) {
+            r.kind = R_STR;
+        } else if (tag_is(tag, "str")) {
+            r.kind = R_STR;
+        } else {
+            resolve_plain(n->value, n->len, &r);
+            if (tag && !tag_is(tag, short_tag_name(r.kind) + 2)) {
+                int ok = 0;
+                if (tag_is(tag, "float") && r.kind == R_INT) {
+                    r.kind = R_FLOAT;
+                    r.f = strtod(r.num, NULL);
+                    ok = 1;
+                } else if (tag_is(tag, "timestamp") && looks_like_timestamp(n->value, n->len)) {
+                    r.kind = R_STR;
+                    ok = 1;
+                }
+                if (!ok) {
+                    kap_buf *m = &d->fail->msg;
+                    buf_printf(m, "yaml: cannot decode %s `", short_tag_name(r.kind));
+                    buf_add(m, n->value, n->len);
+                    buf_adds(m, "` as a ");
+                    short_tag(m, tag);
+                    d->fail->status = KAP_EINVALID;
+                    d->fail->line = n->line;
+                    d->fail->col = n->col;
+                    return KAP_EINVALID;
+                }
+            }
+        }
+    }
+    jv *v;
+    switch (r.kind) {
+    case R_NULL:
+        v = new_jv(d, JV_NULL, n);
+        break;
+    case R_BOOL:
+        v = new_jv(d, JV_BOOL, n);
+        if (v)
+            v->b = r.b;
+        break;
+    case R_INT:
+        v = new_jv(d, JV_NUMBER, n);
+        if (v && !(v->s = arena_strndup(d->a, r.num, strlen(r.num))))
+            v = NULL;
+        if (v)
+            v->len = strlen(r.num);
+        break;
+    case R_FLOAT: {
+        v = new_jv(d, JV_NUMBER, n);
+        if (!v)
+            break;
+        v->b = 1; /* a float, for key conversion */
+        if (isnan(r.f) || isinf(r.f)) {
+            conv_error(d, n, "json: unsupported value: %s",
+                       isnan(r.f) ? "NaN" : r.f > 0 ? "+Inf" : "-Inf");
+            v->s = isnan(r.f) ? ".nan" : r.f > 0 ? ".inf" : "-.inf";
+            v->len = strlen(v->s);
+            break;
+        }
+        kap_buf t = {0};
+        go_format_float(&t, r.f);
+        if (t.oom) {
+            v = NULL;
+            break;
+        }
+        v->s = arena_strndup(d->a, t.s, t.len);
+        v->len = t.len;
+        buf_free(&t);
+        if (!v->s)
+            v = NULL;
+        break;
+    }
+    default:
+        v = new_jv(d, JV_STRING, n);
+        if (v) {
+            v->s = n->value;
+            v->len = n->len;
+        }
+        break;
+    }
+    if (!v)
+        return fail_nomem(d->fail);
+    *out = v;
+    return KAP_OK;
+}
+
+/* A mapping being filled: members in arrival order plus an index on the
+ * key identity go-yaml uses (type and value). */
+typedef struct ymap {
+    jv_member *m;
+    uint8_t *ktype; /* jv kind of the key, plus 8 for floats */
+    size_t n, cap;
+    size_t *slots; /* open addressing over m, value index+1 */
+    size_t nslots;
+} ymap;
+
+static uint64_t key_hash(int kt, const char *s, size_t n) { return str_hash(s, n) * 31 + (uint64_t)kt; }
+
+static int ymap_find(const ymap *mp, int kt, const char *s, size_t n, size_t *slot)
+{
+    if (!mp->nslots)
+        return -1;
+    size_t i = (size_t)key_hash(kt, s, n) & (mp->nslots - 1);
+    while (mp->slots[i]) {
+        size_t k = mp->slots[i] - 1;
+        if (mp->ktype[k] == kt && mp->m[k].klen == n && memcmp(mp->m[k].key, s, n) == 0) {
+            *slot = i;
+            return (int)k;
+        }
+        i = (i + 1) & (mp->nslots - 1);
+    }
+    *slot = i;
+    return -1;
+}
+
+static int ymap_rehash(ymap *mp)
+{
+    size_t ns = mp->nslots ? mp->nslots * 2 : 16;
+    size_t *slots = kap_calloc(ns, sizeof *slots);
+    if (!slots)
+        return 0;
+    kap_free(mp->slots);
+    mp->slots = slots;
+    mp->nslots = ns;
+    for (size_t k = 0; k < mp->n; k++) {
+        if (mp->ktype[k] == 0xFF)
+            continue;
+        size_t i = (size_t)key_hash(mp->ktype[k], mp->m[k].key, mp->m[k].klen) & (ns - 1);
+        while (mp->slots[i])
+            i = (i + 1) & (ns - 1);
+        mp->slots[i] = k + 1;
+    }
+    return 1;
+}
+
+/* setMapIndex(): strict mode reports a key set twice; the lenient result
+ * keeps the last value. */
+static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, const ynode *valnode)
+{
+    int kt = (int)key->kind + (key->kind == JV_NUMBER && key->b ? 8 : 0);
+    const char *ks = key->s;
+    size_t kn = key->len;
+    if (key->kind == JV_BOOL)
+        ks = key->b ? "true" : "false", kn = strlen(ks);
+    else if (key->kind == JV_NULL)
+        ks = "", kn = 0;
+    if ((mp->n + 1) * 2 > mp->nslots && !ymap_rehash(mp))
+        return fail_nomem(d->fail);
+    size_t slot = 0;
+    int found = ymap_find(mp, kt, ks, kn, &slot);
+    if (found >= 0) {
+        kap_buf *b = d->strict;
+        buf_printf(b, "\n  line %u: key ", valnode->line);
+        if (key->kind == JV_STRING)
+            go_quote(b, ks, kn);
+        else if (key->kind == JV_NULL)
+            buf_adds(b, "<nil>");
+        else
+            buf_add(b, ks, kn);
+        buf_adds(b, " already set in map");
+        d->nstrict++;
+        mp->m[found].val = val; /* lenient: last wins */
+        return KAP_OK;
+    }
+    if (mp->n == mp->cap) {
+        size_t cap = mp->cap ? mp->cap * 2 : 8;
+        jv_member *m = kap_realloc(mp->m, cap * sizeof *m);
+        if (!m)
+            return fail_nomem(d->fail);
+        mp->m = m;
+        uint8_t *kty = kap_realloc(mp->ktype, cap);
+        if (!kty)
+            return fail_nomem(d->fail);
+        mp->ktype = kty;
+        mp->cap = cap;
+    }
+    jv_member *m = &mp->m[mp->n];
+    m->key = ks;
+    m->klen = kn;
+    m->line = keynode->line;
+    m->col = keynode->col;
+    m->val = val;
+    mp->ktype[mp->n] = (uint8_t)kt;
+    mp->slots[slot] = mp->n + 1;
+    mp->n++;
+    return KAP_OK;
+}
+
+static int decode_mapping_into(ydec *d, ynode *n, ymap *mp);
+
+static int is_merge(const ynode *k)
+{
+    return k->kind == YN_SCALAR && k->len == 2 && memcmp(k->value, "<<", 2) == 0 &&
+           (k->implicit || tag_is(k->tag, "merge"));
+}
+
+static int fail_want_map(ydec *d, const ynode *n)
+{
+    return fail_msg(d->fail, KAP_EINVALID, n->line, n->col,
+                    "yaml: map merge requires map or sequence of maps as the value");
+}
+
+/* d.unmarshal(node, out) where out is the map being built. */
+static int merge_one(ydec *d, ynode *n, ymap *mp)
+{
+    int rc = count_decode(d, n);
+    if (rc)
+        return rc;
+    if (n->kind == YN_ALIAS) {
+        if (n->expanding) {
+            kap_buf *m = &d->fail->msg;
+            buf_printf(m, "yaml: anchor '%s' value contains itself", n->value);
+            d->fail->status = KAP_EINVALID;
+            d->fail->line = n->line;
+            d->fail->col = n->col;
+            return KAP_EINVALID;
+        }
+        n->expanding = 1;
+        d->alias_depth++;
+        rc = merge_one(d, n->target, mp);
+        d->alias_depth--;
+        n->expanding = 0;
+        return rc;
+    }
+    return decode_mapping_into(d, n, mp);
+}
+
+static int decode_merge(ydec *d, ynode *v, ymap *mp)
+{
+    switch (v->kind) {
+    case YN_MAP:
+        return merge_one(d, v, mp);
+    case YN_ALIAS:
+        if (v->target->kind != YN_MAP)
+            return fail_want_map(d, v);
+        return merge_one(d, v, mp);
+    case YN_SEQ:
+        for (size_t i = v->n; i-- > 0;) {
+            ynode *c = v->kids[i];
+            if (c->kind == YN_ALIAS) {
+                if (c->target->kind != YN_MAP)
+                    return fail_want_map(d, c);
+            } else if (c->kind != YN_MAP) {
+                return fail_want_map(d, c);
+            }
+            int rc = merge_one(d, c, mp);
+            if (rc)
+                return rc;
+        }
+        return KAP_OK;
+    default:
+        return fail_want_map(d, v);
+    }
+}
+
+static int decode_mapping_into(ydec *d, ynode *n, ymap *mp)
+{
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        ynode *kn = n->kids[i], *vn = n->kids[i + 1];
+        int rc;
+        if (is_merge(kn)) {
+            if ((rc = decode_merge(d, vn, mp)))
+                return rc;
+            continue;
+        }
+        jv *k, *v;
+        if ((rc = decode_node(d, kn, &k)))
+            return rc;
+        if (k->kind == JV_ARRAY || k->kind == JV_OBJECT) {
+            d->fail->status = KAP_EINVALID;
+            d->fail->line = kn->line;
+            d->fail->col = kn->col;
+            buf_printf(&d->fail->msg, "yaml: invalid map key: %s",
+                       k->kind == JV_ARRAY ? "[]interface {}{...}" : "map[interface {}]interface {}{...}");
+            return KAP_EINVALID;
+        }
+        if ((rc = decode_node(d, vn, &v)))
+            return rc;
+        if ((rc = ymap_set(d, mp, k, kn, v, vn)))
+            return rc;
+    }
+    return KAP_OK;
+}
+
+typedef struct imember {
+    jv_member m;
+    size_t idx;
+} imember;
+
+static int key_cmp(const jv_member *a, const jv_member *b)
+{
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = n ? memcmp(a->key, b->key, n) : 0;
+    if (c)
+        return c;
+    return a->klen < b->klen ? -1 : a->klen > b->klen;
+}
+
+static int imember_cmp(const void *x, const void *y)
+{
+    const imember *a = x, *b = y;
+    int c = key_cmp(&a->m, &b->m);
+    if (c)
+        return c;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Key to JSON string as convertToJSONableObject does. */
+static int key_to_string(ydec *d, jv_member *m, uint8_t kt, const ynode *n)
+{
+    if (kt == JV_STRING)
+        return KAP_OK;
+    if (kt == JV_NULL) {
+        conv_error(d, n, "%s", "unsupported map key of type: %!s(<nil>), key: <nil>");
+        return KAP_OK;
+    }
+    if (kt == JV_NUMBER + 8) {
+        /* float keys: strconv.FormatFloat(f, 'g', -1, 32) */
+        double f = strtod(m->key, NULL);
+        char tmp[64];
+        if (m->key[0] == '.' || m->key[0] == '-' ) {
+            if (strcmp(m->key, ".inf") == 0 || strcmp(m->key, "-.inf") == 0 || strcmp(m->key, ".nan") == 0)
+                return KAP_OK;
+        }
+        int prec;
+        for (prec = 1; prec <= 9; prec++) {
+            snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
+            if ((float)strtod(tmp, NULL) == (float)f)
+                break;
+        }
+        int exp = atoi(strchr(tmp, 'e') + 1);
+        if (exp < -4 || exp >= 21)
+            snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
+        else
+            snprintf(tmp, sizeof tmp, "%.*g", prec, f);
+        char *s = arena_strndup(d->a, tmp, strlen(tmp));
+        if (!s)
+            return fail_nomem(d->fail);
+        m->key = s;
+        m->klen = strlen(s);
+    }
+    return KAP_OK;
+}
+
+static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
+{
+    jv *v = new_jv(d, JV_OBJECT, n);
+    if (!v)
+        return fail_nomem(d->fail);
+    for (size_t i = 0; i < mp->n; i++) {
+        int rc = key_to_string(d, &mp->m[i], mp->ktype[i], n);
+        if (rc)
+            return rc;
+    }
+    /* sorted by key as json.Marshal writes maps; keys that became equal
+     * strings keep the last value */
+    size_t k = 0;
+    if (mp->n) {
+        imember *tmp = kap_malloc(mp->n * sizeof *tmp);
+        jv_member *sorted = arena_alloc(d->a, mp->n * sizeof *sorted);
+        if (!tmp || !sorted) {
+            kap_free(tmp);
+            return fail_nomem(d->fail);
+        }
+        for (size_t i = 0; i < mp->n; i++) {
+            tmp[i].m = mp->m[i];
+            tmp[i].idx = i;
+        }
+        qsort(tmp, mp->n, sizeof *tmp, imember_cmp);
+        for (size_t i = 0; i < mp->n; i++) {
+            if (k > 0 && key_cmp(&sorted[k - 1], &tmp[i].m) == 0)
+                sorted[k - 1] = tmp[i].m;
+            else
+                sorted[k++] = tmp[i].m;
+        }
+        kap_free(tmp);
+        v->members = sorted;
+    }
+    v->n = k;
+    *out = v;
+    return KAP_OK;
+}
+
+static int decode_node(ydec *d, ynode *n, jv **out)
+{
+    int rc = count_decode(d, n);
+    if (rc)
+        return rc;
+    switch (n->kind) {
+    case YN_ALIAS:
+        if (n->expanding) {
+            buf_printf(&d->fail->msg, "yaml: anchor '%s' value contains itself", n->value);
+            d->fail->status = KAP_EINVALID;
+            d->fail->line = n->line;
+            d->fail->col = n->col;
+            return KAP_EINVALID;
+        }
+        n->expanding = 1;
+        d->alias_depth++;
+        rc = decode_node(d, n->target, out);
+        d->alias_depth--;
+        n->expanding = 0;
+        return rc;
+    case YN_SCALAR:
+        return decode_scalar(d, n, out);
+    case YN_SEQ: {
+        jv *v = new_jv(d, JV_ARRAY, n);
+        if (!v)
+            return fail_nomem(d->fail);
+        if (n->n) {
+            v->items = arena_alloc(d->a, n->n * sizeof *v->items);
+            if (!v->items)
+                return fail_nomem(d->fail);
+        }
+        for (size_t i = 0; i < n->n; i++)
+            if ((rc = decode_node(d, n->kids[i], &v->items[i])))
+                return rc;
+        v->n = n->n;
+        *out = v;
+        return KAP_OK;
+    }
+    default: {
+        ymap mp = {0};
+        rc = decode_mapping_into(d, n, &mp);
+        if (rc == KAP_OK)
+            rc = finish_mapping(d, n, &mp, out);
+        kap_free(mp.m);
+        kap_free(mp.ktype);
+        kap_free(mp.slots);
+        return rc;
+    }
+    }
+}
+
+int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
+               kap_buf *strict_errs, kap_fail *fail)
+{
+    ynode *root = NULL;
+    *out = NULL;
+    int rc = compose(a, data, len, lim, &root, fail);
+    if (rc)
+        return rc;
+    if (!root)
+        return KAP_OK; /* empty document: JSON null */
+    ydec d = {0};
+    d.a = a;
+    d.lim = lim;
+    d.fail = fail;
+    d.strict = strict_errs;
+    /* the document node counts as one decode */
+    d.decodes = 1;
+    rc = decode_node(&d, root, out);
+    if (rc == KAP_OK && d.has_conv) {
+        fail->status = rc = KAP_EINVALID;
+        fail->line = d.conv_line;
+        fail->col = d.conv_col;
+        buf_add(&fail->msg, d.conv.s, d.conv.len);
+    }
+    buf_free(&d.conv);
+    if (rc == KAP_OK && strict_errs->oom)
+        rc = fail_nomem(fail);
+    return rc;
+}

@@ -1,0 +1,555 @@
+/* Memory, strings, Go-compatible formatting and the diagnostics list.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "unicode_print.h"
+
+/* ---- Allocation ---------------------------------------------------------- */
+
+#ifdef KAP_TEST_HOOKS
+/* Test builds only: fail the Nth allocation from now (0 = never). */
+long kap_test_alloc_countdown = 0;
+static int alloc_should_fail(void)
+{
+    if (kap_test_alloc_countdown > 0 && --kap_test_alloc_countdown == 0)
+        return 1;
+    return 0;
+}
+#else
+#define alloc_should_fail() 0
+#endif
+
+void *kap_malloc(size_t n)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *kap_calloc(size_t n, size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *kap_realloc(void *p, size_t n)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void kap_free(void *p) { free(p); }
+
+char *kap_strndup(const char *s, size_t n)
+{
+    char *r = kap_malloc(n + 1);
+    if (!r)
+        return NULL;
+    if (n)
+        memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+/* ---- Arena ----------------------------------------------------------------- */
+
+struct kap_arena_block {
+    kap_arena_block *next;
+    size_t size;
+    max_align_t data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+void *arena_alloc(kap_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n == 0)
+        n = 16;
+    if (!a->head || a->used + n > a->cap) {
+        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        kap_arena_block *b = kap_malloc(sizeof *b + size);
+        if (!b)
+            return NULL;
+        b->size = size;
+        if (a->head && n > ARENA_BLOCK / 4) {
+            /* a big block goes behind the current one so the rest of the
+             * current block stays in use */
+            b->next = a->head->next;
+            a->head->next = b;
+            memset(b->data, 0, n);
+            return b->data;
+        }
+        b->next = a->head;
+        a->head = b;
+        a->used = 0;
+        a->cap = size;
+    }
+    char *p = (char *)a->head->data + a->used;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(kap_arena *a, const char *s, size_t n)
+{
+    char *r = arena_alloc(a, n + 1);
+    if (!r)
+        return NULL;
+    if (n)
+        memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+void arena_reset(kap_arena *a)
+{
+    if (!a->head)
+        return;
+    kap_arena_block *b = a->head->next;
+    while (b) {
+        kap_arena_block *n = b->next;
+        kap_free(b);
+        b = n;
+    }
+    a->head->next = NULL;
+    a->used = 0;
+    a->cap = a->head->size;
+}
+
+void arena_free(kap_arena *a)
+{
+    kap_arena_block *b = a->head;
+    while (b) {
+        kap_arena_block *n = b->next;
+        kap_free(b);
+        b = n;
+    }
+    a->head = NULL;
+    a->used = a->cap = 0;
+}
+
+/* ---- Growable strings ------------------------------------------------------ */
+
+static int buf_grow(kap_buf *b, size_t extra)
+{
+    if (b->oom)
+        return 0;
+    if (b->len + extra + 1 <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *s = kap_realloc(b->s, cap);
+    if (!s) {
+        b->oom = 1;
+        return 0;
+    }
+    b->s = s;
+    b->cap = cap;
+    return 1;
+}
+
+void buf_add(kap_buf *b, const char *s, size_t n)
+{
+    if (!buf_grow(b, n))
+        return;
+    if (n)
+        memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void buf_adds(kap_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+void buf_addc(kap_buf *b, char c) { buf_add(b, &c, 1); }
+
+void buf_printf(kap_buf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        buf_add(b, tmp, (size_t)n);
+        return;
+    }
+    if (!buf_grow(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void buf_free(kap_buf *b)
+{
+    kap_free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+const char *buf_cstr(kap_buf *b)
+{
+    if (!b->s && !b->oom)
+        buf_add(b, "", 0);
+    return b->s;
+}
+
+/* ---- UTF-8 and Go's printing rules ----------------------------------------- */
+
+/* Decodes one rune as Go's utf8.DecodeRune does: invalid input gives
+ * (-1, 1). */
+static int32_t utf8_decode(const unsigned char *s, size_t n, size_t *size)
+{
+    unsigned char c = s[0];
+    *size = 1;
+    if (c < 0x80)
+        return c;
+    int need;
+    int32_t r, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1, r = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2, r = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3, r = c & 0x07, min = 0x10000;
+    } else {
+        return -1;
+    }
+    if ((size_t)need >= n)
+        return -1;
+    for (int i = 1; i <= need; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return -1;
+        r = (r << 6) | (s[i] & 0x3F);
+    }
+    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+        return -1;
+    *size = (size_t)need + 1;
+    return r;
+}
+
+static void utf8_encode(kap_buf *b, int32_t r)
+{
+    char t[4];
+    if (r < 0x80) {
+        t[0] = (char)r;
+        buf_add(b, t, 1);
+    } else if (r < 0x800) {
+        t[0] = (char)(0xC0 | (r >> 6));
+        t[1] = (char)(0x80 | (r & 0x3F));
+        buf_add(b, t, 2);
+    } else if (r < 0x10000) {
+        t[0] = (char)(0xE0 | (r >> 12));
+        t[1] = (char)(0x80 | ((r >> 6) & 0x3F));
+        t[2] = (char)(0x80 | (r & 0x3F));
+        buf_add(b, t, 3);
+    } else {
+        t[0] = (char)(0xF0 | (r >> 18));
+        t[1] = (char)(0x80 | ((r >> 12) & 0x3F));
+        t[2] = (char)(0x80 | ((r >> 6) & 0x3F));
+        t[3] = (char)(0x80 | (r & 0x3F));
+        buf_add(b, t, 4);
+    }
+}
+
+static int go_is_print(int32_t r)
+{
+    if (r < 0x80)
+        return r >= 0x20 && r < 0x7F;
+    size_t lo = 0, hi = sizeof kap_nonprint_ranges / sizeof kap_nonprint_ranges[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((uint32_t)r < kap_nonprint_ranges[mid][0])
+            hi = mid;
+        else if ((uint32_t)r > kap_nonprint_ranges[mid][1])
+            lo = mid + 1;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+static void go_quote_rune(kap_buf *b, int32_t r, char quote)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[12];
+    if (r == quote || r == '\\') {
+        t[0] = '\\';
+        t[1] = (char)r;
+        buf_add(b, t, 2);
+        return;
+    }
+    if (go_is_print(r)) {
+        utf8_encode(b, r);
+        return;
+    }
+    switch (r) {
+    case '\a': buf_adds(b, "\\a"); return;
+    case '\b': buf_adds(b, "\\b"); return;
+    case '\f': buf_adds(b, "\\f"); return;
+    case '\n': buf_adds(b, "\\n"); return;
+    case '\r': buf_adds(b, "\\r"); return;
+    case '\t': buf_adds(b, "\\t"); return;
+    case '\v': buf_adds(b, "\\v"); return;
+    default: break;
+    }
+    if (r < ' ' || r == 0x7F) {
+        t[0] = '\\', t[1] = 'x', t[2] = hex[(r >> 4) & 15], t[3] = hex[r & 15];
+        buf_add(b, t, 4);
+    } else if (r < 0x10000) {
+        t[0] = '\\', t[1] = 'u';
+        for (int i = 0; i < 4; i++)
+            t[2 + i] = hex[(r >> (12 - 4 * i)) & 15];
+        buf_add(b, t, 6);
+    } else {
+        t[0] = '\\', t[1] = 'U';
+        for (int i = 0; i < 8; i++)
+            t[2 + i] = hex[(r >> (28 - 4 * i)) & 15];
+        buf_add(b, t, 10);
+    }
+}
+
+void go_quote(kap_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    buf_addc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        size_t size;
+        int32_t r = utf8_decode(p + i, n - i, &size);
+        if (r < 0) {
+            char t[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+            buf_add(b, t, 4);
+            i++;
+            continue;
+        }
+        go_quote_rune(b, r, '"');
+        i += size;
+    }
+    buf_addc(b, '"');
+}
+
+void go_quote_char(kap_buf *b, unsigned char c)
+{
+    if (c == '\'') {
+        buf_adds(b, "'\\''");
+        return;
+    }
+    if (c == '"') {
+        buf_adds(b, "'\"'");
+        return;
+    }
+    buf_addc(b, '\'');
+    go_quote_rune(b, c, '"');
+    buf_addc(b, '\'');
+}
+
+void json_quote(kap_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    buf_addc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
+                buf_addc(b, (char)c);
+            } else {
+                switch (c) {
+                case '"': buf_adds(b, "\\\""); break;
+                case '\\': buf_adds(b, "\\\\"); break;
+                case '\n': buf_adds(b, "\\n"); break;
+                case '\r': buf_adds(b, "\\r"); break;
+                case '\t': buf_adds(b, "\\t"); break;
+                default: {
+                    char t[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    buf_add(b, t, 6);
+                }
+                }
+            }
+            i++;
+            continue;
+        }
+        size_t size;
+        int32_t r = utf8_decode(p + i, n - i, &size);
+        if (r < 0) {
+            buf_adds(b, "\\ufffd");
+            i++;
+            continue;
+        }
+        if (r == 0x2028 || r == 0x2029) {
+            buf_adds(b, r == 0x2028 ? "\\u2028" : "\\u2029");
+        } else {
+            buf_add(b, s + i, size);
+        }
+        i += size;
+    }
+    buf_addc(b, '"');
+}
+
+void go_format_float(kap_buf *b, double v)
+{
+    /* Shortest text that reads back as v, then encoding/json's layout:
+     * 'f' notation unless the exponent is < -6 or >= 21. */
+    char tmp[64];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    /* tmp is d.ddde±XX */
+    char digits[32];
+    int nd = 0, neg = 0;
+    const char *q = tmp;
+    if (*q == '-')
+        neg = 1, q++;
+    for (; *q && *q != 'e'; q++)
+        if (*q >= '0' && *q <= '9')
+            digits[nd++] = *q;
+    int exp = atoi(q + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (neg)
+        buf_addc(b, '-');
+    double av = v < 0 ? -v : v;
+    if (av != 0 && (av < 1e-6 || av >= 1e21)) {
+        buf_addc(b, digits[0]);
+        if (nd > 1) {
+            buf_addc(b, '.');
+            buf_add(b, digits + 1, (size_t)nd - 1);
+        }
+        buf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        /* Go's json trims "e-07" to "e-7" */
+        if (b->s && !b->oom) {
+            size_t L = b->len;
+            if (L >= 4 && b->s[L - 2] == '0' && (b->s[L - 3] == '-' || b->s[L - 3] == '+')) {
+                b->s[L - 2] = b->s[L - 1];
+                b->len--;
+                b->s[b->len] = 0;
+            }
+        }
+        return;
+    }
+    /* fixed notation: value = 0.digits * 10^(exp+1) */
+    int point = exp + 1;
+    if (point <= 0) {
+        buf_adds(b, "0.");
+        for (int i = 0; i < -point; i++)
+            buf_addc(b, '0');
+        buf_add(b, digits, (size_t)nd);
+    } else if (point >= nd) {
+        buf_add(b, digits, (size_t)nd);
+        for (int i = nd; i < point; i++)
+            buf_addc(b, '0');
+    } else {
+        buf_add(b, digits, (size_t)point);
+        buf_addc(b, '.');
+        buf_add(b, digits + point, (size_t)(nd - point));
+    }
+}
+
+const char *jv_kind_go_name(jv_kind k)
+{
+    switch (k) {
+    case JV_STRING: return "string";
+    case JV_NUMBER: return "number";
+    case JV_BOOL: return "bool";
+    case JV_ARRAY: return "array";
+    case JV_OBJECT: return "object";
+    default: return "null";
+    }
+}
+
+/* ---- Diagnostics ----------------------------------------------------------- */
+
+kap_diagnostics *diags_new(const char *source)
+{
+    kap_diagnostics *d = kap_calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->source = kap_strndup(source ? source : "<buffer>", strlen(source ? source : "<buffer>"));
+    if (!d->source) {
+        kap_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void diags_add(kap_diagnostics *d, kap_severity sev, const char *field, const char *message,
+               unsigned int line, unsigned int col)
+{
+    if (!d || d->oom)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        kap_diagnostic *items = kap_realloc(d->items, cap * sizeof *items);
+        if (!items) {
+            d->oom = 1;
+            return;
+        }
+        d->items = items;
+        d->cap = cap;
+    }
+    char *f = kap_strndup(field ? field : "", strlen(field ? field : ""));
+    char *m = kap_strndup(message, strlen(message));
+    if (!f || !m) {
+        kap_free(f);
+        kap_free(m);
+        d->oom = 1;
+        return;
+    }
+    kap_diagnostic *it = &d->items[d->n++];
+    it->severity = sev;
+    it->field = f;
+    it->message = m;
+    it->line = line;
+    it->column = col;
+}
+
+size_t kap_diagnostics_count(const kap_diagnostics *d) { return d ? d->n : 0; }
+
+const kap_diagnostic *kap_diagnostics_get(const kap_diagnostics *d, size_t i)
+{
+    if (!d || i >= d->n)
+        return NULL;
+    return &d->items[i];
+}
+
+const char *kap_diagnostics_error_text(const kap_diagnostics *d) { return d ? d->error_text : NULL; }
+
+const char *kap_diagnostics_warning_text(const kap_diagnostics *d)
+{
+    return d ? d->warning_text : NULL;
+}
+
+const char *kap_diagnostics_source(const kap_diagnostics *d) { return d ? d->source : NULL; }
+
+void kap_diagnostics_free(kap_diagnostics *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        kap_free((void *)d->items[i].field);
+        kap_free((void *)d->items[i].message);
+    }
+    kap_free(d->items);
+    kap_free(d->error_text);
+    kap_free(d->warning_text);
+    kap_free(d->source);
+    kap_free(d);
+}
