@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what libkap needs from Debian's packages, when it is missing.
+#   scripts/deps.sh build   compiler, cmake, pkg-config, libyaml
+#   scripts/deps.sh test    the above plus check, valgrind, python3
+set -eu
+want="gcc cmake pkg-config libyaml-dev"
+[ "${1:-build}" = test ] && want="$want check valgrind python3"
+missing=""
+for pkg in $want; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,79 @@
+#!/bin/sh
+# The kap command-line contract (formats.md): output forms and exit codes.
+set -u
+KAP=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+check() { # name expected actual
+  if [ "$2" = "$3" ]; then passes=$((passes + 1)); else
+    fails=$((fails + 1)); printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"; fi
+}
+
+cat > "$T/p.yaml" <<'Y'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [get]
+- level: None
+  nonResourceURLs: ["/healthz*"]
+Y
+printf '{"verb":"get","resourceRequest":true}\n\n{"verb":1}\n{"path":"/healthz/x"}\nnot json\n' > "$T/in"
+"$KAP" eval "$T/p.yaml" < "$T/in" > "$T/out"; rc=$?
+check "eval exit status with a bad line" 2 "$rc"
+expected='{"level":"Metadata","omitStages":["RequestReceived"],"omitManagedFields":false,"rule":0}
+
+{"error":"line 3: \"verb\" must be a string, not number"}
+{"level":"None","omitStages":["RequestReceived"],"omitManagedFields":false,"rule":1}
+{"error":"line 5: invalid character '\''o'\'' in literal null (expecting '\''u'\'')"}'
+check "eval output" "$expected" "$(cat "$T/out")"
+
+printf '{"verb":"list"}\n' | "$KAP" eval "$T/p.yaml" > "$T/out"; rc=$?
+check "eval ok exit" 0 "$rc"
+check "eval no match" '{"level":"None","omitStages":["RequestReceived"],"omitManagedFields":false,"rule":-1}' "$(cat "$T/out")"
+
+printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Foo\n' > "$T/bad.yaml"
+printf '{}\n' | "$KAP" eval "$T/bad.yaml" > "$T/out" 2> "$T/err"; rc=$?
+check "eval bad policy exit" 1 "$rc"
+check "eval bad policy reads nothing" "" "$(cat "$T/out")"
+
+"$KAP" lint -o k8s "$T/bad.yaml" > "$T/out" 2> "$T/err"; rc=$?
+check "lint k8s exit" 1 "$rc"
+check "lint k8s text" 'rules[0].level: Unsupported value: "Foo": supported values: "None", "Metadata", "Request", "RequestResponse"' "$(cat "$T/out")"
+check "lint k8s no warning" "" "$(cat "$T/err")"
+
+"$KAP" lint "$T/bad.yaml" > "$T/out"; rc=$?
+check "lint human" "$T/bad.yaml:4:10: error: rules[0].level: Unsupported value: \"Foo\": supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"" "$(cat "$T/out")"
+
+printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  foo: 1\n' > "$T/warn.yaml"
+"$KAP" lint -o k8s "$T/warn.yaml" > "$T/out" 2> "$T/err"; rc=$?
+check "lint warn exit" 0 "$rc"
+check "lint warn stdout" "" "$(cat "$T/out")"
+check "lint warn stderr" 'warning: Audit policy contains errors, falling back to lenient decoding: strict decoding error: unknown field "rules[0].foo"' "$(cat "$T/err")"
+"$KAP" lint "$T/warn.yaml" "$T/p.yaml" > "$T/out"; rc=$?
+check "lint human warn" "$T/warn.yaml:5:3: warning: unknown field \"rules[0].foo\"" "$(cat "$T/out")"
+check "lint two files exit" 0 "$rc"
+
+"$KAP" lint > /dev/null 2>&1; check "lint usage" 2 $?
+"$KAP" lint -o xml "$T/p.yaml" > /dev/null 2>&1; check "lint bad -o" 2 $?
+"$KAP" eval > /dev/null 2>&1; check "eval usage" 2 $?
+"$KAP" frobnicate > /dev/null 2>&1; check "unknown command" 2 $?
+"$KAP" lint --help | grep -q 'usage: kap lint'; check "lint help" 0 $?
+"$KAP" eval --help | grep -q 'usage: kap eval'; check "eval help" 0 $?
+"$KAP" --help | grep -q 'usage: kap'; check "main help" 0 $?
+"$KAP" lint -o k8s "$T/missing.yaml" > "$T/out" 2>/dev/null; rc=$?
+check "lint missing exit" 1 "$rc"
+check "lint missing text" "failed to read file path \"$T/missing.yaml\": open $T/missing.yaml: no such file or directory" "$(cat "$T/out")"
+"$KAP" lint -o k8s --kube-version 1.35 "$SRC/examples/policy.yaml" > /dev/null 2>&1; check "example policy lints on 1.35" 0 $?
+"$KAP" eval --kube-version 1.99 "$T/p.yaml" < /dev/null > /dev/null 2>&1; check "bad kube version" 2 $?
+
+"$KAP" eval --format table "$SRC/examples/policy.yaml" < "$SRC/examples/requests.jsonl" > "$T/out"; rc=$?
+check "table exit" 0 "$rc"
+check "table has a header and a row per request" "$(( $(grep -c . "$SRC/examples/requests.jsonl") + 1 ))" "$(grep -c . "$T/out")"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
