@@ -216,6 +216,29 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
                     rc = fail_nomem(fail);
                     break;
                 }
+                /* go-yaml ends a plain scalar at any '?' inside a flow
+                 * collection (libyaml 0.2.5 only before a blank), and the
+                 * parser then finds a key where it wanted ',' or the end */
+                const char *q = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && depth > 0 && stack[depth - 1].flow
+                                    ? memchr(node->value, '?', node->len)
+                                    : NULL;
+                if (q && q > node->value) {
+                    unsigned line0 = (unsigned)ev.start_mark.line;
+                    {
+                        fail->status = rc = KAP_EINVALID;
+                        buf_adds(&fail->msg, "yaml: ");
+                        unsigned ctx0 = (unsigned)stack[depth - 1].node->line - 1;
+                        if (line0)
+                            buf_printf(&fail->msg, "line %u: ", line0);
+                        else if (ctx0)
+                            buf_printf(&fail->msg, "line %u: ", ctx0);
+                        buf_printf(&fail->msg, "did not find expected ',' or '%c'",
+                                   stack[depth - 1].node->kind == YN_SEQ ? ']' : '}');
+                        fail->line = line0 + 1;
+                        fail->col = (unsigned)ev.start_mark.column + 1 + (unsigned)(q - node->value);
+                        break;
+                    }
+                }
             } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
                 node->kind = YN_SEQ;
                 tag = ev.data.sequence_start.tag;

@@ -151,6 +151,11 @@ START_TEST(read_yaml_syntax_errors)
      * line, which ends the flow sequence's last entry, is reported as line 3 */
     ck_assert_str_eq(error_of(HDR "rules: [a, b\nfoo: 1\n"),
                      "failed decoding: yaml: line 3: did not find expected ',' or ']'");
+    /* go-yaml ends a plain scalar at '?' inside flow collections */
+    ck_assert_str_eq(error_of(HDR "rules:\n- level: None\n  nonResourceURLs: [/healthz?verbose]\n"),
+                     "failed decoding: yaml: line 4: did not find expected ',' or ']'");
+    ck_assert_str_eq(error_of(HDR "rules:\n- level: None\n  nonResourceURLs:\n  - /healthz?verbose\n"),
+                     "(loaded)");
 }
 END_TEST
 
