@@ -12,8 +12,35 @@
 #include "internal.h"
 #include "table.h"
 
+static inline uint64_t mix64(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 uint64_t str_hash(const char *s, size_t n)
 {
+    /* up to 16 bytes: two overlapping loads cover every byte */
+    const unsigned char *p = (const unsigned char *)s;
+    if (n <= 16) {
+        uint64_t a, b;
+        if (n >= 8) {
+            memcpy(&a, p, 8);
+            memcpy(&b, p + n - 8, 8);
+        } else if (n >= 4) {
+            uint32_t x, y;
+            memcpy(&x, p, 4);
+            memcpy(&y, p + n - 4, 4);
+            a = x;
+            b = y;
+        } else if (n > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+        return mix64(a ^ 0xA0761D6478BD642FULL, b ^ 0xE7037ED1A0B428DBULL ^ n);
+    }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
     while (n >= 8) {
         uint64_t w;
@@ -81,9 +108,17 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
 
 /* ---- building the bit sets -------------------------------------------------- */
 
+typedef struct bset {
+    uint32_t *w;
+    uint64_t *m;
+    uint32_t n, cap;
+} bset;
+
 typedef struct builder {
     kap_policy *p;
     kap_table *t;
+    bset *bs;
+    size_t nsets, sets_cap, nentries;
     int oom;
 } builder;
 
@@ -109,24 +144,91 @@ static int key_grow(kap_table *t)
 
 static uint32_t new_bitset(builder *b)
 {
-    kap_table *t = b->t;
-    if (t->nbitsets == t->bitsets_cap) {
-        size_t cap = t->bitsets_cap ? t->bitsets_cap * 2 : 16;
-        uint64_t *bits = kap_realloc(t->bits, cap * t->W * sizeof *bits);
-        if (!bits) {
+    if (b->nsets == b->sets_cap) {
+        size_t cap = b->sets_cap ? b->sets_cap * 2 : 64;
+        bset *bs = kap_realloc(b->bs, cap * sizeof *bs);
+        if (!bs) {
             b->oom = 1;
             return 0;
         }
-        t->bits = bits;
-        t->bitsets_cap = cap;
+        b->bs = bs;
+        b->sets_cap = cap;
     }
-    memset(t->bits + t->nbitsets * t->W, 0, t->W * sizeof *t->bits);
-    return (uint32_t)t->nbitsets++;
+    memset(&b->bs[b->nsets], 0, sizeof *b->bs);
+    return (uint32_t)b->nsets++;
 }
 
-static void set_bit(kap_table *t, uint32_t set, size_t rule)
+/* Rules arrive in increasing order, so a bit lands in the last word or a new one. */
+static void set_bit(builder *b, uint32_t set, size_t rule)
 {
-    t->bits[set * t->W + rule / 64] |= 1ULL << (rule % 64);
+    bset *s = &b->bs[set];
+    uint32_t w = (uint32_t)(rule / 64);
+    uint64_t bit = 1ULL << (rule % 64);
+    if (s->n && s->w[s->n - 1] == w) {
+        s->m[s->n - 1] |= bit;
+        return;
+    }
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 2;
+        uint32_t *nw = kap_realloc(s->w, cap * sizeof *nw);
+        if (!nw) {
+            b->oom = 1;
+            return;
+        }
+        s->w = nw;
+        uint64_t *nm = kap_realloc(s->m, cap * sizeof *nm);
+        if (!nm) {
+            b->oom = 1;
+            return;
+        }
+        s->m = nm;
+        s->cap = cap;
+    }
+    s->w[s->n] = w;
+    s->m[s->n] = bit;
+    s->n++;
+    b->nentries++;
+}
+
+/* Moves the sets into the table's flat arrays. */
+static int flatten_sets(builder *b)
+{
+    kap_table *t = b->t;
+    t->sets = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->sets);
+    t->widx = kap_calloc(b->nentries ? b->nentries : 1, sizeof *t->widx);
+    t->wmask = kap_calloc(b->nentries ? b->nentries : 1, sizeof *t->wmask);
+    if (!t->sets || !t->widx || !t->wmask)
+        return KAP_ENOMEM;
+    size_t off = 0;
+    for (size_t i = 0; i < b->nsets; i++) {
+        bset *s = &b->bs[i];
+        t->sets[i].off = (uint32_t)off;
+        t->sets[i].nw = s->n;
+        if (s->n) {
+            memcpy(t->widx + off, s->w, s->n * sizeof *s->w);
+            memcpy(t->wmask + off, s->m, s->n * sizeof *s->m);
+        }
+        off += s->n;
+    }
+    t->nsets = b->nsets;
+    t->nentries = off;
+    if (t->W == 1) {
+        t->mask1 = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->mask1);
+        if (!t->mask1)
+            return KAP_ENOMEM;
+        for (size_t i = 0; i < b->nsets; i++)
+            t->mask1[i] = t->sets[i].nw ? t->wmask[t->sets[i].off] : 0;
+    }
+    return KAP_OK;
+}
+
+static void builder_free(builder *b)
+{
+    for (size_t i = 0; i < b->nsets; i++) {
+        kap_free(b->bs[i].w);
+        kap_free(b->bs[i].m);
+    }
+    kap_free(b->bs);
 }
 
 static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t c3, size_t rule)
@@ -138,11 +240,13 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
         b->oom = 1;
         return;
     }
+    if (kind < sizeof t->has_kind)
+        t->has_kind[kind] = 1;
     size_t i = (size_t)key_hash4(kind, a, c2, c3) & (t->nkeys_slots - 1);
     while (t->keys[i].kind) {
         keyslot *k = &t->keys[i];
         if (k->kind == kind && k->a == a && k->b == c2 && k->c == c3) {
-            set_bit(t, k->set, rule);
+            set_bit(b, k->set, rule);
             return;
         }
         i = (i + 1) & (t->nkeys_slots - 1);
@@ -152,7 +256,7 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
         return;
     t->keys[i] = (keyslot){kind, a, c2, c3, set};
     t->nkeys++;
-    set_bit(t, set, rule);
+    set_bit(b, set, rule);
 }
 
 static uint32_t intern(builder *b, const cstr *s)
@@ -214,7 +318,9 @@ static int build_table(kap_policy *p)
     if (!t)
         return KAP_ENOMEM;
     p->table = t;
-    builder b = {p, t, 0};
+    builder b = {0};
+    b.p = p;
+    b.t = t;
     t->nrules = p->nrules;
     t->W = (p->nrules + 63) / 64;
     if (t->W == 0)
@@ -238,21 +344,21 @@ static int build_table(kap_policy *p)
             for (uint32_t k = 0; k < r->users.n; k++)
                 add_key(&b, K_USER, intern(&b, &r->users.v[k]), 0, 0, i);
         } else {
-            set_bit(t, t->any_user, i);
+            set_bit(&b, t->any_user, i);
         }
         if (r->groups.n) {
             t->has_groups = 1;
             for (uint32_t k = 0; k < r->groups.n; k++)
                 add_key(&b, K_GROUP, intern(&b, &r->groups.v[k]), 0, 0, i);
         } else {
-            set_bit(t, t->any_group, i);
+            set_bit(&b, t->any_group, i);
         }
         if (r->verbs.n) {
             t->has_verbs = 1;
             for (uint32_t k = 0; k < r->verbs.n; k++)
                 add_key(&b, K_VERB, intern(&b, &r->verbs.v[k]), 0, 0, i);
         } else {
-            set_bit(t, t->any_verb, i);
+            set_bit(&b, t->any_verb, i);
         }
         int resource_scoped = r->namespaces.n || r->n_res;
         if (resource_scoped) {
@@ -261,21 +367,21 @@ static int build_table(kap_policy *p)
                 for (uint32_t k = 0; k < r->namespaces.n; k++)
                     add_key(&b, K_NS, intern(&b, &r->namespaces.v[k]), 0, 0, i);
             } else {
-                set_bit(t, t->ns_base, i);
+                set_bit(&b, t->ns_base, i);
             }
             if (r->n_res) {
                 t->has_res = 1;
                 for (uint32_t k = 0; k < r->n_res; k++)
                     add_resource_keys(&b, &r->res[k], i);
             } else {
-                set_bit(t, t->res_base, i);
+                set_bit(&b, t->res_base, i);
             }
         } else if (r->urls.n) {
             t->has_urls = 1;
             for (uint32_t k = 0; k < r->urls.n; k++) {
                 const cstr *u = &r->urls.v[k];
                 if (cstr_is(u, "*")) {
-                    set_bit(t, t->url_base, i);
+                    set_bit(&b, t->url_base, i);
                     continue;
                 }
                 add_key(&b, K_URLEXACT, intern(&b, u), 0, 0, i);
@@ -298,9 +404,9 @@ static int build_table(kap_policy *p)
             }
         } else {
             /* matches every request, resource or not */
-            set_bit(t, t->ns_base, i);
-            set_bit(t, t->res_base, i);
-            set_bit(t, t->url_base, i);
+            set_bit(&b, t->ns_base, i);
+            set_bit(&b, t->res_base, i);
+            set_bit(&b, t->url_base, i);
         }
     }
     if (!b.oom && npfx) {
@@ -314,8 +420,32 @@ static int build_table(kap_policy *p)
         pfx = NULL;
     }
     kap_free(pfx);
-    if (b.oom)
+    if (b.oom || flatten_sets(&b) != KAP_OK) {
+        builder_free(&b);
         return KAP_ENOMEM;
+    }
+    builder_free(&b);
+
+    /* a string's sets in the simple roles go into its string slot, so
+     * one probe finds them */
+    {
+        kap_strtab *st = p->strtab;
+        uint32_t *slot_of = kap_calloc((size_t)st->count + 1, sizeof *slot_of);
+        if (!slot_of)
+            return KAP_ENOMEM;
+        for (size_t i = 0; i < st->nslots; i++)
+            if (st->slots[i].id)
+                slot_of[st->slots[i].id] = (uint32_t)i;
+        static const int role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1, [K_GROUP] = ROLE_GROUP + 1,
+                                             [K_VERB] = ROLE_VERB + 1, [K_NS] = ROLE_NS + 1,
+                                             [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
+        for (size_t i = 0; i < t->nkeys_slots; i++) {
+            const keyslot *k = &t->keys[i];
+            if (k->kind && k->kind < K_NAMED && role_of[k->kind])
+                st->slots[slot_of[k->a]].set[role_of[k->kind] - 1] = k->set + 1;
+        }
+        kap_free(slot_of);
+    }
 
     /* decisions per rule, and for no match */
     t->results = kap_calloc(p->nrules + 1, sizeof *t->results);
@@ -332,7 +462,8 @@ static int build_table(kap_policy *p)
     t->results[p->nrules].omit_managed_fields = p->policy_omf;
     t->results[p->nrules].rule = -1;
 
-    p->table_bytes = sizeof *t + t->nbitsets * t->W * 8 + t->nkeys_slots * sizeof(keyslot) +
+    p->table_bytes = sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
+                     t->nkeys_slots * sizeof(keyslot) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
                      p->strtab->nslots * sizeof(strslot);
     return KAP_OK;
@@ -341,7 +472,10 @@ static int build_table(kap_policy *p)
 void table_free(kap_policy *p)
 {
     if (p->table) {
-        kap_free(p->table->bits);
+        kap_free(p->table->sets);
+        kap_free(p->table->widx);
+        kap_free(p->table->wmask);
+        kap_free(p->table->mask1);
         kap_free(p->table->keys);
         kap_free(p->table->pfx_lens);
         kap_free(p->table->results);

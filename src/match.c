@@ -169,50 +169,68 @@ int kap_policy_match_reference(const kap_policy *p, const kap_request *request, 
 
 /* ---- the decision table --------------------------------------------------------- */
 
-#define MAXP 40 /* bit sets OR-ed for one attribute; more falls back to the scan */
+#define MAXP 40 /* sets OR-ed for one attribute; more falls back to the scan */
+#define EARLY_CHECKS 2 /* candidates verified rule by rule before the rest of the table */
 
 typedef struct field {
-    const uint64_t *p[MAXP];
+    uint32_t s[MAXP]; /* set indexes */
     int n;
 } field;
 
-static uint32_t sid_h(const kap_strtab *t, uint64_t h, const char *s, size_t n)
+static const strslot *find_h(const kap_strtab *t, uint64_t h, const char *s, size_t n)
 {
     size_t i = (size_t)h & (t->nslots - 1);
     for (;;) {
         const strslot *e = &t->slots[i];
         if (!e->id)
-            return 0;
+            return NULL;
         if (e->h == h && e->len == n && memcmp(e->s, s, n) == 0)
-            return e->id;
+            return e;
         i = (i + 1) & (t->nslots - 1);
     }
 }
 
-static uint32_t sid(const kap_strtab *t, const char *s, size_t n)
+static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
 {
-    return sid_h(t, str_hash(s, n), s, n);
+    return find_h(t, str_hash(s, n), s, n);
 }
 
-static const uint64_t *set_of(const kap_table *t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
+static inline uint32_t sid(const kap_strtab *t, const char *s, size_t n)
 {
+    const strslot *e = find(t, s, n);
+    return e ? e->id : 0;
+}
+
+#define NOSET 0xFFFFFFFFu
+
+static uint32_t set_of(const kap_table *t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
+{
+    if (!t->has_kind[kind])
+        return NOSET;
     size_t i = (size_t)key_hash4(kind, a, b, c) & (t->nkeys_slots - 1);
     for (;;) {
         const keyslot *k = &t->keys[i];
         if (!k->kind)
-            return NULL;
+            return NOSET;
         if (k->kind == kind && k->a == a && k->b == b && k->c == c)
-            return t->bits + (size_t)k->set * t->W;
+            return k->set;
         i = (i + 1) & (t->nkeys_slots - 1);
     }
 }
 
-static inline void push(field *f, const uint64_t *s)
+static inline uint32_t role_set(const strslot *e, int role)
 {
-    if (s && f->n < MAXP)
-        f->p[f->n++] = s;
-    else if (s)
-        f->n = MAXP + 1; /* overflow marker */
+    return e && e->set[role] ? e->set[role] - 1 : NOSET;
+}
+
+static inline void push(field *f, uint32_t set)
+{
+    if (set != NOSET) {
+        if (f->n < MAXP)
+            f->s[f->n++] = set;
+        else
+            f->n = MAXP + 1; /* overflow: the caller falls back to the scan */
+    }
 }
 
 /* The id of resource + "/" + subresource, without building it where it fits. */
@@ -238,10 +256,6 @@ static uint32_t combined_id(const kap_strtab *t, const nreq *q)
 
 static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *q, field *f)
 {
-    uint32_t res = sid(st, q->resource.s, q->resource.n);
-    uint32_t combined = q->sub.n ? combined_id(st, q) : res;
-    uint32_t sub = q->sub.n ? sid(st, q->sub.s, q->sub.n) : 0;
-    uint32_t name = t->has_names ? sid(st, q->name.s, q->name.n) : 0;
     uint32_t groups[2];
     int ng = 0;
     uint32_t gid = sid(st, q->group.s, q->group.n);
@@ -249,6 +263,15 @@ static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *
         groups[ng++] = gid;
     if (t->has_group_any)
         groups[ng++] = GROUP_ANY;
+    if (!ng)
+        return;
+    const uint8_t *hk = t->has_kind;
+    uint32_t res = hk[K_REXACT] | hk[K_RRES] | hk[K_REXACT + K_NAMED] | hk[K_RRES + K_NAMED]
+                       ? sid(st, q->resource.s, q->resource.n)
+                       : 0;
+    uint32_t sub = q->sub.n && (hk[K_RSUB] | hk[K_RSUB + K_NAMED]) ? sid(st, q->sub.s, q->sub.n) : 0;
+    uint32_t combined = q->sub.n ? (hk[K_REXACT] | hk[K_REXACT + K_NAMED] ? combined_id(st, q) : 0) : res;
+    uint32_t name = t->has_names ? sid(st, q->name.s, q->name.n) : 0;
     for (int i = 0; i < ng; i++) {
         uint32_t g = groups[i];
         push(f, set_of(t, K_RALL, g, 0, 0));
@@ -271,16 +294,198 @@ static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *
     }
 }
 
-static void url_sets(const kap_table *t, const kap_strtab *st, const nreq *q, field *f)
+/* The attributes, in the order they are consulted: cheap ones first. */
+enum { F_VERB, F_SCOPE, F_USER, F_RES, F_GROUPS, NF };
+
+static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int i, field *f)
 {
-    uint32_t id = sid(st, q->path.s, q->path.n);
-    if (id)
-        push(f, set_of(t, K_URLEXACT, id, 0, 0));
-    for (size_t i = 0; i < t->n_pfx_lens && t->pfx_lens[i] <= q->path.n; i++) {
-        uint32_t pid = sid(st, q->path.s, t->pfx_lens[i]);
-        if (pid)
-            push(f, set_of(t, K_URLPREFIX, pid, 0, 0));
+    f->n = 0;
+    switch (i) {
+    case F_VERB:
+        push(f, t->any_verb);
+        push(f, role_set(find(st, q->verb.s, q->verb.n), ROLE_VERB));
+        break;
+    case F_SCOPE:
+        if (q->resource_request) {
+            push(f, t->ns_base);
+            if (t->has_ns)
+                push(f, role_set(find(st, q->ns.s, q->ns.n), ROLE_NS));
+        } else {
+            push(f, t->url_base);
+            if (t->has_urls) {
+                push(f, role_set(find(st, q->path.s, q->path.n), ROLE_URLEXACT));
+                for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q->path.n; k++)
+                    push(f, role_set(find(st, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
+            }
+        }
+        break;
+    case F_USER:
+        push(f, t->any_user);
+        if (q->has_user)
+            push(f, role_set(find(st, q->user.s, q->user.n), ROLE_USER));
+        break;
+    case F_RES:
+        push(f, t->res_base);
+        resource_sets(t, st, q, f);
+        break;
+    case F_GROUPS:
+        push(f, t->any_group);
+        if (q->has_user) {
+            for (size_t k = 0; k < q->n_groups; k++) {
+                const char *s = q->groups[k] ? q->groups[k] : "";
+                push(f, role_set(find(st, s, strlen(s)), ROLE_GROUP));
+            }
+        }
+        break;
     }
+}
+
+static void active_fields(const kap_table *t, const nreq *q, uint8_t *active)
+{
+    active[F_VERB] = t->has_verbs;
+    active[F_SCOPE] = 1;
+    active[F_USER] = t->has_users;
+    active[F_RES] = q->resource_request && t->has_res;
+    active[F_GROUPS] = t->has_groups;
+}
+
+/* Up to 64 rules: every set is one word. Attributes are looked up one at
+ * a time and the search stops as soon as no rule is left; the first
+ * candidates are checked directly, which is cheaper than the remaining
+ * lookups when they match. */
+static int match_small(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
+{
+    const kap_table *t = p->table;
+    uint8_t active[NF];
+    active_fields(t, q, active);
+    uint64_t x = t->nrules == 64 ? ~0ULL : (1ULL << t->nrules) - 1;
+    int first = 1, checks = EARLY_CHECKS;
+    for (int i = 0; i < NF && x; i++) {
+        if (!active[i])
+            continue;
+        field f;
+        resolve(t, p->strtab, q, i, &f);
+        if (KAP_UNLIKELY(f.n > MAXP))
+            return kap_policy_match_reference(p, request, out);
+        uint64_t y = 0;
+        for (int k = 0; k < f.n; k++)
+            y |= t->mask1[f.s[k]];
+        x &= y;
+        if (first) {
+            first = 0;
+            while (x && checks > 0) {
+                size_t r = (size_t)__builtin_ctzll(x);
+                checks--;
+                if (rule_matches(&p->rules[r], q, p->kube_minor >= 36)) {
+                    *out = t->results[r];
+                    return KAP_OK;
+                }
+                x &= x - 1;
+            }
+        }
+    }
+    *out = t->results[x ? (size_t)__builtin_ctzll(x) : t->nrules];
+    return KAP_OK;
+}
+
+/* A cursor over one sparse set, moving forward through its words. */
+typedef struct cursor {
+    const uint32_t *w;
+    const uint64_t *m;
+    uint32_t n, i;
+    int dense;
+} cursor;
+
+static inline uint64_t cursor_at(cursor *c, uint32_t w)
+{
+    if (c->dense)
+        return c->m[w];
+    while (c->i < c->n && c->w[c->i] < w)
+        c->i++;
+    return c->i < c->n && c->w[c->i] == w ? c->m[c->i] : 0;
+}
+
+/* More rules: all attributes are looked up, then the words where the
+ * sparsest attribute has rules are visited in order, each word ANDed over
+ * every attribute; the first word left non-zero holds the answer. The cost
+ * follows how many rules could match, not how many there are. */
+static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
+{
+    const kap_table *t = p->table;
+    uint8_t active[NF];
+    active_fields(t, q, active);
+    field f[NF];
+    cursor cur[NF][MAXP];
+    int nf = 0, order[NF];
+    uint64_t density[NF];
+    for (int i = 0; i < NF; i++) {
+        if (!active[i])
+            continue;
+        resolve(t, p->strtab, q, i, &f[nf]);
+        if (KAP_UNLIKELY(f[nf].n > MAXP))
+            return kap_policy_match_reference(p, request, out);
+        density[nf] = 0;
+        for (int k = 0; k < f[nf].n; k++) {
+            const kset *s = &t->sets[f[nf].s[k]];
+            cursor *c = &cur[nf][k];
+            c->w = t->widx + s->off;
+            c->m = t->wmask + s->off;
+            c->n = s->nw;
+            c->i = 0;
+            c->dense = s->nw == t->W;
+            density[nf] += s->nw;
+        }
+        order[nf] = nf;
+        nf++;
+    }
+    /* the sparsest attribute drives */
+    int d = 0;
+    for (int i = 1; i < nf; i++)
+        if (density[i] < density[d])
+            d = i;
+    field *df = &f[d];
+    cursor *dc = cur[d];
+    int checks = EARLY_CHECKS;
+    for (;;) {
+        /* next word any driver set has */
+        uint32_t w = NOSET;
+        for (int k = 0; k < df->n; k++)
+            if (dc[k].i < dc[k].n && dc[k].w[dc[k].i] < w)
+                w = dc[k].w[dc[k].i];
+        if (w == NOSET)
+            break;
+        uint64_t x = 0;
+        for (int k = 0; k < df->n; k++) {
+            if (dc[k].i < dc[k].n && dc[k].w[dc[k].i] == w) {
+                x |= dc[k].m[dc[k].i];
+                dc[k].i++;
+            }
+        }
+        while (x && checks > 0) {
+            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(x);
+            checks--;
+            if (rule_matches(&p->rules[r], q, p->kube_minor >= 36)) {
+                *out = t->results[r];
+                return KAP_OK;
+            }
+            x &= x - 1;
+        }
+        for (int i = 0; i < nf && x; i++) {
+            if (i == d)
+                continue;
+            uint64_t y = 0;
+            for (int k = 0; k < f[i].n; k++)
+                y |= cursor_at(&cur[i][k], w);
+            x &= y;
+        }
+        if (x) {
+            *out = t->results[(size_t)w * 64 + (size_t)__builtin_ctzll(x)];
+            return KAP_OK;
+        }
+    }
+    (void)order;
+    *out = t->results[t->nrules];
+    return KAP_OK;
 }
 
 int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
@@ -288,84 +493,7 @@ int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decisi
     nreq q;
     if (!p || !out || normalize(request, &q))
         return KAP_EARG;
-    const kap_table *t = p->table;
-    const kap_strtab *st = p->strtab;
-    field f[5];
-    int nf = 0;
-
-    if (t->has_users) {
-        field *u = &f[nf++];
-        u->n = 0;
-        push(u, t->bits + (size_t)t->any_user * t->W);
-        if (q.has_user) {
-            uint32_t id = sid(st, q.user.s, q.user.n);
-            if (id)
-                push(u, set_of(t, K_USER, id, 0, 0));
-        }
-    }
-    if (t->has_groups) {
-        field *g = &f[nf++];
-        g->n = 0;
-        push(g, t->bits + (size_t)t->any_group * t->W);
-        if (q.has_user) {
-            for (size_t i = 0; i < q.n_groups; i++) {
-                const char *s = q.groups[i] ? q.groups[i] : "";
-                uint32_t id = sid(st, s, strlen(s));
-                if (id)
-                    push(g, set_of(t, K_GROUP, id, 0, 0));
-            }
-        }
-    }
-    if (t->has_verbs) {
-        field *v = &f[nf++];
-        v->n = 0;
-        push(v, t->bits + (size_t)t->any_verb * t->W);
-        uint32_t id = sid(st, q.verb.s, q.verb.n);
-        if (id)
-            push(v, set_of(t, K_VERB, id, 0, 0));
-    }
-    if (q.resource_request) {
-        field *n = &f[nf++];
-        n->n = 0;
-        push(n, t->bits + (size_t)t->ns_base * t->W);
-        if (t->has_ns) {
-            uint32_t id = sid(st, q.ns.s, q.ns.n);
-            if (id)
-                push(n, set_of(t, K_NS, id, 0, 0));
-        }
-        if (t->has_res) {
-            field *r = &f[nf++];
-            r->n = 0;
-            push(r, t->bits + (size_t)t->res_base * t->W);
-            resource_sets(t, st, &q, r);
-        }
-    } else {
-        field *u = &f[nf++];
-        u->n = 0;
-        push(u, t->bits + (size_t)t->url_base * t->W);
-        if (t->has_urls)
-            url_sets(t, st, &q, u);
-    }
-    for (int i = 0; i < nf; i++)
-        if (KAP_UNLIKELY(f[i].n > MAXP))
-            return kap_policy_match_reference(p, request, out);
-
-    for (size_t w = 0; w < t->W; w++) {
-        uint64_t x = ~0ULL;
-        for (int i = 0; i < nf && x; i++) {
-            uint64_t y = 0;
-            for (int k = 0; k < f[i].n; k++)
-                y |= f[i].p[k][w];
-            x &= y;
-        }
-        if (x) {
-            size_t rule = w * 64 + (size_t)__builtin_ctzll(x);
-            if (rule < t->nrules) {
-                *out = t->results[rule];
-                return KAP_OK;
-            }
-        }
-    }
-    *out = t->results[t->nrules];
-    return KAP_OK;
+    if (p->table->W == 1)
+        return match_small(p, &q, out, request);
+    return match_large(p, &q, out, request);
 }

@@ -5,10 +5,14 @@
 
 #include "internal.h"
 
+/* What a string means in each role, as bit set index + 1 (0: nothing). */
+enum { ROLE_USER, ROLE_GROUP, ROLE_VERB, ROLE_NS, ROLE_URLEXACT, ROLE_URLPREFIX, NROLES };
+
 typedef struct strslot {
     uint64_t h;
     const char *s;
     uint32_t len, id; /* id 0: empty slot */
+    uint32_t set[NROLES];
 } strslot;
 
 struct kap_strtab {
@@ -40,14 +44,26 @@ typedef struct keyslot {
     uint32_t set;           /* bit set index */
 } keyslot;
 
+/* A set of rules, stored sparsely: the 64-rule words that are not zero,
+ * as word indexes (ascending) and masks, at [off, off + nw) of the
+ * table's widx/wmask arrays. A set with nw == W is dense. */
+typedef struct kset {
+    uint32_t off, nw;
+} kset;
+
 struct kap_table {
-    size_t nrules, W; /* W: 64-bit words per bit set */
-    uint64_t *bits;
-    size_t nbitsets, bitsets_cap;
+    size_t nrules, W; /* W: 64-rule words in a full set */
+    kset *sets;
+    size_t nsets;
+    uint32_t *widx;
+    uint64_t *wmask;
+    size_t nentries;
+    uint64_t *mask1; /* W == 1: each set as one word */
     keyslot *keys;
     size_t nkeys, nkeys_slots;
     uint32_t any_user, any_group, any_verb, ns_base, res_base, url_base;
     uint8_t has_users, has_groups, has_verbs, has_ns, has_res, has_urls, has_names, has_group_any;
+    uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist */
     uint32_t *pfx_lens; /* distinct URL prefix lengths, ascending */
     size_t n_pfx_lens;
     kap_decision *results; /* per rule, then the no-match decision */

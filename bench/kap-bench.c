@@ -1,0 +1,532 @@
+/* kap-bench: ns per decision for the decision table and for the plain
+ * first-match evaluator in the same run, load time and table size.
+ *
+ *   kap-bench                      the built-in cases
+ *   kap-bench --policy P --requests R [--runs N] [--json]
+ *
+ * Not a test: it prints figures; compare ratios measured in one run. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kap.h"
+
+#ifndef KAP_BENCH_DATA
+#define KAP_BENCH_DATA "bench/data"
+#endif
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "kap-bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+/* ---- text buffers -------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->len;
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
+        va_end(ap);
+        if (b->s && (size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = b->cap ? b->cap * 2 : 1 << 16;
+        while (b->cap < b->len + (size_t)n + 1)
+            b->cap *= 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s)
+            die("out of memory");
+    }
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot open %s", path);
+    sbuf b = {0};
+    char tmp[65536];
+    size_t got;
+    sb_add(&b, "%s", "");
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        while (b.len + got + 1 > b.cap) {
+            b.cap *= 2;
+            b.s = realloc(b.s, b.cap);
+        }
+        memcpy(b.s + b.len, tmp, got);
+        b.len += got;
+        b.s[b.len] = 0;
+    }
+    fclose(f);
+    *len = b.len;
+    return b.s;
+}
+
+/* ---- request streams ------------------------------------------------------- */
+
+typedef struct stream {
+    kap_request *reqs;
+    size_t n, cap;
+} stream;
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static void stream_add(stream *s, const kap_request *q)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->reqs = realloc(s->reqs, s->cap * sizeof *s->reqs);
+    }
+    kap_request c = *q;
+    c.user = dup_or_null(q->user);
+    c.verb = dup_or_null(q->verb);
+    c.ns = dup_or_null(q->ns);
+    c.api_group = dup_or_null(q->api_group);
+    c.api_version = dup_or_null(q->api_version);
+    c.resource = dup_or_null(q->resource);
+    c.subresource = dup_or_null(q->subresource);
+    c.name = dup_or_null(q->name);
+    c.path = dup_or_null(q->path);
+    c.groups = NULL;
+    if (q->n_groups) {
+        const char **g = malloc(q->n_groups * sizeof *g);
+        for (size_t i = 0; i < q->n_groups; i++)
+            g[i] = strdup(q->groups[i]);
+        c.groups = g;
+    }
+    s->reqs[s->n++] = c;
+}
+
+static void stream_load(stream *s, const char *path)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    kap_request_reader *r;
+    kap_request_reader_new(&r);
+    char *line = text;
+    size_t lineno = 0;
+    while (line < text + len) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        size_t L = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+        lineno++;
+        if (L) {
+            kap_request q;
+            if (kap_request_reader_parse(r, line, L, &q) != KAP_OK)
+                die("%s:%zu: %s", path, lineno, kap_request_reader_error(r));
+            stream_add(s, &q);
+        }
+        line += L + 1;
+    }
+    kap_request_reader_free(r);
+    free(text);
+}
+
+/* ---- generated policies, shaped like large real ones ----------------------------
+ * Rule i belongs to team i: its own users or groups, some verbs, resources in
+ * a team API group and namespace, a few URL rules; a catch-all closes it. */
+
+static const char *const VERBS[] = {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+
+typedef struct team {
+    int user, group, ns, apigroup, res, verbs_mask, kind; /* kind: 0 resource, 1 url, 2 users+resources */
+} team;
+
+static uint64_t rng_state;
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (unsigned)((rng_state * 0x2545F4914F6CDD1DULL) >> 33) % n;
+}
+
+static team *gen_teams(unsigned n)
+{
+    team *t = calloc(n, sizeof *t);
+    for (unsigned i = 0; i < n; i++) {
+        t[i].user = (int)i;
+        t[i].group = (int)(i / 4);
+        t[i].ns = (int)(i / 2);
+        t[i].apigroup = (int)(i / 8);
+        t[i].res = (int)rnd(50);
+        t[i].verbs_mask = 1 + (int)rnd(255);
+        t[i].kind = rnd(10) < 8 ? (rnd(2) ? 0 : 2) : 1;
+    }
+    return t;
+}
+
+static void gen_policy(sbuf *b, const team *t, unsigned n)
+{
+    b->len = 0;
+    sb_add(b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n");
+    for (unsigned i = 0; i + 1 < n; i++) {
+        const team *r = &t[i];
+        sb_add(b, "  - level: %s\n", (const char *[]){"None", "Metadata", "Request", "RequestResponse"}[i % 4]);
+        if (r->kind == 2)
+            sb_add(b, "    users: [\"user-%d\", \"system:serviceaccount:team-%d:deployer\"]\n", r->user, r->user);
+        else
+            sb_add(b, "    userGroups: [\"team-%d\", \"team-%d-admins\"]\n", r->group, r->group);
+        sb_add(b, "    verbs: [");
+        int first = 1;
+        for (int v = 0; v < 8; v++)
+            if (r->verbs_mask & (1 << v)) {
+                sb_add(b, "%s\"%s\"", first ? "" : ", ", VERBS[v]);
+                first = 0;
+            }
+        sb_add(b, "]\n");
+        if (r->kind == 1) {
+            sb_add(b, "    nonResourceURLs: [\"/apis/team-%d.example.com/*\", \"/metrics/team-%d\"]\n", r->group, r->user);
+        } else {
+            sb_add(b, "    namespaces: [\"team-%d\", \"team-%d-staging\"]\n", r->ns, r->ns);
+            sb_add(b, "    resources:\n");
+            sb_add(b, "      - group: \"team-%d.example.com\"\n        resources: [\"widgets-%d\", \"widgets-%d/status\"]\n",
+                   r->apigroup, r->res, r->res);
+            if (i % 3 == 0)
+                sb_add(b, "      - group: \"\"\n        resources: [\"configmaps\"]\n        resourceNames: [\"team-%d-config\"]\n",
+                       r->user);
+        }
+    }
+    sb_add(b, "  - level: Metadata\n");
+}
+
+/* A request that rule k accepts (and, its values being its own, hardly any
+ * earlier rule). */
+static void team_request(const team *t, unsigned k, kap_request *q, char bufs[8][96], const char **groups)
+{
+    const team *r = &t[k];
+    kap_request z = KAP_REQUEST_INIT;
+    *q = z;
+    int v = 0;
+    while (!(r->verbs_mask & (1 << v)))
+        v++;
+    snprintf(bufs[0], 96, "user-%d", r->user);
+    q->user = bufs[0];
+    snprintf(bufs[1], 96, "team-%d", r->group);
+    groups[0] = bufs[1];
+    groups[1] = "system:authenticated";
+    q->groups = groups;
+    q->n_groups = 2;
+    q->verb = VERBS[v];
+    if (r->kind == 1) {
+        snprintf(bufs[2], 96, "/apis/team-%d.example.com/v1/things", r->group);
+        q->path = bufs[2];
+        return;
+    }
+    q->resource_request = 1;
+    snprintf(bufs[3], 96, "team-%d", r->ns);
+    q->ns = bufs[3];
+    snprintf(bufs[4], 96, "team-%d.example.com", r->apigroup);
+    q->api_group = bufs[4];
+    snprintf(bufs[5], 96, "widgets-%d", r->res);
+    q->resource = bufs[5];
+    q->name = "w-1";
+    snprintf(bufs[6], 96, "/apis/team-%d.example.com/v1/namespaces/team-%d/widgets-%d/w-1", r->apigroup, r->ns, r->res);
+    q->path = bufs[6];
+}
+
+/* Requests decided by rules in [lo, hi) (or by none, for misses). */
+static void gen_stream(stream *s, const kap_policy *p, const team *t, unsigned n, unsigned lo, unsigned hi,
+                       unsigned count, int allow_miss)
+{
+    char bufs[8][96];
+    const char *groups[2];
+    unsigned tries = 0;
+    while (s->n < count && tries < count * 50) {
+        tries++;
+        unsigned k = lo + rnd(hi - lo);
+        if (k + 1 >= n)
+            k = n - 2;
+        kap_request q;
+        team_request(t, k, &q, bufs, groups);
+        if (allow_miss && rnd(4) == 0)
+            q.verb = "escalate"; /* no rule lists it: only the catch-all decides */
+        kap_decision d;
+        kap_policy_match_reference(p, &q, &d);
+        if ((d.rule >= (int)lo && d.rule < (int)hi) || (allow_miss && d.rule == (int)n - 1))
+            stream_add(s, &q);
+    }
+}
+
+/* ---- measuring ------------------------------------------------------------------ */
+
+typedef struct figures {
+    double med, min, max;
+} figures;
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef int (*match_fn)(const kap_policy *, const kap_request *, kap_decision *);
+
+static volatile int sink;
+
+static figures measure(match_fn fn, const kap_policy *p, const stream *s, int runs)
+{
+    /* calibrate: enough passes for about 40 ms a run */
+    double t0 = now_ns();
+    kap_decision d;
+    size_t passes = 0;
+    do {
+        for (size_t i = 0; i < s->n; i++) {
+            fn(p, &s->reqs[i], &d);
+            sink += d.rule;
+        }
+        passes++;
+    } while (now_ns() - t0 < 4e6);
+    double per_pass = (now_ns() - t0) / (double)passes;
+    size_t reps = (size_t)(40e6 / per_pass) + 1;
+    double *r = malloc((size_t)runs * sizeof *r);
+    for (int k = 0; k < runs; k++) {
+        double a = now_ns();
+        for (size_t rep = 0; rep < reps; rep++)
+            for (size_t i = 0; i < s->n; i++) {
+                fn(p, &s->reqs[i], &d);
+                sink += d.rule;
+            }
+        r[k] = (now_ns() - a) / (double)(reps * s->n);
+    }
+    qsort(r, (size_t)runs, sizeof *r, cmp_d);
+    figures f = {r[runs / 2], r[0], r[runs - 1]};
+    free(r);
+    return f;
+}
+
+/* Peak memory of one load, measured in a child process. */
+static double load_peak_mb(const char *text, size_t len)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        kap_policy *p;
+        kap_policy_load_buffer(&p, text, len, NULL, NULL, NULL);
+        getrusage(RUSAGE_SELF, &after);
+        double mb = (double)(after.ru_maxrss - before.ru_maxrss) / 1024.0;
+        if (write(fd[1], &mb, sizeof mb) != sizeof mb)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    double mb = -1;
+    if (read(fd[0], &mb, sizeof mb) != sizeof mb)
+        mb = -1;
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+    return mb;
+}
+
+static int json_out = 0, runs = 5, with_memory = 0;
+
+static void run_case(const char *name, const char *text, size_t len, const char *stream_name, const stream *s)
+{
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    double best = 1e30;
+    for (int i = 0; i < 3; i++) {
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        double a = now_ns();
+        int rc = kap_policy_load_buffer(&p, text, len, name, NULL, &d);
+        double t = now_ns() - a;
+        if (rc != KAP_OK)
+            die("%s does not load: %s", name, kap_diagnostics_error_text(d));
+        if (t < best)
+            best = t;
+    }
+    kap_diagnostics_free(d);
+    figures table = measure(kap_policy_match, p, s, runs);
+    figures ref = measure(kap_policy_match_reference, p, s, runs);
+    double mem = with_memory ? load_peak_mb(text, len) : -1;
+    size_t rules = kap_policy_rule_count(p);
+    if (json_out) {
+        printf("{\"policy\": \"%s\", \"rules\": %zu, \"stream\": \"%s\", \"requests\": %zu, \"ns_per_match\": %.1f, "
+               "\"ns_min\": %.1f, \"ns_max\": %.1f, \"reference_ns_per_match\": %.1f, \"load_ms\": %.3f, "
+               "\"table_bytes\": %zu",
+               name, rules, stream_name, s->n, table.med, table.min, table.max, ref.med, best / 1e6,
+               kap_policy_table_bytes(p));
+        if (with_memory)
+            printf(", \"load_peak_mb\": %.1f", mem);
+        printf("}\n");
+    } else {
+        printf("%-24s %6zu  %-16s %6zu  %8.1f %8.1f %8.1f  %10.1f %7.1fx  %9.3f %11zu", name, rules, stream_name, s->n,
+               table.med, table.min, table.max, ref.med, ref.med / table.med, best / 1e6, kap_policy_table_bytes(p));
+        if (with_memory)
+            printf(" %8.1f", mem);
+        printf("\n");
+    }
+    fflush(stdout);
+    kap_policy_free(p);
+}
+
+static void header(void)
+{
+    if (json_out)
+        return;
+    printf("%-24s %6s  %-16s %6s  %8s %8s %8s  %10s %8s  %9s %11s%s\n", "policy", "rules", "stream", "reqs",
+           "ns/match", "min", "max", "reference", "speedup", "load ms", "table bytes", with_memory ? "  peak MB" : "");
+}
+
+static void stream_free(stream *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        kap_request *q = &s->reqs[i];
+        free((char *)q->user), free((char *)q->verb), free((char *)q->ns), free((char *)q->api_group);
+        free((char *)q->api_version), free((char *)q->resource), free((char *)q->subresource);
+        free((char *)q->name), free((char *)q->path);
+        for (size_t g = 0; g < q->n_groups; g++)
+            free((char *)q->groups[g]);
+        free((void *)q->groups);
+    }
+    free(s->reqs);
+    s->reqs = NULL;
+    s->n = s->cap = 0;
+}
+
+static void builtin(const char *data)
+{
+    char path[4096];
+    header();
+    struct {
+        const char *name, *file;
+    } real[] = {
+        {"k8s-docs-example", "k8s-website-example.yaml"},
+        {"gke", "gce-configure-helper.yaml"},
+        {"kubespray", "kubespray-default.yaml"},
+        {"openshift", "openshift-default.yaml"},
+    };
+    stream audit = {0}, docs = {0};
+    snprintf(path, sizeof path, "%s/audit-log-requests.jsonl", data);
+    stream_load(&audit, path);
+    snprintf(path, sizeof path, "%s/k8s-docs-requests.jsonl", data);
+    stream_load(&docs, path);
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", data, real[i].file);
+        char *text = read_file(path, &len);
+        if (i == 0)
+            run_case(real[i].name, text, len, "docs-requests", &docs);
+        run_case(real[i].name, text, len, "audit-log", &audit);
+        free(text);
+    }
+    stream_free(&audit);
+    stream_free(&docs);
+
+    unsigned sizes[] = {10, 100, 1000, 10000};
+    for (size_t i = 0; i < 4; i++) {
+        unsigned n = sizes[i];
+        rng_state = 0x6B6170BE4C4ULL + n;
+        team *t = gen_teams(n);
+        sbuf b = {0};
+        gen_policy(&b, t, n);
+        kap_policy *p;
+        if (kap_policy_load_buffer(&p, b.s, b.len, NULL, NULL, NULL) != KAP_OK)
+            die("generated policy of %u rules does not load", n);
+        char name[32];
+        snprintf(name, sizeof name, "generated-%u", n);
+        stream shallow = {0}, deep = {0};
+        unsigned head = n / 10 > 2 ? n / 10 : 2;
+        gen_stream(&shallow, p, t, n, 0, head, 2000, 0);
+        gen_stream(&deep, p, t, n, n - head > 0 ? n - head - 1 : 0, n - 1, 2000, 1);
+        kap_policy_free(p);
+        run_case(name, b.s, b.len, "shallow", &shallow);
+        run_case(name, b.s, b.len, "deep", &deep);
+        stream_free(&shallow);
+        stream_free(&deep);
+        free(b.s);
+        free(t);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kap-bench [--json] [--runs N] [--memory] [--data DIR]\n"
+               "       kap-bench [--json] [--runs N] [--memory] --policy FILE --requests FILE\n"
+               "Prints ns per decision (median, min, max over N runs, default 5) for the decision\n"
+               "table and the plain first-match evaluator, load time and table size.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *policy = NULL, *requests = NULL, *data = KAP_BENCH_DATA;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json_out = 1;
+        else if (strcmp(argv[i], "--memory") == 0)
+            with_memory = 1;
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
+            policy = argv[++i];
+        else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc)
+            requests = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (runs < 1)
+        runs = 5;
+    if (!!policy != !!requests) {
+        usage(stderr);
+        return 2;
+    }
+    if (policy) {
+        size_t len;
+        char *text = read_file(policy, &len);
+        stream s = {0};
+        stream_load(&s, requests);
+        if (!s.n)
+            die("%s has no requests", requests);
+        header();
+        const char *base = strrchr(policy, '/') ? strrchr(policy, '/') + 1 : policy;
+        const char *rbase = strrchr(requests, '/') ? strrchr(requests, '/') + 1 : requests;
+        run_case(base, text, len, rbase, &s);
+        stream_free(&s);
+        free(text);
+        return 0;
+    }
+    builtin(data);
+    return 0;
+}
