@@ -279,6 +279,15 @@ KAP_API int kap_policy_match_jsonl(const kap_policy *policy, const char *text, s
                                    kap_decision *out, int *status, size_t capacity,
                                    size_t *n_lines);
 
+/* The same for one JSON array of request objects ("[{...},{...}]"), as a
+ * binding can produce with one call of its JSON encoder. status[k] is
+ * KAP_OK or KAP_EPARSE for element k. Returns KAP_OK, KAP_EPARSE when text
+ * is not a JSON array, KAP_ELIMIT when it has more than capacity elements,
+ * KAP_ENOMEM or KAP_EARG. *n_requests receives the array's length. */
+KAP_API int kap_policy_match_json(const kap_policy *policy, const char *text, size_t len,
+                                  kap_decision *out, int *status, size_t capacity,
+                                  size_t *n_requests);
+
 #ifdef __cplusplus
 }
 #endif

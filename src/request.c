@@ -46,27 +46,11 @@ static const char *copy_str(kap_request_reader *r, const jv *v)
     return arena_strndup(&r->arena, v->s, v->len);
 }
 
-int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len, kap_request *out)
+/* One request object (formats.md) into *out; strings are copied into the
+ * reader's arena. */
+static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *out)
 {
-    if (!r || !out || (!line && len))
-        return KAP_EARG;
-    /* the previous line's strings go; keep one block to reuse */
-    arena_reset(&r->arena);
     kap_request req = KAP_REQUEST_INIT;
-    *out = req;
-    kap_fail fail = {0};
-    jv *root = NULL;
-    int rc = json_to_jv(&r->arena, line ? line : "", len, NULL, &root, &fail);
-    if (rc) {
-        r->error.len = 0;
-        if (fail.status == KAP_ENOMEM) {
-            buf_free(&fail.msg);
-            return KAP_ENOMEM;
-        }
-        buf_add(&r->error, fail.msg.s, fail.msg.len);
-        buf_free(&fail.msg);
-        return r->error.oom ? KAP_ENOMEM : KAP_EPARSE;
-    }
     if (root->kind != JV_OBJECT)
         return parse_error(r, "a request must be a JSON object, not %s", jv_kind_go_name(root->kind));
     static const struct {
@@ -154,6 +138,30 @@ int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len
     return KAP_OK;
 }
 
+int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len, kap_request *out)
+{
+    if (!r || !out || (!line && len))
+        return KAP_EARG;
+    /* the previous line's strings go; keep one block to reuse */
+    arena_reset(&r->arena);
+    kap_request none = KAP_REQUEST_INIT;
+    *out = none;
+    kap_fail fail = {0};
+    jv *root = NULL;
+    int rc = json_to_jv(&r->arena, line ? line : "", len, NULL, &root, &fail);
+    if (rc) {
+        r->error.len = 0;
+        if (fail.status == KAP_ENOMEM) {
+            buf_free(&fail.msg);
+            return KAP_ENOMEM;
+        }
+        buf_add(&r->error, fail.msg.s, fail.msg.len);
+        buf_free(&fail.msg);
+        return r->error.oom ? KAP_ENOMEM : KAP_EPARSE;
+    }
+    return request_from_jv(r, root, out);
+}
+
 static int is_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -202,6 +210,57 @@ int kap_policy_match_jsonl(const kap_policy *p, const char *text, size_t len, ka
     }
     if (n_lines)
         *n_lines = k;
+    kap_request_reader_free(r);
+    return rc;
+}
+
+int kap_policy_match_json(const kap_policy *p, const char *text, size_t len, kap_decision *out, int *status,
+                          size_t capacity, size_t *n_requests)
+{
+    if (!p || (!text && len) || (!out && capacity))
+        return KAP_EARG;
+    kap_request_reader *r;
+    int rc = kap_request_reader_new(&r);
+    if (rc)
+        return rc;
+    kap_arena doc = {0};
+    kap_fail fail = {0};
+    jv *root = NULL;
+    rc = json_to_jv(&doc, text ? text : "", len, NULL, &root, &fail);
+    if (rc == KAP_OK && root->kind != JV_ARRAY) {
+        r->error.len = 0;
+        buf_printf(&r->error, "the requests must be a JSON array, not %s", jv_kind_go_name(root->kind));
+        rc = KAP_EPARSE;
+    } else if (rc != KAP_OK) {
+        r->error.len = 0;
+        buf_add(&r->error, fail.msg.s, fail.msg.len);
+        rc = rc == KAP_ENOMEM ? KAP_ENOMEM : KAP_EPARSE;
+    }
+    buf_free(&fail.msg);
+    size_t k = 0;
+    if (rc == KAP_OK) {
+        for (; k < root->n; k++) {
+            if (k >= capacity) {
+                rc = KAP_ELIMIT;
+                break;
+            }
+            kap_request req;
+            arena_reset(&r->arena);
+            int prc = request_from_jv(r, root->items[k], &req);
+            if (prc == KAP_ENOMEM) {
+                rc = KAP_ENOMEM;
+                break;
+            }
+            if (prc == KAP_OK)
+                kap_policy_match(p, &req, &out[k]);
+            if (status)
+                status[k] = prc;
+        }
+        k = root->n;
+    }
+    if (n_requests)
+        *n_requests = k;
+    arena_free(&doc);
     kap_request_reader_free(r);
     return rc;
 }

@@ -1,0 +1,488 @@
+"""Kubernetes audit policies, loaded and decided exactly as kube-apiserver does.
+
+A pure-Python binding to libkap over ctypes::
+
+    import kap
+    with kap.Policy.load("/etc/kubernetes/audit-policy.yaml") as policy:
+        d = policy.match(user="alice", verb="get", namespace="default", resource="pods")
+        print(d.level, d.rule, sorted(d.omit_stages))
+
+The shared library is found through, in order: the ``KAP_LIBRARY``
+environment variable, a copy bundled inside this package, and
+``ctypes.util.find_library("kap")``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import enum
+import json
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+__version__ = "0.1.0"
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "Level",
+    "Policy",
+    "PolicyError",
+    "library_version",
+    "__version__",
+]
+
+# The library versions this package supports: same major, at least this minor.
+_SUPPORTED_MAJOR = 0
+_MIN_MINOR = 1
+
+_OK, _EINVALID, _EIO, _ENOMEM, _ELIMIT, _EARG, _EPARSE = 0, -1, -2, -3, -4, -5, -6
+_REQUEST_VERSION = 1
+_OPTIONS_VERSION = 1
+
+
+# ---- finding and checking the library ---------------------------------------------
+
+
+def _candidates() -> List[Tuple[str, str]]:
+    tried = []
+    env = os.environ.get("KAP_LIBRARY")
+    if env:
+        tried.append(("KAP_LIBRARY", env))
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("libkap.so") or name.startswith("libkap.") and name.endswith(".dylib"):
+            tried.append(("bundled", os.path.join(here, name)))
+    found = ctypes.util.find_library("kap")
+    tried.append(("find_library", found or "kap (not found by ctypes.util.find_library)"))
+    return tried
+
+
+def _load_library() -> ctypes.CDLL:
+    errors = []
+    for how, path in _candidates():
+        if how == "find_library" and not ctypes.util.find_library("kap"):
+            errors.append(f"  {how}: libkap is not installed where the system linker looks")
+            continue
+        try:
+            return ctypes.CDLL(path)
+        except OSError as e:
+            errors.append(f"  {how}: {path}: {e}")
+    raise ImportError(
+        "kap: cannot load the libkap shared library. Tried:\n"
+        + "\n".join(errors)
+        + "\nSet KAP_LIBRARY to the path of libkap.so (for example build/libkap.so after "
+        "'cmake --build build'), or install libkap (cmake --install build)."
+    )
+
+
+_lib = _load_library()
+
+
+class _Request(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("user", ctypes.c_char_p),
+        ("groups", ctypes.POINTER(ctypes.c_char_p)),
+        ("n_groups", ctypes.c_size_t),
+        ("verb", ctypes.c_char_p),
+        ("ns", ctypes.c_char_p),
+        ("api_group", ctypes.c_char_p),
+        ("api_version", ctypes.c_char_p),
+        ("resource", ctypes.c_char_p),
+        ("subresource", ctypes.c_char_p),
+        ("name", ctypes.c_char_p),
+        ("path", ctypes.c_char_p),
+        ("resource_request", ctypes.c_int),
+    ]
+
+
+class _Decision(ctypes.Structure):
+    _fields_ = [
+        ("level", ctypes.c_int),
+        ("omit_stages", ctypes.c_uint),
+        ("omit_managed_fields", ctypes.c_int),
+        ("rule", ctypes.c_int),
+    ]
+
+
+class _Diag(ctypes.Structure):
+    _fields_ = [
+        ("severity", ctypes.c_int),
+        ("message", ctypes.c_char_p),
+        ("field", ctypes.c_char_p),
+        ("line", ctypes.c_uint),
+        ("column", ctypes.c_uint),
+    ]
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("kube_minor", ctypes.c_uint),
+        ("max_file_size", ctypes.c_size_t),
+        ("max_depth", ctypes.c_size_t),
+        ("max_alias_nodes", ctypes.c_size_t),
+        ("max_rules", ctypes.c_size_t),
+        ("max_string_length", ctypes.c_size_t),
+    ]
+
+
+def _sig(name, restype, *argtypes):
+    fn = getattr(_lib, name)
+    fn.restype = restype
+    fn.argtypes = list(argtypes)
+    return fn
+
+
+_vp = ctypes.c_void_p
+_version = _sig("kap_version", ctypes.c_char_p)
+_version_number = _sig("kap_version_number", ctypes.c_uint)
+_options_init = _sig("kap_options_init", None, ctypes.POINTER(_Options))
+_load = _sig("kap_policy_load", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.POINTER(_Options),
+             ctypes.POINTER(_vp))
+_load_buffer = _sig("kap_policy_load_buffer", ctypes.c_int, ctypes.POINTER(_vp), ctypes.c_char_p, ctypes.c_size_t,
+                    ctypes.c_char_p, ctypes.POINTER(_Options), ctypes.POINTER(_vp))
+_free = _sig("kap_policy_free", None, _vp)
+_rule_count = _sig("kap_policy_rule_count", ctypes.c_size_t, _vp)
+_match = _sig("kap_policy_match", ctypes.c_int, _vp, ctypes.POINTER(_Request), ctypes.POINTER(_Decision))
+_match_json = _sig("kap_policy_match_json", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
+                   ctypes.POINTER(_Decision), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
+                   ctypes.POINTER(ctypes.c_size_t))
+_diags_count = _sig("kap_diagnostics_count", ctypes.c_size_t, _vp)
+_diags_get = _sig("kap_diagnostics_get", ctypes.POINTER(_Diag), _vp, ctypes.c_size_t)
+_diags_error = _sig("kap_diagnostics_error_text", ctypes.c_char_p, _vp)
+_diags_warning = _sig("kap_diagnostics_warning_text", ctypes.c_char_p, _vp)
+_diags_free = _sig("kap_diagnostics_free", None, _vp)
+
+
+def library_version() -> str:
+    """The version of the libkap shared library in use, e.g. "0.1.0"."""
+    return _version().decode()
+
+
+def _check_version() -> None:
+    n = _version_number()
+    major, minor = n >> 16, (n >> 8) & 0xFF
+    if major != _SUPPORTED_MAJOR or minor < _MIN_MINOR:
+        raise ImportError(
+            f"kap {__version__} needs libkap {_SUPPORTED_MAJOR}.x with x >= {_MIN_MINOR}, "
+            f"but loaded libkap {library_version()} from {_lib._name}"
+        )
+
+
+_check_version()
+
+
+# ---- results ------------------------------------------------------------------------
+
+
+class Level(str, enum.Enum):
+    """An audit level. The value is kube-apiserver's spelling."""
+
+    NONE = "None"
+    METADATA = "Metadata"
+    REQUEST = "Request"
+    REQUEST_RESPONSE = "RequestResponse"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_LEVELS = [Level.NONE, Level.METADATA, Level.REQUEST, Level.REQUEST_RESPONSE]
+_STAGE_BITS = [(1, "RequestReceived"), (2, "ResponseStarted"), (4, "ResponseComplete"), (8, "Panic")]
+_STAGE_SETS = [frozenset(name for bit, name in _STAGE_BITS if mask & bit) for mask in range(16)]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What kube-apiserver records for a request.
+
+    level: the audit level; omit_stages: the stages not recorded;
+    omit_managed_fields: whether managedFields are dropped from bodies;
+    rule: the 0-based index of the deciding rule, or None when none did.
+    """
+
+    level: Level
+    omit_stages: FrozenSet[str]
+    omit_managed_fields: bool
+    rule: Optional[int]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found while loading a policy (line and column are 1-based, 0 if unknown)."""
+
+    severity: str
+    field: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PolicyError(Exception):
+    """The policy does not load. str() is kube-apiserver's error text."""
+
+    def __init__(self, message: str, diagnostics: List[Diagnostic], status: int):
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = diagnostics
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _read_diags(d) -> Tuple[List[Diagnostic], Optional[str], Optional[str]]:
+    out = []
+    for i in range(_diags_count(d)):
+        g = _diags_get(d, i).contents
+        out.append(
+            Diagnostic(
+                severity="error" if g.severity == 0 else "warning",
+                field=(g.field or b"").decode("utf-8", "replace"),
+                line=g.line,
+                column=g.column,
+                message=(g.message or b"").decode("utf-8", "replace"),
+            )
+        )
+    err = _diags_error(d)
+    warn = _diags_warning(d)
+    return (out, err.decode("utf-8", "replace") if err else None, warn.decode("utf-8", "replace") if warn else None)
+
+
+def _options(kube_version: Optional[str]):
+    if kube_version is None:
+        return None
+    if not isinstance(kube_version, str):
+        raise TypeError("kube_version must be a string such as '1.30'")
+    minor = kube_version[2:] if kube_version.startswith("1.") else kube_version
+    if not minor.isdigit() or not 24 <= int(minor) <= 36:
+        raise ValueError(f"kube_version must be 1.24 to 1.36, not {kube_version!r}")
+    o = _Options()
+    _options_init(ctypes.byref(o))
+    o.kube_minor = int(minor)
+    return ctypes.byref(o)
+
+
+def _text(value: Any, name: str) -> Optional[bytes]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+
+
+_RESULT_CACHE: Dict[Tuple[int, int, int, int], Decision] = {}
+
+
+def _decision(level: int, stages: int, omf: int, rule: int) -> Decision:
+    key = (level, stages, omf, rule)
+    d = _RESULT_CACHE.get(key)
+    if d is None:
+        d = Decision(_LEVELS[level], _STAGE_SETS[stages & 15], bool(omf), None if rule < 0 else rule)
+        if len(_RESULT_CACHE) < 65536:
+            _RESULT_CACHE[key] = d
+    return d
+
+
+# ---- policies -------------------------------------------------------------------------
+
+
+class Policy:
+    """A loaded, validated, compiled audit policy. Immutable; may be shared by threads."""
+
+    def __init__(self, handle: int, warnings: List[Diagnostic], warning_text: Optional[str], source: str):
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._users = 0  # calls in progress, so close() waits for them
+        self._idle = threading.Condition(self._lock)
+        self.warnings = warnings
+        self.warning_text = warning_text
+        self.source = source
+
+    @classmethod
+    def _finish(cls, rc: int, handle: _vp, diags: _vp, source: str) -> "Policy":
+        try:
+            items, err, warn = _read_diags(diags) if diags.value else ([], None, None)
+        finally:
+            _diags_free(diags)
+        if rc != _OK:
+            if rc == _ENOMEM:
+                raise MemoryError("libkap: out of memory while loading the policy")
+            raise PolicyError(err or f"libkap status {rc}", items, rc)
+        return cls(handle.value, [d for d in items if d.severity == "warning"], warn, source)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], kube_version: Optional[str] = None) -> "Policy":
+        """Loads the policy file at path, as kube-apiserver's --audit-policy-file would.
+
+        Raises PolicyError (with .diagnostics) when kube-apiserver would refuse it,
+        including when the file cannot be read.
+        """
+        p = os.fspath(path)
+        if not isinstance(p, str):
+            raise TypeError("path must be a str or os.PathLike")
+        opts = _options(kube_version)
+        handle, diags = _vp(), _vp()
+        rc = _load(ctypes.byref(handle), p.encode(), opts, ctypes.byref(diags))
+        return cls._finish(rc, handle, diags, p)
+
+    @classmethod
+    def from_string(cls, text: Union[str, bytes], kube_version: Optional[str] = None,
+                    name: str = "<string>") -> "Policy":
+        """Loads a policy from its text (YAML or JSON)."""
+        data = _text(text, "text")
+        if data is None:
+            raise TypeError("text must be a string, not None")
+        opts = _options(kube_version)
+        handle, diags = _vp(), _vp()
+        rc = _load_buffer(ctypes.byref(handle), data, len(data), name.encode(), opts, ctypes.byref(diags))
+        return cls._finish(rc, handle, diags, name)
+
+    # lifetime
+
+    def _enter(self) -> int:
+        with self._lock:
+            if not self._handle:
+                raise ValueError("the policy is closed")
+            self._users += 1
+            return self._handle
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._idle.notify_all()
+
+    def close(self) -> None:
+        """Frees the policy; later calls raise ValueError. Waits for calls in progress."""
+        with self._lock:
+            while self._users:
+                self._idle.wait()
+            h, self._handle = self._handle, 0
+        if h:
+            _free(h)
+
+    def __enter__(self) -> "Policy":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h = getattr(self, "_handle", 0)
+        if h:
+            self._handle = 0
+            _free(h)
+
+    @property
+    def closed(self) -> bool:
+        return not self._handle
+
+    def __len__(self) -> int:
+        h = self._enter()
+        try:
+            return _rule_count(h)
+        finally:
+            self._leave()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self)} rules"
+        return f"<kap.Policy {self.source!r} {state}>"
+
+    # deciding
+
+    def match(self, user: Optional[str] = None, groups: Sequence[str] = (), verb: str = "",
+              namespace: str = "", api_group: str = "", api_version: str = "", resource: str = "",
+              subresource: str = "", name: str = "", path: str = "",
+              resource_request: Optional[bool] = None) -> Decision:
+        """Decides one request. user=None means "no user" (authentication failed).
+
+        resource_request defaults to True when a resource is given.
+        """
+        if isinstance(groups, (str, bytes)):
+            raise TypeError("groups must be a sequence of strings, not a string")
+        if resource_request is None:
+            resource_request = bool(resource)
+        elif not isinstance(resource_request, bool):
+            raise TypeError("resource_request must be a bool or None")
+        req = _Request()
+        req.version = _REQUEST_VERSION
+        req.user = _text(user, "user")
+        gs = [_text(g, "groups[]") for g in groups]
+        if any(g is None for g in gs):
+            raise TypeError("groups must hold strings, not None")
+        arr = (ctypes.c_char_p * len(gs))(*gs) if gs else None
+        req.groups = arr
+        req.n_groups = len(gs)
+        req.verb = _text(verb, "verb")
+        req.ns = _text(namespace, "namespace")
+        req.api_group = _text(api_group, "api_group")
+        req.api_version = _text(api_version, "api_version")
+        req.resource = _text(resource, "resource")
+        req.subresource = _text(subresource, "subresource")
+        req.name = _text(name, "name")
+        req.path = _text(path, "path")
+        req.resource_request = 1 if resource_request else 0
+        out = _Decision()
+        h = self._enter()
+        try:
+            rc = _match(h, ctypes.byref(req), ctypes.byref(out))
+        finally:
+            self._leave()
+        if rc != _OK:
+            raise ValueError(f"libkap: kap_policy_match failed with status {rc}")
+        return _decision(out.level, out.omit_stages, out.omit_managed_fields, out.rule)
+
+    def match_many(self, requests: Union[str, bytes, Iterable[Mapping[str, Any]]]) -> List[Decision]:
+        """Decides many requests in one call into C, in order.
+
+        requests is a list of request dicts in the JSON-lines form of formats.md
+        ({"user": ..., "groups": [...], "verb": ..., "namespace": ..., "apiGroup": ...,
+        "resource": ..., "subresource": ..., "name": ..., "path": ..., "resourceRequest": ...}),
+        or a JSON array of them as text. A request that is not valid raises ValueError
+        naming its index.
+        """
+        if isinstance(requests, (str, bytes)):
+            data = requests.encode("utf-8", "surrogatepass") if isinstance(requests, str) else requests
+            n = max(data.count(b"{"), 1)
+        else:
+            reqs = requests if isinstance(requests, list) else list(requests)
+            n = len(reqs)
+            if n == 0:
+                return []
+            try:
+                data = json.dumps(reqs, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"requests must be JSON-serialisable dicts: {e}") from None
+        out = (_Decision * n)()
+        status = (ctypes.c_int * n)()
+        count = ctypes.c_size_t()
+        h = self._enter()
+        try:
+            rc = _match_json(h, data, len(data), out, status, n, ctypes.byref(count))
+        finally:
+            self._leave()
+        if rc == _EPARSE:
+            raise ValueError("requests must be a JSON array of request objects")
+        if rc == _ELIMIT:  # more elements than '{' counted: cannot happen for dicts
+            raise ValueError("requests: more elements than expected")
+        if rc != _OK:
+            raise ValueError(f"libkap: kap_policy_match_json failed with status {rc}")
+        raw = memoryview(out).cast("B").cast("i")
+        st = status[: count.value]
+        result = []
+        for k in range(count.value):
+            if st[k] != _OK:
+                raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
+            i = 4 * k
+            result.append(_decision(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]))
+        return result

@@ -1,0 +1,311 @@
+"""Tests of the Python binding (unittest; run by ctest).
+
+Needs KAP_LIBRARY (or an installed libkap) and, for the conformance part,
+KAP_CONFORMANCE_DIR pointing at ../shared/conformance."""
+
+import gc
+import json
+import os
+import tempfile
+import threading
+import unittest
+
+import kap
+
+CONF = os.environ.get("KAP_CONFORMANCE_DIR", "")
+HDR = "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+
+POLICY = HDR + """omitStages: [RequestReceived]
+rules:
+- level: None
+  users: ["system:kube-proxy"]
+  verbs: [watch]
+- level: RequestResponse
+  resources: [{group: "", resources: [pods]}]
+  omitManagedFields: true
+- level: Metadata
+  nonResourceURLs: ["/healthz*"]
+  omitStages: [Panic]
+"""
+
+
+def expected_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Loading(unittest.TestCase):
+    def test_from_string_and_len(self):
+        with kap.Policy.from_string(POLICY) as p:
+            self.assertEqual(len(p), 3)
+            self.assertEqual(p.warnings, [])
+            self.assertIsNone(p.warning_text)
+
+    def test_load_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(POLICY)
+        try:
+            with kap.Policy.load(f.name) as p:
+                self.assertEqual(len(p), 3)
+        finally:
+            os.unlink(f.name)
+
+    def test_missing_file(self):
+        with self.assertRaises(kap.PolicyError) as cm:
+            kap.Policy.load("/nonexistent/policy.yaml")
+        self.assertEqual(
+            str(cm.exception),
+            'failed to read file path "/nonexistent/policy.yaml": open /nonexistent/policy.yaml: '
+            "no such file or directory",
+        )
+
+    def test_invalid_policy_diagnostics(self):
+        with self.assertRaises(kap.PolicyError) as cm:
+            kap.Policy.from_string(HDR + "rules:\n- level: Foo\n  nonResourceURLs: [bad]\n")
+        e = cm.exception
+        self.assertTrue(str(e).startswith("[rules[0].level: Unsupported value: \"Foo\""))
+        self.assertEqual(len(e.diagnostics), 2)
+        d = e.diagnostics[0]
+        self.assertEqual((d.severity, d.field, d.line, d.column), ("error", "rules[0].level", 4, 10))
+        self.assertEqual(e.diagnostics[1].field, "rules[0].nonResourceURLs[0]")
+
+    def test_warning(self):
+        with kap.Policy.from_string(HDR + "rules:\n- level: None\n  bogus: 1\n") as p:
+            self.assertEqual(
+                p.warning_text,
+                "Audit policy contains errors, falling back to lenient decoding: strict decoding error: "
+                'unknown field "rules[0].bogus"',
+            )
+            self.assertEqual(len(p.warnings), 1)
+            self.assertEqual(p.warnings[0].line, 5)
+
+    def test_kube_version(self):
+        text = HDR + 'rules:\n- level: None\n  resources: [{group: "*"}]\n'
+        kap.Policy.from_string(text).close()
+        with self.assertRaises(kap.PolicyError):
+            kap.Policy.from_string(text, kube_version="1.35")
+        with self.assertRaises(ValueError):
+            kap.Policy.from_string(text, kube_version="1.12")
+        with self.assertRaises(TypeError):
+            kap.Policy.from_string(text, kube_version=35)
+
+    def test_bad_argument_types(self):
+        with self.assertRaises(TypeError):
+            kap.Policy.from_string(None)
+        with self.assertRaises(TypeError):
+            kap.Policy.load(42)
+
+    def test_version(self):
+        self.assertEqual(kap.__version__, "0.1.0")
+        self.assertTrue(kap.library_version().startswith("0."))
+
+
+class Matching(unittest.TestCase):
+    def setUp(self):
+        self.p = kap.Policy.from_string(POLICY)
+
+    def tearDown(self):
+        self.p.close()
+
+    def test_match(self):
+        d = self.p.match(user="alice", verb="get", namespace="default", resource="pods")
+        self.assertEqual(d.level, kap.Level.REQUEST_RESPONSE)
+        self.assertEqual(d.level, "RequestResponse")
+        self.assertEqual(d.omit_stages, frozenset({"RequestReceived"}))
+        self.assertTrue(d.omit_managed_fields)
+        self.assertEqual(d.rule, 1)
+        d = self.p.match(user="system:kube-proxy", verb="watch", resource="endpoints")
+        self.assertEqual((d.level, d.rule), (kap.Level.NONE, 0))
+        d = self.p.match(path="/healthz/etcd", verb="get")
+        self.assertEqual(d.level, kap.Level.METADATA)
+        self.assertEqual(d.omit_stages, frozenset({"RequestReceived", "Panic"}))
+        d = self.p.match(verb="get", path="/metrics")
+        self.assertEqual((d.level, d.rule, d.omit_managed_fields), (kap.Level.NONE, None, False))
+
+    def test_resource_request_default(self):
+        # a resource makes it a resource request unless said otherwise
+        self.assertEqual(self.p.match(resource="pods").rule, 1)
+        self.assertIsNone(self.p.match(resource="pods", resource_request=False).rule)
+
+    def test_no_user_vs_empty_user(self):
+        p = kap.Policy.from_string(HDR + 'rules:\n- level: Request\n  users: [""]\n')
+        self.assertIsNone(p.match(user=None).rule)
+        self.assertEqual(p.match(user="").rule, 0)
+        p.close()
+
+    def test_decision_is_frozen(self):
+        d = self.p.match(resource="pods")
+        with self.assertRaises(Exception):
+            d.level = kap.Level.NONE
+
+    def test_bad_types(self):
+        with self.assertRaises(TypeError):
+            self.p.match(user=5)
+        with self.assertRaises(TypeError):
+            self.p.match(groups="system:authenticated")
+        with self.assertRaises(TypeError):
+            self.p.match(groups=[None])
+        with self.assertRaises(TypeError):
+            self.p.match(resource_request="yes")
+        with self.assertRaises(TypeError):
+            self.p.match_many([{"user": object()}])
+        with self.assertRaises(ValueError):
+            self.p.match_many([{"verb": 5}])
+        with self.assertRaises(ValueError):
+            self.p.match_many("{}")
+
+    def test_match_many_agrees_with_match(self):
+        reqs = [
+            {"user": "alice", "verb": "get", "namespace": "default", "resource": "pods", "resourceRequest": True},
+            {"user": "system:kube-proxy", "verb": "watch", "resource": "endpoints", "resourceRequest": True},
+            {"verb": "get", "path": "/healthz"},
+            {"user": None, "verb": "get", "path": "/x"},
+        ]
+        many = self.p.match_many(reqs)
+        one = [
+            self.p.match(user=r.get("user"), verb=r.get("verb", ""), namespace=r.get("namespace", ""),
+                         resource=r.get("resource", ""), path=r.get("path", ""),
+                         resource_request=r.get("resourceRequest", False))
+            for r in reqs
+        ]
+        self.assertEqual(many, one)
+        self.assertEqual([d.rule for d in many], [1, 0, 2, None])
+        self.assertEqual(self.p.match_many(json.dumps(reqs)), many)
+        self.assertEqual(self.p.match_many([]), [])
+
+
+class Lifetime(unittest.TestCase):
+    def test_closed_policy_raises(self):
+        p = kap.Policy.from_string(POLICY)
+        p.close()
+        p.close()  # twice is fine
+        self.assertTrue(p.closed)
+        with self.assertRaises(ValueError):
+            p.match(resource="pods")
+        with self.assertRaises(ValueError):
+            p.match_many([{}])
+        with self.assertRaises(ValueError):
+            len(p)
+
+    def test_gc_while_another_thread_matches(self):
+        p = kap.Policy.from_string(POLICY)
+        results = []
+        start = threading.Event()
+
+        def worker(policy):
+            start.wait()
+            for _ in range(2000):
+                results.append(policy.match(user="alice", resource="pods").rule)
+
+        t = threading.Thread(target=worker, args=(p,))
+        t.start()
+        del p
+        gc.collect()
+        start.set()
+        t.join()
+        self.assertEqual(set(results), {1})
+
+    def test_close_while_another_thread_matches(self):
+        p = kap.Policy.from_string(POLICY)
+        errors = []
+
+        def worker():
+            try:
+                for _ in range(5000):
+                    p.match(user="alice", resource="pods")
+            except ValueError:
+                pass  # closed under it: an exception, never a crash
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        ts = [threading.Thread(target=worker) for _ in range(4)]
+        for t in ts:
+            t.start()
+        p.close()
+        for t in ts:
+            t.join()
+        self.assertEqual(errors, [])
+
+
+class Threads(unittest.TestCase):
+    def test_threads_agree_with_one_thread(self):
+        p = kap.Policy.from_string(POLICY)
+        reqs = [
+            dict(user=u, verb=v, resource=r, path=path)
+            for u in (None, "alice", "system:kube-proxy")
+            for v in ("get", "watch")
+            for r in ("", "pods", "endpoints")
+            for path in ("", "/healthz", "/api")
+        ]
+        single = [p.match(**r) for r in reqs]
+        out = {}
+
+        def worker(k):
+            out[k] = [[p.match(**r) for r in reqs] for _ in range(50)]
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        for k in range(8):
+            for rnd in out[k]:
+                self.assertEqual(rnd, single)
+        p.close()
+
+
+@unittest.skipUnless(CONF and os.path.isdir(CONF), "KAP_CONFORMANCE_DIR not set")
+class Conformance(unittest.TestCase):
+    def cases(self):
+        with open(os.path.join(CONF, "MANIFEST.tsv"), encoding="utf-8") as f:
+            for line in f.read().splitlines()[1:]:
+                yield os.path.join(CONF, line.split("\t")[0])
+
+    def test_evaluated(self):
+        n = 0
+        for case in self.cases():
+            with kap.Policy.load(os.path.join(case, "policy.yaml")) as p:
+                warn = os.path.join(case, "warning.txt")
+                if os.path.exists(warn):
+                    with open(warn, encoding="utf-8") as f:
+                        self.assertEqual(p.warning_text, f.read().rstrip("\n"), case)
+                else:
+                    self.assertIsNone(p.warning_text, case)
+                with open(os.path.join(case, "requests.jsonl"), encoding="utf-8") as f:
+                    reqs = [json.loads(line) for line in f if line.strip()]
+                want = expected_lines(os.path.join(case, "expected.jsonl"))
+                got = p.match_many(reqs)
+                self.assertEqual(len(got), len(want), case)
+                for k, (g, w) in enumerate(zip(got, want)):
+                    self.assertEqual(
+                        {"level": str(g.level), "omitStages": sorted(g.omit_stages),
+                         "omitManagedFields": g.omit_managed_fields}, w, f"{case} request {k}")
+                # match() agrees with match_many() on a sample
+                for r, g in list(zip(reqs, got))[:25]:
+                    one = p.match(user=r.get("user"), groups=r.get("groups") or (), verb=r.get("verb", ""),
+                                  namespace=r.get("namespace", ""), api_group=r.get("apiGroup", ""),
+                                  api_version=r.get("apiVersion", ""), resource=r.get("resource", ""),
+                                  subresource=r.get("subresource", ""), name=r.get("name", ""),
+                                  path=r.get("path", ""), resource_request=bool(r.get("resourceRequest")))
+                    self.assertEqual(one, g, case)
+                n += 1
+        self.assertGreater(n, 100)
+
+    def test_invalid(self):
+        d = os.path.join(CONF, "invalid")
+        n = 0
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".yaml"):
+                continue
+            base = os.path.join(d, name[:-5])
+            with open(base + ".err", encoding="utf-8") as f:
+                want = f.read()[:-1]
+            with self.assertRaises(kap.PolicyError, msg=name) as cm:
+                kap.Policy.load(os.path.join(d, name))
+            self.assertEqual(str(cm.exception), want, name)
+            n += 1
+        self.assertGreater(n, 10)
+
+
+if __name__ == "__main__":
+    unittest.main()
