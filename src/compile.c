@@ -439,11 +439,64 @@ static int build_table(kap_policy *p)
         static const int role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1, [K_GROUP] = ROLE_GROUP + 1,
                                              [K_VERB] = ROLE_VERB + 1, [K_NS] = ROLE_NS + 1,
                                              [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
+        size_t nres = 0;
         for (size_t i = 0; i < t->nkeys_slots; i++) {
             const keyslot *k = &t->keys[i];
-            if (k->kind && k->kind < K_NAMED && role_of[k->kind])
-                st->slots[slot_of[k->a]].set[role_of[k->kind] - 1] = k->set + 1;
+            if (!k->kind)
+                continue;
+            if (k->kind < K_NAMED && role_of[k->kind]) {
+                strslot *e = &st->slots[slot_of[k->a]];
+                int role = role_of[k->kind] - 1;
+                e->set[role] = k->set + 1;
+                t->len_filter[role][(e->len & 255) >> 3] |= (uint8_t)(1u << (e->len & 7));
+            } else if (k->kind >= K_RALL) {
+                nres++;
+            }
         }
+        /* resource entries, hung on the string each is looked up by */
+        t->res = kap_calloc(nres ? nres : 1, sizeof *t->res);
+        resentry *tmp = kap_calloc(nres ? nres : 1, sizeof *tmp);
+        uint32_t *owner = kap_calloc(nres ? nres : 1, sizeof *owner);
+        if (!t->res || !tmp || !owner) {
+            kap_free(tmp);
+            kap_free(owner);
+            kap_free(slot_of);
+            return KAP_ENOMEM;
+        }
+        size_t k2 = 0;
+        for (size_t i = 0; i < t->nkeys_slots; i++) {
+            const keyslot *k = &t->keys[i];
+            if (!k->kind || k->kind < K_RALL)
+                continue;
+            uint32_t kind = k->kind & ~(uint32_t)K_NAMED;
+            uint32_t by = kind == K_RALL || kind == K_RSTAR ? k->a : k->b;
+            tmp[k2] = (resentry){kind, k->a, k->c, k->set};
+            owner[k2] = by == GROUP_ANY ? UINT32_MAX : slot_of[by];
+            k2++;
+        }
+        /* counting sort by owning slot; "*" group entries at the end */
+        for (size_t i = 0; i < nres; i++)
+            if (owner[i] != UINT32_MAX)
+                st->slots[owner[i]].res_n++;
+        size_t off = 0;
+        for (size_t i = 0; i < st->nslots; i++) {
+            st->slots[i].res_off = (uint32_t)off;
+            off += st->slots[i].res_n;
+            st->slots[i].res_n = 0;
+        }
+        t->any_off = off;
+        t->any_n = 0;
+        for (size_t i = 0; i < nres; i++) {
+            if (owner[i] == UINT32_MAX) {
+                t->res[t->any_off + t->any_n++] = tmp[i];
+            } else {
+                strslot *e = &st->slots[owner[i]];
+                t->res[e->res_off + e->res_n++] = tmp[i];
+            }
+        }
+        t->nres = nres;
+        kap_free(tmp);
+        kap_free(owner);
         kap_free(slot_of);
     }
 
@@ -462,8 +515,12 @@ static int build_table(kap_policy *p)
     t->results[p->nrules].omit_managed_fields = p->policy_omf;
     t->results[p->nrules].rule = -1;
 
+    /* the key map only served the build */
+    kap_free(t->keys);
+    t->keys = NULL;
+    t->nkeys_slots = t->nkeys = 0;
     p->table_bytes = sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
-                     t->nkeys_slots * sizeof(keyslot) +
+                     t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
                      p->strtab->nslots * sizeof(strslot);
     return KAP_OK;
@@ -476,6 +533,7 @@ void table_free(kap_policy *p)
         kap_free(p->table->widx);
         kap_free(p->table->wmask);
         kap_free(p->table->mask1);
+        kap_free(p->table->res);
         kap_free(p->table->keys);
         kap_free(p->table->pfx_lens);
         kap_free(p->table->results);

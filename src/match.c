@@ -32,15 +32,22 @@ static int normalize(const kap_request *r, nreq *n)
     n->has_user = r->user != NULL;
     n->user = mk(r->user);
     n->verb = mk(r->verb);
-    n->ns = mk(r->ns);
-    n->group = mk(r->api_group);
-    n->resource = mk(r->resource);
-    n->sub = mk(r->subresource);
-    n->name = mk(r->name);
-    n->path = mk(r->path);
+    n->resource_request = r->resource_request != 0;
+    /* a resource request is never matched on its path, a non-resource
+     * one never on namespace, group, resource or name */
+    if (n->resource_request) {
+        n->ns = mk(r->ns);
+        n->group = mk(r->api_group);
+        n->resource = mk(r->resource);
+        n->sub = mk(r->subresource);
+        n->name = mk(r->name);
+        n->path = mk(NULL);
+    } else {
+        n->ns = n->group = n->resource = n->sub = n->name = mk(NULL);
+        n->path = mk(r->path);
+    }
     n->groups = r->groups;
     n->n_groups = r->groups ? r->n_groups : 0;
-    n->resource_request = r->resource_request != 0;
     return KAP_OK;
 }
 
@@ -170,7 +177,7 @@ int kap_policy_match_reference(const kap_policy *p, const kap_request *request, 
 /* ---- the decision table --------------------------------------------------------- */
 
 #define MAXP 40 /* sets OR-ed for one attribute; more falls back to the scan */
-#define EARLY_CHECKS 2 /* candidates verified rule by rule before the rest of the table */
+#define EARLY_CHECKS 1 /* candidates verified rule by rule before the rest of the table */
 
 typedef struct field {
     uint32_t s[MAXP]; /* set indexes */
@@ -195,6 +202,14 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     return find_h(t, str_hash(s, n), s, n);
 }
 
+/* A string of a length no string in that role has cannot match: skip the hash. */
+static inline const strslot *find_role(const kap_table *tb, const kap_strtab *t, int role, const char *s, size_t n)
+{
+    if (!(tb->len_filter[role][(n & 255) >> 3] & (1u << (n & 7))))
+        return NULL;
+    return find(t, s, n);
+}
+
 static inline uint32_t sid(const kap_strtab *t, const char *s, size_t n)
 {
     const strslot *e = find(t, s, n);
@@ -202,21 +217,6 @@ static inline uint32_t sid(const kap_strtab *t, const char *s, size_t n)
 }
 
 #define NOSET 0xFFFFFFFFu
-
-static uint32_t set_of(const kap_table *t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
-{
-    if (!t->has_kind[kind])
-        return NOSET;
-    size_t i = (size_t)key_hash4(kind, a, b, c) & (t->nkeys_slots - 1);
-    for (;;) {
-        const keyslot *k = &t->keys[i];
-        if (!k->kind)
-            return NOSET;
-        if (k->kind == kind && k->a == a && k->b == b && k->c == c)
-            return k->set;
-        i = (i + 1) & (t->nkeys_slots - 1);
-    }
-}
 
 static inline uint32_t role_set(const strslot *e, int role)
 {
@@ -233,8 +233,8 @@ static inline void push(field *f, uint32_t set)
     }
 }
 
-/* The id of resource + "/" + subresource, without building it where it fits. */
-static uint32_t combined_id(const kap_strtab *t, const nreq *q)
+/* The string resource + "/" + subresource, without building it where it fits. */
+static const strslot *combined(const kap_strtab *t, const nreq *q)
 {
     size_t n = q->resource.n + 1 + q->sub.n;
     char buf[512];
@@ -242,55 +242,53 @@ static uint32_t combined_id(const kap_strtab *t, const nreq *q)
         memcpy(buf, q->resource.s, q->resource.n);
         buf[q->resource.n] = '/';
         memcpy(buf + q->resource.n + 1, q->sub.s, q->sub.n);
-        return sid(t, buf, n);
+        return find(t, buf, n);
     }
     /* rare: compare piecewise against every string of that length */
     for (size_t i = 0; i < t->nslots; i++) {
         const strslot *e = &t->slots[i];
         if (e->id && e->len == n && memcmp(e->s, q->resource.s, q->resource.n) == 0 &&
             e->s[q->resource.n] == '/' && memcmp(e->s + q->resource.n + 1, q->sub.s, q->sub.n) == 0)
-            return e->id;
+            return e;
     }
-    return 0;
+    return NULL;
+}
+
+/* The resource entries hung on one string that this request satisfies. */
+static void push_entries(field *f, const resentry *e, size_t n, uint32_t kind_a, uint32_t kind_b, uint32_t gid,
+                         uint32_t name)
+{
+    for (size_t i = 0; i < n; i++, e++) {
+        if ((e->kind == kind_a || e->kind == kind_b) && (e->group == gid || e->group == GROUP_ANY) &&
+            (e->name == 0 || e->name == name))
+            push(f, e->set);
+    }
 }
 
 static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *q, field *f)
 {
-    uint32_t groups[2];
-    int ng = 0;
-    uint32_t gid = sid(st, q->group.s, q->group.n);
-    if (gid)
-        groups[ng++] = gid;
-    if (t->has_group_any)
-        groups[ng++] = GROUP_ANY;
-    if (!ng)
-        return;
-    const uint8_t *hk = t->has_kind;
-    uint32_t res = hk[K_REXACT] | hk[K_RRES] | hk[K_REXACT + K_NAMED] | hk[K_RRES + K_NAMED]
-                       ? sid(st, q->resource.s, q->resource.n)
-                       : 0;
-    uint32_t sub = q->sub.n && (hk[K_RSUB] | hk[K_RSUB + K_NAMED]) ? sid(st, q->sub.s, q->sub.n) : 0;
-    uint32_t combined = q->sub.n ? (hk[K_REXACT] | hk[K_REXACT + K_NAMED] ? combined_id(st, q) : 0) : res;
+    const strslot *g = find(st, q->group.s, q->group.n);
+    uint32_t gid = g ? g->id : NOSET;
     uint32_t name = t->has_names ? sid(st, q->name.s, q->name.n) : 0;
-    for (int i = 0; i < ng; i++) {
-        uint32_t g = groups[i];
-        push(f, set_of(t, K_RALL, g, 0, 0));
-        push(f, set_of(t, K_RSTAR, g, 0, 0));
-        if (combined)
-            push(f, set_of(t, K_REXACT, g, combined, 0));
-        if (sub)
-            push(f, set_of(t, K_RSUB, g, sub, 0));
-        if (res)
-            push(f, set_of(t, K_RRES, g, res, 0));
-        if (name) {
-            push(f, set_of(t, K_RSTAR + K_NAMED, g, 0, name));
-            if (combined)
-                push(f, set_of(t, K_REXACT + K_NAMED, g, combined, name));
-            if (sub)
-                push(f, set_of(t, K_RSUB + K_NAMED, g, sub, name));
-            if (res)
-                push(f, set_of(t, K_RRES + K_NAMED, g, res, name));
-        }
+    if (!name)
+        name = NOSET; /* matches only entries without names */
+    /* group-wide entries: every resource of the group */
+    if (g && g->res_n)
+        push_entries(f, t->res + g->res_off, g->res_n, K_RALL, K_RSTAR, gid, name);
+    if (t->any_n)
+        push_entries(f, t->res + t->any_off, t->any_n, K_RALL, K_RSTAR, GROUP_ANY, name);
+    if (!g && !t->has_group_any)
+        return;
+    const strslot *r = find(st, q->resource.s, q->resource.n);
+    if (r && r->res_n)
+        push_entries(f, t->res + r->res_off, r->res_n, K_RRES, q->sub.n ? K_RRES : K_REXACT, gid, name);
+    if (q->sub.n) {
+        const strslot *sb = find(st, q->sub.s, q->sub.n);
+        if (sb && sb->res_n)
+            push_entries(f, t->res + sb->res_off, sb->res_n, K_RSUB, K_RSUB, gid, name);
+        const strslot *c = combined(st, q);
+        if (c && c->res_n)
+            push_entries(f, t->res + c->res_off, c->res_n, K_REXACT, K_REXACT, gid, name);
     }
 }
 
@@ -303,17 +301,17 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
     switch (i) {
     case F_VERB:
         push(f, t->any_verb);
-        push(f, role_set(find(st, q->verb.s, q->verb.n), ROLE_VERB));
+        push(f, role_set(find_role(t, st, ROLE_VERB, q->verb.s, q->verb.n), ROLE_VERB));
         break;
     case F_SCOPE:
         if (q->resource_request) {
             push(f, t->ns_base);
             if (t->has_ns)
-                push(f, role_set(find(st, q->ns.s, q->ns.n), ROLE_NS));
+                push(f, role_set(find_role(t, st, ROLE_NS, q->ns.s, q->ns.n), ROLE_NS));
         } else {
             push(f, t->url_base);
             if (t->has_urls) {
-                push(f, role_set(find(st, q->path.s, q->path.n), ROLE_URLEXACT));
+                push(f, role_set(find_role(t, st, ROLE_URLEXACT, q->path.s, q->path.n), ROLE_URLEXACT));
                 for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q->path.n; k++)
                     push(f, role_set(find(st, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
             }
@@ -322,7 +320,7 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
     case F_USER:
         push(f, t->any_user);
         if (q->has_user)
-            push(f, role_set(find(st, q->user.s, q->user.n), ROLE_USER));
+            push(f, role_set(find_role(t, st, ROLE_USER, q->user.s, q->user.n), ROLE_USER));
         break;
     case F_RES:
         push(f, t->res_base);
@@ -333,10 +331,22 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         if (q->has_user) {
             for (size_t k = 0; k < q->n_groups; k++) {
                 const char *s = q->groups[k] ? q->groups[k] : "";
-                push(f, role_set(find(st, s, strlen(s)), ROLE_GROUP));
+                push(f, role_set(find_role(t, st, ROLE_GROUP, s, strlen(s)), ROLE_GROUP));
             }
         }
         break;
+    }
+}
+
+/* The rules that accept any value of attribute i. */
+static uint32_t base_set(const kap_table *t, const nreq *q, int i)
+{
+    switch (i) {
+    case F_VERB: return t->any_verb;
+    case F_SCOPE: return q->resource_request ? t->ns_base : t->url_base;
+    case F_USER: return t->any_user;
+    case F_RES: return t->res_base;
+    default: return t->any_group;
     }
 }
 
@@ -360,8 +370,19 @@ static int match_small(const kap_policy *p, const nreq *q, kap_decision *out, co
     active_fields(t, q, active);
     uint64_t x = t->nrules == 64 ? ~0ULL : (1ULL << t->nrules) - 1;
     int first = 1, checks = EARLY_CHECKS;
+    /* the first rule decides often enough to be worth one direct check */
+    if (rule_matches(&p->rules[0], q, p->kube_minor >= 36)) {
+        *out = t->results[0];
+        return KAP_OK;
+    }
+    x &= ~1ULL;
     for (int i = 0; i < NF && x; i++) {
         if (!active[i])
+            continue;
+        /* when every candidate accepts any value here, looking it up
+         * cannot remove one */
+        uint64_t base = t->mask1[base_set(t, q, i)];
+        if ((x & ~base) == 0)
             continue;
         field f;
         resolve(t, p->strtab, q, i, &f);

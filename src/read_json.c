@@ -210,7 +210,7 @@ static int scan_string(jparser *j, const char **out, size_t *outlen)
             case 'r': o[k++] = '\r'; break;
             case 't': o[k++] = '\t'; break;
             case 'u': {
-                int32_t r;
+                int32_t r = 0;
                 read_hex4(start + i, &r);
                 i += 4;
                 if (r >= 0xD800 && r < 0xDC00) {

@@ -13,7 +13,18 @@ typedef struct strslot {
     const char *s;
     uint32_t len, id; /* id 0: empty slot */
     uint32_t set[NROLES];
+    uint32_t res_off, res_n; /* resource entries that name this string */
 } strslot;
+
+/* A resource key hung on the string it is looked up by: the group for
+ * K_RALL/K_RSTAR, the combined resource for K_REXACT, the subresource for
+ * K_RSUB, the resource for K_RRES. */
+typedef struct resentry {
+    uint32_t kind; /* K_* without K_NAMED */
+    uint32_t group; /* string id, or GROUP_ANY */
+    uint32_t name;  /* string id of the resourceName, 0 when the entry has none */
+    uint32_t set;
+} resentry;
 
 struct kap_strtab {
     strslot *slots;
@@ -64,6 +75,9 @@ struct kap_table {
     uint32_t any_user, any_group, any_verb, ns_base, res_base, url_base;
     uint8_t has_users, has_groups, has_verbs, has_ns, has_res, has_urls, has_names, has_group_any;
     uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist */
+    resentry *res; /* grouped by string; entries with group "*" and kind RALL/RSTAR last */
+    size_t nres, any_off, any_n;
+    uint8_t len_filter[NROLES][32]; /* lengths (mod 256) of the strings in each role */
     uint32_t *pfx_lens; /* distinct URL prefix lengths, ascending */
     size_t n_pfx_lens;
     kap_decision *results; /* per rule, then the no-match decision */
