@@ -219,9 +219,10 @@ static void strict_error(tdec *d, const char *what, const char *name, size_t nle
     if (d->nstrict++)
         buf_adds(&d->strict, ", ");
     buf_add(&d->strict, item.s, item.len);
-    diags_add(d->diags, KAP_SEVERITY_WARNING, buf_cstr(&d->path), buf_cstr(&item), line, col);
-    if (item.oom)
+    if (item.oom || d->path.oom)
         d->oom = 1;
+    else
+        diags_add(d->diags, KAP_SEVERITY_WARNING, buf_cstr(&d->path), buf_cstr(&item), line, col);
     buf_free(&item);
     d->path.len = base;
     if (d->path.s)
@@ -971,9 +972,14 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
             kap_buf one = {0};
             buf_adds(&one, "yaml: line ");
             buf_add(&one, p, L);
-            diags_add(diags, KAP_SEVERITY_WARNING, "", buf_cstr(&one) ? one.s : "", line, 0);
+            if (one.oom)
+                d.oom = 1;
+            else
+                diags_add(diags, KAP_SEVERITY_WARNING, "", buf_cstr(&one), line, 0);
             buf_free(&one);
         }
+        if (item.oom)
+            d.oom = 1;
         buf_free(&item);
     }
     if (root && root->kind == JV_OBJECT)

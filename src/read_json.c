@@ -55,6 +55,8 @@ static int syntax(jparser *j, const char *context)
         buf_addc(&j->fail->msg, ' ');
         buf_adds(&j->fail->msg, context);
     }
+    if (j->fail->msg.oom)
+        j->fail->status = KAP_ENOMEM;
     return j->fail->status;
 }
 
@@ -389,6 +391,8 @@ int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
                 rc = syntax(&j, "");
                 buf_free(&fail->msg);
                 buf_adds(&fail->msg, "exceeded max depth");
+                if (fail->msg.oom)
+                    rc = fail->status = KAP_ENOMEM;
                 goto done;
             }
             if (depth == stack_cap) {

@@ -144,6 +144,8 @@ int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len
         return KAP_EARG;
     /* the previous line's strings go; keep one block to reuse */
     arena_reset(&r->arena);
+    if (r->error.oom)
+        buf_free(&r->error);
     kap_request none = KAP_REQUEST_INIT;
     *out = none;
     kap_fail fail = {0};

@@ -11,12 +11,18 @@
 /* ---- Allocation ---------------------------------------------------------- */
 
 #ifdef KAP_TEST_HOOKS
-/* Test builds only: fail the Nth allocation from now (0 = never). */
+/* Test builds only (tests/test_hardening.c): count allocations, and fail
+ * the Nth one from now (0 = never). Not thread-safe, not in the real library. */
 long kap_test_alloc_countdown = 0;
+long kap_test_alloc_calls = 0;
+int kap_test_alloc_failed = 0;
 static int alloc_should_fail(void)
 {
-    if (kap_test_alloc_countdown > 0 && --kap_test_alloc_countdown == 0)
+    kap_test_alloc_calls++;
+    if (kap_test_alloc_countdown > 0 && --kap_test_alloc_countdown == 0) {
+        kap_test_alloc_failed = 1;
         return 1;
+    }
     return 0;
 }
 #else
@@ -495,6 +501,10 @@ void diags_add(kap_diagnostics *d, kap_severity sev, const char *field, const ch
 {
     if (!d || d->oom)
         return;
+    if (!message) { /* a caller's text ran out of memory */
+        d->oom = 1;
+        return;
+    }
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
         kap_diagnostic *items = kap_realloc(d->items, cap * sizeof *items);

@@ -28,9 +28,20 @@ static int kstr_eq(const kstr *s, const char *lit)
     return s->len == n && (n == 0 || memcmp(s->s, lit, n) == 0);
 }
 
+/* The field path buffer as a string; notes running out of memory. */
+static const char *fieldc(verr *v, kap_buf *f)
+{
+    const char *s = buf_cstr(f);
+    if (!s || f->oom) {
+        v->oom = 1;
+        return "";
+    }
+    return s;
+}
+
 static void add(verr *v, const char *field, kap_buf *msg, unsigned line, unsigned col)
 {
-    if (msg->oom) {
+    if (msg->oom || v->oom) {
         v->oom = 1;
         return;
     }
@@ -67,7 +78,9 @@ static void check_stages(verr *v, const char *prefix, const kstrlist *l)
         go_quote(&m, l->v[j].s, l->v[j].len);
         buf_adds(&m, ": ");
         buf_adds(&m, ALLOWED_STAGES);
-        add(v, buf_cstr(&f), &m, l->v[j].line, l->v[j].col);
+        add(v, fieldc(v, &f), &m, l->v[j].line, l->v[j].col);
+        if (f.oom)
+            v->oom = 1;
         buf_free(&f);
         buf_free(&m);
     }
@@ -134,9 +147,11 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
         if (r->level.len == 0) {
             kap_buf f = {0}, m = {0};
             buf_printf(&f, "rules[%zu].level", i);
-            buf_printf(&m, "%s: Required value", buf_cstr(&f) ? f.s : "");
-            add(&v, buf_cstr(&f), &m, r->level.line ? r->level.line : r->line,
+            buf_printf(&m, "%s: Required value", fieldc(&v, &f));
+            add(&v, fieldc(&v, &f), &m, r->level.line ? r->level.line : r->line,
                 r->level.line ? r->level.col : r->col);
+            if (f.oom)
+                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         } else if (!kstr_eq(&r->level, "None") && !kstr_eq(&r->level, "Metadata") &&
@@ -148,7 +163,9 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             json_quote(&m, r->level.s, r->level.len);
             buf_adds(&m, ": ");
             buf_adds(&m, SUPPORTED_LEVELS);
-            add(&v, buf_cstr(&f), &m, r->level.line, r->level.col);
+            add(&v, fieldc(&v, &f), &m, r->level.line, r->level.col);
+            if (f.oom)
+                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         }
@@ -165,7 +182,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 buf_adds(&m, ": Invalid value: ");
                 go_quote(&m, u->s, u->len);
                 buf_adds(&m, ": non-resource URL rules must begin with a '/' character");
-                add(&v, buf_cstr(&f), &m, u->line, u->col);
+                add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
             }
             if (u->len > 0 && memchr(u->s, '*', u->len - 1)) {
@@ -174,9 +191,11 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 buf_adds(&m, ": Invalid value: ");
                 go_quote(&m, u->s, u->len);
                 buf_adds(&m, ": non-resource URL wildcards '*' must be the final character of the rule");
-                add(&v, buf_cstr(&f), &m, u->line, u->col);
+                add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
             }
+            if (f.oom)
+                v.oom = 1;
             buf_free(&f);
         }
         /* resources entries */
@@ -194,10 +213,14 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                     go_quote(&m, g->group.s, g->group.len);
                     buf_adds(&m, ": ");
                     buf_add(&m, msgs.s, msgs.len);
-                    add(&v, buf_cstr(&f), &m, g->group.line, g->group.col);
-                    buf_free(&f);
+                    add(&v, fieldc(&v, &f), &m, g->group.line, g->group.col);
+                    if (f.oom)
+                v.oom = 1;
+            buf_free(&f);
                     buf_free(&m);
                 }
+                if (msgs.oom)
+                    v.oom = 1;
                 buf_free(&msgs);
             }
             if (g->names.n > 0 && g->resources.n == 0) {
@@ -207,8 +230,10 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 buf_adds(&m, ": Invalid value: ");
                 json_list(&m, &g->names);
                 buf_adds(&m, ": using resourceNames requires at least one resource");
-                add(&v, buf_cstr(&f), &m, g->names.line, g->names.col);
-                buf_free(&f);
+                add(&v, fieldc(&v, &f), &m, g->names.line, g->names.col);
+                if (f.oom)
+                v.oom = 1;
+            buf_free(&f);
                 buf_free(&m);
             }
         }
@@ -220,7 +245,9 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             buf_adds(&m, ": Invalid value: ");
             json_list(&m, &r->urls);
             buf_adds(&m, ": rules cannot apply to both regular resources and non-resource URLs");
-            add(&v, buf_cstr(&f), &m, r->urls.line, r->urls.col);
+            add(&v, fieldc(&v, &f), &m, r->urls.line, r->urls.col);
+            if (f.oom)
+                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         }
