@@ -243,6 +243,11 @@ KAP_API int kap_policy_match(const kap_policy *policy, const kap_request *reques
 KAP_API int kap_policy_match_reference(const kap_policy *policy, const kap_request *request,
                                        kap_decision *out);
 
+/* The decision rule i gives (level, stages with the policy's added,
+ * omitManagedFields, rule = i); i == kap_policy_rule_count() gives the
+ * decision when no rule matches (rule = -1). Returns KAP_OK or KAP_EARG. */
+KAP_API int kap_policy_rule_decision(const kap_policy *policy, size_t i, kap_decision *out);
+
 /* ---- Request reader (JSON lines, as "kap eval" reads them) -------------- */
 
 typedef struct kap_request_reader kap_request_reader;
@@ -287,6 +292,18 @@ KAP_API int kap_policy_match_jsonl(const kap_policy *policy, const char *text, s
 KAP_API int kap_policy_match_json(const kap_policy *policy, const char *text, size_t len,
                                   kap_decision *out, int *status, size_t capacity,
                                   size_t *n_requests);
+
+/* For the Python binding: requests as Python's marshal module writes a
+ * list of dicts (marshal.dumps(list_of_request_dicts), format version 2 to
+ * 4), keys as in formats.md or the binding's api_group, api_version and
+ * resource_request. Writes, per request, the index of the deciding rule
+ * (-1 for none; see kap_policy_rule_decision()) into rules[k], and KAP_OK or
+ * KAP_EPARSE into status[k]. Returns KAP_OK, KAP_EPARSE when data is not a
+ * marshalled list, KAP_ELIMIT when it has more than capacity elements,
+ * KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_policy_match_marshal(const kap_policy *policy, const void *data, size_t len,
+                                     int32_t *rules, int *status, size_t capacity,
+                                     size_t *n_requests);
 
 #ifdef __cplusplus
 }

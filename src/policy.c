@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "table.h"
 
 const char *kap_version(void) { return KAP_VERSION_STRING; }
 
@@ -299,6 +300,14 @@ kap_level kap_policy_rule_level(const kap_policy *p, size_t i)
 }
 
 size_t kap_policy_table_bytes(const kap_policy *p) { return p ? p->table_bytes : 0; }
+
+int kap_policy_rule_decision(const kap_policy *p, size_t i, kap_decision *out)
+{
+    if (!p || !out || i > p->nrules)
+        return KAP_EARG;
+    *out = p->table->results[i];
+    return KAP_OK;
+}
 
 size_t kap_decision_format_json(const kap_decision *d, char *buf, size_t len)
 {

@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import enum
 import json
+import marshal
 import os
 import threading
 from dataclasses import dataclass
@@ -151,6 +152,10 @@ _match = _sig("kap_policy_match", ctypes.c_int, _vp, ctypes.POINTER(_Request), c
 _match_json = _sig("kap_policy_match_json", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
                    ctypes.POINTER(_Decision), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
                    ctypes.POINTER(ctypes.c_size_t))
+_match_marshal = _sig("kap_policy_match_marshal", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
+                      ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
+                      ctypes.POINTER(ctypes.c_size_t))
+_rule_decision = _sig("kap_policy_rule_decision", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_Decision))
 _diags_count = _sig("kap_diagnostics_count", ctypes.c_size_t, _vp)
 _diags_get = _sig("kap_diagnostics_get", ctypes.POINTER(_Diag), _vp, ctypes.c_size_t)
 _diags_error = _sig("kap_diagnostics_error_text", ctypes.c_char_p, _vp)
@@ -307,6 +312,14 @@ class Policy:
         self.warnings = warnings
         self.warning_text = warning_text
         self.source = source
+        # each rule always gives the same decision: index rule + 1 (0: none)
+        n = _rule_count(handle)
+        table = []
+        for i in [n] + list(range(n)):
+            d = _Decision()
+            _rule_decision(handle, i, ctypes.byref(d))
+            table.append(_decision(d.level, d.omit_stages, d.omit_managed_fields, d.rule))
+        self._by_rule = table
 
     @classmethod
     def _finish(cls, rc: int, handle: _vp, diags: _vp, source: str) -> "Policy":
@@ -445,24 +458,59 @@ class Policy:
     def match_many(self, requests: Union[str, bytes, Iterable[Mapping[str, Any]]]) -> List[Decision]:
         """Decides many requests in one call into C, in order.
 
-        requests is a list of request dicts in the JSON-lines form of formats.md
-        ({"user": ..., "groups": [...], "verb": ..., "namespace": ..., "apiGroup": ...,
-        "resource": ..., "subresource": ..., "name": ..., "path": ..., "resourceRequest": ...}),
-        or a JSON array of them as text. A request that is not valid raises ValueError
+        requests is a list (or any iterable) of request dicts, with the keys of the
+        JSON-lines form in formats.md ({"user": ..., "groups": [...], "verb": ...,
+        "namespace": ..., "apiGroup": ..., "resource": ..., "subresource": ...,
+        "name": ..., "path": ..., "resourceRequest": ...}) or match()'s keyword
+        names (api_group, api_version, resource_request); or a JSON array of
+        request objects as text. A request that is not valid raises ValueError
         naming its index.
         """
         if isinstance(requests, (str, bytes)):
-            data = requests.encode("utf-8", "surrogatepass") if isinstance(requests, str) else requests
-            n = max(data.count(b"{"), 1)
-        else:
-            reqs = requests if isinstance(requests, list) else list(requests)
-            n = len(reqs)
-            if n == 0:
-                return []
-            try:
-                data = json.dumps(reqs, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-            except (TypeError, ValueError) as e:
-                raise TypeError(f"requests must be JSON-serialisable dicts: {e}") from None
+            return self._match_json(requests)
+        reqs = requests if isinstance(requests, list) else list(requests)
+        n = len(reqs)
+        if n == 0:
+            return []
+        try:
+            data = marshal.dumps(reqs, 4)
+        except ValueError as e:
+            raise TypeError(f"requests must be dicts of strings, lists of strings and bools: {e}") from None
+        rules = (ctypes.c_int32 * n)()
+        status = (ctypes.c_int * n)()
+        count = ctypes.c_size_t()
+        h = self._enter()
+        try:
+            rc = _match_marshal(h, data, len(data), rules, status, n, ctypes.byref(count))
+        finally:
+            self._leave()
+        if rc != _OK:
+            raise ValueError(f"libkap: kap_policy_match_marshal failed with status {rc}")
+        if any(status):
+            k = next(i for i, st in enumerate(status) if st)
+            self._explain(reqs[k], k)
+        table = self._by_rule
+        return [table[r + 1] for r in rules]
+
+    def _explain(self, req: Any, k: int) -> None:
+        if not isinstance(req, Mapping):
+            raise TypeError(f"requests[{k}] must be a dict, not {type(req).__name__}")
+        for key, value in req.items():
+            if key in ("user",) and value is not None and not isinstance(value, str):
+                raise TypeError(f"requests[{k}][{key!r}] must be a string or None")
+            if key == "groups" and value is not None and (
+                    not isinstance(value, (list, tuple)) or not all(isinstance(g, str) for g in value)):
+                raise TypeError(f"requests[{k}]['groups'] must be a list of strings")
+            if key in ("resourceRequest", "resource_request") and value is not None and not isinstance(value, bool):
+                raise TypeError(f"requests[{k}][{key!r}] must be a bool")
+            if key in ("verb", "namespace", "apiGroup", "api_group", "apiVersion", "api_version", "resource",
+                       "subresource", "name", "path") and value is not None and not isinstance(value, str):
+                raise TypeError(f"requests[{k}][{key!r}] must be a string")
+        raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
+
+    def _match_json(self, requests: Union[str, bytes]) -> List[Decision]:
+        data = requests.encode("utf-8", "surrogatepass") if isinstance(requests, str) else requests
+        n = max(data.count(b"{"), 1)
         out = (_Decision * n)()
         status = (ctypes.c_int * n)()
         count = ctypes.c_size_t()
@@ -473,16 +521,12 @@ class Policy:
             self._leave()
         if rc == _EPARSE:
             raise ValueError("requests must be a JSON array of request objects")
-        if rc == _ELIMIT:  # more elements than '{' counted: cannot happen for dicts
-            raise ValueError("requests: more elements than expected")
         if rc != _OK:
             raise ValueError(f"libkap: kap_policy_match_json failed with status {rc}")
-        raw = memoryview(out).cast("B").cast("i")
-        st = status[: count.value]
+        table = self._by_rule
         result = []
         for k in range(count.value):
-            if st[k] != _OK:
+            if status[k] != _OK:
                 raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
-            i = 4 * k
-            result.append(_decision(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]))
+            result.append(table[out[k].rule + 1])
         return result

@@ -149,8 +149,12 @@ class Matching(unittest.TestCase):
             self.p.match(resource_request="yes")
         with self.assertRaises(TypeError):
             self.p.match_many([{"user": object()}])
-        with self.assertRaises(ValueError):
+        with self.assertRaises(TypeError):
             self.p.match_many([{"verb": 5}])
+        with self.assertRaises(TypeError):
+            self.p.match_many([{"groups": "system:masters"}])
+        with self.assertRaises(TypeError):
+            self.p.match_many([5])
         with self.assertRaises(ValueError):
             self.p.match_many("{}")
 
@@ -171,6 +175,9 @@ class Matching(unittest.TestCase):
         self.assertEqual(many, one)
         self.assertEqual([d.rule for d in many], [1, 0, 2, None])
         self.assertEqual(self.p.match_many(json.dumps(reqs)), many)
+        # match()'s keyword names work too, and any iterable
+        kw = [{"user": "alice", "api_group": "", "resource": "pods", "resource_request": True}]
+        self.assertEqual(self.p.match_many(iter(kw))[0].rule, 1)
         self.assertEqual(self.p.match_many([]), [])
 
 
