@@ -421,8 +421,23 @@ static inline uint64_t cursor_at(cursor *c, uint32_t w)
 {
     if (c->dense)
         return c->m[w];
-    while (c->i < c->n && c->w[c->i] < w)
-        c->i++;
+    if (c->i < c->n && c->w[c->i] < w) {
+        /* gallop forward, then bisect: the driver may skip many words */
+        uint32_t lo = c->i, step = 1, hi;
+        while (lo + step < c->n && c->w[lo + step] < w) {
+            lo += step;
+            step *= 2;
+        }
+        hi = lo + step < c->n ? lo + step : c->n;
+        while (lo + 1 < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (c->w[mid] < w)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        c->i = hi;
+    }
     return c->i < c->n && c->w[c->i] == w ? c->m[c->i] : 0;
 }
 
@@ -430,21 +445,59 @@ static inline uint64_t cursor_at(cursor *c, uint32_t w)
  * sparsest attribute has rules are visited in order, each word ANDed over
  * every attribute; the first word left non-zero holds the answer. The cost
  * follows how many rules could match, not how many there are. */
+static inline uint64_t word0(const kap_table *t, uint32_t set)
+{
+    const kset *s = &t->sets[set];
+    return s->nw && t->widx[s->off] == 0 ? t->wmask[s->off] : 0;
+}
+
 static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
 {
     const kap_table *t = p->table;
-    uint8_t active[NF];
+    uint8_t active[NF], ready[NF] = {0};
     active_fields(t, q, active);
+    field fl[NF];
+    int group_any_ok = p->kube_minor >= 36;
+
+    /* The first 64 rules first, attribute by attribute as for small
+     * policies: a request an early rule decides ends here. */
+    if (rule_matches(&p->rules[0], q, group_any_ok)) {
+        *out = t->results[0];
+        return KAP_OK;
+    }
+    uint64_t x = ~1ULL;
+    for (int i = 0; i < NF && x; i++) {
+        if (!active[i] || (x & ~word0(t, base_set(t, q, i))) == 0)
+            continue;
+        resolve(t, p->strtab, q, i, &fl[i]);
+        ready[i] = 1;
+        if (KAP_UNLIKELY(fl[i].n > MAXP))
+            return kap_policy_match_reference(p, request, out);
+        uint64_t y = 0;
+        for (int k = 0; k < fl[i].n; k++)
+            y |= word0(t, fl[i].s[k]);
+        x &= y;
+    }
+    if (x) {
+        *out = t->results[__builtin_ctzll(x)];
+        return KAP_OK;
+    }
+
+    /* The other words: every attribute looked up, the sparsest drives. */
     field f[NF];
     cursor cur[NF][MAXP];
-    int nf = 0, order[NF];
+    int nf = 0;
     uint64_t density[NF];
     for (int i = 0; i < NF; i++) {
         if (!active[i])
             continue;
-        resolve(t, p->strtab, q, i, &f[nf]);
-        if (KAP_UNLIKELY(f[nf].n > MAXP))
-            return kap_policy_match_reference(p, request, out);
+        if (ready[i]) {
+            f[nf] = fl[i];
+        } else {
+            resolve(t, p->strtab, q, i, &f[nf]);
+            if (KAP_UNLIKELY(f[nf].n > MAXP))
+                return kap_policy_match_reference(p, request, out);
+        }
         density[nf] = 0;
         for (int k = 0; k < f[nf].n; k++) {
             const kset *s = &t->sets[f[nf].s[k]];
@@ -452,11 +505,10 @@ static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, co
             c->w = t->widx + s->off;
             c->m = t->wmask + s->off;
             c->n = s->nw;
-            c->i = 0;
+            c->i = s->nw && c->w[0] == 0; /* word 0 is done */
             c->dense = s->nw == t->W;
             density[nf] += s->nw;
         }
-        order[nf] = nf;
         nf++;
     }
     /* the sparsest attribute drives */
@@ -475,36 +527,35 @@ static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, co
                 w = dc[k].w[dc[k].i];
         if (w == NOSET)
             break;
-        uint64_t x = 0;
+        uint64_t xw = 0;
         for (int k = 0; k < df->n; k++) {
             if (dc[k].i < dc[k].n && dc[k].w[dc[k].i] == w) {
-                x |= dc[k].m[dc[k].i];
+                xw |= dc[k].m[dc[k].i];
                 dc[k].i++;
             }
         }
-        while (x && checks > 0) {
-            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(x);
+        while (xw && checks > 0) {
+            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(xw);
             checks--;
-            if (rule_matches(&p->rules[r], q, p->kube_minor >= 36)) {
+            if (rule_matches(&p->rules[r], q, group_any_ok)) {
                 *out = t->results[r];
                 return KAP_OK;
             }
-            x &= x - 1;
+            xw &= xw - 1;
         }
-        for (int i = 0; i < nf && x; i++) {
+        for (int i = 0; i < nf && xw; i++) {
             if (i == d)
                 continue;
             uint64_t y = 0;
             for (int k = 0; k < f[i].n; k++)
                 y |= cursor_at(&cur[i][k], w);
-            x &= y;
+            xw &= y;
         }
-        if (x) {
-            *out = t->results[(size_t)w * 64 + (size_t)__builtin_ctzll(x)];
+        if (xw) {
+            *out = t->results[(size_t)w * 64 + (size_t)__builtin_ctzll(xw)];
             return KAP_OK;
         }
     }
-    (void)order;
     *out = t->results[t->nrules];
     return KAP_OK;
 }
