@@ -532,10 +532,14 @@ static void decode_value(tdec *d, const tfield *f, void *target, const jv *v)
         if (v->kind == JV_STRING) {
             check_time(d, v);
         } else if (v->kind != JV_NULL) {
+            /* its inner json.Unmarshal into a string fails; the decoder then
+             * adds the field it was in to that UnmarshalTypeError */
             d->aborted = 1;
             d->ab_line = v->line, d->ab_col = v->col;
-            buf_printf(&d->abort_err, "json: cannot unmarshal %s into Go value of type string",
-                       jv_kind_go_name(v->kind));
+            buf_printf(&d->abort_err, "json: cannot unmarshal %s into Go struct field %s.", jv_kind_go_name(v->kind),
+                       d->struct_name ? d->struct_name : "");
+            buf_add(&d->abort_err, d->field.s, d->field.len);
+            buf_adds(&d->abort_err, " of type string");
         }
         break;
     case T_ANY:
