@@ -301,6 +301,58 @@ START_TEST(validate_group_star_by_version)
 }
 END_TEST
 
+/* ---- compile: what the compiled policy keeps -------------------------------------- */
+
+START_TEST(compile_rules_and_decisions)
+{
+    kap_policy *p;
+    const char *t = HDR "omitStages: [Panic]\nomitManagedFields: true\nrules:\n"
+                        "- level: Request\n  omitStages: [RequestReceived]\n  omitManagedFields: false\n"
+                        "- level: RequestResponse\n"
+                        "- level: None\n";
+    ck_assert_int_eq(load_str(t, &p, NULL), KAP_OK);
+    ck_assert_uint_eq(kap_policy_rule_count(p), 3);
+    ck_assert_int_eq(kap_policy_rule_level(p, 1), KAP_LEVEL_REQUEST_RESPONSE);
+    ck_assert_int_eq(kap_policy_rule_level(p, 9), KAP_LEVEL_NONE);
+    ck_assert_uint_eq(kap_policy_rule_line(p, 2), 10);
+    kap_decision d;
+    /* rule stages are the union with the policy's; omitManagedFields inherits */
+    ck_assert_int_eq(kap_policy_rule_decision(p, 0, &d), KAP_OK);
+    ck_assert_uint_eq(d.omit_stages, KAP_STAGE_PANIC | KAP_STAGE_REQUEST_RECEIVED);
+    ck_assert_int_eq(d.omit_managed_fields, 0);
+    ck_assert_int_eq(kap_policy_rule_decision(p, 1, &d), KAP_OK);
+    ck_assert_uint_eq(d.omit_stages, KAP_STAGE_PANIC);
+    ck_assert_int_eq(d.omit_managed_fields, 1);
+    ck_assert_int_eq(d.rule, 1);
+    ck_assert_int_eq(kap_policy_rule_decision(p, 3, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, -1);
+    ck_assert_int_eq(d.level, KAP_LEVEL_NONE);
+    ck_assert_uint_gt(kap_policy_table_bytes(p), 0);
+    kap_policy_free(p);
+}
+END_TEST
+
+START_TEST(compile_table_grows_linearly)
+{
+    /* the same rule shape, 10x the rules: the table grows about 10x, not 100x */
+    size_t bytes[2];
+    for (int k = 0; k < 2; k++) {
+        int n = k ? 2000 : 200;
+        size_t cap = (size_t)n * 120 + 100;
+        char *t = malloc(cap);
+        size_t len = (size_t)snprintf(t, cap, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(t + len, cap - len, "- level: None\n  users: [u%d]\n  namespaces: [n%d]\n", i, i);
+        kap_policy *p;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, t, len, NULL, NULL, NULL), KAP_OK);
+        bytes[k] = kap_policy_table_bytes(p);
+        kap_policy_free(p);
+        free(t);
+    }
+    ck_assert_msg(bytes[1] < bytes[0] * 20, "200 rules: %zu bytes, 2000 rules: %zu bytes", bytes[0], bytes[1]);
+}
+END_TEST
+
 /* ---- match: the edge cases of semantics.md section 5 ----------------------------------- */
 
 START_TEST(match_resource_forms)
@@ -739,6 +791,7 @@ static Suite *suite(void)
         {"decode", {decode_group_version_and_kind, decode_type_errors_first_in_key_order, decode_lenient_warnings,
                     decode_json_duplicate_last_wins}},
         {"validate", {validate_messages, validate_group_star_by_version}},
+        {"compile", {compile_rules_and_decisions, compile_table_grows_linearly}},
         {"match", {match_resource_forms, match_namespaces_and_urls, match_users_groups_verbs, match_results,
                    match_many_rules_deep}},
         {"diagnostics", {diag_positions}},
