@@ -303,26 +303,38 @@ int kap_policy_match_json(const kap_policy *p, const char *text, size_t len, kap
 
 /* ---- requests serialised by Python's marshal module --------------------------
  * The Python binding hands over a whole list of request dicts with one call
- * of marshal.dumps(), the cheapest serialisation Python has. Only the types
- * a request can hold are read: lists and tuples, dicts, str, None, bool and
- * small ints; anything else ends the parse. */
+ * of marshal.dumps() (format 2 to 4), the cheapest serialisation Python has.
+ * Each dict is read straight into a kap_request, without building values:
+ * strings stay in the buffer until they are copied, NUL-terminated, into a
+ * scratch area. Objects marshal marks for reuse are remembered by kind, so a
+ * later reference to a string, a list of strings or a whole request dict
+ * (the same dict object again) is resolved without parsing it twice. */
 
 #define M_FLAG_REF 0x80
 
+enum { MR_OTHER, MR_STR, MR_NONE, MR_TRUE, MR_FALSE, MR_STRLIST, MR_REQUEST };
+
+typedef struct mref {
+    uint8_t kind;
+    uint32_t len;
+    const unsigned char *s; /* MR_STR */
+    uint32_t off, n;        /* MR_STRLIST: strings at refs_strs[off..off+n) */
+    int32_t rule;           /* MR_REQUEST: its decision's rule; status in n */
+} mref;
+
+typedef struct mstr {
+    const unsigned char *s;
+    uint32_t len;
+} mstr;
+
 typedef struct mreader {
     const unsigned char *p, *end;
-    kap_arena *tmp;  /* one request's values, dropped after it is decided */
-    kap_arena *keep; /* values a later reference may name, and what is under them */
-    int keeping;
-    jv **refs;
+    mref *refs;
     size_t nrefs, refs_cap;
+    mstr *strs; /* the strings of remembered lists */
+    size_t nstrs, strs_cap;
     int depth;
 } mreader;
-
-static void *m_alloc(mreader *m, size_t n)
-{
-    return arena_alloc(m->keeping ? m->keep : m->tmp, n);
-}
 
 static int m_u32(mreader *m, uint32_t *out)
 {
@@ -333,22 +345,68 @@ static int m_u32(mreader *m, uint32_t *out)
     return 1;
 }
 
-static size_t m_reserve(mreader *m)
+static int m_reserve(mreader *m, size_t *slot)
 {
     if (m->nrefs == m->refs_cap) {
         size_t cap = m->refs_cap ? m->refs_cap * 2 : 256;
-        jv **r = kap_realloc(m->refs, cap * sizeof *r);
+        mref *r = kap_realloc(m->refs, cap * sizeof *r);
         if (!r)
-            return (size_t)-1;
+            return KAP_ENOMEM;
         m->refs = r;
         m->refs_cap = cap;
     }
-    m->refs[m->nrefs] = NULL;
-    return m->nrefs++;
+    memset(&m->refs[m->nrefs], 0, sizeof *m->refs);
+    *slot = m->nrefs++;
+    return KAP_OK;
 }
 
-/* Returns KAP_OK, KAP_EPARSE or KAP_ENOMEM. */
-static int m_value(mreader *m, jv **out)
+static int m_str_push(mreader *m, const unsigned char *s, uint32_t len)
+{
+    if (m->nstrs == m->strs_cap) {
+        size_t cap = m->strs_cap ? m->strs_cap * 2 : 256;
+        mstr *n = kap_realloc(m->strs, cap * sizeof *n);
+        if (!n)
+            return KAP_ENOMEM;
+        m->strs = n;
+        m->strs_cap = cap;
+    }
+    m->strs[m->nstrs].s = s;
+    m->strs[m->nstrs].len = len;
+    m->nstrs++;
+    return KAP_OK;
+}
+
+/* A value as far as a request needs it. Lists of strings land in m->strs
+ * from *list_off on. */
+typedef struct mval {
+    uint8_t kind;
+    const unsigned char *s;
+    uint32_t len;
+    uint32_t list_off, list_n;
+} mval;
+
+static int m_value(mreader *m, mval *out);
+
+static int m_string_body(mreader *m, unsigned char code, mval *v)
+{
+    uint32_t n;
+    if (code == 'z' || code == 'Z') {
+        if (m->p >= m->end)
+            return KAP_EPARSE;
+        n = *m->p++;
+    } else if (!m_u32(m, &n)) {
+        return KAP_EPARSE;
+    }
+    if ((size_t)(m->end - m->p) < n)
+        return KAP_EPARSE;
+    v->kind = MR_STR;
+    v->s = m->p;
+    v->len = n;
+    m->p += n;
+    return KAP_OK;
+}
+
+static int m_value(mreader *m, mval *out)
 {
     if (m->p >= m->end || ++m->depth > 64)
         return KAP_EPARSE;
@@ -356,71 +414,53 @@ static int m_value(mreader *m, jv **out)
     int flag = code & M_FLAG_REF;
     code &= (unsigned char)~M_FLAG_REF;
     size_t slot = 0;
-    if (flag && (slot = m_reserve(m)) == (size_t)-1)
-        return KAP_ENOMEM;
-    m->keeping += flag != 0;
-    jv *v = NULL;
-    int rc = KAP_OK;
+    int rc;
+    if (flag && (rc = m_reserve(m, &slot)) != KAP_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
     uint32_t n;
+    rc = KAP_OK;
     switch (code) {
-    case 'r':
-        if (!m_u32(m, &n) || n >= m->nrefs || !m->refs[n])
+    case 'r': {
+        if (!m_u32(m, &n) || n >= m->nrefs)
             return KAP_EPARSE;
-        *out = m->refs[n];
+        const mref *r = &m->refs[n];
+        out->kind = r->kind;
+        out->s = r->s;
+        out->len = r->len;
+        out->list_off = r->off;
+        out->list_n = r->n;
+        if (r->kind == MR_REQUEST) {
+            out->list_off = (uint32_t)r->rule;
+            out->list_n = r->n;
+        }
         m->depth--;
-        m->keeping -= flag != 0;
         return KAP_OK;
-    case 'N':
-    case 'T':
-    case 'F':
-        v = m_alloc(m, sizeof *v);
-        if (!v)
-            return KAP_ENOMEM;
-        v->kind = code == 'N' ? JV_NULL : JV_BOOL;
-        v->b = code == 'T';
-        break;
-    case 'i': {
+    }
+    case 'N': out->kind = MR_NONE; break;
+    case 'T': out->kind = MR_TRUE; break;
+    case 'F': out->kind = MR_FALSE; break;
+    case 'i':
         if (!m_u32(m, &n))
             return KAP_EPARSE;
-        char tmp[16];
-        int len = snprintf(tmp, sizeof tmp, "%d", (int32_t)n);
-        v = m_alloc(m, sizeof *v);
-        char *text = v ? m_alloc(m, (size_t)len + 1) : NULL;
-        if (!text)
-            return KAP_ENOMEM;
-        memcpy(text, tmp, (size_t)len + 1);
-        v->s = text;
-        v->kind = JV_NUMBER;
-        v->len = (size_t)len;
+        out->kind = MR_OTHER;
         break;
-    }
-    case 'z':
-    case 'Z':
-    case 'a':
-    case 'A':
-    case 'u':
-    case 't': {
-        if (code == 'z' || code == 'Z') {
-            if (m->p >= m->end)
-                return KAP_EPARSE;
-            n = *m->p++;
-        } else if (!m_u32(m, &n)) {
+    case 'g':
+        if (m->end - m->p < 8)
             return KAP_EPARSE;
-        }
-        if ((size_t)(m->end - m->p) < n)
+        m->p += 8;
+        out->kind = MR_OTHER;
+        break;
+    case 'z': case 'Z': case 'a': case 'A': case 'u': case 't':
+        rc = m_string_body(m, code, out);
+        break;
+    case 's': /* bytes: not a request value, skipped */
+        if (!m_u32(m, &n) || (size_t)(m->end - m->p) < n)
             return KAP_EPARSE;
-        v = m_alloc(m, sizeof *v);
-        if (!v)
-            return KAP_ENOMEM;
-        v->kind = JV_STRING;
-        v->s = (const char *)m->p; /* NUL-terminated copies are made later */
-        v->len = n;
         m->p += n;
+        out->kind = MR_OTHER;
         break;
-    }
-    case '[':
-    case '(':
-    case ')': {
+    case '[': case '(': case ')': case '<': case '>': {
         if (code == ')') {
             if (m->p >= m->end)
                 return KAP_EPARSE;
@@ -429,26 +469,25 @@ static int m_value(mreader *m, jv **out)
             return KAP_EPARSE;
         }
         if (n > (size_t)(m->end - m->p))
-            return KAP_EPARSE; /* every element takes at least a byte */
-        v = m_alloc(m, sizeof *v);
-        if (!v || (n && !(v->items = m_alloc(m, n * sizeof *v->items))))
-            return KAP_ENOMEM;
-        v->kind = JV_ARRAY;
-        v->n = n;
-        if (flag)
-            m->refs[slot] = v;
-        for (uint32_t i = 0; i < n && rc == KAP_OK; i++)
-            rc = m_value(m, &v->items[i]);
+            return KAP_EPARSE;
+        /* strings of the list are collected; anything else makes it MR_OTHER */
+        size_t start = m->nstrs;
+        int all_strings = code == '[' || code == '(' || code == ')';
+        for (uint32_t i = 0; i < n && rc == KAP_OK; i++) {
+            mval item;
+            rc = m_value(m, &item);
+            if (rc == KAP_OK && item.kind == MR_STR && all_strings)
+                rc = m_str_push(m, item.s, item.len);
+            else if (rc == KAP_OK)
+                all_strings = 0;
+        }
+        out->kind = all_strings ? MR_STRLIST : MR_OTHER;
+        out->list_off = (uint32_t)start;
+        out->list_n = all_strings ? n : 0;
         break;
     }
-    case '{': {
-        v = m_alloc(m, sizeof *v);
-        if (!v)
-            return KAP_ENOMEM;
-        v->kind = JV_OBJECT;
-        if (flag)
-            m->refs[slot] = v;
-        size_t cap = 0;
+    case '{':
+        /* a dict below a request: skipped, its references remembered */
         for (;;) {
             if (m->p >= m->end)
                 return KAP_EPARSE;
@@ -456,38 +495,162 @@ static int m_value(mreader *m, jv **out)
                 m->p++;
                 break;
             }
-            jv *k, *val;
-            if ((rc = m_value(m, &k)) != KAP_OK || (rc = m_value(m, &val)) != KAP_OK)
+            mval k, v;
+            if ((rc = m_value(m, &k)) != KAP_OK || (rc = m_value(m, &v)) != KAP_OK)
                 return rc;
-            if (k->kind != JV_STRING)
-                return KAP_EPARSE;
-            if (v->n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                jv_member *mm = m_alloc(m, ncap * sizeof *mm);
-                if (!mm)
-                    return KAP_ENOMEM;
-                if (v->n)
-                    memcpy(mm, v->members, v->n * sizeof *mm);
-                v->members = mm;
-                cap = ncap;
-            }
-            v->members[v->n].key = k->s;
-            v->members[v->n].klen = k->len;
-            v->members[v->n].val = val;
-            v->n++;
         }
+        out->kind = MR_OTHER;
         break;
-    }
     default:
         return KAP_EPARSE;
     }
     if (rc != KAP_OK)
         return rc;
-    if (flag)
-        m->refs[slot] = v;
+    if (flag) {
+        mref *r = &m->refs[slot];
+        r->kind = out->kind;
+        r->s = out->s;
+        r->len = out->len;
+        r->off = out->list_off;
+        r->n = out->list_n;
+    }
     m->depth--;
-    m->keeping -= flag != 0;
-    *out = v;
+    return KAP_OK;
+}
+
+/* Scratch space for one request's NUL-terminated strings. */
+typedef struct mscratch {
+    char *buf;
+    size_t len, cap;
+    const char **groups;
+    size_t groups_cap;
+} mscratch;
+
+static int m_copy(mscratch *sc, const unsigned char *s, uint32_t len, size_t *at)
+{
+    if (sc->len + len + 1 > sc->cap) {
+        size_t cap = sc->cap ? sc->cap : 1024;
+        while (cap < sc->len + len + 1)
+            cap *= 2;
+        char *b = kap_realloc(sc->buf, cap);
+        if (!b)
+            return KAP_ENOMEM;
+        sc->buf = b;
+        sc->cap = cap;
+    }
+    memcpy(sc->buf + sc->len, s, len);
+    sc->buf[sc->len + len] = 0;
+    *at = sc->len;
+    sc->len += len + 1;
+    return KAP_OK;
+}
+
+/* One request dict, after its '{'. Strings go into sc as offsets first
+ * (the buffer may move), pointers are set at the end. */
+static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
+{
+    size_t off[RK_STRING + 8] = {0};
+    uint8_t set[RK_STRING + 8] = {0};
+    size_t groups_start = 0, groups_n = 0;
+    uint32_t list_off = 0;
+    int has_groups = 0, has_user = 0, user_null = 0, rr = 0;
+    sc->len = 0;
+    *bad = 0;
+    for (;;) {
+        if (m->p >= m->end)
+            return KAP_EPARSE;
+        if (*m->p == '0') {
+            m->p++;
+            break;
+        }
+        mval k, v;
+        int rc;
+        if ((rc = m_value(m, &k)) != KAP_OK || (rc = m_value(m, &v)) != KAP_OK)
+            return rc;
+        if (k.kind != MR_STR) {
+            *bad = 1;
+            continue;
+        }
+        int kind = key_kind((const char *)k.s, k.len, 1);
+        if (kind == RK_NONE)
+            continue;
+        if (kind == RK_USER) {
+            if (v.kind == MR_NONE) {
+                has_user = 0, user_null = 1;
+            } else if (v.kind == MR_STR) {
+                if ((rc = m_copy(sc, v.s, v.len, &off[RK_USER])) != KAP_OK)
+                    return rc;
+                has_user = 1, user_null = 0;
+            } else {
+                *bad = 1;
+            }
+        } else if (kind == RK_GROUPS) {
+            if (v.kind == MR_NONE) {
+                has_groups = 0;
+            } else if (v.kind == MR_STRLIST) {
+                has_groups = 1;
+                list_off = v.list_off;
+                groups_n = v.list_n;
+            } else {
+                *bad = 1;
+            }
+        } else if (kind == RK_RESREQ) {
+            if (v.kind == MR_TRUE || v.kind == MR_FALSE || v.kind == MR_NONE)
+                rr = v.kind == MR_TRUE;
+            else
+                *bad = 1;
+        } else if (v.kind == MR_STR) {
+            if ((rc = m_copy(sc, v.s, v.len, &off[kind])) != KAP_OK)
+                return rc;
+            set[kind] = 1;
+        } else if (v.kind == MR_NONE) {
+            set[kind] = 0;
+        } else {
+            *bad = 1;
+        }
+    }
+    (void)user_null;
+    if (*bad)
+        return KAP_OK;
+    if (has_groups) {
+        if (groups_n > sc->groups_cap) {
+            const char **g = kap_realloc(sc->groups, groups_n * sizeof *g);
+            if (!g)
+                return KAP_ENOMEM;
+            sc->groups = g;
+            sc->groups_cap = groups_n;
+        }
+        groups_start = sc->len;
+        /* copy each group after the other strings */
+        size_t *goff = NULL;
+        size_t tmp[16];
+        goff = groups_n <= 16 ? tmp : kap_malloc(groups_n * sizeof *goff);
+        if (!goff)
+            return KAP_ENOMEM;
+        for (size_t i = 0; i < groups_n; i++) {
+            int rc = m_copy(sc, m->strs[list_off + i].s, m->strs[list_off + i].len, &goff[i]);
+            if (rc != KAP_OK) {
+                if (goff != tmp)
+                    kap_free(goff);
+                return rc;
+            }
+        }
+        for (size_t i = 0; i < groups_n; i++)
+            sc->groups[i] = sc->buf + goff[i];
+        if (goff != tmp)
+            kap_free(goff);
+        (void)groups_start;
+    }
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = has_user ? sc->buf + off[RK_USER] : NULL;
+    q.groups = has_groups ? sc->groups : NULL;
+    q.n_groups = has_groups ? groups_n : 0;
+    for (int k = 0; k < 8; k++) {
+        const char **slot = (const char **)((char *)&q + string_slot[k]);
+        *slot = set[RK_STRING + k] ? sc->buf + off[RK_STRING + k] : NULL;
+    }
+    q.resource_request = rr;
+    *req = q;
     return KAP_OK;
 }
 
@@ -496,16 +659,14 @@ int kap_policy_match_marshal(const kap_policy *p, const void *data, size_t len, 
 {
     if (!p || (!data && len) || (!rules && capacity))
         return KAP_EARG;
-    kap_request_reader *r;
-    int rc = kap_request_reader_new(&r);
-    if (rc)
-        return rc;
-    kap_arena tmp = {0}, keep = {0};
-    mreader m = {(const unsigned char *)data, (const unsigned char *)data + len, &tmp, &keep, 0, NULL, 0, 0, 0};
+    mreader m = {(const unsigned char *)data, (const unsigned char *)data + len, NULL, 0, 0, NULL, 0, 0, 0};
+    mscratch sc = {0};
+    int rc = KAP_OK;
     /* the list itself is read here, its elements one at a time */
     uint32_t n = 0;
+    size_t slot;
     if (m.p < m.end && (*m.p & ~M_FLAG_REF) == '[') {
-        if ((*m.p++ & M_FLAG_REF) && m_reserve(&m) == (size_t)-1)
+        if ((*m.p++ & M_FLAG_REF) && m_reserve(&m, &slot) != KAP_OK)
             rc = KAP_ENOMEM;
         else if (!m_u32(&m, &n))
             rc = KAP_EPARSE;
@@ -518,33 +679,61 @@ int kap_policy_match_marshal(const kap_policy *p, const void *data, size_t len, 
             rc = KAP_ELIMIT;
             break;
         }
-        jv *item = NULL;
-        arena_reset(&tmp);
-        m.depth = 0;
-        rc = m_value(&m, &item);
-        if (rc != KAP_OK)
-            break;
-        kap_request req;
-        arena_reset(&r->arena);
-        int prc = item->kind == JV_OBJECT ? request_from_jv(r, item, &req, 1) : KAP_EPARSE;
-        if (prc == KAP_ENOMEM) {
-            rc = KAP_ENOMEM;
+        if (m.p >= m.end) {
+            rc = KAP_EPARSE;
             break;
         }
-        kap_decision d = {KAP_LEVEL_NONE, 0, 0, -1};
-        if (prc == KAP_OK)
-            kap_policy_match(p, &req, &d);
-        rules[k] = d.rule;
+        unsigned char code = *m.p;
+        int32_t rule = -1;
+        int st = KAP_OK;
+        if ((code & ~M_FLAG_REF) == '{') {
+            m.p++;
+            size_t dslot = 0;
+            if ((code & M_FLAG_REF) && (rc = m_reserve(&m, &dslot)) != KAP_OK)
+                break;
+            kap_request req;
+            int bad;
+            m.depth = 1;
+            rc = m_request(&m, &sc, &req, &bad);
+            if (rc != KAP_OK)
+                break;
+            if (bad) {
+                st = KAP_EPARSE;
+            } else {
+                kap_decision d;
+                kap_policy_match(p, &req, &d);
+                rule = d.rule;
+            }
+            if (code & M_FLAG_REF) {
+                /* the same dict object again later: the same answer */
+                m.refs[dslot].kind = MR_REQUEST;
+                m.refs[dslot].rule = rule;
+                m.refs[dslot].n = (uint32_t)(st == KAP_OK ? 0 : 1);
+            }
+        } else {
+            mval v;
+            m.depth = 0;
+            rc = m_value(&m, &v);
+            if (rc != KAP_OK)
+                break;
+            if (v.kind == MR_REQUEST) {
+                rule = (int32_t)v.list_off;
+                st = v.list_n ? KAP_EPARSE : KAP_OK;
+            } else {
+                st = KAP_EPARSE;
+            }
+        }
+        rules[k] = rule;
         if (status)
-            status[k] = prc;
+            status[k] = st;
     }
     if (rc == KAP_OK && m.p != m.end)
         rc = KAP_EPARSE;
     if (n_requests)
         *n_requests = rc == KAP_ELIMIT ? n : k;
     kap_free(m.refs);
-    arena_free(&tmp);
-    arena_free(&keep);
-    kap_request_reader_free(r);
+    kap_free(m.strs);
+    kap_free(sc.buf);
+    kap_free(sc.groups);
     return rc;
 }

@@ -312,10 +312,11 @@ class Policy:
         self.warnings = warnings
         self.warning_text = warning_text
         self.source = source
-        # each rule always gives the same decision: index rule + 1 (0: none)
+        # each rule always gives the same decision: index = rule, and -1
+        # (the last entry) is the decision when no rule matches
         n = _rule_count(handle)
         table = []
-        for i in [n] + list(range(n)):
+        for i in range(n + 1):
             d = _Decision()
             _rule_decision(handle, i, ctypes.byref(d))
             table.append(_decision(d.level, d.omit_stages, d.omit_managed_fields, d.rule))
@@ -486,11 +487,10 @@ class Policy:
             self._leave()
         if rc != _OK:
             raise ValueError(f"libkap: kap_policy_match_marshal failed with status {rc}")
-        if any(status):
+        if bytes(status).count(0) != 4 * n:
             k = next(i for i, st in enumerate(status) if st)
             self._explain(reqs[k], k)
-        table = self._by_rule
-        return [table[r + 1] for r in rules]
+        return list(map(self._by_rule.__getitem__, memoryview(rules).cast("B").cast("i").tolist()))
 
     def _explain(self, req: Any, k: int) -> None:
         if not isinstance(req, Mapping):
@@ -528,5 +528,5 @@ class Policy:
         for k in range(count.value):
             if status[k] != _OK:
                 raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
-            result.append(table[out[k].rule + 1])
+            result.append(table[out[k].rule])
         return result
