@@ -134,6 +134,18 @@ static int set_error(kap_diagnostics *d, int status, const char *text)
     return status;
 }
 
+/* os.ReadFile's error as LoadPolicyFromFile wraps it: the path %q-quoted. */
+static int read_error(kap_diagnostics *d, const char *path, const char *op, const char *why)
+{
+    kap_buf b = {0};
+    buf_adds(&b, "failed to read file path ");
+    go_quote(&b, path, strlen(path));
+    buf_printf(&b, ": %s %s: %s", op, path, why);
+    int rc = b.oom ? KAP_ENOMEM : set_error(d, KAP_EIO, b.s);
+    buf_free(&b);
+    return rc;
+}
+
 static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
                 kap_diagnostics *diags)
 {
@@ -213,18 +225,15 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
     size_t len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        char msg[4200], e[128];
+        char e[128];
         go_errno_text(e, sizeof e, errno);
-        snprintf(msg, sizeof msg, "failed to read file path \"%s\": open %s: %s", path, path, e);
-        rc = set_error(d, KAP_EIO, msg);
+        rc = read_error(d, path, "open", e);
         goto done;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        char msg[4200];
-        snprintf(msg, sizeof msg, "failed to read file path \"%s\": read %s: is a directory", path, path);
         fclose(f);
-        rc = set_error(d, KAP_EIO, msg);
+        rc = read_error(d, path, "read", "is a directory");
         goto done;
     }
     size_t cap = 0;
@@ -252,11 +261,10 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                char msg[4200], e[128];
+                char e[128];
                 go_errno_text(e, sizeof e, errno);
-                snprintf(msg, sizeof msg, "failed to read file path \"%s\": read %s: %s", path, path, e);
                 fclose(f);
-                rc = set_error(d, KAP_EIO, msg);
+                rc = read_error(d, path, "read", e);
                 goto done;
             }
             break;

@@ -181,6 +181,36 @@ class Matching(unittest.TestCase):
         self.assertEqual(self.p.match_many([]), [])
 
 
+class MatchManyShapes(unittest.TestCase):
+    """match_many() reads marshal's output directly: shared objects, odd extras."""
+
+    def test_shared_objects_and_extras(self):
+        with kap.Policy.from_string(HDR + """rules:
+- level: Request
+  userGroups: [admins]
+  resources: [{group: "", resources: [pods]}]
+- level: Metadata
+  verbs: [get]
+""") as p:
+            groups = ["dev", "admins"]
+            a = {"user": "alice", "groups": groups, "resource": "pods", "resourceRequest": True}
+            b = {"user": "bob", "groups": groups, "verb": "get", "extra": {"n": 1, "f": 1.5, "b": b"x", "t": (1, 2)}}
+            reqs = [a, b, a, a, b, {"user": "carol", "groups": ("admins",), "resource": "pods",
+                                    "resource_request": True, "ignored": [1, None, {"x": frozenset([1])}]}]
+            got = [d.rule for d in p.match_many(reqs)]
+            want = [p.match(user=r["user"], groups=r.get("groups", ()), verb=r.get("verb", ""),
+                            resource=r.get("resource", ""),
+                            resource_request=bool(r.get("resourceRequest", r.get("resource_request")))).rule
+                    for r in reqs]
+            self.assertEqual(got, want)
+            self.assertEqual(got, [0, 1, 0, 0, 1, 0])
+            # a bad request named by its index, also when it repeats
+            bad = {"verb": ["get"]}
+            with self.assertRaises(TypeError) as cm:
+                p.match_many([a, bad, bad])
+            self.assertIn("requests[1]", str(cm.exception))
+
+
 class Lifetime(unittest.TestCase):
     def test_closed_policy_raises(self):
         p = kap.Policy.from_string(POLICY)
