@@ -2,6 +2,8 @@
  * ObjectMeta's types, the internal version, scheme lookups, the request
  * reader's errors and the batch entry points. Expected texts follow Go's
  * rules (semantics.md, encoding/json, strconv), not this code's output. */
+#include <stdint.h>
+
 #include "helpers.h"
 
 #define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
@@ -281,6 +283,139 @@ START_TEST(batch_entry_points)
 }
 END_TEST
 
+/* Python marshal, written by hand: refs, lists, tuples, skipped values */
+typedef struct mbuf {
+    unsigned char b[1024];
+    size_t n;
+} mbuf;
+static void mput(mbuf *m, int c) { m->b[m->n++] = (unsigned char)c; }
+static void mu32(mbuf *m, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        mput(m, (int)((v >> (8 * i)) & 0xFF));
+}
+static void mstr(mbuf *m, const char *s, int ref)
+{
+    mput(m, 'z' | (ref ? 0x80 : 0));
+    mput(m, (int)strlen(s));
+    for (const char *c = s; *c; c++)
+        mput(m, *c);
+}
+
+START_TEST(marshal_shapes)
+{
+    kap_policy *p;
+    ck_assert_int_eq(load_str(HDR "rules:\n- level: Request\n  userGroups: [admins]\n  verbs: [get]\n"
+                                  "- level: Metadata\n  users: [\"\"]\n- level: None\n  resources: [{resources: [pods]}]\n",
+                              &p, NULL),
+                     KAP_OK);
+    mbuf m = {{0}, 0};
+    mput(&m, '[');
+    mu32(&m, 6);
+    /* 0: {user: alice, groups: [admins], verb: get, extra: {i, g, s, <set>}}, the dict is ref 0 */
+    mput(&m, '{' | 0x80);
+    mstr(&m, "user", 1); /* ref 1 */
+    mstr(&m, "alice", 0);
+    mstr(&m, "groups", 1); /* ref 2 */
+    mput(&m, '[' | 0x80);  /* ref 3 */
+    mu32(&m, 1);
+    mstr(&m, "admins", 0);
+    mstr(&m, "verb", 1); /* ref 4 */
+    mstr(&m, "get", 0);
+    mstr(&m, "extra", 0);
+    mput(&m, '{');
+    mstr(&m, "i", 0);
+    mput(&m, 'i');
+    mu32(&m, 7);
+    mstr(&m, "g", 0);
+    mput(&m, 'g');
+    for (int i = 0; i < 8; i++)
+        mput(&m, 0);
+    mstr(&m, "s", 0);
+    mput(&m, 's');
+    mu32(&m, 2);
+    mput(&m, 'x');
+    mput(&m, 'y');
+    mstr(&m, "set", 0);
+    mput(&m, '<');
+    mu32(&m, 1);
+    mput(&m, 'N');
+    mput(&m, '0');
+    mput(&m, '0');
+    /* 1: the same dict object again */
+    mput(&m, 'r');
+    mu32(&m, 0);
+    /* 2: {user: "", groups: <ref 3>, verb: ("x",)} -> a tuple for verb is refused */
+    mput(&m, '{');
+    mput(&m, 'r');
+    mu32(&m, 1);
+    mstr(&m, "", 0);
+    mput(&m, 'r');
+    mu32(&m, 2);
+    mput(&m, 'r');
+    mu32(&m, 3);
+    mput(&m, 'r');
+    mu32(&m, 4);
+    mput(&m, ')');
+    mput(&m, 1);
+    mstr(&m, "x", 0);
+    mput(&m, '0');
+    /* 3: None is not a request */
+    mput(&m, 'N');
+    /* 4: {user: "", groups: ("admins",)} -> rule 1 (users: [""]) */
+    mput(&m, '{');
+    mput(&m, 'r');
+    mu32(&m, 1);
+    mstr(&m, "", 0);
+    mput(&m, 'r');
+    mu32(&m, 2);
+    mput(&m, ')');
+    mput(&m, 1);
+    mstr(&m, "admins", 0);
+    mput(&m, '0');
+    /* 5: {resource: pods, resource_request: True, user: None, groups: None} -> rule 2 */
+    mput(&m, '{');
+    mstr(&m, "resource", 0);
+    mstr(&m, "pods", 0);
+    mstr(&m, "resource_request", 0);
+    mput(&m, 'T');
+    mput(&m, 'r');
+    mu32(&m, 1);
+    mput(&m, 'N');
+    mput(&m, 'r');
+    mu32(&m, 2);
+    mput(&m, 'N');
+    mput(&m, '0');
+
+    int32_t rules[6];
+    int st[6];
+    size_t n;
+    ck_assert_int_eq(kap_policy_match_marshal(p, m.b, m.n, rules, st, 6, &n), KAP_OK);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(st[0], KAP_OK);
+    ck_assert_int_eq(rules[0], 0);
+    ck_assert_int_eq(st[1], KAP_OK);
+    ck_assert_int_eq(rules[1], 0);
+    ck_assert_int_eq(st[2], KAP_EPARSE);
+    ck_assert_int_eq(st[3], KAP_EPARSE);
+    ck_assert_int_eq(st[4], KAP_OK);
+    ck_assert_int_eq(rules[4], 1);
+    ck_assert_int_eq(st[5], KAP_OK);
+    ck_assert_int_eq(rules[5], 2);
+    /* too little room, truncated input, a bad reference */
+    ck_assert_int_eq(kap_policy_match_marshal(p, m.b, m.n, rules, st, 3, &n), KAP_ELIMIT);
+    ck_assert_uint_eq(n, 6);
+    for (size_t cut = 1; cut < m.n; cut += 7)
+        ck_assert_int_ne(kap_policy_match_marshal(p, m.b, cut, rules, st, 6, &n), KAP_OK);
+    unsigned char badref[] = {'[', 1, 0, 0, 0, 'r', 9, 0, 0, 0};
+    ck_assert_int_eq(kap_policy_match_marshal(p, badref, sizeof badref, rules, st, 1, &n), KAP_EPARSE);
+    unsigned char badcode[] = {'[', 1, 0, 0, 0, '{', 'z', 1, 'a', '?', '0'};
+    ck_assert_int_eq(kap_policy_match_marshal(p, badcode, sizeof badcode, rules, st, 1, &n), KAP_EPARSE);
+    ck_assert_int_eq(kap_policy_match_marshal(NULL, m.b, m.n, rules, st, 6, &n), KAP_EARG);
+    kap_policy_free(p);
+}
+END_TEST
+
 START_TEST(wide_requests_fall_back)
 {
     /* more groups than the table ORs at once: the scan answers, the same */
@@ -328,6 +463,7 @@ int main(void)
     tcase_add_test(tc, request_reader_errors);
     tcase_add_test(tc, batch_entry_points);
     tcase_add_test(tc, wide_requests_fall_back);
+    tcase_add_test(tc, marshal_shapes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
