@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kap.h"
+
 typedef struct pg_rng {
     uint64_t s;
 } pg_rng;
@@ -182,6 +184,24 @@ static inline void pg_random_request(pg_rng *r, pg_request *q)
     q->sub = pg_chance(r, 60) ? "" : pg_chance(r, 3) ? "*" : PG_PICK(r, PG_SUBS);
     q->name = PG_PICK(r, PG_NAMES);
     q->path = PG_PICK(r, PG_PATHS);
+}
+
+/* The request as libkap takes it; the strings stay q's. */
+static inline kap_request pg_to_request(const pg_request *q)
+{
+    kap_request r = KAP_REQUEST_INIT;
+    r.user = q->user;
+    r.groups = q->groups;
+    r.n_groups = q->n_groups;
+    r.verb = q->verb;
+    r.ns = q->ns;
+    r.api_group = q->group;
+    r.resource = q->resource;
+    r.subresource = q->sub;
+    r.name = q->name;
+    r.path = q->path;
+    r.resource_request = q->res;
+    return r;
 }
 
 #endif

@@ -63,18 +63,7 @@ START_TEST(match_allocates_nothing)
         for (int k = 0; k < 500; k++) {
             pg_request q;
             pg_random_request(&rng, &q);
-            kap_request r = KAP_REQUEST_INIT;
-            r.user = q.user;
-            r.groups = q.groups;
-            r.n_groups = q.n_groups;
-            r.verb = q.verb;
-            r.ns = q.ns;
-            r.api_group = q.group;
-            r.resource = q.resource;
-            r.subresource = q.sub;
-            r.name = q.name;
-            r.path = q.path;
-            r.resource_request = q.res;
+            kap_request r = pg_to_request(&q);
             kap_decision d;
             kap_policy_match(p, &r, &d);
             kap_policy_match_reference(p, &r, &d);
@@ -219,18 +208,7 @@ START_TEST(threads_share_one_policy)
         ck_assert_int_eq(kap_policy_load_buffer(&shared, b.s, b.len, NULL, NULL, NULL), KAP_OK);
         for (int i = 0; i < NREQ; i++) {
             pg_random_request(&rng, &raw[i]);
-            kap_request r = KAP_REQUEST_INIT;
-            r.user = raw[i].user;
-            r.groups = raw[i].groups;
-            r.n_groups = raw[i].n_groups;
-            r.verb = raw[i].verb;
-            r.ns = raw[i].ns;
-            r.api_group = raw[i].group;
-            r.resource = raw[i].resource;
-            r.subresource = raw[i].sub;
-            r.name = raw[i].name;
-            r.path = raw[i].path;
-            r.resource_request = raw[i].res;
+            kap_request r = pg_to_request(&raw[i]);
             reqs[i] = r;
             kap_policy_match(shared, &reqs[i], &single[i]);
         }

@@ -3,23 +3,6 @@
 #include "helpers.h"
 #include "policygen.h"
 
-static kap_request to_req(const pg_request *q)
-{
-    kap_request r = KAP_REQUEST_INIT;
-    r.user = q->user;
-    r.groups = q->groups;
-    r.n_groups = q->n_groups;
-    r.verb = q->verb;
-    r.ns = q->ns;
-    r.api_group = q->group;
-    r.resource = q->resource;
-    r.subresource = q->sub;
-    r.name = q->name;
-    r.path = q->path;
-    r.resource_request = q->res;
-    return r;
-}
-
 static void run(unsigned policies, unsigned max_rules, unsigned requests, uint64_t seed, int expect_misses)
 {
     pg_rng rng = {seed};
@@ -36,7 +19,7 @@ static void run(unsigned policies, unsigned max_rules, unsigned requests, uint64
         for (unsigned k = 0; k < requests; k++) {
             pg_request q;
             pg_random_request(&rng, &q);
-            kap_request r = to_req(&q);
+            kap_request r = pg_to_request(&q);
             kap_decision a, c;
             ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
             ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);

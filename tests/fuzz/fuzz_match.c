@@ -21,18 +21,7 @@ static void generated(const uint8_t *data, size_t size)
     for (int k = 0; k < 200; k++) {
         pg_request q;
         pg_random_request(&rng, &q);
-        kap_request r = KAP_REQUEST_INIT;
-        r.user = q.user;
-        r.groups = q.groups;
-        r.n_groups = q.n_groups;
-        r.verb = q.verb;
-        r.ns = q.ns;
-        r.api_group = q.group;
-        r.resource = q.resource;
-        r.subresource = q.sub;
-        r.name = q.name;
-        r.path = q.path;
-        r.resource_request = q.res;
+        kap_request r = pg_to_request(&q);
         check_agree(p, &r);
     }
     kap_policy_free(p);
