@@ -649,8 +649,6 @@ static int lookup_kind(const char *group, const char *version, const char *kind,
                                               "APIResourceList", NULL};
     static const char *const options[] = {"ListOptions", "GetOptions", "DeleteOptions", "CreateOptions",
                                           "UpdateOptions", "PatchOptions", NULL};
-    static char buf[64];
-    (void)buf;
     int audit = strcmp(group, "audit.k8s.io") == 0, core = group[0] == 0;
     int v1 = strcmp(version, "v1") == 0, internal = strcmp(version, "__internal") == 0;
     *go_type = NULL;

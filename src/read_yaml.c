@@ -425,9 +425,8 @@ static int go_parse_int(const char *s, size_t n, int allow_sign, int *neg_out, u
     return 1;
 }
 
-static int parse_int_in(const char *s, size_t n, int base, int allow_sign, resolved *r)
+static int parse_int_in(const char *s, size_t n, int allow_sign, resolved *r)
 {
-    (void)base;
     int neg;
     unsigned long long mag;
     if (!go_parse_int(s, n, allow_sign, &neg, &mag))
@@ -594,9 +593,9 @@ static void resolve_plain(const char *s, size_t n, resolved *r)
     for (size_t i = 0; i < n; i++)
         if (s[i] != '_')
             tmp[k++] = s[i];
-    if (parse_int_in(tmp, k, 0, 1, r))
+    if (parse_int_in(tmp, k, 1, r))
         return;
-    if (parse_int_in(tmp, k, 0, 0, r))
+    if (parse_int_in(tmp, k, 0, r))
         return;
     if (yaml_style_float(tmp, k)) {
         double v;
@@ -904,8 +903,6 @@ static int ymap_rehash(ymap *mp)
     mp->slots = slots;
     mp->nslots = ns;
     for (size_t k = 0; k < mp->n; k++) {
-        if (mp->ktype[k] == 0xFF)
-            continue;
         size_t i = (size_t)key_hash(mp->ktype[k], mp->m[k].key, mp->m[k].klen) & (ns - 1);
         while (mp->slots[i])
             i = (i + 1) & (ns - 1);

@@ -551,9 +551,9 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
 {
     size_t off[RK_STRING + 8] = {0};
     uint8_t set[RK_STRING + 8] = {0};
-    size_t groups_start = 0, groups_n = 0;
+    size_t groups_n = 0;
     uint32_t list_off = 0;
-    int has_groups = 0, has_user = 0, user_null = 0, rr = 0;
+    int has_groups = 0, has_user = 0, rr = 0;
     sc->len = 0;
     *bad = 0;
     for (;;) {
@@ -576,11 +576,11 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
             continue;
         if (kind == RK_USER) {
             if (v.kind == MR_NONE) {
-                has_user = 0, user_null = 1;
+                has_user = 0;
             } else if (v.kind == MR_STR) {
                 if ((rc = m_copy(sc, v.s, v.len, &off[RK_USER])) != KAP_OK)
                     return rc;
-                has_user = 1, user_null = 0;
+                has_user = 1;
             } else {
                 *bad = 1;
             }
@@ -609,7 +609,6 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
             *bad = 1;
         }
     }
-    (void)user_null;
     if (*bad)
         return KAP_OK;
     if (has_groups) {
@@ -620,7 +619,6 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
             sc->groups = g;
             sc->groups_cap = groups_n;
         }
-        groups_start = sc->len;
         /* copy each group after the other strings */
         size_t *goff = NULL;
         size_t tmp[16];
@@ -639,7 +637,6 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
             sc->groups[i] = sc->buf + goff[i];
         if (goff != tmp)
             kap_free(goff);
-        (void)groups_start;
     }
     kap_request q = KAP_REQUEST_INIT;
     q.user = has_user ? sc->buf + off[RK_USER] : NULL;
