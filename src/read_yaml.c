@@ -163,9 +163,23 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
             done = 1;
             break;
         case YAML_DOCUMENT_START_EVENT:
-            if (started)
+            if (started) {
                 done = 1;
+                break;
+            }
             started = 1;
+            /* go-yaml v2 accepts %YAML 1.1 only; libyaml 0.2.5 also 1.2 */
+            if (ev.data.document_start.version_directive &&
+                ev.data.document_start.version_directive->minor != 1) {
+                unsigned line0 = (unsigned)ev.start_mark.line;
+                buf_adds(&fail->msg, "yaml: ");
+                if (line0)
+                    buf_printf(&fail->msg, "line %u: ", line0);
+                buf_adds(&fail->msg, "found incompatible YAML document");
+                fail->status = rc = KAP_EINVALID;
+                fail->line = line0 + 1;
+                fail->col = (unsigned)ev.start_mark.column + 1;
+            }
             break;
         case YAML_ALIAS_EVENT: {
             const char *name = (const char *)ev.data.alias.anchor;

@@ -48,6 +48,15 @@ START_TEST(yaml_tags)
 }
 END_TEST
 
+START_TEST(yaml_directives)
+{
+    ck_assert_str_eq(error_of("%YAML 1.1\n---\n" HDR "rules:\n- level: None\n"), "(loaded)");
+    ck_assert_str_eq(error_of("%YAML 1.2\n---\n" HDR "rules:\n- level: None\n"),
+                     "failed decoding: yaml: found incompatible YAML document");
+    ck_assert_str_eq(error_of("%TAG !k! tag:example.com,2000:\n---\n" HDR "rules:\n- level: !k!x None\n"), "(loaded)");
+}
+END_TEST
+
 START_TEST(yaml_non_finite_and_keys)
 {
     ck_assert_str_eq(error_of(HDR "rules:\n- level: None\nx: .inf\n"), "failed decoding: json: unsupported value: +Inf");
@@ -454,6 +463,7 @@ int main(void)
     Suite *s = suite_create("decode-more");
     TCase *tc = tcase_create("more");
     tcase_add_test(tc, yaml_tags);
+    tcase_add_test(tc, yaml_directives);
     tcase_add_test(tc, yaml_non_finite_and_keys);
     tcase_add_test(tc, yaml_merges);
     tcase_add_test(tc, json_escapes);
