@@ -12,34 +12,12 @@
 #include "internal.h"
 #include "table.h"
 
-static inline uint64_t mix64(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
 uint64_t str_hash(const char *s, size_t n)
 {
-    /* up to 16 bytes: two overlapping loads cover every byte */
-    const unsigned char *p = (const unsigned char *)s;
     if (n <= 16) {
         uint64_t a, b;
-        if (n >= 8) {
-            memcpy(&a, p, 8);
-            memcpy(&b, p + n - 8, 8);
-        } else if (n >= 4) {
-            uint32_t x, y;
-            memcpy(&x, p, 4);
-            memcpy(&y, p + n - 4, 4);
-            a = x;
-            b = y;
-        } else if (n > 0) {
-            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
-            b = 0;
-        } else {
-            a = b = 0;
-        }
-        return mix64(a ^ 0xA0761D6478BD642FULL, b ^ 0xE7037ED1A0B428DBULL ^ n);
+        str_words(s, n, &a, &b);
+        return words_hash(a, b, n);
     }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
     while (n >= 8) {
@@ -102,6 +80,8 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
     t->slots[i].h = h;
     t->slots[i].s = copy;
     t->slots[i].len = (uint32_t)n;
+    if (n <= 16)
+        str_words(copy, n, &t->slots[i].wa, &t->slots[i].wb);
     t->slots[i].id = ++t->count;
     return t->slots[i].id;
 }

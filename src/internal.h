@@ -214,6 +214,34 @@ KAP_HIDDEN void table_free(kap_policy *p);
 /* The hash every lookup uses (word at a time). */
 KAP_HIDDEN uint64_t str_hash(const char *s, size_t n);
 
+/* A string of at most 16 bytes as two words that together hold every byte
+ * (overlapping loads): equal (n, a, b) means equal strings. */
+static inline void str_words(const char *s, size_t n, uint64_t *a, uint64_t *b)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (n >= 8) {
+        __builtin_memcpy(a, p, 8);
+        __builtin_memcpy(b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        __builtin_memcpy(&x, p, 4);
+        __builtin_memcpy(&y, p + n - 4, 4);
+        *a = x;
+        *b = y;
+    } else if (n > 0) {
+        *a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+        *b = 0;
+    } else {
+        *a = *b = 0;
+    }
+}
+
+static inline uint64_t words_hash(uint64_t a, uint64_t b, size_t n)
+{
+    __uint128_t r = (__uint128_t)(a ^ 0xA0761D6478BD642FULL) * (b ^ 0xE7037ED1A0B428DBULL ^ n);
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 #define KAP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

@@ -199,7 +199,21 @@ static const strslot *find_h(const kap_strtab *t, uint64_t h, const char *s, siz
 
 static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
 {
-    return find_h(t, str_hash(s, n), s, n);
+    if (n > 16)
+        return find_h(t, str_hash(s, n), s, n);
+    /* short strings compare as two words, no memcmp */
+    uint64_t a, b;
+    str_words(s, n, &a, &b);
+    uint64_t h = words_hash(a, b, n);
+    size_t i = (size_t)h & (t->nslots - 1);
+    for (;;) {
+        const strslot *e = &t->slots[i];
+        if (!e->id)
+            return NULL;
+        if (e->h == h && e->len == n && e->wa == a && e->wb == b)
+            return e;
+        i = (i + 1) & (t->nslots - 1);
+    }
 }
 
 /* A string of a length no string in that role has cannot match: skip the hash. */

@@ -10,6 +10,7 @@ enum { ROLE_USER, ROLE_GROUP, ROLE_VERB, ROLE_NS, ROLE_URLEXACT, ROLE_URLPREFIX,
 
 typedef struct strslot {
     uint64_t h;
+    uint64_t wa, wb; /* strings of up to 16 bytes: str_words() */
     const char *s;
     uint32_t len, id; /* id 0: empty slot */
     uint32_t set[NROLES];
