@@ -146,7 +146,9 @@ typedef struct kap_options {
      * logged; before 36 the API group "*" fails validation. */
     unsigned int kube_minor;
     size_t max_file_size;     /* bytes; default 64 MiB */
-    size_t max_depth;         /* nesting of YAML/JSON collections; default and maximum 10000 */
+    size_t max_depth;         /* nesting of YAML/JSON collections; default and maximum 10000
+                               * (kube-apiserver's). Loading a document nested that deep
+                               * takes about 1 MB of stack: lower it on smaller stacks. */
     size_t max_alias_nodes;   /* nodes produced by alias expansion; default 4,000,000 */
     size_t max_rules;         /* default 100,000 */
     size_t max_string_length; /* bytes in one scalar or key; default 1 MiB */

@@ -677,6 +677,7 @@ typedef struct ydec {
     kap_buf conv; /* first YAML-to-JSON conversion error */
     int has_conv;
     unsigned conv_line, conv_col;
+    size_t depth; /* collections open while decoding, aliases followed */
 } ydec;
 
 static double allowed_alias_ratio(long long decodes)
@@ -733,7 +734,8 @@ static void conv_error(ydec *d, const ynode *n, const char *fmt, const char *arg
 
 static int decode_node(ydec *d, ynode *n, jv **out);
 
-static int decode_scalar(ydec *d, ynode *n, jv **out)
+/* kept out of decode_node, whose frame every nesting level pays for */
+static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
 {
     resolved r = {0};
     const char *tag = n->tag;
@@ -1045,7 +1047,7 @@ static int decode_merge(ydec *d, ynode *v, ymap *mp)
     }
 }
 
-static int decode_mapping_into(ydec *d, ynode *n, ymap *mp)
+static __attribute__((noinline)) int decode_mapping_into(ydec *d, ynode *n, ymap *mp)
 {
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         ynode *kn = n->kids[i], *vn = n->kids[i + 1];
@@ -1173,6 +1175,37 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
     return KAP_OK;
 }
 
+static __attribute__((noinline)) int decode_mapping(ydec *d, ynode *n, jv **out)
+{
+    ymap mp = {0};
+    int rc = decode_mapping_into(d, n, &mp);
+    if (rc == KAP_OK)
+        rc = finish_mapping(d, n, &mp, out);
+    kap_free(mp.m);
+    kap_free(mp.ktype);
+    kap_free(mp.slots);
+    return rc;
+}
+
+/* The decoded document feeds Go's JSON decoder, which refuses more than
+ * 10000 nested collections; stopping here also bounds this recursion. */
+static int too_deep(ydec *d, const ynode *n)
+{
+    size_t max = d->lim->max_depth && d->lim->max_depth < GO_MAX_DEPTH ? d->lim->max_depth : GO_MAX_DEPTH;
+    if (d->depth <= max)
+        return KAP_OK;
+    d->fail->line = n->line;
+    d->fail->col = n->col;
+    if (max == GO_MAX_DEPTH) {
+        d->fail->status = KAP_EINVALID;
+        buf_adds(&d->fail->msg, "couldn't get version/kind; json parse error: exceeded max depth");
+    } else {
+        d->fail->status = KAP_ELIMIT;
+        buf_printf(&d->fail->msg, "nesting deeper than %zu levels (max_depth)", max);
+    }
+    return d->fail->status;
+}
+
 static int decode_node(ydec *d, ynode *n, jv **out)
 {
     int rc = count_decode(d, n);
@@ -1196,6 +1229,9 @@ static int decode_node(ydec *d, ynode *n, jv **out)
     case YN_SCALAR:
         return decode_scalar(d, n, out);
     case YN_SEQ: {
+        d->depth++;
+        if ((rc = too_deep(d, n)))
+            return rc;
         jv *v = new_jv(d, JV_ARRAY, n);
         if (!v)
             return fail_nomem(d->fail);
@@ -1208,19 +1244,17 @@ static int decode_node(ydec *d, ynode *n, jv **out)
             if ((rc = decode_node(d, n->kids[i], &v->items[i])))
                 return rc;
         v->n = n->n;
+        d->depth--;
         *out = v;
         return KAP_OK;
     }
-    default: {
-        ymap mp = {0};
-        rc = decode_mapping_into(d, n, &mp);
-        if (rc == KAP_OK)
-            rc = finish_mapping(d, n, &mp, out);
-        kap_free(mp.m);
-        kap_free(mp.ktype);
-        kap_free(mp.slots);
+    default:
+        d->depth++;
+        if ((rc = too_deep(d, n)))
+            return rc;
+        rc = decode_mapping(d, n, out);
+        d->depth--;
         return rc;
-    }
     }
 }
 

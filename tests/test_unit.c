@@ -591,6 +591,22 @@ START_TEST(limit_depth)
     char err[512];
     ck_assert_int_eq(load_with(t, strlen(t), NULL, err, sizeof err), KAP_EINVALID);
     ck_assert_str_eq(err, "failed decoding: yaml: line 1: exceeded max depth of 10000");
+    /* block and flow levels add up in the JSON kube-apiserver decodes: more
+     * than 10000 together fail there */
+    {
+        size_t bl = 6000, fl = 6000;
+        char *u = malloc(2 * bl + 2 * fl + 64);
+        size_t k2 = (size_t)sprintf(u, "x:\n");
+        for (size_t i = 0; i < bl; i++)
+            u[k2++] = '-', u[k2++] = ' ';
+        memset(u + k2, '[', fl);
+        memset(u + k2 + fl, ']', fl);
+        k2 += 2 * fl;
+        u[k2] = 0;
+        ck_assert_int_eq(load_with(u, k2, NULL, err, sizeof err), KAP_EINVALID);
+        ck_assert_str_eq(err, "failed decoding: couldn't get version/kind; json parse error: exceeded max depth");
+        free(u);
+    }
     /* 9999 is fine as YAML (then fails later for other reasons) */
     kap_options o;
     kap_options_init(&o);
