@@ -3,6 +3,7 @@
  * Linked against a build of the library with KAP_TEST_HOOKS and with
  * malloc, calloc and realloc wrapped, so a direct libc call would count too. */
 #include <pthread.h>
+#include <stdint.h>
 
 #include "helpers.h"
 #include "policygen.h"
@@ -48,7 +49,18 @@ static const char *const POLICIES[] = {
     "tests/fuzz/corpus/load/lenient-unknown-fields.yaml",
     "tests/fuzz/corpus/load/anchors-merge.yaml",
     "tests/fuzz/corpus/load/json-policy.json",
+    "tests/fuzz/corpus/load/yaml-features.yaml",
+    "tests/fuzz/corpus/load/multiple-errors.yaml",
+    "tests/fuzz/corpus/load/bad-indentation.yaml",
+    "tests/fuzz/corpus/load/datadog-unknown-field.yaml",
+    "tests/fuzz/corpus/load/synth-005.yaml",
 };
+
+/* Status a load must give when no allocation fails. */
+static int expected_status(const char *name)
+{
+    return strstr(name, "multiple-errors") || strstr(name, "bad-indentation") ? KAP_EINVALID : KAP_OK;
+}
 
 START_TEST(match_allocates_nothing)
 {
@@ -102,8 +114,8 @@ START_TEST(every_allocation_failure_is_clean)
             int rc = kap_policy_load_buffer(&p, text, len, POLICIES[i], NULL, &d);
             kap_test_alloc_countdown = 0;
             if (!kap_test_alloc_failed) {
-                /* no allocation left to fail: the load must have worked */
-                ck_assert_msg(rc == KAP_OK, "%s: status %d", POLICIES[i], rc);
+                /* no allocation left to fail: the load must have its usual result */
+                ck_assert_msg(rc == expected_status(POLICIES[i]), "%s: status %d", POLICIES[i], rc);
                 kap_policy_free(p);
                 kap_diagnostics_free(d);
                 break;
@@ -171,6 +183,41 @@ START_TEST(every_allocation_failure_is_clean)
         kap_request_reader_free(r);
         total_injected++;
         ck_assert_int_eq(rc, KAP_ENOMEM);
+    }
+    /* the batch entry points */
+    {
+        kap_policy *p = NULL;
+        size_t len = 0;
+        char *text = read_whole(path_in(POLICIES[0]), &len);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_int_eq(kap_policy_load_buffer(&p, text, len, NULL, NULL, NULL), KAP_OK);
+        free(text);
+        static const char lines[] = "{\"user\":\"a\",\"groups\":[\"g\"],\"verb\":\"get\"}\n\n{\"verb\":1}\n";
+        static const char array[] = "[{\"user\":\"a\",\"groups\":[\"g\"]},{\"verb\":\"get\",\"resourceRequest\":true}]";
+        static const unsigned char marshal[] = {'[', 1, 0, 0, 0, '{', 'z', 4, 'u', 's', 'e', 'r', 'z', 1, 'a',
+                                                'z', 6, 'g', 'r', 'o', 'u', 'p', 's', '[', 1, 0, 0, 0, 'z', 1,
+                                                'g', '0'};
+        for (int form = 0; form < 3; form++) {
+            for (long n = 1;; n++) {
+                kap_decision out[4];
+                int32_t rules[4];
+                int st[4];
+                size_t count;
+                kap_test_alloc_failed = 0;
+                kap_test_alloc_countdown = n;
+                int rc = form == 0   ? kap_policy_match_jsonl(p, lines, sizeof lines - 1, out, st, 4, &count)
+                         : form == 1 ? kap_policy_match_json(p, array, sizeof array - 1, out, st, 4, &count)
+                                     : kap_policy_match_marshal(p, marshal, sizeof marshal, rules, st, 4, &count);
+                kap_test_alloc_countdown = 0;
+                if (!kap_test_alloc_failed) {
+                    ck_assert_int_eq(rc, KAP_OK);
+                    break;
+                }
+                total_injected++;
+                ck_assert_msg(rc == KAP_ENOMEM, "batch form %d, allocation %ld: status %d", form, n, rc);
+            }
+        }
+        kap_policy_free(p);
     }
     printf("allocation failures injected: %ld, each gave KAP_ENOMEM\n", total_injected);
     ck_assert_int_gt(total_injected, 100);
