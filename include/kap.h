@@ -307,6 +307,31 @@ KAP_API int kap_policy_match_marshal(const kap_policy *policy, const void *data,
                                      int32_t *rules, int *status, size_t capacity,
                                      size_t *n_requests);
 
+/* For the Python binding: CPython's functions and objects, handed over by
+ * address, so requests are read from Python objects in place. */
+typedef struct kap_pyapi {
+    unsigned int version; /* 1 */
+    size_t type_offset;   /* where a PyObject keeps its ob_type pointer */
+    const void *str_type, *dict_type, *list_type, *tuple_type;
+    const void *none_obj, *true_obj, *false_obj;
+    int (*dict_next)(void *dict, ptrdiff_t *pos, void **key, void **value);  /* PyDict_Next */
+    const char *(*as_utf8)(void *str, ptrdiff_t *size);                    /* PyUnicode_AsUTF8AndSize */
+    void (*err_clear)(void);                                               /* PyErr_Clear */
+    ptrdiff_t (*list_size)(void *list);                                    /* PyList_Size */
+    void *(*list_get)(void *list, ptrdiff_t i);                            /* PyList_GetItem */
+    ptrdiff_t (*tuple_size)(void *tuple);                                  /* PyTuple_Size */
+    void *(*tuple_get)(void *tuple, ptrdiff_t i);                          /* PyTuple_GetItem */
+} kap_pyapi;
+
+/* The same as kap_policy_match_marshal for a Python list of request dicts
+ * read in place. Must be called with the GIL held (ctypes.PyDLL). Returns
+ * KAP_OK, KAP_EPARSE when list is not a list, KAP_ELIMIT (with
+ * *n_requests set) when it has more than capacity elements, KAP_ENOMEM or
+ * KAP_EARG. */
+KAP_API int kap_policy_match_pyobjects(const kap_policy *policy, const kap_pyapi *api, void *list,
+                                       int32_t *rules, int *status, size_t capacity,
+                                       size_t *n_requests);
+
 #ifdef __cplusplus
 }
 #endif

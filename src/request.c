@@ -734,3 +734,142 @@ int kap_policy_match_marshal(const kap_policy *p, const void *data, size_t len, 
     kap_free(sc.groups);
     return rc;
 }
+
+/* ---- requests as Python objects -----------------------------------------------
+ * For the Python binding, called with the GIL held: walks a list of dicts
+ * through CPython's own functions, handed over as pointers, so nothing is
+ * serialised and strings are read in place (CPython keeps str as
+ * NUL-terminated UTF-8). Types are told apart by the ob_type pointer. */
+
+static inline const void *py_type(const kap_pyapi *api, const void *o)
+{
+    return *(const void *const *)((const char *)o + api->type_offset);
+}
+
+/* A str's UTF-8, or NULL (not a str, or not encodable). */
+static const char *py_str(const kap_pyapi *api, void *o, ptrdiff_t *len)
+{
+    if (py_type(api, o) != api->str_type)
+        return NULL;
+    const char *s = api->as_utf8(o, len);
+    if (!s)
+        api->err_clear();
+    return s;
+}
+
+static int py_request(const kap_pyapi *api, void *dict, kap_request *req, const char **groups, size_t cap,
+                      size_t *need)
+{
+    kap_request q = KAP_REQUEST_INIT;
+    ptrdiff_t pos = 0;
+    void *k, *v;
+    *need = 0;
+    while (api->dict_next(dict, &pos, &k, &v)) {
+        ptrdiff_t kl;
+        const char *ks = py_str(api, k, &kl);
+        if (!ks)
+            return KAP_EPARSE;
+        int kind = key_kind(ks, (size_t)kl, 1);
+        if (kind == RK_NONE)
+            continue;
+        if (kind == RK_RESREQ) {
+            if (v == api->true_obj)
+                q.resource_request = 1;
+            else if (v == api->false_obj || v == api->none_obj)
+                q.resource_request = 0;
+            else
+                return KAP_EPARSE;
+            continue;
+        }
+        if (kind == RK_GROUPS) {
+            if (v == api->none_obj) {
+                q.groups = NULL;
+                q.n_groups = 0;
+                continue;
+            }
+            const void *t = py_type(api, v);
+            int is_list = t == api->list_type, is_tuple = t == api->tuple_type;
+            if (!is_list && !is_tuple)
+                return KAP_EPARSE;
+            ptrdiff_t n = is_list ? api->list_size(v) : api->tuple_size(v);
+            if (n < 0)
+                return KAP_EPARSE;
+            if ((size_t)n > cap) {
+                *need = (size_t)n;
+                return KAP_ELIMIT;
+            }
+            for (ptrdiff_t i = 0; i < n; i++) {
+                void *g = is_list ? api->list_get(v, i) : api->tuple_get(v, i);
+                ptrdiff_t gl;
+                if (!g || !(groups[i] = py_str(api, g, &gl)))
+                    return KAP_EPARSE;
+            }
+            q.groups = groups;
+            q.n_groups = (size_t)n;
+            continue;
+        }
+        const char *s = NULL;
+        if (v != api->none_obj) {
+            ptrdiff_t sl;
+            if (!(s = py_str(api, v, &sl)))
+                return KAP_EPARSE;
+        }
+        if (kind == RK_USER)
+            q.user = s;
+        else
+            *(const char **)((char *)&q + string_slot[kind - RK_STRING]) = s;
+    }
+    *req = q;
+    return KAP_OK;
+}
+
+int kap_policy_match_pyobjects(const kap_policy *p, const kap_pyapi *api, void *list, int32_t *rules, int *status,
+                               size_t capacity, size_t *n_requests)
+{
+    if (!p || !api || api->version != 1 || !list || (!rules && capacity))
+        return KAP_EARG;
+    if (py_type(api, list) != api->list_type)
+        return KAP_EPARSE;
+    ptrdiff_t n = api->list_size(list);
+    if (n < 0)
+        return KAP_EPARSE;
+    if (n_requests)
+        *n_requests = (size_t)n;
+    if ((size_t)n > capacity)
+        return KAP_ELIMIT;
+    const char *small[32];
+    const char **groups = small;
+    size_t cap = sizeof small / sizeof small[0];
+    int rc = KAP_OK;
+    for (ptrdiff_t k = 0; k < n; k++) {
+        void *item = api->list_get(list, k);
+        kap_request req;
+        int st = item && py_type(api, item) == api->dict_type ? KAP_OK : KAP_EPARSE;
+        size_t need = 0;
+        if (st == KAP_OK) {
+            st = py_request(api, item, &req, groups, cap, &need);
+            if (st == KAP_ELIMIT) {
+                /* more groups than fit: grow once and read again */
+                const char **g = kap_malloc(need * sizeof *g);
+                if (!g) {
+                    rc = KAP_ENOMEM;
+                    break;
+                }
+                if (groups != small)
+                    kap_free((void *)groups);
+                groups = g;
+                cap = need;
+                st = py_request(api, item, &req, groups, cap, &need);
+            }
+        }
+        kap_decision d = {KAP_LEVEL_NONE, 0, 0, -1};
+        if (st == KAP_OK)
+            kap_policy_match(p, &req, &d);
+        rules[k] = d.rule;
+        if (status)
+            status[k] = st;
+    }
+    if (groups != small)
+        kap_free((void *)groups);
+    return rc;
+}

@@ -164,6 +164,59 @@ _diags_warning = _sig("kap_diagnostics_warning_text", ctypes.c_char_p, _vp)
 _diags_free = _sig("kap_diagnostics_free", None, _vp)
 
 
+class _PyApi(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("type_offset", ctypes.c_size_t),
+        ("str_type", ctypes.c_void_p),
+        ("dict_type", ctypes.c_void_p),
+        ("list_type", ctypes.c_void_p),
+        ("tuple_type", ctypes.c_void_p),
+        ("none_obj", ctypes.c_void_p),
+        ("true_obj", ctypes.c_void_p),
+        ("false_obj", ctypes.c_void_p),
+        ("dict_next", ctypes.c_void_p),
+        ("as_utf8", ctypes.c_void_p),
+        ("err_clear", ctypes.c_void_p),
+        ("list_size", ctypes.c_void_p),
+        ("list_get", ctypes.c_void_p),
+        ("tuple_size", ctypes.c_void_p),
+        ("tuple_get", ctypes.c_void_p),
+    ]
+
+
+def _make_pyapi():
+    """CPython's functions and objects for kap_policy_match_pyobjects, or None
+    where the object layout cannot be trusted (then match_many uses marshal)."""
+    if sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount") or \
+            getattr(sys, "_is_gil_enabled", lambda: True)() is False:
+        return None, None
+    try:
+        fn = getattr(ctypes.PyDLL(_lib._name), "kap_policy_match_pyobjects")
+    except (OSError, AttributeError):
+        return None, None
+    off = ctypes.sizeof(ctypes.c_ssize_t)
+    # the layout check: ob_type sits right after the reference count
+    for sample in ("x", {}, [], (1,), None, True):
+        if ctypes.c_void_p.from_address(id(sample) + off).value != id(type(sample)):
+            return None, None
+    api = _PyApi()
+    api.version = 1
+    api.type_offset = off
+    api.str_type, api.dict_type, api.list_type, api.tuple_type = id(str), id(dict), id(list), id(tuple)
+    api.none_obj, api.true_obj, api.false_obj = id(None), id(True), id(False)
+    papi = ctypes.pythonapi
+    for field, name in (("dict_next", "PyDict_Next"), ("as_utf8", "PyUnicode_AsUTF8AndSize"),
+                        ("err_clear", "PyErr_Clear"), ("list_size", "PyList_Size"),
+                        ("list_get", "PyList_GetItem"), ("tuple_size", "PyTuple_Size"),
+                        ("tuple_get", "PyTuple_GetItem")):
+        setattr(api, field, ctypes.cast(getattr(papi, name), ctypes.c_void_p).value)
+    fn.restype = ctypes.c_int
+    fn.argtypes = [_vp, ctypes.POINTER(_PyApi), ctypes.py_object, ctypes.POINTER(ctypes.c_int32),
+                   ctypes.POINTER(ctypes.c_int), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
+    return fn, api
+
+
 def library_version() -> str:
     """The version of the libkap shared library in use, e.g. "0.1.0"."""
     return _version().decode()
@@ -180,6 +233,7 @@ def _check_version() -> None:
 
 
 _check_version()
+_match_pyobjects, _PYAPI = _make_pyapi()
 
 
 # ---- results ------------------------------------------------------------------------
@@ -489,14 +543,34 @@ class Policy:
         """
         if isinstance(requests, (str, bytes)):
             return self._match_json(requests)
-        reqs = requests if isinstance(requests, list) else list(requests)
+        reqs = requests if type(requests) is list else list(requests)
         n = len(reqs)
         if n == 0:
             return []
+        if _match_pyobjects is not None:
+            rules = (ctypes.c_int32 * n)()
+            status = (ctypes.c_int * n)()
+            count = ctypes.c_size_t()
+            h = self._enter()
+            try:
+                rc = _match_pyobjects(h, ctypes.byref(_PYAPI), reqs, rules, status, n, ctypes.byref(count))
+            finally:
+                self._leave()
+            if rc != _OK:
+                raise ValueError(f"libkap: kap_policy_match_pyobjects failed with status {rc}")
+            result = list(map(self._by_rule.__getitem__, memoryview(rules).cast("B").cast("i").tolist()))
+            if bytes(status).count(0) != 4 * n:
+                # what the fast reader does not take (dict or str subclasses,
+                # wrong types) goes through match(), which decides or says why not
+                for k, st in enumerate(status):
+                    if st:
+                        result[k] = self._decide_one(reqs[k], k)
+            return result
         try:
             data = marshal.dumps(reqs, _marshal_version(reqs))
-        except ValueError as e:
-            raise TypeError(f"requests must be dicts of strings, lists of strings and bools: {e}") from None
+        except ValueError:
+            # subclasses marshal refuses: one request at a time
+            return [self._decide_one(r, k) for k, r in enumerate(reqs)]
         rules = (ctypes.c_int32 * n)()
         status = (ctypes.c_int * n)()
         count = ctypes.c_size_t()
@@ -507,26 +581,49 @@ class Policy:
             self._leave()
         if rc != _OK:
             raise ValueError(f"libkap: kap_policy_match_marshal failed with status {rc}")
+        result = list(map(self._by_rule.__getitem__, memoryview(rules).cast("B").cast("i").tolist()))
         if bytes(status).count(0) != 4 * n:
-            k = next(i for i, st in enumerate(status) if st)
-            self._explain(reqs[k], k)
-        return list(map(self._by_rule.__getitem__, memoryview(rules).cast("B").cast("i").tolist()))
+            for k, st in enumerate(status):
+                if st:
+                    result[k] = self._decide_one(reqs[k], k)
+        return result
 
-    def _explain(self, req: Any, k: int) -> None:
+    _KEYWORDS = {"user": "user", "groups": "groups", "verb": "verb", "namespace": "namespace",
+                 "apiGroup": "api_group", "api_group": "api_group", "apiVersion": "api_version",
+                 "api_version": "api_version", "resource": "resource", "subresource": "subresource",
+                 "name": "name", "path": "path", "resourceRequest": "resource_request",
+                 "resource_request": "resource_request"}
+
+    def _decide_one(self, req: Any, k: int) -> Decision:
         if not isinstance(req, Mapping):
             raise TypeError(f"requests[{k}] must be a dict, not {type(req).__name__}")
+        kw: Dict[str, Any] = {"resource_request": False}
         for key, value in req.items():
-            if key in ("user",) and value is not None and not isinstance(value, str):
-                raise TypeError(f"requests[{k}][{key!r}] must be a string or None")
-            if key == "groups" and value is not None and (
-                    not isinstance(value, (list, tuple)) or not all(isinstance(g, str) for g in value)):
-                raise TypeError(f"requests[{k}]['groups'] must be a list of strings")
-            if key in ("resourceRequest", "resource_request") and value is not None and not isinstance(value, bool):
-                raise TypeError(f"requests[{k}][{key!r}] must be a bool")
-            if key in ("verb", "namespace", "apiGroup", "api_group", "apiVersion", "api_version", "resource",
-                       "subresource", "name", "path") and value is not None and not isinstance(value, str):
-                raise TypeError(f"requests[{k}][{key!r}] must be a string")
-        raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
+            name = self._KEYWORDS.get(key) if isinstance(key, str) else None
+            if name is None:
+                continue
+            if name == "groups":
+                if value is None:
+                    value = ()
+                elif not isinstance(value, (list, tuple)) or not all(isinstance(g, str) for g in value):
+                    raise TypeError(f"requests[{k}]['groups'] must be a list of strings")
+            elif name == "resource_request":
+                if value is None:
+                    value = False
+                elif not isinstance(value, bool):
+                    raise TypeError(f"requests[{k}][{key!r}] must be a bool")
+            elif name != "user":
+                if value is None:
+                    value = ""
+                elif not isinstance(value, str):
+                    raise TypeError(f"requests[{k}][{key!r}] must be a string")
+            elif value is not None and not isinstance(value, str):
+                raise TypeError(f"requests[{k}]['user'] must be a string or None")
+            kw[name] = value
+        try:
+            return self.match(**kw)
+        except UnicodeEncodeError:
+            raise ValueError(f"requests[{k}] holds a string that is not valid Unicode") from None
 
     def _match_json(self, requests: Union[str, bytes]) -> List[Decision]:
         data = requests.encode("utf-8", "surrogatepass") if isinstance(requests, str) else requests

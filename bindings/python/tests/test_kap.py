@@ -138,6 +138,14 @@ class Matching(unittest.TestCase):
         with self.assertRaises(Exception):
             d.level = kap.Level.NONE
 
+    def test_bad_types_marshal_reader(self):
+        saved, kap._match_pyobjects = kap._match_pyobjects, None
+        try:
+            self.test_bad_types()
+            self.test_match_many_agrees_with_match()
+        finally:
+            kap._match_pyobjects = saved
+
     def test_bad_types(self):
         with self.assertRaises(TypeError):
             self.p.match(user=5)
@@ -182,7 +190,18 @@ class Matching(unittest.TestCase):
 
 
 class MatchManyShapes(unittest.TestCase):
-    """match_many() reads marshal's output directly: shared objects, odd extras."""
+    """match_many() reads Python objects in place (or, where it cannot, marshal's
+    output): shared objects, odd extras. Run through both readers."""
+
+    def run(self, result=None):
+        super().run(result)
+        saved = kap._match_pyobjects
+        if saved is not None:
+            kap._match_pyobjects = None  # the marshal reader
+            try:
+                super().run(result)
+            finally:
+                kap._match_pyobjects = saved
 
     def test_shared_objects_and_extras(self):
         with kap.Policy.from_string(HDR + """rules:
@@ -204,6 +223,15 @@ class MatchManyShapes(unittest.TestCase):
                     for r in reqs]
             self.assertEqual(got, want)
             self.assertEqual(got, [0, 1, 0, 0, 1, 0])
+            # dict and str subclasses are taken too
+            import collections
+
+            class S(str):
+                pass
+
+            od = collections.OrderedDict(user=S("alice"), groups=[S("admins")], resource="pods",
+                                         resourceRequest=True)
+            self.assertEqual(p.match_many([od, a])[0].rule, 0)
             # a bad request named by its index, also when it repeats
             bad = {"verb": ["get"]}
             with self.assertRaises(TypeError) as cm:
