@@ -17,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import enum
-import json
 import marshal
 import os
 import sys
