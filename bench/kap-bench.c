@@ -277,6 +277,87 @@ static void gen_stream(stream *s, const kap_policy *p, const team *t, unsigned n
     }
 }
 
+/* ---- writing the generated cases out ------------------------------------------- */
+
+static const char *write_dir = NULL; /* --write: where the generated cases go */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Writes text to DIR/name whole: a temporary file renamed into place. */
+static FILE *open_out(const char *name, char *tmp, char *final, size_t cap)
+{
+    snprintf(final, cap, "%s/%s", write_dir, name);
+    snprintf(tmp, cap, "%s/.%s.tmp", write_dir, name);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        die("cannot write %s", tmp);
+    return f;
+}
+
+static void close_out(FILE *f, const char *tmp, const char *final)
+{
+    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0 || rename(tmp, final) != 0)
+        die("cannot write %s", final);
+}
+
+static void write_policy(const char *name, const char *text, size_t len)
+{
+    char tmp[4096], final[4096], file[256];
+    snprintf(file, sizeof file, "%s.yaml", name);
+    FILE *f = open_out(file, tmp, final, sizeof tmp);
+    fwrite(text, 1, len, f);
+    close_out(f, tmp, final);
+}
+
+static void write_stream(const char *name, const char *stream_name, const stream *s)
+{
+    char tmp[4096], final[4096], file[256];
+    snprintf(file, sizeof file, "%s-%s.jsonl", name, stream_name);
+    FILE *f = open_out(file, tmp, final, sizeof tmp);
+    for (size_t i = 0; i < s->n; i++) {
+        const kap_request *q = &s->reqs[i];
+        fputs("{\"user\":", f);
+        if (q->user)
+            json_str(f, q->user);
+        else
+            fputs("null", f);
+        fputs(",\"groups\":[", f);
+        for (size_t g = 0; g < q->n_groups; g++) {
+            if (g)
+                fputc(',', f);
+            json_str(f, q->groups[g]);
+        }
+        fputs("],\"verb\":", f);
+        json_str(f, q->verb);
+        fputs(",\"namespace\":", f);
+        json_str(f, q->ns);
+        fputs(",\"apiGroup\":", f);
+        json_str(f, q->api_group);
+        fputs(",\"resource\":", f);
+        json_str(f, q->resource);
+        fputs(",\"subresource\":", f);
+        json_str(f, q->subresource);
+        fputs(",\"name\":", f);
+        json_str(f, q->name);
+        fprintf(f, ",\"resourceRequest\":%s,\"path\":", q->resource_request ? "true" : "false");
+        json_str(f, q->path);
+        fputs("}\n", f);
+    }
+    close_out(f, tmp, final);
+}
+
 /* ---- measuring ------------------------------------------------------------------ */
 
 typedef struct figures {
@@ -353,9 +434,13 @@ static double load_peak_mb(const char *text, size_t len)
 }
 
 static int json_out = 0, runs = 5, with_memory = 0;
+static const char *only = NULL; /* --only: the cases of this policy name */
+static int no_reference = 0; /* --no-reference: table only, for profiling */
 
 static void run_case(const char *name, const char *text, size_t len, const char *stream_name, const stream *s)
 {
+    if (only && strcmp(name, only) != 0)
+        return;
     kap_policy *p = NULL;
     kap_diagnostics *d = NULL;
     double best = 1e30;
@@ -372,7 +457,9 @@ static void run_case(const char *name, const char *text, size_t len, const char 
     }
     kap_diagnostics_free(d);
     figures table = measure(kap_policy_match, p, s, runs);
-    figures ref = measure(kap_policy_match_reference, p, s, runs);
+    figures ref = {0, 0, 0};
+    if (!no_reference)
+        ref = measure(kap_policy_match_reference, p, s, runs);
     double mem = with_memory ? load_peak_mb(text, len) : -1;
     size_t rules = kap_policy_rule_count(p);
     if (json_out) {
@@ -463,8 +550,13 @@ static void builtin(const char *data)
         stream shallow = {0}, deep = {0};
         unsigned head = n / 10 > 2 ? n / 10 : 2;
         gen_stream(&shallow, p, t, n, 0, head, 2000, 0);
-        gen_stream(&deep, p, t, n, n - head > 0 ? n - head - 1 : 0, n - 1, 2000, 1);
+        gen_stream(&deep, p, t, n, n - head > 0 ? n - head - 1 : 0, n - 1, getenv("KN") ? atoi(getenv("KN")) : 2000, 1);
         kap_policy_free(p);
+        if (write_dir) {
+            write_policy(name, b.s, b.len);
+            write_stream(name, "shallow", &shallow);
+            write_stream(name, "deep", &deep);
+        }
         run_case(name, b.s, b.len, "shallow", &shallow);
         run_case(name, b.s, b.len, "deep", &deep);
         stream_free(&shallow);
@@ -476,10 +568,14 @@ static void builtin(const char *data)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kap-bench [--json] [--runs N] [--memory] [--data DIR]\n"
+    fprintf(f, "usage: kap-bench [--json] [--runs N] [--memory] [--only NAME] [--write DIR] [--data DIR]\n"
                "       kap-bench [--json] [--runs N] [--memory] --policy FILE --requests FILE\n"
                "Prints ns per decision (median, min, max over N runs, default 5) for the decision\n"
-               "table and the plain first-match evaluator, load time and table size.\n");
+               "table and the plain first-match evaluator, load time and table size.\n"
+               "--only NAME runs the built-in cases of policy NAME (e.g. gke, generated-1000);\n"
+               "--write DIR also writes each generated policy and its two request streams there\n"
+               "(NAME.yaml, NAME-shallow.jsonl, NAME-deep.jsonl), for --policy/--requests;\n"
+               "--no-reference skips the plain evaluator (for profiling; its figures print as 0).\n");
 }
 
 int main(int argc, char **argv)
@@ -496,6 +592,12 @@ int main(int argc, char **argv)
             policy = argv[++i];
         else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc)
             requests = argv[++i];
+        else if (strcmp(argv[i], "--write") == 0 && i + 1 < argc)
+            write_dir = argv[++i];
+        else if (strcmp(argv[i], "--no-reference") == 0)
+            no_reference = 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data = argv[++i];
         else if (strcmp(argv[i], "--help") == 0) {

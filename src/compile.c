@@ -292,6 +292,91 @@ static int cmp_u32(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* The strings of each lookup role, bucketed by length (table.h, lment). */
+static int build_lenmap(kap_policy *p)
+{
+    kap_table *t = p->table;
+    kap_strtab *st = p->strtab;
+    /* the roles of each string, as LR_* bits */
+    uint16_t *roles = kap_calloc((size_t)st->count + 1, sizeof *roles);
+    uint32_t *slot_of = kap_calloc((size_t)st->count + 1, sizeof *slot_of);
+    if (!roles || !slot_of) {
+        kap_free(roles);
+        kap_free(slot_of);
+        return KAP_ENOMEM;
+    }
+    for (size_t i = 0; i < st->nslots; i++)
+        if (st->slots[i].id)
+            slot_of[st->slots[i].id] = (uint32_t)i;
+    for (size_t i = 0; i < t->nkeys_slots; i++) {
+        const keyslot *k = &t->keys[i];
+        uint32_t kind = k->kind & ~(uint32_t)K_NAMED;
+        switch (kind) {
+        case 0: continue;
+        case K_USER: roles[k->a] |= 1u << LR_USER; continue;
+        case K_GROUP: roles[k->a] |= 1u << LR_GROUP; continue;
+        case K_VERB: roles[k->a] |= 1u << LR_VERB; continue;
+        case K_NS: roles[k->a] |= 1u << LR_NS; continue;
+        case K_URLEXACT: roles[k->a] |= 1u << LR_URLEXACT; continue;
+        case K_URLPREFIX: roles[k->a] |= 1u << LR_URLPREFIX; continue;
+        default: break;
+        }
+        if (k->a != GROUP_ANY)
+            roles[k->a] |= 1u << LR_APIGROUP;
+        if (kind == K_REXACT || kind == K_RRES)
+            roles[k->b] |= 1u << LR_RES;
+        if (kind == K_RSUB)
+            roles[k->b] |= 1u << LR_SUB;
+        if (k->kind & K_NAMED)
+            roles[k->c] |= 1u << LR_NAME;
+    }
+    /* count per role and bucket; a role with a crowded bucket is hashed */
+    uint32_t cnt[NLR][LM_LONG + 1];
+    memset(cnt, 0, sizeof cnt);
+    for (uint32_t id = 1; id <= st->count; id++) {
+        uint32_t len = st->slots[slot_of[id]].len;
+        for (int r = 0; r < NLR; r++)
+            if (roles[id] & (1u << r))
+                cnt[r][len < LM_LONG ? len : LM_LONG]++;
+    }
+    size_t total = 0;
+    for (int r = 0; r < NLR; r++) {
+        for (int b = 0; b <= LM_LONG; b++) {
+            t->lm_off[r][b] = (uint32_t)total;
+            if (cnt[r][b] > LM_MAX)
+                t->lm_hash[r][b >> 6] |= 1ULL << (b & 63);
+            else
+                total += cnt[r][b];
+            cnt[r][b] = 0;
+        }
+        t->lm_off[r][LM_LONG + 1] = (uint32_t)total;
+    }
+    t->lm = kap_calloc(total ? total : 1, sizeof *t->lm);
+    if (!t->lm) {
+        kap_free(roles);
+        kap_free(slot_of);
+        return KAP_ENOMEM;
+    }
+    for (uint32_t id = 1; id <= st->count; id++) {
+        const strslot *e = &st->slots[slot_of[id]];
+        size_t b = e->len < LM_LONG ? e->len : LM_LONG;
+        for (int r = 0; r < NLR; r++) {
+            if (!(roles[id] & (1u << r)) || (t->lm_hash[r][b >> 6] >> (b & 63) & 1))
+                continue;
+            lment *m = &t->lm[t->lm_off[r][b] + cnt[r][b]++];
+            m->wa = e->wa;
+            m->wb = e->wb;
+            m->s = e->s;
+            m->len = e->len;
+            m->slot = slot_of[id];
+        }
+    }
+    t->nlm = total;
+    kap_free(roles);
+    kap_free(slot_of);
+    return KAP_OK;
+}
+
 static int build_table(kap_policy *p)
 {
     kap_table *t = kap_calloc(1, sizeof *t);
@@ -314,6 +399,12 @@ static int build_table(kap_policy *p)
     t->ns_base = new_bitset(&b);
     t->res_base = new_bitset(&b);
     t->url_base = new_bitset(&b);
+    t->scope_res = new_bitset(&b);
+    t->scope_nonres = new_bitset(&b);
+    t->need = kap_calloc(p->nrules ? p->nrules : 1, 1);
+    t->cheap = kap_calloc(p->nrules ? p->nrules : 1, 1);
+    if (!t->need || !t->cheap)
+        return KAP_ENOMEM;
     uint32_t *pfx = NULL;
     size_t npfx = 0, pfx_cap = 0;
 
@@ -341,6 +432,23 @@ static int build_table(kap_policy *p)
             set_bit(&b, t->any_verb, i);
         }
         int resource_scoped = r->namespaces.n || r->n_res;
+        int any_url = 0;
+        for (uint32_t k = 0; k < r->urls.n; k++)
+            any_url |= cstr_is(&r->urls.v[k], "*");
+        t->need[i] = (uint8_t)((r->users.n ? A_USER : 0) | (r->groups.n ? A_GROUPS : 0) | (r->verbs.n ? A_VERB : 0) |
+                               (r->namespaces.n ? A_NS : 0) | (r->n_res ? A_RES : 0) |
+                               (!resource_scoped && r->urls.n && !any_url ? A_URL : 0));
+        {
+            size_t nres = 0;
+            for (uint32_t k = 0; k < r->n_res; k++)
+                nres += 1 + r->res[k].resources.n + r->res[k].names.n;
+            if (r->n_res && nres <= 6)
+                t->cheap[i] |= A_RES;
+        }
+        if (resource_scoped || !r->urls.n)
+            set_bit(&b, t->scope_res, i);
+        if (!resource_scoped)
+            set_bit(&b, t->scope_nonres, i);
         if (resource_scoped) {
             if (r->namespaces.n) {
                 t->has_ns = 1;
@@ -480,6 +588,9 @@ static int build_table(kap_policy *p)
         kap_free(slot_of);
     }
 
+    if (build_lenmap(p) != KAP_OK)
+        return KAP_ENOMEM;
+
     /* decisions per rule, and for no match */
     t->results = kap_calloc(p->nrules + 1, sizeof *t->results);
     if (!t->results)
@@ -495,11 +606,11 @@ static int build_table(kap_policy *p)
     t->results[p->nrules].omit_managed_fields = p->policy_omf;
     t->results[p->nrules].rule = -1;
 
-    /* the key map only served the build */
-    kap_free(t->keys);
-    t->keys = NULL;
-    t->nkeys_slots = t->nkeys = 0;
-    p->table_bytes = sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
+    /* the key map stays: strings with many resource entries are looked
+     * up through it (match.c, probe_entries) */
+    p->table_bytes = t->nkeys_slots * sizeof(keyslot);
+    p->table_bytes += t->nlm * sizeof(lment) + 2 * p->nrules;
+    p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
                      p->strtab->nslots * sizeof(strslot);
@@ -517,6 +628,9 @@ void table_free(kap_policy *p)
         kap_free(p->table->keys);
         kap_free(p->table->pfx_lens);
         kap_free(p->table->results);
+        kap_free(p->table->need);
+        kap_free(p->table->cheap);
+        kap_free(p->table->lm);
         kap_free(p->table);
         p->table = NULL;
     }

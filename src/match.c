@@ -13,6 +13,7 @@ typedef struct sv {
 
 typedef struct nreq {
     int has_user;
+    unsigned have; /* match_small: the A_* attributes whose strings are measured */
     sv user, verb, ns, group, resource, sub, name, path;
     const char *const *groups;
     size_t n_groups;
@@ -177,7 +178,8 @@ int kap_policy_match_reference(const kap_policy *p, const kap_request *request, 
 /* ---- the decision table --------------------------------------------------------- */
 
 #define MAXP 40 /* sets OR-ed for one attribute; more falls back to the scan */
-#define EARLY_CHECKS 1 /* candidates verified rule by rule before the rest of the table */
+#define EARLY_CHECKS 0 /* candidates verified rule by rule before the rest of the table: the
+                        * rules of a large policy are seldom in the cache, the table is */
 
 typedef struct field {
     uint32_t s[MAXP]; /* set indexes */
@@ -216,18 +218,39 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     }
 }
 
-/* A string of a length no string in that role has cannot match: skip the hash. */
-static inline const strslot *find_role(const kap_table *tb, const kap_strtab *t, int role, const char *s, size_t n)
+/* The string s as a string of role lr (LR_*), or NULL. */
+static inline __attribute__((always_inline)) const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
 {
-    if (!(tb->len_filter[role][(n & 255) >> 3] & (1u << (n & 7))))
+    size_t b = n < LM_LONG ? n : LM_LONG;
+    if (tb->lm_hash[lr][b >> 6] >> (b & 63) & 1)
+        return find(st, s, n);
+    const lment *m = tb->lm + tb->lm_off[lr][b], *end = tb->lm + tb->lm_off[lr][b + 1];
+    if (m == end)
         return NULL;
-    return find(t, s, n);
-}
-
-static inline uint32_t sid(const kap_strtab *t, const char *s, size_t n)
-{
-    const strslot *e = find(t, s, n);
-    return e ? e->id : 0;
+    if (n <= 16) {
+        uint64_t wa, wb;
+        str_words(s, n, &wa, &wb);
+        for (; m < end; m++)
+            if (m->wa == wa && m->wb == wb)
+                return &st->slots[m->slot];
+        return NULL;
+    }
+    if (n <= 32) {
+        /* the bucket holds this length: compare four (overlapping) words */
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, s, 8), memcpy(&w1, s + 8, 8), memcpy(&w2, s + n - 16, 8), memcpy(&w3, s + n - 8, 8);
+        for (; m < end; m++) {
+            uint64_t v0, v1, v2, v3;
+            memcpy(&v0, m->s, 8), memcpy(&v1, m->s + 8, 8), memcpy(&v2, m->s + n - 16, 8), memcpy(&v3, m->s + n - 8, 8);
+            if (((v0 ^ w0) | (v1 ^ w1) | (v2 ^ w2) | (v3 ^ w3)) == 0)
+                return &st->slots[m->slot];
+        }
+        return NULL;
+    }
+    for (; m < end; m++)
+        if (m->len == n && memcmp(m->s, s, n) == 0)
+            return &st->slots[m->slot];
+    return NULL;
 }
 
 #define NOSET 0xFFFFFFFFu
@@ -248,7 +271,7 @@ static inline void push(field *f, uint32_t set)
 }
 
 /* The string resource + "/" + subresource, without building it where it fits. */
-static const strslot *combined(const kap_strtab *t, const nreq *q)
+static const strslot *combined(const kap_table *tb, const kap_strtab *t, const nreq *q)
 {
     size_t n = q->resource.n + 1 + q->sub.n;
     char buf[512];
@@ -256,7 +279,7 @@ static const strslot *combined(const kap_strtab *t, const nreq *q)
         memcpy(buf, q->resource.s, q->resource.n);
         buf[q->resource.n] = '/';
         memcpy(buf + q->resource.n + 1, q->sub.s, q->sub.n);
-        return find(t, buf, n);
+        return lookup(tb, t, LR_RES, buf, n);
     }
     /* rare: compare piecewise against every string of that length */
     for (size_t i = 0; i < t->nslots; i++) {
@@ -279,30 +302,76 @@ static void push_entries(field *f, const resentry *e, size_t n, uint32_t kind_a,
     }
 }
 
+/* The set of one resource key, by hash. */
+static uint32_t key_set(const kap_table *t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
+{
+    size_t i = (size_t)key_hash4(kind, a, b, c) & (t->nkeys_slots - 1);
+    for (;;) {
+        const keyslot *k = &t->keys[i];
+        if (!k->kind)
+            return NOSET;
+        if (k->kind == kind && k->a == a && k->b == b && k->c == c)
+            return k->set;
+        i = (i + 1) & (t->nkeys_slots - 1);
+    }
+}
+
+/* The same as push_entries for a string with many entries (one resource
+ * name used in many API groups, one group with many resourceNames): the
+ * few keys this request can satisfy are looked up instead of scanned. */
+static void probe_entries(const kap_table *t, field *f, uint32_t by, uint32_t kind_a, uint32_t kind_b, uint32_t gid,
+                          uint32_t name)
+{
+    uint32_t kinds[2] = {kind_a, kind_b}, groups[2] = {gid, GROUP_ANY};
+    for (int k = 0; k < (kind_b == kind_a ? 1 : 2); k++) {
+        uint32_t b = kinds[k] == K_RALL || kinds[k] == K_RSTAR ? 0 : by;
+        for (int g = gid == NOSET ? 1 : 0; g < (t->has_group_any ? 2 : 1); g++) {
+            if (t->has_kind[kinds[k]])
+                push(f, key_set(t, kinds[k], groups[g], b, 0));
+            if (name != NOSET && t->has_kind[kinds[k] + K_NAMED])
+                push(f, key_set(t, kinds[k] + K_NAMED, groups[g], b, name));
+        }
+    }
+}
+
+#define SCAN_ENTRIES 8 /* more entries on one string: probe_entries */
+
+static void slot_entries(const kap_table *t, field *f, const strslot *s, uint32_t kind_a, uint32_t kind_b,
+                         uint32_t gid, uint32_t name)
+{
+    if (s->res_n <= SCAN_ENTRIES)
+        push_entries(f, t->res + s->res_off, s->res_n, kind_a, kind_b, gid, name);
+    else
+        probe_entries(t, f, s->id, kind_a, kind_b, gid, name);
+}
+
 static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *q, field *f)
 {
-    const strslot *g = find(st, q->group.s, q->group.n);
+    const strslot *g = lookup(t, st, LR_APIGROUP, q->group.s, q->group.n);
     uint32_t gid = g ? g->id : NOSET;
-    uint32_t name = t->has_names ? sid(st, q->name.s, q->name.n) : 0;
-    if (!name)
-        name = NOSET; /* matches only entries without names */
+    const strslot *ns = t->has_names ? lookup(t, st, LR_NAME, q->name.s, q->name.n) : NULL;
+    uint32_t name = ns ? ns->id : NOSET; /* NOSET matches only entries without names */
     /* group-wide entries: every resource of the group */
     if (g && g->res_n)
-        push_entries(f, t->res + g->res_off, g->res_n, K_RALL, K_RSTAR, gid, name);
-    if (t->any_n)
-        push_entries(f, t->res + t->any_off, t->any_n, K_RALL, K_RSTAR, GROUP_ANY, name);
+        slot_entries(t, f, g, K_RALL, K_RSTAR, gid, name);
+    if (t->any_n) {
+        if (t->any_n <= SCAN_ENTRIES)
+            push_entries(f, t->res + t->any_off, t->any_n, K_RALL, K_RSTAR, GROUP_ANY, name);
+        else
+            probe_entries(t, f, 0, K_RALL, K_RSTAR, NOSET, name);
+    }
     if (!g && !t->has_group_any)
         return;
-    const strslot *r = find(st, q->resource.s, q->resource.n);
+    const strslot *r = lookup(t, st, LR_RES, q->resource.s, q->resource.n);
     if (r && r->res_n)
-        push_entries(f, t->res + r->res_off, r->res_n, K_RRES, q->sub.n ? K_RRES : K_REXACT, gid, name);
+        slot_entries(t, f, r, K_RRES, q->sub.n ? K_RRES : K_REXACT, gid, name);
     if (q->sub.n) {
-        const strslot *sb = find(st, q->sub.s, q->sub.n);
+        const strslot *sb = lookup(t, st, LR_SUB, q->sub.s, q->sub.n);
         if (sb && sb->res_n)
-            push_entries(f, t->res + sb->res_off, sb->res_n, K_RSUB, K_RSUB, gid, name);
-        const strslot *c = combined(st, q);
+            slot_entries(t, f, sb, K_RSUB, K_RSUB, gid, name);
+        const strslot *c = combined(t, st, q);
         if (c && c->res_n)
-            push_entries(f, t->res + c->res_off, c->res_n, K_REXACT, K_REXACT, gid, name);
+            slot_entries(t, f, c, K_REXACT, K_REXACT, gid, name);
     }
 }
 
@@ -315,26 +384,26 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
     switch (i) {
     case F_VERB:
         push(f, t->any_verb);
-        push(f, role_set(find_role(t, st, ROLE_VERB, q->verb.s, q->verb.n), ROLE_VERB));
+        push(f, role_set(lookup(t, st, LR_VERB, q->verb.s, q->verb.n), ROLE_VERB));
         break;
     case F_SCOPE:
         if (q->resource_request) {
             push(f, t->ns_base);
             if (t->has_ns)
-                push(f, role_set(find_role(t, st, ROLE_NS, q->ns.s, q->ns.n), ROLE_NS));
+                push(f, role_set(lookup(t, st, LR_NS, q->ns.s, q->ns.n), ROLE_NS));
         } else {
             push(f, t->url_base);
             if (t->has_urls) {
-                push(f, role_set(find_role(t, st, ROLE_URLEXACT, q->path.s, q->path.n), ROLE_URLEXACT));
+                push(f, role_set(lookup(t, st, LR_URLEXACT, q->path.s, q->path.n), ROLE_URLEXACT));
                 for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q->path.n; k++)
-                    push(f, role_set(find(st, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
+                    push(f, role_set(lookup(t, st, LR_URLPREFIX, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
             }
         }
         break;
     case F_USER:
         push(f, t->any_user);
         if (q->has_user)
-            push(f, role_set(find_role(t, st, ROLE_USER, q->user.s, q->user.n), ROLE_USER));
+            push(f, role_set(lookup(t, st, LR_USER, q->user.s, q->user.n), ROLE_USER));
         break;
     case F_RES:
         push(f, t->res_base);
@@ -345,22 +414,10 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         if (q->has_user) {
             for (size_t k = 0; k < q->n_groups; k++) {
                 const char *s = q->groups[k] ? q->groups[k] : "";
-                push(f, role_set(find_role(t, st, ROLE_GROUP, s, strlen(s)), ROLE_GROUP));
+                push(f, role_set(lookup(t, st, LR_GROUP, s, strlen(s)), ROLE_GROUP));
             }
         }
         break;
-    }
-}
-
-/* The rules that accept any value of attribute i. */
-static uint32_t base_set(const kap_table *t, const nreq *q, int i)
-{
-    switch (i) {
-    case F_VERB: return t->any_verb;
-    case F_SCOPE: return q->resource_request ? t->ns_base : t->url_base;
-    case F_USER: return t->any_user;
-    case F_RES: return t->res_base;
-    default: return t->any_group;
     }
 }
 
@@ -373,55 +430,202 @@ static void active_fields(const kap_table *t, const nreq *q, uint8_t *active)
     active[F_GROUPS] = t->has_groups;
 }
 
-/* Up to 64 rules: every set is one word. Attributes are looked up one at
- * a time and the search stops as soon as no rule is left; the first
- * candidates are checked directly, which is cheaper than the remaining
- * lookups when they match. */
-static int match_small(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
+/* Up to 64 rules: every set is one word. The lowest rule still possible
+ * is checked directly on the attributes not yet looked up, as the plain
+ * scan would; if it passes, it decides. If it fails on an attribute, that
+ * attribute is looked up in the table, which removes every rule that
+ * rejects its value at once, and the next lowest rule is taken. A
+ * request's string is measured only when an attribute needs it. */
+static inline sv lazy(const char *s)
+{
+    sv v = {s ? s : "", s ? strlen(s) : 0};
+    return v;
+}
+
+static inline void measure_res(nreq *q, const kap_request *r)
+{
+    if (q->have & A_RES)
+        return;
+    q->have |= A_RES;
+    q->group = lazy(r->api_group);
+    q->resource = lazy(r->resource);
+    q->sub = lazy(r->subresource);
+    q->name = lazy(r->name);
+}
+
+/* Whether rule r matches, checked as the plain scan does, measuring the
+ * request's strings (into q) as they are needed; q->have: what is measured. */
+static int rule_direct(const crule *r, nreq *q, const kap_request *rq, int group_any_ok)
+{
+    if (r->users.n) {
+        if (!q->has_user)
+            return 0;
+        q->user = lazy(rq->user), q->have |= A_USER;
+        if (!has(&r->users, q->user.s, q->user.n))
+            return 0;
+    }
+    if (r->groups.n) {
+        if (!q->has_user)
+            return 0;
+        int any = 0;
+        for (size_t i = 0; i < q->n_groups && !any; i++) {
+            sv g = lazy(q->groups[i]);
+            any = has(&r->groups, g.s, g.n);
+        }
+        if (!any)
+            return 0;
+    }
+    if (r->verbs.n) {
+        q->verb = lazy(rq->verb), q->have |= A_VERB;
+        if (!has(&r->verbs, q->verb.s, q->verb.n))
+            return 0;
+    }
+    if (r->namespaces.n || r->n_res) {
+        if (!q->resource_request)
+            return 0;
+        if (r->namespaces.n) {
+            q->ns = lazy(rq->ns), q->have |= A_NS;
+            if (!has(&r->namespaces, q->ns.s, q->ns.n))
+                return 0;
+        }
+        if (r->n_res == 0)
+            return 1;
+        measure_res(q, rq);
+        return resource_matches(r, q, group_any_ok);
+    }
+    if (r->urls.n) {
+        if (q->resource_request)
+            return 0;
+        q->path = lazy(rq->path), q->have |= A_URL;
+        return url_matches(r, q);
+    }
+    return 1;
+}
+
+#ifndef DIRECT_RULES
+#define DIRECT_RULES 1
+#endif
+
+/* The first 64 rules' word of a set: all of it for small policies. */
+#define word0(t, set) word0_((t), (set), small)
+static inline __attribute__((always_inline)) uint64_t word0_(const kap_table *t, uint32_t set, int small)
+{
+    if (small)
+        return t->mask1[set];
+    const kset *s = &t->sets[set];
+    return s->nw && t->widx[s->off] == 0 ? t->wmask[s->off] : 0;
+}
+
+/* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
+ * none of them matches and the policy has more (for match_large). */
+static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, const kap_request *r,
+                                                               kap_decision *out, const int small)
 {
     const kap_table *t = p->table;
-    uint8_t active[NF];
-    active_fields(t, q, active);
-    uint64_t x = t->nrules == 64 ? ~0ULL : (1ULL << t->nrules) - 1;
-    int first = 1, checks = EARLY_CHECKS;
-    /* the first rule decides often enough to be worth one direct check */
-    if (rule_matches(&p->rules[0], q, p->kube_minor >= 36)) {
-        *out = t->results[0];
-        return KAP_OK;
+    const kap_strtab *st = p->strtab;
+    const uint8_t *needs = t->need;
+    nreq q;
+    q.resource_request = r->resource_request != 0;
+    q.has_user = r->user != NULL;
+    q.groups = r->groups;
+    q.n_groups = r->groups ? r->n_groups : 0;
+    q.have = 0;
+    uint64_t x = word0(t, q.resource_request ? t->scope_res : t->scope_nonres);
+    unsigned done = 0;
+    const strslot *e;
+    /* the first rule, as the scan would check it: when it decides, nothing
+     * is looked up */
+    for (int k = 0; k < DIRECT_RULES && x; k++) {
+        size_t lo = (size_t)__builtin_ctzll(x);
+        if (rule_direct(&p->rules[lo], &q, r, p->kube_minor >= 36)) {
+            *out = t->results[lo];
+            return 1;
+        }
+        x &= x - 1;
     }
-    x &= ~1ULL;
-    for (int i = 0; i < NF && x; i++) {
-        if (!active[i])
+    /* one block per attribute, cheapest first; each ends by taking the
+     * lowest rule again */
+    for (;;) {
+        if (!x)
+            break;
+        size_t lo = (size_t)__builtin_ctzll(x);
+        unsigned need = needs[lo] & ~done;
+        if (!need) {
+            *out = t->results[lo];
+            return 1;
+        }
+        if (need & A_USER) {
+            done |= A_USER;
+            uint64_t y = word0(t, t->any_user);
+            if (q.has_user) {
+                if (!(q.have & A_USER))
+                    q.user = lazy(r->user);
+                e = lookup(t, st, LR_USER, q.user.s, q.user.n);
+                if (e && e->set[ROLE_USER])
+                    y |= word0(t, e->set[ROLE_USER] - 1);
+            }
+            x &= y;
             continue;
-        /* when every candidate accepts any value here, looking it up
-         * cannot remove one */
-        uint64_t base = t->mask1[base_set(t, q, i)];
-        if ((x & ~base) == 0)
+        }
+        if (need & A_NS) {
+            done |= A_NS;
+            if (!(q.have & A_NS))
+                q.ns = lazy(r->ns);
+            e = lookup(t, st, LR_NS, q.ns.s, q.ns.n);
+            x &= word0(t, t->ns_base) | (e && e->set[ROLE_NS] ? word0(t, e->set[ROLE_NS] - 1) : 0);
             continue;
+        }
+        if (need & A_VERB) {
+            done |= A_VERB;
+            if (!(q.have & A_VERB))
+                q.verb = lazy(r->verb);
+            e = lookup(t, st, LR_VERB, q.verb.s, q.verb.n);
+            x &= word0(t, t->any_verb) | (e && e->set[ROLE_VERB] ? word0(t, e->set[ROLE_VERB] - 1) : 0);
+            continue;
+        }
+        if (need & A_GROUPS) {
+            done |= A_GROUPS;
+            uint64_t y = word0(t, t->any_group);
+            if (q.has_user && r->groups) {
+                for (size_t k = 0; k < r->n_groups; k++) {
+                    sv g = lazy(r->groups[k]);
+                    e = lookup(t, st, LR_GROUP, g.s, g.n);
+                    if (e && e->set[ROLE_GROUP])
+                        y |= word0(t, e->set[ROLE_GROUP] - 1);
+                }
+            }
+            x &= y;
+            continue;
+        }
         field f;
-        resolve(t, p->strtab, q, i, &f);
+        f.n = 0;
+        if (need & A_URL) {
+            done |= A_URL;
+            if (!(q.have & A_URL))
+                q.path = lazy(r->path);
+            push(&f, t->url_base);
+            push(&f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
+            for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q.path.n; k++)
+                push(&f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
+        } else { /* A_RES */
+            done |= A_RES;
+            measure_res(&q, r);
+            push(&f, t->res_base);
+            resource_sets(t, st, &q, &f);
+        }
         if (KAP_UNLIKELY(f.n > MAXP))
-            return kap_policy_match_reference(p, request, out);
+            return kap_policy_match_reference(p, r, out) == KAP_OK;
         uint64_t y = 0;
         for (int k = 0; k < f.n; k++)
-            y |= t->mask1[f.s[k]];
+            y |= word0(t, f.s[k]);
         x &= y;
-        if (first) {
-            first = 0;
-            while (x && checks > 0) {
-                size_t r = (size_t)__builtin_ctzll(x);
-                checks--;
-                if (rule_matches(&p->rules[r], q, p->kube_minor >= 36)) {
-                    *out = t->results[r];
-                    return KAP_OK;
-                }
-                x &= x - 1;
-            }
-        }
     }
-    *out = t->results[x ? (size_t)__builtin_ctzll(x) : t->nrules];
-    return KAP_OK;
+    if (!small)
+        return 0;
+    *out = t->results[t->nrules];
+    return 1;
 }
+#undef word0
 
 /* A cursor over one sparse set, moving forward through its words. */
 typedef struct cursor {
@@ -459,44 +663,15 @@ static inline uint64_t cursor_at(cursor *c, uint32_t w)
  * sparsest attribute has rules are visited in order, each word ANDed over
  * every attribute; the first word left non-zero holds the answer. The cost
  * follows how many rules could match, not how many there are. */
-static inline uint64_t word0(const kap_table *t, uint32_t set)
-{
-    const kset *s = &t->sets[set];
-    return s->nw && t->widx[s->off] == 0 ? t->wmask[s->off] : 0;
-}
 
 static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
 {
     const kap_table *t = p->table;
-    uint8_t active[NF], ready[NF] = {0};
+    uint8_t active[NF];
     active_fields(t, q, active);
-    field fl[NF];
     int group_any_ok = p->kube_minor >= 36;
 
-    /* The first 64 rules first, attribute by attribute as for small
-     * policies: a request an early rule decides ends here. */
-    if (rule_matches(&p->rules[0], q, group_any_ok)) {
-        *out = t->results[0];
-        return KAP_OK;
-    }
-    uint64_t x = ~1ULL;
-    for (int i = 0; i < NF && x; i++) {
-        if (!active[i] || (x & ~word0(t, base_set(t, q, i))) == 0)
-            continue;
-        resolve(t, p->strtab, q, i, &fl[i]);
-        ready[i] = 1;
-        if (KAP_UNLIKELY(fl[i].n > MAXP))
-            return kap_policy_match_reference(p, request, out);
-        uint64_t y = 0;
-        for (int k = 0; k < fl[i].n; k++)
-            y |= word0(t, fl[i].s[k]);
-        x &= y;
-    }
-    if (x) {
-        *out = t->results[__builtin_ctzll(x)];
-        return KAP_OK;
-    }
-
+    /* (match_first64 found no match among the first 64 rules.) */
     /* The other words: every attribute looked up, the sparsest drives. */
     field f[NF];
     cursor cur[NF][MAXP];
@@ -505,13 +680,9 @@ static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, co
     for (int i = 0; i < NF; i++) {
         if (!active[i])
             continue;
-        if (ready[i]) {
-            f[nf] = fl[i];
-        } else {
-            resolve(t, p->strtab, q, i, &f[nf]);
-            if (KAP_UNLIKELY(f[nf].n > MAXP))
-                return kap_policy_match_reference(p, request, out);
-        }
+        resolve(t, p->strtab, q, i, &f[nf]);
+        if (KAP_UNLIKELY(f[nf].n > MAXP))
+            return kap_policy_match_reference(p, request, out);
         density[nf] = 0;
         for (int k = 0; k < f[nf].n; k++) {
             const kset *s = &t->sets[f[nf].s[k]];
@@ -576,10 +747,15 @@ static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, co
 
 int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
 {
-    nreq q;
-    if (!p || !out || normalize(request, &q))
+    if (!p || !out || !request || request->version < 1)
         return KAP_EARG;
-    if (p->table->W == 1)
-        return match_small(p, &q, out, request);
+    if (p->table->W == 1) {
+        match_first64(p, request, out, 1);
+        return KAP_OK;
+    }
+    if (match_first64(p, request, out, 0))
+        return KAP_OK;
+    nreq q;
+    normalize(request, &q);
     return match_large(p, &q, out, request);
 }

@@ -51,6 +51,23 @@ enum {
 
 #define GROUP_ANY 0xFFFFFFFFu
 
+/* The roles a request string is looked up in. Where a length holds few
+ * strings of a role, the lookup compares the strings of the request's
+ * length instead of hashing (no hash of a long user name to compute). */
+enum { LR_USER, LR_GROUP, LR_VERB, LR_NS, LR_URLEXACT, LR_URLPREFIX, LR_APIGROUP, LR_RES, LR_SUB, LR_NAME, NLR };
+#define LM_LONG 64   /* bucket of every string this long or longer */
+#define LM_MAX 4     /* more strings of one length (in one role): that length is hashed */
+
+typedef struct lment {
+    uint64_t wa, wb; /* str_words(), for strings of up to 16 bytes */
+    const char *s;
+    uint32_t len, slot; /* slot: index in the string table */
+} lment;
+
+/* The attributes a rule constrains (kap_table.need), in the order the
+ * small matcher looks them up: cheapest first. */
+enum { A_USER = 1, A_NS = 2, A_VERB = 4, A_GROUPS = 8, A_URL = 16, A_RES = 32 };
+
 typedef struct keyslot {
     uint32_t kind, a, b, c; /* kind 0: empty slot */
     uint32_t set;           /* bit set index */
@@ -82,6 +99,13 @@ struct kap_table {
     uint32_t *pfx_lens; /* distinct URL prefix lengths, ascending */
     size_t n_pfx_lens;
     kap_decision *results; /* per rule, then the no-match decision */
+    uint8_t *need;         /* per rule: A_* bits of the attributes it constrains */
+    uint8_t *cheap;        /* per rule: A_* bits where checking the rule itself is cheap */
+    uint32_t scope_res, scope_nonres; /* sets: rules a resource / non-resource request can match */
+    uint32_t lm_off[NLR][LM_LONG + 2]; /* role r, bucket b: lm[lm_off[r][b] .. lm_off[r][b + 1]) */
+    lment *lm;
+    size_t nlm;
+    uint64_t lm_hash[NLR][2]; /* buckets with more than LM_MAX strings: looked up by hash */
 };
 
 static inline uint64_t key_hash4(uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
