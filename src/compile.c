@@ -44,46 +44,58 @@ uint64_t str_hash(const char *s, size_t n)
 
 static int strtab_grow(kap_strtab *t)
 {
-    size_t ns = t->nslots ? t->nslots * 2 : 64;
-    strslot *slots = kap_calloc(ns, sizeof *slots);
-    if (!slots)
+    size_t ns = t->nindex ? t->nindex * 2 : 64;
+    uint64_t *index = kap_calloc(ns, sizeof *index);
+    if (!index)
         return 0;
-    for (size_t i = 0; i < t->nslots; i++) {
-        if (!t->slots[i].id)
-            continue;
-        size_t j = (size_t)t->slots[i].h & (ns - 1);
-        while (slots[j].id)
+    for (uint32_t k = 0; k < t->count; k++) {
+        uint64_t h = t->slots[k].h;
+        size_t j = (size_t)h & (ns - 1);
+        while (index[j])
             j = (j + 1) & (ns - 1);
-        slots[j] = t->slots[i];
+        index[j] = (h >> 32) << 32 | (k + 1);
     }
-    kap_free(t->slots);
-    t->slots = slots;
-    t->nslots = ns;
+    kap_free(t->index);
+    t->index = index;
+    t->nindex = ns;
     return 1;
 }
 
 /* Interns s; returns its id (>= 1) or 0 when out of memory. */
 static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t n)
 {
-    if ((t->count + 1) * 2 > t->nslots && !strtab_grow(t))
+    if ((t->count + 1) * 2 > t->nindex && !strtab_grow(t))
         return 0;
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 32;
+        strslot *slots = kap_realloc(t->slots, cap * sizeof *slots);
+        if (!slots)
+            return 0;
+        t->slots = slots;
+        t->cap = cap;
+    }
     uint64_t h = str_hash(s, n);
-    size_t i = (size_t)h & (t->nslots - 1);
-    while (t->slots[i].id) {
-        if (t->slots[i].h == h && t->slots[i].len == n && memcmp(t->slots[i].s, s, n) == 0)
-            return t->slots[i].id;
-        i = (i + 1) & (t->nslots - 1);
+    size_t i = (size_t)h & (t->nindex - 1);
+    while (t->index[i]) {
+        uint64_t v = t->index[i];
+        const strslot *e = &t->slots[(uint32_t)v - 1];
+        if (v >> 32 == h >> 32 && e->len == n && memcmp(e->s, s, n) == 0)
+            return e->id;
+        i = (i + 1) & (t->nindex - 1);
     }
     char *copy = arena_strndup(a, s, n);
     if (!copy)
         return 0;
-    t->slots[i].h = h;
-    t->slots[i].s = copy;
-    t->slots[i].len = (uint32_t)n;
+    strslot *e = &t->slots[t->count];
+    memset(e, 0, sizeof *e);
+    e->h = h;
+    e->s = copy;
+    e->len = (uint32_t)n;
     if (n <= 16)
-        str_words(copy, n, &t->slots[i].wa, &t->slots[i].wb);
-    t->slots[i].id = ++t->count;
-    return t->slots[i].id;
+        str_words(copy, n, &e->wa, &e->wb);
+    e->id = ++t->count;
+    t->index[i] = (h >> 32) << 32 | e->id;
+    return e->id;
 }
 
 /* ---- building the bit sets -------------------------------------------------- */
@@ -305,9 +317,8 @@ static int build_lenmap(kap_policy *p)
         kap_free(slot_of);
         return KAP_ENOMEM;
     }
-    for (size_t i = 0; i < st->nslots; i++)
-        if (st->slots[i].id)
-            slot_of[st->slots[i].id] = (uint32_t)i;
+    for (uint32_t id = 1; id <= st->count; id++)
+        slot_of[id] = id - 1;
     for (size_t i = 0; i < t->nkeys_slots; i++) {
         const keyslot *k = &t->keys[i];
         uint32_t kind = k->kind & ~(uint32_t)K_NAMED;
@@ -391,7 +402,7 @@ static int build_table(kap_policy *p)
     if (t->W == 0)
         t->W = 1;
 
-    if (!key_grow(t) || (!p->strtab->nslots && !strtab_grow(p->strtab)))
+    if (!key_grow(t) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
         return KAP_ENOMEM;
     t->any_user = new_bitset(&b);
     t->any_group = new_bitset(&b);
@@ -521,9 +532,8 @@ static int build_table(kap_policy *p)
         uint32_t *slot_of = kap_calloc((size_t)st->count + 1, sizeof *slot_of);
         if (!slot_of)
             return KAP_ENOMEM;
-        for (size_t i = 0; i < st->nslots; i++)
-            if (st->slots[i].id)
-                slot_of[st->slots[i].id] = (uint32_t)i;
+        for (uint32_t id = 1; id <= st->count; id++)
+            slot_of[id] = id - 1;
         static const int role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1, [K_GROUP] = ROLE_GROUP + 1,
                                              [K_VERB] = ROLE_VERB + 1, [K_NS] = ROLE_NS + 1,
                                              [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
@@ -567,7 +577,7 @@ static int build_table(kap_policy *p)
             if (owner[i] != UINT32_MAX)
                 st->slots[owner[i]].res_n++;
         size_t off = 0;
-        for (size_t i = 0; i < st->nslots; i++) {
+        for (size_t i = 0; i < st->count; i++) {
             st->slots[i].res_off = (uint32_t)off;
             off += st->slots[i].res_n;
             st->slots[i].res_n = 0;
@@ -613,7 +623,7 @@ static int build_table(kap_policy *p)
     p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
-                     p->strtab->nslots * sizeof(strslot);
+                     p->strtab->count * sizeof(strslot) + p->strtab->nindex * sizeof(uint64_t);
     return KAP_OK;
 }
 
@@ -636,6 +646,7 @@ void table_free(kap_policy *p)
     }
     if (p->strtab) {
         kap_free(p->strtab->slots);
+        kap_free(p->strtab->index);
         kap_free(p->strtab);
         p->strtab = NULL;
     }

@@ -188,14 +188,17 @@ typedef struct field {
 
 static const strslot *find_h(const kap_strtab *t, uint64_t h, const char *s, size_t n)
 {
-    size_t i = (size_t)h & (t->nslots - 1);
+    size_t i = (size_t)h & (t->nindex - 1);
     for (;;) {
-        const strslot *e = &t->slots[i];
-        if (!e->id)
+        uint64_t v = t->index[i];
+        if (!v)
             return NULL;
-        if (e->h == h && e->len == n && memcmp(e->s, s, n) == 0)
-            return e;
-        i = (i + 1) & (t->nslots - 1);
+        if (v >> 32 == h >> 32) {
+            const strslot *e = &t->slots[(uint32_t)v - 1];
+            if (e->len == n && memcmp(e->s, s, n) == 0)
+                return e;
+        }
+        i = (i + 1) & (t->nindex - 1);
     }
 }
 
@@ -207,14 +210,17 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     uint64_t a, b;
     str_words(s, n, &a, &b);
     uint64_t h = words_hash(a, b, n);
-    size_t i = (size_t)h & (t->nslots - 1);
+    size_t i = (size_t)h & (t->nindex - 1);
     for (;;) {
-        const strslot *e = &t->slots[i];
-        if (!e->id)
+        uint64_t v = t->index[i];
+        if (!v)
             return NULL;
-        if (e->h == h && e->len == n && e->wa == a && e->wb == b)
-            return e;
-        i = (i + 1) & (t->nslots - 1);
+        if (v >> 32 == h >> 32) {
+            const strslot *e = &t->slots[(uint32_t)v - 1];
+            if (e->len == n && e->wa == a && e->wb == b)
+                return e;
+        }
+        i = (i + 1) & (t->nindex - 1);
     }
 }
 
@@ -282,9 +288,9 @@ static const strslot *combined(const kap_table *tb, const kap_strtab *t, const n
         return lookup(tb, t, LR_RES, buf, n);
     }
     /* rare: compare piecewise against every string of that length */
-    for (size_t i = 0; i < t->nslots; i++) {
+    for (size_t i = 0; i < t->count; i++) {
         const strslot *e = &t->slots[i];
-        if (e->id && e->len == n && memcmp(e->s, q->resource.s, q->resource.n) == 0 &&
+        if (e->len == n && memcmp(e->s, q->resource.s, q->resource.n) == 0 &&
             e->s[q->resource.n] == '/' && memcmp(e->s + q->resource.n + 1, q->sub.s, q->sub.n) == 0)
             return e;
     }
@@ -518,13 +524,20 @@ static inline __attribute__((always_inline)) uint64_t word0_(const kap_table *t,
 
 /* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
  * none of them matches and the policy has more (for match_large). */
+/* Field slots for the attributes match_first64 looks up, kept for
+ * match_large: index = bit position of the A_* value. */
+enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
+
 static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, const kap_request *r,
-                                                               kap_decision *out, const int small)
+                                                               kap_decision *out, const int small, nreq *qo,
+                                                               field *fl, unsigned *done_out)
 {
     const kap_table *t = p->table;
     const kap_strtab *st = p->strtab;
     const uint8_t *needs = t->need;
-    nreq q;
+    nreq qs;
+    nreq *const qp = small ? &qs : qo;
+#define q (*qp)
     q.resource_request = r->resource_request != 0;
     q.has_user = r->user != NULL;
     q.groups = r->groups;
@@ -545,6 +558,11 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
     }
     /* one block per attribute, cheapest first; each ends by taking the
      * lowest rule again */
+#define KEEP(ai, set)                        \
+    do {                                     \
+        if (!small)                          \
+            push(&fl[ai], (set));            \
+    } while (0)
     for (;;) {
         if (!x)
             break;
@@ -557,12 +575,16 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         if (need & A_USER) {
             done |= A_USER;
             uint64_t y = word0(t, t->any_user);
+            KEEP(AI_USER, t->any_user);
             if (q.has_user) {
                 if (!(q.have & A_USER))
                     q.user = lazy(r->user);
+                q.have |= A_USER;
                 e = lookup(t, st, LR_USER, q.user.s, q.user.n);
-                if (e && e->set[ROLE_USER])
+                if (e && e->set[ROLE_USER]) {
                     y |= word0(t, e->set[ROLE_USER] - 1);
+                    KEEP(AI_USER, e->set[ROLE_USER] - 1);
+                }
             }
             x &= y;
             continue;
@@ -571,57 +593,74 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             done |= A_NS;
             if (!(q.have & A_NS))
                 q.ns = lazy(r->ns);
+            q.have |= A_NS;
             e = lookup(t, st, LR_NS, q.ns.s, q.ns.n);
             x &= word0(t, t->ns_base) | (e && e->set[ROLE_NS] ? word0(t, e->set[ROLE_NS] - 1) : 0);
+            KEEP(AI_NS, t->ns_base);
+            KEEP(AI_NS, role_set(e, ROLE_NS));
             continue;
         }
         if (need & A_VERB) {
             done |= A_VERB;
             if (!(q.have & A_VERB))
                 q.verb = lazy(r->verb);
+            q.have |= A_VERB;
             e = lookup(t, st, LR_VERB, q.verb.s, q.verb.n);
             x &= word0(t, t->any_verb) | (e && e->set[ROLE_VERB] ? word0(t, e->set[ROLE_VERB] - 1) : 0);
+            KEEP(AI_VERB, t->any_verb);
+            KEEP(AI_VERB, role_set(e, ROLE_VERB));
             continue;
         }
         if (need & A_GROUPS) {
             done |= A_GROUPS;
             uint64_t y = word0(t, t->any_group);
-            if (q.has_user && r->groups) {
-                for (size_t k = 0; k < r->n_groups; k++) {
-                    sv g = lazy(r->groups[k]);
+            KEEP(AI_GROUPS, t->any_group);
+            if (q.has_user) {
+                for (size_t k = 0; k < q.n_groups; k++) {
+                    sv g = lazy(q.groups[k]);
                     e = lookup(t, st, LR_GROUP, g.s, g.n);
-                    if (e && e->set[ROLE_GROUP])
+                    if (e && e->set[ROLE_GROUP]) {
                         y |= word0(t, e->set[ROLE_GROUP] - 1);
+                        KEEP(AI_GROUPS, e->set[ROLE_GROUP] - 1);
+                    }
                 }
             }
+            if (!small && KAP_UNLIKELY(fl[AI_GROUPS].n > MAXP))
+                return kap_policy_match_reference(p, r, out) == KAP_OK;
             x &= y;
             continue;
         }
-        field f;
-        f.n = 0;
+        field fs;
+        field *f = small ? &fs : &fl[need & A_URL ? AI_URL : AI_RES];
+        f->n = 0;
         if (need & A_URL) {
             done |= A_URL;
             if (!(q.have & A_URL))
                 q.path = lazy(r->path);
-            push(&f, t->url_base);
-            push(&f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
+            q.have |= A_URL;
+            push(f, t->url_base);
+            push(f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
             for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q.path.n; k++)
-                push(&f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
+                push(f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
         } else { /* A_RES */
             done |= A_RES;
             measure_res(&q, r);
-            push(&f, t->res_base);
-            resource_sets(t, st, &q, &f);
+            push(f, t->res_base);
+            resource_sets(t, st, &q, f);
         }
-        if (KAP_UNLIKELY(f.n > MAXP))
+        if (KAP_UNLIKELY(f->n > MAXP))
             return kap_policy_match_reference(p, r, out) == KAP_OK;
         uint64_t y = 0;
-        for (int k = 0; k < f.n; k++)
-            y |= word0(t, f.s[k]);
+        for (int k = 0; k < f->n; k++)
+            y |= word0(t, f->s[k]);
         x &= y;
     }
-    if (!small)
+#undef KEEP
+#undef q
+    if (!small) {
+        *done_out = done;
         return 0;
+    }
     *out = t->results[t->nrules];
     return 1;
 }
@@ -664,7 +703,8 @@ static inline uint64_t cursor_at(cursor *c, uint32_t w)
  * every attribute; the first word left non-zero holds the answer. The cost
  * follows how many rules could match, not how many there are. */
 
-static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, const kap_request *request)
+static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out,
+                                                const kap_request *request, const field *pre, unsigned pre_done)
 {
     const kap_table *t = p->table;
     uint8_t active[NF];
@@ -680,9 +720,17 @@ static int match_large(const kap_policy *p, const nreq *q, kap_decision *out, co
     for (int i = 0; i < NF; i++) {
         if (!active[i])
             continue;
-        resolve(t, p->strtab, q, i, &f[nf]);
-        if (KAP_UNLIKELY(f[nf].n > MAXP))
-            return kap_policy_match_reference(p, request, out);
+        /* what match_first64 looked up is not looked up again */
+        static const int ai_of[NF] = {[F_VERB] = AI_VERB, [F_SCOPE] = -1, [F_USER] = AI_USER, [F_RES] = AI_RES,
+                                      [F_GROUPS] = AI_GROUPS};
+        int ai = i == F_SCOPE ? (q->resource_request ? AI_NS : AI_URL) : ai_of[i];
+        if (pre_done & (1u << ai)) {
+            f[nf] = pre[ai];
+        } else {
+            resolve(t, p->strtab, q, i, &f[nf]);
+            if (KAP_UNLIKELY(f[nf].n > MAXP))
+                return kap_policy_match_reference(p, request, out);
+        }
         density[nf] = 0;
         for (int k = 0; k < f[nf].n; k++) {
             const kset *s = &t->sets[f[nf].s[k]];
@@ -750,12 +798,32 @@ int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decisi
     if (!p || !out || !request || request->version < 1)
         return KAP_EARG;
     if (p->table->W == 1) {
-        match_first64(p, request, out, 1);
+        match_first64(p, request, out, 1, NULL, NULL, NULL);
         return KAP_OK;
     }
-    if (match_first64(p, request, out, 0))
-        return KAP_OK;
     nreq q;
-    normalize(request, &q);
-    return match_large(p, &q, out, request);
+    field fl[NAI];
+    unsigned done = 0;
+    for (int i = 0; i < NAI; i++)
+        fl[i].n = 0;
+    if (match_first64(p, request, out, 0, &q, fl, &done))
+        return KAP_OK;
+    /* the strings match_first64 did not need */
+    if (q.has_user && !(q.have & A_USER))
+        q.user = lazy(request->user);
+    if (!q.has_user)
+        q.user = lazy(NULL);
+    if (!(q.have & A_VERB))
+        q.verb = lazy(request->verb);
+    if (q.resource_request) {
+        if (!(q.have & A_NS))
+            q.ns = lazy(request->ns);
+        measure_res(&q, request);
+        q.path = lazy(NULL);
+    } else {
+        if (!(q.have & A_URL))
+            q.path = lazy(request->path);
+        q.ns = q.group = q.resource = q.sub = q.name = lazy(NULL);
+    }
+    return match_large(p, &q, out, request, fl, done);
 }

@@ -27,9 +27,15 @@ typedef struct resentry {
     uint32_t set;
 } resentry;
 
+/* Interned strings: string id k (>= 1) lives at slots[k - 1]. The hash
+ * index is kept apart and small (8 bytes an entry: the hash's high half
+ * and the id), so a lookup of a string the policy does not have touches
+ * only the index, and a large policy's index stays in the cache. */
 struct kap_strtab {
     strslot *slots;
-    size_t nslots;
+    size_t cap;
+    uint64_t *index; /* (hash >> 32) << 32 | id; 0: empty */
+    size_t nindex;   /* a power of two */
     uint32_t count;
 };
 
