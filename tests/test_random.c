@@ -42,6 +42,144 @@ static void run(unsigned policies, unsigned max_rules, unsigned requests, uint64
         ck_assert_uint_lt(matched, total);
 }
 
+/* Policies whose values come from numbered pools of equal length (so
+ * that many strings of a role share a length, which the table hashes
+ * instead of comparing) and where one resource name is listed under many
+ * API groups and with many resourceNames (which the table probes by key
+ * instead of scanning). Requests draw from the same pools. */
+static void wide_value(pg_buf *b, pg_rng *r, const char *fmt, unsigned pool)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, fmt, pg_below(r, pool));
+    pg_add(b, "\"%s\"", tmp);
+}
+
+static void wide_list(pg_buf *b, pg_rng *r, const char *key, const char *fmt, unsigned pool, unsigned max)
+{
+    unsigned k = 1 + pg_below(r, max);
+    pg_add(b, "%s%s: [", strcmp(key, "resourceNames") == 0 ? "        " : "    ", key);
+    for (unsigned i = 0; i < k; i++) {
+        if (i)
+            pg_add(b, ", ");
+        wide_value(b, r, fmt, pool);
+    }
+    pg_add(b, "]\n");
+}
+
+static void wide_policy(pg_buf *b, pg_rng *r, unsigned n)
+{
+    b->len = 0;
+    pg_add(b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (unsigned i = 0; i < n; i++) {
+        pg_add(b, "  - level: %s\n", PG_PICK(r, PG_LEVELS));
+        if (i == n - 1 && pg_chance(r, 50))
+            break;
+        if (pg_chance(r, 40))
+            wide_list(b, r, "users", "u-%02u", 30, 3);
+        if (pg_chance(r, 40))
+            wide_list(b, r, "userGroups", "g-%02u", 20, 2);
+        if (pg_chance(r, 40))
+            pg_list(b, r, "verbs", PG_VERBS, PG_N(PG_VERBS), 3);
+        if (pg_chance(r, 80)) {
+            if (pg_chance(r, 50))
+                wide_list(b, r, "namespaces", "ns-%02u", 20, 2);
+            pg_add(b, "    resources:\n");
+            unsigned k = 1 + pg_below(r, 2);
+            for (unsigned g = 0; g < k; g++) {
+                pg_add(b, "      - group: ");
+                wide_value(b, r, "grp-%02u.example.com", 16);
+                pg_add(b, "\n        resources: [");
+                switch (pg_below(r, 6)) {
+                case 0: wide_value(b, r, "res-%02u/*", 4); break;
+                case 1: wide_value(b, r, "*/sub-%u", 4); break;
+                case 2: wide_value(b, r, "res-%02u/sub-1", 4); break;
+                case 3: pg_add(b, "\"*\""); break;
+                default: wide_value(b, r, "res-%02u", 4); break;
+                }
+                pg_add(b, "]\n");
+                if (pg_chance(r, 40))
+                    wide_list(b, r, "resourceNames", "name-%02u", 20, 3);
+            }
+        } else if (pg_chance(r, 50)) {
+            wide_list(b, r, "nonResourceURLs", "/p/%02u", 20, 2);
+        }
+    }
+}
+
+static void wide_request(pg_rng *r, char bufs[9][64], const char *groups[3], kap_request *q)
+{
+    kap_request z = KAP_REQUEST_INIT;
+    *q = z;
+    snprintf(bufs[0], 64, "u-%02u", pg_below(r, 32));
+    q->user = pg_chance(r, 10) ? NULL : bufs[0];
+    q->n_groups = pg_below(r, 4);
+    for (size_t i = 0; i < q->n_groups; i++) {
+        snprintf(bufs[1 + i], 64, "g-%02u", pg_below(r, 22));
+        groups[i] = bufs[1 + i];
+    }
+    q->groups = groups;
+    q->verb = PG_PICK(r, PG_VERBS);
+    q->resource_request = pg_chance(r, 80);
+    snprintf(bufs[4], 64, "ns-%02u", pg_below(r, 22));
+    q->ns = bufs[4];
+    snprintf(bufs[5], 64, "grp-%02u.example.com", pg_below(r, 17));
+    q->api_group = bufs[5];
+    snprintf(bufs[6], 64, "res-%02u", pg_below(r, 5));
+    q->resource = bufs[6];
+    q->subresource = pg_chance(r, 60) ? "" : pg_chance(r, 50) ? "sub-1" : "sub-2";
+    snprintf(bufs[7], 64, "name-%02u", pg_below(r, 22));
+    q->name = pg_chance(r, 20) ? "" : bufs[7];
+    snprintf(bufs[8], 64, "/p/%02u", pg_below(r, 22));
+    q->path = bufs[8];
+}
+
+static void run_wide(unsigned policies, unsigned max_rules, unsigned requests, uint64_t seed)
+{
+    pg_rng rng = {seed};
+    pg_buf b = {0};
+    unsigned matched = 0, total = 0;
+    for (unsigned i = 0; i < policies; i++) {
+        wide_policy(&b, &rng, 1 + pg_below(&rng, max_rules));
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        int rc = kap_policy_load_buffer(&p, b.s, b.len, "wide.yaml", NULL, &d);
+        if (rc != KAP_OK)
+            fprintf(stderr, "%s\n", b.s);
+        ck_assert_msg(rc == KAP_OK, "wide policy %u does not load: %.200s", i, kap_diagnostics_error_text(d));
+        for (unsigned k = 0; k < requests; k++) {
+            char bufs[9][64];
+            const char *groups[3];
+            kap_request r;
+            wide_request(&rng, bufs, groups, &r);
+            kap_decision a, c;
+            ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            if (memcmp(&a, &c, sizeof a) != 0) {
+                fprintf(stderr, "%s\nrequest: user %s groups %zu [%s %s %s] verb %s res %d ns %s group %s "
+                                "resource %s sub %s name %s path %s\n",
+                        b.s, r.user ? r.user : "(none)", r.n_groups, r.n_groups > 0 ? groups[0] : "",
+                        r.n_groups > 1 ? groups[1] : "", r.n_groups > 2 ? groups[2] : "", r.verb,
+                        r.resource_request, r.ns, r.api_group, r.resource, r.subresource, r.name, r.path);
+                ck_abort_msg("wide policy %u request %u: table rule %d, reference rule %d (policy above)", i, k,
+                             a.rule, c.rule);
+            }
+            matched += a.rule >= 0 && a.rule + 1 < (int)kap_policy_rule_count(p);
+            total++;
+        }
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+    }
+    free(b.s);
+    printf("wide: %u policies, %u requests, %u decided by a rule other than the last\n", policies, total, matched);
+    ck_assert_uint_gt(matched, total / 20);
+}
+
+START_TEST(wide_small_policies) { run_wide(1500, 64, 80, 0x77696465ULL); }
+END_TEST
+
+START_TEST(wide_large_policies) { run_wide(40, 600, 400, 0x57494445ULL); }
+END_TEST
+
 START_TEST(small_policies) { run(3000, 12, 60, 0x6B6170ULL, 1); }
 END_TEST
 
@@ -55,6 +193,8 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, small_policies);
     tcase_add_test(tc, large_policies);
+    tcase_add_test(tc, wide_small_policies);
+    tcase_add_test(tc, wide_large_policies);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
