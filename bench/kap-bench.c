@@ -96,8 +96,49 @@ static char *read_file(const char *path, size_t *len)
 
 typedef struct stream {
     kap_request *reqs;
+    kap_request_n *reqs_n; /* the same requests with lengths (stream_finish) */
     size_t n, cap;
 } stream;
+
+static kap_str str_n(const char *s)
+{
+    kap_str v = {s, s ? strlen(s) : 0};
+    return v;
+}
+
+/* The stream's requests again, with lengths, for kap_policy_match_n. */
+static void stream_finish(stream *s)
+{
+    free(s->reqs_n);
+    s->reqs_n = calloc(s->n ? s->n : 1, sizeof *s->reqs_n);
+    if (!s->reqs_n)
+        die("out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        const kap_request *q = &s->reqs[i];
+        kap_request_n *o = &s->reqs_n[i];
+        kap_request_n z = KAP_REQUEST_N_INIT;
+        *o = z;
+        o->user = str_n(q->user);
+        if (q->n_groups) {
+            kap_str *g = malloc(q->n_groups * sizeof *g);
+            if (!g)
+                die("out of memory");
+            for (size_t k = 0; k < q->n_groups; k++)
+                g[k] = str_n(q->groups[k]);
+            o->groups = g;
+            o->n_groups = q->n_groups;
+        }
+        o->verb = str_n(q->verb);
+        o->ns = str_n(q->ns);
+        o->api_group = str_n(q->api_group);
+        o->api_version = str_n(q->api_version);
+        o->resource = str_n(q->resource);
+        o->subresource = str_n(q->subresource);
+        o->name = str_n(q->name);
+        o->path = str_n(q->path);
+        o->resource_request = q->resource_request;
+    }
+}
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -149,6 +190,7 @@ static void stream_load(stream *s, const char *path)
     }
     kap_request_reader_free(r);
     free(text);
+    stream_finish(s);
 }
 
 /* ---- generated policies, shaped like large real ones ----------------------------
@@ -371,20 +413,34 @@ static int cmp_d(const void *a, const void *b)
 }
 
 typedef int (*match_fn)(const kap_policy *, const kap_request *, kap_decision *);
+typedef int (*match_n_fn)(const kap_policy *, const kap_request_n *, kap_decision *);
 
 static volatile int sink;
 
-static figures measure(match_fn fn, const kap_policy *p, const stream *s, int runs)
+/* One pass over the stream, through the C-string or the length entry point. */
+static inline void pass(match_fn fn, match_n_fn fn_n, const kap_policy *p, const stream *s, kap_decision *d)
+{
+    if (fn) {
+        for (size_t i = 0; i < s->n; i++) {
+            fn(p, &s->reqs[i], d);
+            sink += d->rule;
+        }
+    } else {
+        for (size_t i = 0; i < s->n; i++) {
+            fn_n(p, &s->reqs_n[i], d);
+            sink += d->rule;
+        }
+    }
+}
+
+static figures measure(match_fn fn, match_n_fn fn_n, const kap_policy *p, const stream *s, int runs)
 {
     /* calibrate: enough passes for about 40 ms a run */
     double t0 = now_ns();
     kap_decision d;
     size_t passes = 0;
     do {
-        for (size_t i = 0; i < s->n; i++) {
-            fn(p, &s->reqs[i], &d);
-            sink += d.rule;
-        }
+        pass(fn, fn_n, p, s, &d);
         passes++;
     } while (now_ns() - t0 < 4e6);
     double per_pass = (now_ns() - t0) / (double)passes;
@@ -393,10 +449,7 @@ static figures measure(match_fn fn, const kap_policy *p, const stream *s, int ru
     for (int k = 0; k < runs; k++) {
         double a = now_ns();
         for (size_t rep = 0; rep < reps; rep++)
-            for (size_t i = 0; i < s->n; i++) {
-                fn(p, &s->reqs[i], &d);
-                sink += d.rule;
-            }
+            pass(fn, fn_n, p, s, &d);
         r[k] = (now_ns() - a) / (double)(reps * s->n);
     }
     qsort(r, (size_t)runs, sizeof *r, cmp_d);
@@ -456,24 +509,29 @@ static void run_case(const char *name, const char *text, size_t len, const char 
             best = t;
     }
     kap_diagnostics_free(d);
-    figures table = measure(kap_policy_match, p, s, runs);
-    figures ref = {0, 0, 0};
-    if (!no_reference)
-        ref = measure(kap_policy_match_reference, p, s, runs);
+    figures table = measure(kap_policy_match, NULL, p, s, runs);
+    figures table_n = measure(NULL, kap_policy_match_n, p, s, runs);
+    figures ref = {0, 0, 0}, ref_n = {0, 0, 0};
+    if (!no_reference) {
+        ref = measure(kap_policy_match_reference, NULL, p, s, runs);
+        ref_n = measure(NULL, kap_policy_match_reference_n, p, s, runs);
+    }
     double mem = with_memory ? load_peak_mb(text, len) : -1;
     size_t rules = kap_policy_rule_count(p);
     if (json_out) {
         printf("{\"policy\": \"%s\", \"rules\": %zu, \"stream\": \"%s\", \"requests\": %zu, \"ns_per_match\": %.1f, "
                "\"ns_min\": %.1f, \"ns_max\": %.1f, \"reference_ns_per_match\": %.1f, \"load_ms\": %.3f, "
-               "\"table_bytes\": %zu",
+               "\"table_bytes\": %zu, \"n_ns_per_match\": %.1f, \"n_ns_min\": %.1f, \"n_ns_max\": %.1f, "
+               "\"reference_n_ns_per_match\": %.1f",
                name, rules, stream_name, s->n, table.med, table.min, table.max, ref.med, best / 1e6,
-               kap_policy_table_bytes(p));
+               kap_policy_table_bytes(p), table_n.med, table_n.min, table_n.max, ref_n.med);
         if (with_memory)
             printf(", \"load_peak_mb\": %.1f", mem);
         printf("}\n");
     } else {
-        printf("%-24s %6zu  %-16s %6zu  %8.1f %8.1f %8.1f  %10.1f %7.1fx  %9.3f %11zu", name, rules, stream_name, s->n,
-               table.med, table.min, table.max, ref.med, ref.med / table.med, best / 1e6, kap_policy_table_bytes(p));
+        printf("%-18s %6zu %-10s %5zu %7.1f %7.1f %7.1f %9.1f %6.1fx %7.1f %9.1f %6.1fx %9.3f %11zu", name, rules,
+               stream_name, s->n, table.med, table.min, table.max, ref.med, ref.med / table.med, table_n.med,
+               ref_n.med, ref_n.med / table_n.med, best / 1e6, kap_policy_table_bytes(p));
         if (with_memory)
             printf(" %8.1f", mem);
         printf("\n");
@@ -486,8 +544,9 @@ static void header(void)
 {
     if (json_out)
         return;
-    printf("%-24s %6s  %-16s %6s  %8s %8s %8s  %10s %8s  %9s %11s%s\n", "policy", "rules", "stream", "reqs",
-           "ns/match", "min", "max", "reference", "speedup", "load ms", "table bytes", with_memory ? "  peak MB" : "");
+    printf("%-18s %6s %-10s %5s %7s %7s %7s %9s %7s %7s %9s %7s %9s %11s%s\n", "policy", "rules", "stream", "reqs",
+           "ns", "min", "max", "reference", "speedup", "ns (n)", "ref (n)", "speedup", "load ms", "table bytes",
+           with_memory ? "  peak MB" : "");
 }
 
 static void stream_free(stream *s)
@@ -501,6 +560,10 @@ static void stream_free(stream *s)
             free((char *)q->groups[g]);
         free((void *)q->groups);
     }
+    for (size_t i = 0; i < s->n && s->reqs_n; i++)
+        free((void *)s->reqs_n[i].groups);
+    free(s->reqs_n);
+    s->reqs_n = NULL;
     free(s->reqs);
     s->reqs = NULL;
     s->n = s->cap = 0;
@@ -550,7 +613,9 @@ static void builtin(const char *data)
         stream shallow = {0}, deep = {0};
         unsigned head = n / 10 > 2 ? n / 10 : 2;
         gen_stream(&shallow, p, t, n, 0, head, 2000, 0);
-        gen_stream(&deep, p, t, n, n - head > 0 ? n - head - 1 : 0, n - 1, getenv("KN") ? atoi(getenv("KN")) : 2000, 1);
+        gen_stream(&deep, p, t, n, n - head > 0 ? n - head - 1 : 0, n - 1, 2000, 1);
+        stream_finish(&shallow);
+        stream_finish(&deep);
         kap_policy_free(p);
         if (write_dir) {
             write_policy(name, b.s, b.len);

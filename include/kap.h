@@ -226,6 +226,38 @@ typedef struct kap_request {
 #define KAP_REQUEST_INIT \
     { KAP_REQUEST_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 
+/* A string with its length; it may hold any bytes, NUL included. A NULL
+ * ptr is absent, as NULL is in kap_request (len is then not read). */
+typedef struct kap_str {
+    const char *ptr;
+    size_t len;
+} kap_str;
+
+/* The same attributes with lengths, for callers that have them (a JSON
+ * parser, another language's strings): nothing is measured, and strings
+ * may contain NUL. user.ptr == NULL means "no user"; another absent string
+ * is "". */
+typedef struct kap_request_n {
+    unsigned int version;
+    kap_str user;
+    const kap_str *groups; /* n_groups strings; may be NULL when n_groups is 0 */
+    size_t n_groups;
+    kap_str verb;
+    kap_str ns;
+    kap_str api_group;
+    kap_str api_version; /* carried along; never used by matching */
+    kap_str resource;
+    kap_str subresource;
+    kap_str name;
+    kap_str path;
+    int resource_request;
+} kap_request_n;
+
+#define KAP_STR_NONE { NULL, 0 }
+#define KAP_REQUEST_N_INIT                                                                            \
+    { KAP_REQUEST_VERSION, KAP_STR_NONE, NULL, 0, KAP_STR_NONE, KAP_STR_NONE, KAP_STR_NONE,          \
+      KAP_STR_NONE, KAP_STR_NONE, KAP_STR_NONE, KAP_STR_NONE, KAP_STR_NONE, 0 }
+
 typedef struct kap_decision {
     kap_level level;
     unsigned int omit_stages;  /* KAP_STAGE_* bits */
@@ -245,6 +277,12 @@ KAP_API int kap_policy_match(const kap_policy *policy, const kap_request *reques
 KAP_API int kap_policy_match_reference(const kap_policy *policy, const kap_request *request,
                                        kap_decision *out);
 
+/* kap_policy_match and kap_policy_match_reference for a request with
+ * lengths: the same answers for the same strings, none of them measured. */
+KAP_API int kap_policy_match_n(const kap_policy *policy, const kap_request_n *request, kap_decision *out);
+KAP_API int kap_policy_match_reference_n(const kap_policy *policy, const kap_request_n *request,
+                                         kap_decision *out);
+
 /* The decision rule i gives (level, stages with the policy's added,
  * omitManagedFields, rule = i); i == kap_policy_rule_count() gives the
  * decision when no rule matches (rule = -1). Returns KAP_OK or KAP_EARG. */
@@ -263,6 +301,10 @@ KAP_API void kap_request_reader_free(kap_request_reader *reader);
  * KAP_EPARSE (see kap_request_reader_error()), KAP_ENOMEM or KAP_EARG. */
 KAP_API int kap_request_reader_parse(kap_request_reader *reader, const char *line, size_t len,
                                      kap_request *out);
+/* The same, with lengths: a string holding NUL (JSON "\u0000") is kept
+ * whole, where kap_request_reader_parse's C strings end at the NUL. */
+KAP_API int kap_request_reader_parse_n(kap_request_reader *reader, const char *line, size_t len,
+                                       kap_request_n *out);
 /* What was wrong with the last line that failed, e.g.
  * "invalid character 'x' looking for beginning of value" or
  * "\"verb\" must be a string". Owned by the reader. */

@@ -11,19 +11,40 @@ typedef struct sv {
     size_t n;
 } sv;
 
+/* A request being decided. Given as C strings (kap_request), its strings
+ * are measured as matching needs them: have holds the A_* attributes
+ * (table.h) whose strings are, src the request they come from. Given
+ * with lengths (kap_request_n), everything is there from the start. */
 typedef struct nreq {
     int has_user;
-    unsigned have; /* match_small: the A_* attributes whose strings are measured */
+    unsigned have;
     sv user, verb, ns, group, resource, sub, name, path;
-    const char *const *groups;
+    const char *const *groups; /* C strings, or */
+    const kap_str *groups_n;   /* strings with lengths */
     size_t n_groups;
     int resource_request;
+    const kap_request *src;
 } nreq;
+
+#define HAVE_ALL (A_USER | A_NS | A_VERB | A_GROUPS | A_URL | A_RES)
 
 static sv mk(const char *s)
 {
     sv v = {s ? s : "", s ? strlen(s) : 0};
     return v;
+}
+
+static inline sv mk_n(kap_str s)
+{
+    sv v = {s.ptr ? s.ptr : "", s.ptr ? s.len : 0};
+    return v;
+}
+
+static inline sv group_at(const nreq *q, size_t i)
+{
+    if (q->groups_n)
+        return mk_n(q->groups_n[i]);
+    return mk(q->groups[i]);
 }
 
 static int normalize(const kap_request *r, nreq *n)
@@ -48,7 +69,38 @@ static int normalize(const kap_request *r, nreq *n)
         n->path = mk(r->path);
     }
     n->groups = r->groups;
+    n->groups_n = NULL;
     n->n_groups = r->groups ? r->n_groups : 0;
+    n->have = HAVE_ALL;
+    n->src = r;
+    return KAP_OK;
+}
+
+static int normalize_n(const kap_request_n *r, nreq *n)
+{
+    if (!r || r->version < 1)
+        return KAP_EARG;
+    n->has_user = r->user.ptr != NULL;
+    n->user = mk_n(r->user);
+    n->verb = mk_n(r->verb);
+    n->resource_request = r->resource_request != 0;
+    kap_str none = {NULL, 0};
+    if (n->resource_request) {
+        n->ns = mk_n(r->ns);
+        n->group = mk_n(r->api_group);
+        n->resource = mk_n(r->resource);
+        n->sub = mk_n(r->subresource);
+        n->name = mk_n(r->name);
+        n->path = mk_n(none);
+    } else {
+        n->ns = n->group = n->resource = n->sub = n->name = mk_n(none);
+        n->path = mk_n(r->path);
+    }
+    n->groups = NULL;
+    n->groups_n = r->groups;
+    n->n_groups = r->groups ? r->n_groups : 0;
+    n->have = HAVE_ALL;
+    n->src = NULL;
     return KAP_OK;
 }
 
@@ -129,8 +181,8 @@ static int rule_matches(const crule *r, const nreq *q, int group_any_ok)
             return 0;
         int any = 0;
         for (size_t i = 0; i < q->n_groups && !any; i++) {
-            const char *g = q->groups[i] ? q->groups[i] : "";
-            any = has(&r->groups, g, strlen(g));
+            sv g = group_at(q, i);
+            any = has(&r->groups, g.s, g.n);
         }
         if (!any)
             return 0;
@@ -159,20 +211,33 @@ static void result_for(const kap_policy *p, long rule, kap_decision *out)
     *out = p->table->results[rule < 0 ? (long)p->nrules : rule];
 }
 
-int kap_policy_match_reference(const kap_policy *p, const kap_request *request, kap_decision *out)
+static int reference(const kap_policy *p, const nreq *q, kap_decision *out)
 {
-    nreq q;
-    if (!p || !out || normalize(request, &q))
-        return KAP_EARG;
     int group_any_ok = p->kube_minor >= 36;
     for (size_t i = 0; i < p->nrules; i++) {
-        if (rule_matches(&p->rules[i], &q, group_any_ok)) {
+        if (rule_matches(&p->rules[i], q, group_any_ok)) {
             result_for(p, (long)i, out);
             return KAP_OK;
         }
     }
     result_for(p, -1, out);
     return KAP_OK;
+}
+
+int kap_policy_match_reference(const kap_policy *p, const kap_request *request, kap_decision *out)
+{
+    nreq q;
+    if (!p || !out || normalize(request, &q))
+        return KAP_EARG;
+    return reference(p, &q, out);
+}
+
+int kap_policy_match_reference_n(const kap_policy *p, const kap_request_n *request, kap_decision *out)
+{
+    nreq q;
+    if (!p || !out || normalize_n(request, &q))
+        return KAP_EARG;
+    return reference(p, &q, out);
 }
 
 /* ---- the decision table --------------------------------------------------------- */
@@ -419,8 +484,8 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         push(f, t->any_group);
         if (q->has_user) {
             for (size_t k = 0; k < q->n_groups; k++) {
-                const char *s = q->groups[k] ? q->groups[k] : "";
-                push(f, role_set(lookup(t, st, LR_GROUP, s, strlen(s)), ROLE_GROUP));
+                sv g = group_at(q, k);
+                push(f, role_set(lookup(t, st, LR_GROUP, g.s, g.n), ROLE_GROUP));
             }
         }
         break;
@@ -436,37 +501,67 @@ static void active_fields(const kap_table *t, const nreq *q, uint8_t *active)
     active[F_GROUPS] = t->has_groups;
 }
 
-/* Up to 64 rules: every set is one word. The lowest rule still possible
- * is checked directly on the attributes not yet looked up, as the plain
- * scan would; if it passes, it decides. If it fails on an attribute, that
- * attribute is looked up in the table, which removes every rule that
- * rejects its value at once, and the next lowest rule is taken. A
- * request's string is measured only when an attribute needs it. */
+/* Up to 64 rules (and the first 64 of larger policies): every set is
+ * one word. The first candidate rule is checked directly, as the plain
+ * scan would. Then the lowest rule still possible names the attributes it
+ * constrains; the first of those not yet looked up is looked up, which
+ * removes every rule that rejects its value at once, until the lowest
+ * rule left has all its attributes looked up: it decides. A request's
+ * strings are measured only when an attribute needs them. */
 static inline sv lazy(const char *s)
 {
-    sv v = {s ? s : "", s ? strlen(s) : 0};
-    return v;
+    return mk(s);
 }
 
-static inline void measure_res(nreq *q, const kap_request *r)
+static inline void measure(nreq *q, unsigned a)
 {
-    if (q->have & A_RES)
+    if (q->have & a)
         return;
-    q->have |= A_RES;
-    q->group = lazy(r->api_group);
-    q->resource = lazy(r->resource);
-    q->sub = lazy(r->subresource);
-    q->name = lazy(r->name);
+    q->have |= a;
+    const kap_request *r = q->src;
+    switch (a) {
+    case A_USER: q->user = lazy(r->user); break;
+    case A_VERB: q->verb = lazy(r->verb); break;
+    case A_NS: q->ns = lazy(r->ns); break;
+    case A_URL: q->path = lazy(r->path); break;
+    default:
+        q->group = lazy(r->api_group);
+        q->resource = lazy(r->resource);
+        q->sub = lazy(r->subresource);
+        q->name = lazy(r->name);
+        break;
+    }
+}
+
+/* Every string matching may use, as normalize() gives them. */
+static void measure_all(nreq *q)
+{
+    if (q->have == HAVE_ALL)
+        return;
+    if (q->has_user)
+        measure(q, A_USER);
+    else
+        q->user = lazy(NULL);
+    measure(q, A_VERB);
+    if (q->resource_request) {
+        measure(q, A_NS);
+        measure(q, A_RES);
+        q->path = lazy(NULL);
+    } else {
+        measure(q, A_URL);
+        q->ns = q->group = q->resource = q->sub = q->name = lazy(NULL);
+    }
+    q->have = HAVE_ALL;
 }
 
 /* Whether rule r matches, checked as the plain scan does, measuring the
- * request's strings (into q) as they are needed; q->have: what is measured. */
-static int rule_direct(const crule *r, nreq *q, const kap_request *rq, int group_any_ok)
+ * request's strings as they are needed. */
+static int rule_direct(const crule *r, nreq *q, int group_any_ok)
 {
     if (r->users.n) {
         if (!q->has_user)
             return 0;
-        q->user = lazy(rq->user), q->have |= A_USER;
+        measure(q, A_USER);
         if (!has(&r->users, q->user.s, q->user.n))
             return 0;
     }
@@ -475,14 +570,14 @@ static int rule_direct(const crule *r, nreq *q, const kap_request *rq, int group
             return 0;
         int any = 0;
         for (size_t i = 0; i < q->n_groups && !any; i++) {
-            sv g = lazy(q->groups[i]);
+            sv g = group_at(q, i);
             any = has(&r->groups, g.s, g.n);
         }
         if (!any)
             return 0;
     }
     if (r->verbs.n) {
-        q->verb = lazy(rq->verb), q->have |= A_VERB;
+        measure(q, A_VERB);
         if (!has(&r->verbs, q->verb.s, q->verb.n))
             return 0;
     }
@@ -490,19 +585,19 @@ static int rule_direct(const crule *r, nreq *q, const kap_request *rq, int group
         if (!q->resource_request)
             return 0;
         if (r->namespaces.n) {
-            q->ns = lazy(rq->ns), q->have |= A_NS;
+            measure(q, A_NS);
             if (!has(&r->namespaces, q->ns.s, q->ns.n))
                 return 0;
         }
         if (r->n_res == 0)
             return 1;
-        measure_res(q, rq);
+        measure(q, A_RES);
         return resource_matches(r, q, group_any_ok);
     }
     if (r->urls.n) {
         if (q->resource_request)
             return 0;
-        q->path = lazy(rq->path), q->have |= A_URL;
+        measure(q, A_URL);
         return url_matches(r, q);
     }
     return 1;
@@ -524,25 +619,19 @@ static inline __attribute__((always_inline)) uint64_t word0_(const kap_table *t,
 
 /* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
  * none of them matches and the policy has more (for match_large). */
+
 /* Field slots for the attributes match_first64 looks up, kept for
  * match_large: index = bit position of the A_* value. */
 enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
 
-static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, const kap_request *r,
-                                                               kap_decision *out, const int small, nreq *qo,
-                                                               field *fl, unsigned *done_out)
+static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, nreq *qp,
+                                                               kap_decision *out, const int small, field *fl,
+                                                               unsigned *done_out)
 {
     const kap_table *t = p->table;
     const kap_strtab *st = p->strtab;
     const uint8_t *needs = t->need;
-    nreq qs;
-    nreq *const qp = small ? &qs : qo;
 #define q (*qp)
-    q.resource_request = r->resource_request != 0;
-    q.has_user = r->user != NULL;
-    q.groups = r->groups;
-    q.n_groups = r->groups ? r->n_groups : 0;
-    q.have = 0;
     uint64_t x = word0(t, q.resource_request ? t->scope_res : t->scope_nonres);
     unsigned done = 0;
     const strslot *e;
@@ -550,7 +639,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
      * is looked up */
     for (int k = 0; k < DIRECT_RULES && x; k++) {
         size_t lo = (size_t)__builtin_ctzll(x);
-        if (rule_direct(&p->rules[lo], &q, r, p->kube_minor >= 36)) {
+        if (rule_direct(&p->rules[lo], &q, p->kube_minor >= 36)) {
             *out = t->results[lo];
             return 1;
         }
@@ -577,9 +666,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             uint64_t y = word0(t, t->any_user);
             KEEP(AI_USER, t->any_user);
             if (q.has_user) {
-                if (!(q.have & A_USER))
-                    q.user = lazy(r->user);
-                q.have |= A_USER;
+                measure(&q, A_USER);
                 e = lookup(t, st, LR_USER, q.user.s, q.user.n);
                 if (e && e->set[ROLE_USER]) {
                     y |= word0(t, e->set[ROLE_USER] - 1);
@@ -591,9 +678,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         }
         if (need & A_NS) {
             done |= A_NS;
-            if (!(q.have & A_NS))
-                q.ns = lazy(r->ns);
-            q.have |= A_NS;
+            measure(&q, A_NS);
             e = lookup(t, st, LR_NS, q.ns.s, q.ns.n);
             x &= word0(t, t->ns_base) | (e && e->set[ROLE_NS] ? word0(t, e->set[ROLE_NS] - 1) : 0);
             KEEP(AI_NS, t->ns_base);
@@ -602,9 +687,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         }
         if (need & A_VERB) {
             done |= A_VERB;
-            if (!(q.have & A_VERB))
-                q.verb = lazy(r->verb);
-            q.have |= A_VERB;
+            measure(&q, A_VERB);
             e = lookup(t, st, LR_VERB, q.verb.s, q.verb.n);
             x &= word0(t, t->any_verb) | (e && e->set[ROLE_VERB] ? word0(t, e->set[ROLE_VERB] - 1) : 0);
             KEEP(AI_VERB, t->any_verb);
@@ -617,7 +700,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             KEEP(AI_GROUPS, t->any_group);
             if (q.has_user) {
                 for (size_t k = 0; k < q.n_groups; k++) {
-                    sv g = lazy(q.groups[k]);
+                    sv g = group_at(&q, k);
                     e = lookup(t, st, LR_GROUP, g.s, g.n);
                     if (e && e->set[ROLE_GROUP]) {
                         y |= word0(t, e->set[ROLE_GROUP] - 1);
@@ -626,7 +709,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
                 }
             }
             if (!small && KAP_UNLIKELY(fl[AI_GROUPS].n > MAXP))
-                return kap_policy_match_reference(p, r, out) == KAP_OK;
+                return (measure_all(&q), reference(p, &q, out) == KAP_OK);
             x &= y;
             continue;
         }
@@ -635,21 +718,19 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         f->n = 0;
         if (need & A_URL) {
             done |= A_URL;
-            if (!(q.have & A_URL))
-                q.path = lazy(r->path);
-            q.have |= A_URL;
+            measure(&q, A_URL);
             push(f, t->url_base);
             push(f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
             for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q.path.n; k++)
                 push(f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
         } else { /* A_RES */
             done |= A_RES;
-            measure_res(&q, r);
+            measure(&q, A_RES);
             push(f, t->res_base);
             resource_sets(t, st, &q, f);
         }
         if (KAP_UNLIKELY(f->n > MAXP))
-            return kap_policy_match_reference(p, r, out) == KAP_OK;
+            return (measure_all(&q), reference(p, &q, out) == KAP_OK);
         uint64_t y = 0;
         for (int k = 0; k < f->n; k++)
             y |= word0(t, f->s[k]);
@@ -704,7 +785,7 @@ static inline uint64_t cursor_at(cursor *c, uint32_t w)
  * follows how many rules could match, not how many there are. */
 
 static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out,
-                                                const kap_request *request, const field *pre, unsigned pre_done)
+                                                const field *pre, unsigned pre_done)
 {
     const kap_table *t = p->table;
     uint8_t active[NF];
@@ -729,7 +810,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
         } else {
             resolve(t, p->strtab, q, i, &f[nf]);
             if (KAP_UNLIKELY(f[nf].n > MAXP))
-                return kap_policy_match_reference(p, request, out);
+                return reference(p, q, out);
         }
         density[nf] = 0;
         for (int k = 0; k < f[nf].n; k++) {
@@ -793,37 +874,41 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     return KAP_OK;
 }
 
-int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
+static int decide(const kap_policy *p, nreq *q, kap_decision *out)
 {
-    if (!p || !out || !request || request->version < 1)
-        return KAP_EARG;
     if (p->table->W == 1) {
-        match_first64(p, request, out, 1, NULL, NULL, NULL);
+        match_first64(p, q, out, 1, NULL, NULL);
         return KAP_OK;
     }
-    nreq q;
     field fl[NAI];
     unsigned done = 0;
     for (int i = 0; i < NAI; i++)
         fl[i].n = 0;
-    if (match_first64(p, request, out, 0, &q, fl, &done))
+    if (match_first64(p, q, out, 0, fl, &done))
         return KAP_OK;
-    /* the strings match_first64 did not need */
-    if (q.has_user && !(q.have & A_USER))
-        q.user = lazy(request->user);
-    if (!q.has_user)
-        q.user = lazy(NULL);
-    if (!(q.have & A_VERB))
-        q.verb = lazy(request->verb);
-    if (q.resource_request) {
-        if (!(q.have & A_NS))
-            q.ns = lazy(request->ns);
-        measure_res(&q, request);
-        q.path = lazy(NULL);
-    } else {
-        if (!(q.have & A_URL))
-            q.path = lazy(request->path);
-        q.ns = q.group = q.resource = q.sub = q.name = lazy(NULL);
-    }
-    return match_large(p, &q, out, request, fl, done);
+    measure_all(q);
+    return match_large(p, q, out, fl, done);
+}
+
+int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
+{
+    if (!p || !out || !request || request->version < 1)
+        return KAP_EARG;
+    nreq q;
+    q.resource_request = request->resource_request != 0;
+    q.has_user = request->user != NULL;
+    q.groups = request->groups;
+    q.groups_n = NULL;
+    q.n_groups = request->groups ? request->n_groups : 0;
+    q.have = 0;
+    q.src = request;
+    return decide(p, &q, out);
+}
+
+int kap_policy_match_n(const kap_policy *p, const kap_request_n *request, kap_decision *out)
+{
+    nreq q;
+    if (!p || !out || normalize_n(request, &q))
+        return KAP_EARG;
+    return decide(p, &q, out);
 }

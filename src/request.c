@@ -8,7 +8,8 @@
 struct kap_request_reader {
     kap_arena arena;
     kap_buf error;
-    const char **groups;
+    const char **groups; /* for kap_request */
+    kap_str *groups_n;   /* for kap_request_n */
     size_t groups_cap;
 };
 
@@ -27,6 +28,7 @@ void kap_request_reader_free(kap_request_reader *r)
     arena_free(&r->arena);
     buf_free(&r->error);
     kap_free(r->groups);
+    kap_free(r->groups_n);
     kap_free(r);
 }
 
@@ -42,17 +44,20 @@ static int parse_error(kap_request_reader *r, const char *fmt, const char *arg)
     return r->error.oom ? KAP_ENOMEM : KAP_EPARSE;
 }
 
-static const char *copy_str(kap_request_reader *r, const jv *v)
+/* A copy in the reader's arena, NUL-terminated, with its length. */
+static int copy_str(kap_request_reader *r, const jv *v, kap_str *out)
 {
-    return arena_strndup(&r->arena, v->s, v->len);
+    out->ptr = arena_strndup(&r->arena, v->s, v->len);
+    out->len = v->len;
+    return out->ptr != NULL;
 }
 
 enum { RK_NONE, RK_USER, RK_GROUPS, RK_RESREQ, RK_STRING };
 
 static const size_t string_slot[] = {
-    offsetof(kap_request, verb),     offsetof(kap_request, ns),          offsetof(kap_request, api_group),
-    offsetof(kap_request, api_version), offsetof(kap_request, resource), offsetof(kap_request, subresource),
-    offsetof(kap_request, name),     offsetof(kap_request, path),
+    offsetof(kap_request_n, verb),     offsetof(kap_request_n, ns),          offsetof(kap_request_n, api_group),
+    offsetof(kap_request_n, api_version), offsetof(kap_request_n, resource), offsetof(kap_request_n, subresource),
+    offsetof(kap_request_n, name),     offsetof(kap_request_n, path),
 };
 static const char *const string_key[] = {"verb", "namespace", "apiGroup", "apiVersion",
                                          "resource", "subresource", "name", "path"};
@@ -101,9 +106,10 @@ static int key_kind(const char *k, size_t n, int python_names)
 
 /* One request object (formats.md) into *out; strings are copied into the
  * reader's arena. python_names: also the binding's keyword names. */
-static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *out, int python_names)
+static int request_from_jv(kap_request_reader *r, const jv *root, kap_request_n *out, int python_names)
 {
-    kap_request req = KAP_REQUEST_INIT;
+    kap_request_n req = KAP_REQUEST_N_INIT;
+    kap_str none = KAP_STR_NONE;
     if (root->kind != JV_OBJECT)
         return parse_error(r, "a request must be a JSON object, not %s", jv_kind_go_name(root->kind));
     for (size_t i = 0; i < root->n; i++) {
@@ -114,9 +120,9 @@ static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *o
             continue;
         if (kind == RK_USER) {
             if (v->kind == JV_NULL) {
-                req.user = NULL;
+                req.user = none;
             } else if (v->kind == JV_STRING) {
-                if (!(req.user = copy_str(r, v)))
+                if (!copy_str(r, v, &req.user))
                     return KAP_ENOMEM;
             } else {
                 return parse_error(r, "\"user\" must be a string or null, not %s", jv_kind_go_name(v->kind));
@@ -134,16 +140,20 @@ static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *o
                 if (!g)
                     return KAP_ENOMEM;
                 r->groups = g;
+                kap_str *gn = kap_realloc(r->groups_n, v->n * sizeof *gn);
+                if (!gn)
+                    return KAP_ENOMEM;
+                r->groups_n = gn;
                 r->groups_cap = v->n;
             }
             for (size_t k = 0; k < v->n; k++) {
                 if (v->items[k]->kind != JV_STRING)
                     return parse_error(r, "\"groups\" must be a list of strings, not a list holding %s",
                                        jv_kind_go_name(v->items[k]->kind));
-                if (!(r->groups[k] = copy_str(r, v->items[k])))
+                if (!copy_str(r, v->items[k], &r->groups_n[k]))
                     return KAP_ENOMEM;
             }
-            req.groups = r->groups;
+            req.groups = r->groups_n;
             req.n_groups = v->n;
         } else if (kind == RK_RESREQ) {
             if (v->kind == JV_BOOL)
@@ -155,11 +165,11 @@ static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *o
                                    jv_kind_go_name(v->kind));
         } else {
             int k = kind - RK_STRING;
-            const char **slot = (const char **)((char *)&req + string_slot[k]);
+            kap_str *slot = (kap_str *)((char *)&req + string_slot[k]);
             if (v->kind == JV_NULL) {
-                *slot = NULL;
+                *slot = none;
             } else if (v->kind == JV_STRING) {
-                if (!(*slot = copy_str(r, v)))
+                if (!copy_str(r, v, slot))
                     return KAP_ENOMEM;
             } else {
                 r->error.len = 0;
@@ -172,7 +182,7 @@ static int request_from_jv(kap_request_reader *r, const jv *root, kap_request *o
     return KAP_OK;
 }
 
-int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len, kap_request *out)
+int kap_request_reader_parse_n(kap_request_reader *r, const char *line, size_t len, kap_request_n *out)
 {
     if (!r || !out || (!line && len))
         return KAP_EARG;
@@ -180,7 +190,7 @@ int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len
     arena_reset(&r->arena);
     if (r->error.oom)
         buf_free(&r->error);
-    kap_request none = KAP_REQUEST_INIT;
+    kap_request_n none = KAP_REQUEST_N_INIT;
     *out = none;
     kap_fail fail = {0};
     jv *root = NULL;
@@ -196,6 +206,40 @@ int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len
         return r->error.oom ? KAP_ENOMEM : KAP_EPARSE;
     }
     return request_from_jv(r, root, out, 0);
+}
+
+/* The C-string form: the same strings, which end at their first NUL. */
+static void to_cstrings(kap_request_reader *r, const kap_request_n *n, kap_request *out)
+{
+    kap_request req = KAP_REQUEST_INIT;
+    req.user = n->user.ptr;
+    for (size_t k = 0; k < n->n_groups; k++)
+        r->groups[k] = n->groups[k].ptr;
+    req.groups = n->groups ? r->groups : NULL;
+    req.n_groups = n->n_groups;
+    req.verb = n->verb.ptr;
+    req.ns = n->ns.ptr;
+    req.api_group = n->api_group.ptr;
+    req.api_version = n->api_version.ptr;
+    req.resource = n->resource.ptr;
+    req.subresource = n->subresource.ptr;
+    req.name = n->name.ptr;
+    req.path = n->path.ptr;
+    req.resource_request = n->resource_request;
+    *out = req;
+}
+
+int kap_request_reader_parse(kap_request_reader *r, const char *line, size_t len, kap_request *out)
+{
+    if (!r || !out || (!line && len))
+        return KAP_EARG;
+    kap_request_n n;
+    int rc = kap_request_reader_parse_n(r, line, len, &n);
+    kap_request none = KAP_REQUEST_INIT;
+    *out = none;
+    if (rc == KAP_OK)
+        to_cstrings(r, &n, out);
+    return rc;
 }
 
 static int is_blank(const char *s, size_t n)
@@ -227,14 +271,14 @@ int kap_policy_match_jsonl(const kap_policy *p, const char *text, size_t len, ka
                 if (status)
                     status[k] = 1;
             } else {
-                kap_request req;
-                int prc = kap_request_reader_parse(r, line, L, &req);
+                kap_request_n req;
+                int prc = kap_request_reader_parse_n(r, line, L, &req);
                 if (prc == KAP_ENOMEM) {
                     rc = KAP_ENOMEM;
                     break;
                 }
                 if (prc == KAP_OK)
-                    kap_policy_match(p, &req, &out[k]);
+                    kap_policy_match_n(p, &req, &out[k]);
                 if (status)
                     status[k] = prc;
             }
@@ -280,7 +324,7 @@ int kap_policy_match_json(const kap_policy *p, const char *text, size_t len, kap
                 rc = KAP_ELIMIT;
                 break;
             }
-            kap_request req;
+            kap_request_n req;
             arena_reset(&r->arena);
             int prc = request_from_jv(r, root->items[k], &req, 0);
             if (prc == KAP_ENOMEM) {
@@ -288,7 +332,7 @@ int kap_policy_match_json(const kap_policy *p, const char *text, size_t len, kap
                 break;
             }
             if (prc == KAP_OK)
-                kap_policy_match(p, &req, &out[k]);
+                kap_policy_match_n(p, &req, &out[k]);
             if (status)
                 status[k] = prc;
         }
@@ -522,7 +566,7 @@ static int m_value(mreader *m, mval *out)
 typedef struct mscratch {
     char *buf;
     size_t len, cap;
-    const char **groups;
+    kap_str *groups;
     size_t groups_cap;
 } mscratch;
 
@@ -547,9 +591,9 @@ static int m_copy(mscratch *sc, const unsigned char *s, uint32_t len, size_t *at
 
 /* One request dict, after its '{'. Strings go into sc as offsets first
  * (the buffer may move), pointers are set at the end. */
-static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
+static int m_request(mreader *m, mscratch *sc, kap_request_n *req, int *bad)
 {
-    size_t off[RK_STRING + 8] = {0};
+    size_t off[RK_STRING + 8] = {0}, slen[RK_STRING + 8] = {0};
     uint8_t set[RK_STRING + 8] = {0};
     size_t groups_n = 0;
     uint32_t list_off = 0;
@@ -580,6 +624,7 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
             } else if (v.kind == MR_STR) {
                 if ((rc = m_copy(sc, v.s, v.len, &off[RK_USER])) != KAP_OK)
                     return rc;
+                slen[RK_USER] = v.len;
                 has_user = 1;
             } else {
                 *bad = 1;
@@ -602,6 +647,7 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
         } else if (v.kind == MR_STR) {
             if ((rc = m_copy(sc, v.s, v.len, &off[kind])) != KAP_OK)
                 return rc;
+            slen[kind] = v.len;
             set[kind] = 1;
         } else if (v.kind == MR_NONE) {
             set[kind] = 0;
@@ -613,7 +659,7 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
         return KAP_OK;
     if (has_groups) {
         if (groups_n > sc->groups_cap) {
-            const char **g = kap_realloc(sc->groups, groups_n * sizeof *g);
+            kap_str *g = kap_realloc(sc->groups, groups_n * sizeof *g);
             if (!g)
                 return KAP_ENOMEM;
             sc->groups = g;
@@ -633,18 +679,26 @@ static int m_request(mreader *m, mscratch *sc, kap_request *req, int *bad)
                 return rc;
             }
         }
-        for (size_t i = 0; i < groups_n; i++)
-            sc->groups[i] = sc->buf + goff[i];
+        for (size_t i = 0; i < groups_n; i++) {
+            sc->groups[i].ptr = sc->buf + goff[i];
+            sc->groups[i].len = m->strs[list_off + i].len;
+        }
         if (goff != tmp)
             kap_free(goff);
     }
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = has_user ? sc->buf + off[RK_USER] : NULL;
+    kap_request_n q = KAP_REQUEST_N_INIT;
+    if (has_user) {
+        q.user.ptr = sc->buf + off[RK_USER];
+        q.user.len = slen[RK_USER];
+    }
     q.groups = has_groups ? sc->groups : NULL;
     q.n_groups = has_groups ? groups_n : 0;
     for (int k = 0; k < 8; k++) {
-        const char **slot = (const char **)((char *)&q + string_slot[k]);
-        *slot = set[RK_STRING + k] ? sc->buf + off[RK_STRING + k] : NULL;
+        kap_str *slot = (kap_str *)((char *)&q + string_slot[k]);
+        if (set[RK_STRING + k]) {
+            slot->ptr = sc->buf + off[RK_STRING + k];
+            slot->len = slen[RK_STRING + k];
+        }
     }
     q.resource_request = rr;
     *req = q;
@@ -688,7 +742,7 @@ int kap_policy_match_marshal(const kap_policy *p, const void *data, size_t len, 
             size_t dslot = 0;
             if ((code & M_FLAG_REF) && (rc = m_reserve(&m, &dslot)) != KAP_OK)
                 break;
-            kap_request req;
+            kap_request_n req;
             int bad;
             m.depth = 1;
             rc = m_request(&m, &sc, &req, &bad);
@@ -698,7 +752,7 @@ int kap_policy_match_marshal(const kap_policy *p, const void *data, size_t len, 
                 st = KAP_EPARSE;
             } else {
                 kap_decision d;
-                kap_policy_match(p, &req, &d);
+                kap_policy_match_n(p, &req, &d);
                 rule = d.rule;
             }
             if (code & M_FLAG_REF) {
@@ -757,10 +811,10 @@ static const char *py_str(const kap_pyapi *api, void *o, ptrdiff_t *len)
     return s;
 }
 
-static int py_request(const kap_pyapi *api, void *dict, kap_request *req, const char **groups, size_t cap,
+static int py_request(const kap_pyapi *api, void *dict, kap_request_n *req, kap_str *groups, size_t cap,
                       size_t *need)
 {
-    kap_request q = KAP_REQUEST_INIT;
+    kap_request_n q = KAP_REQUEST_N_INIT;
     ptrdiff_t pos = 0;
     void *k, *v;
     *need = 0;
@@ -801,23 +855,25 @@ static int py_request(const kap_pyapi *api, void *dict, kap_request *req, const 
             for (ptrdiff_t i = 0; i < n; i++) {
                 void *g = is_list ? api->list_get(v, i) : api->tuple_get(v, i);
                 ptrdiff_t gl;
-                if (!g || !(groups[i] = py_str(api, g, &gl)))
+                if (!g || !(groups[i].ptr = py_str(api, g, &gl)))
                     return KAP_EPARSE;
+                groups[i].len = (size_t)gl;
             }
             q.groups = groups;
             q.n_groups = (size_t)n;
             continue;
         }
-        const char *s = NULL;
+        kap_str s = KAP_STR_NONE;
         if (v != api->none_obj) {
             ptrdiff_t sl;
-            if (!(s = py_str(api, v, &sl)))
+            if (!(s.ptr = py_str(api, v, &sl)))
                 return KAP_EPARSE;
+            s.len = (size_t)sl;
         }
         if (kind == RK_USER)
             q.user = s;
         else
-            *(const char **)((char *)&q + string_slot[kind - RK_STRING]) = s;
+            *(kap_str *)((char *)&q + string_slot[kind - RK_STRING]) = s;
     }
     *req = q;
     return KAP_OK;
@@ -837,26 +893,26 @@ int kap_policy_match_pyobjects(const kap_policy *p, const kap_pyapi *api, void *
         *n_requests = (size_t)n;
     if ((size_t)n > capacity)
         return KAP_ELIMIT;
-    const char *small[32];
-    const char **groups = small;
+    kap_str small[32];
+    kap_str *groups = small;
     size_t cap = sizeof small / sizeof small[0];
     int rc = KAP_OK;
     for (ptrdiff_t k = 0; k < n; k++) {
         void *item = api->list_get(list, k);
-        kap_request req;
+        kap_request_n req;
         int st = item && py_type(api, item) == api->dict_type ? KAP_OK : KAP_EPARSE;
         size_t need = 0;
         if (st == KAP_OK) {
             st = py_request(api, item, &req, groups, cap, &need);
             if (st == KAP_ELIMIT) {
                 /* more groups than fit: grow once and read again */
-                const char **g = kap_malloc(need * sizeof *g);
+                kap_str *g = kap_malloc(need * sizeof *g);
                 if (!g) {
                     rc = KAP_ENOMEM;
                     break;
                 }
                 if (groups != small)
-                    kap_free((void *)groups);
+                    kap_free(groups);
                 groups = g;
                 cap = need;
                 st = py_request(api, item, &req, groups, cap, &need);
@@ -864,12 +920,12 @@ int kap_policy_match_pyobjects(const kap_policy *p, const kap_pyapi *api, void *
         }
         kap_decision d = {KAP_LEVEL_NONE, 0, 0, -1};
         if (st == KAP_OK)
-            kap_policy_match(p, &req, &d);
+            kap_policy_match_n(p, &req, &d);
         rules[k] = d.rule;
         if (status)
             status[k] = st;
     }
     if (groups != small)
-        kap_free((void *)groups);
+        kap_free(groups);
     return rc;
 }
