@@ -204,4 +204,31 @@ static inline kap_request pg_to_request(const pg_request *q)
     return r;
 }
 
+/* The same request with lengths (groups: room for r->n_groups). */
+static inline kap_str pg_str(const char *s)
+{
+    kap_str v = {s, s ? strlen(s) : 0};
+    return v;
+}
+
+static inline kap_request_n pg_request_n(const kap_request *r, kap_str *groups)
+{
+    kap_request_n n = KAP_REQUEST_N_INIT;
+    n.user = pg_str(r->user);
+    for (size_t i = 0; i < r->n_groups; i++)
+        groups[i] = pg_str(r->groups[i]);
+    n.groups = r->groups ? groups : NULL;
+    n.n_groups = r->n_groups;
+    n.verb = pg_str(r->verb);
+    n.ns = pg_str(r->ns);
+    n.api_group = pg_str(r->api_group);
+    n.api_version = pg_str(r->api_version);
+    n.resource = pg_str(r->resource);
+    n.subresource = pg_str(r->subresource);
+    n.name = pg_str(r->name);
+    n.path = pg_str(r->path);
+    n.resource_request = r->resource_request;
+    return n;
+}
+
 #endif

@@ -75,5 +75,12 @@ check "lint missing text" "failed to read file path \"$T/missing.yaml\": open $T
 check "table exit" 0 "$rc"
 check "table has a header and a row per request" "$(( $(grep -c . "$SRC/examples/requests.jsonl") + 1 ))" "$(grep -c . "$T/out")"
 
+# a string holding NUL is kept whole: "a\0b" is not "a"
+printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: ["a\\0b"]\n- level: Metadata\n' > "$T/nul.yaml"
+printf '{"user":"a\\u0000b"}\n{"user":"a"}\n' | "$KAP" eval "$T/nul.yaml" > "$T/out"; rc=$?
+check "eval NUL exit" 0 "$rc"
+check "eval NUL in a string" '{"level":"None","omitStages":[],"omitManagedFields":false,"rule":0}
+{"level":"Metadata","omitStages":[],"omitManagedFields":false,"rule":1}' "$(cat "$T/out")"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

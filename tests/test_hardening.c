@@ -76,9 +76,13 @@ START_TEST(match_allocates_nothing)
             pg_request q;
             pg_random_request(&rng, &q);
             kap_request r = pg_to_request(&q);
+            kap_str gn[3];
+            kap_request_n rn = pg_request_n(&r, gn);
             kap_decision d;
             kap_policy_match(p, &r, &d);
             kap_policy_match_reference(p, &r, &d);
+            kap_policy_match_n(p, &rn, &d);
+            kap_policy_match_reference_n(p, &rn, &d);
         }
         /* read both counters before check's own asserts allocate */
         long ours = kap_test_alloc_calls - before, libc = libc_calls - libc_before;
@@ -238,7 +242,13 @@ static void *worker(void *arg)
     for (int rep = 0; rep < 5; rep++)
         for (int i = 0; i < NREQ; i++) {
             kap_decision d;
-            kap_policy_match(shared, &reqs[i], &d);
+            if (rep & 1) {
+                kap_str gn[3];
+                kap_request_n rn = pg_request_n(&reqs[i], gn);
+                kap_policy_match_n(shared, &rn, &d);
+            } else {
+                kap_policy_match(shared, &reqs[i], &d);
+            }
             if (memcmp(&d, &single[i], sizeof d) != 0)
                 bad++;
         }

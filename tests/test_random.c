@@ -20,9 +20,15 @@ static void run(unsigned policies, unsigned max_rules, unsigned requests, uint64
             pg_request q;
             pg_random_request(&rng, &q);
             kap_request r = pg_to_request(&q);
-            kap_decision a, c;
+            kap_decision a, c, an, cn;
+            kap_str gn[3];
+            kap_request_n rn = pg_request_n(&r, gn);
             ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
             ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_reference_n(p, &rn, &cn), KAP_OK);
+            if (memcmp(&a, &an, sizeof a) != 0 || memcmp(&c, &cn, sizeof c) != 0)
+                ck_abort_msg("policy %u request %u: the C-string and length entry points differ", i, k);
             if (a.rule != c.rule || a.level != c.level || a.omit_stages != c.omit_stages ||
                 a.omit_managed_fields != c.omit_managed_fields) {
                 ck_abort_msg("policy %u request %u: table rule %d, reference rule %d\n%s", i, k, a.rule, c.rule,
@@ -151,9 +157,14 @@ static void run_wide(unsigned policies, unsigned max_rules, unsigned requests, u
             const char *groups[3];
             kap_request r;
             wide_request(&rng, bufs, groups, &r);
-            kap_decision a, c;
+            kap_decision a, c, an;
+            kap_str gn[3];
+            kap_request_n rn = pg_request_n(&r, gn);
             ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
             ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+            if (memcmp(&a, &an, sizeof a) != 0)
+                ck_abort_msg("wide policy %u request %u: the C-string and length entry points differ", i, k);
             if (memcmp(&a, &c, sizeof a) != 0) {
                 fprintf(stderr, "%s\nrequest: user %s groups %zu [%s %s %s] verb %s res %d ns %s group %s "
                                 "resource %s sub %s name %s path %s\n",

@@ -763,6 +763,70 @@ START_TEST(api_request_reader)
 }
 END_TEST
 
+START_TEST(api_requests_with_lengths)
+{
+    /* a user name holding NUL: only a request with lengths can carry it */
+    kap_policy *p;
+    ck_assert_int_eq(load_str(HDR "rules:\n- level: None\n  users: [\"a\\0b\"]\n"
+                                  "- level: Metadata\n  verbs: [\"\"]\n",
+                              &p, NULL),
+                     KAP_OK);
+    kap_request_n n = KAP_REQUEST_N_INIT;
+    kap_decision d, r;
+    n.user.ptr = "a\0b";
+    n.user.len = 3;
+    ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 0);
+    ck_assert_int_eq(kap_policy_match_reference_n(p, &n, &r), KAP_OK);
+    ck_assert_int_eq(r.rule, 0);
+    n.user.len = 1; /* "a" */
+    ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1); /* the absent verb is "" */
+    kap_request c = KAP_REQUEST_INIT;
+    c.user = "a\0b"; /* as a C string this is "a" */
+    ck_assert_int_eq(kap_policy_match(p, &c, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    /* absent strings: NULL ptr, whatever the length */
+    kap_request_n none = KAP_REQUEST_N_INIT;
+    none.user.len = 7;
+    none.verb.len = 3;
+    ck_assert_int_eq(kap_policy_match_n(p, &none, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    n.verb.ptr = "get";
+    n.verb.len = 2; /* "ge": the length decides, not the NUL */
+    ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, -1);
+    ck_assert_int_eq(kap_policy_match_n(NULL, &n, &d), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_n(p, NULL, &d), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_n(p, &n, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_reference_n(p, NULL, &d), KAP_EARG);
+    n.version = 0;
+    ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_EARG);
+
+    /* the reader keeps what the C-string form cuts */
+    kap_request_reader *rd;
+    ck_assert_int_eq(kap_request_reader_new(&rd), KAP_OK);
+    const char *line = "{\"user\":\"a\\u0000b\",\"groups\":[\"x\\u0000\"],\"verb\":null}";
+    ck_assert_int_eq(kap_request_reader_parse_n(rd, line, strlen(line), &n), KAP_OK);
+    ck_assert_uint_eq(n.user.len, 3);
+    ck_assert_int_eq(memcmp(n.user.ptr, "a\0b", 3), 0);
+    ck_assert_uint_eq(n.n_groups, 1);
+    ck_assert_uint_eq(n.groups[0].len, 2);
+    ck_assert_ptr_null(n.verb.ptr);
+    ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 0);
+    ck_assert_int_eq(kap_request_reader_parse(rd, line, strlen(line), &c), KAP_OK);
+    ck_assert_str_eq(c.user, "a");
+    ck_assert_str_eq(c.groups[0], "x");
+    ck_assert_int_eq(kap_policy_match(p, &c, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    ck_assert_int_eq(kap_request_reader_parse_n(rd, "{", 1, &n), KAP_EPARSE);
+    ck_assert_int_eq(kap_request_reader_parse_n(NULL, "{}", 2, &n), KAP_EARG);
+    kap_request_reader_free(rd);
+    kap_policy_free(p);
+}
+END_TEST
+
 START_TEST(api_decision_json_and_batch)
 {
     kap_decision d = {KAP_LEVEL_METADATA, KAP_STAGE_RESPONSE_STARTED | KAP_STAGE_PANIC | KAP_STAGE_REQUEST_RECEIVED, 1, 3};
@@ -812,7 +876,8 @@ static Suite *suite(void)
                    match_many_rules_deep}},
         {"diagnostics", {diag_positions}},
         {"limits", {limit_file_size, limit_depth, limit_aliases, limit_rules_and_strings, hostile_bytes}},
-        {"api", {api_names_and_versions, api_bad_arguments, api_request_reader, api_decision_json_and_batch}},
+        {"api", {api_names_and_versions, api_bad_arguments, api_request_reader, api_requests_with_lengths,
+                 api_decision_json_and_batch}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);

@@ -172,8 +172,15 @@ static void json_escape(FILE *f, const char *s)
     }
 }
 
-static void table_row(const kap_request *q, const kap_decision *d, const kap_policy *p, size_t n)
+static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_policy *p, size_t n)
 {
+    /* shown as C strings (a NUL inside a string ends what is shown) */
+    struct {
+        const char *user, *verb, *api_group, *resource, *subresource, *name, *path;
+        int resource_request;
+    } qs = {qn->user.ptr, qn->verb.ptr, qn->api_group.ptr, qn->resource.ptr, qn->subresource.ptr, qn->name.ptr,
+            qn->path.ptr, qn->resource_request},
+      *q = &qs;
     char what[96];
     if (q->resource_request) {
         snprintf(what, sizeof what, "%s%s%s%s%s%s%s", q->api_group && *q->api_group ? q->api_group : "",
@@ -276,8 +283,8 @@ static int cmd_eval(int argc, char **argv)
                 putchar('\n');
             continue;
         }
-        kap_request q;
-        int prc = kap_request_reader_parse(r, line, len, &q);
+        kap_request_n q;
+        int prc = kap_request_reader_parse_n(r, line, len, &q);
         if (prc == KAP_ENOMEM) {
             fprintf(stderr, "kap eval: out of memory\n");
             status = 1;
@@ -295,7 +302,7 @@ static int cmd_eval(int argc, char **argv)
             continue;
         }
         kap_decision dec;
-        kap_policy_match(p, &q, &dec);
+        kap_policy_match_n(p, &q, &dec);
         if (table) {
             table_row(&q, &dec, p, lineno);
         } else {

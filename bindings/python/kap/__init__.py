@@ -82,22 +82,31 @@ def _load_library() -> ctypes.CDLL:
 _lib = _load_library()
 
 
-class _Request(ctypes.Structure):
+class _Str(ctypes.Structure):
+    _fields_ = [("ptr", ctypes.c_char_p), ("len", ctypes.c_size_t)]
+
+
+class _RequestN(ctypes.Structure):
     _fields_ = [
         ("version", ctypes.c_uint),
-        ("user", ctypes.c_char_p),
-        ("groups", ctypes.POINTER(ctypes.c_char_p)),
+        ("user", _Str),
+        ("groups", ctypes.POINTER(_Str)),
         ("n_groups", ctypes.c_size_t),
-        ("verb", ctypes.c_char_p),
-        ("ns", ctypes.c_char_p),
-        ("api_group", ctypes.c_char_p),
-        ("api_version", ctypes.c_char_p),
-        ("resource", ctypes.c_char_p),
-        ("subresource", ctypes.c_char_p),
-        ("name", ctypes.c_char_p),
-        ("path", ctypes.c_char_p),
+        ("verb", _Str),
+        ("ns", _Str),
+        ("api_group", _Str),
+        ("api_version", _Str),
+        ("resource", _Str),
+        ("subresource", _Str),
+        ("name", _Str),
+        ("path", _Str),
         ("resource_request", ctypes.c_int),
     ]
+
+
+def _str(b):
+    """A kap_str for bytes (NUL kept) or None (absent)."""
+    return _Str(None, 0) if b is None else _Str(b, len(b))
 
 
 class _Decision(ctypes.Structure):
@@ -148,7 +157,7 @@ _load_buffer = _sig("kap_policy_load_buffer", ctypes.c_int, ctypes.POINTER(_vp),
                     ctypes.c_char_p, ctypes.POINTER(_Options), ctypes.POINTER(_vp))
 _free = _sig("kap_policy_free", None, _vp)
 _rule_count = _sig("kap_policy_rule_count", ctypes.c_size_t, _vp)
-_match = _sig("kap_policy_match", ctypes.c_int, _vp, ctypes.POINTER(_Request), ctypes.POINTER(_Decision))
+_match = _sig("kap_policy_match_n", ctypes.c_int, _vp, ctypes.POINTER(_RequestN), ctypes.POINTER(_Decision))
 _match_json = _sig("kap_policy_match_json", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
                    ctypes.POINTER(_Decision), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
                    ctypes.POINTER(ctypes.c_size_t))
@@ -501,23 +510,23 @@ class Policy:
             resource_request = bool(resource)
         elif not isinstance(resource_request, bool):
             raise TypeError("resource_request must be a bool or None")
-        req = _Request()
+        req = _RequestN()
         req.version = _REQUEST_VERSION
-        req.user = _text(user, "user")
+        req.user = _str(_text(user, "user"))
         gs = [_text(g, "groups[]") for g in groups]
         if any(g is None for g in gs):
             raise TypeError("groups must hold strings, not None")
-        arr = (ctypes.c_char_p * len(gs))(*gs) if gs else None
+        arr = (_Str * len(gs))(*map(_str, gs)) if gs else None
         req.groups = arr
         req.n_groups = len(gs)
-        req.verb = _text(verb, "verb")
-        req.ns = _text(namespace, "namespace")
-        req.api_group = _text(api_group, "api_group")
-        req.api_version = _text(api_version, "api_version")
-        req.resource = _text(resource, "resource")
-        req.subresource = _text(subresource, "subresource")
-        req.name = _text(name, "name")
-        req.path = _text(path, "path")
+        req.verb = _str(_text(verb, "verb"))
+        req.ns = _str(_text(namespace, "namespace"))
+        req.api_group = _str(_text(api_group, "api_group"))
+        req.api_version = _str(_text(api_version, "api_version"))
+        req.resource = _str(_text(resource, "resource"))
+        req.subresource = _str(_text(subresource, "subresource"))
+        req.name = _str(_text(name, "name"))
+        req.path = _str(_text(path, "path"))
         req.resource_request = 1 if resource_request else 0
         out = _Decision()
         h = self._enter()

@@ -138,6 +138,21 @@ class Matching(unittest.TestCase):
         with self.assertRaises(Exception):
             d.level = kap.Level.NONE
 
+    def test_nul_inside_a_string(self):
+        # "a\0b" is its own user name, not "a", through every way in
+        with kap.Policy.from_string(HDR + 'rules:\n- level: None\n  users: ["a\\0b"]\n- level: Metadata\n') as p:
+            self.assertEqual(p.match(user="a\0b").rule, 0)
+            self.assertEqual(p.match(user="a").rule, 1)
+            self.assertEqual(p.match(user="x", groups=["g\0"]).rule, 1)
+            reqs = [{"user": "a\0b"}, {"user": "a"}]
+            self.assertEqual([d.rule for d in p.match_many(reqs)], [0, 1])
+            self.assertEqual([d.rule for d in p.match_many(json.dumps(reqs))], [0, 1])
+            saved, kap._match_pyobjects = kap._match_pyobjects, None
+            try:
+                self.assertEqual([d.rule for d in p.match_many(reqs)], [0, 1])
+            finally:
+                kap._match_pyobjects = saved
+
     def test_bad_types_marshal_reader(self):
         saved, kap._match_pyobjects = kap._match_pyobjects, None
         try:
