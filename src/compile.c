@@ -402,7 +402,8 @@ static int build_table(kap_policy *p)
     if (t->W == 0)
         t->W = 1;
 
-    if (!key_grow(t) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
+    t->need = kap_calloc(p->nrules ? p->nrules : 1, 1);
+    if (!t->need || !key_grow(t) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
         return KAP_ENOMEM;
     t->any_user = new_bitset(&b);
     t->any_group = new_bitset(&b);
@@ -412,10 +413,6 @@ static int build_table(kap_policy *p)
     t->url_base = new_bitset(&b);
     t->scope_res = new_bitset(&b);
     t->scope_nonres = new_bitset(&b);
-    t->need = kap_calloc(p->nrules ? p->nrules : 1, 1);
-    t->cheap = kap_calloc(p->nrules ? p->nrules : 1, 1);
-    if (!t->need || !t->cheap)
-        return KAP_ENOMEM;
     uint32_t *pfx = NULL;
     size_t npfx = 0, pfx_cap = 0;
 
@@ -449,13 +446,6 @@ static int build_table(kap_policy *p)
         t->need[i] = (uint8_t)((r->users.n ? A_USER : 0) | (r->groups.n ? A_GROUPS : 0) | (r->verbs.n ? A_VERB : 0) |
                                (r->namespaces.n ? A_NS : 0) | (r->n_res ? A_RES : 0) |
                                (!resource_scoped && r->urls.n && !any_url ? A_URL : 0));
-        {
-            size_t nres = 0;
-            for (uint32_t k = 0; k < r->n_res; k++)
-                nres += 1 + r->res[k].resources.n + r->res[k].names.n;
-            if (r->n_res && nres <= 6)
-                t->cheap[i] |= A_RES;
-        }
         if (resource_scoped || !r->urls.n)
             set_bit(&b, t->scope_res, i);
         if (!resource_scoped)
@@ -619,7 +609,7 @@ static int build_table(kap_policy *p)
     /* the key map stays: strings with many resource entries are looked
      * up through it (match.c, probe_entries) */
     p->table_bytes = t->nkeys_slots * sizeof(keyslot);
-    p->table_bytes += t->nlm * sizeof(lment) + 2 * p->nrules;
+    p->table_bytes += t->nlm * sizeof(lment) + p->nrules;
     p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
@@ -639,7 +629,6 @@ void table_free(kap_policy *p)
         kap_free(p->table->pfx_lens);
         kap_free(p->table->results);
         kap_free(p->table->need);
-        kap_free(p->table->cheap);
         kap_free(p->table->lm);
         kap_free(p->table);
         p->table = NULL;

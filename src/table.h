@@ -106,7 +106,6 @@ struct kap_table {
     size_t n_pfx_lens;
     kap_decision *results; /* per rule, then the no-match decision */
     uint8_t *need;         /* per rule: A_* bits of the attributes it constrains */
-    uint8_t *cheap;        /* per rule: A_* bits where checking the rule itself is cheap */
     uint32_t scope_res, scope_nonres; /* sets: rules a resource / non-resource request can match */
     uint32_t lm_off[NLR][LM_LONG + 2]; /* role r, bucket b: lm[lm_off[r][b] .. lm_off[r][b + 1]) */
     lment *lm;
