@@ -19,6 +19,15 @@ uint64_t str_hash(const char *s, size_t n)
         str_words(s, n, &a, &b);
         return words_hash(a, b, n);
     }
+    if (n <= 32) {
+        /* four (overlapping) words, two multiplications side by side */
+        uint64_t a, b, c, d;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        memcpy(&c, s + n - 16, 8);
+        memcpy(&d, s + n - 8, 8);
+        return words_hash(words_hash(a, b, n), words_hash(c ^ 0x2D358DCCAA6C78A5ULL, d, n), 32);
+    }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
     while (n >= 8) {
         uint64_t w;
@@ -196,6 +205,7 @@ static int flatten_sets(builder *b)
         bset *s = &b->bs[i];
         t->sets[i].off = (uint32_t)off;
         t->sets[i].nw = s->n;
+        t->sets[i].w0 = s->n ? s->w[0] : NOWORD;
         if (s->n) {
             memcpy(t->widx + off, s->w, s->n * sizeof *s->w);
             memcpy(t->wmask + off, s->m, s->n * sizeof *s->m);

@@ -84,7 +84,10 @@ typedef struct keyslot {
  * table's widx/wmask arrays. A set with nw == W is dense. */
 typedef struct kset {
     uint32_t off, nw;
+    uint32_t w0; /* the first word index (widx[off]), or NOWORD for an empty set */
 } kset;
+
+#define NOWORD 0xFFFFFFFFu
 
 struct kap_table {
     size_t nrules, W; /* W: 64-rule words in a full set */
