@@ -554,18 +554,19 @@ static void measure_all(nreq *q)
     q->have = HAVE_ALL;
 }
 
-/* Whether rule r matches, checked as the plain scan does, measuring the
- * request's strings as they are needed. */
-static int rule_direct(const crule *r, nreq *q, int group_any_ok)
+/* Whether rule r accepts the request on the attributes in need (the rule's
+ * scope already known to fit the request), checked as the plain scan
+ * does, measuring the request's strings as they are needed. */
+static int rule_direct(const crule *r, nreq *q, unsigned need, int group_any_ok)
 {
-    if (r->users.n) {
+    if (need & A_USER) {
         if (!q->has_user)
             return 0;
         measure(q, A_USER);
         if (!has(&r->users, q->user.s, q->user.n))
             return 0;
     }
-    if (r->groups.n) {
+    if (need & A_GROUPS) {
         if (!q->has_user)
             return 0;
         int any = 0;
@@ -576,36 +577,29 @@ static int rule_direct(const crule *r, nreq *q, int group_any_ok)
         if (!any)
             return 0;
     }
-    if (r->verbs.n) {
+    if (need & A_VERB) {
         measure(q, A_VERB);
         if (!has(&r->verbs, q->verb.s, q->verb.n))
             return 0;
     }
-    if (r->namespaces.n || r->n_res) {
-        if (!q->resource_request)
+    if (need & A_NS) {
+        measure(q, A_NS);
+        if (!has(&r->namespaces, q->ns.s, q->ns.n))
             return 0;
-        if (r->namespaces.n) {
-            measure(q, A_NS);
-            if (!has(&r->namespaces, q->ns.s, q->ns.n))
-                return 0;
-        }
-        if (r->n_res == 0)
-            return 1;
-        measure(q, A_RES);
-        return resource_matches(r, q, group_any_ok);
     }
-    if (r->urls.n) {
-        if (q->resource_request)
+    if (need & A_RES) {
+        measure(q, A_RES);
+        if (!resource_matches(r, q, group_any_ok))
             return 0;
+    }
+    if (need & A_URL) {
         measure(q, A_URL);
-        return url_matches(r, q);
+        if (!url_matches(r, q))
+            return 0;
     }
     return 1;
 }
 
-#ifndef DIRECT_RULES
-#define DIRECT_RULES 1
-#endif
 
 /* The first 64 rules' word of a set: all of it for small policies. */
 #define word0(t, set) word0_((t), (set), small)
@@ -637,14 +631,14 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
     const strslot *e;
     /* the first rule, as the scan would check it: when it decides, nothing
      * is looked up */
-    for (int k = 0; k < DIRECT_RULES && x; k++) {
-        size_t lo = (size_t)__builtin_ctzll(x);
-        if (rule_direct(&p->rules[lo], &q, p->kube_minor >= 36)) {
-            *out = t->results[lo];
+    if (x & 1) {
+        if (rule_direct(&p->rules[0], &q, needs[0], p->kube_minor >= 36)) {
+            *out = t->results[0];
             return 1;
         }
-        x &= x - 1;
+        x &= ~1ULL;
     }
+
     /* one block per attribute, cheapest first; each ends by taking the
      * lowest rule again */
 #define KEEP(ai, set)                        \
