@@ -243,8 +243,6 @@ int kap_policy_match_reference_n(const kap_policy *p, const kap_request_n *reque
 /* ---- the decision table --------------------------------------------------------- */
 
 #define MAXP 40 /* sets OR-ed for one attribute; more falls back to the scan */
-#define EARLY_CHECKS 0 /* candidates verified rule by rule before the rest of the table: the
-                        * rules of a large policy are seldom in the cache, the table is */
 
 typedef struct field {
     uint32_t s[MAXP]; /* set indexes */
@@ -784,7 +782,6 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     const kap_table *t = p->table;
     uint8_t active[NF];
     active_fields(t, q, active);
-    int group_any_ok = p->kube_minor >= 36;
 
     /* (match_first64 found no match among the first 64 rules.) */
     /* The other words: every attribute looked up, the sparsest drives. */
@@ -826,7 +823,6 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             d = i;
     field *df = &f[d];
     cursor *dc = cur[d];
-    int checks = EARLY_CHECKS;
     for (;;) {
         /* next word any driver set has */
         uint32_t w = NOSET;
@@ -841,15 +837,6 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
                 xw |= dc[k].m[dc[k].i];
                 dc[k].i++;
             }
-        }
-        while (xw && checks > 0) {
-            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(xw);
-            checks--;
-            if (rule_matches(&p->rules[r], q, group_any_ok)) {
-                *out = t->results[r];
-                return KAP_OK;
-            }
-            xw &= xw - 1;
         }
         for (int i = 0; i < nf && xw; i++) {
             if (i == d)

@@ -93,7 +93,10 @@ static void wide_policy(pg_buf *b, pg_rng *r, unsigned n)
             unsigned k = 1 + pg_below(r, 2);
             for (unsigned g = 0; g < k; g++) {
                 pg_add(b, "      - group: ");
-                wide_value(b, r, "grp-%02u.example.com", 16);
+                if (pg_chance(r, 8))
+                    pg_add(b, "\"*\""); /* any group (kube-apiserver 1.36) */
+                else
+                    wide_value(b, r, "grp-%02u.example.com", 16);
                 pg_add(b, "\n        resources: [");
                 switch (pg_below(r, 6)) {
                 case 0: wide_value(b, r, "res-%02u/*", 4); break;
@@ -107,7 +110,10 @@ static void wide_policy(pg_buf *b, pg_rng *r, unsigned n)
                     wide_list(b, r, "resourceNames", "name-%02u", 20, 3);
             }
         } else if (pg_chance(r, 50)) {
-            wide_list(b, r, "nonResourceURLs", "/p/%02u", 20, 2);
+            if (pg_chance(r, 30))
+                wide_list(b, r, "nonResourceURLs", "/p/%u*", 3, 2); /* prefixes */
+            else
+                wide_list(b, r, "nonResourceURLs", "/p/%02u", 20, 2);
         }
     }
 }
@@ -185,6 +191,55 @@ static void run_wide(unsigned policies, unsigned max_rules, unsigned requests, u
     ck_assert_uint_gt(matched, total / 20);
 }
 
+/* A policy whose string table is big enough for the large-policy path
+ * to fetch its lookups ahead (more than 2,048 strings). */
+START_TEST(huge_policy)
+{
+    size_t cap = 1 << 20, n;
+    char *buf = malloc(cap);
+    n = (size_t)snprintf(buf, cap, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)snprintf(buf + n, cap - n,
+                              "- level: Request\n  users: [user-%05d]\n  namespaces: [ns-%05d]\n"
+                              "  resources: [{group: grp-%03d.example.com, resources: [res-%02d]}]\n",
+                              i, i / 2, i / 20, i % 17);
+    n += (size_t)snprintf(buf + n, cap - n, "- level: Metadata\n");
+    kap_policy *p;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, buf, n, NULL, NULL, NULL), KAP_OK);
+    pg_rng rng = {99};
+    for (int k = 0; k < 3000; k++) {
+        int i = (int)pg_below(&rng, 3000);
+        char user[16], ns[16], grp[32], res[16];
+        snprintf(user, sizeof user, "user-%05d", pg_chance(&rng, 80) ? i : i + 1);
+        snprintf(ns, sizeof ns, "ns-%05d", pg_chance(&rng, 80) ? i / 2 : i);
+        snprintf(grp, sizeof grp, "grp-%03d.example.com", i / 20);
+        snprintf(res, sizeof res, "res-%02d", pg_chance(&rng, 80) ? i % 17 : 0);
+        const char *groups[] = {"system:authenticated"};
+        kap_request r = KAP_REQUEST_INIT;
+        r.user = user;
+        r.groups = groups;
+        r.n_groups = 1;
+        r.verb = "get";
+        r.ns = ns;
+        r.api_group = grp;
+        r.resource = res;
+        r.resource_request = pg_chance(&rng, 95);
+        r.path = "/apis/x";
+        kap_decision a, c, an;
+        kap_str gn[1];
+        kap_request_n rn = pg_request_n(&r, gn);
+        ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+        ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+        ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+        ck_assert_msg(memcmp(&a, &c, sizeof a) == 0 && memcmp(&a, &an, sizeof a) == 0,
+                      "request %d (%s %s %s %s): table rule %d, with lengths %d, reference rule %d", k, user, ns,
+                      grp, res, a.rule, an.rule, c.rule);
+    }
+    kap_policy_free(p);
+    free(buf);
+}
+END_TEST
+
 START_TEST(wide_small_policies) { run_wide(1500, 64, 80, 0x77696465ULL); }
 END_TEST
 
@@ -206,6 +261,7 @@ int main(void)
     tcase_add_test(tc, large_policies);
     tcase_add_test(tc, wide_small_policies);
     tcase_add_test(tc, wide_large_policies);
+    tcase_add_test(tc, huge_policy);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -474,6 +474,53 @@ START_TEST(match_results)
 }
 END_TEST
 
+/* More sets for one attribute than the table ORs (a request in 45 groups
+ * that 45 rules name): the answer comes from the plain scan, the same. */
+START_TEST(match_many_sets_fall_back)
+{
+    static char names[45][8];
+    const char *groups[45];
+    for (int i = 0; i < 45; i++) {
+        snprintf(names[i], sizeof names[i], "g%d", i);
+        groups[i] = names[i];
+    }
+    for (int big = 0; big < 2; big++) {
+        size_t cap = 64 * 1024, n;
+        char *buf = malloc(cap);
+        n = (size_t)snprintf(buf, cap, HDR "rules:\n");
+        /* first rules no request here matches, so the groups are looked up */
+        for (int i = 0; i < (big ? 100 : 3); i++)
+            n += (size_t)snprintf(buf + n, cap - n, "- level: None\n  users: [someone-%d]\n", i);
+        for (int i = 0; i < 45; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "- level: Request\n  userGroups: [g%d]\n  verbs: [v%d]\n", i, i);
+        n += (size_t)snprintf(buf + n, cap - n, "- level: Metadata\n  nonResourceURLs: [\"/x*\"]\n");
+        kap_policy *p;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, buf, n, NULL, NULL, NULL), KAP_OK);
+        int first = big ? 100 : 3;
+        for (int v = 0; v < 45; v += 11) {
+            char verb[8];
+            snprintf(verb, sizeof verb, "v%d", v);
+            kap_request r = KAP_REQUEST_INIT;
+            r.user = "u";
+            r.groups = groups;
+            r.n_groups = 45;
+            r.verb = verb;
+            r.path = "/x/y";
+            kap_decision a, c;
+            ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            ck_assert_int_eq(a.rule, first + v);
+            ck_assert_int_eq(c.rule, first + v);
+            r.verb = "other"; /* only the URL rule */
+            ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+            ck_assert_int_eq(a.rule, first + 45);
+        }
+        kap_policy_free(p);
+        free(buf);
+    }
+}
+END_TEST
+
 START_TEST(match_many_rules_deep)
 {
     /* 300 rules; only the last matches; both evaluators agree on every verb */
@@ -723,6 +770,10 @@ START_TEST(api_bad_arguments)
     ck_assert_int_eq(load_str(HDR "rules:\n- level: None\n", &p, NULL), KAP_OK);
     q.version = 0;
     ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &d), KAP_EARG);
+    kap_request_n qn = KAP_REQUEST_N_INIT;
+    qn.version = 0;
+    ck_assert_int_eq(kap_policy_match_reference_n(p, &qn, &d), KAP_EARG);
     ck_assert_int_eq(kap_policy_match(p, NULL, &d), KAP_EARG);
     kap_policy_free(p);
     kap_policy_free(NULL);
@@ -873,7 +924,7 @@ static Suite *suite(void)
         {"validate", {validate_messages, validate_group_star_by_version}},
         {"compile", {compile_rules_and_decisions, compile_table_grows_linearly}},
         {"match", {match_resource_forms, match_namespaces_and_urls, match_users_groups_verbs, match_results,
-                   match_many_rules_deep}},
+                   match_many_sets_fall_back, match_many_rules_deep}},
         {"diagnostics", {diag_positions}},
         {"limits", {limit_file_size, limit_depth, limit_aliases, limit_rules_and_strings, hostile_bytes}},
         {"api", {api_names_and_versions, api_bad_arguments, api_request_reader, api_requests_with_lengths,

@@ -82,6 +82,24 @@ def _load_library() -> ctypes.CDLL:
 _lib = _load_library()
 
 
+class _Request(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("user", ctypes.c_char_p),
+        ("groups", ctypes.POINTER(ctypes.c_char_p)),
+        ("n_groups", ctypes.c_size_t),
+        ("verb", ctypes.c_char_p),
+        ("ns", ctypes.c_char_p),
+        ("api_group", ctypes.c_char_p),
+        ("api_version", ctypes.c_char_p),
+        ("resource", ctypes.c_char_p),
+        ("subresource", ctypes.c_char_p),
+        ("name", ctypes.c_char_p),
+        ("path", ctypes.c_char_p),
+        ("resource_request", ctypes.c_int),
+    ]
+
+
 class _Str(ctypes.Structure):
     _fields_ = [("ptr", ctypes.c_char_p), ("len", ctypes.c_size_t)]
 
@@ -157,7 +175,8 @@ _load_buffer = _sig("kap_policy_load_buffer", ctypes.c_int, ctypes.POINTER(_vp),
                     ctypes.c_char_p, ctypes.POINTER(_Options), ctypes.POINTER(_vp))
 _free = _sig("kap_policy_free", None, _vp)
 _rule_count = _sig("kap_policy_rule_count", ctypes.c_size_t, _vp)
-_match = _sig("kap_policy_match_n", ctypes.c_int, _vp, ctypes.POINTER(_RequestN), ctypes.POINTER(_Decision))
+_match = _sig("kap_policy_match", ctypes.c_int, _vp, ctypes.POINTER(_Request), ctypes.POINTER(_Decision))
+_match_n = _sig("kap_policy_match_n", ctypes.c_int, _vp, ctypes.POINTER(_RequestN), ctypes.POINTER(_Decision))
 _match_json = _sig("kap_policy_match_json", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
                    ctypes.POINTER(_Decision), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
                    ctypes.POINTER(ctypes.c_size_t))
@@ -510,28 +529,33 @@ class Policy:
             resource_request = bool(resource)
         elif not isinstance(resource_request, bool):
             raise TypeError("resource_request must be a bool or None")
-        req = _RequestN()
-        req.version = _REQUEST_VERSION
-        req.user = _str(_text(user, "user"))
+        user_b = _text(user, "user")
         gs = [_text(g, "groups[]") for g in groups]
         if any(g is None for g in gs):
             raise TypeError("groups must hold strings, not None")
-        arr = (_Str * len(gs))(*map(_str, gs)) if gs else None
-        req.groups = arr
+        fields = (_text(verb, "verb"), _text(namespace, "namespace"), _text(api_group, "api_group"),
+                  _text(api_version, "api_version"), _text(resource, "resource"),
+                  _text(subresource, "subresource"), _text(name, "name"), _text(path, "path"))
+        # C strings, unless one holds NUL: then strings with lengths
+        if b"\0" in b"".join(filter(None, (user_b, *gs, *fields))):
+            req, fn = _RequestN(), _match_n
+            req.user = _str(user_b)
+            req.groups = (_Str * len(gs))(*map(_str, gs)) if gs else None
+            (req.verb, req.ns, req.api_group, req.api_version, req.resource, req.subresource, req.name,
+             req.path) = map(_str, fields)
+        else:
+            req, fn = _Request(), _match
+            req.user = user_b
+            req.groups = (ctypes.c_char_p * len(gs))(*gs) if gs else None
+            (req.verb, req.ns, req.api_group, req.api_version, req.resource, req.subresource, req.name,
+             req.path) = fields
+        req.version = _REQUEST_VERSION
         req.n_groups = len(gs)
-        req.verb = _str(_text(verb, "verb"))
-        req.ns = _str(_text(namespace, "namespace"))
-        req.api_group = _str(_text(api_group, "api_group"))
-        req.api_version = _str(_text(api_version, "api_version"))
-        req.resource = _str(_text(resource, "resource"))
-        req.subresource = _str(_text(subresource, "subresource"))
-        req.name = _str(_text(name, "name"))
-        req.path = _str(_text(path, "path"))
         req.resource_request = 1 if resource_request else 0
         out = _Decision()
         h = self._enter()
         try:
-            rc = _match(h, ctypes.byref(req), ctypes.byref(out))
+            rc = fn(h, ctypes.byref(req), ctypes.byref(out))
         finally:
             self._leave()
         if rc != _OK:
