@@ -6,6 +6,7 @@
  *
  * Not a test: it prints figures; compare ratios measured in one run. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -344,14 +345,18 @@ static FILE *open_out(const char *name, char *tmp, char *final, size_t cap)
     snprintf(tmp, cap, "%s/.%s.tmp", write_dir, name);
     FILE *f = fopen(tmp, "wb");
     if (!f)
-        die("cannot write %s", tmp);
+        die("cannot write %s: %s", tmp, strerror(errno));
     return f;
 }
 
 static void close_out(FILE *f, const char *tmp, const char *final)
 {
-    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0 || rename(tmp, final) != 0)
-        die("cannot write %s", final);
+    int bad = fflush(f) != 0 || ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, final) != 0) {
+        int e = errno;
+        remove(tmp);
+        die("cannot write %s: %s", final, strerror(e));
+    }
 }
 
 static void write_policy(const char *name, const char *text, size_t len)
@@ -381,21 +386,14 @@ static void write_stream(const char *name, const char *stream_name, const stream
                 fputc(',', f);
             json_str(f, q->groups[g]);
         }
-        fputs("],\"verb\":", f);
-        json_str(f, q->verb);
-        fputs(",\"namespace\":", f);
-        json_str(f, q->ns);
-        fputs(",\"apiGroup\":", f);
-        json_str(f, q->api_group);
-        fputs(",\"resource\":", f);
-        json_str(f, q->resource);
-        fputs(",\"subresource\":", f);
-        json_str(f, q->subresource);
-        fputs(",\"name\":", f);
-        json_str(f, q->name);
-        fprintf(f, ",\"resourceRequest\":%s,\"path\":", q->resource_request ? "true" : "false");
-        json_str(f, q->path);
-        fputs("}\n", f);
+        fputs("]", f);
+        const char *keys[] = {"verb", "namespace", "apiGroup", "resource", "subresource", "name", "path"};
+        const char *vals[] = {q->verb, q->ns, q->api_group, q->resource, q->subresource, q->name, q->path};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            fprintf(f, ",\"%s\":", keys[k]);
+            json_str(f, vals[k]);
+        }
+        fprintf(f, ",\"resourceRequest\":%s}\n", q->resource_request ? "true" : "false");
     }
     close_out(f, tmp, final);
 }

@@ -47,32 +47,28 @@ static inline sv group_at(const nreq *q, size_t i)
     return mk(q->groups[i]);
 }
 
-static int normalize(const kap_request *r, nreq *n)
+static void measure_all(nreq *q);
+
+/* A C-string request, its strings not yet measured. */
+static int prepare(const kap_request *r, nreq *n)
 {
     if (!r || r->version < 1)
         return KAP_EARG;
     n->has_user = r->user != NULL;
-    n->user = mk(r->user);
-    n->verb = mk(r->verb);
     n->resource_request = r->resource_request != 0;
-    /* a resource request is never matched on its path, a non-resource
-     * one never on namespace, group, resource or name */
-    if (n->resource_request) {
-        n->ns = mk(r->ns);
-        n->group = mk(r->api_group);
-        n->resource = mk(r->resource);
-        n->sub = mk(r->subresource);
-        n->name = mk(r->name);
-        n->path = mk(NULL);
-    } else {
-        n->ns = n->group = n->resource = n->sub = n->name = mk(NULL);
-        n->path = mk(r->path);
-    }
     n->groups = r->groups;
     n->groups_n = NULL;
     n->n_groups = r->groups ? r->n_groups : 0;
-    n->have = HAVE_ALL;
+    n->have = 0;
     n->src = r;
+    return KAP_OK;
+}
+
+static int normalize(const kap_request *r, nreq *n)
+{
+    if (prepare(r, n))
+        return KAP_EARG;
+    measure_all(n);
     return KAP_OK;
 }
 
@@ -937,16 +933,9 @@ static int decide(const kap_policy *p, nreq *q, kap_decision *out)
 
 int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
 {
-    if (!p || !out || !request || request->version < 1)
-        return KAP_EARG;
     nreq q;
-    q.resource_request = request->resource_request != 0;
-    q.has_user = request->user != NULL;
-    q.groups = request->groups;
-    q.groups_n = NULL;
-    q.n_groups = request->groups ? request->n_groups : 0;
-    q.have = 0;
-    q.src = request;
+    if (!p || !out || prepare(request, &q))
+        return KAP_EARG;
     return decide(p, &q, out);
 }
 
