@@ -24,6 +24,21 @@ static inline void check_agree(const kap_policy *p, const kap_request *q)
     }
 }
 
+/* The same for a request with lengths (kap_policy_match_n and its scan). */
+static inline void check_agree_n(const kap_policy *p, const kap_request_n *q)
+{
+    kap_decision a, b;
+    int ra = kap_policy_match_n(p, q, &a), rb = kap_policy_match_reference_n(p, q, &b);
+    if (ra != rb || (ra == KAP_OK && memcmp(&a, &b, sizeof a) != 0)) {
+        char x[160], y[160];
+        kap_decision_format_json(&a, x, sizeof x);
+        kap_decision_format_json(&b, y, sizeof y);
+        fprintf(stderr, "with lengths, decision table and reference disagree:\n  table:     %s (status %d)\n"
+                        "  reference: %s (status %d)\n", x, ra, y, rb);
+        abort();
+    }
+}
+
 /* Load invariants: a status and a policy go together, an error has a text. */
 static inline void check_load(int rc, const kap_policy *p, const kap_diagnostics *d)
 {

@@ -23,6 +23,15 @@ static void generated(const uint8_t *data, size_t size)
         pg_random_request(&rng, &q);
         kap_request r = pg_to_request(&q);
         check_agree(p, &r);
+        kap_str gn[3];
+        kap_request_n rn = pg_request_n(&r, gn);
+        check_agree_n(p, &rn);
+        /* both forms give one answer for strings without NUL */
+        kap_decision a, c;
+        kap_policy_match(p, &r, &a);
+        kap_policy_match_n(p, &rn, &c);
+        if (memcmp(&a, &c, sizeof a) != 0)
+            abort();
     }
     kap_policy_free(p);
     free(b.s);
@@ -55,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         kap_request q;
         if (kap_request_reader_parse(r, line, len, &q) == KAP_OK)
             check_agree(p, &q);
+        kap_request_n qn;
+        if (kap_request_reader_parse_n(r, line, len, &qn) == KAP_OK)
+            check_agree_n(p, &qn);
         line += len + 1;
     }
     kap_request_reader_free(r);
