@@ -214,13 +214,12 @@ static int flatten_sets(builder *b)
     }
     t->nsets = b->nsets;
     t->nentries = off;
-    if (t->W == 1) {
-        t->mask1 = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->mask1);
-        if (!t->mask1)
-            return KAP_ENOMEM;
-        for (size_t i = 0; i < b->nsets; i++)
-            t->mask1[i] = t->sets[i].nw ? t->wmask[t->sets[i].off] : 0;
-    }
+    /* every set's first 64 rules, in one small array */
+    t->mask1 = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->mask1);
+    if (!t->mask1)
+        return KAP_ENOMEM;
+    for (size_t i = 0; i < b->nsets; i++)
+        t->mask1[i] = t->sets[i].w0 == 0 ? t->wmask[t->sets[i].off] : 0;
     return KAP_OK;
 }
 
@@ -620,7 +619,7 @@ static int build_table(kap_policy *p)
      * up through it (match.c, probe_entries) */
     p->table_bytes = t->nkeys_slots * sizeof(keyslot);
     p->table_bytes += t->nlm * sizeof(lment) + p->nrules;
-    p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + (t->W == 1 ? t->nsets * 8 : 0) +
+    p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + t->nsets * 8 +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
                      p->strtab->count * sizeof(strslot) + p->strtab->nindex * sizeof(uint64_t);

@@ -596,14 +596,7 @@ static int rule_direct(const crule *r, nreq *q, unsigned need, int group_any_ok)
 
 
 /* The first 64 rules' word of a set: all of it for small policies. */
-#define word0(t, set) word0_((t), (set), small)
-static inline __attribute__((always_inline)) uint64_t word0_(const kap_table *t, uint32_t set, int small)
-{
-    if (small)
-        return t->mask1[set];
-    const kset *s = &t->sets[set];
-    return s->w0 == 0 ? t->wmask[s->off] : 0;
-}
+#define word0(t, set) ((t)->mask1[(set)])
 
 /* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
  * none of them matches and the policy has more (for match_large). */

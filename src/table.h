@@ -96,7 +96,7 @@ struct kap_table {
     uint32_t *widx;
     uint64_t *wmask;
     size_t nentries;
-    uint64_t *mask1; /* W == 1: each set as one word */
+    uint64_t *mask1; /* each set's first word (rules 0-63): the whole set when W == 1 */
     keyslot *keys;
     size_t nkeys, nkeys_slots;
     uint32_t any_user, any_group, any_verb, ns_base, res_base, url_base;
