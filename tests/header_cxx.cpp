@@ -3,9 +3,13 @@
 int main()
 {
     kap_request r = KAP_REQUEST_INIT;
+    kap_request_n n = KAP_REQUEST_N_INIT;
     kap_decision d;
     kap_policy *p = nullptr;
     (void)d;
     (void)p;
-    return r.version == KAP_REQUEST_VERSION && kap_version() != nullptr ? 0 : 1;
+    return r.version == KAP_REQUEST_VERSION && n.version == KAP_REQUEST_VERSION && n.path.ptr == nullptr &&
+                   kap_version() != nullptr
+               ? 0
+               : 1;
 }
