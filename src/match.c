@@ -844,76 +844,12 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     return KAP_OK;
 }
 
-/* A large policy's string table is larger than the caches, and a request's
- * lookups do not depend on each other: the index entries of all its
- * hashed lookups are fetched first, then the string slots they point to,
- * so that the misses overlap instead of following one another. */
-#define PREFETCH_MIN_INDEX 4096 /* smaller tables stay in the cache: no need */
-
-typedef struct pending {
-    uint64_t h;
-    size_t at;
-} pending;
-
-static inline void want(const kap_table *t, const kap_strtab *st, int lr, sv v, pending *pd, int *np)
-{
-    size_t b = v.n < LM_LONG ? v.n : LM_LONG;
-    if (!(t->lm_hash[lr][b >> 6] >> (b & 63) & 1))
-        return; /* a bucket lookup: no hash table */
-    uint64_t h;
-    if (v.n <= 16) {
-        uint64_t a, c;
-        str_words(v.s, v.n, &a, &c);
-        h = words_hash(a, c, v.n);
-    } else {
-        h = str_hash(v.s, v.n);
-    }
-    size_t at = (size_t)h & (st->nindex - 1);
-    __builtin_prefetch(&st->index[at]);
-    pd[*np].h = h;
-    pd[*np].at = at;
-    (*np)++;
-}
-
-static void prefetch_lookups(const kap_table *t, const kap_strtab *st, nreq *q)
-{
-    pending pd[16];
-    int np = 0;
-    measure_all(q);
-    if (t->has_users && q->has_user)
-        want(t, st, LR_USER, q->user, pd, &np);
-    if (t->has_verbs)
-        want(t, st, LR_VERB, q->verb, pd, &np);
-    if (q->resource_request) {
-        if (t->has_ns)
-            want(t, st, LR_NS, q->ns, pd, &np);
-        if (t->has_res) {
-            want(t, st, LR_APIGROUP, q->group, pd, &np);
-            want(t, st, LR_RES, q->resource, pd, &np);
-            if (t->has_names)
-                want(t, st, LR_NAME, q->name, pd, &np);
-        }
-    } else if (t->has_urls) {
-        want(t, st, LR_URLEXACT, q->path, pd, &np);
-    }
-    if (t->has_groups && q->has_user)
-        for (size_t k = 0; k < q->n_groups && np < 16; k++)
-            want(t, st, LR_GROUP, group_at(q, k), pd, &np);
-    for (int i = 0; i < np; i++) {
-        uint64_t v = st->index[pd[i].at];
-        if (v && v >> 32 == pd[i].h >> 32)
-            __builtin_prefetch(&st->slots[(uint32_t)v - 1]);
-    }
-}
-
 static int decide(const kap_policy *p, nreq *q, kap_decision *out)
 {
     if (p->table->W == 1) {
         match_first64(p, q, out, 1, NULL, NULL);
         return KAP_OK;
     }
-    if (p->strtab->nindex >= PREFETCH_MIN_INDEX)
-        prefetch_lookups(p->table, p->strtab, q);
     field fl[NAI];
     unsigned done = 0;
     for (int i = 0; i < NAI; i++)

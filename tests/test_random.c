@@ -191,8 +191,9 @@ static void run_wide(unsigned policies, unsigned max_rules, unsigned requests, u
     ck_assert_uint_gt(matched, total / 20);
 }
 
-/* A policy whose string table is big enough for the large-policy path
- * to fetch its lookups ahead (more than 2,048 strings). */
+/* A policy of 3,000 rules whose users, namespaces and API groups share
+ * their lengths by the thousand (all looked up by hash), most requests
+ * decided late. */
 START_TEST(huge_policy)
 {
     size_t cap = 1 << 20, n;
