@@ -51,6 +51,8 @@ uint64_t str_hash(const char *s, size_t n)
 
 /* ---- string table --------------------------------------------------------- */
 
+_Static_assert(sizeof(strslot) == 64, "a string slot is one cache line");
+
 static int strtab_grow(kap_strtab *t)
 {
     size_t ns = t->nindex ? t->nindex * 2 : 64;
@@ -58,7 +60,7 @@ static int strtab_grow(kap_strtab *t)
     if (!index)
         return 0;
     for (uint32_t k = 0; k < t->count; k++) {
-        uint64_t h = t->slots[k].h;
+        uint64_t h = str_hash(t->slots[k].s, t->slots[k].len);
         size_t j = (size_t)h & (ns - 1);
         while (index[j])
             j = (j + 1) & (ns - 1);
@@ -76,10 +78,16 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
     if ((t->count + 1) * 2 > t->nindex && !strtab_grow(t))
         return 0;
     if (t->count == t->cap) {
+        /* a slot is one cache line: allocate 64-byte aligned */
         size_t cap = t->cap ? t->cap * 2 : 32;
-        strslot *slots = kap_realloc(t->slots, cap * sizeof *slots);
-        if (!slots)
+        void *mem = kap_malloc(cap * sizeof(strslot) + 63);
+        if (!mem)
             return 0;
+        strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+        if (t->count)
+            memcpy(slots, t->slots, t->count * sizeof *slots);
+        kap_free(t->slots_mem);
+        t->slots_mem = mem;
         t->slots = slots;
         t->cap = cap;
     }
@@ -97,7 +105,6 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
         return 0;
     strslot *e = &t->slots[t->count];
     memset(e, 0, sizeof *e);
-    e->h = h;
     e->s = copy;
     e->len = (uint32_t)n;
     if (n <= 16)
@@ -643,7 +650,7 @@ void table_free(kap_policy *p)
         p->table = NULL;
     }
     if (p->strtab) {
-        kap_free(p->strtab->slots);
+        kap_free(p->strtab->slots_mem);
         kap_free(p->strtab->index);
         kap_free(p->strtab);
         p->strtab = NULL;

@@ -9,13 +9,12 @@
 enum { ROLE_USER, ROLE_GROUP, ROLE_VERB, ROLE_NS, ROLE_URLEXACT, ROLE_URLPREFIX, NROLES };
 
 typedef struct strslot {
-    uint64_t h;
-    uint64_t wa, wb; /* strings of up to 16 bytes: str_words() */
-    const char *s;
-    uint32_t len, id; /* id 0: empty slot */
+    uint32_t len, id;  /* id: the string's id (>= 1) */
+    uint64_t wa, wb;   /* strings of up to 16 bytes: str_words() */
     uint32_t set[NROLES];
     uint32_t res_off, res_n; /* resource entries that name this string */
-} strslot;
+    const char *s;
+} strslot; /* one cache line: the slots are 64-byte aligned */
 
 /* A resource key hung on the string it is looked up by: the group for
  * K_RALL/K_RSTAR, the combined resource for K_REXACT, the subresource for
@@ -33,6 +32,7 @@ typedef struct resentry {
  * only the index, and a large policy's index stays in the cache. */
 struct kap_strtab {
     strslot *slots;
+    void *slots_mem; /* the allocation slots lies in */
     size_t cap;
     uint64_t *index; /* (hash >> 32) << 32 | id; 0: empty */
     size_t nindex;   /* a power of two */
