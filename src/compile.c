@@ -622,8 +622,33 @@ static int build_table(kap_policy *p)
     t->results[p->nrules].omit_managed_fields = p->policy_omf;
     t->results[p->nrules].rule = -1;
 
-    /* the key map stays: strings with many resource entries are looked
-     * up through it (match.c, probe_entries) */
+    /* the resource keys stay, in a map of their own: strings with many
+     * resource entries are looked up through it (match.c, probe_entries);
+     * the other keys live on in the string slots */
+    {
+        size_t nres_keys = 0;
+        for (size_t i = 0; i < t->nkeys_slots; i++)
+            nres_keys += (t->keys[i].kind & ~(uint32_t)K_NAMED) >= K_RALL;
+        size_t ns = 16;
+        while (ns < nres_keys * 2)
+            ns *= 2;
+        keyslot *keys = kap_calloc(ns, sizeof *keys);
+        if (!keys)
+            return KAP_ENOMEM;
+        for (size_t i = 0; i < t->nkeys_slots; i++) {
+            const keyslot *k = &t->keys[i];
+            if ((k->kind & ~(uint32_t)K_NAMED) < K_RALL)
+                continue;
+            size_t j = (size_t)key_hash4(k->kind, k->a, k->b, k->c) & (ns - 1);
+            while (keys[j].kind)
+                j = (j + 1) & (ns - 1);
+            keys[j] = *k;
+        }
+        kap_free(t->keys);
+        t->keys = keys;
+        t->nkeys_slots = ns;
+        t->nkeys = nres_keys;
+    }
     p->table_bytes = t->nkeys_slots * sizeof(keyslot);
     p->table_bytes += t->nlm * sizeof(lment) + p->nrules;
     p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + t->nsets * 8 +
