@@ -552,7 +552,6 @@ static int build_table(kap_policy *p)
                 strslot *e = &st->slots[slot_of[k->a]];
                 int role = role_of[k->kind] - 1;
                 e->set[role] = k->set + 1;
-                t->len_filter[role][(e->len & 255) >> 3] |= (uint8_t)(1u << (e->len & 7));
             } else if (k->kind >= K_RALL) {
                 nres++;
             }

@@ -594,17 +594,15 @@ static int rule_direct(const crule *r, nreq *q, unsigned need, int group_any_ok)
     return 1;
 }
 
-
 /* The first 64 rules' word of a set: all of it for small policies. */
 #define word0(t, set) ((t)->mask1[(set)])
-
-/* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
- * none of them matches and the policy has more (for match_large). */
 
 /* Field slots for the attributes match_first64 looks up, kept for
  * match_large: index = bit position of the A_* value. */
 enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
 
+/* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
+ * none of them matches and the policy has more (for match_large). */
 static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, nreq *qp,
                                                                kap_decision *out, const int small, field *fl,
                                                                unsigned *done_out)

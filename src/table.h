@@ -104,7 +104,6 @@ struct kap_table {
     uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist */
     resentry *res; /* grouped by string; entries with group "*" and kind RALL/RSTAR last */
     size_t nres, any_off, any_n;
-    uint8_t len_filter[NROLES][32]; /* lengths (mod 256) of the strings in each role */
     uint32_t *pfx_lens; /* distinct URL prefix lengths, ascending */
     size_t n_pfx_lens;
     kap_decision *results; /* per rule, then the no-match decision */
