@@ -6,15 +6,21 @@
 #include "internal.h"
 #include "table.h"
 
+/* A request's strings are read only after measure() has set them (the
+ * have bits); gcc cannot follow that through the matcher and warns. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 typedef struct sv {
     const char *s;
     size_t n;
 } sv;
 
-/* A request being decided. Given as C strings (kap_request), its strings
- * are measured as matching needs them: have holds the A_* attributes
- * (table.h) whose strings are, src the request they come from. Given
- * with lengths (kap_request_n), everything is there from the start. */
+/* A request being decided. Its strings are taken (and, given as C
+ * strings, measured) as matching needs them: have holds the A_* attributes
+ * (table.h) whose strings are there, src or src_n the request they come
+ * from. */
 typedef struct nreq {
     int has_user;
     unsigned have;
@@ -24,6 +30,7 @@ typedef struct nreq {
     size_t n_groups;
     int resource_request;
     const kap_request *src;
+    const kap_request_n *src_n;
 } nreq;
 
 #define HAVE_ALL (A_USER | A_NS | A_VERB | A_GROUPS | A_URL | A_RES)
@@ -61,6 +68,7 @@ static int prepare(const kap_request *r, nreq *n)
     n->n_groups = r->groups ? r->n_groups : 0;
     n->have = 0;
     n->src = r;
+    n->src_n = NULL;
     return KAP_OK;
 }
 
@@ -72,31 +80,27 @@ static int normalize(const kap_request *r, nreq *n)
     return KAP_OK;
 }
 
-static int normalize_n(const kap_request_n *r, nreq *n)
+/* A request with lengths, its strings not yet taken. */
+static int prepare_n(const kap_request_n *r, nreq *n)
 {
     if (!r || r->version < 1)
         return KAP_EARG;
     n->has_user = r->user.ptr != NULL;
-    n->user = mk_n(r->user);
-    n->verb = mk_n(r->verb);
     n->resource_request = r->resource_request != 0;
-    kap_str none = {NULL, 0};
-    if (n->resource_request) {
-        n->ns = mk_n(r->ns);
-        n->group = mk_n(r->api_group);
-        n->resource = mk_n(r->resource);
-        n->sub = mk_n(r->subresource);
-        n->name = mk_n(r->name);
-        n->path = mk_n(none);
-    } else {
-        n->ns = n->group = n->resource = n->sub = n->name = mk_n(none);
-        n->path = mk_n(r->path);
-    }
     n->groups = NULL;
     n->groups_n = r->groups;
     n->n_groups = r->groups ? r->n_groups : 0;
-    n->have = HAVE_ALL;
+    n->have = 0;
     n->src = NULL;
+    n->src_n = r;
+    return KAP_OK;
+}
+
+static int normalize_n(const kap_request_n *r, nreq *n)
+{
+    if (prepare_n(r, n))
+        return KAP_EARG;
+    measure_all(n);
     return KAP_OK;
 }
 
@@ -507,11 +511,29 @@ static inline sv lazy(const char *s)
     return mk(s);
 }
 
-static inline void measure(nreq *q, unsigned a)
+/* ln: the request came with lengths (a constant where it is inlined, so
+ * each entry point gets its own copy of the matcher). */
+static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, const int ln)
 {
     if (q->have & a)
         return;
     q->have |= a;
+    if (ln) {
+        const kap_request_n *rn = q->src_n;
+        switch (a) {
+        case A_USER: q->user = mk_n(rn->user); break;
+        case A_VERB: q->verb = mk_n(rn->verb); break;
+        case A_NS: q->ns = mk_n(rn->ns); break;
+        case A_URL: q->path = mk_n(rn->path); break;
+        default:
+            q->group = mk_n(rn->api_group);
+            q->resource = mk_n(rn->resource);
+            q->sub = mk_n(rn->subresource);
+            q->name = mk_n(rn->name);
+            break;
+        }
+        return;
+    }
     const kap_request *r = q->src;
     switch (a) {
     case A_USER: q->user = lazy(r->user); break;
@@ -532,17 +554,18 @@ static void measure_all(nreq *q)
 {
     if (q->have == HAVE_ALL)
         return;
+    const int ln = q->src_n != NULL;
     if (q->has_user)
-        measure(q, A_USER);
+        measure(q, A_USER, ln);
     else
         q->user = lazy(NULL);
-    measure(q, A_VERB);
+    measure(q, A_VERB, ln);
     if (q->resource_request) {
-        measure(q, A_NS);
-        measure(q, A_RES);
+        measure(q, A_NS, ln);
+        measure(q, A_RES, ln);
         q->path = lazy(NULL);
     } else {
-        measure(q, A_URL);
+        measure(q, A_URL, ln);
         q->ns = q->group = q->resource = q->sub = q->name = lazy(NULL);
     }
     q->have = HAVE_ALL;
@@ -551,12 +574,13 @@ static void measure_all(nreq *q)
 /* Whether rule r accepts the request on the attributes in need (the rule's
  * scope already known to fit the request), checked as the plain scan
  * does, measuring the request's strings as they are needed. */
-static int rule_direct(const crule *r, nreq *q, unsigned need, int group_any_ok)
+static inline __attribute__((always_inline)) int rule_direct(const crule *r, nreq *q, unsigned need,
+                                                             int group_any_ok, const int ln)
 {
     if (need & A_USER) {
         if (!q->has_user)
             return 0;
-        measure(q, A_USER);
+        measure(q, A_USER, ln);
         if (!has(&r->users, q->user.s, q->user.n))
             return 0;
     }
@@ -572,22 +596,22 @@ static int rule_direct(const crule *r, nreq *q, unsigned need, int group_any_ok)
             return 0;
     }
     if (need & A_VERB) {
-        measure(q, A_VERB);
+        measure(q, A_VERB, ln);
         if (!has(&r->verbs, q->verb.s, q->verb.n))
             return 0;
     }
     if (need & A_NS) {
-        measure(q, A_NS);
+        measure(q, A_NS, ln);
         if (!has(&r->namespaces, q->ns.s, q->ns.n))
             return 0;
     }
     if (need & A_RES) {
-        measure(q, A_RES);
+        measure(q, A_RES, ln);
         if (!resource_matches(r, q, group_any_ok))
             return 0;
     }
     if (need & A_URL) {
-        measure(q, A_URL);
+        measure(q, A_URL, ln);
         if (!url_matches(r, q))
             return 0;
     }
@@ -605,7 +629,7 @@ enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
  * none of them matches and the policy has more (for match_large). */
 static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, nreq *qp,
                                                                kap_decision *out, const int small, field *fl,
-                                                               unsigned *done_out)
+                                                               unsigned *done_out, const int ln)
 {
     const kap_table *t = p->table;
     const kap_strtab *st = p->strtab;
@@ -617,7 +641,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
     /* the first rule, as the scan would check it: when it decides, nothing
      * is looked up */
     if (x & 1) {
-        if (rule_direct(&p->rules[0], &q, needs[0], p->kube_minor >= 36)) {
+        if (rule_direct(&p->rules[0], &q, needs[0], p->kube_minor >= 36, ln)) {
             *out = t->results[0];
             return 1;
         }
@@ -645,7 +669,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             uint64_t y = word0(t, t->any_user);
             KEEP(AI_USER, t->any_user);
             if (q.has_user) {
-                measure(&q, A_USER);
+                measure(&q, A_USER, ln);
                 e = lookup(t, st, LR_USER, q.user.s, q.user.n);
                 if (e && e->set[ROLE_USER]) {
                     y |= word0(t, e->set[ROLE_USER] - 1);
@@ -657,7 +681,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         }
         if (need & A_NS) {
             done |= A_NS;
-            measure(&q, A_NS);
+            measure(&q, A_NS, ln);
             e = lookup(t, st, LR_NS, q.ns.s, q.ns.n);
             x &= word0(t, t->ns_base) | (e && e->set[ROLE_NS] ? word0(t, e->set[ROLE_NS] - 1) : 0);
             KEEP(AI_NS, t->ns_base);
@@ -666,7 +690,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         }
         if (need & A_VERB) {
             done |= A_VERB;
-            measure(&q, A_VERB);
+            measure(&q, A_VERB, ln);
             e = lookup(t, st, LR_VERB, q.verb.s, q.verb.n);
             x &= word0(t, t->any_verb) | (e && e->set[ROLE_VERB] ? word0(t, e->set[ROLE_VERB] - 1) : 0);
             KEEP(AI_VERB, t->any_verb);
@@ -697,14 +721,14 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         f->n = 0;
         if (need & A_URL) {
             done |= A_URL;
-            measure(&q, A_URL);
+            measure(&q, A_URL, ln);
             push(f, t->url_base);
             push(f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
             for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q.path.n; k++)
                 push(f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
         } else { /* A_RES */
             done |= A_RES;
-            measure(&q, A_RES);
+            measure(&q, A_RES, ln);
             push(f, t->res_base);
             resource_sets(t, st, &q, f);
         }
@@ -842,17 +866,18 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     return KAP_OK;
 }
 
-static int decide(const kap_policy *p, nreq *q, kap_decision *out)
+static inline __attribute__((always_inline)) int decide(const kap_policy *p, nreq *q, kap_decision *out,
+                                                         const int ln)
 {
     if (p->table->W == 1) {
-        match_first64(p, q, out, 1, NULL, NULL);
+        match_first64(p, q, out, 1, NULL, NULL, ln);
         return KAP_OK;
     }
     field fl[NAI];
     unsigned done = 0;
     for (int i = 0; i < NAI; i++)
         fl[i].n = 0;
-    if (match_first64(p, q, out, 0, fl, &done))
+    if (match_first64(p, q, out, 0, fl, &done, ln))
         return KAP_OK;
     measure_all(q);
     return match_large(p, q, out, fl, done);
@@ -863,13 +888,13 @@ int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decisi
     nreq q;
     if (!p || !out || prepare(request, &q))
         return KAP_EARG;
-    return decide(p, &q, out);
+    return decide(p, &q, out, 0);
 }
 
 int kap_policy_match_n(const kap_policy *p, const kap_request_n *request, kap_decision *out)
 {
     nreq q;
-    if (!p || !out || normalize_n(request, &q))
+    if (!p || !out || prepare_n(request, &q))
         return KAP_EARG;
-    return decide(p, &q, out);
+    return decide(p, &q, out, 1);
 }
