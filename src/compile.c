@@ -396,6 +396,7 @@ static int build_lenmap(kap_policy *p)
             m->s = e->s;
             m->len = e->len;
             m->slot = slot_of[id];
+            m->word0 = r < NROLES && e->set[r] ? t->mask1[e->set[r] - 1] : 0;
         }
     }
     t->nlm = total;

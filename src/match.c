@@ -287,12 +287,11 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     }
 }
 
-/* The string s as a string of role lr (LR_*), or NULL. */
-static inline __attribute__((always_inline)) const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
+/* The bucket entry of string s in role lr (LR_*), or NULL; for a length
+ * that lookups hash (lm_hash), see find(). */
+static inline __attribute__((always_inline)) const lment *bucket_find(const kap_table *tb, int lr, const char *s,
+                                                                      size_t n, size_t b)
 {
-    size_t b = n < LM_LONG ? n : LM_LONG;
-    if (tb->lm_hash[lr][b >> 6] >> (b & 63) & 1)
-        return find(st, s, n);
     const lment *m = tb->lm + tb->lm_off[lr][b], *end = tb->lm + tb->lm_off[lr][b + 1];
     if (m == end)
         return NULL;
@@ -301,7 +300,7 @@ static inline __attribute__((always_inline)) const strslot *lookup(const kap_tab
         str_words(s, n, &wa, &wb);
         for (; m < end; m++)
             if (m->wa == wa && m->wb == wb)
-                return &st->slots[m->slot];
+                return m;
         return NULL;
     }
     if (n <= 32) {
@@ -312,14 +311,50 @@ static inline __attribute__((always_inline)) const strslot *lookup(const kap_tab
             uint64_t v0, v1, v2, v3;
             memcpy(&v0, m->s, 8), memcpy(&v1, m->s + 8, 8), memcpy(&v2, m->s + n - 16, 8), memcpy(&v3, m->s + n - 8, 8);
             if (((v0 ^ w0) | (v1 ^ w1) | (v2 ^ w2) | (v3 ^ w3)) == 0)
-                return &st->slots[m->slot];
+                return m;
         }
         return NULL;
     }
     for (; m < end; m++)
         if (m->len == n && memcmp(m->s, s, n) == 0)
-            return &st->slots[m->slot];
+            return m;
     return NULL;
+}
+
+static inline int hashed_len(const kap_table *tb, int lr, size_t b)
+{
+    return tb->lm_hash[lr][b >> 6] >> (b & 63) & 1;
+}
+
+/* The string s as a string of role lr (LR_*), or NULL. */
+static inline __attribute__((always_inline)) const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
+{
+    size_t b = n < LM_LONG ? n : LM_LONG;
+    if (hashed_len(tb, lr, b))
+        return find(st, s, n);
+    const lment *m = bucket_find(tb, lr, s, n, b);
+    return m ? &st->slots[m->slot] : NULL;
+}
+
+/* The same for the string roles (lr one of LR_USER..LR_URLPREFIX): the
+ * first word (rules 0-63) of the string's set in that role, 0 when it has
+ * none; *slot is the string's slot, or NULL. */
+static inline __attribute__((always_inline)) uint64_t lookup_word0(const kap_table *tb, const kap_strtab *st, int lr,
+                                                                   const char *s, size_t n, const strslot **slot)
+{
+    size_t b = n < LM_LONG ? n : LM_LONG;
+    if (hashed_len(tb, lr, b)) {
+        const strslot *e = find(st, s, n);
+        *slot = e;
+        return e && e->set[lr] ? tb->mask1[e->set[lr] - 1] : 0;
+    }
+    const lment *m = bucket_find(tb, lr, s, n, b);
+    if (!m) {
+        *slot = NULL;
+        return 0;
+    }
+    *slot = &st->slots[m->slot];
+    return m->word0;
 }
 
 #define NOSET 0xFFFFFFFFu
@@ -670,11 +705,8 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             KEEP(AI_USER, t->any_user);
             if (q.has_user) {
                 measure(&q, A_USER, ln);
-                e = lookup(t, st, LR_USER, q.user.s, q.user.n);
-                if (e && e->set[ROLE_USER]) {
-                    y |= word0(t, e->set[ROLE_USER] - 1);
-                    KEEP(AI_USER, e->set[ROLE_USER] - 1);
-                }
+                y |= lookup_word0(t, st, LR_USER, q.user.s, q.user.n, &e);
+                KEEP(AI_USER, role_set(e, ROLE_USER));
             }
             x &= y;
             continue;
@@ -682,8 +714,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         if (need & A_NS) {
             done |= A_NS;
             measure(&q, A_NS, ln);
-            e = lookup(t, st, LR_NS, q.ns.s, q.ns.n);
-            x &= word0(t, t->ns_base) | (e && e->set[ROLE_NS] ? word0(t, e->set[ROLE_NS] - 1) : 0);
+            x &= word0(t, t->ns_base) | lookup_word0(t, st, LR_NS, q.ns.s, q.ns.n, &e);
             KEEP(AI_NS, t->ns_base);
             KEEP(AI_NS, role_set(e, ROLE_NS));
             continue;
@@ -691,8 +722,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
         if (need & A_VERB) {
             done |= A_VERB;
             measure(&q, A_VERB, ln);
-            e = lookup(t, st, LR_VERB, q.verb.s, q.verb.n);
-            x &= word0(t, t->any_verb) | (e && e->set[ROLE_VERB] ? word0(t, e->set[ROLE_VERB] - 1) : 0);
+            x &= word0(t, t->any_verb) | lookup_word0(t, st, LR_VERB, q.verb.s, q.verb.n, &e);
             KEEP(AI_VERB, t->any_verb);
             KEEP(AI_VERB, role_set(e, ROLE_VERB));
             continue;
@@ -704,11 +734,8 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             if (q.has_user) {
                 for (size_t k = 0; k < q.n_groups; k++) {
                     sv g = group_at(&q, k);
-                    e = lookup(t, st, LR_GROUP, g.s, g.n);
-                    if (e && e->set[ROLE_GROUP]) {
-                        y |= word0(t, e->set[ROLE_GROUP] - 1);
-                        KEEP(AI_GROUPS, e->set[ROLE_GROUP] - 1);
-                    }
+                    y |= lookup_word0(t, st, LR_GROUP, g.s, g.n, &e);
+                    KEEP(AI_GROUPS, role_set(e, ROLE_GROUP));
                 }
             }
             if (!small && KAP_UNLIKELY(fl[AI_GROUPS].n > MAXP))

@@ -61,6 +61,10 @@ enum {
  * strings of a role, the lookup compares the strings of the request's
  * length instead of hashing (no hash of a long user name to compute). */
 enum { LR_USER, LR_GROUP, LR_VERB, LR_NS, LR_URLEXACT, LR_URLPREFIX, LR_APIGROUP, LR_RES, LR_SUB, LR_NAME, NLR };
+_Static_assert((int)LR_USER == (int)ROLE_USER && (int)LR_GROUP == (int)ROLE_GROUP &&
+                   (int)LR_VERB == (int)ROLE_VERB && (int)LR_NS == (int)ROLE_NS &&
+                   (int)LR_URLEXACT == (int)ROLE_URLEXACT && (int)LR_URLPREFIX == (int)ROLE_URLPREFIX,
+               "the first lookup roles are the string roles, in the same order");
 #define LM_LONG 64   /* bucket of every string this long or longer */
 #define LM_MAX 4     /* more strings of one length (in one role): that length is hashed */
 
@@ -68,6 +72,8 @@ typedef struct lment {
     uint64_t wa, wb; /* str_words(), for strings of up to 16 bytes */
     const char *s;
     uint32_t len, slot; /* slot: index in the string table */
+    uint64_t word0;     /* roles LR_USER..LR_URLPREFIX: the first word of
+                         * the string's set in that role (rules 0-63) */
 } lment;
 
 /* The attributes a rule constrains (kap_table.need), in the order the
