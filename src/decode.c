@@ -571,7 +571,8 @@ static void decode_struct(tdec *d, const tstruct *st, void *target, const jv *v)
         const tfield *f = NULL;
         size_t fi;
         for (fi = 0; fi < st->n; fi++) {
-            if (strlen(st->fields[fi].name) == m->klen && memcmp(st->fields[fi].name, m->key, m->klen) == 0) {
+            const char *name = st->fields[fi].name;
+            if (m->klen && name[0] == m->key[0] && strlen(name) == m->klen && memcmp(name, m->key, m->klen) == 0) {
                 f = &st->fields[fi];
                 break;
             }
@@ -710,48 +711,6 @@ static int is_unicode_space(const unsigned char *p, size_t n, size_t *size)
     return 0;
 }
 
-static size_t jv_depth_exceeds(const jv *root, size_t limit)
-{
-    /* iterative walk: depth of nested arrays/objects */
-    typedef struct {
-        const jv *v;
-        size_t next;
-    } fr;
-    size_t cap = 64, n = 0, maxd = 0;
-    fr *st = kap_malloc(cap * sizeof *st);
-    if (!st)
-        return (size_t)-1;
-    if (root && (root->kind == JV_ARRAY || root->kind == JV_OBJECT))
-        st[n++] = (fr){root, 0};
-    while (n) {
-        if (n > maxd)
-            maxd = n;
-        if (maxd > limit)
-            break;
-        fr *f = &st[n - 1];
-        if (f->next >= f->v->n) {
-            n--;
-            continue;
-        }
-        const jv *c = f->v->kind == JV_ARRAY ? f->v->items[f->next] : f->v->members[f->next].val;
-        f->next++;
-        if (c->kind == JV_ARRAY || c->kind == JV_OBJECT) {
-            if (n == cap) {
-                fr *s2 = kap_realloc(st, cap * 2 * sizeof *st);
-                if (!s2) {
-                    kap_free(st);
-                    return (size_t)-1;
-                }
-                st = s2;
-                cap *= 2;
-            }
-            st[n++] = (fr){c, 0};
-        }
-    }
-    kap_free(st);
-    return maxd;
-}
-
 static int report_error(kap_diagnostics *diags, int status, const char *field, const char *text,
                         unsigned line, unsigned col)
 {
@@ -809,17 +768,8 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
             rc = report_fail(diags, &fail, "failed decoding: ");
             goto out;
         }
-        size_t depth = jv_depth_exceeds(root, 10000);
-        if (depth == (size_t)-1) {
-            rc = KAP_ENOMEM;
-            goto out;
-        }
-        if (depth > 10000) {
-            rc = report_error(diags, KAP_EINVALID, "",
-                              "failed decoding: couldn't get version/kind; json parse error: exceeded max depth",
-                              root->line, root->col);
-            goto out;
-        }
+        /* (Go's JSON depth limit, 10000 nested collections, is enforced
+         * while the YAML is turned into values: read_yaml.c, too_deep.) */
     }
 
     /* 3. apiVersion and kind, case-insensitively */
