@@ -777,43 +777,34 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
 }
 #undef word0
 
-/* A cursor over one sparse set, moving forward through its words. */
-typedef struct cursor {
-    const uint32_t *w;
-    const uint64_t *m;
-    uint32_t n, i;
-    int dense;
-} cursor;
-
-static inline uint64_t cursor_at(cursor *c, uint32_t w)
+/* Word w of a set (rules 64w .. 64w + 63). */
+static inline uint64_t set_word(const kap_table *t, const kset *s, uint32_t w)
 {
-    if (c->dense)
-        return c->m[w];
-    if (c->i < c->n && c->w[c->i] < w) {
-        /* gallop forward, then bisect: the driver may skip many words */
-        uint32_t lo = c->i, step = 1, hi;
-        while (lo + step < c->n && c->w[lo + step] < w) {
-            lo += step;
-            step *= 2;
-        }
-        hi = lo + step < c->n ? lo + step : c->n;
-        while (lo + 1 < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (c->w[mid] < w)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        c->i = hi;
+    const uint32_t *wi = t->widx + s->off;
+    const uint64_t *wm = t->wmask + s->off;
+    if (s->nw == t->W)
+        return wm[w];
+    if (s->w0 == w)
+        return wm[0];
+    if (s->nw <= 1 || s->w0 > w)
+        return 0;
+    /* bisect the word indexes (ascending) */
+    uint32_t lo = 1, hi = s->nw;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (wi[mid] < w)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return c->i < c->n && c->w[c->i] == w ? c->m[c->i] : 0;
+    return lo < s->nw && wi[lo] == w ? wm[lo] : 0;
 }
 
-/* More rules: all attributes are looked up, then the words where the
- * sparsest attribute has rules are visited in order, each word ANDed over
- * every attribute; the first word left non-zero holds the answer. The cost
- * follows how many rules could match, not how many there are. */
-
+/* More rules: every attribute is looked up (what match_first64 looked up
+ * is reused), then the words where the sparsest attribute has rules are
+ * visited in order, each word ANDed over the other attributes' sets; the
+ * first word left non-zero holds the answer. The cost follows how many
+ * rules could match, not how many there are. */
 static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out,
                                                 const field *pre, unsigned pre_done)
 {
@@ -822,66 +813,59 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     active_fields(t, q, active);
 
     /* (match_first64 found no match among the first 64 rules.) */
-    /* The other words: every attribute looked up, the sparsest drives. */
-    field f[NF];
-    cursor cur[NF][MAXP];
+    field own[NF];
+    const field *f[NF];
     int nf = 0;
     uint64_t density[NF];
     for (int i = 0; i < NF; i++) {
         if (!active[i])
             continue;
-        /* what match_first64 looked up is not looked up again */
         static const int ai_of[NF] = {[F_VERB] = AI_VERB, [F_SCOPE] = -1, [F_USER] = AI_USER, [F_RES] = AI_RES,
                                       [F_GROUPS] = AI_GROUPS};
         int ai = i == F_SCOPE ? (q->resource_request ? AI_NS : AI_URL) : ai_of[i];
         if (pre_done & (1u << ai)) {
-            f[nf] = pre[ai];
+            f[nf] = &pre[ai];
         } else {
-            resolve(t, p->strtab, q, i, &f[nf]);
-            if (KAP_UNLIKELY(f[nf].n > MAXP))
+            resolve(t, p->strtab, q, i, &own[nf]);
+            if (KAP_UNLIKELY(own[nf].n > MAXP))
                 return reference(p, q, out);
+            f[nf] = &own[nf];
         }
         density[nf] = 0;
-        for (int k = 0; k < f[nf].n; k++) {
-            const kset *s = &t->sets[f[nf].s[k]];
-            cursor *c = &cur[nf][k];
-            c->w = t->widx + s->off;
-            c->m = t->wmask + s->off;
-            c->n = s->nw;
-            c->i = s->w0 == 0; /* word 0 is done */
-            c->dense = s->nw == t->W;
-            density[nf] += s->nw;
-        }
+        for (int k = 0; k < f[nf]->n; k++)
+            density[nf] += t->sets[f[nf]->s[k]].nw;
         nf++;
     }
-    /* the sparsest attribute drives */
+    /* the sparsest attribute drives: its sets' words, merged in order */
     int d = 0;
     for (int i = 1; i < nf; i++)
         if (density[i] < density[d])
             d = i;
-    field *df = &f[d];
-    cursor *dc = cur[d];
+    const field *df = f[d];
+    uint32_t at[MAXP]; /* per driver set: the next of its words to visit */
+    for (int k = 0; k < df->n; k++)
+        at[k] = t->sets[df->s[k]].w0 == 0; /* word 0 is done */
     for (;;) {
-        /* next word any driver set has */
         uint32_t w = NOSET;
-        for (int k = 0; k < df->n; k++)
-            if (dc[k].i < dc[k].n && dc[k].w[dc[k].i] < w)
-                w = dc[k].w[dc[k].i];
+        for (int k = 0; k < df->n; k++) {
+            const kset *s = &t->sets[df->s[k]];
+            if (at[k] < s->nw && t->widx[s->off + at[k]] < w)
+                w = t->widx[s->off + at[k]];
+        }
         if (w == NOSET)
             break;
         uint64_t xw = 0;
         for (int k = 0; k < df->n; k++) {
-            if (dc[k].i < dc[k].n && dc[k].w[dc[k].i] == w) {
-                xw |= dc[k].m[dc[k].i];
-                dc[k].i++;
-            }
+            const kset *s = &t->sets[df->s[k]];
+            if (at[k] < s->nw && t->widx[s->off + at[k]] == w)
+                xw |= t->wmask[s->off + at[k]++];
         }
         for (int i = 0; i < nf && xw; i++) {
             if (i == d)
                 continue;
             uint64_t y = 0;
-            for (int k = 0; k < f[i].n; k++)
-                y |= cursor_at(&cur[i][k], w);
+            for (int k = 0; k < f[i]->n && (xw & ~y); k++)
+                y |= set_word(t, &t->sets[f[i]->s[k]], w);
             xw &= y;
         }
         if (xw) {
