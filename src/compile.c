@@ -130,9 +130,8 @@ typedef struct builder {
     int oom;
 } builder;
 
-static int key_grow(kap_table *t)
+static int key_resize(kap_table *t, size_t ns)
 {
-    size_t ns = t->nkeys_slots ? t->nkeys_slots * 2 : 64;
     keyslot *slots = kap_calloc(ns, sizeof *slots);
     if (!slots)
         return 0;
@@ -148,6 +147,28 @@ static int key_grow(kap_table *t)
     t->keys = slots;
     t->nkeys_slots = ns;
     return 1;
+}
+
+static int key_grow(kap_table *t)
+{
+    return key_resize(t, t->nkeys_slots ? t->nkeys_slots * 2 : 64);
+}
+
+/* Slots for the keys the rules can make at most, so the key map is not
+ * grown step by step while a large policy is compiled. */
+static size_t key_slots_for(const kap_policy *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nrules; i++) {
+        const crule *r = &p->rules[i];
+        n += (size_t)r->users.n + r->groups.n + r->verbs.n + r->namespaces.n + 2 * (size_t)r->urls.n;
+        for (uint32_t g = 0; g < r->n_res; g++)
+            n += ((size_t)r->res[g].resources.n + 1) * ((size_t)r->res[g].names.n + 1);
+    }
+    size_t ns = 64;
+    while (ns < 2 * n && ns < ((size_t)1 << 26))
+        ns *= 2;
+    return ns;
 }
 
 static uint32_t new_bitset(builder *b)
@@ -420,7 +441,7 @@ static int build_table(kap_policy *p)
         t->W = 1;
 
     t->need = kap_calloc(p->nrules ? p->nrules : 1, 1);
-    if (!t->need || !key_grow(t) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
+    if (!t->need || !key_resize(t, key_slots_for(p)) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
         return KAP_ENOMEM;
     t->any_user = new_bitset(&b);
     t->any_group = new_bitset(&b);
