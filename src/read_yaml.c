@@ -892,10 +892,17 @@ typedef struct ymap {
 
 static uint64_t key_hash(int kt, const char *s, size_t n) { return str_hash(s, n) * 31 + (uint64_t)kt; }
 
+#define YMAP_SCAN 8 /* mappings this small are searched without a hash table */
+
 static int ymap_find(const ymap *mp, int kt, const char *s, size_t n, size_t *slot)
 {
-    if (!mp->nslots)
+    if (!mp->nslots) {
+        for (size_t k = 0; k < mp->n; k++)
+            if (mp->ktype[k] == kt && mp->m[k].klen == n && (n == 0 || memcmp(mp->m[k].key, s, n) == 0))
+                return (int)k;
+        *slot = 0;
         return -1;
+    }
     size_t i = (size_t)key_hash(kt, s, n) & (mp->nslots - 1);
     while (mp->slots[i]) {
         size_t k = mp->slots[i] - 1;
@@ -938,7 +945,7 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
         ks = key->b ? "true" : "false", kn = strlen(ks);
     else if (key->kind == JV_NULL)
         ks = "", kn = 0;
-    if ((mp->n + 1) * 2 > mp->nslots && !ymap_rehash(mp))
+    if (mp->n + 1 > YMAP_SCAN && (mp->n + 1) * 2 > mp->nslots && !ymap_rehash(mp))
         return fail_nomem(d->fail);
     size_t slot = 0;
     int found = ymap_find(mp, kt, ks, kn, &slot);
@@ -975,7 +982,8 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
     m->col = keynode->col;
     m->val = val;
     mp->ktype[mp->n] = (uint8_t)kt;
-    mp->slots[slot] = mp->n + 1;
+    if (mp->nslots)
+        mp->slots[slot] = mp->n + 1;
     mp->n++;
     return KAP_OK;
 }
@@ -1150,24 +1158,38 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
      * strings keep the last value */
     size_t k = 0;
     if (mp->n) {
-        imember *tmp = kap_malloc(mp->n * sizeof *tmp);
+        imember small[16];
+        imember *tmp = mp->n <= 16 ? small : kap_malloc(mp->n * sizeof *tmp);
         jv_member *sorted = arena_alloc(d->a, mp->n * sizeof *sorted);
         if (!tmp || !sorted) {
-            kap_free(tmp);
+            if (tmp != small)
+                kap_free(tmp);
             return fail_nomem(d->fail);
         }
         for (size_t i = 0; i < mp->n; i++) {
             tmp[i].m = mp->m[i];
             tmp[i].idx = i;
         }
-        qsort(tmp, mp->n, sizeof *tmp, imember_cmp);
+        if (tmp == small) {
+            /* insertion sort: few keys */
+            for (size_t i = 1; i < mp->n; i++) {
+                imember x = tmp[i];
+                size_t j = i;
+                for (; j > 0 && imember_cmp(&tmp[j - 1], &x) > 0; j--)
+                    tmp[j] = tmp[j - 1];
+                tmp[j] = x;
+            }
+        } else {
+            qsort(tmp, mp->n, sizeof *tmp, imember_cmp);
+        }
         for (size_t i = 0; i < mp->n; i++) {
             if (k > 0 && key_cmp(&sorted[k - 1], &tmp[i].m) == 0)
                 sorted[k - 1] = tmp[i].m;
             else
                 sorted[k++] = tmp[i].m;
         }
-        kap_free(tmp);
+        if (tmp != small)
+            kap_free(tmp);
         v->members = sorted;
     }
     v->n = k;
