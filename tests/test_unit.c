@@ -132,6 +132,44 @@ START_TEST(read_anchors_aliases_merge)
 }
 END_TEST
 
+START_TEST(read_large_mappings)
+{
+    /* a rule mapping past 8 keys (searched by hash from there on), with two
+     * keys set again: the last value wins, each repeat is reported */
+    const char *pol = HDR "rules:\n"
+                          "- level: Request\n"
+                          "  users: [alice]\n"
+                          "  userGroups: [dev]\n"
+                          "  verbs: [get]\n"
+                          "  namespaces: [default]\n"
+                          "  resources: [{group: \"\", resources: [pods]}]\n"
+                          "  omitStages: [RequestReceived]\n"
+                          "  omitManagedFields: true\n"
+                          "  verbs: [list]\n"
+                          "  users: [bob, alice]\n"
+                          "- level: None\n";
+    kap_decision d;
+    rq r = POD("list", "default", "pods", "", "");
+    ck_assert_int_eq(decide(pol, &r, &d), 0);
+    ck_assert_int_eq(d.omit_managed_fields, 1);
+    r.verb = "get";
+    ck_assert_int_eq(decide(pol, &r, &d), 1);
+    ck_assert_str_eq(warning_of(pol), "Audit policy contains errors, falling back to lenient decoding: "
+                                      "strict decoding error: yaml: unmarshal errors:\n"
+                                      "  line 12: key \"verbs\" already set in map\n"
+                                      "  line 13: key \"users\" already set in map");
+    /* twenty labels (more than the small sort takes), then one set again */
+    char buf[2048];
+    size_t k = (size_t)snprintf(buf, sizeof buf, HDR "metadata:\n  labels:\n");
+    for (int i = 19; i >= 0; i--)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "    l%02d: v\n", i);
+    k += (size_t)snprintf(buf + k, sizeof buf - k, "    l07: w\nrules:\n- level: None\n");
+    ck_assert_str_eq(warning_of(buf), "Audit policy contains errors, falling back to lenient decoding: "
+                                      "strict decoding error: yaml: unmarshal errors:\n"
+                                      "  line 25: key \"l07\" already set in map");
+}
+END_TEST
+
 START_TEST(read_first_document_only_and_bom)
 {
     ck_assert_str_eq(error_of("---\n" HDR "rules:\n- level: None\n---\n: : : [\n"), "(loaded)");
@@ -917,7 +955,7 @@ static Suite *suite(void)
         const TTest *tests[16];
     } groups[] = {
         {"read", {read_yaml11_booleans_fail_in_string_lists, read_numbers_are_numbers, read_null_forms,
-                  read_anchors_aliases_merge, read_first_document_only_and_bom, read_yaml_syntax_errors,
+                  read_anchors_aliases_merge, read_large_mappings, read_first_document_only_and_bom, read_yaml_syntax_errors,
                   read_json_input}},
         {"decode", {decode_group_version_and_kind, decode_type_errors_first_in_key_order, decode_lenient_warnings,
                     decode_json_duplicate_last_wins}},
