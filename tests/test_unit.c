@@ -522,19 +522,23 @@ START_TEST(match_many_sets_fall_back)
         snprintf(names[i], sizeof names[i], "g%d", i);
         groups[i] = names[i];
     }
-    for (int big = 0; big < 2; big++) {
+    /* big 0: one word of rules; 1: the group rules past the first 64;
+     * 2: the group rules among the first 64 of a larger policy */
+    for (int big = 0; big < 3; big++) {
         size_t cap = 64 * 1024, n;
         char *buf = malloc(cap);
         n = (size_t)snprintf(buf, cap, HDR "rules:\n");
         /* first rules no request here matches, so the groups are looked up */
-        for (int i = 0; i < (big ? 100 : 3); i++)
+        int first = big == 1 ? 100 : 3;
+        for (int i = 0; i < first; i++)
             n += (size_t)snprintf(buf + n, cap - n, "- level: None\n  users: [someone-%d]\n", i);
         for (int i = 0; i < 45; i++)
             n += (size_t)snprintf(buf + n, cap - n, "- level: Request\n  userGroups: [g%d]\n  verbs: [v%d]\n", i, i);
         n += (size_t)snprintf(buf + n, cap - n, "- level: Metadata\n  nonResourceURLs: [\"/x*\"]\n");
+        for (int i = 0; big == 2 && i < 30; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "- level: None\n  users: [later-%d]\n", i);
         kap_policy *p;
         ck_assert_int_eq(kap_policy_load_buffer(&p, buf, n, NULL, NULL, NULL), KAP_OK);
-        int first = big ? 100 : 3;
         for (int v = 0; v < 45; v += 11) {
             char verb[8];
             snprintf(verb, sizeof verb, "v%d", v);
