@@ -468,7 +468,15 @@ static void decode_structlist(tdec *d, const tfield *f, anylist *t, const jv *v)
     }
     size_t base = d->path.len;
     for (size_t i = 0; i < v->n && !d->aborted; i++) {
-        buf_printf(&d->path, "[%zu]", i);
+        char idx[24]; /* "[i]", written without printf: once per list element */
+        size_t k = sizeof idx;
+        idx[--k] = ']';
+        size_t v2 = i;
+        do
+            idx[--k] = (char)('0' + v2 % 10);
+        while (v2 /= 10);
+        idx[--k] = '[';
+        buf_add(&d->path, idx + k, sizeof idx - k);
         const jv *e = v->items[i];
         void *elem = items ? items + i * st->size : NULL;
         if (e->kind == JV_OBJECT) {
