@@ -54,6 +54,7 @@ static const char *const POLICIES[] = {
     "tests/fuzz/corpus/load/bad-indentation.yaml",
     "tests/fuzz/corpus/load/datadog-unknown-field.yaml",
     "tests/fuzz/corpus/load/synth-005.yaml",
+    "tests/fuzz/corpus/load/large-mappings.yaml",
 };
 
 /* Status a load must give when no allocation fails. */
