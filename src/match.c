@@ -72,14 +72,6 @@ static int prepare(const kap_request *r, nreq *n)
     return KAP_OK;
 }
 
-static int normalize(const kap_request *r, nreq *n)
-{
-    if (prepare(r, n))
-        return KAP_EARG;
-    measure_all(n);
-    return KAP_OK;
-}
-
 /* A request with lengths, its strings not yet taken. */
 static int prepare_n(const kap_request_n *r, nreq *n)
 {
@@ -93,14 +85,6 @@ static int prepare_n(const kap_request_n *r, nreq *n)
     n->have = 0;
     n->src = NULL;
     n->src_n = r;
-    return KAP_OK;
-}
-
-static int normalize_n(const kap_request_n *r, nreq *n)
-{
-    if (prepare_n(r, n))
-        return KAP_EARG;
-    measure_all(n);
     return KAP_OK;
 }
 
@@ -227,16 +211,18 @@ static int reference(const kap_policy *p, const nreq *q, kap_decision *out)
 int kap_policy_match_reference(const kap_policy *p, const kap_request *request, kap_decision *out)
 {
     nreq q;
-    if (!p || !out || normalize(request, &q))
+    if (!p || !out || prepare(request, &q))
         return KAP_EARG;
+    measure_all(&q); /* the scan reads every string */
     return reference(p, &q, out);
 }
 
 int kap_policy_match_reference_n(const kap_policy *p, const kap_request_n *request, kap_decision *out)
 {
     nreq q;
-    if (!p || !out || normalize_n(request, &q))
+    if (!p || !out || prepare_n(request, &q))
         return KAP_EARG;
+    measure_all(&q);
     return reference(p, &q, out);
 }
 
@@ -584,7 +570,7 @@ static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, c
     }
 }
 
-/* Every string matching may use, as normalize() gives them. */
+/* Every string matching may use (all the scan reads). */
 static void measure_all(nreq *q)
 {
     if (q->have == HAVE_ALL)
