@@ -390,15 +390,18 @@ static int build_lenmap(kap_policy *p)
     size_t total = 0;
     for (int r = 0; r < NLR; r++) {
         for (int b = 0; b <= LM_LONG; b++) {
-            t->lm_off[r][b] = (uint32_t)total;
-            if (cnt[r][b] > LM_MAX)
-                t->lm_hash[r][b >> 6] |= 1ULL << (b & 63);
-            else
+            if (cnt[r][b] > LM_MAX) {
+                t->lm_desc[r][b] = LM_HASHED;
+            } else {
+                t->lm_desc[r][b] = cnt[r][b] ? LM_DESC(total, cnt[r][b]) : 0;
                 total += cnt[r][b];
+            }
             cnt[r][b] = 0;
         }
-        t->lm_off[r][LM_LONG + 1] = (uint32_t)total;
     }
+    /* at most LM_MAX entries a bucket: total stays far below the 28 bits
+     * of offset a descriptor holds */
+    _Static_assert((uint64_t)NLR * (LM_LONG + 1) * LM_MAX < (1u << 28), "bucket offsets fit a descriptor");
     t->lm = kap_calloc(total ? total : 1, sizeof *t->lm);
     if (!t->lm) {
         kap_free(roles);
@@ -409,9 +412,9 @@ static int build_lenmap(kap_policy *p)
         const strslot *e = &st->slots[slot_of[id]];
         size_t b = e->len < LM_LONG ? e->len : LM_LONG;
         for (int r = 0; r < NLR; r++) {
-            if (!(roles[id] & (1u << r)) || (t->lm_hash[r][b >> 6] >> (b & 63) & 1))
+            if (!(roles[id] & (1u << r)) || t->lm_desc[r][b] == LM_HASHED)
                 continue;
-            lment *m = &t->lm[t->lm_off[r][b] + cnt[r][b]++];
+            lment *m = &t->lm[(t->lm_desc[r][b] >> 4) + cnt[r][b]++];
             m->wa = e->wa;
             m->wb = e->wb;
             m->s = e->s;

@@ -20,15 +20,12 @@ typedef struct sv {
 /* A request being decided. Its strings are taken (and, given as C
  * strings, measured) as matching needs them: have holds the A_* attributes
  * (table.h) whose strings are there, src or src_n the request they come
- * from. */
+ * from. The user's presence and the groups are read from the request
+ * itself (has_user(), n_groups(), group_at()). */
 typedef struct nreq {
-    int has_user;
     unsigned have;
-    sv user, verb, ns, group, resource, sub, name, path;
-    const char *const *groups; /* C strings, or */
-    const kap_str *groups_n;   /* strings with lengths */
-    size_t n_groups;
     int resource_request;
+    sv user, verb, ns, group, resource, sub, name, path;
     const kap_request *src;
     const kap_request_n *src_n;
 } nreq;
@@ -47,25 +44,34 @@ static inline sv mk_n(kap_str s)
     return v;
 }
 
-static inline sv group_at(const nreq *q, size_t i)
+/* ln: the request came with lengths (src_n). The matcher passes it as a
+ * constant, so each entry point gets its own copy of the code; elsewhere
+ * it is q->src_n != NULL. */
+static inline int has_user(const nreq *q, const int ln)
 {
-    if (q->groups_n)
-        return mk_n(q->groups_n[i]);
-    return mk(q->groups[i]);
+    return ln ? q->src_n->user.ptr != NULL : q->src->user != NULL;
+}
+
+static inline size_t n_groups(const nreq *q, const int ln)
+{
+    if (ln)
+        return q->src_n->groups ? q->src_n->n_groups : 0;
+    return q->src->groups ? q->src->n_groups : 0;
+}
+
+static inline sv group_at(const nreq *q, size_t i, const int ln)
+{
+    return ln ? mk_n(q->src_n->groups[i]) : mk(q->src->groups[i]);
 }
 
 static void measure_all(nreq *q);
 
 /* A C-string request, its strings not yet measured. */
-static int prepare(const kap_request *r, nreq *n)
+static inline int prepare(const kap_request *r, nreq *n)
 {
     if (!r || r->version < 1)
         return KAP_EARG;
-    n->has_user = r->user != NULL;
     n->resource_request = r->resource_request != 0;
-    n->groups = r->groups;
-    n->groups_n = NULL;
-    n->n_groups = r->groups ? r->n_groups : 0;
     n->have = 0;
     n->src = r;
     n->src_n = NULL;
@@ -73,15 +79,11 @@ static int prepare(const kap_request *r, nreq *n)
 }
 
 /* A request with lengths, its strings not yet taken. */
-static int prepare_n(const kap_request_n *r, nreq *n)
+static inline int prepare_n(const kap_request_n *r, nreq *n)
 {
     if (!r || r->version < 1)
         return KAP_EARG;
-    n->has_user = r->user.ptr != NULL;
     n->resource_request = r->resource_request != 0;
-    n->groups = NULL;
-    n->groups_n = r->groups;
-    n->n_groups = r->groups ? r->n_groups : 0;
     n->have = 0;
     n->src = NULL;
     n->src_n = r;
@@ -156,16 +158,16 @@ static int url_matches(const crule *r, const nreq *q)
     return 0;
 }
 
-static int rule_matches(const crule *r, const nreq *q, int group_any_ok)
+static int rule_matches(const crule *r, const nreq *q, int group_any_ok, const int ln)
 {
-    if (r->users.n && (!q->has_user || !has(&r->users, q->user.s, q->user.n)))
+    if (r->users.n && (!has_user(q, ln) || !has(&r->users, q->user.s, q->user.n)))
         return 0;
     if (r->groups.n) {
-        if (!q->has_user)
+        if (!has_user(q, ln))
             return 0;
         int any = 0;
-        for (size_t i = 0; i < q->n_groups && !any; i++) {
-            sv g = group_at(q, i);
+        for (size_t i = 0; i < n_groups(q, ln) && !any; i++) {
+            sv g = group_at(q, i, ln);
             any = has(&r->groups, g.s, g.n);
         }
         if (!any)
@@ -198,8 +200,9 @@ static void result_for(const kap_policy *p, long rule, kap_decision *out)
 static int reference(const kap_policy *p, const nreq *q, kap_decision *out)
 {
     int group_any_ok = p->kube_minor >= 36;
+    const int ln = q->src_n != NULL;
     for (size_t i = 0; i < p->nrules; i++) {
-        if (rule_matches(&p->rules[i], q, group_any_ok)) {
+        if (rule_matches(&p->rules[i], q, group_any_ok, ln)) {
             result_for(p, (long)i, out);
             return KAP_OK;
         }
@@ -273,14 +276,11 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     }
 }
 
-/* The bucket entry of string s in role lr (LR_*), or NULL; for a length
- * that lookups hash (lm_hash), see find(). */
-static inline __attribute__((always_inline)) const lment *bucket_find(const kap_table *tb, int lr, const char *s,
-                                                                      size_t n, size_t b)
+/* The bucket entry of string s in bucket d (LM_DESC, not hashed), or NULL. */
+static inline __attribute__((always_inline)) const lment *bucket_find(const kap_table *tb, uint32_t d, const char *s,
+                                                                      size_t n)
 {
-    const lment *m = tb->lm + tb->lm_off[lr][b], *end = tb->lm + tb->lm_off[lr][b + 1];
-    if (m == end)
-        return NULL;
+    const lment *m = tb->lm + (d >> 4), *end = m + (d & (LM_HASHED - 1));
     if (n <= 16) {
         uint64_t wa, wb;
         str_words(s, n, &wa, &wb);
@@ -307,18 +307,21 @@ static inline __attribute__((always_inline)) const lment *bucket_find(const kap_
     return NULL;
 }
 
-static inline int hashed_len(const kap_table *tb, int lr, size_t b)
+/* The bucket of strings of role lr as long as s (n bytes). */
+static inline uint32_t bucket(const kap_table *tb, int lr, size_t n)
 {
-    return tb->lm_hash[lr][b >> 6] >> (b & 63) & 1;
+    return tb->lm_desc[lr][n < LM_LONG ? n : LM_LONG];
 }
 
 /* The string s as a string of role lr (LR_*), or NULL. */
 static inline __attribute__((always_inline)) const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
 {
-    size_t b = n < LM_LONG ? n : LM_LONG;
-    if (hashed_len(tb, lr, b))
+    uint32_t d = bucket(tb, lr, n);
+    if (!d)
+        return NULL;
+    if (d == LM_HASHED)
         return find(st, s, n);
-    const lment *m = bucket_find(tb, lr, s, n, b);
+    const lment *m = bucket_find(tb, d, s, n);
     return m ? &st->slots[m->slot] : NULL;
 }
 
@@ -328,14 +331,14 @@ static inline __attribute__((always_inline)) const strslot *lookup(const kap_tab
 static inline __attribute__((always_inline)) uint64_t lookup_word0(const kap_table *tb, const kap_strtab *st, int lr,
                                                                    const char *s, size_t n, const strslot **slot)
 {
-    size_t b = n < LM_LONG ? n : LM_LONG;
-    if (hashed_len(tb, lr, b)) {
+    uint32_t d = bucket(tb, lr, n);
+    const lment *m;
+    if (d == LM_HASHED) {
         const strslot *e = find(st, s, n);
         *slot = e;
         return e && e->set[lr] ? tb->mask1[e->set[lr] - 1] : 0;
     }
-    const lment *m = bucket_find(tb, lr, s, n, b);
-    if (!m) {
+    if (!d || !(m = bucket_find(tb, d, s, n))) {
         *slot = NULL;
         return 0;
     }
@@ -492,7 +495,7 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         break;
     case F_USER:
         push(f, t->any_user);
-        if (q->has_user)
+        if (has_user(q, q->src_n != NULL))
             push(f, role_set(lookup(t, st, LR_USER, q->user.s, q->user.n), ROLE_USER));
         break;
     case F_RES:
@@ -501,9 +504,10 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         break;
     case F_GROUPS:
         push(f, t->any_group);
-        if (q->has_user) {
-            for (size_t k = 0; k < q->n_groups; k++) {
-                sv g = group_at(q, k);
+        if (has_user(q, q->src_n != NULL)) {
+            const int ln = q->src_n != NULL;
+            for (size_t k = 0; k < n_groups(q, ln); k++) {
+                sv g = group_at(q, k, ln);
                 push(f, role_set(lookup(t, st, LR_GROUP, g.s, g.n), ROLE_GROUP));
             }
         }
@@ -536,10 +540,9 @@ static inline sv lazy(const char *s)
  * each entry point gets its own copy of the matcher). */
 static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, const int ln)
 {
-    if (q->have & a)
-        return;
-    q->have |= a;
     if (ln) {
+        /* nothing to measure: taking a string again costs less than
+         * remembering it was taken */
         const kap_request_n *rn = q->src_n;
         switch (a) {
         case A_USER: q->user = mk_n(rn->user); break;
@@ -547,6 +550,9 @@ static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, c
         case A_NS: q->ns = mk_n(rn->ns); break;
         case A_URL: q->path = mk_n(rn->path); break;
         default:
+            if (q->have & A_RES)
+                break;
+            q->have |= A_RES;
             q->group = mk_n(rn->api_group);
             q->resource = mk_n(rn->resource);
             q->sub = mk_n(rn->subresource);
@@ -555,6 +561,9 @@ static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, c
         }
         return;
     }
+    if (q->have & a)
+        return;
+    q->have |= a;
     const kap_request *r = q->src;
     switch (a) {
     case A_USER: q->user = lazy(r->user); break;
@@ -576,10 +585,7 @@ static void measure_all(nreq *q)
     if (q->have == HAVE_ALL)
         return;
     const int ln = q->src_n != NULL;
-    if (q->has_user)
-        measure(q, A_USER, ln);
-    else
-        q->user = lazy(NULL);
+    measure(q, A_USER, ln); /* no user: "" (has_user() tells) */
     measure(q, A_VERB, ln);
     if (q->resource_request) {
         measure(q, A_NS, ln);
@@ -599,18 +605,18 @@ static inline __attribute__((always_inline)) int rule_direct(const crule *r, nre
                                                              int group_any_ok, const int ln)
 {
     if (need & A_USER) {
-        if (!q->has_user)
+        if (!has_user(q, ln))
             return 0;
         measure(q, A_USER, ln);
         if (!has(&r->users, q->user.s, q->user.n))
             return 0;
     }
     if (need & A_GROUPS) {
-        if (!q->has_user)
+        if (!has_user(q, ln))
             return 0;
         int any = 0;
-        for (size_t i = 0; i < q->n_groups && !any; i++) {
-            sv g = group_at(q, i);
+        for (size_t i = 0; i < n_groups(q, ln) && !any; i++) {
+            sv g = group_at(q, i, ln);
             any = has(&r->groups, g.s, g.n);
         }
         if (!any)
@@ -689,7 +695,7 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             done |= A_USER;
             uint64_t y = word0(t, t->any_user);
             KEEP(AI_USER, t->any_user);
-            if (q.has_user) {
+            if (has_user(&q, ln)) {
                 measure(&q, A_USER, ln);
                 y |= lookup_word0(t, st, LR_USER, q.user.s, q.user.n, &e);
                 KEEP(AI_USER, role_set(e, ROLE_USER));
@@ -717,9 +723,10 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             done |= A_GROUPS;
             uint64_t y = word0(t, t->any_group);
             KEEP(AI_GROUPS, t->any_group);
-            if (q.has_user) {
-                for (size_t k = 0; k < q.n_groups; k++) {
-                    sv g = group_at(&q, k);
+            if (has_user(&q, ln)) {
+                size_t ng = n_groups(&q, ln);
+                for (size_t k = 0; k < ng; k++) {
+                    sv g = group_at(&q, k, ln);
                     y |= lookup_word0(t, st, LR_GROUP, g.s, g.n, &e);
                     KEEP(AI_GROUPS, role_set(e, ROLE_GROUP));
                 }

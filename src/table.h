@@ -67,6 +67,12 @@ _Static_assert((int)LR_USER == (int)ROLE_USER && (int)LR_GROUP == (int)ROLE_GROU
                "the first lookup roles are the string roles, in the same order");
 #define LM_LONG 64   /* bucket of every string this long or longer */
 #define LM_MAX 4     /* more strings of one length (in one role): that length is hashed */
+/* A bucket, in one word: its first entry's index in lm (off), how many
+ * entries it holds (0..LM_MAX), or LM_HASHED when its length is looked up
+ * by hash instead. 0: no string of that role has that length. */
+#define LM_HASHED 8u
+#define LM_DESC(off, n) ((uint32_t)(off) << 4 | (uint32_t)(n))
+_Static_assert(LM_MAX < LM_HASHED, "a bucket's count fits below the hashed bit");
 
 typedef struct lment {
     uint64_t wa, wb; /* str_words(), for strings of up to 16 bytes */
@@ -115,10 +121,9 @@ struct kap_table {
     kap_decision *results; /* per rule, then the no-match decision */
     uint8_t *need;         /* per rule: A_* bits of the attributes it constrains */
     uint32_t scope_res, scope_nonres; /* sets: rules a resource / non-resource request can match */
-    uint32_t lm_off[NLR][LM_LONG + 2]; /* role r, bucket b: lm[lm_off[r][b] .. lm_off[r][b + 1]) */
+    uint32_t lm_desc[NLR][LM_LONG + 1]; /* role r, bucket b: LM_DESC() */
     lment *lm;
     size_t nlm;
-    uint64_t lm_hash[NLR][2]; /* buckets with more than LM_MAX strings: looked up by hash */
 };
 
 static inline uint64_t key_hash4(uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
