@@ -114,6 +114,21 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
     return e->id;
 }
 
+/* The id of an interned string, or 0 when it is not there. */
+static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
+{
+    if (!t->nindex)
+        return 0;
+    uint64_t h = str_hash(s, n);
+    for (size_t i = (size_t)h & (t->nindex - 1); t->index[i]; i = (i + 1) & (t->nindex - 1)) {
+        uint64_t v = t->index[i];
+        const strslot *e = &t->slots[(uint32_t)v - 1];
+        if (v >> 32 == h >> 32 && e->len == n && memcmp(e->s, s, n) == 0)
+            return e->id;
+    }
+    return 0;
+}
+
 /* ---- building the bit sets -------------------------------------------------- */
 
 typedef struct bset {
@@ -333,6 +348,85 @@ static void add_resource_keys(builder *b, const cgr *g, size_t rule)
             }
         }
     }
+}
+
+/* The entry words of a small policy (table.h, ent_words): every string
+ * a resource entry names was interned by add_resource_keys, so the
+ * lookups here find it (were one missing, the words are not built and
+ * matching takes the general path). Not built for larger policies. */
+static int build_entry_words(kap_policy *p)
+{
+    kap_table *t = p->table;
+    kap_strtab *st = p->strtab;
+    size_t nent = 0;
+    for (size_t i = 0; i < p->nrules; i++)
+        nent += p->rules[i].n_res;
+    if (t->W != 1 || nent > 64)
+        return KAP_OK;
+    uint64_t *ew = kap_calloc((size_t)st->count * EW_N + 1, sizeof *ew);
+    if (!ew)
+        return KAP_ENOMEM;
+#define SLOT(str, n) (strtab_id(st, (str), (n)))
+#define MARK(id, kind) (ew[((size_t)(id) - 1) * EW_N + (kind)] |= bit)
+    size_t e = 0;
+    int ok = 1;
+    for (size_t i = 0; i < p->nrules && ok; i++) {
+        const crule *r = &p->rules[i];
+        for (uint32_t k = 0; k < r->n_res && ok; k++, e++) {
+            const cgr *g = &r->res[k];
+            uint64_t bit = 1ULL << e;
+            uint32_t id;
+            t->ent_rule[e] = (uint8_t)i;
+            if (cstr_is(&g->group, "*") && p->kube_minor >= 36)
+                t->ent_gany |= bit;
+            else if ((id = SLOT(g->group.s, g->group.len)) != 0)
+                MARK(id, EW_GROUP);
+            else
+                ok = 0;
+            if (g->resources.n == 0) {
+                t->ent_rall |= bit; /* any resource, whatever its name */
+                continue;
+            }
+            if (g->names.n == 0)
+                t->ent_noname |= bit;
+            for (uint32_t n = 0; n < g->names.n && ok; n++) {
+                if ((id = SLOT(g->names.v[n].s, g->names.v[n].len)) != 0)
+                    MARK(id, EW_NAME);
+                else
+                    ok = 0;
+            }
+            /* the ways resource_matches (match.c) accepts a listed string */
+            for (uint32_t n = 0; n < g->resources.n && ok; n++) {
+                const cstr *res = &g->resources.v[n];
+                if (cstr_is(res, "*"))
+                    t->ent_rstar |= bit;
+                if ((id = SLOT(res->s, res->len)) != 0)
+                    MARK(id, EW_REXACT);
+                else
+                    ok = 0;
+                if (ok && res->len > 2 && res->s[0] == '*' && res->s[1] == '/') {
+                    if ((id = SLOT(res->s + 2, res->len - 2)) != 0)
+                        MARK(id, EW_SUB);
+                    else
+                        ok = 0;
+                }
+                if (ok && res->len >= 2 && res->s[res->len - 2] == '/' && res->s[res->len - 1] == '*') {
+                    if ((id = SLOT(res->s, res->len - 2)) != 0)
+                        MARK(id, EW_RRES);
+                    else
+                        ok = 0;
+                }
+            }
+        }
+    }
+#undef SLOT
+#undef MARK
+    if (!ok) { /* a string add_resource_keys did not intern: not expected */
+        kap_free(ew);
+        return KAP_OK;
+    }
+    t->ent_words = ew;
+    return KAP_OK;
 }
 
 static int cmp_u32(const void *x, const void *y)
@@ -628,7 +722,7 @@ static int build_table(kap_policy *p)
         kap_free(slot_of);
     }
 
-    if (build_lenmap(p) != KAP_OK)
+    if (build_lenmap(p) != KAP_OK || build_entry_words(p) != KAP_OK)
         return KAP_ENOMEM;
 
     /* decisions per rule, and for no match */
@@ -679,6 +773,8 @@ static int build_table(kap_policy *p)
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
                      p->strtab->count * sizeof(strslot) + p->strtab->nindex * sizeof(uint64_t);
+    if (t->ent_words)
+        p->table_bytes += (size_t)p->strtab->count * EW_N * sizeof(uint64_t);
     return KAP_OK;
 }
 
@@ -695,6 +791,7 @@ void table_free(kap_policy *p)
         kap_free(p->table->results);
         kap_free(p->table->need);
         kap_free(p->table->lm);
+        kap_free(p->table->ent_words);
         kap_free(p->table);
         p->table = NULL;
     }

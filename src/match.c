@@ -468,6 +468,52 @@ static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *
     }
 }
 
+/* The slot index of string s in role lr, or NOSET. */
+static inline __attribute__((always_inline)) uint32_t slot_index(const kap_table *t, const kap_strtab *st, int lr,
+                                                                 const char *s, size_t n)
+{
+    const strslot *e = lookup(t, st, lr, s, n);
+    return e ? (uint32_t)(e - st->slots) : NOSET;
+}
+
+/* A small policy's rules whose resources accept the request (as
+ * resource_matches does, every entry at once): the entries of the
+ * request's group, of which those of any resource, or those whose listed
+ * resources accept the resource and subresource and whose names accept
+ * the name (table.h, ent_words); then their rules. */
+static inline __attribute__((always_inline)) uint64_t res_word_small(const kap_table *t, const kap_strtab *st,
+                                                                     const nreq *q)
+{
+    const uint64_t *ew = t->ent_words;
+    uint32_t i = slot_index(t, st, LR_APIGROUP, q->group.s, q->group.n);
+    uint64_t ent = t->ent_gany | (i != NOSET ? ew[(size_t)i * EW_N + EW_GROUP] : 0);
+    if (ent & ~t->ent_rall) {
+        uint64_t res = t->ent_rstar;
+        i = slot_index(t, st, LR_RES, q->resource.s, q->resource.n);
+        if (i != NOSET)
+            res |= ew[(size_t)i * EW_N + EW_RRES] | (q->sub.n ? 0 : ew[(size_t)i * EW_N + EW_REXACT]);
+        if (q->sub.n) {
+            i = slot_index(t, st, LR_SUB, q->sub.s, q->sub.n);
+            if (i != NOSET)
+                res |= ew[(size_t)i * EW_N + EW_SUB];
+            const strslot *c = combined(t, st, q);
+            if (c)
+                res |= ew[(size_t)(c - st->slots) * EW_N + EW_REXACT];
+        }
+        if (res & ~t->ent_noname) {
+            uint64_t named = 0;
+            if ((i = slot_index(t, st, LR_NAME, q->name.s, q->name.n)) != NOSET)
+                named = ew[(size_t)i * EW_N + EW_NAME];
+            res &= t->ent_noname | named;
+        }
+        ent &= t->ent_rall | res;
+    } /* else every entry of the group takes any resource */
+    uint64_t rules = 0;
+    for (; ent; ent &= ent - 1)
+        rules |= 1ULL << t->ent_rule[__builtin_ctzll(ent)];
+    return rules;
+}
+
 /* The attributes, in the order they are consulted: cheap ones first. */
 enum { F_VERB, F_SCOPE, F_USER, F_RES, F_GROUPS, NF };
 
@@ -734,6 +780,12 @@ static inline __attribute__((always_inline)) int match_first64(const kap_policy 
             if (!small && KAP_UNLIKELY(fl[AI_GROUPS].n > MAXP))
                 return (measure_all(&q), reference(p, &q, out) == KAP_OK);
             x &= y;
+            continue;
+        }
+        if (small && t->ent_words && !(need & A_URL)) {
+            done |= A_RES;
+            measure(&q, A_RES, ln);
+            x &= word0(t, t->res_base) | res_word_small(t, st, &q);
             continue;
         }
         field fs;

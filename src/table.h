@@ -86,6 +86,16 @@ typedef struct lment {
  * small matcher looks them up: cheapest first. */
 enum { A_USER = 1, A_NS = 2, A_VERB = 4, A_GROUPS = 8, A_URL = 16, A_RES = 32 };
 
+/* How a string selects a resource entry (kap_table.ent_words). */
+enum {
+    EW_GROUP,  /* the entry's group */
+    EW_REXACT, /* listed as is: the request's resource, or resource/subresource */
+    EW_RRES,   /* listed as the string, a slash, a star: the request's resource */
+    EW_SUB,    /* listed as a star, a slash, the string: the request's subresource */
+    EW_NAME,   /* one of the entry's resourceNames */
+    EW_N
+};
+
 typedef struct keyslot {
     uint32_t kind, a, b, c; /* kind 0: empty slot */
     uint32_t set;           /* bit set index */
@@ -122,6 +132,16 @@ struct kap_table {
     uint8_t *need;         /* per rule: A_* bits of the attributes it constrains */
     uint32_t scope_res, scope_nonres; /* sets: rules a resource / non-resource request can match */
     uint32_t lm_desc[NLR][LM_LONG + 1]; /* role r, bucket b: LM_DESC() */
+    /* Small policies (W == 1) with at most 64 resource entries (the
+     * items of the rules' resources lists, numbered in order): for each
+     * string, as bits over entries, the entries it selects in each way
+     * (EW_*); see match.c, res_word_small. NULL when not built. */
+    uint64_t *ent_words;    /* string slot i: ent_words[i * EW_N + EW_*] */
+    uint64_t ent_gany;      /* entries of group "*" (1.36 and later) */
+    uint64_t ent_rall;      /* entries without resources: the whole group */
+    uint64_t ent_rstar;     /* entries listing "*" */
+    uint64_t ent_noname;    /* entries without resourceNames */
+    uint8_t ent_rule[64];   /* each entry's rule */
     lment *lm;
     size_t nlm;
 };
