@@ -339,11 +339,11 @@ static void add_resource_keys(builder *b, const cgr *g, size_t rule)
             if (cstr_is(res, "*"))
                 add_key(b, K_RSTAR + off, gid, 0, name, rule);
             if (res->len > 2 && res->s[0] == '*' && res->s[1] == '/') {
-                cstr sub = {res->s + 2, res->len - 2};
+                cstr sub = {res->s + 2, res->len - 2, CSTR_NOSTAR};
                 add_key(b, K_RSUB + off, gid, intern(b, &sub), name, rule);
             }
             if (res->len >= 2 && res->s[res->len - 2] == '/' && res->s[res->len - 1] == '*') {
-                cstr pre = {res->s, res->len - 2};
+                cstr pre = {res->s, res->len - 2, CSTR_NOSTAR};
                 add_key(b, K_RRES + off, gid, intern(b, &pre), name, rule);
             }
         }
@@ -814,10 +814,15 @@ static int copy_list(kap_arena *a, cstrs *out, const kstrlist *in)
     if (!out->v)
         return KAP_ENOMEM;
     for (size_t i = 0; i < in->n; i++) {
-        out->v[i].s = arena_strndup(a, in->v[i].s ? in->v[i].s : "", in->v[i].len);
-        out->v[i].len = (uint32_t)in->v[i].len;
-        if (!out->v[i].s)
+        cstr *c = &out->v[i];
+        c->s = arena_strndup(a, in->v[i].s ? in->v[i].s : "", in->v[i].len);
+        c->len = (uint32_t)in->v[i].len;
+        if (!c->s)
             return KAP_ENOMEM;
+        c->stem = CSTR_NOSTAR;
+        if (c->len && c->s[c->len - 1] == '*')
+            for (c->stem = c->len; c->stem && c->s[c->stem - 1] == '*';)
+                c->stem--;
     }
     return KAP_OK;
 }
@@ -872,6 +877,7 @@ int compile_policy(kap_policy *p, const kdoc *doc)
                 const kgr *g = &in->res[k];
                 r->res[k].group.s = arena_strndup(a, g->group.s ? g->group.s : "", g->group.len);
                 r->res[k].group.len = (uint32_t)g->group.len;
+                r->res[k].group.stem = CSTR_NOSTAR;
                 if (!r->res[k].group.s || copy_list(a, &r->res[k].resources, &g->resources) ||
                     copy_list(a, &r->res[k].names, &g->names))
                     return KAP_ENOMEM;

@@ -171,7 +171,10 @@ KAP_HIDDEN int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagn
 typedef struct cstr {
     const char *s; /* NUL-terminated copy in the policy's arena */
     uint32_t len;
+    uint32_t stem; /* ends in '*': its length without the stars; else CSTR_NOSTAR */
 } cstr;
+
+#define CSTR_NOSTAR 0xFFFFFFFFu
 
 typedef struct cstrs {
     cstr *v;

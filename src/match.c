@@ -145,14 +145,13 @@ static int url_matches(const crule *r, const nreq *q)
 {
     for (uint32_t k = 0; k < r->urls.n; k++) {
         const cstr *spec = &r->urls.v[k];
-        if (eq(spec, "*", 1) || eq(spec, q->path.s, q->path.n))
-            return 1;
-        if (spec->len && spec->s[spec->len - 1] == '*') {
-            size_t L = spec->len;
-            while (L && spec->s[L - 1] == '*')
-                L--;
-            if (q->path.n >= L && memcmp(q->path.s, spec->s, L) == 0)
+        if (spec->stem == CSTR_NOSTAR) {
+            if (eq(spec, q->path.s, q->path.n))
                 return 1;
+        } else if (q->path.n >= spec->stem && memcmp(q->path.s, spec->s, spec->stem) == 0) {
+            /* trailing stars: a prefix ("*" matches every path; a path
+             * equal to the spec starts with its stem too) */
+            return 1;
         }
     }
     return 0;
