@@ -157,15 +157,16 @@ static int url_matches(const crule *r, const nreq *q)
     return 0;
 }
 
-static int rule_matches(const crule *r, const nreq *q, int group_any_ok, const int ln)
+/* who: the request has a user; ng: its groups (read once per request) */
+static int rule_matches(const crule *r, const nreq *q, int group_any_ok, const int ln, int who, size_t ng)
 {
-    if (r->users.n && (!has_user(q, ln) || !has(&r->users, q->user.s, q->user.n)))
+    if (r->users.n && (!who || !has(&r->users, q->user.s, q->user.n)))
         return 0;
     if (r->groups.n) {
-        if (!has_user(q, ln))
+        if (!who)
             return 0;
         int any = 0;
-        for (size_t i = 0; i < n_groups(q, ln) && !any; i++) {
+        for (size_t i = 0; i < ng && !any; i++) {
             sv g = group_at(q, i, ln);
             any = has(&r->groups, g.s, g.n);
         }
@@ -200,8 +201,10 @@ static int reference(const kap_policy *p, const nreq *q, kap_decision *out)
 {
     int group_any_ok = p->kube_minor >= 36;
     const int ln = q->src_n != NULL;
+    const int who = has_user(q, ln);
+    const size_t ng = n_groups(q, ln);
     for (size_t i = 0; i < p->nrules; i++) {
-        if (rule_matches(&p->rules[i], q, group_any_ok, ln)) {
+        if (rule_matches(&p->rules[i], q, group_any_ok, ln, who, ng)) {
             result_for(p, (long)i, out);
             return KAP_OK;
         }
