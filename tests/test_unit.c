@@ -920,6 +920,44 @@ START_TEST(api_requests_with_lengths)
 }
 END_TEST
 
+/* A request whose groups pointer is NULL has no groups, whatever n_groups
+ * says (kap.h), through both entry points, small and large policies. */
+START_TEST(api_null_groups_with_count)
+{
+    char large[8192];
+    size_t len = (size_t)snprintf(large, sizeof large, HDR "rules:\n");
+    for (int i = 0; i < 70; i++)
+        len += (size_t)snprintf(large + len, sizeof large - len, "- level: None\n  userGroups: [\"g%d\"]\n", i);
+    snprintf(large + len, sizeof large - len, "- level: Metadata\n");
+    const char *small = HDR "rules:\n- level: None\n  userGroups: [\"g0\", \"\"]\n- level: Metadata\n";
+    const char *policies[] = {small, large};
+    const int want[] = {1, 70};
+    for (int k = 0; k < 2; k++) {
+        kap_policy *p;
+        ck_assert_int_eq(load_str(policies[k], &p, NULL), KAP_OK);
+        kap_request c = KAP_REQUEST_INIT;
+        c.user = "u";
+        c.groups = NULL;
+        c.n_groups = 5;
+        kap_request_n n = KAP_REQUEST_N_INIT;
+        n.user.ptr = "u";
+        n.user.len = 1;
+        n.groups = NULL;
+        n.n_groups = 5;
+        kap_decision d;
+        ck_assert_int_eq(kap_policy_match(p, &c, &d), KAP_OK);
+        ck_assert_int_eq(d.rule, want[k]);
+        ck_assert_int_eq(kap_policy_match_reference(p, &c, &d), KAP_OK);
+        ck_assert_int_eq(d.rule, want[k]);
+        ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_OK);
+        ck_assert_int_eq(d.rule, want[k]);
+        ck_assert_int_eq(kap_policy_match_reference_n(p, &n, &d), KAP_OK);
+        ck_assert_int_eq(d.rule, want[k]);
+        kap_policy_free(p);
+    }
+}
+END_TEST
+
 START_TEST(api_decision_json_and_batch)
 {
     kap_decision d = {KAP_LEVEL_METADATA, KAP_STAGE_RESPONSE_STARTED | KAP_STAGE_PANIC | KAP_STAGE_REQUEST_RECEIVED, 1, 3};
@@ -970,6 +1008,7 @@ static Suite *suite(void)
         {"diagnostics", {diag_positions}},
         {"limits", {limit_file_size, limit_depth, limit_aliases, limit_rules_and_strings, hostile_bytes}},
         {"api", {api_names_and_versions, api_bad_arguments, api_request_reader, api_requests_with_lengths,
+                 api_null_groups_with_count,
                  api_decision_json_and_batch}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
