@@ -428,6 +428,34 @@ START_TEST(match_resource_forms)
 }
 END_TEST
 
+/* resource/subresource longer than the matcher's stack buffer (512
+ * bytes): compared piecewise, in a small policy and in a large one */
+START_TEST(match_long_resource_and_subresource)
+{
+    char res[301], sub[301], other[301];
+    memset(res, 'r', 300), res[300] = 0;
+    memset(sub, 's', 300), sub[300] = 0;
+    memcpy(other, sub, sizeof other), other[299] = 't';
+    size_t cap = 16 * 1024;
+    char *small = malloc(cap), *large = malloc(cap);
+    snprintf(small, cap, HDR "rules:\n- level: Request\n  resources: [{resources: [\"%s/%s\"]}]\n- level: None\n", res,
+             sub);
+    size_t n = (size_t)snprintf(large, cap, HDR "rules:\n");
+    for (int i = 0; i < 70; i++)
+        n += (size_t)snprintf(large + n, cap - n, "- level: None\n  verbs: [v%d]\n", i);
+    snprintf(large + n, cap - n, "- level: Request\n  resources: [{resources: [\"%s/%s\"]}]\n- level: None\n", res, sub);
+    rq hit = {"a", {NULL}, "get", "d", "", res, sub, "", NULL, 1};
+    rq miss = hit;
+    miss.sub = other;
+    ck_assert_int_eq(decide(small, &hit, NULL), 0);
+    ck_assert_int_eq(decide(small, &miss, NULL), 1);
+    ck_assert_int_eq(decide(large, &hit, NULL), 70);
+    ck_assert_int_eq(decide(large, &miss, NULL), 71);
+    free(small);
+    free(large);
+}
+END_TEST
+
 START_TEST(match_namespaces_and_urls)
 {
     rq n = {"a", {NULL}, "get", "", "", "", "", "", "/healthz", 0};
@@ -1003,7 +1031,7 @@ static Suite *suite(void)
                     decode_json_duplicate_last_wins}},
         {"validate", {validate_messages, validate_group_star_by_version}},
         {"compile", {compile_rules_and_decisions, compile_table_grows_linearly}},
-        {"match", {match_resource_forms, match_namespaces_and_urls, match_users_groups_verbs, match_results,
+        {"match", {match_resource_forms, match_long_resource_and_subresource, match_namespaces_and_urls, match_users_groups_verbs, match_results,
                    match_many_sets_fall_back, match_many_rules_deep}},
         {"diagnostics", {diag_positions}},
         {"limits", {limit_file_size, limit_depth, limit_aliases, limit_rules_and_strings, hostile_bytes}},
