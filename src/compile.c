@@ -72,6 +72,32 @@ static int strtab_grow(kap_strtab *t)
     return 1;
 }
 
+/* The index position of string s (hash h): where it is (*id its id) or
+ * where it would go (*id 0). The index must have room. */
+static size_t strtab_probe(const kap_strtab *t, uint64_t h, const char *s, size_t n, uint32_t *id)
+{
+    size_t i = (size_t)h & (t->nindex - 1);
+    for (; t->index[i]; i = (i + 1) & (t->nindex - 1)) {
+        uint64_t v = t->index[i];
+        const strslot *e = &t->slots[(uint32_t)v - 1];
+        if (v >> 32 == h >> 32 && e->len == n && memcmp(e->s, s, n) == 0) {
+            *id = e->id;
+            return i;
+        }
+    }
+    *id = 0;
+    return i;
+}
+
+/* The id of an interned string, or 0 when it is not there. */
+static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
+{
+    uint32_t id = 0;
+    if (t->nindex)
+        strtab_probe(t, str_hash(s, n), s, n, &id);
+    return id;
+}
+
 /* Interns s; returns its id (>= 1) or 0 when out of memory. */
 static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t n)
 {
@@ -92,14 +118,10 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
         t->cap = cap;
     }
     uint64_t h = str_hash(s, n);
-    size_t i = (size_t)h & (t->nindex - 1);
-    while (t->index[i]) {
-        uint64_t v = t->index[i];
-        const strslot *e = &t->slots[(uint32_t)v - 1];
-        if (v >> 32 == h >> 32 && e->len == n && memcmp(e->s, s, n) == 0)
-            return e->id;
-        i = (i + 1) & (t->nindex - 1);
-    }
+    uint32_t id;
+    size_t i = strtab_probe(t, h, s, n, &id);
+    if (id)
+        return id;
     char *copy = arena_strndup(a, s, n);
     if (!copy)
         return 0;
@@ -112,21 +134,6 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
     e->id = ++t->count;
     t->index[i] = (h >> 32) << 32 | e->id;
     return e->id;
-}
-
-/* The id of an interned string, or 0 when it is not there. */
-static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
-{
-    if (!t->nindex)
-        return 0;
-    uint64_t h = str_hash(s, n);
-    for (size_t i = (size_t)h & (t->nindex - 1); t->index[i]; i = (i + 1) & (t->nindex - 1)) {
-        uint64_t v = t->index[i];
-        const strslot *e = &t->slots[(uint32_t)v - 1];
-        if (v >> 32 == h >> 32 && e->len == n && memcmp(e->s, s, n) == 0)
-            return e->id;
-    }
-    return 0;
 }
 
 /* ---- building the bit sets -------------------------------------------------- */
