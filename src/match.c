@@ -521,6 +521,7 @@ enum { F_VERB, F_SCOPE, F_USER, F_RES, F_GROUPS, NF };
 
 static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int i, field *f)
 {
+    const int ln = q->src_n != NULL;
     f->n = 0;
     switch (i) {
     case F_VERB:
@@ -543,7 +544,7 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         break;
     case F_USER:
         push(f, t->any_user);
-        if (has_user(q, q->src_n != NULL))
+        if (has_user(q, ln))
             push(f, role_set(lookup(t, st, LR_USER, q->user.s, q->user.n), ROLE_USER));
         break;
     case F_RES:
@@ -552,8 +553,7 @@ static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int
         break;
     case F_GROUPS:
         push(f, t->any_group);
-        if (has_user(q, q->src_n != NULL)) {
-            const int ln = q->src_n != NULL;
+        if (has_user(q, ln)) {
             for (size_t k = 0; k < n_groups(q, ln); k++) {
                 sv g = group_at(q, k, ln);
                 push(f, role_set(lookup(t, st, LR_GROUP, g.s, g.n), ROLE_GROUP));
