@@ -357,6 +357,15 @@ static void add_resource_keys(builder *b, const cgr *g, size_t rule)
     }
 }
 
+/* Sets bit in string s's entry word kind; 0 when s is not interned. */
+static int mark_entry(const kap_strtab *st, uint64_t *ew, const char *s, size_t n, int kind, uint64_t bit)
+{
+    uint32_t id = strtab_id(st, s, n);
+    if (id)
+        ew[((size_t)id - 1) * EW_N + (size_t)kind] |= bit;
+    return id != 0;
+}
+
 /* The entry words of a small policy (table.h, ent_words): every string
  * a resource entry names was interned by add_resource_keys, so the
  * lookups here find it (were one missing, the words are not built and
@@ -364,7 +373,7 @@ static void add_resource_keys(builder *b, const cgr *g, size_t rule)
 static int build_entry_words(kap_policy *p)
 {
     kap_table *t = p->table;
-    kap_strtab *st = p->strtab;
+    const kap_strtab *st = p->strtab;
     size_t nent = 0;
     for (size_t i = 0; i < p->nrules; i++)
         nent += p->rules[i].n_res;
@@ -373,8 +382,6 @@ static int build_entry_words(kap_policy *p)
     uint64_t *ew = kap_calloc((size_t)st->count * EW_N + 1, sizeof *ew);
     if (!ew)
         return KAP_ENOMEM;
-#define SLOT(str, n) (strtab_id(st, (str), (n)))
-#define MARK(id, kind) (ew[((size_t)(id) - 1) * EW_N + (kind)] |= bit)
     size_t e = 0;
     int ok = 1;
     for (size_t i = 0; i < p->nrules && ok; i++) {
@@ -382,52 +389,32 @@ static int build_entry_words(kap_policy *p)
         for (uint32_t k = 0; k < r->n_res && ok; k++, e++) {
             const cgr *g = &r->res[k];
             uint64_t bit = 1ULL << e;
-            uint32_t id;
             t->ent_rule[e] = (uint8_t)i;
             if (cstr_is(&g->group, "*") && p->kube_minor >= 36)
                 t->ent_gany |= bit;
-            else if ((id = SLOT(g->group.s, g->group.len)) != 0)
-                MARK(id, EW_GROUP);
             else
-                ok = 0;
+                ok = mark_entry(st, ew, g->group.s, g->group.len, EW_GROUP, bit);
             if (g->resources.n == 0) {
                 t->ent_rall |= bit; /* any resource, whatever its name */
                 continue;
             }
             if (g->names.n == 0)
                 t->ent_noname |= bit;
-            for (uint32_t n = 0; n < g->names.n && ok; n++) {
-                if ((id = SLOT(g->names.v[n].s, g->names.v[n].len)) != 0)
-                    MARK(id, EW_NAME);
-                else
-                    ok = 0;
-            }
+            for (uint32_t n = 0; n < g->names.n && ok; n++)
+                ok = mark_entry(st, ew, g->names.v[n].s, g->names.v[n].len, EW_NAME, bit);
             /* the ways resource_matches (match.c) accepts a listed string */
             for (uint32_t n = 0; n < g->resources.n && ok; n++) {
                 const cstr *res = &g->resources.v[n];
                 if (cstr_is(res, "*"))
                     t->ent_rstar |= bit;
-                if ((id = SLOT(res->s, res->len)) != 0)
-                    MARK(id, EW_REXACT);
-                else
-                    ok = 0;
-                if (ok && res->len > 2 && res->s[0] == '*' && res->s[1] == '/') {
-                    if ((id = SLOT(res->s + 2, res->len - 2)) != 0)
-                        MARK(id, EW_SUB);
-                    else
-                        ok = 0;
-                }
-                if (ok && res->len >= 2 && res->s[res->len - 2] == '/' && res->s[res->len - 1] == '*') {
-                    if ((id = SLOT(res->s, res->len - 2)) != 0)
-                        MARK(id, EW_RRES);
-                    else
-                        ok = 0;
-                }
+                ok = mark_entry(st, ew, res->s, res->len, EW_REXACT, bit);
+                if (ok && res->len > 2 && res->s[0] == '*' && res->s[1] == '/')
+                    ok = mark_entry(st, ew, res->s + 2, res->len - 2, EW_SUB, bit);
+                if (ok && res->len >= 2 && res->s[res->len - 2] == '/' && res->s[res->len - 1] == '*')
+                    ok = mark_entry(st, ew, res->s, res->len - 2, EW_RRES, bit);
             }
         }
     }
-#undef SLOT
-#undef MARK
     if (!ok) { /* a string add_resource_keys did not intern: not expected */
         kap_free(ew);
         return KAP_OK;
