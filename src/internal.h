@@ -10,6 +10,16 @@
 
 #define KAP_HIDDEN __attribute__((visibility("hidden")))
 
+/* Hot-path helpers are forced inline (the matcher's entry points each get
+ * their own copy, specialised on constant arguments). The coverage build
+ * (KAP_COVERAGE) keeps one out-of-line copy instead, so that gcov counts each
+ * source branch once rather than once per inlined copy. */
+#ifdef KAP_COVERAGE_BUILD
+#define KAP_HOT_INLINE static __attribute__((noinline))
+#else
+#define KAP_HOT_INLINE static inline __attribute__((always_inline))
+#endif
+
 /* ---- Allocation ---------------------------------------------------------
  * Every allocation goes through these so a test can make the Nth one fail. */
 KAP_HIDDEN void *kap_malloc(size_t n);

@@ -279,7 +279,7 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
 }
 
 /* The bucket entry of string s in bucket d (LM_DESC, not hashed), or NULL. */
-static inline __attribute__((always_inline)) const lment *bucket_find(const kap_table *tb, uint32_t d, const char *s,
+KAP_HOT_INLINE const lment *bucket_find(const kap_table *tb, uint32_t d, const char *s,
                                                                       size_t n)
 {
     const lment *m = tb->lm + (d >> 4), *end = m + (d & (LM_HASHED - 1));
@@ -316,7 +316,7 @@ static inline uint32_t bucket(const kap_table *tb, int lr, size_t n)
 }
 
 /* The string s as a string of role lr (LR_*), or NULL. */
-static inline __attribute__((always_inline)) const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
+KAP_HOT_INLINE const strslot *lookup(const kap_table *tb, const kap_strtab *st, int lr, const char *s, size_t n)
 {
     uint32_t d = bucket(tb, lr, n);
     if (!d)
@@ -330,7 +330,7 @@ static inline __attribute__((always_inline)) const strslot *lookup(const kap_tab
 /* The same for the string roles (lr one of LR_USER..LR_URLPREFIX): the
  * first word (rules 0-63) of the string's set in that role, 0 when it has
  * none; *slot is the string's slot, or NULL. */
-static inline __attribute__((always_inline)) uint64_t lookup_word0(const kap_table *tb, const kap_strtab *st, int lr,
+KAP_HOT_INLINE uint64_t lookup_word0(const kap_table *tb, const kap_strtab *st, int lr,
                                                                    const char *s, size_t n, const strslot **slot)
 {
     uint32_t d = bucket(tb, lr, n);
@@ -471,7 +471,7 @@ static void resource_sets(const kap_table *t, const kap_strtab *st, const nreq *
 }
 
 /* The slot index of string s in role lr, or NOSET. */
-static inline __attribute__((always_inline)) uint32_t slot_index(const kap_table *t, const kap_strtab *st, int lr,
+KAP_HOT_INLINE uint32_t slot_index(const kap_table *t, const kap_strtab *st, int lr,
                                                                  const char *s, size_t n)
 {
     const strslot *e = lookup(t, st, lr, s, n);
@@ -483,7 +483,7 @@ static inline __attribute__((always_inline)) uint32_t slot_index(const kap_table
  * request's group, of which those of any resource, or those whose listed
  * resources accept the resource and subresource and whose names accept
  * the name (table.h, ent_words); then their rules. */
-static inline __attribute__((always_inline)) uint64_t res_word_small(const kap_table *t, const kap_strtab *st,
+KAP_HOT_INLINE uint64_t res_word_small(const kap_table *t, const kap_strtab *st,
                                                                      const nreq *q)
 {
     const uint64_t *ew = t->ent_words;
@@ -586,7 +586,7 @@ static inline sv lazy(const char *s)
 
 /* ln: the request came with lengths (a constant where it is inlined, so
  * each entry point gets its own copy of the matcher). */
-static inline __attribute__((always_inline)) void measure(nreq *q, unsigned a, const int ln)
+KAP_HOT_INLINE void measure(nreq *q, unsigned a, const int ln)
 {
     if (ln) {
         /* nothing to measure: taking a string again costs less than
@@ -649,7 +649,7 @@ static void measure_all(nreq *q)
 /* Whether rule r accepts the request on the attributes in need (the rule's
  * scope already known to fit the request), checked as the plain scan
  * does, measuring the request's strings as they are needed. */
-static inline __attribute__((always_inline)) int rule_direct(const crule *r, nreq *q, unsigned need,
+KAP_HOT_INLINE int rule_direct(const crule *r, nreq *q, unsigned need,
                                                              int group_any_ok, const int ln)
 {
     if (need & A_USER) {
@@ -702,7 +702,7 @@ enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
 
 /* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
  * none of them matches and the policy has more (for match_large). */
-static inline __attribute__((always_inline)) int match_first64(const kap_policy *p, nreq *qp,
+KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
                                                                kap_decision *out, const int small, field *fl,
                                                                unsigned *done_out, const int ln)
 {
@@ -924,7 +924,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     return KAP_OK;
 }
 
-static inline __attribute__((always_inline)) int decide(const kap_policy *p, nreq *q, kap_decision *out,
+KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
                                                          const int ln)
 {
     if (p->table->W == 1) {
