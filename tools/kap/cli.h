@@ -65,4 +65,8 @@ void cli_json_escape_n(FILE *f, const char *s, size_t n);
  * pipe) as "kap CMD: writing standard output: ...". Returns 0 or 1. */
 int cli_finish_stdout(const char *cmd);
 
+/* A policy's load diagnostics as "kap lint" prints them, one a line:
+ * FILE:LINE:COLUMN: error|warning: message. */
+void cli_print_diagnostics(FILE *f, const char *file, const kap_diagnostics *d);
+
 #endif

@@ -118,3 +118,17 @@ int cli_finish_stdout(const char *cmd)
     }
     return 0;
 }
+
+void cli_print_diagnostics(FILE *f, const char *file, const kap_diagnostics *d)
+{
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++) {
+        const kap_diagnostic *g = kap_diagnostics_get(d, i);
+        const char *sev = g->severity == KAP_SEVERITY_ERROR ? "error" : "warning";
+        if (g->line && g->column)
+            fprintf(f, "%s:%u:%u: %s: %s\n", file, g->line, g->column, sev, g->message);
+        else if (g->line)
+            fprintf(f, "%s:%u: %s: %s\n", file, g->line, sev, g->message);
+        else
+            fprintf(f, "%s: %s: %s\n", file, sev, g->message);
+    }
+}

@@ -21,20 +21,6 @@ static void usage(FILE *f)
             KAP_KUBE_MINOR_MIN, KAP_KUBE_MINOR_MAX, KAP_KUBE_MINOR_MAX);
 }
 
-static void print_diags_human(const char *file, const kap_diagnostics *d)
-{
-    for (size_t i = 0; i < kap_diagnostics_count(d); i++) {
-        const kap_diagnostic *g = kap_diagnostics_get(d, i);
-        const char *sev = g->severity == KAP_SEVERITY_ERROR ? "error" : "warning";
-        if (g->line && g->column)
-            printf("%s:%u:%u: %s: %s\n", file, g->line, g->column, sev, g->message);
-        else if (g->line)
-            printf("%s:%u: %s: %s\n", file, g->line, sev, g->message);
-        else
-            printf("%s: %s: %s\n", file, sev, g->message);
-    }
-}
-
 enum { OPT_KUBE_VERSION = 256 };
 
 int cmd_lint(int argc, char **argv)
@@ -98,7 +84,7 @@ int cmd_lint(int argc, char **argv)
                 printf("%s\n", e ? e : kap_status_name(rc));
             }
         } else {
-            print_diags_human(argv[i], d);
+            cli_print_diagnostics(stdout, argv[i], d);
         }
         if (rc != KAP_OK)
             status = 1;
