@@ -374,6 +374,52 @@ KAP_API int kap_policy_match_pyobjects(const kap_policy *policy, const kap_pyapi
                                        int32_t *rules, int *status, size_t capacity,
                                        size_t *n_requests);
 
+/* ---- Request info: attributes from an HTTP method and URL ---------------
+ *
+ * kube-apiserver derives every attribute the policy reads, except the user
+ * and the groups, from the request's HTTP method and URL (its request-info
+ * code). These functions do the same: the verb (get, list, watch,
+ * deletecollection, ..., or the method in lower case for a non-resource
+ * URL), namespace, API group and version, resource, subresource, name,
+ * resourceRequest and the percent-decoded path. Some request lines never
+ * reach the audit policy (Go's HTTP server answers 400, or request-info
+ * fails with 500): those are reported as KAP_EPARSE with the reason and
+ * the HTTP status. An absolute URL (https://host:6443/api/v1/pods?limit=5,
+ * as kubectl -v=8 prints it) is taken as the request a client sends for it:
+ * its path and query. */
+
+typedef struct kap_requestinfo kap_requestinfo;
+
+/* A reusable parser. Free it with kap_requestinfo_free(). One object must
+ * not be used by two threads at once; distinct objects may. Returns KAP_OK,
+ * KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_requestinfo_new(kap_requestinfo **out);
+KAP_API void kap_requestinfo_free(kap_requestinfo *ri);
+
+/* Derives the attributes of the request "METHOD URL" into *out. method is
+ * the HTTP method exactly as sent (case-sensitive: GET and get differ); url
+ * is the request target (a path starting with '/', optionally "?query").
+ * out->user is set to "no user" and out->groups to none: set them after the
+ * call. The strings in *out are NUL-terminated copies owned by ri, valid
+ * until the next parse or kap_requestinfo_free(); a decoded path may hold
+ * NUL (from %00), which len keeps. Returns KAP_OK; KAP_EPARSE when
+ * kube-apiserver records no audit event for this request line
+ * (kap_requestinfo_error() says why, kap_requestinfo_http_status() gives
+ * 400 or 500; *out is then all absent); KAP_ENOMEM; KAP_ELIMIT for lengths
+ * above SIZE_MAX / 8; KAP_EARG for NULL arguments. */
+KAP_API int kap_requestinfo_parse_n(kap_requestinfo *ri, const char *method, size_t method_len, const char *url,
+                                    size_t url_len, kap_request_n *out);
+/* The same with C strings in and out (a string holding NUL ends there). */
+KAP_API int kap_requestinfo_parse(kap_requestinfo *ri, const char *method, const char *url, kap_request *out);
+
+/* After KAP_EPARSE: why no audit event is recorded, e.g. "Go's HTTP server
+ * answers 400 Bad Request before kube-apiserver sees the request: invalid
+ * URL escape \"%zz\"". "" after success. Owned by ri. */
+KAP_API const char *kap_requestinfo_error(const kap_requestinfo *ri);
+/* After KAP_EPARSE: 400 (Go's HTTP server refuses the request line) or 500
+ * (kube-apiserver's request-info step fails); 0 after success. */
+KAP_API int kap_requestinfo_http_status(const kap_requestinfo *ri);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,10 @@ KAP_HIDDEN void go_quote(kap_buf *b, const char *s, size_t n);      /* strconv.Q
 KAP_HIDDEN void json_quote(kap_buf *b, const char *s, size_t n);    /* encoding/json string */
 KAP_HIDDEN void go_quote_char(kap_buf *b, unsigned char c);         /* json's quoteChar */
 KAP_HIDDEN void go_format_float(kap_buf *b, double v);              /* encoding/json float64 */
+/* One rune as Go's utf8.DecodeRune reads it: the code point and its
+ * length in *size, or -1 with *size 1 for a byte that does not start valid
+ * UTF-8. n must be at least 1. */
+KAP_HIDDEN int32_t utf8_decode(const unsigned char *s, size_t n, size_t *size);
 
 /* ---- JSON-shaped values ------------------------------------------------- */
 

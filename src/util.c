@@ -216,7 +216,7 @@ const char *buf_cstr(kap_buf *b)
 
 /* Decodes one rune as Go's utf8.DecodeRune does: invalid input gives
  * (-1, 1). */
-static int32_t utf8_decode(const unsigned char *s, size_t n, size_t *size)
+int32_t utf8_decode(const unsigned char *s, size_t n, size_t *size)
 {
     unsigned char c = s[0];
     *size = 1;
