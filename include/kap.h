@@ -420,6 +420,68 @@ KAP_API const char *kap_requestinfo_error(const kap_requestinfo *ri);
  * (kube-apiserver's request-info step fails); 0 after success. */
 KAP_API int kap_requestinfo_http_status(const kap_requestinfo *ri);
 
+/* ---- Explain: which rule decides a request, and why the earlier ones do not
+ *
+ * kube-apiserver checks each rule's fields in a fixed order (users,
+ * userGroups, verbs, then resources and namespaces or nonResourceURLs) and
+ * takes the first rule whose checks all pass. An explanation walks the same
+ * order and records, for every rule up to the deciding one (every rule when
+ * none decides), the first check that rejected the request, where that
+ * field is in the file, and a one-line reason such as
+ * "verbs [watch] does not include get". Its decision is always the one
+ * kap_policy_match() and kap_policy_match_reference() give. */
+
+typedef enum kap_check {
+    KAP_CHECK_NONE = 0,           /* nothing rejected: the rule matches */
+    KAP_CHECK_USERS = 1,          /* users: no user, or the user is not listed */
+    KAP_CHECK_USER_GROUPS = 2,    /* userGroups: no user, or none of its groups is listed */
+    KAP_CHECK_VERBS = 3,          /* verbs: the verb is not listed */
+    KAP_CHECK_RESOURCE_SCOPE = 4, /* the rule has resources or namespaces; the request is a non-resource request */
+    KAP_CHECK_NAMESPACES = 5,     /* namespaces: the namespace is not listed */
+    KAP_CHECK_RESOURCES = 6,      /* resources: no entry takes the group, resource[/subresource] and name */
+    KAP_CHECK_URL_SCOPE = 7,      /* the rule has nonResourceURLs; the request is a resource request */
+    KAP_CHECK_NON_RESOURCE_URLS = 8 /* nonResourceURLs: no entry matches the path */
+} kap_check;
+
+/* "none", "users", "userGroups", "verbs", "resourceScope", "namespaces",
+ * "resources", "urlScope", "nonResourceURLs"; NULL for other values. Static. */
+KAP_API const char *kap_check_name(kap_check check);
+
+/* One rule examined. Strings are owned by the explanation. */
+typedef struct kap_explain_step {
+    size_t rule;      /* 0-based index, in file order */
+    int matched;      /* 1 for the deciding rule (the last step), else 0 */
+    kap_check check;  /* the first check that rejected the request; KAP_CHECK_NONE when matched */
+    /* That check's field as kube-apiserver writes paths, e.g. "rules[2].verbs" or
+     * "rules[0].resources[1].resourceNames"; "rules[N]" when matched. */
+    const char *field;
+    /* 1-based position of that field's value in the file (of the rule itself
+     * when matched); 0 when unknown. */
+    unsigned int line, column;
+    /* One line: "verbs [watch] does not include get", "matches". Lists and
+     * values are shortened past a few hundred bytes. */
+    const char *reason;
+} kap_explain_step;
+
+typedef struct kap_explanation kap_explanation;
+
+/* Explains the decision for request. *out receives a new explanation
+ * (free with kap_explanation_free()), NULL on failure. It does not depend on
+ * the policy afterwards. Allocates; safe to call from many threads on one
+ * policy. Returns KAP_OK, KAP_ENOMEM or KAP_EARG (NULL arguments, unknown
+ * request version). */
+KAP_API int kap_policy_explain(kap_explanation **out, const kap_policy *policy, const kap_request *request);
+/* The same for a request with lengths (strings may hold NUL). */
+KAP_API int kap_policy_explain_n(kap_explanation **out, const kap_policy *policy, const kap_request_n *request);
+KAP_API void kap_explanation_free(kap_explanation *e);
+
+/* The decision (the same as kap_policy_match()'s). Owned by e. */
+KAP_API const kap_decision *kap_explanation_decision(const kap_explanation *e);
+/* Rules examined: decision->rule + 1, or every rule when none decides. */
+KAP_API size_t kap_explanation_count(const kap_explanation *e);
+/* Step i (rule i); NULL if out of range. Valid until kap_explanation_free(). */
+KAP_API const kap_explain_step *kap_explanation_get(const kap_explanation *e, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

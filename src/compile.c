@@ -878,6 +878,8 @@ int compile_policy(kap_policy *p, const kdoc *doc)
             }
         }
     }
+    if (keep_positions(p, doc) != KAP_OK)
+        return KAP_ENOMEM;
     p->strtab = kap_calloc(1, sizeof *p->strtab);
     if (!p->strtab)
         return KAP_ENOMEM;

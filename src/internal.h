@@ -209,6 +209,22 @@ typedef struct crule {
     unsigned int line, col;
 } crule;
 
+/* Where a rule's fields were in the file (1-based; 0 when absent), kept
+ * for kap_policy_explain. */
+typedef struct cpos {
+    unsigned int line, col;
+} cpos;
+
+typedef struct cgr_pos {
+    cpos resources, names; /* the lists' values */
+    cpos entry;            /* the GroupResources mapping */
+} cgr_pos;
+
+typedef struct crule_pos {
+    cpos users, groups, verbs, namespaces, urls, resources;
+    cgr_pos *res; /* n_res entries */
+} crule_pos;
+
 typedef struct kap_strtab kap_strtab;
 typedef struct kap_table kap_table;
 
@@ -216,6 +232,7 @@ struct kap_policy {
     kap_arena arena; /* rules and strings live here */
     crule *rules;
     size_t nrules;
+    crule_pos *pos; /* nrules entries: where each rule's fields are */
     uint8_t policy_stages; /* policy omitStages as a set */
     uint8_t policy_omf;
     unsigned int kube_minor;
@@ -226,6 +243,9 @@ struct kap_policy {
 
 /* Builds the rules, the string table and the decision table. */
 KAP_HIDDEN int compile_policy(kap_policy *p, const kdoc *doc);
+/* Keeps where each rule's fields are (p->pos), in the policy's arena
+ * (explain.c). Returns KAP_OK or KAP_ENOMEM. */
+KAP_HIDDEN int keep_positions(kap_policy *p, const kdoc *doc);
 KAP_HIDDEN void table_free(kap_policy *p);
 
 /* The hash every lookup uses (word at a time). */
