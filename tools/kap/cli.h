@@ -24,6 +24,7 @@ typedef struct cli_command {
 
 int cmd_lint(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 /* "1.N" or "N" for a Kubernetes minor release libkap follows; -1 if outside
  * KAP_KUBE_MINOR_MIN..KAP_KUBE_MINOR_MAX or not a number. */
@@ -60,6 +61,11 @@ cli_palette cli_palette_for(int color);
 void cli_json_escape(FILE *f, const char *s);
 /* The same for n bytes (a NUL inside is written \u0000). */
 void cli_json_escape_n(FILE *f, const char *s, size_t n);
+
+/* n bytes as a whole JSON string, quotes included, always valid UTF-8:
+ * escapes as cli_json_escape_n, and a byte that does not start valid UTF-8
+ * as \ufffd. */
+void cli_json_string_n(FILE *f, const char *s, size_t n);
 
 /* Flushes standard output and reports a write error (a full disk, a closed
  * pipe) as "kap CMD: writing standard output: ...". Returns 0 or 1. */

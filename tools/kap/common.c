@@ -110,6 +110,46 @@ void cli_json_escape(FILE *f, const char *s)
     cli_json_escape_n(f, s, strlen(s));
 }
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (need >= n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= need; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return need + 1;
+}
+
+void cli_json_string_n(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            fputs("\\ufffd", f);
+            i++;
+        } else {
+            cli_json_escape_n(f, s + i, k);
+            i += k;
+        }
+    }
+    fputc('"', f);
+}
+
 int cli_finish_stdout(const char *cmd)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
