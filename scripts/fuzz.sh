@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-120}
 [ $# -gt 0 ] && shift
-targets=${*:-load match request}
+targets=${*:-load match request requestinfo}
 command -v clang >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq clang >/dev/null; }
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DKAP_FUZZ=ON -DKAP_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
@@ -19,9 +19,11 @@ status=0
 for t in $targets; do
   mkdir -p "$work/$t/corpus" "$work/$t/out"
   cp tests/fuzz/corpus/$t/* tests/fuzz/corpus/regressions/* "$work/$t/corpus/" 2>/dev/null || true
+  dict=tests/fuzz/$t.dict
+  [ -f "$dict" ] || dict=tests/fuzz/policy.dict
   echo "-- fuzz_$t for ${secs}s"
   if ! (cd "$work/$t/out" && "$OLDPWD/build-fuzz/fuzz_$t" -max_total_time="$secs" -max_len=8192 -timeout=10 \
-        -rss_limit_mb=2048 -dict="$OLDPWD/tests/fuzz/policy.dict" -print_final_stats=1 "$work/$t/corpus" \
+        -rss_limit_mb=2048 -dict="$OLDPWD/$dict" -print_final_stats=1 "$work/$t/corpus" \
         > "$work/$t/log" 2>&1); then
     status=1
     tail -n 40 "$work/$t/log"
