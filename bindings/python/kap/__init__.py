@@ -28,10 +28,14 @@ __version__ = "0.1.0"
 __all__ = [
     "Decision",
     "Diagnostic",
+    "Explanation",
     "Level",
+    "NoAuditEvent",
     "Policy",
     "PolicyError",
+    "RuleExplanation",
     "library_version",
+    "request_info",
     "__version__",
 ]
 
@@ -620,6 +624,18 @@ class Policy:
                     result[k] = self._decide_one(reqs[k], k)
         return result
 
+    def explain(self, request: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "Explanation":
+        """Why the request gets its decision: which rule decides it and, for every
+        earlier rule, the first check that rejected it, with the field's line.
+
+        The request is a dict (match_many()'s form), or method= and url= (with
+        user= and groups=; the attributes are derived as kube-apiserver does, see
+        request_info()), or match()'s keywords. Returns an Explanation; raises
+        NoAuditEvent when kube-apiserver records no event for method and url.
+        """
+        from ._explain import explain
+        return explain(self, request, **kwargs)
+
     _KEYWORDS = {"user": "user", "groups": "groups", "verb": "verb", "namespace": "namespace",
                  "apiGroup": "api_group", "api_group": "api_group", "apiVersion": "api_version",
                  "api_version": "api_version", "resource": "resource", "subresource": "subresource",
@@ -679,3 +695,6 @@ class Policy:
                 raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
             result.append(table[out[k].rule])
         return result
+
+
+from ._explain import Explanation, NoAuditEvent, RuleExplanation, request_info  # noqa: E402  (needs the names above)
