@@ -438,6 +438,7 @@ static int with_groups(kap_explanation **out, const kap_policy *p, xreq *q, cons
     q->groups = groups;
     q->n_groups = ng;
     int rc = explain(out, p, q);
+    q->groups = NULL;
     if (groups != small)
         kap_free(groups);
     return rc;

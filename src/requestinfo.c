@@ -93,7 +93,7 @@ static size_t unescape(sv s, char *out, int query, const char **bad)
             out[k++] = (char)(hexval((unsigned char)s.s[i + 1]) * 16 + hexval((unsigned char)s.s[i + 2]));
             i += 2;
         } else {
-            out[k++] = query && c == '+' ? ' ' : (char)c;
+            out[k++] = (char)(query && c == '+' ? ' ' : c);
         }
     }
     return k;
@@ -480,8 +480,9 @@ static size_t unescape_value(sv v, char *out)
             memcpy(out + k, v.s + i, len);
             k += len;
         } else {
-            memcpy(out + k, "\xEF\xBF\xBD", 3);
-            k += 3;
+            out[k++] = (char)0xEF; /* U+FFFD */
+            out[k++] = (char)0xBF;
+            out[k++] = (char)0xBD;
         }
         i += len;
     }

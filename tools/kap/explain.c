@@ -312,7 +312,7 @@ int cmd_explain(int argc, char **argv)
             free(fl.groups);
             return 0;
         case 'o':
-            if (strcmp(optarg, "json") && strcmp(optarg, "human")) {
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "human") != 0) {
                 status = fail_usage("unknown output format '%s' (human or json)", optarg);
                 goto out;
             }
