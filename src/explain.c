@@ -69,7 +69,6 @@ int keep_positions(kap_policy *p, const kdoc *doc)
         if (!q->res)
             return KAP_ENOMEM;
         for (size_t k = 0; k < r->nres; k++) {
-            q->res[k].entry = at(r->res[k].line, r->res[k].col);
             q->res[k].resources = list_at(&r->res[k].resources);
             q->res[k].names = list_at(&r->res[k].names);
         }

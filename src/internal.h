@@ -217,7 +217,6 @@ typedef struct cpos {
 
 typedef struct cgr_pos {
     cpos resources, names; /* the lists' values */
-    cpos entry;            /* the GroupResources mapping */
 } cgr_pos;
 
 typedef struct crule_pos {

@@ -106,14 +106,17 @@ static int refuse(kap_requestinfo *ri, int status, const char *fmt, const char *
         buf_adds(&ri->error, "Go's HTTP server answers 400 Bad Request before kube-apiserver sees the request: ");
     else
         buf_adds(&ri->error, "kube-apiserver answers 500 (failed to create RequestInfo): ");
-    /* %s: arg Go-quoted; %v: arg as it is */
+    /* %s: arg Go-quoted; %v: arg as it is; either cut after 200 bytes */
     const char *at = strchr(fmt, '%');
     buf_add(&ri->error, fmt, at ? (size_t)(at - fmt) : strlen(fmt));
     if (at) {
+        size_t shown = n > 200 ? 200 : n;
         if (at[1] == 's')
-            go_quote(&ri->error, arg, n);
+            go_quote(&ri->error, arg, shown);
         else
-            buf_add(&ri->error, arg, n);
+            buf_add(&ri->error, arg, shown);
+        if (shown < n)
+            buf_printf(&ri->error, "... (%zu bytes)", n);
         buf_adds(&ri->error, at + 2);
     }
     ri->http_status = status;

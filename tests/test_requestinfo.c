@@ -637,6 +637,19 @@ START_TEST(huge_and_odd_inputs)
     ck_assert_str_eq(c.verb, "list");
     free(u);
 
+    /* a refused request line is not repeated whole in the reason */
+    u = repeat("/", "a b", 100000, "");
+    ck_assert_int_eq(kap_requestinfo_parse_n(ri, "GET", 3, u, strlen(u), &q), KAP_EPARSE);
+    ck_assert_uint_lt(strlen(kap_requestinfo_error(ri)), 400);
+    ck_assert_ptr_nonnull(strstr(kap_requestinfo_error(ri), "... (300001 bytes) holds a space"));
+    free(u);
+    u = repeat("/api/v1/watch", "/", 1000, "");
+    ck_assert_int_eq(kap_requestinfo_parse_n(ri, "GET", 3, u, strlen(u), &q), KAP_EPARSE);
+    ck_assert_int_eq(kap_requestinfo_http_status(ri), 500);
+    ck_assert_ptr_nonnull(strstr(kap_requestinfo_error(ri), "from url, /api/v1/watch//"));
+    ck_assert_ptr_nonnull(strstr(kap_requestinfo_error(ri), "... (1013 bytes)"));
+    free(u);
+
     /* bad arguments */
     ck_assert_int_eq(kap_requestinfo_new(NULL), KAP_EARG);
     ck_assert_int_eq(kap_requestinfo_parse_n(NULL, "GET", 3, "/", 1, &q), KAP_EARG);
