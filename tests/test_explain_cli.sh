@@ -42,6 +42,10 @@ check "url json" '{"rule":1,"level":"RequestResponse","omitStages":["RequestRece
 "$KAP" explain "$T/p.yaml" GET /api/v1/namespaces/default/pods/web/log -o json --user alice --group dev > "$T/out2"
 check "options anywhere" "$(cat "$T/out")" "$(cat "$T/out2")"
 
+# the request line as one argument, as a log shows it
+"$KAP" explain "$T/p.yaml" -o json --user alice --group dev 'GET /api/v1/namespaces/default/pods/web/log' > "$T/out2"
+check "request line as one argument" "$(cat "$T/out")" "$(cat "$T/out2")"
+
 # human output: attributes, decision, every rule examined
 "$KAP" explain "$T/p.yaml" --user system:kube-proxy GET '/api/v1/pods?watch=1' > "$T/out"; rc=$?
 check "url human exit" 0 "$rc"

@@ -38,7 +38,8 @@ static void usage(FILE *f)
             "The request:\n"
             "  METHOD URL           as sent to kube-apiserver (GET /api/v1/namespaces/default/pods/web/log);\n"
             "                       verb, namespace, group, resource, subresource and name are derived\n"
-            "                       as kube-apiserver derives them. Add --user and --group.\n"
+            "                       as kube-apiserver derives them; also one argument, 'GET /api/v1/pods'.\n"
+            "                       Add --user and --group.\n"
             "  --json REQUEST       one request as JSON (the kap eval form); - reads it from standard input\n"
             "  --user U             the authenticated user (without it: no user, as when\n"
             "                       authentication fails)\n"
@@ -303,6 +304,7 @@ int cmd_explain(int argc, char **argv)
         return 1;
     }
     int c, status = EXIT_USAGE;
+    char *line = NULL; /* "GET /api/v1/pods" as one argument, as a log shows it */
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
@@ -351,6 +353,19 @@ int cmd_explain(int argc, char **argv)
     }
     const char *policy_path = argv[optind];
     const char *method = npos >= 3 ? argv[optind + 1] : NULL, *url = npos >= 3 ? argv[optind + 2] : NULL;
+    if (npos == 2 && strchr(argv[optind + 1], ' ')) {
+        line = strdup(argv[optind + 1]);
+        if (!line) {
+            fprintf(stderr, "kap explain: out of memory\n");
+            status = 1;
+            goto out;
+        }
+        char *sp = strchr(line, ' ');
+        *sp = 0;
+        method = line;
+        url = sp + 1;
+        npos = 3;
+    }
     if (npos == 2 || npos > 3) {
         status = fail_usage(npos == 2 ? "give the request as METHOD URL (GET /api/v1/pods), not '%s' alone"
                                       : "too many arguments: '%s' and more after METHOD URL",
@@ -468,6 +483,7 @@ done:
     free(sub);
     kap_policy_free(p);
 out:
+    free(line);
     free(fl.groups);
     return status;
 }
