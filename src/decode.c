@@ -914,7 +914,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     tdec d = {0};
     d.a = a;
     d.diags = diags;
-    int strict_on = lim->kube_minor >= 26;
+    int strict_on = release_has(lim, KC_LENIENT_FALLBACK);
     if (strict_yaml.len) {
         /* go-yaml's strict error comes first, as one item */
         kap_buf item = {0};

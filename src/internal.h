@@ -54,11 +54,44 @@ KAP_HIDDEN void buf_free(kap_buf *b);
 /* The contents as a NUL-terminated string (never NULL unless oom). */
 KAP_HIDDEN const char *buf_cstr(kap_buf *b);
 
-/* Go's formatting, as kube-apiserver's messages use it. */
-KAP_HIDDEN void go_quote(kap_buf *b, const char *s, size_t n);      /* strconv.Quote / %q */
-KAP_HIDDEN void json_quote(kap_buf *b, const char *s, size_t n);    /* encoding/json string */
-KAP_HIDDEN void go_quote_char(kap_buf *b, unsigned char c);         /* json's quoteChar */
-KAP_HIDDEN void go_format_float(kap_buf *b, double v);              /* encoding/json float64 */
+/* ---- Releases ------------------------------------------------------------
+ * What changed between kube-apiserver 1.24 and 1.36 (release.c holds the
+ * table of which release has what). */
+typedef enum kap_change {
+    KC_OBJECTMETA_CLUSTERNAME,          /* ObjectMeta.clusterName is a field */
+    KC_LENIENT_FALLBACK,                /* strict decoding, lenient fallback, its warning */
+    KC_LISTOPTIONS_SEND_INITIAL_EVENTS, /* ListOptions.sendInitialEvents is a field */
+    KC_GO_UNICODE_15,                   /* Go's printable runes from Unicode 15.0 */
+    KC_GO_JSON_SHORT_ESCAPES,           /* encoding/json writes \b and \f */
+    KC_YAML_MAPKEY_LOWERCASE,           /* "unsupported map key", not "Unsupported" */
+    KC_DELETEOPTIONS_IGNORE_READ_ERROR, /* DeleteOptions.ignoreStoreReadError... is a field */
+    KC_FIELD_VALUE_JSON,                /* rejected non-string values printed as JSON, not %#v */
+    KC_GROUP_WILDCARD,                  /* group "*" is every group */
+    KC_LISTMETA_SHARDINFO               /* ListMeta.shardInfo is a field */
+} kap_change;
+
+/* The set of changes (bit 1 << kap_change) a release has. */
+KAP_HIDDEN uint32_t release_changes(unsigned int kube_minor);
+/* The GOFMT_* flags of the Go release a set of changes implies. */
+KAP_HIDDEN unsigned int release_gofmt(uint32_t changes);
+
+/* ---- Go's printing, as kube-apiserver's messages use it ------------------
+ * flags (0: the newest Go) say which Go release printed the text. */
+#define GOFMT_UNICODE13 1u         /* printable runes from Unicode 13.0 (Go 1.16-1.20), not 15.0 */
+#define GOFMT_JSON_LONG_ESCAPES 2u /* encoding/json writes \u0008 and \u000c (Go before 1.22) */
+
+KAP_HIDDEN void go_quote(kap_buf *b, const char *s, size_t n);   /* strconv.Quote / %q */
+KAP_HIDDEN void go_quote_as(kap_buf *b, const char *s, size_t n, unsigned int flags);
+KAP_HIDDEN void json_quote(kap_buf *b, const char *s, size_t n); /* encoding/json string */
+KAP_HIDDEN void json_quote_as(kap_buf *b, const char *s, size_t n, unsigned int flags);
+KAP_HIDDEN void go_quote_char(kap_buf *b, unsigned char c);      /* json's quoteChar */
+KAP_HIDDEN void go_format_float(kap_buf *b, double v);           /* encoding/json float64 */
+/* strconv.FormatFloat(v, 'g', -1, bits) for bits 32 or 64: shortest digits
+ * that read back as the value, exponent form below 1e-4 and from 1e6 ("1e+06");
+ * "NaN", "+Inf", "-Inf". fmt's %v and %#v of a float64 print the same. */
+KAP_HIDDEN void go_format_float_g(kap_buf *b, double v, int bits);
+/* Go's strconv.IsPrint for one rune, under flags' Unicode version. */
+KAP_HIDDEN int go_is_print(int32_t r, unsigned int flags);
 /* One rune as Go's utf8.DecodeRune reads it: the code point and its
  * length in *size, or -1 with *size 1 for a byte that does not start valid
  * UTF-8. n must be at least 1. */
@@ -74,12 +107,16 @@ typedef struct jv_member {
     size_t klen;
     unsigned int line, col; /* of the key */
     jv *val;
+    const jv *okey; /* a YAML key that was not a string: the key as go-yaml typed it; else NULL */
 } jv_member;
+
+/* JV_NUMBER's b for values from YAML: the Go type go-yaml gave the number. */
+enum { JV_NUM_INT = 0, JV_NUM_FLOAT = 1, JV_NUM_UINT64 = 2 };
 
 struct jv {
     jv_kind kind;
     unsigned int line, col; /* 1-based; 0 when unknown */
-    int b;                  /* JV_BOOL */
+    int b;                  /* JV_BOOL; JV_NUMBER: JV_NUM_* */
     const char *s;          /* JV_STRING: bytes; JV_NUMBER: literal text */
     size_t len;
     jv **items;             /* JV_ARRAY */
@@ -109,8 +146,13 @@ KAP_HIDDEN void diags_add(kap_diagnostics *d, kap_severity sev, const char *fiel
 /* Limits and switches in force for one load. */
 typedef struct kap_limits {
     unsigned int kube_minor;
+    uint32_t changes;   /* release_changes(kube_minor) */
+    unsigned int gofmt; /* release_gofmt(changes) */
     size_t max_file_size, max_depth, max_alias_nodes, max_rules, max_string_length;
 } kap_limits;
+
+/* Whether the release being followed has a change. */
+static inline int release_has(const kap_limits *lim, kap_change c) { return (lim->changes >> c) & 1u; }
 
 /* What a reader hands back on failure: the message without "failed
  * decoding: " and where it happened. */
@@ -170,6 +212,16 @@ typedef struct kdoc {
     kstrlist stages;
     int omf;
 } kdoc;
+
+/* More of Go's printing, for the values above. */
+/* fmt's %#v (and %+#v) of a value decoded from YAML into interface{}:
+ * "x" as "\"x\"", []interface {}{...}, map[interface {}]interface {}{...}
+ * with fmt's key order, 0x... for uint64, <nil> (interface {}(nil) inside). */
+KAP_HIDDEN void go_sharpv_value(kap_buf *b, const jv *v, unsigned int flags);
+/* fmt's %#v of a []string: []string{"a", "b"}. */
+KAP_HIDDEN void go_sharpv_strlist(kap_buf *b, const kstrlist *l, unsigned int flags);
+/* encoding/json's text for a []string: ["a","b"]. */
+KAP_HIDDEN void json_strlist(kap_buf *b, const kstrlist *l, unsigned int flags);
 
 /* Runs the decoding steps of semantics.md section 2 on the file's bytes.
  * On success *doc is filled (arena-owned) and warnings are in diags. On

@@ -114,6 +114,15 @@ static int limits_from(const kap_options *o, kap_limits *l)
     return KAP_OK;
 }
 
+static int limits_for(const kap_options *o, kap_limits *l)
+{
+    if (limits_from(o, l))
+        return KAP_EARG;
+    l->changes = release_changes(l->kube_minor);
+    l->gofmt = release_gofmt(l->changes);
+    return KAP_OK;
+}
+
 /* Go prints system errors in lower case ("no such file or directory"). */
 static void go_errno_text(char *buf, size_t n, int err)
 {
@@ -193,7 +202,7 @@ int kap_policy_load_buffer(kap_policy **out, const void *data, size_t len, const
     *out = NULL;
     if (!data && len)
         return KAP_EARG;
-    if (limits_from(opts, &lim))
+    if (limits_for(opts, &lim))
         return KAP_EARG;
     kap_diagnostics *d = diags_new(name);
     if (!d)
@@ -215,7 +224,7 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
     if (!out || !path)
         return KAP_EARG;
     *out = NULL;
-    if (limits_from(opts, &lim))
+    if (limits_for(opts, &lim))
         return KAP_EARG;
     kap_diagnostics *d = diags_new(path);
     if (!d)

@@ -1,5 +1,6 @@
 /* Memory, strings, Go-compatible formatting and the diagnostics list.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,26 +271,40 @@ static void utf8_encode(kap_buf *b, int32_t r)
     }
 }
 
-static int go_is_print(int32_t r)
+static int in_ranges(uint32_t r, const uint32_t (*ranges)[2], size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r < ranges[mid][0])
+            hi = mid;
+        else if (r > ranges[mid][1])
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+#define NRANGES(a) (sizeof(a) / sizeof((a)[0]))
+
+int go_is_print(int32_t r, unsigned int flags)
 {
     if (r < 0x80)
         return r >= 0x20 && r < 0x7F;
-    size_t lo = 0, hi = sizeof kap_nonprint_ranges / sizeof kap_nonprint_ranges[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if ((uint32_t)r < kap_nonprint_ranges[mid][0])
-            hi = mid;
-        else if ((uint32_t)r > kap_nonprint_ranges[mid][1])
-            lo = mid + 1;
-        else
-            return 0;
-    }
-    return 1;
+    if (r > 0x10FFFF || in_ranges((uint32_t)r, kap_nonprint_ranges, NRANGES(kap_nonprint_ranges)))
+        return 0;
+    /* Go 1.16 to 1.20 knew Unicode 13.0: what 14.0 and 15.0 assigned was
+     * unassigned, so not printable, to them */
+    return !(flags & GOFMT_UNICODE13) ||
+           !in_ranges((uint32_t)r, kap_print_since_14_ranges, NRANGES(kap_print_since_14_ranges));
 }
 
-static void go_quote_rune(kap_buf *b, int32_t r, char quote)
+static const char HEX[] = "0123456789abcdef";
+
+/* strconv's appendEscapedRune for a rune r inside a Go quoted literal. */
+static void go_quote_rune(kap_buf *b, int32_t r, char quote, unsigned int flags)
 {
-    static const char hex[] = "0123456789abcdef";
     char t[12];
     if (r == quote || r == '\\') {
         t[0] = '\\';
@@ -297,7 +312,7 @@ static void go_quote_rune(kap_buf *b, int32_t r, char quote)
         buf_add(b, t, 2);
         return;
     }
-    if (go_is_print(r)) {
+    if (go_is_print(r, flags)) {
         utf8_encode(b, r);
         return;
     }
@@ -312,41 +327,42 @@ static void go_quote_rune(kap_buf *b, int32_t r, char quote)
     default: break;
     }
     if (r < ' ' || r == 0x7F) {
-        t[0] = '\\', t[1] = 'x', t[2] = hex[(r >> 4) & 15], t[3] = hex[r & 15];
+        t[0] = '\\', t[1] = 'x', t[2] = HEX[(r >> 4) & 15], t[3] = HEX[r & 15];
         buf_add(b, t, 4);
     } else if (r < 0x10000) {
         t[0] = '\\', t[1] = 'u';
         for (int i = 0; i < 4; i++)
-            t[2 + i] = hex[(r >> (12 - 4 * i)) & 15];
+            t[2 + i] = HEX[(r >> (12 - 4 * i)) & 15];
         buf_add(b, t, 6);
     } else {
         t[0] = '\\', t[1] = 'U';
         for (int i = 0; i < 8; i++)
-            t[2 + i] = hex[(r >> (28 - 4 * i)) & 15];
+            t[2 + i] = HEX[(r >> (28 - 4 * i)) & 15];
         buf_add(b, t, 10);
     }
 }
 
-void go_quote(kap_buf *b, const char *s, size_t n)
+void go_quote_as(kap_buf *b, const char *s, size_t n, unsigned int flags)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     buf_addc(b, '"');
     size_t i = 0;
     while (i < n) {
         size_t size;
         int32_t r = utf8_decode(p + i, n - i, &size);
-        if (r < 0) {
-            char t[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+        if (r < 0) { /* a byte that is not UTF-8: \xNN */
+            char t[4] = {'\\', 'x', HEX[p[i] >> 4], HEX[p[i] & 15]};
             buf_add(b, t, 4);
             i++;
             continue;
         }
-        go_quote_rune(b, r, '"');
+        go_quote_rune(b, r, '"', flags);
         i += size;
     }
     buf_addc(b, '"');
 }
+
+void go_quote(kap_buf *b, const char *s, size_t n) { go_quote_as(b, s, n, 0); }
 
 void go_quote_char(kap_buf *b, unsigned char c)
 {
@@ -359,13 +375,12 @@ void go_quote_char(kap_buf *b, unsigned char c)
         return;
     }
     buf_addc(b, '\'');
-    go_quote_rune(b, c, '"');
+    go_quote_rune(b, c, '"', 0);
     buf_addc(b, '\'');
 }
 
-void json_quote(kap_buf *b, const char *s, size_t n)
+void json_quote_as(kap_buf *b, const char *s, size_t n, unsigned int flags)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     buf_addc(b, '"');
     size_t i = 0;
@@ -381,10 +396,13 @@ void json_quote(kap_buf *b, const char *s, size_t n)
                 case '\n': buf_adds(b, "\\n"); break;
                 case '\r': buf_adds(b, "\\r"); break;
                 case '\t': buf_adds(b, "\\t"); break;
-                default: {
-                    char t[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                    buf_add(b, t, 6);
-                }
+                default:
+                    if ((c == '\b' || c == '\f') && !(flags & GOFMT_JSON_LONG_ESCAPES)) {
+                        buf_adds(b, c == '\b' ? "\\b" : "\\f"); /* Go 1.22 on */
+                    } else {
+                        char t[6] = {'\\', 'u', '0', '0', HEX[c >> 4], HEX[c & 15]};
+                        buf_add(b, t, 6);
+                    }
                 }
             }
             i++;
@@ -397,61 +415,74 @@ void json_quote(kap_buf *b, const char *s, size_t n)
             i++;
             continue;
         }
-        if (r == 0x2028 || r == 0x2029) {
+        if (r == 0x2028 || r == 0x2029)
             buf_adds(b, r == 0x2028 ? "\\u2028" : "\\u2029");
-        } else {
+        else
             buf_add(b, s + i, size);
-        }
         i += size;
     }
     buf_addc(b, '"');
 }
 
-void go_format_float(kap_buf *b, double v)
+void json_quote(kap_buf *b, const char *s, size_t n) { json_quote_as(b, s, n, 0); }
+
+/* The shortest decimal digits that read back as v (as a float32 when bits is
+ * 32): digits[0..*nd) and the decimal exponent of the first digit. v is
+ * finite and not zero. */
+static void shortest_digits(double v, int bits, char digits[32], int *nd, int *exp10)
 {
-    /* Shortest text that reads back as v, then encoding/json's layout:
-     * 'f' notation unless the exponent is < -6 or >= 21. */
     char tmp[64];
     int prec;
-    for (prec = 1; prec <= 17; prec++) {
+    for (prec = 1; prec < 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-        if (strtod(tmp, NULL) == v)
+        double back = strtod(tmp, NULL);
+        if (bits == 32 ? (float)back == (float)v : back == v)
             break;
     }
-    /* tmp is d.ddde±XX */
-    char digits[32];
-    int nd = 0, neg = 0;
+    if (prec == 17)
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+    /* tmp is [-]d.ddde±XX */
     const char *q = tmp;
-    if (*q == '-')
-        neg = 1, q++;
+    *nd = 0;
     for (; *q && *q != 'e'; q++)
         if (*q >= '0' && *q <= '9')
-            digits[nd++] = *q;
-    int exp = atoi(q + 1);
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    if (neg)
+            digits[(*nd)++] = *q;
+    *exp10 = (int)strtol(q + 1, NULL, 10);
+    while (*nd > 1 && digits[*nd - 1] == '0')
+        (*nd)--;
+}
+
+void go_format_float_g(kap_buf *b, double v, int bits)
+{
+    if (isnan(v)) {
+        buf_adds(b, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        buf_adds(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    if (signbit(v))
         buf_addc(b, '-');
-    double av = v < 0 ? -v : v;
-    if (av != 0 && (av < 1e-6 || av >= 1e21)) {
+    if (v == 0) {
+        buf_addc(b, '0');
+        return;
+    }
+    if (bits == 32)
+        v = (float)v;
+    char digits[32];
+    int nd, exp;
+    shortest_digits(fabs(v), bits, digits, &nd, &exp);
+    if (exp < -4 || exp >= 6) { /* %e with the shortest digits */
         buf_addc(b, digits[0]);
         if (nd > 1) {
             buf_addc(b, '.');
             buf_add(b, digits + 1, (size_t)nd - 1);
         }
         buf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-        /* Go's json trims "e-07" to "e-7" */
-        if (b->s && !b->oom) {
-            size_t L = b->len;
-            if (L >= 4 && b->s[L - 2] == '0' && (b->s[L - 3] == '-' || b->s[L - 3] == '+')) {
-                b->s[L - 2] = b->s[L - 1];
-                b->len--;
-                b->s[b->len] = 0;
-            }
-        }
         return;
     }
-    /* fixed notation: value = 0.digits * 10^(exp+1) */
+    /* %f with as many decimals as there are digits after the point */
     int point = exp + 1;
     if (point <= 0) {
         buf_adds(b, "0.");
@@ -467,6 +498,213 @@ void go_format_float(kap_buf *b, double v)
         buf_addc(b, '.');
         buf_add(b, digits + point, (size_t)(nd - point));
     }
+}
+
+void go_format_float(kap_buf *b, double v)
+{
+    /* encoding/json: the shortest digits, 'f' notation unless the exponent
+     * is < -6 or >= 21, where it is 'e' with the exponent's digits as
+     * they come ("1e-7", "1e+21"). v is finite (the caller rejects NaN and
+     * ±Inf, as encoding/json does). */
+    if (signbit(v))
+        buf_addc(b, '-');
+    double av = fabs(v);
+    if (av == 0) {
+        buf_addc(b, '0');
+        return;
+    }
+    char digits[32];
+    int nd, exp;
+    shortest_digits(av, 64, digits, &nd, &exp);
+    if (av < 1e-6 || av >= 1e21) {
+        buf_addc(b, digits[0]);
+        if (nd > 1) {
+            buf_addc(b, '.');
+            buf_add(b, digits + 1, (size_t)nd - 1);
+        }
+        buf_printf(b, "e%c%d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        return;
+    }
+    int point = exp + 1;
+    if (point <= 0) {
+        buf_adds(b, "0.");
+        for (int i = 0; i < -point; i++)
+            buf_addc(b, '0');
+        buf_add(b, digits, (size_t)nd);
+    } else if (point >= nd) {
+        buf_add(b, digits, (size_t)nd);
+        for (int i = nd; i < point; i++)
+            buf_addc(b, '0');
+    } else {
+        buf_add(b, digits, (size_t)point);
+        buf_addc(b, '.');
+        buf_add(b, digits + point, (size_t)(nd - point));
+    }
+}
+
+/* ---- fmt's %#v of decoded values ------------------------------------------- */
+
+/* A value's float64, from the text read_yaml.c left in it. */
+static double jv_float(const jv *v)
+{
+    if (v->len && (v->s[0] == '.' || ((v->s[0] == '-' || v->s[0] == '+') && v->len > 1 && v->s[1] == '.'))) {
+        if (v->s[v->len - 1] == 'n' || v->s[v->len - 1] == 'N') /* .nan */
+            return NAN;
+        return v->s[0] == '-' ? -INFINITY : INFINITY;
+    }
+    char tmp[64];
+    size_t n = v->len < sizeof tmp - 1 ? v->len : sizeof tmp - 1;
+    memcpy(tmp, v->s, n);
+    tmp[n] = 0;
+    return strtod(tmp, NULL);
+}
+
+/* fmtsort's order of interface keys: nil first, then by the concrete type
+ * (by the address of its type descriptor; the linker lays the basic types
+ * out in the order of their names), then by value. */
+static int key_type_rank(const jv *k)
+{
+    switch (k->kind) {
+    case JV_NULL: return 0;
+    case JV_BOOL: return 1;
+    case JV_NUMBER: return k->b == JV_NUM_FLOAT ? 2 : k->b == JV_NUM_UINT64 ? 5 : 3;
+    default: return 4; /* string */
+    }
+}
+
+static int key_compare(const jv *a, const jv *b)
+{
+    int ra = key_type_rank(a), rb = key_type_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    switch (ra) {
+    case 1: return a->b - b->b;
+    case 2: {
+        double x = jv_float(a), y = jv_float(b);
+        if (isnan(x) || isnan(y)) /* NaN first */
+            return isnan(x) && isnan(y) ? 0 : isnan(x) ? -1 : 1;
+        return x < y ? -1 : x > y;
+    }
+    case 3: {
+        long long x = strtoll(a->s, NULL, 10), y = strtoll(b->s, NULL, 10);
+        return x < y ? -1 : x > y;
+    }
+    case 5: {
+        unsigned long long x = strtoull(a->s, NULL, 10), y = strtoull(b->s, NULL, 10);
+        return x < y ? -1 : x > y;
+    }
+    case 4: {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->s, b->s, n) : 0;
+        return c ? c : a->len < b->len ? -1 : a->len > b->len;
+    }
+    default: return 0;
+    }
+}
+
+/* A member's key as go-yaml typed it. */
+static jv member_key(const jv_member *m)
+{
+    if (m->okey)
+        return *m->okey;
+    jv k;
+    memset(&k, 0, sizeof k);
+    k.kind = JV_STRING;
+    k.s = m->key;
+    k.len = m->klen;
+    return k;
+}
+
+static void sharpv(kap_buf *b, const jv *v, unsigned int flags, int depth);
+
+static void sharpv_map(kap_buf *b, const jv *v, unsigned int flags, int depth)
+{
+    buf_adds(b, "map[interface {}]interface {}{");
+    /* fmtsort: few entries, an insertion sort of indexes */
+    size_t small[16];
+    size_t *order = v->n <= 16 ? small : kap_malloc(v->n * sizeof *order);
+    if (!order) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        jv ki = member_key(&v->members[i]);
+        size_t j = i;
+        for (; j > 0; j--) {
+            jv kj = member_key(&v->members[order[j - 1]]);
+            if (key_compare(&kj, &ki) <= 0)
+                break;
+            order[j] = order[j - 1];
+        }
+        order[j] = i;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const jv_member *m = &v->members[order[i]];
+        if (i)
+            buf_adds(b, ", ");
+        jv k = member_key(m);
+        sharpv(b, &k, flags, depth + 1);
+        buf_addc(b, ':');
+        sharpv(b, m->val, flags, depth + 1);
+    }
+    if (order != small)
+        kap_free(order);
+    buf_addc(b, '}');
+}
+
+static void sharpv(kap_buf *b, const jv *v, unsigned int flags, int depth)
+{
+    if (!v || v->kind == JV_NULL) {
+        /* a nil interface: <nil> as an argument, typed inside a value */
+        buf_adds(b, depth ? "interface {}(nil)" : "<nil>");
+        return;
+    }
+    switch (v->kind) {
+    case JV_BOOL: buf_adds(b, v->b ? "true" : "false"); return;
+    case JV_STRING: go_quote_as(b, v->s, v->len, flags); return;
+    case JV_NUMBER:
+        if (v->b == JV_NUM_FLOAT)
+            go_format_float_g(b, jv_float(v), 64);
+        else if (v->b == JV_NUM_UINT64)
+            buf_printf(b, "0x%llx", strtoull(v->s, NULL, 10));
+        else
+            buf_add(b, v->s, v->len);
+        return;
+    case JV_ARRAY:
+        buf_adds(b, "[]interface {}{");
+        for (size_t i = 0; i < v->n; i++) {
+            if (i)
+                buf_adds(b, ", ");
+            sharpv(b, v->items[i], flags, depth + 1);
+        }
+        buf_addc(b, '}');
+        return;
+    default: sharpv_map(b, v, flags, depth); return;
+    }
+}
+
+void go_sharpv_value(kap_buf *b, const jv *v, unsigned int flags) { sharpv(b, v, flags, 0); }
+
+void go_sharpv_strlist(kap_buf *b, const kstrlist *l, unsigned int flags)
+{
+    buf_adds(b, "[]string{");
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            buf_adds(b, ", ");
+        go_quote_as(b, l->v[i].s, l->v[i].len, flags);
+    }
+    buf_addc(b, '}');
+}
+
+void json_strlist(kap_buf *b, const kstrlist *l, unsigned int flags)
+{
+    buf_addc(b, '[');
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            buf_addc(b, ',');
+        json_quote_as(b, l->v[i].s, l->v[i].len, flags);
+    }
+    buf_addc(b, ']');
 }
 
 const char *jv_kind_go_name(jv_kind k)

@@ -15,7 +15,7 @@ static const char DNS1123_MSG[] =
     "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 typedef struct verr {
-    kap_buf *all; /* messages so far, for de-duplication, "\0"-separated */
+    const kap_limits *lim;
     kap_diagnostics *diags;
     size_t count;
     kap_buf agg;
@@ -66,6 +66,27 @@ static int valid_stage(const kstr *s)
            kstr_eq(s, "ResponseComplete") || kstr_eq(s, "Panic");
 }
 
+/* A rejected value in a field error: a plain Go string with %q in every
+ * release; another type (the Level, a []string) with %#v, and from 1.34 as
+ * JSON. */
+static void bad_string(verr *v, kap_buf *m, const kstr *s) { go_quote_as(m, s->s, s->len, v->lim->gofmt); }
+
+static void bad_level(verr *v, kap_buf *m, const kstr *s)
+{
+    if (release_has(v->lim, KC_FIELD_VALUE_JSON))
+        json_quote_as(m, s->s, s->len, v->lim->gofmt);
+    else
+        go_quote_as(m, s->s, s->len, v->lim->gofmt); /* %#v of a string type */
+}
+
+static void bad_list(verr *v, kap_buf *m, const kstrlist *l)
+{
+    if (release_has(v->lim, KC_FIELD_VALUE_JSON))
+        json_strlist(m, l, v->lim->gofmt);
+    else
+        go_sharpv_strlist(m, l, v->lim->gofmt);
+}
+
 static void check_stages(verr *v, const char *prefix, const kstrlist *l)
 {
     for (size_t j = 0; j < l->n; j++) {
@@ -75,7 +96,7 @@ static void check_stages(verr *v, const char *prefix, const kstrlist *l)
         buf_printf(&f, "%somitStages[%zu]", prefix, j);
         buf_add(&m, f.s, f.len);
         buf_adds(&m, ": Invalid value: ");
-        go_quote(&m, l->v[j].s, l->v[j].len);
+        bad_string(v, &m, &l->v[j]);
         buf_adds(&m, ": ");
         buf_adds(&m, ALLOWED_STAGES);
         add(v, fieldc(v, &f), &m, l->v[j].line, l->v[j].col);
@@ -84,17 +105,6 @@ static void check_stages(verr *v, const char *prefix, const kstrlist *l)
         buf_free(&f);
         buf_free(&m);
     }
-}
-
-static void json_list(kap_buf *b, const kstrlist *l)
-{
-    buf_addc(b, '[');
-    for (size_t i = 0; i < l->n; i++) {
-        if (i)
-            buf_addc(b, ',');
-        json_quote(b, l->v[i].s, l->v[i].len);
-    }
-    buf_addc(b, ']');
 }
 
 /* IsDNS1123Subdomain: the messages, joined with ",". */
@@ -137,6 +147,7 @@ static void dns1123_subdomain(kap_buf *out, const char *s, size_t n)
 int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *diags)
 {
     verr v = {0};
+    v.lim = lim;
     v.diags = diags;
     check_stages(&v, "", &doc->stages);
     for (size_t i = 0; i < doc->nrules; i++) {
@@ -160,7 +171,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             buf_printf(&f, "rules[%zu].level", i);
             buf_add(&m, f.s, f.len);
             buf_adds(&m, ": Unsupported value: ");
-            json_quote(&m, r->level.s, r->level.len);
+            bad_level(&v, &m, &r->level);
             buf_adds(&m, ": ");
             buf_adds(&m, SUPPORTED_LEVELS);
             add(&v, fieldc(&v, &f), &m, r->level.line, r->level.col);
@@ -180,7 +191,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 kap_buf m = {0};
                 buf_add(&m, f.s, f.len);
                 buf_adds(&m, ": Invalid value: ");
-                go_quote(&m, u->s, u->len);
+                bad_string(&v, &m, u);
                 buf_adds(&m, ": non-resource URL rules must begin with a '/' character");
                 add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
@@ -189,7 +200,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 kap_buf m = {0};
                 buf_add(&m, f.s, f.len);
                 buf_adds(&m, ": Invalid value: ");
-                go_quote(&m, u->s, u->len);
+                bad_string(&v, &m, u);
                 buf_adds(&m, ": non-resource URL wildcards '*' must be the final character of the rule");
                 add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
@@ -201,7 +212,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
         /* resources entries */
         for (size_t j = 0; j < r->nres; j++) {
             const kgr *g = &r->res[j];
-            int wildcard_ok = lim->kube_minor >= 36 && kstr_eq(&g->group, "*");
+            int wildcard_ok = release_has(lim, KC_GROUP_WILDCARD) && kstr_eq(&g->group, "*");
             if (g->group.len != 0 && !wildcard_ok) {
                 kap_buf msgs = {0};
                 dns1123_subdomain(&msgs, g->group.s, g->group.len);
@@ -210,7 +221,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                     buf_printf(&f, "rules[%zu].resources.group", i);
                     buf_add(&m, f.s, f.len);
                     buf_adds(&m, ": Invalid value: ");
-                    go_quote(&m, g->group.s, g->group.len);
+                    bad_string(&v, &m, &g->group);
                     buf_adds(&m, ": ");
                     buf_add(&m, msgs.s, msgs.len);
                     add(&v, fieldc(&v, &f), &m, g->group.line, g->group.col);
@@ -228,7 +239,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 buf_printf(&f, "rules[%zu].resources.resourceNames", i);
                 buf_add(&m, f.s, f.len);
                 buf_adds(&m, ": Invalid value: ");
-                json_list(&m, &g->names);
+                bad_list(&v, &m, &g->names);
                 buf_adds(&m, ": using resourceNames requires at least one resource");
                 add(&v, fieldc(&v, &f), &m, g->names.line, g->names.col);
                 if (f.oom)
@@ -243,7 +254,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             buf_printf(&f, "rules[%zu].nonResourceURLs", i);
             buf_add(&m, f.s, f.len);
             buf_adds(&m, ": Invalid value: ");
-            json_list(&m, &r->urls);
+            bad_list(&v, &m, &r->urls);
             buf_adds(&m, ": rules cannot apply to both regular resources and non-resource URLs");
             add(&v, fieldc(&v, &f), &m, r->urls.line, r->urls.col);
             if (f.oom)
