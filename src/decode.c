@@ -17,12 +17,16 @@ typedef enum {
     T_BOOL,
     T_PBOOL,
     T_INT64,
+    T_INT32,
     T_STRLIST,
-    T_STRMAP,
+    T_STRMAP,     /* map[string]string */
+    T_STRLISTMAP, /* map[string][]string */
     T_STRUCT,
     T_STRUCTLIST,
-    T_TIME,
-    T_ANY
+    T_TIME,      /* metav1.Time: RFC 3339 */
+    T_MICROTIME, /* metav1.MicroTime: RFC 3339 with six fractional digits */
+    T_ANY,       /* takes any JSON (RawExtension, runtime.Unknown, FieldsV1) */
+    T_IFACE      /* an interface with methods: only null fits */
 } tkind;
 
 typedef struct tstruct tstruct;
@@ -30,11 +34,12 @@ typedef struct tfield {
     const char *name;
     tkind kind;
     const char *go_type;   /* as Go prints the field's type */
-    const char *elem_type; /* element type, for lists */
+    const char *elem_type; /* element type, for lists and maps */
     const tstruct *sub;
     int offset;     /* where the value goes in the C struct, -1: nowhere */
     int pos_offset; /* where the value node's line/col go, -1: nowhere */
     int nullable;   /* pointer types: null resets */
+    uint8_t only;   /* 0: in every release; else 1 + the kap_change that has the field */
 } tfield;
 
 struct tstruct {
@@ -53,121 +58,384 @@ typedef struct anylist {
 #define OFF(type, field) ((int)offsetof(type, field))
 #define NOWHERE -1
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+#define ONLY(change) ((uint8_t)((change) + 1))
+/* a field decoded for its errors only */
+#define F(name, kind, type) {name, kind, type, NULL, NULL, NOWHERE, NOWHERE, 0, 0}
+#define FL(name, kind, type, elem) {name, kind, type, elem, NULL, NOWHERE, NOWHERE, 1, 0}
+#define FS(name, kind, type, elem, sub) {name, kind, type, elem, sub, NOWHERE, NOWHERE, 1, 0}
+#define STRUCT(name, fields) {name, fields, NFIELDS(fields), 0, NOWHERE}
+#define TYPEMETA_FIELDS F("kind", T_STRING, "string"), F("apiVersion", T_STRING, "string")
 
 static const tfield owner_ref_fields[] = {
-    {"apiVersion", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"kind", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"name", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"uid", T_STRING, "types.UID", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"controller", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1},
-    {"blockOwnerDeletion", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1},
+    F("apiVersion", T_STRING, "string"),
+    F("kind", T_STRING, "string"),
+    F("name", T_STRING, "string"),
+    F("uid", T_STRING, "types.UID"),
+    F("controller", T_PBOOL, "bool"),
+    F("blockOwnerDeletion", T_PBOOL, "bool"),
 };
-static const tstruct owner_ref = {"OwnerReference", owner_ref_fields, NFIELDS(owner_ref_fields), 0, NOWHERE};
+static const tstruct owner_ref = STRUCT("OwnerReference", owner_ref_fields);
 
 static const tfield mf_fields[] = {
-    {"manager", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"operation", T_STRING, "v1.ManagedFieldsOperationType", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"apiVersion", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"time", T_TIME, "v1.Time", NULL, NULL, NOWHERE, NOWHERE, 1},
-    {"fieldsType", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"fieldsV1", T_ANY, "v1.FieldsV1", NULL, NULL, NOWHERE, NOWHERE, 1},
-    {"subresource", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
+    F("manager", T_STRING, "string"),
+    F("operation", T_STRING, "v1.ManagedFieldsOperationType"),
+    F("apiVersion", T_STRING, "string"),
+    F("time", T_TIME, "v1.Time"),
+    F("fieldsType", T_STRING, "string"),
+    F("fieldsV1", T_ANY, "v1.FieldsV1"),
+    F("subresource", T_STRING, "string"),
 };
-static const tstruct managed_fields = {"ManagedFieldsEntry", mf_fields, NFIELDS(mf_fields), 0, NOWHERE};
+static const tstruct managed_fields = STRUCT("ManagedFieldsEntry", mf_fields);
 
 #define OBJECTMETA_FIELDS                                                                   \
-    {"name", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},                          \
-        {"generateName", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},              \
-        {"namespace", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},                 \
-        {"selfLink", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},                  \
-        {"uid", T_STRING, "types.UID", NULL, NULL, NOWHERE, NOWHERE, 0},                    \
-        {"resourceVersion", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},           \
-        {"generation", T_INT64, "int64", NULL, NULL, NOWHERE, NOWHERE, 0},                  \
-        {"creationTimestamp", T_TIME, "v1.Time", NULL, NULL, NOWHERE, NOWHERE, 0},          \
-        {"deletionTimestamp", T_TIME, "v1.Time", NULL, NULL, NOWHERE, NOWHERE, 1},          \
-        {"deletionGracePeriodSeconds", T_INT64, "int64", NULL, NULL, NOWHERE, NOWHERE, 1},  \
-        {"labels", T_STRMAP, "map[string]string", "string", NULL, NOWHERE, NOWHERE, 1},     \
-        {"annotations", T_STRMAP, "map[string]string", "string", NULL, NOWHERE, NOWHERE, 1},\
-        {"ownerReferences", T_STRUCTLIST, "[]v1.OwnerReference", "v1.OwnerReference",       \
-         &owner_ref, NOWHERE, NOWHERE, 1},                                                  \
-        {"finalizers", T_STRLIST, "[]string", "string", NULL, NOWHERE, NOWHERE, 1},         \
-        {"managedFields", T_STRUCTLIST, "[]v1.ManagedFieldsEntry", "v1.ManagedFieldsEntry", \
-         &managed_fields, NOWHERE, NOWHERE, 1}
+    F("name", T_STRING, "string"), F("generateName", T_STRING, "string"),                  \
+        F("namespace", T_STRING, "string"), F("selfLink", T_STRING, "string"),              \
+        F("uid", T_STRING, "types.UID"), F("resourceVersion", T_STRING, "string"),          \
+        F("generation", T_INT64, "int64"), F("creationTimestamp", T_TIME, "v1.Time"),       \
+        F("deletionTimestamp", T_TIME, "v1.Time"),                                          \
+        F("deletionGracePeriodSeconds", T_INT64, "int64"),                                  \
+        FL("labels", T_STRMAP, "map[string]string", "string"),                             \
+        FL("annotations", T_STRMAP, "map[string]string", "string"),                        \
+        FS("ownerReferences", T_STRUCTLIST, "[]v1.OwnerReference", "v1.OwnerReference", &owner_ref), \
+        FL("finalizers", T_STRLIST, "[]string", "string"),                                  \
+        FS("managedFields", T_STRUCTLIST, "[]v1.ManagedFieldsEntry", "v1.ManagedFieldsEntry", \
+           &managed_fields),                                                                \
+        {"clusterName", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0,                \
+         ONLY(KC_OBJECTMETA_CLUSTERNAME)}
 
 static const tfield objectmeta_fields[] = {OBJECTMETA_FIELDS};
-static const tstruct objectmeta = {"ObjectMeta", objectmeta_fields, NFIELDS(objectmeta_fields), 0, NOWHERE};
+static const tstruct objectmeta = STRUCT("ObjectMeta", objectmeta_fields);
+
+static const tfield shardinfo_fields[] = {F("selector", T_STRING, "string")};
+static const tstruct shardinfo = STRUCT("ShardInfo", shardinfo_fields);
+
+#define LISTMETA_FIELDS                                                                        \
+    F("selfLink", T_STRING, "string"), F("resourceVersion", T_STRING, "string"),              \
+        F("continue", T_STRING, "string"), F("remainingItemCount", T_INT64, "int64"),         \
+        {"shardInfo", T_STRUCT, "v1.ShardInfo", NULL, &shardinfo, NOWHERE, NOWHERE, 1,       \
+         ONLY(KC_LISTMETA_SHARDINFO)}
+
+static const tfield listmeta_fields[] = {LISTMETA_FIELDS};
+static const tstruct listmeta = STRUCT("ListMeta", listmeta_fields);
 
 /* audit.k8s.io/v1 */
 static const tfield v1_gr_fields[] = {
-    {"group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0},
-    {"resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1},
-    {"resourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1},
+    {"group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0, 0},
+    {"resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1, 0},
+    {"resourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1, 0},
 };
 static const tstruct v1_gr = {"GroupResources", v1_gr_fields, NFIELDS(v1_gr_fields), sizeof(kgr), OFF(kgr, line)};
 
 static const tfield v1_rule_fields[] = {
-    {"level", T_STRING, "v1.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0},
-    {"users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1},
-    {"userGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1},
-    {"verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1},
+    {"level", T_STRING, "v1.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0, 0},
+    {"users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1, 0},
+    {"userGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1, 0},
+    {"verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1, 0},
     {"resources", T_STRUCTLIST, "[]v1.GroupResources", "v1.GroupResources", &v1_gr, OFF(krule, res),
-     OFF(krule, res_line), 1},
-    {"namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1},
-    {"nonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1},
-    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(krule, stages), NOWHERE, 1},
-    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1},
+     OFF(krule, res_line), 1, 0},
+    {"namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1, 0},
+    {"nonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1, 0},
+    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(krule, stages), NOWHERE, 1, 0},
+    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1, 0},
 };
 static const tstruct v1_rule = {"PolicyRule", v1_rule_fields, NFIELDS(v1_rule_fields), sizeof(krule), OFF(krule, line)};
 
 static const tfield v1_policy_fields[] = {
-    {"kind", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"apiVersion", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"metadata", T_STRUCT, "v1.ObjectMeta", NULL, &objectmeta, NOWHERE, NOWHERE, 0},
+    TYPEMETA_FIELDS,
+    {"metadata", T_STRUCT, "v1.ObjectMeta", NULL, &objectmeta, NOWHERE, NOWHERE, 0, 0},
     {"rules", T_STRUCTLIST, "[]v1.PolicyRule", "v1.PolicyRule", &v1_rule, OFF(kdoc, rules),
-     OFF(kdoc, rules_line), 1},
-    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1},
-    {"omitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0},
+     OFF(kdoc, rules_line), 1, 0},
+    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1, 0},
+    {"omitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0, 0},
 };
 static const tstruct v1_policy = {"Policy", v1_policy_fields, NFIELDS(v1_policy_fields), 0, NOWHERE};
 
 /* audit.k8s.io/__internal: no JSON tags, so Go field names, and the
  * embedded TypeMeta and ObjectMeta fields promoted to the top. */
 static const tfield int_gr_fields[] = {
-    {"Group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0},
-    {"Resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1},
-    {"ResourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1},
+    {"Group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0, 0},
+    {"Resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1, 0},
+    {"ResourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1, 0},
 };
 static const tstruct int_gr = {"GroupResources", int_gr_fields, NFIELDS(int_gr_fields), sizeof(kgr), OFF(kgr, line)};
 
 static const tfield int_rule_fields[] = {
-    {"Level", T_STRING, "audit.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0},
-    {"Users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1},
-    {"UserGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1},
-    {"Verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1},
+    {"Level", T_STRING, "audit.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0, 0},
+    {"Users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1, 0},
+    {"UserGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1, 0},
+    {"Verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1, 0},
     {"Resources", T_STRUCTLIST, "[]audit.GroupResources", "audit.GroupResources", &int_gr,
-     OFF(krule, res), OFF(krule, res_line), 1},
-    {"Namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1},
-    {"NonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1},
-    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(krule, stages), NOWHERE, 1},
-    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1},
+     OFF(krule, res), OFF(krule, res_line), 1, 0},
+    {"Namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1, 0},
+    {"NonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1, 0},
+    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(krule, stages), NOWHERE, 1, 0},
+    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1, 0},
 };
 static const tstruct int_rule = {"PolicyRule", int_rule_fields, NFIELDS(int_rule_fields), sizeof(krule), OFF(krule, line)};
 
 static const tfield int_policy_fields[] = {
-    {"kind", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
-    {"apiVersion", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0},
+    TYPEMETA_FIELDS,
     OBJECTMETA_FIELDS,
     {"Rules", T_STRUCTLIST, "[]audit.PolicyRule", "audit.PolicyRule", &int_rule, OFF(kdoc, rules),
-     OFF(kdoc, rules_line), 1},
-    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1},
-    {"OmitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0},
+     OFF(kdoc, rules_line), 1, 0},
+    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1, 0},
+    {"OmitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0, 0},
 };
 static const tstruct int_policy = {"Policy", int_policy_fields, NFIELDS(int_policy_fields), 0, NOWHERE};
+
+/* ---- the other kinds the audit scheme knows --------------------------------
+ * They decode (their type errors are fatal) and then fail to convert to a
+ * Policy. Only their errors matter, so nothing is kept. */
+
+static const tfield v1_policylist_fields[] = {
+    TYPEMETA_FIELDS,
+    FS("metadata", T_STRUCT, "v1.ListMeta", NULL, &listmeta),
+    FS("items", T_STRUCTLIST, "[]v1.Policy", "v1.Policy", &v1_policy),
+};
+static const tstruct v1_policylist = STRUCT("PolicyList", v1_policylist_fields);
+
+static const tfield int_policylist_fields[] = {
+    TYPEMETA_FIELDS,
+    LISTMETA_FIELDS,
+    FS("Items", T_STRUCTLIST, "[]audit.Policy", "audit.Policy", &int_policy),
+};
+static const tstruct int_policylist = STRUCT("PolicyList", int_policylist_fields);
+
+/* authentication/v1 UserInfo */
+static const tfield userinfo_fields[] = {
+    F("username", T_STRING, "string"),
+    F("uid", T_STRING, "string"),
+    FL("groups", T_STRLIST, "[]string", "string"),
+    FL("extra", T_STRLISTMAP, "map[string]v1.ExtraValue", "v1.ExtraValue"),
+};
+static const tstruct userinfo = STRUCT("UserInfo", userinfo_fields);
+
+static const tfield status_cause_fields[] = {
+    F("reason", T_STRING, "v1.CauseType"),
+    F("message", T_STRING, "string"),
+    F("field", T_STRING, "string"),
+};
+static const tstruct status_cause = STRUCT("StatusCause", status_cause_fields);
+
+static const tfield status_details_fields[] = {
+    F("name", T_STRING, "string"),
+    F("group", T_STRING, "string"),
+    F("kind", T_STRING, "string"),
+    F("uid", T_STRING, "types.UID"),
+    FS("causes", T_STRUCTLIST, "[]v1.StatusCause", "v1.StatusCause", &status_cause),
+    F("retryAfterSeconds", T_INT32, "int32"),
+};
+static const tstruct status_details = STRUCT("StatusDetails", status_details_fields);
+
+static const tfield status_fields[] = {
+    TYPEMETA_FIELDS,
+    FS("metadata", T_STRUCT, "v1.ListMeta", NULL, &listmeta),
+    F("status", T_STRING, "string"),
+    F("message", T_STRING, "string"),
+    F("reason", T_STRING, "v1.StatusReason"),
+    FS("details", T_STRUCT, "v1.StatusDetails", NULL, &status_details),
+    F("code", T_INT32, "int32"),
+};
+static const tstruct meta_status = STRUCT("Status", status_fields);
+
+#define EVENT_FIELDS(objref_type, objref)                                                       \
+    FS("user", T_STRUCT, "v1.UserInfo", NULL, &userinfo),                                       \
+        FS("impersonatedUser", T_STRUCT, "v1.UserInfo", NULL, &userinfo),                       \
+        FL("sourceIPs", T_STRLIST, "[]string", "string"), F("userAgent", T_STRING, "string"),   \
+        FS("objectRef", T_STRUCT, objref_type, NULL, objref),                                   \
+        FS("responseStatus", T_STRUCT, "v1.Status", NULL, &meta_status),                            \
+        F("requestObject", T_ANY, "runtime.Unknown"), F("responseObject", T_ANY, "runtime.Unknown"), \
+        F("requestReceivedTimestamp", T_MICROTIME, "v1.MicroTime"),                             \
+        F("stageTimestamp", T_MICROTIME, "v1.MicroTime"),                                       \
+        FL("annotations", T_STRMAP, "map[string]string", "string")
+
+static const tfield v1_objref_fields[] = {
+    F("resource", T_STRING, "string"),   F("namespace", T_STRING, "string"),
+    F("name", T_STRING, "string"),       F("uid", T_STRING, "types.UID"),
+    F("apiGroup", T_STRING, "string"),   F("apiVersion", T_STRING, "string"),
+    F("resourceVersion", T_STRING, "string"), F("subresource", T_STRING, "string"),
+};
+static const tstruct v1_objref = STRUCT("ObjectReference", v1_objref_fields);
+
+static const tfield v1_event_fields[] = {
+    TYPEMETA_FIELDS,
+    F("level", T_STRING, "v1.Level"),
+    F("auditID", T_STRING, "types.UID"),
+    F("stage", T_STRING, "v1.Stage"),
+    F("requestURI", T_STRING, "string"),
+    F("verb", T_STRING, "string"),
+    EVENT_FIELDS("v1.ObjectReference", &v1_objref),
+};
+static const tstruct v1_event = STRUCT("Event", v1_event_fields);
+
+static const tfield v1_eventlist_fields[] = {
+    TYPEMETA_FIELDS,
+    FS("metadata", T_STRUCT, "v1.ListMeta", NULL, &listmeta),
+    FS("items", T_STRUCTLIST, "[]v1.Event", "v1.Event", &v1_event),
+};
+static const tstruct v1_eventlist = STRUCT("EventList", v1_eventlist_fields);
+
+/* the internal Event: Go field names, except in the types it borrows */
+static const tfield int_objref_fields[] = {
+    F("Resource", T_STRING, "string"),   F("Namespace", T_STRING, "string"),
+    F("Name", T_STRING, "string"),       F("UID", T_STRING, "types.UID"),
+    F("APIGroup", T_STRING, "string"),   F("APIVersion", T_STRING, "string"),
+    F("ResourceVersion", T_STRING, "string"), F("Subresource", T_STRING, "string"),
+};
+static const tstruct int_objref = STRUCT("ObjectReference", int_objref_fields);
+
+static const tfield int_event_fields[] = {
+    TYPEMETA_FIELDS,
+    F("Level", T_STRING, "audit.Level"),
+    F("AuditID", T_STRING, "types.UID"),
+    F("Stage", T_STRING, "audit.Stage"),
+    F("RequestURI", T_STRING, "string"),
+    F("Verb", T_STRING, "string"),
+    FS("User", T_STRUCT, "v1.UserInfo", NULL, &userinfo),
+    FS("ImpersonatedUser", T_STRUCT, "v1.UserInfo", NULL, &userinfo),
+    FL("SourceIPs", T_STRLIST, "[]string", "string"),
+    F("UserAgent", T_STRING, "string"),
+    FS("ObjectRef", T_STRUCT, "audit.ObjectReference", NULL, &int_objref),
+    FS("ResponseStatus", T_STRUCT, "v1.Status", NULL, &meta_status),
+    F("RequestObject", T_ANY, "runtime.Unknown"),
+    F("ResponseObject", T_ANY, "runtime.Unknown"),
+    F("RequestReceivedTimestamp", T_MICROTIME, "v1.MicroTime"),
+    F("StageTimestamp", T_MICROTIME, "v1.MicroTime"),
+    FL("Annotations", T_STRMAP, "map[string]string", "string"),
+};
+static const tstruct int_event = STRUCT("Event", int_event_fields);
+
+static const tfield int_eventlist_fields[] = {
+    TYPEMETA_FIELDS,
+    LISTMETA_FIELDS,
+    FS("Items", T_STRUCTLIST, "[]audit.Event", "audit.Event", &int_event),
+};
+static const tstruct int_eventlist = STRUCT("EventList", int_eventlist_fields);
+
+static const tfield watchevent_fields[] = {F("type", T_STRING, "string"), F("object", T_ANY, "runtime.RawExtension")};
+static const tstruct watchevent = STRUCT("WatchEvent", watchevent_fields);
+
+static const tfield internalevent_fields[] = {
+    F("Type", T_STRING, "watch.EventType"),
+    F("Object", T_IFACE, "runtime.Object"),
+};
+static const tstruct internalevent = STRUCT("InternalEvent", internalevent_fields);
+
+/* the options kinds metav1 registers in every group version */
+static const tfield listoptions_fields[] = {
+    TYPEMETA_FIELDS,
+    F("labelSelector", T_STRING, "string"),
+    F("fieldSelector", T_STRING, "string"),
+    F("watch", T_BOOL, "bool"),
+    F("allowWatchBookmarks", T_BOOL, "bool"),
+    F("resourceVersion", T_STRING, "string"),
+    F("resourceVersionMatch", T_STRING, "v1.ResourceVersionMatch"),
+    F("timeoutSeconds", T_INT64, "int64"),
+    F("limit", T_INT64, "int64"),
+    F("continue", T_STRING, "string"),
+    {"sendInitialEvents", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1, ONLY(KC_LISTOPTIONS_SEND_INITIAL_EVENTS)},
+};
+static const tstruct listoptions = STRUCT("ListOptions", listoptions_fields);
+
+static const tfield getoptions_fields[] = {TYPEMETA_FIELDS, F("resourceVersion", T_STRING, "string")};
+static const tstruct getoptions = STRUCT("GetOptions", getoptions_fields);
+
+static const tfield preconditions_fields[] = {F("uid", T_STRING, "types.UID"), F("resourceVersion", T_STRING, "string")};
+static const tstruct preconditions = STRUCT("Preconditions", preconditions_fields);
+
+static const tfield deleteoptions_fields[] = {
+    TYPEMETA_FIELDS,
+    F("gracePeriodSeconds", T_INT64, "int64"),
+    FS("preconditions", T_STRUCT, "v1.Preconditions", NULL, &preconditions),
+    F("orphanDependents", T_PBOOL, "bool"),
+    F("propagationPolicy", T_STRING, "v1.DeletionPropagation"),
+    FL("dryRun", T_STRLIST, "[]string", "string"),
+    {"ignoreStoreReadErrorWithClusterBreakingPotential", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1,
+     ONLY(KC_DELETEOPTIONS_IGNORE_READ_ERROR)},
+};
+static const tstruct deleteoptions = STRUCT("DeleteOptions", deleteoptions_fields);
+
+#define WRITEOPTIONS_FIELDS                                                                  \
+    FL("dryRun", T_STRLIST, "[]string", "string"), F("fieldManager", T_STRING, "string"), \
+        F("fieldValidation", T_STRING, "string")
+
+static const tfield createoptions_fields[] = {TYPEMETA_FIELDS, WRITEOPTIONS_FIELDS};
+static const tstruct createoptions = STRUCT("CreateOptions", createoptions_fields);
+static const tstruct updateoptions = STRUCT("UpdateOptions", createoptions_fields);
+static const tfield patchoptions_fields[] = {TYPEMETA_FIELDS, WRITEOPTIONS_FIELDS, F("force", T_PBOOL, "bool")};
+static const tstruct patchoptions = STRUCT("PatchOptions", patchoptions_fields);
+
+/* the discovery kinds, registered unversioned */
+static const tfield cidr_fields[] = {F("clientCIDR", T_STRING, "string"), F("serverAddress", T_STRING, "string")};
+static const tstruct cidr = STRUCT("ServerAddressByClientCIDR", cidr_fields);
+#define CIDRS_FIELD                                                                      \
+    FS("serverAddressByClientCIDRs", T_STRUCTLIST, "[]v1.ServerAddressByClientCIDR", \
+       "v1.ServerAddressByClientCIDR", &cidr)
+
+static const tfield apiversions_fields[] = {TYPEMETA_FIELDS, FL("versions", T_STRLIST, "[]string", "string"),
+                                            CIDRS_FIELD};
+static const tstruct apiversions = STRUCT("APIVersions", apiversions_fields);
+
+static const tfield gvd_fields[] = {F("groupVersion", T_STRING, "string"), F("version", T_STRING, "string")};
+static const tstruct gvd = STRUCT("GroupVersionForDiscovery", gvd_fields);
+
+static const tfield apigroup_fields[] = {
+    TYPEMETA_FIELDS,
+    F("name", T_STRING, "string"),
+    FS("versions", T_STRUCTLIST, "[]v1.GroupVersionForDiscovery", "v1.GroupVersionForDiscovery", &gvd),
+    FS("preferredVersion", T_STRUCT, "v1.GroupVersionForDiscovery", NULL, &gvd),
+    CIDRS_FIELD,
+};
+static const tstruct apigroup = STRUCT("APIGroup", apigroup_fields);
+
+static const tfield apigrouplist_fields[] = {TYPEMETA_FIELDS,
+                                             FS("groups", T_STRUCTLIST, "[]v1.APIGroup", "v1.APIGroup", &apigroup)};
+static const tstruct apigrouplist = STRUCT("APIGroupList", apigrouplist_fields);
+
+static const tfield apiresource_fields[] = {
+    F("name", T_STRING, "string"),
+    F("singularName", T_STRING, "string"),
+    F("namespaced", T_BOOL, "bool"),
+    F("group", T_STRING, "string"),
+    F("version", T_STRING, "string"),
+    F("kind", T_STRING, "string"),
+    FL("verbs", T_STRLIST, "v1.Verbs", "string"),
+    FL("shortNames", T_STRLIST, "[]string", "string"),
+    FL("categories", T_STRLIST, "[]string", "string"),
+    F("storageVersionHash", T_STRING, "string"),
+};
+static const tstruct apiresource = STRUCT("APIResource", apiresource_fields);
+
+static const tfield apiresourcelist_fields[] = {
+    TYPEMETA_FIELDS,
+    F("groupVersion", T_STRING, "string"),
+    FS("resources", T_STRUCTLIST, "[]v1.APIResource", "v1.APIResource", &apiresource),
+};
+static const tstruct apiresourcelist = STRUCT("APIResourceList", apiresourcelist_fields);
+
+/* The Go type of each kind that decodes and then fails to convert. */
+static const struct {
+    const char *go_type;
+    const tstruct *type;
+} OTHER_KINDS[] = {
+    {"v1.PolicyList", &v1_policylist},  {"audit.PolicyList", &int_policylist},
+    {"v1.Event", &v1_event},            {"audit.Event", &int_event},
+    {"v1.EventList", &v1_eventlist},    {"audit.EventList", &int_eventlist},
+    {"v1.WatchEvent", &watchevent},     {"v1.InternalEvent", &internalevent},
+    {"ListOptions", &listoptions},      {"GetOptions", &getoptions},
+    {"DeleteOptions", &deleteoptions},  {"CreateOptions", &createoptions},
+    {"UpdateOptions", &updateoptions},  {"PatchOptions", &patchoptions},
+    {"Status", &meta_status},                {"APIVersions", &apiversions},
+    {"APIGroupList", &apigrouplist},    {"APIGroup", &apigroup},
+    {"APIResourceList", &apiresourcelist},
+};
 
 /* ---- the typed decode (sigs.k8s.io/json, case-sensitive, strict) ------------- */
 
 typedef struct tdec {
     kap_arena *a;
+    const kap_limits *lim;
+    int quiet; /* strict errors do not matter (a kind that fails to convert) */
     kap_buf field;  /* Go's errorContext.FieldStack, names joined with '.' */
     const char *struct_name;
     kap_buf path;   /* strict path with indexes */
@@ -208,6 +476,8 @@ static void type_error(tdec *d, const jv *v, const char *value_desc, const char 
 static void strict_error(tdec *d, const char *what, const char *name, size_t nlen, unsigned line,
                          unsigned col)
 {
+    if (d->quiet)
+        return;
     kap_buf item = {0};
     size_t base = d->path.len;
     if (base)
@@ -215,7 +485,7 @@ static void strict_error(tdec *d, const char *what, const char *name, size_t nle
     buf_add(&d->path, name, nlen);
     buf_adds(&item, what);
     buf_adds(&item, " field ");
-    go_quote(&item, d->path.s, d->path.len);
+    go_quote_as(&item, d->path.s, d->path.len, d->lim->gofmt);
     if (d->nstrict++)
         buf_adds(&d->strict, ", ");
     buf_add(&d->strict, item.s, item.len);
@@ -248,67 +518,241 @@ static void set_kstr(kstr *s, const jv *v)
     s->col = v->col;
 }
 
-/* RFC 3339 as time.Parse reads it, enough for its error messages. */
-static void check_time(tdec *d, const jv *v)
+/* time's own quote(), for its ParseError texts: bytes that are not
+ * printable ASCII as \xNN (a whole rune's bytes, a U+FFFD's three), " and
+ * \ escaped. */
+static void time_quote(kap_buf *b, const char *s, size_t n)
 {
-    static const struct {
-        const char *elem;
-        int digits; /* 0: literal */
-    } layout[] = {{"2006", 4}, {"-", 0}, {"01", 2}, {"-", 0}, {"02", 2}, {"T", 0}, {"15", 2},
-                  {":", 0},    {"04", 2}, {":", 0}, {"05", 2}};
-    const char *s = v->s, *end = v->s + v->len;
-    const char *p = s;
-    const char *bad_elem = NULL;
-    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++) {
-        if (layout[i].digits) {
-            for (int k = 0; k < layout[i].digits; k++)
-                if (p + k >= end || p[k] < '0' || p[k] > '9') {
-                    bad_elem = layout[i].elem;
-                    goto bad;
-                }
-            p += layout[i].digits;
-        } else {
-            if (p >= end || *p != layout[i].elem[0]) {
-                bad_elem = layout[i].elem;
-                goto bad;
-            }
-            p++;
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    buf_addc(b, '"');
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x80) {
+            if (c == '"' || c == '\\')
+                buf_addc(b, '\\');
+            buf_addc(b, (char)c);
+            i++;
+            continue;
         }
+        /* the rune's width; an invalid byte is one U+FFFD of width 1 */
+        size_t w = 1;
+        if (c >= 0xC2 && c <= 0xF4) {
+            size_t need = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4, k = 1;
+            while (k < need && i + k < n && (p[i + k] & 0xC0) == 0x80)
+                k++;
+            if (k == need) {
+                uint32_t r = c & (0xFF >> (need + 1));
+                for (k = 1; k < need; k++)
+                    r = (r << 6) | (p[i + k] & 0x3F);
+                int ok = r >= (need == 2 ? 0x80u : need == 3 ? 0x800u : 0x10000u) && r <= 0x10FFFF &&
+                         !(r >= 0xD800 && r <= 0xDFFF);
+                w = ok ? need : 1;
+            }
+        }
+        for (size_t j = 0; j < w; j++) {
+            char t[4] = {'\\', 'x', hex[p[i + j] >> 4], hex[p[i + j] & 15]};
+            buf_add(b, t, 4);
+        }
+        i += w;
     }
-    if (p < end && (*p == '.' || *p == ',') && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
-        p++;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-    }
-    if (p < end && *p == 'Z') {
-        p++;
-    } else if (p + 6 <= end && (*p == '+' || *p == '-') && p[3] == ':') {
-        p += 6;
-    } else {
-        bad_elem = "Z07:00";
-        goto bad;
-    }
-    if (p != end) {
-        d->aborted = 1;
-        d->ab_line = v->line, d->ab_col = v->col;
-        buf_adds(&d->abort_err, "parsing time ");
-        go_quote(&d->abort_err, s, v->len);
-        buf_adds(&d->abort_err, " as \"2006-01-02T15:04:05Z07:00\": extra text: ");
-        go_quote(&d->abort_err, p, (size_t)(end - p));
-    }
-    return;
-bad:
-    d->aborted = 1;
-    d->ab_line = v->line, d->ab_col = v->col;
-    buf_adds(&d->abort_err, "parsing time ");
-    go_quote(&d->abort_err, s, v->len);
-    buf_adds(&d->abort_err, " as \"2006-01-02T15:04:05Z07:00\": cannot parse ");
-    go_quote(&d->abort_err, p, (size_t)(end - p));
-    buf_adds(&d->abort_err, " as ");
-    go_quote(&d->abort_err, bad_elem, strlen(bad_elem));
+    buf_addc(b, '"');
 }
 
-static int is_int_literal(const char *s, size_t n)
+/* time.Parse(layout, value) for metav1.Time (RFC 3339) and
+ * metav1.MicroTime (RFC 3339 with exactly six fractional digits): whether
+ * value parses; if not, err gets time's ParseError text. */
+enum { TS_YEAR, TS_MONTH, TS_DAY, TS_HOUR, TS_MINUTE, TS_SECOND, TS_FRAC6, TS_ZONE, TS_END };
+
+static int time_digits(const char *s, size_t n, size_t i) { return i < n && s[i] >= '0' && s[i] <= '9'; }
+
+/* getnum(): one or two digits (two if fixed); -1 if none. */
+static int time_getnum(const char *s, size_t n, int fixed, size_t *used)
+{
+    if (!time_digits(s, n, 0))
+        return -1;
+    if (!time_digits(s, n, 1)) {
+        if (fixed)
+            return -1;
+        *used = 1;
+        return s[0] - '0';
+    }
+    *used = 2;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static int time_parse(kap_buf *err, const char *value, size_t len, int micro)
+{
+    static const struct {
+        const char *prefix, *elem;
+        int std;
+    } rfc3339[] = {{"", "2006", TS_YEAR},   {"-", "01", TS_MONTH},    {"-", "02", TS_DAY},
+                   {"T", "15", TS_HOUR},    {":", "04", TS_MINUTE},   {":", "05", TS_SECOND},
+                   {"", ".000000", TS_FRAC6}, {"", "Z07:00", TS_ZONE}, {"", "", TS_END}};
+    const char *layout = micro ? "2006-01-02T15:04:05.000000Z07:00" : "2006-01-02T15:04:05Z07:00";
+    const char *s = value;
+    size_t n = len;
+    int year = 0, month = 0, day = 0;
+    const char *range = NULL;
+    for (size_t c = 0;; c++) {
+        if (rfc3339[c].std == TS_FRAC6 && !micro)
+            continue;
+        const char *prefix = rfc3339[c].prefix, *elem = rfc3339[c].elem;
+        if (prefix[0]) { /* skip(): the layout's literal */
+            if (n == 0 || s[0] != prefix[0]) {
+                elem = prefix;
+                goto cannot_parse;
+            }
+            s++, n--;
+        }
+        const char *hold = s;
+        size_t hold_n = n, used = 0;
+        int bad = 0, v;
+        switch (rfc3339[c].std) {
+        case TS_END:
+            if (n) {
+                buf_adds(err, "parsing time ");
+                time_quote(err, value, len);
+                buf_adds(err, ": extra text: ");
+                time_quote(err, s, n);
+                return 0;
+            }
+            goto parsed;
+        case TS_YEAR:
+            bad = n < 4;
+            for (int k = 0; k < 4 && !bad; k++)
+                bad = !time_digits(s, n, (size_t)k);
+            if (!bad)
+                year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+            used = 4;
+            break;
+        case TS_MONTH:
+        case TS_DAY:
+        case TS_MINUTE:
+        case TS_SECOND:
+        case TS_HOUR:
+            v = time_getnum(s, n, rfc3339[c].std != TS_HOUR, &used);
+            if (v < 0) {
+                bad = 1;
+                break;
+            }
+            if (rfc3339[c].std == TS_MONTH) {
+                month = v;
+                if (v < 1 || v > 12)
+                    range = "month";
+            } else if (rfc3339[c].std == TS_DAY) {
+                day = v;
+            } else if (rfc3339[c].std == TS_HOUR) {
+                if (v >= 24)
+                    range = "hour";
+            } else if (v >= 60) {
+                range = rfc3339[c].std == TS_MINUTE ? "minute" : "second";
+            } else if (rfc3339[c].std == TS_SECOND && !micro && n - used >= 2 &&
+                       (s[used] == '.' || s[used] == ',') && time_digits(s, n, used + 1)) {
+                /* a fractional second the layout does not name is taken */
+                used += 2;
+                while (time_digits(s, n, used))
+                    used++;
+            }
+            break;
+        case TS_FRAC6:
+            /* '.' or ',' and six characters atoi() takes: digits, a sign first */
+            if (n < 7 || (s[0] != '.' && s[0] != ',')) {
+                bad = 1;
+                break;
+            }
+            for (size_t k = 1; k < 7 && !bad; k++)
+                bad = !(time_digits(s, n, k) || (k == 1 && (s[k] == '+' || s[k] == '-') && time_digits(s, n, 2)));
+            if (!bad && s[1] == '-') {
+                int neg_nonzero = 0;
+                for (size_t k = 2; k < 7; k++)
+                    neg_nonzero |= s[k] != '0';
+                if (neg_nonzero)
+                    range = "fractional second";
+            }
+            used = 7;
+            break;
+        case TS_ZONE: {
+            if (n >= 1 && s[0] == 'Z') {
+                used = 1;
+                break;
+            }
+            if (n < 6 || s[3] != ':') {
+                bad = 1;
+                break;
+            }
+            size_t u;
+            int hr = time_getnum(s + 1, 2, 1, &u), mm = hr < 0 ? 0 : time_getnum(s + 4, 2, 1, &u);
+            bad = hr < 0 || mm < 0;
+            if (hr > 24)
+                range = "time zone offset hour";
+            if (mm > 60)
+                range = "time zone offset minute";
+            if (s[0] != '+' && s[0] != '-')
+                bad = 1;
+            used = 6;
+            break;
+        }
+        default:
+            break;
+        }
+        if (range) {
+            buf_adds(err, "parsing time ");
+            time_quote(err, value, len);
+            buf_printf(err, ": %s out of range", range);
+            return 0;
+        }
+        if (bad) {
+            s = hold, n = hold_n;
+            goto cannot_parse;
+        }
+        s += used, n -= used;
+        continue;
+    cannot_parse:
+        buf_adds(err, "parsing time ");
+        time_quote(err, value, len);
+        buf_adds(err, " as ");
+        time_quote(err, layout, strlen(layout));
+        buf_adds(err, ": cannot parse ");
+        time_quote(err, s, n);
+        buf_adds(err, " as ");
+        time_quote(err, elem, strlen(elem));
+        return 0;
+    }
+parsed:;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (day < 1 || day > mdays[month - 1] + (month == 2 && leap)) {
+        buf_adds(err, "parsing time ");
+        time_quote(err, value, len);
+        buf_adds(err, ": day out of range");
+        return 0;
+    }
+    return 1;
+}
+
+/* A metav1.Time or MicroTime: its UnmarshalJSON's errors stop decoding. */
+static void decode_time(tdec *d, const jv *v, int micro)
+{
+    if (v->kind == JV_STRING) {
+        if (!time_parse(&d->abort_err, v->s, v->len, micro)) {
+            d->aborted = 1;
+            d->ab_line = v->line, d->ab_col = v->col;
+        }
+    } else if (v->kind != JV_NULL) {
+        /* its inner json.Unmarshal into a string fails; the decoder then
+         * adds the field it was in to that UnmarshalTypeError */
+        d->aborted = 1;
+        d->ab_line = v->line, d->ab_col = v->col;
+        buf_printf(&d->abort_err, "json: cannot unmarshal %s into Go struct field %s.", jv_kind_go_name(v->kind),
+                   d->struct_name ? d->struct_name : "");
+        buf_add(&d->abort_err, d->field.s, d->field.len);
+        buf_adds(&d->abort_err, " of type string");
+    }
+}
+
+/* strconv.ParseInt(s, 10, bits) succeeds: an integer literal in range. */
+static int is_int_literal(const char *s, size_t n, int bits)
 {
     size_t i = 0;
     if (i < n && s[i] == '-')
@@ -318,6 +762,10 @@ static int is_int_literal(const char *s, size_t n)
     for (; i < n; i++)
         if (s[i] < '0' || s[i] > '9')
             return 0;
+    if (bits == 32) {
+        long long x = strtoll(s, NULL, 10); /* at most 19 digits: no overflow past int64's */
+        return n - (s[0] == '-') < 19 && x >= INT32_MIN && x <= INT32_MAX;
+    }
     /* range of int64 */
     char tmp[24];
     memcpy(tmp, s, n);
@@ -380,8 +828,15 @@ static void decode_map(tdec *d, const tfield *f, const jv *v)
         if (dup && dup[i])
             strict_error(d, "duplicate", m->key, m->klen, m->line, m->col);
         const jv *e = m->val;
-        if (e->kind != JV_STRING && e->kind != JV_NULL)
-            type_error(d, e, jv_kind_go_name(e->kind), "string");
+        if (e->kind == JV_STRING || e->kind == JV_NULL)
+            continue;
+        if (f->kind == T_STRMAP || e->kind != JV_ARRAY) {
+            type_error(d, e, jv_kind_go_name(e->kind), f->elem_type);
+            continue;
+        }
+        for (size_t k = 0; k < e->n; k++) /* map[string][]string */
+            if (e->items[k]->kind != JV_STRING && e->items[k]->kind != JV_NULL)
+                type_error(d, e->items[k], jv_kind_go_name(e->items[k]->kind), "string");
     }
     kap_free(dup);
 }
@@ -523,8 +978,9 @@ static void decode_value(tdec *d, const tfield *f, void *target, const jv *v)
         }
         break;
     case T_INT64:
+    case T_INT32:
         if (v->kind == JV_NUMBER) {
-            if (!is_int_literal(v->s, v->len)) {
+            if (!is_int_literal(v->s, v->len, f->kind == T_INT32 ? 32 : 64)) {
                 kap_buf desc = {0};
                 buf_adds(&desc, "number ");
                 buf_add(&desc, v->s, v->len);
@@ -536,23 +992,17 @@ static void decode_value(tdec *d, const tfield *f, void *target, const jv *v)
         }
         break;
     case T_TIME:
-        /* metav1.Time has its own UnmarshalJSON: its errors stop decoding */
-        if (v->kind == JV_STRING) {
-            check_time(d, v);
-        } else if (v->kind != JV_NULL) {
-            /* its inner json.Unmarshal into a string fails; the decoder then
-             * adds the field it was in to that UnmarshalTypeError */
-            d->aborted = 1;
-            d->ab_line = v->line, d->ab_col = v->col;
-            buf_printf(&d->abort_err, "json: cannot unmarshal %s into Go struct field %s.", jv_kind_go_name(v->kind),
-                       d->struct_name ? d->struct_name : "");
-            buf_add(&d->abort_err, d->field.s, d->field.len);
-            buf_adds(&d->abort_err, " of type string");
-        }
+    case T_MICROTIME:
+        decode_time(d, v, f->kind == T_MICROTIME);
         break;
     case T_ANY:
         break;
+    case T_IFACE: /* no concrete type to decode into */
+        if (v->kind != JV_NULL)
+            type_error(d, v, jv_kind_go_name(v->kind), f->go_type);
+        break;
     case T_STRMAP:
+    case T_STRLISTMAP:
         decode_map(d, f, v);
         break;
     case T_STRLIST:
@@ -585,6 +1035,8 @@ static void decode_struct(tdec *d, const tstruct *st, void *target, const jv *v)
                 break;
             }
         }
+        if (f && f->only && !release_has(d->lim, (kap_change)(f->only - 1)))
+            f = NULL; /* not a field in this release */
         if (!f) {
             strict_error(d, "unknown", m->key, m->klen, m->line, m->col);
             continue;
@@ -740,6 +1192,45 @@ static int report_fail(kap_diagnostics *diags, kap_fail *fail, const char *prefi
     buf_add(&t, fail->msg.s, fail->msg.len);
     int rc = t.oom ? KAP_ENOMEM : report_error(diags, fail->status, "", t.s, fail->line, fail->col);
     buf_free(&t);
+    return rc;
+}
+
+/* Another kind the scheme knows: decoded into its own type (a type error
+ * there is fatal), then the conversion to a Policy fails. Unknown and
+ * duplicate fields do not matter: the conversion error wins over them. */
+static int decode_other_kind(kap_arena *a, const kap_limits *lim, const jv *root, const char *go_type,
+                             kap_diagnostics *diags, unsigned kline, unsigned kcol)
+{
+    const tstruct *type = NULL;
+    for (size_t i = 0; i < sizeof OTHER_KINDS / sizeof OTHER_KINDS[0]; i++)
+        if (strcmp(OTHER_KINDS[i].go_type, go_type) == 0)
+            type = OTHER_KINDS[i].type;
+    tdec d = {0};
+    d.a = a;
+    d.lim = lim;
+    d.quiet = 1;
+    if (type && root && root->kind == JV_OBJECT)
+        decode_struct(&d, type, NULL, root);
+    kap_buf t = {0};
+    buf_adds(&t, "failed decoding: ");
+    unsigned line = kline, col = kcol;
+    if (d.aborted) {
+        buf_add(&t, d.abort_err.s, d.abort_err.len);
+        line = d.ab_line, col = d.ab_col;
+    } else if (d.has_type_err) {
+        buf_add(&t, d.type_err.s, d.type_err.len);
+        line = d.te_line, col = d.te_col;
+    } else {
+        buf_printf(&t, "converting (%s%s) to (audit.Policy): unknown conversion", strchr(go_type, '.') ? "" : "v1.",
+                   go_type);
+    }
+    int oom = t.oom || d.oom || d.field.oom || d.path.oom || d.type_err.oom || d.abort_err.oom;
+    int rc = oom ? KAP_ENOMEM : report_error(diags, KAP_EINVALID, d.aborted || d.has_type_err ? "" : "kind", t.s, line, col);
+    buf_free(&t);
+    buf_free(&d.field);
+    buf_free(&d.path);
+    buf_free(&d.type_err);
+    buf_free(&d.abort_err);
     return rc;
 }
 
@@ -902,17 +1393,14 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
         goto out;
     }
     if (target == TARGET_CONVERSION) {
-        kap_buf t = {0};
-        buf_printf(&t, "failed decoding: converting (%s%s) to (audit.Policy): unknown conversion",
-                   strchr(go_type, '.') ? "" : "v1.", go_type);
-        rc = t.oom ? KAP_ENOMEM : report_error(diags, KAP_EINVALID, "kind", t.s, kline, kcol);
-        buf_free(&t);
+        rc = decode_other_kind(a, lim, root, go_type, diags, kline, kcol);
         goto out;
     }
 
     /* 6. strict decode, lenient fallback */
     tdec d = {0};
     d.a = a;
+    d.lim = lim;
     d.diags = diags;
     int strict_on = release_has(lim, KC_LENIENT_FALLBACK);
     if (strict_yaml.len) {

@@ -371,7 +371,7 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
-enum { R_NULL, R_BOOL, R_INT, R_FLOAT, R_STR };
+enum { R_NULL, R_BOOL, R_INT, R_UINT64, R_FLOAT, R_STR };
 
 typedef struct resolved {
     int kind;
@@ -453,20 +453,24 @@ static int parse_int_in(const char *s, size_t n, int allow_sign, resolved *r)
         else
             snprintf(r->num, sizeof r->num, "%llu", mag);
     } else {
+        /* beyond int64: go-yaml's uint64 */
         snprintf(r->num, sizeof r->num, "%llu", mag);
+        r->kind = R_UINT64;
+        return 1;
     }
     r->kind = R_INT;
     return 1;
 }
 
-/* ParseInt(s, 2, 64) for the "0b" fallbacks */
+/* go-yaml's "0b" and "-0b" fallbacks, for what base 0 refused: after "0b",
+ * ParseInt(s, 2, 64) (a sign allowed) then ParseUint(s, 2, 64); after "-0b",
+ * ParseInt("-" + s, 2, 64). */
 static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
 {
     size_t i = 0;
-    int neg = neg_prefix;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        if (s[i] == '-')
-            neg = !neg;
+    int neg = neg_prefix, signed_ok = 1;
+    if (!neg_prefix && i < n && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
         i++;
     }
     if (i >= n)
@@ -475,15 +479,21 @@ static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
     for (; i < n; i++) {
         if (s[i] != '0' && s[i] != '1')
             return 0;
-        if (v >> 62)
-            return 0;
+        if (v >> 63)
+            return 0; /* beyond 64 bits */
         v = v * 2 + (unsigned)(s[i] - '0');
     }
-    if (neg)
-        snprintf(r->num, sizeof r->num, "-%llu", v);
-    else
-        snprintf(r->num, sizeof r->num, "%llu", v);
-    r->kind = R_INT;
+    if (neg ? v > (1ULL << 63) : v > (unsigned long long)INT64_MAX)
+        signed_ok = 0;
+    if (signed_ok) {
+        snprintf(r->num, sizeof r->num, neg ? "-%llu" : "%llu", v);
+        r->kind = R_INT;
+        return 1;
+    }
+    if (neg || neg_prefix || s[0] == '+')
+        return 0; /* ParseUint takes no sign */
+    snprintf(r->num, sizeof r->num, "%llu", v);
+    r->kind = R_UINT64;
     return 1;
 }
 
@@ -632,7 +642,8 @@ static const char *short_tag_name(int kind)
     switch (kind) {
     case R_NULL: return "!!null";
     case R_BOOL: return "!!bool";
-    case R_INT: return "!!int";
+    case R_INT:
+    case R_UINT64: return "!!int";
     case R_FLOAT: return "!!float";
     default: return "!!str";
     }
@@ -674,10 +685,18 @@ typedef struct ydec {
     kap_buf *strict;
     int nstrict;
     kap_fail *fail;
-    kap_buf conv; /* first YAML-to-JSON conversion error */
+    /* sigs.k8s.io/yaml's conversion to JSON, which runs after go-yaml has
+     * decoded everything: a map key that is not a string, int, float or
+     * bool stops it. It checks a key before it descends into the key's
+     * value, so the first such key is taken when decoding reaches it
+     * (key_mp, key_jv), and its message written once its map is whole. */
+    const struct ymap *key_mp;
+    const jv *key_jv;
+    kap_buf conv; /* the conversion's error text */
     int has_conv;
     unsigned conv_line, conv_col;
-    size_t depth; /* collections open while decoding, aliases followed */
+    int nonfinite; /* a NaN or infinite float was seen: json.Marshal refuses it */
+    size_t depth;  /* collections open while decoding, aliases followed */
 } ydec;
 
 static double allowed_alias_ratio(long long decodes)
@@ -720,16 +739,6 @@ static jv *new_jv(ydec *d, jv_kind k, const ynode *n)
         v->col = n->col;
     }
     return v;
-}
-
-static void conv_error(ydec *d, const ynode *n, const char *fmt, const char *arg)
-{
-    if (d->has_conv)
-        return;
-    d->has_conv = 1;
-    d->conv_line = n->line;
-    d->conv_col = n->col;
-    buf_printf(&d->conv, fmt, arg);
 }
 
 static int decode_node(ydec *d, ynode *n, jv **out);
@@ -802,7 +811,7 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
             resolve_plain(n->value, n->len, &r);
             if (tag && !tag_is(tag, short_tag_name(r.kind) + 2)) {
                 int ok = 0;
-                if (tag_is(tag, "float") && r.kind == R_INT) {
+                if (tag_is(tag, "float") && r.kind == R_INT) { /* not a uint64 */
                     r.kind = R_FLOAT;
                     r.f = strtod(r.num, NULL);
                     ok = 1;
@@ -835,20 +844,22 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
             v->b = r.b;
         break;
     case R_INT:
+    case R_UINT64:
         v = new_jv(d, JV_NUMBER, n);
         if (v && !(v->s = arena_strndup(d->a, r.num, strlen(r.num))))
             v = NULL;
-        if (v)
+        if (v) {
             v->len = strlen(r.num);
+            v->b = r.kind == R_UINT64 ? JV_NUM_UINT64 : JV_NUM_INT;
+        }
         break;
     case R_FLOAT: {
         v = new_jv(d, JV_NUMBER, n);
         if (!v)
             break;
-        v->b = 1; /* a float, for key conversion */
+        v->b = JV_NUM_FLOAT;
         if (isnan(r.f) || isinf(r.f)) {
-            conv_error(d, n, "json: unsupported value: %s",
-                       isnan(r.f) ? "NaN" : r.f > 0 ? "+Inf" : "-Inf");
+            d->nonfinite = 1;
             v->s = isnan(r.f) ? ".nan" : r.f > 0 ? ".inf" : "-.inf";
             v->len = strlen(v->s);
             break;
@@ -884,7 +895,7 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
  * key identity go-yaml uses (type and value). */
 typedef struct ymap {
     jv_member *m;
-    uint8_t *ktype; /* jv kind of the key, plus 8 for floats */
+    uint8_t *ktype; /* key_type(): the Go type of the key */
     size_t n, cap;
     size_t *slots; /* open addressing over m, value index+1 */
     size_t nslots;
@@ -934,30 +945,41 @@ static int ymap_rehash(ymap *mp)
     return 1;
 }
 
+/* A key's Go type, for its identity in the map: the jv kind, and for
+ * numbers JV_NUM_* above it. */
+static int key_type(const jv *key) { return (int)key->kind + (key->kind == JV_NUMBER ? 8 * key->b : 0); }
+
+/* A key's identity text: equal Go keys of one type have equal texts. */
+static void key_identity(const jv *key, const char **ks, size_t *kn)
+{
+    *ks = key->s;
+    *kn = key->len;
+    if (key->kind == JV_BOOL)
+        *ks = key->b ? "true" : "false", *kn = strlen(*ks);
+    else if (key->kind == JV_NULL)
+        *ks = "", *kn = 0;
+    else if (key->kind == JV_NUMBER && key->b == JV_NUM_FLOAT && key->len == 2 && memcmp(key->s, "-0", 2) == 0)
+        *ks = "0", *kn = 1; /* -0 == 0 */
+}
+
 /* setMapIndex(): strict mode reports a key set twice; the lenient result
  * keeps the last value. */
 static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, const ynode *valnode)
 {
-    int kt = (int)key->kind + (key->kind == JV_NUMBER && key->b ? 8 : 0);
-    const char *ks = key->s;
-    size_t kn = key->len;
-    if (key->kind == JV_BOOL)
-        ks = key->b ? "true" : "false", kn = strlen(ks);
-    else if (key->kind == JV_NULL)
-        ks = "", kn = 0;
+    int kt = key_type(key);
+    const char *ks;
+    size_t kn;
+    key_identity(key, &ks, &kn);
     if (mp->n + 1 > YMAP_SCAN && (mp->n + 1) * 2 > mp->nslots && !ymap_rehash(mp))
         return fail_nomem(d->fail);
     size_t slot = 0;
+    /* NaN is no Go map key's equal, not even NaN's */
+    int nan = key->kind == JV_NUMBER && key->b == JV_NUM_FLOAT && strcmp(key->s, ".nan") == 0;
     int found = ymap_find(mp, kt, ks, kn, &slot);
-    if (found >= 0) {
+    if (found >= 0 && !nan) {
         kap_buf *b = d->strict;
         buf_printf(b, "\n  line %u: key ", valnode->line);
-        if (key->kind == JV_STRING)
-            go_quote(b, ks, kn);
-        else if (key->kind == JV_NULL)
-            buf_adds(b, "<nil>");
-        else
-            buf_add(b, ks, kn);
+        go_sharpv_value(b, key, d->lim->gofmt);
         buf_adds(b, " already set in map");
         d->nstrict++;
         mp->m[found].val = val; /* lenient: last wins */
@@ -981,8 +1003,9 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
     m->line = keynode->line;
     m->col = keynode->col;
     m->val = val;
+    m->okey = key->kind == JV_STRING ? NULL : key;
     mp->ktype[mp->n] = (uint8_t)kt;
-    if (mp->nslots)
+    if (mp->nslots && !nan)
         mp->slots[slot] = mp->n + 1;
     mp->n++;
     return KAP_OK;
@@ -1072,9 +1095,14 @@ static __attribute__((noinline)) int decode_mapping_into(ydec *d, ynode *n, ymap
             d->fail->status = KAP_EINVALID;
             d->fail->line = kn->line;
             d->fail->col = kn->col;
-            buf_printf(&d->fail->msg, "yaml: invalid map key: %s",
-                       k->kind == JV_ARRAY ? "[]interface {}{...}" : "map[interface {}]interface {}{...}");
+            buf_adds(&d->fail->msg, "yaml: invalid map key: ");
+            go_sharpv_value(&d->fail->msg, k, d->lim->gofmt);
             return KAP_EINVALID;
+        }
+        /* a nil or uint64 key: JSON has no such key (sigs.k8s.io/yaml) */
+        if (!d->key_jv && (k->kind == JV_NULL || (k->kind == JV_NUMBER && k->b == JV_NUM_UINT64))) {
+            d->key_mp = mp;
+            d->key_jv = k;
         }
         if ((rc = decode_node(d, vn, &v)))
             return rc;
@@ -1108,40 +1136,52 @@ static int imember_cmp(const void *x, const void *y)
 }
 
 /* Key to JSON string as convertToJSONableObject does. */
-static int key_to_string(ydec *d, jv_member *m, uint8_t kt, const ynode *n)
+/* The JSON key sigs.k8s.io/yaml makes of a key: ints and bools as their text
+ * (their identity already is), a float with strconv.FormatFloat(f, 'g', -1,
+ * 32) and ".inf", "-.inf", ".nan" for the special values. (Nil and uint64
+ * keys fail the load: decode_mapping.) */
+static int key_to_string(ydec *d, jv_member *m)
 {
-    if (kt == JV_STRING)
+    const jv *k = m->okey;
+    if (!k || k->kind != JV_NUMBER || k->b != JV_NUM_FLOAT)
         return KAP_OK;
-    if (kt == JV_NULL) {
-        conv_error(d, n, "%s", "unsupported map key of type: %!s(<nil>), key: <nil>");
+    if (k->s[0] == '.' || (k->s[0] == '-' && k->s[1] == '.')) {
+        m->key = k->s, m->klen = k->len;
         return KAP_OK;
     }
-    if (kt == JV_NUMBER + 8) {
-        /* float keys: strconv.FormatFloat(f, 'g', -1, 32) */
-        double f = strtod(m->key, NULL);
-        char tmp[64];
-        if (m->key[0] == '.' || m->key[0] == '-' ) {
-            if (strcmp(m->key, ".inf") == 0 || strcmp(m->key, "-.inf") == 0 || strcmp(m->key, ".nan") == 0)
-                return KAP_OK;
-        }
-        int prec;
-        for (prec = 1; prec <= 9; prec++) {
-            snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
-            if ((float)strtod(tmp, NULL) == (float)f)
-                break;
-        }
-        int exp = atoi(strchr(tmp, 'e') + 1);
-        if (exp < -4 || exp >= 21)
-            snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
-        else
-            snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-        char *s = arena_strndup(d->a, tmp, strlen(tmp));
-        if (!s)
-            return fail_nomem(d->fail);
-        m->key = s;
-        m->klen = strlen(s);
-    }
+    kap_buf t = {0};
+    go_format_float_g(&t, strtod(k->s, NULL), 32);
+    char *s = t.oom ? NULL : arena_strndup(d->a, t.s, t.len);
+    buf_free(&t);
+    if (!s)
+        return fail_nomem(d->fail);
+    m->key = s;
+    m->klen = strlen(s);
     return KAP_OK;
+}
+
+/* sigs.k8s.io/yaml's message for a nil or uint64 map key (mp's key d->key_jv),
+ * with the value the key ended up with. */
+static void unsupported_key(ydec *d, const ymap *mp)
+{
+    const jv *k = d->key_jv;
+    const char *ks;
+    size_t kn, slot;
+    key_identity(k, &ks, &kn);
+    int i = ymap_find(mp, key_type(k), ks, kn, &slot);
+    kap_buf *b = &d->conv;
+    d->has_conv = 1;
+    d->conv_line = k->line;
+    d->conv_col = k->col;
+    /* sigs.k8s.io/yaml before v1.4.0 began it with a capital */
+    buf_adds(b, release_has(d->lim, KC_YAML_MAPKEY_LOWERCASE) ? "u" : "U");
+    buf_adds(b, "nsupported map key of type: ");
+    /* %s of the key's reflect.Type; a nil key has none */
+    buf_adds(b, k->kind == JV_NULL ? "%!s(<nil>)" : "uint64");
+    buf_adds(b, ", key: ");
+    go_sharpv_value(b, k, d->lim->gofmt);
+    buf_adds(b, ", value: ");
+    go_sharpv_value(b, i >= 0 ? mp->m[i].val : NULL, d->lim->gofmt);
 }
 
 static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
@@ -1150,7 +1190,7 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
     if (!v)
         return fail_nomem(d->fail);
     for (size_t i = 0; i < mp->n; i++) {
-        int rc = key_to_string(d, &mp->m[i], mp->ktype[i], n);
+        int rc = key_to_string(d, &mp->m[i]);
         if (rc)
             return rc;
     }
@@ -1201,6 +1241,10 @@ static __attribute__((noinline)) int decode_mapping(ydec *d, ynode *n, jv **out)
 {
     ymap mp = {0};
     int rc = decode_mapping_into(d, n, &mp);
+    if (rc == KAP_OK && d->key_mp == &mp) {
+        unsupported_key(d, &mp);
+        d->key_mp = NULL;
+    }
     if (rc == KAP_OK)
         rc = finish_mapping(d, n, &mp, out);
     kap_free(mp.m);
@@ -1280,6 +1324,29 @@ static int decode_node(ydec *d, ynode *n, jv **out)
     }
 }
 
+/* The NaN or infinity json.Marshal meets first: maps in key order. */
+static const jv *first_nonfinite(const jv *v)
+{
+    if (!v)
+        return NULL;
+    if (v->kind == JV_NUMBER && v->b == JV_NUM_FLOAT && (v->s[0] == '.' || (v->s[0] == '-' && v->s[1] == '.')))
+        return v;
+    size_t n = v->kind == JV_ARRAY || v->kind == JV_OBJECT ? v->n : 0;
+    for (size_t i = 0; i < n; i++) {
+        const jv *f = first_nonfinite(v->kind == JV_ARRAY ? v->items[i] : v->members[i].val);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+static double strtod_special(const char *s)
+{
+    if (strcmp(s, ".nan") == 0)
+        return NAN;
+    return s[0] == '-' ? -INFINITY : INFINITY;
+}
+
 int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
                kap_buf *strict_errs, kap_fail *fail)
 {
@@ -1298,7 +1365,21 @@ int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
     /* the document node counts as one decode */
     d.decodes = 1;
     rc = decode_node(&d, root, out);
-    if (rc == KAP_OK && d.has_conv) {
+    if (rc == KAP_OK && !d.has_conv && d.nonfinite) {
+        /* json.Marshal refuses the first NaN or infinity it writes, in
+         * the order it writes the maps' keys */
+        const jv *bad = first_nonfinite(*out); /* none when they were keys or overwritten */
+        if (bad) {
+            d.has_conv = 1;
+            d.conv_line = bad->line;
+            d.conv_col = bad->col;
+            buf_adds(&d.conv, "json: unsupported value: ");
+            go_format_float_g(&d.conv, strtod_special(bad->s), 64);
+        }
+    }
+    if (rc == KAP_OK && d.has_conv && d.conv.oom) {
+        rc = fail_nomem(fail);
+    } else if (rc == KAP_OK && d.has_conv) {
         fail->status = rc = KAP_EINVALID;
         fail->line = d.conv_line;
         fail->col = d.conv_col;
