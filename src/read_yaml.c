@@ -107,8 +107,56 @@ static int fail_msg(kap_fail *f, int status, unsigned line, unsigned col, const 
 
 static int fail_nomem(kap_fail *f) { return fail_msg(f, KAP_ENOMEM, 0, 0, "out of memory"); }
 
+/* The byte offset of a libyaml mark's character index (the reader drops a
+ * leading byte-order mark before it counts). */
+static size_t mark_offset(const char *data, size_t len, size_t index)
+{
+    size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (size_t c = 0; c < index && i < len; c++)
+        for (i++; i < len && ((unsigned char)data[i] & 0xC0) == 0x80; i++) {
+        }
+    return i;
+}
+
+/* A simple key without its ':' (a key in a block mapping that is alone on
+ * its line) found at the end of the input on a last line that holds no
+ * token (a byte-order mark, blanks, a comment; no final line break).
+ * libyaml checks pending keys each time it reaches a token and reports the
+ * key there; go-yaml v2.4 checks them lazily, so it reports the key when it
+ * meets the end of input, after it has started a new line: one line later.
+ * (Where the plain scalar before the end swallowed the blanks itself, both
+ * report it where that scalar stopped.) */
+static int key_stale_at_end(const yaml_parser_t *p, const char *data, size_t len)
+{
+    if (p->error != YAML_SCANNER_ERROR || !p->problem || strcmp(p->problem, "could not find expected ':'") != 0 ||
+        p->problem_mark.column == 0 || mark_offset(data, len, p->problem_mark.index) != len)
+        return 0;
+    if (p->tokens.tail > p->tokens.head) {
+        const yaml_token_t *last = p->tokens.tail - 1;
+        if (last->type == YAML_SCALAR_TOKEN && last->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+            /* the plain scalar scanner goes on over blanks and line breaks */
+            size_t i = mark_offset(data, len, last->end_mark.index);
+            while (i < len) {
+                unsigned char c = (unsigned char)data[i];
+                if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                    i++;
+                else if (c == 0xC2 && i + 1 < len && (unsigned char)data[i + 1] == 0x85)
+                    i += 2;
+                else if (c == 0xE2 && i + 2 < len && (unsigned char)data[i + 1] == 0x80 &&
+                         ((unsigned char)data[i + 2] == 0xA8 || (unsigned char)data[i + 2] == 0xA9))
+                    i += 3;
+                else
+                    break;
+            }
+            if (i == len)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 /* go-yaml's parser.fail(): which line it names. */
-static int fail_from_parser(kap_fail *f, const yaml_parser_t *p)
+static int fail_from_parser(kap_fail *f, const yaml_parser_t *p, const char *data, size_t len)
 {
     if (p->error == YAML_MEMORY_ERROR)
         return fail_nomem(f);
@@ -116,6 +164,8 @@ static int fail_from_parser(kap_fail *f, const yaml_parser_t *p)
     if (p->error != YAML_READER_ERROR && p->problem_mark.line != 0) {
         line = (int)p->problem_mark.line;
         if (p->error == YAML_SCANNER_ERROR)
+            line++;
+        if (key_stale_at_end(p, data, len))
             line++;
     } else if (p->error != YAML_READER_ERROR && p->context_mark.line != 0) {
         line = (int)p->context_mark.line;
@@ -153,7 +203,7 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
 
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            rc = fail_from_parser(fail, &parser);
+            rc = fail_from_parser(fail, &parser, data, len);
             break;
         }
         ynode *node = NULL;
