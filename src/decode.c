@@ -828,7 +828,7 @@ static void decode_map(tdec *d, const tfield *f, const jv *v)
         if (dup && dup[i])
             strict_error(d, "duplicate", m->key, m->klen, m->line, m->col);
         const jv *e = m->val;
-        if (e->kind == JV_STRING || e->kind == JV_NULL)
+        if (e->kind == JV_NULL || (f->kind == T_STRMAP && e->kind == JV_STRING))
             continue;
         if (f->kind == T_STRMAP || e->kind != JV_ARRAY) {
             type_error(d, e, jv_kind_go_name(e->kind), f->elem_type);
@@ -1372,10 +1372,10 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     if (target == TARGET_UNKNOWN) {
         kap_buf t = {0};
         buf_adds(&t, "failed decoding: no kind ");
-        go_quote(&t, kindname, strlen(kindname));
+        go_quote_as(&t, kindname, strlen(kindname), lim->gofmt);
         if (strcmp(version, "__internal") == 0) {
             buf_adds(&t, " is registered for the internal version of group ");
-            go_quote(&t, group, strlen(group));
+            go_quote_as(&t, group, strlen(group), lim->gofmt);
         } else {
             kap_buf gv = {0};
             if (group[0]) {
@@ -1384,7 +1384,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
             }
             buf_adds(&gv, version);
             buf_adds(&t, " is registered for version ");
-            go_quote(&t, gv.s, gv.len);
+            go_quote_as(&t, gv.s, gv.len, lim->gofmt);
             buf_free(&gv);
         }
         buf_adds(&t, " in scheme \"" SCHEME_NAME "\"");
