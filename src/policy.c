@@ -144,11 +144,12 @@ static int set_error(kap_diagnostics *d, int status, const char *text)
 }
 
 /* os.ReadFile's error as LoadPolicyFromFile wraps it: the path %q-quoted. */
-static int read_error(kap_diagnostics *d, const char *path, const char *op, const char *why)
+static int read_error(kap_diagnostics *d, const kap_limits *lim, const char *path, const char *op,
+                      const char *why)
 {
     kap_buf b = {0};
     buf_adds(&b, "failed to read file path ");
-    go_quote(&b, path, strlen(path));
+    go_quote_as(&b, path, strlen(path), lim->gofmt);
     buf_printf(&b, ": %s %s: %s", op, path, why);
     int rc = b.oom ? KAP_ENOMEM : set_error(d, KAP_EIO, b.s);
     buf_free(&b);
@@ -236,13 +237,13 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
     if (!f) {
         char e[128];
         go_errno_text(e, sizeof e, errno);
-        rc = read_error(d, path, "open", e);
+        rc = read_error(d, &lim, path, "open", e);
         goto done;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        rc = read_error(d, path, "read", "is a directory");
+        rc = read_error(d, &lim, path, "read", "is a directory");
         goto done;
     }
     size_t cap = 0;
@@ -273,7 +274,7 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
                 char e[128];
                 go_errno_text(e, sizeof e, errno);
                 fclose(f);
-                rc = read_error(d, path, "read", e);
+                rc = read_error(d, &lim, path, "read", e);
                 goto done;
             }
             break;
