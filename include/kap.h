@@ -142,8 +142,11 @@ KAP_API void kap_diagnostics_free(kap_diagnostics *diags);
 typedef struct kap_options {
     unsigned int version;
     /* Kubernetes minor version (1.x) whose behaviour to follow: 24 to 36.
-     * 0 means the newest (36). Before 26 no lenient-decoding warning is
-     * logged; before 36 the API group "*" fails validation. */
+     * 0 means the newest (36). Which policies load and the error and warning
+     * texts follow that release (e.g. before 26 no lenient-decoding warning
+     * is logged, before 34 rejected values print in Go's %#v syntax, before
+     * 36 the API group "*" fails validation); decisions are the same in
+     * every release. */
     unsigned int kube_minor;
     size_t max_file_size;     /* bytes; default 64 MiB */
     size_t max_depth;         /* nesting of YAML/JSON collections; default and maximum 10000
