@@ -82,5 +82,16 @@ check "eval NUL exit" 0 "$rc"
 check "eval NUL in a string" '{"level":"None","omitStages":[],"omitManagedFields":false,"rule":0}
 {"level":"Metadata","omitStages":[],"omitManagedFields":false,"rule":1}' "$(cat "$T/out")"
 
+# --kube-version follows the release's texts (docs/releases.md)
+printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  namespaces: [a]\n  nonResourceURLs: ["/x", "/y"]\n' > "$T/urls.yaml"
+"$KAP" lint -o k8s --kube-version 1.33 "$T/urls.yaml" > "$T/out" 2>&1; rc=$?
+check "1.33 lint exit" 1 "$rc"
+check "1.33 prints a list with %#v" 'rules[0].nonResourceURLs: Invalid value: []string{"/x", "/y"}: rules cannot apply to both regular resources and non-resource URLs' "$(cat "$T/out")"
+"$KAP" lint -o k8s --kube-version 1.34 "$T/urls.yaml" > "$T/out" 2>&1
+check "1.34 prints a list as JSON" 'rules[0].nonResourceURLs: Invalid value: ["/x","/y"]: rules cannot apply to both regular resources and non-resource URLs' "$(cat "$T/out")"
+printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\n~: [a, 1]\nrules:\n- level: None\n' > "$T/key.yaml"
+"$KAP" lint -o k8s --kube-version 1.30 "$T/key.yaml" > "$T/out" 2>&1
+check "1.30 map key" 'failed decoding: Unsupported map key of type: %!s(<nil>), key: <nil>, value: []interface {}{"a", 1}' "$(cat "$T/out")"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
