@@ -693,8 +693,6 @@ static int time_parse(kap_buf *err, const char *value, size_t len, int micro)
             used = 6;
             break;
         }
-        default:
-            break;
         }
         if (range) {
             buf_adds(err, "parsing time ");
@@ -745,7 +743,7 @@ static void decode_time(tdec *d, const jv *v, int micro)
         d->aborted = 1;
         d->ab_line = v->line, d->ab_col = v->col;
         buf_printf(&d->abort_err, "json: cannot unmarshal %s into Go struct field %s.", jv_kind_go_name(v->kind),
-                   d->struct_name ? d->struct_name : "");
+                   d->struct_name); /* a time is always a struct's field */
         buf_add(&d->abort_err, d->field.s, d->field.len);
         buf_adds(&d->abort_err, " of type string");
     }
@@ -1209,8 +1207,8 @@ static int decode_other_kind(kap_arena *a, const kap_limits *lim, const jv *root
     d.a = a;
     d.lim = lim;
     d.quiet = 1;
-    if (type && root && root->kind == JV_OBJECT)
-        decode_struct(&d, type, NULL, root);
+    if (type) /* (every kind lookup_kind names has one) */
+        decode_struct(&d, type, NULL, root); /* root is an object: it named the kind */
     kap_buf t = {0};
     buf_adds(&t, "failed decoding: ");
     unsigned line = kline, col = kcol;

@@ -119,7 +119,13 @@ struct jv {
     int b;                  /* JV_BOOL; JV_NUMBER: JV_NUM_* */
     const char *s;          /* JV_STRING: bytes; JV_NUMBER: literal text */
     size_t len;
-    jv **items;             /* JV_ARRAY */
+    union {
+        jv **items; /* JV_ARRAY */
+        /* JV_OBJECT from YAML whose keys became equal JSON keys (1 and "1",
+         * two NaNs): every entry of the Go map, gomap_n of them; else NULL */
+        const jv_member *gomap;
+    };
+    size_t gomap_n;
     jv_member *members;     /* JV_OBJECT, in document order (JSON) or sorted (YAML) */
     size_t n;
 };

@@ -513,12 +513,11 @@ static int parse_int_in(const char *s, size_t n, int allow_sign, resolved *r)
 }
 
 /* go-yaml's "0b" and "-0b" fallbacks, for what base 0 refused: after "0b",
- * ParseInt(s, 2, 64) (a sign allowed) then ParseUint(s, 2, 64); after "-0b",
- * ParseInt("-" + s, 2, 64). */
+ * ParseInt(s, 2, 64), a sign allowed; after "-0b", ParseInt("-" + s, 2, 64). */
 static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
 {
     size_t i = 0;
-    int neg = neg_prefix, signed_ok = 1;
+    int neg = neg_prefix;
     if (!neg_prefix && i < n && (s[i] == '+' || s[i] == '-')) {
         neg = s[i] == '-';
         i++;
@@ -534,16 +533,9 @@ static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
         v = v * 2 + (unsigned)(s[i] - '0');
     }
     if (neg ? v > (1ULL << 63) : v > (unsigned long long)INT64_MAX)
-        signed_ok = 0;
-    if (signed_ok) {
-        snprintf(r->num, sizeof r->num, neg ? "-%llu" : "%llu", v);
-        r->kind = R_INT;
-        return 1;
-    }
-    if (neg || neg_prefix || s[0] == '+')
-        return 0; /* ParseUint takes no sign */
-    snprintf(r->num, sizeof r->num, "%llu", v);
-    r->kind = R_UINT64;
+        return 0; /* (ParseUint's uint64 is base 0's, tried before) */
+    snprintf(r->num, sizeof r->num, neg ? "-%llu" : "%llu", v);
+    r->kind = R_INT;
     return 1;
 }
 
@@ -1218,7 +1210,8 @@ static void unsupported_key(ydec *d, const ymap *mp)
     const char *ks;
     size_t kn, slot;
     key_identity(k, &ks, &kn);
-    int i = ymap_find(mp, key_type(k), ks, kn, &slot);
+    /* the key went into this map (ymap_set) when its value was decoded */
+    size_t i = (size_t)ymap_find(mp, key_type(k), ks, kn, &slot);
     kap_buf *b = &d->conv;
     d->has_conv = 1;
     d->conv_line = k->line;
@@ -1231,7 +1224,7 @@ static void unsupported_key(ydec *d, const ymap *mp)
     buf_adds(b, ", key: ");
     go_sharpv_value(b, k, d->lim->gofmt);
     buf_adds(b, ", value: ");
-    go_sharpv_value(b, i >= 0 ? mp->m[i].val : NULL, d->lim->gofmt);
+    go_sharpv_value(b, mp->m[i].val, d->lim->gofmt);
 }
 
 static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
@@ -1277,6 +1270,17 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
                 sorted[k - 1] = tmp[i].m;
             else
                 sorted[k++] = tmp[i].m;
+        }
+        if (k < mp->n) { /* the Go map had more entries than the JSON object */
+            jv_member *all = arena_alloc(d->a, mp->n * sizeof *all);
+            if (!all) {
+                if (tmp != small)
+                    kap_free(tmp);
+                return fail_nomem(d->fail);
+            }
+            memcpy(all, mp->m, mp->n * sizeof *all);
+            v->gomap = all;
+            v->gomap_n = mp->n;
         }
         if (tmp != small)
             kap_free(tmp);
@@ -1377,8 +1381,6 @@ static int decode_node(ydec *d, ynode *n, jv **out)
 /* The NaN or infinity json.Marshal meets first: maps in key order. */
 static const jv *first_nonfinite(const jv *v)
 {
-    if (!v)
-        return NULL;
     if (v->kind == JV_NUMBER && v->b == JV_NUM_FLOAT && (v->s[0] == '.' || (v->s[0] == '-' && v->s[1] == '.')))
         return v;
     size_t n = v->kind == JV_ARRAY || v->kind == JV_OBJECT ? v->n : 0;

@@ -448,8 +448,7 @@ static void shortest_digits(double v, int bits, char digits[32], int *nd, int *e
         if (*q >= '0' && *q <= '9')
             digits[(*nd)++] = *q;
     *exp10 = (int)strtol(q + 1, NULL, 10);
-    while (*nd > 1 && digits[*nd - 1] == '0')
-        (*nd)--;
+    /* the shortest digits never end in 0: one digit fewer would read back too */
 }
 
 void go_format_float_g(kap_buf *b, double v, int bits)
@@ -544,14 +543,14 @@ void go_format_float(kap_buf *b, double v)
 
 /* ---- fmt's %#v of decoded values ------------------------------------------- */
 
-/* A value's float64, from the text read_yaml.c left in it. */
+/* A value's float64, from the text read_yaml.c left in it: encoding/json's
+ * for a finite value, ".inf", "-.inf" or ".nan" for the others. */
 static double jv_float(const jv *v)
 {
-    if (v->len && (v->s[0] == '.' || ((v->s[0] == '-' || v->s[0] == '+') && v->len > 1 && v->s[1] == '.'))) {
-        if (v->s[v->len - 1] == 'n' || v->s[v->len - 1] == 'N') /* .nan */
-            return NAN;
-        return v->s[0] == '-' ? -INFINITY : INFINITY;
-    }
+    if (v->s[0] == '.')
+        return v->s[1] == 'n' ? NAN : INFINITY;
+    if (v->s[0] == '-' && v->s[1] == '.')
+        return -INFINITY;
     char tmp[64];
     size_t n = v->len < sizeof tmp - 1 ? v->len : sizeof tmp - 1;
     memcpy(tmp, v->s, n);
@@ -578,6 +577,7 @@ static int key_compare(const jv *a, const jv *b)
     if (ra != rb)
         return ra < rb ? -1 : 1;
     switch (ra) {
+    case 0: return 0; /* nil, one per map */
     case 1: return a->b - b->b;
     case 2: {
         double x = jv_float(a), y = jv_float(b);
@@ -593,12 +593,11 @@ static int key_compare(const jv *a, const jv *b)
         unsigned long long x = strtoull(a->s, NULL, 10), y = strtoull(b->s, NULL, 10);
         return x < y ? -1 : x > y;
     }
-    case 4: {
+    default: { /* strings, by their bytes */
         size_t n = a->len < b->len ? a->len : b->len;
         int c = n ? memcmp(a->s, b->s, n) : 0;
         return c ? c : a->len < b->len ? -1 : a->len > b->len;
     }
-    default: return 0;
     }
 }
 
@@ -620,26 +619,28 @@ static void sharpv(kap_buf *b, const jv *v, unsigned int flags, int depth);
 static void sharpv_map(kap_buf *b, const jv *v, unsigned int flags, int depth)
 {
     buf_adds(b, "map[interface {}]interface {}{");
+    const jv_member *members = v->gomap ? v->gomap : v->members;
+    size_t n = v->gomap ? v->gomap_n : v->n;
     /* fmtsort: few entries, an insertion sort of indexes */
     size_t small[16];
-    size_t *order = v->n <= 16 ? small : kap_malloc(v->n * sizeof *order);
+    size_t *order = n <= 16 ? small : kap_malloc(n * sizeof *order);
     if (!order) {
         b->oom = 1;
         return;
     }
-    for (size_t i = 0; i < v->n; i++) {
-        jv ki = member_key(&v->members[i]);
+    for (size_t i = 0; i < n; i++) {
+        jv ki = member_key(&members[i]);
         size_t j = i;
         for (; j > 0; j--) {
-            jv kj = member_key(&v->members[order[j - 1]]);
+            jv kj = member_key(&members[order[j - 1]]);
             if (key_compare(&kj, &ki) <= 0)
                 break;
             order[j] = order[j - 1];
         }
         order[j] = i;
     }
-    for (size_t i = 0; i < v->n; i++) {
-        const jv_member *m = &v->members[order[i]];
+    for (size_t i = 0; i < n; i++) {
+        const jv_member *m = &members[order[i]];
         if (i)
             buf_adds(b, ", ");
         jv k = member_key(m);
@@ -654,7 +655,7 @@ static void sharpv_map(kap_buf *b, const jv *v, unsigned int flags, int depth)
 
 static void sharpv(kap_buf *b, const jv *v, unsigned int flags, int depth)
 {
-    if (!v || v->kind == JV_NULL) {
+    if (v->kind == JV_NULL) {
         /* a nil interface: <nil> as an argument, typed inside a value */
         buf_adds(b, depth ? "interface {}(nil)" : "<nil>");
         return;

@@ -314,6 +314,38 @@ START_TEST(go_syntax_values)
      * choice, not an observed one) */
     ck_assert_str_eq(nil_key_value("{b: 1, 1: 2, true: 3, 1.5: 4, 18446744073709551615: 5}"),
                      "map[interface {}]interface {}{true:3, 1.5:4, 1:2, \"b\":1, 0xffffffffffffffff:5}");
+    ck_assert_str_eq(nil_key_value("{a: 1, ~: 2}"), "map[interface {}]interface {}{interface {}(nil):2, \"a\":1}");
+    ck_assert_str_eq(nil_key_value("{true: a, false: b}"), "map[interface {}]interface {}{false:\"b\", true:\"a\"}");
+    ck_assert_str_eq(nil_key_value("{2.5: a, .nan: b, 0.5: c, .nan: b}"),
+                     "map[interface {}]interface {}{NaN:\"b\", NaN:\"b\", 0.5:\"c\", 2.5:\"a\"}");
+    ck_assert_str_eq(nil_key_value("{18446744073709551615: a, 9223372036854775808: b}"),
+                     "map[interface {}]interface {}{0x8000000000000000:\"b\", 0xffffffffffffffff:\"a\"}");
+    ck_assert_str_eq(nil_key_value("{ab: 1, a: 2, \"\": 3}"), "map[interface {}]interface {}{\"\":3, \"a\":2, \"ab\":1}");
+    ck_assert_str_eq(nil_key_value("[true, false]"), "[]interface {}{true, false}");
+    /* keys that are one JSON key but two Go map keys */
+    ck_assert_str_eq(nil_key_value("{1: a, \"1\": b, true: c, \"true\": d}"),
+                     "map[interface {}]interface {}{true:\"c\", 1:\"a\", \"1\":\"b\", \"true\":\"d\"}");
+    /* a map of 17 keys, given backwards */
+    char big[512] = "{", want[1024] = "map[interface {}]interface {}{";
+    for (int i = 17; i >= 1; i--)
+        snprintf(big + strlen(big), sizeof big - strlen(big), "k%02d: %d%s", i, i, i > 1 ? ", " : "}");
+    for (int i = 1; i <= 17; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "\"k%02d\":%d%s", i, i, i < 17 ? ", " : "}");
+    ck_assert_str_eq(nil_key_value(big), want);
+    /* go-yaml's "0b" fallbacks: a sign after the prefix */
+    ck_assert_str_eq(nil_key_value("0b+101"), "5");
+    ck_assert_str_eq(nil_key_value("0b-101"), "-5");
+    ck_assert_str_eq(nil_key_value("-0b101"), "-5");
+    ck_assert_str_eq(nil_key_value("-0b+1"), "\"-0b+1\"");
+    ck_assert_str_eq(nil_key_value("0b-1000000000000000000000000000000000000000000000000000000000000000"),
+                     "-9223372036854775808");
+    ck_assert_str_eq(nil_key_value("0b+1111111111111111111111111111111111111111111111111111111111111111"),
+                     "\"0b+1111111111111111111111111111111111111111111111111111111111111111\"");
+    ck_assert_str_eq(nil_key_value("0b+11111111111111111111111111111111111111111111111111111111111111111"),
+                     "\"0b+11111111111111111111111111111111111111111111111111111111111111111\"");
+    /* a uint64 is no float: !!float refuses it */
+    ERR_IS(36, HDR RULE "x: !!float 18446744073709551615\n",
+           "failed decoding: yaml: cannot decode !!int `18446744073709551615` as a !!float");
     /* merged and overridden keys: the map as go-yaml built it */
     ck_assert_str_eq(nil_key_value("{<<: {a: 1, b: 2}, b: 3}"), "map[interface {}]interface {}{\"a\":1, \"b\":3}");
 }
@@ -364,6 +396,15 @@ START_TEST(map_keys)
                      "yaml: unmarshal errors:\n  line 6: key 1e+06 already set in map\n  line 8: key true already "
                      "set in map\n  line 10: key 7 already set in map, unknown field \"1e+06\", unknown field "
                      "\"7\", unknown field \"true\"");
+    /* -0 and 0 are one key; the first one stays */
+    ck_assert_str_eq(warn_as(36, HDR RULE "-0.0: a\n0.0: b\n"),
+                     "Audit policy contains errors, falling back to lenient decoding: strict decoding error: "
+                     "yaml: unmarshal errors:\n  line 6: key 0 already set in map, unknown field \"-0\"");
+    /* NaN keys in a map large enough to be hashed */
+    ck_assert_str_eq(warn_as(36, HDR RULE "a: 1\nb: 1\nc: 1\nd: 1\ne: 1\nf: 1\n.nan: 1\n.nan: 2\ng: 1\n.nan: 3\n"),
+                     "Audit policy contains errors, falling back to lenient decoding: strict decoding error: "
+                     "unknown field \".nan\", unknown field \"a\", unknown field \"b\", unknown field \"c\", "
+                     "unknown field \"d\", unknown field \"e\", unknown field \"f\", unknown field \"g\"");
     ck_assert_str_eq(warn_as(28, HDR RULE "\"\\U0001FAE0\": a\n\"\\U0001FAE0\": b\n"),
                      "Audit policy contains errors, falling back to lenient decoding: strict decoding error: "
                      "yaml: unmarshal errors:\n  line 6: key \"\\U0001fae0\" already set in map, unknown field "
@@ -457,6 +498,23 @@ START_TEST(other_kinds)
            "failed decoding: parsing time \"2020-01-01T00:00:00.-00001Z\": fractional second out of range");
     ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nstageTimestamp: \"2020-01-01T00:00:00,+12345Z\"\n",
            CONV("v1.Event"));
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nstageTimestamp: \"2020-01-01T00:00:00.-00000Z\"\n",
+           CONV("v1.Event"));
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nstageTimestamp: \"2020-01-01T00:00:00x123456Z\"\n",
+           "failed decoding: parsing time \"2020-01-01T00:00:00x123456Z\" as \"2006-01-02T15:04:05.000000Z07:00\": "
+           "cannot parse \"x123456Z\" as \".000000\"");
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nstageTimestamp: \"2020-01-01T00:00:00.12x456Z\"\n",
+           "failed decoding: parsing time \"2020-01-01T00:00:00.12x456Z\" as \"2006-01-02T15:04:05.000000Z07:00\": "
+           "cannot parse \".12x456Z\" as \".000000\"");
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nresponseStatus: {code: 2147483647, details: {retryAfterSeconds: -2147483648}}\n",
+           CONV("v1.Event"));
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nresponseStatus: {details: {retryAfterSeconds: -2147483649}}\n",
+           "failed decoding: json: cannot unmarshal number -2147483649 into Go struct field StatusDetails.responseStatus."
+           "details.retryAfterSeconds of type int32");
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nuser: {extra: {a: ~, b: [~, x]}}\n", CONV("v1.Event"));
+    ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nuser: {extra: []}\n",
+           "failed decoding: json: cannot unmarshal array into Go struct field UserInfo.user.extra of type "
+           "map[string]v1.ExtraValue");
     ERR_IS(36, "apiVersion: audit.k8s.io/v1\nkind: Event\nstageTimestamp: 5\n",
            "failed decoding: json: cannot unmarshal number into Go struct field Event.stageTimestamp of type string");
     ERR_IS(36, "kind: Event\nObjectRef: {UID: [1]}\n",
@@ -547,6 +605,19 @@ START_TEST(times)
     ERR_IS(36, TS("2020-01-01T00:00:00Z"), "");
     ERR_IS(36, TS("2020-01-01T00:00:00.123456789+02:00"), "");
     ERR_IS(36, TS("2020-02-29T1:00:00Z"), "");
+    ERR_IS(36, TS("2000-02-29T00:00:00Z"), "");
+    ERR_IS(36, TS("1900-02-29T00:00:00Z"), TERR("1900-02-29T00:00:00Z", ": day out of range"));
+    ERR_IS(36, TS("2020-04-31T00:00:00Z"), TERR("2020-04-31T00:00:00Z", ": day out of range"));
+    ERR_IS(36, TS("2020-01-00T00:00:00Z"), TERR("2020-01-00T00:00:00Z", ": day out of range"));
+    ERR_IS(36, TS("2020-00-01T00:00:00Z"), TERR("2020-00-01T00:00:00Z", ": month out of range"));
+    ERR_IS(36, TS("2020-x1-01T00:00:00Z"), TERR("2020-x1-01T00:00:00Z", AS "\"x1-01T00:00:00Z\" as \"01\""));
+    ERR_IS(36, TS("2020-01-01Tx:00:00Z"), TERR("2020-01-01Tx:00:00Z", AS "\"x:00:00Z\" as \"15\""));
+    ERR_IS(36, TS("2020-01-01T00:00:00,5-01:30"), "");
+    ERR_IS(36, TS("2020-01-01T00:00:00+01-00"), TERR("2020-01-01T00:00:00+01-00", AS "\"+01-00\" as \"Z07:00\""));
+    ERR_IS(36, TS("2020-01-01T00:00:00+ab:00"), TERR("2020-01-01T00:00:00+ab:00", AS "\"+ab:00\" as \"Z07:00\""));
+    ERR_IS(36, TS("2020-01-01T00:00:00+01:ab"), TERR("2020-01-01T00:00:00+01:ab", AS "\"+01:ab\" as \"Z07:00\""));
+    ERR_IS(36, TS("2020-01-01T00:00:00"), TERR("2020-01-01T00:00:00", AS "\"\" as \"Z07:00\""));
+    ERR_IS(36, TS("a\\\\b"), TERR("a\\\\b", AS "\"a\\\\b\" as \"2006\""));
     ERR_IS(36, TS("2020-13-01T00:00:00Z"), TERR("2020-13-01T00:00:00Z", ": month out of range"));
     ERR_IS(36, TS("2021-02-29T00:00:00Z"), TERR("2021-02-29T00:00:00Z", ": day out of range"));
     ERR_IS(36, TS("2020-01-01T24:00:00Z"), TERR("2020-01-01T24:00:00Z", ": hour out of range"));
@@ -562,6 +633,12 @@ START_TEST(times)
     ERR_IS(36, TS("20x0-01-01T00:00:00Z"), TERR("20x0-01-01T00:00:00Z", AS "\"20x0-01-01T00:00:00Z\" as \"2006\""));
     /* non-ASCII and control bytes as \x, DEL and quotes as they are */
     ERR_IS(36, TS("\xc3\xa9\\x01\\x7f\\\""), TERR("\\xc3\\xa9\\x01\x7f\\\"", AS "\"\\xc3\\xa9\\x01\x7f\\\"\" as \"2006\""));
+    /* bytes that are not UTF-8 (a !!binary string): one \\x each; U+FFFD's three */
+    ERR_IS(36, HDR "metadata:\n  creationTimestamp: !!binary 7aCA77+98J+YgMD0kICA\n" RULE,
+           TERR("\\xed\\xa0\\x80\\xef\\xbf\\xbd\\xf0\\x9f\\x98\\x80\\xc0\\xf4\\x90\\x80\\x80",
+                AS "\"\\xed\\xa0\\x80\\xef\\xbf\\xbd\\xf0\\x9f\\x98\\x80\\xc0\\xf4\\x90\\x80\\x80\" as \"2006\""));
+    ERR_IS(36, HDR "metadata:\n  creationTimestamp: !!binary 4oI=\n" RULE,
+           TERR("\\xe2\\x82", AS "\"\\xe2\\x82\" as \"2006\""));
     ERR_IS(36, HDR "metadata:\n  creationTimestamp: 5\n" RULE,
            "failed decoding: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp "
            "of type string");
@@ -590,6 +667,13 @@ START_TEST(yaml_key_at_end)
                      "failed decoding: yaml: line 3: could not find expected ':'");
     ck_assert_str_eq(err_as(36, "\xef\xbb\xbf" "apiVersion: v1\n\"kind\"\n  "),
                      "failed decoding: yaml: line 4: could not find expected ':'");
+    /* line breaks the plain scalar takes: NEL, LS, PS */
+    ck_assert_str_eq(err_as(36, "apiVersion: v1\nkind\xc2\x85\xe2\x80\xa8\xe2\x80\xa9 "),
+                     "failed decoding: yaml: line 5: could not find expected ':'");
+    ck_assert_str_eq(err_as(36, "apiVersion: v1\n\"kind\"\xc2\x85 "),
+                     "failed decoding: yaml: line 4: could not find expected ':'");
+    ck_assert_str_eq(err_as(36, "apiVersion: v1\nkind\xe2\x80\xa8\xef\xbb\xbf"),
+                     "failed decoding: yaml: line 3: could not find expected ':'");
     /* a byte-order mark at the start of a later line counts as a column */
     ck_assert_str_eq(err_as(36, "apiVersion: v1\n\xef\xbb\xbfkind: Policy\n"),
                      "failed decoding: yaml: line 1: did not find expected key");
