@@ -1429,8 +1429,8 @@ int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
             go_format_float_g(&d.conv, strtod_special(bad->s), 64);
         }
     }
-    if (rc == KAP_OK && d.has_conv && d.conv.oom) {
-        rc = fail_nomem(fail);
+    if (rc == KAP_OK && ((d.has_conv && d.conv.oom) || strict_errs->oom)) {
+        rc = fail_nomem(fail); /* (a strict message lost is lost memory too) */
     } else if (rc == KAP_OK && d.has_conv) {
         fail->status = rc = KAP_EINVALID;
         fail->line = d.conv_line;
@@ -1438,7 +1438,5 @@ int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
         buf_add(&fail->msg, d.conv.s, d.conv.len);
     }
     buf_free(&d.conv);
-    if (rc == KAP_OK && strict_errs->oom)
-        rc = fail_nomem(fail);
     return rc;
 }
