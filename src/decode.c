@@ -1410,7 +1410,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
         d.nstrict = 1;
         /* one diagnostic per duplicate key, with its line */
         const char *p = strict_yaml.s;
-        while (p && (p = strstr(p, "\n  line ")) != NULL) {
+        while ((p = strstr(p, "\n  line ")) != NULL) {
             p += 8;
             unsigned line = (unsigned)strtoul(p, NULL, 10);
             const char *e = strchr(p, '\n');

@@ -743,12 +743,12 @@ typedef struct ydec {
 
 static double allowed_alias_ratio(long long decodes)
 {
-    const double low = 400000, high = 4000000, range = high - low;
+    const long long low = 400000, high = 4000000;
     if (decodes <= low)
         return 0.99;
     if (decodes >= high)
         return 0.10;
-    return 0.99 - 0.89 * (((double)decodes - low) / range);
+    return 0.99 - 0.89 * ((double)(decodes - low) / (double)(high - low));
 }
 
 static int count_decode(ydec *d, const ynode *n)
@@ -845,9 +845,7 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
             *out = v;
             return KAP_OK;
         }
-        if (!resolvable) {
-            r.kind = R_STR;
-        } else if (tag_is(tag, "str")) {
+        if (!resolvable || tag_is(tag, "str")) {
             r.kind = R_STR;
         } else {
             resolve_plain(n->value, n->len, &r);

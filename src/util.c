@@ -469,7 +469,7 @@ void go_format_float_g(kap_buf *b, double v, int bits)
     }
     if (bits == 32)
         v = (float)v;
-    char digits[32];
+    char digits[32] = {0};
     int nd, exp;
     shortest_digits(fabs(v), bits, digits, &nd, &exp);
     if (exp < -4 || exp >= 6) { /* %e with the shortest digits */
@@ -512,7 +512,7 @@ void go_format_float(kap_buf *b, double v)
         buf_addc(b, '0');
         return;
     }
-    char digits[32];
+    char digits[32] = {0};
     int nd, exp;
     shortest_digits(av, 64, digits, &nd, &exp);
     if (av < 1e-6 || av >= 1e21) {
