@@ -945,7 +945,7 @@ static uint64_t key_hash(int kt, const char *s, size_t n) { return str_hash(s, n
 
 #define YMAP_SCAN 8 /* mappings this small are searched without a hash table */
 
-static int ymap_find(const ymap *mp, int kt, const char *s, size_t n, size_t *slot)
+KAP_HOT_INLINE int ymap_find(const ymap *mp, int kt, const char *s, size_t n, size_t *slot)
 {
     if (!mp->nslots) {
         for (size_t k = 0; k < mp->n; k++)
@@ -1183,7 +1183,7 @@ static int imember_cmp(const void *x, const void *y)
 static int key_to_string(ydec *d, jv_member *m)
 {
     const jv *k = m->okey;
-    if (!k || k->kind != JV_NUMBER || k->b != JV_NUM_FLOAT)
+    if (k->kind != JV_NUMBER || k->b != JV_NUM_FLOAT)
         return KAP_OK;
     if (k->s[0] == '.' || (k->s[0] == '-' && k->s[1] == '.')) {
         m->key = k->s, m->klen = k->len;
@@ -1231,7 +1231,7 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
     if (!v)
         return fail_nomem(d->fail);
     for (size_t i = 0; i < mp->n; i++) {
-        int rc = key_to_string(d, &mp->m[i]);
+        int rc = mp->m[i].okey ? key_to_string(d, &mp->m[i]) : KAP_OK;
         if (rc)
             return rc;
     }
