@@ -30,7 +30,7 @@ typedef enum {
 } tkind;
 
 typedef struct tstruct tstruct;
-typedef struct tfield {
+typedef struct tfield { /* NOLINT(clang-analyzer-optin.performance.Padding): static tables, fields in the initialisers' order */
     const char *name;
     tkind kind;
     const char *go_type;   /* as Go prints the field's type */
@@ -56,7 +56,7 @@ typedef struct anylist {
 } anylist;
 
 #define OFF(type, field) ((int)offsetof(type, field))
-#define NOWHERE -1
+#define NOWHERE (-1)
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define ONLY(change) ((uint8_t)((change) + 1))
 /* a field decoded for its errors only */
@@ -1383,6 +1383,8 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
             buf_adds(&gv, version);
             buf_adds(&t, " is registered for version ");
             go_quote_as(&t, gv.s, gv.len, lim->gofmt);
+            if (gv.oom)
+                t.oom = 1; /* the text would lack the version */
             buf_free(&gv);
         }
         buf_adds(&t, " in scheme \"" SCHEME_NAME "\"");
@@ -1452,7 +1454,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
         else
             buf_add(&t, d.type_err.s, d.type_err.len);
         rc = t.oom ? KAP_ENOMEM
-                   : report_error(diags, KAP_EINVALID, d.aborted ? "" : "", t.s,
+                   : report_error(diags, KAP_EINVALID, "", t.s,
                                   d.aborted ? d.ab_line : d.te_line, d.aborted ? d.ab_col : d.te_col);
         buf_free(&t);
     } else {

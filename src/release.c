@@ -2,9 +2,9 @@
  * one row per change, with the first and last release that has it. The
  * loader's stages ask release_has() about a change; nothing else in the
  * library compares release numbers. The rows were checked by running each
- * release's own loader (../shared/conformance/versions); the Go release of
- * each x.0 binary decides the rows marked "Go": later patch releases of
- * 1.24 to 1.28 were rebuilt with newer Go, which this table does not follow.
+ * release's own loader (../shared/conformance/versions). The rows marked
+ * "Go" follow the Go release that built each 1.N.0 binary; patch releases
+ * were at times rebuilt with a newer Go, which this table does not follow.
  * SPDX-License-Identifier: Apache-2.0 */
 #include "internal.h"
 
