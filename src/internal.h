@@ -238,6 +238,21 @@ KAP_HIDDEN int decode_policy(kap_arena *a, const char *data, size_t len, const k
 /* Section 3: validation. Returns KAP_OK or KAP_EINVALID (errors in diags). */
 KAP_HIDDEN int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *diags);
 
+/* ---- Loading, for stages that need more than the compiled policy -------- */
+
+/* kap_options to the limits and release texts of one load; KAP_OK or KAP_EARG. */
+KAP_HIDDEN int limits_for(const kap_options *o, kap_limits *l);
+/* Reads a policy file whole, with kube-apiserver's read errors (and the
+ * max_file_size limit) in d. *data (kap_free) is NULL for an empty file. */
+KAP_HIDDEN int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d, char **data,
+                                size_t *len);
+/* What kap_policy_load_buffer does, also handing back the decoded document:
+ * it lives in *work (the caller frees it with arena_free), and *decoded says
+ * whether decoding got that far (the document may then hold a policy that
+ * failed validation). */
+KAP_HIDDEN int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
+                               kap_diagnostics *diags, kap_arena *work, kdoc *doc, int *decoded);
+
 /* ---- The compiled policy ------------------------------------------------- */
 
 typedef struct cstr {

@@ -114,7 +114,7 @@ static int limits_from(const kap_options *o, kap_limits *l)
     return KAP_OK;
 }
 
-static int limits_for(const kap_options *o, kap_limits *l)
+int limits_for(const kap_options *o, kap_limits *l)
 {
     if (limits_from(o, l))
         return KAP_EARG;
@@ -156,27 +156,28 @@ static int read_error(kap_diagnostics *d, const kap_limits *lim, const char *pat
     return rc;
 }
 
-static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
-                kap_diagnostics *diags)
+int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
+                    kap_diagnostics *diags, kap_arena *work, kdoc *doc, int *decoded)
 {
+    *decoded = 0;
     if (len > lim->max_file_size) {
         char msg[160];
         snprintf(msg, sizeof msg, "the file has %zu bytes, more than the limit of %zu (max_file_size)", len,
                  lim->max_file_size);
         return set_error(diags, KAP_ELIMIT, msg);
     }
-    kap_arena work = {0};
-    kdoc doc;
-    int rc = decode_policy(&work, data, len, lim, &doc, diags);
-    if (rc == KAP_OK)
-        rc = validate_policy(&doc, lim, diags);
+    int rc = decode_policy(work, data, len, lim, doc, diags);
+    if (rc == KAP_OK) {
+        *decoded = 1;
+        rc = validate_policy(doc, lim, diags);
+    }
     if (rc == KAP_OK) {
         kap_policy *p = kap_calloc(1, sizeof *p);
         if (!p) {
             rc = KAP_ENOMEM;
         } else {
             p->kube_minor = lim->kube_minor;
-            rc = compile_policy(p, &doc);
+            rc = compile_policy(p, doc);
             if (rc == KAP_OK) {
                 *out = p;
             } else {
@@ -186,9 +187,19 @@ static int load(kap_policy **out, const char *data, size_t len, const kap_limits
             }
         }
     }
-    arena_free(&work);
     if (rc == KAP_ENOMEM && diags && !diags->error_text)
         set_error(diags, KAP_ENOMEM, "out of memory");
+    return rc;
+}
+
+static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
+                kap_diagnostics *diags)
+{
+    kap_arena work = {0};
+    kdoc doc;
+    int decoded;
+    int rc = policy_load_doc(out, data, len, lim, diags, &work, &doc, &decoded);
+    arena_free(&work);
     return rc;
 }
 
@@ -216,6 +227,65 @@ int kap_policy_load_buffer(kap_policy **out, const void *data, size_t len, const
     return rc;
 }
 
+int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d, char **out_data,
+                     size_t *out_len)
+{
+    char *data = NULL;
+    size_t len = 0;
+    *out_data = NULL;
+    *out_len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char e[128];
+        go_errno_text(e, sizeof e, errno);
+        return read_error(d, lim, path, "open", e);
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return read_error(d, lim, path, "read", "is a directory");
+    }
+    size_t cap = 0;
+    int rc = KAP_OK;
+    for (;;) {
+        if (len == cap) {
+            if (cap > lim->max_file_size) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "the file has more than %zu bytes, the limit (max_file_size)",
+                         lim->max_file_size);
+                rc = set_error(d, KAP_ELIMIT, msg);
+                break;
+            }
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nd = kap_realloc(data, ncap);
+            if (!nd) {
+                rc = set_error(d, KAP_ENOMEM, "out of memory");
+                break;
+            }
+            data = nd;
+            cap = ncap;
+        }
+        size_t got = fread(data + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                char e[128];
+                go_errno_text(e, sizeof e, errno);
+                rc = read_error(d, lim, path, "read", e);
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (rc != KAP_OK) {
+        kap_free(data);
+        return rc;
+    }
+    *out_data = data;
+    *out_len = len;
+    return KAP_OK;
+}
+
 int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
                     kap_diagnostics **diags_out)
 {
@@ -230,59 +300,11 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
     kap_diagnostics *d = diags_new(path);
     if (!d)
         return KAP_ENOMEM;
-    int rc;
-    char *data = NULL;
-    size_t len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        char e[128];
-        go_errno_text(e, sizeof e, errno);
-        rc = read_error(d, &lim, path, "open", e);
-        goto done;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        rc = read_error(d, &lim, path, "read", "is a directory");
-        goto done;
-    }
-    size_t cap = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > lim.max_file_size) {
-                fclose(f);
-                char msg[160];
-                snprintf(msg, sizeof msg, "the file has more than %zu bytes, the limit (max_file_size)",
-                         lim.max_file_size);
-                rc = set_error(d, KAP_ELIMIT, msg);
-                goto done;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nd = kap_realloc(data, ncap);
-            if (!nd) {
-                fclose(f);
-                rc = set_error(d, KAP_ENOMEM, "out of memory");
-                goto done;
-            }
-            data = nd;
-            cap = ncap;
-        }
-        size_t got = fread(data + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                char e[128];
-                go_errno_text(e, sizeof e, errno);
-                fclose(f);
-                rc = read_error(d, &lim, path, "read", e);
-                goto done;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    rc = load(out, data ? data : "", len, &lim, d);
-done:
+    char *data;
+    size_t len;
+    int rc = policy_read_file(path, &lim, d, &data, &len);
+    if (rc == KAP_OK)
+        rc = load(out, data ? data : "", len, &lim, d);
     kap_free(data);
     if (diags_out)
         *diags_out = d;
