@@ -98,7 +98,13 @@ KAP_API int kap_stage_parse(unsigned int *out_bit, const char *name);
 
 /* ---- Diagnostics ------------------------------------------------------ */
 
-typedef enum kap_severity { KAP_SEVERITY_ERROR = 0, KAP_SEVERITY_WARNING = 1 } kap_severity;
+/* Loading reports errors and warnings; the analysis (kap_analyze) also
+ * reports information. */
+typedef enum kap_severity {
+    KAP_SEVERITY_ERROR = 0,
+    KAP_SEVERITY_WARNING = 1,
+    KAP_SEVERITY_INFO = 2
+} kap_severity;
 
 /* One problem found while loading. All strings are owned by the list. */
 typedef struct kap_diagnostic {
@@ -484,6 +490,102 @@ KAP_API const kap_decision *kap_explanation_decision(const kap_explanation *e);
 KAP_API size_t kap_explanation_count(const kap_explanation *e);
 /* Step i (rule i); NULL if out of range. Valid until kap_explanation_free(). */
 KAP_API const kap_explain_step *kap_explanation_get(const kap_explanation *e, size_t i);
+/* ---- Analysis: what kube-apiserver does not tell ("kap lint") ----------- */
+
+/* One finding of the analysis. All strings and arrays are owned by the
+ * kap_analysis and valid until kap_analysis_free(). */
+typedef struct kap_finding {
+    const char *id;        /* the check's stable ID, e.g. "unreachable-rule" (docs/lint.md) */
+    kap_severity severity;
+    int rule;              /* 0-based index of the rule concerned; -1 for the whole policy */
+    unsigned int line;     /* 1-based position of the node concerned; 0 when unknown */
+    unsigned int column;
+    const char *field;     /* the node's path, e.g. "rules[2].namespaces[1]"; "" for none */
+    const char *message;   /* one line: what kube-apiserver does, and its effect */
+    const char *hint;      /* one line: how to fix it; "" when there is nothing to say */
+    const int *related;    /* rules the finding names (the covering rules of an */
+    size_t n_related;      /* unreachable rule), in file order */
+} kap_finding;
+
+/* One check: the metadata of an ID (docs/lint.md has an example of each). */
+typedef struct kap_check {
+    const char *id;
+    kap_severity severity;   /* the usual severity of its findings */
+    const char *title;       /* a few words */
+    const char *description; /* a paragraph */
+} kap_check;
+
+/* The checks, in a fixed order: i from 0 to kap_check_count() - 1. Static data. */
+KAP_API size_t kap_check_count(void);
+KAP_API const kap_check *kap_check_get(size_t i);
+/* The check with this ID, or NULL. */
+KAP_API const kap_check *kap_check_find(const char *id);
+
+#define KAP_ANALYSIS_OPTIONS_VERSION 1
+
+/* Bounds on the exact analysis, for hostile policies; 0 means the default.
+ * When one is reached, the analysis says which rules it could not decide
+ * (finding "analysis-limit") and decides the others. */
+typedef struct kap_analysis_options {
+    unsigned int version;
+    size_t max_steps;      /* units of work for the whole policy; default 400,000,000 (seconds) */
+    size_t max_rule_steps; /* units of work for one rule; default 20,000,000 */
+    size_t max_memory;     /* bytes of work space for one rule; default 256 MiB */
+    size_t max_classes;    /* attribute classes the policy's strings make; default 4,000,000 */
+} kap_analysis_options;
+
+#define KAP_DEFAULT_MAX_STEPS 400000000u
+#define KAP_DEFAULT_MAX_RULE_STEPS 20000000u
+#define KAP_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
+#define KAP_DEFAULT_MAX_CLASSES 4000000u
+
+/* Fills o with version KAP_ANALYSIS_OPTIONS_VERSION and every default. */
+KAP_API void kap_analysis_options_init(kap_analysis_options *o);
+
+typedef struct kap_analysis kap_analysis;
+
+/* Loads the policy file at path as kap_policy_load() does, then analyses it.
+ *  out:   receives the analysis, also when the policy does not load (it then
+ *         holds the load's diagnostics, an "invalid-policy" finding per error
+ *         and the keys kube-apiserver ignored); free it with kap_analysis_free().
+ *         NULL only for KAP_ENOMEM and KAP_EARG.
+ *  opts:  load options (kube_minor: the release whose behaviour to follow); NULL
+ *         for the defaults. aopts: NULL for the defaults.
+ * Returns KAP_OK when the policy loaded (whatever was found), else the load's
+ * status (KAP_EINVALID, KAP_EIO, KAP_ELIMIT), KAP_ENOMEM or KAP_EARG.
+ * Inline "# kap:ignore ID" comments in the file silence findings (docs/lint.md).
+ * Thread safety: distinct analyses may run in distinct threads; the result is
+ * immutable, so any number of threads may read one. */
+KAP_API int kap_analyze(kap_analysis **out, const char *path, const kap_options *opts,
+                        const kap_analysis_options *aopts);
+/* The same for a buffer of len bytes; name is used in diagnostics (may be NULL). */
+KAP_API int kap_analyze_buffer(kap_analysis **out, const void *data, size_t len, const char *name,
+                               const kap_options *opts, const kap_analysis_options *aopts);
+KAP_API void kap_analysis_free(kap_analysis *analysis);
+
+/* Findings, in file order (line, column). Valid until kap_analysis_free(). */
+KAP_API size_t kap_analysis_count(const kap_analysis *analysis);
+KAP_API const kap_finding *kap_analysis_get(const kap_analysis *analysis, size_t i);
+/* How many findings inline "# kap:ignore" comments silenced. */
+KAP_API size_t kap_analysis_suppressed(const kap_analysis *analysis);
+/* The load's diagnostics and the loaded policy (NULL when it did not load);
+ * both owned by the analysis. */
+KAP_API const kap_diagnostics *kap_analysis_diagnostics(const kap_analysis *analysis);
+KAP_API const kap_policy *kap_analysis_policy(const kap_analysis *analysis);
+
+/* Whether some request is decided by rule i: 1 yes (it has a witness), 0 no
+ * (the earlier rules decide every request it matches: an "unreachable-rule"
+ * finding), -1 not decided (a limit was reached, or the policy did not load). */
+KAP_API int kap_analysis_rule_reachable(const kap_analysis *analysis, size_t i);
+/* A request that rule i decides (kap_policy_match_reference_n gives rule i),
+ * preferring the policy's own values and real-looking ones. Its strings
+ * (with lengths: a policy's string may hold NUL) are owned by the analysis.
+ * Returns KAP_OK, or KAP_EARG when rule i has none. */
+KAP_API int kap_analysis_witness(const kap_analysis *analysis, size_t i, kap_request_n *out);
+/* The witness as one JSON line in the request form of formats.md plus
+ * "witness": i, NUL-terminated, into buf of size len (no newline). Returns the
+ * length it needs (without the NUL), like snprintf; 0 when rule i has none. */
+KAP_API size_t kap_analysis_witness_json(const kap_analysis *analysis, size_t i, char *buf, size_t len);
 
 #ifdef __cplusplus
 }
