@@ -42,6 +42,9 @@ static const kap_check CHECKS[] = {
     {"resource-wrong-group", KAP_SEVERITY_WARNING, "a built-in resource under another group",
      "A built-in resource listed under a built-in API group that does not serve it (deployments under the "
      "core group): the entry never matches it."},
+    {"unknown-resource", KAP_SEVERITY_INFO, "a resource a built-in group does not serve",
+     "A resource that the built-in API group (core, apps, batch, ...) does not serve in the release checked: "
+     "no request has it, unless a later release adds it (hence information only)."},
     {"unknown-verb", KAP_SEVERITY_WARNING, "a verb no request has",
      "Resource requests have the verbs get, list, watch, create, update, patch, delete, deletecollection (and "
      "proxy); non-resource requests the HTTP method in lower case. Anything else, upper case included, never "

@@ -438,7 +438,18 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
     }
     if (!any_group) {
         const an_builtin *o = other_group(p, rlen, c->kube_minor);
-        if (o) {
+        if (!o) {
+            kap_buf gq = {0}, rq = {0};
+            an_quote(&gq, grp, g->group.len);
+            an_quote(&rq, p, rlen);
+            buf_printf(&h, "check the name: kubectl api-resources --api-group='%s'", grp);
+            an_add(c, "unknown-resource", KAP_SEVERITY_INFO, (int)i, pat->line, pat->col, buf_cstr(&f), NULL, 0,
+                   buf_cstr(&h), "Kubernetes 1.%u serves no resource %s in the API group %s%s, so this entry never "
+                   "matches a request",
+                   c->kube_minor, buf_cstr(&rq), buf_cstr(&gq), g->group.len ? "" : " (the core group)");
+            buf_free(&gq);
+            buf_free(&rq);
+        } else {
             kap_buf gq = {0}, oq = {0};
             an_quote(&gq, grp, g->group.len);
             an_quote(&oq, o->group, strlen(o->group));

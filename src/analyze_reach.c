@@ -141,15 +141,22 @@ static int piece_has(const an_cube *p, int dim, uint32_t cls)
     return s->neg ? !in : in;
 }
 
-static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int twice)
+enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER };
+
+static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int why)
 {
     kap_buf f = {0}, q = {0};
     an_field(&f, i, list, (long)k);
     an_quote(&q, kp(v), v->len);
-    if (twice)
+    if (why == DEAD_TWICE)
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
                "remove the repeated entry", "%s is listed twice in %s; the repeat changes nothing", buf_cstr(&q),
                list);
+    else if (why == DEAD_INSIDE)
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
+               "remove it: the broader entry already says it",
+               "%s in %s changes nothing: other entries of this rule match every request it matches",
+               buf_cstr(&q), list);
     else
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
                "remove it, or move the rule before the rules that take these requests",
@@ -175,7 +182,7 @@ static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlis
         return;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, name, k, &l->v[k], 1);
+            dead_value(c, i, name, k, &l->v[k], DEAD_TWICE);
             continue;
         }
         uint32_t cls = an_class_of(c->space, dim, kp(&l->v[k]), l->v[k].len);
@@ -183,7 +190,7 @@ static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlis
         for (size_t p = 0; p < left->nleft && !live; p++)
             live = piece_has(&left->left[p], dim, cls);
         if (!live)
-            dead_value(c, i, name, k, &l->v[k], 0);
+            dead_value(c, i, name, k, &l->v[k], DEAD_EARLIER);
     }
 }
 
@@ -194,7 +201,7 @@ static void dead_groups(an_ctx *c, size_t i, const an_query *left, const kstrlis
         return;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, "userGroups", k, &l->v[k], 1);
+            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_TWICE);
             continue;
         }
         uint32_t g = an_group_id(c->space, kp(&l->v[k]), l->v[k].len);
@@ -207,7 +214,7 @@ static void dead_groups(an_ctx *c, size_t i, const an_query *left, const kstrlis
                     live = 0;
         }
         if (!live)
-            dead_value(c, i, "userGroups", k, &l->v[k], 0);
+            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_EARLIER);
     }
 }
 
@@ -218,14 +225,14 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
         return 0;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, "nonResourceURLs", k, &l->v[k], 1);
+            dead_value(c, i, "nonResourceURLs", k, &l->v[k], DEAD_TWICE);
             continue;
         }
         const uint32_t *mine;
         uint32_t nmine;
         if (an_url_classes(c->space, &l->v[k], &mine, &nmine))
             return -1;
-        int live = 0;
+        int live = 0, alone_any = 0;
         for (uint32_t m = 0; m < nmine && !live; m++) {
             int alone = 1;
             for (size_t j = 0; j < l->n && alone; j++) {
@@ -239,17 +246,19 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
                     if (v[t] == mine[m])
                         alone = 0;
             }
+            alone_any |= alone;
             for (size_t p = 0; alone && p < left->nleft && !live; p++)
                 live = piece_has(&left->left[p], D_PATH, mine[m]);
         }
         if (!live)
-            dead_value(c, i, "nonResourceURLs", k, &l->v[k], 0);
+            dead_value(c, i, "nonResourceURLs", k, &l->v[k], alone_any ? DEAD_EARLIER : DEAD_INSIDE);
     }
     return 0;
 }
 
 /* The cubes a resources entry (or one of its patterns or names) takes alone:
- * its own minus every other entry's of the rule. Is any of it left? */
+ * its own minus every other entry's of the rule. 0 when that is nothing, 1
+ * when earlier rules take it all, 2 when some of it is left; -1 failure. */
 static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi, long k, uint32_t name)
 {
     an_space *s = c->space;
@@ -283,13 +292,15 @@ static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi
         mine = next;
         nm = nn;
     }
+    if (!nm)
+        return 0; /* the rule's other entries take all of it */
     for (size_t m = 0; m < nm; m++)
         for (size_t p = 0; p < left->nleft; p++) {
             int x = an_cube_meets(s, &mine[m], &left->left[p]);
             if (x)
-                return x;
+                return x < 0 ? -1 : 2;
         }
-    return 0;
+    return 1;
 }
 
 static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *left)
@@ -300,15 +311,16 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
             int live = entry_live(c, r, left, gi, -1, AN_NONE);
             if (live < 0)
                 return -1;
-            if (!live) {
+            if (live < 2) {
                 kap_buf f = {0}, q = {0};
                 buf_printf(&f, "rules[%zu].resources[%zu]", i, gi);
                 an_quote(&q, kp(&g->group), g->group.len);
                 an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, buf_cstr(&f), NULL, 0,
-                       "remove the entry, or move the rule before the rules that take these requests",
-                       "the resources entry for group %s never decides a request: earlier rules (or the "
-                       "rule's other entries) take every request it matches",
-                       buf_cstr(&q));
+                       live ? "remove the entry, or move the rule before the rules that take these requests"
+                            : "remove it: the broader entry already says it",
+                       "the resources entry for group %s never decides a request: %s", buf_cstr(&q),
+                       live ? "earlier rules decide every request this rule would match through it"
+                            : "other entries of this rule match every request it matches");
                 buf_free(&f);
                 buf_free(&q);
                 continue;
@@ -319,15 +331,15 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resources", gi);
                 if (listed_before(&g->resources, k)) {
-                    dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], 1);
+                    dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], DEAD_TWICE);
                 } else {
                     int live = entry_live(c, r, left, gi, (long)k, AN_NONE);
                     if (live < 0) {
                         buf_free(&f);
                         return -1;
                     }
-                    if (!live)
-                        dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], 0);
+                    if (live < 2)
+                        dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
             }
@@ -337,7 +349,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resourceNames", gi);
                 if (listed_before(&g->names, k)) {
-                    dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], 1);
+                    dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], DEAD_TWICE);
                 } else {
                     uint32_t nc = an_class_of(c->space, D_NAME, kp(&g->names.v[k]), g->names.v[k].len);
                     int live = entry_live(c, r, left, gi, -1, nc);
@@ -345,8 +357,8 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         buf_free(&f);
                         return -1;
                     }
-                    if (!live)
-                        dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], 0);
+                    if (live < 2)
+                        dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
             }
@@ -385,37 +397,39 @@ static int dead_values(an_ctx *c, size_t i, const an_query *left)
 typedef struct target {
     const char *group, *resource, *sub; /* a resource request */
     const char *path;                   /* or a non-resource one */
+    int request_body;                   /* the request's body carries it (else only the response) */
 } target;
 
 /* Requests whose bodies hold credentials or other secrets (Kubernetes issue
- * #88926): logged at Request or RequestResponse, they put them in the log. */
+ * #88926): logged at Request (the writes' bodies) or RequestResponse (every
+ * response too), they put them in the log. */
 static const target SENSITIVE[] = {
-    {"", "secrets", "", NULL},
-    {"", "configmaps", "", NULL},
-    {"authentication.k8s.io", "tokenreviews", "", NULL},
-    {"", "serviceaccounts", "token", NULL},
-    {"certificates.k8s.io", "certificatesigningrequests", "", NULL},
+    {"", "secrets", "", NULL, 1},
+    {"", "configmaps", "", NULL, 1},
+    {"authentication.k8s.io", "tokenreviews", "", NULL, 1},
+    {"", "serviceaccounts", "token", NULL, 0},
+    {"certificates.k8s.io", "certificatesigningrequests", "", NULL, 1},
 };
 
 /* Whose arguments travel in the URL, logged at every level but None
  * (Kubernetes issue #97795). */
 static const target URI_ARGS[] = {
-    {"", "pods", "exec", NULL},
-    {"", "pods", "attach", NULL},
-    {"", "pods", "portforward", NULL},
+    {"", "pods", "exec", NULL, 0},
+    {"", "pods", "attach", NULL, 0},
+    {"", "pods", "portforward", NULL, 0},
 };
 
 /* Reads that happen all the time: their responses are large and frequent. */
 static const target VOLUME[] = {
-    {"", "events", "", NULL},
-    {"events.k8s.io", "events", "", NULL},
-    {"coordination.k8s.io", "leases", "", NULL},
-    {"", "endpoints", "", NULL},
-    {"discovery.k8s.io", "endpointslices", "", NULL},
-    {NULL, NULL, NULL, "/healthz"},
-    {NULL, NULL, NULL, "/livez"},
-    {NULL, NULL, NULL, "/readyz"},
-    {NULL, NULL, NULL, "/metrics"},
+    {"", "events", "", NULL, 0},
+    {"events.k8s.io", "events", "", NULL, 0},
+    {"coordination.k8s.io", "leases", "", NULL, 0},
+    {"", "endpoints", "", NULL, 0},
+    {"discovery.k8s.io", "endpointslices", "", NULL, 0},
+    {NULL, NULL, NULL, "/healthz", 0},
+    {NULL, NULL, NULL, "/livez", 0},
+    {NULL, NULL, NULL, "/readyz", 0},
+    {NULL, NULL, NULL, "/metrics", 0},
 };
 
 static int target_cube(an_ctx *c, const target *t, const char *const *verbs, size_t nverbs, an_cube *x)
@@ -444,12 +458,14 @@ static int target_cube(an_ctx *c, const target *t, const char *const *verbs, siz
 
 /* The targets of a list this rule decides some request of, as "a, b and c". */
 static int logged(an_ctx *c, size_t i, const an_query *left, const target *ts, size_t n, const char *const *verbs,
-                  size_t nverbs, kap_buf *names)
+                  size_t nverbs, int request_bodies, kap_buf *names)
 {
     size_t hits = 0;
     const char *hit[16];
     for (size_t k = 0; k < n; k++) {
         an_cube x;
+        if (request_bodies && !ts[k].request_body)
+            continue;
         if (target_cube(c, &ts[k], verbs, nverbs, &x))
             return -1;
         int d = decides_some(c, i, left, &x);
@@ -489,18 +505,23 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
     buf_printf(&f, "rules[%zu].level", i);
     int n = 0;
     if (level >= KAP_LEVEL_REQUEST) {
-        n = logged(c, i, left, SENSITIVE, sizeof SENSITIVE / sizeof *SENSITIVE, NULL, 0, &b);
+        /* Request: the bodies of writes; RequestResponse: every response too */
+        static const char *const writes[] = {"create", "update", "patch"};
+        int req = level == KAP_LEVEL_REQUEST;
+        n = logged(c, i, left, SENSITIVE, sizeof SENSITIVE / sizeof *SENSITIVE, req ? writes : NULL, req ? 3 : 0, req,
+                   &b);
         if (n > 0)
             an_add(c, "sensitive-body", KAP_SEVERITY_WARNING, (int)i, line, col, buf_cstr(&f), NULL, 0,
                    "put a rule before it that logs these at Metadata (Kubernetes issue #88926)",
-                   "this rule logs %s bodies of %s (level %s): the secrets and tokens they carry end up in the "
-                   "audit log",
-                   level == KAP_LEVEL_REQUEST ? "the request" : "the request and response", buf_cstr(&b),
-                   level_name(level));
+                   "this rule logs %s of %s (level %s): the secrets and tokens they carry end up in the audit log",
+                   level == KAP_LEVEL_REQUEST ? "the bodies of writes (create, update, patch)"
+                                              : "request and response bodies",
+                   buf_cstr(&b), level_name(level));
         b.len = 0;
     }
     if (n >= 0 && level >= KAP_LEVEL_METADATA) {
-        n = logged(c, i, left, URI_ARGS, sizeof URI_ARGS / sizeof *URI_ARGS, NULL, 0, &b);
+        static const char *const opens[] = {"create", "get"}; /* POST, or GET for a websocket */
+        n = logged(c, i, left, URI_ARGS, sizeof URI_ARGS / sizeof *URI_ARGS, opens, 2, 0, &b);
         if (n > 0)
             an_add(c, "uri-leak", KAP_SEVERITY_INFO, (int)i, line, col, buf_cstr(&f), NULL, 0,
                    "log them at None if their arguments must not be kept (Kubernetes issue #97795)",
@@ -511,7 +532,7 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
     }
     if (n >= 0 && level == KAP_LEVEL_REQUEST_RESPONSE) {
         static const char *const reads[] = {"get", "list", "watch"};
-        n = logged(c, i, left, VOLUME, sizeof VOLUME / sizeof *VOLUME, reads, 3, &b);
+        n = logged(c, i, left, VOLUME, sizeof VOLUME / sizeof *VOLUME, reads, 3, 0, &b);
         if (n > 0)
             an_add(c, "high-volume-body", KAP_SEVERITY_INFO, (int)i, line, col, buf_cstr(&f), NULL, 0,
                    "log these reads at Metadata (or None) in a rule before this one",

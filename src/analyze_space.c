@@ -711,14 +711,14 @@ static int path_region_rep(an_space *s, const char *stem, size_t slen, int in_re
         return s->oom = 1, -1;
     if (slen)
         memcpy(buf, stem, slen);
-    /* realistic first: the stem itself, a word, a slash and a word */
-    static const char *const tails[] = {"", "x", "/x", "/"};
-    for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+    /* realistic first: the stem itself or a path under it; "/" outside the stems */
+    static const char *const in_tails[] = {"", "/x", "x", "/"}, *const out_tails[] = {"/", "/x"};
+    const char *const *tails = in_region ? in_tails : out_tails;
+    size_t ntails = in_region ? 4 : 2;
+    for (size_t t = 0; t < ntails; t++) {
         size_t tl = strlen(tails[t]);
         memcpy(buf + slen, tails[t], tl);
         work(s, 1);
-        if (!in_region && (slen + tl == 0 || buf[0] != '/'))
-            continue; /* outside the stems, paths start with '/' where they can */
         if (path_in_region(s, buf, slen + tl, slen, in_region)) {
             *out = arena_strndup(&s->arena, buf, slen + tl);
             *outlen = slen + tl;
