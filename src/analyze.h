@@ -139,6 +139,8 @@ typedef struct an_query {
     size_t nstart;
     size_t before;
     int want_all;      /* every piece of what is left (else stop at the first) */
+    int need_covering; /* name the rules that decide the region (else a rule that matches
+                        * everything answers at once) */
     size_t max_pieces; /* stop collecting after this many (the answer is then incomplete) */
     /* results, valid until an_scratch_reset() */
     an_cube *left;
@@ -155,8 +157,8 @@ KAP_HIDDEN int an_query_run(an_space *s, an_query *q);
 
 /* A concrete request in cube c, as realistic as the classes allow (or made
  * of values the policy does not list, where the cube allows: other_first).
- * Strings live in the space. */
-KAP_HIDDEN int an_cube_request(an_space *s, const an_cube *c, int other_first, an_req *out);
+ * Strings live in the space. *odd (may be NULL): how unrealistic it is. */
+KAP_HIDDEN int an_cube_request(an_space *s, const an_cube *c, int other_first, an_req *out, unsigned *odd);
 /* How unrealistic a request from that cube would be (lower is better). */
 KAP_HIDDEN unsigned an_cube_oddness(an_space *s, const an_cube *c);
 /* The cubes of one resources entry g of a rule (group, names, resource and

@@ -60,8 +60,7 @@ static const struct {
 } ALIASES[] = {
     {"apiGroups", CTX_GR, "group"},     {"apiGroup", CTX_GR, "group"},
     {"groups", CTX_RULE, "userGroups"}, {"resourceName", CTX_GR, "resourceNames"},
-    {"urls", CTX_RULE, "nonResourceURLs"}, {"nonResourceURL", CTX_RULE, "nonResourceURLs"},
-    {"omitStage", CTX_RULE, "omitStages"},
+    {"urls", CTX_RULE, "nonResourceURLs"},
 };
 
 typedef struct intent {
@@ -287,6 +286,9 @@ static void ignored(an_ctx *c, const kap_diagnostic *g)
         buf_printf(&h, "write %s inside an entry of resources", it.key);
     else if (it.key && it.how == 2)
         buf_printf(&h, "move %s to the %s", it.key, it.ctx == CTX_TOP ? "top level" : "rule");
+    else if (it.key && eq_fold(pl.key, pl.klen, "apiGroups"))
+        buf_adds(&h, "write group, with one API group per entry (RBAC's apiGroups is a list, an audit policy's "
+                     "group one string)");
     else if (it.key)
         buf_printf(&h, "write \"%s\"", it.key);
     else if (pl.ctx == CTX_RULE)

@@ -72,16 +72,27 @@ static int keep_witness(an_ctx *c, size_t i, const an_req *q)
  * (the table says so), and no search is needed. 1 found, 0 not, -1 failure. */
 static int probe(an_ctx *c, size_t i, const an_cube *cubes, size_t n)
 {
-    for (int other = 0; other < 2; other++)
-        for (size_t k = 0; k < n && k < 4; k++) {
+    const an_cube *best = NULL;
+    int best_other = 0;
+    unsigned bo = 0;
+    for (size_t k = 0; k < n && k < 4; k++)
+        for (int other = 0; other < 2; other++) {
             an_req q;
-            if (an_cube_request(c->space, &cubes[k], other, &q))
+            unsigned odd;
+            if (an_cube_request(c->space, &cubes[k], other, &q, &odd))
                 return -1;
             int w = keep_witness(c, i, &q);
-            if (w <= 0)
-                return w < 0 ? -1 : 1;
+            if (w < 0)
+                return -1;
+            if (w == 0 && (!best || odd < bo))
+                best = &cubes[k], best_other = other, bo = odd;
         }
-    return 0;
+    if (!best)
+        return 0;
+    an_req q;
+    if (an_cube_request(c->space, best, best_other, &q, NULL) || keep_witness(c, i, &q) < 0)
+        return -1;
+    return 1;
 }
 
 /* The least odd piece of what a rule has left. */
@@ -591,7 +602,7 @@ static int fall_through(an_ctx *c)
         for (size_t k = 0; k < q.nleft; k++)
             m += an_cube_measure(s, &q.left[k]);
         an_req ex;
-        if (an_cube_request(s, best_piece(c, &q), 0, &ex))
+        if (an_cube_request(s, best_piece(c, &q), 0, &ex, NULL))
             return -1;
         kap_buf d = {0};
         describe(&d, &ex);
@@ -687,6 +698,7 @@ int an_check_reach(an_ctx *c)
         q.nstart = nc;
         q.before = i;
         q.want_all = 1;
+        q.need_covering = 1;
         q.max_pieces = has_lists(&c->doc->rules[i]) ? 256 : 16;
         if (an_query_run(s, &q) != KAP_OK) {
             rc = KAP_ENOMEM;
@@ -706,7 +718,7 @@ int an_check_reach(an_ctx *c)
             buf_free(&f);
         } else if (q.status == 1) {
             an_req w;
-            if (an_cube_request(s, best_piece(c, &q), 0, &w)) {
+            if (an_cube_request(s, best_piece(c, &q), 0, &w, NULL)) {
                 rc = KAP_ENOMEM;
                 break;
             }
@@ -748,8 +760,8 @@ int an_check_reach(an_ctx *c)
         an_rule_list(c, &l, undecided, nund);
         an_add(c, "analysis-limit", KAP_SEVERITY_WARNING, -1, c->doc->rules_line, c->doc->rules_col, "", undecided,
                nund, "raise the limit (kap_analysis_options) if the policy is meant to be this hard",
-               "whether %s ever decide%s a request was not decided (limit: %s); they have no witness", buf_cstr(&l),
-               nund == 1 ? "s" : "", limit ? limit : "");
+               "whether %s ever decide%s a request was not decided (limit: %s); %s no witness", buf_cstr(&l),
+               nund == 1 ? "s" : "", limit ? limit : "", nund == 1 ? "it has" : "they have");
         buf_free(&l);
     }
     if (rc == KAP_OK && nopen) {

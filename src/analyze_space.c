@@ -712,14 +712,14 @@ static int path_region_rep(an_space *s, const char *stem, size_t slen, int in_re
     if (slen)
         memcpy(buf, stem, slen);
     /* realistic first: the stem itself or a path under it; "/" outside the stems */
-    static const char *const in_tails[] = {"", "/x", "x", "/"}, *const out_tails[] = {"/", "/x"};
-    const char *const *tails = in_region ? in_tails : out_tails;
-    size_t ntails = in_region ? 4 : 2;
+    static const char *const in_tails[] = {"", "/x", "x", "/"}, *const out_tails[] = {"/", "/x", ""};
+    const char *const *tails = in_region && slen ? in_tails : out_tails;
+    size_t ntails = in_region && slen ? 4 : 3;
     for (size_t t = 0; t < ntails; t++) {
         size_t tl = strlen(tails[t]);
         memcpy(buf + slen, tails[t], tl);
         work(s, 1);
-        if (path_in_region(s, buf, slen + tl, slen, in_region)) {
+        if ((in_region || tl) && path_in_region(s, buf, slen + tl, slen, in_region)) {
             *out = arena_strndup(&s->arena, buf, slen + tl);
             *outlen = slen + tl;
             kap_free(buf);
@@ -1700,16 +1700,18 @@ int an_query_run(an_space *s, an_query *q)
         q->complete = 1;
         return KAP_OK;
     }
-    if (s->universal < q->before) {
-        /* a rule that matches everything decides whatever is left */
-        q->status = 0;
-        q->complete = 1;
-        q->covering = sc_alloc(s, sizeof *q->covering);
-        if (!q->covering)
-            return s->over_memory && !s->oom ? (q->status = -1, q->limit = "max_memory", KAP_OK) : KAP_ENOMEM;
-        q->covering[0] = (int)s->universal;
-        q->ncovering = 1;
-        return KAP_OK;
+    size_t universal = s->universal < q->before ? s->universal : (size_t)-1;
+    if (universal != (size_t)-1) {
+        /* a rule that matches everything decides whatever is left: the
+         * search only says which rules before it take part */
+        if (!q->need_covering) {
+            q->status = 0;
+            q->complete = 1;
+            return KAP_OK;
+        }
+        q->before = universal;
+        q->want_all = 1;
+        q->max_pieces = (size_t)-1;
     }
     if (ci_init(s, &it, q))
         goto fail;
@@ -1742,6 +1744,10 @@ int an_query_run(an_space *s, an_query *q)
                 goto fail;
             if (!got) {
                 /* nothing earlier takes this piece: it is left */
+                if (universal != (size_t)-1) {
+                    q->nleft++; /* for the rule that matches everything: not kept */
+                    break;
+                }
                 if (an_cube_push(s, &q->left, &q->nleft, &leftcap, &f.c))
                     goto fail_or_limit;
                 break;
@@ -1786,7 +1792,16 @@ int an_query_run(an_space *s, an_query *q)
         if (q->nleft && (!q->want_all || q->nleft >= q->max_pieces))
             break;
     }
-    if (q->limit) {
+    if (universal != (size_t)-1) {
+        /* the rule that matches everything takes what is left */
+        if (q->nleft || q->limit)
+            marks[universal / 8] |= (uint8_t)(1u << (universal % 8));
+        q->before = universal + 1;
+        q->nleft = 0;
+        q->limit = NULL;
+        q->status = 0;
+        q->complete = 1;
+    } else if (q->limit) {
         q->status = q->nleft ? 1 : -1; /* something is left, whatever the rest holds */
     } else {
         q->status = q->nleft ? 1 : 0;
@@ -1806,6 +1821,19 @@ int an_query_run(an_space *s, an_query *q)
     }
     goto done;
 fail_or_limit:
+    if (s->over_memory && !s->oom && universal != (size_t)-1) {
+        /* out of room while naming the rules: the one that matches everything suffices */
+        an_scratch_reset(s);
+        q->covering = sc_alloc(s, sizeof *q->covering);
+        if (!q->covering)
+            goto fail;
+        q->covering[0] = (int)universal;
+        q->ncovering = 1;
+        q->nleft = 0;
+        q->status = 0;
+        q->complete = 1;
+        goto done;
+    }
     if (s->over_memory && !s->oom) {
         q->limit = "max_memory";
         q->status = q->nleft ? 1 : -1;
@@ -2076,10 +2104,16 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
         if (memchr(q->res.s, '/', q->res.len) || memchr(q->res.s, '*', q->res.len))
             odd += 2;
     } else {
-        /* a built-in resource of the group, else a made-up one */
-        const char *prefs[8];
+        /* a typical built-in resource of the group, else a made-up one */
+        static const struct {
+            const char *group, *resource;
+        } typical[] = {{"", "pods"}, {"", "configmaps"}, {"apps", "deployments"}, {"batch", "jobs"}};
+        const char *prefs[10];
         size_t np = 0;
-        for (size_t i = 0; np < 6; i++) {
+        for (size_t i = 0; i < sizeof typical / sizeof *typical; i++)
+            if (q->ag.len == strlen(typical[i].group) && memcmp(q->ag.s, typical[i].group, q->ag.len) == 0)
+                prefs[np++] = typical[i].resource;
+        for (size_t i = 0; np < 8; i++) {
             const an_builtin *b = an_builtin_nth(q->ag.s, q->ag.len, s->kube_minor, i);
             if (!b)
                 break;
@@ -2110,11 +2144,13 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
     return odd;
 }
 
-int an_cube_request(an_space *s, const an_cube *c, int other_first, an_req *out)
+int an_cube_request(an_space *s, const an_cube *c, int other_first, an_req *out, unsigned *odd)
 {
     s->other_first = other_first;
-    build_request(s, c, out);
+    unsigned o = build_request(s, c, out);
     s->other_first = 0;
+    if (odd)
+        *odd = o;
     return s->oom ? -1 : 0;
 }
 

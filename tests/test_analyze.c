@@ -1,0 +1,826 @@
+/* The analysis stage, check by check, on small policies whose findings are
+ * written out here from what each check must say (docs/lint.md). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kap.h"
+
+#define HEAD "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+
+static kap_analysis *lint_v(const char *text, unsigned minor, int want_rc)
+{
+    kap_options o;
+    kap_options_init(&o);
+    o.kube_minor = minor;
+    kap_analysis *a = NULL;
+    int rc = kap_analyze_buffer(&a, text, strlen(text), "t.yaml", &o, NULL);
+    ck_assert_int_eq(rc, want_rc);
+    ck_assert_ptr_nonnull(a);
+    return a;
+}
+
+static kap_analysis *lint(const char *text) { return lint_v(text, 36, KAP_OK); }
+
+/* The finding of a check at a line (0: any line), or NULL. */
+static const kap_finding *find(const kap_analysis *a, const char *id, unsigned line)
+{
+    for (size_t i = 0; i < kap_analysis_count(a); i++) {
+        const kap_finding *f = kap_analysis_get(a, i);
+        if (strcmp(f->id, id) == 0 && (!line || f->line == line))
+            return f;
+    }
+    return NULL;
+}
+
+static size_t count(const kap_analysis *a, const char *id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kap_analysis_count(a); i++)
+        n += strcmp(kap_analysis_get(a, i)->id, id) == 0;
+    return n;
+}
+
+/* Findings above info. */
+static size_t serious(const kap_analysis *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kap_analysis_count(a); i++)
+        n += kap_analysis_get(a, i)->severity != KAP_SEVERITY_INFO;
+    return n;
+}
+
+static const kap_finding *must(const kap_analysis *a, const char *id, unsigned line, unsigned col,
+                               kap_severity sev, const char *message_part)
+{
+    const kap_finding *f = NULL;
+    for (size_t i = 0; i < kap_analysis_count(a) && !f; i++) {
+        const kap_finding *g = kap_analysis_get(a, i);
+        if (strcmp(g->id, id) == 0 && g->line == line && strstr(g->message, message_part))
+            f = g;
+    }
+    ck_assert_msg(f != NULL, "no %s finding at line %u saying \"%s\"", id, line, message_part);
+    ck_assert_uint_eq(f->column, col);
+    ck_assert_int_eq(f->severity, sev);
+    ck_assert_msg(strstr(f->message, message_part), "message of %s: \"%s\" lacks \"%s\"", id, f->message,
+                  message_part);
+    return f;
+}
+
+static void witness_is(const kap_analysis *a, size_t rule, const char *json)
+{
+    char buf[2048];
+    size_t n = kap_analysis_witness_json(a, rule, buf, sizeof buf);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_str_eq(buf, json);
+}
+
+/* ---- ignored keys -------------------------------------------------------------- */
+
+START_TEST(ignored_verbs_in_resources)
+{
+    /* the Datadog documentation's mistake (Kubernetes issue #110116) */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: RequestResponse\n"
+                                "  resources:\n"
+                                "  - group: \"\"\n"
+                                "    resources: [\"pods\"]\n"
+                                "    verbs: [\"create\", \"delete\"]\n"
+                                "- level: Metadata\n"
+                                "  omitStages: [RequestReceived]\n");
+    const kap_finding *f = must(a, "ignored-key", 8, 5, KAP_SEVERITY_ERROR,
+                                "kube-apiserver ignores the key \"verbs\" in a resources entry, so this rule matches "
+                                "every verb");
+    ck_assert_int_eq(f->rule, 0);
+    ck_assert_str_eq(f->field, "rules[0].resources[0].verbs");
+    ck_assert_ptr_nonnull(strstr(f->hint, "move verbs up to the rule"));
+    ck_assert_uint_eq(serious(a), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_resource_singular)
+{
+    /* OpenShift's profiles: resource for resources */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  resources:\n"
+                                "  - group: \"machineconfiguration.openshift.io\"\n"
+                                "    resource: [\"machineconfigs\"]\n"
+                                "- level: Metadata\n");
+    const kap_finding *f =
+        must(a, "ignored-key", 7, 5, KAP_SEVERITY_ERROR,
+             "so this entry matches every resource of the API group \"machineconfiguration.openshift.io\"");
+    ck_assert_str_eq(f->hint, "write \"resources\"");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_rule_keys)
+{
+    kap_analysis *a = lint(HEAD "omitStage: [\"RequestReceived\"]\n" /* 3 */
+                                "rules:\n"                          /* 4 */
+                                "- level: None\n"                   /* 5 */
+                                "  verb: [\"get\"]\n"               /* 6 */
+                                "  namespace: [\"kube-system\"]\n"  /* 7 */
+                                "  resources:\n"                    /* 8 */
+                                "  - group: \"\"\n"                 /* 9 */
+                                "    resources: [\"pods\"]\n"       /* 10 */
+                                "  resourceNames: [\"a\"]\n"        /* 11 */
+                                "- level: None\n"                   /* 12 */
+                                "  nonResourceURL: [\"/healthz\"]\n" /* 13 */
+                                "  user: [\"alice\"]\n"             /* 14 */
+                                "  userGroup: [\"system:nodes\"]\n" /* 15 */
+                                "- level: Metadata\n"               /* 16 */
+                                "  foo: 1\n"                        /* 17 */
+                                "metadata:\n"                       /* 18 */
+                                "  bar: x\n");                      /* 19 */
+    const kap_finding *f = must(a, "ignored-key", 3, 1, KAP_SEVERITY_ERROR, "so no stage is omitted policy-wide");
+    ck_assert_str_eq(f->hint, "write \"omitStages\"");
+    ck_assert_int_eq(f->rule, -1);
+    must(a, "ignored-key", 6, 3, KAP_SEVERITY_ERROR, "the key \"verb\" in a rule, so this rule matches every verb");
+    must(a, "ignored-key", 7, 3, KAP_SEVERITY_ERROR, "so this rule matches every namespace");
+    f = must(a, "ignored-key", 11, 3, KAP_SEVERITY_ERROR, "so this rule matches objects of every name");
+    ck_assert_str_eq(f->hint, "write resourceNames inside an entry of resources");
+    must(a, "ignored-key", 13, 3, KAP_SEVERITY_ERROR, "so this rule matches every request, resource or not");
+    must(a, "ignored-key", 14, 3, KAP_SEVERITY_ERROR, "so this rule matches every user");
+    must(a, "ignored-key", 15, 3, KAP_SEVERITY_ERROR, "so this rule matches every user group");
+    f = must(a, "ignored-key", 17, 3, KAP_SEVERITY_WARNING, "the key \"foo\" in a rule, so it has no effect");
+    ck_assert_ptr_nonnull(strstr(f->hint, "a rule's keys are level, users"));
+    must(a, "ignored-key", 19, 3, KAP_SEVERITY_WARNING, "the key \"bar\" in metadata, so it has no effect");
+    ck_assert_uint_eq(count(a, "ignored-key"), 9);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_keys_other_places)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                 /* 4 */
+                                "  resources:\n"                  /* 5 */
+                                "  - apiGroups: [\"apps\"]\n"     /* 6 */
+                                "    resources: [\"deployments\"]\n" /* 7 */
+                                "  - group: \"batch\"\n"          /* 8 */
+                                "    level: Request\n"            /* 9 */
+                                "  group: \"apps\"\n"             /* 10 */
+                                "- level: Metadata\n");
+    const kap_finding *f = must(a, "ignored-key", 6, 5, KAP_SEVERITY_ERROR,
+                                "so this entry selects the core API group (\"\") only");
+    ck_assert_ptr_nonnull(strstr(f->hint, "one API group per entry"));
+    f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "the key \"level\" in a resources entry, and the rule's own "
+                                                       "level applies");
+    ck_assert_ptr_nonnull(strstr(f->hint, "move level up to the rule"));
+    must(a, "ignored-key", 10, 3, KAP_SEVERITY_ERROR, "API groups are given inside each resources entry");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_key_wrong_case_fails)
+{
+    /* Level: the rule has no level, kube-apiserver refuses the policy */
+    kap_analysis *a = lint_v(HEAD "rules:\n- Level: Metadata\n", 36, KAP_EINVALID);
+    ck_assert_ptr_null(kap_analysis_policy(a));
+    must(a, "invalid-policy", 4, 3, KAP_SEVERITY_ERROR, "rules[0].level: Required value");
+    const kap_finding *f = must(a, "ignored-key", 4, 3, KAP_SEVERITY_ERROR,
+                                "(keys are case-sensitive), so the rule has no level and kube-apiserver refuses the "
+                                "policy");
+    ck_assert_str_eq(f->hint, "write \"level\"");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 0), -1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_keys_by_release)
+{
+    const char *p = HEAD "rules:\n- level: None\n  verb: [get]\n- level: Metadata\n";
+    kap_analysis *a = lint_v(p, 25, KAP_OK);
+    ck_assert_ptr_null(kap_diagnostics_warning_text(kap_analysis_diagnostics(a)));
+    must(a, "ignored-key", 5, 3, KAP_SEVERITY_ERROR, "kube-apiserver ignores, without a warning, the key \"verb\"");
+    kap_analysis_free(a);
+    a = lint_v(p, 26, KAP_OK);
+    ck_assert_ptr_nonnull(kap_diagnostics_warning_text(kap_analysis_diagnostics(a)));
+    must(a, "ignored-key", 5, 3, KAP_SEVERITY_ERROR, "kube-apiserver ignores the key \"verb\"");
+    kap_analysis_free(a);
+    /* 1.24 still knows metadata.clusterName */
+    const char *q = HEAD "metadata:\n  clusterName: x\nrules:\n- level: None\n";
+    a = lint_v(q, 24, KAP_OK);
+    ck_assert_uint_eq(count(a, "ignored-key"), 0);
+    kap_analysis_free(a);
+    a = lint_v(q, 25, KAP_OK);
+    must(a, "ignored-key", 4, 3, KAP_SEVERITY_WARNING, "the key \"clusterName\" in metadata");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_kind_case)
+{
+    /* APIVersion and Kind: found when the kind is looked up, then dropped with a warning */
+    kap_analysis *a = lint("APIVersion: audit.k8s.io/v1\nKind: Policy\nrules:\n- level: None\n");
+    const kap_finding *f = must(a, "ignored-key", 1, 1, KAP_SEVERITY_WARNING, "only the warning results");
+    ck_assert_str_eq(f->hint, "write \"apiVersion\"");
+    must(a, "ignored-key", 2, 1, KAP_SEVERITY_WARNING, "the key \"Kind\" at the top level (keys are case-sensitive)");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(duplicate_keys)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  verbs: [get]\n"
+                                "  level: Metadata\n");
+    const kap_finding *f = must(a, "duplicate-key", 6, 3, KAP_SEVERITY_WARNING,
+                                "the key \"level\" is given twice in one mapping: kube-apiserver keeps the last value");
+    ck_assert_int_eq(f->rule, 0);
+    kap_analysis_free(a);
+    a = lint("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\","
+             "\"level\":\"Metadata\"}]}");
+    f = find(a, "duplicate-key", 1);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->field, "rules[0].level");
+    ck_assert_int_eq(f->rule, 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* ---- unreachable rules and witnesses --------------------------------------------- */
+
+START_TEST(unreachable_after_catch_all)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n"  /* 4 */
+                                "- level: None\n"      /* 5 */
+                                "  users: [alice]\n");
+    const kap_finding *f = must(a, "unreachable-rule", 5, 3, KAP_SEVERITY_WARNING,
+                                "this rule never decides a request: rule 0 (line 4) decides every request it matches");
+    ck_assert_int_eq(f->rule, 1);
+    ck_assert_uint_eq(f->n_related, 1);
+    ck_assert_int_eq(f->related[0], 0);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 0), 1);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 1, &w), KAP_EARG);
+    char buf[8];
+    ck_assert_uint_eq(kap_analysis_witness_json(a, 1, buf, sizeof buf), 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(unreachable_joint_cover)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"             /* 4 */
+                                "  verbs: [get]\n"
+                                "- level: Metadata\n"         /* 6 */
+                                "  verbs: [list]\n"
+                                "- level: Request\n"          /* 8 */
+                                "  verbs: [list, get]\n"
+                                "- level: Request\n"          /* 10 */
+                                "  verbs: [list, watch]\n");
+    const kap_finding *f = must(a, "unreachable-rule", 8, 3, KAP_SEVERITY_WARNING,
+                                "rules 0 (line 4) and 1 (line 6) decide every request it matches");
+    ck_assert_uint_eq(f->n_related, 2);
+    ck_assert_ptr_null(find(a, "unreachable-rule", 10));
+    /* rule 3 decides only watch requests: its "list" is dead */
+    must(a, "dead-value", 11, 11, KAP_SEVERITY_INFO, "\"list\" in verbs never decides a request");
+    witness_is(a, 3,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"watch\",\"namespace\":\"default\","
+               "\"apiGroup\":\"\",\"apiVersion\":\"v1\",\"resource\":\"pods\",\"subresource\":\"\",\"name\":\"\","
+               "\"resourceRequest\":true,\"path\":\"/api/v1/namespaces/default/pods\",\"witness\":3}");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(unreachable_url_prefixes)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                              /* 4 */
+                                "  nonResourceURLs: [\"/healthz*\"]\n"
+                                "- level: Metadata\n"                          /* 6 */
+                                "  nonResourceURLs: [\"/healthz/etcd\", \"/healthz\"]\n"
+                                "- level: Metadata\n"                          /* 8 */
+                                "  nonResourceURLs: [\"/health*\", \"/livez\"]\n"
+                                "- level: Metadata\n"                          /* 10 */
+                                "  nonResourceURLs: [\"*\"]\n");
+    must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    /* /health* still decides /health and /healthy (paths that start with /health but not /healthz),
+     * and /livez: a listed value is the witness of choice */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    witness_is(a, 2,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
+               "\"path\":\"/livez\",\"witness\":2}");
+    ck_assert_uint_eq(count(a, "dead-value"), 0);
+    /* "*" is every path: what the others leave, starting with "/" */
+    witness_is(a, 3,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
+               "\"path\":\"/\",\"witness\":3}");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(unreachable_groups_any_of)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  userGroups: [a]\n"
+                                "- level: None\n"                   /* 6 */
+                                "  userGroups: [b]\n"
+                                "- level: Metadata\n"               /* 8 */
+                                "  userGroups: [a, b]\n"
+                                "- level: Metadata\n"               /* 10 */
+                                "  userGroups: [b, c]\n"
+                                "- level: Request\n"                /* 12 */
+                                "  users: [alice]\n");
+    must(a, "unreachable-rule", 8, 3, KAP_SEVERITY_WARNING, "rules 0 (line 4) and 1 (line 6)");
+    /* rule 3 decides users in c but not in a or b; its b is dead */
+    witness_is(a, 3,
+               "{\"user\":\"alice\",\"groups\":[\"c\",\"system:authenticated\"],\"verb\":\"get\",\"namespace\":"
+               "\"default\",\"apiGroup\":\"\",\"apiVersion\":\"v1\",\"resource\":\"pods\",\"subresource\":\"\","
+               "\"name\":\"example\",\"resourceRequest\":true,\"path\":\"/api/v1/namespaces/default/pods/example\","
+               "\"witness\":3}");
+    must(a, "dead-value", 11, 16, KAP_SEVERITY_INFO, "\"b\" in userGroups never decides a request");
+    /* rule 4: alice, in none of a, b, c */
+    witness_is(a, 4,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"namespace\":\"default\","
+               "\"apiGroup\":\"\",\"apiVersion\":\"v1\",\"resource\":\"pods\",\"subresource\":\"\",\"name\":\"example\","
+               "\"resourceRequest\":true,\"path\":\"/api/v1/namespaces/default/pods/example\",\"witness\":4}");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(no_user_requests)
+{
+    /* every authenticated user is in one of the two groups, but a request
+     * that failed authentication has no user: the second rule decides those */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  userGroups: [\"system:authenticated\", \"system:unauthenticated\"]\n"
+                                "- level: Metadata\n"
+                                "  users: [alice]\n"
+                                "- level: Request\n");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 1);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 1, &w), KAP_OK);
+    ck_assert_uint_eq(w.user.len, 5);
+    ck_assert_uint_eq(w.n_groups, 0); /* alice, in neither group */
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    kap_analysis_free(a);
+    /* a rule that needs a user after one that takes every user */
+    a = lint(HEAD "rules:\n"
+                  "- level: None\n"
+                  "  resources: [{group: \"\"}]\n"
+                  "- level: Metadata\n"
+                  "  users: [\"\"]\n"
+                  "  resources: [{group: \"\", resources: [pods]}]\n"
+                  "- level: Metadata\n"
+                  "  resources: [{group: \"\", resources: [pods]}]\n");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(unreachable_resource_forms)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n" /* 4 */
+                                "  resources: [{group: \"\", resources: [\"pods/*\"]}]\n"
+                                "- level: Metadata\n" /* 6 */
+                                "  resources: [{group: \"\", resources: [\"pods\"]}]\n"
+                                "- level: Metadata\n" /* 8 */
+                                "  resources: [{group: \"\", resources: [\"pods/log\"]}]\n"
+                                "- level: Metadata\n" /* 10 */
+                                "  resources: [{group: \"\", resources: [\"*/log\"]}]\n"
+                                "- level: Metadata\n" /* 12 */
+                                "  resources: [{group: apps, resources: [deployments], resourceNames: [web]}]\n"
+                                "- level: Request\n" /* 14 */
+                                "  resources: [{group: apps, resources: [deployments]}]\n");
+    must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    /* "pods/log" also equals a request whose resource is literally "pods/log"
+     * (no subresource), which the pattern pods-slash-star does not match: any string counts */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
+    ck_assert_uint_eq(w.resource.len, 8);
+    ck_assert_int_eq(memcmp(w.resource.ptr, "pods/log", 8), 0);
+    ck_assert_uint_eq(w.subresource.len, 0);
+    /* the pattern star-slash-log: every subresource log of the core group but pods' */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
+    ck_assert_int_eq(kap_analysis_witness(a, 3, &w), KAP_OK);
+    ck_assert_uint_eq(w.subresource.len, 3);
+    ck_assert_int_ne(w.resource.len == 4 && memcmp(w.resource.ptr, "pods", 4) == 0, 1);
+    /* deployments named anything but web */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 5), 1);
+    ck_assert_int_eq(kap_analysis_witness(a, 5, &w), KAP_OK);
+    ck_assert_int_ne(w.name.len == 3 && memcmp(w.name.ptr, "web", 3) == 0, 1);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(group_star_1_36)
+{
+    const char *p = HEAD "rules:\n"
+                         "- level: None\n"
+                         "  resources: [{group: \"*\", resources: [secrets]}]\n"
+                         "- level: Metadata\n"
+                         "  resources: [{group: \"\", resources: [secrets]}]\n";
+    kap_analysis *a = lint(p);
+    must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    kap_analysis_free(a);
+    a = lint_v(p, 35, KAP_EINVALID);
+    must(a, "invalid-policy", 5, 23, KAP_SEVERITY_ERROR, "rules[0].resources.group: Invalid value: \"*\"");
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* ---- dead values ------------------------------------------------------------------- */
+
+START_TEST(dead_values)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                                         /* 4 */
+                                "  namespaces: [kube-system]\n"                           /* 5 */
+                                "- level: Metadata\n"                                     /* 6 */
+                                "  namespaces: [kube-system, default, default]\n"         /* 7 */
+                                "- level: Metadata\n"                                     /* 8 */
+                                "  resources:\n"                                          /* 9 */
+                                "  - group: apiserver.openshift.io\n"                     /* 10 */
+                                "    resources: [apirequestcounts, \"apirequestcounts/*\"]\n" /* 11 */
+                                "  - group: apiserver.openshift.io\n"                     /* 12 */
+                                "    resources: [apirequestcounts]\n"                     /* 13 */
+                                "    resourceNames: [web, db]\n"                          /* 14 */
+                                "- level: Request\n"                                      /* 15 */
+                                "  nonResourceURLs: [\"/healthz*\", \"/healthz/etcd\"]\n");
+    must(a, "dead-value", 7, 16, KAP_SEVERITY_INFO,
+         "\"kube-system\" in namespaces never decides a request: earlier rules decide every request");
+    must(a, "dead-value", 7, 38, KAP_SEVERITY_INFO, "\"default\" is listed twice in namespaces");
+    must(a, "dead-value", 11, 17, KAP_SEVERITY_INFO,
+         "\"apirequestcounts\" in resources[0].resources changes nothing: other entries of this rule match");
+    const kap_finding *f = must(a, "dead-value", 12, 5, KAP_SEVERITY_INFO,
+                                "the resources entry for group \"apiserver.openshift.io\" never decides a request: "
+                                "other entries of this rule");
+    ck_assert_str_eq(f->field, "rules[2].resources[1]");
+    must(a, "dead-value", 16, 34, KAP_SEVERITY_INFO, "\"/healthz/etcd\" in nonResourceURLs changes nothing");
+    /* names are not looked at inside a dead entry */
+    ck_assert_ptr_null(find(a, "dead-value", 14));
+    ck_assert_uint_eq(count(a, "dead-value"), 5);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* ---- values that never match ----------------------------------------------------------- */
+
+START_TEST(never_matching_patterns)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                                         /* 4 */
+                                "  verbs: [GET, \"*\", frobnicate, impersonate, get]\n"   /* 5 */
+                                "  resources:\n"                                          /* 6 */
+                                "  - group: core\n"                                       /* 7 */
+                                "  - group: v1\n"                                         /* 8 */
+                                "  - group: \"\"\n"                                       /* 9 */
+                                "    resources: [\"*/*\", Pods, pod, \"pods/logs\", deployments, foo]\n" /* 10 */
+                                "  - group: apps\n"                                       /* 11 */
+                                "    resources: [Deployment, \"deployments.apps\", \"deployments/scale\"]\n" /* 12 */
+                                "- level: None\n"                                         /* 13 */
+                                "  verbs: [list, post]\n"                                 /* 14 */
+                                "  nonResourceURLs: [\"/metrics\"]\n"                     /* 15 */
+                                "- level: None\n"                                         /* 16 */
+                                "  verbs: [post, create]\n"                               /* 17 */
+                                "  namespaces: [kube-system, \"\"]\n"                     /* 18 */
+                                "  resources:\n"                                          /* 19 */
+                                "  - group: \"\"\n"                                       /* 20 */
+                                "    resources: [nodes, \"nodes/status\"]\n"              /* 21 */
+                                "- level: Metadata\n");
+    const kap_finding *f = must(a, "unknown-verb", 5, 11, KAP_SEVERITY_WARNING,
+                                "no request has the verb \"GET\" (verbs are lower case)");
+    ck_assert_str_eq(f->hint, "write \"get\"");
+    must(a, "unknown-verb", 5, 16, KAP_SEVERITY_WARNING, "\"*\" is not a wildcard here");
+    must(a, "unknown-verb", 5, 21, KAP_SEVERITY_WARNING, "it is none of the verbs kube-apiserver gives requests");
+    must(a, "authorization-verb", 5, 33, KAP_SEVERITY_INFO, "kube-apiserver checks \"impersonate\" when it authorizes");
+    f = must(a, "group-core", 7, 12, KAP_SEVERITY_WARNING, "the core API group is \"\" (empty)");
+    ck_assert_str_eq(f->field, "rules[0].resources[0].group");
+    must(a, "group-version", 8, 12, KAP_SEVERITY_WARNING, "\"v1\" is an API version, not a group");
+    must(a, "resource-star-slash-star", 10, 17, KAP_SEVERITY_WARNING, "\"*/*\" matches only a subresource");
+    f = must(a, "misspelled-resource", 10, 24, KAP_SEVERITY_WARNING,
+             "no request has the resource \"Pods\" (resource names are lower case)");
+    ck_assert_str_eq(f->hint, "write \"pods\"");
+    must(a, "misspelled-resource", 10, 30, KAP_SEVERITY_WARNING, "\"pod\" (resource names are plural)");
+    f = must(a, "misspelled-resource", 10, 35, KAP_SEVERITY_WARNING, "pods has no subresource \"logs\" (it has \"log\")");
+    ck_assert_str_eq(f->hint, "write \"pods/log\"");
+    f = must(a, "resource-wrong-group", 10, 48, KAP_SEVERITY_WARNING,
+             "deployments is served by the API group \"apps\", not \"\" (the core group)");
+    ck_assert_str_eq(f->hint, "move it to an entry with group: \"apps\"");
+    must(a, "unknown-resource", 10, 61, KAP_SEVERITY_INFO, "Kubernetes 1.36 serves no resource \"foo\" in the API group "
+                                                          "\"\" (the core group)");
+    must(a, "misspelled-resource", 12, 17, KAP_SEVERITY_WARNING, "\"Deployment\" (resource names are plural)");
+    f = must(a, "misspelled-resource", 12, 29, KAP_SEVERITY_WARNING, "(the group goes in the group field)");
+    ck_assert_str_eq(f->hint, "write \"deployments\" (the entry's group is already \"apps\")");
+    must(a, "unknown-verb", 14, 11, KAP_SEVERITY_WARNING, "non-resource requests carry their HTTP method");
+    must(a, "unknown-verb", 17, 11, KAP_SEVERITY_WARNING, "resource requests carry Kubernetes verbs");
+    f = must(a, "namespaces-cluster-scoped", 18, 15, KAP_SEVERITY_WARNING,
+             "the rule's resources are all cluster-scoped: their requests have the namespace \"\", so namespaces "
+             "\"kube-system\" never matches them");
+    ck_assert_str_eq(f->field, "rules[2].namespaces");
+    /* exactly these */
+    ck_assert_uint_eq(count(a, "unknown-verb"), 5);
+    ck_assert_uint_eq(count(a, "misspelled-resource"), 5);
+    ck_assert_uint_eq(count(a, "resource-wrong-group"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(patterns_by_release)
+{
+    const char *p = HEAD "rules:\n- level: None\n  resources: [{group: admissionregistration.k8s.io, resources: "
+                         "[validatingadmissionpolicies]}]\n- level: Metadata\n";
+    kap_analysis *a = lint_v(p, 25, KAP_OK);
+    must(a, "unknown-resource", 5, 65, KAP_SEVERITY_INFO, "Kubernetes 1.25 serves no resource");
+    kap_analysis_free(a);
+    a = lint_v(p, 26, KAP_OK);
+    ck_assert_uint_eq(count(a, "unknown-resource"), 0);
+    kap_analysis_free(a);
+    /* a custom group is not judged */
+    a = lint(HEAD "rules:\n- level: None\n  resources: [{group: example.com, resources: [Widget]}]\n");
+    ck_assert_uint_eq(count(a, "misspelled-resource") + count(a, "unknown-resource"), 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* ---- what rules log ------------------------------------------------------------------- */
+
+START_TEST(sensitive_bodies)
+{
+    kap_analysis *a = lint(HEAD "omitStages: [RequestReceived]\n"
+                                "rules:\n"
+                                "- level: Request\n"                                 /* 5 */
+                                "  verbs: [get, list, watch]\n"
+                                "- level: Metadata\n"                                /* 7 */
+                                "  resources: [{group: \"\", resources: [secrets]}]\n"
+                                "- level: Request\n"                                 /* 9 */
+                                "  resources: [{group: \"\"}]\n"
+                                "- level: RequestResponse\n");                       /* 11 */
+    /* reads at Request carry no body; secrets are taken at Metadata first */
+    ck_assert_ptr_null(find(a, "sensitive-body", 5));
+    const kap_finding *f = must(a, "sensitive-body", 9, 10, KAP_SEVERITY_WARNING,
+                                "this rule logs the bodies of writes (create, update, patch) of configmaps (level "
+                                "Request)");
+    ck_assert_str_eq(f->field, "rules[2].level");
+    must(a, "sensitive-body", 11, 10, KAP_SEVERITY_WARNING,
+         "request and response bodies of tokenreviews and certificatesigningrequests (level RequestResponse)");
+    /* the reads all go to the first rule */
+    ck_assert_uint_eq(count(a, "high-volume-body"), 0);
+    ck_assert_uint_eq(count(a, "uri-leak"), 2);
+    must(a, "uri-leak", 5, 10, KAP_SEVERITY_INFO, "pods/exec, pods/attach and pods/portforward");
+    must(a, "uri-leak", 9, 10, KAP_SEVERITY_INFO, "pods/exec, pods/attach and pods/portforward");
+    ck_assert_uint_eq(count(a, "request-received-logged"), 0);
+    kap_analysis_free(a);
+    a = lint(HEAD "omitStages: [RequestReceived]\nrules:\n- level: RequestResponse\n");
+    must(a, "high-volume-body", 5, 10, KAP_SEVERITY_INFO,
+         "(get, list, watch of events, leases, endpoints, endpointslices, /healthz, /livez, /readyz and /metrics)");
+    must(a, "sensitive-body", 5, 10, KAP_SEVERITY_WARNING,
+         "secrets, configmaps, tokenreviews, serviceaccounts/token and certificatesigningrequests");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(volume)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"              /* 4 */
+                                "  users: [alice]\n");
+    const kap_finding *f = must(a, "no-catch-all", 4, 3, KAP_SEVERITY_INFO,
+                                "requests that no rule matches are not logged: 67% of the request space");
+    ck_assert_ptr_nonnull(strstr(f->message, "such as get \"pods\" in \"default\" by \"bob\""));
+    ck_assert_int_eq(f->rule, -1);
+    /* level None everywhere: nothing is logged, so nothing logs RequestReceived */
+    ck_assert_uint_eq(count(a, "request-received-logged"), 0);
+    kap_analysis_free(a);
+    a = lint(HEAD "rules:\n- level: Metadata\n  users: [alice]\n- level: Metadata\n");
+    ck_assert_uint_eq(count(a, "no-catch-all"), 0);
+    must(a, "request-received-logged", 4, 1, KAP_SEVERITY_INFO, "no rule omits the RequestReceived stage");
+    kap_analysis_free(a);
+    /* one rule omitting it is enough: the others are on purpose */
+    a = lint(HEAD "rules:\n- level: Metadata\n  users: [alice]\n  omitStages: [RequestReceived]\n- level: Metadata\n");
+    ck_assert_uint_eq(count(a, "request-received-logged"), 0);
+    ck_assert_uint_eq(serious(a), 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* ---- suppression, limits, the API --------------------------------------------------------- */
+
+START_TEST(inline_suppression)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n"                        /* 4 */
+                                "# kap:ignore unreachable-rule, dead-value  kept for old clusters\n"
+                                "# (a remark)\n"
+                                "- level: None\n"                            /* 7 */
+                                "  users: [alice]\n"
+                                "- level: None # kap:ignore unreachable-rule\n" /* 9 */
+                                "- level: None\n"                            /* 10 */
+                                "  verbs: [GET] # kap:ignore unknown-verb\n"
+                                "\n"
+                                "# kap:ignore unreachable-rule\n"
+                                "\n"
+                                "- level: None\n"                            /* 15 */
+                                "# kap:ignore unreachabel-rule\n"
+                                "- level: None\n");                          /* 17 */
+    ck_assert_uint_eq(kap_analysis_suppressed(a), 3);
+    ck_assert_ptr_null(find(a, "unreachable-rule", 7));
+    ck_assert_ptr_null(find(a, "unreachable-rule", 9));
+    ck_assert_ptr_null(find(a, "unknown-verb", 11));
+    must(a, "unreachable-rule", 10, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    /* a blank line between: not above the rule */
+    must(a, "unreachable-rule", 15, 3, KAP_SEVERITY_WARNING, "rule 0");
+    must(a, "bad-directive", 16, 14, KAP_SEVERITY_WARNING, "kap:ignore names \"unreachabel-rule\", which is not a check");
+    must(a, "unreachable-rule", 17, 3, KAP_SEVERITY_WARNING, "rule 0");
+    kap_analysis_free(a);
+    /* the comments before the document: the whole file */
+    a = lint("# kap:ignore unreachable-rule,no-catch-all\n" HEAD "rules:\n- level: None\n- level: None\n  users: [a]\n");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 0);
+    ck_assert_uint_eq(kap_analysis_suppressed(a), 1);
+    kap_analysis_free(a);
+    /* a '#' inside a quoted value is no comment */
+    a = lint(HEAD "rules:\n- level: None\n- level: None\n  users: [\"a # kap:ignore unreachable-rule\"]\n");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(limits)
+{
+    const char *p = HEAD "rules:\n"
+                         "- level: None\n  verbs: [get]\n"
+                         "- level: None\n  verbs: [list]\n  users: [a]\n"
+                         "- level: None\n  verbs: [watch]\n  namespaces: [x]\n"
+                         "- level: Metadata\n  verbs: [get, list, watch, create]\n  namespaces: [x, z]\n";
+    kap_analysis_options ao;
+    kap_analysis_options_init(&ao);
+    ao.max_rule_steps = 3;
+    kap_analysis *a = NULL;
+    ck_assert_int_eq(kap_analyze_buffer(&a, p, strlen(p), "t.yaml", NULL, &ao), KAP_OK);
+    /* rules 1 and 2 need no search (a request built from them is theirs); rule 3 does */
+    must(a, "analysis-limit", 4, 1, KAP_SEVERITY_WARNING,
+         "whether rule 3 (line 12) ever decides a request was not decided (limit: max_rule_steps); it has no witness");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 1);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), -1);
+    must(a, "analysis-limit", 4, 1, KAP_SEVERITY_WARNING,
+         "whether some request falls through every rule was not decided: the analysis reached its limit max_rule_steps");
+    kap_analysis_free(a);
+    /* too many classes: nothing that needs the space is checked */
+    kap_analysis_options_init(&ao);
+    ao.max_classes = 5;
+    ck_assert_int_eq(kap_analyze_buffer(&a, p, strlen(p), "t.yaml", NULL, &ao), KAP_OK);
+    const kap_finding *f = must(a, "analysis-limit", 4, 1, KAP_SEVERITY_WARNING,
+                                "more than 5 attribute classes (max_classes)");
+    ck_assert_int_eq(f->rule, -1);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 0), -1);
+    kap_analysis_free(a);
+    /* the work space of one rule */
+    kap_analysis_options_init(&ao);
+    ao.max_memory = 64;
+    ck_assert_int_eq(kap_analyze_buffer(&a, p, strlen(p), "t.yaml", NULL, &ao), KAP_OK);
+    f = find(a, "analysis-limit", 0);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->message, "max_memory"));
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(api_calls)
+{
+    kap_analysis *a = NULL;
+    ck_assert_int_eq(kap_analyze_buffer(NULL, "", 0, NULL, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_analyze_buffer(&a, NULL, 3, NULL, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_analyze(&a, NULL, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_analyze(NULL, "x", NULL, NULL), KAP_EARG);
+    kap_analysis_options ao = {0};
+    ck_assert_int_eq(kap_analyze_buffer(&a, "", 0, NULL, NULL, &ao), KAP_EARG);
+    kap_options o;
+    kap_options_init(&o);
+    o.kube_minor = 99;
+    ck_assert_int_eq(kap_analyze_buffer(&a, "", 0, NULL, &o, NULL), KAP_EARG);
+    ck_assert_ptr_null(a);
+    /* NULL is harmless */
+    kap_analysis_free(NULL);
+    ck_assert_uint_eq(kap_analysis_count(NULL), 0);
+    ck_assert_ptr_null(kap_analysis_get(NULL, 0));
+    ck_assert_uint_eq(kap_analysis_suppressed(NULL), 0);
+    ck_assert_ptr_null(kap_analysis_diagnostics(NULL));
+    ck_assert_ptr_null(kap_analysis_policy(NULL));
+    ck_assert_int_eq(kap_analysis_rule_reachable(NULL, 0), -1);
+    kap_analysis_options_init(NULL);
+    /* a file that is not there */
+    ck_assert_int_eq(kap_analyze(&a, "/nonexistent/p.yaml", NULL, NULL), KAP_EIO);
+    must(a, "invalid-policy", 0, 0, KAP_SEVERITY_ERROR, "failed to read file path \"/nonexistent/p.yaml\"");
+    ck_assert_ptr_null(kap_analysis_policy(a));
+    kap_analysis_free(a);
+    /* checks */
+    ck_assert_uint_ge(kap_check_count(), 20);
+    for (size_t i = 0; i < kap_check_count(); i++) {
+        const kap_check *c = kap_check_get(i);
+        ck_assert_ptr_eq(kap_check_find(c->id), c);
+        ck_assert_uint_gt(strlen(c->title), 0);
+        ck_assert_uint_gt(strlen(c->description), 20);
+    }
+    ck_assert_ptr_null(kap_check_get(kap_check_count()));
+    ck_assert_ptr_null(kap_check_find("nope"));
+    ck_assert_ptr_null(kap_check_find(NULL));
+    /* the witness as JSON, cut like snprintf */
+    a = lint(HEAD "rules:\n- level: None\n  users: [\"a\\0b\"]\n  nonResourceURLs: [\"/x\"]\n");
+    char small[10];
+    size_t n = kap_analysis_witness_json(a, 0, small, sizeof small);
+    ck_assert_uint_gt(n, sizeof small);
+    ck_assert_str_eq(small, "{\"user\":\"");
+    ck_assert_uint_eq(kap_analysis_witness_json(a, 0, NULL, 0), n);
+    char *big = malloc(n + 1);
+    kap_analysis_witness_json(a, 0, big, n + 1);
+    ck_assert_str_eq(big, "{\"user\":\"a\\u0000b\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\","
+                          "\"resourceRequest\":false,\"path\":\"/x\",\"witness\":0}");
+    free(big);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 0, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_analysis_witness(a, 5, &w), KAP_EARG);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 5), -1);
+    ck_assert_int_eq(kap_analysis_witness(a, 0, &w), KAP_OK);
+    ck_assert_uint_eq(w.user.len, 3); /* the NUL kept */
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(clean_policy)
+{
+    /* a careful policy: nothing above info */
+    kap_analysis *a = lint(HEAD "omitStages: [RequestReceived]\n"
+                                "rules:\n"
+                                "- level: None\n"
+                                "  users: [\"system:kube-proxy\"]\n"
+                                "  verbs: [watch]\n"
+                                "  resources: [{group: \"\", resources: [endpoints, services]}]\n"
+                                "- level: None\n"
+                                "  nonResourceURLs: [\"/healthz*\", \"/livez*\", \"/readyz*\", \"/version\"]\n"
+                                "- level: Metadata\n"
+                                "  resources:\n"
+                                "  - group: \"\"\n"
+                                "    resources: [secrets, configmaps, \"serviceaccounts/token\"]\n"
+                                "  - group: authentication.k8s.io\n"
+                                "    resources: [tokenreviews]\n"
+                                "  - group: certificates.k8s.io\n"
+                                "    resources: [certificatesigningrequests]\n"
+                                "- level: None\n"
+                                "  resources: [{group: \"\", resources: [events]}]\n"
+                                "- level: Request\n"
+                                "  verbs: [create, update, patch, delete]\n"
+                                "- level: Metadata\n");
+    ck_assert_msg(serious(a) == 0, "first: %s", kap_analysis_count(a) ? kap_analysis_get(a, 0)->message : "");
+    kap_analysis_free(a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("analyze");
+    TCase *keys = tcase_create("keys");
+    tcase_add_test(keys, ignored_verbs_in_resources);
+    tcase_add_test(keys, ignored_resource_singular);
+    tcase_add_test(keys, ignored_rule_keys);
+    tcase_add_test(keys, ignored_keys_other_places);
+    tcase_add_test(keys, ignored_key_wrong_case_fails);
+    tcase_add_test(keys, ignored_keys_by_release);
+    tcase_add_test(keys, ignored_kind_case);
+    tcase_add_test(keys, duplicate_keys);
+    suite_add_tcase(s, keys);
+    TCase *reach = tcase_create("reach");
+    tcase_add_test(reach, unreachable_after_catch_all);
+    tcase_add_test(reach, unreachable_joint_cover);
+    tcase_add_test(reach, unreachable_url_prefixes);
+    tcase_add_test(reach, unreachable_groups_any_of);
+    tcase_add_test(reach, no_user_requests);
+    tcase_add_test(reach, unreachable_resource_forms);
+    tcase_add_test(reach, group_star_1_36);
+    tcase_add_test(reach, dead_values);
+    suite_add_tcase(s, reach);
+    TCase *pat = tcase_create("patterns");
+    tcase_add_test(pat, never_matching_patterns);
+    tcase_add_test(pat, patterns_by_release);
+    tcase_add_test(pat, sensitive_bodies);
+    tcase_add_test(pat, volume);
+    suite_add_tcase(s, pat);
+    TCase *api = tcase_create("api");
+    tcase_add_test(api, inline_suppression);
+    tcase_add_test(api, limits);
+    tcase_add_test(api, api_calls);
+    tcase_add_test(api, clean_policy);
+    suite_add_tcase(s, api);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
