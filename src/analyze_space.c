@@ -447,15 +447,8 @@ static int cube_feasible(an_space *s, const an_cube *c)
     for (int d = 0; d < AN_NDIM; d++)
         if (set_size(&c->d[d], s->dim[d].n) == 0)
             return 0;
-    if (c->any) {
-        /* a clause needs a user: some class other than "no user" */
-        uint32_t nouser = s->dim[D_USER].n - 1;
-        if (set_size(&c->d[D_USER], s->dim[D_USER].n) == 1 && set_has(&c->d[D_USER], nouser))
-            return 0;
-        if (!clause_ok(s, c->any, c->nany, c->zero, c->nzero))
-            return 0;
-    }
-    return 1;
+    /* a clause comes with its rule's "has a user", which no subtraction undoes */
+    return clause_ok(s, c->any, c->nany, c->zero, c->nzero);
 }
 
 /* The order in which subtraction splits a cube: the attributes that most

@@ -231,4 +231,93 @@ static inline kap_request_n pg_request_n(const kap_request *r, kap_str *groups)
     return n;
 }
 
+/* ---- Tricky policies, for the analysis's proofs (issue 13) ----------------
+ * Small pools that overlap on purpose: one-letter strings, slashes and stars
+ * inside resource strings, nested URL prefixes (the same string exact and as
+ * a prefix), several groups per rule, "" as a user, name or namespace. Lists
+ * are written in flow style, one list a line, every value quoted. */
+
+static const char *const PGT_USERS[] = {"a", "b", "", "*"};
+static const char *const PGT_GROUPS[] = {"g1", "g2", "g3", ""};
+static const char *const PGT_VERBS[] = {"get", "list", "x", ""};
+static const char *const PGT_NAMESPACES[] = {"n1", "n2", ""};
+static const char *const PGT_APIGROUPS[] = {"", "a", "b", "*"};
+static const char *const PGT_RESOURCES[] = {"r", "s", "r/x", "r/*", "*/x", "*", "*/*", "r/x/y", "x", "r/", "/x"};
+static const char *const PGT_NAMES[] = {"", "n", "m"};
+static const char *const PGT_URLSPECS[] = {"/", "/a", "/a*", "/ab", "/ab*", "/a/b", "*", "/*", "/b*"};
+
+/* Request values: the pools' strings and their near misses. */
+static const char *const PGT_REQ_USERS[] = {"a", "b", "", "*", "c"};
+static const char *const PGT_REQ_GROUPS[] = {"g1", "g2", "g3", "", "g4"};
+static const char *const PGT_REQ_VERBS[] = {"get", "list", "x", "", "watch"};
+static const char *const PGT_REQ_NAMESPACES[] = {"n1", "n2", "", "n3"};
+static const char *const PGT_REQ_APIGROUPS[] = {"", "a", "b", "*", "c"};
+static const char *const PGT_REQ_RESOURCES[] = {"r", "s", "x", "r/x", "*", "r/x/y", "/x", "", "r/", "t", "*/x"};
+static const char *const PGT_REQ_SUBS[] = {"", "x", "y", "*", "x/y", "r", "z"};
+static const char *const PGT_REQ_NAMES[] = {"", "n", "m", "o"};
+static const char *const PGT_REQ_PATHS[] = {"/", "/a", "/ab", "/abc", "/a/b", "/a/", "/b", "/bc", "", "/x", "a", "/ab/"};
+
+static inline void pgt_list(pg_buf *b, pg_rng *r, const char *indent, const char *key, const char *const *vocab,
+                            unsigned n, unsigned max)
+{
+    unsigned k = 1 + pg_below(r, max);
+    pg_add(b, "%s%s: [", indent, key);
+    for (unsigned i = 0; i < k; i++)
+        pg_add(b, "%s\"%s\"", i ? ", " : "", vocab[pg_below(r, n)]);
+    pg_add(b, "]\n");
+}
+
+/* A tricky policy of n rules; group "*" only when any_group (Kubernetes 1.36). */
+static inline void pgt_policy(pg_buf *b, pg_rng *r, unsigned n, int any_group)
+{
+    b->len = 0;
+    pg_add(b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (unsigned i = 0; i < n; i++) {
+        pg_add(b, "  - level: %s\n", PG_PICK(r, PG_LEVELS));
+        if (pg_chance(r, 25))
+            pgt_list(b, r, "    ", "users", PGT_USERS, PG_N(PGT_USERS), 2);
+        if (pg_chance(r, 35))
+            pgt_list(b, r, "    ", "userGroups", PGT_GROUPS, PG_N(PGT_GROUPS), 3);
+        if (pg_chance(r, 40))
+            pgt_list(b, r, "    ", "verbs", PGT_VERBS, PG_N(PGT_VERBS), 3);
+        unsigned scope = pg_below(r, 10);
+        if (scope < 6) {
+            if (pg_chance(r, 80)) {
+                unsigned k = 1 + pg_below(r, 3);
+                pg_add(b, "    resources:\n");
+                for (unsigned g = 0; g < k; g++) {
+                    const char *grp = PGT_APIGROUPS[pg_below(r, any_group ? 4 : 3)];
+                    pg_add(b, "      - group: \"%s\"\n", grp);
+                    if (pg_chance(r, 85)) {
+                        pgt_list(b, r, "        ", "resources", PGT_RESOURCES, PG_N(PGT_RESOURCES), 3);
+                        if (pg_chance(r, 30))
+                            pgt_list(b, r, "        ", "resourceNames", PGT_NAMES, PG_N(PGT_NAMES), 2);
+                    }
+                }
+            }
+            if (pg_chance(r, 40))
+                pgt_list(b, r, "    ", "namespaces", PGT_NAMESPACES, PG_N(PGT_NAMESPACES), 2);
+        } else if (scope < 9) {
+            pgt_list(b, r, "    ", "nonResourceURLs", PGT_URLSPECS, PG_N(PGT_URLSPECS), 3);
+        }
+    }
+}
+
+/* A request from the tricky pools (strings are static). */
+static inline void pgt_request(pg_rng *r, pg_request *q)
+{
+    q->user = pg_chance(r, 15) ? NULL : PG_PICK(r, PGT_REQ_USERS);
+    q->n_groups = pg_below(r, 4);
+    for (size_t i = 0; i < q->n_groups; i++)
+        q->groups[i] = PG_PICK(r, PGT_REQ_GROUPS);
+    q->verb = PG_PICK(r, PGT_REQ_VERBS);
+    q->res = pg_chance(r, 60);
+    q->ns = PG_PICK(r, PGT_REQ_NAMESPACES);
+    q->group = PG_PICK(r, PGT_REQ_APIGROUPS);
+    q->resource = PG_PICK(r, PGT_REQ_RESOURCES);
+    q->sub = PG_PICK(r, PGT_REQ_SUBS);
+    q->name = PG_PICK(r, PGT_REQ_NAMES);
+    q->path = PG_PICK(r, PGT_REQ_PATHS);
+}
+
 #endif

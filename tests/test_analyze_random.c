@@ -3,8 +3,12 @@
  *  - no rule reported unreachable is ever reached by a large random request
  *    stream biased towards the policy's own strings;
  *  - every rule not reported unreachable has a witness (and an
- *    "unreachable-rule" finding exactly for the others).
- * KAP_RANDOM_POLICIES=N sets how many policies (default 3000). */
+ *    "unreachable-rule" finding exactly for the others);
+ *  - removing an entry reported as a dead value changes no decision.
+ * Two generators: the realistic one (pg_policy) and the tricky one
+ * (pgt_policy: overlapping one-letter strings, slashes and stars inside
+ * resource strings, nested URL prefixes). KAP_RANDOM_POLICIES=N sets how
+ * many policies of each (default 3000). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +70,93 @@ static void biased_request(pg_rng *r, pg_request *q)
         q->name = "zzz";
 }
 
+typedef void (*request_gen)(pg_rng *, pg_request *);
+
+/* The text without one entry of a flow list (the quoted value at line,
+ * column and its comma), or without one resources entry (the lines of the
+ * "- group:" item at line). */
+static char *without_entry(const char *text, unsigned line, unsigned col, int whole_item)
+{
+    size_t len = strlen(text);
+    char *out = malloc(len + 1);
+    const char *p = text;
+    for (unsigned l = 1; l < line; l++)
+        p = strchr(p, '\n') + 1;
+    size_t head = (size_t)(p - text);
+    memcpy(out, text, head);
+    if (whole_item) {
+        /* the item's line, then its more indented lines */
+        const char *q = strchr(p, '\n') + 1;
+        while (*q && strncmp(q, "        ", 8) == 0)
+            q = strchr(q, '\n') + 1;
+        strcpy(out + head, q);
+        return out;
+    }
+    const char *v = p + col - 1; /* the opening quote */
+    const char *e = strchr(v + 1, '"') + 1;
+    if (strncmp(e, ", ", 2) == 0) {
+        e += 2;
+    } else if (v - 2 >= p && strncmp(v - 2, ", ", 2) == 0) {
+        v -= 2;
+    }
+    memcpy(out + head, p, (size_t)(v - p));
+    strcpy(out + head + (size_t)(v - p), e);
+    return out;
+}
+
+static int is_item(const char *field)
+{
+    int a, b, n = 0;
+    return sscanf(field, "rules[%d].resources[%d]%n", &a, &b, &n) == 2 && field[n] == 0;
+}
+
+/* Removing each dead value changes no decision on the stream. */
+static void check_dead_values(const kap_analysis *a, const char *text, unsigned kube_minor, unsigned seed,
+                              request_gen gen, unsigned nreq, unsigned *dead_seen)
+{
+    const kap_policy *p = kap_analysis_policy(a);
+    for (size_t k = 0; k < kap_analysis_count(a); k++) {
+        const kap_finding *f = kap_analysis_get(a, k);
+        if (strcmp(f->id, "dead-value") != 0)
+            continue;
+        (*dead_seen)++;
+        char *cut = without_entry(text, f->line, f->column, is_item(f->field));
+        kap_options o;
+        kap_options_init(&o);
+        o.kube_minor = kube_minor;
+        kap_policy *q = NULL;
+        int rc = kap_policy_load_buffer(&q, cut, strlen(cut), "cut.yaml", &o, NULL);
+        REQUIRE(rc == KAP_OK, "seed %u: the policy without %s does not load\n%s", seed, f->field, cut);
+        REQUIRE(kap_policy_rule_count(q) == kap_policy_rule_count(p), "seed %u: rules lost", seed);
+        pg_rng r = {seed * 104729u + 7u};
+        for (unsigned n = 0; n < nreq; n++) {
+            pg_request pr;
+            gen(&r, &pr);
+            kap_request req = pg_to_request(&pr);
+            kap_decision d1, d2;
+            kap_policy_match_reference(p, &req, &d1);
+            kap_policy_match_reference(q, &req, &d2);
+            REQUIRE(d1.rule == d2.rule, "seed %u: without the dead value %s (%s) rule %d decides what rule %d "
+                    "did\n%s", seed, f->field, f->message, d2.rule, d1.rule, text);
+        }
+        /* the witnesses too */
+        for (size_t i = 0; i < kap_policy_rule_count(p); i++) {
+            kap_request_n w;
+            if (kap_analysis_witness(a, i, &w) != KAP_OK)
+                continue;
+            kap_decision d;
+            kap_policy_match_reference_n(q, &w, &d);
+            REQUIRE(d.rule == (int)i, "seed %u: without %s the witness of rule %zu goes to %d", seed, f->field, i,
+                    d.rule);
+        }
+        kap_policy_free(q);
+        free(cut);
+    }
+}
+
 /* One policy: witnesses decided by their rules, unreachable rules never reached. */
-static void prove(const char *text, size_t len, unsigned kube_minor, unsigned seed, unsigned nreq,
-                  unsigned *unreachable_seen)
+static void prove(const char *text, size_t len, unsigned kube_minor, unsigned seed, unsigned nreq, request_gen gen,
+                  unsigned *unreachable_seen, unsigned *dead_seen)
 {
     kap_options o;
     kap_options_init(&o);
@@ -123,7 +211,7 @@ static void prove(const char *text, size_t len, unsigned kube_minor, unsigned se
     pg_rng r = {seed * 7919u + 17u};
     for (unsigned k = 0; k < nreq; k++) {
         pg_request q;
-        biased_request(&r, &q);
+        gen(&r, &q);
         kap_request req = pg_to_request(&q);
         kap_decision d;
         REQUIRE(kap_policy_match_reference(p, &req, &d) == KAP_OK, "match");
@@ -132,22 +220,42 @@ static void prove(const char *text, size_t len, unsigned kube_minor, unsigned se
                       seed, d.rule, q.user ? q.user : "(none)", q.verb, q.path, q.resource, q.sub, text);
     }
     free(unreach);
+    if (dead_seen)
+        check_dead_values(a, text, kube_minor, seed, gen, nreq / 2, dead_seen);
     kap_analysis_free(a);
 }
 
 START_TEST(random_policies)
 {
     pg_buf b = {0};
-    unsigned total = n_policies(), unreachable = 0;
+    unsigned total = n_policies(), unreachable = 0, dead = 0;
     for (unsigned s = 0; s < total; s++) {
         pg_rng r = {0x9E3779B97F4A7C15ULL ^ (s * 0x100000001B3ULL) ^ 1};
         unsigned nrules = 1 + pg_below(&r, 12);
         pg_policy(&b, &r, nrules, pg_chance(&r, 30));
         unsigned minor = pg_chance(&r, 80) ? 36 : 24 + pg_below(&r, 13);
-        prove(b.s, b.len, minor, s, 600, &unreachable);
+        prove(b.s, b.len, minor, s, 600, biased_request, &unreachable, &dead);
     }
     /* the policies must exercise both answers */
     ck_assert_uint_gt(unreachable, total / 20);
+    ck_assert_uint_gt(dead, total / 20);
+    free(b.s);
+}
+END_TEST
+
+START_TEST(tricky_policies)
+{
+    pg_buf b = {0};
+    unsigned total = n_policies(), unreachable = 0, dead = 0;
+    for (unsigned s = 0; s < total; s++) {
+        pg_rng r = {0xD1B54A32D192ED03ULL ^ (s * 0x9E3779B97F4A7C15ULL) ^ 3};
+        unsigned nrules = 1 + pg_below(&r, 9);
+        int any = pg_chance(&r, 50);
+        pgt_policy(&b, &r, nrules, any);
+        prove(b.s, b.len, any ? 36 : 24 + pg_below(&r, 13), s, 800, pgt_request, &unreachable, &dead);
+    }
+    ck_assert_uint_gt(unreachable, total / 10);
+    ck_assert_uint_gt(dead, total / 10);
     free(b.s);
 }
 END_TEST
@@ -158,6 +266,7 @@ int main(void)
     TCase *tc = tcase_create("proofs");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, random_policies);
+    tcase_add_test(tc, tricky_policies);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
