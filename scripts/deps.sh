@@ -4,7 +4,7 @@
 #   scripts/deps.sh test    the above plus check, valgrind, python3
 set -eu
 want="gcc cmake pkg-config libyaml-dev"
-[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel g++ clang gcovr"
+[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel python3-jsonschema g++ clang gcovr"
 missing=""
 for pkg in $want; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -229,8 +229,8 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
         an_quote(&q, s, v->len);
         if (in_list(s, v->len, SPECIAL_VERBS, sizeof SPECIAL_VERBS / sizeof *SPECIAL_VERBS)) {
             an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
-                   "audit the requests themselves: the verb of an impersonated request, a role binding or a "
-                   "certificate approval is its HTTP verb (create, update, patch, ...)",
+                   "match the requests themselves: an impersonated request has its own verb (get, create, ...), and "
+                   "so do role bindings and certificate approvals",
                    "kube-apiserver checks %s when it authorizes a request, but no request has it as its verb, "
                    "so this entry never matches",
                    buf_cstr(&q));
@@ -252,11 +252,11 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
                 why = "\"*\" is not a wildcard here";
                 buf_adds(&h, "leave verbs out to match every verb");
             } else if (res_ok && url_scoped) {
-                why = "non-resource requests carry their HTTP method (get, post, put, ...) as the verb";
+                why = "non-resource requests carry their HTTP method as the verb: get, post, put, ...";
                 buf_adds(&h, "use HTTP methods in lower case on nonResourceURLs rules");
             } else if (url_ok && resource_scoped) {
-                why = "resource requests carry Kubernetes verbs (get, list, watch, create, update, patch, delete, "
-                      "deletecollection)";
+                why = "resource requests carry Kubernetes verbs: get, list, watch, create, update, patch, delete, "
+                      "deletecollection";
                 buf_adds(&h, "POST is create, PUT is update");
             } else {
                 why = "it is none of the verbs kube-apiserver gives requests";

@@ -1909,8 +1909,8 @@ static unsigned class_rank(const an_space *s, int dim, uint32_t c, int resource)
 static uint32_t pick(an_space *s, int dim, const an_set *set, int resource)
 {
     uint32_t other = s->dim[dim].other;
-    if (s->other_first && other != AN_NONE && set_has(set, other))
-        return other;
+    if (s->other_first && dim != D_SUB && dim != D_NAME && other != AN_NONE && set_has(set, other))
+        return other; /* subresource and name stay usual: they rarely tell rules apart */
     const uint32_t *rank = s->rank[dim][resource ? 1 : 0];
     uint32_t best = AN_NONE, br = 0xFFFFFFFFu;
     if (!set->neg) {

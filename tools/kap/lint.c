@@ -3,6 +3,7 @@
  * (JSON), for code scanning (SARIF 2.1.0), or kube-apiserver's own text.
  * SPDX-License-Identifier: Apache-2.0 */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +30,20 @@ static void usage(FILE *f)
             "  --enable ID          keep them again (after --disable all); repeatable, in order\n"
             "  --color[=WHEN]       colour: auto (on a terminal, unless NO_COLOR is set), always, never\n"
             "  --kube-version 1.N   follow Kubernetes 1.N (1.%u to 1.%u; default 1.%u)\n"
+            "  --max-steps N        bound the analysis's work on a policy (default %u), and\n"
+            "  --max-rule-steps N   on one rule (default %u); past them it says what it did not decide\n"
             "\n"
             "A '# kap:ignore ID' comment on a rule's first line or right above it silences\n"
             "that check for the rule.\n"
             "Exit status: 0 when no error (nor warning, with --strict) is left and every policy\n"
             "loads, 1 otherwise, 2 for usage errors.\n",
-            KAP_KUBE_MINOR_MIN, KAP_KUBE_MINOR_MAX, KAP_KUBE_MINOR_MAX);
+            KAP_KUBE_MINOR_MIN, KAP_KUBE_MINOR_MAX, KAP_KUBE_MINOR_MAX, KAP_DEFAULT_MAX_STEPS,
+            KAP_DEFAULT_MAX_RULE_STEPS);
 }
 
 enum { OUT_HUMAN, OUT_JSON, OUT_SARIF, OUT_K8S };
-enum { OPT_KUBE_VERSION = 256, OPT_STRICT, OPT_DISABLE, OPT_ENABLE, OPT_WITNESSES, OPT_COLOR };
+enum { OPT_KUBE_VERSION = 256, OPT_STRICT, OPT_DISABLE, OPT_ENABLE, OPT_WITNESSES, OPT_COLOR, OPT_MAX_STEPS,
+       OPT_MAX_RULE_STEPS };
 
 typedef struct lint_opts {
     int output, strict, witnesses;
@@ -163,7 +168,7 @@ static void sarif_location(const char *file, unsigned line, unsigned col)
             printf(",\"startColumn\":%u", col);
         putchar('}');
     }
-    putchar('}');
+    fputs("}}", stdout);
 }
 
 static void print_sarif(const lint_opts *o, const char *file, const kap_analysis *a, int *first)
@@ -290,6 +295,8 @@ int cmd_lint(int argc, char **argv)
         {"witnesses", no_argument, NULL, OPT_WITNESSES},
         {"color", optional_argument, NULL, OPT_COLOR},
         {"colour", optional_argument, NULL, OPT_COLOR},
+        {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
+        {"max-rule-steps", required_argument, NULL, OPT_MAX_RULE_STEPS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -299,6 +306,8 @@ int cmd_lint(int argc, char **argv)
     cli_color_mode color = CLI_COLOR_AUTO;
     kap_options opts;
     kap_options_init(&opts);
+    kap_analysis_options aopts;
+    kap_analysis_options_init(&aopts);
     int c;
     opterr = 0;
     optind = 1;
@@ -336,6 +345,22 @@ int cmd_lint(int argc, char **argv)
         case OPT_WITNESSES:
             o.witnesses = 1;
             break;
+        case OPT_MAX_STEPS:
+        case OPT_MAX_RULE_STEPS: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || optarg[0] == '-' || v == 0) {
+                fprintf(stderr, "kap lint: --%s '%s': a positive number\n",
+                        c == OPT_MAX_STEPS ? "max-steps" : "max-rule-steps", optarg);
+                return EXIT_USAGE;
+            }
+            if (c == OPT_MAX_STEPS)
+                aopts.max_steps = (size_t)v;
+            else
+                aopts.max_rule_steps = (size_t)v;
+            break;
+        }
         case OPT_COLOR:
             if (cli_parse_color(optarg, &color)) {
                 fprintf(stderr, "kap lint: --color '%s': auto, always or never\n", optarg);
@@ -375,7 +400,7 @@ int cmd_lint(int argc, char **argv)
             continue;
         }
         kap_analysis *a = NULL;
-        int rc = kap_analyze(&a, file, &opts, NULL);
+        int rc = kap_analyze(&a, file, &opts, &aopts);
         if (!a) {
             fprintf(stderr, "kap lint: %s: %s\n", file, kap_status_name(rc));
             status = 1;
