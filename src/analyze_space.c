@@ -2076,14 +2076,7 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
             odd += 2;
         return odd;
     }
-    /* namespace, group, resource, subresource, name */
-    uint32_t ns = pick(s, D_NS, &c->d[D_NS], res);
-    if (s->dim[D_NS].cl[ns].kind == CL_VALUE) {
-        q->ns = class_value(s, D_NS, ns);
-    } else {
-        static const char *const nss[] = {"default", "kube-system", "team-a"};
-        q->ns = invent(s, D_NS, nss, 3, "kap-namespace");
-    }
+    /* group, resource, namespace (none for a cluster-scoped resource), subresource, name */
     uint32_t ag = pick(s, D_AG, &c->d[D_AG], res);
     if (s->dim[D_AG].cl[ag].kind == CL_VALUE) {
         q->ag = class_value(s, D_AG, ag);
@@ -2114,6 +2107,18 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
         }
         prefs[np++] = "widgets";
         q->res = invent(s, D_RES, prefs, np, "kap-resource");
+    }
+    const an_builtin *b = an_builtin_find(q->ag.s, q->ag.len, q->res.s, q->res.len, s->kube_minor);
+    uint32_t ns = pick(s, D_NS, &c->d[D_NS], res);
+    if (b && b->cluster_scoped && strcmp(b->resource, "namespaces") != 0 &&
+        set_has(&c->d[D_NS], an_class_of(s, D_NS, "", 0))) {
+        q->ns.s = "";
+        q->ns.len = 0;
+    } else if (s->dim[D_NS].cl[ns].kind == CL_VALUE) {
+        q->ns = class_value(s, D_NS, ns);
+    } else {
+        static const char *const nss[] = {"default", "kube-system", "team-a"};
+        q->ns = invent(s, D_NS, nss, 3, "kap-namespace");
     }
     uint32_t sb = pick(s, D_SUB, &c->d[D_SUB], res);
     if (s->dim[D_SUB].cl[sb].kind == CL_VALUE) {

@@ -29,6 +29,7 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "Explanation",
+    "Finding",
     "Level",
     "NoAuditEvent",
     "Policy",
@@ -452,7 +453,9 @@ class Policy:
         opts = _options(kube_version)
         handle, diags = _vp(), _vp()
         rc = _load(ctypes.byref(handle), p.encode(), opts, ctypes.byref(diags))
-        return cls._finish(rc, handle, diags, p)
+        policy = cls._finish(rc, handle, diags, p)
+        policy._origin = ("file", p, kube_version, p)  # for lint() and witnesses()
+        return policy
 
     @classmethod
     def from_string(cls, text: Union[str, bytes], kube_version: Optional[str] = None,
@@ -464,7 +467,29 @@ class Policy:
         opts = _options(kube_version)
         handle, diags = _vp(), _vp()
         rc = _load_buffer(ctypes.byref(handle), data, len(data), name.encode(), opts, ctypes.byref(diags))
-        return cls._finish(rc, handle, diags, name)
+        policy = cls._finish(rc, handle, diags, name)
+        policy._origin = ("text", data, kube_version, name)  # for lint() and witnesses()
+        return policy
+
+    # analysis (kap/_lint.py)
+
+    def lint(self) -> "List[Finding]":
+        """What kube-apiserver does not tell about this policy: the findings of
+        `kap lint` (docs/lint.md), in file order. A policy loaded from a file
+        is read again."""
+        from . import _lint
+        self._enter()
+        self._leave()
+        return _lint.lint(self._origin)
+
+    def witnesses(self) -> List[Dict[str, Any]]:
+        """For every rule that decides some request, one request it decides:
+        a dict in the formats.md request form plus "witness" (the rule's
+        index), in rule order. Rules that never decide a request have none."""
+        from . import _lint
+        self._enter()
+        self._leave()
+        return _lint.witnesses(self._origin)
 
     # lifetime
 
@@ -698,3 +723,4 @@ class Policy:
 
 
 from ._explain import Explanation, NoAuditEvent, RuleExplanation, request_info  # noqa: E402  (needs the names above)
+from ._lint import Finding  # noqa: E402  (needs the library handle above)
