@@ -39,7 +39,7 @@ class Lint(unittest.TestCase):
         u = found[1]
         # rule 0 takes get of pods, rule 1 every other get
         self.assertEqual((u.severity, u.rule, u.related), ("warning", 2, (0, 1)))
-        self.assertEqual(str(u), "12:5: warning: " + u.message + " [unreachable-rule]")
+        self.assertEqual(str(u), "12:3: warning: " + u.message + " [unreachable-rule]")
         self.assertEqual(found[2].severity, "info")
         self.assertIsNone(kap.Policy.from_string(HDR + "rules:\n- level: None\n  users: [a]\n").lint()[0].rule)
 
