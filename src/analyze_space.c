@@ -1671,6 +1671,12 @@ static int rule_hull_meets(an_space *s, const an_cube *c, const an_rule *r)
     return 1;
 }
 
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
 int an_query_run(an_space *s, an_query *q)
 {
     q->left = NULL;
@@ -1683,6 +1689,9 @@ int an_query_run(an_space *s, an_query *q)
     s->rule_steps = 0;
     size_t leftcap = 0;
     uint8_t *marks = NULL;
+    int *taken = NULL; /* the rules that took part, as they come */
+    size_t ntaken = 0, takencap = 0;
+    int add_universal = 0;
     frame *st = NULL;
     size_t nst = 0, stcap = 0;
     cand_iter it;
@@ -1758,7 +1767,18 @@ int an_query_run(an_space *s, an_query *q)
                     f.ci++, f.ck = 0;
                 continue;
             }
-            marks[r / 8] |= (uint8_t)(1u << (r % 8));
+            if (!((marks[r / 8] >> (r % 8)) & 1)) {
+                marks[r / 8] |= (uint8_t)(1u << (r % 8));
+                if (ntaken == takencap) {
+                    size_t cap = takencap ? takencap * 2 : 16;
+                    int *nt = kap_realloc(taken, cap * sizeof *nt);
+                    if (!nt)
+                        goto fail;
+                    taken = nt;
+                    takencap = cap;
+                }
+                taken[ntaken++] = (int)r;
+            }
             an_cube *pieces = NULL;
             size_t np = 0, pcap = 0;
             if (an_cube_minus(s, &f.c, &ru->cubes[f.ck], &pieces, &np, &pcap))
@@ -1788,7 +1808,7 @@ int an_query_run(an_space *s, an_query *q)
     if (universal != (size_t)-1) {
         /* the rule that matches everything takes what is left */
         if (q->nleft || q->limit)
-            marks[universal / 8] |= (uint8_t)(1u << (universal % 8));
+            add_universal = 1;
         q->before = universal + 1;
         q->nleft = 0;
         q->limit = NULL;
@@ -1802,15 +1822,15 @@ int an_query_run(an_space *s, an_query *q)
     }
     if (q->status == 0 || q->status == 1) {
         /* the rules that took part, in order */
-        size_t n = 0;
-        for (size_t r = 0; r < s->nrules; r++)
-            n += (marks[r / 8] >> (r % 8)) & 1;
-        q->covering = sc_alloc(s, (n ? n : 1) * sizeof *q->covering);
+        q->covering = sc_alloc(s, (ntaken + 1) * sizeof *q->covering);
         if (!q->covering)
             goto fail_or_limit;
-        for (size_t r = 0; r < s->nrules; r++)
-            if ((marks[r / 8] >> (r % 8)) & 1)
-                q->covering[q->ncovering++] = (int)r;
+        if (ntaken)
+            memcpy(q->covering, taken, ntaken * sizeof *taken);
+        q->ncovering = ntaken;
+        if (add_universal)
+            q->covering[q->ncovering++] = (int)universal;
+        qsort(q->covering, q->ncovering, sizeof *q->covering, int_cmp);
     }
     goto done;
 fail_or_limit:
@@ -1840,6 +1860,7 @@ fail:
 done:
     kap_free(st);
     kap_free(marks);
+    kap_free(taken);
     ci_free(&it);
     return rc;
 }
