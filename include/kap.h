@@ -528,14 +528,14 @@ KAP_API const kap_check *kap_check_find(const char *id);
  * (finding "analysis-limit") and decides the others. */
 typedef struct kap_analysis_options {
     unsigned int version;
-    size_t max_steps;      /* units of work for the whole policy; default 400,000,000 (seconds) */
-    size_t max_rule_steps; /* units of work for one rule; default 20,000,000 */
+    size_t max_steps;      /* units of work for the whole policy; default 100,000,000 (about 2 s) */
+    size_t max_rule_steps; /* units of work for one rule; default 10,000,000 */
     size_t max_memory;     /* bytes of work space for one rule; default 256 MiB */
     size_t max_classes;    /* attribute classes the policy's strings make; default 4,000,000 */
 } kap_analysis_options;
 
-#define KAP_DEFAULT_MAX_STEPS 400000000u
-#define KAP_DEFAULT_MAX_RULE_STEPS 20000000u
+#define KAP_DEFAULT_MAX_STEPS 100000000u
+#define KAP_DEFAULT_MAX_RULE_STEPS 10000000u
 #define KAP_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
 #define KAP_DEFAULT_MAX_CLASSES 4000000u
 

@@ -260,6 +260,63 @@ START_TEST(tricky_policies)
 }
 END_TEST
 
+
+/* Hostile policies: rules that are random boxes over several attributes,
+ * whose complements fragment. The analysis must stop at its limits, say so,
+ * and still be right about what it decided. */
+static void hostile_policy(pg_buf *b, pg_rng *r, unsigned n)
+{
+    static const char *const verbs[] = {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+    b->len = 0;
+    pg_add(b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (unsigned i = 0; i < n; i++) {
+        pg_add(b, "- level: None\n  users: [");
+        for (unsigned k = 0; k < 4; k++)
+            pg_add(b, "%s\"u%u\"", k ? ", " : "", pg_below(r, 8));
+        pg_add(b, "]\n  userGroups: [\"g%u\", \"g%u\"]\n  verbs: [", pg_below(r, 8), pg_below(r, 8));
+        for (unsigned k = 0; k < 4; k++)
+            pg_add(b, "%s\"%s\"", k ? ", " : "", verbs[pg_below(r, 8)]);
+        pg_add(b, "]\n  namespaces: [\"n%u\", \"n%u\", \"n%u\"]\n", pg_below(r, 8), pg_below(r, 8), pg_below(r, 8));
+        pg_add(b, "  resources: [{group: \"\", resources: [\"r%u\", \"r%u\"], resourceNames: [\"m%u\", \"m%u\"]}]\n",
+               pg_below(r, 8), pg_below(r, 8), pg_below(r, 8), pg_below(r, 8));
+    }
+    pg_add(b, "- level: Metadata\n  verbs: [\"get\", \"list\"]\n");
+}
+
+START_TEST(hostile_policies)
+{
+    pg_buf b = {0};
+    pg_rng r = {12345};
+    hostile_policy(&b, &r, 400);
+    kap_analysis_options ao;
+    kap_analysis_options_init(&ao);
+    ao.max_steps = 3000000;
+    kap_analysis *a = NULL;
+    ck_assert_int_eq(kap_analyze_buffer(&a, b.s, b.len, "hostile.yaml", NULL, &ao), KAP_OK);
+    const kap_policy *p = kap_analysis_policy(a);
+    size_t undecided = 0, limit_findings = 0;
+    for (size_t i = 0; i < kap_policy_rule_count(p); i++) {
+        int reach = kap_analysis_rule_reachable(a, i);
+        kap_request_n w;
+        if (reach == 1) {
+            ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+            kap_decision d;
+            kap_policy_match_reference_n(p, &w, &d);
+            ck_assert_int_eq(d.rule, (int)i);
+        } else {
+            ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_EARG);
+            undecided += reach < 0;
+        }
+    }
+    for (size_t k = 0; k < kap_analysis_count(a); k++)
+        limit_findings += strcmp(kap_analysis_get(a, k)->id, "analysis-limit") == 0;
+    ck_assert_uint_gt(undecided, 0);
+    ck_assert_uint_gt(limit_findings, 0);
+    kap_analysis_free(a);
+    free(b.s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze_random");
@@ -267,6 +324,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, random_policies);
     tcase_add_test(tc, tricky_policies);
+    tcase_add_test(tc, hostile_policies);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
