@@ -203,6 +203,16 @@ void an_add(an_ctx *c, const char *id, kap_severity sev, int rule, unsigned line
         a->n++;
 }
 
+const char *an_cstr(an_ctx *c, kap_buf *b)
+{
+    const char *s = b->oom ? NULL : buf_cstr(b);
+    if (!s) {
+        c->out->oom = 1;
+        return "";
+    }
+    return s;
+}
+
 void an_quote(kap_buf *b, const char *s, size_t n) { go_quote(b, s ? s : "", n); }
 
 void an_rule_list(const an_ctx *c, kap_buf *b, const int *rules, size_t n)
@@ -424,7 +434,7 @@ static int apply_directives(an_ctx *c)
             an_quote(&q, bad, badlen);
             an_add(c, "bad-directive", KAP_SEVERITY_WARNING, -1, ds[i].line, (unsigned)(bad - ds[i].start) + 1, "", NULL,
                    0, "see docs/lint.md for the IDs; separate several with commas",
-                   "kap:ignore names %s, which is not a check, so it silences nothing", buf_cstr(&q));
+                   "kap:ignore names %s, which is not a check, so it silences nothing", an_cstr(c, &q));
             buf_free(&q);
         }
     }

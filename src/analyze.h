@@ -53,6 +53,9 @@ typedef struct an_ctx {
 KAP_HIDDEN void an_add(an_ctx *c, const char *id, kap_severity sev, int rule, unsigned line, unsigned col,
                        const char *field, const int *related, size_t n_related, const char *hint,
                        const char *fmt, ...) __attribute__((format(printf, 11, 12)));
+/* A buffer's text for a finding, "" (and the analysis out of memory) when
+ * the buffer ran out of memory. */
+KAP_HIDDEN const char *an_cstr(an_ctx *c, kap_buf *b);
 /* A string for a finding's text: Go-quoted (one line, escapes shown). */
 KAP_HIDDEN void an_quote(kap_buf *b, const char *s, size_t n);
 /* "rule 3 (line 20)", "rules 1 (line 8) and 2 (line 12)", a few then "and N others". */

@@ -204,7 +204,7 @@ static int effect(an_ctx *c, const place *pl, const intent *it, kap_buf *b)
         kap_buf q = {0};
         an_quote(&q, kp(&g->group), g->group.len);
         if (!strcmp(k, "resources") && !g->resources.n)
-            buf_printf(b, "so this entry matches every resource of the API group %s", buf_cstr(&q));
+            buf_printf(b, "so this entry matches every resource of the API group %s", an_cstr(c, &q));
         else if (!strcmp(k, "resourceNames") && !g->names.n)
             buf_adds(b, "so this entry matches objects of every name");
         else if (!strcmp(k, "group") && !g->group.line)
@@ -270,11 +270,11 @@ static void ignored(an_ctx *c, const kap_diagnostic *g)
     an_quote(&kq, pl.key, pl.klen);
     int has_effect = it.key && effect(c, &pl, &it, &eff);
     const char *who = c->kube_minor >= 26 ? "kube-apiserver ignores" : "kube-apiserver ignores, without a warning,";
-    buf_printf(&m, "%s the key %s %s", who, buf_cstr(&kq), place_name(pl.ctx));
+    buf_printf(&m, "%s the key %s %s", who, an_cstr(c, &kq), place_name(pl.ctx));
     if (it.how == 1)
         buf_adds(&m, " (keys are case-sensitive)");
     if (has_effect)
-        buf_printf(&m, ", %s", buf_cstr(&eff));
+        buf_printf(&m, ", %s", an_cstr(c, &eff));
     else if (it.key && (!strcmp(it.key, "apiVersion") || !strcmp(it.key, "kind")))
         buf_adds(&m, "; it still finds it when it reads the API version and kind, so only the warning results");
     else
@@ -300,7 +300,7 @@ static void ignored(an_ctx *c, const kap_diagnostic *g)
         buf_adds(&h, "remove it");
     kap_severity sev = has_effect && pl.ctx != CTX_META ? KAP_SEVERITY_ERROR : KAP_SEVERITY_WARNING;
     an_add(c, "ignored-key", sev, pl.rule >= 0 ? (int)pl.rule : -1, g->line, g->column, g->field, NULL, 0,
-           buf_cstr(&h), "%s", buf_cstr(&m));
+           an_cstr(c, &h), "%s", an_cstr(c, &m));
     buf_free(&m);
     buf_free(&h);
     buf_free(&kq);
@@ -373,7 +373,7 @@ static void duplicate(an_ctx *c, const kap_diagnostic *g)
     an_add(c, "duplicate-key", KAP_SEVERITY_WARNING, rule, g->line, col, field, NULL, 0,
            "keep one of them, with the value you mean",
            "the key %s is given twice in one mapping: kube-apiserver keeps the last value and ignores the other",
-           buf_cstr(&q));
+           an_cstr(c, &q));
     buf_free(&q);
 }
 

@@ -228,12 +228,12 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
         an_field(&f, i, "verbs", (long)k);
         an_quote(&q, s, v->len);
         if (in_list(s, v->len, SPECIAL_VERBS, sizeof SPECIAL_VERBS / sizeof *SPECIAL_VERBS)) {
-            an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
+            an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                    "match the requests themselves: an impersonated request has its own verb (get, create, ...), and "
                    "so do role bindings and certificate approvals",
                    "kube-apiserver checks %s when it authorizes a request, but no request has it as its verb, "
                    "so this entry never matches",
-                   buf_cstr(&q));
+                   an_cstr(c, &q));
         } else {
             /* what the author probably meant */
             char low[32];
@@ -263,8 +263,8 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
                 buf_adds(&h, "resource requests: get list watch create update patch delete deletecollection; "
                              "others: get post put patch delete head options");
             }
-            an_add(c, "unknown-verb", KAP_SEVERITY_WARNING, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
-                   buf_cstr(&h), "no request has the verb %s (%s), so this entry never matches", buf_cstr(&q), why);
+            an_add(c, "unknown-verb", KAP_SEVERITY_WARNING, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+                   an_cstr(c, &h), "no request has the verb %s (%s), so this entry never matches", an_cstr(c, &q), why);
         }
         buf_free(&f);
         buf_free(&q);
@@ -389,7 +389,7 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
     buf_printf(&f, "rules[%zu].resources[%zu].resources[%zu]", i, gi, k);
     an_quote(&q, p, len);
     if (eq(p, len, "*/*")) {
-        an_add(c, "resource-star-slash-star", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, buf_cstr(&f), NULL,
+        an_add(c, "resource-star-slash-star", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, an_cstr(c, &f), NULL,
                0, "write \"*\" for every resource and subresource of the group",
                "\"*/*\" matches only a subresource (or resource) literally named \"*\", which no request has, so "
                "this entry never matches");
@@ -419,9 +419,9 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
             buf_printf(&h, "write \"%s/%s\"", b->resource, good);
             kap_buf sq = {0};
             an_quote(&sq, sub, sublen);
-            an_add(c, "misspelled-resource", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, buf_cstr(&f), NULL, 0,
-                   buf_cstr(&h), "%s has no subresource %s (it has \"%s\"), so %s never matches a request",
-                   b->resource, buf_cstr(&sq), good, buf_cstr(&q));
+            an_add(c, "misspelled-resource", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, an_cstr(c, &f), NULL, 0,
+                   an_cstr(c, &h), "%s has no subresource %s (it has \"%s\"), so %s never matches a request",
+                   b->resource, an_cstr(c, &sq), good, an_cstr(c, &q));
             buf_free(&sq);
         }
         goto out;
@@ -432,8 +432,8 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
         buf_printf(&h, "write \"%s%s%.*s\"", m->resource, sub ? "/" : "", (int)sublen, sub ? sub : "");
         if (!any_group && strcmp(how, "the group goes in the group field") == 0)
             buf_printf(&h, " (the entry's group is already \"%s\")", m->group);
-        an_add(c, "misspelled-resource", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, buf_cstr(&f), NULL, 0,
-               buf_cstr(&h), "no request has the resource %s (%s), so this entry never matches", buf_cstr(&q), how);
+        an_add(c, "misspelled-resource", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, an_cstr(c, &f), NULL, 0,
+               an_cstr(c, &h), "no request has the resource %s (%s), so this entry never matches", an_cstr(c, &q), how);
         goto out;
     }
     if (!any_group) {
@@ -443,20 +443,20 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
             an_quote(&gq, grp, g->group.len);
             an_quote(&rq, p, rlen);
             buf_printf(&h, "check the name: kubectl api-resources --api-group='%s'", grp);
-            an_add(c, "unknown-resource", KAP_SEVERITY_INFO, (int)i, pat->line, pat->col, buf_cstr(&f), NULL, 0,
-                   buf_cstr(&h), "Kubernetes 1.%u serves no resource %s in the API group %s%s, so this entry never "
+            an_add(c, "unknown-resource", KAP_SEVERITY_INFO, (int)i, pat->line, pat->col, an_cstr(c, &f), NULL, 0,
+                   an_cstr(c, &h), "Kubernetes 1.%u serves no resource %s in the API group %s%s, so this entry never "
                    "matches a request",
-                   c->kube_minor, buf_cstr(&rq), buf_cstr(&gq), g->group.len ? "" : " (the core group)");
+                   c->kube_minor, an_cstr(c, &rq), an_cstr(c, &gq), g->group.len ? "" : " (the core group)");
             buf_free(&gq);
             buf_free(&rq);
         } else {
             kap_buf gq = {0}, oq = {0};
             an_quote(&gq, grp, g->group.len);
             an_quote(&oq, o->group, strlen(o->group));
-            buf_printf(&h, "move it to an entry with group: %s", buf_cstr(&oq));
-            an_add(c, "resource-wrong-group", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, buf_cstr(&f), NULL,
-                   0, buf_cstr(&h), "%s is served by the API group %s, not %s%s, so this entry never matches it",
-                   o->resource, buf_cstr(&oq), buf_cstr(&gq), g->group.len ? "" : " (the core group)");
+            buf_printf(&h, "move it to an entry with group: %s", an_cstr(c, &oq));
+            an_add(c, "resource-wrong-group", KAP_SEVERITY_WARNING, (int)i, pat->line, pat->col, an_cstr(c, &f), NULL,
+                   0, an_cstr(c, &h), "%s is served by the API group %s, not %s%s, so this entry never matches it",
+                   o->resource, an_cstr(c, &oq), an_cstr(c, &gq), g->group.len ? "" : " (the core group)");
             buf_free(&gq);
             buf_free(&oq);
         }
@@ -477,16 +477,16 @@ static void check_groups(an_ctx *c, size_t i, const krule *r)
         an_quote(&q, grp, g->group.len);
         unsigned line = g->group.line ? g->group.line : g->line, col = g->group.line ? g->group.col : g->col;
         if (kstr_is(&g->group, "core")) {
-            an_add(c, "group-core", KAP_SEVERITY_WARNING, (int)i, line, col, buf_cstr(&f), NULL, 0,
+            an_add(c, "group-core", KAP_SEVERITY_WARNING, (int)i, line, col, an_cstr(c, &f), NULL, 0,
                    "write group: \"\" for the core group (pods, secrets, configmaps, ...)",
                    "the core API group is \"\" (empty), and no API group is named \"core\", so this entry never "
                    "matches");
         } else if (looks_like_version(grp, g->group.len)) {
-            an_add(c, "group-version", KAP_SEVERITY_WARNING, (int)i, line, col, buf_cstr(&f), NULL, 0,
+            an_add(c, "group-version", KAP_SEVERITY_WARNING, (int)i, line, col, an_cstr(c, &f), NULL, 0,
                    "write the group alone (\"\" for the core group, \"apps\", ...): versions are not matched",
                    "%s is an API version, not a group: no request has it as its API group, so this entry never "
                    "matches",
-                   buf_cstr(&q));
+                   an_cstr(c, &q));
         }
         buf_free(&f);
         buf_free(&q);
@@ -533,12 +533,12 @@ static void check_cluster_scoped(an_ctx *c, size_t i, const krule *r)
         an_quote(&l, kp(&r->namespaces.v[k]), r->namespaces.v[k].len);
     }
     an_add(c, "namespaces-cluster-scoped", KAP_SEVERITY_WARNING, (int)i, r->namespaces.line, r->namespaces.col,
-           buf_cstr(&f), NULL, 0,
+           an_cstr(c, &f), NULL, 0,
            "leave namespaces out (or write namespaces: [\"\"]) for cluster-scoped resources",
            "%s %s cluster-scoped: %s requests have the namespace \"\", so namespaces %s never match%s them",
            r->nres == 1 && r->res[0].resources.n == 1 ? example->resource : "the rule's resources",
            r->nres == 1 && r->res[0].resources.n == 1 ? "is" : "are all",
-           r->nres == 1 && r->res[0].resources.n == 1 ? "its" : "their", buf_cstr(&l), named == 1 ? "es" : "");
+           r->nres == 1 && r->res[0].resources.n == 1 ? "its" : "their", an_cstr(c, &l), named == 1 ? "es" : "");
     buf_free(&f);
     buf_free(&l);
 }

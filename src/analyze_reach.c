@@ -160,20 +160,20 @@ static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const ks
     an_field(&f, i, list, (long)k);
     an_quote(&q, kp(v), v->len);
     if (why == DEAD_TWICE)
-        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
-               "remove the repeated entry", "%s is listed twice in %s; the repeat changes nothing", buf_cstr(&q),
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+               "remove the repeated entry", "%s is listed twice in %s; the repeat changes nothing", an_cstr(c, &q),
                list);
     else if (why == DEAD_INSIDE)
-        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                "remove it: the broader entry already says it",
                "%s in %s changes nothing: other entries of this rule match every request it matches",
-               buf_cstr(&q), list);
+               an_cstr(c, &q), list);
     else
-        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, buf_cstr(&f), NULL, 0,
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                "remove it, or move the rule before the rules that take these requests",
                "%s in %s never decides a request: earlier rules decide every request this rule would match "
                "through it",
-               buf_cstr(&q), list);
+               an_cstr(c, &q), list);
     buf_free(&f);
     buf_free(&q);
 }
@@ -326,10 +326,10 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0}, q = {0};
                 buf_printf(&f, "rules[%zu].resources[%zu]", i, gi);
                 an_quote(&q, kp(&g->group), g->group.len);
-                an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, buf_cstr(&f), NULL, 0,
+                an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, an_cstr(c, &f), NULL, 0,
                        live ? "remove the entry, or move the rule before the rules that take these requests"
                             : "remove it: the broader entry already says it",
-                       "the resources entry for group %s never decides a request: %s", buf_cstr(&q),
+                       "the resources entry for group %s never decides a request: %s", an_cstr(c, &q),
                        live ? "earlier rules decide every request this rule would match through it"
                             : "other entries of this rule match every request it matches");
                 buf_free(&f);
@@ -342,7 +342,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resources", gi);
                 if (listed_before(&g->resources, k)) {
-                    dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], DEAD_TWICE);
+                    dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k], DEAD_TWICE);
                 } else {
                     int live = entry_live(c, r, left, gi, (long)k, AN_NONE);
                     if (live < 0) {
@@ -350,7 +350,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         return -1;
                     }
                     if (live < 2)
-                        dead_value(c, i, buf_cstr(&f), k, &g->resources.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
+                        dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
             }
@@ -360,7 +360,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resourceNames", gi);
                 if (listed_before(&g->names, k)) {
-                    dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], DEAD_TWICE);
+                    dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], DEAD_TWICE);
                 } else {
                     uint32_t nc = an_class_of(c->space, D_NAME, kp(&g->names.v[k]), g->names.v[k].len);
                     int live = entry_live(c, r, left, gi, -1, nc);
@@ -369,7 +369,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         return -1;
                     }
                     if (live < 2)
-                        dead_value(c, i, buf_cstr(&f), k, &g->names.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
+                        dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
             }
@@ -522,34 +522,34 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
         n = logged(c, i, left, SENSITIVE, sizeof SENSITIVE / sizeof *SENSITIVE, req ? writes : NULL, req ? 3 : 0, req,
                    &b);
         if (n > 0)
-            an_add(c, "sensitive-body", KAP_SEVERITY_WARNING, (int)i, line, col, buf_cstr(&f), NULL, 0,
+            an_add(c, "sensitive-body", KAP_SEVERITY_WARNING, (int)i, line, col, an_cstr(c, &f), NULL, 0,
                    "put a rule before it that logs these at Metadata (Kubernetes issue #88926)",
                    "this rule logs %s of %s (level %s): the secrets and tokens they carry end up in the audit log",
                    level == KAP_LEVEL_REQUEST ? "the bodies of writes (create, update, patch)"
                                               : "request and response bodies",
-                   buf_cstr(&b), level_name(level));
+                   an_cstr(c, &b), level_name(level));
         b.len = 0;
     }
     if (n >= 0 && level >= KAP_LEVEL_METADATA) {
         static const char *const opens[] = {"create", "get"}; /* POST, or GET for a websocket */
         n = logged(c, i, left, URI_ARGS, sizeof URI_ARGS / sizeof *URI_ARGS, opens, 2, 0, &b);
         if (n > 0)
-            an_add(c, "uri-leak", KAP_SEVERITY_INFO, (int)i, line, col, buf_cstr(&f), NULL, 0,
+            an_add(c, "uri-leak", KAP_SEVERITY_INFO, (int)i, line, col, an_cstr(c, &f), NULL, 0,
                    "log them at None if their arguments must not be kept (Kubernetes issue #97795)",
                    "this rule logs %s requests: their commands and arguments are in the request URI, which every "
                    "level from Metadata up records",
-                   buf_cstr(&b));
+                   an_cstr(c, &b));
         b.len = 0;
     }
     if (n >= 0 && level == KAP_LEVEL_REQUEST_RESPONSE) {
         static const char *const reads[] = {"get", "list", "watch"};
         n = logged(c, i, left, VOLUME, sizeof VOLUME / sizeof *VOLUME, reads, 3, 0, &b);
         if (n > 0)
-            an_add(c, "high-volume-body", KAP_SEVERITY_INFO, (int)i, line, col, buf_cstr(&f), NULL, 0,
+            an_add(c, "high-volume-body", KAP_SEVERITY_INFO, (int)i, line, col, an_cstr(c, &f), NULL, 0,
                    "log these reads at Metadata (or None) in a rule before this one",
                    "this rule logs whole responses of frequent reads (get, list, watch of %s), which makes the "
                    "audit log large",
-                   buf_cstr(&b));
+                   an_cstr(c, &b));
     }
     buf_free(&b);
     buf_free(&f);
@@ -617,7 +617,7 @@ static int fall_through(an_ctx *c)
                "end the policy with a rule that has only a level (None to say so, Metadata to log the rest)",
                "requests that no rule matches are not logged: %s%s of the request space (each listed value and "
                "\"any other value\" of every attribute counted alike), such as %s",
-               q.complete ? "" : "at least ", pct, d.s ? d.s : "");
+               q.complete ? "" : "at least ", pct, an_cstr(c, &d));
         buf_free(&d);
     } else if (q.status < 0) {
         an_add(c, "analysis-limit", KAP_SEVERITY_WARNING, -1, c->doc->rules_line, c->doc->rules_col, "", NULL, 0,
@@ -710,9 +710,9 @@ int an_check_reach(an_ctx *c)
             an_rule_list(c, &l, q.covering, q.ncovering);
             kap_buf f = {0};
             buf_printf(&f, "rules[%zu]", i);
-            an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, buf_cstr(&f), q.covering,
+            an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), q.covering,
                    q.ncovering, "remove the rule, or move it before the rules that take its requests",
-                   "this rule never decides a request: %s %s every request it matches", buf_cstr(&l),
+                   "this rule never decides a request: %s %s every request it matches", an_cstr(c, &l),
                    q.ncovering == 1 ? "decides" : "decide");
             buf_free(&l);
             buf_free(&f);
@@ -760,7 +760,7 @@ int an_check_reach(an_ctx *c)
         an_rule_list(c, &l, undecided, nund);
         an_add(c, "analysis-limit", KAP_SEVERITY_WARNING, -1, c->doc->rules_line, c->doc->rules_col, "", undecided,
                nund, "raise the limit (kap_analysis_options) if the policy is meant to be this hard",
-               "whether %s ever decide%s a request was not decided (limit: %s); %s no witness", buf_cstr(&l),
+               "whether %s ever decide%s a request was not decided (limit: %s); %s no witness", an_cstr(c, &l),
                nund == 1 ? "s" : "", limit ? limit : "", nund == 1 ? "it has" : "they have");
         buf_free(&l);
     }
