@@ -120,7 +120,8 @@ KAP_HIDDEN const an_cube *an_rule_cubes(const an_space *s, size_t rule, size_t *
 /* Cubes made while answering queries live in the scratch space, dropped by
  * an_scratch_reset(). These return 0 when out of memory or over the memory limit. */
 KAP_HIDDEN void an_scratch_reset(an_space *s);
-/* *out = a ∩ b; returns 1 when non-empty, 0 when empty, -1 on failure. */
+/* *out = a ∩ b, b without a clause; returns 1 when non-empty, 0 when empty,
+ * -1 on failure. */
 KAP_HIDDEN int an_cube_and(an_space *s, const an_cube *a, const an_cube *b, an_cube *out);
 KAP_HIDDEN int an_cube_meets(an_space *s, const an_cube *a, const an_cube *b);
 /* a − b as disjoint cubes appended to *list (scratch); -1 on failure. */

@@ -176,6 +176,8 @@ static int effect(an_ctx *c, const place *pl, const intent *it, kap_buf *b)
     const krule *r = pl->rule >= 0 && (size_t)pl->rule < doc->nrules ? &doc->rules[pl->rule] : NULL;
     const char *k = it->key;
     if (it->ctx == CTX_TOP) {
+        if (pl->ctx != CTX_TOP)
+            return 0; /* a top-level key inside a rule: the top level's own applies */
         if (!strcmp(k, "rules"))
             buf_adds(b, "so the policy has no rules and kube-apiserver refuses it");
         else if (!strcmp(k, "omitStages"))

@@ -464,15 +464,8 @@ int an_cube_meets(an_space *s, const an_cube *a, const an_cube *b)
         if (!set_meets(s, &a->d[d], &b->d[d], s->dim[d].n))
             return 0;
     }
-    /* the zero sets of both, against each clause */
-    if (a->any && (!clause_ok(s, a->any, a->nany, a->zero, a->nzero) ||
-                   !clause_ok(s, a->any, a->nany, b->zero, b->nzero)))
-        return 0;
-    if (b->any && (!clause_ok(s, b->any, b->nany, a->zero, a->nzero) ||
-                   !clause_ok(s, b->any, b->nany, b->zero, b->nzero)))
-        return 0;
-    /* both zero sets together may still leave each clause a group */
-    if ((a->any || b->any) && a->nzero && b->nzero) {
+    /* each clause must keep a group outside both zero sets */
+    if (a->any || b->any) {
         const uint32_t *z;
         uint32_t nz;
         if (ids_union(s, a->zero, a->nzero, b->zero, b->nzero, &z, &nz))
@@ -491,11 +484,7 @@ int an_cube_and(an_space *s, const an_cube *a, const an_cube *b, an_cube *out)
             return -1;
     if (ids_union(s, a->zero, a->nzero, b->zero, b->nzero, &r.zero, &r.nzero))
         return -1;
-    if (a->any && b->any && (a->nany != b->nany || memcmp(a->any, b->any, a->nany * sizeof *a->any) != 0)) {
-        /* two different clauses: not a cube. Callers never build these. */
-        return -1;
-    }
-    r.any = a->any ? a->any : b->any;
+    r.any = a->any ? a->any : b->any; /* b has none (see analyze.h) */
     r.nany = a->any ? a->nany : b->nany;
     *out = r;
     return cube_feasible(s, &r);
@@ -742,7 +731,7 @@ static int path_region_rep(an_space *s, const char *stem, size_t slen, int in_re
             continue;
         }
         size_t n = f->len + 1;
-        buf[f->len] = (char)f->next++;
+        buf[f->len] = (char)(unsigned char)('x' + f->next++); /* x, y, z, ... then round */
         work(s, 1);
         if (pe_is_stem(s, buf, n))
             continue; /* a longer stem starts here: another region */

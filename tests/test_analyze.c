@@ -783,6 +783,108 @@ START_TEST(clean_policy)
 }
 END_TEST
 
+
+START_TEST(path_regions)
+{
+    /* every short path under /a is listed: the witness of /a* is found deeper */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  nonResourceURLs: [\"/a\", \"/a/x\", \"/ax\", \"/a/\", \"/axx\"]\n"
+                                "- level: Metadata\n"
+                                "  nonResourceURLs: [\"/a*\"]\n"
+                                "- level: Metadata\n"
+                                "  nonResourceURLs: [\"*\"]\n");
+    witness_is(a, 1,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
+               "\"path\":\"/axxx\",\"witness\":1}");
+    /* "*": everything else, which starts with "/" */
+    witness_is(a, 2,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
+               "\"path\":\"/\",\"witness\":2}");
+    kap_analysis_free(a);
+    /* "/" listed exactly and as a prefix: the paths outside it do not start with "/" */
+    a = lint(HEAD "rules:\n- level: None\n  nonResourceURLs: [\"/\", \"/*\"]\n- level: Metadata\n  nonResourceURLs: [\"*\"]\n");
+    witness_is(a, 1,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
+               "\"path\":\"\",\"witness\":1}");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(versions_as_groups)
+{
+    kap_analysis *a = lint(HEAD "rules:\n- level: None\n  resources:\n"
+                                "  - group: v1beta1\n  - group: v2alpha3\n  - group: v1x\n  - group: v10\n"
+                                "  - group: vbeta1\n  - group: v1beta\n  - group: v1gamma2\n");
+    ck_assert_ptr_nonnull(find(a, "group-version", 6));
+    ck_assert_ptr_nonnull(find(a, "group-version", 7));
+    ck_assert_ptr_null(find(a, "group-version", 8));  /* v1x */
+    ck_assert_ptr_nonnull(find(a, "group-version", 9)); /* v10 */
+    ck_assert_ptr_null(find(a, "group-version", 10));
+    ck_assert_ptr_null(find(a, "group-version", 11)); /* v1beta: a beta without its number */
+    ck_assert_ptr_null(find(a, "group-version", 12));
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_key_effects)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  verbs: [get]\n"
+                                "  verb: [list]\n"                  /* 6: the rule's own verbs apply */
+                                "  namespaces: [a]\n"
+                                "  resource: [{group: apps}]\n"     /* 8 */
+                                "- level: None\n"                   /* 9 */
+                                "  nonResourceURLs: [\"/x\"]\n"
+                                "  resource: [{group: apps}]\n"     /* 11 */
+                                "  omitStage: [Panic]\n"            /* 12 */
+                                "  omitManagedField: true\n"        /* 13 */
+                                "- level: None\n"                   /* 14 */
+                                "  resources: [{group: apps}]\n"
+                                "  resource: [{group: batch}]\n"    /* 16 */
+                                "  nonResourceURL: [\"/y\"]\n"      /* 17 */
+                                "- level: None\n"                   /* 18 */
+                                "  resource: [{group: batch}]\n"    /* 19 */
+                                "  resources:\n"
+                                "  - group: apps\n"
+                                "    resourceName: [a]\n"           /* 22 */
+                                "    groups: [x]\n"                 /* 23 */
+                                "    resources: [deployments]\n"
+                                "    resourceNames: [b]\n"
+                                "    Resources: [jobs]\n"           /* 26 */
+                                "rule: []\n");                      /* 27 */
+    must(a, "ignored-key", 6, 3, KAP_SEVERITY_ERROR, "and the rule's own verbs applies");
+    must(a, "ignored-key", 8, 3, KAP_SEVERITY_ERROR, "so this rule matches every resource in its namespaces");
+    must(a, "ignored-key", 11, 3, KAP_SEVERITY_ERROR, "so this rule matches only its non-resource URLs");
+    must(a, "ignored-key", 12, 3, KAP_SEVERITY_ERROR, "so this rule omits no stage beyond the policy's");
+    must(a, "ignored-key", 13, 3, KAP_SEVERITY_ERROR, "so the policy-wide omitManagedFields applies to this rule");
+    must(a, "ignored-key", 16, 3, KAP_SEVERITY_ERROR, "and the rule's own resources apply");
+    must(a, "ignored-key", 17, 3, KAP_SEVERITY_ERROR, "so this rule matches every path");
+    must(a, "ignored-key", 19, 3, KAP_SEVERITY_ERROR, "and the rule's own resources apply");
+    must(a, "ignored-key", 22, 5, KAP_SEVERITY_ERROR, "and the entry's own resourceNames applies");
+    const kap_finding *f = must(a, "ignored-key", 23, 5, KAP_SEVERITY_ERROR, "so this rule matches every user group");
+    ck_assert_str_eq(f->hint, "move userGroups up to the rule (a resources entry has only group, resources and "
+                              "resourceNames)");
+    must(a, "ignored-key", 26, 5, KAP_SEVERITY_ERROR, "(keys are case-sensitive), and the entry's own resources");
+    f = must(a, "ignored-key", 27, 1, KAP_SEVERITY_ERROR, "so the policy has no rules and kube-apiserver refuses it");
+    ck_assert_str_eq(f->hint, "write \"rules\"");
+    kap_analysis_free(a);
+    /* keys of a rule and of the top level in the wrong place */
+    a = lint(HEAD "omitManagedFields: true\nrules:\n- level: None\n  rules: []\n  metadata: {}\n  kind: x\n"
+                  "level: None\nresourceNames: [a]\nnamespaces: [a]\n");
+    f = must(a, "ignored-key", 6, 3, KAP_SEVERITY_WARNING, "the key \"rules\" in a rule, so it has no effect");
+    ck_assert_str_eq(f->hint, "move rules to the top level");
+    must(a, "ignored-key", 7, 3, KAP_SEVERITY_WARNING, "the key \"metadata\" in a rule, so it has no effect");
+    must(a, "ignored-key", 9, 1, KAP_SEVERITY_WARNING, "the key \"level\" at the top level, so it has no effect");
+    f = must(a, "ignored-key", 10, 1, KAP_SEVERITY_WARNING, "the key \"resourceNames\" at the top level");
+    ck_assert_str_eq(f->hint, "write resourceNames inside an entry of resources");
+    f = must(a, "ignored-key", 11, 1, KAP_SEVERITY_WARNING, "the key \"namespaces\" at the top level");
+    ck_assert_str_eq(f->hint, "move namespaces to the rule");
+    kap_analysis_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -795,6 +897,7 @@ int main(void)
     tcase_add_test(keys, ignored_keys_by_release);
     tcase_add_test(keys, ignored_kind_case);
     tcase_add_test(keys, duplicate_keys);
+    tcase_add_test(keys, ignored_key_effects);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");
     tcase_add_test(reach, unreachable_after_catch_all);
@@ -805,10 +908,12 @@ int main(void)
     tcase_add_test(reach, unreachable_resource_forms);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
+    tcase_add_test(reach, path_regions);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");
     tcase_add_test(pat, never_matching_patterns);
     tcase_add_test(pat, patterns_by_release);
+    tcase_add_test(pat, versions_as_groups);
     tcase_add_test(pat, sensitive_bodies);
     tcase_add_test(pat, volume);
     suite_add_tcase(s, pat);
