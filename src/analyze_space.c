@@ -308,28 +308,25 @@ static int set_meets(an_space *s, const an_set *a, const an_set *b, uint32_t N)
     return union_size(s, a->v, a->n, b->v, b->n) < N;
 }
 
-/* The result in s->tmp[0..k) becomes a set, reusing an operand's array when equal. */
+/* The result in s->tmp[0..k) becomes a set, reusing an operand's array when
+ * equal. out may be a or b: it is written last. */
 static int set_make(an_space *s, uint32_t k, uint32_t neg, const an_set *a, const an_set *b, an_set *out)
 {
-    out->neg = neg;
-    out->n = k;
+    const uint32_t *v = NULL;
     if (a && a->neg == neg && a->n == k && (k == 0 || memcmp(a->v, s->tmp, k * sizeof *s->tmp) == 0)) {
-        out->v = a->v;
-        return 0;
+        v = a->v;
+    } else if (b && b->neg == neg && b->n == k && (k == 0 || memcmp(b->v, s->tmp, k * sizeof *s->tmp) == 0)) {
+        v = b->v;
+    } else if (k) {
+        uint32_t *w = sc_alloc(s, k * sizeof *w);
+        if (!w)
+            return -1;
+        memcpy(w, s->tmp, k * sizeof *w);
+        v = w;
     }
-    if (b && b->neg == neg && b->n == k && (k == 0 || memcmp(b->v, s->tmp, k * sizeof *s->tmp) == 0)) {
-        out->v = b->v;
-        return 0;
-    }
-    if (!k) {
-        out->v = NULL;
-        return 0;
-    }
-    uint32_t *v = sc_alloc(s, k * sizeof *v);
-    if (!v)
-        return -1;
-    memcpy(v, s->tmp, k * sizeof *v);
-    out->v = v;
+    out->v = k ? v : NULL;
+    out->n = k;
+    out->neg = neg;
     return 0;
 }
 
