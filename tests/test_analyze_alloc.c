@@ -16,21 +16,21 @@ extern int kap_test_alloc_failed;
 
 static const char *const POLICIES[] = {
     /* ignored keys (several places), duplicates, suppression, bad directive */
-    "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStage: [x]\nmetadata:\n  foo: 1\nrules:\n"
+    ("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStage: [x]\nmetadata:\n  foo: 1\nrules:\n"
     "# kap:ignore unreachable-rule, nosuch\n"
     "- level: RequestResponse\n  resources:\n  - group: \"\"\n    resources: [pods]\n    verbs: [get]\n"
-    "    resource: [x]\n  verb: [get]\n  level: None\n- level: None\n",
+    "    resource: [x]\n  verb: [get]\n  level: None\n- level: None\n"),
     /* every attribute, URL prefixes, groups, names, dead values, sensitive data, volume */
-    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n"
+    ("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n"
     "- level: None\n  users: [a, b]\n  userGroups: [g1, g2]\n  verbs: [get, list]\n  namespaces: [n1, n2, n1]\n"
     "  resources:\n  - group: \"\"\n    resources: [pods, \"pods/*\", \"*/log\"]\n    resourceNames: [x, z]\n"
     "  - group: apps\n    resources: [deployments]\n- level: Metadata\n  nonResourceURLs: [\"/healthz*\", \"/healthz/x\", \"/api\"]\n"
     "- level: Request\n  userGroups: [g1, g3]\n  verbs: [GET, impersonate]\n  resources: [{group: core}, {group: v1}]\n"
     "- level: None\n  namespaces: [kube-system]\n  resources: [{group: \"\", resources: [nodes, Pods, pod, \"*/*\", deployments, foo]}]\n"
-    "- level: RequestResponse\n  users: [a]\n",
+    "- level: RequestResponse\n  users: [a]\n"),
     /* JSON, a catch-all, unreachable rules */
-    "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\",\"verbs\":[\"get\"],"
-    "\"level\":\"Metadata\"},{\"level\":\"Metadata\"},{\"level\":\"None\",\"users\":[\"a\"]}]}",
+    ("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\",\"verbs\":[\"get\"],"
+    "\"level\":\"Metadata\"},{\"level\":\"Metadata\"},{\"level\":\"None\",\"users\":[\"a\"]}]}"),
     /* does not load */
     "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- Level: None\n",
 };

@@ -324,8 +324,11 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, random_policies);
     tcase_add_test(tc, tricky_policies);
-    tcase_add_test(tc, hostile_policies);
     suite_add_tcase(s, tc);
+    TCase *hostile = tcase_create("hostile");
+    tcase_set_timeout(hostile, 600);
+    tcase_add_test(hostile, hostile_policies);
+    suite_add_tcase(s, hostile);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
