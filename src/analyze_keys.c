@@ -20,7 +20,12 @@ static const char *const *keys_of(int ctx)
     return ctx == CTX_TOP ? TOP_KEYS : ctx == CTX_RULE ? RULE_KEYS : ctx == CTX_GR ? GR_KEYS : NULL;
 }
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+static char lower(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return c;
+}
 
 static int eq_fold(const char *a, size_t an, const char *b)
 {

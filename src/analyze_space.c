@@ -1016,7 +1016,8 @@ static int pattern_pairs(an_space *s, const kstr *pat, rs_pair **v, size_t *n, s
 
 static int set_eq(const an_set *a, const an_set *b)
 {
-    return a->neg == b->neg && a->n == b->n && (!a->n || memcmp(a->v, b->v, a->n * sizeof *a->v) == 0);
+    return a->neg == b->neg && a->n == b->n &&
+           (!a->n || (a->v && b->v && memcmp(a->v, b->v, a->n * sizeof *a->v) == 0));
 }
 
 /* Union of two positive sets or full, in the main arena. */
