@@ -324,7 +324,8 @@ static int rule_at_line(const kdoc *doc, unsigned line)
     return r;
 }
 
-/* The column where key starts on a line of the source, or 0. */
+/* The column where key starts on a line of the source (the last such key:
+ * in a flow mapping the repeated key comes later), or 0. */
 static unsigned key_column(const an_ctx *c, unsigned line, const char *key, size_t klen)
 {
     const char *p = c->src, *end = c->src + c->srclen;
@@ -337,6 +338,7 @@ static unsigned key_column(const an_ctx *c, unsigned line, const char *key, size
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol)
         eol = end;
+    unsigned col = 0;
     for (const char *q = p; q + klen <= eol; q++) {
         int quoted = (*q == '"' || *q == '\'') && q + klen + 1 < eol && q[klen + 1] == *q;
         const char *k = quoted ? q + 1 : q;
@@ -347,9 +349,9 @@ static unsigned key_column(const an_ctx *c, unsigned line, const char *key, size
         while (a < eol && (*a == ' ' || *a == '\t'))
             a++;
         if (a < eol && *a == ':')
-            return (unsigned)(q - p) + 1;
+            col = (unsigned)(q - p) + 1;
     }
-    return 0;
+    return col;
 }
 
 static void duplicate(an_ctx *c, const kap_diagnostic *g)

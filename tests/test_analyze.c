@@ -885,6 +885,77 @@ START_TEST(ignored_key_effects)
 }
 END_TEST
 
+START_TEST(odd_keys)
+{
+    /* YAML: quoted and flow-style duplicates, a long unknown key, unknown keys without a guess */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- {level: None, \"level\": None}\n"                                /* 4 */
+                                "- \"level\": Metadata\n"                                          /* 5 */
+                                "  'level': Metadata\n"                                            /* 6 */
+                                "  aVeryLongKeyThatLooksLikeNothingAKeyNeedsToLookLike: 1\n"       /* 7 */
+                                "  resources:\n"
+                                "  - Group: apps\n"                                                /* 9 */
+                                "    zzz: 1\n"                                                     /* 10 */
+                                "somethingElse: 1\n");                                             /* 11 */
+    const kap_finding *f = must(a, "duplicate-key", 4, 17, KAP_SEVERITY_WARNING, "the key \"level\" is given twice");
+    ck_assert_int_eq(f->rule, 0);
+    must(a, "duplicate-key", 6, 3, KAP_SEVERITY_WARNING, "the key \"level\"");
+    f = must(a, "ignored-key", 7, 3, KAP_SEVERITY_WARNING, "so it has no effect");
+    ck_assert_ptr_nonnull(strstr(f->hint, "a rule's keys are"));
+    f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "(keys are case-sensitive), so this entry selects the core");
+    f = must(a, "ignored-key", 10, 5, KAP_SEVERITY_WARNING, "the key \"zzz\" in a resources entry, so it has no effect");
+    ck_assert_str_eq(f->hint, "a resources entry's keys are group, resources and resourceNames");
+    f = must(a, "ignored-key", 11, 1, KAP_SEVERITY_WARNING, "the key \"somethingElse\" at the top level");
+    ck_assert_str_eq(f->hint, "remove it");
+    kap_analysis_free(a);
+    /* JSON: a duplicate at the top level, an unknown key deep in metadata */
+    a = lint("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"kind\":\"Policy\",\"metadata\":{\"managedFields\":"
+             "[{\"x\":1}]},\"rules\":[{\"level\":\"None\",\"resources\":[{\"group\":\"\",\"x\":1}]}]}");
+    f = find(a, "duplicate-key", 0);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->rule, -1);
+    ck_assert_str_eq(f->field, "kind");
+    ck_assert_ptr_nonnull(find(a, "ignored-key", 0));
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(long_values_and_options)
+{
+    /* a message longer than the small buffer */
+    char text[4096];
+    char ns[801];
+    memset(ns, 'n', 800);
+    ns[800] = 0;
+    snprintf(text, sizeof text, HEAD "rules:\n- level: None\n  namespaces: [\"%s\"]\n- level: None\n  namespaces: [\"%s\", b]\n",
+             ns, ns);
+    kap_analysis *a = lint(text);
+    const kap_finding *f = find(a, "dead-value", 7);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_gt(strlen(f->message), 800);
+    kap_analysis_free(a);
+    /* every option given */
+    kap_analysis_options ao;
+    kap_analysis_options_init(&ao);
+    ao.max_steps = 1000000;
+    ao.max_rule_steps = 100000;
+    ao.max_memory = 1 << 20;
+    ao.max_classes = 1000;
+    ck_assert_int_eq(kap_analyze_buffer(&a, text, strlen(text), NULL, NULL, &ao), KAP_OK);
+    ck_assert_str_eq(kap_diagnostics_source(kap_analysis_diagnostics(a)), "<buffer>");
+    ck_assert_ptr_nonnull(find(a, "dead-value", 7));
+    kap_analysis_free(a);
+    /* directives: not quite, in quotes, after an escaped quote */
+    a = lint(HEAD "rules:\n- level: None\n"
+                  "- level: None # kap:ignored unreachable-rule\n"
+                  "- level: None\n  users: ['a # kap:ignore unreachable-rule', \"b\\\" # kap:ignore unreachable-rule\"]\n"
+                  "- level: None  #kap:ignore unreachable-rule\n  users: [c]\n");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 2);
+    ck_assert_uint_eq(kap_analysis_suppressed(a), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -898,6 +969,7 @@ int main(void)
     tcase_add_test(keys, ignored_kind_case);
     tcase_add_test(keys, duplicate_keys);
     tcase_add_test(keys, ignored_key_effects);
+    tcase_add_test(keys, odd_keys);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");
     tcase_add_test(reach, unreachable_after_catch_all);
@@ -922,6 +994,7 @@ int main(void)
     tcase_add_test(api, limits);
     tcase_add_test(api, api_calls);
     tcase_add_test(api, clean_policy);
+    tcase_add_test(api, long_values_and_options);
     suite_add_tcase(s, api);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
