@@ -956,6 +956,47 @@ START_TEST(long_values_and_options)
 }
 END_TEST
 
+START_TEST(many_covering_rules)
+{
+    kap_analysis *a = lint(HEAD "rules:\n- level: None\n  verbs: [a]\n- level: None\n  verbs: [b]\n- level: None\n  verbs: [c]\n"
+                                "- level: None\n  verbs: [d]\n- level: None\n  verbs: [e]\n- level: None\n  verbs: [f]\n"
+                                "- level: Metadata\n  verbs: [a, b, c, d, e, f]\n");
+    const kap_finding *f = must(a, "unreachable-rule", 16, 3, KAP_SEVERITY_WARNING,
+                                "rules 0 (line 4), 1 (line 6), 2 (line 8), 3 (line 10) and 2 others decide");
+    ck_assert_uint_eq(f->n_related, 6);
+    kap_analysis_free(a);
+    /* options given as zeros: the defaults */
+    kap_analysis_options ao = {KAP_ANALYSIS_OPTIONS_VERSION, 0, 0, 0, 0};
+    const char *p = HEAD "rules:\n- level: None\n";
+    ck_assert_int_eq(kap_analyze_buffer(&a, p, strlen(p), "t.yaml", NULL, &ao), KAP_OK);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 0), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(pattern_corners)
+{
+    kap_analysis *a = lint(HEAD "rules:\n- level: None\n"
+                                "  verbs: [\"aVeryLongVerbThatIsNotAVerbAtAllReally\", List]\n"     /* 5 */
+                                "  resources:\n"
+                                "  - group: x\n  - group: v0\n  - group: vx\n  - group: \"v1.2\"\n"  /* 7-10 */
+                                "  - group: apps\n    resources: [\"deploymentsx.apps\", \"deployments.batch\", "
+                                "\"deployments/Scale\", \"deployments/x\", \"*\", \"*/status\"]\n"     /* 11-12 */
+                                "- level: None\n  verbs: [Post]\n  nonResourceURLs: [\"/x\"]\n");   /* 13-15 */
+    must(a, "unknown-verb", 5, 11, KAP_SEVERITY_WARNING, "it is none of the verbs kube-apiserver gives requests");
+    must(a, "unknown-verb", 5, 53, KAP_SEVERITY_WARNING, "(verbs are lower case)");
+    ck_assert_uint_eq(count(a, "group-version"), 0);
+    const kap_finding *f = must(a, "misspelled-resource", 12, 59, KAP_SEVERITY_WARNING, "deployments has no subresource "
+                                                                                         "\"Scale\" (it has \"scale\")");
+    ck_assert_str_eq(f->hint, "write \"deployments/scale\"");
+    /* neither the kubectl form of another group nor an unknown subresource far from any is judged */
+    ck_assert_uint_eq(count(a, "misspelled-resource"), 1);
+    must(a, "unknown-resource", 12, 17, KAP_SEVERITY_INFO, "\"deploymentsx.apps\"");
+    must(a, "unknown-verb", 14, 11, KAP_SEVERITY_WARNING, "(verbs are lower case)");
+    kap_analysis_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -981,11 +1022,13 @@ int main(void)
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
+    tcase_add_test(reach, many_covering_rules);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");
     tcase_add_test(pat, never_matching_patterns);
     tcase_add_test(pat, patterns_by_release);
     tcase_add_test(pat, versions_as_groups);
+    tcase_add_test(pat, pattern_corners);
     tcase_add_test(pat, sensitive_bodies);
     tcase_add_test(pat, volume);
     suite_add_tcase(s, pat);
