@@ -508,18 +508,18 @@ typedef struct kap_finding {
 } kap_finding;
 
 /* One check: the metadata of an ID (docs/lint.md has an example of each). */
-typedef struct kap_check {
+typedef struct kap_lint_check {
     const char *id;
     kap_severity severity;   /* the usual severity of its findings */
     const char *title;       /* a few words */
     const char *description; /* a paragraph */
-} kap_check;
+} kap_lint_check;
 
-/* The checks, in a fixed order: i from 0 to kap_check_count() - 1. Static data. */
-KAP_API size_t kap_check_count(void);
-KAP_API const kap_check *kap_check_get(size_t i);
+/* The checks, in a fixed order: i from 0 to kap_lint_check_count() - 1. Static data. */
+KAP_API size_t kap_lint_check_count(void);
+KAP_API const kap_lint_check *kap_lint_check_get(size_t i);
 /* The check with this ID, or NULL. */
-KAP_API const kap_check *kap_check_find(const char *id);
+KAP_API const kap_lint_check *kap_lint_check_find(const char *id);
 
 #define KAP_ANALYSIS_OPTIONS_VERSION 1
 

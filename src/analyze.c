@@ -12,7 +12,7 @@
 
 /* ---- the checks ------------------------------------------------------------------ */
 
-static const kap_check CHECKS[] = {
+static const kap_lint_check CHECKS[] = {
     {"invalid-policy", KAP_SEVERITY_ERROR, "kube-apiserver refuses the policy",
      "The policy does not load: kube-apiserver would log this error and stop at startup. The message is "
      "kube-apiserver's own."},
@@ -80,11 +80,11 @@ static const kap_check CHECKS[] = {
 
 #define NCHECKS (sizeof CHECKS / sizeof *CHECKS)
 
-size_t kap_check_count(void) { return NCHECKS; }
+size_t kap_lint_check_count(void) { return NCHECKS; }
 
-const kap_check *kap_check_get(size_t i) { return i < NCHECKS ? &CHECKS[i] : NULL; }
+const kap_lint_check *kap_lint_check_get(size_t i) { return i < NCHECKS ? &CHECKS[i] : NULL; }
 
-const kap_check *kap_check_find(const char *id)
+const kap_lint_check *kap_lint_check_find(const char *id)
 {
     if (!id)
         return NULL;

@@ -722,16 +722,16 @@ START_TEST(api_calls)
     ck_assert_ptr_null(kap_analysis_policy(a));
     kap_analysis_free(a);
     /* checks */
-    ck_assert_uint_ge(kap_check_count(), 20);
-    for (size_t i = 0; i < kap_check_count(); i++) {
-        const kap_check *c = kap_check_get(i);
-        ck_assert_ptr_eq(kap_check_find(c->id), c);
+    ck_assert_uint_ge(kap_lint_check_count(), 20);
+    for (size_t i = 0; i < kap_lint_check_count(); i++) {
+        const kap_lint_check *c = kap_lint_check_get(i);
+        ck_assert_ptr_eq(kap_lint_check_find(c->id), c);
         ck_assert_uint_gt(strlen(c->title), 0);
         ck_assert_uint_gt(strlen(c->description), 20);
     }
-    ck_assert_ptr_null(kap_check_get(kap_check_count()));
-    ck_assert_ptr_null(kap_check_find("nope"));
-    ck_assert_ptr_null(kap_check_find(NULL));
+    ck_assert_ptr_null(kap_lint_check_get(kap_lint_check_count()));
+    ck_assert_ptr_null(kap_lint_check_find("nope"));
+    ck_assert_ptr_null(kap_lint_check_find(NULL));
     /* the witness as JSON, cut like snprintf */
     a = lint(HEAD "rules:\n- level: None\n  users: [\"a\\0b\"]\n  nonResourceURLs: [\"/x\"]\n");
     char small[10];

@@ -58,8 +58,8 @@ static const char *severity_name(kap_severity s)
 
 static int check_index(const char *id)
 {
-    for (size_t i = 0; i < kap_check_count(); i++)
-        if (strcmp(kap_check_get(i)->id, id) == 0)
+    for (size_t i = 0; i < kap_lint_check_count(); i++)
+        if (strcmp(kap_lint_check_get(i)->id, id) == 0)
             return (int)i;
     return -1;
 }
@@ -139,8 +139,8 @@ static const char *sarif_level(kap_severity s)
 
 static void sarif_rules(void)
 {
-    for (size_t i = 0; i < kap_check_count(); i++) {
-        const kap_check *c = kap_check_get(i);
+    for (size_t i = 0; i < kap_lint_check_count(); i++) {
+        const kap_lint_check *c = kap_lint_check_get(i);
         printf("%s\n          {\"id\":\"%s\",\"name\":\"", i ? "," : "", c->id);
         /* the ID in PascalCase */
         for (const char *p = c->id; *p; p++) {
@@ -208,7 +208,7 @@ static void print_sarif(const lint_opts *o, const char *file, const kap_analysis
 static int set_check(lint_opts *o, const char *id, unsigned char off)
 {
     if (strcmp(id, "all") == 0) {
-        memset(o->off, off, kap_check_count());
+        memset(o->off, off, kap_lint_check_count());
         return 0;
     }
     int k = check_index(id);
