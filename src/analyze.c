@@ -491,6 +491,8 @@ static int run(kap_analysis *a, const char *data, size_t len, const kap_limits *
          * as a later release does to learn which */
         kap_limits l2 = *lim;
         l2.kube_minor = KAP_KUBE_MINOR_MAX;
+        l2.changes = release_changes(l2.kube_minor);
+        l2.gofmt = release_gofmt(l2.changes);
         kdoc d2;
         kd = diags_new(a->diags->source);
         if (!kd || decode_policy(&kwork, data, len, &l2, &d2, kd) == KAP_ENOMEM) {
@@ -548,7 +550,7 @@ int kap_analyze_buffer(kap_analysis **out, const void *data, size_t len, const c
     if (!out)
         return KAP_EARG;
     *out = NULL;
-    if ((!data && len) || limits_from(opts, &lim) || options_from(aopts, &ao))
+    if ((!data && len) || limits_for(opts, &lim) || options_from(aopts, &ao))
         return KAP_EARG;
     kap_analysis *a = analysis_new(name);
     if (!a)
@@ -563,7 +565,7 @@ int kap_analyze(kap_analysis **out, const char *path, const kap_options *opts, c
     if (!out)
         return KAP_EARG;
     *out = NULL;
-    if (!path || limits_from(opts, &lim) || options_from(aopts, &ao))
+    if (!path || limits_for(opts, &lim) || options_from(aopts, &ao))
         return KAP_EARG;
     kap_analysis *a = analysis_new(path);
     if (!a)
