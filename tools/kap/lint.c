@@ -302,6 +302,10 @@ int cmd_lint(int argc, char **argv)
     };
     lint_opts o = {0};
     unsigned char off[64] = {0};
+    if (kap_lint_check_count() > sizeof off) {
+        fprintf(stderr, "kap lint: this kap knows fewer checks than its libkap has\n");
+        return 1;
+    }
     o.off = off;
     cli_color_mode color = CLI_COLOR_AUTO;
     kap_options opts;
