@@ -587,6 +587,167 @@ KAP_API int kap_analysis_witness(const kap_analysis *analysis, size_t i, kap_req
  * length it needs (without the NUL), like snprintf; 0 when rule i has none. */
 KAP_API size_t kap_analysis_witness_json(const kap_analysis *analysis, size_t i, char *buf, size_t len);
 
+/* ---- Replay (libkap-replay) ---------------------------------------------
+ * Replays kube-apiserver audit logs through a candidate policy: what it
+ * would stop or start logging and how large the log would be. These
+ * functions live in their own library, libkap-replay (pkg-config
+ * kap-replay, CMake kap::kap-replay), which also links zlib or ISA-L and
+ * libzstd for compressed logs; programs that only load and match policies
+ * link libkap alone and pull in nothing more.
+ *
+ * Input: JSON lines, one audit.k8s.io Event a line as the log backend
+ * writes them, or EventList objects as the webhook backend sends them.
+ * Each event is decided with the attributes kube-apiserver evaluated: the
+ * authenticated user (user.username and user.groups; never
+ * impersonatedUser), objectRef for resource requests, the verb, and the
+ * path of requestURI (without its query, percent-decoded). A request is
+ * identified by its auditID: it starts with its first event (always with a
+ * RequestReceived event) and ends with a ResponseComplete or Panic event,
+ * or when no event of it came for `window` events (bounded memory: only
+ * the requests still open are kept).
+ *
+ * A kap_replay is fed bytes in chunks of any size (a line may span
+ * chunks) and hands back a kap_replay_summary. Summaries merge exactly:
+ * the merge of the summaries of consecutive pieces of a log, cut anywhere,
+ * even inside a line, equals the summary of the whole log. A summary keeps
+ * what it needs at its edges for that (the bytes of a line cut in two, the
+ * requests still open at its end, the first events of the requests that
+ * may have begun before it). Summaries serialise to bytes and back, so
+ * they can be made on other machines and merged in any tree, in order.
+ *
+ * Threads: a kap_replay and a kap_replay_summary are each used by one
+ * thread at a time; distinct objects may be used in distinct threads, and
+ * any number of kap_replay objects may share one policy. */
+
+typedef struct kap_replay kap_replay;
+typedef struct kap_replay_summary kap_replay_summary;
+
+#define KAP_REPLAY_OPTIONS_VERSION 1
+#define KAP_REPLAY_DEFAULT_WINDOW 1000000u
+#define KAP_REPLAY_DEFAULT_MAX_LINE ((size_t)16 << 20)
+
+typedef struct kap_replay_options {
+    unsigned int version;       /* KAP_REPLAY_OPTIONS_VERSION (kap_replay_options_init) */
+    const kap_policy *compare;  /* a second policy decided beside the first, or NULL */
+    uint64_t window;            /* a request left open gets no more events after this
+                                 * many events of the log; 0: the default */
+    size_t max_line;            /* longer lines are bad input, never held in memory;
+                                 * 0: the default (16 MiB) */
+} kap_replay_options;
+
+KAP_API void kap_replay_options_init(kap_replay_options *opts);
+
+/* A replay through policy (and opts->compare). The policies must outlive
+ * the replay object. opts may be NULL. Returns KAP_OK, KAP_ENOMEM or
+ * KAP_EARG. Free with kap_replay_free(). */
+KAP_API int kap_replay_new(kap_replay **out, const kap_policy *policy, const kap_replay_options *opts);
+KAP_API void kap_replay_free(kap_replay *replay);
+
+/* Where the log as the policy would have written it goes (events at None
+ * or in an omitted stage dropped, bodies the level does not keep removed,
+ * managedFields removed under omitManagedFields, the level field set to
+ * the level the event is written at): fn is called with whole lines, in
+ * order, each ending in a newline. A non-zero return from fn stops the
+ * replay (the feeding call returns KAP_EIO). fn NULL: nothing written. */
+typedef int (*kap_replay_write_fn)(void *ctx, const char *data, size_t len);
+KAP_API void kap_replay_set_output(kap_replay *replay, kap_replay_write_fn fn, void *ctx);
+
+/* Flags of kap_replay_begin() and kap_replay_end(). */
+#define KAP_REPLAY_SOURCE_START 0x1u /* the bytes start at the first byte of their source */
+#define KAP_REPLAY_STREAM_START 0x2u /* and nothing comes before that source (no request
+                                      * can have begun before): saves memory */
+#define KAP_REPLAY_SOURCE_END 0x4u   /* the source ends here: a last line without newline counts */
+
+/* Starts a piece of the source named name (a file name; used in the
+ * reports of bad lines): KAP_REPLAY_SOURCE_START when the piece begins at
+ * the source's first byte, else it continues the source (a later byte
+ * range of it, or the next chunk after kap_replay_end() without
+ * KAP_REPLAY_SOURCE_END). Returns KAP_OK, KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_replay_begin(kap_replay *replay, const char *name, unsigned int flags);
+/* Replays len bytes. Returns KAP_OK, KAP_ENOMEM, KAP_EIO (the output
+ * function refused) or KAP_EARG (no kap_replay_begin()). Bad lines are not
+ * errors: they are counted and reported in the summary. */
+KAP_API int kap_replay_feed(kap_replay *replay, const void *data, size_t len);
+/* Ends the piece begun last, with KAP_REPLAY_SOURCE_END or 0. */
+KAP_API int kap_replay_end(kap_replay *replay, unsigned int flags);
+/* Records a problem with the current source that is not a line (a file
+ * that cannot be read, a truncated gzip member), at the current line; it
+ * is counted with the bad lines. */
+KAP_API int kap_replay_report(kap_replay *replay, const char *message);
+
+/* Replays a file whole, or the byte range [offset, offset + length) of a
+ * plain file (length 0: to its end), under the name path ("-" is standard
+ * input). Compression is detected from the first bytes: gzip (members
+ * concatenated as log rotation makes them) and zstd; a compressed file can
+ * only be read whole. A file that cannot be read or is truncated is
+ * reported in the summary (kap_replay_report()), not an error. flags may
+ * add KAP_REPLAY_STREAM_START. Returns KAP_OK, KAP_ENOMEM, KAP_EIO (the
+ * output function refused) or KAP_EARG. */
+KAP_API int kap_replay_file(kap_replay *replay, const char *path, uint64_t offset, uint64_t length,
+                            unsigned int flags);
+
+/* The summary of everything replayed since kap_replay_new() or the last
+ * call, which starts the next summary (pieces then continue: call
+ * kap_replay_begin() again). Free with kap_replay_summary_free(). Returns
+ * KAP_OK, KAP_ENOMEM or KAP_EARG. */
+KAP_API int kap_replay_take_summary(kap_replay *replay, kap_replay_summary **out);
+
+/* Merges next, the summary of the bytes that follow into's, into into.
+ * The summaries must come from replays through the same policies and
+ * options; a line cut between them is replayed here through replay's
+ * policies (and written to its output). Returns KAP_OK, KAP_ENOMEM, KAP_EIO
+ * (output refused), KAP_EINVALID (not the same policies or options, or not
+ * consecutive: a source left open must be continued by the same source) or
+ * KAP_EARG. On an error into is unusable. */
+KAP_API int kap_replay_merge(kap_replay *replay, kap_replay_summary *into, const kap_replay_summary *next);
+
+KAP_API void kap_replay_summary_free(kap_replay_summary *summary);
+
+/* The summary as bytes (canonical: equal summaries give equal bytes).
+ * *out is freed with kap_replay_bytes_free(). Returns KAP_OK, KAP_ENOMEM
+ * or KAP_EARG. */
+KAP_API int kap_replay_summary_save(const kap_replay_summary *summary, void **out, size_t *len);
+/* A summary from kap_replay_summary_save()'s bytes. Returns KAP_OK,
+ * KAP_EPARSE (not such bytes, or from another version), KAP_ENOMEM or
+ * KAP_EARG. */
+KAP_API int kap_replay_summary_load(kap_replay_summary **out, const void *data, size_t len);
+KAP_API void kap_replay_bytes_free(void *bytes);
+
+#define KAP_REPLAY_FORMAT_JSON 0
+#define KAP_REPLAY_FORMAT_TABLE 1
+/* The summary for people (KAP_REPLAY_FORMAT_TABLE) or as one JSON object
+ * with keys in a fixed order (KAP_REPLAY_FORMAT_JSON; see docs/replay.md),
+ * NUL-terminated, top entries in each top list (0: 10). Nothing in it
+ * depends on how the log was cut or how many threads replayed it. *out is
+ * freed with kap_replay_bytes_free(). Returns KAP_OK, KAP_ENOMEM or
+ * KAP_EARG. */
+KAP_API int kap_replay_summary_format(const kap_replay_summary *summary, int format, size_t top, char **out,
+                                      size_t *len);
+
+/* The main counts, for programs. */
+typedef struct kap_replay_counts {
+    uint64_t events, requests, bad_lines, bytes_in, bytes_out;
+    uint64_t levels[4];     /* requests per level under the policy */
+    uint64_t recorded[4];   /* requests per level the log recorded */
+    uint64_t under_recorded; /* requests recorded below the policy's level */
+    uint64_t open_requests; /* requests whose last stage was not seen */
+    uint64_t events_kept;
+} kap_replay_counts;
+KAP_API int kap_replay_summary_counts(const kap_replay_summary *summary, kap_replay_counts *out);
+
+/* Replays files (as kap_replay_file(), the first starting the stream) with
+ * threads threads (0: one per core), each on its own chunk, summaries
+ * merged in order; output as kap_replay_set_output(). progress, if not
+ * NULL, is called from the calling thread now and then with the bytes read
+ * so far and the total (0 when unknown, as for compressed input or
+ * standard input). Returns KAP_OK, KAP_ENOMEM, KAP_EIO or KAP_EARG, and
+ * the summary in *out. */
+typedef void (*kap_replay_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+KAP_API int kap_replay_files(kap_replay_summary **out, const kap_policy *policy, const kap_replay_options *opts,
+                             const char *const *paths, size_t n_paths, unsigned int threads,
+                             kap_replay_write_fn write, void *write_ctx, kap_replay_progress_fn progress,
+                             void *progress_ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
     {"lint", cmd_lint, "load each policy and report every problem"},
     {"eval", cmd_eval, "decide JSON-lines requests read from standard input"},
     {"explain", cmd_explain, "which rule decides a request (flags, JSON or METHOD URL), and why"},
+    {"replay", cmd_replay, "replay audit logs through a policy: what it keeps, drops, costs"},
 };
 
 static void usage_main(FILE *f)
