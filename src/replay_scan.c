@@ -219,8 +219,10 @@ static int scan_number(cur *c)
     if (p < end && *p == '-')
         p++;
     if (p >= end || *p < '0' || *p > '9') {
+        int start = p == c->p;
         c->p = p;
-        return fail(c, "invalid character in numeric literal");
+        return fail(c, start ? "invalid character looking for beginning of value"
+                             : "invalid character in numeric literal");
     }
     if (*p == '0') {
         p++;
@@ -299,9 +301,9 @@ static int skip_value(cur *c, size_t depth0)
         }
         case '{': case '[': {
             int obj = *c->p == '{';
-            c->p++;
             if (depth0 + depth + 1 > MAX_DEPTH)
                 return fail(c, "exceeded max depth");
+            c->p++;
             if (depth_reserve(s, depth + 1))
                 return -1;
             uint64_t bit = (uint64_t)1 << (depth & 63);

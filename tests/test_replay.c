@@ -1,0 +1,759 @@
+/* Tests of libkap-replay: what an event weighs and how it is written
+ * again (expected texts written by hand from the rules of docs/replay.md),
+ * requests and their stages, bad input, and the exact merge of summaries
+ * at random cuts of the real logs in tests/replay/logs.
+ *   test_replay SOURCE_DIR */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static const char *srcdir = ".";
+
+#define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+
+static kap_policy *pol(const char *text)
+{
+    kap_policy *p = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, text, strlen(text), "p.yaml", NULL, NULL), KAP_OK);
+    return p;
+}
+
+static kap_policy *pol_file(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/replay/policies/%s", srcdir, name);
+    kap_policy *p = NULL;
+    ck_assert_int_eq(kap_policy_load(&p, path, NULL, NULL), KAP_OK);
+    return p;
+}
+
+typedef struct sink {
+    char *s;
+    size_t len, cap;
+    int refuse;
+} sink;
+
+static int to_sink(void *ctx, const char *d, size_t n)
+{
+    sink *k = ctx;
+    if (k->refuse)
+        return -1;
+    if (k->len + n + 1 > k->cap) {
+        k->cap = (k->len + n + 1) * 2;
+        k->s = realloc(k->s, k->cap);
+    }
+    memcpy(k->s + k->len, d, n);
+    k->len += n;
+    k->s[k->len] = 0;
+    return 0;
+}
+
+/* Replays text whole (one source, the start of the stream). */
+static kap_replay_summary *whole(const kap_policy *p, const kap_replay_options *o, const char *text, size_t len,
+                                 sink *out)
+{
+    kap_replay *r;
+    ck_assert_int_eq(kap_replay_new(&r, p, o), KAP_OK);
+    if (out)
+        kap_replay_set_output(r, to_sink, out);
+    ck_assert_int_eq(kap_replay_begin(r, "log", KAP_REPLAY_SOURCE_START | KAP_REPLAY_STREAM_START), KAP_OK);
+    ck_assert_int_eq(kap_replay_feed(r, text, len), KAP_OK);
+    ck_assert_int_eq(kap_replay_end(r, KAP_REPLAY_SOURCE_END), KAP_OK);
+    kap_replay_summary *s;
+    ck_assert_int_eq(kap_replay_take_summary(r, &s), KAP_OK);
+    kap_replay_free(r);
+    return s;
+}
+
+static kap_replay_counts counts_of(const kap_replay_summary *s)
+{
+    kap_replay_counts c;
+    ck_assert_int_eq(kap_replay_summary_counts(s, &c), KAP_OK);
+    return c;
+}
+
+static char *json_of(const kap_replay_summary *s)
+{
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_JSON, 0, &t, NULL), KAP_OK);
+    return t;
+}
+
+/* ---- what an event weighs, and how it is written again -------------------------- */
+
+static const char *EV_FULL =
+    "{\"kind\":\"Event\",\"level\":\"RequestResponse\",\"auditID\":\"a1\",\"stage\":\"ResponseComplete\","
+    "\"requestURI\":\"/api/v1/namespaces/ns/pods/p\",\"verb\":\"get\",\"user\":{\"username\":\"alice\"},"
+    "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"ns\",\"name\":\"p\",\"apiVersion\":\"v1\"},"
+    "\"requestObject\":{\"kind\":\"X\"},"
+    "\"responseObject\":{\"metadata\":{\"name\":\"p\",\"managedFields\":[{\"manager\":\"m\"}]},\"spec\":{}},"
+    "\"stageTimestamp\":\"t\"}\n";
+
+static const char *write_one(const char *policy, const char *event)
+{
+    static char buf[4096];
+    kap_policy *p = pol(policy);
+    sink out = {0};
+    kap_replay_summary *s = whole(p, NULL, event, strlen(event), &out);
+    kap_replay_counts c = counts_of(s);
+    /* what is counted is what is written */
+    ck_assert_uint_eq(c.bytes_out, out.len);
+    ck_assert_uint_eq(c.bytes_in, strlen(event));
+    snprintf(buf, sizeof buf, "%s", out.s ? out.s : "");
+    free(out.s);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+    return buf;
+}
+
+START_TEST(write_levels)
+{
+    /* RequestResponse keeps everything: the line is written as it is */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: RequestResponse\n", EV_FULL), EV_FULL);
+    /* Request drops responseObject and says so in level */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: Request\n", EV_FULL),
+                     "{\"kind\":\"Event\",\"level\":\"Request\",\"auditID\":\"a1\",\"stage\":\"ResponseComplete\","
+                     "\"requestURI\":\"/api/v1/namespaces/ns/pods/p\",\"verb\":\"get\",\"user\":{\"username\":\"alice\"},"
+                     "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"ns\",\"name\":\"p\",\"apiVersion\":\"v1\"},"
+                     "\"requestObject\":{\"kind\":\"X\"},\"stageTimestamp\":\"t\"}\n");
+    /* Metadata drops both bodies */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: Metadata\n", EV_FULL),
+                     "{\"kind\":\"Event\",\"level\":\"Metadata\",\"auditID\":\"a1\",\"stage\":\"ResponseComplete\","
+                     "\"requestURI\":\"/api/v1/namespaces/ns/pods/p\",\"verb\":\"get\",\"user\":{\"username\":\"alice\"},"
+                     "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"ns\",\"name\":\"p\",\"apiVersion\":\"v1\"},"
+                     "\"stageTimestamp\":\"t\"}\n");
+    /* omitManagedFields: metadata.managedFields goes, the rest stays */
+    ck_assert_str_eq(write_one(HDR "omitManagedFields: true\nrules:\n- level: RequestResponse\n", EV_FULL),
+                     "{\"kind\":\"Event\",\"level\":\"RequestResponse\",\"auditID\":\"a1\",\"stage\":\"ResponseComplete\","
+                     "\"requestURI\":\"/api/v1/namespaces/ns/pods/p\",\"verb\":\"get\",\"user\":{\"username\":\"alice\"},"
+                     "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"ns\",\"name\":\"p\",\"apiVersion\":\"v1\"},"
+                     "\"requestObject\":{\"kind\":\"X\"},"
+                     "\"responseObject\":{\"metadata\":{\"name\":\"p\"},\"spec\":{}},\"stageTimestamp\":\"t\"}\n");
+    /* None, or an omitted stage: nothing */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: None\n", EV_FULL), "");
+    ck_assert_str_eq(write_one(HDR "omitStages: [ResponseComplete]\nrules:\n- level: Metadata\n", EV_FULL), "");
+}
+END_TEST
+
+START_TEST(write_edges)
+{
+    /* bodies first and last in the object: the comma after / before goes */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: Metadata\n",
+                               "{\"requestObject\":1,\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"Panic\"}\n"),
+                     "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\"}\n");
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: Metadata\n",
+                               "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestObject\":[1,2],"
+                               "\"responseObject\":{\"x\":\"}\"}}\n"),
+                     "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\"}\n");
+    /* adjacent bodies at the start */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: Metadata\n",
+                               "{\"requestObject\":{},\"responseObject\":{},\"level\":\"Request\",\"auditID\":\"a\","
+                               "\"stage\":\"Panic\"}\n"),
+                     "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\"}\n");
+    /* a level lower than the policy's stays (the body was never logged); CRLF */
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: RequestResponse\n",
+                               "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\"}\r\n"),
+                     "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\"}\n");
+    /* managedFields of a list's items and of a Table's row objects */
+    ck_assert_str_eq(
+        write_one(HDR "rules:\n- level: RequestResponse\n  omitManagedFields: true\n",
+                  "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
+                  "\"responseObject\":{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"managedFields\":[],\"n\":1}},"
+                  "{\"metadata\":{\"n\":2,\"managedFields\":null}},{\"spec\":{}}],\"rows\":[{\"object\":{\"metadata\":"
+                  "{\"a\":1,\"managedFields\":{},\"b\":2}}}]}}\n"),
+        "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
+        "\"responseObject\":{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"n\":1}},"
+        "{\"metadata\":{\"n\":2}},{\"spec\":{}}],\"rows\":[{\"object\":{\"metadata\":{\"a\":1,\"b\":2}}}]}}\n");
+    /* an EventList keeps its frame and the items the policy keeps */
+    ck_assert_str_eq(
+        write_one(HDR "rules:\n- level: None\n  verbs: [list]\n- level: Metadata\n",
+                  "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Request\",\"auditID\":\"1\",\"stage\":\"Panic\","
+                  "\"verb\":\"list\"},{\"level\":\"Request\",\"auditID\":\"2\",\"stage\":\"Panic\",\"verb\":\"get\","
+                  "\"requestObject\":{}},{\"level\":\"None\",\"auditID\":\"3\",\"stage\":\"Panic\"}],\"x\":1}\n"),
+        "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Metadata\",\"auditID\":\"2\",\"stage\":\"Panic\","
+        "\"verb\":\"get\"},{\"level\":\"None\",\"auditID\":\"3\",\"stage\":\"Panic\"}],\"x\":1}\n");
+    ck_assert_str_eq(write_one(HDR "rules:\n- level: None\n",
+                               "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Request\",\"auditID\":\"1\","
+                               "\"stage\":\"Panic\"}]}\n"),
+                     "");
+}
+END_TEST
+
+/* ---- attributes, requests, stages ---------------------------------------------- */
+
+/* The level of the one request of a one-line log under policy. */
+static kap_level level_of(const char *policy, const char *event)
+{
+    kap_policy *p = pol(policy);
+    kap_replay_summary *s = whole(p, NULL, event, strlen(event), NULL);
+    kap_replay_counts c = counts_of(s);
+    ck_assert_uint_eq(c.requests, 1);
+    ck_assert_uint_eq(c.bad_lines, 0);
+    int level = -1;
+    for (int i = 0; i < 4; i++)
+        if (c.levels[i])
+            level = i;
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+    return (kap_level)level;
+}
+
+#define POL_USERS HDR "rules:\n- level: None\n  users: [bob]\n- level: Request\n  users: [alice]\n- level: Metadata\n"
+
+START_TEST(attributes)
+{
+    /* the authenticated user, never the impersonated one */
+    ck_assert_int_eq(level_of(POL_USERS, "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":"
+                                         "{\"username\":\"alice\"},\"impersonatedUser\":{\"username\":\"bob\"}}"),
+                     KAP_LEVEL_REQUEST);
+    /* "user":{}, "user":null or no user: no user */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: None\n  userGroups: [g]\n- level: Request\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":{\"groups\":[\"g\"]}}"),
+                     KAP_LEVEL_REQUEST);
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: None\n  userGroups: [g]\n- level: Request\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":{\"username\":\"x\","
+                              "\"groups\":[\"h\",\"g\"]}}"),
+                     KAP_LEVEL_NONE);
+    ck_assert_int_eq(level_of(POL_USERS, "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":null}"),
+                     KAP_LEVEL_METADATA);
+    /* objectRef: a resource request with its fields */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  resources: [{group: apps, resources: [deployments/scale],"
+                                  " resourceNames: [d]}]\n  namespaces: [ns]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"objectRef\":{\"resource\":"
+                              "\"deployments\",\"subresource\":\"scale\",\"apiGroup\":\"apps\",\"namespace\":\"ns\","
+                              "\"name\":\"d\"}}"),
+                     KAP_LEVEL_REQUEST);
+    /* no objectRef: the path of requestURI, without its query, percent-decoded */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  nonResourceURLs: [\"/a b/c\"]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestURI\":"
+                              "\"/a%20b/c?x=1\\u0026y=2\",\"verb\":\"get\"}"),
+                     KAP_LEVEL_REQUEST);
+    /* an objectRef makes it a resource request, whatever the path */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  nonResourceURLs: [\"*\"]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestURI\":\"/x\","
+                              "\"objectRef\":{}}"),
+                     KAP_LEVEL_METADATA);
+    /* escapes in keys and values are decoded */
+    ck_assert_int_eq(level_of(POL_USERS, "{\"level\":\"Metadata\",\"\\u0061uditID\":\"a\",\"stage\":\"Panic\",\"user\":"
+                                         "{\"username\":\"\\u0061lice\"}}"),
+                     KAP_LEVEL_REQUEST);
+}
+END_TEST
+
+static kap_replay_counts counts_for(const char *policy, const char *log, uint64_t window)
+{
+    kap_policy *p = pol(policy);
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    if (window)
+        o.window = window;
+    kap_replay_summary *s = whole(p, &o, log, strlen(log), NULL);
+    kap_replay_counts c = counts_of(s);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+    return c;
+}
+
+#define EV(id, stage) "{\"level\":\"Metadata\",\"auditID\":\"" id "\",\"stage\":\"" stage "\"}\n"
+
+START_TEST(requests_and_stages)
+{
+    const char *P = HDR "rules:\n- level: Metadata\n";
+    kap_replay_counts c = counts_for(P, EV("x", "RequestReceived") EV("y", "RequestReceived") EV("x", "ResponseStarted")
+                                         EV("y", "ResponseComplete") EV("x", "ResponseComplete"), 0);
+    ck_assert_uint_eq(c.events, 5);
+    ck_assert_uint_eq(c.requests, 2);
+    ck_assert_uint_eq(c.open_requests, 0);
+    /* a final stage closes: the same ID again is a new request (a client may
+     * send its own Audit-ID) */
+    c = counts_for(P, EV("x", "ResponseComplete") EV("x", "ResponseComplete"), 0);
+    ck_assert_uint_eq(c.requests, 2);
+    /* RequestReceived always starts a request */
+    c = counts_for(P, EV("x", "RequestReceived") EV("x", "RequestReceived") EV("x", "Panic"), 0);
+    ck_assert_uint_eq(c.requests, 2);
+    ck_assert_uint_eq(c.open_requests, 0);
+    /* still open at the end */
+    c = counts_for(P, EV("x", "RequestReceived") EV("y", "ResponseStarted"), 0);
+    ck_assert_uint_eq(c.requests, 2);
+    ck_assert_uint_eq(c.open_requests, 2);
+    /* the window: a request gets no more events after `window` events */
+    const char *log = EV("x", "ResponseStarted") EV("a", "Panic") EV("b", "Panic") EV("x", "ResponseComplete");
+    ck_assert_uint_eq(counts_for(P, log, 3).requests, 3);
+    ck_assert_uint_eq(counts_for(P, log, 2).requests, 4);
+    /* levels: the policy's beside the log's, and those recorded lower */
+    c = counts_for(HDR "rules:\n- level: RequestResponse\n  verbs: [get]\n- level: None\n",
+                   "{\"level\":\"Metadata\",\"auditID\":\"1\",\"stage\":\"Panic\",\"verb\":\"get\"}\n"
+                   "{\"level\":\"RequestResponse\",\"auditID\":\"2\",\"stage\":\"Panic\",\"verb\":\"get\"}\n"
+                   "{\"level\":\"Request\",\"auditID\":\"3\",\"stage\":\"Panic\",\"verb\":\"list\"}\n",
+                   0);
+    ck_assert_uint_eq(c.levels[KAP_LEVEL_REQUEST_RESPONSE], 2);
+    ck_assert_uint_eq(c.levels[KAP_LEVEL_NONE], 1);
+    ck_assert_uint_eq(c.recorded[KAP_LEVEL_METADATA], 1);
+    ck_assert_uint_eq(c.recorded[KAP_LEVEL_REQUEST], 1);
+    ck_assert_uint_eq(c.recorded[KAP_LEVEL_REQUEST_RESPONSE], 1);
+    ck_assert_uint_eq(c.under_recorded, 1);
+    ck_assert_uint_eq(c.events_kept, 2);
+}
+END_TEST
+
+/* ---- bad input --------------------------------------------------------------------- */
+
+START_TEST(bad_lines)
+{
+    const char *log =
+        "{\"level\":\"Metadata\",\"auditID\":\"ok\",\"stage\":\"Panic\"}\n"   /* 1 */
+        "{\"level\":\"Metadata\",\"auditID\":\"t\",\"stage\":\"Pa\n"          /* 2 truncated */
+        "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"verb\":5}\n" /* 3 */
+        "\x01\x02\xff garbage\n"                                                /* 4 */
+        "{\"level\":\"Metadata\",\"stage\":\"Panic\"}\n"                        /* 5 */
+        "{\"level\":\"Metadata\",\"auditID\":\"\",\"stage\":\"Panic\"}\n"       /* 6 */
+        "{\"level\":\"Metadata\",\"auditID\":\"b\",\"stage\":\"Done\"}\n"       /* 7 */
+        "{\"auditID\":\"c\",\"stage\":\"Panic\"}\n"                             /* 8 */
+        "[1,2]\n"                                                               /* 9 */
+        "\n"                                                                    /* 10 blank: fine */
+        "{\"level\":\"Metadata\",\"auditID\":\"d\",\"stage\":\"Panic\",\"user\":\"x\"}\n" /* 11 */
+        "{\"level\":\"Metadata\",\"auditID\":\"e\",\"stage\":\"Panic\"} x\n"    /* 12 */
+        "{\"level\":\"Metadata\",\"auditID\":\"f\\q\",\"stage\":\"Panic\"}\n"   /* 13 */
+        "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Metadata\",\"auditID\":\"g\",\"stage\":\"Panic\"},7]}\n" /* 14 */
+        "{\"level\":\"Metadata\",\"auditID\":\"h\",\"stage\":\"Panic\",\"user\":{\"groups\":[1]}}\n" /* 15 */
+        "{\"level\":\"Metadata\",\"auditID\":\"i\",\"stage\":\"Panic\",\"objectRef\":{\"name\":1}}\n" /* 16 */
+        "{\"level\":\"Metadata\",\"auditID\":\"j\",\"stage\":\"Panic\",\"x\":[1,}\n" /* 17 */
+        "{\"level\":\"Metadata\",\"auditID\":\"k\",\"stage\":\"Panic\",\"x\":01}\n" /* 18 */
+        "{\"level\":\"Metadata\",\"auditID\":\"l\",\"stage\":\"Panic\",\"pad\":\"012345678901234567890123456789012345678901\"}\n" /* 19 overlong */
+        "{\"level\":\"Metadata\",\"auditID\":\"m\",\"stage\":\"Panic\"}";        /* 20, no newline: fine */
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.max_line = 100;
+    kap_replay_summary *s = whole(p, &o, log, strlen(log), NULL);
+    kap_replay_counts c = counts_of(s);
+    ck_assert_uint_eq(c.events, 3); /* ok, g, m */
+    ck_assert_uint_eq(c.bad_lines, 17);
+    ck_assert_uint_eq(c.bytes_in, strlen(log));
+    char *j = json_of(s);
+    const char *want[] = {
+        "{\"source\":\"log\",\"line\":2,\"error\":\"column 46: unexpected end of JSON input in a string\"}",
+        "{\"source\":\"log\",\"line\":3,\"error\":\"\\\"verb\\\" must be a string\"}",
+        "{\"source\":\"log\",\"line\":4,\"error\":\"column 1: invalid character looking for beginning of value\"}",
+        "{\"source\":\"log\",\"line\":5,\"error\":\"no \\\"auditID\\\"\"}",
+        "{\"source\":\"log\",\"line\":6,\"error\":\"empty \\\"auditID\\\"\"}",
+        "{\"source\":\"log\",\"line\":7,\"error\":\"unknown \\\"stage\\\"\"}",
+        "{\"source\":\"log\",\"line\":8,\"error\":\"no \\\"level\\\"\"}",
+        "{\"source\":\"log\",\"line\":9,\"error\":\"column 1: an audit event must be a JSON object\"}",
+        "{\"source\":\"log\",\"line\":11,\"error\":\"\\\"user\\\" must be an object\"}",
+        "{\"source\":\"log\",\"line\":12,\"error\":\"column 52: invalid character after top-level value\"}",
+        "{\"source\":\"log\",\"line\":13,\"error\":\"column 33: invalid escape in string literal\"}",
+        "{\"source\":\"log\",\"line\":14,\"error\":\"item 1: an EventList item must be an object\"}",
+        "{\"source\":\"log\",\"line\":15,\"error\":\"\\\"user.groups\\\" must be a list of strings\"}",
+        "{\"source\":\"log\",\"line\":16,\"error\":\"\\\"objectRef\\\" fields must be strings\"}",
+        "{\"source\":\"log\",\"line\":17,\"error\":\"column 58: invalid character looking for beginning of value\"}",
+        "{\"source\":\"log\",\"line\":18,\"error\":\"column 56: invalid character after object key:value pair\"}",
+        "{\"source\":\"log\",\"line\":19,\"error\":\"line of 101 bytes, longer than the limit of 100\"}",
+    };
+    const char *at = strstr(j, "\"bad\":[");
+    ck_assert_ptr_nonnull(at);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *hit = strstr(at, want[i]);
+        if (!hit)
+            ck_abort_msg("missing %s in %s", want[i], at);
+        at = hit;
+    }
+    free(j);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+}
+END_TEST
+
+START_TEST(bad_deep_and_many)
+{
+    /* nesting beyond Go's 10000 levels (the event object is the first: the
+     * 10000th "[" at column 10054 is level 10001), and more bad lines than listed */
+    size_t n = 20050;
+    char *log = malloc(n + 4096);
+    size_t k = (size_t)sprintf(log, "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"x\":");
+    for (size_t i = 0; i < 10001; i++)
+        log[k++] = '[';
+    for (size_t i = 0; i < 10001; i++)
+        log[k++] = ']';
+    k += (size_t)sprintf(log + k, "}\n");
+    for (int i = 0; i < 150; i++)
+        k += (size_t)sprintf(log + k, "x\n");
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_replay_summary *s = whole(p, NULL, log, k, NULL);
+    kap_replay_counts c = counts_of(s);
+    ck_assert_uint_eq(c.bad_lines, 151);
+    char *j = json_of(s);
+    ck_assert_ptr_nonnull(strstr(j, "\"line\":1,\"error\":\"column 10054: exceeded max depth\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"line\":100,"));
+    ck_assert_ptr_null(strstr(j, "\"line\":101,"));
+    free(j);
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_TABLE, 0, &t, NULL), KAP_OK);
+    ck_assert_ptr_nonnull(strstr(t, "151 bad lines:\n  log:1: column 10054: exceeded max depth\n"));
+    ck_assert_ptr_nonnull(strstr(t, "  ... and 51 more\n"));
+    free(t);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+    free(log);
+}
+END_TEST
+
+/* ---- the real logs: merges at random cuts --------------------------------------- */
+
+typedef struct src {
+    char name[256];
+    char *data;
+    size_t len;
+} src;
+
+static src logs[16];
+static size_t n_logs;
+
+static void load_logs(void)
+{
+    if (n_logs)
+        return;
+    static const char *names[] = {"audit2rbac-demo-original-v1beta1.jsonl", "audit2rbac-demo.jsonl",
+                                  "crowdsec-hub-k8s-audit.jsonl", "falco-psp-trace-files.jsonl",
+                                  "falco-trace-files.jsonl", "immudb-log-audit-k8s.jsonl",
+                                  "panther-analysis-eks-tests.jsonl"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tests/replay/logs/%s", srcdir, names[i]);
+        snprintf(logs[i].name, sizeof logs[i].name, "%s", names[i]);
+        logs[i].data = read_whole(path, &logs[i].len);
+        ck_assert_ptr_nonnull(logs[i].data);
+    }
+    n_logs = sizeof names / sizeof names[0];
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* The summary of stream bytes [a, b) (the logs one after the other). */
+static kap_replay_summary *piece(kap_replay *r, size_t a, size_t b, sink *out)
+{
+    kap_replay_set_output(r, out ? to_sink : NULL, out);
+    size_t base = 0;
+    for (size_t i = 0; i < n_logs; i++) {
+        size_t s0 = base, s1 = base + logs[i].len;
+        base = s1;
+        if (b <= s0 || a >= s1)
+            continue;
+        size_t from = a > s0 ? a - s0 : 0, to = b < s1 ? b - s0 : logs[i].len;
+        unsigned flags = from == 0 ? KAP_REPLAY_SOURCE_START | (i == 0 ? KAP_REPLAY_STREAM_START : 0) : 0;
+        ck_assert_int_eq(kap_replay_begin(r, logs[i].name, flags), KAP_OK);
+        /* fed in two uneven parts: lines across feeds too */
+        size_t mid = from + (to - from) / 3;
+        ck_assert_int_eq(kap_replay_feed(r, logs[i].data + from, mid - from), KAP_OK);
+        ck_assert_int_eq(kap_replay_feed(r, logs[i].data + mid, to - mid), KAP_OK);
+        ck_assert_int_eq(kap_replay_end(r, to == logs[i].len ? KAP_REPLAY_SOURCE_END : 0), KAP_OK);
+    }
+    kap_replay_summary *s;
+    ck_assert_int_eq(kap_replay_take_summary(r, &s), KAP_OK);
+    return s;
+}
+
+static void saved(const kap_replay_summary *s, void **b, size_t *n)
+{
+    ck_assert_int_eq(kap_replay_summary_save(s, b, n), KAP_OK);
+}
+
+static void assert_same(const kap_replay_summary *x, const kap_replay_summary *y)
+{
+    void *a, *b;
+    size_t an, bn;
+    saved(x, &a, &an);
+    saved(y, &b, &bn);
+    if (an != bn || memcmp(a, b, an) != 0) {
+        char *ja = json_of(x), *jb = json_of(y);
+        ck_abort_msg("summaries differ (%zu vs %zu bytes)\n%s\n%s", an, bn, ja, jb);
+    }
+    kap_replay_bytes_free(a);
+    kap_replay_bytes_free(b);
+}
+
+static void merge_property(const kap_policy *p, const kap_policy *q, uint64_t window, size_t max_line, int rounds)
+{
+    load_logs();
+    size_t total = 0;
+    for (size_t i = 0; i < n_logs; i++)
+        total += logs[i].len;
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.compare = q;
+    if (window)
+        o.window = window;
+    if (max_line)
+        o.max_line = max_line;
+    kap_replay *r;
+    ck_assert_int_eq(kap_replay_new(&r, p, &o), KAP_OK);
+    sink wout = {0};
+    kap_replay_summary *all = piece(r, 0, total, &wout);
+    kap_replay_counts c = counts_of(all);
+    ck_assert_uint_eq(c.bytes_in, total);
+    ck_assert_uint_eq(c.bytes_out, wout.len);
+    for (int round = 0; round < rounds; round++) {
+        size_t cuts[10];
+        size_t nc = 1 + next_rand() % 8;
+        cuts[0] = 0;
+        for (size_t i = 1; i < nc; i++)
+            cuts[i] = (size_t)(next_rand() % total);
+        cuts[nc] = total;
+        for (size_t i = 1; i < nc; i++) /* sort */
+            for (size_t j = i; j > 0 && cuts[j] < cuts[j - 1]; j--) {
+                size_t t = cuts[j];
+                cuts[j] = cuts[j - 1];
+                cuts[j - 1] = t;
+            }
+        kap_replay_summary *parts[10];
+        sink outs[10];
+        memset(outs, 0, sizeof outs);
+        for (size_t i = 0; i < nc; i++)
+            parts[i] = piece(r, cuts[i], cuts[i + 1], &outs[i]);
+        /* in order, the output of each piece after the lines cut before it */
+        sink mout = {0};
+        kap_replay_set_output(r, to_sink, &mout);
+        kap_replay_summary *m;
+        ck_assert_int_eq(kap_replay_take_summary(r, &m), KAP_OK); /* empty */
+        for (size_t i = 0; i < nc; i++) {
+            ck_assert_int_eq(kap_replay_merge(r, m, parts[i]), KAP_OK);
+            if (outs[i].len)
+                to_sink(&mout, outs[i].s, outs[i].len);
+        }
+        assert_same(all, m);
+        ck_assert_uint_eq(mout.len, wout.len);
+        ck_assert_int_eq(memcmp(mout.s, wout.s, wout.len), 0);
+        kap_replay_set_output(r, NULL, NULL);
+        /* a tree, through bytes: ((p0 p1) (p2 p3)) ... */
+        kap_replay_summary *level[10];
+        size_t nl = nc;
+        for (size_t i = 0; i < nc; i++) {
+            void *b;
+            size_t bn;
+            saved(parts[i], &b, &bn);
+            ck_assert_int_eq(kap_replay_summary_load(&level[i], b, bn), KAP_OK);
+            kap_replay_bytes_free(b);
+        }
+        while (nl > 1) {
+            size_t k = 0;
+            for (size_t i = 0; i < nl; i += 2) {
+                if (i + 1 < nl) {
+                    ck_assert_int_eq(kap_replay_merge(r, level[i], level[i + 1]), KAP_OK);
+                    kap_replay_summary_free(level[i + 1]);
+                }
+                level[k++] = level[i];
+            }
+            nl = k;
+        }
+        assert_same(all, level[0]);
+        kap_replay_summary_free(level[0]);
+        kap_replay_summary_free(m);
+        free(mout.s);
+        for (size_t i = 0; i < nc; i++) {
+            kap_replay_summary_free(parts[i]);
+            free(outs[i].s);
+        }
+    }
+    free(wout.s);
+    kap_replay_summary_free(all);
+    kap_replay_free(r);
+}
+
+START_TEST(merge_random_cuts)
+{
+    static const char *names[] = {"gce-configure-helper.yaml", "openshift-default.yaml", "kubespray-default.yaml",
+                                  "k8s-website-example.yaml", "falco-k8saudit-plugin.yaml"};
+    kap_policy *p = pol_file(names[_i]);
+    kap_policy *q = pol_file(names[(_i + 1) % 5]);
+    merge_property(p, NULL, 0, 0, 12);
+    merge_property(p, q, 0, 0, 8);
+    merge_property(p, q, 40, 0, 8);  /* requests expire across cuts */
+    merge_property(p, NULL, 3, 2000, 8); /* and lines beyond max_line, cut or not */
+    kap_policy_free(p);
+    kap_policy_free(q);
+}
+END_TEST
+
+START_TEST(files_and_threads)
+{
+    load_logs();
+    kap_policy *p = pol_file("gce-configure-helper.yaml");
+    kap_policy *q = pol_file("openshift-default.yaml");
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.compare = q;
+    const char *paths[16];
+    char storage[16][4400];
+    for (size_t i = 0; i < n_logs; i++) {
+        snprintf(storage[i], sizeof storage[i], "%s/tests/replay/logs/%s", srcdir, logs[i].name);
+        paths[i] = storage[i];
+    }
+    char *first = NULL;
+    sink out1 = {0};
+    for (unsigned t = 1; t <= 4; t++) {
+        kap_replay_summary *s;
+        sink out = {0};
+        ck_assert_int_eq(kap_replay_files(&s, p, &o, paths, n_logs, t, to_sink, &out, NULL, NULL), KAP_OK);
+        char *j = json_of(s);
+        if (!first) {
+            first = j;
+            out1 = out;
+        } else {
+            ck_assert_str_eq(first, j);
+            ck_assert_uint_eq(out.len, out1.len);
+            ck_assert_int_eq(memcmp(out.s, out1.s, out.len), 0);
+            free(j);
+            free(out.s);
+        }
+        kap_replay_summary_free(s);
+    }
+    /* an unreadable file is reported, the others replayed */
+    paths[n_logs] = "/nonexistent/audit.log";
+    kap_replay_summary *s;
+    ck_assert_int_eq(kap_replay_files(&s, p, &o, paths, n_logs + 1, 2, NULL, NULL, NULL, NULL), KAP_OK);
+    char *j = json_of(s);
+    ck_assert_ptr_nonnull(strstr(j, "{\"source\":\"/nonexistent/audit.log\",\"line\":1,\"error\":\"cannot open: No such file or directory\"}"));
+    ck_assert_uint_eq(counts_of(s).bad_lines, 1);
+    free(j);
+    kap_replay_summary_free(s);
+    /* the written log, replayed again, is written again the same */
+    char tmp[] = "/tmp/kap-replay-test-XXXXXX";
+    int fd = mkstemp(tmp);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((int)write(fd, out1.s, out1.len), (int)out1.len);
+    close(fd);
+    const char *again[] = {tmp};
+    sink out2 = {0};
+    o.compare = NULL;
+    ck_assert_int_eq(kap_replay_files(&s, p, &o, again, 1, 2, to_sink, &out2, NULL, NULL), KAP_OK);
+    kap_replay_counts c = counts_of(s);
+    ck_assert_uint_eq(c.bytes_in, out1.len);
+    ck_assert_uint_eq(c.bytes_out, out1.len);
+    ck_assert_uint_eq(out2.len, out1.len);
+    ck_assert_int_eq(memcmp(out2.s, out1.s, out1.len), 0);
+    kap_replay_summary_free(s);
+    unlink(tmp);
+    free(out1.s);
+    free(out2.s);
+    free(first);
+    kap_policy_free(p);
+    kap_policy_free(q);
+}
+END_TEST
+
+/* ---- the API's refusals ------------------------------------------------------------- */
+
+START_TEST(api_errors)
+{
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_policy *q = pol(HDR "rules:\n- level: None\n");
+    kap_replay *r = NULL, *r2 = NULL;
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    ck_assert_int_eq(kap_replay_new(NULL, p, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_replay_new(&r, NULL, NULL), KAP_EARG);
+    o.version = 99;
+    ck_assert_int_eq(kap_replay_new(&r, p, &o), KAP_EARG);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(kap_replay_new(&r, p, NULL), KAP_OK);
+    ck_assert_int_eq(kap_replay_new(&r2, q, NULL), KAP_OK);
+    ck_assert_int_eq(kap_replay_feed(r, "x", 1), KAP_EARG); /* no begin */
+    ck_assert_int_eq(kap_replay_end(r, 0), KAP_EARG);
+    ck_assert_int_eq(kap_replay_report(r, "x"), KAP_EARG);
+    ck_assert_int_eq(kap_replay_begin(r, "a", KAP_REPLAY_STREAM_START), KAP_EARG);
+    ck_assert_int_eq(kap_replay_begin(r, "a", 0x80), KAP_EARG);
+    ck_assert_int_eq(kap_replay_begin(r, "a", KAP_REPLAY_SOURCE_START), KAP_OK);
+    ck_assert_int_eq(kap_replay_begin(r, "a", KAP_REPLAY_SOURCE_START), KAP_EARG); /* still in a piece */
+    ck_assert_int_eq(kap_replay_end(r, 0x80), KAP_EARG);
+    ck_assert_int_eq(kap_replay_end(r, 0), KAP_OK);
+    ck_assert_int_eq(kap_replay_begin(r, "b", 0), KAP_EARG);                      /* a must go on */
+    ck_assert_int_eq(kap_replay_begin(r, "b", KAP_REPLAY_SOURCE_START), KAP_EARG); /* a left open */
+    ck_assert_int_eq(kap_replay_begin(r, "a", 0), KAP_OK);
+    ck_assert_int_eq(kap_replay_end(r, KAP_REPLAY_SOURCE_END), KAP_OK);
+    ck_assert_int_eq(kap_replay_begin(r, "c", 0), KAP_EARG); /* a middle piece after an end */
+    kap_replay_summary *s1, *s2, *x;
+    ck_assert_int_eq(kap_replay_take_summary(r, &s1), KAP_OK);
+    ck_assert_int_eq(kap_replay_begin(r2, "z", KAP_REPLAY_SOURCE_START), KAP_OK);
+    ck_assert_int_eq(kap_replay_take_summary(r2, &x), KAP_OK);
+    ck_assert_int_eq(kap_replay_merge(r, s1, x), KAP_EINVALID); /* another policy */
+    ck_assert_int_eq(kap_replay_begin(r, "z", 0), KAP_OK);
+    ck_assert_int_eq(kap_replay_take_summary(r, &s2), KAP_OK);
+    ck_assert_int_eq(kap_replay_merge(r, s1, s2), KAP_EINVALID); /* "a" ended; "z" does not begin */
+    ck_assert_int_eq(kap_replay_merge(r, s1, s1), KAP_EARG);
+    ck_assert_int_eq(kap_replay_merge(NULL, s1, s2), KAP_EARG);
+    /* bytes that are not a summary */
+    kap_replay_summary *l;
+    ck_assert_int_eq(kap_replay_summary_load(&l, "nope", 4), KAP_EPARSE);
+    void *b;
+    size_t bn;
+    ck_assert_int_eq(kap_replay_summary_save(s1, &b, &bn), KAP_OK);
+    for (size_t cut = 0; cut < bn; cut++)
+        ck_assert_int_eq(kap_replay_summary_load(&l, b, cut), KAP_EPARSE);
+    ck_assert_int_eq(kap_replay_summary_load(&l, b, bn), KAP_OK);
+    assert_same(l, s1);
+    kap_replay_summary_free(l);
+    kap_replay_bytes_free(b);
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s1, 7, 0, &t, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_replay_summary_counts(NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_replay_file(r, "/nonexistent", 0, 0, 0x80), KAP_EARG);
+    kap_replay_summary_free(s1);
+    kap_replay_summary_free(s2);
+    kap_replay_summary_free(x);
+    /* an output that refuses stops the replay */
+    sink no = {0};
+    no.refuse = 1;
+    kap_replay_set_output(r, to_sink, &no);
+    ck_assert_int_eq(kap_replay_begin(r, "w", KAP_REPLAY_SOURCE_START), KAP_OK);
+    ck_assert_int_eq(kap_replay_feed(r, EV("x", "Panic"), strlen(EV("x", "Panic"))), KAP_EIO);
+    kap_replay_free(r);
+    kap_replay_free(r2);
+    kap_policy_free(p);
+    kap_policy_free(q);
+    kap_replay_free(NULL);
+    kap_replay_summary_free(NULL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("replay");
+    TCase *tc = tcase_create("events");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, write_levels);
+    tcase_add_test(tc, write_edges);
+    tcase_add_test(tc, attributes);
+    tcase_add_test(tc, requests_and_stages);
+    tcase_add_test(tc, bad_lines);
+    tcase_add_test(tc, bad_deep_and_many);
+    tcase_add_test(tc, api_errors);
+    suite_add_tcase(s, tc);
+    TCase *big = tcase_create("real logs");
+    tcase_set_timeout(big, 600);
+    tcase_add_loop_test(big, merge_random_cuts, 0, 5);
+    tcase_add_test(big, files_and_threads);
+    suite_add_tcase(s, big);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        srcdir = argv[1];
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
