@@ -31,7 +31,7 @@ def find_library():
         try:
             subprocess.check_call(["cmake", "-S", ROOT, "-B", out, "-DKAP_BUILD_TESTS=OFF",
                                    "-DCMAKE_BUILD_TYPE=Release"], stdout=subprocess.DEVNULL)
-            subprocess.check_call(["cmake", "--build", out, "--target", "kap"], stdout=subprocess.DEVNULL)
+            subprocess.check_call(["cmake", "--build", out, "--target", "kap", "kap-replay"], stdout=subprocess.DEVNULL)
         except (OSError, subprocess.CalledProcessError) as e:
             print(f"kap: could not build libkap ({e}); the package will look for an installed one")
             return None
@@ -49,6 +49,11 @@ class BuildWithLibrary(build_py):
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copyfile(os.path.realpath(lib), dest)
             print(f"kap: bundled {lib}")
+            # libkap-replay (kap.Replay) beside it, when it was built
+            replay = sorted(glob.glob(os.path.join(os.path.dirname(os.path.realpath(lib)), "libkap-replay.so.*")))
+            if replay:
+                shutil.copyfile(os.path.realpath(replay[-1]), os.path.join(self.build_lib, "kap", "libkap-replay.so"))
+                print(f"kap: bundled {replay[-1]}")
 
 
 setup(cmdclass={"build_py": BuildWithLibrary})
