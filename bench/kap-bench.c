@@ -641,8 +641,12 @@ static void usage(FILE *f)
                "--no-reference skips the plain evaluator (for profiling; its figures print as 0).\n");
 }
 
+int replay_bench_main(int argc, char **argv); /* bench/replay-bench.c */
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strncmp(argv[1], "--replay", 8) == 0)
+        return replay_bench_main(argc - 1, argv + 1);
     const char *policy = NULL, *requests = NULL, *data = KAP_BENCH_DATA;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -301,6 +302,29 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
         if (rc == KAP_OK)
             rc = kap_replay_end(r, KAP_REPLAY_SOURCE_END);
         return rc;
+    }
+    if (in.kind == RP_PLAIN && in.size && !in.is_stdin) {
+        /* a plain file: mapped, so its bytes are not copied once more */
+        uint64_t end = length ? offset + length : in.size;
+        if (end > in.size)
+            end = in.size;
+        if (end > offset) {
+            long page = sysconf(_SC_PAGESIZE);
+            uint64_t start = offset - offset % (uint64_t)page;
+            size_t span = (size_t)(end - start);
+            void *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, in.fd, (off_t)start);
+            if (map != MAP_FAILED) {
+                madvise(map, span, MADV_SEQUENTIAL);
+                const char *b = (const char *)map + (offset - start);
+                for (uint64_t at = 0, n = end - offset; rc == KAP_OK && at < n; at += RP_INPUT_BUF * 4)
+                    rc = kap_replay_feed(r, b + at, (size_t)(n - at < RP_INPUT_BUF * 4 ? n - at : RP_INPUT_BUF * 4));
+                munmap(map, span);
+                rp_input_close(&in);
+                if (rc == KAP_OK)
+                    rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
+                return rc;
+            }
+        }
     }
     unsigned char *buf = rp_malloc(RP_INPUT_BUF);
     if (!buf) {

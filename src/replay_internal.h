@@ -56,6 +56,7 @@ typedef struct rp_map {
     unsigned char *ents; /* n entries of esize bytes */
     uint32_t *index;     /* entry number + 1, or 0 */
     size_t n, cap, icap, esize, vsize;
+    size_t last_hit; /* a cache for callers: an entry number, or >= n */
 } rp_map;
 
 RP_HIDDEN void rp_map_init(rp_map *m, size_t vsize);
@@ -76,6 +77,8 @@ static inline const char *rp_key(const rp_entry *e)
 RP_HIDDEN rp_entry *rp_map_find(const rp_map *m, const char *k, size_t n, uint64_t h);
 /* Finds or adds (value zeroed). *added tells which. NULL when out of memory. */
 RP_HIDDEN rp_entry *rp_map_upsert(rp_map *m, const char *k, size_t n, uint64_t h, int *added);
+/* Adds a key known to be absent (value zeroed). NULL when out of memory. */
+RP_HIDDEN rp_entry *rp_map_insert(rp_map *m, const char *k, size_t n, uint64_t h);
 RP_HIDDEN void rp_map_remove(rp_map *m, rp_entry *e);
 /* Entries in byte order of their keys (for canonical output): an array of
  * n pointers the caller frees, or NULL (n == 0 or out of memory). */

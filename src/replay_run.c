@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,6 +177,17 @@ static int feed_range(kap_replay *r, job *j, unsigned char *buf)
     }
     uint64_t off = j->off, left = j->len;
     int rc = KAP_OK;
+    /* mapped, so the bytes are not copied once more; pread if that fails */
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t start = off - off % (uint64_t)page;
+    size_t span = (size_t)(off + left - start);
+    void *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, (off_t)start);
+    if (map != MAP_FAILED) {
+        madvise(map, span, MADV_SEQUENTIAL);
+        rc = kap_replay_feed(r, (const char *)map + (off - start), (size_t)left);
+        munmap(map, span);
+        left = 0;
+    }
     while (left && rc == KAP_OK) {
         size_t want = left < RP_INPUT_BUF ? (size_t)left : RP_INPUT_BUF;
         ssize_t n = pread(fd, buf, want, (off_t)off);

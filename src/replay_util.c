@@ -227,6 +227,12 @@ rp_entry *rp_map_upsert(rp_map *m, const char *k, size_t n, uint64_t h, int *add
         *added = e == NULL;
     if (e)
         return e;
+    return rp_map_insert(m, k, n, h);
+}
+
+rp_entry *rp_map_insert(rp_map *m, const char *k, size_t n, uint64_t h)
+{
+    rp_entry *e;
     if (n > UINT32_MAX || m->n >= UINT32_MAX - 1)
         return NULL;
     if ((m->n + 1) * 4 > m->icap * 3 && grow_index(m))
