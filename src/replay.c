@@ -267,16 +267,6 @@ void kap_replay_set_output(kap_replay *r, kap_replay_write_fn fn, void *ctx)
     r->write_ctx = ctx;
 }
 
-void rp_scan_free(rp_scan *s)
-{
-    rp_free(s->events);
-    rp_free(s->groups);
-    rp_free(s->cuts);
-    rp_free(s->depth_bits);
-    rp_buf_free(&s->scratch);
-    memset(s, 0, sizeof *s);
-}
-
 /* ---- one event ------------------------------------------------------------------ */
 
 static int hexd(unsigned char c)

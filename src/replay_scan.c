@@ -795,6 +795,16 @@ done:
 #undef EV
 }
 
+void rp_scan_free(rp_scan *s)
+{
+    rp_free(s->events);
+    rp_free(s->groups);
+    rp_free(s->cuts);
+    rp_free(s->depth_bits);
+    rp_buf_free(&s->scratch);
+    memset(s, 0, sizeof *s);
+}
+
 int rp_scan_line(rp_scan *s, const char *line, size_t len)
 {
     s->is_list = 0;
