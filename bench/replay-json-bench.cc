@@ -6,12 +6,21 @@
 // figures that chose libkap-replay's own scanner.
 //
 //   kap-bench-replay-json [LOG] [--mb N] [--runs R]
+//   kap-bench-replay-json --inflate FILE.gz [--runs R]
+//
+// --inflate: the gzip inflaters libkap-replay could use, on one file, in
+// turn: zlib and ISA-L's igzip streaming through a 1 MiB buffer, libdeflate
+// all at once (it has no streaming API: the whole member and its output in
+// memory, which replay's bounded memory cannot afford).
 //
 // The lines are in memory (no I/O); each parser runs over all of them once
 // per round, in turn, and the median of the rounds is shown.
 // SPDX-License-Identifier: Apache-2.0
 #include <simdjson.h>
 #include <jansson.h>
+#include <isa-l/igzip_lib.h>
+#include <libdeflate.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -197,10 +206,104 @@ Sum run_jansson(const std::string &buf, const std::vector<Line> &lines)
     return sum;
 }
 
+size_t inflate_zlib(const std::string &gz)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    inflateInit2(&zs, 15 + 16);
+    static unsigned char out[1 << 20];
+    size_t total = 0;
+    zs.next_in = (Bytef *)gz.data();
+    zs.avail_in = (uInt)gz.size();
+    while (zs.avail_in) {
+        zs.next_out = out;
+        zs.avail_out = sizeof out;
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        total += sizeof out - zs.avail_out;
+        if (rc == Z_STREAM_END)
+            inflateReset(&zs);
+        else if (rc != Z_OK)
+            break;
+    }
+    inflateEnd(&zs);
+    return total;
+}
+
+size_t inflate_isal(const std::string &gz)
+{
+    static struct inflate_state st;
+    static unsigned char out[1 << 20];
+    size_t total = 0, pos = 0;
+    while (pos < gz.size()) {
+        isal_inflate_init(&st);
+        st.crc_flag = ISAL_GZIP;
+        st.next_in = (uint8_t *)gz.data() + pos;
+        st.avail_in = (uint32_t)(gz.size() - pos);
+        while (st.block_state != ISAL_BLOCK_FINISH) {
+            st.next_out = out;
+            st.avail_out = sizeof out;
+            if (isal_inflate(&st) < 0)
+                return total;
+            total += sizeof out - st.avail_out;
+        }
+        pos = gz.size() - st.avail_in;
+    }
+    return total;
+}
+
+size_t inflate_libdeflate(const std::string &gz, std::string &out)
+{
+    libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t total = 0, in_pos = 0;
+    while (in_pos < gz.size()) {
+        // the member's size, from its trailer: only right for one member < 4 GiB
+        uint32_t isize;
+        memcpy(&isize, gz.data() + gz.size() - 4, 4);
+        out.resize(isize ? isize : 1);
+        size_t in_used = 0, got = 0;
+        if (libdeflate_gzip_decompress_ex(d, gz.data() + in_pos, gz.size() - in_pos, &out[0], out.size(), &in_used,
+                                          &got) != LIBDEFLATE_SUCCESS)
+            break;
+        total += got;
+        in_pos += in_used;
+    }
+    libdeflate_free_decompressor(d);
+    return total;
+}
+
+int inflaters(const std::string &path, int runs)
+{
+    std::string gz = slurp(path), big;
+    std::vector<double> t[3];
+    size_t sizes[3] = {0, 0, 0};
+    for (int r = 0; r < runs; r++)
+        for (int k = 0; k < 3; k++) {
+            double t0 = now();
+            sizes[k] = k == 0 ? inflate_zlib(gz) : k == 1 ? inflate_isal(gz) : inflate_libdeflate(gz, big);
+            t[k].push_back(now() - t0);
+        }
+    const char *names[] = {"zlib (streaming)", "ISA-L igzip (streaming)", "libdeflate (whole member)"};
+    printf("%s: %.1f MB compressed, %d rounds\n", path.c_str(), gz.size() / 1e6, runs);
+    for (int k = 0; k < 3; k++) {
+        std::sort(t[k].begin(), t[k].end());
+        double med = t[k][t[k].size() / 2];
+        printf("%-28s %8.0f MB/s of output  (%zu bytes)\n", names[k], sizes[k] / 1e6 / med, sizes[k]);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--inflate")) {
+            int runs = 5;
+            for (int j = 1; j + 1 < argc; j++)
+                if (!strcmp(argv[j], "--runs"))
+                    runs = atoi(argv[j + 1]);
+            return inflaters(argv[i + 1], runs);
+        }
     std::string path;
     double mb = 100;
     int runs = 5;

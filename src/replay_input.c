@@ -304,26 +304,44 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
         return rc;
     }
     if (in.kind == RP_PLAIN && in.size && !in.is_stdin) {
-        /* a plain file: mapped, so its bytes are not copied once more */
+        /* a plain file: mapped, a window at a time (so the pages mapped stay
+         * few), so its bytes are not copied once more */
         uint64_t end = length ? offset + length : in.size;
         if (end > in.size)
             end = in.size;
-        if (end > offset) {
-            long page = sysconf(_SC_PAGESIZE);
-            uint64_t start = offset - offset % (uint64_t)page;
-            size_t span = (size_t)(end - start);
+        uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), at = offset;
+        int mapped = 1;
+        while (rc == KAP_OK && at < end) {
+            uint64_t start = at - at % page;
+            size_t span = (size_t)(end - start < RP_MAP_WINDOW ? end - start : RP_MAP_WINDOW);
             void *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, in.fd, (off_t)start);
-            if (map != MAP_FAILED) {
-                madvise(map, span, MADV_SEQUENTIAL);
-                const char *b = (const char *)map + (offset - start);
-                for (uint64_t at = 0, n = end - offset; rc == KAP_OK && at < n; at += RP_INPUT_BUF * 4)
-                    rc = kap_replay_feed(r, b + at, (size_t)(n - at < RP_INPUT_BUF * 4 ? n - at : RP_INPUT_BUF * 4));
-                munmap(map, span);
-                rp_input_close(&in);
-                if (rc == KAP_OK)
-                    rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
-                return rc;
+            if (map == MAP_FAILED) {
+                mapped = 0;
+                break;
             }
+            madvise(map, span, MADV_SEQUENTIAL);
+            rc = kap_replay_feed(r, (const char *)map + (at - start), (size_t)(start + span - at));
+            munmap(map, span);
+            at = start + span;
+        }
+        if (mapped) {
+            rp_input_close(&in);
+            if (rc == KAP_OK)
+                rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
+            return rc;
+        }
+        /* not mappable: read from where the mapping stopped */
+        if (lseek(in.fd, (off_t)at, SEEK_SET) < 0) {
+            rc = kap_replay_report(r, "cannot read: seek failed");
+            rp_input_close(&in);
+            return rc == KAP_OK ? kap_replay_end(r, KAP_REPLAY_SOURCE_END) : rc;
+        }
+        in.cpos = in.clen = 0;
+        in.limit = UINT64_MAX;
+        if (length) {
+            in.limit = 0;
+            in.left = end - at;
+            in.limit = in.left;
         }
     }
     unsigned char *buf = rp_malloc(RP_INPUT_BUF);

@@ -8,6 +8,7 @@
 #include "replay_internal.h"
 
 #define RP_INPUT_BUF ((size_t)1 << 20)
+#define RP_MAP_WINDOW ((uint64_t)16 << 20)
 
 enum { RP_PLAIN, RP_GZIP, RP_ZSTD };
 
