@@ -280,17 +280,18 @@ static int hexd(unsigned char c)
 /* requestURI's path: up to '?', percent-decoded as Go's url.Parse decodes
  * URL.Path. An invalid escape (which kube-apiserver's HTTP server would
  * have refused) leaves the path as it is written. */
-static kap_str uri_path(kap_replay *r, rp_str uri)
+static int uri_path(kap_replay *r, rp_str uri, kap_str *path)
 {
     const char *q = memchr(uri.p, '?', uri.n);
     size_t n = q ? (size_t)(q - uri.p) : uri.n;
     kap_str out = {uri.p, n};
+    *path = out;
     const char *pct = memchr(uri.p, '%', n);
     if (!pct)
-        return out;
+        return 0;
     r->path.len = 0;
     if (rp_buf_reserve(&r->path, n))
-        return out;
+        return -1;
     char *o = r->path.s;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -298,16 +299,16 @@ static kap_str uri_path(kap_replay *r, rp_str uri)
             int hi = i + 2 < n ? hexd((unsigned char)uri.p[i + 1]) : -1;
             int lo = hi >= 0 ? hexd((unsigned char)uri.p[i + 2]) : -1;
             if (lo < 0)
-                return out;
+                return 0;
             o[k++] = (char)(hi << 4 | lo);
             i += 2;
         } else {
             o[k++] = uri.p[i];
         }
     }
-    out.ptr = o;
-    out.len = k;
-    return out;
+    path->ptr = o;
+    path->len = k;
+    return 0;
 }
 
 static const char *const level_json[] = {"\"None\"", "\"Metadata\"", "\"Request\"", "\"RequestResponse\""};
@@ -515,8 +516,8 @@ static int event(kap_replay *r, kap_replay_summary *s, const char *line, const r
     q.verb.ptr = ev->verb.p;
     q.verb.len = ev->verb.n;
     kap_str path = KAP_STR_NONE;
-    if (ev->uri.p)
-        path = uri_path(r, ev->uri);
+    if (ev->uri.p && uri_path(r, ev->uri, &path))
+        return -2;
     q.path = path;
     if (ev->has_ref) {
         q.resource_request = 1;

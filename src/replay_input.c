@@ -94,6 +94,16 @@ int rp_input_open(rp_input *in, const char *path, uint64_t offset, uint64_t leng
         snprintf(in->error, sizeof in->error, "out of memory");
         return -2;
     }
+    if (offset && !in->is_stdin) {
+        /* a byte range of a compressed file cannot be read: its first bytes say */
+        unsigned char m[4] = {0, 0, 0, 0};
+        ssize_t got = pread(in->fd, m, sizeof m, 0);
+        if ((got >= 2 && m[0] == 0x1f && m[1] == 0x8b) ||
+            (got == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)) {
+            snprintf(in->error, sizeof in->error, "a compressed file is read whole, not from an offset");
+            return -1;
+        }
+    }
     if (offset || length) {
         /* a byte range: plain files only */
         if (in->is_stdin || lseek(in->fd, (off_t)offset, SEEK_SET) < 0) {
@@ -115,10 +125,6 @@ int rp_input_open(rp_input *in, const char *path, uint64_t offset, uint64_t leng
         in->kind = RP_ZSTD;
     else
         in->kind = RP_PLAIN;
-    if (in->kind != RP_PLAIN && in->offset) {
-        snprintf(in->error, sizeof in->error, "a compressed file is read whole, not from an offset");
-        return -1;
-    }
     if (in->kind == RP_GZIP) {
         in->gz = rp_calloc(1, sizeof *in->gz);
         if (!in->gz)

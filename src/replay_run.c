@@ -222,6 +222,8 @@ static void do_job(kap_replay *r, job *j, unsigned char *buf, int writing)
         rc = kap_replay_report(r, j->msg);
     if (rc == KAP_OK)
         rc = kap_replay_end(r, j->eflags);
+    if (rc == KAP_EIO && j->out.oom)
+        rc = KAP_ENOMEM; /* the chunk's output buffer, not the caller's output */
     kap_replay_summary *s = NULL;
     int trc = kap_replay_take_summary(r, &s);
     j->sum = s;

@@ -348,7 +348,9 @@ class Stream(unittest.TestCase):
         self.assertEqual(got["events"], copies * len(lines))
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         sys.stderr.write(f"\n{sent / 1e6:.0f} MB through standard input: peak RSS {peak_mb:.1f} MB\n")
-        self.assertLess(peak_mb, 100)
+        limit = int(os.environ.get("KAP_REPLAY_RSS_LIMIT_MB", "100"))
+        if limit:
+            self.assertLess(peak_mb, limit)
 
 
 if __name__ == "__main__":

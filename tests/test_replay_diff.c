@@ -28,7 +28,7 @@ static uint64_t rnd(void)
 
 static int streq(rp_str a, const char *b, size_t bn)
 {
-    return a.n == bn && memcmp(a.p, b, bn) == 0;
+    return a.n == bn && (bn == 0 || memcmp(a.p, b, bn) == 0);
 }
 
 /* A string member of o as jansson has it: 1 string, 0 absent or null, -1 another type. */
