@@ -11,3 +11,6 @@ build/kap lint examples/policy.yaml && echo "(no problems)"
 echo
 echo "\$ kap eval --format table examples/policy.yaml < examples/requests.jsonl"
 build/kap eval --format table examples/policy.yaml < examples/requests.jsonl
+echo
+echo "\$ kap replay examples/policy.yaml tests/replay/logs/immudb-log-audit-k8s.jsonl   (a real audit log)"
+build/kap replay --top 5 examples/policy.yaml tests/replay/logs/immudb-log-audit-k8s.jsonl
