@@ -279,15 +279,6 @@ void rp_input_close(rp_input *in)
     in->cbuf = NULL;
 }
 
-const char *rp_inflater(void)
-{
-#ifdef KAP_REPLAY_ISAL
-    return "isa-l";
-#else
-    return "zlib";
-#endif
-}
-
 /* ---- kap_replay_file --------------------------------------------------------- */
 
 int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t length, unsigned int flags)
@@ -316,13 +307,14 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
         if (end > in.size)
             end = in.size;
         uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), at = offset;
-        int mapped = 1;
         while (rc == KAP_OK && at < end) {
             uint64_t start = at - at % page;
             size_t span = (size_t)(end - start < RP_MAP_WINDOW ? end - start : RP_MAP_WINDOW);
             void *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, in.fd, (off_t)start);
             if (map == MAP_FAILED) {
-                mapped = 0;
+                char msg[160];
+                snprintf(msg, sizeof msg, "cannot map at offset %llu: %s", (unsigned long long)start, strerror(errno));
+                rc = kap_replay_report(r, msg);
                 break;
             }
             madvise(map, span, MADV_SEQUENTIAL);
@@ -330,25 +322,10 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
             munmap(map, span);
             at = start + span;
         }
-        if (mapped) {
-            rp_input_close(&in);
-            if (rc == KAP_OK)
-                rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
-            return rc;
-        }
-        /* not mappable: read from where the mapping stopped */
-        if (lseek(in.fd, (off_t)at, SEEK_SET) < 0) {
-            rc = kap_replay_report(r, "cannot read: seek failed");
-            rp_input_close(&in);
-            return rc == KAP_OK ? kap_replay_end(r, KAP_REPLAY_SOURCE_END) : rc;
-        }
-        in.cpos = in.clen = 0;
-        in.limit = UINT64_MAX;
-        if (length) {
-            in.limit = 0;
-            in.left = end - at;
-            in.limit = in.left;
-        }
+        rp_input_close(&in);
+        if (rc == KAP_OK)
+            rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
+        return rc;
     }
     unsigned char *buf = rp_malloc(RP_INPUT_BUF);
     if (!buf) {

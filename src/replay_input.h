@@ -31,6 +31,5 @@ RP_HIDDEN int rp_input_open(rp_input *in, const char *path, uint64_t offset, uin
 /* Up to cap decompressed bytes; 0 at the end, -1 on an error (in->error). */
 RP_HIDDEN ssize_t rp_input_read(rp_input *in, void *buf, size_t cap);
 RP_HIDDEN void rp_input_close(rp_input *in);
-RP_HIDDEN const char *rp_inflater(void);
 
 #endif

@@ -166,55 +166,37 @@ static int buf_write(void *ctx, const char *data, size_t len)
     return b->oom ? -1 : 0;
 }
 
-/* A plain file's byte range, read with pread. */
-static int feed_range(kap_replay *r, job *j, unsigned char *buf)
+/* A plain file's byte range, mapped (so its bytes are not copied once more). */
+static int feed_range(kap_replay *r, job *j)
 {
+    char msg[160];
     int fd = open(j->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        char msg[160];
         snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
         return kap_replay_report(r, msg);
     }
-    uint64_t off = j->off, left = j->len;
-    int rc = KAP_OK;
-    /* mapped, so the bytes are not copied once more; pread if that fails */
-    long page = sysconf(_SC_PAGESIZE);
-    uint64_t start = off - off % (uint64_t)page;
-    size_t span = (size_t)(off + left - start);
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = j->off - j->off % page;
+    size_t span = (size_t)(j->off + j->len - start);
     void *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, (off_t)start);
-    if (map != MAP_FAILED) {
-        madvise(map, span, MADV_SEQUENTIAL);
-        rc = kap_replay_feed(r, (const char *)map + (off - start), (size_t)left);
-        munmap(map, span);
-        left = 0;
-    }
-    while (left && rc == KAP_OK) {
-        size_t want = left < RP_INPUT_BUF ? (size_t)left : RP_INPUT_BUF;
-        ssize_t n = pread(fd, buf, want, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "read: %s", n < 0 ? strerror(errno) : "the file got shorter");
-            rc = kap_replay_report(r, msg);
-            break;
-        }
-        rc = kap_replay_feed(r, buf, (size_t)n);
-        off += (uint64_t)n;
-        left -= (uint64_t)n;
-    }
     close(fd);
+    if (map == MAP_FAILED) {
+        snprintf(msg, sizeof msg, "cannot map at offset %llu: %s", (unsigned long long)start, strerror(errno));
+        return kap_replay_report(r, msg);
+    }
+    madvise(map, span, MADV_SEQUENTIAL);
+    int rc = kap_replay_feed(r, (const char *)map + (j->off - start), (size_t)j->len);
+    munmap(map, span);
     return rc;
 }
 
-static void do_job(kap_replay *r, job *j, unsigned char *buf, int writing)
+static void do_job(kap_replay *r, job *j, int writing)
 {
     if (writing)
         kap_replay_set_output(r, buf_write, &j->out);
     int rc = kap_replay_begin(r, j->path, j->bflags);
     if (rc == KAP_OK) {
         if (j->kind == JOB_RANGE)
-            rc = feed_range(r, j, buf);
+            rc = feed_range(r, j);
         else if (j->kind == JOB_DATA)
             rc = kap_replay_feed(r, j->data, j->n);
     }
@@ -242,7 +224,6 @@ static void *work(void *arg)
 {
     worker *w = arg;
     run *R = w->R;
-    unsigned char *buf = rp_malloc(RP_INPUT_BUF);
     for (;;) {
         pthread_mutex_lock(&R->mu);
         while (!R->next_todo && !R->produced_all && !R->stop)
@@ -254,16 +235,12 @@ static void *work(void *arg)
         }
         R->next_todo = j->next;
         pthread_mutex_unlock(&R->mu);
-        if (buf)
-            do_job(w->r, j, buf, R->writing);
-        else
-            j->rc = KAP_ENOMEM;
+        do_job(w->r, j, R->writing);
         pthread_mutex_lock(&R->mu);
         j->done = 1;
         pthread_cond_broadcast(&R->cv);
         pthread_mutex_unlock(&R->mu);
     }
-    rp_free(buf);
     return NULL;
 }
 

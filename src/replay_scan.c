@@ -195,11 +195,9 @@ static rp_str unescape(rp_scan *s, const char *a, const char *b)
     return r;
 }
 
-/* A string value at c->p (which must be '"'), decoded. */
+/* A string value at c->p (the caller saw its '"'), decoded. */
 static int get_string(cur *c, rp_str *out)
 {
-    if (c->p >= c->end || *c->p != '"')
-        return fail(c, "expected a string");
     const char *a = ++c->p;
     int esc = 0;
     if (scan_string(c, &esc))
@@ -267,9 +265,7 @@ static int depth_reserve(rp_scan *s, size_t depth)
     size_t words = depth / 64 + 1;
     if (words <= s->depth_cap)
         return 0;
-    size_t cap = s->depth_cap ? s->depth_cap * 2 : 4;
-    while (cap < words)
-        cap *= 2;
+    size_t cap = s->depth_cap * 2 > words ? s->depth_cap * 2 : words + 4;
     uint64_t *b = rp_realloc(s->depth_bits, cap * sizeof *b);
     if (!b) {
         s->oom = 1;

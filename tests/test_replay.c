@@ -726,6 +726,91 @@ START_TEST(api_errors)
 }
 END_TEST
 
+
+/* ---- corners --------------------------------------------------------------------- */
+
+static int progress_calls;
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    ck_assert_uint_le(done, total);
+    progress_calls++;
+}
+
+START_TEST(corners)
+{
+    /* a lone surrogate is U+FFFD, as Go decodes it; a null verb is "" */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  users: [\"\\ufffdx\\ufffd\"]\n  verbs: [\"\"]\n"
+                                  "- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"verb\":null,"
+                              "\"user\":{\"username\":\"\\ud800x\\udc00\"}}"),
+                     KAP_LEVEL_REQUEST);
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  users: [\"\\ufffd\"]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":"
+                              "{\"username\":\"\\ud800\\u0041\"}}"),
+                     KAP_LEVEL_METADATA); /* U+FFFD then "A" */
+    /* bodies that are not objects, metadata that is not an object, escaped keys */
+    ck_assert_str_eq(
+        write_one(HDR "omitManagedFields: true\nrules:\n- level: RequestResponse\n",
+                  "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestObject\":\"s\","
+                  "\"responseObject\":{\"metadata\":5,\"items\":7,\"rows\":[5,{\"object\":3},{\"x\":1}]}}\n"),
+        "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestObject\":\"s\","
+        "\"responseObject\":{\"metadata\":5,\"items\":7,\"rows\":[5,{\"object\":3},{\"x\":1}]}}\n");
+    ck_assert_str_eq(
+        write_one(HDR "omitManagedFields: true\nrules:\n- level: RequestResponse\n",
+                  "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"Panic\",\"responseObject\":"
+                  "{\"metad\\u0061ta\":{\"managedFields\":[1],\"x\":{}},\"items\":[],\"rows\":[]}}\n"),
+        "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"Panic\",\"responseObject\":"
+        "{\"metad\\u0061ta\":{\"x\":{}},\"items\":[],\"rows\":[]}}\n");
+    /* EventLists cut short or badly written */
+    kap_replay_counts c = counts_for(HDR "rules:\n- level: Metadata\n",
+                                     "{\"items\":[{\"auditID\":\"x\"\n{\"items\":[1 2]}\n{\"items\":[],\"k\":1}\n"
+                                     "{\"items\":[\n",
+                                     0);
+    ck_assert_uint_eq(c.bad_lines, 3);
+    ck_assert_uint_eq(c.events, 0);
+
+    /* kap_replay_files: arguments, thread counts, progress */
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_replay_summary *s;
+    const char *none[] = {NULL};
+    ck_assert_int_eq(kap_replay_files(NULL, p, NULL, none, 0, 1, NULL, NULL, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_replay_files(&s, NULL, NULL, none, 0, 1, NULL, NULL, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_replay_files(&s, p, NULL, none, 1, 1, NULL, NULL, NULL, NULL), KAP_EARG);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/replay/logs/immudb-log-audit-k8s.jsonl", srcdir);
+    const char *paths[] = {path, path};
+    char *first = NULL;
+    unsigned threads[] = {1, 0, 1000};
+    for (int i = 0; i < 3; i++) {
+        progress_calls = 0;
+        ck_assert_int_eq(kap_replay_files(&s, p, NULL, paths, 2, threads[i], NULL, NULL, on_progress, NULL), KAP_OK);
+        ck_assert_int_gt(progress_calls, 0);
+        ck_assert_uint_eq(counts_of(s).events, 2 * 2971);
+        char *j = json_of(s);
+        if (first) {
+            ck_assert_str_eq(first, j);
+            free(j);
+        } else {
+            first = j;
+        }
+        kap_replay_summary_free(s);
+    }
+    free(first);
+    /* standard input has no offset */
+    kap_replay *r;
+    ck_assert_int_eq(kap_replay_new(&r, p, NULL), KAP_OK);
+    ck_assert_int_eq(kap_replay_file(r, "-", 5, 0, 0), KAP_OK);
+    ck_assert_int_eq(kap_replay_take_summary(r, &s), KAP_OK);
+    char *j = json_of(s);
+    ck_assert_ptr_nonnull(strstr(j, "\"error\":\"cannot read from offset 5: not a file\""));
+    free(j);
+    kap_replay_summary_free(s);
+    kap_replay_free(r);
+    kap_policy_free(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("replay");
@@ -738,6 +823,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_lines);
     tcase_add_test(tc, bad_deep_and_many);
     tcase_add_test(tc, api_errors);
+    tcase_add_test(tc, corners);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("real logs");
     tcase_set_timeout(big, 600);
