@@ -1148,7 +1148,7 @@ int kap_replay_merge(kap_replay *r, kap_replay_summary *a, const kap_replay_summ
         return rc == -3 ? KAP_EIO : KAP_ENOMEM;
 
     /* pieces: b's first continues a's last, or follows it */
-    uint64_t line_shift = cont ? alast->lines : 0;
+    uint64_t line_shift = cont && alast ? alast->lines : 0;
     uint32_t piece_shift = (uint32_t)(cont ? a->n_pieces - 1 : a->n_pieces);
     if (b->lead_state != RP_LEAD_OPEN || !cont) {
         rp_frag t = {{0}, 0};
@@ -1162,7 +1162,7 @@ int kap_replay_merge(kap_replay *r, kap_replay_summary *a, const kap_replay_summ
             rp_buf_free(&t.bytes);
     }
     size_t from = 0;
-    if (cont) {
+    if (cont && alast) {
         alast->lines += bfirst->lines;
         alast->ends = bfirst->ends;
         from = 1;

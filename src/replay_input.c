@@ -32,23 +32,13 @@ struct rp_gz {
 
 static ssize_t read_fd(rp_input *in, void *buf, size_t cap)
 {
-    if (in->limit != UINT64_MAX) {
-        if (in->left == 0)
-            return 0;
-        if (cap > in->left)
-            cap = (size_t)in->left;
-    }
-    for (;;) {
-        ssize_t n = read(in->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n > 0) {
-            in->raw += (uint64_t)n;
-            if (in->limit != UINT64_MAX)
-                in->left -= (uint64_t)n;
-        }
-        return n;
-    }
+    ssize_t n;
+    do
+        n = read(in->fd, buf, cap);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        in->raw += (uint64_t)n;
+    return n;
 }
 
 /* Refills the compressed-input buffer when it is empty. 0 at the end. */
@@ -66,55 +56,25 @@ static ssize_t fill(rp_input *in)
     return n;
 }
 
-int rp_input_open(rp_input *in, const char *path, uint64_t offset, uint64_t length)
+int rp_input_open(rp_input *in, const char *path)
 {
     memset(in, 0, sizeof *in);
     in->fd = -1;
-    in->limit = UINT64_MAX;
-    in->size = 0;
+    struct stat st;
     if (strcmp(path, "-") == 0) {
         in->fd = STDIN_FILENO;
         in->is_stdin = 1;
-    } else {
-        in->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (in->fd < 0) {
-            snprintf(in->error, sizeof in->error, "cannot open: %s", strerror(errno));
-            return -1;
-        }
-        struct stat st;
-        if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
-            in->size = (uint64_t)st.st_size;
-        if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            snprintf(in->error, sizeof in->error, "cannot read: %s", strerror(EISDIR));
-            return -1;
-        }
+    } else if ((in->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(in->error, sizeof in->error, "cannot open: %s", strerror(errno));
+        return -1;
+    } else if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(in->error, sizeof in->error, "cannot read: %s", strerror(EISDIR));
+        return -1;
+    } else if (S_ISREG(st.st_mode)) {
+        in->size = (uint64_t)st.st_size;
     }
-    in->cbuf = rp_malloc(RP_INPUT_BUF);
-    if (!in->cbuf) {
-        snprintf(in->error, sizeof in->error, "out of memory");
+    if (!(in->cbuf = rp_malloc(RP_INPUT_BUF)))
         return -2;
-    }
-    if (offset && !in->is_stdin) {
-        /* a byte range of a compressed file cannot be read: its first bytes say */
-        unsigned char m[4] = {0, 0, 0, 0};
-        ssize_t got = pread(in->fd, m, sizeof m, 0);
-        if ((got >= 2 && m[0] == 0x1f && m[1] == 0x8b) ||
-            (got == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)) {
-            snprintf(in->error, sizeof in->error, "a compressed file is read whole, not from an offset");
-            return -1;
-        }
-    }
-    if (offset || length) {
-        /* a byte range: plain files only */
-        if (in->is_stdin || lseek(in->fd, (off_t)offset, SEEK_SET) < 0) {
-            snprintf(in->error, sizeof in->error, "cannot read from offset %llu: %s", (unsigned long long)offset,
-                     in->is_stdin ? "not a file" : strerror(errno));
-            return -1;
-        }
-        if (length)
-            in->limit = in->left = length;
-        in->offset = offset;
-    }
     ssize_t n = fill(in);
     if (n < 0)
         return -1;
@@ -286,7 +246,7 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
     if (!r || !path || (flags & ~KAP_REPLAY_STREAM_START))
         return KAP_EARG;
     rp_input in;
-    int orc = rp_input_open(&in, path, offset, length);
+    int orc = rp_input_open(&in, path);
     unsigned bflags = offset == 0 ? KAP_REPLAY_SOURCE_START | (flags & KAP_REPLAY_STREAM_START) : 0;
     int rc = kap_replay_begin(r, path, bflags);
     if (rc) {
@@ -327,6 +287,14 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
             rc = kap_replay_end(r, end >= in.size ? KAP_REPLAY_SOURCE_END : 0);
         return rc;
     }
+    if (offset || length) {
+        /* a byte range: only of a plain file (an empty one has nothing in it) */
+        if (in.is_stdin || in.kind != RP_PLAIN)
+            rc = kap_replay_report(r, in.is_stdin ? "standard input has no byte ranges"
+                                                  : "a compressed file is read whole, not from an offset");
+        rp_input_close(&in);
+        return rc == KAP_OK ? kap_replay_end(r, KAP_REPLAY_SOURCE_END) : rc;
+    }
     unsigned char *buf = rp_malloc(RP_INPUT_BUF);
     if (!buf) {
         rp_input_close(&in);
@@ -335,12 +303,11 @@ int kap_replay_file(kap_replay *r, const char *path, uint64_t offset, uint64_t l
     ssize_t n;
     while (rc == KAP_OK && (n = rp_input_read(&in, buf, RP_INPUT_BUF)) > 0)
         rc = kap_replay_feed(r, buf, (size_t)n);
-    int ends = in.limit == UINT64_MAX || in.left > 0 || (in.size && offset + length >= in.size);
     if (rc == KAP_OK && in.error[0])
         rc = kap_replay_report(r, in.error);
     rp_free(buf);
     rp_input_close(&in);
     if (rc == KAP_OK)
-        rc = kap_replay_end(r, ends ? KAP_REPLAY_SOURCE_END : 0);
+        rc = kap_replay_end(r, KAP_REPLAY_SOURCE_END);
     return rc;
 }

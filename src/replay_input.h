@@ -15,7 +15,6 @@ enum { RP_PLAIN, RP_GZIP, RP_ZSTD };
 typedef struct rp_input {
     int fd, is_stdin, kind, failed, zstd_open;
     uint64_t size;        /* of a regular file; 0 when unknown */
-    uint64_t offset, limit, left;
     uint64_t raw;         /* bytes read from the file so far */
     unsigned char *cbuf;  /* bytes read, not yet used */
     size_t cpos, clen;
@@ -24,10 +23,10 @@ typedef struct rp_input {
     char error[160];
 } rp_input;
 
-/* Opens path ("-": standard input) at [offset, offset + length) (length 0:
- * to the end) and detects its compression. 0, -1 (in->error says why) or
- * -2 out of memory; rp_input_close() in every case. */
-RP_HIDDEN int rp_input_open(rp_input *in, const char *path, uint64_t offset, uint64_t length);
+/* Opens path ("-": standard input) and detects its compression from its
+ * first bytes. 0, -1 (in->error says why) or -2 out of memory;
+ * rp_input_close() in every case. */
+RP_HIDDEN int rp_input_open(rp_input *in, const char *path);
 /* Up to cap decompressed bytes; 0 at the end, -1 on an error (in->error). */
 RP_HIDDEN ssize_t rp_input_read(rp_input *in, void *buf, size_t cap);
 RP_HIDDEN void rp_input_close(rp_input *in);

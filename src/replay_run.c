@@ -96,7 +96,7 @@ static void *producer(void *arg)
         const char *path = R->paths[f];
         unsigned start = KAP_REPLAY_SOURCE_START | (f == 0 ? KAP_REPLAY_STREAM_START : 0);
         rp_input in;
-        int orc = rp_input_open(&in, path, 0, 0);
+        int orc = rp_input_open(&in, path);
         if (orc) {
             job *j = new_job(JOB_REPORT, path, start);
             if (!j) {

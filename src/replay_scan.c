@@ -138,8 +138,9 @@ static void put_utf8(char *o, size_t *k, unsigned cp)
 
 static unsigned hex4(const char *h)
 {
-    return (unsigned)(hexval((unsigned char)h[0]) << 12 | hexval((unsigned char)h[1]) << 8 |
-                      hexval((unsigned char)h[2]) << 4 | hexval((unsigned char)h[3]));
+    /* validated: four hex digits */
+    return (unsigned)hexval((unsigned char)h[0]) << 12 | (unsigned)hexval((unsigned char)h[1]) << 8 |
+           (unsigned)hexval((unsigned char)h[2]) << 4 | (unsigned)hexval((unsigned char)h[3]);
 }
 
 /* Decodes an already validated string body [a, b) into o (room for b - a
@@ -426,7 +427,7 @@ static int obj_next(cur *c)
     return fail(c, c->p >= c->end ? "unexpected end of JSON input" : "invalid character after object key:value pair");
 }
 
-#define KEY_IS(k, lit) ((k).n == sizeof lit - 1 && memcmp((k).p, lit, sizeof lit - 1) == 0)
+#define KEY_IS(k, lit) ((k).n == sizeof(lit) - 1 && memcmp((k).p, (lit), sizeof(lit) - 1) == 0)
 
 static int push_cut(rp_scan *s, const rp_cut *cut)
 {

@@ -30,7 +30,7 @@ static void put_u(rp_buf *b, uint64_t v)
 
 static void put_i(rp_buf *b, int64_t v)
 {
-    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    put_u(b, ((uint64_t)v << 1) ^ ((uint64_t)0 - ((uint64_t)v >> 63)));
 }
 
 static void put_s(rp_buf *b, const char *s, size_t n)
@@ -353,13 +353,11 @@ static int load(rd *r, kap_replay_summary **out)
     rc = -2;
     if (!(s = rp_summary_new(&a, has_b ? &b : NULL, window, max_line)))
         goto out;
-    rc = -1;
     s->stream_start = (int)get_max(r, 1);
     s->lead_state = (int)get_max(r, 2);
     s->lead_nl = (int)get_max(r, 1);
     if ((rc = get_frag(r, &s->lead, max_line)) || (rc = get_frag(r, &s->tail, max_line)))
         goto out;
-    rc = -1;
     uint64_t np = get_max(r, (uint64_t)(r->end - r->p) / 4);
     for (uint64_t i = 0; !r->bad && i < np; i++) {
         size_t nn;
@@ -399,7 +397,6 @@ static int load(rd *r, kap_replay_summary **out)
         get_stats(r, s->stats_b, s->rules_b.n + 1);
     if ((rc = get_top(r, &s->users)) || (rc = get_top(r, &s->resources)) || (rc = get_top(r, &s->verbs)))
         goto out;
-    rc = -1;
     uint64_t ng = get_max(r, (uint64_t)(r->end - r->p) / 3);
     const char *prev = NULL;
     size_t pn = 0;
@@ -613,7 +610,7 @@ static void gkey_parse(const rp_entry *e, gkey *g)
 {
     const char *k = rp_key(e);
     size_t off = 0;
-    g->has_user = k[off++];
+    g->has_user = (unsigned char)k[off++];
     memcpy(&g->un, k + off, 4);
     off += 4;
     g->user = k + off;
