@@ -651,6 +651,85 @@ START_TEST(merge_fine_cuts)
 }
 END_TEST
 
+
+/* A small stream of three sources, one ending without a newline, one empty
+ * line, one line across a source's end: cut at every byte (and at every
+ * pair of bytes in a smaller window), merged, against the whole. */
+static const char *small_src[3] = {
+    "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"RequestReceived\",\"verb\":\"get\"}\n"
+    "{\"level\":\"Request\",\"auditID\":\"b\",\"stage\":\"ResponseStarted\",\"requestObject\":{\"x\":1}}\n"
+    "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"get\"}",
+    "\n{\"level\":\"Request\",\"auditID\":\"b\",\"stage\":\"ResponseComplete\"}\nnot json\n"
+    "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Metadata\",\"auditID\":\"c\",\"stage\":\"Panic\"}]}",
+    "{\"level\":\"Metadata\",\"auditID\":\"d\",\"stage\":\"ResponseStarted\",\"pad\":\"0123456789012345678901234567890123456789\"}\n",
+};
+
+static kap_replay_summary *small_piece(kap_replay *r, size_t a, size_t b, sink *out)
+{
+    kap_replay_set_output(r, out ? to_sink : NULL, out);
+    size_t base = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t len = strlen(small_src[i]), s0 = base, s1 = base + len;
+        base = s1;
+        if (b <= s0 || a >= s1 || (a == b))
+            continue;
+        size_t from = a > s0 ? a - s0 : 0, to = b < s1 ? b - s0 : len;
+        ck_assert_int_eq(kap_replay_begin(r, i == 0 ? "one" : i == 1 ? "two" : "three",
+                                          from == 0 ? KAP_REPLAY_SOURCE_START | (i == 0 ? KAP_REPLAY_STREAM_START : 0) : 0),
+                         KAP_OK);
+        ck_assert_int_eq(kap_replay_feed(r, small_src[i] + from, to - from), KAP_OK);
+        ck_assert_int_eq(kap_replay_end(r, to == len ? KAP_REPLAY_SOURCE_END : 0), KAP_OK);
+    }
+    kap_replay_summary *s;
+    ck_assert_int_eq(kap_replay_take_summary(r, &s), KAP_OK);
+    return s;
+}
+
+START_TEST(merge_every_byte)
+{
+    kap_policy *p = pol(HDR "rules:\n- level: None\n  verbs: [list]\n- level: Metadata\n"), *q = pol(HDR "rules:\n- level: Request\n");
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.compare = q;
+    o.window = 2;
+    o.max_line = 100;
+    kap_replay *r;
+    ck_assert_int_eq(kap_replay_new(&r, p, &o), KAP_OK);
+    size_t total = strlen(small_src[0]) + strlen(small_src[1]) + strlen(small_src[2]);
+    sink wall = {0};
+    kap_replay_summary *all = small_piece(r, 0, total, &wall);
+    ck_assert_uint_eq(counts_of(all).bad_lines, 2); /* "not json" and the long line */
+    for (size_t c1 = 0; c1 <= total; c1++) {
+        for (size_t c2 = c1; c2 <= total; c2 += c1 % 7 == 0 ? 1 : total) {
+            sink w[3] = {{0}}, wm = {0};
+            kap_replay_summary *x = small_piece(r, 0, c1, &w[0]), *y = small_piece(r, c1, c2, &w[1]),
+                               *z = small_piece(r, c2, total, &w[2]);
+            kap_replay_set_output(r, to_sink, &wm);
+            if (c1 % 2) { /* (x y) z */
+                ck_assert_int_eq(kap_replay_merge(r, x, y), KAP_OK);
+                ck_assert_int_eq(kap_replay_merge(r, x, z), KAP_OK);
+            } else { /* x (y z) */
+                ck_assert_int_eq(kap_replay_merge(r, y, z), KAP_OK);
+                ck_assert_int_eq(kap_replay_merge(r, x, y), KAP_OK);
+            }
+            assert_same(all, x);
+            ck_assert_uint_eq(w[0].len + w[1].len + w[2].len + wm.len, wall.len);
+            kap_replay_summary_free(x);
+            kap_replay_summary_free(y);
+            kap_replay_summary_free(z);
+            for (int i = 0; i < 3; i++)
+                free(w[i].s);
+            free(wm.s);
+        }
+    }
+    free(wall.s);
+    kap_replay_summary_free(all);
+    kap_replay_free(r);
+    kap_policy_free(p);
+    kap_policy_free(q);
+}
+END_TEST
+
 START_TEST(files_and_threads)
 {
     load_logs();
@@ -895,6 +974,7 @@ static Suite *suite(void)
     tcase_set_timeout(big, 600);
     tcase_add_loop_test(big, merge_random_cuts, 0, 5);
     tcase_add_loop_test(big, merge_fine_cuts, 0, 2);
+    tcase_add_test(big, merge_every_byte);
     tcase_add_test(big, files_and_threads);
     suite_add_tcase(s, big);
     return s;
