@@ -340,6 +340,28 @@ static char *dup_s(const char *s, size_t n)
     return d;
 }
 
+/* A group key as group_add() writes it: has_user, user, verb, what, what's
+ * length, two decisions. */
+static int group_key_ok(const char *k, size_t n)
+{
+    uint32_t un, vn, wn;
+    if (n < 1 + 4 + 4 + 4 + 6 || (unsigned char)k[0] > 1)
+        return 0;
+    memcpy(&un, k + 1, 4);
+    if (un > n - 19)
+        return 0;
+    size_t off = 5 + un;
+    memcpy(&vn, k + off, 4);
+    if (vn > n - 19 - un)
+        return 0;
+    off += 4 + vn;
+    memcpy(&wn, k + n - 10, 4);
+    if (off + wn != n - 10)
+        return 0;
+    const unsigned char *d = (const unsigned char *)k + n - 6;
+    return d[0] <= 3 && d[1] <= 15 && d[2] <= 1 && d[3] <= 3 && d[4] <= 15 && d[5] <= 1;
+}
+
 static int load(rd *r, kap_replay_summary **out)
 {
     rp_rules a = {0}, b = {0};
@@ -403,7 +425,7 @@ static int load(rd *r, kap_replay_summary **out)
     for (uint64_t i = 0; !r->bad && i < ng; i++) {
         size_t kn;
         const char *k = get_s(r, &kn);
-        if (!key_after(prev, pn, k, kn, (size_t)i)) {
+        if (!key_after(prev, pn, k, kn, (size_t)i) || !group_key_ok(k, kn)) {
             r->bad = 1;
             break;
         }

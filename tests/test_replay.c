@@ -956,6 +956,98 @@ START_TEST(corners)
 }
 END_TEST
 
+
+/* Summaries from other options do not merge; bytes changed at random load
+ * as a summary or are refused, never crash. */
+START_TEST(merge_refusals_and_garbage)
+{
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n"), *q = pol(HDR "rules:\n- level: None\n");
+    const char *log = EV("x", "RequestReceived") EV("y", "ResponseComplete") "{\"items\":[";
+    kap_replay_options o[5];
+    for (int i = 0; i < 5; i++)
+        kap_replay_options_init(&o[i]);
+    o[1].window = 7;
+    o[2].max_line = 1000;
+    o[3].compare = q;
+    o[4].compare = p;
+    kap_replay *r[5];
+    kap_replay_summary *s[5];
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(kap_replay_new(&r[i], p, &o[i]), KAP_OK);
+        ck_assert_int_eq(kap_replay_begin(r[i], "l", 0), KAP_OK);
+        ck_assert_int_eq(kap_replay_feed(r[i], log, strlen(log)), KAP_OK);
+        ck_assert_int_eq(kap_replay_take_summary(r[i], &s[i]), KAP_OK);
+    }
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            kap_replay_summary *t;
+            void *b;
+            size_t bn;
+            ck_assert_int_eq(kap_replay_summary_save(s[j], &b, &bn), KAP_OK);
+            ck_assert_int_eq(kap_replay_summary_load(&t, b, bn), KAP_OK);
+            kap_replay_bytes_free(b);
+            int want = i == j ? KAP_OK : KAP_EINVALID;
+            /* through the replay of i, into a copy of i's summary */
+            kap_replay_summary *into;
+            ck_assert_int_eq(kap_replay_summary_save(s[i], &b, &bn), KAP_OK);
+            ck_assert_int_eq(kap_replay_summary_load(&into, b, bn), KAP_OK);
+            kap_replay_bytes_free(b);
+            ck_assert_int_eq(kap_replay_merge(r[i], into, t), want);
+            kap_replay_summary_free(into);
+            kap_replay_summary_free(t);
+        }
+    /* the replay of one merging the summaries of another */
+    ck_assert_int_eq(kap_replay_merge(r[0], s[3], s[3]), KAP_EARG);
+    ck_assert_int_eq(kap_replay_merge(r[0], s[1], s[1]), KAP_EARG);
+    kap_replay_summary *t;
+    void *b;
+    size_t bn;
+    ck_assert_int_eq(kap_replay_summary_save(s[3], &b, &bn), KAP_OK);
+    ck_assert_int_eq(kap_replay_summary_load(&t, b, bn), KAP_OK);
+    ck_assert_int_eq(kap_replay_merge(r[0], s[3], t), KAP_EINVALID);
+    ck_assert_int_eq(kap_replay_merge(r[4], s[3], t), KAP_EINVALID);
+    kap_replay_summary_free(t);
+    /* garbage: every byte changed, bytes cut, bytes added */
+    unsigned char *g = malloc(bn + 8);
+    for (int round = 0; round < 4000; round++) {
+        memcpy(g, b, bn);
+        size_t n = bn;
+        int edits = 1 + (int)(next_rand() % 3);
+        for (int e = 0; e < edits; e++) {
+            size_t at = 6 + (size_t)(next_rand() % (n - 6));
+            int how = (int)(next_rand() % 3);
+            if (how == 0)
+                g[at] = (unsigned char)next_rand();
+            else if (how == 1)
+                g[at] ^= (unsigned char)(1u << (next_rand() % 8));
+            else
+                g[at] = (unsigned char)(g[at] + 1);
+        }
+        if (round % 5 == 0)
+            n = 6 + (size_t)(next_rand() % (bn - 6));
+        kap_replay_summary *x = NULL;
+        int rc = kap_replay_summary_load(&x, g, n);
+        ck_assert(rc == KAP_OK || rc == KAP_EPARSE);
+        if (rc == KAP_OK) {
+            char *text;
+            ck_assert_int_eq(kap_replay_summary_format(x, KAP_REPLAY_FORMAT_TABLE, 3, &text, NULL), KAP_OK);
+            kap_replay_bytes_free(text);
+            ck_assert_int_eq(kap_replay_summary_format(x, KAP_REPLAY_FORMAT_JSON, 3, &text, NULL), KAP_OK);
+            kap_replay_bytes_free(text);
+            kap_replay_summary_free(x);
+        }
+    }
+    free(g);
+    kap_replay_bytes_free(b);
+    for (int i = 0; i < 5; i++) {
+        kap_replay_summary_free(s[i]);
+        kap_replay_free(r[i]);
+    }
+    kap_policy_free(p);
+    kap_policy_free(q);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("replay");
@@ -969,6 +1061,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_deep_and_many);
     tcase_add_test(tc, api_errors);
     tcase_add_test(tc, corners);
+    tcase_add_test(tc, merge_refusals_and_garbage);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("real logs");
     tcase_set_timeout(big, 600);
