@@ -915,6 +915,30 @@ START_TEST(corners)
     ck_assert_uint_eq(c.bad_lines, 3);
     ck_assert_uint_eq(c.events, 0);
 
+    /* names that JSON must escape, and names longer than a table's column */
+    {
+        char ev[1024];
+        char longname[301];
+        memset(longname, 'u', 300);
+        longname[300] = 0;
+        snprintf(ev, sizeof ev,
+                 "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"user\":{\"username\":"
+                 "\"q\\\"\\\\\\r\\t\\n\\u0001\\u007f\"},\"verb\":\"%s\"}\n",
+                 longname);
+        kap_policy *mp = pol(HDR "rules:\n- level: Metadata\n");
+        kap_replay_summary *es = whole(mp, NULL, ev, strlen(ev), NULL);
+        char *j = json_of(es);
+        ck_assert_ptr_nonnull(strstr(j, "{\"user\":\"q\\\"\\\\\\r\\t\\n\\u0001\\u007f\",\"events\":1,"));
+        free(j);
+        char *t;
+        ck_assert_int_eq(kap_replay_summary_format(es, KAP_REPLAY_FORMAT_TABLE, 0, &t, NULL), KAP_OK);
+        ck_assert_ptr_nonnull(strstr(t, "uuuuuuuuuu\n")); /* cut at 200 */
+        ck_assert_ptr_null(strstr(t, longname));
+        free(t);
+        kap_replay_summary_free(es);
+        kap_policy_free(mp);
+    }
+
     /* kap_replay_files: arguments, thread counts, progress */
     kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
     kap_replay_summary *s;
