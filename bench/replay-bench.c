@@ -96,7 +96,13 @@ static int generate(FILE *out, double mb)
             free(all);
             return -1;
         }
-        all = realloc(all, len + n + 1);
+        char *grown = realloc(all, len + n + 1);
+        if (!grown) {
+            free(all);
+            free(b);
+            return -1;
+        }
+        all = grown;
         memcpy(all + len, b, n);
         len += n;
         if (len && all[len - 1] != '\n')
@@ -104,6 +110,10 @@ static int generate(FILE *out, double mb)
         free(b);
     }
     char *copy = malloc(len);
+    if (!copy) {
+        free(all);
+        return -1;
+    }
     double want = mb * 1e6, done = 0;
     for (unsigned c = 0; done < want; c++) {
         memcpy(copy, all, len);

@@ -162,8 +162,11 @@ static int open_out(out_file *o, const char *path)
     }
     o->f = fdopen(fd, "w");
     if (!o->f) {
+        fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
         close(fd);
         unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
         return -1;
     }
     return 0;
@@ -228,7 +231,7 @@ int cmd_replay(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'o':
-            if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
                 fprintf(stderr, "kap replay: --output takes table or json, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
