@@ -724,6 +724,7 @@ class Policy:
 
 from ._explain import Explanation, NoAuditEvent, RuleExplanation, request_info  # noqa: E402  (needs the names above)
 from ._lint import Finding  # noqa: E402  (needs the library handle above)
+
 # Replay of audit logs (libkap-replay, loaded at first use): kap/_replay.py.
 from ._replay import Replay, ReplayError, Summary, replay_files  # noqa: E402
 
