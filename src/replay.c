@@ -265,6 +265,7 @@ void kap_replay_set_output(kap_replay *r, kap_replay_write_fn fn, void *ctx)
         return;
     r->write = fn;
     r->write_ctx = ctx;
+    r->write_failed = 0;
 }
 
 /* ---- one event ------------------------------------------------------------------ */
