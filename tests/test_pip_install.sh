@@ -17,6 +17,11 @@ assert os.path.dirname(kap.__file__).startswith(sys.prefix), kap.__file__
 with kap.Policy.load(sys.argv[1]) as p:
     d = p.match(user="alice", verb="create", namespace="default", resource="pods")
     assert (d.level, d.rule) == (kap.Level.REQUEST_RESPONSE, 0), d
+# libkap-replay is bundled too (kap.Replay)
+with kap.Policy.load(sys.argv[1]) as p:
+    s = kap.Replay(p).replay_bytes(b'{"level":"Metadata","auditID":"a","stage":"Panic","verb":"get"}\n')
+    assert s.counts()["events"] == 1, s.counts()
+    assert os.path.dirname(kap._replay._rlib._name) == os.path.dirname(kap.__file__), kap._replay._rlib._name
 print("pip install: kap", kap.__version__, "with bundled", kap._lib._name)
 PY
 echo "1 passed, 0 failed"
