@@ -156,16 +156,6 @@ void kap_replay_summary_free(kap_replay_summary *s)
     rp_free(s);
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = rp_malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 static int add_piece(kap_replay_summary *s, const char *name, int begins)
 {
     if (s->n_pieces == s->cap_pieces) {
@@ -177,7 +167,7 @@ static int add_piece(kap_replay_summary *s, const char *name, int begins)
         s->cap_pieces = cap;
     }
     rp_piece *p = &s->pieces[s->n_pieces];
-    p->name = dup_n(name, strlen(name));
+    p->name = rp_strndup(name, strlen(name));
     if (!p->name)
         return -1;
     p->begins = begins;
@@ -198,7 +188,7 @@ static int add_bad(kap_replay_summary *s, uint32_t piece, uint64_t line_rel, con
             return -1;
     }
     rp_bad *b = &s->bads[s->n_bads];
-    b->msg = dup_n(msg, strlen(msg));
+    b->msg = rp_strndup(msg, strlen(msg));
     if (!b->msg)
         return -1;
     b->piece = piece;
@@ -460,7 +450,7 @@ static int group_add(kap_replay *r, kap_replay_summary *s, const rp_event *ev, k
                 break; /* already there */
         }
         if (!g->ex[i] || c < 0) {
-            if (!id && !(id = dup_n(ev->audit_id.p, ev->audit_id.n)))
+            if (!id && !(id = rp_strndup(ev->audit_id.p, ev->audit_id.n)))
                 return -2;
             rp_free(g->ex[RP_EXAMPLES - 1]);
             memmove(&g->ex[i + 1], &g->ex[i], (size_t)(RP_EXAMPLES - 1 - i) * sizeof g->ex[0]);
@@ -930,7 +920,7 @@ static int merge_examples(rp_group *g, const rp_group *o)
             if (c == 0)
                 break;
             if (c < 0) {
-                char *d = dup_n(id, strlen(id));
+                char *d = rp_strndup(id, strlen(id));
                 if (!d)
                     return -1;
                 rp_free(g->ex[RP_EXAMPLES - 1]);

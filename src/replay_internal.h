@@ -20,6 +20,10 @@ RP_HIDDEN void *rp_malloc(size_t n);
 RP_HIDDEN void *rp_calloc(size_t n, size_t size);
 RP_HIDDEN void *rp_realloc(void *p, size_t n);
 RP_HIDDEN void rp_free(void *p);
+RP_HIDDEN char *rp_strndup(const char *s, size_t n); /* NUL-terminated copy */
+/* Makes room for need elements of elem bytes in the array *pp of *cap
+ * (doubling). 0, or -1 out of memory (the array is left as it was). */
+RP_HIDDEN int rp_grow(void *pp, size_t *cap, size_t need, size_t elem);
 
 /* A growable byte string; oom is sticky. */
 typedef struct rp_buf {

@@ -277,6 +277,23 @@ static int depth_reserve(rp_scan *s, size_t depth)
     return 0;
 }
 
+/* An object key and its colon, validated and skipped. */
+static int skip_key(cur *c)
+{
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '"')
+        return fail(c, "invalid character looking for beginning of object key string");
+    c->p++;
+    int esc = 0;
+    if (scan_string(c, &esc))
+        return -1;
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != ':')
+        return fail(c, "invalid character after object key");
+    c->p++;
+    return 0;
+}
+
 /* Any JSON value at c->p, validated and skipped, without recursion: one
  * bit per open container says whether it is an object. */
 static int skip_value(cur *c, size_t depth0)
@@ -315,18 +332,8 @@ static int skip_value(cur *c, size_t depth0)
                 depth--;
                 break;
             }
-            if (obj) {
-                if (c->p >= c->end || *c->p != '"')
-                    return fail(c, "invalid character looking for beginning of object key string");
-                c->p++;
-                int esc = 0;
-                if (scan_string(c, &esc))
-                    return -1;
-                skip_ws(c);
-                if (c->p >= c->end || *c->p != ':')
-                    return fail(c, "invalid character after object key");
-                c->p++;
-            }
+            if (obj && skip_key(c))
+                return -1;
             continue; /* the first element's value */
         }
         case 't': if (scan_literal(c, "true", 4)) return -1; break;
@@ -347,19 +354,8 @@ static int skip_value(cur *c, size_t depth0)
                 return fail(c, "unexpected end of JSON input");
             if (*c->p == ',') {
                 c->p++;
-                if (obj) {
-                    skip_ws(c);
-                    if (c->p >= c->end || *c->p != '"')
-                        return fail(c, "invalid character looking for beginning of object key string");
-                    c->p++;
-                    int esc = 0;
-                    if (scan_string(c, &esc))
-                        return -1;
-                    skip_ws(c);
-                    if (c->p >= c->end || *c->p != ':')
-                        return fail(c, "invalid character after object key");
-                    c->p++;
-                }
+                if (obj && skip_key(c))
+                    return -1;
                 break; /* the next value */
             }
             if (*c->p == (obj ? '}' : ']')) {
@@ -431,15 +427,9 @@ static int obj_next(cur *c)
 
 static int push_cut(rp_scan *s, const rp_cut *cut)
 {
-    if (s->n_cuts == s->cap_cuts) {
-        size_t cap = s->cap_cuts ? s->cap_cuts * 2 : 16;
-        rp_cut *n = rp_realloc(s->cuts, cap * sizeof *n);
-        if (!n) {
-            s->oom = 1;
-            return -1;
-        }
-        s->cuts = n;
-        s->cap_cuts = cap;
+    if (rp_grow(&s->cuts, &s->cap_cuts, s->n_cuts + 1, sizeof *s->cuts)) {
+        s->oom = 1;
+        return -1;
     }
     s->cuts[s->n_cuts++] = *cut;
     return 0;
@@ -447,15 +437,9 @@ static int push_cut(rp_scan *s, const rp_cut *cut)
 
 static int push_group(rp_scan *s, rp_str g)
 {
-    if (s->n_groups == s->cap_groups) {
-        size_t cap = s->cap_groups ? s->cap_groups * 2 : 16;
-        rp_str *n = rp_realloc(s->groups, cap * sizeof *n);
-        if (!n) {
-            s->oom = 1;
-            return -1;
-        }
-        s->groups = n;
-        s->cap_groups = cap;
+    if (rp_grow(&s->groups, &s->cap_groups, s->n_groups + 1, sizeof *s->groups)) {
+        s->oom = 1;
+        return -1;
     }
     s->groups[s->n_groups++] = g;
     return 0;
@@ -602,15 +586,9 @@ static const char *const level_names[] = {"None", "Metadata", "Request", "Reques
 
 static rp_event *new_event(rp_scan *s)
 {
-    if (s->n_events == s->cap_events) {
-        size_t cap = s->cap_events ? s->cap_events * 2 : 8;
-        rp_event *n = rp_realloc(s->events, cap * sizeof *n);
-        if (!n) {
-            s->oom = 1;
-            return NULL;
-        }
-        s->events = n;
-        s->cap_events = cap;
+    if (rp_grow(&s->events, &s->cap_events, s->n_events + 1, sizeof *s->events)) {
+        s->oom = 1;
+        return NULL;
     }
     rp_event *ev = &s->events[s->n_events++];
     memset(ev, 0, sizeof *ev);

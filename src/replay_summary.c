@@ -330,16 +330,6 @@ static int get_top(rd *r, rp_map *m)
     return r->bad ? -1 : 0;
 }
 
-static char *dup_s(const char *s, size_t n)
-{
-    char *d = rp_malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 /* A group key as group_add() writes it: has_user, user, verb, what, what's
  * length, two decisions. */
 static int group_key_ok(const char *k, size_t n)
@@ -397,7 +387,7 @@ static int load(rd *r, kap_replay_summary **out)
             s->cap_pieces = cap;
         }
         rp_piece *p = &s->pieces[s->n_pieces];
-        if (!(p->name = dup_s(name, nn)))
+        if (!(p->name = rp_strndup(name, nn)))
             goto oom;
         s->n_pieces++;
         p->begins = (int)get_max(r, 1);
@@ -438,7 +428,7 @@ static int load(rd *r, kap_replay_summary **out)
         for (uint64_t x = 0; !r->bad && x < ne; x++) {
             size_t en;
             const char *ex = get_s(r, &en);
-            if (!(g->ex[x] = dup_s(ex, en)))
+            if (!(g->ex[x] = rp_strndup(ex, en)))
                 goto oom;
         }
         prev = k;
@@ -496,7 +486,7 @@ static int load(rd *r, kap_replay_summary **out)
         x->line_rel = get_u(r);
         size_t mn;
         const char *m = get_s(r, &mn);
-        if (!(x->msg = dup_s(m, mn)))
+        if (!(x->msg = rp_strndup(m, mn)))
             goto oom;
         s->n_bads++;
     }

@@ -37,6 +37,31 @@ void rp_free(void *p)
     free(p);
 }
 
+int rp_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap * 2 : 16;
+    if (n < need)
+        n = need;
+    void *p = rp_realloc(*(void **)pp, n * elem);
+    if (!p)
+        return -1;
+    *(void **)pp = p;
+    *cap = n;
+    return 0;
+}
+
+char *rp_strndup(const char *s, size_t n)
+{
+    char *d = rp_malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
 int rp_buf_reserve(rp_buf *b, size_t extra)
 {
     if (b->oom)
