@@ -14,7 +14,9 @@
  * fields. Figures: the median of the rounds, MB/s of the uncompressed log
  * from wall-clock time, and CPU seconds for the single-threaded cases.
  * SPDX-License-Identifier: Apache-2.0 */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
