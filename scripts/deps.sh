@@ -5,10 +5,8 @@
 #   scripts/deps.sh test    the above plus check, valgrind, python3; for the replay
 #                           tests jansson (the differential test), zstd and jq
 set -eu
-want="gcc cmake pkg-config libyaml-dev"
-[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel python3-jsonschema g++ clang gcovr"
 want="gcc cmake pkg-config libyaml-dev libzstd-dev libisal-dev zlib1g-dev"
-[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel g++ clang gcovr libjansson-dev zstd jq"
+[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel python3-jsonschema g++ clang gcovr libjansson-dev zstd jq"
 missing=""
 for pkg in $want; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -1,7 +1,7 @@
 /* Reading audit logs: plain files (whole or a byte range), standard input,
  * gzip (members concatenated, as log rotation writes them) and zstd,
  * told apart by their first bytes. gzip is inflated by ISA-L's igzip when
- * libkap-replay was built with it (README: about 2x zlib's speed here),
+ * libkap-replay was built with it (README: 3x zlib's speed here),
  * else by zlib.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
