@@ -406,9 +406,41 @@ static void key_decision(rp_buf *b, const kap_decision *d)
     rp_buf_add(b, x, 3);
 }
 
-/* The group of differing decisions a request falls in: its index. */
+int rp_example_slot(const char *const ex[RP_EXAMPLES], const char *id, size_t n)
+{
+    for (int i = 0; i < RP_EXAMPLES; i++) {
+        if (!ex[i])
+            return i;
+        size_t el = strlen(ex[i]);
+        int c = memcmp(id, ex[i], n < el ? n : el);
+        if (c == 0)
+            c = n < el ? -1 : n > el;
+        if (c == 0)
+            return -1; /* already there */
+        if (c < 0)
+            return i;
+    }
+    return -1;
+}
+
+int rp_example_add(rp_group *g, const char *id, size_t n)
+{
+    int i = rp_example_slot((const char *const *)g->ex, id, n);
+    if (i < 0)
+        return 0;
+    char *d = rp_strndup(id, n);
+    if (!d)
+        return -1;
+    rp_free(g->ex[RP_EXAMPLES - 1]);
+    memmove(&g->ex[i + 1], &g->ex[i], (size_t)(RP_EXAMPLES - 1 - i) * sizeof g->ex[0]);
+    g->ex[i] = d;
+    return 0;
+}
+
+/* The group of differing decisions a request falls in: its index. With
+ * defer, its auditID is not made an example (yet): see rp_head. */
 static int group_add(kap_replay *r, kap_replay_summary *s, const rp_event *ev, kap_str path,
-                     const kap_decision *a, const kap_decision *b)
+                     const kap_decision *a, const kap_decision *b, int defer)
 {
     rp_buf *k = &r->key;
     k->len = 0;
@@ -437,27 +469,8 @@ static int group_add(kap_replay *r, kap_replay_summary *s, const rp_event *ev, k
     rp_group *g = rp_val(e);
     g->requests++;
     /* keep the smallest auditIDs: the same whatever the order of the log */
-    char *id = NULL;
-    for (int i = 0; i < RP_EXAMPLES; i++) {
-        int c = 1;
-        if (g->ex[i]) {
-            size_t el = strlen(g->ex[i]);
-            size_t m = el < ev->audit_id.n ? el : ev->audit_id.n;
-            c = memcmp(ev->audit_id.p, g->ex[i], m);
-            if (c == 0)
-                c = ev->audit_id.n < el ? -1 : ev->audit_id.n > el;
-            if (c == 0)
-                break; /* already there */
-        }
-        if (!g->ex[i] || c < 0) {
-            if (!id && !(id = rp_strndup(ev->audit_id.p, ev->audit_id.n)))
-                return -2;
-            rp_free(g->ex[RP_EXAMPLES - 1]);
-            memmove(&g->ex[i + 1], &g->ex[i], (size_t)(RP_EXAMPLES - 1 - i) * sizeof g->ex[0]);
-            g->ex[i] = id;
-            break;
-        }
-    }
+    if (!defer && rp_example_add(g, ev->audit_id.p, ev->audit_id.n))
+        return -2;
     return (int)((size_t)((unsigned char *)e - s->groups.ents) / s->groups.esize);
 }
 
@@ -541,30 +554,34 @@ static int event(kap_replay *r, kap_replay_summary *s, const char *line, const r
         s->requests++;
         s->matrix[da.level][ev->level]++;
         s->stats_a[ra].requests++;
-        int grp = -1;
-        if (r->compare) {
-            s->levels_b[db.level]++;
-            s->stats_b[rb].requests++;
-            if (!same_decision(&da, &db)) {
-                s->diff_requests++;
-                grp = group_add(r, s, ev, path, &da, &db);
-                if (grp == -2)
-                    return -2;
-            }
-        }
+        /* among the first events of a piece that does not start the stream:
+         * the piece before may hold its earlier stages (see merge_core) */
+        rp_head *hd = NULL;
         if (!s->stream_start && t < s->window) {
             int added;
             rp_entry *he = rp_map_upsert(&s->head, id, idn, h, &added);
             if (!he)
                 return -2;
             if (added) {
-                rp_head *hd = rp_val(he);
+                hd = rp_val(he);
                 hd->pos = t;
                 hd->kind = ev->stage == RP_STAGE_RR ? RP_HEAD_BARRIER : RP_HEAD_ORPHAN;
                 hd->rule_a = ra;
                 hd->rule_b = rb;
-                hd->group = grp;
+                hd->group = -1;
                 hd->rec = (uint8_t)ev->level;
+            }
+        }
+        if (r->compare) {
+            s->levels_b[db.level]++;
+            s->stats_b[rb].requests++;
+            if (!same_decision(&da, &db)) {
+                s->diff_requests++;
+                int grp = group_add(r, s, ev, path, &da, &db, hd && hd->kind == RP_HEAD_ORPHAN);
+                if (grp == -2)
+                    return -2;
+                if (hd)
+                    hd->group = grp;
             }
         }
     }
@@ -913,23 +930,9 @@ static void uncount(kap_replay_summary *a, const rp_head *h, const int *gmap)
 
 static int merge_examples(rp_group *g, const rp_group *o)
 {
-    for (int k = 0; k < RP_EXAMPLES && o->ex[k]; k++) {
-        const char *id = o->ex[k];
-        for (int i = 0; i < RP_EXAMPLES; i++) {
-            int c = g->ex[i] ? strcmp(id, g->ex[i]) : -1;
-            if (c == 0)
-                break;
-            if (c < 0) {
-                char *d = rp_strndup(id, strlen(id));
-                if (!d)
-                    return -1;
-                rp_free(g->ex[RP_EXAMPLES - 1]);
-                memmove(&g->ex[i + 1], &g->ex[i], (size_t)(RP_EXAMPLES - 1 - i) * sizeof g->ex[0]);
-                g->ex[i] = d;
-                break;
-            }
-        }
-    }
+    for (int k = 0; k < RP_EXAMPLES && o->ex[k]; k++)
+        if (rp_example_add(g, o->ex[k], strlen(o->ex[k])))
+            return -1;
     return 0;
 }
 
@@ -1012,34 +1015,44 @@ static int merge_core(kap_replay_summary *a, const kap_replay_summary *b)
         }
         gmap[i] = (int)((size_t)((unsigned char *)d - a->groups.ents) / a->groups.esize);
     }
-    /* b's first events: the next stage of a request a left open, or new */
+    /* b's first events: the next stage of a request a left open, or new.
+     * An orphan that is new after all (not a's request continued) becomes
+     * an example of its group now, unless it is still among a's first
+     * events and a does not start the stream either: then it stays a head. */
     uint64_t n1 = a->n, W = a->window;
     for (size_t i = 0; i < b->head.n; i++) {
         rp_entry *e = rp_map_at(&b->head, i);
         const rp_head *h = rp_val(e);
         rp_entry *o = rp_map_find(&a->open, rp_key(e), e->klen, e->hash);
-        if (o && n1 - ((rp_open *)rp_val(o))->last + h->pos <= W) {
+        int continued = o && n1 - ((rp_open *)rp_val(o))->last + h->pos <= W;
+        if (continued) {
             if (h->kind == RP_HEAD_ORPHAN)
                 uncount(a, h, gmap);
             rp_map_remove(&a->open, o);
         }
-    }
-    for (size_t i = 0; !a->stream_start && i < b->head.n; i++) {
-        rp_entry *e = rp_map_at(&b->head, i);
-        const rp_head *h = rp_val(e);
-        if (n1 + h->pos >= W)
-            continue;
-        int added;
-        rp_entry *d = rp_map_upsert(&a->head, rp_key(e), e->klen, e->hash, &added);
-        if (!d) {
-            rp_free(gmap);
-            return -1;
+        int group = h->group >= 0 ? gmap[h->group] : -1;
+        int still_head = 0;
+        if (!a->stream_start && n1 + h->pos < W) {
+            int added;
+            rp_entry *d = rp_map_upsert(&a->head, rp_key(e), e->klen, e->hash, &added);
+            if (!d) {
+                rp_free(gmap);
+                return -1;
+            }
+            if (added) {
+                rp_head *x = rp_val(d);
+                *x = *h;
+                x->pos = n1 + h->pos;
+                x->group = group;
+                still_head = 1;
+            }
         }
-        if (added) {
-            rp_head *x = rp_val(d);
-            *x = *h;
-            x->pos = n1 + h->pos;
-            x->group = h->group >= 0 ? gmap[h->group] : -1;
+        if (h->kind == RP_HEAD_ORPHAN && group >= 0 && !continued && !still_head) {
+            rp_group *g = rp_val(rp_map_at(&a->groups, (size_t)group));
+            if (rp_example_add(g, rp_key(e), e->klen)) {
+                rp_free(gmap);
+                return -1;
+            }
         }
     }
     rp_free(gmap);

@@ -547,6 +547,47 @@ int kap_replay_summary_counts(const kap_replay_summary *s, kap_replay_counts *o)
 static const char *const LEVELS[] = {"None", "Metadata", "Request", "RequestResponse"};
 static const char *const STAGES[] = {"RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"};
 
+/* A group's examples as shown: those kept, and the auditIDs of s's orphans
+ * in that group, which stay out of the kept ones until a merge settles
+ * them (a summary that starts the stream has none). */
+typedef struct example {
+    const char *p;
+    size_t n;
+} example;
+
+static int shown_examples(const kap_replay_summary *s, const rp_entry *ge, example ex[RP_EXAMPLES])
+{
+    const rp_group *gr = rp_val((rp_entry *)ge);
+    int n = 0;
+    for (; n < RP_EXAMPLES && gr->ex[n]; n++)
+        ex[n] = (example){gr->ex[n], strlen(gr->ex[n])};
+    int32_t gi = (int32_t)((size_t)((const unsigned char *)ge - s->groups.ents) / s->groups.esize);
+    for (size_t i = 0; i < s->head.n; i++) {
+        const rp_entry *e = rp_map_at(&s->head, i);
+        const rp_head *h = rp_val((rp_entry *)e);
+        if (h->kind != RP_HEAD_ORPHAN || h->group != gi)
+            continue;
+        const char *id = rp_key(e);
+        size_t idn = e->klen;
+        int at = 0, dup = 0;
+        for (; at < n; at++) {
+            int c = memcmp(id, ex[at].p, idn < ex[at].n ? idn : ex[at].n);
+            if (c == 0)
+                c = idn < ex[at].n ? -1 : idn > ex[at].n;
+            dup = c == 0;
+            if (c <= 0)
+                break;
+        }
+        if (dup || at == RP_EXAMPLES)
+            continue;
+        memmove(&ex[at + 1], &ex[at], (size_t)((n < RP_EXAMPLES ? n : RP_EXAMPLES - 1) - at) * sizeof ex[0]);
+        ex[at] = (example){id, idn};
+        if (n < RP_EXAMPLES)
+            n++;
+    }
+    return n;
+}
+
 typedef struct ranked {
     const rp_entry *e;
     uint64_t v;
@@ -820,10 +861,12 @@ static int format_json(const kap_replay_summary *s, size_t top, rp_buf *b)
             rp_buf_adds(b, ",\"other\":");
             json_decision(b, &g.b);
             rp_buf_adds(b, ",\"examples\":[");
-            for (int k = 0; k < RP_EXAMPLES && gr->ex[k]; k++) {
+            example ex[RP_EXAMPLES];
+            int nex = shown_examples(s, v[i].e, ex);
+            for (int k = 0; k < nex; k++) {
                 if (k)
                     rp_buf_addc(b, ',');
-                rp_buf_json(b, gr->ex[k], strlen(gr->ex[k]));
+                rp_buf_json(b, ex[k].p, ex[k].n);
             }
             rp_buf_adds(b, "]}");
         }
@@ -957,10 +1000,12 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
             const rp_group *gr = rp_val((rp_entry *)v[i].e);
             tmp.len = 0;
             what_text(&tmp, g.what, g.wn);
-            rp_buf_printf(b, "  %8llu  %s -> %s  %.*s %.*s %.*s  e.g. %s\n", (unsigned long long)gr->requests,
+            example ex[RP_EXAMPLES];
+            int nex = shown_examples(s, v[i].e, ex);
+            rp_buf_printf(b, "  %8llu  %s -> %s  %.*s %.*s %.*s  e.g. %.*s\n", (unsigned long long)gr->requests,
                           LEVELS[g.a.level & 3], LEVELS[g.b.level & 3], g.has_user ? (int)g.un : 9,
                           g.has_user ? g.user : "(no user)", (int)g.vn, g.verb, (int)tmp.len, tmp.s ? tmp.s : "",
-                          gr->ex[0] ? gr->ex[0] : "");
+                          nex ? (int)ex[0].n : 0, nex ? ex[0].p : "");
         }
         rp_buf_free(&tmp);
         rp_free(v);

@@ -43,7 +43,9 @@ enum { RP_HEAD_ORPHAN = 0, RP_HEAD_BARRIER = 1 };
 typedef struct rp_head {
     uint64_t pos;
     int32_t rule_a, rule_b; /* the request as counted (orphans only) */
-    int32_t group;          /* index of its group of differing decisions, or -1 */
+    int32_t group;          /* index of its group of differing decisions, or -1; an
+                             * orphan's auditID is not among the group's examples
+                             * until a merge settles that it is a request of its own */
     uint8_t kind, rec;
 } rp_head;
 
@@ -93,6 +95,12 @@ struct kap_replay_summary {
 
 RP_HIDDEN kap_replay_summary *rp_summary_new(const rp_rules *a, const rp_rules *b, uint64_t window,
                                              uint64_t max_line);
+/* Where auditID id (n bytes) goes in a group's examples, kept as the
+ * RP_EXAMPLES smallest in byte order: its index, or -1 when it is there
+ * already or is larger than every example kept. */
+RP_HIDDEN int rp_example_slot(const char *const ex[RP_EXAMPLES], const char *id, size_t n);
+/* Adds a copy of id to g's examples when it belongs there; -1: no memory. */
+RP_HIDDEN int rp_example_add(rp_group *g, const char *id, size_t n);
 RP_HIDDEN int rp_rules_copy(rp_rules *dst, const rp_rules *src);
 RP_HIDDEN void rp_rules_free(rp_rules *r);
 

@@ -736,6 +736,82 @@ START_TEST(merge_every_byte)
 }
 END_TEST
 
+/* One auditID whose stages name two users (a corrupt or hand-made log):
+ * kube-apiserver's request is the first stage's, so the whole stream has
+ * one request, alice's, and bob's group holds only his other request, z. Cut between the stages, the
+ * last piece sees bob's orphan stage as a request of its own until the
+ * merge settles it; its auditID must not stay among bob's examples. When
+ * the stages are further apart than the window, bob's request is real and
+ * its auditID is an example of bob's group beside z. Checked against the whole,
+ * and by what the JSON says. */
+static const char *orphan_log =
+    "{\"level\":\"Metadata\",\"auditID\":\"x\",\"stage\":\"RequestReceived\",\"verb\":\"get\","
+    "\"user\":{\"username\":\"alice\"},\"requestURI\":\"/healthz\"}\n"
+    "{\"level\":\"Metadata\",\"auditID\":\"y\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+    "\"user\":{\"username\":\"carol\"},\"requestURI\":\"/readyz\"}\n"
+    "{\"level\":\"Metadata\",\"auditID\":\"x\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+    "\"user\":{\"username\":\"bob\"},\"requestURI\":\"/healthz\"}\n"
+    "{\"level\":\"Metadata\",\"auditID\":\"z\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+    "\"user\":{\"username\":\"bob\"},\"requestURI\":\"/healthz\"}\n";
+
+START_TEST(merge_orphan_examples)
+{
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n"), *q = pol(HDR "rules:\n- level: Request\n");
+    size_t len = strlen(orphan_log);
+    /* cuts inside the first and the second line: each piece after the
+     * first begins with the end of a line, which the merge joins */
+    size_t eol1 = (size_t)(strchr(orphan_log, '\n') - orphan_log) + 1;
+    size_t cut1 = eol1 / 2, cut2 = eol1 + 10;
+    for (uint64_t window = 1; window <= 3; window++) {
+        kap_replay_options o;
+        kap_replay_options_init(&o);
+        o.compare = q;
+        o.window = window;
+        kap_replay_summary *all = whole(p, &o, orphan_log, len, NULL);
+        char *j = json_of(all);
+        /* window 1: x's second stage is two events on, a new request */
+        int bob_real = window < 2;
+        ck_assert_msg(strstr(j, bob_real ? "\"user\":\"bob\",\"verb\":\"get\",\"resource\":\"/healthz\",\"requests\":2"
+                                         : "\"user\":\"bob\",\"verb\":\"get\",\"resource\":\"/healthz\",\"requests\":1"),
+                      "window %d: %s", (int)window, j);
+        ck_assert_msg(strstr(j, bob_real ? "\"examples\":[\"x\",\"z\"]" : "\"examples\":[\"z\"]"), "window %d: %s",
+                      (int)window, j);
+        ck_assert_ptr_nonnull(strstr(j, "\"user\":\"alice\",\"verb\":\"get\",\"resource\":\"/healthz\",\"requests\":1"));
+        kap_replay_bytes_free(j);
+        kap_replay *r;
+        ck_assert_int_eq(kap_replay_new(&r, p, &o), KAP_OK);
+        size_t cuts[][2] = {{cut1, cut2}, {cut2, cut2}, {cut1, cut1}};
+        for (size_t c = 0; c < 3; c++) {
+            size_t at[4] = {0, cuts[c][0], cuts[c][1], len};
+            kap_replay_summary *s[3];
+            for (int i = 0; i < 3; i++) {
+                ck_assert_int_eq(kap_replay_begin(r, "log", i == 0 ? KAP_REPLAY_SOURCE_START | KAP_REPLAY_STREAM_START
+                                                                   : (at[i] == 0 ? KAP_REPLAY_SOURCE_START : 0)),
+                                 KAP_OK);
+                ck_assert_int_eq(kap_replay_feed(r, orphan_log + at[i], at[i + 1] - at[i]), KAP_OK);
+                ck_assert_int_eq(kap_replay_end(r, at[i + 1] == len ? KAP_REPLAY_SOURCE_END : 0), KAP_OK);
+                ck_assert_int_eq(kap_replay_take_summary(r, &s[i]), KAP_OK);
+            }
+            /* the last piece alone shows bob's orphan among his examples */
+            j = json_of(s[2]);
+            ck_assert_msg(strstr(j, "\"user\":\"bob\",\"verb\"") && strstr(j, "\"examples\":[\"x\",\"z\"]"),
+                          "window %d cut %d: %s", (int)window, (int)c, j);
+            kap_replay_bytes_free(j);
+            /* (s1 s2) first: bob's orphan stays a head through s1 */
+            ck_assert_int_eq(kap_replay_merge(r, s[1], s[2]), KAP_OK);
+            ck_assert_int_eq(kap_replay_merge(r, s[0], s[1]), KAP_OK);
+            assert_same(all, s[0]);
+            for (int i = 0; i < 3; i++)
+                kap_replay_summary_free(s[i]);
+        }
+        kap_replay_free(r);
+        kap_replay_summary_free(all);
+    }
+    kap_policy_free(p);
+    kap_policy_free(q);
+}
+END_TEST
+
 START_TEST(files_and_threads)
 {
     load_logs();
@@ -1092,6 +1168,7 @@ static Suite *suite(void)
     tcase_add_test(tc, api_errors);
     tcase_add_test(tc, corners);
     tcase_add_test(tc, merge_refusals_and_garbage);
+    tcase_add_test(tc, merge_orphan_examples);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("real logs");
     tcase_set_timeout(big, 600);
