@@ -406,15 +406,18 @@ static void key_decision(rp_buf *b, const kap_decision *d)
     rp_buf_add(b, x, 3);
 }
 
+int rp_id_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : an < bn ? -1 : an > bn;
+}
+
 int rp_example_slot(const char *const ex[RP_EXAMPLES], const char *id, size_t n)
 {
     for (int i = 0; i < RP_EXAMPLES; i++) {
         if (!ex[i])
             return i;
-        size_t el = strlen(ex[i]);
-        int c = memcmp(id, ex[i], n < el ? n : el);
-        if (c == 0)
-            c = n < el ? -1 : n > el;
+        int c = rp_id_cmp(id, n, ex[i], strlen(ex[i]));
         if (c == 0)
             return -1; /* already there */
         if (c < 0)

@@ -571,9 +571,7 @@ static int shown_examples(const kap_replay_summary *s, const rp_entry *ge, examp
         size_t idn = e->klen;
         int at = 0, dup = 0;
         for (; at < n; at++) {
-            int c = memcmp(id, ex[at].p, idn < ex[at].n ? idn : ex[at].n);
-            if (c == 0)
-                c = idn < ex[at].n ? -1 : idn > ex[at].n;
+            int c = rp_id_cmp(id, idn, ex[at].p, ex[at].n);
             dup = c == 0;
             if (c <= 0)
                 break;

@@ -95,6 +95,8 @@ struct kap_replay_summary {
 
 RP_HIDDEN kap_replay_summary *rp_summary_new(const rp_rules *a, const rp_rules *b, uint64_t window,
                                              uint64_t max_line);
+/* Byte order of two auditIDs: <0, 0, >0. */
+RP_HIDDEN int rp_id_cmp(const char *a, size_t an, const char *b, size_t bn);
 /* Where auditID id (n bytes) goes in a group's examples, kept as the
  * RP_EXAMPLES smallest in byte order: its index, or -1 when it is there
  * already or is larger than every example kept. */
