@@ -19,6 +19,7 @@ import ctypes.util
 import enum
 import marshal
 import os
+import pickle
 import sys
 import threading
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ _MIN_MINOR = 1
 _OK, _EINVALID, _EIO, _ENOMEM, _ELIMIT, _EARG, _EPARSE = 0, -1, -2, -3, -4, -5, -6
 _REQUEST_VERSION = 1
 _OPTIONS_VERSION = 1
+_MAX_POLICY_FILE = 64 << 20  # KAP_DEFAULT_MAX_FILE_SIZE
 
 
 # ---- finding and checking the library ---------------------------------------------
@@ -407,6 +409,29 @@ def _decision(level: int, stages: int, omf: int, rule: int) -> Decision:
 # ---- policies -------------------------------------------------------------------------
 
 
+def _read_policy_file(path: str) -> Optional[bytes]:
+    """The bytes of a policy file, or None when the library should read it
+    (it cannot be read here, or it is larger than the library accepts: the
+    library's error says which)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_MAX_POLICY_FILE + 1)
+    except OSError:
+        return None
+    return data if len(data) <= _MAX_POLICY_FILE else None
+
+
+def _unpickle_policy(data: bytes, name: str, kube_version: Optional[str], version: str) -> "Policy":
+    """A pickled policy, loaded again from its source bytes. The library here
+    must be the one it was loaded with: another version may decide otherwise."""
+    here = library_version()
+    if version != here:
+        raise PolicyError(f"{name}: the policy was loaded with libkap {version}, this process has libkap {here}: "
+                          "install the same version everywhere", [], _EINVALID)
+    policy = Policy.from_string(data, kube_version=kube_version, name=name)
+    return policy
+
+
 class Policy:
     """A loaded, validated, compiled audit policy. Immutable; may be shared by threads."""
 
@@ -452,9 +477,17 @@ class Policy:
             raise TypeError("path must be a str or os.PathLike")
         opts = _options(kube_version)
         handle, diags = _vp(), _vp()
-        rc = _load(ctypes.byref(handle), p.encode(), opts, ctypes.byref(diags))
+        # The bytes are read here and kept, so that the policy pickles as what
+        # was loaded (the file may change later); the library reads the file
+        # itself when it cannot be read here or is too large, for its error.
+        data = _read_policy_file(p)
+        if data is None:
+            rc = _load(ctypes.byref(handle), p.encode(), opts, ctypes.byref(diags))
+        else:
+            rc = _load_buffer(ctypes.byref(handle), data, len(data), p.encode(), opts, ctypes.byref(diags))
         policy = cls._finish(rc, handle, diags, p)
         policy._origin = ("file", p, kube_version, p)  # for lint() and witnesses()
+        policy._pickled = (data, p, kube_version)
         return policy
 
     @classmethod
@@ -469,7 +502,21 @@ class Policy:
         rc = _load_buffer(ctypes.byref(handle), data, len(data), name.encode(), opts, ctypes.byref(diags))
         policy = cls._finish(rc, handle, diags, name)
         policy._origin = ("text", data, kube_version, name)  # for lint() and witnesses()
+        policy._pickled = (data, name, kube_version)
         return policy
+
+    # pickling: a policy travels as its source bytes, its name and its options,
+    # and is loaded again where it lands (kap.dask's workers)
+
+    def __reduce__(self):
+        source = getattr(self, "_pickled", (None, None, None))
+        if source[0] is None:
+            raise pickle.PicklingError(f"kap.Policy {self.source!r}: its source bytes were not kept (the file "
+                                       "could not be read again when it was loaded), so it cannot be pickled")
+        if self.closed:
+            raise pickle.PicklingError(f"kap.Policy {self.source!r} is closed")
+        data, name, kube_version = source
+        return (_unpickle_policy, (bytes(data), name, kube_version, library_version()))
 
     # analysis (kap/_lint.py)
 

@@ -177,13 +177,16 @@ class Summary:
         if h and _rlib is not None:
             _rlib.kap_replay_summary_free(h)
 
-    def _text(self, fmt: int, top: int) -> str:
+    def _format(self, fmt: int, top: int) -> bytes:
         out, n = ctypes.c_void_p(), ctypes.c_size_t()
         _check(_library().kap_replay_summary_format(self._h, fmt, top, ctypes.byref(out), ctypes.byref(n)), "format")
         try:
-            return ctypes.string_at(out, n.value).decode("utf-8", "replace")
+            return ctypes.string_at(out, n.value)
         finally:
             _rlib.kap_replay_bytes_free(out)
+
+    def _text(self, fmt: int, top: int) -> str:
+        return self._format(fmt, top).decode("utf-8", "replace")
 
     def json(self, top: int = 10) -> str:
         """The summary as `kap replay -o json` prints it (one line, keys in a fixed order)."""
