@@ -28,6 +28,7 @@ import re
 import stat
 import sys
 import threading
+import uuid
 import zlib
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -36,13 +37,12 @@ from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Uni
 from .. import Policy
 from .._replay import Replay, Summary
 
-__all__ = ["DEFAULT_BLOCKSIZE", "Partition", "expand", "partitions", "replay"]
+__all__ = ["DEFAULT_BLOCKSIZE", "Partition", "expand", "partitions", "replay", "submit"]
 
 DEFAULT_BLOCKSIZE = 64 << 20
 _CUT_SCAN = 1 << 16       # bytes read at a time when looking for a line end
 _GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 _MAGIC = re.compile(r"[*?[]")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ class Partition:
 
 
 def _is_url(path: str) -> bool:
-    return bool(_URL.match(path)) and not path.startswith("file://")
+    """A URL for fsspec (s3://..., chained ones such as simplecache::s3://...);
+    file:// is a local path."""
+    return "://" in path and not path.startswith("file://")
 
 
 def _local(path: str) -> str:
@@ -87,8 +89,8 @@ def expand(paths: Iterable[Union[str, os.PathLike]]) -> List[str]:
         if _is_url(p):
             if _MAGIC.search(p.split("://", 1)[1]):
                 fs, root = _fsspec_fs(p)
-                found = sorted(fs.glob(root))
-                out += [fs.unstrip_protocol(m) for m in found] or [p]
+                prefix = p[:p.rindex("://") + 3]
+                out += [prefix + m for m in sorted(fs.glob(root))] or [p]
             else:
                 out.append(p)
             continue
@@ -134,12 +136,10 @@ def _plan_file(path: str, blocksize: int, first: bool) -> List[Partition]:
             size = int(fs.size(root) or 0)
             f = fs.open(root, "rb")
         else:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return whole  # a pipe, a device, a directory: read whole, or reported (never opened here)
             f = open(path, "rb")
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                f.close()
-                return whole  # a pipe, a device, a directory: read whole, or reported
-            size = st.st_size
+            size = os.fstat(f.fileno()).st_size
     except (OSError, ValueError):
         return whole  # the task reports it, with the library's wording
     with f:
@@ -314,16 +314,37 @@ def _prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 # ---- the whole run -----------------------------------------------------------------------
 
 
-def _tree(client: Any, setup: _Setup, level: Sequence[Any]) -> Any:
+def _tree(client: Any, setup: _Setup, level: Sequence[Any], token: str) -> Any:
     """Neighbours merged two by two, level after level: in order, in a tree
     of depth log2(partitions)."""
-    level = list(level)
+    level, depth = list(level), 0
     while len(level) > 1:
-        nxt = [client.submit(_merge, setup, level[i], level[i + 1], pure=False) for i in range(0, len(level) - 1, 2)]
+        depth += 1
+        nxt = [client.submit(_merge, setup, level[i], level[i + 1], key=f"kap-merge-{depth}.{i // 2}-{token}")
+               for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
     return level[0]
+
+
+def submit(policy: Policy, paths: Iterable[Union[str, os.PathLike]], client: Any = None,
+           compare: Optional[Policy] = None, window: Optional[int] = None, max_line: Optional[int] = None,
+           blocksize: int = DEFAULT_BLOCKSIZE) -> Any:
+    """As replay(), without waiting: the Dask future of the Summary. Its
+    tasks are named kap-partition-I-TOKEN (partition I, in order) and
+    kap-merge-DEPTH.I-TOKEN (the tree's merges), as the dashboard shows them."""
+    setup = _Setup(policy, compare, window, max_line)  # pickles the policies: fails here, before any task
+    parts = partitions(paths, blocksize)
+    if not parts:
+        raise ValueError("no file to replay")
+    if client is None:
+        import distributed
+        client = distributed.get_client()
+    token = uuid.uuid4().hex
+    futures = [client.submit(_replay_partition, setup, p, key=f"kap-partition-{i}-{token}")
+               for i, p in enumerate(parts)]
+    return _tree(client, setup, futures, token)
 
 
 def replay(policy: Policy, paths: Iterable[Union[str, os.PathLike]], client: Any = None,
@@ -335,16 +356,7 @@ def replay(policy: Policy, paths: Iterable[Union[str, os.PathLike]], client: Any
     progress bar on standard error. Bad input is counted in the summary, a
     file that cannot be read included; a task that fails (a worker that
     died too often, a library error) raises its exception here."""
-    setup = _Setup(policy, compare, window, max_line)  # pickles the policies: fails here, before any task
-    parts = partitions(paths, blocksize)
-    if not parts:
-        raise ValueError("no file to replay")
-    if client is None:
-        import distributed
-        client = distributed.get_client()
-    futures = [client.submit(_replay_partition, setup, p, pure=False) for p in parts]
-    root = _tree(client, setup, futures)
-    del futures
+    root = submit(policy, paths, client, compare, window, max_line, blocksize)
     if progress:
         import distributed
         with redirect_stdout(sys.stderr):  # its bar is drawn on standard output

@@ -9,6 +9,7 @@ worker process per core, or --workers N), or an existing one
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import re
@@ -105,19 +106,17 @@ def _cluster(args):
             raise RuntimeError(f"cannot reach the scheduler at {address}: {e}") from None
     n = args.workers or os.cpu_count() or 1
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=":8787", silence_logs=logging.ERROR)
+                                       dashboard_address=":8787", silence_logs=logging.CRITICAL)
     client = distributed.Client(cluster)
-    link = cluster.dashboard_link if _dashboard_running(cluster) else None
+    if "dashboard" in (cluster.scheduler_info.get("services") or {}):
+        dashboard = f"dashboard {cluster.dashboard_link}"
+        if importlib.util.find_spec("bokeh") is None:
+            dashboard += " (its plots need bokeh: Debian python3-bokeh)"
+    else:
+        dashboard = "no dashboard"
     _warn(args.quiet, f"local cluster of {n} worker{'s' if n != 1 else ''} at {cluster.scheduler_address}; "
-                      + (f"dashboard {link}" if link else "no dashboard (it needs bokeh: Debian python3-bokeh)"))
+                      f"{dashboard}")
     return client, cluster
-
-
-def _dashboard_running(cluster) -> bool:
-    try:
-        return "dashboard" in (cluster.scheduler_info.get("services") or {})
-    except AttributeError:  # pragma: no cover
-        return False
 
 
 def replay(argv: List[str]) -> int:
