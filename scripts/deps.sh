@@ -3,10 +3,11 @@
 #   scripts/deps.sh build   compiler, cmake, pkg-config, libyaml; for libkap-replay
 #                           libzstd, ISA-L (gzip) and zlib
 #   scripts/deps.sh test    the above plus check, valgrind, python3; for the replay
-#                           tests jansson (the differential test), zstd and jq
+#                           tests jansson (the differential test), zstd and jq; for
+#                           kap.dask Dask distributed (python3-distributed, python3-dask)
 set -eu
 want="gcc cmake pkg-config libyaml-dev libzstd-dev libisal-dev zlib1g-dev"
-[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel python3-jsonschema g++ clang gcovr libjansson-dev zstd jq"
+[ "${1:-build}" = test ] && want="$want check valgrind python3 python3-venv python3-setuptools python3-wheel python3-jsonschema python3-distributed python3-dask g++ clang gcovr libjansson-dev zstd jq"
 missing=""
 for pkg in $want; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
