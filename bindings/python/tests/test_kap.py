@@ -6,6 +6,7 @@ KAP_CONFORMANCE_DIR pointing at ../shared/conformance."""
 import gc
 import json
 import os
+import pickle
 import tempfile
 import threading
 import unittest
@@ -305,6 +306,64 @@ class Lifetime(unittest.TestCase):
         for t in ts:
             t.join()
         self.assertEqual(errors, [])
+
+
+class Pickling(unittest.TestCase):
+    """A policy travels as its source bytes, its name and its options, and is
+    loaded again where it lands (kap.dask's workers)."""
+
+    REQ = dict(user="alice", verb="get", namespace="default", resource="pods")
+
+    def test_round_trip_decides_the_same(self):
+        p = kap.Policy.from_string(POLICY, name="mine.yaml")
+        q = pickle.loads(pickle.dumps(p))
+        self.assertIsNot(q, p)
+        self.assertEqual((len(q), q.source), (3, "mine.yaml"))
+        for req in (self.REQ, dict(user="system:kube-proxy", verb="watch", resource="endpoints"),
+                    dict(path="/healthz/ready", verb="get")):
+            self.assertEqual(q.match(**req), p.match(**req))
+
+    def test_file_policy_pickles_as_it_was_loaded(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "policy.yaml")
+            with open(path, "w") as f:
+                f.write(POLICY)
+            p = kap.Policy.load(path)
+            with open(path, "w") as f:  # changed after the load: the pickle keeps what was loaded
+                f.write(HDR + "rules: [{level: None}]\n")
+            data = pickle.dumps(p)
+            os.remove(path)  # and it does not need the file any more
+            q = pickle.loads(data)
+        self.assertEqual(q.source, path)
+        self.assertEqual(q.match(**self.REQ), p.match(**self.REQ))
+        self.assertEqual(q.match(**self.REQ).level, kap.Level.REQUEST_RESPONSE)
+
+    def test_options_travel(self):
+        # group "*" is accepted from Kubernetes 1.36 only
+        text = HDR + 'rules:\n- level: Metadata\n  resources: [{group: "*"}]\n'
+        with self.assertRaises(kap.PolicyError):
+            kap.Policy.from_string(text, kube_version="1.35")
+        p = kap.Policy.from_string(text, kube_version="1.36")
+        q = pickle.loads(pickle.dumps(p))
+        self.assertEqual(q.match(verb="get", api_group="apps", resource="deployments").level, kap.Level.METADATA)
+
+    def test_warnings_travel(self):
+        p = kap.Policy.from_string(POLICY.replace("kind: Policy", "kind: Policy\nfrobnicate: 1"))
+        self.assertIn("frobnicate", p.warning_text or "")
+        q = pickle.loads(pickle.dumps(p))
+        self.assertEqual(q.warning_text, p.warning_text)
+
+    def test_closed_policy_does_not_pickle(self):
+        p = kap.Policy.from_string(POLICY)
+        p.close()
+        with self.assertRaises(pickle.PicklingError):
+            pickle.dumps(p)
+
+    def test_another_library_version_is_refused(self):
+        p = kap.Policy.from_string(POLICY)
+        fn, args = p.__reduce__()
+        with self.assertRaisesRegex(kap.PolicyError, "loaded with libkap 0.0.1, this process has libkap"):
+            fn(args[0], args[1], args[2], "0.0.1")
 
 
 class Threads(unittest.TestCase):
