@@ -204,12 +204,13 @@ def _replay_partition(setup: _Setup, part: Partition) -> Summary:
         return _replay_remote(r, part)
 
 
-def _merge(setup: _Setup, left: Summary, right: Summary) -> Summary:
+def _merge(setup: _Setup, first: Summary, *rest: Summary) -> Summary:
+    """first, then each of rest, merged: the summary of their bytes in order."""
     # Dask keeps its results and gives them again to a task it runs again
-    # (after a worker died): the merge works on a copy, never on left itself.
-    into = Summary.from_bytes(left.to_bytes())
+    # (after a worker died): the merge works on a copy, never on first itself.
+    into = Summary.from_bytes(first.to_bytes())
     with setup.replay() as r:
-        return r.merge(into, right)
+        return r.merge(into, *rest)
 
 
 # Files read through fsspec: the bytes are fed to the library here, so a
@@ -314,17 +315,21 @@ def _prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 # ---- the whole run -----------------------------------------------------------------------
 
 
-def _tree(client: Any, setup: _Setup, level: Sequence[Any], token: str) -> Any:
-    """Neighbours merged two by two, level after level: in order, in a tree
-    of depth log2(partitions)."""
+FANIN = 8
+
+
+def _tree(client: Any, setup: _Setup, level: Sequence[Any], token: str, fanin: int = FANIN) -> Any:
+    """Neighbours merged fanin at a time, level after level: in order, in a
+    tree of depth log_fanin(partitions). A summary that does not start the
+    log carries the first events of its requests (what a merge takes back
+    when they turn out to continue earlier ones), so wide merges, which copy
+    and walk these once per level, cost less CPU than pairs."""
     level, depth = list(level), 0
     while len(level) > 1:
         depth += 1
-        nxt = [client.submit(_merge, setup, level[i], level[i + 1], key=f"kap-merge-{depth}.{i // 2}-{token}")
-               for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
+        level = [level[i] if i + 1 == min(i + fanin, len(level)) else
+                 client.submit(_merge, setup, *level[i:i + fanin], key=f"kap-merge-{depth}.{i // fanin}-{token}")
+                 for i in range(0, len(level), fanin)]
     return level[0]
 
 
