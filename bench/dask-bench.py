@@ -5,15 +5,17 @@
 
 An archive of gzip files is generated (kap-bench --replay-gen: the real
 events of tests/replay/logs repeated, each copy with its own auditIDs; cut
-into --files files of equal size, each compressed with gzip -1), then each
-round runs every case once, in turn: kap replay -j 1, kap replay -j 2,
+into --files files of equal size, each compressed with gzip -1), and the
+same log as 4 plain files (cut by kap.dask into 64 MiB ranges). Each round
+runs every case once on both, in turn: kap replay -j 1, kap replay -j 2,
 kap.dask on a LocalCluster of 1 worker and of 2 workers (the clusters are
 started once, before the rounds: their start-up is reported apart). Every
 run's JSON is checked equal to kap replay's. Figures: the median of the
 rounds in events per second of wall-clock time, and the CPU seconds the
 work took (kap's own; for Dask, its worker processes' plus this client's).
-Then Dask's overhead (1 worker against kap -j 1: the same one core) and the
-projection of a 1 TB archive on 100 workers from these figures.
+Then Dask's overhead (1 worker against kap -j 1: the same one core), where
+a worker's CPU goes (partitions, merges of 2, 4 or 8 summaries; in this
+process), and the projection of a 1 TB archive on 100 workers.
 
 Needs Dask distributed for /usr/bin/python3 (Debian python3-distributed) and
 a build of kap, libkap and kap-bench in --build.
@@ -24,6 +26,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,6 +82,21 @@ def generate(build, mb, files, folder):
     return paths
 
 
+def plain_copies(gz, folder, n):
+    """The same log as n plain files (each the concatenation of a run of
+    the .gz files, decompressed): a plain file is cut in byte ranges."""
+    paths = [os.path.join(folder, f"audit-{i}.log") for i in range(n)]
+    if all(os.path.exists(p) for p in paths):
+        return paths
+    per = -(-len(gz) // n)
+    for i, path in enumerate(paths):
+        with open(path + ".tmp", "wb") as out:
+            for g in gz[i * per:(i + 1) * per]:
+                subprocess.run(["gzip", "-dc", g], stdout=out, check=True)
+        os.rename(path + ".tmp", path)
+    return paths
+
+
 def cpu_children():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -104,10 +122,11 @@ def main():
     folder = args.dir or tempfile.mkdtemp(prefix="kap-dask-bench-")
     os.makedirs(folder, exist_ok=True)
     t = time.time()
-    paths = generate(args.build, args.mb, args.files, folder)
-    gz_bytes = sum(os.path.getsize(p) for p in paths)
-    print(f"archive: {len(paths)} .gz files, {gz_bytes / 1e6:.0f} MB compressed, from {args.mb} MB of log "
-          f"({time.time() - t:.0f} s to make), in {folder}")
+    gz = generate(args.build, args.mb, args.files, folder)
+    gz_bytes = sum(os.path.getsize(p) for p in gz)
+    plain = plain_copies(gz, folder, 4)
+    print(f"archive: {len(gz)} .gz files, {gz_bytes / 1e6:.0f} MB compressed, from {args.mb} MB of log; the same "
+          f"log as {len(plain)} plain files ({time.time() - t:.0f} s to make), in {folder}")
     policy = kap.Policy.load(args.policy)
 
     clusters = {}
@@ -121,31 +140,33 @@ def main():
     def worker_cpu(client):
         return sum(client.run(cpu_self).values())
 
-    want = None
-
-    def run_kap(j):
+    def run_kap(paths, j):
         c0, t0 = cpu_children(), time.perf_counter()
         out = subprocess.run([kap_bin, "replay", "-q", "-j", str(j), "-o", "json", args.policy, *paths],
                              capture_output=True, check=True).stdout
         return time.perf_counter() - t0, cpu_children() - c0, out
 
-    def run_dask(n):
+    def run_dask(paths, n):
         client = clusters[n][1]
         w0, s0, t0 = worker_cpu(client), cpu_self(), time.perf_counter()
         out = kd.replay(policy, paths, client=client)._format(0, 10)
         wall = time.perf_counter() - t0
         return wall, worker_cpu(client) - w0 + cpu_self() - s0, out
 
-    cases = [("kap replay -j 1", lambda: run_kap(1)), ("kap replay -j 2", lambda: run_kap(2)),
-             ("kap.dask, 1 worker", lambda: run_dask(1)), ("kap.dask, 2 workers", lambda: run_dask(2))]
+    cases = []
+    for shape, paths in (("gz", gz), ("plain", plain)):
+        cases += [(f"{shape}: kap replay -j 1", lambda p=paths: run_kap(p, 1)),
+                  (f"{shape}: kap replay -j 2", lambda p=paths: run_kap(p, 2)),
+                  (f"{shape}: kap.dask, 1 worker", lambda p=paths: run_dask(p, 1)),
+                  (f"{shape}: kap.dask, 2 workers", lambda p=paths: run_dask(p, 2))]
     times = {name: [] for name, _ in cases}
     cpus = {name: [] for name, _ in cases}
+    want = None
     load0 = os.getloadavg()[0]
     for r in range(args.runs):
         for name, fn in cases:
             wall, cpu, out = fn()
-            if want is None:
-                want = out
+            want = want or out
             if out != want:
                 sys.exit(f"{name}: the summary differs from kap replay's")
             times[name].append(wall)
@@ -154,21 +175,39 @@ def main():
     events = json.loads(want)["events"]
     print(f"\n{events:,} events, {args.mb} MB of log; medians of {args.runs} rounds; load average "
           f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores shared)\n")
-    print(f"{'case':24} {'events/s':>10} {'wall s':>8} {'CPU s':>8} {'events/CPU s':>13}")
+    print(f"{'case':30} {'events/s':>10} {'wall s':>8} {'CPU s':>8} {'events/CPU s':>13}")
     med = {}
     for name, _ in cases:
         w, c = statistics.median(times[name]), statistics.median(cpus[name])
         med[name] = (w, c)
-        print(f"{name:24} {events / w:>10,.0f} {w:>8.2f} {c:>8.2f} {events / c:>13,.0f}")
-    k1, d1, d2 = med["kap replay -j 1"], med["kap.dask, 1 worker"], med["kap.dask, 2 workers"]
-    print(f"\nDask's overhead (1 worker against kap -j 1, the same work on one core): wall x{d1[0] / k1[0]:.2f}, "
-          f"CPU x{d1[1] / k1[1]:.2f}")
-    print(f"scaling 1 -> 2 workers: x{d1[0] / d2[0]:.2f} in wall-clock time (CPU x{d2[1] / d1[1]:.2f})")
+        print(f"{name:30} {events / w:>10,.0f} {w:>8.2f} {c:>8.2f} {events / c:>13,.0f}")
+    print()
+    for shape in ("gz", "plain"):
+        k1, d1, d2 = (med[f"{shape}: {c}"] for c in ("kap replay -j 1", "kap.dask, 1 worker", "kap.dask, 2 workers"))
+        print(f"{shape}: Dask's overhead (1 worker against kap -j 1, the same work on one core): "
+              f"wall x{d1[0] / k1[0]:.2f}, CPU x{d1[1] / k1[1]:.2f}; 1 -> 2 workers: x{d1[0] / d2[0]:.2f} in "
+              f"wall-clock time, CPU x{d2[1] / d1[1]:.2f}")
+
+    # Where a worker's CPU goes, in this process without Dask: the partitions,
+    # then the merge tree with 2, 4 and 8 summaries a merge.
+    setup = kd._Setup(policy, None, None, None)
+    c0 = cpu_self()
+    sums = [kd._replay_partition(setup, part) for part in kd.partitions(gz)]
+    line = f"\nin one process, the {len(sums)} .gz partitions: {cpu_self() - c0:.2f} CPU s; the merges:"
+    for fanin in (2, 4, 8):
+        c0, level = cpu_self(), list(sums)
+        while len(level) > 1:
+            level = [level[i] if i + 1 == min(i + fanin, len(level)) else kd._merge(setup, *level[i:i + fanin])
+                     for i in range(0, len(level), fanin)]
+        line += f" {fanin} a merge {cpu_self() - c0:.2f} s,"
+    print(line.rstrip(",") + f" (kap.dask merges {kd.FANIN})")
+
     # The projection: a worker is one core; each of 100 goes at the rate one
-    # worker showed here per CPU second (the shared cores make wall-clock
-    # rates lower than what a worker with a core of its own does), less the
-    # CPU that working on 2 workers instead of 1 added (transfers, merges),
-    # applied to all 100 (the merge tree grows as log2 of the partitions).
+    # worker showed here per CPU second on the .gz archive (the shared cores
+    # make wall-clock rates lower than what a worker with a core of its own
+    # does), less the CPU that working on 2 workers instead of 1 added
+    # (transfers, merges), applied to all 100.
+    d1, d2 = med["gz: kap.dask, 1 worker"], med["gz: kap.dask, 2 workers"]
     per_worker = args.mb * 1e6 / d1[1]  # uncompressed log bytes per CPU second, with Dask's costs
     eff = min(1.0, d1[1] / d2[1])
     ratio = args.mb * 1e6 / gz_bytes
@@ -181,9 +220,7 @@ def main():
         client.close()
         c.close()
     if not args.dir:
-        for p in paths:
-            os.remove(p)
-        os.rmdir(folder)
+        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
