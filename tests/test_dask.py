@@ -275,7 +275,14 @@ class DaskReplay(unittest.TestCase):
                 f.write(read(source))
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
-        got = future.result(timeout=90)._format(0, 10)
+        try:
+            got = future.result(timeout=90)._format(0, 10)
+        except distributed.TimeoutError:
+            def states(dask_scheduler):
+                return {k: (ts.state, ts.processing_on and ts.processing_on.address, ts.suspicious)
+                        for k, ts in dask_scheduler.tasks.items() if ts.state != "memory"}
+            self.fail(f"no result: writer alive {writer.is_alive()}, victim {victim}, workers "
+                      f"{list(self.client.scheduler_info()['workers'])}, tasks {self.client.run_on_scheduler(states)}")
         writer.join(5)
         self.assertEqual(got, kap_replay("-o", "json", POLICY, BIG, self.gz[2], source))
         self.client.wait_for_workers(2, timeout=60)
