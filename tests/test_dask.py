@@ -57,6 +57,15 @@ def read(path):
         return f.read()
 
 
+def running(pid):
+    """pid is a live process (not gone, not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def kap_replay(*args):
     p = subprocess.run([KAP, "replay", "-q", *args], capture_output=True)
     if p.returncode != 0:
@@ -247,10 +256,11 @@ class DaskReplay(unittest.TestCase):
 
     def test_worker_killed_mid_run(self):
         # The last partition is a named pipe: its task waits on it, so the run
-        # cannot end before the test writes into it. The worker running it is
+        # cannot end before the test writes into it. The worker it is on is
         # killed while it waits (and after the others finished on the two
-        # workers, some of their results held by it): Dask runs again what
-        # was lost, the nanny starts a new worker, and the result is exact.
+        # workers, some of their results held by it); the pipe is written
+        # once that worker is dead. Dask runs again what was lost, the nanny
+        # starts a new worker, and the result is exact.
         fifo = os.path.join(self.tmp, "pipe.jsonl")
         os.mkfifo(fifo)
         source = log_paths()[1]
@@ -269,6 +279,12 @@ class DaskReplay(unittest.TestCase):
         self.assertFalse(future.done())
         pid = self.client.run(os.getpid, workers=[victim])[victim]
         os.kill(pid, signal.SIGKILL)
+        # Until it is dead, its open() of the pipe counts as a reader: a
+        # writer coming then would write into a pipe about to lose its data.
+        deadline = time.time() + 60
+        while time.time() < deadline and (running(pid) or victim in self.client.scheduler_info()["workers"]):
+            time.sleep(0.05)
+        self.assertFalse(running(pid))
 
         def feed():
             with open(fifo, "wb") as f:  # waits for the task run again to open it
