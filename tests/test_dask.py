@@ -309,10 +309,12 @@ class DaskReplay(unittest.TestCase):
     def test_cli_equal_bytes_through_a_scheduler(self):
         files = [BIG, self.gz[0]] + log_paths()[:2]
         addr = self.cluster.scheduler_address
-        p = cli("replay", "-o", "json", "--blocksize", "20k", "--scheduler", addr, POLICY, *files)
+        p = cli("replay", "-o", "json", "--blocksize", "20k", "--progress", "always", "--scheduler", addr, POLICY,
+                *files)
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(p.stdout, kap_replay("-o", "json", POLICY, *files))
         self.assertNotIn(b"local cluster", p.stderr)
+        self.assertIn(b"100% Completed", p.stderr)  # Dask's bar, on standard error
         # $DASK_SCHEDULER_ADDRESS, and the table
         p = cli("replay", "--top", "4", POLICY, *files, env={"DASK_SCHEDULER_ADDRESS": addr})
         self.assertEqual(p.returncode, 0, p.stderr.decode())
