@@ -207,6 +207,23 @@ class DaskReplay(unittest.TestCase):
         self.assertEqual([b["source"] for b in bad], [files[1], files[2]])
         self.assertIn("cannot open", bad[0]["error"])
 
+    def test_bad_lines_keep_their_line_numbers(self):
+        # bad lines spread over a plain file cut in many partitions, a cut
+        # gzip file: reported with the file's own line numbers, as kap replay does
+        lines = read(BIG).splitlines(keepends=True)
+        for i in range(7, len(lines), 97):
+            lines[i] = b'{"kind":"Event","auditID":' + lines[i][:40] + b"\n"
+        noisy = os.path.join(self.tmp, "noisy.jsonl")
+        with open(noisy, "wb") as f:
+            f.write(b"".join(lines))
+        cut = os.path.join(self.tmp, "cut-local.gz")
+        data = read(self.gz[-1])
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) // 2])
+        want = kap_replay("-o", "json", "--top", "3", POLICY, noisy, cut, log_paths()[0])
+        self.assertGreater(json.loads(want)["bad_lines"], 20)
+        self.assertEqual(self.dask_json([noisy, cut, log_paths()[0]], top=3, blocksize=10 << 10), want)
+
     def test_urls_through_fsspec(self):
         # read by fsspec on the workers (not by the library): the same summary
         files = [BIG, self.gz[0]]
