@@ -336,6 +336,12 @@ class DaskReplay(unittest.TestCase):
         p = cli("replay", "--top", "4", POLICY, *files, env={"DASK_SCHEDULER_ADDRESS": addr})
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(p.stdout, kap_replay("--top", "4", POLICY, *files))
+        # every option shared with kap replay reaches the workers
+        opts = ["--compare", OTHER, "--window", "30", "--max-line", "1000", "--kube-version", "1.30", "--top", "2"]
+        p = cli("replay", "-o", "json", "--scheduler", addr, *opts, POLICY, *files)
+        want = kap_replay("-o", "json", *opts, POLICY, *files)
+        self.assertEqual(p.stdout, want)
+        self.assertGreater(json.loads(want)["bad_lines"], 0, "--max-line cut nothing")
         # globs given to it, unexpanded
         p = cli("replay", "-o", "json", "--scheduler", addr, POLICY, os.path.join(LOGS, "*.jsonl"))
         self.assertEqual(p.stdout, kap_replay("-o", "json", POLICY, *log_paths()))
