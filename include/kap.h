@@ -748,6 +748,85 @@ KAP_API int kap_replay_files(kap_replay_summary **out, const kap_policy *policy,
                              kap_replay_write_fn write, void *write_ctx, kap_replay_progress_fn progress,
                              void *progress_ctx);
 
+/* ---- The kube-apiserver static pod's audit set-up (kap check-manifest) ----
+ *
+ * Checks a kube-apiserver static-pod manifest as kubelet and kube-apiserver
+ * will read it: the Pod and its kube-apiserver container, the flags (as
+ * kube-apiserver's flag parser reads them, from command and args), the
+ * audit policy (mounted from the host, present, loading with libkap), the
+ * log backend and its mount, the audit flags' values, the webhook's
+ * kubeconfig, the other files of the manifests directory, and kubelet's
+ * staticPodPath. Every host path is looked up under a root directory that
+ * no path leaves: ".." stops at the root and absolute symlinks start again
+ * at it. docs/check-manifest.md lists the checks and their IDs. */
+
+typedef enum kap_manifest_status {
+    KAP_MANIFEST_PASS = 0,
+    KAP_MANIFEST_WARN = 1,
+    KAP_MANIFEST_FAIL = 2
+} kap_manifest_status;
+
+/* One check's result. Strings are owned by the report. */
+typedef struct kap_manifest_check {
+    const char *id;             /* stable ID, e.g. "policy-mount" */
+    kap_manifest_status status;
+    const char *message;        /* what was checked and found */
+    const char *fix;            /* for WARN and FAIL, what to change; "" for PASS */
+    unsigned int line, column;  /* in the manifest, 1-based; 0 when not about one place */
+} kap_manifest_check;
+
+#define KAP_MANIFEST_OPTIONS_VERSION 1
+#define KAP_MANIFEST_DEFAULT_PATH "/etc/kubernetes/manifests/kube-apiserver.yaml"
+#define KAP_MANIFEST_DEFAULT_KUBELET_CONFIG "/var/lib/kubelet/config.yaml"
+#define KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE ((size_t)8 << 20)
+
+/* Set .version (kap_manifest_options_init()); fields may be added at the end. */
+typedef struct kap_manifest_options {
+    unsigned int version;
+    const char *root;           /* host paths are looked up under it; NULL or "": "/" */
+    const char *kubelet_config; /* node path of kubelet's config; NULL: the default, not
+                                 * checked when missing (a given path that is missing: WARN) */
+    unsigned int kube_minor;    /* load the policy as 1.N does (24-36); 0: from the image tag
+                                 * (registry.k8s.io/kube-apiserver:v1.31.2 is 31), else 36 */
+    size_t max_file_size;       /* manifest and other files read, bytes; 0: 8 MiB */
+} kap_manifest_options;
+
+KAP_API void kap_manifest_options_init(kap_manifest_options *opts);
+
+typedef struct kap_manifest_report kap_manifest_report;
+
+/* Checks the manifest at path (NULL: KAP_MANIFEST_DEFAULT_PATH). An absolute
+ * path is a node path, looked up under opts->root; a relative one is taken
+ * from the working directory and must lie under the root.
+ * Returns KAP_OK when every check ran (some may have failed), KAP_EIO when
+ * the manifest (or the root) cannot be read, KAP_EINVALID when it is not
+ * YAML or JSON, KAP_ELIMIT when it is too large or too deep, KAP_EARG for a
+ * bad argument (a relative manifest outside the root); in these cases *out
+ * holds a report whose kap_manifest_report_error() says what and where
+ * (file:line:column). KAP_ENOMEM leaves *out NULL. */
+KAP_API int kap_manifest_check_file(kap_manifest_report **out, const char *path,
+                                    const kap_manifest_options *opts);
+KAP_API void kap_manifest_report_free(kap_manifest_report *report);
+
+/* The checks in the order they ran; NULL past the end. */
+KAP_API size_t kap_manifest_report_count(const kap_manifest_report *report);
+KAP_API const kap_manifest_check *kap_manifest_report_get(const kap_manifest_report *report, size_t i);
+/* The worst status of all checks (KAP_MANIFEST_PASS when there are none). */
+KAP_API kap_manifest_status kap_manifest_report_worst(const kap_manifest_report *report);
+/* Why the manifest could not be checked at all, or NULL. */
+KAP_API const char *kap_manifest_report_error(const kap_manifest_report *report);
+/* The manifest's path as given. */
+KAP_API const char *kap_manifest_report_manifest(const kap_manifest_report *report);
+/* The policy file loaded (its path on this machine, root included) and its
+ * load diagnostics as kap_policy_load() gives them; NULL when the policy
+ * was not reached. */
+KAP_API const char *kap_manifest_report_policy_file(const kap_manifest_report *report);
+KAP_API const kap_diagnostics *kap_manifest_report_policy_diagnostics(const kap_manifest_report *report);
+/* The Kubernetes minor release the policy was loaded as. */
+KAP_API unsigned int kap_manifest_report_kube_minor(const kap_manifest_report *report);
+/* "PASS", "WARN", "FAIL"; NULL for other values. */
+KAP_API const char *kap_manifest_status_name(kap_manifest_status status);
+
 #ifdef __cplusplus
 }
 #endif

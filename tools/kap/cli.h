@@ -26,6 +26,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_check_manifest(int argc, char **argv);
 
 /* "1.N" or "N" for a Kubernetes minor release libkap follows; -1 if outside
  * KAP_KUBE_MINOR_MIN..KAP_KUBE_MINOR_MAX or not a number. */
