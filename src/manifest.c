@@ -593,6 +593,44 @@ static int parse_go_int(const char *s0, long long *out)
     return 0;
 }
 
+/* Levenshtein distance, for suggestions (names are short). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+static const char *nearest_audit_flag(const char *name)
+{
+    const char *best = audit_flags[0];
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < sizeof audit_flags / sizeof audit_flags[0]; i++) {
+        size_t d = edit_distance(name, audit_flags[i]);
+        if (d < bd)
+            bd = d, best = audit_flags[i];
+    }
+    return best;
+}
+
 /* ---- the checker -------------------------------------------------------------------- */
 
 typedef struct mount {
@@ -862,7 +900,7 @@ static int check_pod(checker *c)
             return r->oom = 1, -1;
         if (strncmp(f->name, "audit-", 6) == 0 && !IN(f->name, audit_flags)) {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
-                      "spell it as kube-apiserver does (kap check-manifest --help lists the audit flags it checks)",
+                      rfmt(r, "did you mean --%s?", nearest_audit_flag(f->name)),
                       "unknown flag: --%s (kube-apiserver refuses to start)", f->name);
             problems++;
         }
@@ -1056,6 +1094,16 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
                   rfmt(r, "add a volume named '%s' to the pod's volumes (hostPath)", h->m->name),
                   "%s is mounted at %s from volume '%s', which spec.volumes does not define", cpath, h->m->path,
                   h->m->name);
+        return -1;
+    }
+    if (h->m->sub_path && (h->m->sub_path[0] == '/' || strcmp(h->m->sub_path, "..") == 0 ||
+                           strncmp(h->m->sub_path, "../", 3) == 0 || strstr(h->m->sub_path, "/../") ||
+                           (strlen(h->m->sub_path) >= 3 &&
+                            strcmp(h->m->sub_path + strlen(h->m->sub_path) - 3, "/..") == 0))) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                  rfmt(r, "give volumeMount '%s' a relative subPath without '..'", h->m->name),
+                  "the subPath '%s' of volumeMount '%s' is absolute or contains '..': the pod is refused",
+                  h->m->sub_path, h->m->name);
         return -1;
     }
     if (!h->v->host_path) {
