@@ -1181,7 +1181,12 @@ static void check_policy(checker *c, const char **policy_host)
         exists = 0;
     const char *tp = hostpath_type_problem(h.v->type, exists, &st);
     if (err || tp) {
-        const char *why = tp ? tp
+        int linked = res.s && res.len && strcmp(res.s, h.host.s) != 0;
+        const char *why = err && err != ENOENT ? (err == EISDIR ? "is a directory"
+                                                 : err == EINVAL ? "is not a regular file"
+                                                 : err == EFBIG  ? "is larger than 64 MiB"
+                                                                 : strerror(err))
+                          : tp ? tp
                           : err == ENOENT ? "does not exist"
                           : err == EISDIR ? "is a directory"
                           : err == EINVAL ? "is not a regular file"
@@ -1189,7 +1194,8 @@ static void check_policy(checker *c, const char **policy_host)
                                           : strerror(err);
         add_check(r, "policy-file", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                   rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
-                  "the policy file on the host, %s, %s", h.host.s, why);
+                  "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
+                  linked ? res.s : "", linked ? ")" : "", why);
         kap_free(data);
         buf_free(&res);
         buf_free(&disp);
@@ -1729,7 +1735,8 @@ static void set_error(kap_manifest_report *r, const char *fmt, ...)
     vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     r->error = rstr(r, small);
-    add_check(r, "manifest-parse", KAP_MANIFEST_FAIL, 0, 0, "", "%s", small);
+    add_check(r, "manifest-parse", KAP_MANIFEST_FAIL, 0, 0, "give a readable manifest: one v1 Pod, in YAML or JSON",
+              "%s", small);
 }
 
 /* The manifest's node path: absolute paths are under the root; a relative
