@@ -827,6 +827,74 @@ KAP_API unsigned int kap_manifest_report_kube_minor(const kap_manifest_report *r
 /* "PASS", "WARN", "FAIL"; NULL for other values. */
 KAP_API const char *kap_manifest_status_name(kap_manifest_status status);
 
+/* ---- Making the static pod's audit set-up right (kap check-manifest --fix) ----
+ *
+ * The manifest's text is edited, not re-emitted: the audit flags are added
+ * or corrected, and a read-only hostPath volume and mount for the policy,
+ * a writable one (DirectoryOrCreate) for the log directory are added where
+ * none covers them; every other byte of the file stays as it was. */
+
+#define KAP_MANIFEST_FIX_OPTIONS_VERSION 1
+#define KAP_MANIFEST_DEFAULT_POLICY_FILE "/etc/kubernetes/audit-policy.yaml"
+#define KAP_MANIFEST_DEFAULT_LOG_PATH "/var/log/kubernetes/audit/audit.log"
+#define KAP_MANIFEST_DEFAULT_BACKUP_DIR "/etc/kubernetes/manifest-backups"
+
+typedef struct kap_manifest_fix_options {
+    unsigned int version;
+    /* The policy file and the log (each the same path in the container and on
+     * the host). NULL: the path the manifest's flag already gives, else
+     * KAP_MANIFEST_DEFAULT_POLICY_FILE / KAP_MANIFEST_DEFAULT_LOG_PATH. */
+    const char *policy_file;
+    const char *log_path;
+    /* --audit-log-maxage, -maxbackup, -maxsize; negative: raised to the CIS
+     * minimums (30, 10, 100) where missing or lower, else kept. */
+    long long log_maxage, log_maxbackup, log_maxsize;
+} kap_manifest_fix_options;
+
+KAP_API void kap_manifest_fix_options_init(kap_manifest_fix_options *opts);
+
+typedef struct kap_manifest_fix kap_manifest_fix;
+
+/* Reads the manifest at path (a node path under opts->root; NULL: the
+ * default) and computes the fixed text. Returns KAP_OK, KAP_EIO (it cannot
+ * be read), KAP_ELIMIT, KAP_EINVALID (it cannot be fixed: not YAML, no or
+ * two kube-apiserver containers, YAML aliases, ...: kap_manifest_fix_error()
+ * says why), KAP_EARG (a relative path), KAP_ENOMEM (*out NULL). */
+KAP_API int kap_manifest_fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_options *opts,
+                                 const kap_manifest_fix_options *fix);
+/* The same with a backup's bytes (a node path under the root) as the result,
+ * for putting a backup back with kap_manifest_fix_write(). */
+KAP_API int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const char *backup,
+                                     const kap_manifest_options *opts);
+KAP_API void kap_manifest_fix_free(kap_manifest_fix *fix);
+KAP_API const char *kap_manifest_fix_error(const kap_manifest_fix *fix);
+/* The manifest as read, and as it would be written (NULL when not computed). */
+KAP_API const char *kap_manifest_fix_original(const kap_manifest_fix *fix, size_t *len);
+KAP_API const char *kap_manifest_fix_result(const kap_manifest_fix *fix, size_t *len);
+/* Whether the result differs from the original. */
+KAP_API int kap_manifest_fix_changed(const kap_manifest_fix *fix);
+/* Each change made, for people ("--audit-log-maxage=30 added"). */
+KAP_API size_t kap_manifest_fix_count(const kap_manifest_fix *fix);
+KAP_API const char *kap_manifest_fix_change(const kap_manifest_fix *fix, size_t i);
+/* Writes the result over the manifest, whole or not at all: the manifest
+ * must still hold the bytes read; the original goes to a new file in
+ * backup_dir (a node path under the root; NULL:
+ * KAP_MANIFEST_DEFAULT_BACKUP_DIR, created; refused inside the manifests
+ * directory); the result to a temporary file in the backup directory when
+ * it is on the manifest's file system (else a dot-file beside the manifest,
+ * which kubelet ignores), fsync'd, then renamed over the manifest. On an
+ * error the manifest is unchanged and no temporary file is left. Returns
+ * KAP_OK, KAP_EIO, KAP_EARG (kap_manifest_fix_error() says what). */
+KAP_API int kap_manifest_fix_write(kap_manifest_fix *fix, const char *backup_dir);
+/* The backup's node path after kap_manifest_fix_write(), or NULL. */
+KAP_API const char *kap_manifest_fix_backup(const kap_manifest_fix *fix);
+
+/* kap_manifest_check_file() on bytes given as the manifest at path (its
+ * directory, the root and kubelet's config are looked at as for a file):
+ * to check a fix before writing it. */
+KAP_API int kap_manifest_check_buffer(kap_manifest_report **out, const char *path, const void *data, size_t len,
+                                      const kap_manifest_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

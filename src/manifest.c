@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "manifest_internal.h"
 
 /* ---- the report ------------------------------------------------------------ */
 
@@ -106,16 +107,11 @@ static const char *rfmt(kap_manifest_report *r, const char *fmt, ...)
 
 /* ---- paths under the root ------------------------------------------------------ */
 
-typedef struct rootfs {
-    int fd;              /* the root directory */
-    const char *display; /* "" for "/", else the root as given without a trailing '/' */
-} rootfs;
-
 #define MAX_LINKS 40
 
 /* A path cleaned as Go's path.Clean does on an absolute path: "/a/b" or
  * "/" (a relative path is taken from "/"). */
-static void clean_path(kap_buf *out, const char *p, size_t n)
+void clean_path(kap_buf *out, const char *p, size_t n)
 {
     out->len = 0;
     size_t i = 0;
@@ -152,7 +148,7 @@ static void clean_path(kap_buf *out, const char *p, size_t n)
  * component is followed when it is a symlink. Returns 0 when the path
  * exists, else an errno value (ENOENT: out holds the path as it would be;
  * ELOOP, ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM). */
-static int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
+int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
 {
     kap_buf pend = {0}, tmp = {0};
     char link[PATH_MAX];
@@ -241,7 +237,7 @@ static int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
 /* Opens a resolved node path (no symlink in it) one component at a time,
  * none followed, so that a symlink put there since cannot lead out of the
  * root. Returns the descriptor or -1 with errno. */
-static int open_beneath(const rootfs *rt, const char *resolved, int flags)
+int open_beneath(const rootfs *rt, const char *resolved, int flags)
 {
     int dir = dup(rt->fd);
     if (dir < 0)
@@ -285,7 +281,7 @@ static int open_beneath(const rootfs *rt, const char *resolved, int flags)
 
 /* The path as the user sees it on this machine: the root's prefix, then
  * the node path. */
-static void host_display(const rootfs *rt, kap_buf *out, const char *node)
+void host_display(const rootfs *rt, kap_buf *out, const char *node)
 {
     out->len = 0;
     buf_adds(out, rt->display);
@@ -298,7 +294,7 @@ static void host_display(const rootfs *rt, kap_buf *out, const char *node)
 
 /* What is at a node path: resolved path in res, stat in st. Returns 0 or an
  * errno value. */
-static int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct stat *st)
+int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct stat *st)
 {
     int err = root_resolve(rt, path, res);
     if (err)
@@ -314,7 +310,7 @@ static int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct st
 /* Reads a regular file at a node path. Returns 0, an errno value, or
  * EFBIG past max bytes; EISDIR / EINVAL for a directory / not a regular
  * file. */
-static int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char **data, size_t *len)
+int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
@@ -385,7 +381,7 @@ static int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *re
 }
 
 /* Whether node path p is q or inside it. */
-static int path_within(const char *p, const char *q)
+int path_within(const char *p, const char *q)
 {
     size_t n = strlen(q);
     if (strcmp(q, "/") == 0)
@@ -393,7 +389,7 @@ static int path_within(const char *p, const char *q)
     return strncmp(p, q, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-static void path_dirname(kap_buf *out, const char *p)
+void path_dirname(kap_buf *out, const char *p)
 {
     const char *slash = strrchr(p, '/');
     size_t n = slash ? (size_t)(slash - p) : 0;
@@ -442,6 +438,8 @@ typedef struct flag {
     unsigned line, col;
 } flag;
 
+static void image_parts(const char *image, char *name, size_t nsz, char *tag, size_t tsz);
+
 /* Boolean flags of kube-apiserver 1.24 to 1.36 (a bare --name means true,
  * and "--name false" does not take "false" as its value). */
 static const char *const bool_flags[] = {
@@ -489,6 +487,18 @@ static int in_table(const char *s, const char *const *t, size_t n)
     return 0;
 }
 #define IN(s, t) in_table(s, t, sizeof t / sizeof t[0])
+
+int manifest_bool_flag(const char *name) { return IN(name, bool_flags); }
+int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
+{
+    if (cmd0) {
+        const char *slash = strrchr(cmd0, '/');
+        return strcmp(slash ? slash + 1 : cmd0, "kube-apiserver") == 0;
+    }
+    char name[256], tag[128];
+    image_parts(image, name, sizeof name, tag, sizeof tag);
+    return strcmp(name, "kube-apiserver") == 0;
+}
 
 /* strconv.ParseBool */
 static int parse_go_bool(const char *s, int *out)
@@ -1770,7 +1780,8 @@ static int manifest_node_path(kap_manifest_report *r, const char *root, const ch
     return out->s ? 0 : -1;
 }
 
-int kap_manifest_check_file(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts)
+static int check_manifest(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts,
+                          const char *given, size_t given_len)
 {
     if (!out)
         return KAP_EARG;
@@ -1825,7 +1836,20 @@ int kap_manifest_check_file(kap_manifest_report **out, const char *manifest, con
         c.manifest_node = cdup(&c, buf_cstr(&t) ? t.s : "/");
         buf_free(&t);
     }
-    int err = root_read(&c.rt, node.s, c.max_file, &res, &data, &len);
+    int err = 0;
+    if (given) {
+        if (given_len > c.max_file) {
+            err = EFBIG;
+        } else if (!(data = kap_malloc(given_len + 1))) {
+            err = ENOMEM;
+        } else {
+            memcpy(data, given, given_len);
+            data[given_len] = '\0';
+            len = given_len;
+        }
+    } else {
+        err = root_read(&c.rt, node.s, c.max_file, &res, &data, &len);
+    }
     if (err) {
         if (err == ENOMEM) {
             rc = KAP_ENOMEM;
@@ -1930,6 +1954,19 @@ out:
         *out = NULL;
     }
     return rc;
+}
+
+int kap_manifest_check_file(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts)
+{
+    return check_manifest(out, manifest, opts, NULL, 0);
+}
+
+int kap_manifest_check_buffer(kap_manifest_report **out, const char *manifest, const void *data, size_t len,
+                              const kap_manifest_options *opts)
+{
+    if (!data && len)
+        return KAP_EARG;
+    return check_manifest(out, manifest, opts, data ? (const char *)data : "", len);
 }
 
 size_t kap_manifest_report_count(const kap_manifest_report *r) { return r ? r->n : 0; }

@@ -28,14 +28,29 @@ static void usage(FILE *f)
             "                         tag, else 1.%u)\n"
             "  --color[=WHEN]         colour: auto (on a terminal, unless NO_COLOR is set), always, never\n"
             "\n"
+            "Making it right:\n"
+            "  --fix                  add or correct the audit flags, the policy's read-only hostPath\n"
+            "                         mount and the log directory's writable one; nothing else in the\n"
+            "                         file changes. The original goes to --backup-dir, the new file\n"
+            "                         replaces the manifest in one rename; the checks then run again\n"
+            "  --dry-run              with --fix: print the change as a unified diff, write nothing\n"
+            "  --policy-file PATH     the policy (default: the manifest's, else %s)\n"
+            "  --log-path PATH        the log (default: the manifest's, else %s)\n"
+            "  --log-maxage N, --log-maxbackup N, --log-maxsize N\n"
+            "                         rotation (default: raised to 30, 10, 100 where lower)\n"
+            "  --backup-dir DIR       where the original goes (default %s, under --root)\n"
+            "  --restore BACKUP       put a backup back, the same way\n"
+            "\n"
             "Exit status: 0 when no check fails, 1 when one does, 2 for usage errors and a\n"
             "manifest that cannot be read or parsed.\n",
             KAP_MANIFEST_DEFAULT_PATH, KAP_MANIFEST_DEFAULT_KUBELET_CONFIG, KAP_KUBE_MINOR_MIN, KAP_KUBE_MINOR_MAX,
-            KAP_KUBE_MINOR_MAX);
+            KAP_KUBE_MINOR_MAX, KAP_MANIFEST_DEFAULT_POLICY_FILE, KAP_MANIFEST_DEFAULT_LOG_PATH,
+            KAP_MANIFEST_DEFAULT_BACKUP_DIR);
 }
 
 enum { OUT_TEXT, OUT_JSON };
-enum { OPT_ROOT = 256, OPT_KUBELET_CONFIG, OPT_KUBE_VERSION, OPT_COLOR };
+enum { OPT_ROOT = 256, OPT_KUBELET_CONFIG, OPT_KUBE_VERSION, OPT_COLOR, OPT_FIX, OPT_DRY_RUN, OPT_POLICY_FILE,
+       OPT_LOG_PATH, OPT_LOG_MAXAGE, OPT_LOG_MAXBACKUP, OPT_LOG_MAXSIZE, OPT_BACKUP_DIR, OPT_RESTORE };
 
 static void json_str(const char *s)
 {
@@ -117,6 +132,128 @@ static void print_text(const kap_manifest_report *r, const char *root, const cli
     printf("%zu passed, %zu warnings, %zu failed\n", count[0], count[1], count[2]);
 }
 
+/* The checks on the manifest as it is now, printed; the exit status they
+ * call for. */
+static int check_and_print(const char *manifest, const kap_manifest_options *o, int output, cli_color_mode color)
+{
+    kap_manifest_report *r = NULL;
+    int rc = kap_manifest_check_file(&r, manifest, o);
+    if (!r) {
+        fprintf(stderr, "kap check-manifest: %s: %s\n", manifest, kap_status_name(rc));
+        return EXIT_USAGE;
+    }
+    int status;
+    if (rc != KAP_OK) {
+        const char *e = kap_manifest_report_error(r);
+        fprintf(stderr, "kap check-manifest: %s\n", e ? e : kap_status_name(rc));
+        status = EXIT_USAGE;
+    } else {
+        status = kap_manifest_report_worst(r) == KAP_MANIFEST_FAIL ? EXIT_FINDING : 0;
+    }
+    if (output == OUT_JSON) {
+        print_json(r, o->root);
+    } else if (rc == KAP_OK) {
+        cli_palette p = cli_palette_for(cli_use_color(color, stdout));
+        print_text(r, o->root, &p);
+    }
+    kap_manifest_report_free(r);
+    return status;
+}
+
+/* Why a fixed manifest must not be written: a check --fix cannot make
+ * pass (the policy missing or not loading), or NULL. */
+static const char *refusal(const kap_manifest_report *r)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (c->status == KAP_MANIFEST_FAIL &&
+            (strcmp(c->id, "policy-loads") == 0 || strcmp(c->id, "policy-file") == 0 ||
+             strncmp(c->id, "manifest-", 9) == 0))
+            return c->message;
+    }
+    return NULL;
+}
+
+static int fix(const char *manifest, const kap_manifest_options *o, const kap_manifest_fix_options *fo,
+               const char *restore, const char *backup_dir, int dry_run, int output, cli_color_mode color)
+{
+    kap_manifest_fix *x = NULL;
+    int rc = restore ? kap_manifest_restore_new(&x, manifest, restore, o) : kap_manifest_fix_new(&x, manifest, o, fo);
+    if (!x) {
+        fprintf(stderr, "kap check-manifest: %s: %s\n", manifest,
+                rc == KAP_EARG ? "--fix and --restore take an absolute manifest path (under --root)"
+                               : kap_status_name(rc));
+        return EXIT_USAGE;
+    }
+    if (rc != KAP_OK) {
+        const char *e = kap_manifest_fix_error(x);
+        fprintf(stderr, "kap check-manifest: %s\n", e ? e : kap_status_name(rc));
+        fprintf(stderr, "kap check-manifest: nothing written\n");
+        kap_manifest_fix_free(x);
+        return rc == KAP_EIO || rc == KAP_ELIMIT ? EXIT_USAGE : EXIT_FINDING;
+    }
+    size_t olen, nlen;
+    const char *old = kap_manifest_fix_original(x, &olen), *new = kap_manifest_fix_result(x, &nlen);
+    FILE *info = output == OUT_JSON ? stderr : stdout;
+    if (!kap_manifest_fix_changed(x)) {
+        fprintf(info, "%s: nothing to change\n", manifest);
+        kap_manifest_fix_free(x);
+        return dry_run ? 0 : check_and_print(manifest, o, output, color);
+    }
+    /* the result must pass what --fix is about before it is written */
+    kap_manifest_report *r = NULL;
+    rc = kap_manifest_check_buffer(&r, manifest, new, nlen, o);
+    const char *why = !r ? kap_status_name(rc) : rc != KAP_OK ? kap_manifest_report_error(r) : refusal(r);
+    if (why && !restore) {
+        fprintf(stderr, "kap check-manifest: not written: %s\n", why);
+        kap_manifest_report_free(r);
+        kap_manifest_fix_free(x);
+        return EXIT_FINDING;
+    }
+    kap_manifest_report_free(r);
+    if (dry_run) {
+        char a[4200], b[4200];
+        snprintf(a, sizeof a, "a%s", manifest);
+        snprintf(b, sizeof b, "b%s", manifest);
+        if (cli_print_unified_diff(stdout, a, b, old, olen, new, nlen) < 0) {
+            fprintf(stderr, "kap check-manifest: out of memory\n");
+            kap_manifest_fix_free(x);
+            return 1;
+        }
+        for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
+            fprintf(stderr, "change: %s\n", kap_manifest_fix_change(x, i));
+        fprintf(stderr, "dry run: nothing written\n");
+        kap_manifest_fix_free(x);
+        return 0;
+    }
+    rc = kap_manifest_fix_write(x, backup_dir);
+    if (rc != KAP_OK) {
+        fprintf(stderr, "kap check-manifest: %s\n", kap_manifest_fix_error(x));
+        kap_manifest_fix_free(x);
+        return EXIT_FINDING;
+    }
+    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
+        fprintf(info, "changed: %s\n", kap_manifest_fix_change(x, i));
+    fprintf(info, "backup: %s%s\n", o->root ? o->root : "", kap_manifest_fix_backup(x));
+    fprintf(info, "wrote %s; to undo: kap check-manifest%s%s --restore %s %s\n", manifest, o->root ? " --root " : "",
+            o->root ? o->root : "", kap_manifest_fix_backup(x), manifest);
+    kap_manifest_fix_free(x);
+    return check_and_print(manifest, o, output, color);
+}
+
+/* A non-negative integer option. */
+static int parse_count(const char *opt, const char *s, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 0 || s[0] == '-') {
+        fprintf(stderr, "kap check-manifest: --%s '%s': a number of 0 or more\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int cmd_check_manifest(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -126,9 +263,22 @@ int cmd_check_manifest(int argc, char **argv)
         {"kube-version", required_argument, NULL, OPT_KUBE_VERSION},
         {"color", optional_argument, NULL, OPT_COLOR},
         {"colour", optional_argument, NULL, OPT_COLOR},
+        {"fix", no_argument, NULL, OPT_FIX},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"policy-file", required_argument, NULL, OPT_POLICY_FILE},
+        {"log-path", required_argument, NULL, OPT_LOG_PATH},
+        {"log-maxage", required_argument, NULL, OPT_LOG_MAXAGE},
+        {"log-maxbackup", required_argument, NULL, OPT_LOG_MAXBACKUP},
+        {"log-maxsize", required_argument, NULL, OPT_LOG_MAXSIZE},
+        {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
+        {"restore", required_argument, NULL, OPT_RESTORE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    kap_manifest_fix_options fo;
+    kap_manifest_fix_options_init(&fo);
+    int do_fix = 0, dry_run = 0, fix_opts = 0;
+    const char *backup_dir = NULL, *restore = NULL;
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     cli_color_mode color = CLI_COLOR_AUTO;
@@ -170,6 +320,47 @@ int cmd_check_manifest(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_FIX:
+            do_fix = 1;
+            break;
+        case OPT_DRY_RUN:
+            dry_run = 1;
+            break;
+        case OPT_POLICY_FILE:
+        case OPT_LOG_PATH:
+            if (optarg[0] != '/') {
+                fprintf(stderr, "kap check-manifest: --%s '%s': an absolute path\n",
+                        c == OPT_POLICY_FILE ? "policy-file" : "log-path", optarg);
+                return EXIT_USAGE;
+            }
+            if (c == OPT_POLICY_FILE)
+                fo.policy_file = optarg;
+            else
+                fo.log_path = optarg;
+            fix_opts = 1;
+            break;
+        case OPT_LOG_MAXAGE:
+            if (parse_count("log-maxage", optarg, &fo.log_maxage))
+                return EXIT_USAGE;
+            fix_opts = 1;
+            break;
+        case OPT_LOG_MAXBACKUP:
+            if (parse_count("log-maxbackup", optarg, &fo.log_maxbackup))
+                return EXIT_USAGE;
+            fix_opts = 1;
+            break;
+        case OPT_LOG_MAXSIZE:
+            if (parse_count("log-maxsize", optarg, &fo.log_maxsize))
+                return EXIT_USAGE;
+            fix_opts = 1;
+            break;
+        case OPT_BACKUP_DIR:
+            backup_dir = optarg;
+            fix_opts = 1;
+            break;
+        case OPT_RESTORE:
+            restore = optarg;
+            break;
         default:
             return cli_bad_option("check-manifest", c, argc, argv);
         }
@@ -179,6 +370,20 @@ int cmd_check_manifest(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *manifest = optind < argc ? argv[optind] : KAP_MANIFEST_DEFAULT_PATH;
+    if ((dry_run || fix_opts) && !do_fix && !(restore && !dry_run && !fix_opts) && !(restore && backup_dir)) {
+        fprintf(stderr, "kap check-manifest: --dry-run, --policy-file, --log-* and --backup-dir go with --fix\n");
+        return EXIT_USAGE;
+    }
+    if (do_fix && restore) {
+        fprintf(stderr, "kap check-manifest: --fix or --restore, not both\n");
+        return EXIT_USAGE;
+    }
+    if (do_fix || restore) {
+        int st = fix(manifest, &o, &fo, restore, backup_dir, dry_run, output, color);
+        if (cli_finish_stdout("check-manifest"))
+            return 1;
+        return st;
+    }
     kap_manifest_report *r = NULL;
     int rc = kap_manifest_check_file(&r, manifest, &o);
     if (!r) {

@@ -77,4 +77,10 @@ int cli_finish_stdout(const char *cmd);
  * FILE:LINE:COLUMN: error|warning: message. */
 void cli_print_diagnostics(FILE *f, const char *file, const kap_diagnostics *d);
 
+/* A unified diff (three lines of context) from a to b, headed by the two
+ * names; nothing when they are equal. Returns 1 when something was
+ * printed, 0 when they are equal, -1 out of memory. */
+int cli_print_unified_diff(FILE *f, const char *name_a, const char *name_b, const char *a, size_t alen,
+                           const char *b, size_t blen);
+
 #endif
