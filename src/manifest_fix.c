@@ -594,7 +594,8 @@ typedef struct fmount {
 
 typedef struct fvol {
     const char *name;
-    const char *host; /* hostPath.path or NULL */
+    const char *host;   /* hostPath.path or NULL */
+    const fnode *type;  /* hostPath.type's value node, or NULL */
 } fvol;
 
 typedef struct plan {
@@ -763,6 +764,7 @@ static int read_plan(fixer *f, plan *p)
         fvol *t = &p->v[p->n_v++];
         t->name = name;
         t->host = scalar(map_get(map_get(vn, "hostPath"), "path"));
+        t->type = map_get(map_get(vn, "hostPath"), "type");
     }
     return 0;
 }
@@ -850,6 +852,12 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
         } else if (!read_only && is_ro) {
             replace_scalar(f, m->read_only, "false");
             note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
+        }
+        /* a log directory kubelet will not create */
+        const char *t = scalar(v->type);
+        if (!read_only && t && strcmp(t, "Directory") == 0 && strcmp(m->path, cpath) == 0) {
+            replace_scalar(f, v->type, "DirectoryOrCreate");
+            note(f, "volume '%s' gets type DirectoryOrCreate (was Directory)", v->name);
         }
         return;
     }
@@ -1010,13 +1018,29 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         rc = KAP_EARG;
         goto out;
     }
-    kap_buf pc = {0}, lc = {0}, ld = {0};
+    kap_buf pc = {0}, lc = {0}, ld = {0}, md = {0};
     clean_path(&pc, policy, strlen(policy));
     clean_path(&lc, log, strlen(log));
     path_dirname(&ld, lc.s ? lc.s : "/");
-    if (!pc.s || !lc.s || !ld.s) {
-        buf_free(&pc), buf_free(&lc), buf_free(&ld);
+    path_dirname(&md, x->path);
+    if (!pc.s || !lc.s || !ld.s || !md.s) {
+        buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
         rc = KAP_ENOMEM;
+        goto out;
+    }
+    if (!(fo && fo->log_path) && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
+        /* the manifest's own log path is among the static pods: move it */
+        note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        log = KAP_MANIFEST_DEFAULT_LOG_PATH;
+        clean_path(&lc, log, strlen(log));
+        path_dirname(&ld, lc.s ? lc.s : "/");
+    }
+    buf_free(&md);
+    if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {
+        cannot(&f, "the policy %s would sit where the log is written (%s); give --log-path (default %s)", pc.s,
+               lc.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        buf_free(&pc), buf_free(&lc), buf_free(&ld);
+        rc = KAP_EINVALID;
         goto out;
     }
     set_flag(&f, &p, "audit-policy-file", policy);
@@ -1038,6 +1062,38 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         if (!g || !g->val[0] || *end || v < mins[i]) {
             snprintf(num, sizeof num, "%lld", mins[i]);
             set_flag(&f, &p, nums[i], num);
+        }
+    }
+    /* values kube-apiserver refuses, set to its defaults */
+    static const char *const enums[][4] = {
+        {"audit-log-format", "json", "json", "legacy"},
+        {"audit-log-mode", "batch", "blocking", "blocking-strict"},
+        {"audit-webhook-mode", "batch", "blocking", "blocking-strict"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const farg *g = last_arg(&p, enums[i][0]);
+        if (g && strcmp(g->val, enums[i][1]) != 0 && strcmp(g->val, enums[i][2]) != 0 &&
+            strcmp(g->val, enums[i][3]) != 0)
+            set_flag(&f, &p, enums[i][0], enums[i][1]);
+    }
+    const farg *z = last_arg(&p, "audit-log-compress");
+    if (z) {
+        static const char *const bools[] = {"1", "t", "T", "TRUE", "true", "True",
+                                            "0", "f", "F", "FALSE", "false", "False"};
+        int ok = 0;
+        for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+            ok |= strcmp(z->val, bools[i]) == 0;
+        if (!ok)
+            set_flag(&f, &p, "audit-log-compress", "true");
+    }
+    /* a log file mounted by itself with type File: kubelet refuses the pod
+     * while it does not exist */
+    for (size_t i = 0; i < p.n_m; i++) {
+        const fvol *v = strcmp(p.m[i].path, lc.s) == 0 ? vol_named(&p, p.m[i].name) : NULL;
+        const char *t = v ? scalar(v->type) : NULL;
+        if (t && strcmp(t, "File") == 0) {
+            replace_scalar(&f, v->type, "FileOrCreate");
+            note(&f, "volume '%s' gets type FileOrCreate (was File)", v->name);
         }
     }
     ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);

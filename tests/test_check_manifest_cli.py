@@ -5,6 +5,7 @@ text form, colours, exit statuses, and manifests that cannot be read.
 Run from tests/ with KAP set to the kap binary (ctest does both).
 SPDX-License-Identifier: Apache-2.0"""
 
+import difflib
 import json
 import os
 import shutil
@@ -286,6 +287,158 @@ class Colour(unittest.TestCase):
             e.update(env, TERM="xterm")
             p = subprocess.run([script, "-qec", cmd, "/dev/null"], capture_output=True, env=e, timeout=60)
             self.assertEqual("\033[" in p.stdout.decode(), coloured, env)
+
+
+# Fixtures --fix makes pass: every check but the warnings it does not touch.
+FIXABLE = ["kubeadm-after", "policy-unmounted", "policy-writable", "log-readonly", "log-dir-missing",
+           "log-dir-create", "log-file-mount", "no-backend", "cis-low", "bad-values", "good-values",
+           "flags-args", "json-manifest", "log-in-manifests", "webhook-ok", "duplicate-flags", "symlink-absolute"]
+
+
+class Fix(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def node(self, name, policy=True):
+        """A copy of a fixture's node root; kubeadm-before gets a policy."""
+        root = os.path.join(self.tmp, name, "root")
+        shutil.copytree(os.path.join(FIXTURES, name, "root"), root, symlinks=True)
+        if name == "kubeadm-before" and policy:
+            shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "etc/kubernetes/audit-policy.yaml"))
+        manifest = DEFAULT
+        args = os.path.join(FIXTURES, name, "args")
+        if os.path.exists(args):
+            with open(args) as f:
+                manifest = f.read().strip()
+        return root, manifest
+
+    @staticmethod
+    def read(root, manifest):
+        with open(root + manifest, "rb") as f:
+            return f.read()
+
+    @staticmethod
+    def listing(root, manifest):
+        return sorted(os.listdir(os.path.dirname(root + manifest)))
+
+    def fix_one(self, name):
+        root, manifest = self.node(name)
+        before = self.read(root, manifest)
+        files = self.listing(root, manifest)
+        # --dry-run: a diff, nothing written
+        rc, out, err = run("--root", root, "--fix", "--dry-run", manifest)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+        if "nothing to change" not in out + err:
+            self.assertTrue(out.startswith("--- a" + manifest + "\n+++ b" + manifest + "\n@@ "), out)
+        # --fix
+        rc, out, err = run("--root", root, "--fix", manifest)
+        self.assertEqual(rc, 0, out + err)
+        after = self.read(root, manifest)
+        self.assertEqual(self.listing(root, manifest), files)  # no temporary or second file
+        changes = [l for l in out.splitlines() if l.startswith("changed: ")]
+        if after != before:
+            backups = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))
+            self.assertEqual(len(backups), 1)
+            with open(os.path.join(root, "etc/kubernetes/manifest-backups", backups[0]), "rb") as f:
+                self.assertEqual(f.read(), before)
+            self.assertIn("--restore /etc/kubernetes/manifest-backups/" + backups[0], out)
+        # the result passes
+        doc = json.loads(run("-o", "json", "--root", root, manifest)[1])
+        self.assertEqual([c for c in doc["checks"] if c["status"] == "FAIL"], [])
+        # every original line is still there, in order, but for the values corrected
+        old, new = before.decode().splitlines(), after.decode().splitlines()
+        modified = [c for c in changes if " becomes " in c or "gets type" in c or "made writable" in c
+                    or "made read-only" in c]
+        lost = 0
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            self.assertNotEqual(tag, "delete", (old[i1:i2], name))
+            if tag == "replace":
+                lost += i2 - i1
+                for line in old[i1:i2]:
+                    # the replaced line held a value --fix corrects
+                    self.assertRegex(line, r"audit|readOnly|type:|^\s*-?\s*\S", line)
+        self.assertLessEqual(lost, len(modified), (name, changes))
+        # idempotent
+        rc, out, err = run("--root", root, "--fix", manifest)
+        self.assertEqual(rc, 0)
+        self.assertIn("nothing to change", out)
+        self.assertEqual(self.read(root, manifest), after)
+        return before, after, root, manifest
+
+    def test_fixable_fixtures(self):
+        for name in FIXABLE:
+            with self.subTest(fixture=name):
+                self.fix_one(name)
+
+    def test_bare_kubeadm(self):
+        before, after, root, manifest = self.fix_one("kubeadm-before")
+        old, new = before.decode().splitlines(), after.decode().splitlines()
+        # only additions
+        self.assertEqual([l for l in difflib.ndiff(old, new) if l.startswith("- ")], [])
+        added = [l[2:] for l in difflib.ndiff(old, new) if l.startswith("+ ")]
+        self.assertIn("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml", added)
+        self.assertIn("    - --audit-log-path=/var/log/kubernetes/audit/audit.log", added)
+        self.assertIn("      type: DirectoryOrCreate", added)
+        # --restore puts the original back, keeping the fixed one as a backup
+        backup = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))[0]
+        rc, out, err = run("--root", root, "--restore", "/etc/kubernetes/manifest-backups/" + backup, manifest)
+        self.assertEqual(rc, 1, out + err)  # the original fails the checks again
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertEqual(len(os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))), 2)
+
+    def test_options(self):
+        root, manifest = self.node("kubeadm-before")
+        shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "srv-policy.yaml"))
+        rc, out, err = run("--root", root, "--fix", "--policy-file", "/srv-policy.yaml", "--log-path",
+                           "/var/log/apiserver/audit.json", "--log-maxage", "90", "--log-maxbackup", "20",
+                           "--log-maxsize", "200", "--backup-dir", "/var/backups/k8s", manifest)
+        self.assertEqual(rc, 0, out + err)
+        text = self.read(root, manifest).decode()
+        for flag in ("--audit-policy-file=/srv-policy.yaml", "--audit-log-path=/var/log/apiserver/audit.json",
+                     "--audit-log-maxage=90", "--audit-log-maxbackup=20", "--audit-log-maxsize=200",
+                     "path: /var/log/apiserver\n"):
+            self.assertIn(flag, text)
+        self.assertEqual(len(os.listdir(os.path.join(root, "var/backups/k8s"))), 1)
+
+    def refused(self, root, manifest, *extra, status=1):
+        before = self.read(root, manifest)
+        files = self.listing(root, manifest)
+        rc, out, err = run("--root", root, "--fix", *extra, manifest)
+        self.assertEqual(rc, status, out + err)
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertEqual(self.listing(root, manifest), files)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+        return err
+
+    def test_refusals(self):
+        root, manifest = self.node("kubeadm-before", policy=False)
+        self.assertIn("not written", self.refused(root, manifest))  # no policy on the host
+        with open(os.path.join(root, "etc/kubernetes/audit-policy.yaml"), "w") as f:
+            f.write("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n")
+        self.assertIn("does not load", self.refused(root, manifest))
+        err = self.refused(*self.node("policy-is-log"))
+        self.assertIn("cannot fix", err)
+        root, manifest = self.node("kubeadm-after")
+        text = self.read(root, manifest).decode().replace(
+            "  containers:\n", "  containers:\n  - name: extra\n    command: [kube-apiserver]\n    image: x\n")
+        with open(root + manifest, "w") as f:
+            f.write(text)
+        self.assertIn("2 containers", self.refused(root, manifest))
+        with open(root + manifest, "w") as f:
+            f.write("apiVersion: v1\nkind: Pod\nspec: [\n")
+        self.assertIn("cannot fix", self.refused(root, manifest))
+        # a backup directory inside the manifests directory
+        root, manifest = self.node("no-backend")
+        before = self.read(root, manifest)
+        rc, out, err = run("--root", root, "--fix", "--backup-dir", "/etc/kubernetes/manifests/old", manifest)
+        self.assertEqual(rc, 1)
+        self.assertIn("inside the manifests directory", err)
+        self.assertEqual(self.read(root, manifest), before)
 
 
 if __name__ == "__main__":
