@@ -45,6 +45,7 @@ typedef struct fnode {
     size_t vlen;
     struct fnode **kids; /* sequences: items; mappings: key, value, key, value... */
     size_t n, cap;
+    size_t added; /* flow collections: items --fix has added */
 } fnode;
 
 typedef struct fixer {
@@ -384,6 +385,9 @@ static void replace_scalar(fixer *f, const fnode *n, const char *value)
     buf_free(&b);
 }
 
+/* Replaces a scalar with a YAML/JSON boolean. */
+static void replace_bool(fixer *f, const fnode *n, int v) { add_edit(f, n->start, n->end, v ? "true" : "false"); }
+
 /* The start of the line holding offset at, and the column of at in it. */
 static size_t line_start(const fixer *f, size_t at)
 {
@@ -494,18 +498,17 @@ static void item_block(fixer *f, kap_buf *b, const item *it, size_t dash, size_t
 static size_t column_of(const fixer *f, size_t at) { return at - line_start(f, at); }
 
 /* Appends an item to a sequence. */
-static void seq_append(fixer *f, const fnode *seq, const item *it)
+static void seq_append(fixer *f, const fnode *cseq, const item *it)
 {
     kap_buf b = {0};
+    fnode *seq = (fnode *)cseq; /* counts what is added */
     if (seq->flow) {
-        if (seq->n) {
+        size_t at = seq->n ? seq->kids[seq->n - 1]->last : seq->close;
+        if (seq->n || seq->added)
             buf_adds(&b, ", ");
-            item_flow(&b, it);
-            add_edit(f, seq->kids[seq->n - 1]->last, seq->kids[seq->n - 1]->last, buf_cstr(&b));
-        } else {
-            item_flow(&b, it);
-            add_edit(f, seq->close, seq->close, buf_cstr(&b));
-        }
+        seq->added++;
+        item_flow(&b, it);
+        add_edit(f, at, at, buf_cstr(&b));
         buf_free(&b);
         return;
     }
@@ -526,9 +529,9 @@ static void seq_append(fixer *f, const fnode *seq, const item *it)
     buf_free(&b);
 }
 
-/* Adds "key: <sequence of one item>" to a mapping. seq_indent: columns from
- * the key to the sequence's dash. */
-static void map_add_seq(fixer *f, const fnode *map, const char *key, const item *it, size_t seq_indent)
+/* Adds "key: <sequence of the items>" to a mapping. seq_indent: columns
+ * from the key to the sequence's dash. */
+static void map_add_seq(fixer *f, const fnode *map, const char *key, const item *its, size_t n, size_t seq_indent)
 {
     kap_buf b = {0};
     if (map->flow) {
@@ -536,7 +539,11 @@ static void map_add_seq(fixer *f, const fnode *map, const char *key, const item 
             buf_adds(&b, ", ");
         quoted(&b, key);
         buf_adds(&b, ": [");
-        item_flow(&b, it);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                buf_adds(&b, ", ");
+            item_flow(&b, &its[i]);
+        }
         buf_addc(&b, ']');
         size_t at = map->n ? map->kids[map->n - 1]->last : map->close;
         add_edit(f, at, at, buf_cstr(&b));
@@ -548,8 +555,10 @@ static void map_add_seq(fixer *f, const fnode *map, const char *key, const item 
     spaces(&b, kcol);
     buf_adds(&b, key);
     buf_addc(&b, ':');
-    buf_adds(&b, f->nl);
-    item_block(f, &b, it, kcol + seq_indent, kcol + seq_indent + 2);
+    for (size_t i = 0; i < n; i++) {
+        buf_adds(&b, f->nl);
+        item_block(f, &b, &its[i], kcol + seq_indent, kcol + seq_indent + 2);
+    }
     add_edit(f, line_end(f, map->last), line_end(f, map->last), buf_cstr(&b));
     buf_free(&b);
 }
@@ -606,6 +615,13 @@ typedef struct plan {
     size_t n_m;
     fvol *v;
     size_t n_v;
+    /* mounts and volumes to add, written out together at the end */
+    struct {
+        const char *lines[8];
+        size_t n;
+        char name[64], path[4096];
+    } add_m[2], add_v[2];
+    size_t n_add;
 } plan;
 
 static const fmount *covering(const plan *p, const char *path)
@@ -845,12 +861,12 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
         int is_ro = ro && (strcmp(ro, "true") == 0 || strcmp(ro, "True") == 0 || strcmp(ro, "TRUE") == 0);
         if (read_only && !is_ro) {
             if (m->read_only)
-                replace_scalar(f, m->read_only, "true");
+                replace_bool(f, m->read_only, 1);
             else
                 map_add_scalar(f, m->node, "readOnly", "true");
             note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
         } else if (!read_only && is_ro) {
-            replace_scalar(f, m->read_only, "false");
+            replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
         }
         /* a log directory kubelet will not create */
@@ -868,45 +884,68 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     }
     char name[64];
     free_name(p, base, name, sizeof name);
-    const char *mount_lines[] = {"mountPath", cpath, "name", name, "readOnly", read_only ? "true" : NULL};
-    item mi = {NULL, mount_lines, read_only ? 6 : 4};
-    const char *vol_lines[] = {"name", name, "hostPath", NULL, "path", cpath, "type", type};
-    item vi = {NULL, vol_lines, 8};
-    size_t ind = seq_indent_of(f, p);
-    if (p->mounts && p->mounts->n)
-        seq_append(f, p->mounts, &mi);
-    else if (p->mounts)
-        cannot(f, "volumeMounts is empty and not a list --fix can extend");
-    else
-        map_add_seq(f, p->ctr, "volumeMounts", &mi, ind);
-    if (p->vols && p->vols->n)
-        seq_append(f, p->vols, &vi);
-    else if (p->vols)
-        cannot(f, "volumes is empty and not a list --fix can extend");
-    else
-        map_add_seq(f, p->spec, "volumes", &vi, ind);
+    if (p->n_add >= 2) {
+        cannot(f, "internal error: too many mounts to add");
+        return;
+    }
+    size_t k = p->n_add++;
+    snprintf(p->add_m[k].name, sizeof p->add_m[k].name, "%s", name);
+    snprintf(p->add_m[k].path, sizeof p->add_m[k].path, "%s", cpath);
+    const char *n2 = p->add_m[k].name, *c2 = p->add_m[k].path;
+    const char *ml[] = {"mountPath", c2, "name", n2, "readOnly", "true"};
+    memcpy(p->add_m[k].lines, ml, sizeof ml);
+    p->add_m[k].n = read_only ? 6 : 4;
+    const char *vl[] = {"name", n2, "hostPath", NULL, "path", c2, "type", type};
+    memcpy(p->add_v[k].lines, vl, sizeof vl);
+    p->add_v[k].n = 8;
     note(f, "volume '%s' (hostPath %s, type %s) mounted at %s%s", name, cpath, type, cpath,
          read_only ? ", read-only" : "");
     /* record it so that a second ensure_mount for the same path finds it */
     fmount *nm = kap_realloc(p->m, (p->n_m + 1) * sizeof *nm);
-    fvol *nv = kap_realloc(p->v, (p->n_v + 1) * sizeof *nv);
-    if (!nm || !nv) {
-        if (nm)
-            p->m = nm;
-        if (nv)
-            p->v = nv;
+    if (!nm) {
         f->oom = 1;
         return;
     }
     p->m = nm;
+    fvol *nv = kap_realloc(p->v, (p->n_v + 1) * sizeof *nv);
+    if (!nv) {
+        f->oom = 1;
+        return;
+    }
     p->v = nv;
     memset(&p->m[p->n_m], 0, sizeof p->m[0]);
     snprintf(p->m[p->n_m].path, sizeof p->m[0].path, "%s", cpath);
-    p->m[p->n_m].name = read_only ? "kap-new-policy" : "kap-new-log";
+    p->m[p->n_m].name = p->add_m[k].name;
     p->n_m++;
-    p->v[p->n_v].name = p->m[p->n_m - 1].name;
-    p->v[p->n_v].host = cpath;
+    memset(&p->v[p->n_v], 0, sizeof p->v[0]);
+    p->v[p->n_v].name = p->add_m[k].name;
+    p->v[p->n_v].host = p->add_m[k].path;
     p->n_v++;
+}
+
+/* Writes out the mounts and volumes ensure_mount() decided on. */
+static void add_mounts(fixer *f, plan *p)
+{
+    if (!p->n_add)
+        return;
+    size_t ind = seq_indent_of(f, p);
+    for (int which = 0; which < 2; which++) {
+        const fnode *seq = which ? p->vols : p->mounts;
+        const fnode *map = which ? p->spec : p->ctr;
+        const char *key = which ? "volumes" : "volumeMounts";
+        item its[2];
+        for (size_t k = 0; k < p->n_add; k++) {
+            its[k].scalar = NULL;
+            its[k].lines = which ? p->add_v[k].lines : p->add_m[k].lines;
+            its[k].n = which ? p->add_v[k].n : p->add_m[k].n;
+        }
+        if (seq) {
+            for (size_t k = 0; k < p->n_add; k++)
+                seq_append(f, seq, &its[k]);
+        } else {
+            map_add_seq(f, map, key, its, p->n_add, ind);
+        }
+    }
 }
 
 static int edit_cmp(const void *x, const void *y)
@@ -1098,6 +1137,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     }
     ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
     ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
+    add_mounts(&f, &p);
     buf_free(&pc), buf_free(&lc), buf_free(&ld);
     if (f.oom) {
         rc = KAP_ENOMEM;
@@ -1329,7 +1369,7 @@ static int mkdirs_under(const rootfs *rt, const char *path, kap_buf *res)
 }
 
 /* Writes data to a new file dirfd/name (O_EXCL), fsync'd. */
-static int write_new(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
+static int write_new(int dirfd, const char *name, const char *data, size_t len, mode_t mode, int hooked)
 {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
@@ -1337,13 +1377,13 @@ static int write_new(int dirfd, const char *name, const char *data, size_t len, 
     int err = 0;
     size_t done = 0;
     while (done < len && !err) {
-        ssize_t m = FAIL_STEP(1) ? (errno = ENOSPC, -1) : write(fd, data + done, len - done);
+        ssize_t m = hooked && FAIL_STEP(1) ? (errno = ENOSPC, -1) : write(fd, data + done, len - done);
         if (m < 0 && errno != EINTR)
             err = errno;
         else if (m > 0)
             done += (size_t)m;
     }
-    if (!err && (FAIL_STEP(2) ? (errno = EIO, -1) : fsync(fd)) != 0)
+    if (!err && (hooked && FAIL_STEP(2) ? (errno = EIO, -1) : fsync(fd)) != 0)
         err = errno;
     if (close(fd) != 0 && !err)
         err = errno;
@@ -1421,7 +1461,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     }
     /* 1. the backup */
     if ((err = unused_name(bfd, base, bname, sizeof bname)) != 0 ||
-        (err = write_new(bfd, bname, x->original, x->original_len, mst.st_mode & 07777)) != 0) {
+        (err = write_new(bfd, bname, x->original, x->original_len, mst.st_mode & 07777, 0)) != 0) {
         rc = set_fix_error(x, KAP_EIO, "backup in %s: %s; nothing written", bres.s, strerror(err));
         goto out;
     }
@@ -1441,7 +1481,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         snprintf(tmpname, sizeof tmpname, "%s.kap-new.%ld", base, (long)getpid());
     }
     unlinkat(tdir, tmpname, 0);
-    if ((err = write_new(tdir, tmpname, x->result, x->result_len, mst.st_mode & 07777)) != 0) {
+    if ((err = write_new(tdir, tmpname, x->result, x->result_len, mst.st_mode & 07777, 1)) != 0) {
         rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err), x->path);
         goto out;
     }
