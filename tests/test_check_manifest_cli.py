@@ -440,6 +440,34 @@ class Fix(unittest.TestCase):
         self.assertIn("inside the manifests directory", err)
         self.assertEqual(self.read(root, manifest), before)
 
+    def wait(self, mode, seconds):
+        root, manifest = self.node("kubeadm-before")
+        env = {"PATH": os.path.join(HERE, "fake-crictl") + os.pathsep + os.environ.get("PATH", ""),
+               "FAKE_CRICTL_MODE": mode, "FAKE_CRICTL_MANIFEST": root + manifest}
+        return run("--root", root, "--fix", "--wait=%d" % seconds, manifest, env=env)
+
+    def test_wait_pod_comes_back(self):
+        rc, out, err = self.wait("up", 3)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("kube-apiserver is running again: pod pod-new, container ctr-new", out)
+
+    def test_wait_crash_loop(self):
+        rc, out, err = self.wait("crashloop", 2)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("did not come back within 2 s", out)
+        self.assertIn("crictl logs --tail 20 ctr-crash-3", out)
+        self.assertIn("loading audit policy file", out)
+        self.assertRegex(out, r"to put the previous manifest back: kap check-manifest --root \S+ --restore "
+                              r"/etc/kubernetes/manifest-backups/kube-apiserver\.yaml\.\S+ " + DEFAULT)
+
+    def test_wait_without_crictl(self):
+        root, manifest = self.node("kubeadm-before")
+        before = self.read(root, manifest)
+        rc, out, err = run("--root", root, "--fix", "--wait", manifest, env={"PATH": "/nonexistent"})
+        self.assertEqual(rc, 2)
+        self.assertIn("crictl", err)
+        self.assertEqual(self.read(root, manifest), before)
+
 
 if __name__ == "__main__":
     unittest.main()

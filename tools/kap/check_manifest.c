@@ -3,7 +3,13 @@
  * as one JSON document.
  * SPDX-License-Identifier: Apache-2.0 */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +46,8 @@ static void usage(FILE *f)
             "                         rotation (default: raised to 30, 10, 100 where lower)\n"
             "  --backup-dir DIR       where the original goes (default %s, under --root)\n"
             "  --restore BACKUP       put a backup back, the same way\n"
+            "  --wait[=SECONDS]       after writing, watch crictl until a new kube-apiserver pod runs\n"
+            "                         and stays up (default 120 s); else show its log and how to restore\n"
             "\n"
             "Exit status: 0 when no check fails, 1 when one does, 2 for usage errors and a\n"
             "manifest that cannot be read or parsed.\n",
@@ -50,7 +58,7 @@ static void usage(FILE *f)
 
 enum { OUT_TEXT, OUT_JSON };
 enum { OPT_ROOT = 256, OPT_KUBELET_CONFIG, OPT_KUBE_VERSION, OPT_COLOR, OPT_FIX, OPT_DRY_RUN, OPT_POLICY_FILE,
-       OPT_LOG_PATH, OPT_LOG_MAXAGE, OPT_LOG_MAXBACKUP, OPT_LOG_MAXSIZE, OPT_BACKUP_DIR, OPT_RESTORE };
+       OPT_LOG_PATH, OPT_LOG_MAXAGE, OPT_LOG_MAXBACKUP, OPT_LOG_MAXSIZE, OPT_BACKUP_DIR, OPT_RESTORE, OPT_WAIT };
 
 static void json_str(const char *s)
 {
@@ -174,8 +182,153 @@ static const char *refusal(const kap_manifest_report *r)
     return NULL;
 }
 
+/* ---- --wait: watching kubelet restart kube-apiserver through crictl ---- */
+
+extern char **environ;
+
+/* Runs argv (found on PATH), its standard output into out (NUL-terminated,
+ * cut at n - 1 bytes). Returns its exit status, or -1. */
+static int run_capture(char *const argv[], char *out, size_t n)
+{
+    int fds[2];
+    out[0] = '\0';
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return -1;
+    }
+    size_t len = 0;
+    for (;;) {
+        char tmp[4096];
+        ssize_t m = read(fds[0], tmp, sizeof tmp);
+        if (m < 0 && errno == EINTR)
+            continue;
+        if (m <= 0)
+            break;
+        size_t k = (size_t)m < n - 1 - len ? (size_t)m : n - 1 - len;
+        memcpy(out + len, tmp, k);
+        len += k;
+    }
+    out[len] = '\0';
+    close(fds[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The first whitespace-separated word of s into w. */
+static void first_word(const char *s, char *w, size_t n)
+{
+    s += strspn(s, " \t\r\n");
+    size_t k = strcspn(s, " \t\r\n");
+    if (k >= n)
+        k = n - 1;
+    memcpy(w, s, k);
+    w[k] = '\0';
+}
+
+/* Whether word occurs as a line of s. */
+static int has_line(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = s; (p = strstr(p, word)) != NULL; p += n)
+        if ((p == s || p[-1] == '\n') && (p[n] == '\0' || p[n] == '\n' || p[n] == '\r'))
+            return 1;
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Polls crictl until a kube-apiserver pod not in before runs a container
+ * that stays up for `stable` seconds, or `seconds` pass. 0 when it came
+ * up, 1 when not (its log printed), 2 when crictl cannot be run. */
+static int wait_for_pod(const char *before, unsigned seconds, const char *restore_cmd)
+{
+    static char out[1 << 16];
+    double start = now_s(), up_since = 0;
+    double stable = seconds >= 30 ? 10 : seconds / 3.0;
+    char running[256] = "";
+    fprintf(stderr, "waiting up to %u s for kubelet to restart kube-apiserver (crictl)...\n", seconds);
+    for (;;) {
+        char *pods[] = {"crictl", "pods", "--name", "kube-apiserver", "--state", "ready", "-q", NULL};
+        int rc = run_capture(pods, out, sizeof out);
+        if (rc < 0) {
+            fprintf(stderr, "kap check-manifest: --wait: cannot run crictl: is it on PATH?\n");
+            return 2;
+        }
+        char pod[256] = "";
+        /* the newest ready pod that was not there before */
+        for (const char *p = out; *p;) {
+            char w[256];
+            first_word(p, w, sizeof w);
+            if (w[0] && !has_line(before, w)) {
+                snprintf(pod, sizeof pod, "%s", w);
+                break;
+            }
+            const char *nl = strchr(p, '\n');
+            if (!nl)
+                break;
+            p = nl + 1;
+        }
+        char ctr[256] = "";
+        if (pod[0]) {
+            char *ps[] = {"crictl", "ps", "--pod", pod, "--name", "kube-apiserver", "--state", "running", "-q", NULL};
+            if (run_capture(ps, out, sizeof out) == 0)
+                first_word(out, ctr, sizeof ctr);
+        }
+        double t = now_s();
+        if (ctr[0] && strcmp(ctr, running) == 0) {
+            if (t - up_since >= stable) {
+                printf("kube-apiserver is running again: pod %s, container %s (up %.0f s)\n", pod, ctr, t - up_since);
+                return 0;
+            }
+        } else if (ctr[0]) {
+            snprintf(running, sizeof running, "%s", ctr);
+            up_since = t;
+        } else {
+            running[0] = '\0';
+        }
+        if (t - start >= seconds)
+            break;
+        struct timespec d = {0, 500000000L};
+        nanosleep(&d, NULL);
+    }
+    printf("kube-apiserver did not come back within %u s\n", seconds);
+    char *psa[] = {"crictl", "ps", "-a", "--name", "kube-apiserver", "-q", NULL};
+    char last[256] = "";
+    if (run_capture(psa, out, sizeof out) == 0)
+        first_word(out, last, sizeof last);
+    if (last[0]) {
+        char *logs[] = {"crictl", "logs", "--tail", "20", last, NULL};
+        run_capture(logs, out, sizeof out);
+        printf("the last lines of container %s's log (crictl logs --tail 20 %s):\n%s", last, last, out);
+        if (out[0] && out[strlen(out) - 1] != '\n')
+            putchar('\n');
+    }
+    printf("to put the previous manifest back: %s\n", restore_cmd);
+    return 1;
+}
+
 static int fix(const char *manifest, const kap_manifest_options *o, const kap_manifest_fix_options *fo,
-               const char *restore, const char *backup_dir, int dry_run, int output, cli_color_mode color)
+               const char *restore, const char *backup_dir, int dry_run, int output, cli_color_mode color,
+               int wait_s)
 {
     kap_manifest_fix *x = NULL;
     int rc = restore ? kap_manifest_restore_new(&x, manifest, restore, o) : kap_manifest_fix_new(&x, manifest, o, fo);
@@ -226,6 +379,15 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
         kap_manifest_fix_free(x);
         return 0;
     }
+    static char before[1 << 14];
+    if (wait_s >= 0) {
+        char *pods[] = {"crictl", "pods", "--name", "kube-apiserver", "-q", NULL};
+        if (run_capture(pods, before, sizeof before) < 0) {
+            fprintf(stderr, "kap check-manifest: --wait: cannot run crictl: is it on PATH? nothing written\n");
+            kap_manifest_fix_free(x);
+            return EXIT_USAGE;
+        }
+    }
     rc = kap_manifest_fix_write(x, backup_dir);
     if (rc != KAP_OK) {
         fprintf(stderr, "kap check-manifest: %s\n", kap_manifest_fix_error(x));
@@ -235,10 +397,19 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
     for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
         fprintf(info, "changed: %s\n", kap_manifest_fix_change(x, i));
     fprintf(info, "backup: %s%s\n", o->root ? o->root : "", kap_manifest_fix_backup(x));
-    fprintf(info, "wrote %s; to undo: kap check-manifest%s%s --restore %s %s\n", manifest, o->root ? " --root " : "",
-            o->root ? o->root : "", kap_manifest_fix_backup(x), manifest);
+    char undo[8600];
+    snprintf(undo, sizeof undo, "kap check-manifest%s%s --restore %s %s", o->root ? " --root " : "",
+             o->root ? o->root : "", kap_manifest_fix_backup(x), manifest);
+    fprintf(info, "wrote %s; to undo: %s\n", manifest, undo);
     kap_manifest_fix_free(x);
-    return check_and_print(manifest, o, output, color);
+    int st = check_and_print(manifest, o, output, color);
+    if (wait_s >= 0) {
+        fflush(stdout);
+        int w = wait_for_pod(before, (unsigned)wait_s, undo);
+        if (w)
+            st = w == 2 ? EXIT_USAGE : EXIT_FINDING;
+    }
+    return st;
 }
 
 /* A non-negative integer option. */
@@ -272,12 +443,13 @@ int cmd_check_manifest(int argc, char **argv)
         {"log-maxsize", required_argument, NULL, OPT_LOG_MAXSIZE},
         {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
         {"restore", required_argument, NULL, OPT_RESTORE},
+        {"wait", optional_argument, NULL, OPT_WAIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     kap_manifest_fix_options fo;
     kap_manifest_fix_options_init(&fo);
-    int do_fix = 0, dry_run = 0, fix_opts = 0;
+    int do_fix = 0, dry_run = 0, fix_opts = 0, wait_s = -1;
     const char *backup_dir = NULL, *restore = NULL;
     kap_manifest_options o;
     kap_manifest_options_init(&o);
@@ -361,6 +533,15 @@ int cmd_check_manifest(int argc, char **argv)
         case OPT_RESTORE:
             restore = optarg;
             break;
+        case OPT_WAIT: {
+            long long v = 120;
+            if (optarg && (parse_count("wait", optarg, &v) || v < 1 || v > 86400)) {
+                fprintf(stderr, "kap check-manifest: --wait: 1 to 86400 seconds\n");
+                return EXIT_USAGE;
+            }
+            wait_s = (int)v;
+            break;
+        }
         default:
             return cli_bad_option("check-manifest", c, argc, argv);
         }
@@ -374,12 +555,16 @@ int cmd_check_manifest(int argc, char **argv)
         fprintf(stderr, "kap check-manifest: --dry-run, --policy-file, --log-* and --backup-dir go with --fix\n");
         return EXIT_USAGE;
     }
+    if (wait_s >= 0 && !do_fix && !restore) {
+        fprintf(stderr, "kap check-manifest: --wait goes with --fix or --restore\n");
+        return EXIT_USAGE;
+    }
     if (do_fix && restore) {
         fprintf(stderr, "kap check-manifest: --fix or --restore, not both\n");
         return EXIT_USAGE;
     }
     if (do_fix || restore) {
-        int st = fix(manifest, &o, &fo, restore, backup_dir, dry_run, output, color);
+        int st = fix(manifest, &o, &fo, restore, backup_dir, dry_run, output, color, dry_run ? -1 : wait_s);
         if (cli_finish_stdout("check-manifest"))
             return 1;
         return st;
