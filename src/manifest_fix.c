@@ -959,7 +959,8 @@ static int edit_cmp(const void *x, const void *y)
 /* The text with the edits made. */
 static int apply(fixer *f, kap_buf *out)
 {
-    qsort(f->edits, f->n_edits, sizeof *f->edits, edit_cmp);
+    if (f->n_edits)
+        qsort(f->edits, f->n_edits, sizeof *f->edits, edit_cmp);
     size_t at = 0;
     for (size_t i = 0; i < f->n_edits; i++) {
         const struct edit *e = &f->edits[i];

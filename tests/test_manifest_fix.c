@@ -301,7 +301,9 @@ START_TEST(write_then_restore)
     char *now = slurp(MANIFEST), *saved = slurp(backup);
     ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
     ck_assert_str_eq(saved, BARE);
-    ck_assert_str_eq(listing("/etc/kubernetes/manifests"), "kube-apiserver.yaml\n");
+    char *files = listing("/etc/kubernetes/manifests");
+    ck_assert_str_eq(files, "kube-apiserver.yaml\n");
+    free(files);
     /* idempotent */
     kap_manifest_fix *y = fix_now(KAP_OK);
     ck_assert(!kap_manifest_fix_changed(y));
