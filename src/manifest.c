@@ -1520,20 +1520,30 @@ static void check_webhook(checker *c)
 
 /* ---- check 6: other files kubelet runs ----------------------------------------------------- */
 
+/* A manifest's bytes as kubelet reads them: JSON when the first non-blank
+ * character is '{', else YAML (its first document). *is_json tells which. */
+static int read_pod(kap_arena *a, const char *data, size_t len, jv **out, kap_fail *fail, int *is_json)
+{
+    kap_limits lim;
+    limits_for(NULL, &lim);
+    kap_buf strict = {0};
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+        i++;
+    *is_json = i < len && data[i] == '{';
+    int rc = *is_json ? json_to_jv(a, data, len, &lim, out, fail) : yaml_to_jv(a, data, len, &lim, out, &strict, fail);
+    buf_free(&strict);
+    return rc;
+}
+
 /* Whether data is a Pod with a container running kube-apiserver. */
 static int is_apiserver_pod(const char *data, size_t len)
 {
     kap_arena a = {0};
-    kap_limits lim;
-    limits_for(NULL, &lim);
-    kap_buf strict = {0};
     kap_fail fail = {0};
     jv *root = NULL;
-    size_t i = 0;
-    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
-        i++;
-    int rc = i < len && data[i] == '{' ? json_to_jv(&a, data, len, &lim, &root, &fail)
-                                       : yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
+    int json;
+    int rc = read_pod(&a, data, len, &root, &fail, &json);
     int yes = 0;
     if (rc == KAP_OK) {
         const jv *ctrs = jget(jget(root, "spec"), "containers");
@@ -1541,7 +1551,6 @@ static int is_apiserver_pod(const char *data, size_t len)
             for (size_t k = 0; k < ctrs->n; k++)
                 yes |= runs_apiserver(ctrs->items[k]);
     }
-    buf_free(&strict);
     buf_free(&fail.msg);
     arena_free(&a);
     return yes;
@@ -1868,18 +1877,10 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         goto out;
     }
 
-    kap_limits lim;
-    limits_for(NULL, &lim);
-    kap_buf strict = {0};
     kap_fail fail = {0};
     jv *pod = NULL;
-    size_t i = 0;
-    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
-        i++;
-    int is_json = i < len && data[i] == '{';
-    int prc = is_json ? json_to_jv(&c.a, data, len, &lim, &pod, &fail)
-                      : yaml_to_jv(&c.a, data, len, &lim, &pod, &strict, &fail);
-    buf_free(&strict);
+    int is_json;
+    int prc = read_pod(&c.a, data, len, &pod, &fail, &is_json);
     if (prc) {
         if (prc == KAP_ENOMEM) {
             buf_free(&fail.msg);

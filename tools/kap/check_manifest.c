@@ -569,27 +569,7 @@ int cmd_check_manifest(int argc, char **argv)
             return 1;
         return st;
     }
-    kap_manifest_report *r = NULL;
-    int rc = kap_manifest_check_file(&r, manifest, &o);
-    if (!r) {
-        fprintf(stderr, "kap check-manifest: %s: %s\n", manifest, kap_status_name(rc));
-        return EXIT_USAGE;
-    }
-    int status;
-    if (rc != KAP_OK) {
-        const char *e = kap_manifest_report_error(r);
-        fprintf(stderr, "kap check-manifest: %s\n", e ? e : kap_status_name(rc));
-        status = EXIT_USAGE;
-    } else {
-        status = kap_manifest_report_worst(r) == KAP_MANIFEST_FAIL ? EXIT_FINDING : 0;
-    }
-    if (output == OUT_JSON) {
-        print_json(r, o.root);
-    } else if (rc == KAP_OK) {
-        cli_palette p = cli_palette_for(cli_use_color(color, stdout));
-        print_text(r, o.root, &p);
-    }
-    kap_manifest_report_free(r);
+    int status = check_and_print(manifest, &o, output, color);
     if (cli_finish_stdout("check-manifest"))
         return 1;
     return status;
