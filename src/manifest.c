@@ -418,14 +418,18 @@ static const jv *jget(const jv *o, const char *key)
     return found;
 }
 
-/* A string value as a C string in the arena (NULL if not a string). */
-static const char *jstr(kap_arena *a, const jv *v)
+/* A string value as a C string in the arena (NULL if not a string; NULL
+ * with *oom set when out of memory). */
+static const char *jstr_in(kap_arena *a, const jv *v, int *oom)
 {
     if (!v || v->kind != JV_STRING)
         return NULL;
     if (memchr(v->s, '\0', v->len))
         return NULL;
-    return arena_strndup(a, v->s, v->len);
+    const char *s = arena_strndup(a, v->s, v->len);
+    if (!s)
+        *oom = 1;
+    return s;
 }
 
 static int jbool(const jv *v) { return v && v->kind == JV_BOOL && v->b; }
@@ -682,6 +686,22 @@ static const char *cdup(checker *c, const char *s)
     return d ? d : "";
 }
 
+/* buf_free(), noting an allocation that failed while b was built. */
+static void bfree(checker *c, kap_buf *b)
+{
+    if (b->oom)
+        c->r->oom = 1;
+    buf_free(b);
+}
+
+/* An errno value from the root_* functions, noting ENOMEM. */
+static int noted(checker *c, int err)
+{
+    if (err == ENOMEM)
+        c->r->oom = 1;
+    return err;
+}
+
 /* The last value of a flag (kube-apiserver keeps the last), or NULL. */
 static const flag *flag_get(const checker *c, const char *name)
 {
@@ -830,7 +850,7 @@ static int check_pod(checker *c)
             problems++;
             continue;
         }
-        const char *a = jstr(&c->a, v);
+        const char *a = jstr_in(&c->a, v, &c->r->oom);
         if (!a) {
             r->oom = 1;
             return -1;
@@ -865,7 +885,7 @@ static int check_pod(checker *c)
                 else if (a[1] == 'h')
                     f->value = "true";
                 else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING)
-                    f->value = jstr(&c->a, list[++i]);
+                    f->value = jstr_in(&c->a, list[++i], &c->r->oom);
                 else {
                     add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col, "give -v a value (-v=2)",
                               "flag needs an argument: 'v' in -v");
@@ -899,7 +919,7 @@ static int check_pod(checker *c)
             f->value = "true";
         } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
             f->name = name;
-            f->value = jstr(&c->a, list[++i]);
+            f->value = jstr_in(&c->a, list[++i], &c->r->oom);
         } else {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
                       rfmt(r, "give it a value: --%s=VALUE", name), "flag needs an argument: --%s", name);
@@ -963,7 +983,7 @@ static int read_volumes(checker *c)
         return c->r->oom = 1, -1;
     for (size_t i = 0; i < nm; i++) {
         const jv *m = vm->items[i];
-        const char *name = jstr(&c->a, jget(m, "name")), *path = jstr(&c->a, jget(m, "mountPath"));
+        const char *name = jstr_in(&c->a, jget(m, "name"), &c->r->oom), *path = jstr_in(&c->a, jget(m, "mountPath"), &c->r->oom);
         if (!name || !path)
             continue;
         mount *t = &c->mounts[c->n_mounts++];
@@ -971,22 +991,22 @@ static int read_volumes(checker *c)
         kap_buf b = {0};
         clean_path(&b, path, strlen(path));
         t->path = b.s ? cdup(c, b.s) : "/";
-        buf_free(&b);
-        t->sub_path = jstr(&c->a, jget(m, "subPath"));
+        bfree(c, &b);
+        t->sub_path = jstr_in(&c->a, jget(m, "subPath"), &c->r->oom);
         t->read_only = jbool(jget(m, "readOnly"));
         t->line = m->line;
         t->col = m->col;
     }
     for (size_t i = 0; i < nv; i++) {
         const jv *v = vols->items[i];
-        const char *name = jstr(&c->a, jget(v, "name"));
+        const char *name = jstr_in(&c->a, jget(v, "name"), &c->r->oom);
         if (!name)
             continue;
         volume *t = &c->vols[c->n_vols++];
         t->name = name;
         const jv *hp = jget(v, "hostPath");
-        t->host_path = jstr(&c->a, jget(hp, "path"));
-        t->type = jstr(&c->a, jget(hp, "type"));
+        t->host_path = jstr_in(&c->a, jget(hp, "path"), &c->r->oom);
+        t->type = jstr_in(&c->a, jget(hp, "type"), &c->r->oom);
         if (!t->type)
             t->type = "";
         t->line = v->line;
@@ -1045,13 +1065,15 @@ static void map_path(const checker *c, const char *path, hostmap *h)
     buf_cstr(&raw);
     if (raw.s)
         clean_path(&h->host, raw.s, raw.len);
+    if (raw.oom)
+        h->host.oom = 1;
     buf_free(&raw);
 }
 
-static void hostmap_free(hostmap *h)
+static void hostmap_free(checker *c, hostmap *h)
 {
-    buf_free(&h->host);
-    buf_free(&h->mount_host);
+    bfree(c, &h->host);
+    bfree(c, &h->mount_host);
 }
 
 /* What kubelet's hostPath type check says about the host path (NULL: fine).
@@ -1165,8 +1187,8 @@ static void check_policy(checker *c, const char **policy_host)
     hostmap h;
     if (!cp.s || check_mounted(c, "policy-mount", f, cp.s, &h, "audit-policy", "File", 1)) {
         if (cp.s)
-            hostmap_free(&h);
-        buf_free(&cp);
+            hostmap_free(c, &h);
+        bfree(c, &cp);
         return;
     }
     add_check(r, "policy-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
@@ -1184,10 +1206,10 @@ static void check_policy(checker *c, const char **policy_host)
     kap_buf res = {0}, disp = {0};
     char *data = NULL;
     size_t len = 0;
-    int err = root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len);
+    int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
     struct stat st;
     int exists = err != ENOENT && err != ELOOP && err != ENOTDIR;
-    if (exists && root_stat(&c->rt, h.host.s, &res, &st) != 0)
+    if (exists && noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0)
         exists = 0;
     const char *tp = hostpath_type_problem(h.v->type, exists, &st);
     if (err || tp) {
@@ -1207,10 +1229,10 @@ static void check_policy(checker *c, const char **policy_host)
                   "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
                   linked ? res.s : "", linked ? ")" : "", why);
         kap_free(data);
-        buf_free(&res);
-        buf_free(&disp);
-        hostmap_free(&h);
-        buf_free(&cp);
+        bfree(c, &res);
+        bfree(c, &disp);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
         return;
     }
     add_check(r, "policy-file", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
@@ -1243,10 +1265,10 @@ static void check_policy(checker *c, const char **policy_host)
                   r->kube_minor);
     }
     kap_free(data);
-    buf_free(&res);
-    buf_free(&disp);
-    hostmap_free(&h);
-    buf_free(&cp);
+    bfree(c, &res);
+    bfree(c, &disp);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
 }
 
 /* ---- check 3: the log backend ----------------------------------------------------------- */
@@ -1287,8 +1309,11 @@ static void check_log(checker *c, logpaths *lp)
 
     kap_buf cp = {0}, cdir = {0};
     clean_path(&cp, path->value, strlen(path->value));
-    if (!cp.s)
+    if (!cp.s || cp.oom) {
+        bfree(c, &cp);
+        c->r->oom = 1;
         return;
+    }
     path_dirname(&cdir, cp.s);
     lp->container_dir = cdup(c, cdir.s ? cdir.s : "/");
     hostmap h;
@@ -1296,15 +1321,15 @@ static void check_log(checker *c, logpaths *lp)
     snprintf(fixbuf, sizeof fixbuf, "DirectoryOrCreate");
     map_path(c, cp.s, &h);
     if (!h.m || !h.v || !h.v->host_path || !h.host.s) {
-        hostmap_free(&h);
+        hostmap_free(c, &h);
         /* the log's directory is what to mount */
         if (check_mounted(c, "log-mount", path, cdir.s ? cdir.s : "/", &h, "audit-log", fixbuf, 0) == 0)
             add_check(r, "log-mount", KAP_MANIFEST_FAIL, path->line, path->col,
                       rfmt(r, "mount %s's directory from a writable hostPath volume", cp.s),
                       "%s is not on a hostPath volume", cp.s);
-        hostmap_free(&h);
-        buf_free(&cp);
-        buf_free(&cdir);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        bfree(c, &cdir);
         return;
     }
     int file_mount = strcmp(h.m->path, cp.s) == 0;
@@ -1319,7 +1344,7 @@ static void check_log(checker *c, logpaths *lp)
     }
     kap_buf res = {0};
     struct stat st;
-    int err = root_stat(&c->rt, h.mount_host.s ? h.mount_host.s : "/", &res, &st);
+    int err = noted(c, root_stat(&c->rt, h.mount_host.s ? h.mount_host.s : "/", &res, &st));
     int exists = err == 0;
     const char *tp = hostpath_type_problem(h.v->type, exists, &st);
     if (file_mount) {
@@ -1327,7 +1352,7 @@ static void check_log(checker *c, logpaths *lp)
         kap_buf hd = {0};
         path_dirname(&hd, h.host.s);
         lp->host_dir = cdup(c, hd.s ? hd.s : "/");
-        buf_free(&hd);
+        bfree(c, &hd);
         if (tp || (exists && !S_ISREG(st.st_mode)))
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
@@ -1346,7 +1371,7 @@ static void check_log(checker *c, logpaths *lp)
         kap_buf hd = {0};
         path_dirname(&hd, h.host.s);
         lp->host_dir = cdup(c, hd.s ? hd.s : "/");
-        buf_free(&hd);
+        bfree(c, &hd);
         const char *mh = h.mount_host.s ? h.mount_host.s : "/";
         if (tp)
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
@@ -1374,10 +1399,10 @@ static void check_log(checker *c, logpaths *lp)
             add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
                       "the log's host directory %s exists", mh);
     }
-    buf_free(&res);
-    hostmap_free(&h);
-    buf_free(&cp);
-    buf_free(&cdir);
+    bfree(c, &res);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
+    bfree(c, &cdir);
 }
 
 /* ---- check 4: the values of the audit flags ---------------------------------------------- */
@@ -1465,13 +1490,13 @@ static void check_webhook(checker *c)
     hostmap h;
     if (!cp.s || check_mounted(c, "webhook-config", f, cp.s, &h, "audit-webhook", "File", 1)) {
         if (cp.s)
-            hostmap_free(&h);
-        buf_free(&cp);
+            hostmap_free(c, &h);
+        bfree(c, &cp);
         return;
     }
     char *data = NULL;
     size_t len = 0;
-    int err = root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len);
+    int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
     if (err) {
         add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col,
                   rfmt(r, "write the webhook's kubeconfig to %s on the host", h.host.s),
@@ -1485,6 +1510,8 @@ static void check_webhook(checker *c)
         kap_fail fail = {0};
         jv *root = NULL;
         int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
+        if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
+            c->r->oom = 1;
         const jv *clusters = rc ? NULL : jget(root, "clusters");
         const char *why = NULL;
         if (rc)
@@ -1508,14 +1535,14 @@ static void check_webhook(checker *c)
         else
             add_check(r, "webhook-config", KAP_MANIFEST_PASS, f->line, f->col, NULL,
                       "the webhook's kubeconfig %s is mounted and names %zu cluster(s)", h.host.s, clusters->n);
-        buf_free(&strict);
-        buf_free(&fail.msg);
+        bfree(c, &strict);
+        bfree(c, &fail.msg);
         arena_free(&a);
     }
     kap_free(data);
-    buf_free(&res);
-    hostmap_free(&h);
-    buf_free(&cp);
+    bfree(c, &res);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
 }
 
 /* ---- check 6: other files kubelet runs ----------------------------------------------------- */
@@ -1537,13 +1564,15 @@ static int read_pod(kap_arena *a, const char *data, size_t len, jv **out, kap_fa
 }
 
 /* Whether data is a Pod with a container running kube-apiserver. */
-static int is_apiserver_pod(const char *data, size_t len)
+static int is_apiserver_pod(checker *c, const char *data, size_t len)
 {
     kap_arena a = {0};
     kap_fail fail = {0};
     jv *root = NULL;
     int json;
     int rc = read_pod(&a, data, len, &root, &fail, &json);
+    if (rc == KAP_ENOMEM || fail.msg.oom)
+        c->r->oom = 1;
     int yes = 0;
     if (rc == KAP_OK) {
         const jv *ctrs = jget(jget(root, "spec"), "containers");
@@ -1562,7 +1591,7 @@ static void check_dir(checker *c)
     kap_buf res = {0}, dots = {0}, others = {0}, path = {0};
     const char *self = basename_of(c->manifest_node);
     size_t selflen = strlen(self);
-    int err = root_resolve(&c->rt, c->manifest_dir, &res);
+    int err = noted(c, root_resolve(&c->rt, c->manifest_dir, &res));
     int fd = err ? -1 : open_beneath(&c->rt, res.s, O_RDONLY | O_DIRECTORY);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
@@ -1571,7 +1600,7 @@ static void check_dir(checker *c)
         add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0, "make the directory readable to check it",
                   "the manifests directory %s cannot be listed: %s", c->manifest_dir,
                   strerror(err ? err : errno));
-        buf_free(&res);
+        bfree(c, &res);
         return;
     }
     size_t bad = 0, n_dots = 0, n_others = 0;
@@ -1590,20 +1619,20 @@ static void check_dir(checker *c)
             break;
         kap_buf fres = {0};
         struct stat st;
-        if (root_stat(&c->rt, path.s, &fres, &st) != 0 || !S_ISREG(st.st_mode)) {
-            buf_free(&fres);
+        if (noted(c, root_stat(&c->rt, path.s, &fres, &st)) != 0 || !S_ISREG(st.st_mode)) {
+            bfree(c, &fres);
             continue; /* kubelet skips directories and what it cannot stat */
         }
-        buf_free(&fres);
+        bfree(c, &fres);
         int copy = strncmp(name, self, selflen) == 0;
         if (!copy) {
             char *data = NULL;
             size_t len = 0;
             kap_buf rr = {0};
-            if (root_read(&c->rt, path.s, c->max_file, &rr, &data, &len) == 0)
-                copy = is_apiserver_pod(data, len);
+            if (noted(c, root_read(&c->rt, path.s, c->max_file, &rr, &data, &len)) == 0)
+                copy = is_apiserver_pod(c, data, len);
             kap_free(data);
-            buf_free(&rr);
+            bfree(c, &rr);
         }
         if (copy) {
             bad++;
@@ -1621,10 +1650,10 @@ static void check_dir(checker *c)
                   "no other file in %s runs kube-apiserver%s%s%s%s%s", c->manifest_dir,
                   n_others ? "; other static pods: " : "", n_others && others.s ? others.s : "",
                   n_dots ? "; dot-files kubelet ignores: " : "", n_dots && dots.s ? dots.s : "", "");
-    buf_free(&res);
-    buf_free(&dots);
-    buf_free(&others);
-    buf_free(&path);
+    bfree(c, &res);
+    bfree(c, &dots);
+    bfree(c, &others);
+    bfree(c, &path);
 }
 
 /* ---- check 7: policy, log and manifests apart ---------------------------------------------- */
@@ -1671,8 +1700,8 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
     if (!problems)
         add_check(r, "paths-separate", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "the policy, the log directory %s and the manifests directory are apart", lp->host_dir);
-    buf_free(&lcp);
-    buf_free(&pcp);
+    bfree(c, &lcp);
+    bfree(c, &pcp);
 }
 
 /* ---- check 8: where kubelet looks ------------------------------------------------------------ */
@@ -1684,18 +1713,18 @@ static void check_static_pod_path(checker *c)
     kap_buf res = {0}, sp = {0};
     char *data = NULL;
     size_t len = 0;
-    int err = root_read(&c->rt, cfg, c->max_file, &res, &data, &len);
+    int err = noted(c, root_read(&c->rt, cfg, c->max_file, &res, &data, &len));
     if (err == ENOENT && !(c->o && c->o->kubelet_config)) {
         add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "no kubelet config at %s: staticPodPath not checked", cfg);
-        buf_free(&res);
+        bfree(c, &res);
         return;
     }
     if (err) {
         add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
                   "kubelet's config %s cannot be read (%s): staticPodPath not checked", cfg,
                   err == ENOENT ? "it does not exist" : strerror(err));
-        buf_free(&res);
+        bfree(c, &res);
         return;
     }
     kap_arena a = {0};
@@ -1705,7 +1734,9 @@ static void check_static_pod_path(checker *c)
     kap_fail fail = {0};
     jv *root = NULL;
     int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
-    const char *spp = rc ? NULL : jstr(&a, jget(root, "staticPodPath"));
+    if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
+        r->oom = 1;
+    const char *spp = rc ? NULL : jstr_in(&a, jget(root, "staticPodPath"), &r->oom);
     if (rc) {
         add_check(r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
                   "kubelet's config %s is not YAML (%s): staticPodPath not checked", cfg,
@@ -1715,7 +1746,7 @@ static void check_static_pod_path(checker *c)
                   rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, cfg),
                   "kubelet's config %s sets no staticPodPath: kubelet runs no static pod, this one included", cfg);
     } else {
-        int e2 = root_resolve(&c->rt, spp, &sp);
+        int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
         if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)
             add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
                       "kubelet's staticPodPath (%s, in %s) is the manifest's directory", spp, cfg);
@@ -1727,12 +1758,12 @@ static void check_static_pod_path(checker *c)
                       "changes nothing",
                       spp, cfg, c->manifest_dir);
     }
-    buf_free(&strict);
-    buf_free(&fail.msg);
+    bfree(c, &strict);
+    bfree(c, &fail.msg);
     arena_free(&a);
     kap_free(data);
-    buf_free(&res);
-    buf_free(&sp);
+    bfree(c, &res);
+    bfree(c, &sp);
 }
 
 /* ---- the entry point --------------------------------------------------------------------------- */
@@ -1764,7 +1795,7 @@ static int manifest_node_path(kap_manifest_report *r, const char *root, const ch
 {
     if (manifest[0] == '/') {
         clean_path(out, manifest, strlen(manifest));
-        return out->s ? 0 : -1;
+        return out->s && !out->oom ? 0 : -1;
     }
     char cwd[PATH_MAX], rootreal[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd) || !realpath(root, rootreal)) {
@@ -1777,6 +1808,10 @@ static int manifest_node_path(kap_manifest_report *r, const char *root, const ch
         return -1;
     clean_path(&clean, abs.s, abs.len);
     buf_free(&abs);
+    if (clean.oom) {
+        buf_free(&clean);
+        return -1;
+    }
     if (!clean.s || !path_within(clean.s, rootreal)) {
         set_error(r, "%s: the manifest is outside the root %s; give its path inside the root (e.g. %s)", manifest,
                   root, KAP_MANIFEST_DEFAULT_PATH);
@@ -1786,7 +1821,7 @@ static int manifest_node_path(kap_manifest_report *r, const char *root, const ch
     const char *rest = strcmp(rootreal, "/") == 0 ? clean.s : clean.s + strlen(rootreal);
     clean_path(out, rest, strlen(rest));
     buf_free(&clean);
-    return out->s ? 0 : -1;
+    return out->s && !out->oom ? 0 : -1;
 }
 
 static int check_manifest(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts,
@@ -1843,7 +1878,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         kap_buf t = {0};
         buf_printf(&t, "%s/%s", strcmp(c.manifest_dir, "/") == 0 ? "" : c.manifest_dir, basename_of(node.s));
         c.manifest_node = cdup(&c, buf_cstr(&t) ? t.s : "/");
-        buf_free(&t);
+        bfree(&c, &t);
     }
     int err = 0;
     if (given) {
@@ -1905,7 +1940,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
     if (check_pod(&c) == 0 && !r->oom) {
         read_volumes(&c);
         /* which release to follow */
-        const char *image = jstr(&c.a, jget(c.container, "image"));
+        const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);
         unsigned from_image = image ? minor_from_image(image) : 0;
         if (opts && opts->kube_minor) {
             r->kube_minor = opts->kube_minor;
@@ -1942,11 +1977,11 @@ out:
     if (c.rt.fd >= 0)
         close(c.rt.fd);
     kap_free(data);
-    buf_free(&disp);
-    buf_free(&node);
-    buf_free(&res);
-    buf_free(&dir);
-    buf_free(&dres);
+    bfree(&c, &disp);
+    bfree(&c, &node);
+    bfree(&c, &res);
+    bfree(&c, &dir);
+    bfree(&c, &dres);
     arena_free(&c.a);
     if (r->oom)
         rc = KAP_ENOMEM;

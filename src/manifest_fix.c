@@ -130,6 +130,8 @@ static void cannot(fixer *f, const char *fmt, ...)
     vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     buf_adds(&f->why, small);
+    if (f->why.oom)
+        f->oom = 1;
 }
 
 /* The first document as nodes. Returns 0, or -1 with f->why set. */
@@ -259,6 +261,10 @@ static const char *scalar(const fnode *n) { return n && n->kind == FN_SCALAR ? n
 
 static void add_edit(fixer *f, size_t at, size_t end, const char *text)
 {
+    if (!text) {
+        f->oom = 1;
+        return;
+    }
     if (f->n_edits == f->cap_edits) {
         size_t cap = f->cap_edits ? f->cap_edits * 2 : 16;
         struct edit *e = kap_realloc(f->edits, cap * sizeof *e);
@@ -279,6 +285,15 @@ static void add_edit(fixer *f, size_t at, size_t end, const char *text)
     f->edits[f->n_edits].text = t;
     f->edits[f->n_edits].seq = f->n_edits;
     f->n_edits++;
+}
+
+/* add_edit() of a buffer's text, unless building it ran out of memory. */
+static void add_edit_buf(fixer *f, size_t at, size_t end, kap_buf *b)
+{
+    if (b->oom || !buf_cstr(b))
+        f->oom = 1;
+    else
+        add_edit(f, at, end, b->s);
 }
 
 static void note(fixer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -378,10 +393,7 @@ static void replace_scalar(fixer *f, const fnode *n, const char *value)
         /* plain (a block scalar never holds a flag) */
         scalar_text(&b, value, 0);
     }
-    if (buf_cstr(&b))
-        add_edit(f, n->start, n->end, b.s);
-    else
-        f->oom = 1;
+    add_edit_buf(f, n->start, n->end, &b);
     buf_free(&b);
 }
 
@@ -508,7 +520,7 @@ static void seq_append(fixer *f, const fnode *cseq, const item *it)
             buf_adds(&b, ", ");
         seq->added++;
         item_flow(&b, it);
-        add_edit(f, at, at, buf_cstr(&b));
+        add_edit_buf(f, at, at, &b);
         buf_free(&b);
         return;
     }
@@ -525,7 +537,7 @@ static void seq_append(fixer *f, const fnode *cseq, const item *it)
     }
     buf_adds(&b, f->nl);
     item_block(f, &b, it, dash, col);
-    add_edit(f, line_end(f, seq->last), line_end(f, seq->last), buf_cstr(&b));
+    add_edit_buf(f, line_end(f, seq->last), line_end(f, seq->last), &b);
     buf_free(&b);
 }
 
@@ -546,7 +558,7 @@ static void map_add_seq(fixer *f, const fnode *map, const char *key, const item 
         }
         buf_addc(&b, ']');
         size_t at = map->n ? map->kids[map->n - 1]->last : map->close;
-        add_edit(f, at, at, buf_cstr(&b));
+        add_edit_buf(f, at, at, &b);
         buf_free(&b);
         return;
     }
@@ -559,7 +571,7 @@ static void map_add_seq(fixer *f, const fnode *map, const char *key, const item 
         buf_adds(&b, f->nl);
         item_block(f, &b, &its[i], kcol + seq_indent, kcol + seq_indent + 2);
     }
-    add_edit(f, line_end(f, map->last), line_end(f, map->last), buf_cstr(&b));
+    add_edit_buf(f, line_end(f, map->last), line_end(f, map->last), &b);
     buf_free(&b);
 }
 
@@ -574,13 +586,13 @@ static void map_add_scalar(fixer *f, const fnode *map, const char *key, const ch
         buf_adds(&b, ": ");
         buf_adds(&b, value);
         size_t at = map->n ? map->kids[map->n - 1]->last : map->close;
-        add_edit(f, at, at, buf_cstr(&b));
+        add_edit_buf(f, at, at, &b);
     } else {
         size_t kcol = column_of(f, map->kids[0]->start);
         buf_adds(&b, f->nl);
         spaces(&b, kcol);
         buf_printf(&b, "%s: %s", key, value);
-        add_edit(f, line_end(f, map->last), line_end(f, map->last), buf_cstr(&b));
+        add_edit_buf(f, line_end(f, map->last), line_end(f, map->last), &b);
     }
     buf_free(&b);
 }
@@ -768,7 +780,11 @@ static int read_plan(fixer *f, plan *p)
         t->sub_path = scalar(map_get(mn, "subPath"));
         kap_buf b = {0};
         clean_path(&b, path, strlen(path));
-        snprintf(t->path, sizeof t->path, "%s", b.s ? b.s : "/");
+        if (b.oom || !b.s) {
+            buf_free(&b);
+            return f->oom = 1, -1;
+        }
+        snprintf(t->path, sizeof t->path, "%s", b.s);
         buf_free(&b);
         t->read_only = map_get(mn, "readOnly");
     }
@@ -811,7 +827,9 @@ static void set_flag(fixer *f, const plan *p, const char *name, const char *valu
         } else {
             kap_buf b = {0};
             buf_printf(&b, "--%s=%s", name, value);
-            if (buf_cstr(&b))
+            if (b.oom || !buf_cstr(&b))
+                f->oom = 1;
+            else
                 replace_scalar(f, g->node, b.s);
             buf_free(&b);
         }
@@ -828,7 +846,9 @@ static void set_flag(fixer *f, const plan *p, const char *name, const char *valu
     kap_buf b = {0};
     buf_printf(&b, "--%s=%s", name, value);
     item it = {buf_cstr(&b), NULL, 0};
-    if (b.s)
+    if (b.oom || !b.s)
+        f->oom = 1;
+    else
         seq_append(f, seq, &it);
     buf_free(&b);
     note(f, "--%s=%s added", name, value);
@@ -1063,7 +1083,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     clean_path(&lc, log, strlen(log));
     path_dirname(&ld, lc.s ? lc.s : "/");
     path_dirname(&md, x->path);
-    if (!pc.s || !lc.s || !ld.s || !md.s) {
+    if (!pc.s || !lc.s || !ld.s || !md.s || pc.oom || lc.oom || ld.oom || md.oom) {
         buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
         rc = KAP_ENOMEM;
         goto out;
@@ -1074,6 +1094,8 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         log = KAP_MANIFEST_DEFAULT_LOG_PATH;
         clean_path(&lc, log, strlen(log));
         path_dirname(&ld, lc.s ? lc.s : "/");
+        if (lc.oom || ld.oom)
+            f.oom = 1;
     }
     buf_free(&md);
     if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {
@@ -1150,8 +1172,8 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     }
     kap_buf res = {0};
     if (apply(&f, &res)) {
-        buf_free(&res);
         rc = f.oom || res.oom ? KAP_ENOMEM : KAP_EINVALID;
+        buf_free(&res);
         goto out;
     }
     x->result = res.s;
@@ -1216,7 +1238,9 @@ static int fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_
         return KAP_ENOMEM;
     kap_buf b = {0};
     clean_path(&b, path ? path : KAP_MANIFEST_DEFAULT_PATH, strlen(path ? path : KAP_MANIFEST_DEFAULT_PATH));
-    x->path = b.s;
+    x->path = b.oom ? NULL : b.s;
+    if (b.oom)
+        buf_free(&b);
     x->root = dupz(opts && opts->root && opts->root[0] ? opts->root : "/");
     x->max_file = opts && opts->max_file_size ? opts->max_file_size : KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE;
     if (!x->path || !x->root) {

@@ -14,6 +14,9 @@
 #include "kap.h"
 
 extern int kap_test_manifest_fail_step;
+extern long kap_test_alloc_countdown, kap_test_alloc_calls;
+extern int kap_test_alloc_failed;
+static const char *fixtures = "manifests";
 
 static char root[256];
 
@@ -329,8 +332,109 @@ START_TEST(write_then_restore)
 }
 END_TEST
 
-int main(void)
+
+/* ---- every allocation failing in turn ---- */
+
+static char *render_report(const kap_manifest_report *r)
 {
+    size_t cap = 1 << 16, len = 0;
+    char *s = malloc(cap);
+    s[0] = 0;
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        len += (size_t)snprintf(s + len, cap - len, "%s %s %s | %s\n", kap_manifest_status_name(c->status), c->id,
+                                c->message, c->fix);
+    }
+    return s;
+}
+
+START_TEST(check_under_allocation_failure)
+{
+    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad", "stray-backup", "webhook-ok"};
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, dirs[_i]);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = dir;
+    kap_manifest_report *r = NULL;
+    kap_test_alloc_countdown = 0;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    char *expected = render_report(r);
+    kap_manifest_report_free(r);
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        r = NULL;
+        int rc = kap_manifest_check_file(&r, NULL, &o);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_manifest_report_free(r);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(r);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_OK && r, "%s: allocation %ld failed: status %d", dirs[_i], n, rc);
+        char *got = render_report(r);
+        /* the first line that differs */
+        size_t k = 0, line = 0;
+        while (got[k] && got[k] == expected[k])
+            if (got[k++] == '\n')
+                line = k;
+        ck_assert_msg(strcmp(got, expected) == 0, "%s: allocation %ld failed: another answer:\n%.300s\ninstead of\n%.300s",
+                      dirs[_i], n, got + line, expected + line);
+        free(got);
+        kap_manifest_report_free(r);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+}
+END_TEST
+
+START_TEST(fix_under_allocation_failure)
+{
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char *expected = strdup(kap_manifest_fix_result(x, NULL));
+    kap_manifest_fix_free(x);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        x = NULL;
+        int rc = kap_manifest_fix_new(&x, MANIFEST, &o, NULL);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_manifest_fix_free(x);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(x);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_OK && x, "allocation %ld failed: status %d (%s)", n, rc, x ? kap_manifest_fix_error(x) : "");
+        ck_assert_str_eq(kap_manifest_fix_result(x, NULL), expected);
+        kap_manifest_fix_free(x);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+    drop();
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        fixtures = argv[1];
     Suite *s = suite_create("manifest_fix");
     TCase *tc = tcase_create("fix");
     tcase_set_timeout(tc, 60);
@@ -343,6 +447,8 @@ int main(void)
     tcase_add_test(tc, fsync_error);
     tcase_add_test(tc, rename_error);
     tcase_add_test(tc, write_then_restore);
+    tcase_add_loop_test(tc, check_under_allocation_failure, 0, 5);
+    tcase_add_test(tc, fix_under_allocation_failure);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
