@@ -1934,6 +1934,16 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         goto out;
     }
     buf_free(&fail.msg);
+    if (!pod || pod->kind != JV_OBJECT) {
+        /* kubelet cannot decode a list, a scalar or nothing into a Pod */
+        if (pod)
+            set_error(r, "%s:%u:%u: not a manifest kubelet can read: a %s, not a Pod object", manifest, pod->line,
+                      pod->col, pod->kind == JV_ARRAY ? "list" : jv_kind_go_name(pod->kind));
+        else
+            set_error(r, "%s: not a manifest kubelet can read: the file is empty", manifest);
+        rc = KAP_EINVALID;
+        goto out;
+    }
     add_check(r, "manifest-parse", KAP_MANIFEST_PASS, 0, 0, NULL, "%s parses as %s", c.manifest_node,
               is_json ? "JSON" : "YAML");
     c.pod = pod;

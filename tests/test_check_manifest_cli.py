@@ -201,14 +201,19 @@ class BadInput(unittest.TestCase):
         err = self.expect_2("not YAML")
         self.assertRegex(err, r"kube-apiserver\.yaml:\d+:\d+: ")
 
-    def test_a_list(self):
+    def test_a_list_a_scalar_nothing(self):
+        # kubelet cannot decode them into a Pod: not a manifest at all
         self.write(b"- apiVersion: v1\n- kind: Pod\n")
-        rc, out, err = run("-o", "json", "--root", self.tmp)
-        # a list parses, and is no Pod: a finding, not an unreadable manifest
-        self.assertEqual(rc, 1)
+        err = self.expect_2("a list")
+        self.assertIn("kube-apiserver.yaml:1:1: not a manifest kubelet can read: a list, not a Pod object", err)
+        rc, out, _ = run("-o", "json", "--root", self.tmp)
         doc = json.loads(out)
         check_shape(self, doc)
-        self.assertIn(("FAIL", "manifest-pod"), [(c["status"], c["id"]) for c in doc["checks"]])
+        self.assertEqual([(c["status"], c["id"]) for c in doc["checks"]], [("FAIL", "manifest-parse")])
+        self.write(b"just words\n")
+        self.expect_2("a scalar")
+        self.write(b"# nothing but a comment\n")
+        self.assertIn("empty", self.expect_2("empty"))
 
     def test_deep_nesting(self):
         self.write(b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n")
