@@ -474,5 +474,50 @@ class Fix(unittest.TestCase):
         self.assertEqual(self.read(root, manifest), before)
 
 
+class FullDisk(unittest.TestCase):
+    """A real full disk: the node root on a small tmpfs with one page left,
+    room for the backup but not for the new manifest."""
+
+    def setUp(self):
+        self.mnt = tempfile.mkdtemp()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", self.mnt],
+                          capture_output=True).returncode != 0:
+            os.rmdir(self.mnt)
+            self.skipTest("cannot mount a tmpfs here")
+
+    def tearDown(self):
+        subprocess.run(["umount", self.mnt], check=True)
+        os.rmdir(self.mnt)
+
+    def test_rename_never_happens_on_a_full_disk(self):
+        root = os.path.join(self.mnt, "root")
+        shutil.copytree(os.path.join(FIXTURES, "kubeadm-before", "root"), root, symlinks=True)
+        shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "etc/kubernetes/audit-policy.yaml"))
+        os.makedirs(os.path.join(root, "etc/kubernetes/manifest-backups"))
+        manifest = root + DEFAULT
+        with open(manifest, "rb") as f:
+            before = f.read()
+        files = sorted(os.listdir(os.path.dirname(manifest)))
+        filler = os.path.join(self.mnt, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b"\1" * 4096) == 4096:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        # one page free: the backup fits, the new manifest does not
+        size = os.path.getsize(filler)
+        os.truncate(filler, size - size % 4096 - 4096)
+        rc, out, err = run("--root", root, "--fix", DEFAULT)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("No space left on device", err)
+        with open(manifest, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(manifest))), files)
+        left = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))
+        self.assertEqual([n for n in left if "kap-new" in n], [])
+
+
 if __name__ == "__main__":
     unittest.main()
