@@ -748,6 +748,153 @@ KAP_API int kap_replay_files(kap_replay_summary **out, const kap_policy *policy,
                              kap_replay_write_fn write, void *write_ctx, kap_replay_progress_fn progress,
                              void *progress_ctx);
 
+/* ---- The kube-apiserver static pod's audit set-up (kap check-manifest) ----
+ *
+ * Checks a kube-apiserver static-pod manifest as kubelet and kube-apiserver
+ * will read it: the Pod and its kube-apiserver container, the flags (as
+ * kube-apiserver's flag parser reads them, from command and args), the
+ * audit policy (mounted from the host, present, loading with libkap), the
+ * log backend and its mount, the audit flags' values, the webhook's
+ * kubeconfig, the other files of the manifests directory, and kubelet's
+ * staticPodPath. Every host path is looked up under a root directory that
+ * no path leaves: ".." stops at the root and absolute symlinks start again
+ * at it. docs/check-manifest.md lists the checks and their IDs. */
+
+typedef enum kap_manifest_status {
+    KAP_MANIFEST_PASS = 0,
+    KAP_MANIFEST_WARN = 1,
+    KAP_MANIFEST_FAIL = 2
+} kap_manifest_status;
+
+/* One check's result. Strings are owned by the report. */
+typedef struct kap_manifest_check {
+    const char *id;             /* stable ID, e.g. "policy-mount" */
+    kap_manifest_status status;
+    const char *message;        /* what was checked and found */
+    const char *fix;            /* for WARN and FAIL, what to change; "" for PASS */
+    unsigned int line, column;  /* in the manifest, 1-based; 0 when not about one place */
+} kap_manifest_check;
+
+#define KAP_MANIFEST_OPTIONS_VERSION 1
+#define KAP_MANIFEST_DEFAULT_PATH "/etc/kubernetes/manifests/kube-apiserver.yaml"
+#define KAP_MANIFEST_DEFAULT_KUBELET_CONFIG "/var/lib/kubelet/config.yaml"
+#define KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE ((size_t)8 << 20)
+
+/* Set .version (kap_manifest_options_init()); fields may be added at the end. */
+typedef struct kap_manifest_options {
+    unsigned int version;
+    const char *root;           /* host paths are looked up under it; NULL or "": "/" */
+    const char *kubelet_config; /* node path of kubelet's config; NULL: the default, not
+                                 * checked when missing (a given path that is missing: WARN) */
+    unsigned int kube_minor;    /* load the policy as 1.N does (24-36); 0: from the image tag
+                                 * (registry.k8s.io/kube-apiserver:v1.31.2 is 31), else 36 */
+    size_t max_file_size;       /* manifest and other files read, bytes; 0: 8 MiB */
+} kap_manifest_options;
+
+KAP_API void kap_manifest_options_init(kap_manifest_options *opts);
+
+typedef struct kap_manifest_report kap_manifest_report;
+
+/* Checks the manifest at path (NULL: KAP_MANIFEST_DEFAULT_PATH). An absolute
+ * path is a node path, looked up under opts->root; a relative one is taken
+ * from the working directory and must lie under the root.
+ * Returns KAP_OK when every check ran (some may have failed), KAP_EIO when
+ * the manifest (or the root) cannot be read, KAP_EINVALID when it is not
+ * YAML or JSON, KAP_ELIMIT when it is too large or too deep, KAP_EARG for a
+ * bad argument (a relative manifest outside the root); in these cases *out
+ * holds a report whose kap_manifest_report_error() says what and where
+ * (file:line:column). KAP_ENOMEM leaves *out NULL. */
+KAP_API int kap_manifest_check_file(kap_manifest_report **out, const char *path,
+                                    const kap_manifest_options *opts);
+KAP_API void kap_manifest_report_free(kap_manifest_report *report);
+
+/* The checks in the order they ran; NULL past the end. */
+KAP_API size_t kap_manifest_report_count(const kap_manifest_report *report);
+KAP_API const kap_manifest_check *kap_manifest_report_get(const kap_manifest_report *report, size_t i);
+/* The worst status of all checks (KAP_MANIFEST_PASS when there are none). */
+KAP_API kap_manifest_status kap_manifest_report_worst(const kap_manifest_report *report);
+/* Why the manifest could not be checked at all, or NULL. */
+KAP_API const char *kap_manifest_report_error(const kap_manifest_report *report);
+/* The manifest's path as given. */
+KAP_API const char *kap_manifest_report_manifest(const kap_manifest_report *report);
+/* The policy file loaded (its path on this machine, root included) and its
+ * load diagnostics as kap_policy_load() gives them; NULL when the policy
+ * was not reached. */
+KAP_API const char *kap_manifest_report_policy_file(const kap_manifest_report *report);
+KAP_API const kap_diagnostics *kap_manifest_report_policy_diagnostics(const kap_manifest_report *report);
+/* The Kubernetes minor release the policy was loaded as. */
+KAP_API unsigned int kap_manifest_report_kube_minor(const kap_manifest_report *report);
+/* "PASS", "WARN", "FAIL"; NULL for other values. */
+KAP_API const char *kap_manifest_status_name(kap_manifest_status status);
+
+/* ---- Making the static pod's audit set-up right (kap check-manifest --fix) ----
+ *
+ * The manifest's text is edited, not re-emitted: the audit flags are added
+ * or corrected, and a read-only hostPath volume and mount for the policy,
+ * a writable one (DirectoryOrCreate) for the log directory are added where
+ * none covers them; every other byte of the file stays as it was. */
+
+#define KAP_MANIFEST_FIX_OPTIONS_VERSION 1
+#define KAP_MANIFEST_DEFAULT_POLICY_FILE "/etc/kubernetes/audit-policy.yaml"
+#define KAP_MANIFEST_DEFAULT_LOG_PATH "/var/log/kubernetes/audit/audit.log"
+#define KAP_MANIFEST_DEFAULT_BACKUP_DIR "/etc/kubernetes/manifest-backups"
+
+typedef struct kap_manifest_fix_options {
+    unsigned int version;
+    /* The policy file and the log (each the same path in the container and on
+     * the host). NULL: the path the manifest's flag already gives, else
+     * KAP_MANIFEST_DEFAULT_POLICY_FILE / KAP_MANIFEST_DEFAULT_LOG_PATH. */
+    const char *policy_file;
+    const char *log_path;
+    /* --audit-log-maxage, -maxbackup, -maxsize; negative: raised to the CIS
+     * minimums (30, 10, 100) where missing or lower, else kept. */
+    long long log_maxage, log_maxbackup, log_maxsize;
+} kap_manifest_fix_options;
+
+KAP_API void kap_manifest_fix_options_init(kap_manifest_fix_options *opts);
+
+typedef struct kap_manifest_fix kap_manifest_fix;
+
+/* Reads the manifest at path (a node path under opts->root; NULL: the
+ * default) and computes the fixed text. Returns KAP_OK, KAP_EIO (it cannot
+ * be read), KAP_ELIMIT, KAP_EINVALID (it cannot be fixed: not YAML, no or
+ * two kube-apiserver containers, YAML aliases, ...: kap_manifest_fix_error()
+ * says why), KAP_EARG (a relative path), KAP_ENOMEM (*out NULL). */
+KAP_API int kap_manifest_fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_options *opts,
+                                 const kap_manifest_fix_options *fix);
+/* The same with a backup's bytes (a node path under the root) as the result,
+ * for putting a backup back with kap_manifest_fix_write(). */
+KAP_API int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const char *backup,
+                                     const kap_manifest_options *opts);
+KAP_API void kap_manifest_fix_free(kap_manifest_fix *fix);
+KAP_API const char *kap_manifest_fix_error(const kap_manifest_fix *fix);
+/* The manifest as read, and as it would be written (NULL when not computed). */
+KAP_API const char *kap_manifest_fix_original(const kap_manifest_fix *fix, size_t *len);
+KAP_API const char *kap_manifest_fix_result(const kap_manifest_fix *fix, size_t *len);
+/* Whether the result differs from the original. */
+KAP_API int kap_manifest_fix_changed(const kap_manifest_fix *fix);
+/* Each change made, for people ("--audit-log-maxage=30 added"). */
+KAP_API size_t kap_manifest_fix_count(const kap_manifest_fix *fix);
+KAP_API const char *kap_manifest_fix_change(const kap_manifest_fix *fix, size_t i);
+/* Writes the result over the manifest, whole or not at all: the manifest
+ * must still hold the bytes read; the original goes to a new file in
+ * backup_dir (a node path under the root; NULL:
+ * KAP_MANIFEST_DEFAULT_BACKUP_DIR, created; refused inside the manifests
+ * directory); the result to a temporary file in the backup directory when
+ * it is on the manifest's file system (else a dot-file beside the manifest,
+ * which kubelet ignores), fsync'd, then renamed over the manifest. On an
+ * error the manifest is unchanged and no temporary file is left. Returns
+ * KAP_OK, KAP_EIO, KAP_EARG (kap_manifest_fix_error() says what). */
+KAP_API int kap_manifest_fix_write(kap_manifest_fix *fix, const char *backup_dir);
+/* The backup's node path after kap_manifest_fix_write(), or NULL. */
+KAP_API const char *kap_manifest_fix_backup(const kap_manifest_fix *fix);
+
+/* kap_manifest_check_file() on bytes given as the manifest at path (its
+ * directory, the root and kubelet's config are looked at as for a file):
+ * to check a fix before writing it. */
+KAP_API int kap_manifest_check_buffer(kap_manifest_report **out, const char *path, const void *data, size_t len,
+                                      const kap_manifest_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

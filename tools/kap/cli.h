@@ -26,6 +26,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_check_manifest(int argc, char **argv);
 
 /* "1.N" or "N" for a Kubernetes minor release libkap follows; -1 if outside
  * KAP_KUBE_MINOR_MIN..KAP_KUBE_MINOR_MAX or not a number. */
@@ -75,5 +76,11 @@ int cli_finish_stdout(const char *cmd);
 /* A policy's load diagnostics as "kap lint" prints them, one a line:
  * FILE:LINE:COLUMN: error|warning: message. */
 void cli_print_diagnostics(FILE *f, const char *file, const kap_diagnostics *d);
+
+/* A unified diff (three lines of context) from a to b, headed by the two
+ * names; nothing when they are equal. Returns 1 when something was
+ * printed, 0 when they are equal, -1 out of memory. */
+int cli_print_unified_diff(FILE *f, const char *name_a, const char *name_b, const char *a, size_t alen,
+                           const char *b, size_t blen);
 
 #endif

@@ -172,3 +172,135 @@ void cli_print_diagnostics(FILE *f, const char *file, const kap_diagnostics *d)
             fprintf(f, "%s: %s: %s\n", file, sev, g->message);
     }
 }
+
+/* ---- unified diff ---------------------------------------------------------------------- */
+
+typedef struct dline {
+    const char *s;
+    size_t n; /* with its newline, if any */
+} dline;
+
+static size_t split_lines(const char *t, size_t len, dline **out)
+{
+    size_t n = 0, cap = 64;
+    dline *v = malloc(cap * sizeof *v);
+    if (!v)
+        return (size_t)-1;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(t + i, '\n', len - i);
+        size_t k = nl ? (size_t)(nl - (t + i)) + 1 : len - i;
+        if (n == cap) {
+            dline *w = realloc(v, (cap *= 2) * sizeof *v);
+            if (!w) {
+                free(v);
+                return (size_t)-1;
+            }
+            v = w;
+        }
+        v[n].s = t + i;
+        v[n].n = k;
+        n++;
+        i += k;
+    }
+    *out = v;
+    return n;
+}
+
+static int line_eq(const dline *a, const dline *b) { return a->n == b->n && memcmp(a->s, b->s, a->n) == 0; }
+
+static void print_dline(FILE *f, char mark, const dline *l)
+{
+    fputc(mark, f);
+    fwrite(l->s, 1, l->n, f);
+    if (!l->n || l->s[l->n - 1] != '\n')
+        fputs("\n\\ No newline at end of file\n", f);
+}
+
+int cli_print_unified_diff(FILE *f, const char *name_a, const char *name_b, const char *a, size_t alen,
+                           const char *b, size_t blen)
+{
+    dline *la = NULL, *lb = NULL;
+    size_t na = split_lines(a, alen, &la), nb = split_lines(b, blen, &lb);
+    if (na == (size_t)-1 || nb == (size_t)-1) {
+        free(la);
+        free(lb);
+        return -1;
+    }
+    /* the edit script: 0 same, 1 delete (a), 2 insert (b), as pairs (op, index) */
+    size_t pre = 0, suf = 0;
+    while (pre < na && pre < nb && line_eq(&la[pre], &lb[pre]))
+        pre++;
+    while (suf < na - pre && suf < nb - pre && line_eq(&la[na - 1 - suf], &lb[nb - 1 - suf]))
+        suf++;
+    size_t ma = na - pre - suf, mb = nb - pre - suf;
+    size_t cap = na + nb + 1, n_ops = 0;
+    unsigned char *op = malloc(cap);
+    size_t *ia = malloc(cap * sizeof *ia), *ib = malloc(cap * sizeof *ib);
+    unsigned *dp = NULL;
+    int ok = op && ia && ib;
+    if (ok && ma && mb && (ma + 1) * (mb + 1) <= ((size_t)1 << 22))
+        ok = (dp = calloc((ma + 1) * (mb + 1), sizeof *dp)) != NULL;
+    if (!ok) {
+        free(op), free(ia), free(ib), free(la), free(lb);
+        return -1;
+    }
+    for (size_t i = 0; i < pre; i++)
+        op[n_ops] = 0, ia[n_ops] = i, ib[n_ops] = i, n_ops++;
+    if (dp) {
+        /* LCS of the middles, from the back */
+        size_t w = mb + 1;
+        for (size_t i = ma; i-- > 0;)
+            for (size_t j = mb; j-- > 0;)
+                dp[i * w + j] = line_eq(&la[pre + i], &lb[pre + j]) ? dp[(i + 1) * w + j + 1] + 1
+                                : dp[(i + 1) * w + j] >= dp[i * w + j + 1] ? dp[(i + 1) * w + j]
+                                                                           : dp[i * w + j + 1];
+        size_t i = 0, j = 0;
+        while (i < ma || j < mb) {
+            if (i < ma && j < mb && line_eq(&la[pre + i], &lb[pre + j]))
+                op[n_ops] = 0, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, i++, j++;
+            else if (j < mb && (i == ma || dp[i * w + j + 1] >= dp[(i + 1) * w + j]))
+                op[n_ops] = 2, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, j++;
+            else
+                op[n_ops] = 1, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, i++;
+        }
+    } else {
+        for (size_t i = 0; i < ma; i++)
+            op[n_ops] = 1, ia[n_ops] = pre + i, ib[n_ops] = pre, n_ops++;
+        for (size_t j = 0; j < mb; j++)
+            op[n_ops] = 2, ia[n_ops] = pre + ma, ib[n_ops] = pre + j, n_ops++;
+    }
+    for (size_t i = 0; i < suf; i++)
+        op[n_ops] = 0, ia[n_ops] = na - suf + i, ib[n_ops] = nb - suf + i, n_ops++;
+    /* hunks with three lines of context */
+    int any = 0;
+    for (size_t k = 0; k < n_ops;) {
+        if (op[k] == 0) {
+            k++;
+            continue;
+        }
+        size_t start = k >= 3 ? k - 3 : 0;
+        /* extend while changes are within 6 lines of each other */
+        size_t end = k, last_change = k;
+        while (end < n_ops && (op[end] != 0 || end - last_change <= 6)) {
+            if (op[end] != 0)
+                last_change = end;
+            end++;
+        }
+        end = last_change + 4 < n_ops ? last_change + 4 : n_ops;
+        if (!any)
+            fprintf(f, "--- %s\n+++ %s\n", name_a, name_b);
+        any = 1;
+        size_t ca = 0, cb = 0;
+        for (size_t t = start; t < end; t++) {
+            ca += op[t] != 2;
+            cb += op[t] != 1;
+        }
+        size_t sa = ia[start] + (ca ? 1 : 0), sb = ib[start] + (cb ? 1 : 0);
+        fprintf(f, "@@ -%zu,%zu +%zu,%zu @@\n", sa, ca, sb, cb);
+        for (size_t t = start; t < end; t++)
+            print_dline(f, op[t] == 0 ? ' ' : op[t] == 1 ? '-' : '+', op[t] == 2 ? &lb[ib[t]] : &la[ia[t]]);
+        k = end;
+    }
+    free(dp), free(op), free(ia), free(ib), free(la), free(lb);
+    return any;
+}

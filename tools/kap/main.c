@@ -10,6 +10,7 @@ static const cli_command commands[] = {
     {"eval", cmd_eval, "decide JSON-lines requests read from standard input"},
     {"explain", cmd_explain, "which rule decides a request (flags, JSON or METHOD URL), and why"},
     {"replay", cmd_replay, "replay audit logs through a policy: what it keeps, drops, costs"},
+    {"check-manifest", cmd_check_manifest, "check kube-apiserver's static pod: audit flags, mounts, policy"},
 };
 
 static void usage_main(FILE *f)

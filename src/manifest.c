@@ -1,0 +1,2058 @@
+/* The kube-apiserver static pod's audit set-up (kap check-manifest):
+ * reads the manifest as kubelet does (sigs.k8s.io/yaml: read_yaml.c,
+ * read_json.c), its flags as kube-apiserver's flag parser (pflag) does,
+ * maps container paths to host paths through the pod's volumeMounts and
+ * hostPath volumes, and looks at the host files under a root directory
+ * that no path may leave. Each check is one kap_manifest_check.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE /* O_PATH */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "manifest_internal.h"
+
+/* ---- the report ------------------------------------------------------------ */
+
+struct kap_manifest_report {
+    kap_manifest_check *checks;
+    size_t n, cap;
+    kap_arena a; /* every string of the report */
+    char *manifest;
+    char *error;
+    char *policy_file;
+    kap_diagnostics *policy_diags;
+    unsigned kube_minor;
+    int oom;
+};
+
+static char *rstr(kap_manifest_report *r, const char *s)
+{
+    char *c = arena_strndup(&r->a, s, strlen(s));
+    if (!c)
+        r->oom = 1;
+    return c;
+}
+
+static void add_check(kap_manifest_report *r, const char *id, kap_manifest_status st, unsigned line, unsigned col,
+                      const char *fix, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void add_check(kap_manifest_report *r, const char *id, kap_manifest_status st, unsigned line, unsigned col,
+                      const char *fix, const char *fmt, ...)
+{
+    if (r->oom)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 32;
+        kap_manifest_check *c = kap_realloc(r->checks, cap * sizeof *c);
+        if (!c) {
+            r->oom = 1;
+            return;
+        }
+        r->checks = c;
+        r->cap = cap;
+    }
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    char *msg;
+    if (n >= 0 && (size_t)n < sizeof small) {
+        msg = rstr(r, small);
+    } else {
+        kap_buf b = {0};
+        va_start(ap, fmt);
+        char *tmp = NULL;
+        if (n > 0 && (tmp = kap_malloc((size_t)n + 1)))
+            vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        msg = tmp ? rstr(r, tmp) : NULL;
+        kap_free(tmp);
+        buf_free(&b);
+        if (!tmp)
+            r->oom = 1;
+    }
+    const char *f = rstr(r, fix && st != KAP_MANIFEST_PASS ? fix : "");
+    if (!msg || !f)
+        return;
+    kap_manifest_check *c = &r->checks[r->n++];
+    c->id = id;
+    c->status = st;
+    c->message = msg;
+    c->fix = f;
+    c->line = line;
+    c->column = col;
+}
+
+/* A formatted string in the report's arena (for fixes). */
+static const char *rfmt(kap_manifest_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *rfmt(kap_manifest_report *r, const char *fmt, ...)
+{
+    char small[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    return rstr(r, small);
+}
+
+/* ---- paths under the root ------------------------------------------------------ */
+
+#define MAX_LINKS 40
+
+/* A path cleaned as Go's path.Clean does on an absolute path: "/a/b" or
+ * "/" (a relative path is taken from "/"). */
+void clean_path(kap_buf *out, const char *p, size_t n)
+{
+    out->len = 0;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && p[i] == '/')
+            i++;
+        size_t s = i;
+        while (i < n && p[i] != '/')
+            i++;
+        size_t k = i - s;
+        if (k == 0 || (k == 1 && p[s] == '.'))
+            continue;
+        if (k == 2 && p[s] == '.' && p[s + 1] == '.') {
+            while (out->len > 0 && out->s[out->len - 1] != '/')
+                out->len--;
+            if (out->len > 0)
+                out->len--;
+            continue;
+        }
+        buf_addc(out, '/');
+        buf_add(out, p + s, k);
+    }
+    if (out->len == 0)
+        buf_addc(out, '/');
+    buf_cstr(out);
+    if (out->s)
+        out->s[out->len] = '\0';
+}
+
+/* Resolves path (a node path: absolute, or taken from "/") under the root
+ * the way the kernel would inside a chroot: ".." never goes above the root
+ * and an absolute symlink starts again at the root. out receives the node
+ * path with no symlink in it ("/a/b"; "/" for the root itself). The last
+ * component is followed when it is a symlink. Returns 0 when the path
+ * exists, else an errno value (ENOENT: out holds the path as it would be;
+ * ELOOP, ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM). */
+int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
+{
+    kap_buf pend = {0}, tmp = {0};
+    char link[PATH_MAX];
+    int links = 0, err = 0;
+    out->len = 0;
+    buf_adds(&pend, path);
+    size_t at = 0;
+    while (!pend.oom && at < pend.len) {
+        while (at < pend.len && pend.s[at] == '/')
+            at++;
+        size_t s = at;
+        while (at < pend.len && pend.s[at] != '/')
+            at++;
+        size_t k = at - s;
+        if (k == 0 || (k == 1 && pend.s[s] == '.'))
+            continue;
+        if (k == 2 && pend.s[s] == '.' && pend.s[s + 1] == '.') {
+            while (out->len > 0 && out->s[out->len - 1] != '/')
+                out->len--;
+            if (out->len > 0)
+                out->len--;
+            continue;
+        }
+        size_t before = out->len;
+        buf_addc(out, '/');
+        buf_add(out, pend.s + s, k);
+        if (err || out->oom)
+            continue; /* a missing component: the rest is lexical */
+        buf_cstr(out);
+        out->s[out->len] = '\0';
+        struct stat st;
+        if (fstatat(rt->fd, out->s + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            err = errno;
+            if (err != ENOENT)
+                break;
+            continue;
+        }
+        int last = 1;
+        for (size_t j = at; j < pend.len; j++)
+            if (pend.s[j] != '/') {
+                last = 0;
+                break;
+            }
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > MAX_LINKS) {
+                err = ELOOP;
+                break;
+            }
+            ssize_t m = readlinkat(rt->fd, out->s + 1, link, sizeof link - 1);
+            if (m < 0) {
+                err = errno;
+                break;
+            }
+            out->len = before;
+            if (link[0] == '/')
+                out->len = 0;
+            /* pending: the link's target, then what was left */
+            tmp.len = 0;
+            buf_add(&tmp, link, (size_t)m);
+            buf_addc(&tmp, '/');
+            buf_add(&tmp, pend.s + at, pend.len - at);
+            kap_buf sw = pend;
+            pend = tmp;
+            tmp = sw;
+            at = 0;
+            continue;
+        }
+        if (!last && !S_ISDIR(st.st_mode)) {
+            err = ENOTDIR;
+            break;
+        }
+    }
+    if (pend.oom || tmp.oom || out->oom)
+        err = ENOMEM;
+    buf_free(&pend);
+    buf_free(&tmp);
+    if (out->len == 0)
+        buf_addc(out, '/');
+    if (!out->oom) {
+        buf_cstr(out);
+        out->s[out->len] = '\0';
+    }
+    return out->oom ? ENOMEM : err;
+}
+
+/* Opens a resolved node path (no symlink in it) one component at a time,
+ * none followed, so that a symlink put there since cannot lead out of the
+ * root. Returns the descriptor or -1 with errno. */
+int open_beneath(const rootfs *rt, const char *resolved, int flags)
+{
+    int dir = dup(rt->fd);
+    if (dir < 0)
+        return -1;
+    const char *p = resolved;
+    char comp[NAME_MAX + 1];
+    for (;;) {
+        while (*p == '/')
+            p++;
+        const char *e = strchr(p, '/');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k == 0) {
+            /* the root itself */
+            int fd = openat(dir, ".", flags | O_CLOEXEC);
+            int saved = errno;
+            close(dir);
+            errno = saved;
+            return fd;
+        }
+        if (k > NAME_MAX) {
+            close(dir);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, p, k);
+        comp[k] = '\0';
+        p += k;
+        while (*p == '/')
+            p++;
+        int fd = *p ? openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    : openat(dir, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+        int saved = errno;
+        close(dir);
+        if (fd < 0 || !*p) {
+            errno = saved;
+            return fd;
+        }
+        dir = fd;
+    }
+}
+
+/* The path as the user sees it on this machine: the root's prefix, then
+ * the node path. */
+void host_display(const rootfs *rt, kap_buf *out, const char *node)
+{
+    out->len = 0;
+    buf_adds(out, rt->display);
+    if (!rt->display[0] || strcmp(node, "/") != 0)
+        buf_adds(out, node);
+    buf_cstr(out);
+    if (out->s)
+        out->s[out->len] = '\0';
+}
+
+/* What is at a node path: resolved path in res, stat in st. Returns 0 or an
+ * errno value. */
+int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct stat *st)
+{
+    int err = root_resolve(rt, path, res);
+    if (err)
+        return err;
+    int fd = open_beneath(rt, res->s, O_PATH);
+    if (fd < 0)
+        return errno;
+    int rc = fstat(fd, st) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+/* Reads a regular file at a node path. Returns 0, an errno value, or
+ * EFBIG past max bytes; EISDIR / EINVAL for a directory / not a regular
+ * file. */
+int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    int err = root_resolve(rt, path, res);
+    if (err)
+        return err;
+    int fd = open_beneath(rt, res->s, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        err = errno;
+        close(fd);
+        return err;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    }
+    if ((unsigned long long)st.st_size > (unsigned long long)max) {
+        close(fd);
+        return EFBIG;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = kap_malloc(cap);
+    if (!buf) {
+        close(fd);
+        return ENOMEM;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > max + 1) {
+                kap_free(buf);
+                close(fd);
+                return EFBIG;
+            }
+            char *nb = kap_realloc(buf, cap * 2);
+            if (!nb) {
+                kap_free(buf);
+                close(fd);
+                return ENOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t m = read(fd, buf + n, cap - 1 - n);
+        if (m < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            kap_free(buf);
+            close(fd);
+            return err;
+        }
+        if (m == 0)
+            break;
+        n += (size_t)m;
+    }
+    close(fd);
+    if (n > max) {
+        kap_free(buf);
+        return EFBIG;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+/* Whether node path p is q or inside it. */
+int path_within(const char *p, const char *q)
+{
+    size_t n = strlen(q);
+    if (strcmp(q, "/") == 0)
+        return 1;
+    return strncmp(p, q, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+void path_dirname(kap_buf *out, const char *p)
+{
+    const char *slash = strrchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : 0;
+    out->len = 0;
+    if (n == 0)
+        buf_addc(out, '/');
+    else
+        buf_add(out, p, n);
+    buf_cstr(out);
+    if (out->s)
+        out->s[out->len] = '\0';
+}
+
+/* ---- JSON-shaped values --------------------------------------------------------- */
+
+static const jv *jget(const jv *o, const char *key)
+{
+    if (!o || o->kind != JV_OBJECT)
+        return NULL;
+    size_t n = strlen(key);
+    /* a later equal key wins, as in a Go map decoded from JSON */
+    const jv *found = NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (o->members[i].klen == n && memcmp(o->members[i].key, key, n) == 0)
+            found = o->members[i].val;
+    return found;
+}
+
+/* A string value as a C string in the arena (NULL if not a string; NULL
+ * with *oom set when out of memory). */
+static const char *jstr_in(kap_arena *a, const jv *v, int *oom)
+{
+    if (!v || v->kind != JV_STRING)
+        return NULL;
+    if (memchr(v->s, '\0', v->len))
+        return NULL;
+    const char *s = arena_strndup(a, v->s, v->len);
+    if (!s)
+        *oom = 1;
+    return s;
+}
+
+static int jbool(const jv *v) { return v && v->kind == JV_BOOL && v->b; }
+
+/* ---- kube-apiserver's flags (pflag) ----------------------------------------------- */
+
+typedef struct flag {
+    const char *name;
+    const char *value;
+    unsigned line, col;
+} flag;
+
+static void image_parts(const char *image, char *name, size_t nsz, char *tag, size_t tsz);
+
+/* Boolean flags of kube-apiserver 1.24 to 1.36 (a bare --name means true,
+ * and "--name false" does not take "false" as its value). */
+static const char *const bool_flags[] = {
+    "add-dir-header", "aggregator-reject-forwarding-redirect", "allow-privileged", "alsologtostderr",
+    "anonymous-auth", "audit-log-batch-throttle-enable", "audit-log-compress", "audit-log-truncate-enabled",
+    "audit-webhook-batch-throttle-enable", "audit-webhook-truncate-enabled", "authentication-token-webhook-cache-unauthorized",
+    "contention-profiling", "disable-http2-serving", "enable-aggregator-routing", "enable-bootstrap-token-auth",
+    "enable-garbage-collector", "enable-logs-handler", "enable-priority-and-fairness",
+    "encryption-provider-config-automatic-reload", "help", "log-json-split-stream", "log-text-split-stream",
+    "logtostderr", "one-output", "permit-address-sharing", "permit-port-sharing", "profiling",
+    "service-account-extend-token-expiration", "service-account-lookup", "skip-headers", "skip-log-headers",
+    "watch-cache", "enable-swagger-ui", "kubelet-https", "skip-log-headers", "version",
+};
+
+/* Flags that may be given more than once, each adding to the list or map. */
+static const char *const repeatable_flags[] = {
+    "admission-control", "allow-metric-labels", "api-audiences", "authorization-mode", "cors-allowed-origins",
+    "disable-admission-plugins", "disabled-metrics", "enable-admission-plugins", "etcd-servers",
+    "etcd-servers-overrides", "feature-gates", "kubelet-preferred-address-types", "oidc-required-claim",
+    "oidc-signing-algs", "requestheader-allowed-names", "requestheader-extra-headers-prefix",
+    "requestheader-group-headers", "requestheader-uid-headers", "requestheader-username-headers",
+    "runtime-config", "service-account-issuer", "service-account-key-file", "strict-transport-security-directives",
+    "tls-cipher-suites", "tls-sni-cert-key", "watch-cache-sizes", "vmodule",
+};
+
+/* Every audit flag kube-apiserver 1.24 to 1.36 knows. */
+static const char *const audit_flags[] = {
+    "audit-log-batch-buffer-size", "audit-log-batch-max-size", "audit-log-batch-max-wait",
+    "audit-log-batch-throttle-burst", "audit-log-batch-throttle-enable", "audit-log-batch-throttle-qps",
+    "audit-log-compress", "audit-log-format", "audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize",
+    "audit-log-mode", "audit-log-path", "audit-log-truncate-enabled", "audit-log-truncate-max-batch-size",
+    "audit-log-truncate-max-event-size", "audit-log-version", "audit-policy-file",
+    "audit-webhook-batch-buffer-size", "audit-webhook-batch-initial-backoff", "audit-webhook-batch-max-size",
+    "audit-webhook-batch-max-wait", "audit-webhook-batch-throttle-burst", "audit-webhook-batch-throttle-enable",
+    "audit-webhook-batch-throttle-qps", "audit-webhook-config-file", "audit-webhook-initial-backoff",
+    "audit-webhook-mode", "audit-webhook-truncate-enabled", "audit-webhook-truncate-max-batch-size",
+    "audit-webhook-truncate-max-event-size", "audit-webhook-version",
+};
+
+static int in_table(const char *s, const char *const *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, t[i]) == 0)
+            return 1;
+    return 0;
+}
+#define IN(s, t) in_table(s, t, sizeof t / sizeof t[0])
+
+int manifest_bool_flag(const char *name) { return IN(name, bool_flags); }
+int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
+{
+    if (cmd0) {
+        const char *slash = strrchr(cmd0, '/');
+        return strcmp(slash ? slash + 1 : cmd0, "kube-apiserver") == 0;
+    }
+    char name[256], tag[128];
+    image_parts(image, name, sizeof name, tag, sizeof tag);
+    return strcmp(name, "kube-apiserver") == 0;
+}
+
+/* strconv.ParseBool */
+static int parse_go_bool(const char *s, int *out)
+{
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+    if (IN(s, t))
+        return *out = 1, 0;
+    if (IN(s, f))
+        return *out = 0, 0;
+    return -1;
+}
+
+static int digit_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 10;
+    return 99;
+}
+
+/* Go's underscoreOK: underscores only between digits, or between a base
+ * prefix and a digit. */
+static int underscore_ok(const char *s)
+{
+    char saw = '^';
+    size_t i = 0, n;
+    if (*s == '+' || *s == '-')
+        s++;
+    n = strlen(s);
+    int hex = 0;
+    if (n >= 2 && s[0] == '0' && strchr("bBoOxX", s[1])) {
+        i = 2;
+        saw = '0';
+        hex = s[1] == 'x' || s[1] == 'X';
+    }
+    for (; i < n; i++) {
+        char ch = s[i];
+        if ((ch >= '0' && ch <= '9') || (hex && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')))) {
+            saw = '0';
+            continue;
+        }
+        if (ch == '_') {
+            if (saw != '0')
+                return 0;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
+            return 0;
+        saw = '!';
+    }
+    return saw != '_';
+}
+
+/* strconv.ParseInt(s, 0, 64), as pflag's int flags read their value: a
+ * sign, then 0x, 0o, 0b or 0 (octal) prefixes, underscores between digits. */
+static int parse_go_int(const char *s0, long long *out)
+{
+    const char *s = s0;
+    int neg = 0;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (!*s)
+        return -1;
+    unsigned base = 10;
+    if (s[0] == '0') {
+        size_t n = strlen(s);
+        if (n >= 3 && strchr("bB", s[1]))
+            base = 2, s += 2;
+        else if (n >= 3 && strchr("oO", s[1]))
+            base = 8, s += 2;
+        else if (n >= 3 && strchr("xX", s[1]))
+            base = 16, s += 2;
+        else
+            base = 8, s += 1;
+    }
+    unsigned long long v = 0;
+    int underscores = 0;
+    for (; *s; s++) {
+        if (*s == '_') {
+            underscores = 1;
+            continue;
+        }
+        int d = digit_val(*s);
+        if (d < 0 || (unsigned)d >= base)
+            return -1;
+        if (v > (ULLONG_MAX - (unsigned)d) / base)
+            return -1;
+        v = v * base + (unsigned)d;
+    }
+    if (underscores && !underscore_ok(s0))
+        return -1;
+    if (!neg && v > (unsigned long long)LLONG_MAX)
+        return -1;
+    if (neg && v > (unsigned long long)LLONG_MAX + 1)
+        return -1;
+    *out = neg ? (long long)(0 - v) : (long long)v;
+    return 0;
+}
+
+/* Levenshtein distance, for suggestions (names are short). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+static const char *nearest_audit_flag(const char *name)
+{
+    const char *best = audit_flags[0];
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < sizeof audit_flags / sizeof audit_flags[0]; i++) {
+        size_t d = edit_distance(name, audit_flags[i]);
+        if (d < bd)
+            bd = d, best = audit_flags[i];
+    }
+    return best;
+}
+
+/* ---- the checker -------------------------------------------------------------------- */
+
+typedef struct mount {
+    const char *name, *path, *sub_path;
+    int read_only;
+    unsigned line, col;
+} mount;
+
+typedef struct volume {
+    const char *name;
+    const char *host_path; /* NULL: not a hostPath volume */
+    const char *type;      /* hostPath.type, "" when unset */
+    unsigned line, col;
+} volume;
+
+typedef struct checker {
+    kap_manifest_report *r;
+    const kap_manifest_options *o;
+    rootfs rt;
+    kap_arena a; /* manifest values and scratch strings */
+    const jv *pod;
+    const jv *container;
+    flag *flags;
+    size_t n_flags;
+    mount *mounts;
+    size_t n_mounts;
+    volume *vols;
+    size_t n_vols;
+    const char *manifest_node; /* the manifest's node path, resolved */
+    const char *manifest_dir;  /* its directory */
+    size_t max_file;
+} checker;
+
+static const char *cdup(checker *c, const char *s)
+{
+    char *d = arena_strndup(&c->a, s, strlen(s));
+    if (!d)
+        c->r->oom = 1;
+    return d ? d : "";
+}
+
+/* buf_free(), noting an allocation that failed while b was built. */
+static void bfree(checker *c, kap_buf *b)
+{
+    if (b->oom)
+        c->r->oom = 1;
+    buf_free(b);
+}
+
+/* An errno value from the root_* functions, noting ENOMEM. */
+static int noted(checker *c, int err)
+{
+    if (err == ENOMEM)
+        c->r->oom = 1;
+    return err;
+}
+
+/* The last value of a flag (kube-apiserver keeps the last), or NULL. */
+static const flag *flag_get(const checker *c, const char *name)
+{
+    const flag *f = NULL;
+    for (size_t i = 0; i < c->n_flags; i++)
+        if (strcmp(c->flags[i].name, name) == 0)
+            f = &c->flags[i];
+    return f;
+}
+
+static const char *basename_of(const char *s)
+{
+    const char *slash = strrchr(s, '/');
+    return slash ? slash + 1 : s;
+}
+
+/* The image's repository's last name and its tag: "registry.k8s.io/kube-apiserver:v1.31.2". */
+static void image_parts(const char *image, char *name, size_t nsz, char *tag, size_t tsz)
+{
+    name[0] = tag[0] = '\0';
+    if (!image)
+        return;
+    size_t n = strcspn(image, "@");
+    const char *last = image;
+    for (size_t i = 0; i < n; i++)
+        if (image[i] == '/')
+            last = image + i + 1;
+    size_t ln = (size_t)(image + n - last);
+    const char *colon = memchr(last, ':', ln);
+    size_t namelen = colon ? (size_t)(colon - last) : ln;
+    snprintf(name, nsz, "%.*s", (int)namelen, last);
+    if (colon)
+        snprintf(tag, tsz, "%.*s", (int)(image + n - colon - 1), colon + 1);
+}
+
+static int runs_apiserver(const jv *ctr)
+{
+    const jv *cmd = jget(ctr, "command");
+    if (cmd && cmd->kind == JV_ARRAY && cmd->n > 0) {
+        const jv *c0 = cmd->items[0];
+        if (!c0 || c0->kind != JV_STRING)
+            return 0;
+        char b[256];
+        snprintf(b, sizeof b, "%.*s", (int)(c0->len < 255 ? c0->len : 255), c0->s);
+        return strcmp(basename_of(b), "kube-apiserver") == 0;
+    }
+    const jv *img = jget(ctr, "image");
+    if (!img || img->kind != JV_STRING)
+        return 0;
+    char b[512], name[256], tag[128];
+    snprintf(b, sizeof b, "%.*s", (int)(img->len < 511 ? img->len : 511), img->s);
+    image_parts(b, name, sizeof name, tag, sizeof tag);
+    return strcmp(name, "kube-apiserver") == 0;
+}
+
+/* Check 1: Pod, container, flags. Returns 0 when the container was found
+ * and its flags read (the other checks then run). */
+static int check_pod(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    const jv *pod = c->pod;
+    if (!pod || pod->kind != JV_OBJECT) {
+        add_check(r, "manifest-pod", KAP_MANIFEST_FAIL, pod ? pod->line : 0, pod ? pod->col : 0,
+                  "write one Pod object (apiVersion: v1, kind: Pod) in the file",
+                  "the manifest is %s, not a Pod object", !pod ? "empty" : jv_kind_go_name(pod->kind));
+        return -1;
+    }
+    const jv *av = jget(pod, "apiVersion"), *kind = jget(pod, "kind");
+    int ok_av = av && av->kind == JV_STRING && av->len == 2 && memcmp(av->s, "v1", 2) == 0;
+    int ok_kind = kind && kind->kind == JV_STRING && kind->len == 3 && memcmp(kind->s, "Pod", 3) == 0;
+    if (!ok_av || !ok_kind) {
+        const jv *at = !ok_av ? av : kind;
+        add_check(r, "manifest-pod", KAP_MANIFEST_FAIL, at ? at->line : 0, at ? at->col : 0,
+                  "set 'apiVersion: v1' and 'kind: Pod'", "the manifest is not a v1 Pod (apiVersion %s%.*s%s, kind %s%.*s%s)",
+                  av && av->kind == JV_STRING ? "'" : "", av && av->kind == JV_STRING ? (int)av->len : 7,
+                  av && av->kind == JV_STRING ? av->s : "missing", av && av->kind == JV_STRING ? "'" : "",
+                  kind && kind->kind == JV_STRING ? "'" : "", kind && kind->kind == JV_STRING ? (int)kind->len : 7,
+                  kind && kind->kind == JV_STRING ? kind->s : "missing", kind && kind->kind == JV_STRING ? "'" : "");
+        return -1;
+    }
+    add_check(r, "manifest-pod", KAP_MANIFEST_PASS, pod->line, pod->col, NULL, "the manifest is a v1 Pod");
+
+    const jv *spec = jget(pod, "spec");
+    const jv *ctrs = jget(spec, "containers");
+    size_t found = 0;
+    const jv *ctr = NULL;
+    if (ctrs && ctrs->kind == JV_ARRAY)
+        for (size_t i = 0; i < ctrs->n; i++)
+            if (runs_apiserver(ctrs->items[i])) {
+                if (!found)
+                    ctr = ctrs->items[i];
+                found++;
+            }
+    if (found != 1) {
+        const jv *at = found ? ctrs->items[0] : spec ? spec : pod;
+        if (found)
+            add_check(r, "manifest-container", KAP_MANIFEST_FAIL, at->line, at->col,
+                      "keep one container that runs kube-apiserver",
+                      "%zu containers run kube-apiserver; one is expected", found);
+        else
+            add_check(r, "manifest-container", KAP_MANIFEST_FAIL, at->line, at->col,
+                      "give the container 'command: [kube-apiserver, ...]' (or the kube-apiserver image)",
+                      "no container in spec.containers runs kube-apiserver");
+        return -1;
+    }
+    c->container = ctr;
+    const jv *cname = jget(ctr, "name");
+    add_check(r, "manifest-container", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
+              "container '%.*s' runs kube-apiserver", cname && cname->kind == JV_STRING ? (int)cname->len : 0,
+              cname && cname->kind == JV_STRING ? cname->s : "");
+
+    /* the arguments: command[1:] then args */
+    const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
+    size_t n = 0;
+    const jv *argv[2] = {cmd, args};
+    for (int k = 0; k < 2; k++)
+        if (argv[k] && argv[k]->kind == JV_ARRAY)
+            n += argv[k]->n;
+    const jv **list = arena_alloc(&c->a, (n ? n : 1) * sizeof *list);
+    c->flags = arena_alloc(&c->a, (n ? n : 1) * sizeof *c->flags);
+    if (!list || !c->flags) {
+        r->oom = 1;
+        return -1;
+    }
+    size_t m = 0;
+    int bad_type = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!argv[k] || argv[k]->kind == JV_NULL)
+            continue;
+        if (argv[k]->kind != JV_ARRAY) {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, argv[k]->line, argv[k]->col,
+                      "write the flags as a list of strings", "%s is not a list", k ? "args" : "command");
+            bad_type = 1;
+            continue;
+        }
+        for (size_t i = (k == 0 ? 1 : 0); i < argv[k]->n; i++)
+            list[m++] = argv[k]->items[i];
+    }
+    size_t problems = 0;
+    for (size_t i = 0; i < m; i++) {
+        const jv *v = list[i];
+        if (!v || v->kind != JV_STRING || memchr(v->s, '\0', v->len)) {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v ? v->line : 0, v ? v->col : 0,
+                      "quote the value so that it is a string", "an argument is a %s, not a string",
+                      v ? jv_kind_go_name(v->kind) : "null");
+            problems++;
+            continue;
+        }
+        const char *a = jstr_in(&c->a, v, &c->r->oom);
+        if (!a) {
+            r->oom = 1;
+            return -1;
+        }
+        if (strcmp(a, "--") == 0) {
+            if (i + 1 < m) {
+                add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
+                          "remove '--' and what follows it, or make them flags",
+                          "'--' ends the flags: kube-apiserver takes no arguments and refuses to start");
+                problems++;
+            }
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
+                      rfmt(r, "remove '%s', or write it as --name=value", a),
+                      "'%s' is not a flag: kube-apiserver takes no arguments and refuses to start", a);
+            problems++;
+            continue;
+        }
+        flag *f = &c->flags[c->n_flags];
+        f->line = v->line;
+        f->col = v->col;
+        if (a[1] != '-') {
+            /* shorthand: kube-apiserver has -v (log verbosity) and -h */
+            if (a[1] == 'v' || a[1] == 'h') {
+                f->name = a[1] == 'v' ? "v" : "help";
+                if (a[2] == '=')
+                    f->value = a + 3;
+                else if (a[2])
+                    f->value = a + 2;
+                else if (a[1] == 'h')
+                    f->value = "true";
+                else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING)
+                    f->value = jstr_in(&c->a, list[++i], &c->r->oom);
+                else {
+                    add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col, "give -v a value (-v=2)",
+                              "flag needs an argument: 'v' in -v");
+                    problems++;
+                    continue;
+                }
+                if (!f->value)
+                    return r->oom = 1, -1;
+                c->n_flags++;
+                continue;
+            }
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
+                      "write long flags with two dashes: --name=value",
+                      "unknown shorthand flag '%c' in %s: kube-apiserver refuses to start", a[1], a);
+            problems++;
+            continue;
+        }
+        const char *name = a + 2;
+        if (!*name || *name == '-' || *name == '=') {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col, "write the flag as --name=value",
+                      "bad flag syntax: %s", a);
+            problems++;
+            continue;
+        }
+        const char *eq = strchr(name, '=');
+        if (eq) {
+            f->name = arena_strndup(&c->a, name, (size_t)(eq - name));
+            f->value = eq + 1;
+        } else if (IN(name, bool_flags)) {
+            f->name = name;
+            f->value = "true";
+        } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
+            f->name = name;
+            f->value = jstr_in(&c->a, list[++i], &c->r->oom);
+        } else {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
+                      rfmt(r, "give it a value: --%s=VALUE", name), "flag needs an argument: --%s", name);
+            problems++;
+            continue;
+        }
+        if (!f->name || !f->value)
+            return r->oom = 1, -1;
+        if (strncmp(f->name, "audit-", 6) == 0 && !IN(f->name, audit_flags)) {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
+                      rfmt(r, "did you mean --%s?", nearest_audit_flag(f->name)),
+                      "unknown flag: --%s (kube-apiserver refuses to start)", f->name);
+            problems++;
+        }
+        c->n_flags++;
+    }
+    if (!problems && !bad_type)
+        add_check(r, "manifest-flags", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
+                  "%zu flags, all well formed", c->n_flags);
+
+    /* given twice */
+    size_t dups = 0;
+    for (size_t i = 0; i < c->n_flags; i++) {
+        const flag *f = &c->flags[i];
+        if (IN(f->name, repeatable_flags))
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            const flag *g = &c->flags[j];
+            if (strcmp(f->name, g->name) != 0)
+                continue;
+            if (strcmp(f->value, g->value) == 0)
+                add_check(r, "manifest-duplicate-flags", KAP_MANIFEST_WARN, f->line, f->col,
+                          rfmt(r, "keep one --%s", f->name),
+                          "--%s is given twice (lines %u and %u) with the same value", f->name, g->line, f->line);
+            else
+                add_check(r, "manifest-duplicate-flags", KAP_MANIFEST_FAIL, f->line, f->col,
+                          rfmt(r, "keep one --%s, with the value you mean", f->name),
+                          "--%s is given twice with different values: '%s' (line %u) and '%s' (line %u); "
+                          "kube-apiserver uses the last",
+                          f->name, g->value, g->line, f->value, f->line);
+            dups++;
+            break;
+        }
+    }
+    if (!dups)
+        add_check(r, "manifest-duplicate-flags", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
+                  "no flag is given twice");
+    return 0;
+}
+
+/* ---- volumes and mounts ----------------------------------------------------------------- */
+
+static int read_volumes(checker *c)
+{
+    const jv *vm = jget(c->container, "volumeMounts");
+    const jv *vols = jget(jget(c->pod, "spec"), "volumes");
+    size_t nm = vm && vm->kind == JV_ARRAY ? vm->n : 0, nv = vols && vols->kind == JV_ARRAY ? vols->n : 0;
+    c->mounts = arena_alloc(&c->a, (nm + 1) * sizeof *c->mounts);
+    c->vols = arena_alloc(&c->a, (nv + 1) * sizeof *c->vols);
+    if (!c->mounts || !c->vols)
+        return c->r->oom = 1, -1;
+    for (size_t i = 0; i < nm; i++) {
+        const jv *m = vm->items[i];
+        const char *name = jstr_in(&c->a, jget(m, "name"), &c->r->oom), *path = jstr_in(&c->a, jget(m, "mountPath"), &c->r->oom);
+        if (!name || !path)
+            continue;
+        mount *t = &c->mounts[c->n_mounts++];
+        t->name = name;
+        kap_buf b = {0};
+        clean_path(&b, path, strlen(path));
+        t->path = b.s ? cdup(c, b.s) : "/";
+        bfree(c, &b);
+        t->sub_path = jstr_in(&c->a, jget(m, "subPath"), &c->r->oom);
+        t->read_only = jbool(jget(m, "readOnly"));
+        t->line = m->line;
+        t->col = m->col;
+    }
+    for (size_t i = 0; i < nv; i++) {
+        const jv *v = vols->items[i];
+        const char *name = jstr_in(&c->a, jget(v, "name"), &c->r->oom);
+        if (!name)
+            continue;
+        volume *t = &c->vols[c->n_vols++];
+        t->name = name;
+        const jv *hp = jget(v, "hostPath");
+        t->host_path = jstr_in(&c->a, jget(hp, "path"), &c->r->oom);
+        t->type = jstr_in(&c->a, jget(hp, "type"), &c->r->oom);
+        if (!t->type)
+            t->type = "";
+        t->line = v->line;
+        t->col = v->col;
+    }
+    return 0;
+}
+
+static const volume *volume_named(const checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_vols; i++)
+        if (strcmp(c->vols[i].name, name) == 0)
+            return &c->vols[i];
+    return NULL;
+}
+
+/* Where a container path comes from on the host. */
+typedef struct hostmap {
+    const mount *m;  /* NULL: in the container's own filesystem */
+    const volume *v; /* NULL: the mount names no volume */
+    kap_buf host;    /* the host path (hostPath volumes) */
+    kap_buf mount_host; /* the host path of the mount's root */
+} hostmap;
+
+/* The mount whose mountPath is the longest prefix of path wins, as in the
+ * container's mount table. */
+static void map_path(const checker *c, const char *path, hostmap *h)
+{
+    memset(h, 0, sizeof *h);
+    size_t best = 0;
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        const mount *m = &c->mounts[i];
+        size_t n = strlen(m->path);
+        if (path_within(path, m->path) && (!h->m || n >= best)) {
+            h->m = m;
+            best = n;
+        }
+    }
+    if (!h->m)
+        return;
+    h->v = volume_named(c, h->m->name);
+    if (!h->v || !h->v->host_path)
+        return;
+    kap_buf raw = {0};
+    buf_adds(&raw, h->v->host_path);
+    if (h->m->sub_path && h->m->sub_path[0]) {
+        buf_addc(&raw, '/');
+        buf_adds(&raw, h->m->sub_path);
+    }
+    buf_cstr(&raw);
+    if (raw.s)
+        clean_path(&h->mount_host, raw.s, raw.len);
+    const char *rest = strcmp(h->m->path, "/") == 0 ? path : path + best;
+    buf_adds(&raw, "/");
+    buf_adds(&raw, rest);
+    buf_cstr(&raw);
+    if (raw.s)
+        clean_path(&h->host, raw.s, raw.len);
+    if (raw.oom)
+        h->host.oom = 1;
+    buf_free(&raw);
+}
+
+static void hostmap_free(checker *c, hostmap *h)
+{
+    bfree(c, &h->host);
+    bfree(c, &h->mount_host);
+}
+
+/* What kubelet's hostPath type check says about the host path (NULL: fine).
+ * exists: 0 missing, else st describes it. */
+static const char *hostpath_type_problem(const char *type, int exists, const struct stat *st)
+{
+    if (!type[0])
+        return NULL;
+    if (strcmp(type, "DirectoryOrCreate") == 0)
+        return exists && !S_ISDIR(st->st_mode) ? "is not a directory (type DirectoryOrCreate)" : NULL;
+    if (strcmp(type, "FileOrCreate") == 0)
+        return exists && !S_ISREG(st->st_mode) ? "is not a file (type FileOrCreate)" : NULL;
+    if (strcmp(type, "Directory") == 0)
+        return !exists ? "does not exist (type Directory: kubelet does not create it and will not start the pod)"
+               : !S_ISDIR(st->st_mode) ? "is not a directory (type Directory)"
+                                       : NULL;
+    if (strcmp(type, "File") == 0)
+        return !exists ? "does not exist (type File: kubelet does not create it and will not start the pod)"
+               : !S_ISREG(st->st_mode) ? "is not a regular file (type File)"
+                                       : NULL;
+    if (strcmp(type, "Socket") == 0)
+        return !exists || !S_ISSOCK(st->st_mode) ? "is not a socket (type Socket)" : NULL;
+    if (strcmp(type, "CharDevice") == 0)
+        return !exists || !S_ISCHR(st->st_mode) ? "is not a character device (type CharDevice)" : NULL;
+    if (strcmp(type, "BlockDevice") == 0)
+        return !exists || !S_ISBLK(st->st_mode) ? "is not a block device (type BlockDevice)" : NULL;
+    return "has an unknown hostPath type (the API server refuses the pod)";
+}
+
+/* A file given by a flag: mounted from a hostPath volume (check id_mount).
+ * Returns 0 with h filled when the host path is known. */
+static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
+                         const char *vol_name, const char *type_hint, int read_only)
+{
+    kap_manifest_report *r = c->r;
+    map_path(c, cpath, h);
+    const char *fix = rfmt(r,
+                           "add to the container's volumeMounts: {name: %s, mountPath: %s%s} and to the pod's "
+                           "volumes: {name: %s, hostPath: {path: %s, type: %s}}",
+                           vol_name, cpath, read_only ? ", readOnly: true" : "", vol_name, cpath, type_hint);
+    if (!h->m) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, f->line, f->col, fix,
+                  "%s (--%s) is not under any volumeMount: kube-apiserver sees the container's own filesystem, "
+                  "not the host's",
+                  cpath, f->name);
+        return -1;
+    }
+    if (!h->v) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                  rfmt(r, "add a volume named '%s' to the pod's volumes (hostPath)", h->m->name),
+                  "%s is mounted at %s from volume '%s', which spec.volumes does not define", cpath, h->m->path,
+                  h->m->name);
+        return -1;
+    }
+    if (h->m->sub_path && (h->m->sub_path[0] == '/' || strcmp(h->m->sub_path, "..") == 0 ||
+                           strncmp(h->m->sub_path, "../", 3) == 0 || strstr(h->m->sub_path, "/../") ||
+                           (strlen(h->m->sub_path) >= 3 &&
+                            strcmp(h->m->sub_path + strlen(h->m->sub_path) - 3, "/..") == 0))) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                  rfmt(r, "give volumeMount '%s' a relative subPath without '..'", h->m->name),
+                  "the subPath '%s' of volumeMount '%s' is absolute or contains '..': the pod is refused",
+                  h->m->sub_path, h->m->name);
+        return -1;
+    }
+    if (!h->v->host_path) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, h->v->line, h->v->col,
+                  rfmt(r, "make volume '%s' a hostPath volume", h->v->name),
+                  "%s is mounted at %s from volume '%s', which is not a hostPath volume", cpath, h->m->path,
+                  h->v->name);
+        return -1;
+    }
+    if (!h->host.s)
+        return r->oom = 1, -1;
+    return 0;
+}
+
+/* ---- check 2: the policy --------------------------------------------------------------- */
+
+static unsigned minor_from_image(const char *image)
+{
+    char name[256], tag[128];
+    image_parts(image, name, sizeof name, tag, sizeof tag);
+    const char *t = tag;
+    if (*t == 'v')
+        t++;
+    if (strncmp(t, "1.", 2) != 0)
+        return 0;
+    t += 2;
+    unsigned long v = 0;
+    int digits = 0;
+    while (*t >= '0' && *t <= '9' && digits < 4)
+        v = v * 10 + (unsigned long)(*t++ - '0'), digits++;
+    return digits && (*t == '.' || *t == '\0' || *t == '-' || *t == '+') ? (unsigned)v : 0;
+}
+
+static void check_policy(checker *c, const char **policy_host)
+{
+    kap_manifest_report *r = c->r;
+    const flag *f = flag_get(c, "audit-policy-file");
+    *policy_host = NULL;
+    if (!f || !f->value[0]) {
+        add_check(r, "policy-flag", KAP_MANIFEST_FAIL, c->container->line, c->container->col,
+                  "add --audit-policy-file=/etc/kubernetes/audit-policy.yaml to the kube-apiserver command",
+                  f ? "--audit-policy-file is empty: kube-apiserver writes no audit events"
+                    : "--audit-policy-file is not set: kube-apiserver writes no audit events");
+        return;
+    }
+    add_check(r, "policy-flag", KAP_MANIFEST_PASS, f->line, f->col, NULL, "--audit-policy-file=%s", f->value);
+    kap_buf cp = {0};
+    clean_path(&cp, f->value, strlen(f->value));
+    hostmap h;
+    if (!cp.s || check_mounted(c, "policy-mount", f, cp.s, &h, "audit-policy", "File", 1)) {
+        if (cp.s)
+            hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
+    }
+    add_check(r, "policy-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
+              "%s is mounted from the host's %s (volume '%s')", cp.s, h.host.s, h.v->name);
+    if (h.m->read_only)
+        add_check(r, "policy-mount-readonly", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
+                  "the policy's mount is read-only");
+    else
+        add_check(r, "policy-mount-readonly", KAP_MANIFEST_WARN, h.m->line, h.m->col,
+                  rfmt(r, "add 'readOnly: true' to the volumeMount '%s' (mountPath %s)", h.m->name, h.m->path),
+                  "the policy's mount (%s) is writable: kube-apiserver only reads it", h.m->path);
+    *policy_host = cdup(c, h.host.s);
+
+    /* the host file */
+    kap_buf res = {0}, disp = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
+    struct stat st;
+    int exists = err != ENOENT && err != ELOOP && err != ENOTDIR;
+    if (exists && noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0)
+        exists = 0;
+    const char *tp = hostpath_type_problem(h.v->type, exists, &st);
+    if (err || tp) {
+        int linked = res.s && res.len && strcmp(res.s, h.host.s) != 0;
+        const char *why = err && err != ENOENT ? (err == EISDIR ? "is a directory"
+                                                 : err == EINVAL ? "is not a regular file"
+                                                 : err == EFBIG  ? "is larger than 64 MiB"
+                                                                 : strerror(err))
+                          : tp ? tp
+                          : err == ENOENT ? "does not exist"
+                          : err == EISDIR ? "is a directory"
+                          : err == EINVAL ? "is not a regular file"
+                          : err == EFBIG  ? "is larger than 64 MiB"
+                                          : strerror(err);
+        add_check(r, "policy-file", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                  rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
+                  "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
+                  linked ? res.s : "", linked ? ")" : "", why);
+        kap_free(data);
+        bfree(c, &res);
+        bfree(c, &disp);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
+    }
+    add_check(r, "policy-file", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
+              "the policy file %s is a regular file (%zu bytes)", h.host.s, len);
+
+    /* it loads */
+    kap_options lo;
+    kap_options_init(&lo);
+    lo.kube_minor = r->kube_minor;
+    host_display(&c->rt, &disp, res.s ? res.s : h.host.s);
+    r->policy_file = disp.s ? rstr(r, disp.s) : NULL;
+    kap_policy *p = NULL;
+    int rc = kap_policy_load_buffer(&p, data, len, r->policy_file, &lo, &r->policy_diags);
+    kap_policy_free(p);
+    if (rc == KAP_ENOMEM || !r->policy_diags) {
+        r->oom = 1;
+    } else if (rc != KAP_OK) {
+        const char *e = kap_diagnostics_error_text(r->policy_diags);
+        add_check(r, "policy-loads", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "correct the policy (kap lint %s shows each problem with its line)", r->policy_file),
+                  "the policy does not load under Kubernetes 1.%u: kube-apiserver would refuse to start: %s",
+                  r->kube_minor, e ? e : kap_status_name(rc));
+    } else if (kap_diagnostics_warning_text(r->policy_diags)) {
+        add_check(r, "policy-loads", KAP_MANIFEST_WARN, 0, 0,
+                  rfmt(r, "correct the policy (kap lint %s)", r->policy_file),
+                  "the policy loads under Kubernetes 1.%u with a warning: %s", r->kube_minor,
+                  kap_diagnostics_warning_text(r->policy_diags));
+    } else {
+        add_check(r, "policy-loads", KAP_MANIFEST_PASS, 0, 0, NULL, "the policy loads under Kubernetes 1.%u",
+                  r->kube_minor);
+    }
+    kap_free(data);
+    bfree(c, &res);
+    bfree(c, &disp);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
+}
+
+/* ---- check 3: the log backend ----------------------------------------------------------- */
+
+/* Host paths of the log directory (or file) for check 7. */
+typedef struct logpaths {
+    const char *container_dir;
+    const char *host_dir; /* NULL when unknown */
+} logpaths;
+
+static void check_log(checker *c, logpaths *lp)
+{
+    kap_manifest_report *r = c->r;
+    const flag *path = flag_get(c, "audit-log-path"), *hook = flag_get(c, "audit-webhook-config-file");
+    memset(lp, 0, sizeof *lp);
+    int has_path = path && path->value[0], has_hook = hook && hook->value[0];
+    if (!has_path && !has_hook) {
+        add_check(r, "log-backend", KAP_MANIFEST_FAIL, c->container->line, c->container->col,
+                  "add --audit-log-path=/var/log/kubernetes/audit/audit.log (or a webhook backend with "
+                  "--audit-webhook-config-file)",
+                  "neither --audit-log-path nor --audit-webhook-config-file is set: the policy is loaded but no "
+                  "audit event is written anywhere");
+        return;
+    }
+    if (has_path && strcmp(path->value, "-") == 0) {
+        add_check(r, "log-backend", KAP_MANIFEST_PASS, path->line, path->col, NULL,
+                  "--audit-log-path=-: audit events go to kube-apiserver's standard output%s",
+                  has_hook ? ", and to the webhook" : "");
+        return;
+    }
+    if (!has_path) {
+        add_check(r, "log-backend", KAP_MANIFEST_PASS, hook->line, hook->col, NULL,
+                  "audit events go to the webhook backend (--audit-webhook-config-file)");
+        return;
+    }
+    add_check(r, "log-backend", KAP_MANIFEST_PASS, path->line, path->col, NULL, "--audit-log-path=%s%s",
+              path->value, has_hook ? ", and the webhook backend" : "");
+
+    kap_buf cp = {0}, cdir = {0};
+    clean_path(&cp, path->value, strlen(path->value));
+    if (!cp.s || cp.oom) {
+        bfree(c, &cp);
+        c->r->oom = 1;
+        return;
+    }
+    path_dirname(&cdir, cp.s);
+    lp->container_dir = cdup(c, cdir.s ? cdir.s : "/");
+    hostmap h;
+    char fixbuf[64];
+    snprintf(fixbuf, sizeof fixbuf, "DirectoryOrCreate");
+    map_path(c, cp.s, &h);
+    if (!h.m || !h.v || !h.v->host_path || !h.host.s) {
+        hostmap_free(c, &h);
+        /* the log's directory is what to mount */
+        if (check_mounted(c, "log-mount", path, cdir.s ? cdir.s : "/", &h, "audit-log", fixbuf, 0) == 0)
+            add_check(r, "log-mount", KAP_MANIFEST_FAIL, path->line, path->col,
+                      rfmt(r, "mount %s's directory from a writable hostPath volume", cp.s),
+                      "%s is not on a hostPath volume", cp.s);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        bfree(c, &cdir);
+        return;
+    }
+    int file_mount = strcmp(h.m->path, cp.s) == 0;
+    if (h.m->read_only) {
+        add_check(r, "log-mount", KAP_MANIFEST_FAIL, h.m->line, h.m->col,
+                  rfmt(r, "remove 'readOnly: true' from the volumeMount '%s' (mountPath %s)", h.m->name,
+                       h.m->path),
+                  "the log's mount (%s) is read-only: kube-apiserver cannot write %s", h.m->path, cp.s);
+    } else {
+        add_check(r, "log-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
+                  "%s is written to the host's %s (volume '%s', writable)", cp.s, h.host.s, h.v->name);
+    }
+    kap_buf res = {0};
+    struct stat st;
+    int err = noted(c, root_stat(&c->rt, h.mount_host.s ? h.mount_host.s : "/", &res, &st));
+    int exists = err == 0;
+    const char *tp = hostpath_type_problem(h.v->type, exists, &st);
+    if (file_mount) {
+        lp->host_dir = NULL;
+        kap_buf hd = {0};
+        path_dirname(&hd, h.host.s);
+        lp->host_dir = cdup(c, hd.s ? hd.s : "/");
+        bfree(c, &hd);
+        if (tp || (exists && !S_ISREG(st.st_mode)))
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                      rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
+                              "{path: %s, type: DirectoryOrCreate}",
+                           h.m->name, lp->container_dir, lp->host_dir),
+                      "the log file is mounted by itself and the host's %s %s", h.host.s,
+                      tp ? tp : "is not a regular file");
+        else
+            add_check(r, "log-dir", KAP_MANIFEST_WARN, h.v->line, h.v->col,
+                      rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
+                              "{path: %s, type: DirectoryOrCreate}",
+                           h.m->name, lp->container_dir, lp->host_dir),
+                      "the log file is mounted by itself: the rotated files kube-apiserver writes beside it stay "
+                      "in the container and are lost when it restarts");
+    } else {
+        kap_buf hd = {0};
+        path_dirname(&hd, h.host.s);
+        lp->host_dir = cdup(c, hd.s ? hd.s : "/");
+        bfree(c, &hd);
+        const char *mh = h.mount_host.s ? h.mount_host.s : "/";
+        if (tp)
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                      rfmt(r, "create %s on the host, or set 'type: DirectoryOrCreate' on volume '%s'", mh,
+                           h.v->name),
+                      "the log's host directory %s %s", mh, tp);
+        else if (exists && !S_ISDIR(st.st_mode))
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                      rfmt(r, "point volume '%s' at a directory", h.v->name),
+                      "the log's host path %s is not a directory", mh);
+        else if (!exists && err != ENOENT)
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                      rfmt(r, "point volume '%s' at a directory under the root", h.v->name),
+                      "the log's host directory %s cannot be used: %s", mh, strerror(err));
+        else if (!exists && strcmp(h.v->type, "DirectoryOrCreate") == 0)
+            add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
+                      "the log's host directory %s does not exist yet; kubelet creates it (DirectoryOrCreate)", mh);
+        else if (!exists)
+            add_check(r, "log-dir", KAP_MANIFEST_WARN, h.v->line, h.v->col,
+                      rfmt(r, "set 'type: DirectoryOrCreate' on volume '%s' (or create %s)", h.v->name, mh),
+                      "the log's host directory %s does not exist and volume '%s' has no type: whether it is "
+                      "created depends on the container runtime",
+                      mh, h.v->name);
+        else
+            add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
+                      "the log's host directory %s exists", mh);
+    }
+    bfree(c, &res);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
+    bfree(c, &cdir);
+}
+
+/* ---- check 4: the values of the audit flags ---------------------------------------------- */
+
+static void check_int_min(checker *c, const char *name, const char *id, long long min, const char *cis)
+{
+    kap_manifest_report *r = c->r;
+    const flag *f = flag_get(c, name);
+    long long v = 0;
+    if (f && parse_go_int(f->value, &v) != 0) {
+        add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "write --%s=%lld", name, min),
+                  "--%s=%s is not an integer: kube-apiserver refuses to start", name, f->value);
+        return;
+    }
+    if (!f)
+        add_check(r, id, KAP_MANIFEST_WARN, c->container->line, c->container->col,
+                  rfmt(r, "add --%s=%lld", name, min), "--%s is not set (0: %s); CIS %s asks for at least %lld", name,
+                  strcmp(name, "audit-log-maxsize") == 0 ? "no rotation" : "kept forever", cis, min);
+    else if (v < min)
+        add_check(r, id, KAP_MANIFEST_WARN, f->line, f->col, rfmt(r, "set --%s=%lld", name, min),
+                  "--%s=%lld; CIS %s asks for at least %lld", name, v, cis, min);
+    else
+        add_check(r, id, KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%lld (CIS %s: at least %lld)", name, v,
+                  cis, min);
+}
+
+static void check_enum(checker *c, const char *name, const char *id, const char *const *ok, size_t n,
+                       const char *list)
+{
+    kap_manifest_report *r = c->r;
+    const flag *f = flag_get(c, name);
+    if (!f)
+        return;
+    if (in_table(f->value, ok, n))
+        add_check(r, id, KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%s", name, f->value);
+    else
+        add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "set --%s to %s", name, list),
+                  "--%s=%s: kube-apiserver accepts %s only, and refuses to start", name, f->value, list);
+}
+
+static void check_values(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    const flag *path = flag_get(c, "audit-log-path");
+    if (path && path->value[0] && strcmp(path->value, "-") != 0) {
+        check_int_min(c, "audit-log-maxage", "log-maxage", 30, "1.2.17");
+        check_int_min(c, "audit-log-maxbackup", "log-maxbackup", 10, "1.2.18");
+        check_int_min(c, "audit-log-maxsize", "log-maxsize", 100, "1.2.19");
+    } else {
+        /* no file to rotate, but a bad number still stops kube-apiserver */
+        static const char *const nums[] = {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize"};
+        static const char *const ids[] = {"log-maxage", "log-maxbackup", "log-maxsize"};
+        for (size_t i = 0; i < 3; i++) {
+            const flag *f = flag_get(c, nums[i]);
+            long long v;
+            if (f && parse_go_int(f->value, &v) != 0)
+                add_check(r, ids[i], KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "write an integer: --%s=N", nums[i]),
+                          "--%s=%s is not an integer: kube-apiserver refuses to start", nums[i], f->value);
+        }
+    }
+    static const char *const formats[] = {"json", "legacy"};
+    static const char *const modes[] = {"batch", "blocking", "blocking-strict"};
+    check_enum(c, "audit-log-format", "log-format", formats, 2, "json or legacy");
+    check_enum(c, "audit-log-mode", "log-mode", modes, 3, "batch, blocking or blocking-strict");
+    check_enum(c, "audit-webhook-mode", "webhook-mode", modes, 3, "batch, blocking or blocking-strict");
+    const flag *z = flag_get(c, "audit-log-compress");
+    int b;
+    if (z && parse_go_bool(z->value, &b) != 0)
+        add_check(r, "log-compress", KAP_MANIFEST_FAIL, z->line, z->col, "write --audit-log-compress=true (or false)",
+                  "--audit-log-compress=%s is not a boolean: kube-apiserver refuses to start", z->value);
+    else if (z)
+        add_check(r, "log-compress", KAP_MANIFEST_PASS, z->line, z->col, NULL, "--audit-log-compress=%s", z->value);
+}
+
+/* ---- check 5: the webhook's kubeconfig --------------------------------------------------- */
+
+static void check_webhook(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    const flag *f = flag_get(c, "audit-webhook-config-file");
+    if (!f || !f->value[0])
+        return;
+    kap_buf cp = {0}, res = {0};
+    clean_path(&cp, f->value, strlen(f->value));
+    hostmap h;
+    if (!cp.s || check_mounted(c, "webhook-config", f, cp.s, &h, "audit-webhook", "File", 1)) {
+        if (cp.s)
+            hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
+    if (err) {
+        add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col,
+                  rfmt(r, "write the webhook's kubeconfig to %s on the host", h.host.s),
+                  "the webhook's kubeconfig on the host, %s: %s", h.host.s,
+                  err == ENOENT ? "does not exist" : err == EISDIR ? "is a directory" : strerror(err));
+    } else {
+        kap_arena a = {0};
+        kap_limits lim;
+        limits_for(NULL, &lim);
+        kap_buf strict = {0};
+        kap_fail fail = {0};
+        jv *root = NULL;
+        int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
+        if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
+            c->r->oom = 1;
+        const jv *clusters = rc ? NULL : jget(root, "clusters");
+        const char *why = NULL;
+        if (rc)
+            why = fail.msg.s ? fail.msg.s : "not YAML";
+        else if (!root || root->kind != JV_OBJECT)
+            why = "it is not a YAML mapping";
+        else if (!clusters || clusters->kind != JV_ARRAY || clusters->n == 0)
+            why = "it has no clusters";
+        else {
+            for (size_t i = 0; i < clusters->n && !why; i++) {
+                const jv *srv = jget(jget(clusters->items[i], "cluster"), "server");
+                if (!srv || srv->kind != JV_STRING || srv->len == 0)
+                    why = "a cluster has no server";
+            }
+        }
+        if (why)
+            add_check(r, "webhook-config", KAP_MANIFEST_FAIL, rc ? fail.line : 0, rc ? fail.col : 0,
+                      "write a kubeconfig: clusters: [{name: ..., cluster: {server: https://...}}], users, contexts, "
+                      "current-context",
+                      "the webhook's kubeconfig %s is not a kubeconfig: %s", h.host.s, why);
+        else
+            add_check(r, "webhook-config", KAP_MANIFEST_PASS, f->line, f->col, NULL,
+                      "the webhook's kubeconfig %s is mounted and names %zu cluster(s)", h.host.s, clusters->n);
+        bfree(c, &strict);
+        bfree(c, &fail.msg);
+        arena_free(&a);
+    }
+    kap_free(data);
+    bfree(c, &res);
+    hostmap_free(c, &h);
+    bfree(c, &cp);
+}
+
+/* ---- check 6: other files kubelet runs ----------------------------------------------------- */
+
+/* A manifest's bytes as kubelet reads them: JSON when the first non-blank
+ * character is '{', else YAML (its first document). *is_json tells which. */
+static int read_pod(kap_arena *a, const char *data, size_t len, jv **out, kap_fail *fail, int *is_json)
+{
+    kap_limits lim;
+    limits_for(NULL, &lim);
+    kap_buf strict = {0};
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+        i++;
+    *is_json = i < len && data[i] == '{';
+    int rc = *is_json ? json_to_jv(a, data, len, &lim, out, fail) : yaml_to_jv(a, data, len, &lim, out, &strict, fail);
+    buf_free(&strict);
+    return rc;
+}
+
+/* Whether data is a Pod with a container running kube-apiserver. */
+static int is_apiserver_pod(checker *c, const char *data, size_t len)
+{
+    kap_arena a = {0};
+    kap_fail fail = {0};
+    jv *root = NULL;
+    int json;
+    int rc = read_pod(&a, data, len, &root, &fail, &json);
+    if (rc == KAP_ENOMEM || fail.msg.oom)
+        c->r->oom = 1;
+    int yes = 0;
+    if (rc == KAP_OK) {
+        const jv *ctrs = jget(jget(root, "spec"), "containers");
+        if (ctrs && ctrs->kind == JV_ARRAY)
+            for (size_t k = 0; k < ctrs->n; k++)
+                yes |= runs_apiserver(ctrs->items[k]);
+    }
+    buf_free(&fail.msg);
+    arena_free(&a);
+    return yes;
+}
+
+static void check_dir(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    kap_buf res = {0}, dots = {0}, others = {0}, path = {0};
+    const char *self = basename_of(c->manifest_node);
+    size_t selflen = strlen(self);
+    int err = noted(c, root_resolve(&c->rt, c->manifest_dir, &res));
+    int fd = err ? -1 : open_beneath(&c->rt, res.s, O_RDONLY | O_DIRECTORY);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0, "make the directory readable to check it",
+                  "the manifests directory %s cannot be listed: %s", c->manifest_dir,
+                  strerror(err ? err : errno));
+        bfree(c, &res);
+        return;
+    }
+    size_t bad = 0, n_dots = 0, n_others = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, self) == 0)
+            continue;
+        if (name[0] == '.') {
+            buf_printf(&dots, "%s%s", n_dots++ ? ", " : "", name);
+            continue;
+        }
+        path.len = 0;
+        buf_printf(&path, "%s/%s", strcmp(c->manifest_dir, "/") == 0 ? "" : c->manifest_dir, name);
+        if (!buf_cstr(&path))
+            break;
+        kap_buf fres = {0};
+        struct stat st;
+        if (noted(c, root_stat(&c->rt, path.s, &fres, &st)) != 0 || !S_ISREG(st.st_mode)) {
+            bfree(c, &fres);
+            continue; /* kubelet skips directories and what it cannot stat */
+        }
+        bfree(c, &fres);
+        int copy = strncmp(name, self, selflen) == 0;
+        if (!copy) {
+            char *data = NULL;
+            size_t len = 0;
+            kap_buf rr = {0};
+            if (noted(c, root_read(&c->rt, path.s, c->max_file, &rr, &data, &len)) == 0)
+                copy = is_apiserver_pod(c, data, len);
+            kap_free(data);
+            bfree(c, &rr);
+        }
+        if (copy) {
+            bad++;
+            add_check(r, "manifest-dir", KAP_MANIFEST_FAIL, 0, 0,
+                      rfmt(r, "move %s out of %s (kubelet reads every file there that does not begin with a dot)",
+                           path.s, c->manifest_dir),
+                      "%s is in the manifests directory: kubelet runs it as a second kube-apiserver pod", path.s);
+        } else {
+            buf_printf(&others, "%s%s", n_others++ ? ", " : "", name);
+        }
+    }
+    closedir(d);
+    if (!bad)
+        add_check(r, "manifest-dir", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "no other file in %s runs kube-apiserver%s%s%s%s%s", c->manifest_dir,
+                  n_others ? "; other static pods: " : "", n_others && others.s ? others.s : "",
+                  n_dots ? "; dot-files kubelet ignores: " : "", n_dots && dots.s ? dots.s : "", "");
+    bfree(c, &res);
+    bfree(c, &dots);
+    bfree(c, &others);
+    bfree(c, &path);
+}
+
+/* ---- check 7: policy, log and manifests apart ---------------------------------------------- */
+
+static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
+{
+    kap_manifest_report *r = c->r;
+    const flag *pf = flag_get(c, "audit-policy-file"), *lf = flag_get(c, "audit-log-path");
+    if (!lp->host_dir)
+        return;
+    kap_buf lcp = {0}, pcp = {0};
+    clean_path(&lcp, lf->value, strlen(lf->value));
+    if (pf)
+        clean_path(&pcp, pf->value, strlen(pf->value));
+    int problems = 0;
+    if (pcp.s && lcp.s && (strcmp(pcp.s, lcp.s) == 0 || strcmp(pcp.s, lp->container_dir) == 0)) {
+        add_check(r, "paths-separate", KAP_MANIFEST_FAIL, lf->line, lf->col,
+                  "write the log elsewhere: --audit-log-path=/var/log/kubernetes/audit/audit.log",
+                  "--audit-policy-file and --audit-log-path name the same path (%s)", pcp.s);
+        problems++;
+    } else if (policy_host && (strcmp(policy_host, lp->host_dir) == 0 || path_within(policy_host, lp->host_dir))) {
+        add_check(r, "paths-separate", KAP_MANIFEST_FAIL, lf->line, lf->col,
+                  "keep the policy out of the log directory: /etc/kubernetes/audit-policy.yaml",
+                  "the policy %s is inside the log directory %s: kube-apiserver can write over it", policy_host,
+                  lp->host_dir);
+        problems++;
+    }
+    if (path_within(lp->host_dir, c->manifest_dir) || path_within(lp->host_dir, "/etc/kubernetes/manifests")) {
+        add_check(r, "paths-separate", KAP_MANIFEST_FAIL, lf->line, lf->col,
+                  "write the log elsewhere: /var/log/kubernetes/audit/ (hostPath too)",
+                  "the log directory %s is inside the manifests directory: kubelet tries to run each log file as "
+                  "a static pod",
+                  lp->host_dir);
+        problems++;
+    }
+    if (policy_host && path_within(policy_host, c->manifest_dir)) {
+        add_check(r, "paths-separate", KAP_MANIFEST_WARN, pf->line, pf->col,
+                  "keep the policy beside the manifests directory: /etc/kubernetes/audit-policy.yaml",
+                  "the policy %s is inside the manifests directory: kubelet reads it as a static pod (and logs "
+                  "an error for it)",
+                  policy_host);
+        problems++;
+    }
+    if (!problems)
+        add_check(r, "paths-separate", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "the policy, the log directory %s and the manifests directory are apart", lp->host_dir);
+    bfree(c, &lcp);
+    bfree(c, &pcp);
+}
+
+/* ---- check 8: where kubelet looks ------------------------------------------------------------ */
+
+static void check_static_pod_path(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    const char *cfg = c->o && c->o->kubelet_config ? c->o->kubelet_config : KAP_MANIFEST_DEFAULT_KUBELET_CONFIG;
+    kap_buf res = {0}, sp = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int err = noted(c, root_read(&c->rt, cfg, c->max_file, &res, &data, &len));
+    if (err == ENOENT && !(c->o && c->o->kubelet_config)) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "no kubelet config at %s: staticPodPath not checked", cfg);
+        bfree(c, &res);
+        return;
+    }
+    if (err) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
+                  "kubelet's config %s cannot be read (%s): staticPodPath not checked", cfg,
+                  err == ENOENT ? "it does not exist" : strerror(err));
+        bfree(c, &res);
+        return;
+    }
+    kap_arena a = {0};
+    kap_limits lim;
+    limits_for(NULL, &lim);
+    kap_buf strict = {0};
+    kap_fail fail = {0};
+    jv *root = NULL;
+    int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
+    if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
+        r->oom = 1;
+    const char *spp = rc ? NULL : jstr_in(&a, jget(root, "staticPodPath"), &r->oom);
+    if (rc) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
+                  "kubelet's config %s is not YAML (%s): staticPodPath not checked", cfg,
+                  fail.msg.s ? fail.msg.s : "");
+    } else if (!spp || !spp[0]) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, cfg),
+                  "kubelet's config %s sets no staticPodPath: kubelet runs no static pod, this one included", cfg);
+    } else {
+        int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
+        if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)
+            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "kubelet's staticPodPath (%s, in %s) is the manifest's directory", spp, cfg);
+        else
+            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                      rfmt(r, "edit %s/%s instead (or set staticPodPath in %s)", spp, basename_of(c->manifest_node),
+                           cfg),
+                      "kubelet reads static pods from %s (staticPodPath in %s), not from %s: editing this manifest "
+                      "changes nothing",
+                      spp, cfg, c->manifest_dir);
+    }
+    bfree(c, &strict);
+    bfree(c, &fail.msg);
+    arena_free(&a);
+    kap_free(data);
+    bfree(c, &res);
+    bfree(c, &sp);
+}
+
+/* ---- the entry point --------------------------------------------------------------------------- */
+
+void kap_manifest_options_init(kap_manifest_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->version = KAP_MANIFEST_OPTIONS_VERSION;
+}
+
+static void set_error(kap_manifest_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(kap_manifest_report *r, const char *fmt, ...)
+{
+    char small[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    r->error = rstr(r, small);
+    add_check(r, "manifest-parse", KAP_MANIFEST_FAIL, 0, 0, "give a readable manifest: one v1 Pod, in YAML or JSON",
+              "%s", small);
+}
+
+/* The manifest's node path: absolute paths are under the root; a relative
+ * path is taken from the working directory and must lie under the root. */
+static int manifest_node_path(kap_manifest_report *r, const char *root, const char *manifest, kap_buf *out)
+{
+    if (manifest[0] == '/') {
+        clean_path(out, manifest, strlen(manifest));
+        return out->s && !out->oom ? 0 : -1;
+    }
+    char cwd[PATH_MAX], rootreal[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd) || !realpath(root, rootreal)) {
+        set_error(r, "%s: cannot find the working directory or the root: %s", manifest, strerror(errno));
+        return -1;
+    }
+    kap_buf abs = {0}, clean = {0};
+    buf_printf(&abs, "%s/%s", cwd, manifest);
+    if (!buf_cstr(&abs))
+        return -1;
+    clean_path(&clean, abs.s, abs.len);
+    buf_free(&abs);
+    if (clean.oom) {
+        buf_free(&clean);
+        return -1;
+    }
+    if (!clean.s || !path_within(clean.s, rootreal)) {
+        set_error(r, "%s: the manifest is outside the root %s; give its path inside the root (e.g. %s)", manifest,
+                  root, KAP_MANIFEST_DEFAULT_PATH);
+        buf_free(&clean);
+        return -1;
+    }
+    const char *rest = strcmp(rootreal, "/") == 0 ? clean.s : clean.s + strlen(rootreal);
+    clean_path(out, rest, strlen(rest));
+    buf_free(&clean);
+    return out->s && !out->oom ? 0 : -1;
+}
+
+static int check_manifest(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts,
+                          const char *given, size_t given_len)
+{
+    if (!out)
+        return KAP_EARG;
+    *out = NULL;
+    if (opts && opts->version < 1)
+        return KAP_EARG;
+    kap_manifest_report *r = kap_calloc(1, sizeof *r);
+    if (!r)
+        return KAP_ENOMEM;
+    *out = r;
+    if (!manifest || !manifest[0])
+        manifest = KAP_MANIFEST_DEFAULT_PATH;
+    r->manifest = rstr(r, manifest);
+    r->kube_minor = KAP_KUBE_MINOR_MAX;
+    const char *root = opts && opts->root && opts->root[0] ? opts->root : "/";
+
+    checker c = {0};
+    c.r = r;
+    c.o = opts;
+    c.max_file = opts && opts->max_file_size ? opts->max_file_size : KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE;
+    kap_buf disp = {0}, node = {0}, res = {0}, dir = {0}, dres = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = KAP_OK;
+    c.rt.fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c.rt.fd < 0) {
+        set_error(r, "%s: cannot use as the root: %s", root, strerror(errno));
+        rc = KAP_EIO;
+        goto out;
+    }
+    size_t rl = strlen(root);
+    while (rl > 0 && root[rl - 1] == '/')
+        rl--;
+    buf_add(&disp, root, rl);
+    c.rt.display = buf_cstr(&disp) ? disp.s : "";
+
+    if (manifest_node_path(r, root, manifest, &node)) {
+        rc = r->error ? KAP_EARG : KAP_ENOMEM;
+        goto out;
+    }
+    /* the directory resolved, the name kept (kubelet lists the directory) */
+    path_dirname(&dir, node.s);
+    int derr = dir.s ? root_resolve(&c.rt, dir.s, &dres) : ENOMEM;
+    if (derr == ENOMEM) {
+        rc = KAP_ENOMEM;
+        goto out;
+    }
+    c.manifest_dir = cdup(&c, dres.s);
+    {
+        kap_buf t = {0};
+        buf_printf(&t, "%s/%s", strcmp(c.manifest_dir, "/") == 0 ? "" : c.manifest_dir, basename_of(node.s));
+        c.manifest_node = cdup(&c, buf_cstr(&t) ? t.s : "/");
+        bfree(&c, &t);
+    }
+    int err = 0;
+    if (given) {
+        if (given_len > c.max_file) {
+            err = EFBIG;
+        } else if (!(data = kap_malloc(given_len + 1))) {
+            err = ENOMEM;
+        } else {
+            memcpy(data, given, given_len);
+            data[given_len] = '\0';
+            len = given_len;
+        }
+    } else {
+        err = root_read(&c.rt, node.s, c.max_file, &res, &data, &len);
+    }
+    if (err) {
+        if (err == ENOMEM) {
+            rc = KAP_ENOMEM;
+            goto out;
+        }
+        const char *why = err == EISDIR ? "is a directory"
+                          : err == EINVAL ? "is not a regular file"
+                          : err == EFBIG  ? "is larger than the limit (max_file_size)"
+                                          : strerror(err);
+        if (err == EFBIG)
+            set_error(r, "%s: cannot read the manifest: it is larger than %zu bytes (max_file_size)", manifest,
+                      c.max_file);
+        else
+            set_error(r, "%s: cannot read the manifest: %s", manifest, why);
+        rc = err == EFBIG ? KAP_ELIMIT : KAP_EIO;
+        goto out;
+    }
+
+    kap_fail fail = {0};
+    jv *pod = NULL;
+    int is_json;
+    int prc = read_pod(&c.a, data, len, &pod, &fail, &is_json);
+    if (prc) {
+        if (prc == KAP_ENOMEM) {
+            buf_free(&fail.msg);
+            rc = KAP_ENOMEM;
+            goto out;
+        }
+        const char *msg = fail.msg.s ? fail.msg.s : "cannot be parsed";
+        if (fail.line && fail.col)
+            set_error(r, "%s:%u:%u: not a manifest kubelet can read: %s", manifest, fail.line, fail.col, msg);
+        else if (fail.line)
+            set_error(r, "%s:%u: not a manifest kubelet can read: %s", manifest, fail.line, msg);
+        else
+            set_error(r, "%s: not a manifest kubelet can read: %s", manifest, msg);
+        buf_free(&fail.msg);
+        rc = prc == KAP_ELIMIT ? KAP_ELIMIT : KAP_EINVALID;
+        goto out;
+    }
+    buf_free(&fail.msg);
+    if (!pod || pod->kind != JV_OBJECT) {
+        /* kubelet cannot decode a list, a scalar or nothing into a Pod */
+        if (pod)
+            set_error(r, "%s:%u:%u: not a manifest kubelet can read: a %s, not a Pod object", manifest, pod->line,
+                      pod->col, pod->kind == JV_ARRAY ? "list" : jv_kind_go_name(pod->kind));
+        else
+            set_error(r, "%s: not a manifest kubelet can read: the file is empty", manifest);
+        rc = KAP_EINVALID;
+        goto out;
+    }
+    add_check(r, "manifest-parse", KAP_MANIFEST_PASS, 0, 0, NULL, "%s parses as %s", c.manifest_node,
+              is_json ? "JSON" : "YAML");
+    c.pod = pod;
+    if (check_pod(&c) == 0 && !r->oom) {
+        read_volumes(&c);
+        /* which release to follow */
+        const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);
+        unsigned from_image = image ? minor_from_image(image) : 0;
+        if (opts && opts->kube_minor) {
+            r->kube_minor = opts->kube_minor;
+            add_check(r, "kube-version", KAP_MANIFEST_PASS, 0, 0, NULL, "following Kubernetes 1.%u (as asked)",
+                      r->kube_minor);
+        } else if (from_image >= KAP_KUBE_MINOR_MIN && from_image <= KAP_KUBE_MINOR_MAX) {
+            r->kube_minor = from_image;
+            add_check(r, "kube-version", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "following Kubernetes 1.%u (the image %s)", r->kube_minor, image);
+        } else if (from_image) {
+            r->kube_minor = from_image < KAP_KUBE_MINOR_MIN ? KAP_KUBE_MINOR_MIN : KAP_KUBE_MINOR_MAX;
+            add_check(r, "kube-version", KAP_MANIFEST_WARN, 0, 0, "give --kube-version",
+                      "the image %s is Kubernetes 1.%u, outside the releases libkap follows (1.%u to 1.%u): "
+                      "following 1.%u",
+                      image, from_image, KAP_KUBE_MINOR_MIN, KAP_KUBE_MINOR_MAX, r->kube_minor);
+        } else {
+            add_check(r, "kube-version", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "following Kubernetes 1.%u (no version in the image%s%s)", r->kube_minor, image ? " " : "",
+                      image ? image : "");
+        }
+        const char *policy_host = NULL;
+        logpaths lp;
+        check_policy(&c, &policy_host);
+        check_log(&c, &lp);
+        check_values(&c);
+        check_webhook(&c);
+        check_dir(&c);
+        check_paths(&c, policy_host, &lp);
+    } else {
+        check_dir(&c);
+    }
+    check_static_pod_path(&c);
+out:
+    if (c.rt.fd >= 0)
+        close(c.rt.fd);
+    kap_free(data);
+    bfree(&c, &disp);
+    bfree(&c, &node);
+    bfree(&c, &res);
+    bfree(&c, &dir);
+    bfree(&c, &dres);
+    arena_free(&c.a);
+    if (r->oom)
+        rc = KAP_ENOMEM;
+    if (rc == KAP_ENOMEM) {
+        kap_manifest_report_free(r);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int kap_manifest_check_file(kap_manifest_report **out, const char *manifest, const kap_manifest_options *opts)
+{
+    return check_manifest(out, manifest, opts, NULL, 0);
+}
+
+int kap_manifest_check_buffer(kap_manifest_report **out, const char *manifest, const void *data, size_t len,
+                              const kap_manifest_options *opts)
+{
+    if (!data && len)
+        return KAP_EARG;
+    return check_manifest(out, manifest, opts, data ? (const char *)data : "", len);
+}
+
+size_t kap_manifest_report_count(const kap_manifest_report *r) { return r ? r->n : 0; }
+
+const kap_manifest_check *kap_manifest_report_get(const kap_manifest_report *r, size_t i)
+{
+    return r && i < r->n ? &r->checks[i] : NULL;
+}
+
+kap_manifest_status kap_manifest_report_worst(const kap_manifest_report *r)
+{
+    kap_manifest_status w = KAP_MANIFEST_PASS;
+    for (size_t i = 0; r && i < r->n; i++)
+        if (r->checks[i].status > w)
+            w = r->checks[i].status;
+    return w;
+}
+
+const char *kap_manifest_report_error(const kap_manifest_report *r) { return r ? r->error : NULL; }
+const char *kap_manifest_report_manifest(const kap_manifest_report *r) { return r ? r->manifest : NULL; }
+const char *kap_manifest_report_policy_file(const kap_manifest_report *r) { return r ? r->policy_file : NULL; }
+
+const kap_diagnostics *kap_manifest_report_policy_diagnostics(const kap_manifest_report *r)
+{
+    return r ? r->policy_diags : NULL;
+}
+
+unsigned int kap_manifest_report_kube_minor(const kap_manifest_report *r) { return r ? r->kube_minor : 0; }
+
+const char *kap_manifest_status_name(kap_manifest_status s)
+{
+    return s == KAP_MANIFEST_PASS ? "PASS" : s == KAP_MANIFEST_WARN ? "WARN" : s == KAP_MANIFEST_FAIL ? "FAIL" : NULL;
+}
+
+void kap_manifest_report_free(kap_manifest_report *r)
+{
+    if (!r)
+        return;
+    kap_free(r->checks);
+    kap_diagnostics_free(r->policy_diags);
+    arena_free(&r->a);
+    kap_free(r);
+}

@@ -1,0 +1,1543 @@
+/* kap check-manifest --fix: the audit flags, volumes and mounts of a
+ * kube-apiserver static pod made right by editing the text. libyaml's
+ * events give each node's place in the file; the edits replace a scalar or
+ * insert new lines (or flow items) after existing ones, so that every
+ * other byte of the file stays as it was: comments, order, indentation.
+ * Writing replaces the manifest atomically (a temporary file outside the
+ * manifests directory, fsync, rename), after a backup.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE /* O_PATH */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "manifest_internal.h"
+
+#ifdef KAP_TEST_HOOKS
+/* The step of kap_manifest_fix_write() to fail (1: the temporary file's
+ * write, 2: its fsync, 3: the rename; 0: none), for the atomicity tests. */
+KAP_HIDDEN int kap_test_manifest_fail_step;
+#define FAIL_STEP(n) (kap_test_manifest_fail_step == (n))
+#else
+#define FAIL_STEP(n) 0
+#endif
+
+/* ---- the document as nodes with byte ranges ---------------------------------------------- */
+
+enum { FN_SCALAR, FN_SEQ, FN_MAP };
+
+typedef struct fnode {
+    int kind;
+    int flow;       /* collections: flow style */
+    int style;      /* scalars: yaml_scalar_style_t */
+    size_t start;   /* byte offset of the node's first character */
+    size_t end;     /* scalars and flow collections: just past the node */
+    size_t close;   /* flow collections: the offset of ']' or '}' */
+    size_t last;    /* the end of the last scalar or flow collection inside (or the node's end) */
+    const char *value; /* scalars: NUL-terminated */
+    size_t vlen;
+    struct fnode **kids; /* sequences: items; mappings: key, value, key, value... */
+    size_t n, cap;
+    size_t added; /* flow collections: items --fix has added */
+} fnode;
+
+typedef struct fixer {
+    const char *data;
+    size_t len;
+    size_t bom;
+    /* the character index -> byte offset cache */
+    size_t c_index, c_off;
+    fnode **all;
+    size_t n_all, cap_all;
+    fnode *root;
+    int oom;
+    kap_buf why; /* why it cannot be fixed */
+    /* edits */
+    struct edit {
+        size_t at, end;
+        char *text;
+        size_t seq;
+    } *edits;
+    size_t n_edits, cap_edits;
+    /* what was changed, for people */
+    char **notes;
+    size_t n_notes, cap_notes;
+    const char *nl; /* "\n" or "\r\n" */
+} fixer;
+
+static size_t byte_of(fixer *f, size_t index)
+{
+    if (index < f->c_index) {
+        f->c_index = 0;
+        f->c_off = f->bom;
+    }
+    size_t i = f->c_off;
+    for (size_t c = f->c_index; c < index && i < f->len; c++)
+        for (i++; i < f->len && ((unsigned char)f->data[i] & 0xC0) == 0x80; i++) {
+        }
+    f->c_index = index;
+    f->c_off = i;
+    return i;
+}
+
+static fnode *new_node(fixer *f, int kind)
+{
+    if (f->n_all == f->cap_all) {
+        size_t cap = f->cap_all ? f->cap_all * 2 : 64;
+        fnode **a = kap_realloc(f->all, cap * sizeof *a);
+        if (!a)
+            return f->oom = 1, NULL;
+        f->all = a;
+        f->cap_all = cap;
+    }
+    fnode *n = kap_calloc(1, sizeof *n);
+    if (!n)
+        return f->oom = 1, NULL;
+    n->kind = kind;
+    f->all[f->n_all++] = n;
+    return n;
+}
+
+static int add_kid(fixer *f, fnode *p, fnode *k)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        fnode **a = kap_realloc(p->kids, cap * sizeof *a);
+        if (!a)
+            return f->oom = 1, -1;
+        p->kids = a;
+        p->cap = cap;
+    }
+    p->kids[p->n++] = k;
+    return 0;
+}
+
+static void cannot(fixer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cannot(fixer *f, const char *fmt, ...)
+{
+    if (f->why.len)
+        return;
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    buf_adds(&f->why, small);
+    if (f->why.oom)
+        f->oom = 1;
+}
+
+/* The first document as nodes. Returns 0, or -1 with f->why set. */
+static int build(fixer *f)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    if (!yaml_parser_initialize(&p))
+        return f->oom = 1, -1;
+    yaml_parser_set_input_string(&p, (const unsigned char *)f->data, f->len);
+    fnode **stack = NULL;
+    size_t depth = 0, cap = 0;
+    int rc = 0, done = 0;
+    while (!done) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            cannot(f, "line %zu column %zu: %s", p.problem_mark.line + 1, p.problem_mark.column + 1,
+                   p.problem ? p.problem : "not YAML");
+            rc = -1;
+            break;
+        }
+        fnode *n = NULL;
+        switch (ev.type) {
+        case YAML_ALIAS_EVENT:
+            cannot(f, "line %zu: the manifest uses a YAML alias (*%s); --fix edits manifests without anchors only",
+                   ev.start_mark.line + 1, (const char *)ev.data.alias.anchor);
+            rc = -1;
+            break;
+        case YAML_SCALAR_EVENT:
+            n = new_node(f, FN_SCALAR);
+            if (!n)
+                break;
+            n->style = ev.data.scalar.style;
+            n->start = byte_of(f, ev.start_mark.index);
+            n->end = n->last = byte_of(f, ev.end_mark.index);
+            n->value = kap_strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+            n->vlen = ev.data.scalar.length;
+            if (!n->value)
+                f->oom = 1;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            n = new_node(f, ev.type == YAML_SEQUENCE_START_EVENT ? FN_SEQ : FN_MAP);
+            if (!n)
+                break;
+            n->flow = ev.type == YAML_SEQUENCE_START_EVENT
+                          ? ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                          : ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+            n->start = byte_of(f, ev.start_mark.index);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth) {
+                fnode *c = stack[--depth];
+                if (c->flow) {
+                    c->close = byte_of(f, ev.start_mark.index);
+                    c->end = c->last = byte_of(f, ev.end_mark.index);
+                }
+                if (depth && c->last > stack[depth - 1]->last)
+                    stack[depth - 1]->last = c->last;
+            }
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (rc || f->oom)
+            break;
+        if (n) {
+            if (depth) {
+                if (add_kid(f, stack[depth - 1], n))
+                    break;
+                if (n->last > stack[depth - 1]->last)
+                    stack[depth - 1]->last = n->last;
+            } else if (!f->root) {
+                f->root = n;
+            }
+            if (n->kind != FN_SCALAR) {
+                if (depth == cap) {
+                    size_t nc = cap ? cap * 2 : 32;
+                    fnode **s = kap_realloc(stack, nc * sizeof *s);
+                    if (!s) {
+                        f->oom = 1;
+                        break;
+                    }
+                    stack = s;
+                    cap = nc;
+                }
+                stack[depth++] = n;
+            }
+        }
+    }
+    kap_free(stack);
+    yaml_parser_delete(&p);
+    if (f->oom)
+        return -1;
+    return rc;
+}
+
+static void free_nodes(fixer *f)
+{
+    for (size_t i = 0; i < f->n_all; i++) {
+        kap_free((void *)f->all[i]->value);
+        kap_free(f->all[i]->kids);
+        kap_free(f->all[i]);
+    }
+    kap_free(f->all);
+}
+
+static fnode *map_get(const fnode *m, const char *key)
+{
+    if (!m || m->kind != FN_MAP)
+        return NULL;
+    fnode *found = NULL;
+    for (size_t i = 0; i + 1 < m->n; i += 2)
+        if (m->kids[i]->kind == FN_SCALAR && strcmp(m->kids[i]->value, key) == 0)
+            found = m->kids[i + 1];
+    return found;
+}
+
+static const char *scalar(const fnode *n) { return n && n->kind == FN_SCALAR ? n->value : NULL; }
+
+/* ---- edits ------------------------------------------------------------------------------- */
+
+static void add_edit(fixer *f, size_t at, size_t end, const char *text)
+{
+    if (!text) {
+        f->oom = 1;
+        return;
+    }
+    if (f->n_edits == f->cap_edits) {
+        size_t cap = f->cap_edits ? f->cap_edits * 2 : 16;
+        struct edit *e = kap_realloc(f->edits, cap * sizeof *e);
+        if (!e) {
+            f->oom = 1;
+            return;
+        }
+        f->edits = e;
+        f->cap_edits = cap;
+    }
+    char *t = kap_strndup(text, strlen(text));
+    if (!t) {
+        f->oom = 1;
+        return;
+    }
+    f->edits[f->n_edits].at = at;
+    f->edits[f->n_edits].end = end;
+    f->edits[f->n_edits].text = t;
+    f->edits[f->n_edits].seq = f->n_edits;
+    f->n_edits++;
+}
+
+/* add_edit() of a buffer's text, unless building it ran out of memory. */
+static void add_edit_buf(fixer *f, size_t at, size_t end, kap_buf *b)
+{
+    if (b->oom || !buf_cstr(b))
+        f->oom = 1;
+    else
+        add_edit(f, at, end, b->s);
+}
+
+static void note(fixer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(fixer *f, const char *fmt, ...)
+{
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (f->n_notes == f->cap_notes) {
+        size_t cap = f->cap_notes ? f->cap_notes * 2 : 8;
+        char **a = kap_realloc(f->notes, cap * sizeof *a);
+        if (!a) {
+            f->oom = 1;
+            return;
+        }
+        f->notes = a;
+        f->cap_notes = cap;
+    }
+    char *s = kap_strndup(small, strlen(small));
+    if (!s) {
+        f->oom = 1;
+        return;
+    }
+    f->notes[f->n_notes++] = s;
+}
+
+/* Whether s can be written as a plain scalar and read back as this string. */
+static int plain_ok(const char *s)
+{
+    static const char *const words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True",
+                                        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+                                        "null", "Null", "NULL", "~", ""};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return 0;
+    const char *p = s;
+    if (*p == '-' || *p == '+' || *p == '.')
+        p++;
+    if ((*p >= '0' && *p <= '9') || (s[0] == '.' && (strchr("infINF", s[1]) || s[1] == 'n')))
+        return 0; /* looks like a number */
+    if (strchr("?:,[]{}#&*!|>'\"%@` \t", s[0]))
+        return 0;
+    if (s[0] == '-' && (s[1] == ' ' || s[1] == '\0'))
+        return 0;
+    size_t n = strlen(s);
+    if (s[n - 1] == ' ' || s[n - 1] == ':')
+        return 0;
+    for (const char *q = s; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+            return 0;
+        if (c == ':' && (q[1] == ' ' || q[1] == ','))
+            return 0;
+        if (c == '#' && q > s && q[-1] == ' ')
+            return 0;
+        if (strchr(",[]{}", c))
+            return 0; /* also safe inside flow collections */
+    }
+    return 1;
+}
+
+static void quoted(kap_buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            buf_printf(b, "\\u%04x", *p);
+        else
+            buf_addc(b, (char)*p);
+    }
+    buf_addc(b, '"');
+}
+
+/* A scalar's text: plain where that reads back the same (and not flow),
+ * else double-quoted (valid YAML and JSON). */
+static void scalar_text(kap_buf *b, const char *s, int flow)
+{
+    if (!flow && plain_ok(s))
+        buf_adds(b, s);
+    else
+        quoted(b, s);
+}
+
+/* Replaces a scalar's text, in the style it had where that can hold it. */
+static void replace_scalar(fixer *f, const fnode *n, const char *value)
+{
+    kap_buf b = {0};
+    if (n->style == YAML_SINGLE_QUOTED_SCALAR_STYLE && !strchr(value, '\'') && !strchr(value, '\n')) {
+        buf_printf(&b, "'%s'", value);
+    } else if (n->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE || n->style == YAML_SINGLE_QUOTED_SCALAR_STYLE) {
+        quoted(&b, value);
+    } else {
+        /* plain (a block scalar never holds a flag) */
+        scalar_text(&b, value, 0);
+    }
+    add_edit_buf(f, n->start, n->end, &b);
+    buf_free(&b);
+}
+
+/* Replaces a scalar with a YAML/JSON boolean. */
+static void replace_bool(fixer *f, const fnode *n, int v) { add_edit(f, n->start, n->end, v ? "true" : "false"); }
+
+/* The start of the line holding offset at, and the column of at in it. */
+static size_t line_start(const fixer *f, size_t at)
+{
+    while (at > 0 && f->data[at - 1] != '\n')
+        at--;
+    return at;
+}
+
+/* The end of the line holding offset at (the '\r' or '\n', or the end). */
+static size_t line_end(const fixer *f, size_t at)
+{
+    while (at < f->len && f->data[at] != '\n' && f->data[at] != '\r')
+        at++;
+    return at;
+}
+
+static void spaces(kap_buf *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_addc(b, ' ');
+}
+
+/* One item to append: lines "key: value" (a mapping; value NULL starts a
+ * nested mapping whose lines follow with a leading "  ") or one scalar. */
+typedef struct item {
+    const char *scalar;
+    const char *const *lines; /* "key", "value" pairs; a NULL value opens a nested mapping of the next pairs
+                               * until a NULL key */
+    size_t n;
+} item;
+
+static void item_flow(kap_buf *b, const item *it)
+{
+    if (it->scalar) {
+        quoted(b, it->scalar);
+        return;
+    }
+    buf_addc(b, '{');
+    int nested = 0, first = 1;
+    for (size_t i = 0; i + 1 < it->n; i += 2) {
+        const char *k = it->lines[i], *v = it->lines[i + 1];
+        if (!k) {
+            buf_addc(b, '}');
+            nested = 0;
+            first = 0;
+            continue;
+        }
+        if (!first)
+            buf_adds(b, ", ");
+        first = 0;
+        quoted(b, k);
+        buf_adds(b, ": ");
+        if (!v) {
+            buf_addc(b, '{');
+            nested = 1;
+            first = 1;
+            continue;
+        }
+        if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+            buf_adds(b, v);
+        else
+            quoted(b, v);
+    }
+    if (nested)
+        buf_addc(b, '}');
+    buf_addc(b, '}');
+}
+
+/* The item's block lines; the first after "- " at column dash, the others at
+ * column col. */
+static void item_block(fixer *f, kap_buf *b, const item *it, size_t dash, size_t col)
+{
+    spaces(b, dash);
+    buf_addc(b, '-');
+    spaces(b, col > dash + 1 ? col - dash - 1 : 1);
+    if (it->scalar) {
+        scalar_text(b, it->scalar, 0);
+        return;
+    }
+    size_t indent = col;
+    int first = 1;
+    for (size_t i = 0; i < it->n; i += 2) {
+        const char *k = it->lines[i], *v = it->lines[i + 1];
+        if (!k) {
+            indent = col;
+            continue;
+        }
+        if (!first) {
+            buf_adds(b, f->nl);
+            spaces(b, indent);
+        }
+        first = 0;
+        buf_adds(b, k);
+        buf_addc(b, ':');
+        if (!v) {
+            indent = col + 2;
+            continue;
+        }
+        buf_addc(b, ' ');
+        if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+            buf_adds(b, v);
+        else
+            scalar_text(b, v, 0);
+    }
+}
+
+/* The column of a node's first character. */
+static size_t column_of(const fixer *f, size_t at) { return at - line_start(f, at); }
+
+/* Appends an item to a sequence. */
+static void seq_append(fixer *f, const fnode *cseq, const item *it)
+{
+    kap_buf b = {0};
+    fnode *seq = (fnode *)cseq; /* counts what is added */
+    if (seq->flow) {
+        size_t at = seq->n ? seq->kids[seq->n - 1]->last : seq->close;
+        if (seq->n || seq->added)
+            buf_adds(&b, ", ");
+        seq->added++;
+        item_flow(&b, it);
+        add_edit_buf(f, at, at, &b);
+        buf_free(&b);
+        return;
+    }
+    /* block: the first item's dash and content columns */
+    size_t col = column_of(f, seq->kids[0]->start);
+    size_t ls = line_start(f, seq->start);
+    size_t dash = seq->start - ls;
+    if (f->data[seq->start] != '-') {
+        /* the sequence starts at its first item's content: find the dash before it */
+        size_t k = seq->kids[0]->start;
+        while (k > ls && f->data[k - 1] != '-')
+            k--;
+        dash = k > ls ? k - 1 - ls : col;
+    }
+    buf_adds(&b, f->nl);
+    item_block(f, &b, it, dash, col);
+    add_edit_buf(f, line_end(f, seq->last), line_end(f, seq->last), &b);
+    buf_free(&b);
+}
+
+/* Adds "key: <sequence of the items>" to a mapping. seq_indent: columns
+ * from the key to the sequence's dash. */
+static void map_add_seq(fixer *f, const fnode *map, const char *key, const item *its, size_t n, size_t seq_indent)
+{
+    kap_buf b = {0};
+    if (map->flow) {
+        if (map->n)
+            buf_adds(&b, ", ");
+        quoted(&b, key);
+        buf_adds(&b, ": [");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                buf_adds(&b, ", ");
+            item_flow(&b, &its[i]);
+        }
+        buf_addc(&b, ']');
+        size_t at = map->n ? map->kids[map->n - 1]->last : map->close;
+        add_edit_buf(f, at, at, &b);
+        buf_free(&b);
+        return;
+    }
+    size_t kcol = column_of(f, map->kids[0]->start);
+    buf_adds(&b, f->nl);
+    spaces(&b, kcol);
+    buf_adds(&b, key);
+    buf_addc(&b, ':');
+    for (size_t i = 0; i < n; i++) {
+        buf_adds(&b, f->nl);
+        item_block(f, &b, &its[i], kcol + seq_indent, kcol + seq_indent + 2);
+    }
+    add_edit_buf(f, line_end(f, map->last), line_end(f, map->last), &b);
+    buf_free(&b);
+}
+
+/* Adds "key: value" (a scalar) to a mapping. */
+static void map_add_scalar(fixer *f, const fnode *map, const char *key, const char *value)
+{
+    kap_buf b = {0};
+    if (map->flow) {
+        if (map->n)
+            buf_adds(&b, ", ");
+        quoted(&b, key);
+        buf_adds(&b, ": ");
+        buf_adds(&b, value);
+        size_t at = map->n ? map->kids[map->n - 1]->last : map->close;
+        add_edit_buf(f, at, at, &b);
+    } else {
+        size_t kcol = column_of(f, map->kids[0]->start);
+        buf_adds(&b, f->nl);
+        spaces(&b, kcol);
+        buf_printf(&b, "%s: %s", key, value);
+        add_edit_buf(f, line_end(f, map->last), line_end(f, map->last), &b);
+    }
+    buf_free(&b);
+}
+
+/* ---- what to change ---------------------------------------------------------------------- */
+
+typedef struct farg {
+    const fnode *node;      /* the argument */
+    const fnode *value;     /* "--name value": the value's node; NULL for --name=value */
+    char name[128];
+    const char *val;        /* the value's text */
+} farg;
+
+typedef struct fmount {
+    const fnode *node; /* the mount's mapping */
+    const char *name, *sub_path;
+    char path[4096];
+    const fnode *read_only; /* the readOnly value's node, or NULL */
+} fmount;
+
+typedef struct fvol {
+    const char *name;
+    const char *host;   /* hostPath.path or NULL */
+    const fnode *type;  /* hostPath.type's value node, or NULL */
+} fvol;
+
+typedef struct plan {
+    const fnode *spec, *ctr, *cmd, *args, *mounts, *vols;
+    farg *argv;
+    size_t n_args;
+    fmount *m;
+    size_t n_m;
+    fvol *v;
+    size_t n_v;
+    /* mounts and volumes to add, written out together at the end */
+    struct {
+        const char *lines[8];
+        size_t n;
+        char name[64], path[4096];
+    } add_m[2], add_v[2];
+    size_t n_add;
+} plan;
+
+static const fmount *covering(const plan *p, const char *path)
+{
+    const fmount *best = NULL;
+    size_t bl = 0;
+    for (size_t i = 0; i < p->n_m; i++) {
+        size_t l = strlen(p->m[i].path);
+        if (path_within(path, p->m[i].path) && (!best || l >= bl))
+            best = &p->m[i], bl = l;
+    }
+    return best;
+}
+
+static const fvol *vol_named(const plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_v; i++)
+        if (strcmp(p->v[i].name, name) == 0)
+            return &p->v[i];
+    return NULL;
+}
+
+/* A volume name not yet taken: base, base-2, base-3... */
+static void free_name(const plan *p, const char *base, char *out, size_t n)
+{
+    snprintf(out, n, "%s", base);
+    for (int k = 2; vol_named(p, out) && k < 1000; k++)
+        snprintf(out, n, "%s-%d", base, k);
+}
+
+static int read_plan(fixer *f, plan *p)
+{
+    const fnode *root = f->root;
+    if (!root || root->kind != FN_MAP) {
+        cannot(f, "the manifest is not a mapping (a Pod)");
+        return -1;
+    }
+    const char *kind = scalar(map_get(root, "kind")), *av = scalar(map_get(root, "apiVersion"));
+    if (!kind || strcmp(kind, "Pod") != 0 || !av || strcmp(av, "v1") != 0) {
+        cannot(f, "the manifest is not a v1 Pod");
+        return -1;
+    }
+    p->spec = map_get(root, "spec");
+    const fnode *ctrs = map_get(p->spec, "containers");
+    if (!p->spec || p->spec->kind != FN_MAP || p->spec->n == 0 || !ctrs || ctrs->kind != FN_SEQ) {
+        cannot(f, "the Pod has no list of containers");
+        return -1;
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < ctrs->n; i++) {
+        const fnode *c = ctrs->kids[i];
+        const fnode *cmd = map_get(c, "command");
+        const char *c0 = cmd && cmd->kind == FN_SEQ && cmd->n ? scalar(cmd->kids[0]) : NULL;
+        const char *image = scalar(map_get(c, "image"));
+        int runs = cmd && cmd->kind == FN_SEQ && cmd->n ? c0 && manifest_runs_apiserver_cmd(c0, NULL)
+                                                        : image && manifest_runs_apiserver_cmd(NULL, image);
+        if (runs) {
+            if (!found)
+                p->ctr = c;
+            found++;
+        }
+    }
+    if (found != 1) {
+        if (found)
+            cannot(f, "%zu containers run kube-apiserver; --fix does not choose one", found);
+        else
+            cannot(f, "no container runs kube-apiserver");
+        return -1;
+    }
+    if (p->ctr->kind != FN_MAP || p->ctr->n == 0) {
+        cannot(f, "the kube-apiserver container is not a mapping");
+        return -1;
+    }
+    p->cmd = map_get(p->ctr, "command");
+    p->args = map_get(p->ctr, "args");
+    if ((p->cmd && p->cmd->kind != FN_SEQ) || (p->args && p->args->kind != FN_SEQ)) {
+        cannot(f, "the container's command or args is not a list");
+        return -1;
+    }
+    if (!p->cmd && !p->args) {
+        cannot(f, "the container has neither command nor args to add flags to");
+        return -1;
+    }
+    size_t n = (p->cmd ? p->cmd->n : 0) + (p->args ? p->args->n : 0);
+    p->argv = kap_calloc(n + 1, sizeof *p->argv);
+    if (!p->argv)
+        return f->oom = 1, -1;
+    const fnode *lists[2] = {p->cmd, p->args};
+    const fnode **flat = kap_calloc(n + 1, sizeof *flat);
+    if (!flat)
+        return f->oom = 1, -1;
+    size_t m = 0;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = (k == 0 ? 1 : 0); lists[k] && i < lists[k]->n; i++)
+            flat[m++] = lists[k]->kids[i];
+    for (size_t i = 0; i < m; i++) {
+        const char *a = scalar(flat[i]);
+        if (!a)
+            continue;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--", 2) != 0 || !a[2] || a[2] == '-' || a[2] == '=')
+            continue;
+        farg *g = &p->argv[p->n_args];
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+        if (nl >= sizeof g->name)
+            continue;
+        memcpy(g->name, name, nl);
+        g->name[nl] = '\0';
+        g->node = flat[i];
+        if (eq) {
+            g->val = eq + 1;
+        } else if (manifest_bool_flag(g->name)) {
+            g->val = "true";
+        } else if (i + 1 < m && scalar(flat[i + 1])) {
+            g->value = flat[++i];
+            g->val = g->value->value;
+        } else {
+            continue;
+        }
+        p->n_args++;
+    }
+    kap_free(flat);
+
+    p->mounts = map_get(p->ctr, "volumeMounts");
+    p->vols = map_get(p->spec, "volumes");
+    if ((p->mounts && p->mounts->kind != FN_SEQ) || (p->vols && p->vols->kind != FN_SEQ)) {
+        cannot(f, "volumeMounts or volumes is not a list");
+        return -1;
+    }
+    p->m = kap_calloc((p->mounts ? p->mounts->n : 0) + 1, sizeof *p->m);
+    p->v = kap_calloc((p->vols ? p->vols->n : 0) + 1, sizeof *p->v);
+    if (!p->m || !p->v)
+        return f->oom = 1, -1;
+    for (size_t i = 0; p->mounts && i < p->mounts->n; i++) {
+        const fnode *mn = p->mounts->kids[i];
+        const char *name = scalar(map_get(mn, "name")), *path = scalar(map_get(mn, "mountPath"));
+        if (!name || !path)
+            continue;
+        fmount *t = &p->m[p->n_m++];
+        t->node = mn;
+        t->name = name;
+        t->sub_path = scalar(map_get(mn, "subPath"));
+        kap_buf b = {0};
+        clean_path(&b, path, strlen(path));
+        if (b.oom || !b.s) {
+            buf_free(&b);
+            return f->oom = 1, -1;
+        }
+        snprintf(t->path, sizeof t->path, "%s", b.s);
+        buf_free(&b);
+        t->read_only = map_get(mn, "readOnly");
+    }
+    for (size_t i = 0; p->vols && i < p->vols->n; i++) {
+        const fnode *vn = p->vols->kids[i];
+        const char *name = scalar(map_get(vn, "name"));
+        if (!name)
+            continue;
+        fvol *t = &p->v[p->n_v++];
+        t->name = name;
+        t->host = scalar(map_get(map_get(vn, "hostPath"), "path"));
+        t->type = map_get(map_get(vn, "hostPath"), "type");
+    }
+    return 0;
+}
+
+/* The value of a flag kube-apiserver uses (the last), or NULL. */
+static const farg *last_arg(const plan *p, const char *name)
+{
+    const farg *g = NULL;
+    for (size_t i = 0; i < p->n_args; i++)
+        if (strcmp(p->argv[i].name, name) == 0)
+            g = &p->argv[i];
+    return g;
+}
+
+/* Sets a flag: every occurrence gets the value; none: one is added. */
+static void set_flag(fixer *f, const plan *p, const char *name, const char *value)
+{
+    int seen = 0;
+    for (size_t i = 0; i < p->n_args; i++) {
+        const farg *g = &p->argv[i];
+        if (strcmp(g->name, name) != 0)
+            continue;
+        seen = 1;
+        if (strcmp(g->val, value) == 0)
+            continue;
+        if (g->value) {
+            replace_scalar(f, g->value, value);
+        } else {
+            kap_buf b = {0};
+            buf_printf(&b, "--%s=%s", name, value);
+            if (b.oom || !buf_cstr(&b))
+                f->oom = 1;
+            else
+                replace_scalar(f, g->node, b.s);
+            buf_free(&b);
+        }
+        note(f, "--%s: '%s' becomes '%s'", name, g->val, value);
+    }
+    if (seen)
+        return;
+    /* add it where the flags are: after the last argument */
+    const fnode *seq = p->args && p->args->n ? p->args : p->cmd;
+    if (!seq || seq->n == 0) {
+        cannot(f, "no list of arguments to add --%s to", name);
+        return;
+    }
+    kap_buf b = {0};
+    buf_printf(&b, "--%s=%s", name, value);
+    item it = {buf_cstr(&b), NULL, 0};
+    if (b.oom || !b.s)
+        f->oom = 1;
+    else
+        seq_append(f, seq, &it);
+    buf_free(&b);
+    note(f, "--%s=%s added", name, value);
+}
+
+/* The columns from a key to its sequence's dash, as the file writes them
+ * (containers under spec). */
+static size_t seq_indent_of(fixer *f, const plan *p)
+{
+    const fnode *ctrs = map_get(p->spec, "containers");
+    if (!ctrs || ctrs->flow || !ctrs->n || p->spec->flow)
+        return 0;
+    size_t kcol = column_of(f, p->spec->kids[0]->start);
+    size_t ls = line_start(f, ctrs->kids[0]->start);
+    size_t k = ctrs->kids[0]->start;
+    while (k > ls && f->data[k - 1] != '-')
+        k--;
+    size_t dash = k > ls ? k - 1 - ls : kcol;
+    return dash >= kcol ? dash - kcol : 0;
+}
+
+/* A hostPath mount for a container path, read-only or writable. */
+static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base, const char *type, int read_only)
+{
+    const fmount *m = covering(p, cpath);
+    const fvol *v = m ? vol_named(p, m->name) : NULL;
+    if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
+        /* mounted from the host already: only readOnly may need a change */
+        const char *ro = scalar(m->read_only);
+        int is_ro = ro && (strcmp(ro, "true") == 0 || strcmp(ro, "True") == 0 || strcmp(ro, "TRUE") == 0);
+        if (read_only && !is_ro) {
+            if (m->read_only)
+                replace_bool(f, m->read_only, 1);
+            else
+                map_add_scalar(f, m->node, "readOnly", "true");
+            note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
+        } else if (!read_only && is_ro) {
+            replace_bool(f, m->read_only, 0);
+            note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
+        }
+        /* a log directory kubelet will not create */
+        const char *t = scalar(v->type);
+        if (!read_only && t && strcmp(t, "Directory") == 0 && strcmp(m->path, cpath) == 0) {
+            replace_scalar(f, v->type, "DirectoryOrCreate");
+            note(f, "volume '%s' gets type DirectoryOrCreate (was Directory)", v->name);
+        }
+        return;
+    }
+    if (m && strcmp(m->path, cpath) == 0) {
+        cannot(f, "volumeMount '%s' mounts %s from a volume that is not a hostPath; change it by hand", m->name,
+               cpath);
+        return;
+    }
+    char name[64];
+    free_name(p, base, name, sizeof name);
+    if (p->n_add >= 2) {
+        cannot(f, "internal error: too many mounts to add");
+        return;
+    }
+    size_t k = p->n_add++;
+    snprintf(p->add_m[k].name, sizeof p->add_m[k].name, "%s", name);
+    snprintf(p->add_m[k].path, sizeof p->add_m[k].path, "%s", cpath);
+    const char *n2 = p->add_m[k].name, *c2 = p->add_m[k].path;
+    const char *ml[] = {"mountPath", c2, "name", n2, "readOnly", "true"};
+    memcpy(p->add_m[k].lines, ml, sizeof ml);
+    p->add_m[k].n = read_only ? 6 : 4;
+    const char *vl[] = {"name", n2, "hostPath", NULL, "path", c2, "type", type};
+    memcpy(p->add_v[k].lines, vl, sizeof vl);
+    p->add_v[k].n = 8;
+    note(f, "volume '%s' (hostPath %s, type %s) mounted at %s%s", name, cpath, type, cpath,
+         read_only ? ", read-only" : "");
+    /* record it so that a second ensure_mount for the same path finds it */
+    fmount *nm = kap_realloc(p->m, (p->n_m + 1) * sizeof *nm);
+    if (!nm) {
+        f->oom = 1;
+        return;
+    }
+    p->m = nm;
+    fvol *nv = kap_realloc(p->v, (p->n_v + 1) * sizeof *nv);
+    if (!nv) {
+        f->oom = 1;
+        return;
+    }
+    p->v = nv;
+    memset(&p->m[p->n_m], 0, sizeof p->m[0]);
+    snprintf(p->m[p->n_m].path, sizeof p->m[0].path, "%s", cpath);
+    p->m[p->n_m].name = p->add_m[k].name;
+    p->n_m++;
+    memset(&p->v[p->n_v], 0, sizeof p->v[0]);
+    p->v[p->n_v].name = p->add_m[k].name;
+    p->v[p->n_v].host = p->add_m[k].path;
+    p->n_v++;
+}
+
+/* Writes out the mounts and volumes ensure_mount() decided on. */
+static void add_mounts(fixer *f, plan *p)
+{
+    if (!p->n_add)
+        return;
+    size_t ind = seq_indent_of(f, p);
+    for (int which = 0; which < 2; which++) {
+        const fnode *seq = which ? p->vols : p->mounts;
+        const fnode *map = which ? p->spec : p->ctr;
+        const char *key = which ? "volumes" : "volumeMounts";
+        item its[2];
+        for (size_t k = 0; k < p->n_add; k++) {
+            its[k].scalar = NULL;
+            its[k].lines = which ? p->add_v[k].lines : p->add_m[k].lines;
+            its[k].n = which ? p->add_v[k].n : p->add_m[k].n;
+        }
+        if (seq) {
+            for (size_t k = 0; k < p->n_add; k++)
+                seq_append(f, seq, &its[k]);
+        } else {
+            map_add_seq(f, map, key, its, p->n_add, ind);
+        }
+    }
+}
+
+static int edit_cmp(const void *x, const void *y)
+{
+    const struct edit *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The text with the edits made. */
+static int apply(fixer *f, kap_buf *out)
+{
+    if (f->n_edits)
+        qsort(f->edits, f->n_edits, sizeof *f->edits, edit_cmp);
+    size_t at = 0;
+    for (size_t i = 0; i < f->n_edits; i++) {
+        const struct edit *e = &f->edits[i];
+        if (e->at < at) {
+            cannot(f, "two changes overlap (an internal error); nothing written");
+            return -1;
+        }
+        buf_add(out, f->data + at, e->at - at);
+        buf_adds(out, e->text);
+        at = e->end;
+    }
+    buf_add(out, f->data + at, f->len - at);
+    buf_cstr(out);
+    return out->oom ? -1 : 0;
+}
+
+/* ---- the public side ---------------------------------------------------------------------- */
+
+struct kap_manifest_fix {
+    char *path;       /* the manifest's node path */
+    char *root;
+    char *original;
+    size_t original_len;
+    char *result;
+    size_t result_len;
+    char *error;
+    char **notes;
+    size_t n_notes;
+    char *backup;
+    size_t max_file;
+};
+
+void kap_manifest_fix_options_init(kap_manifest_fix_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->version = KAP_MANIFEST_FIX_OPTIONS_VERSION;
+    o->log_maxage = o->log_maxbackup = o->log_maxsize = -1;
+}
+
+static char *dupz(const char *s) { return s ? kap_strndup(s, strlen(s)) : NULL; }
+
+static int set_fix_error(kap_manifest_fix *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_fix_error(kap_manifest_fix *x, int rc, const char *fmt, ...)
+{
+    char small[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    kap_free(x->error);
+    x->error = dupz(small);
+    return x->error ? rc : KAP_ENOMEM;
+}
+
+/* Opens the root; display set from it. */
+static int open_root(const char *root, rootfs *rt, kap_buf *disp)
+{
+    rt->fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rt->fd < 0)
+        return errno;
+    size_t rl = strlen(root);
+    while (rl > 0 && root[rl - 1] == '/')
+        rl--;
+    buf_add(disp, root, rl);
+    rt->display = buf_cstr(disp) ? disp->s : "";
+    return 0;
+}
+
+static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
+{
+    fixer f = {0};
+    f.data = x->original;
+    f.len = x->original_len;
+    f.bom = f.len >= 3 && memcmp(f.data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    f.c_off = f.bom;
+    const char *crlf = memchr(f.data, '\n', f.len);
+    f.nl = crlf && crlf > f.data && crlf[-1] == '\r' ? "\r\n" : "\n";
+    plan p = {0};
+    int rc = KAP_OK;
+    if (build(&f) || read_plan(&f, &p)) {
+        rc = f.oom ? KAP_ENOMEM : KAP_EINVALID;
+        goto out;
+    }
+    const farg *pf = last_arg(&p, "audit-policy-file"), *lf = last_arg(&p, "audit-log-path");
+    const char *policy = fo && fo->policy_file ? fo->policy_file
+                         : pf && pf->val[0] ? pf->val
+                                            : KAP_MANIFEST_DEFAULT_POLICY_FILE;
+    const char *log = fo && fo->log_path ? fo->log_path
+                      : lf && lf->val[0] ? lf->val
+                                         : KAP_MANIFEST_DEFAULT_LOG_PATH;
+    if (policy[0] != '/' || log[0] != '/') {
+        cannot(&f, "the policy file and the log path must be absolute paths");
+        rc = KAP_EARG;
+        goto out;
+    }
+    kap_buf pc = {0}, lc = {0}, ld = {0}, md = {0};
+    clean_path(&pc, policy, strlen(policy));
+    clean_path(&lc, log, strlen(log));
+    path_dirname(&ld, lc.s ? lc.s : "/");
+    path_dirname(&md, x->path);
+    if (!pc.s || !lc.s || !ld.s || !md.s || pc.oom || lc.oom || ld.oom || md.oom) {
+        buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
+        rc = KAP_ENOMEM;
+        goto out;
+    }
+    if (!(fo && fo->log_path) && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
+        /* the manifest's own log path is among the static pods: move it */
+        note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        log = KAP_MANIFEST_DEFAULT_LOG_PATH;
+        clean_path(&lc, log, strlen(log));
+        path_dirname(&ld, lc.s ? lc.s : "/");
+        if (lc.oom || ld.oom)
+            f.oom = 1;
+    }
+    buf_free(&md);
+    if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {
+        cannot(&f, "the policy %s would sit where the log is written (%s); give --log-path (default %s)", pc.s,
+               lc.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        buf_free(&pc), buf_free(&lc), buf_free(&ld);
+        rc = KAP_EINVALID;
+        goto out;
+    }
+    set_flag(&f, &p, "audit-policy-file", policy);
+    set_flag(&f, &p, "audit-log-path", log);
+    static const char *const nums[] = {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize"};
+    long long want[3] = {fo ? fo->log_maxage : -1, fo ? fo->log_maxbackup : -1, fo ? fo->log_maxsize : -1};
+    static const long long mins[3] = {30, 10, 100};
+    for (int i = 0; i < 3; i++) {
+        const farg *g = last_arg(&p, nums[i]);
+        char num[32];
+        if (want[i] >= 0) {
+            snprintf(num, sizeof num, "%lld", want[i]);
+            set_flag(&f, &p, nums[i], num);
+            continue;
+        }
+        /* the CIS minimum where the value is missing, not a decimal number, or lower */
+        char *end = NULL;
+        long long v = g ? strtoll(g->val, &end, 10) : 0;
+        if (!g || !g->val[0] || *end || v < mins[i]) {
+            snprintf(num, sizeof num, "%lld", mins[i]);
+            set_flag(&f, &p, nums[i], num);
+        }
+    }
+    /* values kube-apiserver refuses, set to its defaults */
+    static const char *const enums[][4] = {
+        {"audit-log-format", "json", "json", "legacy"},
+        {"audit-log-mode", "batch", "blocking", "blocking-strict"},
+        {"audit-webhook-mode", "batch", "blocking", "blocking-strict"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const farg *g = last_arg(&p, enums[i][0]);
+        if (g && strcmp(g->val, enums[i][1]) != 0 && strcmp(g->val, enums[i][2]) != 0 &&
+            strcmp(g->val, enums[i][3]) != 0)
+            set_flag(&f, &p, enums[i][0], enums[i][1]);
+    }
+    const farg *z = last_arg(&p, "audit-log-compress");
+    if (z) {
+        static const char *const bools[] = {"1", "t", "T", "TRUE", "true", "True",
+                                            "0", "f", "F", "FALSE", "false", "False"};
+        int ok = 0;
+        for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+            ok |= strcmp(z->val, bools[i]) == 0;
+        if (!ok)
+            set_flag(&f, &p, "audit-log-compress", "true");
+    }
+    /* a log file mounted by itself with type File: kubelet refuses the pod
+     * while it does not exist */
+    for (size_t i = 0; i < p.n_m; i++) {
+        const fvol *v = strcmp(p.m[i].path, lc.s) == 0 ? vol_named(&p, p.m[i].name) : NULL;
+        const char *t = v ? scalar(v->type) : NULL;
+        if (t && strcmp(t, "File") == 0) {
+            replace_scalar(&f, v->type, "FileOrCreate");
+            note(&f, "volume '%s' gets type FileOrCreate (was File)", v->name);
+        }
+    }
+    ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
+    ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
+    add_mounts(&f, &p);
+    buf_free(&pc), buf_free(&lc), buf_free(&ld);
+    if (f.oom) {
+        rc = KAP_ENOMEM;
+        goto out;
+    }
+    if (f.why.len) {
+        rc = KAP_EINVALID;
+        goto out;
+    }
+    kap_buf res = {0};
+    if (apply(&f, &res)) {
+        rc = f.oom || res.oom ? KAP_ENOMEM : KAP_EINVALID;
+        buf_free(&res);
+        goto out;
+    }
+    x->result = res.s;
+    x->result_len = res.len;
+    x->notes = f.notes;
+    x->n_notes = f.n_notes;
+    f.notes = NULL;
+    f.n_notes = 0;
+out:
+    if (rc == KAP_EINVALID || rc == KAP_EARG)
+        rc = set_fix_error(x, rc, "%s: cannot fix: %s", x->path, f.why.s ? f.why.s : "unknown reason");
+    for (size_t i = 0; i < f.n_edits; i++)
+        kap_free(f.edits[i].text);
+    kap_free(f.edits);
+    for (size_t i = 0; i < f.n_notes; i++)
+        kap_free(f.notes[i]);
+    kap_free(f.notes);
+    kap_free(p.argv);
+    kap_free(p.m);
+    kap_free(p.v);
+    buf_free(&f.why);
+    free_nodes(&f);
+    return rc;
+}
+
+/* Reads a node path under the root into *data. */
+static int read_under(kap_manifest_fix *x, const char *path, char **data, size_t *len)
+{
+    rootfs rt;
+    kap_buf disp = {0}, res = {0};
+    int err = open_root(x->root, &rt, &disp);
+    if (err) {
+        buf_free(&disp);
+        return set_fix_error(x, KAP_EIO, "%s: cannot use as the root: %s", x->root, strerror(err));
+    }
+    err = root_read(&rt, path, x->max_file, &res, data, len);
+    close(rt.fd);
+    buf_free(&disp);
+    buf_free(&res);
+    if (err == ENOMEM)
+        return KAP_ENOMEM;
+    if (err)
+        return set_fix_error(x, err == EFBIG ? KAP_ELIMIT : KAP_EIO, "%s: cannot read: %s", path,
+                             err == EISDIR ? "is a directory"
+                             : err == EINVAL ? "not a regular file"
+                             : err == EFBIG  ? "larger than the limit"
+                                             : strerror(err));
+    return KAP_OK;
+}
+
+static int fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_options *opts)
+{
+    if (!out)
+        return KAP_EARG;
+    *out = NULL;
+    if (opts && opts->version < 1)
+        return KAP_EARG;
+    if (path && path[0] != '/')
+        return KAP_EARG;
+    kap_manifest_fix *x = kap_calloc(1, sizeof *x);
+    if (!x)
+        return KAP_ENOMEM;
+    kap_buf b = {0};
+    clean_path(&b, path ? path : KAP_MANIFEST_DEFAULT_PATH, strlen(path ? path : KAP_MANIFEST_DEFAULT_PATH));
+    x->path = b.oom ? NULL : b.s;
+    if (b.oom)
+        buf_free(&b);
+    x->root = dupz(opts && opts->root && opts->root[0] ? opts->root : "/");
+    x->max_file = opts && opts->max_file_size ? opts->max_file_size : KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE;
+    if (!x->path || !x->root) {
+        kap_manifest_fix_free(x);
+        return KAP_ENOMEM;
+    }
+    *out = x;
+    return KAP_OK;
+}
+
+int kap_manifest_fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_options *opts,
+                         const kap_manifest_fix_options *fo)
+{
+    if (fo && fo->version < 1)
+        return KAP_EARG;
+    int rc = fix_new(out, path, opts);
+    if (rc)
+        return rc;
+    kap_manifest_fix *x = *out;
+    rc = read_under(x, x->path, &x->original, &x->original_len);
+    if (rc == KAP_OK)
+        rc = fix_text(x, fo);
+    if (rc == KAP_ENOMEM) {
+        kap_manifest_fix_free(x);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const char *backup,
+                             const kap_manifest_options *opts)
+{
+    if (!backup)
+        return KAP_EARG;
+    int rc = fix_new(out, path, opts);
+    if (rc)
+        return rc;
+    kap_manifest_fix *x = *out;
+    rc = read_under(x, x->path, &x->original, &x->original_len);
+    if (rc == KAP_OK) {
+        kap_buf b = {0};
+        clean_path(&b, backup, strlen(backup));
+        rc = b.s ? read_under(x, b.s, &x->result, &x->result_len) : KAP_ENOMEM;
+        buf_free(&b);
+        if (rc == KAP_OK) {
+            x->notes = kap_calloc(1, sizeof *x->notes);
+            char small[4200];
+            snprintf(small, sizeof small, "restored from %s", backup);
+            if (!x->notes || !(x->notes[0] = dupz(small)))
+                rc = KAP_ENOMEM;
+            else
+                x->n_notes = 1;
+        }
+    }
+    if (rc == KAP_ENOMEM) {
+        kap_manifest_fix_free(x);
+        *out = NULL;
+    }
+    return rc;
+}
+
+const char *kap_manifest_fix_error(const kap_manifest_fix *x) { return x ? x->error : NULL; }
+
+const char *kap_manifest_fix_original(const kap_manifest_fix *x, size_t *len)
+{
+    if (len)
+        *len = x ? x->original_len : 0;
+    return x ? x->original : NULL;
+}
+
+const char *kap_manifest_fix_result(const kap_manifest_fix *x, size_t *len)
+{
+    if (len)
+        *len = x && x->result ? x->result_len : 0;
+    return x ? x->result : NULL;
+}
+
+int kap_manifest_fix_changed(const kap_manifest_fix *x)
+{
+    return x && x->result &&
+           (x->result_len != x->original_len || memcmp(x->result, x->original, x->result_len) != 0);
+}
+
+size_t kap_manifest_fix_count(const kap_manifest_fix *x) { return x ? x->n_notes : 0; }
+
+const char *kap_manifest_fix_change(const kap_manifest_fix *x, size_t i)
+{
+    return x && i < x->n_notes ? x->notes[i] : NULL;
+}
+
+const char *kap_manifest_fix_backup(const kap_manifest_fix *x) { return x ? x->backup : NULL; }
+
+void kap_manifest_fix_free(kap_manifest_fix *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->n_notes; i++)
+        kap_free(x->notes[i]);
+    kap_free(x->notes);
+    kap_free(x->path);
+    kap_free(x->root);
+    kap_free(x->original);
+    kap_free(x->result);
+    kap_free(x->error);
+    kap_free(x->backup);
+    kap_free(x);
+}
+
+/* ---- writing, whole or not at all -------------------------------------------------------------- */
+
+/* mkdir -p of a node path under the root; the resolved path in res. */
+static int mkdirs_under(const rootfs *rt, const char *path, kap_buf *res)
+{
+    int err = root_resolve(rt, path, res);
+    if (err == 0)
+        return 0;
+    if (err != ENOENT)
+        return err;
+    /* create each missing component, from the top */
+    kap_buf part = {0}, pres = {0};
+    const char *p = res->s;
+    int rc = 0;
+    while (*p && !rc) {
+        const char *slash = strchr(p + 1, '/');
+        size_t n = slash ? (size_t)(slash - res->s) : strlen(res->s);
+        part.len = 0;
+        buf_add(&part, res->s, n);
+        if (!buf_cstr(&part)) {
+            rc = ENOMEM;
+            break;
+        }
+        int e = root_resolve(rt, part.s, &pres);
+        if (e == ENOENT) {
+            kap_buf parent = {0};
+            path_dirname(&parent, pres.s);
+            int dfd = parent.s ? open_beneath(rt, parent.s, O_PATH | O_DIRECTORY) : -1;
+            const char *base = strrchr(pres.s, '/') + 1;
+            if (dfd < 0 || (mkdirat(dfd, base, 0700) != 0 && errno != EEXIST))
+                rc = errno ? errno : EIO;
+            if (dfd >= 0)
+                close(dfd);
+            buf_free(&parent);
+        } else if (e) {
+            rc = e;
+        }
+        p = slash ? slash : p + strlen(p);
+    }
+    buf_free(&part);
+    buf_free(&pres);
+    return rc ? rc : root_resolve(rt, path, res);
+}
+
+/* Writes data to a new file dirfd/name (O_EXCL), fsync'd. */
+static int write_new(int dirfd, const char *name, const char *data, size_t len, mode_t mode, int hooked)
+{
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return errno;
+    int err = 0;
+    size_t done = 0;
+    while (done < len && !err) {
+        ssize_t m = hooked && FAIL_STEP(1) ? (errno = ENOSPC, -1) : write(fd, data + done, len - done);
+        if (m < 0 && errno != EINTR)
+            err = errno;
+        else if (m > 0)
+            done += (size_t)m;
+    }
+    if (!err && (hooked && FAIL_STEP(2) ? (errno = EIO, -1) : fsync(fd)) != 0)
+        err = errno;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (err)
+        unlinkat(dirfd, name, 0);
+    return err;
+}
+
+/* A name for a new file in a directory: prefix + UTC time [+ .N]. */
+static int unused_name(int dirfd, const char *prefix, char *out, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int k = 0; k < 1000; k++) {
+        if (k)
+            snprintf(out, n, "%s.%s.%d", prefix, stamp, k);
+        else
+            snprintf(out, n, "%s.%s", prefix, stamp);
+        struct stat st;
+        if (fstatat(dirfd, out, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+            return 0;
+    }
+    return EEXIST;
+}
+
+int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
+{
+    if (!x || !x->result)
+        return KAP_EARG;
+    rootfs rt = {-1, ""};
+    kap_buf disp = {0}, mres = {0}, mdir = {0}, bres = {0};
+    int mfd = -1, bfd = -1, rc = KAP_OK, err;
+    char tmpname[300], bname[300];
+    char *now = NULL;
+    size_t now_len = 0;
+    if ((err = open_root(x->root, &rt, &disp)) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "%s: cannot use as the root: %s", x->root, strerror(err));
+        goto out;
+    }
+    /* the manifest is still what was read */
+    err = root_read(&rt, x->path, x->max_file, &mres, &now, &now_len);
+    if (err || now_len != x->original_len || memcmp(now, x->original, now_len) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "%s: %s; nothing written", x->path,
+                           err ? strerror(err) : "changed since it was read");
+        goto out;
+    }
+    struct stat mst;
+    path_dirname(&mdir, mres.s);
+    mfd = mdir.s ? open_beneath(&rt, mdir.s, O_PATH | O_DIRECTORY) : -1;
+    if (mfd < 0 || fstatat(mfd, strrchr(mres.s, '/') + 1, &mst, AT_SYMLINK_NOFOLLOW) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "%s: %s; nothing written", x->path, strerror(errno));
+        goto out;
+    }
+    const char *base = strrchr(mres.s, '/') + 1;
+    /* the backup directory, outside the manifests directory */
+    const char *bd = backup_dir && backup_dir[0] ? backup_dir : KAP_MANIFEST_DEFAULT_BACKUP_DIR;
+    if ((err = mkdirs_under(&rt, bd, &bres)) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "backup directory %s: %s; nothing written", bd, strerror(err));
+        goto out;
+    }
+    if (path_within(bres.s, mdir.s)) {
+        rc = set_fix_error(x, KAP_EARG,
+                           "the backup directory %s is inside the manifests directory %s, where kubelet would run "
+                           "the backup as a pod; nothing written",
+                           bres.s, mdir.s);
+        goto out;
+    }
+    bfd = open_beneath(&rt, bres.s, O_PATH | O_DIRECTORY);
+    if (bfd < 0) {
+        rc = set_fix_error(x, KAP_EIO, "backup directory %s: %s; nothing written", bres.s, strerror(errno));
+        goto out;
+    }
+    /* 1. the backup */
+    if ((err = unused_name(bfd, base, bname, sizeof bname)) != 0 ||
+        (err = write_new(bfd, bname, x->original, x->original_len, mst.st_mode & 07777, 0)) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "backup in %s: %s; nothing written", bres.s, strerror(err));
+        goto out;
+    }
+    kap_free(x->backup);
+    {
+        kap_buf b = {0};
+        buf_printf(&b, "%s/%s", strcmp(bres.s, "/") == 0 ? "" : bres.s, bname);
+        x->backup = b.s;
+    }
+    /* 2. the new text in a temporary file on the manifest's file system,
+     * outside the manifests directory when the backup directory is on it */
+    struct stat bst;
+    int tdir = mfd;
+    snprintf(tmpname, sizeof tmpname, ".%s.kap-new.%ld", base, (long)getpid());
+    if (fstat(bfd, &bst) == 0 && bst.st_dev == mst.st_dev) {
+        tdir = bfd;
+        snprintf(tmpname, sizeof tmpname, "%s.kap-new.%ld", base, (long)getpid());
+    }
+    unlinkat(tdir, tmpname, 0);
+    if ((err = write_new(tdir, tmpname, x->result, x->result_len, mst.st_mode & 07777, 1)) != 0) {
+        rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err), x->path);
+        goto out;
+    }
+    /* 3. one rename: kubelet sees the old file or the new, never a part */
+    if ((FAIL_STEP(3) ? (errno = EROFS, -1) : renameat(tdir, tmpname, mfd, base)) != 0) {
+        err = errno;
+        unlinkat(tdir, tmpname, 0);
+        rc = set_fix_error(x, KAP_EIO, "replacing %s: %s; it is left as it was", x->path, strerror(err));
+        goto out;
+    }
+    {
+        int dfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+out:
+    if (rc != KAP_OK && x->backup && rc != KAP_ENOMEM) {
+        /* keep the backup: it is the original, and harmless */
+    }
+    kap_free(now);
+    if (mfd >= 0)
+        close(mfd);
+    if (bfd >= 0)
+        close(bfd);
+    if (rt.fd >= 0)
+        close(rt.fd);
+    buf_free(&disp);
+    buf_free(&mres);
+    buf_free(&mdir);
+    buf_free(&bres);
+    return rc;
+}

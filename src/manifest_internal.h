@@ -1,0 +1,39 @@
+/* What src/manifest.c and src/manifest_fix.c share: host paths looked up
+ * under a root directory that no path leaves.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef KAP_MANIFEST_INTERNAL_H
+#define KAP_MANIFEST_INTERNAL_H
+
+#include <sys/stat.h>
+
+#include "internal.h"
+
+typedef struct rootfs {
+    int fd;              /* the root directory */
+    const char *display; /* "" for "/", else the root as given without a trailing '/' */
+} rootfs;
+
+/* Go's path.Clean of an absolute path ("/a/b", or "/"). */
+KAP_HIDDEN void clean_path(kap_buf *out, const char *p, size_t n);
+/* Resolves a node path under the root as a chroot would; out: the path
+ * with no symlink in it. 0 when it exists, else an errno value (ENOENT:
+ * out holds the path it would have). */
+KAP_HIDDEN int root_resolve(const rootfs *rt, const char *path, kap_buf *out);
+/* Opens a resolved node path one component at a time, none followed. */
+KAP_HIDDEN int open_beneath(const rootfs *rt, const char *resolved, int flags);
+/* The root's prefix and the node path: the path on this machine. */
+KAP_HIDDEN void host_display(const rootfs *rt, kap_buf *out, const char *node);
+KAP_HIDDEN int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct stat *st);
+/* A regular file's bytes (NUL-terminated), at most max. 0 or an errno
+ * value (EISDIR, EINVAL: not a regular file, EFBIG: too large). */
+KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char **data, size_t *len);
+KAP_HIDDEN int path_within(const char *p, const char *q);
+KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
+
+/* Whether kube-apiserver's flag is a boolean (a bare --name is true). */
+KAP_HIDDEN int manifest_bool_flag(const char *name);
+/* Whether a container with this command[0] (NULL: none) and image runs
+ * kube-apiserver. */
+KAP_HIDDEN int manifest_runs_apiserver_cmd(const char *cmd0, const char *image);
+
+#endif

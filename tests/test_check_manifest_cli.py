@@ -1,0 +1,523 @@
+"""kap check-manifest as a user runs it: every node root of tests/manifests
+against its hand-written expected findings, the JSON document's shape, the
+text form, colours, exit statuses, and manifests that cannot be read.
+
+Run from tests/ with KAP set to the kap binary (ctest does both).
+SPDX-License-Identifier: Apache-2.0"""
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+KAP = os.environ.get("KAP", "kap")
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "manifests")
+DEFAULT = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+STATUSES = {"PASS", "WARN", "FAIL"}
+
+
+def run(*args, env=None):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([KAP, "check-manifest", *args], capture_output=True, env=e, timeout=60)
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+
+def cases():
+    for name in sorted(os.listdir(FIXTURES)):
+        d = os.path.join(FIXTURES, name)
+        if os.path.isfile(os.path.join(d, "expected")):
+            yield name, d
+
+
+def read_expected(d):
+    """exit N, then STATUS ID lines: every WARN and FAIL expected (exactly
+    these), and some checks that must PASS."""
+    exit_status, bad, good = None, [], []
+    with open(os.path.join(d, "expected")) as f:
+        for line in f:
+            word, value = line.split()
+            if word == "exit":
+                exit_status = int(value)
+            elif word == "PASS":
+                good.append(value)
+            else:
+                bad.append((word, value))
+    args_file = os.path.join(d, "args")
+    manifest = DEFAULT
+    if os.path.exists(args_file):
+        with open(args_file) as f:
+            manifest = f.read().strip()
+    return exit_status, sorted(bad), good, manifest
+
+
+def check_shape(test, doc):
+    """The JSON document's keys and types (docs/check-manifest.md)."""
+    test.assertEqual(set(doc), {"manifest", "root", "kubeVersion", "error", "checks", "policy"})
+    test.assertIsInstance(doc["manifest"], str)
+    test.assertRegex(doc["kubeVersion"], r"^1\.\d+$")
+    test.assertIsInstance(doc["checks"], list)
+    for c in doc["checks"]:
+        test.assertEqual(set(c), {"id", "status", "message", "fix", "line", "column"})
+        test.assertIn(c["status"], STATUSES)
+        test.assertRegex(c["id"], r"^[a-z]+(-[a-z]+)*$")
+        test.assertTrue(c["message"])
+        # a fix for WARN and FAIL, none for PASS
+        test.assertEqual(bool(c["fix"]), c["status"] != "PASS", c)
+        test.assertIsInstance(c["line"], int)
+        test.assertIsInstance(c["column"], int)
+    p = doc["policy"]
+    if p is not None:
+        test.assertEqual(set(p), {"file", "loaded", "error", "warning", "diagnostics"})
+        test.assertIsInstance(p["loaded"], bool)
+        test.assertEqual(p["loaded"], p["error"] is None)
+        for g in p["diagnostics"]:
+            test.assertEqual(set(g), {"severity", "message", "field", "line", "column"})
+            test.assertIn(g["severity"], {"error", "warning"})
+
+
+class Fixtures(unittest.TestCase):
+    def test_every_fixture(self):
+        n = 0
+        for name, d in cases():
+            n += 1
+            with self.subTest(fixture=name):
+                want_exit, want_bad, want_good, manifest = read_expected(d)
+                rc, out, err = run("-o", "json", "--root", os.path.join(d, "root"), manifest)
+                self.assertEqual(rc, want_exit, err + out)
+                doc = json.loads(out)
+                check_shape(self, doc)
+                got_bad = sorted((c["status"], c["id"]) for c in doc["checks"] if c["status"] != "PASS")
+                self.assertEqual(got_bad, want_bad)
+                passed = {c["id"] for c in doc["checks"] if c["status"] == "PASS"}
+                for g in want_good:
+                    self.assertIn(g, passed)
+                # the text form says the same, one line a check
+                rc2, text, _ = run("--root", os.path.join(d, "root"), manifest)
+                self.assertEqual(rc2, want_exit)
+                lines = [l for l in text.splitlines() if l[:4] in STATUSES]
+                self.assertEqual(len(lines), len(doc["checks"]))
+                for l, c in zip(lines, doc["checks"]):
+                    self.assertEqual(l.split()[:2], [c["status"], c["id"]])
+        self.assertGreaterEqual(n, 30)
+
+    def test_version_from_image(self):
+        d = os.path.join(FIXTURES, "kubeadm-after", "root")
+        doc = json.loads(run("-o", "json", "--root", d)[1])
+        self.assertEqual(doc["kubeVersion"], "1.31")  # registry.k8s.io/kube-apiserver:v1.31.2
+        doc = json.loads(run("-o", "json", "--root", d, "--kube-version", "1.27")[1])
+        self.assertEqual(doc["kubeVersion"], "1.27")
+        d = os.path.join(FIXTURES, "json-manifest", "root")
+        doc = json.loads(run("-o", "json", "--root", d, "/etc/kubernetes/manifests/kube-apiserver.json")[1])
+        self.assertEqual(doc["kubeVersion"], "1.29")
+
+    def test_policy_diagnostics_as_lint_shows_them(self):
+        d = os.path.join(FIXTURES, "policy-invalid", "root")
+        policy = os.path.join(d, "etc/kubernetes/audit-policy.yaml")
+        lint = subprocess.run([KAP, "lint", policy], capture_output=True).stdout.decode()
+        first = lint.splitlines()[0]
+        located = first[: first.rindex(" [")]  # FILE:LINE:COLUMN: error: message
+        self.assertIn(":13:12: error: rules[2].level", located)
+        rc, text, _ = run("--root", d)
+        self.assertEqual(rc, 1)
+        self.assertIn(located + "\n", text)
+        doc = json.loads(run("-o", "json", "--root", d)[1])
+        self.assertFalse(doc["policy"]["loaded"])
+        self.assertEqual(doc["policy"]["diagnostics"][0]["line"], 13)
+        self.assertEqual(doc["policy"]["diagnostics"][0]["column"], 12)
+
+
+class Escapes(unittest.TestCase):
+    """Paths never lead out of --root: the fixtures put a loadable policy
+    just outside the root, where a careless resolver would find it."""
+
+    def policy_check(self, name):
+        d = os.path.join(FIXTURES, name)
+        self.assertTrue(os.path.exists(os.path.join(d, "outside-policy.yaml")))
+        doc = json.loads(run("-o", "json", "--root", os.path.join(d, "root"))[1])
+        return {c["id"]: c for c in doc["checks"]}, doc
+
+    def test_relative_symlink(self):
+        checks, doc = self.policy_check("symlink-escape")
+        self.assertEqual(checks["policy-file"]["status"], "FAIL")
+        self.assertIsNone(doc["policy"])
+
+    def test_dotdot_in_host_path(self):
+        checks, doc = self.policy_check("dotdot-escape")
+        self.assertEqual(checks["policy-file"]["status"], "FAIL")
+        self.assertIn("/outside-policy.yaml", checks["policy-file"]["message"])
+
+    def test_subpath(self):
+        checks, _ = self.policy_check("subpath-escape")
+        self.assertEqual(checks["policy-mount"]["status"], "FAIL")
+
+    def test_absolute_symlink_stays_in_root(self):
+        d = os.path.join(FIXTURES, "symlink-absolute", "root")
+        link = os.readlink(os.path.join(d, "etc/kubernetes/audit-policy.yaml"))
+        self.assertTrue(link.startswith("/"))
+        doc = json.loads(run("-o", "json", "--root", d)[1])
+        self.assertTrue(doc["policy"]["loaded"])
+        self.assertTrue(doc["policy"]["file"].endswith("/etc/kubernetes/policies/audit.yaml"))
+
+    def test_relative_manifest_outside_root(self):
+        rc, out, err = run("--root", os.path.join(FIXTURES, "kubeadm-after", "root"),
+                           os.path.join("manifests", "base-after.yaml"))
+        self.assertEqual(rc, 2)
+        self.assertIn("outside the root", err)
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.dir = os.path.join(self.tmp, "etc/kubernetes/manifests")
+        os.makedirs(self.dir)
+        self.path = os.path.join(self.dir, "kube-apiserver.yaml")
+
+    def tearDown(self):
+        for root, dirs, _ in os.walk(self.tmp):
+            for x in dirs:
+                os.chmod(os.path.join(root, x), 0o755)
+        shutil.rmtree(self.tmp)
+
+    def write(self, data):
+        with open(self.path, "wb") as f:
+            f.write(data)
+
+    def expect_2(self, what, *extra):
+        rc, out, err = run("--root", self.tmp, *extra)
+        self.assertEqual(rc, 2, what)
+        self.assertTrue(err.startswith("kap check-manifest: "), err)
+        self.assertLess(len(err), 2000)
+        return err
+
+    def test_not_yaml(self):
+        self.write(b"apiVersion: v1\nkind: Pod\nspec: [\n  containers: {\n")
+        err = self.expect_2("not YAML")
+        self.assertRegex(err, r"kube-apiserver\.yaml:\d+:\d+: ")
+
+    def test_a_list_a_scalar_nothing(self):
+        # kubelet cannot decode them into a Pod: not a manifest at all
+        self.write(b"- apiVersion: v1\n- kind: Pod\n")
+        err = self.expect_2("a list")
+        self.assertIn("kube-apiserver.yaml:1:1: not a manifest kubelet can read: a list, not a Pod object", err)
+        rc, out, _ = run("-o", "json", "--root", self.tmp)
+        doc = json.loads(out)
+        check_shape(self, doc)
+        self.assertEqual([(c["status"], c["id"]) for c in doc["checks"]], [("FAIL", "manifest-parse")])
+        self.write(b"just words\n")
+        self.expect_2("a scalar")
+        self.write(b"# nothing but a comment\n")
+        self.assertIn("empty", self.expect_2("empty"))
+
+    def test_deep_nesting(self):
+        self.write(b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n")
+        err = self.expect_2("10,000 deep")
+        self.assertIn("kube-apiserver.yaml:", err)
+        self.write(b"{\"a\": " + b"[" * 20000 + b"]" * 20000 + b"}\n")
+        self.expect_2("20,000 deep JSON")
+
+    def test_large(self):
+        with open(self.path, "wb") as f:
+            f.write(b"# " + b"x" * (50 << 20) + b"\n")
+        err = self.expect_2("50 MB")
+        self.assertIn("larger than", err)
+
+    def test_binary(self):
+        self.write(bytes(range(256)) * 64)
+        self.expect_2("binary")
+
+    def test_missing_and_directory(self):
+        err = self.expect_2("missing")
+        self.assertIn("No such file", err)
+        os.makedirs(self.path)
+        err = self.expect_2("a directory")
+        self.assertIn("is a directory", err)
+
+    def test_fifo(self):
+        os.mkfifo(self.path)  # opening must not block
+        err = self.expect_2("a FIFO")
+        self.assertIn("not a regular file", err)
+
+    @unittest.skipIf(os.geteuid() == 0, "root reads any file")
+    def test_unreadable(self):
+        self.write(b"apiVersion: v1\nkind: Pod\n")
+        os.chmod(self.path, 0)
+        err = self.expect_2("unreadable")
+        self.assertIn("Permission denied", err)
+        # the JSON form says it too, and stays one document
+        rc, out, _ = run("-o", "json", "--root", self.tmp)
+        self.assertEqual(rc, 2)
+        self.assertIn("Permission denied", json.loads(out)["error"])
+
+    def test_usage(self):
+        self.assertEqual(run("--output", "yaml")[0], 2)
+        self.assertEqual(run("--color=sometimes")[0], 2)
+        self.assertEqual(run("--kube-version", "1.12")[0], 2)
+        self.assertEqual(run("--nope")[0], 2)
+        self.assertEqual(run("a.yaml", "b.yaml")[0], 2)
+        self.assertEqual(run("--root", os.path.join(self.tmp, "nowhere"))[0], 2)
+        rc, out, _ = run("--help")
+        self.assertEqual(rc, 0)
+        self.assertIn("--root DIR", out)
+
+
+class Colour(unittest.TestCase):
+    root = os.path.join(FIXTURES, "policy-writable", "root")
+
+    def test_never_on_a_pipe_by_default(self):
+        self.assertNotIn("\033[", run("--root", self.root)[1])
+
+    def test_always(self):
+        self.assertIn("\033[33mWARN", run("--root", self.root, "--color=always")[1])
+        # an explicit --color=always wins over NO_COLOR
+        self.assertIn("\033[", run("--root", self.root, "--color=always", env={"NO_COLOR": "1"})[1])
+
+    def test_never(self):
+        self.assertNotIn("\033[", run("--root", self.root, "--color=never")[1])
+
+    def test_no_color_on_a_terminal(self):
+        script = shutil.which("script")
+        if not script:
+            self.skipTest("no script(1) to give kap a terminal")
+        cmd = f"{KAP} check-manifest --root {self.root}"
+        for env, coloured in (({}, True), ({"NO_COLOR": "1"}, False)):
+            e = dict(os.environ)
+            e.pop("NO_COLOR", None)
+            e.update(env, TERM="xterm")
+            p = subprocess.run([script, "-qec", cmd, "/dev/null"], capture_output=True, env=e, timeout=60)
+            self.assertEqual("\033[" in p.stdout.decode(), coloured, env)
+
+
+# Fixtures --fix makes pass: every check but the warnings it does not touch.
+FIXABLE = ["kubeadm-after", "policy-unmounted", "policy-writable", "log-readonly", "log-dir-missing",
+           "log-dir-create", "log-file-mount", "no-backend", "cis-low", "bad-values", "good-values",
+           "flags-args", "json-manifest", "log-in-manifests", "webhook-ok", "duplicate-flags", "symlink-absolute"]
+
+
+class Fix(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def node(self, name, policy=True):
+        """A copy of a fixture's node root; kubeadm-before gets a policy."""
+        root = os.path.join(self.tmp, name, "root")
+        shutil.copytree(os.path.join(FIXTURES, name, "root"), root, symlinks=True)
+        if name == "kubeadm-before" and policy:
+            shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "etc/kubernetes/audit-policy.yaml"))
+        manifest = DEFAULT
+        args = os.path.join(FIXTURES, name, "args")
+        if os.path.exists(args):
+            with open(args) as f:
+                manifest = f.read().strip()
+        return root, manifest
+
+    @staticmethod
+    def read(root, manifest):
+        with open(root + manifest, "rb") as f:
+            return f.read()
+
+    @staticmethod
+    def listing(root, manifest):
+        return sorted(os.listdir(os.path.dirname(root + manifest)))
+
+    def fix_one(self, name):
+        root, manifest = self.node(name)
+        before = self.read(root, manifest)
+        files = self.listing(root, manifest)
+        # --dry-run: a diff, nothing written
+        rc, out, err = run("--root", root, "--fix", "--dry-run", manifest)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+        if "nothing to change" not in out + err:
+            self.assertTrue(out.startswith("--- a" + manifest + "\n+++ b" + manifest + "\n@@ "), out)
+        # --fix
+        rc, out, err = run("--root", root, "--fix", manifest)
+        self.assertEqual(rc, 0, out + err)
+        after = self.read(root, manifest)
+        self.assertEqual(self.listing(root, manifest), files)  # no temporary or second file
+        changes = [l for l in out.splitlines() if l.startswith("changed: ")]
+        if after != before:
+            backups = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))
+            self.assertEqual(len(backups), 1)
+            with open(os.path.join(root, "etc/kubernetes/manifest-backups", backups[0]), "rb") as f:
+                self.assertEqual(f.read(), before)
+            self.assertIn("--restore /etc/kubernetes/manifest-backups/" + backups[0], out)
+        # the result passes
+        doc = json.loads(run("-o", "json", "--root", root, manifest)[1])
+        self.assertEqual([c for c in doc["checks"] if c["status"] == "FAIL"], [])
+        # every original line is still there, in order, but for the values corrected
+        old, new = before.decode().splitlines(), after.decode().splitlines()
+        modified = [c for c in changes if " becomes " in c or "gets type" in c or "made writable" in c
+                    or "made read-only" in c]
+        lost = 0
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            self.assertNotEqual(tag, "delete", (old[i1:i2], name))
+            if tag == "replace":
+                lost += i2 - i1
+                for line in old[i1:i2]:
+                    # the replaced line held a value --fix corrects
+                    self.assertRegex(line, r"audit|readOnly|type:|^\s*-?\s*\S", line)
+        self.assertLessEqual(lost, len(modified), (name, changes))
+        # idempotent
+        rc, out, err = run("--root", root, "--fix", manifest)
+        self.assertEqual(rc, 0)
+        self.assertIn("nothing to change", out)
+        self.assertEqual(self.read(root, manifest), after)
+        return before, after, root, manifest
+
+    def test_fixable_fixtures(self):
+        for name in FIXABLE:
+            with self.subTest(fixture=name):
+                self.fix_one(name)
+
+    def test_bare_kubeadm(self):
+        before, after, root, manifest = self.fix_one("kubeadm-before")
+        old, new = before.decode().splitlines(), after.decode().splitlines()
+        # only additions
+        self.assertEqual([l for l in difflib.ndiff(old, new) if l.startswith("- ")], [])
+        added = [l[2:] for l in difflib.ndiff(old, new) if l.startswith("+ ")]
+        self.assertIn("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml", added)
+        self.assertIn("    - --audit-log-path=/var/log/kubernetes/audit/audit.log", added)
+        self.assertIn("      type: DirectoryOrCreate", added)
+        # --restore puts the original back, keeping the fixed one as a backup
+        backup = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))[0]
+        rc, out, err = run("--root", root, "--restore", "/etc/kubernetes/manifest-backups/" + backup, manifest)
+        self.assertEqual(rc, 1, out + err)  # the original fails the checks again
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertEqual(len(os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))), 2)
+
+    def test_options(self):
+        root, manifest = self.node("kubeadm-before")
+        shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "srv-policy.yaml"))
+        rc, out, err = run("--root", root, "--fix", "--policy-file", "/srv-policy.yaml", "--log-path",
+                           "/var/log/apiserver/audit.json", "--log-maxage", "90", "--log-maxbackup", "20",
+                           "--log-maxsize", "200", "--backup-dir", "/var/backups/k8s", manifest)
+        self.assertEqual(rc, 0, out + err)
+        text = self.read(root, manifest).decode()
+        for flag in ("--audit-policy-file=/srv-policy.yaml", "--audit-log-path=/var/log/apiserver/audit.json",
+                     "--audit-log-maxage=90", "--audit-log-maxbackup=20", "--audit-log-maxsize=200",
+                     "path: /var/log/apiserver\n"):
+            self.assertIn(flag, text)
+        self.assertEqual(len(os.listdir(os.path.join(root, "var/backups/k8s"))), 1)
+
+    def refused(self, root, manifest, *extra, status=1):
+        before = self.read(root, manifest)
+        files = self.listing(root, manifest)
+        rc, out, err = run("--root", root, "--fix", *extra, manifest)
+        self.assertEqual(rc, status, out + err)
+        self.assertEqual(self.read(root, manifest), before)
+        self.assertEqual(self.listing(root, manifest), files)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+        return err
+
+    def test_refusals(self):
+        root, manifest = self.node("kubeadm-before", policy=False)
+        self.assertIn("not written", self.refused(root, manifest))  # no policy on the host
+        with open(os.path.join(root, "etc/kubernetes/audit-policy.yaml"), "w") as f:
+            f.write("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n")
+        self.assertIn("does not load", self.refused(root, manifest))
+        err = self.refused(*self.node("policy-is-log"))
+        self.assertIn("cannot fix", err)
+        root, manifest = self.node("kubeadm-after")
+        text = self.read(root, manifest).decode().replace(
+            "  containers:\n", "  containers:\n  - name: extra\n    command: [kube-apiserver]\n    image: x\n")
+        with open(root + manifest, "w") as f:
+            f.write(text)
+        self.assertIn("2 containers", self.refused(root, manifest))
+        with open(root + manifest, "w") as f:
+            f.write("apiVersion: v1\nkind: Pod\nspec: [\n")
+        self.assertIn("cannot fix", self.refused(root, manifest))
+        # a backup directory inside the manifests directory
+        root, manifest = self.node("no-backend")
+        before = self.read(root, manifest)
+        rc, out, err = run("--root", root, "--fix", "--backup-dir", "/etc/kubernetes/manifests/old", manifest)
+        self.assertEqual(rc, 1)
+        self.assertIn("inside the manifests directory", err)
+        self.assertEqual(self.read(root, manifest), before)
+
+    def wait(self, mode, seconds):
+        root, manifest = self.node("kubeadm-before")
+        env = {"PATH": os.path.join(HERE, "fake-crictl") + os.pathsep + os.environ.get("PATH", ""),
+               "FAKE_CRICTL_MODE": mode, "FAKE_CRICTL_MANIFEST": root + manifest}
+        return run("--root", root, "--fix", "--wait=%d" % seconds, manifest, env=env)
+
+    def test_wait_pod_comes_back(self):
+        rc, out, err = self.wait("up", 3)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("kube-apiserver is running again: pod pod-new, container ctr-new", out)
+
+    def test_wait_crash_loop(self):
+        rc, out, err = self.wait("crashloop", 2)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("did not come back within 2 s", out)
+        self.assertIn("crictl logs --tail 20 ctr-crash-3", out)
+        self.assertIn("loading audit policy file", out)
+        self.assertRegex(out, r"to put the previous manifest back: kap check-manifest --root \S+ --restore "
+                              r"/etc/kubernetes/manifest-backups/kube-apiserver\.yaml\.\S+ " + DEFAULT)
+
+    def test_wait_without_crictl(self):
+        root, manifest = self.node("kubeadm-before")
+        before = self.read(root, manifest)
+        rc, out, err = run("--root", root, "--fix", "--wait", manifest, env={"PATH": "/nonexistent"})
+        self.assertEqual(rc, 2)
+        self.assertIn("crictl", err)
+        self.assertEqual(self.read(root, manifest), before)
+
+
+class FullDisk(unittest.TestCase):
+    """A real full disk: the node root on a small tmpfs with one page left,
+    room for the backup but not for the new manifest."""
+
+    def setUp(self):
+        self.mnt = tempfile.mkdtemp()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", self.mnt],
+                          capture_output=True).returncode != 0:
+            os.rmdir(self.mnt)
+            self.skipTest("cannot mount a tmpfs here")
+
+    def tearDown(self):
+        subprocess.run(["umount", self.mnt], check=True)
+        os.rmdir(self.mnt)
+
+    def test_rename_never_happens_on_a_full_disk(self):
+        root = os.path.join(self.mnt, "root")
+        shutil.copytree(os.path.join(FIXTURES, "kubeadm-before", "root"), root, symlinks=True)
+        shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"), os.path.join(root, "etc/kubernetes/audit-policy.yaml"))
+        os.makedirs(os.path.join(root, "etc/kubernetes/manifest-backups"))
+        manifest = root + DEFAULT
+        with open(manifest, "rb") as f:
+            before = f.read()
+        files = sorted(os.listdir(os.path.dirname(manifest)))
+        filler = os.path.join(self.mnt, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b"\1" * 4096) == 4096:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        # one page free: the backup fits, the new manifest does not
+        size = os.path.getsize(filler)
+        os.truncate(filler, size - size % 4096 - 4096)
+        rc, out, err = run("--root", root, "--fix", DEFAULT)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("No space left on device", err)
+        with open(manifest, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(manifest))), files)
+        left = os.listdir(os.path.join(root, "etc/kubernetes/manifest-backups"))
+        self.assertEqual([n for n in left if "kap-new" in n], [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,624 @@
+/* kap_manifest_check_file (src/manifest.c) on node roots built here and on
+ * the fixtures of tests/manifests: the flags as kube-apiserver reads them,
+ * each check's PASS, WARN and FAIL, paths that try to leave the root, and
+ * manifests that cannot be read. Expectations are written from the issue's
+ * text and docs/check-manifest.md. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kap.h"
+
+static const char *fixtures;
+
+/* ---- a node root in a temporary directory ---- */
+
+static char root[256];
+
+static void mkdirs(const char *path)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    mkdir(tmp, 0755);
+}
+
+static void put(const char *node, const char *text)
+{
+    char path[512], dir[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    mkdirs(dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void link_at(const char *node, const char *target)
+{
+    char path[512], dir[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    mkdirs(dir);
+    ck_assert_int_eq(symlink(target, path), 0);
+}
+
+static void new_root(void)
+{
+    snprintf(root, sizeof root, "/tmp/kap-manifest-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void drop_root(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+#define POLICY "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"
+
+/* A pod with the audit set-up done right; FLAGS and ARGS are inserted as
+ * YAML list items (each "    - ...\n"). */
+static void pod(const char *flags, const char *args)
+{
+    char text[8192];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\n"
+             "kind: Pod\n"
+             "metadata: {name: kube-apiserver, namespace: kube-system}\n"
+             "spec:\n"
+             "  containers:\n"
+             "  - name: kube-apiserver\n"
+             "    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+             "    command:\n"
+             "    - kube-apiserver\n"
+             "%s"
+             "%s%s"
+             "    volumeMounts:\n"
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n"
+             "  volumes:\n"
+             "  - name: audit\n"
+             "    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+             "  - name: audit-log\n"
+             "    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n",
+             flags, args ? "    args:\n" : "", args ? args : "");
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+}
+
+#define GOOD_FLAGS                                                   \
+    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"  \
+    "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"   \
+    "    - --audit-log-maxage=30\n"                                  \
+    "    - --audit-log-maxbackup=10\n"                               \
+    "    - --audit-log-maxsize=100\n"
+
+static kap_manifest_report *check_root(const char *manifest, int want_rc)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    int rc = kap_manifest_check_file(&r, manifest, &o);
+    ck_assert_msg(rc == want_rc, "status %d, wanted %d (%s)", rc, want_rc,
+                  r && kap_manifest_report_error(r) ? kap_manifest_report_error(r) : "");
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+static kap_manifest_report *check_now(void) { return check_root(NULL, KAP_OK); }
+
+/* The n-th check with this ID (0-based), or NULL. */
+static const kap_manifest_check *nth(const kap_manifest_report *r, const char *id, size_t n)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (strcmp(c->id, id) == 0 && n-- == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static size_t count_status(const kap_manifest_report *r, const char *id, kap_manifest_status st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        n += strcmp(c->id, id) == 0 && c->status == st;
+    }
+    return n;
+}
+
+/* The check must be there with this status and a message holding part. */
+static void must(const kap_manifest_report *r, const char *id, kap_manifest_status st, const char *part)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (strcmp(c->id, id) == 0 && c->status == st && (!part || strstr(c->message, part))) {
+            ck_assert_int_eq(c->fix[0] != '\0', st != KAP_MANIFEST_PASS);
+            return;
+        }
+    }
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        fprintf(stderr, "  %s %s: %s\n", kap_manifest_status_name(c->status), c->id, c->message);
+    }
+    ck_abort_msg("no %s %s check with '%s'", kap_manifest_status_name(st), id, part ? part : "");
+}
+
+static void good_node(void)
+{
+    new_root();
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    put("/var/log/kubernetes/audit/.keep", "");
+    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests/\n");
+}
+
+/* ---- the flags ---- */
+
+START_TEST(all_good)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    kap_manifest_report *r = check_now();
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    ck_assert_uint_eq(kap_manifest_report_kube_minor(r), 30);
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "5 flags");
+    must(r, "policy-loads", KAP_MANIFEST_PASS, "1.30");
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    ck_assert_ptr_nonnull(kap_manifest_report_policy_diagnostics(r));
+    ck_assert_ptr_null(kap_manifest_report_error(r));
+    ck_assert_str_eq(kap_manifest_report_manifest(r), KAP_MANIFEST_DEFAULT_PATH);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(flags_in_args_and_space_form)
+{
+    good_node();
+    /* "--name value" as pflag reads it, spread over command and args */
+    pod("    - --audit-policy-file\n    - /etc/kubernetes/audit-policy.yaml\n",
+        "    - --audit-log-path\n    - /var/log/kubernetes/audit/audit.log\n"
+        "    - --audit-log-maxage\n    - \"30\"\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+        "    - --audit-log-compress\n    - -v\n    - \"2\"\n");
+    kap_manifest_report *r = check_now();
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "7 flags");
+    must(r, "log-compress", KAP_MANIFEST_PASS, "=true");
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(bool_flag_takes_no_next_argument)
+{
+    good_node();
+    /* a bool flag never takes the next argument: "false" is left over */
+    pod(GOOD_FLAGS "    - --profiling\n    - \"false\"\n", NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'false' is not a flag");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(flag_needs_argument_and_bad_syntax)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - ---x\n    - --=y\n    - -q\n", "    - --audit-log-format\n");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "bad flag syntax: ---x");
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "bad flag syntax: --=y");
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "shorthand flag 'q'");
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "needs an argument: --audit-log-format");
+    ck_assert_uint_eq(count_status(r, "manifest-flags", KAP_MANIFEST_FAIL), 4);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(double_dash_and_non_string)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - --\n    - --secure-port=6443\n    - 6443\n", NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - 6443\n", NULL);
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "is a number");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(unknown_audit_flag)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - --audit-log-max-backup=10\n", NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "unknown flag: --audit-log-max-backup");
+    const kap_manifest_check *c = nth(r, "manifest-flags", 0);
+    ck_assert_ptr_nonnull(strstr(c->fix, "--audit-log-maxbackup"));
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(duplicates)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - --audit-log-maxage=45\n    - --audit-log-maxsize=100\n"
+                   "    - --enable-admission-plugins=NodeRestriction\n"
+                   "    - --enable-admission-plugins=PodSecurity\n",
+        NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-duplicate-flags", KAP_MANIFEST_FAIL, "--audit-log-maxage is given twice with different values");
+    must(r, "manifest-duplicate-flags", KAP_MANIFEST_WARN, "--audit-log-maxsize is given twice");
+    /* list flags add up: no finding for them */
+    ck_assert_uint_eq(count_status(r, "manifest-duplicate-flags", KAP_MANIFEST_FAIL), 1);
+    ck_assert_uint_eq(count_status(r, "manifest-duplicate-flags", KAP_MANIFEST_WARN), 1);
+    /* the last value counts */
+    must(r, "log-maxage", KAP_MANIFEST_PASS, "=45");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- values as kube-apiserver parses them ---- */
+
+static void one_maxage(const char *value, kap_manifest_status want, const char *part)
+{
+    char flags[1024];
+    snprintf(flags, sizeof flags,
+             "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+             "    - \"--audit-log-maxage=%s\"\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
+             value);
+    pod(flags, NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-maxage", want, part);
+    kap_manifest_report_free(r);
+}
+
+START_TEST(integers_as_go_parses_them)
+{
+    good_node();
+    one_maxage("30", KAP_MANIFEST_PASS, "=30");
+    one_maxage("+30", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0x1e", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0o36", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0b11110", KAP_MANIFEST_PASS, "=30");
+    one_maxage("3_0", KAP_MANIFEST_PASS, "=30");
+    one_maxage("036", KAP_MANIFEST_PASS, "=30"); /* a leading 0 is octal */
+    one_maxage("030", KAP_MANIFEST_WARN, "=24");
+    one_maxage("7", KAP_MANIFEST_WARN, "=7");
+    one_maxage("-1", KAP_MANIFEST_WARN, "=-1");
+    one_maxage("", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("_30", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("30_", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("3__0", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("038", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("30d", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("1e2", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("99999999999999999999", KAP_MANIFEST_FAIL, "not an integer");
+    drop_root();
+}
+END_TEST
+
+START_TEST(enums_and_bools)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - --audit-log-format=legacy\n    - --audit-log-mode=blocking\n"
+                   "    - --audit-webhook-mode=batch\n    - --audit-log-compress=T\n",
+        NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-format", KAP_MANIFEST_PASS, NULL);
+    must(r, "log-mode", KAP_MANIFEST_PASS, NULL);
+    must(r, "webhook-mode", KAP_MANIFEST_PASS, NULL);
+    must(r, "log-compress", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - --audit-log-format=JSON\n    - --audit-log-mode=Batch\n"
+                   "    - --audit-webhook-mode=strict\n    - --audit-log-compress=yes\n",
+        NULL);
+    r = check_now();
+    must(r, "log-format", KAP_MANIFEST_FAIL, "json or legacy");
+    must(r, "log-mode", KAP_MANIFEST_FAIL, "blocking-strict");
+    must(r, "webhook-mode", KAP_MANIFEST_FAIL, NULL);
+    must(r, "log-compress", KAP_MANIFEST_FAIL, "not a boolean");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- paths under the root ---- */
+
+START_TEST(relative_symlink_cannot_leave_root)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    /* a policy just outside the root, and links that climb to it */
+    char outside[512];
+    snprintf(outside, sizeof outside, "%s.outside.yaml", root);
+    FILE *f = fopen(outside, "w");
+    fputs(POLICY, f);
+    fclose(f);
+    const char *name = strrchr(outside, '/') + 1;
+    char target[512];
+    snprintf(target, sizeof target, "../../%s", name);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/kubernetes/audit-policy.yaml"));
+    link_at("/etc/kubernetes/audit-policy.yaml", target);
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "does not exist");
+    ck_assert_ptr_null(kap_manifest_report_policy_diagnostics(r));
+    kap_manifest_report_free(r);
+    /* through a directory link too */
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/kubernetes/audit-policy.yaml"));
+    link_at("/etc/kubernetes/up", "../../../../..");
+    char t2[600];
+    snprintf(t2, sizeof t2, "up/tmp/%s", name);
+    link_at("/etc/kubernetes/audit-policy.yaml", t2);
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "does not exist");
+    kap_manifest_report_free(r);
+    unlink(outside);
+    drop_root();
+}
+END_TEST
+
+START_TEST(absolute_symlink_resolves_in_root)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    char p[512];
+    snprintf(p, sizeof p, "%s/etc/kubernetes/audit-policy.yaml", root);
+    unlink(p);
+    put("/srv/policies/audit.yaml", POLICY);
+    link_at("/etc/kubernetes/audit-policy.yaml", "/srv/policies/audit.yaml");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_policy_file(r), "/srv/policies/audit.yaml"));
+    kap_manifest_report_free(r);
+    /* /etc/passwd inside the root does not exist, whatever the machine has */
+    unlink(p);
+    link_at("/etc/kubernetes/audit-policy.yaml", "/etc/passwd");
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(symlink_loop_and_manifest_link)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    char p[512];
+    snprintf(p, sizeof p, "%s/etc/kubernetes/audit-policy.yaml", root);
+    unlink(p);
+    link_at("/etc/kubernetes/a", "b");
+    link_at("/etc/kubernetes/b", "a");
+    link_at("/etc/kubernetes/audit-policy.yaml", "a");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "symbolic links");
+    kap_manifest_report_free(r);
+    /* a manifest that is a loop cannot be read: KAP_EIO */
+    link_at("/etc/kubernetes/manifests/loop.yaml", "loop.yaml");
+    r = check_root("/etc/kubernetes/manifests/loop.yaml", KAP_EIO);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "symbolic links"));
+    kap_manifest_report_free(r);
+    /* ".." in the manifest's path stops at the root */
+    unlink(p);
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    r = check_root("/../../../../etc/kubernetes/manifests/kube-apiserver.yaml", KAP_OK);
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- one check at a time on the fixtures ---- */
+
+typedef struct fixture_case {
+    const char *dir, *manifest, *id;
+    kap_manifest_status status;
+    const char *part;
+} fixture_case;
+
+static const fixture_case cases[] = {
+    {"kubeadm-before", NULL, "policy-flag", KAP_MANIFEST_FAIL, "not set"},
+    {"kubeadm-before", NULL, "log-backend", KAP_MANIFEST_FAIL, "neither"},
+    {"kubeadm-after", NULL, "policy-mount", KAP_MANIFEST_PASS, "volume 'audit'"},
+    {"kubeadm-after", NULL, "log-dir", KAP_MANIFEST_PASS, "exists"},
+    {"policy-unmounted", NULL, "policy-mount", KAP_MANIFEST_FAIL, "not under any volumeMount"},
+    {"policy-missing", NULL, "policy-file", KAP_MANIFEST_FAIL, "does not exist"},
+    {"policy-invalid", NULL, "policy-loads", KAP_MANIFEST_FAIL, "Unsupported value: \"Everything\""},
+    {"policy-writable", NULL, "policy-mount-readonly", KAP_MANIFEST_WARN, "writable"},
+    {"log-readonly", NULL, "log-mount", KAP_MANIFEST_FAIL, "read-only"},
+    {"log-file-mount", NULL, "log-dir", KAP_MANIFEST_FAIL, "type File"},
+    {"log-dir-missing", NULL, "log-dir", KAP_MANIFEST_FAIL, "type Directory"},
+    {"log-dir-create", NULL, "log-dir", KAP_MANIFEST_PASS, "DirectoryOrCreate"},
+    {"no-backend", NULL, "log-backend", KAP_MANIFEST_FAIL, "no audit event"},
+    {"cis-low", NULL, "log-maxage", KAP_MANIFEST_WARN, "1.2.17"},
+    {"cis-low", NULL, "log-maxsize", KAP_MANIFEST_WARN, "not set"},
+    {"bad-values", NULL, "log-maxage", KAP_MANIFEST_FAIL, "thirty"},
+    {"webhook-ok", NULL, "webhook-config", KAP_MANIFEST_PASS, "1 cluster"},
+    {"webhook-bad", NULL, "webhook-config", KAP_MANIFEST_FAIL, "no clusters"},
+    {"stray-backup", NULL, "manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak"},
+    {"stray-copy", NULL, "manifest-dir", KAP_MANIFEST_FAIL, "apiserver-old"},
+    {"kubeadm-after", NULL, "manifest-dir", KAP_MANIFEST_PASS, "no other file"},
+    {"log-in-manifests", NULL, "paths-separate", KAP_MANIFEST_FAIL, "inside the manifests directory"},
+    {"policy-is-log", NULL, "paths-separate", KAP_MANIFEST_FAIL, "same path"},
+    {"wrong-dir", "/root/kube-apiserver.yaml", "static-pod-path", KAP_MANIFEST_FAIL, "changes nothing"},
+    {"json-manifest", "/etc/kubernetes/manifests/kube-apiserver.json", "manifest-parse", KAP_MANIFEST_PASS, "JSON"},
+    {"json-manifest", "/etc/kubernetes/manifests/kube-apiserver.json", "static-pod-path", KAP_MANIFEST_PASS,
+     "not checked"},
+    {"not-a-pod", NULL, "manifest-pod", KAP_MANIFEST_FAIL, "Deployment"},
+    {"no-apiserver", NULL, "manifest-container", KAP_MANIFEST_FAIL, "no container"},
+    {"kubeadm-after", NULL, "kube-version", KAP_MANIFEST_PASS, "1.31"},
+};
+
+START_TEST(fixture)
+{
+    const fixture_case *fc = &cases[_i];
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, fc->dir);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = dir;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, fc->manifest, &o), KAP_OK);
+    must(r, fc->id, fc->status, fc->part);
+    kap_manifest_report_free(r);
+}
+END_TEST
+
+START_TEST(stray_dot_files_are_mentioned)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/stray-backup/root", fixtures);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = dir;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    /* etcd.yaml is another static pod, not a second kube-apiserver */
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 1);
+    kap_manifest_report_free(r);
+    /* the same directory without the .bak: PASS, naming the dot-file */
+    new_root();
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp -a '%s/.' '%s' && rm '%s/etc/kubernetes/manifests/kube-apiserver.yaml.bak'", dir,
+             root, root);
+    ck_assert_int_eq(system(cmd), 0);
+    r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, ".kube-apiserver.yaml.swp");
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, "etcd.yaml");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(kubelet_config)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "no staticPodPath");
+    kap_manifest_report_free(r);
+    /* a given config that is missing is a WARN */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.kubelet_config = "/etc/kubernetes/kubelet.conf";
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "cannot be read");
+    kap_manifest_report_free(r);
+    /* staticPodPath through a symlink to the manifests directory */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/static\n");
+    link_at("/etc/static", "kubernetes/manifests");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- manifests that cannot be checked ---- */
+
+START_TEST(unreadable)
+{
+    new_root();
+    kap_manifest_report *r = check_root(NULL, KAP_EIO);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "No such file"));
+    must(r, "manifest-parse", KAP_MANIFEST_FAIL, NULL);
+    kap_manifest_report_free(r);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", "spec: [\n  a: {\n");
+    r = check_root(NULL, KAP_EINVALID);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "kube-apiserver.yaml:"));
+    kap_manifest_report_free(r);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", "apiVersion: v1\nkind: Pod\n");
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.max_file_size = 10;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "larger than 10 bytes"));
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(api_arguments)
+{
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(NULL, NULL, NULL), KAP_EARG);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.version = 0;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_EARG);
+    ck_assert_ptr_null(r);
+    ck_assert_uint_eq(kap_manifest_report_count(NULL), 0);
+    ck_assert_ptr_null(kap_manifest_report_get(NULL, 0));
+    ck_assert_ptr_null(kap_manifest_report_error(NULL));
+    kap_manifest_report_free(NULL);
+    ck_assert_str_eq(kap_manifest_status_name(KAP_MANIFEST_PASS), "PASS");
+    ck_assert_str_eq(kap_manifest_status_name(KAP_MANIFEST_WARN), "WARN");
+    ck_assert_str_eq(kap_manifest_status_name(KAP_MANIFEST_FAIL), "FAIL");
+    ck_assert_ptr_null(kap_manifest_status_name((kap_manifest_status)7));
+    /* a root that is not a directory */
+    kap_manifest_options_init(&o);
+    o.root = "/dev/null";
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_EIO);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "root"));
+    kap_manifest_report_free(r);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    fixtures = argc > 1 ? argv[1] : "manifests";
+    Suite *s = suite_create("manifest");
+    TCase *tc = tcase_create("manifest");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, all_good);
+    tcase_add_test(tc, flags_in_args_and_space_form);
+    tcase_add_test(tc, bool_flag_takes_no_next_argument);
+    tcase_add_test(tc, flag_needs_argument_and_bad_syntax);
+    tcase_add_test(tc, double_dash_and_non_string);
+    tcase_add_test(tc, unknown_audit_flag);
+    tcase_add_test(tc, duplicates);
+    tcase_add_test(tc, integers_as_go_parses_them);
+    tcase_add_test(tc, enums_and_bools);
+    tcase_add_test(tc, relative_symlink_cannot_leave_root);
+    tcase_add_test(tc, absolute_symlink_resolves_in_root);
+    tcase_add_test(tc, symlink_loop_and_manifest_link);
+    tcase_add_loop_test(tc, fixture, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_test(tc, stray_dot_files_are_mentioned);
+    tcase_add_test(tc, kubelet_config);
+    tcase_add_test(tc, unreadable);
+    tcase_add_test(tc, api_arguments);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,458 @@
+/* kap_manifest_fix_* (src/manifest_fix.c): edits in YAML block and flow
+ * style, JSON and CRLF files, and writes that fail at each step (write,
+ * fsync, rename, injected through the test-hook build) leaving the
+ * manifest byte for byte as it was and no file beside it. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kap.h"
+
+extern int kap_test_manifest_fail_step;
+extern long kap_test_alloc_countdown, kap_test_alloc_calls;
+extern int kap_test_alloc_failed;
+static const char *fixtures = "manifests";
+
+static char root[256];
+
+static void put(const char *node, const char *text)
+{
+    char path[512], cmd[600];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    ck_assert_int_eq(system(cmd), 0);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *slurp(const char *node)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* The names in a directory, sorted, one string. */
+static char *listing(const char *node)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls -A '%s%s' 2>/dev/null", root, node);
+    FILE *p = popen(cmd, "r");
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = '\0';
+    pclose(p);
+    return strdup(buf);
+}
+
+#define POLICY "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"
+#define MANIFEST "/etc/kubernetes/manifests/kube-apiserver.yaml"
+
+static void node(const char *manifest)
+{
+    snprintf(root, sizeof root, "/tmp/kap-fix-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    put(MANIFEST, manifest);
+}
+
+static void drop(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static kap_manifest_fix *fix_now(int want)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_fix *x = NULL;
+    int rc = kap_manifest_fix_new(&x, MANIFEST, &o, NULL);
+    ck_assert_msg(rc == want, "status %d (%s)", rc, x && kap_manifest_fix_error(x) ? kap_manifest_fix_error(x) : "");
+    ck_assert_ptr_nonnull(x);
+    return x;
+}
+
+/* The result passes the checks (no FAIL). */
+static void passes(const kap_manifest_fix *x)
+{
+    size_t len;
+    const char *t = kap_manifest_fix_result(x, &len);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, t, len, &o), KAP_OK);
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        ck_assert_msg(c->status != KAP_MANIFEST_FAIL, "%s: %s\n%s", c->id, c->message, t);
+    }
+    kap_manifest_report_free(r);
+}
+
+/* Every line of a is in b, in order. */
+static void lines_kept(const char *a, const char *b)
+{
+    const char *p = a, *q = b;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+        int found = 0;
+        while (*q) {
+            const char *f = strchr(q, '\n');
+            size_t m = f ? (size_t)(f - q) + 1 : strlen(q);
+            int same = m == n && memcmp(p, q, n) == 0;
+            /* the last line may have gained a newline */
+            same |= !e && m == n + 1 && memcmp(p, q, n) == 0;
+            q += m;
+            if (same) {
+                found = 1;
+                break;
+            }
+        }
+        ck_assert_msg(found, "line lost: %.*s\nin:\n%s", (int)n, p, b);
+        p += n;
+    }
+}
+
+#define BARE                                           \
+    "apiVersion: v1\n"                                 \
+    "kind: Pod\n"                                      \
+    "metadata:\n"                                      \
+    "  name: kube-apiserver # the API server\n"        \
+    "spec:\n"                                          \
+    "  containers:\n"                                  \
+    "    - name: kube-apiserver\n"                     \
+    "      image: registry.k8s.io/kube-apiserver:v1.33.1\n" \
+    "      command:\n"                                 \
+    "        - kube-apiserver\n"                       \
+    "        # etcd\n"                                 \
+    "        - --etcd-servers=https://127.0.0.1:2379\n"
+
+START_TEST(block_style_indented_sequences)
+{
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    ck_assert(kap_manifest_fix_changed(x));
+    const char *t = kap_manifest_fix_result(x, NULL);
+    lines_kept(BARE, t);
+    /* the sequences' indentation of the file is kept */
+    ck_assert_ptr_nonnull(strstr(t, "\n        - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\n      volumeMounts:\n        - mountPath: /etc/kubernetes/audit-policy.yaml\n"
+                                    "          name: audit-policy\n          readOnly: true\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\n  volumes:\n    - name: audit-policy\n      hostPath:\n"
+                                    "        path: /etc/kubernetes/audit-policy.yaml\n        type: File\n"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+START_TEST(flow_style_and_no_final_newline)
+{
+    const char *m = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: api, image: k8s/kube-apiserver:v1.30.0,\n"
+                    "    command: [kube-apiserver, --secure-port=6443]}]";
+    node(m);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "--secure-port=6443, \"--audit-policy-file=/etc/kubernetes/audit-policy.yaml\""));
+    ck_assert_ptr_nonnull(strstr(t, "\"volumeMounts\": [{\"mountPath\": \"/etc/kubernetes/audit-policy.yaml\""));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+START_TEST(json_manifest)
+{
+    const char *m = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"spec\": {\n    \"containers\": [\n"
+                    "      {\"name\": \"kube-apiserver\", \"image\": \"registry.k8s.io/kube-apiserver:v1.28.3\",\n"
+                    "       \"command\": [\"kube-apiserver\", \"--secure-port=6443\"],\n"
+                    "       \"volumeMounts\": []}\n    ],\n    \"volumes\": []\n  }\n}\n";
+    node(m);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    size_t len;
+    const char *t = kap_manifest_fix_result(x, &len);
+    /* still JSON: the check reads it as JSON */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, t, len, &o), KAP_OK);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_get(r, 0)->message, "JSON"));
+    kap_manifest_report_free(r);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+START_TEST(crlf_and_corrections)
+{
+    const char *m = "apiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: kube-apiserver\r\n"
+                    "    image: registry.k8s.io/kube-apiserver:v1.31.0\r\n    command:\r\n    - kube-apiserver\r\n"
+                    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\r\n"
+                    "    - --audit-log-maxage\r\n    - '7'\r\n"
+                    "    - \"--audit-log-format=yaml\"\r\n"
+                    "    volumeMounts:\r\n    - mountPath: /etc/kubernetes/audit-policy.yaml\r\n"
+                    "      name: pol\r\n      readOnly: false\r\n"
+                    "  volumes:\r\n  - name: pol\r\n    hostPath:\r\n      path: /etc/kubernetes/audit-policy.yaml\r\n";
+    node(m);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    /* quoting styles kept, CRLF for new lines, no bare LF */
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxage\r\n    - '30'\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - \"--audit-log-format=json\"\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "      readOnly: true\r\n"));
+    for (const char *p = strchr(t, '\n'); p; p = strchr(p + 1, '\n'))
+        ck_assert_msg(p > t && p[-1] == '\r', "a bare LF in:\n%s", t);
+    ck_assert_uint_ge(kap_manifest_fix_count(x), 4);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+START_TEST(refusals)
+{
+    node("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - &c {name: a, command: [kube-apiserver]}\n"
+         "  - *c\n");
+    kap_manifest_fix *x = fix_now(KAP_EINVALID);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "alias"));
+    ck_assert_ptr_null(kap_manifest_fix_result(x, NULL));
+    ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_EARG);
+    kap_manifest_fix_free(x);
+    put(MANIFEST, "- a\n- b\n");
+    x = fix_now(KAP_EINVALID);
+    kap_manifest_fix_free(x);
+    put(MANIFEST, "\x01\x02\xff binary");
+    x = fix_now(KAP_EINVALID);
+    kap_manifest_fix_free(x);
+    drop();
+    kap_manifest_fix *y = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&y, "relative.yaml", NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_manifest_fix_new(NULL, NULL, NULL, NULL), KAP_EARG);
+}
+END_TEST
+
+/* ---- writing ---- */
+
+static void write_fails_at(int step)
+{
+    node(BARE);
+    char *before = slurp(MANIFEST);
+    char *files = listing("/etc/kubernetes/manifests");
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    kap_test_manifest_fail_step = step;
+    int rc = kap_manifest_fix_write(x, NULL);
+    kap_test_manifest_fail_step = 0;
+    ck_assert_int_eq(rc, KAP_EIO);
+    ck_assert_ptr_nonnull(kap_manifest_fix_error(x));
+    char *after = slurp(MANIFEST);
+    ck_assert_str_eq(after, before);
+    char *files2 = listing("/etc/kubernetes/manifests");
+    ck_assert_str_eq(files2, files);
+    /* no temporary file left in the backup directory either: only the backup */
+    char *b = listing("/etc/kubernetes/manifest-backups");
+    ck_assert_ptr_null(strstr(b, "kap-new"));
+    ck_assert_ptr_nonnull(strstr(b, "kube-apiserver.yaml."));
+    free(before), free(after), free(files), free(files2), free(b);
+    kap_manifest_fix_free(x);
+    drop();
+}
+
+START_TEST(write_error)
+{
+    write_fails_at(1);
+}
+END_TEST
+
+START_TEST(fsync_error)
+{
+    write_fails_at(2);
+}
+END_TEST
+
+START_TEST(rename_error)
+{
+    write_fails_at(3);
+}
+END_TEST
+
+START_TEST(write_then_restore)
+{
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/var/backups/kap"), KAP_OK);
+    const char *backup = kap_manifest_fix_backup(x);
+    ck_assert_ptr_nonnull(strstr(backup, "/var/backups/kap/kube-apiserver.yaml."));
+    char *now = slurp(MANIFEST), *saved = slurp(backup);
+    ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
+    ck_assert_str_eq(saved, BARE);
+    char *files = listing("/etc/kubernetes/manifests");
+    ck_assert_str_eq(files, "kube-apiserver.yaml\n");
+    free(files);
+    /* idempotent */
+    kap_manifest_fix *y = fix_now(KAP_OK);
+    ck_assert(!kap_manifest_fix_changed(y));
+    kap_manifest_fix_free(y);
+    /* restore */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    ck_assert_int_eq(kap_manifest_restore_new(&y, MANIFEST, backup, &o), KAP_OK);
+    ck_assert_int_eq(kap_manifest_fix_write(y, "/var/backups/kap"), KAP_OK);
+    char *back = slurp(MANIFEST);
+    ck_assert_str_eq(back, BARE);
+    kap_manifest_fix_free(y);
+    /* the file changed since it was read: refused */
+    kap_manifest_fix *z = fix_now(KAP_OK);
+    put(MANIFEST, BARE "        - --v=2\n");
+    ck_assert_int_eq(kap_manifest_fix_write(z, NULL), KAP_EIO);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(z), "changed since it was read"));
+    kap_manifest_fix_free(z);
+    free(now), free(saved), free(back);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+
+/* ---- every allocation failing in turn ---- */
+
+static char *render_report(const kap_manifest_report *r)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *s = malloc(cap);
+    s[0] = 0;
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        len += (size_t)snprintf(s + len, cap - len, "%s %s %s | %s\n", kap_manifest_status_name(c->status), c->id,
+                                c->message, c->fix);
+    }
+    return s;
+}
+
+START_TEST(check_under_allocation_failure)
+{
+    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad", "stray-backup", "webhook-ok"};
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, dirs[_i]);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = dir;
+    kap_manifest_report *r = NULL;
+    kap_test_alloc_countdown = 0;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    char *expected = render_report(r);
+    kap_manifest_report_free(r);
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        r = NULL;
+        int rc = kap_manifest_check_file(&r, NULL, &o);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_manifest_report_free(r);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(r);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_OK && r, "%s: allocation %ld failed: status %d", dirs[_i], n, rc);
+        char *got = render_report(r);
+        /* the first line that differs */
+        size_t k = 0, line = 0;
+        while (got[k] && got[k] == expected[k])
+            if (got[k++] == '\n')
+                line = k;
+        ck_assert_msg(strcmp(got, expected) == 0, "%s: allocation %ld failed: another answer:\n%.300s\ninstead of\n%.300s",
+                      dirs[_i], n, got + line, expected + line);
+        free(got);
+        kap_manifest_report_free(r);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+}
+END_TEST
+
+START_TEST(fix_under_allocation_failure)
+{
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char *expected = strdup(kap_manifest_fix_result(x, NULL));
+    kap_manifest_fix_free(x);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        x = NULL;
+        int rc = kap_manifest_fix_new(&x, MANIFEST, &o, NULL);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_manifest_fix_free(x);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(x);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_OK && x, "allocation %ld failed: status %d (%s)", n, rc, x ? kap_manifest_fix_error(x) : "");
+        ck_assert_str_eq(kap_manifest_fix_result(x, NULL), expected);
+        kap_manifest_fix_free(x);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+    drop();
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        fixtures = argv[1];
+    Suite *s = suite_create("manifest_fix");
+    TCase *tc = tcase_create("fix");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, block_style_indented_sequences);
+    tcase_add_test(tc, flow_style_and_no_final_newline);
+    tcase_add_test(tc, json_manifest);
+    tcase_add_test(tc, crlf_and_corrections);
+    tcase_add_test(tc, refusals);
+    tcase_add_test(tc, write_error);
+    tcase_add_test(tc, fsync_error);
+    tcase_add_test(tc, rename_error);
+    tcase_add_test(tc, write_then_restore);
+    tcase_add_loop_test(tc, check_under_allocation_failure, 0, 5);
+    tcase_add_test(tc, fix_under_allocation_failure);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
