@@ -19,6 +19,8 @@
 
 #include "kap.h"
 
+#include "families.h"
+
 #ifndef KAP_BENCH_DATA
 #define KAP_BENCH_DATA "bench/data"
 #endif
@@ -431,9 +433,9 @@ static inline void pass(match_fn fn, match_n_fn fn_n, const kap_policy *p, const
     }
 }
 
-static figures measure(match_fn fn, match_n_fn fn_n, const kap_policy *p, const stream *s, int runs)
+/* Passes for about 40 ms a run of fn over s. */
+static size_t calibrate(match_fn fn, match_n_fn fn_n, const kap_policy *p, const stream *s)
 {
-    /* calibrate: enough passes for about 40 ms a run */
     double t0 = now_ns();
     kap_decision d;
     size_t passes = 0;
@@ -442,18 +444,36 @@ static figures measure(match_fn fn, match_n_fn fn_n, const kap_policy *p, const 
         passes++;
     } while (now_ns() - t0 < 4e6);
     double per_pass = (now_ns() - t0) / (double)passes;
-    size_t reps = (size_t)(40e6 / per_pass) + 1;
-    double *r = malloc((size_t)runs * sizeof *r);
-    for (int k = 0; k < runs; k++) {
-        double a = now_ns();
-        for (size_t rep = 0; rep < reps; rep++)
-            pass(fn, fn_n, p, s, &d);
-        r[k] = (now_ns() - a) / (double)(reps * s->n);
+    return (size_t)(40e6 / per_pass) + 1;
+}
+
+/* The n matchers, timed in interleaved runs: run k of every matcher,
+ * then run k + 1 of every matcher, so that a slow spell of the machine
+ * falls on all of them alike. */
+static void measure_all(int n, const match_fn *fn, const match_n_fn *fn_n, const kap_policy *p, const stream *s,
+                        int nruns, figures *out)
+{
+    size_t reps[4];
+    double *r = malloc((size_t)(n * nruns) * sizeof *r);
+    if (!r)
+        die("out of memory");
+    for (int m = 0; m < n; m++)
+        reps[m] = calibrate(fn[m], fn_n[m], p, s);
+    kap_decision d;
+    for (int k = 0; k < nruns; k++) {
+        for (int m = 0; m < n; m++) {
+            double a = now_ns();
+            for (size_t rep = 0; rep < reps[m]; rep++)
+                pass(fn[m], fn_n[m], p, s, &d);
+            r[m * nruns + k] = (now_ns() - a) / (double)(reps[m] * s->n);
+        }
     }
-    qsort(r, (size_t)runs, sizeof *r, cmp_d);
-    figures f = {r[runs / 2], r[0], r[runs - 1]};
+    for (int m = 0; m < n; m++) {
+        double *x = r + m * nruns;
+        qsort(x, (size_t)nruns, sizeof *x, cmp_d);
+        out[m] = (figures){x[nruns / 2], x[0], x[nruns - 1]};
+    }
     free(r);
-    return f;
 }
 
 /* Peak memory of one load, measured in a child process. */
@@ -507,13 +527,11 @@ static void run_case(const char *name, const char *text, size_t len, const char 
             best = t;
     }
     kap_diagnostics_free(d);
-    figures table = measure(kap_policy_match, NULL, p, s, runs);
-    figures table_n = measure(NULL, kap_policy_match_n, p, s, runs);
-    figures ref = {0, 0, 0}, ref_n = {0, 0, 0};
-    if (!no_reference) {
-        ref = measure(kap_policy_match_reference, NULL, p, s, runs);
-        ref_n = measure(NULL, kap_policy_match_reference_n, p, s, runs);
-    }
+    static const match_fn fns[4] = {kap_policy_match, NULL, kap_policy_match_reference, NULL};
+    static const match_n_fn fns_n[4] = {NULL, kap_policy_match_n, NULL, kap_policy_match_reference_n};
+    figures fig[4] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+    measure_all(no_reference ? 2 : 4, fns, fns_n, p, s, runs, fig);
+    figures table = fig[0], table_n = fig[1], ref = fig[2], ref_n = fig[3];
     double mem = with_memory ? load_peak_mb(text, len) : -1;
     size_t rules = kap_policy_rule_count(p);
     if (json_out) {
@@ -629,13 +647,81 @@ static void builtin(const char *data)
     }
 }
 
+/* The generated families (bench/families.h), each at 10 to 10,000 rules:
+ * a shallow stream decided by the system rules at the top, a deep one by
+ * the last tenth of the rules or only by the catch-all. */
+static void gen_family_stream(stream *s, fam_policy *f, const kap_policy *p, unsigned lo, unsigned hi,
+                              unsigned count, int deep)
+{
+    unsigned tries = 0;
+    fam_req o;
+    while (s->n < count && tries < count * 50) {
+        tries++;
+        unsigned k = lo + fam_rnd(f, hi - lo);
+        int miss = deep && fam_rnd(f, 4) == 0;
+        fam_request(f, k, &o, miss);
+        kap_decision d;
+        kap_policy_match_reference(p, &o.q, &d);
+        if ((d.rule >= (int)lo && d.rule < (int)hi) || (deep && d.rule == (int)f->n - 1))
+            stream_add(s, &o.q);
+    }
+    stream_finish(s);
+}
+
+static const char *family_only = NULL; /* --family: only this family */
+static int families_only = 0;        /* --families-only: no built-in cases */
+
+static void families(void)
+{
+    unsigned sizes[] = {10, 100, 1000, 10000};
+    for (int fam = 0; fam < FAM_N; fam++) {
+        if (family_only && strcmp(family_only, FAM_NAMES[fam]) != 0)
+            continue;
+        for (size_t i = 0; i < 4; i++) {
+            unsigned n = sizes[i];
+            char name[48];
+            snprintf(name, sizeof name, "%s-%u", FAM_NAMES[fam], n);
+            if (only && strcmp(name, only) != 0)
+                continue;
+            fam_policy f;
+            fam_make(&f, fam, n);
+            kap_policy *p;
+            if (kap_policy_load_buffer(&p, f.text.s, f.text.len, name, NULL, NULL) != KAP_OK)
+                die("generated policy %s does not load", name);
+            stream shallow = {0}, deep = {0};
+            unsigned head = f.nsystem ? f.nsystem : 1;
+            unsigned tail = n / 10 > 1 ? n / 10 : 1;
+            gen_family_stream(&shallow, &f, p, 0, head, 2000, 0);
+            gen_family_stream(&deep, &f, p, n - 1 - tail, n - 1, 2000, 1);
+            kap_policy_free(p);
+            if (write_dir) {
+                write_policy(name, f.text.s, f.text.len);
+                write_stream(name, "shallow", &shallow);
+                write_stream(name, "deep", &deep);
+            }
+            if (shallow.n)
+                run_case(name, f.text.s, f.text.len, "shallow", &shallow);
+            if (deep.n)
+                run_case(name, f.text.s, f.text.len, "deep", &deep);
+            stream_free(&shallow);
+            stream_free(&deep);
+            fam_free(&f);
+        }
+    }
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kap-bench [--json] [--runs N] [--memory] [--only NAME] [--write DIR] [--data DIR]\n"
+    fprintf(f, "usage: kap-bench [--json] [--runs N] [--memory] [--only NAME] [--family F] [--families-only]\n"
+               "                 [--write DIR] [--data DIR]\n"
                "       kap-bench [--json] [--runs N] [--memory] --policy FILE --requests FILE\n"
                "Prints ns per decision (median, min, max over N runs, default 5) for the decision\n"
                "table and the plain first-match evaluator, load time and table size.\n"
-               "--only NAME runs the built-in cases of policy NAME (e.g. gke, generated-1000);\n"
+               "--only NAME runs the built-in cases of policy NAME (e.g. gke, generated-1000,\n"
+               "multitenant-10000); --family F only the generated family F (multitenant, wildcard,\n"
+               "resnames, urls, groupstar, adversarial); --families-only the families, not the\n"
+               "real policies and kap-bench's own generator;\n"
+               "runs are interleaved: run k of every matcher, then run k + 1;\n"
                "--write DIR also writes each generated policy and its two request streams there\n"
                "(NAME.yaml, NAME-shallow.jsonl, NAME-deep.jsonl), for --policy/--requests;\n"
                "--no-reference skips the plain evaluator (for profiling; its figures print as 0).\n");
@@ -665,6 +751,10 @@ int main(int argc, char **argv)
             no_reference = 1;
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             only = argv[++i];
+        else if (strcmp(argv[i], "--family") == 0 && i + 1 < argc)
+            family_only = argv[++i];
+        else if (strcmp(argv[i], "--families-only") == 0)
+            families_only = 1;
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data = argv[++i];
         else if (strcmp(argv[i], "--help") == 0) {
@@ -696,6 +786,10 @@ int main(int argc, char **argv)
         free(text);
         return 0;
     }
-    builtin(data);
+    if (!families_only && !family_only)
+        builtin(data);
+    else
+        header();
+    families();
     return 0;
 }
