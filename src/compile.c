@@ -575,10 +575,17 @@ static int build_table(kap_policy *p)
         t->need[i] = (uint8_t)((r->users.n ? A_USER : 0) | (r->groups.n ? A_GROUPS : 0) | (r->verbs.n ? A_VERB : 0) |
                                (r->namespaces.n ? A_NS : 0) | (r->n_res ? A_RES : 0) |
                                (!resource_scoped && r->urls.n && !any_url ? A_URL : 0));
-        if (resource_scoped || !r->urls.n)
-            set_bit(&b, t->scope_res, i);
-        if (!resource_scoped)
-            set_bit(&b, t->scope_nonres, i);
+        for (int sc = 0; sc < 2; sc++) {
+            int in = sc == SC_RES ? resource_scoped || !r->urls.n : !resource_scoped;
+            if (!in)
+                continue;
+            set_bit(&b, sc == SC_RES ? t->scope_res : t->scope_nonres, i);
+            uint32_t *sig = &t->sig_set[sc][t->need[i]];
+            if (!*sig)
+                *sig = new_bitset(&b) + 1;
+            if (!b.oom)
+                set_bit(&b, *sig - 1, i);
+        }
         if (resource_scoped) {
             if (r->namespaces.n) {
                 t->has_ns = 1;
@@ -643,6 +650,25 @@ static int build_table(kap_policy *p)
         return KAP_ENOMEM;
     }
     builder_free(&b);
+
+    /* the need values of each scope, by first rule */
+    for (int sc = 0; sc < 2; sc++) {
+        uint8_t n = 0;
+        for (uint32_t need = 0; need < 64; need++) {
+            if (!t->sig_set[sc][need])
+                continue;
+            const kset *k = &t->sets[t->sig_set[sc][need] - 1];
+            uint32_t first = k->w0 * 64 + (uint32_t)__builtin_ctzll(t->wmask[k->off]);
+            uint8_t j = n++;
+            for (; j > 0 && t->sig_first[sc][j - 1] > first; j--) {
+                t->sig_first[sc][j] = t->sig_first[sc][j - 1];
+                t->sig_list[sc][j] = t->sig_list[sc][j - 1];
+            }
+            t->sig_first[sc][j] = first;
+            t->sig_list[sc][j] = (uint8_t)need;
+        }
+        t->nsig[sc] = n;
+    }
 
     /* a string's sets in the simple roles go into its string slot, so
      * one probe finds them */

@@ -6,6 +6,10 @@
 #include "internal.h"
 #include "table.h"
 
+#ifdef KAP_COUNT_WORK
+_Thread_local unsigned long kap_work_count;
+#endif
+
 /* A request's strings are read only after measure() has set them (the
  * have bits); gcc cannot follow that through the matcher and warns. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -99,9 +103,11 @@ static int eq(const cstr *a, const char *s, size_t n)
 
 static int has(const cstrs *l, const char *s, size_t n)
 {
-    for (uint32_t i = 0; i < l->n; i++)
+    for (uint32_t i = 0; i < l->n; i++) {
+        WORK(1 + n / 8);
         if (eq(&l->v[i], s, n))
             return 1;
+    }
     return 0;
 }
 
@@ -244,6 +250,7 @@ static const strslot *find_h(const kap_strtab *t, uint64_t h, const char *s, siz
 {
     size_t i = (size_t)h & (t->nindex - 1);
     for (;;) {
+        WORK(1 + n / 8); /* a probe, and the string compared */
         uint64_t v = t->index[i];
         if (!v)
             return NULL;
@@ -258,6 +265,7 @@ static const strslot *find_h(const kap_strtab *t, uint64_t h, const char *s, siz
 
 static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
 {
+    WORK(1 + n / 8); /* the hash */
     if (n > 16)
         return find_h(t, str_hash(s, n), s, n);
     /* short strings compare as two words, no memcmp */
@@ -266,6 +274,7 @@ static inline const strslot *find(const kap_strtab *t, const char *s, size_t n)
     uint64_t h = words_hash(a, b, n);
     size_t i = (size_t)h & (t->nindex - 1);
     for (;;) {
+        WORK(1);
         uint64_t v = t->index[i];
         if (!v)
             return NULL;
@@ -283,6 +292,7 @@ KAP_HOT_INLINE const lment *bucket_find(const kap_table *tb, uint32_t d, const c
                                                                       size_t n)
 {
     const lment *m = tb->lm + (d >> 4), *end = m + (d & (LM_HASHED - 1));
+    WORK((size_t)(end - m) * (1 + n / 8)); /* at most LM_MAX strings compared */
     if (n <= 16) {
         uint64_t wa, wb;
         str_words(s, n, &wa, &wb);
@@ -390,6 +400,7 @@ static const strslot *combined(const kap_table *tb, const kap_strtab *t, const n
 static void push_entries(field *f, const resentry *e, size_t n, uint32_t kind_a, uint32_t kind_b, uint32_t gid,
                          uint32_t name)
 {
+    WORK(n);
     for (size_t i = 0; i < n; i++, e++) {
         if ((e->kind == kind_a || e->kind == kind_b) && (e->group == gid || e->group == GROUP_ANY) &&
             (e->name == 0 || e->name == name))
@@ -402,6 +413,7 @@ static uint32_t key_set(const kap_table *t, uint32_t kind, uint32_t a, uint32_t 
 {
     size_t i = (size_t)key_hash4(kind, a, b, c) & (t->nkeys_slots - 1);
     for (;;) {
+        WORK(1);
         const keyslot *k = &t->keys[i];
         if (!k->kind)
             return NOSET;
@@ -516,60 +528,14 @@ KAP_HOT_INLINE uint64_t res_word_small(const kap_table *t, const kap_strtab *st,
     return rules;
 }
 
-/* The attributes, in the order they are consulted: cheap ones first. */
-enum { F_VERB, F_SCOPE, F_USER, F_RES, F_GROUPS, NF };
-
-static void resolve(const kap_table *t, const kap_strtab *st, const nreq *q, int i, field *f)
+/* The sets of the rules whose nonResourceURLs accept the request's path:
+ * the path as written, and each of its prefixes as long as a prefix a
+ * rule lists (without url_base, the rules that take every path). */
+static void url_sets(const kap_table *t, const kap_strtab *st, const nreq *q, field *f)
 {
-    const int ln = q->src_n != NULL;
-    f->n = 0;
-    switch (i) {
-    case F_VERB:
-        push(f, t->any_verb);
-        push(f, role_set(lookup(t, st, LR_VERB, q->verb.s, q->verb.n), ROLE_VERB));
-        break;
-    case F_SCOPE:
-        if (q->resource_request) {
-            push(f, t->ns_base);
-            if (t->has_ns)
-                push(f, role_set(lookup(t, st, LR_NS, q->ns.s, q->ns.n), ROLE_NS));
-        } else {
-            push(f, t->url_base);
-            if (t->has_urls) {
-                push(f, role_set(lookup(t, st, LR_URLEXACT, q->path.s, q->path.n), ROLE_URLEXACT));
-                for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q->path.n; k++)
-                    push(f, role_set(lookup(t, st, LR_URLPREFIX, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
-            }
-        }
-        break;
-    case F_USER:
-        push(f, t->any_user);
-        if (has_user(q, ln))
-            push(f, role_set(lookup(t, st, LR_USER, q->user.s, q->user.n), ROLE_USER));
-        break;
-    case F_RES:
-        push(f, t->res_base);
-        resource_sets(t, st, q, f);
-        break;
-    case F_GROUPS:
-        push(f, t->any_group);
-        if (has_user(q, ln)) {
-            for (size_t k = 0; k < n_groups(q, ln); k++) {
-                sv g = group_at(q, k, ln);
-                push(f, role_set(lookup(t, st, LR_GROUP, g.s, g.n), ROLE_GROUP));
-            }
-        }
-        break;
-    }
-}
-
-static void active_fields(const kap_table *t, const nreq *q, uint8_t *active)
-{
-    active[F_VERB] = t->has_verbs;
-    active[F_SCOPE] = 1;
-    active[F_USER] = t->has_users;
-    active[F_RES] = q->resource_request && t->has_res;
-    active[F_GROUPS] = t->has_groups;
+    push(f, role_set(lookup(t, st, LR_URLEXACT, q->path.s, q->path.n), ROLE_URLEXACT));
+    for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q->path.n; k++)
+        push(f, role_set(lookup(t, st, LR_URLPREFIX, q->path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
 }
 
 /* Up to 64 rules (and the first 64 of larger policies): every set is
@@ -742,7 +708,6 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
         if (need & A_USER) {
             done |= A_USER;
             uint64_t y = word0(t, t->any_user);
-            KEEP(AI_USER, t->any_user);
             if (has_user(&q, ln)) {
                 measure(&q, A_USER, ln);
                 y |= lookup_word0(t, st, LR_USER, q.user.s, q.user.n, &e);
@@ -755,7 +720,6 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
             done |= A_NS;
             measure(&q, A_NS, ln);
             x &= word0(t, t->ns_base) | lookup_word0(t, st, LR_NS, q.ns.s, q.ns.n, &e);
-            KEEP(AI_NS, t->ns_base);
             KEEP(AI_NS, role_set(e, ROLE_NS));
             continue;
         }
@@ -763,14 +727,12 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
             done |= A_VERB;
             measure(&q, A_VERB, ln);
             x &= word0(t, t->any_verb) | lookup_word0(t, st, LR_VERB, q.verb.s, q.verb.n, &e);
-            KEEP(AI_VERB, t->any_verb);
             KEEP(AI_VERB, role_set(e, ROLE_VERB));
             continue;
         }
         if (need & A_GROUPS) {
             done |= A_GROUPS;
             uint64_t y = word0(t, t->any_group);
-            KEEP(AI_GROUPS, t->any_group);
             if (has_user(&q, ln)) {
                 size_t ng = n_groups(&q, ln);
                 for (size_t k = 0; k < ng; k++) {
@@ -793,22 +755,21 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
         field fs;
         field *f = small ? &fs : &fl[need & A_URL ? AI_URL : AI_RES];
         f->n = 0;
+        uint64_t y;
         if (need & A_URL) {
             done |= A_URL;
             measure(&q, A_URL, ln);
-            push(f, t->url_base);
-            push(f, role_set(lookup(t, st, LR_URLEXACT, q.path.s, q.path.n), ROLE_URLEXACT));
-            for (size_t k = 0; k < t->n_pfx_lens && t->pfx_lens[k] <= q.path.n; k++)
-                push(f, role_set(lookup(t, st, LR_URLPREFIX, q.path.s, t->pfx_lens[k]), ROLE_URLPREFIX));
+            y = word0(t, t->url_base);
+            url_sets(t, st, &q, f);
         } else { /* A_RES */
             done |= A_RES;
             measure(&q, A_RES, ln);
-            push(f, t->res_base);
+            y = word0(t, t->res_base);
             resource_sets(t, st, &q, f);
         }
         if (KAP_UNLIKELY(f->n > MAXP))
             return (measure_all(&q), reference(p, &q, out) == KAP_OK);
-        uint64_t y = 0;
+        WORK(f->n);
         for (int k = 0; k < f->n; k++)
             y |= word0(t, f->s[k]);
         x &= y;
@@ -824,103 +785,219 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
 }
 #undef word0
 
-/* Word w of a set (rules 64w .. 64w + 63). */
-static inline uint64_t set_word(const kap_table *t, const kset *s, uint32_t w)
+/* ---- beyond the first 64 rules -------------------------------------------------
+ * Rules are grouped by the attributes they constrain (table.h, sig_set):
+ * a rule of group C matches when, for every attribute in C, it is in the
+ * set of the request's value (the value sets hold only rules that name
+ * that attribute: no wildcard makes them dense). For each group, in the
+ * order of their first rules, the sparsest of its sets (the group's own,
+ * or one attribute's union of value sets) drives: only its non-zero words
+ * are visited, each ANDed with the others' words there, found through
+ * cursors that only move forward. The first word left non-zero holds the
+ * group's first matching rule; a group whose first rule comes after the
+ * best rule found so far is not visited, nor are words after it.
+ *
+ * Work: per group, the driver's words (at most W, the 64-rule words of the
+ * policy) and each other set's cursor moves (galloping: at most twice its
+ * word count); there are at most 64 groups, and the request's values give
+ * the sets: a constant times W for a given number of the request's values,
+ * plus the lookups, which follow the request's bytes (tests/test_work.c). */
+
+/* A forward-only cursor over one set's words. */
+typedef struct cursor {
+    const uint32_t *wi;
+    const uint64_t *wm;
+    uint32_t i, n, dense;
+} cursor;
+
+static inline void cursor_init(cursor *c, const kap_table *t, uint32_t set)
 {
-    const uint32_t *wi = t->widx + s->off;
-    const uint64_t *wm = t->wmask + s->off;
-    if (s->nw == t->W)
-        return wm[w];
-    if (s->w0 == w)
-        return wm[0];
-    if (s->nw <= 1 || s->w0 > w)
-        return 0;
-    /* bisect the word indexes (ascending) */
-    uint32_t lo = 1, hi = s->nw;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (wi[mid] < w)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->nw && wi[lo] == w ? wm[lo] : 0;
+    const kset *k = &t->sets[set];
+    c->wi = t->widx + k->off;
+    c->wm = t->wmask + k->off;
+    c->i = 0;
+    c->n = k->nw;
+    c->dense = k->nw == t->W;
 }
 
-/* More rules: every attribute is looked up (what match_first64 looked up
- * is reused), then the words where the sparsest attribute has rules are
- * visited in order, each word ANDed over the other attributes' sets; the
- * first word left non-zero holds the answer. The cost follows how many
- * rules could match, not how many there are. */
-static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out,
-                                                const field *pre, unsigned pre_done)
+/* Word w of the cursor's set; w is never less than a word asked before. */
+static inline uint64_t cursor_word(cursor *c, uint32_t w)
 {
-    const kap_table *t = p->table;
-    uint8_t active[NF];
-    active_fields(t, q, active);
-
-    /* (match_first64 found no match among the first 64 rules.) */
-    field own[NF];
-    const field *f[NF];
-    int nf = 0;
-    uint64_t density[NF];
-    for (int i = 0; i < NF; i++) {
-        if (!active[i])
-            continue;
-        static const int ai_of[NF] = {[F_VERB] = AI_VERB, [F_SCOPE] = -1, [F_USER] = AI_USER, [F_RES] = AI_RES,
-                                      [F_GROUPS] = AI_GROUPS};
-        int ai = i == F_SCOPE ? (q->resource_request ? AI_NS : AI_URL) : ai_of[i];
-        if (pre_done & (1u << ai)) {
-            f[nf] = &pre[ai];
-        } else {
-            resolve(t, p->strtab, q, i, &own[nf]);
-            if (KAP_UNLIKELY(own[nf].n > MAXP))
-                return reference(p, q, out);
-            f[nf] = &own[nf];
+    WORK(1);
+    if (c->dense)
+        return c->wm[w];
+    uint32_t lo = c->i, n = c->n;
+    if (lo >= n || c->wi[lo] > w)
+        return 0;
+    if (c->wi[lo] < w) {
+        /* gallop: wi[lo] < w; find hi with wi[hi] >= w (or n) */
+        uint32_t step = 1, hi;
+        for (;;) {
+            hi = lo + step;
+            WORK(1);
+            if (hi >= n || c->wi[hi] >= w)
+                break;
+            lo = hi;
+            step *= 2;
         }
-        density[nf] = 0;
-        for (int k = 0; k < f[nf]->n; k++)
-            density[nf] += t->sets[f[nf]->s[k]].nw;
-        nf++;
+        if (hi > n)
+            hi = n;
+        while (hi - lo > 1) { /* wi[lo] < w <= wi[hi] */
+            uint32_t mid = lo + (hi - lo) / 2;
+            WORK(1);
+            if (c->wi[mid] < w)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        c->i = lo = hi;
+        if (lo >= n || c->wi[lo] != w)
+            return 0;
     }
-    /* the sparsest attribute drives: its sets' words, merged in order */
-    int d = 0;
-    for (int i = 1; i < nf; i++)
-        if (density[i] < density[d])
-            d = i;
-    const field *df = f[d];
-    uint32_t at[MAXP]; /* per driver set: the next of its words to visit */
-    for (int k = 0; k < df->n; k++)
-        at[k] = t->sets[df->s[k]].w0 == 0; /* word 0 is done */
+    return c->wm[lo];
+}
+
+/* A field's sets' words, merged: the next word index at or after the
+ * cursors' positions (NOSET: none), and its mask (the cursors moved past). */
+static inline uint32_t driver_next(cursor *c, int n, uint64_t *mask)
+{
+    uint32_t w = NOSET;
+    for (int k = 0; k < n; k++) {
+        WORK(1);
+        if (c[k].i < c[k].n && c[k].wi[c[k].i] < w)
+            w = c[k].wi[c[k].i];
+    }
+    uint64_t m = 0;
+    for (int k = 0; k < n; k++) {
+        if (c[k].i < c[k].n && c[k].wi[c[k].i] == w)
+            m |= c[k].wm[c[k].i++];
+    }
+    *mask = m;
+    return w;
+}
+
+/* The number of words of a field's sets. */
+static uint32_t field_words(const kap_table *t, const field *f)
+{
+    uint32_t n = 0;
+    for (int k = 0; k < f->n; k++)
+        n += t->sets[f->s[k]].nw;
+    return n;
+}
+
+/* The first rule from word 1 on (word 0 was decided by match_first64) in
+ * the group's set sig whose every attribute field fx[0..nfx) holds it,
+ * when lower than *best; *best becomes that rule. */
+static void group_first(const kap_table *t, uint32_t sig, const field *const *fx, const uint32_t *fwords, int nfx,
+                        size_t *best)
+{
+    int d = -1; /* the driver: -1 for the group's set, else a field */
+    uint32_t dw = t->sets[sig].nw;
+    for (int i = 0; i < nfx; i++)
+        if (fwords[i] < dw)
+            dw = fwords[i], d = i;
+    field sigf = {{sig}, 1};
+    const field *df = d < 0 ? &sigf : fx[d];
+    cursor dc[MAXP], sc, oc[NAI][MAXP];
+    for (int k = 0; k < df->n; k++) {
+        cursor_init(&dc[k], t, df->s[k]);
+        if (dc[k].n && dc[k].wi[0] == 0)
+            dc[k].i = 1; /* word 0 is done */
+    }
+    cursor_init(&sc, t, sig);
+    for (int i = 0; i < nfx; i++)
+        if (i != d)
+            for (int k = 0; k < fx[i]->n; k++)
+                cursor_init(&oc[i][k], t, fx[i]->s[k]);
+    size_t lim = *best / 64; /* words after it cannot do better */
     for (;;) {
-        uint32_t w = NOSET;
-        for (int k = 0; k < df->n; k++) {
-            const kset *s = &t->sets[df->s[k]];
-            if (at[k] < s->nw && t->widx[s->off + at[k]] < w)
-                w = t->widx[s->off + at[k]];
-        }
-        if (w == NOSET)
-            break;
-        uint64_t xw = 0;
-        for (int k = 0; k < df->n; k++) {
-            const kset *s = &t->sets[df->s[k]];
-            if (at[k] < s->nw && t->widx[s->off + at[k]] == w)
-                xw |= t->wmask[s->off + at[k]++];
-        }
-        for (int i = 0; i < nf && xw; i++) {
+        uint64_t m;
+        uint32_t w = driver_next(dc, df->n, &m);
+        if (w == NOSET || w > lim)
+            return;
+        if (d >= 0)
+            m &= cursor_word(&sc, w);
+        for (int i = 0; i < nfx && m; i++) {
             if (i == d)
                 continue;
             uint64_t y = 0;
-            for (int k = 0; k < f[i]->n && (xw & ~y); k++)
-                y |= set_word(t, &t->sets[f[i]->s[k]], w);
-            xw &= y;
+            for (int k = 0; k < fx[i]->n && (m & ~y); k++)
+                y |= cursor_word(&oc[i][k], w);
+            m &= y;
         }
-        if (xw) {
-            *out = t->results[(size_t)w * 64 + (size_t)__builtin_ctzll(xw)];
-            return KAP_OK;
+        if (m) {
+            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(m);
+            if (r < *best)
+                *best = r;
+            return;
         }
     }
-    *out = t->results[t->nrules];
+}
+
+/* The value sets of attribute ai (AI_*) for the request, into f. */
+static void value_sets(const kap_table *t, const kap_strtab *st, const nreq *q, int ai, field *f)
+{
+    const int ln = q->src_n != NULL;
+    f->n = 0;
+    switch (ai) {
+    case AI_USER:
+        if (has_user(q, ln))
+            push(f, role_set(lookup(t, st, LR_USER, q->user.s, q->user.n), ROLE_USER));
+        break;
+    case AI_GROUPS:
+        if (has_user(q, ln)) {
+            for (size_t k = 0; k < n_groups(q, ln); k++) {
+                sv g = group_at(q, k, ln);
+                push(f, role_set(lookup(t, st, LR_GROUP, g.s, g.n), ROLE_GROUP));
+            }
+        }
+        break;
+    case AI_VERB: push(f, role_set(lookup(t, st, LR_VERB, q->verb.s, q->verb.n), ROLE_VERB)); break;
+    case AI_NS: push(f, role_set(lookup(t, st, LR_NS, q->ns.s, q->ns.n), ROLE_NS)); break;
+    case AI_URL: url_sets(t, st, q, f); break;
+    default: resource_sets(t, st, q, f); break;
+    }
+}
+
+/* More rules than 64, none of the first 64 matching: the groups of rules
+ * (see above), each attribute's value sets looked up once, when a group
+ * first needs them; fl holds those match_first64 looked up (done). */
+static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out, field *fl,
+                                                unsigned done)
+{
+    const kap_table *t = p->table;
+    const int sc = q->resource_request ? SC_RES : SC_NONRES;
+    uint32_t words[NAI];
+    unsigned have_words = 0;
+    size_t best = t->nrules;
+    for (int g = 0; g < t->nsig[sc]; g++) {
+        if (t->sig_first[sc][g] >= best)
+            break; /* the groups come by first rule */
+        unsigned need = t->sig_list[sc][g];
+        const field *fx[NAI];
+        uint32_t fw[NAI];
+        int nfx = 0, none = 0;
+        for (int ai = 0; ai < NAI && !none; ai++) {
+            if (!(need & (1u << ai)))
+                continue;
+            if (!(done & (1u << ai))) {
+                value_sets(t, p->strtab, q, ai, &fl[ai]);
+                if (KAP_UNLIKELY(fl[ai].n > MAXP))
+                    return reference(p, q, out);
+                done |= 1u << ai;
+            }
+            if (!(have_words & (1u << ai))) {
+                words[ai] = field_words(t, &fl[ai]);
+                have_words |= 1u << ai;
+            }
+            none = fl[ai].n == 0;
+            fx[nfx] = &fl[ai];
+            fw[nfx++] = words[ai];
+        }
+        if (!none)
+            group_first(t, t->sig_set[sc][need] - 1, fx, fw, nfx, &best);
+    }
+    *out = t->results[best];
     return KAP_OK;
 }
 

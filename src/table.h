@@ -144,7 +144,32 @@ struct kap_table {
     uint8_t ent_rule[64];   /* each entry's rule */
     lment *lm;
     size_t nlm;
+    /* Rules grouped by what they constrain (their need bits), for
+     * deciding beyond the first 64 rules (match.c, match_large): for each
+     * scope (SC_RES: resource requests, SC_NONRES: the others) the need
+     * values that rules of that scope have, ordered by their first rule,
+     * each with the set of those rules. A rule is in no attribute's
+     * wildcard set: it is found through the value sets of the attributes
+     * it constrains and its group's set, nothing else. */
+    uint32_t sig_set[2][64];   /* per scope, per need value: set index + 1, 0: no rule */
+    uint8_t sig_list[2][64];   /* per scope: the need values present, by first rule */
+    uint32_t sig_first[2][64]; /* their first rules, in the same order */
+    uint8_t nsig[2];
 };
+
+enum { SC_RES, SC_NONRES };
+_Static_assert((A_USER | A_NS | A_VERB | A_GROUPS | A_URL | A_RES) < 64, "need values index 64-entry arrays");
+
+/* The work counter of the instrumented build (tests/test_work.c): words
+ * of rule sets read, hash probes, string and entry comparisons, rule
+ * checks. Compiled in only with KAP_COUNT_WORK; in other builds WORK()
+ * is nothing. */
+#ifdef KAP_COUNT_WORK
+extern _Thread_local unsigned long kap_work_count;
+#define WORK(n) ((void)(kap_work_count += (unsigned long)(n)))
+#else
+#define WORK(n) ((void)0)
+#endif
 
 static inline uint64_t key_hash4(uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
 {
