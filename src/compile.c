@@ -148,6 +148,8 @@ typedef struct builder {
     kap_policy *p;
     kap_table *t;
     bset *bs;
+    uint64_t *m1; /* per set: rules 0-63 by index (kap_table.mask1) */
+    const uint32_t *pos_of; /* rule index -> position */
     size_t nsets, sets_cap, nentries;
     int oom;
 } builder;
@@ -203,18 +205,30 @@ static uint32_t new_bitset(builder *b)
             return 0;
         }
         b->bs = bs;
+        uint64_t *m1 = kap_realloc(b->m1, cap * sizeof *m1);
+        if (!m1) {
+            b->oom = 1;
+            return 0;
+        }
+        b->m1 = m1;
         b->sets_cap = cap;
     }
     memset(&b->bs[b->nsets], 0, sizeof *b->bs);
+    b->m1[b->nsets] = 0;
     return (uint32_t)b->nsets++;
 }
 
-/* Rules arrive in increasing order, so a bit lands in the last word or a new one. */
+/* Puts rule (an index) in the set: its index in the set's first word
+ * (mask1) when below 64, its position in the sparse words. Rules arrive
+ * in increasing position, so a bit lands in the last word or a new one. */
 static void set_bit(builder *b, uint32_t set, size_t rule)
 {
     bset *s = &b->bs[set];
-    uint32_t w = (uint32_t)(rule / 64);
-    uint64_t bit = 1ULL << (rule % 64);
+    if (rule < 64)
+        b->m1[set] |= 1ULL << rule;
+    size_t pos = b->pos_of[rule];
+    uint32_t w = (uint32_t)(pos / 64);
+    uint64_t bit = 1ULL << (pos % 64);
     if (s->n && s->w[s->n - 1] == w) {
         s->m[s->n - 1] |= bit;
         return;
@@ -268,8 +282,7 @@ static int flatten_sets(builder *b)
     t->mask1 = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->mask1);
     if (!t->mask1)
         return KAP_ENOMEM;
-    for (size_t i = 0; i < b->nsets; i++)
-        t->mask1[i] = t->sets[i].w0 == 0 ? t->wmask[t->sets[i].off] : 0;
+    memcpy(t->mask1, b->m1, b->nsets * sizeof *t->mask1);
     return KAP_OK;
 }
 
@@ -280,6 +293,7 @@ static void builder_free(builder *b)
         kap_free(b->bs[i].m);
     }
     kap_free(b->bs);
+    kap_free(b->m1);
 }
 
 static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t c3, size_t rule)
@@ -517,6 +531,71 @@ static int build_lenmap(kap_policy *p)
     return KAP_OK;
 }
 
+/* The attributes rule r constrains (A_*), and the requests it can
+ * match (GS_*). */
+static unsigned rule_need(const crule *r, unsigned *scope)
+{
+    int resource_scoped = r->namespaces.n || r->n_res;
+    int any_url = 0;
+    for (uint32_t k = 0; k < r->urls.n; k++)
+        any_url |= cstr_is(&r->urls.v[k], "*");
+    *scope = resource_scoped ? GS_RES : r->urls.n ? GS_NONRES : GS_BOTH;
+    return (r->users.n ? A_USER : 0) | (r->groups.n ? A_GROUPS : 0) | (r->verbs.n ? A_VERB : 0) |
+           (r->namespaces.n ? A_NS : 0) | (r->n_res ? A_RES : 0) |
+           (!resource_scoped && r->urls.n && !any_url ? A_URL : 0);
+}
+
+/* Groups the rules (table.h, kap_table.groups): each rule's need bits,
+ * the positions (t->pos_rule: position -> rule, then rule -> position
+ * after it), and the groups of each scope, by first rule. */
+static int group_rules(kap_policy *p)
+{
+    kap_table *t = p->table;
+    size_t n = p->nrules;
+    enum { NG = 64 * 3 };
+    uint32_t count[NG], first[NG], start[NG];
+    memset(count, 0, sizeof count);
+    t->pos_rule = kap_calloc(2 * n + 1, sizeof *t->pos_rule);
+    uint8_t *key = kap_calloc(n + 1, 1);
+    t->group_mem = kap_calloc(2 * NG, sizeof *t->group_mem);
+    if (!t->pos_rule || !key || !t->group_mem) {
+        kap_free(key);
+        return KAP_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned sc;
+        unsigned need = rule_need(&p->rules[i], &sc);
+        t->need[i] = (uint8_t)need;
+        key[i] = (uint8_t)(sc * 64 + need);
+        if (!count[key[i]]++)
+            first[key[i]] = (uint32_t)i;
+    }
+    /* positions: the groups in the order of their first rules */
+    uint32_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (first[key[i]] != i)
+            continue;
+        start[key[i]] = pos;
+        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, key[i] % 64};
+        pos += count[key[i]];
+        unsigned sc = key[i] / 64;
+        if (sc != GS_NONRES)
+            t->group_mem[t->ngroups[SC_RES]++] = g;
+        if (sc != GS_RES)
+            t->group_mem[NG + t->ngroups[SC_NONRES]++] = g;
+    }
+    t->groups[SC_RES] = t->group_mem;
+    t->groups[SC_NONRES] = t->group_mem + NG;
+    uint32_t *rule_pos = t->pos_rule + n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t at = start[key[i]]++;
+        t->pos_rule[at] = (uint32_t)i;
+        rule_pos[i] = at;
+    }
+    kap_free(key);
+    return KAP_OK;
+}
+
 static int build_table(kap_policy *p)
 {
     kap_table *t = kap_calloc(1, sizeof *t);
@@ -545,7 +624,13 @@ static int build_table(kap_policy *p)
     uint32_t *pfx = NULL;
     size_t npfx = 0, pfx_cap = 0;
 
-    for (size_t i = 0; i < p->nrules && !b.oom; i++) {
+    if (group_rules(p) != KAP_OK) {
+        builder_free(&b);
+        return KAP_ENOMEM;
+    }
+    b.pos_of = t->pos_rule + p->nrules; /* group_rules: the inverse after it */
+    for (size_t pos = 0; pos < p->nrules && !b.oom; pos++) {
+        size_t i = t->pos_rule[pos];
         const crule *r = &p->rules[i];
         if (r->users.n) {
             t->has_users = 1;
@@ -569,23 +654,10 @@ static int build_table(kap_policy *p)
             set_bit(&b, t->any_verb, i);
         }
         int resource_scoped = r->namespaces.n || r->n_res;
-        int any_url = 0;
-        for (uint32_t k = 0; k < r->urls.n; k++)
-            any_url |= cstr_is(&r->urls.v[k], "*");
-        t->need[i] = (uint8_t)((r->users.n ? A_USER : 0) | (r->groups.n ? A_GROUPS : 0) | (r->verbs.n ? A_VERB : 0) |
-                               (r->namespaces.n ? A_NS : 0) | (r->n_res ? A_RES : 0) |
-                               (!resource_scoped && r->urls.n && !any_url ? A_URL : 0));
-        for (int sc = 0; sc < 2; sc++) {
-            int in = sc == SC_RES ? resource_scoped || !r->urls.n : !resource_scoped;
-            if (!in)
-                continue;
-            set_bit(&b, sc == SC_RES ? t->scope_res : t->scope_nonres, i);
-            uint32_t *sig = &t->sig_set[sc][t->need[i]];
-            if (!*sig)
-                *sig = new_bitset(&b) + 1;
-            if (!b.oom)
-                set_bit(&b, *sig - 1, i);
-        }
+        if (resource_scoped || !r->urls.n)
+            set_bit(&b, t->scope_res, i);
+        if (!resource_scoped)
+            set_bit(&b, t->scope_nonres, i);
         if (resource_scoped) {
             if (r->namespaces.n) {
                 t->has_ns = 1;
@@ -650,25 +722,6 @@ static int build_table(kap_policy *p)
         return KAP_ENOMEM;
     }
     builder_free(&b);
-
-    /* the need values of each scope, by first rule */
-    for (int sc = 0; sc < 2; sc++) {
-        uint8_t n = 0;
-        for (uint32_t need = 0; need < 64; need++) {
-            if (!t->sig_set[sc][need])
-                continue;
-            const kset *k = &t->sets[t->sig_set[sc][need] - 1];
-            uint32_t first = k->w0 * 64 + (uint32_t)__builtin_ctzll(t->wmask[k->off]);
-            uint8_t j = n++;
-            for (; j > 0 && t->sig_first[sc][j - 1] > first; j--) {
-                t->sig_first[sc][j] = t->sig_first[sc][j - 1];
-                t->sig_list[sc][j] = t->sig_list[sc][j - 1];
-            }
-            t->sig_first[sc][j] = first;
-            t->sig_list[sc][j] = (uint8_t)need;
-        }
-        t->nsig[sc] = n;
-    }
 
     /* a string's sets in the simple roles go into its string slot, so
      * one probe finds them */
@@ -788,7 +841,8 @@ static int build_table(kap_policy *p)
         t->nkeys = nres_keys;
     }
     p->table_bytes = t->nkeys_slots * sizeof(keyslot);
-    p->table_bytes += t->nlm * sizeof(lment) + p->nrules;
+    p->table_bytes += t->nlm * sizeof(lment) + p->nrules + p->nrules * 2 * sizeof(uint32_t) +
+                      2 * 64 * 3 * sizeof(rgroup);
     p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + t->nsets * 8 +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +
@@ -812,6 +866,8 @@ void table_free(kap_policy *p)
         kap_free(p->table->need);
         kap_free(p->table->lm);
         kap_free(p->table->ent_words);
+        kap_free(p->table->pos_rule);
+        kap_free(p->table->group_mem);
         kap_free(p->table);
         p->table = NULL;
     }

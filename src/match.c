@@ -786,22 +786,25 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
 #undef word0
 
 /* ---- beyond the first 64 rules -------------------------------------------------
- * Rules are grouped by the attributes they constrain (table.h, sig_set):
- * a rule of group C matches when, for every attribute in C, it is in the
- * set of the request's value (the value sets hold only rules that name
- * that attribute: no wildcard makes them dense). For each group, in the
- * order of their first rules, the sparsest of its sets (the group's own,
- * or one attribute's union of value sets) drives: only its non-zero words
- * are visited, each ANDed with the others' words there, found through
- * cursors that only move forward. The first word left non-zero holds the
- * group's first matching rule; a group whose first rule comes after the
- * best rule found so far is not visited, nor are words after it.
+ * Rules are grouped by the attributes they constrain (table.h, groups): a
+ * rule of a group that constrains attributes C matches when, for every
+ * attribute in C, it is in the set of the request's value (value sets
+ * hold only rules that name that attribute). The rules of a group lie at
+ * consecutive positions, so within a group's range no other group's rules
+ * appear: no wildcard makes a set dense there. For each group, by first
+ * rule, the attribute whose sets have the fewest words drives: only its
+ * non-zero words within the range are visited, each ANDed with the other
+ * attributes' words there, found through cursors that only move forward
+ * (galloping). The first word left non-zero holds the group's first
+ * matching rule; groups whose first rule comes after the best rule found
+ * so far are not visited.
  *
- * Work: per group, the driver's words (at most W, the 64-rule words of the
- * policy) and each other set's cursor moves (galloping: at most twice its
- * word count); there are at most 64 groups, and the request's values give
- * the sets: a constant times W for a given number of the request's values,
- * plus the lookups, which follow the request's bytes (tests/test_work.c). */
+ * Work, per decision: per group, the driver's words in its range and the
+ * other cursors' moves, each at most about twice the range's words; the
+ * ranges do not overlap, so a constant times W (the policy's 64-rule words,
+ * plus one per group: at most 192) for each set the request's values
+ * select, plus the lookups, which follow the request's bytes
+ * (tests/test_work.c counts it). */
 
 /* A forward-only cursor over one set's words. */
 typedef struct cursor {
@@ -820,41 +823,50 @@ static inline void cursor_init(cursor *c, const kap_table *t, uint32_t set)
     c->dense = k->nw == t->W;
 }
 
+/* Moves the cursor to its first word at or after w (i == n: none). */
+static inline void cursor_seek(cursor *c, uint32_t w)
+{
+    uint32_t lo = c->i, n = c->n;
+    WORK(1);
+    if (c->dense) {
+        if (lo < w)
+            c->i = w < n ? w : n;
+        return;
+    }
+    if (lo >= n || c->wi[lo] >= w)
+        return;
+    /* gallop: wi[lo] < w; find hi with wi[hi] >= w (or n) */
+    uint32_t step = 1, hi;
+    for (;;) {
+        hi = lo + step;
+        WORK(1);
+        if (hi >= n || c->wi[hi] >= w)
+            break;
+        lo = hi;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (hi - lo > 1) { /* wi[lo] < w <= wi[hi] */
+        uint32_t mid = lo + (hi - lo) / 2;
+        WORK(1);
+        if (c->wi[mid] < w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    c->i = hi;
+}
+
 /* Word w of the cursor's set; w is never less than a word asked before. */
 static inline uint64_t cursor_word(cursor *c, uint32_t w)
 {
-    WORK(1);
-    if (c->dense)
+    if (c->dense) {
+        WORK(1);
         return c->wm[w];
-    uint32_t lo = c->i, n = c->n;
-    if (lo >= n || c->wi[lo] > w)
-        return 0;
-    if (c->wi[lo] < w) {
-        /* gallop: wi[lo] < w; find hi with wi[hi] >= w (or n) */
-        uint32_t step = 1, hi;
-        for (;;) {
-            hi = lo + step;
-            WORK(1);
-            if (hi >= n || c->wi[hi] >= w)
-                break;
-            lo = hi;
-            step *= 2;
-        }
-        if (hi > n)
-            hi = n;
-        while (hi - lo > 1) { /* wi[lo] < w <= wi[hi] */
-            uint32_t mid = lo + (hi - lo) / 2;
-            WORK(1);
-            if (c->wi[mid] < w)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        c->i = lo = hi;
-        if (lo >= n || c->wi[lo] != w)
-            return 0;
     }
-    return c->wm[lo];
+    cursor_seek(c, w);
+    return c->i < c->n && c->wi[c->i] == w ? c->wm[c->i] : 0;
 }
 
 /* A field's sets' words, merged: the next word index at or after the
@@ -862,16 +874,14 @@ static inline uint64_t cursor_word(cursor *c, uint32_t w)
 static inline uint32_t driver_next(cursor *c, int n, uint64_t *mask)
 {
     uint32_t w = NOSET;
-    for (int k = 0; k < n; k++) {
-        WORK(1);
+    WORK(n);
+    for (int k = 0; k < n; k++)
         if (c[k].i < c[k].n && c[k].wi[c[k].i] < w)
             w = c[k].wi[c[k].i];
-    }
     uint64_t m = 0;
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < n; k++)
         if (c[k].i < c[k].n && c[k].wi[c[k].i] == w)
             m |= c[k].wm[c[k].i++];
-    }
     *mask = m;
     return w;
 }
@@ -885,38 +895,53 @@ static uint32_t field_words(const kap_table *t, const field *f)
     return n;
 }
 
-/* The first rule from word 1 on (word 0 was decided by match_first64) in
- * the group's set sig whose every attribute field fx[0..nfx) holds it,
+/* The bits of positions [start, end) in word w. */
+static inline uint64_t range_mask(uint32_t start, uint32_t end, uint32_t w)
+{
+    uint64_t m = ~0ULL;
+    if (w == start / 64)
+        m &= ~0ULL << (start % 64);
+    if (w == (end - 1) / 64 && end % 64)
+        m &= ~0ULL >> (64 - end % 64);
+    return m;
+}
+
+/* The first rule of group g that every attribute field fx[0..nfx) holds,
  * when lower than *best; *best becomes that rule. */
-static void group_first(const kap_table *t, uint32_t sig, const field *const *fx, const uint32_t *fwords, int nfx,
+static void group_first(const kap_table *t, const rgroup *g, const field *const *fx, const uint32_t *fwords, int nfx,
                         size_t *best)
 {
-    int d = -1; /* the driver: -1 for the group's set, else a field */
-    uint32_t dw = t->sets[sig].nw;
-    for (int i = 0; i < nfx; i++)
-        if (fwords[i] < dw)
-            dw = fwords[i], d = i;
-    field sigf = {{sig}, 1};
-    const field *df = d < 0 ? &sigf : fx[d];
-    cursor dc[MAXP], sc, oc[NAI][MAXP];
+    if (nfx == 0) { /* it constrains nothing: its first rule */
+        if (g->first < *best)
+            *best = g->first;
+        return;
+    }
+    int d = 0; /* the driver */
+    for (int i = 1; i < nfx; i++)
+        if (fwords[i] < fwords[d])
+            d = i;
+    const field *df = fx[d];
+    cursor dc[MAXP], oc[NAI][MAXP];
+    uint32_t ws = g->start / 64, we = (g->end - 1) / 64;
     for (int k = 0; k < df->n; k++) {
         cursor_init(&dc[k], t, df->s[k]);
-        if (dc[k].n && dc[k].wi[0] == 0)
-            dc[k].i = 1; /* word 0 is done */
+        cursor_seek(&dc[k], ws);
     }
-    cursor_init(&sc, t, sig);
     for (int i = 0; i < nfx; i++)
         if (i != d)
             for (int k = 0; k < fx[i]->n; k++)
                 cursor_init(&oc[i][k], t, fx[i]->s[k]);
-    size_t lim = *best / 64; /* words after it cannot do better */
     for (;;) {
         uint64_t m;
         uint32_t w = driver_next(dc, df->n, &m);
-        if (w == NOSET || w > lim)
+        if (w == NOSET || w > we)
             return;
-        if (d >= 0)
-            m &= cursor_word(&sc, w);
+        m &= range_mask(g->start, g->end, w);
+        if (!m)
+            continue;
+        /* the rules at positions from here on come after *best: stop */
+        if (t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)] >= *best)
+            return;
         for (int i = 0; i < nfx && m; i++) {
             if (i == d)
                 continue;
@@ -926,7 +951,7 @@ static void group_first(const kap_table *t, uint32_t sig, const field *const *fx
             m &= y;
         }
         if (m) {
-            size_t r = (size_t)w * 64 + (size_t)__builtin_ctzll(m);
+            size_t r = t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)];
             if (r < *best)
                 *best = r;
             return;
@@ -970,15 +995,16 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     uint32_t words[NAI];
     unsigned have_words = 0;
     size_t best = t->nrules;
-    for (int g = 0; g < t->nsig[sc]; g++) {
-        if (t->sig_first[sc][g] >= best)
+    for (uint32_t gi = 0; gi < t->ngroups[sc]; gi++) {
+        const rgroup *g = &t->groups[sc][gi];
+        WORK(1);
+        if (g->first >= best)
             break; /* the groups come by first rule */
-        unsigned need = t->sig_list[sc][g];
         const field *fx[NAI];
         uint32_t fw[NAI];
         int nfx = 0, none = 0;
         for (int ai = 0; ai < NAI && !none; ai++) {
-            if (!(need & (1u << ai)))
+            if (!(g->need & (1u << ai)))
                 continue;
             if (!(done & (1u << ai))) {
                 value_sets(t, p->strtab, q, ai, &fl[ai]);
@@ -995,7 +1021,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             fw[nfx++] = words[ai];
         }
         if (!none)
-            group_first(t, t->sig_set[sc][need] - 1, fx, fw, nfx, &best);
+            group_first(t, g, fx, fw, nfx, &best);
     }
     *out = t->results[best];
     return KAP_OK;

@@ -82,6 +82,13 @@ typedef struct lment {
                          * the string's set in that role (rules 0-63) */
 } lment;
 
+/* A group of rules (kap_table.groups): positions [start, end). */
+typedef struct rgroup {
+    uint32_t start, end;
+    uint32_t first; /* its first rule's index */
+    uint32_t need;  /* A_* bits */
+} rgroup;
+
 /* The attributes a rule constrains (kap_table.need), in the order the
  * small matcher looks them up: cheapest first. */
 enum { A_USER = 1, A_NS = 2, A_VERB = 4, A_GROUPS = 8, A_URL = 16, A_RES = 32 };
@@ -144,20 +151,21 @@ struct kap_table {
     uint8_t ent_rule[64];   /* each entry's rule */
     lment *lm;
     size_t nlm;
-    /* Rules grouped by what they constrain (their need bits), for
-     * deciding beyond the first 64 rules (match.c, match_large): for each
-     * scope (SC_RES: resource requests, SC_NONRES: the others) the need
-     * values that rules of that scope have, ordered by their first rule,
-     * each with the set of those rules. A rule is in no attribute's
-     * wildcard set: it is found through the value sets of the attributes
-     * it constrains and its group's set, nothing else. */
-    uint32_t sig_set[2][64];   /* per scope, per need value: set index + 1, 0: no rule */
-    uint8_t sig_list[2][64];   /* per scope: the need values present, by first rule */
-    uint32_t sig_first[2][64]; /* their first rules, in the same order */
-    uint8_t nsig[2];
+    /* Rules grouped by what they constrain, for deciding beyond the first
+     * 64 rules (match.c, match_large). A rule's group: its need bits and
+     * the requests it can match (GS_*). The sets' words (widx/wmask) number
+     * rules by position, not by index: the rules of a group lie at
+     * consecutive positions, in rule order, so a group is a range of
+     * positions and no wildcard makes a value's set dense within another
+     * group's range. mask1 numbers the first 64 rules by index. */
+    uint32_t *pos_rule;  /* position -> rule index */
+    rgroup *groups[2];   /* per scope (SC_*): the groups that can match, by first rule */
+    uint32_t ngroups[2];
+    rgroup *group_mem;
 };
 
 enum { SC_RES, SC_NONRES };
+enum { GS_BOTH, GS_RES, GS_NONRES };
 _Static_assert((A_USER | A_NS | A_VERB | A_GROUPS | A_URL | A_RES) < 64, "need values index 64-entry arrays");
 
 /* The work counter of the instrumented build (tests/test_work.c): words
