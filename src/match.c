@@ -823,16 +823,20 @@ static inline void cursor_init(cursor *c, const kap_table *t, uint32_t set)
     c->dense = k->nw == t->W;
 }
 
-/* Moves the cursor to its first word at or after w (i == n: none). */
+/* Moves the cursor to its first word at or after w (i == n: none). The
+ * cursors of a decision serve every group in turn: the groups' ranges
+ * ascend, and two touch in one word at most, so the cursor steps back at
+ * most one word, to where the last group ended. */
 static inline void cursor_seek(cursor *c, uint32_t w)
 {
     uint32_t lo = c->i, n = c->n;
     WORK(1);
     if (c->dense) {
-        if (lo < w)
-            c->i = w < n ? w : n;
+        c->i = w < n ? w : n;
         return;
     }
+    if (lo > 0 && c->wi[lo - 1] >= w)
+        c->i = --lo;
     if (lo >= n || c->wi[lo] >= w)
         return;
     /* gallop: wi[lo] < w; find hi with wi[hi] >= w (or n) */
@@ -858,7 +862,8 @@ static inline void cursor_seek(cursor *c, uint32_t w)
     c->i = hi;
 }
 
-/* Word w of the cursor's set; w is never less than a word asked before. */
+/* Word w of the cursor's set; w is never less than a word asked before
+ * (but for the one step back of cursor_seek). */
 static inline uint64_t cursor_word(cursor *c, uint32_t w)
 {
     if (c->dense) {
@@ -869,30 +874,45 @@ static inline uint64_t cursor_word(cursor *c, uint32_t w)
     return c->i < c->n && c->wi[c->i] == w ? c->wm[c->i] : 0;
 }
 
-/* A field's sets' words, merged: the next word index at or after the
- * cursors' positions (NOSET: none), and its mask (the cursors moved past). */
-static inline uint32_t driver_next(cursor *c, int n, uint64_t *mask)
+/* One attribute's value sets, as cursors, and their total words. */
+typedef struct fcur {
+    cursor c[MAXP];
+    int n;
+    uint32_t words;
+} fcur;
+
+static void fcur_init(fcur *f, const kap_table *t, const field *fl)
+{
+    f->n = fl->n;
+    f->words = 0;
+    for (int k = 0; k < fl->n; k++) {
+        cursor_init(&f->c[k], t, fl->s[k]);
+        f->words += f->c[k].n;
+    }
+}
+
+/* The driver's next word at or after its cursors' positions (NOSET:
+ * none). */
+static inline uint32_t driver_peek(const fcur *f)
 {
     uint32_t w = NOSET;
-    WORK(n);
-    for (int k = 0; k < n; k++)
+    const cursor *c = f->c;
+    WORK(f->n);
+    for (int k = 0; k < f->n; k++)
         if (c[k].i < c[k].n && c[k].wi[c[k].i] < w)
             w = c[k].wi[c[k].i];
-    uint64_t m = 0;
-    for (int k = 0; k < n; k++)
-        if (c[k].i < c[k].n && c[k].wi[c[k].i] == w)
-            m |= c[k].wm[c[k].i++];
-    *mask = m;
     return w;
 }
 
-/* The number of words of a field's sets. */
-static uint32_t field_words(const kap_table *t, const field *f)
+/* The driver's mask at word w (its next word); the cursors move past it. */
+static inline uint64_t driver_take(fcur *f, uint32_t w)
 {
-    uint32_t n = 0;
+    uint64_t m = 0;
+    cursor *c = f->c;
     for (int k = 0; k < f->n; k++)
-        n += t->sets[f->s[k]].nw;
-    return n;
+        if (c[k].i < c[k].n && c[k].wi[c[k].i] == w)
+            m |= c[k].wm[c[k].i++];
+    return m;
 }
 
 /* The bits of positions [start, end) in word w. */
@@ -906,37 +926,28 @@ static inline uint64_t range_mask(uint32_t start, uint32_t end, uint32_t w)
     return m;
 }
 
-/* The first rule of group g that every attribute field fx[0..nfx) holds,
- * when lower than *best; *best becomes that rule. */
-static void group_first(const kap_table *t, const rgroup *g, const field *const *fx, const uint32_t *fwords, int nfx,
-                        size_t *best)
+/* The first rule of group g that every attribute fx[0..nfx) holds, when
+ * lower than *best; *best becomes that rule. */
+static void group_first(const kap_table *t, const rgroup *g, fcur *const *fx, int nfx, size_t *best)
 {
     if (nfx == 0) { /* it constrains nothing: its first rule */
         if (g->first < *best)
             *best = g->first;
         return;
     }
-    int d = 0; /* the driver */
+    int d = 0; /* the driver: the fewest words */
     for (int i = 1; i < nfx; i++)
-        if (fwords[i] < fwords[d])
+        if (fx[i]->words < fx[d]->words)
             d = i;
-    const field *df = fx[d];
-    cursor dc[MAXP], oc[NAI][MAXP];
+    fcur *df = fx[d];
     uint32_t ws = g->start / 64, we = (g->end - 1) / 64;
-    for (int k = 0; k < df->n; k++) {
-        cursor_init(&dc[k], t, df->s[k]);
-        cursor_seek(&dc[k], ws);
-    }
-    for (int i = 0; i < nfx; i++)
-        if (i != d)
-            for (int k = 0; k < fx[i]->n; k++)
-                cursor_init(&oc[i][k], t, fx[i]->s[k]);
+    for (int k = 0; k < df->n; k++)
+        cursor_seek(&df->c[k], ws);
     for (;;) {
-        uint64_t m;
-        uint32_t w = driver_next(dc, df->n, &m);
+        uint32_t w = driver_peek(df);
         if (w == NOSET || w > we)
             return;
-        m &= range_mask(g->start, g->end, w);
+        uint64_t m = driver_take(df, w) & range_mask(g->start, g->end, w);
         if (!m)
             continue;
         /* the rules at positions from here on come after *best: stop */
@@ -947,7 +958,7 @@ static void group_first(const kap_table *t, const rgroup *g, const field *const 
                 continue;
             uint64_t y = 0;
             for (int k = 0; k < fx[i]->n && (m & ~y); k++)
-                y |= cursor_word(&oc[i][k], w);
+                y |= cursor_word(&fx[i]->c[k], w);
             m &= y;
         }
         if (m) {
@@ -992,36 +1003,32 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
 {
     const kap_table *t = p->table;
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
-    uint32_t words[NAI];
-    unsigned have_words = 0;
+    fcur fc[NAI];
+    unsigned have_cur = 0;
     size_t best = t->nrules;
     for (uint32_t gi = 0; gi < t->ngroups[sc]; gi++) {
         const rgroup *g = &t->groups[sc][gi];
         WORK(1);
         if (g->first >= best)
             break; /* the groups come by first rule */
-        const field *fx[NAI];
-        uint32_t fw[NAI];
+        fcur *fx[NAI];
         int nfx = 0, none = 0;
-        for (int ai = 0; ai < NAI && !none; ai++) {
-            if (!(g->need & (1u << ai)))
-                continue;
-            if (!(done & (1u << ai))) {
-                value_sets(t, p->strtab, q, ai, &fl[ai]);
-                if (KAP_UNLIKELY(fl[ai].n > MAXP))
-                    return reference(p, q, out);
-                done |= 1u << ai;
+        for (unsigned need = g->need; need && !none; need &= need - 1) {
+            int ai = __builtin_ctz(need);
+            if (!(have_cur & (1u << ai))) {
+                if (!(done & (1u << ai))) {
+                    value_sets(t, p->strtab, q, ai, &fl[ai]);
+                    if (KAP_UNLIKELY(fl[ai].n > MAXP))
+                        return reference(p, q, out);
+                }
+                fcur_init(&fc[ai], t, &fl[ai]);
+                have_cur |= 1u << ai;
             }
-            if (!(have_words & (1u << ai))) {
-                words[ai] = field_words(t, &fl[ai]);
-                have_words |= 1u << ai;
-            }
-            none = fl[ai].n == 0;
-            fx[nfx] = &fl[ai];
-            fw[nfx++] = words[ai];
+            none = fc[ai].n == 0;
+            fx[nfx++] = &fc[ai];
         }
         if (!none)
-            group_first(t, g, fx, fw, nfx, &best);
+            group_first(t, g, fx, nfx, &best);
     }
     *out = t->results[best];
     return KAP_OK;
