@@ -91,7 +91,10 @@ static inline const char *fam_str(fam_pool *p, const char *fmt, ...)
             exit(1);
         }
     }
-    char *s = strdup(tmp);
+    size_t len = strlen(tmp);
+    char *s = malloc(len + 1);
+    if (s)
+        memcpy(s, tmp, len + 1);
     if (!s) {
         fprintf(stderr, "families: out of memory\n");
         exit(1);

@@ -628,7 +628,14 @@ static int build_table(kap_policy *p)
         builder_free(&b);
         return KAP_ENOMEM;
     }
-    b.pos_of = t->pos_rule + p->nrules; /* group_rules: the inverse after it */
+    b.pos_of = t->pos_rule + p->nrules;
+    if (p->nrules) {
+        const crule *r0 = &p->rules[0];
+        size_t items = (size_t)r0->users.n + r0->groups.n + r0->verbs.n + r0->namespaces.n + r0->urls.n;
+        for (uint32_t k = 0; k < r0->n_res; k++)
+            items += 1 + (size_t)r0->res[k].resources.n + r0->res[k].names.n;
+        t->direct0 = items <= 32; /* longer lists: the lookups cost less */
+    } /* group_rules: the inverse after it */
     for (size_t pos = 0; pos < p->nrules && !b.oom; pos++) {
         size_t i = t->pos_rule[pos];
         const crule *r = &p->rules[i];

@@ -166,6 +166,7 @@ static int url_matches(const crule *r, const nreq *q)
 /* who: the request has a user; ng: its groups (read once per request) */
 static int rule_matches(const crule *r, const nreq *q, int group_any_ok, const int ln, int who, size_t ng)
 {
+    WORK(1);
     if (r->users.n && (!who || !has(&r->users, q->user.s, q->user.n)))
         return 0;
     if (r->groups.n) {
@@ -681,7 +682,7 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
     const strslot *e;
     /* the first rule, as the scan would check it: when it decides, nothing
      * is looked up */
-    if (x & 1) {
+    if ((x & 1) && t->direct0) {
         if (rule_direct(&p->rules[0], &q, needs[0], p->kube_minor >= 36, ln)) {
             *out = t->results[0];
             return 1;

@@ -158,6 +158,7 @@ struct kap_table {
      * consecutive positions, in rule order, so a group is a range of
      * positions and no wildcard makes a value's set dense within another
      * group's range. mask1 numbers the first 64 rules by index. */
+    uint8_t direct0;     /* rule 0 is checked directly first: its lists are short */
     uint32_t *pos_rule;  /* position -> rule index */
     rgroup *groups[2];   /* per scope (SC_*): the groups that can match, by first rule */
     uint32_t ngroups[2];
