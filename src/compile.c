@@ -557,18 +557,26 @@ static int group_rules(kap_policy *p)
     memset(count, 0, sizeof count);
     t->pos_rule = kap_calloc(2 * n + 1, sizeof *t->pos_rule);
     uint8_t *key = kap_calloc(n + 1, 1);
-    t->group_mem = kap_calloc(2 * NG, sizeof *t->group_mem);
-    if (!t->pos_rule || !key || !t->group_mem) {
+    if (!t->pos_rule || !key) {
         kap_free(key);
         return KAP_ENOMEM;
     }
+    size_t nkeys = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned sc;
         unsigned need = rule_need(&p->rules[i], &sc);
         t->need[i] = (uint8_t)need;
         key[i] = (uint8_t)(sc * 64 + need);
-        if (!count[key[i]]++)
+        if (!count[key[i]]++) {
             first[key[i]] = (uint32_t)i;
+            nkeys++;
+        }
+    }
+    /* a group of GS_BOTH is in both scopes' lists */
+    t->group_mem = kap_calloc(2 * nkeys + 1, sizeof *t->group_mem);
+    if (!t->group_mem) {
+        kap_free(key);
+        return KAP_ENOMEM;
     }
     /* positions: the groups in the order of their first rules */
     uint32_t pos = 0;
@@ -582,10 +590,10 @@ static int group_rules(kap_policy *p)
         if (sc != GS_NONRES)
             t->group_mem[t->ngroups[SC_RES]++] = g;
         if (sc != GS_RES)
-            t->group_mem[NG + t->ngroups[SC_NONRES]++] = g;
+            t->group_mem[nkeys + t->ngroups[SC_NONRES]++] = g;
     }
     t->groups[SC_RES] = t->group_mem;
-    t->groups[SC_NONRES] = t->group_mem + NG;
+    t->groups[SC_NONRES] = t->group_mem + nkeys;
     uint32_t *rule_pos = t->pos_rule + n;
     for (size_t i = 0; i < n; i++) {
         uint32_t at = start[key[i]]++;
@@ -629,12 +637,19 @@ static int build_table(kap_policy *p)
         return KAP_ENOMEM;
     }
     b.pos_of = t->pos_rule + p->nrules;
-    if (p->nrules) {
-        const crule *r0 = &p->rules[0];
+    /* the first rules are checked directly, as the scan would (a request
+     * they decide costs what the scan costs), while their lists are short */
+    /* (in policies of up to 64 rules only the first: there the lookups of
+     * the table cost less than checking more rules, on the real policies) */
+    size_t max_direct = t->W == 1 ? 1 : KAP_DIRECT_RULES;
+    while (t->ndirect < max_direct && t->ndirect < p->nrules) {
+        const crule *r0 = &p->rules[t->ndirect];
         size_t items = (size_t)r0->users.n + r0->groups.n + r0->verbs.n + r0->namespaces.n + r0->urls.n;
         for (uint32_t k = 0; k < r0->n_res; k++)
             items += 1 + (size_t)r0->res[k].resources.n + r0->res[k].names.n;
-        t->direct0 = items <= 32; /* longer lists: the lookups cost less */
+        if (items > 16)
+            break; /* longer lists: the lookups cost less */
+        t->ndirect++;
     } /* group_rules: the inverse after it */
     for (size_t pos = 0; pos < p->nrules && !b.oom; pos++) {
         size_t i = t->pos_rule[pos];
@@ -849,7 +864,7 @@ static int build_table(kap_policy *p)
     }
     p->table_bytes = t->nkeys_slots * sizeof(keyslot);
     p->table_bytes += t->nlm * sizeof(lment) + p->nrules + p->nrules * 2 * sizeof(uint32_t) +
-                      2 * 64 * 3 * sizeof(rgroup);
+                      (t->ngroups[SC_RES] + t->ngroups[SC_NONRES]) * sizeof(rgroup);
     p->table_bytes += sizeof *t + t->nsets * sizeof(kset) + t->nentries * 12 + t->nsets * 8 +
                      t->nres * sizeof(resentry) +
                      (p->nrules + 1) * sizeof *t->results + t->n_pfx_lens * 4 +

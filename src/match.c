@@ -680,14 +680,15 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
     uint64_t x = word0(t, q.resource_request ? t->scope_res : t->scope_nonres);
     unsigned done = 0;
     const strslot *e;
-    /* the first rule, as the scan would check it: when it decides, nothing
-     * is looked up */
-    if ((x & 1) && t->direct0) {
-        if (rule_direct(&p->rules[0], &q, needs[0], p->kube_minor >= 36, ln)) {
-            *out = t->results[0];
+    /* the first rules, as the scan would check them: when one decides,
+     * nothing is looked up */
+    for (uint64_t d = x & ((1ULL << t->ndirect) - 1); d; d &= d - 1) {
+        unsigned r = (unsigned)__builtin_ctzll(d);
+        if (rule_direct(&p->rules[r], &q, needs[r], p->kube_minor >= 36, ln)) {
+            *out = t->results[r];
             return 1;
         }
-        x &= ~1ULL;
+        x &= ~(1ULL << r);
     }
 
     /* one block per attribute, cheapest first; each ends by taking the

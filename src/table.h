@@ -158,7 +158,8 @@ struct kap_table {
      * consecutive positions, in rule order, so a group is a range of
      * positions and no wildcard makes a value's set dense within another
      * group's range. mask1 numbers the first 64 rules by index. */
-    uint8_t direct0;     /* rule 0 is checked directly first: its lists are short */
+    uint8_t ndirect;     /* rules 0 .. ndirect - 1 are checked directly first, as the scan
+                          * would: the first rules, while their lists are short */
     uint32_t *pos_rule;  /* position -> rule index */
     rgroup *groups[2];   /* per scope (SC_*): the groups that can match, by first rule */
     uint32_t ngroups[2];
@@ -166,6 +167,10 @@ struct kap_table {
 };
 
 enum { SC_RES, SC_NONRES };
+
+#ifndef KAP_DIRECT_RULES
+#define KAP_DIRECT_RULES 8
+#endif
 enum { GS_BOTH, GS_RES, GS_NONRES };
 _Static_assert((A_USER | A_NS | A_VERB | A_GROUPS | A_URL | A_RES) < 64, "need values index 64-entry arrays");
 
