@@ -587,10 +587,14 @@ static int group_rules(kap_policy *p)
         rgroup g = {pos, pos + count[key[i]], (uint32_t)i, key[i] % 64};
         pos += count[key[i]];
         unsigned sc = key[i] / 64;
-        if (sc != GS_NONRES)
+        if (sc != GS_NONRES) {
             t->group_mem[t->ngroups[SC_RES]++] = g;
-        if (sc != GS_RES)
+            t->need_all[SC_RES] |= g.need;
+        }
+        if (sc != GS_RES) {
             t->group_mem[nkeys + t->ngroups[SC_NONRES]++] = g;
+            t->need_all[SC_NONRES] |= g.need;
+        }
     }
     t->groups[SC_RES] = t->group_mem;
     t->groups[SC_NONRES] = t->group_mem + nkeys;

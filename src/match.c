@@ -928,20 +928,13 @@ static inline uint64_t range_mask(uint32_t start, uint32_t end, uint32_t w)
     return m;
 }
 
-/* The first rule of group g that every attribute fx[0..nfx) holds, when
- * lower than *best; *best becomes that rule. */
-static void group_first(const kap_table *t, const rgroup *g, fcur *const *fx, int nfx, size_t *best)
+/* The first rule of group g (which constrains the attributes need) that
+ * every attribute's cursors fc[] hold, when lower than *best; *best
+ * becomes that rule. d: the driver, one of need's attributes. */
+static inline void group_first(const kap_table *t, const rgroup *g, fcur *fc, unsigned need, int d, size_t *best)
 {
-    if (nfx == 0) { /* it constrains nothing: its first rule */
-        if (g->first < *best)
-            *best = g->first;
-        return;
-    }
-    int d = 0; /* the driver: the fewest words */
-    for (int i = 1; i < nfx; i++)
-        if (fx[i]->words < fx[d]->words)
-            d = i;
-    fcur *df = fx[d];
+    fcur *df = &fc[d];
+    unsigned others = need & ~(1u << d);
     uint32_t ws = g->start / 64, we = (g->end - 1) / 64;
     for (int k = 0; k < df->n; k++)
         cursor_seek(&df->c[k], ws);
@@ -955,12 +948,11 @@ static void group_first(const kap_table *t, const rgroup *g, fcur *const *fx, in
         /* the rules at positions from here on come after *best: stop */
         if (t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)] >= *best)
             return;
-        for (int i = 0; i < nfx && m; i++) {
-            if (i == d)
-                continue;
+        for (unsigned o = others; o && m; o &= o - 1) {
+            fcur *f = &fc[__builtin_ctz(o)];
             uint64_t y = 0;
-            for (int k = 0; k < fx[i]->n && (m & ~y); k++)
-                y |= cursor_word(&fx[i]->c[k], w);
+            for (int k = 0; k < f->n && (m & ~y); k++)
+                y |= cursor_word(&f->c[k], w);
             m &= y;
         }
         if (m) {
@@ -1006,31 +998,44 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     const kap_table *t = p->table;
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
     fcur fc[NAI];
-    unsigned have_cur = 0;
+    /* every attribute some group of this scope constrains, looked up (or
+     * taken from match_first64), as cursors; empty: no rule accepts the
+     * request's value */
+    unsigned empty = 0;
+    int order[NAI], norder = 0; /* the attributes by their words, fewest first */
+    for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
+        int ai = __builtin_ctz(all);
+        if (!(done & (1u << ai))) {
+            value_sets(t, p->strtab, q, ai, &fl[ai]);
+            if (KAP_UNLIKELY(fl[ai].n > MAXP))
+                return reference(p, q, out);
+        }
+        fcur_init(&fc[ai], t, &fl[ai]);
+        if (!fc[ai].n) {
+            empty |= 1u << ai;
+            continue;
+        }
+        int j = norder++;
+        for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
+            order[j] = order[j - 1];
+        order[j] = ai;
+    }
     size_t best = t->nrules;
     for (uint32_t gi = 0; gi < t->ngroups[sc]; gi++) {
         const rgroup *g = &t->groups[sc][gi];
         WORK(1);
         if (g->first >= best)
             break; /* the groups come by first rule */
-        fcur *fx[NAI];
-        int nfx = 0, none = 0;
-        for (unsigned need = g->need; need && !none; need &= need - 1) {
-            int ai = __builtin_ctz(need);
-            if (!(have_cur & (1u << ai))) {
-                if (!(done & (1u << ai))) {
-                    value_sets(t, p->strtab, q, ai, &fl[ai]);
-                    if (KAP_UNLIKELY(fl[ai].n > MAXP))
-                        return reference(p, q, out);
-                }
-                fcur_init(&fc[ai], t, &fl[ai]);
-                have_cur |= 1u << ai;
-            }
-            none = fc[ai].n == 0;
-            fx[nfx++] = &fc[ai];
+        if (g->need & empty)
+            continue;
+        if (!g->need) { /* it constrains nothing: its first rule */
+            best = g->first;
+            break;
         }
-        if (!none)
-            group_first(t, g, fx, nfx, &best);
+        int d = 0;
+        while (!(g->need & (1u << order[d])))
+            d++;
+        group_first(t, g, fc, g->need, order[d], &best);
     }
     *out = t->results[best];
     return KAP_OK;

@@ -163,6 +163,7 @@ struct kap_table {
     uint32_t *pos_rule;  /* position -> rule index */
     rgroup *groups[2];   /* per scope (SC_*): the groups that can match, by first rule */
     uint32_t ngroups[2];
+    unsigned need_all[2]; /* per scope: the attributes its groups constrain */
     rgroup *group_mem;
 };
 
