@@ -3,6 +3,8 @@
 #include "helpers.h"
 #include "policygen.h"
 
+#include "families.h"
+
 static void run(unsigned policies, unsigned max_rules, unsigned requests, uint64_t seed, int expect_misses)
 {
     pg_rng rng = {seed};
@@ -253,6 +255,45 @@ END_TEST
 START_TEST(large_policies) { run(30, 400, 400, 0x5EED1ULL, 0); }
 END_TEST
 
+/* The generated families of kap-bench (bench/families.h) at 100 and 1,000
+ * rules: requests for every part of the policy, a quarter changed to miss
+ * the rule they were made for. */
+START_TEST(families)
+{
+    static const unsigned sizes[] = {100, 1000};
+    unsigned total = 0, late = 0;
+    for (int fam = 0; fam < FAM_N; fam++) {
+        for (size_t si = 0; si < 2; si++) {
+            unsigned n = sizes[si];
+            fam_policy f;
+            fam_make(&f, fam, n);
+            kap_policy *p;
+            ck_assert_int_eq(kap_policy_load_buffer(&p, f.text.s, f.text.len, NULL, NULL, NULL), KAP_OK);
+            for (unsigned k = 0; k < 400; k++) {
+                unsigned rule = k % 2 ? fam_rnd(&f, n) : n - 1 - fam_rnd(&f, n / 5);
+                fam_req o;
+                fam_request(&f, rule, &o, fam_rnd(&f, 4) == 0);
+                kap_decision a, an, c;
+                kap_str gn[3];
+                kap_request_n rn = pg_request_n(&o.q, gn);
+                ck_assert_int_eq(kap_policy_match(p, &o.q, &a), KAP_OK);
+                ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+                ck_assert_int_eq(kap_policy_match_reference(p, &o.q, &c), KAP_OK);
+                ck_assert_msg(memcmp(&a, &c, sizeof a) == 0 && memcmp(&an, &c, sizeof an) == 0,
+                              "%s-%u request %u (for rule %u): table rule %d, with lengths %d, scan rule %d",
+                              FAM_NAMES[fam], n, k, rule, a.rule, an.rule, c.rule);
+                total++;
+                late += c.rule >= 64;
+            }
+            kap_policy_free(p);
+            fam_free(&f);
+        }
+    }
+    printf("families: %u requests, %u decided beyond the first 64 rules\n", total, late);
+    ck_assert_uint_gt(late, total / 4);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("random");
@@ -263,6 +304,7 @@ int main(void)
     tcase_add_test(tc, wide_small_policies);
     tcase_add_test(tc, wide_large_policies);
     tcase_add_test(tc, huge_policy);
+    tcase_add_test(tc, families);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
