@@ -226,6 +226,7 @@ START_TEST(long_strings)
     kap_policy_free(p);
     fam_free(&f);
     /* a first rule with a long list: not checked string by string */
+    wo = (worst){0};
     fam_buf b = {0};
     fam_add(&b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: [");
     for (int i = 0; i < 5000; i++)
