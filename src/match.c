@@ -1041,6 +1041,55 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     return KAP_OK;
 }
 
+/* Policies of a few words (up to KAP_WORDS_LAYOUT, table.h): there the
+ * groups cost more to visit than the words. Every word of the sets (by
+ * position) is read: the rules in scope that every attribute accepts,
+ * through its value sets or as a rule that leaves it unconstrained (the
+ * attribute's wildcard set); of those, the lowest rule (positions are not
+ * in rule order across groups, so every word is read). */
+static __attribute__((noinline)) int match_words(const kap_policy *p, const nreq *q, kap_decision *out, field *fl,
+                                                unsigned done)
+{
+    const kap_table *t = p->table;
+    const int res = q->resource_request;
+    unsigned attrs = (1u << AI_USER) | (1u << AI_GROUPS) | (1u << AI_VERB) |
+                     (res ? (1u << AI_NS) | (1u << AI_RES) : (1u << AI_URL));
+    const uint32_t wild[NAI] = {[AI_USER] = t->any_user, [AI_GROUPS] = t->any_group, [AI_VERB] = t->any_verb,
+                                [AI_NS] = t->ns_base, [AI_RES] = t->res_base, [AI_URL] = t->url_base};
+    fcur fc[NAI];
+    cursor wc[NAI], scope;
+    for (unsigned a = attrs; a; a &= a - 1) {
+        int ai = __builtin_ctz(a);
+        if (!(done & (1u << ai))) {
+            value_sets(t, p->strtab, q, ai, &fl[ai]);
+            if (KAP_UNLIKELY(fl[ai].n > MAXP))
+                return reference(p, q, out);
+        }
+        fcur_init(&fc[ai], t, &fl[ai]);
+        cursor_init(&wc[ai], t, wild[ai]);
+    }
+    cursor_init(&scope, t, res ? t->scope_res : t->scope_nonres);
+    size_t best = t->nrules;
+    for (uint32_t w = 0; w < t->W; w++) {
+        uint64_t m = cursor_word(&scope, w);
+        for (unsigned a = attrs; a && m; a &= a - 1) {
+            int ai = __builtin_ctz(a);
+            uint64_t y = cursor_word(&wc[ai], w);
+            for (int k = 0; k < fc[ai].n && (m & ~y); k++)
+                y |= cursor_word(&fc[ai].c[k], w);
+            m &= y;
+        }
+        WORK(__builtin_popcountll(m));
+        for (; m; m &= m - 1) {
+            size_t r = t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)];
+            if (r < best)
+                best = r;
+        }
+    }
+    *out = t->results[best];
+    return KAP_OK;
+}
+
 KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
                                                          const int ln)
 {
@@ -1055,6 +1104,8 @@ KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
     if (match_first64(p, q, out, 0, fl, &done, ln))
         return KAP_OK;
     measure_all(q);
+    if (p->table->W <= KAP_WORDS_LAYOUT)
+        return match_words(p, q, out, fl, done);
     return match_large(p, q, out, fl, done);
 }
 

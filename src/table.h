@@ -169,6 +169,14 @@ struct kap_table {
 
 enum { SC_RES, SC_NONRES };
 
+/* Policies of up to this many 64-rule words are decided beyond their
+ * first 64 rules word by word (match.c, match_words), larger ones group by
+ * group (match_large): measured on kap-bench's families, the groups' fixed
+ * cost is larger than reading every word up to about 4 words. */
+#ifndef KAP_WORDS_LAYOUT
+#define KAP_WORDS_LAYOUT 4
+#endif
+
 #ifndef KAP_DIRECT_RULES
 #define KAP_DIRECT_RULES 8
 #endif
