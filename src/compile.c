@@ -600,7 +600,8 @@ static int group_rules(kap_policy *p)
     t->groups[SC_NONRES] = t->group_mem + nkeys;
     uint32_t *rule_pos = t->pos_rule + n;
     for (size_t i = 0; i < n; i++) {
-        uint32_t at = start[key[i]]++;
+        /* policies decided word by word (match_words) keep rule order */
+        uint32_t at = t->W <= KAP_WORDS_LAYOUT ? (uint32_t)i : start[key[i]]++;
         t->pos_rule[at] = (uint32_t)i;
         rule_pos[i] = at;
     }

@@ -1042,11 +1042,12 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
 }
 
 /* Policies of a few words (up to KAP_WORDS_LAYOUT, table.h): there the
- * groups cost more to visit than the words. Every word of the sets (by
- * position) is read: the rules in scope that every attribute accepts,
+ * groups cost more to visit than the words, and rules keep their order
+ * (compile.c, group_rules). Word by word from the second (match_first64
+ * decided the first): the rules in scope that every attribute accepts,
  * through its value sets or as a rule that leaves it unconstrained (the
- * attribute's wildcard set); of those, the lowest rule (positions are not
- * in rule order across groups, so every word is read). */
+ * attribute's wildcard set); the first word left non-zero holds the
+ * deciding rule. */
 static __attribute__((noinline)) int match_words(const kap_policy *p, const nreq *q, kap_decision *out, field *fl,
                                                 unsigned done)
 {
@@ -1070,7 +1071,7 @@ static __attribute__((noinline)) int match_words(const kap_policy *p, const nreq
     }
     cursor_init(&scope, t, res ? t->scope_res : t->scope_nonres);
     size_t best = t->nrules;
-    for (uint32_t w = 0; w < t->W; w++) {
+    for (uint32_t w = 1; w < t->W; w++) {
         uint64_t m = cursor_word(&scope, w);
         for (unsigned a = attrs; a && m; a &= a - 1) {
             int ai = __builtin_ctz(a);
@@ -1079,11 +1080,9 @@ static __attribute__((noinline)) int match_words(const kap_policy *p, const nreq
                 y |= cursor_word(&fc[ai].c[k], w);
             m &= y;
         }
-        WORK(__builtin_popcountll(m));
-        for (; m; m &= m - 1) {
-            size_t r = t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)];
-            if (r < best)
-                best = r;
+        if (m) {
+            best = (size_t)w * 64 + (size_t)__builtin_ctzll(m);
+            break;
         }
     }
     *out = t->results[best];
