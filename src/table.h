@@ -160,7 +160,7 @@ struct kap_table {
      * group's range. mask1 numbers the first 64 rules by index. */
     uint8_t ndirect;     /* rules 0 .. ndirect - 1 are checked directly first, as the scan
                           * would: the first rules, while their lists are short */
-    uint32_t *pos_rule;  /* position -> rule index */
+    uint32_t *pos_rule;  /* position -> rule index; then, at [nrules], rule index -> position */
     rgroup *groups[2];   /* per scope (SC_*): the groups that can match, by first rule */
     uint32_t ngroups[2];
     unsigned need_all[2]; /* per scope: the attributes its groups constrain */
