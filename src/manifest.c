@@ -1563,6 +1563,52 @@ static int read_pod(kap_arena *a, const char *data, size_t len, jv **out, kap_fa
     return rc;
 }
 
+/* The manifest's bytes as kubelet reads them, and a Pod object: 0 (*pod set),
+ * else KAP_EINVALID or KAP_ELIMIT with the reason, for people, in why
+ * ("MANIFEST:LINE:COL: not a manifest kubelet can read: ..."), or
+ * KAP_ENOMEM. */
+static int read_manifest(kap_arena *a, const char *manifest, const char *data, size_t len, jv **pod, int *is_json,
+                         kap_buf *why)
+{
+    kap_fail fail = {0};
+    *pod = NULL;
+    int rc = read_pod(a, data, len, pod, &fail, is_json);
+    if (rc == KAP_ENOMEM || fail.msg.oom) {
+        buf_free(&fail.msg);
+        return KAP_ENOMEM;
+    }
+    if (rc) {
+        const char *msg = fail.msg.s ? fail.msg.s : "cannot be parsed";
+        if (fail.line && fail.col)
+            buf_printf(why, "%s:%u:%u: not a manifest kubelet can read: %s", manifest, fail.line, fail.col, msg);
+        else if (fail.line)
+            buf_printf(why, "%s:%u: not a manifest kubelet can read: %s", manifest, fail.line, msg);
+        else
+            buf_printf(why, "%s: not a manifest kubelet can read: %s", manifest, msg);
+        rc = rc == KAP_ELIMIT ? KAP_ELIMIT : KAP_EINVALID;
+    } else if (!*pod || (*pod)->kind != JV_OBJECT) {
+        /* kubelet cannot decode a list, a scalar or nothing into a Pod */
+        if (*pod)
+            buf_printf(why, "%s:%u:%u: not a manifest kubelet can read: a %s, not a Pod object", manifest,
+                       (*pod)->line, (*pod)->col, (*pod)->kind == JV_ARRAY ? "list" : jv_kind_go_name((*pod)->kind));
+        else
+            buf_printf(why, "%s: not a manifest kubelet can read: the file is empty", manifest);
+        rc = KAP_EINVALID;
+    }
+    buf_free(&fail.msg);
+    return rc && why->oom ? KAP_ENOMEM : rc;
+}
+
+int manifest_readable(const char *manifest, const char *data, size_t len, kap_buf *why)
+{
+    kap_arena a = {0};
+    jv *pod;
+    int is_json;
+    int rc = read_manifest(&a, manifest, data, len, &pod, &is_json, why);
+    arena_free(&a);
+    return rc;
+}
+
 /* Whether data is a Pod with a container running kube-apiserver. */
 static int is_apiserver_pod(checker *c, const char *data, size_t len)
 {
@@ -1912,36 +1958,15 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         goto out;
     }
 
-    kap_fail fail = {0};
     jv *pod = NULL;
     int is_json;
-    int prc = read_pod(&c.a, data, len, &pod, &fail, &is_json);
+    kap_buf why = {0};
+    int prc = read_manifest(&c.a, manifest, data, len, &pod, &is_json, &why);
     if (prc) {
-        if (prc == KAP_ENOMEM) {
-            buf_free(&fail.msg);
-            rc = KAP_ENOMEM;
-            goto out;
-        }
-        const char *msg = fail.msg.s ? fail.msg.s : "cannot be parsed";
-        if (fail.line && fail.col)
-            set_error(r, "%s:%u:%u: not a manifest kubelet can read: %s", manifest, fail.line, fail.col, msg);
-        else if (fail.line)
-            set_error(r, "%s:%u: not a manifest kubelet can read: %s", manifest, fail.line, msg);
-        else
-            set_error(r, "%s: not a manifest kubelet can read: %s", manifest, msg);
-        buf_free(&fail.msg);
-        rc = prc == KAP_ELIMIT ? KAP_ELIMIT : KAP_EINVALID;
-        goto out;
-    }
-    buf_free(&fail.msg);
-    if (!pod || pod->kind != JV_OBJECT) {
-        /* kubelet cannot decode a list, a scalar or nothing into a Pod */
-        if (pod)
-            set_error(r, "%s:%u:%u: not a manifest kubelet can read: a %s, not a Pod object", manifest, pod->line,
-                      pod->col, pod->kind == JV_ARRAY ? "list" : jv_kind_go_name(pod->kind));
-        else
-            set_error(r, "%s: not a manifest kubelet can read: the file is empty", manifest);
-        rc = KAP_EINVALID;
+        if (prc != KAP_ENOMEM)
+            set_error(r, "%s", why.s);
+        buf_free(&why);
+        rc = prc;
         goto out;
     }
     add_check(r, "manifest-parse", KAP_MANIFEST_PASS, 0, 0, NULL, "%s parses as %s", c.manifest_node,

@@ -1261,6 +1261,15 @@ int kap_manifest_fix_new(kap_manifest_fix **out, const char *path, const kap_man
         return rc;
     kap_manifest_fix *x = *out;
     rc = read_under(x, x->path, &x->original, &x->original_len);
+    if (rc == KAP_OK) {
+        /* what kap check-manifest refuses is not fixed either (libyaml alone
+         * reads more than kubelet: a JSON string across lines, say) */
+        kap_buf why = {0};
+        rc = manifest_readable(x->path, x->original, x->original_len, &why);
+        if (rc == KAP_EINVALID || rc == KAP_ELIMIT)
+            rc = set_fix_error(x, rc, "%s", why.s);
+        buf_free(&why);
+    }
     if (rc == KAP_OK)
         rc = fix_text(x, fo);
     if (rc == KAP_ENOMEM) {

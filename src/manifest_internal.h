@@ -30,6 +30,11 @@ KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf
 KAP_HIDDEN int path_within(const char *p, const char *q);
 KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
 
+/* Whether kubelet can read data as a manifest (a Pod object, in JSON when
+ * it starts with '{', else YAML), as kap_manifest_check_file() decides: 0,
+ * else KAP_EINVALID or KAP_ELIMIT with its error text in why (manifest is
+ * the path it names), or KAP_ENOMEM. */
+KAP_HIDDEN int manifest_readable(const char *manifest, const char *data, size_t len, kap_buf *why);
 /* Whether kube-apiserver's flag is a boolean (a bare --name is true). */
 KAP_HIDDEN int manifest_bool_flag(const char *name);
 /* Whether a container with this command[0] (NULL: none) and image runs

@@ -436,7 +436,13 @@ class Fix(unittest.TestCase):
         self.assertIn("2 containers", self.refused(root, manifest))
         with open(root + manifest, "w") as f:
             f.write("apiVersion: v1\nkind: Pod\nspec: [\n")
-        self.assertIn("cannot fix", self.refused(root, manifest))
+        self.assertIn(manifest + ":4:1: not a manifest kubelet can read", self.refused(root, manifest))
+        # what kubelet cannot read is refused as check-manifest refuses it,
+        # though libyaml alone reads it (a JSON string across lines)
+        with open(root + manifest, "w") as f:
+            f.write('{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a\nb"}}\n')
+        self.assertIn(manifest + ":1:60: not a manifest kubelet can read: invalid character '\\n' in string literal",
+                      self.refused(root, manifest))
         # a backup directory inside the manifests directory
         root, manifest = self.node("no-backend")
         before = self.read(root, manifest)
