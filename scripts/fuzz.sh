@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-120}
 [ $# -gt 0 ] && shift
-targets=${*:-load match request requestinfo replay}
+targets=${*:-load match request requestinfo replay manifest}
 command -v clang >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq clang >/dev/null; }
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DKAP_FUZZ=ON -DKAP_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
