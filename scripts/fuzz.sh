@@ -12,13 +12,14 @@ secs=${1:-120}
 targets=${*:-load match request requestinfo replay manifest}
 command -v clang >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq clang >/dev/null; }
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DKAP_FUZZ=ON -DKAP_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+# shellcheck disable=SC2046 # one --target argument per fuzz target
 cmake --build build-fuzz -j "$(nproc)" --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
 for t in $targets; do
   mkdir -p "$work/$t/corpus" "$work/$t/out"
-  cp tests/fuzz/corpus/$t/* tests/fuzz/corpus/regressions/* "$work/$t/corpus/" 2>/dev/null || true
+  cp "tests/fuzz/corpus/$t"/* tests/fuzz/corpus/regressions/* "$work/$t/corpus/" 2>/dev/null || true
   dict=tests/fuzz/$t.dict
   [ -f "$dict" ] || dict=tests/fuzz/policy.dict
   echo "-- fuzz_$t for ${secs}s"

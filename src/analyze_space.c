@@ -1617,7 +1617,7 @@ static int ci_init(an_space *s, cand_iter *it, const an_query *q)
         return 0;
     int d = bestd;
     size_t nl = hull[d].n + 1;
-    it->lists = kap_malloc(nl * sizeof *it->lists);
+    it->lists = kap_malloc(nl * sizeof *it->lists); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     it->pos = kap_calloc(nl, sizeof *it->pos);
     it->heap = kap_malloc(nl * sizeof *it->heap);
     if (!it->lists || !it->pos || !it->heap)

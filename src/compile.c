@@ -101,7 +101,7 @@ static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
 /* Interns s; returns its id (>= 1) or 0 when out of memory. */
 static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t n)
 {
-    if ((t->count + 1) * 2 > t->nindex && !strtab_grow(t))
+    if (((size_t)t->count + 1) * 2 > t->nindex && !strtab_grow(t))
         return 0;
     if (t->count == t->cap) {
         /* a slot is one cache line: allocate 64-byte aligned */
@@ -109,7 +109,8 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
         void *mem = kap_malloc(cap * sizeof(strslot) + 63);
         if (!mem)
             return 0;
-        strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+        /* rounding the address up is the point here */
+        strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63); // NOLINT(performance-no-int-to-ptr)
         if (t->count)
             memcpy(slots, t->slots, t->count * sizeof *slots);
         kap_free(t->slots_mem);

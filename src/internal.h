@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer.h"
 #include "kap.h"
 
 #define KAP_HIDDEN __attribute__((visibility("hidden")))
@@ -158,7 +159,7 @@ typedef struct kap_limits {
 } kap_limits;
 
 /* Whether the release being followed has a change. */
-static inline int release_has(const kap_limits *lim, kap_change c) { return (lim->changes >> c) & 1u; }
+static inline int release_has(const kap_limits *lim, kap_change c) { return (int)((lim->changes >> c) & 1u); }
 
 /* What a reader hands back on failure: the message without "failed
  * decoding: " and where it happened. */

@@ -754,7 +754,8 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
             x &= word0(t, t->res_base) | res_word_small(t, st, &q);
             continue;
         }
-        field fs;
+        field fs; /* f->n is set next, before any read: not initialised, hot path */
+        // cppcheck-suppress uninitvar
         field *f = small ? &fs : &fl[need & A_URL ? AI_URL : AI_RES];
         f->n = 0;
         uint64_t y;

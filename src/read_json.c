@@ -306,7 +306,7 @@ static int frame_push_item(jparser *j, jframe *f, jv *v)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
-        jv **items = kap_realloc(f->items, cap * sizeof *items);
+        jv **items = kap_realloc(f->items, cap * sizeof *items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
         if (!items)
             return nomem(j);
         f->items = items;
@@ -342,10 +342,10 @@ static int frame_close(jparser *j, jframe *f)
     jv *v = f->node;
     v->n = f->n;
     if (v->kind == JV_ARRAY && f->n) {
-        v->items = arena_alloc(j->a, f->n * sizeof *v->items);
+        v->items = arena_alloc(j->a, f->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
         if (!v->items)
             return nomem(j);
-        memcpy(v->items, f->items, f->n * sizeof *v->items);
+        memcpy(v->items, f->items, f->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     } else if (v->kind == JV_OBJECT && f->n) {
         v->members = arena_alloc(j->a, f->n * sizeof *v->members);
         if (!v->members)
@@ -516,8 +516,8 @@ int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
     read_key: {
         jframe *f = &stack[depth - 1];
         unsigned kl = j.line, kc = j.col;
-        const char *k;
-        size_t klen;
+        const char *k = NULL; /* scan_string sets both unless it fails */
+        size_t klen = 0;
         if ((rc = scan_string(&j, &k, &klen)) != KAP_OK)
             goto done;
         if ((rc = frame_push_member(&j, f, k, klen, kl, kc)) != KAP_OK)

@@ -53,7 +53,7 @@ static int anchor_put(anchors *t, const char *name, ynode *node)
         anchors bigger = {0};
         bigger.cap = t->cap ? t->cap * 2 : 16;
         bigger.names = kap_calloc(bigger.cap, sizeof *bigger.names);
-        bigger.nodes = kap_calloc(bigger.cap, sizeof *bigger.nodes);
+        bigger.nodes = kap_calloc(bigger.cap, sizeof *bigger.nodes); // NOLINT(bugprone-sizeof-expression): the elements are pointers
         if (!bigger.names || !bigger.nodes) {
             kap_free(bigger.names);
             kap_free(bigger.nodes);
@@ -327,6 +327,9 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
         }
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
+            /* libyaml emits an end event only after its start event, which
+             * pushed a frame */
+            KAP_ANALYZER_ASSUME(stack != NULL && depth > 0);
             yframe *f = &stack[--depth];
             if (f->flow)
                 flow_depth--;
@@ -394,7 +397,7 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
                 yframe *f = &stack[depth - 1];
                 if (f->n == f->cap) {
                     size_t ncap = f->cap ? f->cap * 2 : 4;
-                    ynode **k = kap_realloc(f->kids, ncap * sizeof *k);
+                    ynode **k = kap_realloc(f->kids, ncap * sizeof *k); // NOLINT(bugprone-sizeof-expression): the elements are pointers
                     if (!k)
                         rc = fail_nomem(fail);
                     else
@@ -1017,6 +1020,7 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
     int nan = key->kind == JV_NUMBER && key->b == JV_NUM_FLOAT && strcmp(key->s, ".nan") == 0;
     int found = ymap_find(mp, kt, ks, kn, &slot);
     if (found >= 0 && !nan) {
+        KAP_ANALYZER_ASSUME(mp->m != NULL); /* ymap_find found it in mp->m */
         kap_buf *b = d->strict;
         buf_printf(b, "\n  line %u: key ", valnode->line);
         go_sharpv_value(b, key, d->lim->gofmt);
@@ -1354,7 +1358,7 @@ static int decode_node(ydec *d, ynode *n, jv **out)
         if (!v)
             return fail_nomem(d->fail);
         if (n->n) {
-            v->items = arena_alloc(d->a, n->n * sizeof *v->items);
+            v->items = arena_alloc(d->a, n->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
             if (!v->items)
                 return fail_nomem(d->fail);
         }

@@ -576,6 +576,9 @@ static int event(kap_replay *r, kap_replay_summary *s, const char *line, const r
             }
         }
         if (r->compare) {
+            /* r->compare makes r->rules_b.line non-NULL (rules_from_policy),
+             * so every summary of r has has_compare and stats_b */
+            KAP_ANALYZER_ASSUME(s->stats_b != NULL);
             s->levels_b[db.level]++;
             s->stats_b[rb].requests++;
             if (!same_decision(&da, &db)) {

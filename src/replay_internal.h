@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer.h"
 #include "kap.h"
 
 #define RP_HIDDEN __attribute__((visibility("hidden")))

@@ -815,7 +815,7 @@ static int format_json(const kap_replay_summary *s, size_t top, rp_buf *b)
         rp_buf_printf(b, "%s{\"source\":", i ? "," : "");
         const char *nm = piece_name(s, x->piece);
         rp_buf_json(b, nm, strlen(nm));
-        rp_buf_printf(b, ",\"line\":%llu,\"error\":", (unsigned long long)(piece_line0(s, x->piece) + x->line_rel + 1));
+        rp_buf_printf(b, ",\"line\":%llu,\"error\":", (unsigned long long)piece_line0(s, x->piece) + x->line_rel + 1);
         rp_buf_json(b, x->msg, strlen(x->msg));
         rp_buf_adds(b, "}");
     }
@@ -1013,7 +1013,7 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
         for (size_t i = 0; i < s->n_bads; i++) {
             const rp_bad *x = &s->bads[i];
             rp_buf_printf(b, "  %s:%llu: %s\n", piece_name(s, x->piece),
-                          (unsigned long long)(piece_line0(s, x->piece) + x->line_rel + 1), x->msg);
+                          (unsigned long long)piece_line0(s, x->piece) + x->line_rel + 1, x->msg);
         }
         if (s->bad > s->n_bads)
             rp_buf_printf(b, "  ... and %llu more\n", (unsigned long long)(s->bad - s->n_bads));

@@ -350,11 +350,11 @@ rp_entry **rp_map_sorted(const rp_map *m)
 {
     if (!m->n)
         return NULL;
-    rp_entry **v = rp_malloc(m->n * sizeof *v);
+    rp_entry **v = rp_malloc(m->n * sizeof *v); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     if (!v)
         return NULL;
     for (size_t i = 0; i < m->n; i++)
         v[i] = rp_map_at(m, i);
-    qsort(v, m->n, sizeof *v, cmp_entries);
+    qsort(v, m->n, sizeof *v, cmp_entries); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     return v;
 }

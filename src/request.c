@@ -65,7 +65,7 @@ static const char *const string_key[] = {"verb", "namespace", "apiGroup", "apiVe
 /* Which request field a key names: RK_STRING + index into string_slot. */
 static int key_kind(const char *k, size_t n, int python_names)
 {
-#define IS(lit) (n == sizeof lit - 1 && memcmp(k, lit, n) == 0)
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(k, lit, n) == 0)
     switch (n) {
     case 4:
         if (IS("user")) return RK_USER;

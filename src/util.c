@@ -72,7 +72,7 @@ struct kap_arena_block {
     max_align_t data[];
 };
 
-#define ARENA_BLOCK (64 * 1024)
+#define ARENA_BLOCK ((size_t)64 * 1024)
 
 void *arena_alloc(kap_arena *a, size_t n)
 {

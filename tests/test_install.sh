@@ -8,7 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 DESTDIR="$T/stage" cmake --install "$build" --prefix /usr/local >/dev/null
 root="$T/stage/usr/local"
-lib=$(ls -d "$root"/lib* | head -n 1)
+lib=$(find "$root" -maxdepth 1 -name "lib*" | sort | head -n 1)
 test -f "$root/include/kap.h"
 test -f "$lib/pkgconfig/kap.pc"
 test -f "$lib/cmake/kap/kapConfig.cmake"
@@ -18,6 +18,7 @@ soname=$(objdump -p "$lib/libkap.so" | awk '/SONAME/ {print $2}')
 [ "$soname" = "libkap.so.0" ] || { echo "SONAME is $soname"; exit 1; }
 
 # 1. pkg-config
+# shellcheck disable=SC2046 # pkg-config prints several flags, split on purpose
 cc "$src/examples/decide.c" $(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --cflags --libs kap) -o "$T/decide-pc"
 LD_LIBRARY_PATH="$lib" "$T/decide-pc" "$src/examples/policy.yaml" "$src/examples/requests.jsonl" > "$T/out1"
 

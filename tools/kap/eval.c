@@ -79,7 +79,7 @@ int cmd_eval(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'f':
-            if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
                 fprintf(stderr, "kap eval: --format takes json or table, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
