@@ -660,11 +660,11 @@ END_TEST
  * line, one line across a source's end: cut at every byte (and at every
  * pair of bytes in a smaller window), merged, against the whole. */
 static const char *small_src[3] = {
-    "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"RequestReceived\",\"verb\":\"get\"}\n"
+    ("{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"RequestReceived\",\"verb\":\"get\"}\n"
     "{\"level\":\"Request\",\"auditID\":\"b\",\"stage\":\"ResponseStarted\",\"requestObject\":{\"x\":1}}\n"
-    "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"get\"}",
-    "\n{\"level\":\"Request\",\"auditID\":\"b\",\"stage\":\"ResponseComplete\"}\nnot json\n"
-    "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Metadata\",\"auditID\":\"c\",\"stage\":\"Panic\"}]}",
+    "{\"level\":\"Request\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"get\"}"),
+    ("\n{\"level\":\"Request\",\"auditID\":\"b\",\"stage\":\"ResponseComplete\"}\nnot json\n"
+    "{\"kind\":\"EventList\",\"items\":[{\"level\":\"Metadata\",\"auditID\":\"c\",\"stage\":\"Panic\"}]}"),
     "{\"level\":\"Metadata\",\"auditID\":\"d\",\"stage\":\"ResponseStarted\",\"pad\":\"0123456789012345678901234567890123456789\"}\n",
 };
 
