@@ -42,8 +42,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c"]
-# the fast tests: unit, conformance, decoder, request info, explain, the CLI
-DEFAULT_TESTS = "^(unit|decode_more|conformance|requestinfo|explain|versions|cli|hardening)$"
+# the fast tests (about 10 s): unit, decoder, conformance, request info, the CLI,
+# hardening, the analysis unit tests, and the fuzz corpora replayed
+DEFAULT_TESTS = "^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|fuzz_(load|match|request)_replay)$"
+# what those tests need built (a mutant rebuilds only these)
+DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo test_versions test_hardening "
+                   "test_analyze kap_cli fuzz_load_replay fuzz_match_replay fuzz_request_replay")
 EQUIVALENT = os.path.join(ROOT, "scripts", "mutate-equivalent.txt")
 
 REL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
@@ -216,6 +220,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("files", nargs="*", help="files to mutate (default: %s)" % " ".join(DEFAULT_FILES))
     ap.add_argument("--tests", default=DEFAULT_TESTS, help="ctest -R regex of the tests run on each mutant")
+    ap.add_argument("--targets", default=DEFAULT_TARGETS, help="cmake targets those tests need")
     ap.add_argument("--sample", type=int, default=0, help="run only N mutants, chosen by --seed")
     ap.add_argument("--seed", default="", help="the sample's seed (CI: the commit id)")
     ap.add_argument("--budget", type=float, default=0, help="stop after this many seconds")
@@ -277,7 +282,7 @@ def main():
             try:
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(orig[:mu["pos"]] + mu["new"] + orig[mu["pos"] + len(mu["old"]):])
-                rc = run(["cmake", "--build", build, "-j", str(a.jobs)], tree, 600)
+                rc = run(["cmake", "--build", build, "-j", str(a.jobs), "--target"] + a.targets.split(), tree, 600)
                 if rc != 0:
                     status = "invalid"
                 else:
