@@ -458,6 +458,47 @@ START_TEST(wide_requests_fall_back)
 }
 END_TEST
 
+START_TEST(map_duplicate_keys)
+{
+    /* a map field (metadata.annotations) with its first key repeated, and
+     * with its last: the strict pass reports the duplicate either way, and
+     * the lenient load keeps the policy */
+    const char *first = "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"metadata\":"
+                        "{\"annotations\":{\"a\":\"1\",\"b\":\"2\",\"a\":\"3\"}},\"rules\":[{\"level\":\"None\"}]}";
+    const char *last = "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"metadata\":"
+                       "{\"annotations\":{\"c\":\"1\",\"b\":\"2\",\"b\":\"3\"}},\"rules\":[{\"level\":\"None\"}]}";
+    const char *none = "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"metadata\":"
+                       "{\"annotations\":{\"c\":\"1\",\"b\":\"2\"}},\"rules\":[{\"level\":\"None\"}]}";
+    ck_assert_str_eq(error_of(first), "(loaded)");
+    ck_assert_ptr_nonnull(strstr(warning_of(first), "duplicate field"));
+    ck_assert_ptr_nonnull(strstr(warning_of(last), "duplicate field"));
+    ck_assert_str_eq(warning_of(none), "");
+}
+END_TEST
+
+START_TEST(null_list_item_position)
+{
+    /* a null in a string list is "" (Go's zero value), and a problem with
+     * it is reported where the null is: line 3, column 31 */
+    const char *text = HDR "omitStages: [RequestReceived, null]\nrules:\n- level: None\n";
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_ne(load_str(text, &p, &d), KAP_OK);
+    int found = 0;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++) {
+        const kap_diagnostic *g = kap_diagnostics_get(d, i);
+        if (strcmp(g->field, "omitStages[1]") == 0) {
+            ck_assert_uint_eq(g->line, 3);
+            ck_assert_uint_eq(g->column, 31);
+            found = 1;
+        }
+    }
+    ck_assert_int_eq(found, 1);
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decode-more");
@@ -474,6 +515,8 @@ int main(void)
     tcase_add_test(tc, batch_entry_points);
     tcase_add_test(tc, wide_requests_fall_back);
     tcase_add_test(tc, marshal_shapes);
+    tcase_add_test(tc, map_duplicate_keys);
+    tcase_add_test(tc, null_list_item_position);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

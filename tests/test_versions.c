@@ -620,6 +620,9 @@ START_TEST(times)
     ERR_IS(36, TS("a\\\\b"), TERR("a\\\\b", AS "\"a\\\\b\" as \"2006\""));
     ERR_IS(36, TS("2020-13-01T00:00:00Z"), TERR("2020-13-01T00:00:00Z", ": month out of range"));
     ERR_IS(36, TS("2021-02-29T00:00:00Z"), TERR("2021-02-29T00:00:00Z", ": day out of range"));
+    /* the last valid value of each field, then one more */
+    ERR_IS(36, TS("2020-12-31T23:59:59Z"), "");
+    ERR_IS(36, TS("2020-01-01T00:00:00+24:59"), "");
     ERR_IS(36, TS("2020-01-01T24:00:00Z"), TERR("2020-01-01T24:00:00Z", ": hour out of range"));
     ERR_IS(36, TS("2020-01-01T00:60:00Z"), TERR("2020-01-01T00:60:00Z", ": minute out of range"));
     ERR_IS(36, TS("2020-01-01T00:00:60Z"), TERR("2020-01-01T00:00:60Z", ": second out of range"));
