@@ -10,7 +10,8 @@ Mutations (on code only: comments, strings, characters and preprocessor
 lines are left alone):
   rel    <  <=  >  >=  ==  !=   each to its neighbour (< to <=, == to != ...)
   log    && to ||, || to &&
-  const  an integer constant n to n+1, and to n-1 when n > 0
+  const  an integer constant n to n+1, and to n-1 when n > 0 (not
+         "return 1;" to "return 2;": the functions returning 1 are booleans)
   del    a one-line expression statement (a call, an assignment, ++/--)
          replaced by an empty statement (not a call of a *free* function:
          that leak is the sanitizer and valgrind steps' to catch)
@@ -147,7 +148,9 @@ def mutants(path, src):
         lit = mt.group(1)
         v = int(lit, 16) if lit[:2] in ("0x", "0X") else int(lit)
         fmt = (lambda x: hex(x)) if lit[:2] in ("0x", "0X") else str
-        add(mt.start(), lit, fmt(v + 1), "const")
+        # "return 1;" to "return 2;" is still true in every caller here
+        if not (v == 1 and re.match(r"\s*return\s+1\s*;", m[mt.start() - 7:mt.end() + 1].rjust(1))):
+            add(mt.start(), lit, fmt(v + 1), "const")
         if v > 0:
             add(mt.start(), lit, fmt(v - 1), "const")
     # one-line expression statements

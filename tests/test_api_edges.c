@@ -268,6 +268,24 @@ START_TEST(request_reader_errors)
     ck_assert_int_eq(parse_line(r, "{\"resourceRequest\":true,\"verb\":\"get\"}", &q), KAP_OK);
     ck_assert_int_eq(q.resource_request, 1);
     ck_assert_uint_eq(q.verb.len, 3);
+    /* keys not listed in formats.md are ignored, whatever their length or
+     * however close to a listed one (case, the Python binding's names) */
+    ck_assert_int_eq(parse_line(r, "{\"USER\":\"x\",\"vErb\":\"delete\",\"Groups\":[\"a\"],\"apigroup\":\"x\","
+                                   "\"resourcE\":\"x\",\"namespacE\":\"x\",\"api_group\":\"apps\",\"apiVersioN\":\"x\","
+                                   "\"subresourcE\":\"x\",\"api_version\":\"v2\",\"resourceRequesT\":true,"
+                                   "\"resource_request\":true,\"zz\":1,\"verb\":\"get\"}",
+                                &q),
+                     KAP_OK);
+    ck_assert_uint_eq(q.verb.len, 3);
+    ck_assert_int_eq(memcmp(q.verb.ptr, "get", 3), 0);
+    ck_assert_ptr_null(q.user.ptr);
+    ck_assert_uint_eq(q.n_groups, 0);
+    ck_assert_uint_eq(q.api_group.len, 0);
+    ck_assert_uint_eq(q.api_version.len, 0);
+    ck_assert_uint_eq(q.ns.len, 0);
+    ck_assert_uint_eq(q.resource.len, 0);
+    ck_assert_uint_eq(q.subresource.len, 0);
+    ck_assert_int_eq(q.resource_request, 0);
     kap_request_reader_free(r);
     kap_request_reader_free(NULL);
 }
@@ -318,6 +336,35 @@ START_TEST(match_many)
 }
 END_TEST
 
+START_TEST(binding_entry_arguments)
+{
+    /* the Python binding's entry points refuse what kap.h calls bad
+     * arguments before reading anything */
+    kap_policy *p = NULL;
+    ck_assert_int_eq(load_str(TWO_RULES, &p, NULL), KAP_OK);
+    int32_t rules[2];
+    int st[2];
+    size_t n = 99;
+    ck_assert_int_eq(kap_policy_match_marshal(NULL, "[", 1, rules, st, 2, &n), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_marshal(p, NULL, 1, rules, st, 2, &n), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_marshal(p, "[", 1, NULL, st, 2, &n), KAP_EARG);
+    /* not a marshalled list: a parse error */
+    ck_assert_int_eq(kap_policy_match_marshal(p, "", 0, rules, st, 2, &n), KAP_EPARSE);
+    ck_assert_int_eq(kap_policy_match_marshal(p, "{", 1, rules, st, 2, &n), KAP_EPARSE);
+    kap_pyapi api;
+    memset(&api, 0, sizeof api);
+    api.version = 1;
+    int list = 0;
+    ck_assert_int_eq(kap_policy_match_pyobjects(NULL, &api, &list, rules, st, 2, &n), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_pyobjects(p, NULL, &list, rules, st, 2, &n), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_pyobjects(p, &api, NULL, rules, st, 2, &n), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_pyobjects(p, &api, &list, NULL, st, 2, &n), KAP_EARG);
+    api.version = 2; /* a table this library does not know */
+    ck_assert_int_eq(kap_policy_match_pyobjects(p, &api, &list, rules, st, 2, &n), KAP_EARG);
+    kap_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api_edges");
@@ -332,6 +379,7 @@ int main(void)
     tcase_add_test(tc, decision_json);
     tcase_add_test(tc, request_reader_errors);
     tcase_add_test(tc, match_many);
+    tcase_add_test(tc, binding_entry_arguments);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
