@@ -365,6 +365,79 @@ START_TEST(binding_entry_arguments)
 }
 END_TEST
 
+START_TEST(zero_options_are_defaults)
+{
+    /* kap.h: "A zero limit means the default" -- a version-1 struct with
+     * every other field 0 loads like no options at all */
+    kap_options o;
+    memset(&o, 0, sizeof o);
+    o.version = KAP_OPTIONS_VERSION;
+    ck_assert_int_eq(load_with(TWO_RULES, &o, NULL), KAP_OK);
+    /* a NULL buffer of length 0 is the empty buffer */
+    kap_policy *p = NULL;
+    kap_diagnostics *d1 = NULL, *d2 = NULL;
+    int r1 = kap_policy_load_buffer(&p, NULL, 0, "t", NULL, &d1);
+    kap_policy_free(p);
+    p = NULL;
+    int r2 = kap_policy_load_buffer(&p, "", 0, "t", NULL, &d2);
+    kap_policy_free(p);
+    ck_assert_int_ne(r1, KAP_EARG);
+    ck_assert_int_eq(r1, r2);
+    ck_assert_str_eq(kap_diagnostics_error_text(d1) ? kap_diagnostics_error_text(d1) : "",
+                     kap_diagnostics_error_text(d2) ? kap_diagnostics_error_text(d2) : "");
+    kap_diagnostics_free(d1);
+    kap_diagnostics_free(d2);
+}
+END_TEST
+
+START_TEST(decision_json_edges)
+{
+    /* len 0: nothing written, the length still returned */
+    kap_decision d = {KAP_LEVEL_METADATA, 0, 0, 1};
+    char buf[4] = "xyz";
+    const char *want = "{\"level\":\"Metadata\",\"omitStages\":[],\"omitManagedFields\":false,\"rule\":1}";
+    ck_assert_uint_eq(kap_decision_format_json(&d, buf, 0), strlen(want));
+    ck_assert_str_eq(buf, "xyz");
+    /* a level outside the enum is printed as None, not as garbage */
+    kap_decision bad = {(kap_level)9, KAP_STAGE_RESPONSE_STARTED | KAP_STAGE_RESPONSE_COMPLETE, 0, 2};
+    char out[256];
+    kap_decision_format_json(&bad, out, sizeof out);
+    ck_assert_str_eq(out, "{\"level\":\"None\",\"omitStages\":[\"ResponseComplete\",\"ResponseStarted\"],"
+                          "\"omitManagedFields\":false,\"rule\":2}");
+}
+END_TEST
+
+START_TEST(request_reader_cstrings)
+{
+    /* kap_request_reader_parse: the same request as C strings */
+    kap_request_reader *r = NULL;
+    ck_assert_int_eq(kap_request_reader_new(&r), KAP_OK);
+    const char *line = "{\"user\":\"alice\",\"groups\":[\"dev\",\"ops\"],\"verb\":\"get\",\"namespace\":\"default\","
+                       "\"apiGroup\":\"apps\",\"apiVersion\":\"v1\",\"resource\":\"deployments\",\"subresource\":\"scale\","
+                       "\"name\":\"web\",\"resourceRequest\":true,\"path\":\"/apis/apps/v1\"}";
+    kap_request q;
+    ck_assert_int_eq(kap_request_reader_parse(r, line, strlen(line), &q), KAP_OK);
+    ck_assert_str_eq(q.user, "alice");
+    ck_assert_uint_eq(q.n_groups, 2);
+    ck_assert_str_eq(q.groups[0], "dev");
+    ck_assert_str_eq(q.groups[1], "ops");
+    ck_assert_str_eq(q.verb, "get");
+    ck_assert_str_eq(q.ns, "default");
+    ck_assert_str_eq(q.api_group, "apps");
+    ck_assert_str_eq(q.api_version, "v1");
+    ck_assert_str_eq(q.resource, "deployments");
+    ck_assert_str_eq(q.subresource, "scale");
+    ck_assert_str_eq(q.name, "web");
+    ck_assert_str_eq(q.path, "/apis/apps/v1");
+    ck_assert_int_eq(q.resource_request, 1);
+    /* a bad line leaves an empty request */
+    ck_assert_int_eq(kap_request_reader_parse(r, "[]", 2, &q), KAP_EPARSE);
+    ck_assert_ptr_null(q.user);
+    ck_assert_uint_eq(q.n_groups, 0);
+    kap_request_reader_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api_edges");
@@ -380,6 +453,9 @@ int main(void)
     tcase_add_test(tc, request_reader_errors);
     tcase_add_test(tc, match_many);
     tcase_add_test(tc, binding_entry_arguments);
+    tcase_add_test(tc, zero_options_are_defaults);
+    tcase_add_test(tc, decision_json_edges);
+    tcase_add_test(tc, request_reader_cstrings);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
