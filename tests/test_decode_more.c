@@ -499,6 +499,25 @@ START_TEST(null_list_item_position)
 }
 END_TEST
 
+START_TEST(group_name_characters)
+{
+    /* an API group is a lowercase RFC 1123 subdomain: a character below
+     * '0', between '9' and 'a', above 'z', or a dot at either end fails */
+    static const char *const bad[] = {"a/b", "Apps", "a:b", "a~b", "a{b", "apps.", ".apps", "a..b"};
+    static const char *const good[] = {"a-b", "apps.k8s.io", "0z", "a.b-c.d"};
+    char text[256], want[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, HDR "rules:\n- level: None\n  resources:\n  - group: \"%s\"\n", bad[i]);
+        snprintf(want, sizeof want, "rules[0].resources.group: Invalid value: \"%s\": a lowercase RFC 1123", bad[i]);
+        ck_assert_msg(strncmp(error_of(text), want, strlen(want)) == 0, "%s: %s", bad[i], error_of(text));
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(text, sizeof text, HDR "rules:\n- level: None\n  resources:\n  - group: \"%s\"\n", good[i]);
+        ck_assert_msg(strcmp(error_of(text), "(loaded)") == 0, "%s: %s", good[i], error_of(text));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decode-more");
@@ -517,6 +536,7 @@ int main(void)
     tcase_add_test(tc, marshal_shapes);
     tcase_add_test(tc, map_duplicate_keys);
     tcase_add_test(tc, null_list_item_position);
+    tcase_add_test(tc, group_name_characters);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
