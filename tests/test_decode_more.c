@@ -518,6 +518,24 @@ START_TEST(group_name_characters)
 }
 END_TEST
 
+START_TEST(repeated_list_keeps_elements)
+{
+    /* JSON: a key given twice decodes into the same slice, as Go's
+     * encoding/json does; a null element of the second list leaves the
+     * first list's element there (lenient pass) */
+    const char *text = "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\","
+                       "\"omitStages\":[\"RequestReceived\",\"Panic\"],\"omitStages\":[null],"
+                       "\"rules\":[{\"level\":\"Metadata\"}]}";
+    kap_policy *p = NULL;
+    ck_assert_int_eq(load_str(text, &p, NULL), KAP_OK);
+    kap_decision d;
+    ck_assert_int_eq(kap_policy_rule_decision(p, 0, &d), KAP_OK);
+    /* the second list has one element: the slice is cut to length 1 */
+    ck_assert_uint_eq(d.omit_stages, KAP_STAGE_REQUEST_RECEIVED);
+    kap_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decode-more");
@@ -537,6 +555,7 @@ int main(void)
     tcase_add_test(tc, map_duplicate_keys);
     tcase_add_test(tc, null_list_item_position);
     tcase_add_test(tc, group_name_characters);
+    tcase_add_test(tc, repeated_list_keeps_elements);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
