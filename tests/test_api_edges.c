@@ -438,6 +438,65 @@ START_TEST(request_reader_cstrings)
 }
 END_TEST
 
+/* A policy of `rules` rules: rule 0 given, then filler rules for users
+ * nobody is, then a catch-all None rule. */
+static kap_policy *padded(const char *rule0, int rules)
+{
+    static char text[65536];
+    size_t n = (size_t)snprintf(text, sizeof text, HDR "rules:\n%s", rule0);
+    for (int i = 1; i < rules - 1; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "- level: Request\n  users: [filler-%d]\n", i);
+    snprintf(text + n, sizeof text - n, "- level: None\n");
+    kap_policy *p = NULL;
+    ck_assert_int_eq(load_str(text, &p, NULL), KAP_OK);
+    return p;
+}
+
+static int rule_for(const kap_policy *p, const char *user, const char *resource, const char *name)
+{
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = user;
+    q.verb = "get";
+    q.ns = "default";
+    q.api_group = "";
+    q.resource = resource;
+    q.name = name;
+    q.resource_request = 1;
+    kap_decision d;
+    kap_policy_match(p, &q, &d);
+    return d.rule;
+}
+
+START_TEST(match_boundaries)
+{
+    /* small (3 rules) and large (100 rules) policies take different paths
+     * through the matcher; both must give the first matching rule */
+    static const int sizes[] = {3, 100};
+    for (int k = 0; k < 2; k++) {
+        int last = sizes[k] - 1;
+        /* user names of 16, 17 and 24 bytes: equal, or differing only in
+         * their last byte */
+        kap_policy *p = padded("- level: Metadata\n  users: [aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbb, cccccccccccccccccccccccc]\n",
+                               sizes[k]);
+        ck_assert_int_eq(rule_for(p, "aaaaaaaaaaaaaaaa", "pods", NULL), 0);
+        ck_assert_int_eq(rule_for(p, "aaaaaaaaaaaaaaaX", "pods", NULL), last);
+        ck_assert_int_eq(rule_for(p, "bbbbbbbbbbbbbbbbb", "pods", NULL), 0);
+        ck_assert_int_eq(rule_for(p, "bbbbbbbbbbbbbbbbX", "pods", NULL), last);
+        ck_assert_int_eq(rule_for(p, "cccccccccccccccccccccccc", "pods", NULL), 0);
+        ck_assert_int_eq(rule_for(p, "cccccccccccccccccccccccX", "pods", NULL), last);
+        ck_assert_int_eq(rule_for(p, "filler-1", "pods", NULL), 1);
+        kap_policy_free(p);
+        /* resourceNames: the name must be one of them */
+        p = padded("- level: Metadata\n  resources:\n  - resources: [pods]\n    resourceNames: [web]\n", sizes[k]);
+        ck_assert_int_eq(rule_for(p, "u", "pods", "web"), 0);
+        ck_assert_int_eq(rule_for(p, "u", "pods", "db"), last);
+        ck_assert_int_eq(rule_for(p, "u", "pods", NULL), last);
+        ck_assert_int_eq(rule_for(p, "u", "services", "web"), last);
+        kap_policy_free(p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api_edges");
@@ -456,6 +515,7 @@ int main(void)
     tcase_add_test(tc, zero_options_are_defaults);
     tcase_add_test(tc, decision_json_edges);
     tcase_add_test(tc, request_reader_cstrings);
+    tcase_add_test(tc, match_boundaries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
