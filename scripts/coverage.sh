@@ -70,8 +70,9 @@ bad = [k for k, v in (("lines", lines), ("branches", branches)) if v + 1e-9 < fl
 if bad:
     sys.exit("coverage: %s below the floor" % " and ".join(bad))
 if raise_:
-    new = {"lines": max(floor["lines"], int(lines * 100) / 100),
-           "branches": max(floor["branches"], int(branches * 100) / 100)}
+    # rounded down to a tenth: a few branches depend on thread timing
+    new = {"lines": max(floor["lines"], int(lines * 10) / 10),
+           "branches": max(floor["branches"], int(branches * 10) / 10)}
     text = open(floor_file).read().splitlines()
     out = []
     for ln in text:
