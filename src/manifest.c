@@ -490,7 +490,7 @@ static int in_table(const char *s, const char *const *t, size_t n)
             return 1;
     return 0;
 }
-#define IN(s, t) in_table(s, t, sizeof t / sizeof t[0])
+#define IN(s, t) in_table((s), (t), sizeof(t) / sizeof((t)[0]))
 
 int manifest_bool_flag(const char *name) { return IN(name, bool_flags); }
 int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
@@ -820,7 +820,7 @@ static int check_pod(checker *c)
     for (int k = 0; k < 2; k++)
         if (argv[k] && argv[k]->kind == JV_ARRAY)
             n += argv[k]->n;
-    const jv **list = arena_alloc(&c->a, (n ? n : 1) * sizeof *list);
+    const jv **list = arena_alloc(&c->a, (n ? n : 1) * sizeof *list); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     c->flags = arena_alloc(&c->a, (n ? n : 1) * sizeof *c->flags);
     if (!list || !c->flags) {
         r->oom = 1;

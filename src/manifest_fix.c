@@ -91,7 +91,7 @@ static fnode *new_node(fixer *f, int kind)
 {
     if (f->n_all == f->cap_all) {
         size_t cap = f->cap_all ? f->cap_all * 2 : 64;
-        fnode **a = kap_realloc(f->all, cap * sizeof *a);
+        fnode **a = kap_realloc(f->all, cap * sizeof *a); // NOLINT(bugprone-sizeof-expression): the elements are pointers
         if (!a)
             return f->oom = 1, NULL;
         f->all = a;
@@ -109,7 +109,7 @@ static int add_kid(fixer *f, fnode *p, fnode *k)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        fnode **a = kap_realloc(p->kids, cap * sizeof *a);
+        fnode **a = kap_realloc(p->kids, cap * sizeof *a); // NOLINT(bugprone-sizeof-expression): the elements are pointers
         if (!a)
             return f->oom = 1, -1;
         p->kids = a;
@@ -215,7 +215,7 @@ static int build(fixer *f)
             if (n->kind != FN_SCALAR) {
                 if (depth == cap) {
                     size_t nc = cap ? cap * 2 : 32;
-                    fnode **s = kap_realloc(stack, nc * sizeof *s);
+                    fnode **s = kap_realloc(stack, nc * sizeof *s); // NOLINT(bugprone-sizeof-expression): the elements are pointers
                     if (!s) {
                         f->oom = 1;
                         break;
@@ -722,7 +722,7 @@ static int read_plan(fixer *f, plan *p)
     if (!p->argv)
         return f->oom = 1, -1;
     const fnode *lists[2] = {p->cmd, p->args};
-    const fnode **flat = kap_calloc(n + 1, sizeof *flat);
+    const fnode **flat = kap_calloc(n + 1, sizeof *flat); // NOLINT(bugprone-sizeof-expression): the elements are pointers
     if (!flat)
         return f->oom = 1, -1;
     size_t m = 0;

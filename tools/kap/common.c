@@ -298,7 +298,7 @@ int cli_print_unified_diff(FILE *f, const char *name_a, const char *name_b, cons
         size_t sa = ia[start] + (ca ? 1 : 0), sb = ib[start] + (cb ? 1 : 0);
         fprintf(f, "@@ -%zu,%zu +%zu,%zu @@\n", sa, ca, sb, cb);
         for (size_t t = start; t < end; t++)
-            print_dline(f, op[t] == 0 ? ' ' : op[t] == 1 ? '-' : '+', op[t] == 2 ? &lb[ib[t]] : &la[ia[t]]);
+            print_dline(f, (char)(op[t] == 0 ? ' ' : op[t] == 1 ? '-' : '+'), op[t] == 2 ? &lb[ib[t]] : &la[ia[t]]);
         k = end;
     }
     free(dp), free(op), free(ia), free(ib), free(la), free(lb);
