@@ -499,7 +499,7 @@ int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
         const char *slash = strrchr(cmd0, '/');
         return strcmp(slash ? slash + 1 : cmd0, "kube-apiserver") == 0;
     }
-    char name[256], tag[128];
+    char name[256] = "", tag[128] = "";
     image_parts(image, name, sizeof name, tag, sizeof tag);
     return strcmp(name, "kube-apiserver") == 0;
 }
@@ -1154,7 +1154,7 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
 
 static unsigned minor_from_image(const char *image)
 {
-    char name[256], tag[128];
+    char name[256] = "", tag[128] = "";
     image_parts(image, name, sizeof name, tag, sizeof tag);
     const char *t = tag;
     if (*t == 'v')
@@ -1207,7 +1207,7 @@ static void check_policy(checker *c, const char **policy_host)
     char *data = NULL;
     size_t len = 0;
     int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
-    struct stat st;
+    struct stat st = {0};
     int exists = err != ENOENT && err != ELOOP && err != ENOTDIR;
     if (exists && noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0)
         exists = 0;
@@ -1343,7 +1343,7 @@ static void check_log(checker *c, logpaths *lp)
                   "%s is written to the host's %s (volume '%s', writable)", cp.s, h.host.s, h.v->name);
     }
     kap_buf res = {0};
-    struct stat st;
+    struct stat st = {0};
     int err = noted(c, root_stat(&c->rt, h.mount_host.s ? h.mount_host.s : "/", &res, &st));
     int exists = err == 0;
     const char *tp = hostpath_type_problem(h.v->type, exists, &st);
@@ -1664,7 +1664,7 @@ static void check_dir(checker *c)
         if (!buf_cstr(&path))
             break;
         kap_buf fres = {0};
-        struct stat st;
+        struct stat st = {0};
         if (noted(c, root_stat(&c->rt, path.s, &fres, &st)) != 0 || !S_ISREG(st.st_mode)) {
             bfree(c, &fres);
             continue; /* kubelet skips directories and what it cannot stat */

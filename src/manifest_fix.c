@@ -1094,8 +1094,11 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         log = KAP_MANIFEST_DEFAULT_LOG_PATH;
         clean_path(&lc, log, strlen(log));
         path_dirname(&ld, lc.s ? lc.s : "/");
-        if (lc.oom || ld.oom)
-            f.oom = 1;
+        if (!lc.s || !ld.s || lc.oom || ld.oom) {
+            buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
+            rc = KAP_ENOMEM;
+            goto out;
+        }
     }
     buf_free(&md);
     if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {

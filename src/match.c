@@ -387,7 +387,9 @@ static const strslot *combined(const kap_table *tb, const kap_strtab *t, const n
         memcpy(buf + q->resource.n + 1, q->sub.s, q->sub.n);
         return lookup(tb, t, LR_RES, buf, n);
     }
-    /* rare: compare piecewise against every string of that length */
+    /* rare: compare piecewise against every string of that length (a
+     * string table with strings has its slots: compile.c) */
+    KAP_ANALYZER_ASSUME(t->count == 0 || t->slots != NULL);
     for (size_t i = 0; i < t->count; i++) {
         const strslot *e = &t->slots[i];
         if (e->len == n && memcmp(e->s, q->resource.s, q->resource.n) == 0 &&
@@ -1033,9 +1035,14 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             best = g->first;
             break;
         }
+        /* g->need lies within need_all[sc] (compile.c) and misses every
+         * empty attribute, so one of order[0..norder) is in it */
         int d = 0;
-        while (!(g->need & (1u << order[d])))
+        KAP_ANALYZER_ASSUME(norder > 0);
+        while (!(g->need & (1u << order[d]))) {
             d++;
+            KAP_ANALYZER_ASSUME(d < norder);
+        }
         group_first(t, g, fc, g->need, order[d], &best);
     }
     *out = t->results[best];

@@ -458,33 +458,35 @@ int cmd_check_manifest(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        /* every option that takes one has its argument (getopt_long) */
+        const char *arg = optarg ? optarg : ""; /* not for --color, --wait: optional */
         switch (c) {
         case 'h':
             usage(stdout);
             return 0;
         case 'o':
-            if (strcmp(optarg, "text") == 0 || strcmp(optarg, "human") == 0)
+            if (strcmp(arg, "text") == 0 || strcmp(arg, "human") == 0)
                 output = OUT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
+            else if (strcmp(arg, "json") == 0)
                 output = OUT_JSON;
             else {
-                fprintf(stderr, "kap check-manifest: unknown output format '%s' (text or json)\n", optarg);
+                fprintf(stderr, "kap check-manifest: unknown output format '%s' (text or json)\n", arg);
                 return EXIT_USAGE;
             }
             break;
         case OPT_ROOT:
-            if (!optarg[0]) {
+            if (!arg[0]) {
                 fprintf(stderr, "kap check-manifest: --root needs a directory\n");
                 return EXIT_USAGE;
             }
-            o.root = optarg;
+            o.root = arg;
             break;
         case OPT_KUBELET_CONFIG:
-            o.kubelet_config = optarg;
+            o.kubelet_config = arg;
             break;
         case OPT_KUBE_VERSION:
-            if (cli_parse_kube_version(optarg, &o.kube_minor))
-                return cli_bad_kube_version("check-manifest", optarg);
+            if (cli_parse_kube_version(arg, &o.kube_minor))
+                return cli_bad_kube_version("check-manifest", arg);
             break;
         case OPT_COLOR:
             if (cli_parse_color(optarg, &color)) {
@@ -500,38 +502,38 @@ int cmd_check_manifest(int argc, char **argv)
             break;
         case OPT_POLICY_FILE:
         case OPT_LOG_PATH:
-            if (optarg[0] != '/') {
+            if (arg[0] != '/') {
                 fprintf(stderr, "kap check-manifest: --%s '%s': an absolute path\n",
-                        c == OPT_POLICY_FILE ? "policy-file" : "log-path", optarg);
+                        c == OPT_POLICY_FILE ? "policy-file" : "log-path", arg);
                 return EXIT_USAGE;
             }
             if (c == OPT_POLICY_FILE)
-                fo.policy_file = optarg;
+                fo.policy_file = arg;
             else
-                fo.log_path = optarg;
+                fo.log_path = arg;
             fix_opts = 1;
             break;
         case OPT_LOG_MAXAGE:
-            if (parse_count("log-maxage", optarg, &fo.log_maxage))
+            if (parse_count("log-maxage", arg, &fo.log_maxage))
                 return EXIT_USAGE;
             fix_opts = 1;
             break;
         case OPT_LOG_MAXBACKUP:
-            if (parse_count("log-maxbackup", optarg, &fo.log_maxbackup))
+            if (parse_count("log-maxbackup", arg, &fo.log_maxbackup))
                 return EXIT_USAGE;
             fix_opts = 1;
             break;
         case OPT_LOG_MAXSIZE:
-            if (parse_count("log-maxsize", optarg, &fo.log_maxsize))
+            if (parse_count("log-maxsize", arg, &fo.log_maxsize))
                 return EXIT_USAGE;
             fix_opts = 1;
             break;
         case OPT_BACKUP_DIR:
-            backup_dir = optarg;
+            backup_dir = arg;
             fix_opts = 1;
             break;
         case OPT_RESTORE:
-            restore = optarg;
+            restore = arg;
             break;
         case OPT_WAIT: {
             long long v = 120;
