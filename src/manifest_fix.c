@@ -163,7 +163,7 @@ static int build(fixer *f)
             n = new_node(f, FN_SCALAR);
             if (!n)
                 break;
-            n->style = ev.data.scalar.style;
+            n->style = (int)ev.data.scalar.style;
             n->start = byte_of(f, ev.start_mark.index);
             n->end = n->last = byte_of(f, ev.end_mark.index);
             n->value = kap_strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
