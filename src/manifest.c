@@ -694,6 +694,21 @@ static void bfree(checker *c, kap_buf *b)
     buf_free(b);
 }
 
+/* A YAML file beside the manifest (a webhook's kubeconfig, kubelet's
+ * config) as values: 0, or the reader's error with its place in fail;
+ * running out of memory is noted in the report. */
+static int read_yaml_file(checker *c, kap_arena *a, const char *data, size_t len, jv **root, kap_fail *fail)
+{
+    kap_limits lim;
+    limits_for(NULL, &lim);
+    kap_buf strict = {0};
+    int rc = yaml_to_jv(a, data, len, &lim, root, &strict, fail);
+    if (rc == KAP_ENOMEM || fail->msg.oom)
+        c->r->oom = 1;
+    bfree(c, &strict);
+    return rc;
+}
+
 /* An errno value from the root_* functions, noting ENOMEM. */
 static int noted(checker *c, int err)
 {
@@ -1504,14 +1519,9 @@ static void check_webhook(checker *c)
                   err == ENOENT ? "does not exist" : err == EISDIR ? "is a directory" : strerror(err));
     } else {
         kap_arena a = {0};
-        kap_limits lim;
-        limits_for(NULL, &lim);
-        kap_buf strict = {0};
         kap_fail fail = {0};
         jv *root = NULL;
-        int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
-        if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
-            c->r->oom = 1;
+        int rc = read_yaml_file(c, &a, data, len, &root, &fail);
         const jv *clusters = rc ? NULL : jget(root, "clusters");
         const char *why = NULL;
         if (rc)
@@ -1535,7 +1545,6 @@ static void check_webhook(checker *c)
         else
             add_check(r, "webhook-config", KAP_MANIFEST_PASS, f->line, f->col, NULL,
                       "the webhook's kubeconfig %s is mounted and names %zu cluster(s)", h.host.s, clusters->n);
-        bfree(c, &strict);
         bfree(c, &fail.msg);
         arena_free(&a);
     }
@@ -1774,14 +1783,9 @@ static void check_static_pod_path(checker *c)
         return;
     }
     kap_arena a = {0};
-    kap_limits lim;
-    limits_for(NULL, &lim);
-    kap_buf strict = {0};
     kap_fail fail = {0};
     jv *root = NULL;
-    int rc = yaml_to_jv(&a, data, len, &lim, &root, &strict, &fail);
-    if (rc == KAP_ENOMEM || strict.oom || fail.msg.oom)
-        r->oom = 1;
+    int rc = read_yaml_file(c, &a, data, len, &root, &fail);
     const char *spp = rc ? NULL : jstr_in(&a, jget(root, "staticPodPath"), &r->oom);
     if (rc) {
         add_check(r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
@@ -1804,7 +1808,6 @@ static void check_static_pod_path(checker *c)
                       "changes nothing",
                       spp, cfg, c->manifest_dir);
     }
-    bfree(c, &strict);
     bfree(c, &fail.msg);
     arena_free(&a);
     kap_free(data);
