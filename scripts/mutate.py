@@ -260,7 +260,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kap-mutate-")
     try:
         tree = os.path.join(tmp, "kap")
-        shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build*", ".git", "__pycache__"))
+        shutil.copytree(ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns("build*", ".git", "__pycache__"))
         shared = os.path.realpath(os.path.join(ROOT, "..", "shared"))
         if os.path.isdir(shared):
             os.symlink(shared, os.path.join(tmp, "shared"))
