@@ -140,15 +140,9 @@ void an_add(an_ctx *c, const char *id, kap_severity sev, int rule, unsigned line
     kap_analysis *a = c->out;
     if (a->oom)
         return;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 16;
-        kap_finding *v = kap_realloc(a->items, cap * sizeof *v);
-        if (!v) {
-            a->oom = 1;
-            return;
-        }
-        a->items = v;
-        a->cap = cap;
+    if (kap_grow(&a->items, &a->cap, a->n + 1, sizeof *a->items, 16)) {
+        a->oom = 1;
+        return;
     }
     kap_buf m = {0};
     va_list ap;

@@ -105,14 +105,8 @@ typedef struct an_strs {
 
 static int strs_add(an_space *s, an_strs *l, const char *str, size_t len, uint32_t first, uint8_t flags)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        an_str *v = kap_realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return s->oom = 1, -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (kap_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v, 16))
+        return s->oom = 1, -1;
     l->v[l->n].s = str ? str : "";
     l->v[l->n].len = str ? len : 0;
     l->v[l->n].first = first;
@@ -971,14 +965,8 @@ static int one_class(an_space *s, int dim, const char *str, size_t len, an_set *
 
 static int pairs_add(an_space *s, rs_pair **v, size_t *n, size_t *cap, an_set res, an_set sub)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        rs_pair *nv = kap_realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return s->oom = 1, -1;
-        *v = nv;
-        *cap = nc;
-    }
+    if (kap_grow(v, cap, *n + 1, sizeof **v, 8))
+        return s->oom = 1, -1;
     (*v)[*n].res = res;
     (*v)[*n].sub = sub;
     (*n)++;
@@ -1168,16 +1156,10 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
             }
             if (merged)
                 continue;
-            if (nalt == capalt) {
-                size_t nc = capalt ? capalt * 2 : 8;
-                an_alt *na = kap_realloc(alts, nc * sizeof *na);
-                if (!na) {
-                    rc = -1;
-                    s->oom = 1;
-                    break;
-                }
-                alts = na;
-                capalt = nc;
+            if (kap_grow(&alts, &capalt, nalt + 1, sizeof *alts, 8)) {
+                rc = -1;
+                s->oom = 1;
+                break;
             }
             alts[nalt++] = alt;
         }
@@ -1559,14 +1541,8 @@ static int ci_get(an_space *s, cand_iter *it, size_t k, uint32_t *out)
                     break;
             }
         }
-        if (it->n == it->cap) {
-            size_t cap = it->cap ? it->cap * 2 : 64;
-            uint32_t *v = kap_realloc(it->v, cap * sizeof *v);
-            if (!v)
-                return s->oom = 1, -1;
-            it->v = v;
-            it->cap = cap;
-        }
+        if (kap_grow(&it->v, &it->cap, it->n + 1, sizeof *it->v, 64))
+            return s->oom = 1, -1;
         it->v[it->n++] = next;
         it->last = next;
     }
@@ -1756,14 +1732,8 @@ int an_query_run(an_space *s, an_query *q)
             }
             if (!((marks[r / 8] >> (r % 8)) & 1)) {
                 marks[r / 8] |= (uint8_t)(1u << (r % 8));
-                if (ntaken == takencap) {
-                    size_t cap = takencap ? takencap * 2 : 16;
-                    int *nt = kap_realloc(taken, cap * sizeof *nt);
-                    if (!nt)
-                        goto fail;
-                    taken = nt;
-                    takencap = cap;
-                }
+                if (kap_grow(&taken, &takencap, ntaken + 1, sizeof *taken, 16))
+                    goto fail;
                 taken[ntaken++] = (int)r;
             }
             an_cube *pieces = NULL;

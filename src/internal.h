@@ -28,6 +28,11 @@ KAP_HIDDEN void *kap_calloc(size_t n, size_t size);
 KAP_HIDDEN void *kap_realloc(void *p, size_t n);
 KAP_HIDDEN void kap_free(void *p);
 KAP_HIDDEN char *kap_strndup(const char *s, size_t n);
+/* Makes room for need elements of elem bytes in the array whose address is
+ * pp (a T ** passed as void *), *cap of them allocated: the capacity doubles,
+ * starting at first. Returns 0, or -1 (array and *cap untouched) when out of
+ * memory or when the size would overflow. */
+KAP_HIDDEN int kap_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* A region freed all at once; used for everything a load builds and drops. */
 typedef struct kap_arena_block kap_arena_block;

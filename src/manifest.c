@@ -50,15 +50,9 @@ static void add_check(kap_manifest_report *r, const char *id, kap_manifest_statu
 {
     if (r->oom)
         return;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 32;
-        kap_manifest_check *c = kap_realloc(r->checks, cap * sizeof *c);
-        if (!c) {
-            r->oom = 1;
-            return;
-        }
-        r->checks = c;
-        r->cap = cap;
+    if (kap_grow(&r->checks, &r->cap, r->n + 1, sizeof *r->checks, 32)) {
+        r->oom = 1;
+        return;
     }
     char small[1024];
     va_list ap;

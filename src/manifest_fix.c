@@ -89,14 +89,8 @@ static size_t byte_of(fixer *f, size_t index)
 
 static fnode *new_node(fixer *f, int kind)
 {
-    if (f->n_all == f->cap_all) {
-        size_t cap = f->cap_all ? f->cap_all * 2 : 64;
-        fnode **a = kap_realloc(f->all, cap * sizeof *a); // NOLINT(bugprone-sizeof-expression): the elements are pointers
-        if (!a)
-            return f->oom = 1, NULL;
-        f->all = a;
-        f->cap_all = cap;
-    }
+    if (kap_grow(&f->all, &f->cap_all, f->n_all + 1, sizeof *f->all, 64))
+        return f->oom = 1, NULL;
     fnode *n = kap_calloc(1, sizeof *n);
     if (!n)
         return f->oom = 1, NULL;
@@ -107,14 +101,8 @@ static fnode *new_node(fixer *f, int kind)
 
 static int add_kid(fixer *f, fnode *p, fnode *k)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        fnode **a = kap_realloc(p->kids, cap * sizeof *a); // NOLINT(bugprone-sizeof-expression): the elements are pointers
-        if (!a)
-            return f->oom = 1, -1;
-        p->kids = a;
-        p->cap = cap;
-    }
+    if (kap_grow(&p->kids, &p->cap, p->n + 1, sizeof *p->kids, 8))
+        return f->oom = 1, -1;
     p->kids[p->n++] = k;
     return 0;
 }
@@ -213,15 +201,9 @@ static int build(fixer *f)
                 f->root = n;
             }
             if (n->kind != FN_SCALAR) {
-                if (depth == cap) {
-                    size_t nc = cap ? cap * 2 : 32;
-                    fnode **s = kap_realloc(stack, nc * sizeof *s); // NOLINT(bugprone-sizeof-expression): the elements are pointers
-                    if (!s) {
-                        f->oom = 1;
-                        break;
-                    }
-                    stack = s;
-                    cap = nc;
+                if (kap_grow(&stack, &cap, depth + 1, sizeof *stack, 32)) {
+                    f->oom = 1;
+                    break;
                 }
                 stack[depth++] = n;
             }
@@ -265,15 +247,9 @@ static void add_edit(fixer *f, size_t at, size_t end, const char *text)
         f->oom = 1;
         return;
     }
-    if (f->n_edits == f->cap_edits) {
-        size_t cap = f->cap_edits ? f->cap_edits * 2 : 16;
-        struct edit *e = kap_realloc(f->edits, cap * sizeof *e);
-        if (!e) {
-            f->oom = 1;
-            return;
-        }
-        f->edits = e;
-        f->cap_edits = cap;
+    if (kap_grow(&f->edits, &f->cap_edits, f->n_edits + 1, sizeof *f->edits, 16)) {
+        f->oom = 1;
+        return;
     }
     char *t = kap_strndup(text, strlen(text));
     if (!t) {
@@ -304,15 +280,9 @@ static void note(fixer *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (f->n_notes == f->cap_notes) {
-        size_t cap = f->cap_notes ? f->cap_notes * 2 : 8;
-        char **a = kap_realloc(f->notes, cap * sizeof *a);
-        if (!a) {
-            f->oom = 1;
-            return;
-        }
-        f->notes = a;
-        f->cap_notes = cap;
+    if (kap_grow(&f->notes, &f->cap_notes, f->n_notes + 1, sizeof *f->notes, 8)) {
+        f->oom = 1;
+        return;
     }
     char *s = kap_strndup(small, strlen(small));
     if (!s) {

@@ -391,14 +391,8 @@ static int m_u32(mreader *m, uint32_t *out)
 
 static int m_reserve(mreader *m, size_t *slot)
 {
-    if (m->nrefs == m->refs_cap) {
-        size_t cap = m->refs_cap ? m->refs_cap * 2 : 256;
-        mref *r = kap_realloc(m->refs, cap * sizeof *r);
-        if (!r)
-            return KAP_ENOMEM;
-        m->refs = r;
-        m->refs_cap = cap;
-    }
+    if (kap_grow(&m->refs, &m->refs_cap, m->nrefs + 1, sizeof *m->refs, 256))
+        return KAP_ENOMEM;
     memset(&m->refs[m->nrefs], 0, sizeof *m->refs);
     *slot = m->nrefs++;
     return KAP_OK;
@@ -406,14 +400,8 @@ static int m_reserve(mreader *m, size_t *slot)
 
 static int m_str_push(mreader *m, const unsigned char *s, uint32_t len)
 {
-    if (m->nstrs == m->strs_cap) {
-        size_t cap = m->strs_cap ? m->strs_cap * 2 : 256;
-        mstr *n = kap_realloc(m->strs, cap * sizeof *n);
-        if (!n)
-            return KAP_ENOMEM;
-        m->strs = n;
-        m->strs_cap = cap;
-    }
+    if (kap_grow(&m->strs, &m->strs_cap, m->nstrs + 1, sizeof *m->strs, 256))
+        return KAP_ENOMEM;
     m->strs[m->nstrs].s = s;
     m->strs[m->nstrs].len = len;
     m->nstrs++;

@@ -802,3 +802,27 @@ void kap_diagnostics_free(kap_diagnostics *d)
     kap_free(d->source);
     kap_free(d);
 }
+
+/* ---- Growing arrays ------------------------------------------------------- */
+
+int kap_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : (first ? first : 1);
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    if (elem && n > SIZE_MAX / elem)
+        return -1;
+    void *old;
+    memcpy(&old, pp, sizeof old);
+    void *p = kap_realloc(old, n * elem);
+    if (!p)
+        return -1;
+    memcpy(pp, &p, sizeof p);
+    *cap = n;
+    return 0;
+}

@@ -286,6 +286,51 @@ START_TEST(threads_share_one_policy)
 }
 END_TEST
 
+/* The library's array growth (src/util.c kap_grow): doubles from the first
+ * capacity, keeps what was there, and refuses sizes that would overflow or
+ * an allocation that fails, leaving the array and its capacity as they were. */
+int kap_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first);
+
+START_TEST(grow_doubles_keeps_and_refuses)
+{
+    int *v = NULL;
+    size_t cap = 0;
+    ck_assert_int_eq(kap_grow(&v, &cap, 1, sizeof *v, 4), 0);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(cap, 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = 100 + i;
+    ck_assert_int_eq(kap_grow(&v, &cap, 4, sizeof *v, 4), 0); /* room already */
+    ck_assert_uint_eq(cap, 4);
+    ck_assert_int_eq(kap_grow(&v, &cap, 5, sizeof *v, 4), 0);
+    ck_assert_uint_eq(cap, 8);
+    ck_assert_int_eq(kap_grow(&v, &cap, 30, sizeof *v, 4), 0); /* 8 -> 16 -> 32 */
+    ck_assert_uint_eq(cap, 32);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(v[i], 100 + i);
+
+    int *before = v;
+    ck_assert_int_eq(kap_grow(&v, &cap, SIZE_MAX / 2 + 2, sizeof *v, 4), -1); /* count overflows */
+    ck_assert_int_eq(kap_grow(&v, &cap, SIZE_MAX / 4 + 1, sizeof *v, 4), -1); /* bytes overflow */
+    ck_assert_ptr_eq(v, before);
+    ck_assert_uint_eq(cap, 32);
+
+    kap_test_alloc_countdown = 1; /* the next allocation fails */
+    ck_assert_int_eq(kap_grow(&v, &cap, 33, sizeof *v, 4), -1);
+    kap_test_alloc_countdown = 0;
+    ck_assert_ptr_eq(v, before);
+    ck_assert_uint_eq(cap, 32);
+    ck_assert_int_eq(v[3], 103);
+    free(v);
+
+    char *c = NULL; /* first 0 starts at one element */
+    size_t ccap = 0;
+    ck_assert_int_eq(kap_grow(&c, &ccap, 3, 1, 0), 0);
+    ck_assert_uint_eq(ccap, 4);
+    free(c);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     src_dir = argc > 1 ? argv[1] : ".";
@@ -295,6 +340,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, match_allocates_nothing);
     tcase_add_test(tc, every_allocation_failure_is_clean);
     tcase_add_test(tc, threads_share_one_policy);
+    tcase_add_test(tc, grow_doubles_keeps_and_refuses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
