@@ -979,6 +979,106 @@ static int check_pod(checker *c)
     return 0;
 }
 
+/* ---- the types kubelet decodes ------------------------------------------------------ */
+
+/* kubelet decodes a static pod's YAML as JSON into the Pod type: one value of
+ * the wrong JSON type anywhere (readOnly: "true", a number where a path
+ * goes) and it refuses the whole file, so kube-apiserver does not start.
+ * Checked for the fields check-manifest reads; null is allowed everywhere
+ * (it decodes to the zero value). */
+typedef struct fieldcheck {
+    checker *c;
+    size_t bad;
+} fieldcheck;
+
+static const char *kind_word(jv_kind k)
+{
+    switch (k) {
+    case JV_STRING: return "a string";
+    case JV_NUMBER: return "a number";
+    case JV_BOOL: return "a boolean";
+    case JV_ARRAY: return "a list";
+    default: return "a mapping"; /* JV_OBJECT; null is never reported */
+    }
+}
+
+/* Reports v when it is neither null nor of kind want. Returns 1 when v has
+ * kind want (so its parts can be looked at). */
+static int want_kind(fieldcheck *fc, const jv *v, jv_kind want, const char *path)
+{
+    if (!v || v->kind == JV_NULL)
+        return 0;
+    if (v->kind == want)
+        return 1;
+    const char *fix = want == JV_BOOL     ? "write true or false, without quotes"
+                      : want == JV_STRING ? "quote the value so that it is a string"
+                      : want == JV_ARRAY  ? "write a list (items starting with '- ')"
+                                          : "write a mapping (name: value lines)";
+    add_check(fc->c->r, "manifest-fields", KAP_MANIFEST_FAIL, v->line, v->col, fix,
+              "%s is %s where kubelet expects %s: kubelet cannot decode the Pod and does not start it", path,
+              kind_word(v->kind), kind_word(want));
+    fc->bad++;
+    return 0;
+}
+
+static void want_fields(fieldcheck *fc, const jv *obj, const char *path, const char *const *names, jv_kind want)
+{
+    char p[256];
+    for (size_t i = 0; names[i]; i++) {
+        snprintf(p, sizeof p, "%s.%s", path, names[i]);
+        want_kind(fc, jget(obj, names[i]), want, p);
+    }
+}
+
+static void check_fields(checker *c)
+{
+    static const char *const ctr_strings[] = {"name", "image", NULL};
+    static const char *const mount_strings[] = {"name", "mountPath", "subPath", NULL};
+    static const char *const mount_bools[] = {"readOnly", NULL};
+    static const char *const vol_strings[] = {"name", NULL};
+    static const char *const host_strings[] = {"path", "type", NULL};
+    fieldcheck fc = {c, 0};
+    char p[64], q[160];
+    const jv *spec = jget(c->pod, "spec");
+    if (want_kind(&fc, spec, JV_OBJECT, "spec")) {
+        const jv *ctrs = jget(spec, "containers");
+        if (want_kind(&fc, ctrs, JV_ARRAY, "spec.containers"))
+            for (size_t i = 0; i < ctrs->n; i++) {
+                const jv *ctr = ctrs->items[i];
+                snprintf(p, sizeof p, "spec.containers[%zu]", i);
+                if (!want_kind(&fc, ctr, JV_OBJECT, p))
+                    continue;
+                want_fields(&fc, ctr, p, ctr_strings, JV_STRING);
+                snprintf(q, sizeof q, "%s.volumeMounts", p);
+                const jv *mounts = jget(ctr, "volumeMounts");
+                if (!want_kind(&fc, mounts, JV_ARRAY, q))
+                    continue;
+                for (size_t j = 0; j < mounts->n; j++) {
+                    snprintf(q, sizeof q, "%s.volumeMounts[%zu]", p, j);
+                    if (!want_kind(&fc, mounts->items[j], JV_OBJECT, q))
+                        continue;
+                    want_fields(&fc, mounts->items[j], q, mount_strings, JV_STRING);
+                    want_fields(&fc, mounts->items[j], q, mount_bools, JV_BOOL);
+                }
+            }
+        const jv *vols = jget(spec, "volumes");
+        if (want_kind(&fc, vols, JV_ARRAY, "spec.volumes"))
+            for (size_t i = 0; i < vols->n; i++) {
+                snprintf(p, sizeof p, "spec.volumes[%zu]", i);
+                if (!want_kind(&fc, vols->items[i], JV_OBJECT, p))
+                    continue;
+                want_fields(&fc, vols->items[i], p, vol_strings, JV_STRING);
+                snprintf(q, sizeof q, "%s.hostPath", p);
+                const jv *hp = jget(vols->items[i], "hostPath");
+                if (want_kind(&fc, hp, JV_OBJECT, q))
+                    want_fields(&fc, hp, q, host_strings, JV_STRING);
+            }
+    }
+    if (!fc.bad)
+        add_check(c->r, "manifest-fields", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "the Pod's containers, volumeMounts and volumes have the types kubelet expects");
+}
+
 /* ---- volumes and mounts ----------------------------------------------------------------- */
 
 static int read_volumes(checker *c)
@@ -1970,6 +2070,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
               is_json ? "JSON" : "YAML");
     c.pod = pod;
     if (check_pod(&c) == 0 && !r->oom) {
+        check_fields(&c);
         read_volumes(&c);
         /* which release to follow */
         const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);

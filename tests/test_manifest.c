@@ -515,6 +515,66 @@ START_TEST(stray_dot_files_are_mentioned)
 }
 END_TEST
 
+/* A Pod written by hand in full, for the field types check. */
+static void raw_pod(const char *mounts, const char *volumes)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
+             "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+             "    command: [kube-apiserver, --audit-policy-file=/etc/kubernetes/audit-policy.yaml,"
+             " --audit-log-path=/var/log/kubernetes/audit/audit.log]\n"
+             "%s%s",
+             mounts, volumes);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+}
+
+START_TEST(field_types_as_kubelet_decodes_them)
+{
+    good_node();
+    /* null is the zero value; yes is a YAML 1.1 boolean; both decode */
+    raw_pod("    volumeMounts:\n"
+            "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: yes}\n"
+            "    - {name: audit-log, mountPath: /var/log/kubernetes/audit, readOnly: null, subPath: ~}\n",
+            "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: null}\n"
+            "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-fields", KAP_MANIFEST_PASS, NULL);
+    ck_assert_uint_eq(count_status(r, "manifest-fields", KAP_MANIFEST_FAIL), 0);
+    must(r, "policy-mount-readonly", KAP_MANIFEST_PASS, NULL); /* yes is true */
+    kap_manifest_report_free(r);
+
+    /* each wrong type is one finding, at its own line */
+    raw_pod("    volumeMounts:\n"
+            "    - name: audit\n      mountPath: /etc/kubernetes/audit-policy.yaml\n      readOnly: 'true'\n"
+            "    - name: 7\n      mountPath: [/var/log]\n",
+            "  volumes:\n  - name: audit\n    hostPath: [/etc/kubernetes/audit-policy.yaml]\n"
+            "  - just-a-string\n");
+    r = check_now();
+    ck_assert_uint_eq(count_status(r, "manifest-fields", KAP_MANIFEST_FAIL), 5);
+    ck_assert_uint_eq(count_status(r, "manifest-fields", KAP_MANIFEST_PASS), 0);
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL,
+         "spec.containers[0].volumeMounts[0].readOnly is a string where kubelet expects a boolean");
+    ck_assert_uint_eq(nth(r, "manifest-fields", 0)->line, 12);
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.containers[0].volumeMounts[1].name is a number");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL,
+         "spec.containers[0].volumeMounts[1].mountPath is a list where kubelet expects a string");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL,
+         "spec.volumes[0].hostPath is a list where kubelet expects a mapping");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.volumes[1] is a string where kubelet expects a mapping");
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_FAIL);
+    kap_manifest_report_free(r);
+
+    /* lists that are not lists */
+    raw_pod("    volumeMounts: {name: audit}\n", "  volumes: audit\n");
+    r = check_now();
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.containers[0].volumeMounts is a mapping where kubelet expects a list");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.volumes is a string where kubelet expects a list");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(kubelet_config)
 {
     good_node();
@@ -612,6 +672,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, symlink_loop_and_manifest_link);
     tcase_add_loop_test(tc, fixture, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, stray_dot_files_are_mentioned);
+    tcase_add_test(tc, field_types_as_kubelet_decodes_them);
     tcase_add_test(tc, kubelet_config);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
