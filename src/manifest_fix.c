@@ -848,14 +848,16 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
         /* mounted from the host already: only readOnly may need a change */
         const char *ro = scalar(m->read_only);
-        int is_ro = ro && (strcmp(ro, "true") == 0 || strcmp(ro, "True") == 0 || strcmp(ro, "TRUE") == 0);
+        /* quoted, "true" is a string: kubelet cannot decode it (manifest-fields) */
+        int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
+        int is_ro = ro && !quoted && (strcmp(ro, "true") == 0 || strcmp(ro, "True") == 0 || strcmp(ro, "TRUE") == 0);
         if (read_only && !is_ro) {
             if (m->read_only)
                 replace_bool(f, m->read_only, 1);
             else
                 map_add_scalar(f, m->node, "readOnly", "true");
             note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
-        } else if (!read_only && is_ro) {
+        } else if (!read_only && (is_ro || quoted)) {
             replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
         }

@@ -297,7 +297,8 @@ class Colour(unittest.TestCase):
 # Fixtures --fix makes pass: every check but the warnings it does not touch.
 FIXABLE = ["kubeadm-after", "policy-unmounted", "policy-writable", "log-readonly", "log-dir-missing",
            "log-dir-create", "log-file-mount", "no-backend", "cis-low", "bad-values", "good-values",
-           "flags-args", "json-manifest", "log-in-manifests", "webhook-ok", "duplicate-flags", "symlink-absolute"]
+           "flags-args", "json-manifest", "log-in-manifests", "webhook-ok", "duplicate-flags", "symlink-absolute",
+           "readonly-string"]
 
 
 class Fix(unittest.TestCase):
@@ -379,6 +380,28 @@ class Fix(unittest.TestCase):
         for name in FIXABLE:
             with self.subTest(fixture=name):
                 self.fix_one(name)
+
+    def test_quoted_readonly_is_unquoted_and_diff_is_ordered(self):
+        root, manifest = self.node("readonly-string")
+        rc, out, err = run("--root", root, "--fix", "--dry-run", manifest)
+        self.assertEqual(rc, 0, err)
+        # a changed line: the old one first, then the new, as diff -u prints them
+        self.assertIn('\n-      readOnly: "true"\n+      readOnly: true\n', out)
+        self.assertIn("@@ -65,7 +65,7 @@\n", out)
+        if shutil.which("patch"):
+            with open(root + manifest) as f:
+                before = f.read()
+            p = subprocess.run(["patch", "-s", "-o", "-", root + manifest], input=out, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, before.replace('      readOnly: "true"', '      readOnly: true'))
+
+    def test_nothing_to_change_still_shows_what_fails(self):
+        root, manifest = self.node("policy-invalid")
+        for extra in (["--dry-run"], []):
+            rc, out, err = run("--root", root, "--fix", *extra, manifest)
+            self.assertEqual(rc, 1, out + err)
+            self.assertIn("nothing to change", out)
+            self.assertRegex(out, r"\nFAIL policy-loads +the policy does not load")
 
     def test_bare_kubeadm(self):
         before, after, root, manifest = self.fix_one("kubeadm-before")

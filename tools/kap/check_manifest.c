@@ -349,9 +349,11 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
     const char *old = kap_manifest_fix_original(x, &olen), *new = kap_manifest_fix_result(x, &nlen);
     FILE *info = output == OUT_JSON ? stderr : stdout;
     if (!kap_manifest_fix_changed(x)) {
+        /* the checks follow, so that what --fix does not change (a policy
+         * that does not load, a value of the wrong type) is not hidden */
         fprintf(info, "%s: nothing to change\n", manifest);
         kap_manifest_fix_free(x);
-        return dry_run ? 0 : check_and_print(manifest, o, output, color);
+        return check_and_print(manifest, o, output, color);
     }
     /* the result must pass what --fix is about before it is written */
     kap_manifest_report *r = NULL;

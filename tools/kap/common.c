@@ -258,10 +258,11 @@ int cli_print_unified_diff(FILE *f, const char *name_a, const char *name_b, cons
         while (i < ma || j < mb) {
             if (i < ma && j < mb && line_eq(&la[pre + i], &lb[pre + j]))
                 op[n_ops] = 0, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, i++, j++;
-            else if (j < mb && (i == ma || dp[i * w + j + 1] >= dp[(i + 1) * w + j]))
-                op[n_ops] = 2, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, j++;
-            else
+            else if (i < ma && (j == mb || dp[(i + 1) * w + j] >= dp[i * w + j + 1]))
+                /* on a tie the deletion first: '-' lines before '+' lines, as diff -u */
                 op[n_ops] = 1, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, i++;
+            else
+                op[n_ops] = 2, ia[n_ops] = pre + i, ib[n_ops] = pre + j, n_ops++, j++;
         }
     } else {
         for (size_t i = 0; i < ma; i++)
