@@ -32,12 +32,18 @@ __all__ = [
     "Explanation",
     "Finding",
     "Level",
+    "ManifestCheck",
+    "ManifestError",
+    "ManifestFix",
+    "ManifestReport",
     "NoAuditEvent",
     "Policy",
     "PolicyError",
     "RuleExplanation",
     "library_version",
     "request_info",
+    "check_manifest",
+    "fix_manifest",
     "__version__",
 ]
 
@@ -771,6 +777,9 @@ class Policy:
 
 from ._explain import Explanation, NoAuditEvent, RuleExplanation, request_info  # noqa: E402  (needs the names above)
 from ._lint import Finding  # noqa: E402  (needs the library handle above)
+from ._manifest import (  # noqa: E402  (needs the library handle above)
+    ManifestCheck, ManifestError, ManifestFix, ManifestReport, check_manifest, fix_manifest,
+)
 
 # Replay of audit logs (libkap-replay, loaded at first use): kap/_replay.py.
 from ._replay import Replay, ReplayError, Summary, replay_files  # noqa: E402
