@@ -487,6 +487,7 @@ static int in_table(const char *s, const char *const *t, size_t n)
 #define IN(s, t) in_table((s), (t), sizeof(t) / sizeof((t)[0]))
 
 int manifest_bool_flag(const char *name) { return IN(name, bool_flags); }
+int manifest_repeatable_flag(const char *name) { return IN(name, repeatable_flags); }
 int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
 {
     if (cmd0) {

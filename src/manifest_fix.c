@@ -378,6 +378,15 @@ static size_t line_start(const fixer *f, size_t at)
     return at;
 }
 
+/* The 1-based line number of offset at. */
+static size_t line_number(const fixer *f, size_t at)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < at && i < f->len; i++)
+        n += f->data[i] == '\n';
+    return n;
+}
+
 /* The end of the line holding offset at (the '\r' or '\n', or the end). */
 static size_t line_end(const fixer *f, size_t at)
 {
@@ -574,6 +583,8 @@ typedef struct farg {
     const fnode *value;     /* "--name value": the value's node; NULL for --name=value */
     char name[128];
     const char *val;        /* the value's text */
+    int removed;            /* an extra copy --fix removes */
+    int touched;            /* set_flag() gave it its value */
 } farg;
 
 typedef struct fmount {
@@ -781,29 +792,107 @@ static const farg *last_arg(const plan *p, const char *name)
     return g;
 }
 
-/* Sets a flag: every occurrence gets the value; none: one is added. */
-static void set_flag(fixer *f, const plan *p, const char *name, const char *value)
+/* Whether the block sequence item n is alone on its line(s): only "- "
+ * (after the indentation) before it, only spaces or a comment after it. */
+static int item_alone(const fixer *f, const fnode *n)
+{
+    size_t ls = line_start(f, n->start), k = ls;
+    while (k < n->start && f->data[k] == ' ')
+        k++;
+    if (k >= n->start || f->data[k] != '-')
+        return 0;
+    for (k++; k < n->start; k++)
+        if (f->data[k] != ' ')
+            return 0;
+    size_t le = line_end(f, n->end);
+    for (k = n->end; k < le && f->data[k] == ' '; k++)
+        ;
+    return ls > 0 && (k == le || f->data[k] == '#');
+}
+
+/* Removes an extra copy of a flag (and its value item, "--name value") when
+ * its items are whole lines of a block sequence: from the end of the line
+ * before to the end of its last line, so the next line's break stays and an
+ * insertion at either end does not overlap. Returns 0 when it cannot. */
+static int remove_arg(fixer *f, const farg *g)
+{
+    const fnode *last = g->value ? g->value : g->node;
+    if (!item_alone(f, g->node) || (g->value && !item_alone(f, g->value)))
+        return 0;
+    if (g->value && line_start(f, g->value->start) != line_end(f, g->node->end) + 1 +
+                                                          (f->data[line_end(f, g->node->end)] == '\r'))
+        return 0; /* the value is not on the next line */
+    size_t from = line_end(f, line_start(f, line_start(f, g->node->start) - 1));
+    add_edit(f, from, line_end(f, last->end), "");
+    return 1;
+}
+
+/* Removes the extra copies of every flag given more than once (but those
+ * that add to a list each time): kube-apiserver uses the last, so the last
+ * stays. Copies that are not whole lines keep their place (and get the
+ * value set_flag() gives). */
+static void remove_duplicates(fixer *f, plan *p)
+{
+    for (size_t i = 0; i < p->n_args; i++) {
+        farg *g = &p->argv[i];
+        if (manifest_repeatable_flag(g->name))
+            continue;
+        size_t j = i + 1;
+        while (j < p->n_args && strcmp(p->argv[j].name, g->name) != 0)
+            j++;
+        if (j < p->n_args && remove_arg(f, g)) {
+            g->removed = 1;
+            note(f, "--%s: an extra copy removed (line %zu; kube-apiserver used the last)", g->name,
+                 line_number(f, g->node->start));
+        }
+    }
+}
+
+/* Gives one copy of a flag another value, in the form it is written in. */
+static void set_arg(fixer *f, const farg *g, const char *value)
+{
+    if (g->value) {
+        replace_scalar(f, g->value, value);
+    } else {
+        kap_buf b = {0};
+        buf_printf(&b, "--%s=%s", g->name, value);
+        if (b.oom || !buf_cstr(&b))
+            f->oom = 1;
+        else
+            replace_scalar(f, g->node, b.s);
+        buf_free(&b);
+    }
+    note(f, "--%s: '%s' becomes '%s'", g->name, g->val, value);
+}
+
+/* The copies remove_duplicates() could not remove (in a flow list, or not
+ * alone on their lines) and set_flag() did not set take the value of the
+ * last copy, the one kube-apiserver uses: the same flag twice with one value
+ * is only a warning. */
+static void align_copies(fixer *f, const plan *p)
+{
+    for (size_t i = 0; i < p->n_args; i++) {
+        const farg *g = &p->argv[i];
+        if (g->removed || g->touched || manifest_repeatable_flag(g->name))
+            continue;
+        const farg *last = last_arg(p, g->name);
+        if (last != g && strcmp(g->val, last->val) != 0)
+            set_arg(f, g, last->val);
+    }
+}
+
+/* Sets a flag: each copy left gets the value; none: one is added. */
+static void set_flag(fixer *f, plan *p, const char *name, const char *value)
 {
     int seen = 0;
     for (size_t i = 0; i < p->n_args; i++) {
-        const farg *g = &p->argv[i];
-        if (strcmp(g->name, name) != 0)
+        farg *g = &p->argv[i];
+        if (strcmp(g->name, name) != 0 || g->removed)
             continue;
         seen = 1;
-        if (strcmp(g->val, value) == 0)
-            continue;
-        if (g->value) {
-            replace_scalar(f, g->value, value);
-        } else {
-            kap_buf b = {0};
-            buf_printf(&b, "--%s=%s", name, value);
-            if (b.oom || !buf_cstr(&b))
-                f->oom = 1;
-            else
-                replace_scalar(f, g->node, b.s);
-            buf_free(&b);
-        }
-        note(f, "--%s: '%s' becomes '%s'", name, g->val, value);
+        g->touched = 1;
+        if (strcmp(g->val, value) != 0)
+            set_arg(f, g, value);
     }
     if (seen)
         return;
@@ -1080,6 +1169,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         rc = KAP_EINVALID;
         goto out;
     }
+    remove_duplicates(&f, &p);
     set_flag(&f, &p, "audit-policy-file", policy);
     set_flag(&f, &p, "audit-log-path", log);
     static const char *const nums[] = {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize"};
@@ -1123,6 +1213,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         if (!ok)
             set_flag(&f, &p, "audit-log-compress", "true");
     }
+    align_copies(&f, &p);
     /* a log file mounted by itself with type File: kubelet refuses the pod
      * while it does not exist */
     for (size_t i = 0; i < p.n_m; i++) {

@@ -37,6 +37,8 @@ KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
 KAP_HIDDEN int manifest_readable(const char *manifest, const char *data, size_t len, kap_buf *why);
 /* Whether kube-apiserver's flag is a boolean (a bare --name is true). */
 KAP_HIDDEN int manifest_bool_flag(const char *name);
+/* kube-apiserver's flags that add to a list or map each time they are given. */
+KAP_HIDDEN int manifest_repeatable_flag(const char *name);
 /* Whether a container with this command[0] (NULL: none) and image runs
  * kube-apiserver. */
 KAP_HIDDEN int manifest_runs_apiserver_cmd(const char *cmd0, const char *image);

@@ -228,6 +228,51 @@ START_TEST(crlf_and_corrections)
 }
 END_TEST
 
+/* Extra copies of a flag: whole-line items go (the last copy stays, the one
+ * kube-apiserver uses), "--name value" with both its lines; flags that add
+ * to a list each time stay; a copy inside a flow list keeps its place. */
+START_TEST(duplicates_removed)
+{
+    const char *m = "apiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: kube-apiserver\r\n"
+                    "    image: registry.k8s.io/kube-apiserver:v1.31.0\r\n    command:\r\n    - kube-apiserver\r\n"
+                    "    - --audit-log-maxage\r\n    - '60'\r\n"
+                    "    - --enable-admission-plugins=NodeRestriction\r\n"
+                    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml   # the old one\r\n"
+                    "    - --enable-admission-plugins=PodSecurity\r\n"
+                    "    - --audit-log-maxage=45\r\n"
+                    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\r\n";
+    node(m);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_null(strstr(t, "'60'"));
+    ck_assert_ptr_null(strstr(t, "# the old one"));
+    ck_assert_ptr_nonnull(strstr(t, "    - kube-apiserver\r\n    - --enable-admission-plugins=NodeRestriction\r\n"
+                                    "    - --enable-admission-plugins=PodSecurity\r\n    - --audit-log-maxage=45\r\n"
+                                    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\r\n"));
+    for (const char *p = strchr(t, '\n'); p; p = strchr(p + 1, '\n'))
+        ck_assert_msg(p > t && p[-1] == '\r', "a bare LF in:\n%s", t);
+    int n_removed = 0;
+    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
+        n_removed += strstr(kap_manifest_fix_change(x, i), "an extra copy removed") != NULL;
+    ck_assert_int_eq(n_removed, 2);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_change(x, 0), "--audit-log-maxage: an extra copy removed (line 9;"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* flow style: the copies stay, set to the value used */
+    node("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+         "    image: registry.k8s.io/kube-apiserver:v1.31.0\n"
+         "    command: [kube-apiserver, --audit-log-maxage=12, --audit-log-maxage=40,\n"
+         "      --audit-policy-file=/etc/kubernetes/audit-policy.yaml]\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "--audit-log-maxage=40, --audit-log-maxage=40,"));
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 START_TEST(refusals)
 {
     node("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - &c {name: a, command: [kube-apiserver]}\n"
@@ -442,6 +487,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, flow_style_and_no_final_newline);
     tcase_add_test(tc, json_manifest);
     tcase_add_test(tc, crlf_and_corrections);
+    tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);
     tcase_add_test(tc, fsync_error);
