@@ -312,8 +312,8 @@ int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char
     if (err)
         return err;
     int fd = open_beneath(rt, res->s, O_RDONLY | O_NONBLOCK);
-    if (fd < 0)
-        return errno;
+    if (fd < 0) /* a socket (or a device without a driver) cannot be opened: ENXIO */
+        return errno == ENXIO ? EINVAL : errno;
     struct stat st;
     if (fstat(fd, &st) != 0) {
         err = errno;
