@@ -1,0 +1,863 @@
+/* kap_manifest_check_file / _check_buffer (src/manifest.c) on the cases
+ * test_manifest.c leaves out: shorthand flags, flags that are not lists,
+ * Go integers at their limits and with underscores, every hostPath type,
+ * subPaths that leave the volume, log path "-", webhook kubeconfigs that
+ * are not kubeconfigs, image tags, a policy that loads with a warning,
+ * relative manifest paths, and bad arguments. The expected findings are
+ * written from docs/check-manifest.md (the checks table, "How the manifest
+ * is read") and from Go's strconv / kubelet's hostPath rules it cites. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "kap.h"
+
+/* ---- a node root in a temporary directory ---- */
+
+static char root[256];
+
+static void mkdirs(const char *path)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    mkdir(tmp, 0755);
+}
+
+static void put(const char *node, const char *text)
+{
+    char path[512], dir[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    mkdirs(dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void new_root(void)
+{
+    snprintf(root, sizeof root, "/tmp/kap-covm-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void drop_root(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+#define POLICY "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"
+#define MANIFEST "/etc/kubernetes/manifests/kube-apiserver.yaml"
+
+static void good_node(void)
+{
+    new_root();
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    put("/var/log/kubernetes/audit/.keep", "");
+    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n");
+}
+
+#define GOOD_FLAGS                                                   \
+    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"  \
+    "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"   \
+    "    - --audit-log-maxage=30\n"                                  \
+    "    - --audit-log-maxbackup=10\n"                               \
+    "    - --audit-log-maxsize=100\n"
+
+#define POLICY_MOUNT "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+#define LOG_MOUNT "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n"
+#define POLICY_VOL "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+#define LOG_VOL "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n"
+
+/* A pod: IMAGE, the container's lines after "image:" (command, args...),
+ * then the mounts and the volumes, each as YAML lines. */
+static void pod_full(const char *image, const char *body, const char *mounts, const char *vols)
+{
+    char text[8192];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\n"
+             "kind: Pod\n"
+             "metadata: {name: kube-apiserver, namespace: kube-system}\n"
+             "spec:\n"
+             "  containers:\n"
+             "  - name: kube-apiserver\n"
+             "    image: %s\n"
+             "%s"
+             "    volumeMounts:\n"
+             "%s"
+             "  volumes:\n"
+             "%s",
+             image, body, mounts, vols);
+    put(MANIFEST, text);
+}
+
+static void pod(const char *flags)
+{
+    char body[4096];
+    snprintf(body, sizeof body, "    command:\n    - kube-apiserver\n%s", flags);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+}
+
+static kap_manifest_report *check_path(const char *manifest, int want_rc)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    int rc = kap_manifest_check_file(&r, manifest, &o);
+    ck_assert_msg(rc == want_rc, "status %d, wanted %d (%s)", rc, want_rc,
+                  r && kap_manifest_report_error(r) ? kap_manifest_report_error(r) : "");
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+static kap_manifest_report *check_now(void) { return check_path(NULL, KAP_OK); }
+
+static void dump(const kap_manifest_report *r)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        fprintf(stderr, "  %s %s: %s\n", kap_manifest_status_name(c->status), c->id, c->message);
+    }
+}
+
+/* The check must be there with this status and a message holding part. */
+static void must(const kap_manifest_report *r, const char *id, kap_manifest_status st, const char *part)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (strcmp(c->id, id) == 0 && c->status == st && (!part || strstr(c->message, part))) {
+            ck_assert_int_eq(c->fix[0] != '\0', st != KAP_MANIFEST_PASS);
+            return;
+        }
+    }
+    dump(r);
+    ck_abort_msg("no %s %s check with '%s'", kap_manifest_status_name(st), id, part ? part : "");
+}
+
+/* No check with this ID at all. */
+static void absent(const kap_manifest_report *r, const char *id)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++)
+        if (strcmp(kap_manifest_report_get(r, i)->id, id) == 0) {
+            dump(r);
+            ck_abort_msg("a %s check, none expected", id);
+        }
+}
+
+static size_t count_status(const kap_manifest_report *r, const char *id, kap_manifest_status st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        n += strcmp(c->id, id) == 0 && c->status == st;
+    }
+    return n;
+}
+
+/* ---- shorthand flags: -v and -h only ---- */
+
+START_TEST(shorthand_flags)
+{
+    good_node();
+    /* -v=2, -v2 and "-v 2" are all verbosity 2; -h is help (a boolean) */
+    pod(GOOD_FLAGS "    - -v=2\n    - -v2\n    - -h\n    - -v\n    - \"3\"\n");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "9 flags");
+    kap_manifest_report_free(r);
+
+    /* -v last, with nothing after it */
+    pod(GOOD_FLAGS "    - -v\n");
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "flag needs an argument: 'v' in -v");
+    ck_assert_uint_eq(count_status(r, "manifest-flags", KAP_MANIFEST_FAIL), 1);
+    kap_manifest_report_free(r);
+
+    /* -v followed by a number: not a string, so not its value */
+    pod(GOOD_FLAGS "    - -v\n    - 2\n");
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "flag needs an argument: 'v' in -v");
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "not a string");
+    kap_manifest_report_free(r);
+
+    /* --name followed by a non-string: needs an argument */
+    pod(GOOD_FLAGS "    - --secure-port\n    - 6443\n");
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "flag needs an argument: --secure-port");
+    kap_manifest_report_free(r);
+
+    /* a lone "-" is not a flag */
+    pod(GOOD_FLAGS "    - \"-\"\n");
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'-' is not a flag");
+    kap_manifest_report_free(r);
+
+    /* "--" as the very last argument ends nothing: no finding */
+    pod(GOOD_FLAGS "    - --\n");
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "5 flags");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(command_and_args_not_lists)
+{
+    good_node();
+    /* args a string: kubelet would refuse; the check says so */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    args: --profiling=false\n",
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "args is not a list");
+    /* the flags of command still count */
+    must(r, "policy-flag", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+
+    /* command a string: the container is found by its image, then the
+     * command is reported; no flag at all */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", "    command: kube-apiserver\n", POLICY_MOUNT LOG_MOUNT,
+             POLICY_VOL LOG_VOL);
+    r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_PASS, "'kube-apiserver'");
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "command is not a list");
+    must(r, "policy-flag", KAP_MANIFEST_FAIL, "not set");
+    kap_manifest_report_free(r);
+
+    /* args: null is no args */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    args: null\n",
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "5 flags");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(container_found_by_image)
+{
+    good_node();
+    /* no command: the image named kube-apiserver, by digest too */
+    pod_full("registry.k8s.io/kube-apiserver@sha256:0123456789abcdef", "    args:\n" GOOD_FLAGS,
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_PASS, NULL);
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "5 flags");
+    /* no tag: no version in the image, so the newest release is followed */
+    must(r, "kube-version", KAP_MANIFEST_PASS, "no version in the image");
+    kap_manifest_report_free(r);
+
+    /* command[0] not a string: this container does not run kube-apiserver */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", "    command:\n    - 1\n", POLICY_MOUNT, POLICY_VOL);
+    r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_FAIL, "no container");
+    kap_manifest_report_free(r);
+
+    /* an image without a name kube-apiserver, no command */
+    pod_full("registry.k8s.io/etcd:3.5.9-0", "    args:\n" GOOD_FLAGS, POLICY_MOUNT, POLICY_VOL);
+    r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_FAIL, "no container");
+    kap_manifest_report_free(r);
+
+    /* the image is a number: nothing runs kube-apiserver */
+    pod_full("42", "    args:\n" GOOD_FLAGS, POLICY_MOUNT, POLICY_VOL);
+    r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_FAIL, "no container");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- the release read from the image's tag ---- */
+
+static void one_image(const char *image, kap_manifest_status st, const char *part, unsigned minor)
+{
+    pod_full(image, "    command:\n    - /usr/local/bin/kube-apiserver\n" GOOD_FLAGS, POLICY_MOUNT LOG_MOUNT,
+             POLICY_VOL LOG_VOL);
+    kap_manifest_report *r = check_now();
+    must(r, "kube-version", st, part);
+    ck_assert_uint_eq(kap_manifest_report_kube_minor(r), minor);
+    kap_manifest_report_free(r);
+}
+
+START_TEST(release_from_image)
+{
+    good_node();
+    one_image("registry.k8s.io/kube-apiserver:v1.29.0-rc.1", KAP_MANIFEST_PASS, "1.29 (the image", 29);
+    one_image("registry.k8s.io/kube-apiserver:v1.28+k3s1", KAP_MANIFEST_PASS, "1.28 (the image", 28);
+    one_image("registry.k8s.io/kube-apiserver:1.27", KAP_MANIFEST_PASS, "1.27 (the image", 27);
+    /* outside 1.24-1.36: the nearest release, with a warning */
+    one_image("registry.k8s.io/kube-apiserver:v1.20.1", KAP_MANIFEST_WARN, "1.20, outside", 24);
+    one_image("registry.k8s.io/kube-apiserver:v1.99.0", KAP_MANIFEST_WARN, "1.99, outside", 36);
+    /* not a version: the default (1.36) */
+    one_image("registry.k8s.io/kube-apiserver:latest", KAP_MANIFEST_PASS, "no version in the image", 36);
+    one_image("registry.k8s.io/kube-apiserver:v1.x", KAP_MANIFEST_PASS, "no version in the image", 36);
+    one_image("registry.k8s.io/kube-apiserver:v1.31x", KAP_MANIFEST_PASS, "no version in the image", 36);
+    one_image("registry.k8s.io/kube-apiserver:v1.12345", KAP_MANIFEST_PASS, "no version in the image", 36);
+    drop_root();
+}
+END_TEST
+
+/* ---- integers as strconv.ParseInt(s, 0, 64) reads them ---- */
+
+static void one_maxage(const char *value, kap_manifest_status want, const char *part)
+{
+    char flags[1024];
+    snprintf(flags, sizeof flags,
+             "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+             "    - \"--audit-log-maxage=%s\"\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
+             value);
+    pod(flags);
+    kap_manifest_report *r = check_now();
+    must(r, "log-maxage", want, part);
+    kap_manifest_report_free(r);
+}
+
+START_TEST(integers_at_the_edges)
+{
+    good_node();
+    /* underscores after a sign, after a base prefix, between hex digits */
+    one_maxage("+3_0", KAP_MANIFEST_PASS, "=30");
+    one_maxage("-3_0", KAP_MANIFEST_WARN, "=-30");
+    one_maxage("0x1_e", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0X1_E", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0x_1E", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0b1_1110", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0O3_6", KAP_MANIFEST_PASS, "=30");
+    one_maxage("0_36", KAP_MANIFEST_PASS, "=30"); /* octal: 0, then 36 */
+    one_maxage("0x1__e", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("0b2", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("0xg", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("-", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("0x", KAP_MANIFEST_FAIL, "not an integer");
+    /* int64's limits: 2^63-1 and -2^63 fit, one more does not */
+    one_maxage("9223372036854775807", KAP_MANIFEST_PASS, "=9223372036854775807");
+    one_maxage("-9223372036854775808", KAP_MANIFEST_WARN, "=-9223372036854775808");
+    one_maxage("9223372036854775808", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("-9223372036854775809", KAP_MANIFEST_FAIL, "not an integer");
+    one_maxage("0x7fffffffffffffff", KAP_MANIFEST_PASS, "=9223372036854775807");
+    one_maxage("0x10000000000000000", KAP_MANIFEST_FAIL, "not an integer");
+    drop_root();
+}
+END_TEST
+
+START_TEST(booleans_as_go_reads_them)
+{
+    good_node();
+    static const char *const yes[] = {"1", "t", "TRUE", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    char flags[1024];
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - \"--audit-log-compress=%s\"\n", yes[i]);
+        pod(flags);
+        kap_manifest_report *r = check_now();
+        must(r, "log-compress", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - \"--audit-log-compress=%s\"\n", no[i]);
+        pod(flags);
+        kap_manifest_report *r = check_now();
+        must(r, "log-compress", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    pod(GOOD_FLAGS "    - --audit-log-compress=TrUe\n");
+    kap_manifest_report *r = check_now();
+    must(r, "log-compress", KAP_MANIFEST_FAIL, "not a boolean");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- hostPath types, as kubelet checks them ---- */
+
+static kap_manifest_report *policy_typed(const char *type)
+{
+    char vol[512];
+    snprintf(vol, sizeof vol, "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: %s}\n",
+             type);
+    char body[2048];
+    snprintf(body, sizeof body, "    command:\n    - kube-apiserver\n%s", GOOD_FLAGS);
+    char vols[1024];
+    snprintf(vols, sizeof vols, "%s%s", vol, LOG_VOL);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, vols);
+    return check_now();
+}
+
+START_TEST(hostpath_types_on_the_policy)
+{
+    good_node();
+    /* the policy is a regular file */
+    kap_manifest_report *r = policy_typed("Socket");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a socket (type Socket)");
+    kap_manifest_report_free(r);
+    r = policy_typed("CharDevice");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a character device (type CharDevice)");
+    kap_manifest_report_free(r);
+    r = policy_typed("BlockDevice");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a block device (type BlockDevice)");
+    kap_manifest_report_free(r);
+    r = policy_typed("FileOrCreate");
+    must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    r = policy_typed("DirectoryOrCreate");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a directory (type DirectoryOrCreate)");
+    kap_manifest_report_free(r);
+    r = policy_typed("Directory");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a directory (type Directory)");
+    kap_manifest_report_free(r);
+    r = policy_typed("Pipe");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "unknown hostPath type");
+    kap_manifest_report_free(r);
+    r = policy_typed("\"\"");
+    must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+
+    /* missing: each type that needs it there says so */
+    char p[108];
+    ck_assert_int_lt(snprintf(p, sizeof p, "%s/etc/kubernetes/audit-policy.yaml", root), (int)sizeof p);
+    ck_assert_int_eq(unlink(p), 0);
+    r = policy_typed("Socket");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a socket");
+    kap_manifest_report_free(r);
+    r = policy_typed("CharDevice");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a character device");
+    kap_manifest_report_free(r);
+    r = policy_typed("BlockDevice");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a block device");
+    kap_manifest_report_free(r);
+    r = policy_typed("FileOrCreate");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "does not exist");
+    kap_manifest_report_free(r);
+
+    /* a real socket where the policy should be: type Socket is satisfied,
+     * but a socket is not a policy file kube-apiserver can read */
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(s, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", p);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    r = policy_typed("Socket");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a regular file");
+    kap_manifest_report_free(r);
+    r = policy_typed("File");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a regular file");
+    kap_manifest_report_free(r);
+    close(s);
+
+    /* a directory: "is a directory" */
+    unlink(p);
+    mkdir(p, 0755);
+    r = policy_typed("File");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is a directory");
+    kap_manifest_report_free(r);
+    r = policy_typed("Directory");
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is a directory");
+    kap_manifest_report_free(r);
+    rmdir(p);
+
+    /* a path through a regular file: ENOTDIR, as the kernel says */
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    char vol[512];
+    snprintf(vol, sizeof vol, "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml/x, type: File}\n");
+    char vols[1024];
+    snprintf(vols, sizeof vols, "%s%s", vol, LOG_VOL);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", "    command:\n    - kube-apiserver\n" GOOD_FLAGS,
+             POLICY_MOUNT LOG_MOUNT, vols);
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "/etc/kubernetes/audit-policy.yaml/x");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- subPath: relative, without "..", or the pod is refused ---- */
+
+static void one_subpath(const char *sub, kap_manifest_status st)
+{
+    char mounts[1024];
+    snprintf(mounts, sizeof mounts,
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, subPath: \"%s\", readOnly: true}\n" LOG_MOUNT,
+             sub);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4", "    command:\n    - kube-apiserver\n" GOOD_FLAGS, mounts,
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes, type: Directory}\n" LOG_VOL);
+    kap_manifest_report *r = check_now();
+    if (st == KAP_MANIFEST_FAIL)
+        must(r, "policy-mount", KAP_MANIFEST_FAIL, "absolute or contains '..'");
+    else
+        must(r, "policy-mount", KAP_MANIFEST_PASS, "/etc/kubernetes/audit-policy.yaml");
+    kap_manifest_report_free(r);
+}
+
+START_TEST(subpaths)
+{
+    good_node();
+    one_subpath("audit-policy.yaml", KAP_MANIFEST_PASS);
+    one_subpath("/audit-policy.yaml", KAP_MANIFEST_FAIL);
+    one_subpath("..", KAP_MANIFEST_FAIL);
+    one_subpath("../kubernetes/audit-policy.yaml", KAP_MANIFEST_FAIL);
+    one_subpath("x/../audit-policy.yaml", KAP_MANIFEST_FAIL);
+    one_subpath("x/..", KAP_MANIFEST_FAIL);
+    /* ".." inside a name is not a parent */
+    one_subpath("a..b/..c", KAP_MANIFEST_PASS);
+    drop_root();
+}
+END_TEST
+
+/* ---- the log backend ---- */
+
+START_TEST(log_to_stdout_and_webhook)
+{
+    good_node();
+    /* "-": standard output; nothing to mount, no rotation to check */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n");
+    kap_manifest_report *r = check_now();
+    must(r, "log-backend", KAP_MANIFEST_PASS, "standard output");
+    absent(r, "log-mount");
+    absent(r, "log-maxage");
+    kap_manifest_report_free(r);
+
+    /* "-" and a webhook */
+    put("/etc/kubernetes/webhook.kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster: {server: https://audit.example:8443}\n");
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=-\n    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+             POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/webhook.kubeconfig, readOnly: true}\n",
+             POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig, type: File}\n");
+    r = check_now();
+    must(r, "log-backend", KAP_MANIFEST_PASS, "and to the webhook");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, "1 cluster");
+    kap_manifest_report_free(r);
+    /* a bad number still stops kube-apiserver with "-" */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n"
+        "    - --audit-log-maxage=x\n");
+    r = check_now();
+    must(r, "log-maxage", KAP_MANIFEST_FAIL, "not an integer");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+static kap_manifest_report *with_webhook(const char *kubeconfig)
+{
+    if (kubeconfig)
+        put("/etc/kubernetes/webhook.kubeconfig", kubeconfig);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+             POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/webhook.kubeconfig, readOnly: true}\n",
+             POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig}\n");
+    return check_now();
+}
+
+START_TEST(webhook_kubeconfigs)
+{
+    good_node();
+    kap_manifest_report *r = with_webhook(NULL);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "does not exist");
+    kap_manifest_report_free(r);
+    r = with_webhook("- a\n- b\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "not a YAML mapping");
+    kap_manifest_report_free(r);
+    r = with_webhook("apiVersion: v1\nclusters: []\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "has no clusters");
+    kap_manifest_report_free(r);
+    r = with_webhook("apiVersion: v1\nclusters: {a: b}\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "has no clusters");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: \"\"}\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: 443}\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters: [\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "not a kubeconfig");
+    kap_manifest_report_free(r);
+    /* a directory */
+    char p[512];
+    snprintf(p, sizeof p, "%s/etc/kubernetes/webhook.kubeconfig", root);
+    unlink(p);
+    mkdir(p, 0755);
+    r = with_webhook(NULL);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "is a directory");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- the policy loads, with kube-apiserver's lenient-decoding warning ---- */
+
+START_TEST(policy_loads_with_a_warning)
+{
+    good_node();
+    /* an unknown field: strict decoding fails, lenient decoding succeeds
+     * (1.26 and later log the warning) */
+    put("/etc/kubernetes/audit-policy.yaml", POLICY "colour: blue\n");
+    pod(GOOD_FLAGS);
+    kap_manifest_report *r = check_now();
+    must(r, "policy-loads", KAP_MANIFEST_WARN, "falling back to lenient decoding");
+    kap_manifest_report_free(r);
+    /* an empty --audit-policy-file is the same as none */
+    pod("    - --audit-policy-file=\n    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n");
+    r = check_now();
+    must(r, "policy-flag", KAP_MANIFEST_FAIL, "is empty");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- where the manifest is given ---- */
+
+START_TEST(relative_manifest_paths)
+{
+    good_node();
+    pod(GOOD_FLAGS);
+    char cwd[PATH_MAX], dir[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(dir, sizeof dir, "%s/etc/kubernetes", root);
+    ck_assert_int_eq(chdir(dir), 0);
+    /* relative to the working directory, inside the root */
+    kap_manifest_report *r = check_path("manifests/kube-apiserver.yaml", KAP_OK);
+    must(r, "manifest-parse", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    r = check_path("./manifests/../manifests/kube-apiserver.yaml", KAP_OK);
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* leaving the root: refused */
+    r = check_path("../../../kube-apiserver.yaml", KAP_EARG);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "outside the root"));
+    kap_manifest_report_free(r);
+    ck_assert_int_eq(chdir(cwd), 0);
+
+    /* a root given with trailing slashes is the same root */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    char slashed[512];
+    snprintf(slashed, sizeof slashed, "%s///", root);
+    o.root = slashed;
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, MANIFEST, &o), KAP_OK);
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+
+    /* the root "/" with a relative manifest: the path from the working directory */
+    o.root = "/";
+    ck_assert_int_eq(chdir(root), 0);
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, "etc/kubernetes/manifests/kube-apiserver.yaml", &o), KAP_OK);
+    must(r, "manifest-parse", KAP_MANIFEST_PASS, NULL);
+    ck_assert_str_eq(kap_manifest_report_manifest(r), "etc/kubernetes/manifests/kube-apiserver.yaml");
+    kap_manifest_report_free(r);
+    ck_assert_int_eq(chdir(cwd), 0);
+    drop_root();
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    kap_manifest_report *r = NULL;
+    /* an options struct never initialised */
+    o.version = 0;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_EARG);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, NULL, "x", 1, &o), KAP_EARG);
+    ck_assert_ptr_null(r);
+    kap_manifest_options_init(&o);
+    /* no data but a length */
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, NULL, NULL, 5, &o), KAP_EARG);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(kap_manifest_check_file(NULL, NULL, &o), KAP_EARG);
+    /* a root that is not a directory */
+    o.root = "/dev/null";
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_EIO);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "cannot use as the root"));
+    kap_manifest_report_free(r);
+    /* accessors on no report */
+    ck_assert_ptr_null(kap_manifest_report_manifest(NULL));
+    ck_assert_ptr_null(kap_manifest_report_policy_file(NULL));
+    ck_assert_ptr_null(kap_manifest_report_policy_diagnostics(NULL));
+    ck_assert_ptr_null(kap_manifest_report_error(NULL));
+    ck_assert_uint_eq(kap_manifest_report_kube_minor(NULL), 0);
+    ck_assert_uint_eq(kap_manifest_report_count(NULL), 0);
+    ck_assert_ptr_null(kap_manifest_report_get(NULL, 0));
+    kap_manifest_report_free(NULL);
+    kap_manifest_options_init(NULL);
+}
+END_TEST
+
+START_TEST(buffers_that_are_not_pods)
+{
+    good_node();
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    static const struct {
+        const char *text, *part;
+    } cases[] = {
+        {"", "the file is empty"},
+        {"\n  \n", "the file is empty"},
+        {"- a\n- b\n", "a list, not a Pod object"},
+        {"  [1, 2]", "a list, not a Pod object"},
+        {"just words\n", "not a Pod object"},
+        {" \t\r\n{\"kind\": ", "not a manifest kubelet can read"},
+        {"a: [\n", "not a manifest kubelet can read"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kap_manifest_report *r = NULL;
+        ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, cases[i].text, strlen(cases[i].text), &o),
+                         KAP_EINVALID);
+        const char *e = kap_manifest_report_error(r);
+        ck_assert_msg(e && strstr(e, cases[i].part), "case %zu: %s", i, e ? e : "(none)");
+        ck_assert_uint_eq(kap_manifest_report_count(r), 1);
+        ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_FAIL);
+        ck_assert_str_eq(kap_manifest_report_get(r, 0)->id, "manifest-parse");
+        kap_manifest_report_free(r);
+    }
+    /* JSON after blank lines: read as JSON */
+    const char *json = "\n\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": "
+                       "[{\"name\": \"a\", \"command\": [\"kube-apiserver\"]}]}}";
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, json, strlen(json), &o), KAP_OK);
+    must(r, "manifest-parse", KAP_MANIFEST_PASS, "JSON");
+    must(r, "manifest-container", KAP_MANIFEST_PASS, "'a'");
+    kap_manifest_report_free(r);
+    /* a container with no name */
+    const char *noname = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": "
+                         "[{\"command\": [\"kube-apiserver\"]}]}}";
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, noname, strlen(noname), &o), KAP_OK);
+    must(r, "manifest-container", KAP_MANIFEST_PASS, "container ''");
+    kap_manifest_report_free(r);
+    /* kind and apiVersion not strings */
+    const char *notpod = "{\"apiVersion\": 1, \"kind\": [\"Pod\"]}";
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, notpod, strlen(notpod), &o), KAP_OK);
+    must(r, "manifest-pod", KAP_MANIFEST_FAIL, "(apiVersion missing, kind missing)");
+    kap_manifest_report_free(r);
+    /* larger than max_file_size: KAP_ELIMIT (kap.h) */
+    o.max_file_size = 4;
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, json, strlen(json), &o), KAP_ELIMIT);
+    ck_assert_ptr_nonnull(kap_manifest_report_error(r));
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(kubelet_config_edges)
+{
+    good_node();
+    pod(GOOD_FLAGS);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r;
+    /* staticPodPath empty */
+    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: \"\"\n");
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "sets no staticPodPath");
+    kap_manifest_report_free(r);
+    /* not YAML */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: [\n");
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is not YAML");
+    kap_manifest_report_free(r);
+    /* a directory that does not exist: another directory than the manifest's */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/nowhere\n");
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "editing this manifest changes nothing");
+    kap_manifest_report_free(r);
+    /* the default config missing: not checked, a PASS */
+    char p[512];
+    snprintf(p, sizeof p, "%s/var/lib/kubelet/config.yaml", root);
+    unlink(p);
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "not checked");
+    kap_manifest_report_free(r);
+    /* a given config that is a directory */
+    o.kubelet_config = "/var/lib";
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "cannot be read");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(manifests_dir_listing)
+{
+    good_node();
+    pod(GOOD_FLAGS);
+    /* other static pods and a file that is not YAML: kubelet runs the pods,
+     * ignores what it cannot read as one */
+    put("/etc/kubernetes/manifests/etcd.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: etcd\n    command: [etcd]\n");
+    put("/etc/kubernetes/manifests/notes.txt", "a: [\n");
+    put("/etc/kubernetes/manifests/apiserver.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": [{\"image\": \"kube-apiserver:v1.30.0\"}]}}");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "apiserver.json");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cov_manifest");
+    TCase *tc = tcase_create("manifest");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, shorthand_flags);
+    tcase_add_test(tc, command_and_args_not_lists);
+    tcase_add_test(tc, container_found_by_image);
+    tcase_add_test(tc, release_from_image);
+    tcase_add_test(tc, integers_at_the_edges);
+    tcase_add_test(tc, booleans_as_go_reads_them);
+    tcase_add_test(tc, hostpath_types_on_the_policy);
+    tcase_add_test(tc, subpaths);
+    tcase_add_test(tc, log_to_stdout_and_webhook);
+    tcase_add_test(tc, webhook_kubeconfigs);
+    tcase_add_test(tc, policy_loads_with_a_warning);
+    tcase_add_test(tc, relative_manifest_paths);
+    tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, buffers_that_are_not_pods);
+    tcase_add_test(tc, kubelet_config_edges);
+    tcase_add_test(tc, manifests_dir_listing);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
