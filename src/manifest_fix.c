@@ -508,11 +508,12 @@ static void seq_append(fixer *f, const fnode *cseq, const item *it)
     size_t ls = line_start(f, seq->start);
     size_t dash = seq->start - ls;
     if (f->data[seq->start] != '-') {
-        /* the sequence starts at its first item's content: find the dash before it */
-        size_t k = seq->kids[0]->start;
-        while (k > ls && f->data[k - 1] != '-')
+        /* the sequence starts at a tag or at its first item's content: find
+         * the dash before the first item, on that item's line */
+        size_t k = seq->kids[0]->start, ls0 = line_start(f, k);
+        while (k > ls0 && f->data[k - 1] != '-')
             k--;
-        dash = k > ls ? k - 1 - ls : col;
+        dash = k > ls0 ? k - 1 - ls0 : col;
     }
     buf_adds(&b, f->nl);
     item_block(f, &b, it, dash, col);
