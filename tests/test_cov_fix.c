@@ -98,6 +98,8 @@ START_TEST(refusals)
     refused(HEAD CTR "    command: kube-apiserver\n", "command or args is not a list");
     refused(HEAD CTR "    args: {a: b}\n", "command or args is not a list");
     refused(HEAD CTR, "neither command nor args");
+    /* found by its image, with an empty command and no args: nowhere to add flags */
+    refused(HEAD CTR "    command: []\n", "no list of arguments to add --audit-policy-file to");
     refused(HEAD CTR "    command: [kube-apiserver]\n    volumeMounts: {a: b}\n", "volumeMounts or volumes is not a list");
     refused(HEAD CTR "    command: [kube-apiserver]\n  volumes: x\n", "volumeMounts or volumes is not a list");
     /* the policy's path mounted from a volume that is not a hostPath */
@@ -450,6 +452,72 @@ START_TEST(restore)
 }
 END_TEST
 
+/* ---- writing ---- */
+
+static char *slurp(const char *node)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+START_TEST(writes)
+{
+    const char *before = HEAD CTR "    command:\n    - kube-apiserver\n";
+    node(before);
+    put("/srv/file", "not a directory\n");
+    kap_manifest_fix *x = fix_with(NULL, KAP_OK);
+    char *after = strdup(result(x));
+    /* a backup directory inside the manifests directory: refused */
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/etc/kubernetes/manifests/backups"), KAP_EARG);
+    has(kap_manifest_fix_error(x), "inside the manifests directory");
+    /* one under a regular file: cannot be made */
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/srv/file/backups"), KAP_EIO);
+    has(kap_manifest_fix_error(x), "backup directory /srv/file/backups");
+    char *now = slurp(MANIFEST);
+    ck_assert_str_eq(now, before);
+    free(now);
+    /* three levels to create: made, the backup in it, the manifest replaced */
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/srv/a/b/c"), KAP_OK);
+    const char *b = kap_manifest_fix_backup(x);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(strncmp(b, "/srv/a/b/c/kube-apiserver.yaml.", 31), 0);
+    now = slurp(b);
+    ck_assert_str_eq(now, before);
+    free(now);
+    now = slurp(MANIFEST);
+    ck_assert_str_eq(now, after);
+    free(now);
+    /* written again: the manifest changed since it was read */
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/srv/a/b/c"), KAP_EIO);
+    has(kap_manifest_fix_error(x), "changed since it was read");
+    kap_manifest_fix_free(x);
+    /* a second backup in the same directory gets a name of its own */
+    x = fix_with(NULL, KAP_OK);
+    ck_assert_int_eq(kap_manifest_fix_changed(x), 0);
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/srv/a/b/c"), KAP_OK);
+    ck_assert_str_ne(kap_manifest_fix_backup(x), b);
+    kap_manifest_fix_free(x);
+    /* the manifest gone since it was read */
+    x = fix_with(NULL, KAP_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, MANIFEST);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_EIO);
+    has(kap_manifest_fix_error(x), "nothing written");
+    kap_manifest_fix_free(x);
+    free(after);
+    drop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cov_fix");
@@ -462,6 +530,7 @@ int main(void)
     tcase_add_test(tc, existing_mounts);
     tcase_add_test(tc, tagged_sequences_and_bom);
     tcase_add_test(tc, restore);
+    tcase_add_test(tc, writes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
