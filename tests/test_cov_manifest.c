@@ -833,6 +833,74 @@ START_TEST(manifests_dir_listing)
 }
 END_TEST
 
+START_TEST(manifest_places)
+{
+    good_node();
+    pod(GOOD_FLAGS);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    char text[8192];
+    char path[512];
+    snprintf(path, sizeof path, "%s" MANIFEST, root);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    /* the bytes given as a manifest in a directory that is not there: the
+     * directory cannot be listed (a warning), the rest is checked */
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, "/nowhere/kube-apiserver.yaml", text, len, &o), KAP_OK);
+    must(r, "manifest-dir", KAP_MANIFEST_WARN, "cannot be listed");
+    must(r, "policy-loads", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "not from /nowhere");
+    kap_manifest_report_free(r);
+    /* a manifest at the root itself */
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, "/kube-apiserver.yaml", text, len, &o), KAP_OK);
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "not from /:");
+    kap_manifest_report_free(r);
+    /* staticPodPath through a regular file */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/audit-policy.yaml/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "editing this manifest changes nothing");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(log_paths)
+{
+    good_node();
+    /* a log file at the top: its directory is "/", which nothing mounts */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=/audit.log\n");
+    kap_manifest_report *r = check_now();
+    must(r, "log-mount", KAP_MANIFEST_FAIL, "not under any volumeMount");
+    kap_manifest_report_free(r);
+    /* the log directory inside the manifests directory */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/manifests/audit/audit.log\n",
+             POLICY_MOUNT "    - {name: l, mountPath: /etc/kubernetes/manifests/audit}\n",
+             POLICY_VOL "  - name: l\n    hostPath: {path: /etc/kubernetes/manifests/audit, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "paths-separate", KAP_MANIFEST_FAIL, "inside the manifests directory");
+    kap_manifest_report_free(r);
+    /* the policy in the log's directory */
+    put("/var/log/kubernetes/audit/policy.yaml", POLICY);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/var/log/kubernetes/audit/policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             LOG_MOUNT, LOG_VOL);
+    r = check_now();
+    must(r, "paths-separate", KAP_MANIFEST_FAIL, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cov_manifest");
@@ -854,6 +922,8 @@ int main(void)
     tcase_add_test(tc, buffers_that_are_not_pods);
     tcase_add_test(tc, kubelet_config_edges);
     tcase_add_test(tc, manifests_dir_listing);
+    tcase_add_test(tc, manifest_places);
+    tcase_add_test(tc, log_paths);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
