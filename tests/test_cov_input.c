@@ -360,9 +360,24 @@ static kap_pyapi api(void)
     return a;
 }
 
+/* every object made, freed at the end of the test */
+static obj *made[256];
+static size_t n_made;
+
+static void free_made(void)
+{
+    for (size_t i = 0; i < n_made; i++) {
+        free(made[i]->items);
+        free(made[i]);
+    }
+    n_made = 0;
+}
+
 static obj *mk(const void *type, const char *s, size_t n)
 {
     obj *o = calloc(1, sizeof *o);
+    ck_assert_uint_lt(n_made, sizeof made / sizeof made[0]);
+    made[n_made++] = o;
     o->type = type;
     o->s = s;
     o->n = n;
@@ -446,6 +461,7 @@ START_TEST(python_objects)
     ck_assert_int_eq(kap_policy_match_pyobjects(p, &a, NULL, rules, status, 32, &count), KAP_EARG);
     ck_assert_int_eq(kap_policy_match_pyobjects(p, &a, list, NULL, status, 32, &count), KAP_EARG);
     kap_policy_free(p);
+    free_made();
 }
 END_TEST
 
