@@ -960,8 +960,12 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
         return;
     }
     if (m && strcmp(m->path, cpath) == 0) {
-        cannot(f, "volumeMount '%s' mounts %s from a volume that is not a hostPath; change it by hand", m->name,
-               cpath);
+        if (v && v->host)
+            cannot(f, "volumeMount '%s' mounts %s with a subPath holding '..' (%s); change it by hand", m->name,
+                   cpath, m->sub_path);
+        else
+            cannot(f, "volumeMount '%s' mounts %s from %s; change it by hand", m->name, cpath,
+                   v ? "a volume that is not a hostPath" : "a volume the Pod does not have");
         return;
     }
     char name[64];

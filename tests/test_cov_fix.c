@@ -106,7 +106,16 @@ START_TEST(refusals)
     refused(HEAD CTR "    command: [kube-apiserver, --audit-policy-file=/etc/kubernetes/audit-policy.yaml]\n"
                      "    volumeMounts:\n    - {name: p, mountPath: /etc/kubernetes/audit-policy.yaml}\n"
                      "  volumes:\n  - {name: p, emptyDir: {}}\n",
-            "not a hostPath; change it by hand");
+            "from a volume that is not a hostPath; change it by hand");
+    /* ... from a volume the Pod does not have */
+    refused(HEAD CTR "    command: [kube-apiserver, --audit-policy-file=/etc/kubernetes/audit-policy.yaml]\n"
+                     "    volumeMounts:\n    - {name: gone, mountPath: /etc/kubernetes/audit-policy.yaml}\n",
+            "from a volume the Pod does not have; change it by hand");
+    /* ... from a hostPath with a subPath that climbs out */
+    refused(HEAD CTR "    command: [kube-apiserver, --audit-policy-file=/etc/kubernetes/audit-policy.yaml]\n"
+                     "    volumeMounts:\n    - {name: p, mountPath: /etc/kubernetes/audit-policy.yaml, subPath: ../x}\n"
+                     "  volumes:\n  - {name: p, hostPath: {path: /etc/kubernetes}}\n",
+            "with a subPath holding '..' (../x); change it by hand");
     /* the policy and the log the same path */
     refused(HEAD CTR "    command: [kube-apiserver, --audit-policy-file=/var/log/a.log, --audit-log-path=/var/log/a.log]\n",
             "would sit where the log is written");
