@@ -1242,6 +1242,9 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     jv *root = NULL;
     int rc;
     int is_json = 0;
+    /* the values live here and go when decoding is over; the strings they
+     * hold, which the document keeps, live in a */
+    kap_arena tree = {0};
 
     /* 1. JSON if the first non-space character is '{' */
     {
@@ -1253,14 +1256,14 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     }
 
     if (is_json) {
-        rc = json_to_jv(a, data, len, lim, &root, &fail);
+        rc = json_to_jv_split(&tree, a, data, len, lim, &root, &fail);
         if (rc) {
             rc = report_fail(diags, &fail,
                              "failed decoding: couldn't get version/kind; json parse error: ");
             goto out;
         }
     } else {
-        rc = yaml_to_jv(a, data, len, lim, &root, &strict_yaml, &fail);
+        rc = yaml_to_jv_split(&tree, a, data, len, lim, &root, &strict_yaml, &fail);
         if (rc) {
             rc = report_fail(diags, &fail, "failed decoding: ");
             goto out;
@@ -1506,6 +1509,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     }
     rc = KAP_OK;
 out:
+    arena_free(&tree);
     buf_free(&fail.msg);
     buf_free(&strict_yaml);
     if (diags->oom)

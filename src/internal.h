@@ -40,7 +40,9 @@ typedef struct kap_arena {
     kap_arena_block *head;
     size_t used, cap;
 } kap_arena;
-KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed; NULL on failure */
+KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed, 16-aligned; NULL on failure */
+/* Not zeroed, 8-aligned: for what the caller fills whole. */
+KAP_HIDDEN void *arena_alloc_raw(kap_arena *a, size_t n);
 KAP_HIDDEN char *arena_strndup(kap_arena *a, const char *s, size_t n);
 KAP_HIDDEN void arena_free(kap_arena *a);
 /* Keeps one block for reuse, drops the rest. */
@@ -181,10 +183,19 @@ typedef struct kap_fail {
 KAP_HIDDEN int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
                           jv **out, kap_buf *strict_errs, kap_fail *fail);
 
+/* The same with the values in a (dropped once they are read) and the
+ * strings they hold in strs (kept). */
+KAP_HIDDEN int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len,
+                                const kap_limits *lim, jv **out, kap_buf *strict_errs, kap_fail *fail);
+
 /* Parses JSON text as Go's encoding/json would accept it. On a syntax error
  * fills fail->msg with Go's SyntaxError text. */
 KAP_HIDDEN int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
                           jv **out, kap_fail *fail);
+/* The same with the values in a and the unescaped strings in strs (strings
+ * without escapes point into data). */
+KAP_HIDDEN int json_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len,
+                                const kap_limits *lim, jv **out, kap_fail *fail);
 
 /* ---- The decoded policy (the typed form, positions kept) ----------------- */
 

@@ -19,6 +19,7 @@ typedef struct jparser {
     unsigned int line, col;
     kap_fail *fail;
     const kap_limits *lim;
+    kap_arena *strs; /* unescaped strings */
 } jparser;
 
 static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -196,7 +197,7 @@ static int scan_string(jparser *j, const char **out, size_t *outlen)
     }
     /* Unescape; the result is never longer than 3x... bound: each byte can
      * become U+FFFD (3 bytes). */
-    char *o = arena_alloc(j->a, rawlen * 3 + 1);
+    char *o = arena_alloc_raw(j->strs, rawlen * 3 + 1);
     if (!o)
         return nomem(j);
     size_t k = 0, i = 0;
@@ -359,10 +360,10 @@ static int frame_close(jparser *j, jframe *f)
     return KAP_OK;
 }
 
-int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
-               kap_fail *fail)
+int json_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
+                     jv **out, kap_fail *fail)
 {
-    jparser j = {a, (const unsigned char *)data, (const unsigned char *)data + len, 1, 1, fail, lim};
+    jparser j = {a, (const unsigned char *)data, (const unsigned char *)data + len, 1, 1, fail, lim, strs};
     jframe *stack = NULL;
     size_t depth = 0, stack_cap = 0;
     size_t max_depth = lim && lim->max_depth ? lim->max_depth : KAP_DEFAULT_MAX_DEPTH;
@@ -541,4 +542,10 @@ done:
     }
     kap_free(stack);
     return rc;
+}
+
+int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
+               kap_fail *fail)
+{
+    return json_to_jv_split(a, a, data, len, lim, out, fail);
 }

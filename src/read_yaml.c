@@ -185,7 +185,7 @@ static int fail_from_parser(kap_fail *f, const yaml_parser_t *p, const char *dat
     return KAP_EINVALID;
 }
 
-static int compose(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
+static int compose(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
                    ynode **root, kap_fail *fail)
 {
     yaml_parser_t parser;
@@ -274,7 +274,7 @@ static int compose(kap_arena *a, const char *data, size_t len, const kap_limits 
                                (size_t)ev.data.scalar.length, lim->max_string_length);
                     break;
                 }
-                node->value = arena_strndup(a, (const char *)ev.data.scalar.value, ev.data.scalar.length);
+                node->value = arena_strndup(strs, (const char *)ev.data.scalar.value, ev.data.scalar.length);
                 node->len = ev.data.scalar.length;
                 if (!node->value) {
                     rc = fail_nomem(fail);
@@ -723,7 +723,8 @@ static int b64val(unsigned char c)
 /* ---- decoding into values (go-yaml decode.go, into interface{}) -------------- */
 
 typedef struct ydec {
-    kap_arena *a;
+    kap_arena *a;    /* the values */
+    kap_arena *strs; /* the strings values hold (they outlive the values) */
     const kap_limits *lim;
     long long decodes, alias_decodes;
     int alias_depth;
@@ -803,7 +804,7 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
         if (binary) {
             /* base64 decode into a string */
             size_t cap = n->len / 4 * 3 + 3;
-            char *o = arena_alloc(d->a, cap + 1);
+            char *o = arena_alloc(d->strs, cap + 1);
             if (!o)
                 return fail_nomem(d->fail);
             size_t k = 0, q = 0;
@@ -1401,18 +1402,19 @@ static double strtod_special(const char *s)
     return s[0] == '-' ? -INFINITY : INFINITY;
 }
 
-int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
-               kap_buf *strict_errs, kap_fail *fail)
+int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
+                     jv **out, kap_buf *strict_errs, kap_fail *fail)
 {
     ynode *root = NULL;
     *out = NULL;
-    int rc = compose(a, data, len, lim, &root, fail);
+    int rc = compose(a, strs, data, len, lim, &root, fail);
     if (rc)
         return rc;
     if (!root)
         return KAP_OK; /* empty document: JSON null */
     ydec d = {0};
     d.a = a;
+    d.strs = strs;
     d.lim = lim;
     d.fail = fail;
     d.strict = strict_errs;
@@ -1441,4 +1443,10 @@ int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim
     }
     buf_free(&d.conv);
     return rc;
+}
+
+int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,
+               kap_buf *strict_errs, kap_fail *fail)
+{
+    return yaml_to_jv_split(a, a, data, len, lim, out, strict_errs, fail);
 }

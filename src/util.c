@@ -74,12 +74,12 @@ struct kap_arena_block {
 
 #define ARENA_BLOCK ((size_t)64 * 1024)
 
-void *arena_alloc(kap_arena *a, size_t n)
+/* n bytes at an offset that is a multiple of align (a power of two, at
+ * most 16), not zeroed. */
+static void *arena_take(kap_arena *a, size_t n, size_t align)
 {
-    n = (n + 15) & ~(size_t)15;
-    if (n == 0)
-        n = 16;
-    if (!a->head || a->used + n > a->cap) {
+    size_t off = (a->used + align - 1) & ~(align - 1);
+    if (!a->head || off > a->cap || n > a->cap - off) {
         size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
         kap_arena_block *b = kap_malloc(sizeof *b + size);
         if (!b)
@@ -90,23 +90,33 @@ void *arena_alloc(kap_arena *a, size_t n)
              * current block stays in use */
             b->next = a->head->next;
             a->head->next = b;
-            memset(b->data, 0, n);
             return b->data;
         }
         b->next = a->head;
         a->head = b;
-        a->used = 0;
         a->cap = size;
+        off = 0;
     }
-    char *p = (char *)a->head->data + a->used;
-    a->used += n;
-    memset(p, 0, n);
+    char *p = (char *)a->head->data + off;
+    a->used = off + n;
     return p;
 }
 
+void *arena_alloc(kap_arena *a, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    void *p = arena_take(a, n, 16);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void *arena_alloc_raw(kap_arena *a, size_t n) { return arena_take(a, n ? n : 1, 8); }
+
 char *arena_strndup(kap_arena *a, const char *s, size_t n)
 {
-    char *r = arena_alloc(a, n + 1);
+    char *r = arena_take(a, n + 1, 1);
     if (!r)
         return NULL;
     if (n)
