@@ -742,6 +742,7 @@ typedef struct ydec {
     int has_conv;
     unsigned conv_line, conv_col;
     int nonfinite; /* a NaN or infinite float was seen: json.Marshal refuses it */
+    kap_arena *copy_to; /* one pass: where a string value's bytes go (else the node's are kept) */
     size_t depth;  /* collections open while decoding, aliases followed */
 } ydec;
 
@@ -926,6 +927,9 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
         if (v) {
             v->s = n->value;
             v->len = n->len;
+            /* (one pass: n->value is libyaml's, gone with its event) */
+            if (d->copy_to && !(v->s = arena_strndup(d->copy_to, n->value, n->len)))
+                v = NULL;
         }
         break;
     }
@@ -1008,7 +1012,7 @@ static void key_identity(const jv *key, const char **ks, size_t *kn)
 
 /* setMapIndex(): strict mode reports a key set twice; the lenient result
  * keeps the last value. */
-static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, const ynode *valnode)
+static int ymap_set(ydec *d, ymap *mp, jv *key, unsigned kline, unsigned kcol, jv *val, unsigned vline)
 {
     int kt = key_type(key);
     const char *ks;
@@ -1023,7 +1027,7 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
     if (found >= 0 && !nan) {
         KAP_ANALYZER_ASSUME(mp->m != NULL); /* ymap_find found it in mp->m */
         kap_buf *b = d->strict;
-        buf_printf(b, "\n  line %u: key ", valnode->line);
+        buf_printf(b, "\n  line %u: key ", vline);
         go_sharpv_value(b, key, d->lim->gofmt);
         buf_adds(b, " already set in map");
         d->nstrict++;
@@ -1045,8 +1049,8 @@ static int ymap_set(ydec *d, ymap *mp, jv *key, const ynode *keynode, jv *val, c
     jv_member *m = &mp->m[mp->n];
     m->key = ks;
     m->klen = kn;
-    m->line = keynode->line;
-    m->col = keynode->col;
+    m->line = kline;
+    m->col = kcol;
     m->val = val;
     m->okey = key->kind == JV_STRING ? NULL : key;
     mp->ktype[mp->n] = (uint8_t)kt;
@@ -1151,7 +1155,7 @@ static __attribute__((noinline)) int decode_mapping_into(ydec *d, ynode *n, ymap
         }
         if ((rc = decode_node(d, vn, &v)))
             return rc;
-        if ((rc = ymap_set(d, mp, k, kn, v, vn)))
+        if ((rc = ymap_set(d, mp, k, kn->line, kn->col, v, vn->line)))
             return rc;
     }
     return KAP_OK;
@@ -1381,6 +1385,286 @@ static int decode_node(ydec *d, ynode *n, jv **out)
     }
 }
 
+/* ---- one pass: composing and decoding together ----------------------------
+ * Where a document has no anchor, no alias and no merge key, decoding the
+ * node tree visits the nodes in the order libyaml's events bring them, so
+ * the values can be built as the events come, without the tree. What the
+ * composer reports (syntax, limits) still wins over a decoding error, as it
+ * does when the whole tree is built first: the first decoding error is kept
+ * aside and the events are read on to the end of the document. A document
+ * with an anchor, an alias or a merge key goes the two-pass way. */
+
+#define ONE_PASS_NO 1000 /* not a status: take the two-pass way */
+
+typedef struct sframe {
+    ynode node;   /* the collection's kind, position and (for keys) flags */
+    int flow;
+    int has_key;  /* maps: key holds a key waiting for its value */
+    int key_here; /* maps: the first nil or uint64 key went into this map */
+    jv *key;
+    jv **items; /* sequences */
+    size_t n, cap;
+    ymap mp; /* maps */
+} sframe;
+
+static void sframe_free(sframe *f)
+{
+    kap_free(f->items);
+    kap_free(f->mp.m);
+    kap_free(f->mp.ktype);
+    kap_free(f->mp.slots);
+    memset(f, 0, sizeof *f);
+}
+
+/* A value is whole: it goes into its parent (or is the document). */
+static int one_pass_attach(ydec *d, sframe *stack, size_t depth, jv *v, jv **root)
+{
+    if (depth == 0) {
+        *root = v;
+        return KAP_OK;
+    }
+    sframe *f = &stack[depth - 1];
+    if (f->node.kind == YN_SEQ) {
+        if (f->n == f->cap) {
+            size_t cap = f->cap ? f->cap * 2 : 8;
+            jv **items = kap_realloc(f->items, cap * sizeof *items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
+            if (!items)
+                return fail_nomem(d->fail);
+            f->items = items;
+            f->cap = cap;
+        }
+        f->items[f->n++] = v;
+        return KAP_OK;
+    }
+    if (!f->has_key) {
+        if (v->kind == JV_ARRAY || v->kind == JV_OBJECT) {
+            d->fail->status = KAP_EINVALID;
+            d->fail->line = v->line;
+            d->fail->col = v->col;
+            buf_adds(&d->fail->msg, "yaml: invalid map key: ");
+            go_sharpv_value(&d->fail->msg, v, d->lim->gofmt);
+            return KAP_EINVALID;
+        }
+        if (!d->key_jv && (v->kind == JV_NULL || (v->kind == JV_NUMBER && v->b == JV_NUM_UINT64))) {
+            d->key_jv = v;
+            f->key_here = 1;
+        }
+        f->key = v;
+        f->has_key = 1;
+        return KAP_OK;
+    }
+    f->has_key = 0;
+    return ymap_set(d, &f->mp, f->key, f->key->line, f->key->col, v, v->line);
+}
+
+/* A collection ends: its value. */
+static int one_pass_close(ydec *d, sframe *f, jv **out)
+{
+    if (f->node.kind == YN_SEQ) {
+        jv *v = new_jv(d, JV_ARRAY, &f->node);
+        if (!v)
+            return fail_nomem(d->fail);
+        if (f->n) {
+            v->items = arena_alloc_raw(d->a, f->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
+            if (!v->items)
+                return fail_nomem(d->fail);
+            memcpy(v->items, f->items, f->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
+        }
+        v->n = f->n;
+        *out = v;
+        return KAP_OK;
+    }
+    if (f->key_here)
+        unsupported_key(d, &f->mp);
+    return finish_mapping(d, &f->node, &f->mp, out);
+}
+
+static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim, ydec *d,
+                    jv **root, kap_fail *fail)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    sframe *stack = NULL;
+    size_t depth = 0, cap = 0, flow_depth = 0, block_depth = 0;
+    size_t max_depth = lim->max_depth && lim->max_depth < GO_MAX_DEPTH ? lim->max_depth : GO_MAX_DEPTH;
+    int rc = KAP_OK, started = 0, done = 0, decoding = 1;
+    *root = NULL;
+
+    if (!yaml_parser_initialize(&parser))
+        return fail_nomem(fail);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = fail_from_parser(fail, &parser, data, len);
+            break;
+        }
+        ynode node;
+        memset(&node, 0, sizeof node);
+        node.line = (unsigned)ev.start_mark.line + 1;
+        node.col = (unsigned)ev.start_mark.column + 1;
+        jv *value = NULL; /* a value made whole by this event */
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (started) {
+                done = 1;
+                break;
+            }
+            started = 1;
+            if (ev.data.document_start.version_directive &&
+                ev.data.document_start.version_directive->minor != 1) {
+                unsigned line0 = (unsigned)ev.start_mark.line;
+                buf_adds(&fail->msg, "yaml: ");
+                if (line0)
+                    buf_printf(&fail->msg, "line %u: ", line0);
+                buf_adds(&fail->msg, "found incompatible YAML document");
+                fail->status = rc = KAP_EINVALID;
+                fail->line = line0 + 1;
+                fail->col = (unsigned)ev.start_mark.column + 1;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = ONE_PASS_NO;
+            break;
+        case YAML_SCALAR_EVENT: {
+            if (ev.data.scalar.anchor) {
+                rc = ONE_PASS_NO;
+                break;
+            }
+            if (ev.data.scalar.length > lim->max_string_length) {
+                fail->status = rc = KAP_ELIMIT;
+                fail->line = node.line;
+                fail->col = node.col;
+                buf_printf(&fail->msg, "scalar of %zu bytes exceeds the limit of %zu bytes (max_string_length)",
+                           (size_t)ev.data.scalar.length, lim->max_string_length);
+                break;
+            }
+            node.kind = YN_SCALAR;
+            node.implicit = (uint8_t)ev.data.scalar.plain_implicit;
+            node.tag = (const char *)ev.data.scalar.tag;
+            node.value = (const char *)ev.data.scalar.value;
+            node.len = ev.data.scalar.length;
+            const char *q = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && depth > 0 && stack[depth - 1].flow
+                                ? memchr(node.value, '?', node.len)
+                                : NULL;
+            if (q && q > node.value) {
+                unsigned line0 = (unsigned)ev.start_mark.line;
+                fail->status = rc = KAP_EINVALID;
+                buf_adds(&fail->msg, "yaml: ");
+                unsigned ctx0 = stack[depth - 1].node.line - 1;
+                if (line0)
+                    buf_printf(&fail->msg, "line %u: ", line0);
+                else if (ctx0)
+                    buf_printf(&fail->msg, "line %u: ", ctx0);
+                buf_printf(&fail->msg, "did not find expected ',' or '%c'",
+                           stack[depth - 1].node.kind == YN_SEQ ? ']' : '}');
+                fail->line = line0 + 1;
+                fail->col = (unsigned)ev.start_mark.column + 1 + (unsigned)(q - node.value);
+                break;
+            }
+            if (!decoding)
+                break;
+            int is_key = depth > 0 && stack[depth - 1].node.kind == YN_MAP && !stack[depth - 1].has_key;
+            if (is_key && is_merge(&node)) {
+                rc = ONE_PASS_NO;
+                break;
+            }
+            /* a key's text goes with the values; a value's is kept */
+            d->copy_to = is_key ? a : strs;
+            int drc = count_decode(d, &node);
+            if (!drc)
+                drc = decode_scalar(d, &node, &value);
+            if (drc)
+                decoding = 0;
+            break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            int seq = ev.type == YAML_SEQUENCE_START_EVENT;
+            if (seq ? ev.data.sequence_start.anchor != NULL : ev.data.mapping_start.anchor != NULL) {
+                rc = ONE_PASS_NO;
+                break;
+            }
+            int flow = seq ? ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                           : ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+            size_t dd = flow ? ++flow_depth : ++block_depth;
+            if (dd > max_depth) {
+                fail->line = node.line;
+                fail->col = node.col;
+                if (max_depth == GO_MAX_DEPTH) {
+                    fail->status = rc = KAP_EINVALID;
+                    buf_printf(&fail->msg, "yaml: line %u: exceeded max depth of %d", fail->line, GO_MAX_DEPTH);
+                } else {
+                    fail->status = rc = KAP_ELIMIT;
+                    buf_printf(&fail->msg, "nesting deeper than %zu levels (max_depth)", max_depth);
+                }
+                break;
+            }
+            if (depth == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                sframe *ns = kap_realloc(stack, ncap * sizeof *ns);
+                if (!ns) {
+                    rc = fail_nomem(fail);
+                    break;
+                }
+                stack = ns;
+                cap = ncap;
+            }
+            sframe *f = &stack[depth++];
+            memset(f, 0, sizeof *f);
+            node.kind = seq ? YN_SEQ : YN_MAP;
+            f->node = node;
+            f->flow = flow;
+            if (decoding) {
+                int drc = count_decode(d, &node);
+                if (!drc) {
+                    d->depth++;
+                    drc = too_deep(d, &node);
+                }
+                if (drc)
+                    decoding = 0;
+            }
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            /* libyaml emits an end event only after its start event */
+            KAP_ANALYZER_ASSUME(stack != NULL && depth > 0);
+            sframe *f = &stack[--depth];
+            if (f->flow)
+                flow_depth--;
+            else
+                block_depth--;
+            if (decoding) {
+                int drc = one_pass_close(d, f, &value);
+                d->depth--;
+                if (drc)
+                    decoding = 0;
+            }
+            sframe_free(f);
+            break;
+        }
+        default:
+            break;
+        }
+        if (rc == KAP_OK && decoding && value && one_pass_attach(d, stack, depth, value, root))
+            decoding = 0;
+        yaml_event_delete(&ev);
+        if (rc != KAP_OK)
+            break;
+    }
+    while (depth > 0)
+        sframe_free(&stack[--depth]);
+    kap_free(stack);
+    yaml_parser_delete(&parser);
+    d->copy_to = NULL;
+    return rc;
+}
+
 /* The NaN or infinity json.Marshal meets first: maps in key order. */
 static const jv *first_nonfinite(const jv *v)
 {
@@ -1405,22 +1689,62 @@ static double strtod_special(const char *s)
 int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
                      jv **out, kap_buf *strict_errs, kap_fail *fail)
 {
-    ynode *root = NULL;
     *out = NULL;
-    int rc = compose(a, strs, data, len, lim, &root, fail);
-    if (rc)
-        return rc;
-    if (!root)
-        return KAP_OK; /* empty document: JSON null */
     ydec d = {0};
     d.a = a;
     d.strs = strs;
     d.lim = lim;
-    d.fail = fail;
     d.strict = strict_errs;
     /* the document node counts as one decode */
     d.decodes = 1;
-    rc = decode_node(&d, root, out);
+    kap_fail dfail = {0};
+    d.fail = &dfail;
+    jv *root = NULL;
+    int rc = one_pass(a, strs, data, len, lim, &d, &root, fail);
+    if (rc != KAP_OK && (dfail.status == KAP_ENOMEM || dfail.msg.oom || d.conv.oom || strict_errs->oom)) {
+        /* memory ran out while decoding: that is the outcome, whatever
+         * the rest of the document holds */
+        buf_free(&fail->msg);
+        memset(fail, 0, sizeof *fail);
+        rc = fail_nomem(fail);
+    }
+    if (rc != KAP_OK) {
+        /* a syntax error (nothing was decoded then), or a document for
+         * the two passes */
+        buf_free(&dfail.msg);
+        buf_free(&d.conv);
+        buf_free(strict_errs);
+        if (rc != ONE_PASS_NO)
+            return rc;
+        /* (what the first pass left in the arenas stays there, unused) */
+        buf_free(&fail->msg);
+        memset(fail, 0, sizeof *fail);
+        ynode *tree = NULL;
+        rc = compose(a, strs, data, len, lim, &tree, fail);
+        if (rc)
+            return rc;
+        if (!tree)
+            return KAP_OK; /* empty document: JSON null */
+        memset(&d, 0, sizeof d);
+        d.a = a;
+        d.strs = strs;
+        d.lim = lim;
+        d.fail = fail;
+        d.strict = strict_errs;
+        d.decodes = 1;
+        rc = decode_node(&d, tree, out);
+    } else if (dfail.status) {
+        rc = dfail.status; /* a decoding error in a document whose syntax is right */
+        buf_free(&fail->msg);
+        *fail = dfail;
+    } else {
+        buf_free(&dfail.msg);
+        if (!root) {
+            buf_free(&d.conv);
+            return KAP_OK; /* empty document: JSON null */
+        }
+        *out = root;
+    }
     if (rc == KAP_OK && !d.has_conv && d.nonfinite) {
         /* json.Marshal refuses the first NaN or infinity it writes, in
          * the order it writes the maps' keys */
