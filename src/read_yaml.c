@@ -1686,6 +1686,18 @@ static double strtod_special(const char *s)
     return s[0] == '-' ? -INFINITY : INFINITY;
 }
 
+#ifdef KAP_TEST_HOOKS
+/* Test builds only (tests/test_yaml_passes.c): set, every document takes
+ * the two-pass way, to compare the two. */
+int kap_test_yaml_two_passes = 0;
+long kap_test_yaml_one_pass_done = 0; /* documents the one pass took whole */
+#define TWO_PASSES_ONLY kap_test_yaml_two_passes
+#define ONE_PASS_DONE() (kap_test_yaml_one_pass_done++)
+#else
+#define TWO_PASSES_ONLY 0
+#define ONE_PASS_DONE() ((void)0)
+#endif
+
 int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
                      jv **out, kap_buf *strict_errs, kap_fail *fail)
 {
@@ -1700,7 +1712,7 @@ int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len
     kap_fail dfail = {0};
     d.fail = &dfail;
     jv *root = NULL;
-    int rc = one_pass(a, strs, data, len, lim, &d, &root, fail);
+    int rc = TWO_PASSES_ONLY ? ONE_PASS_NO : one_pass(a, strs, data, len, lim, &d, &root, fail);
     if (rc != KAP_OK && (dfail.status == KAP_ENOMEM || dfail.msg.oom || d.conv.oom || strict_errs->oom)) {
         /* memory ran out while decoding: that is the outcome, whatever
          * the rest of the document holds */
@@ -1734,10 +1746,12 @@ int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len
         d.decodes = 1;
         rc = decode_node(&d, tree, out);
     } else if (dfail.status) {
+        ONE_PASS_DONE();
         rc = dfail.status; /* a decoding error in a document whose syntax is right */
         buf_free(&fail->msg);
         *fail = dfail;
     } else {
+        ONE_PASS_DONE();
         buf_free(&dfail.msg);
         if (!root) {
             buf_free(&d.conv);
