@@ -1255,6 +1255,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
         is_json = i < len && p[i] == '{';
     }
 
+    doc->borrows_input = is_json;
     if (is_json) {
         rc = json_to_jv_split(&tree, a, data, len, lim, &root, &fail);
         if (rc) {

@@ -234,6 +234,7 @@ typedef struct kdoc {
     unsigned int rules_line, rules_col;
     kstrlist stages;
     int omf;
+    int borrows_input; /* strings point into the input's bytes (JSON): keep them */
 } kdoc;
 
 /* More of Go's printing, for the values above. */

@@ -156,8 +156,10 @@ static int read_error(kap_diagnostics *d, const kap_limits *lim, const char *pat
     return rc;
 }
 
-int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
-                    kap_diagnostics *diags, kap_arena *work, kdoc *doc, int *decoded)
+/* policy_load_doc; and where *owned holds the input's bytes, they are freed
+ * (and *owned set to NULL) once decoding no longer needs them. */
+static int load_doc(kap_policy **out, const char *data, size_t len, const kap_limits *lim, kap_diagnostics *diags,
+                    kap_arena *work, kdoc *doc, int *decoded, char **owned)
 {
     *decoded = 0;
     if (len > lim->max_file_size) {
@@ -167,6 +169,10 @@ int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_li
         return set_error(diags, KAP_ELIMIT, msg);
     }
     int rc = decode_policy(work, data, len, lim, doc, diags);
+    if (owned && *owned && !doc->borrows_input) {
+        kap_free(*owned);
+        *owned = NULL;
+    }
     if (rc == KAP_OK) {
         *decoded = 1;
         rc = validate_policy(doc, lim, diags);
@@ -192,13 +198,19 @@ int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_li
     return rc;
 }
 
-static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
-                kap_diagnostics *diags)
+int policy_load_doc(kap_policy **out, const char *data, size_t len, const kap_limits *lim,
+                    kap_diagnostics *diags, kap_arena *work, kdoc *doc, int *decoded)
+{
+    return load_doc(out, data, len, lim, diags, work, doc, decoded, NULL);
+}
+
+static int load(kap_policy **out, const char *data, size_t len, const kap_limits *lim, kap_diagnostics *diags,
+                char **owned)
 {
     kap_arena work = {0};
     kdoc doc;
     int decoded;
-    int rc = policy_load_doc(out, data, len, lim, diags, &work, &doc, &decoded);
+    int rc = load_doc(out, data, len, lim, diags, &work, &doc, &decoded, owned);
     arena_free(&work);
     return rc;
 }
@@ -219,7 +231,7 @@ int kap_policy_load_buffer(kap_policy **out, const void *data, size_t len, const
     kap_diagnostics *d = diags_new(name);
     if (!d)
         return KAP_ENOMEM;
-    int rc = load(out, data ? data : "", len, &lim, d);
+    int rc = load(out, data ? data : "", len, &lim, d, NULL);
     if (diags_out)
         *diags_out = d;
     else
@@ -245,7 +257,12 @@ int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d
         fclose(f);
         return read_error(d, lim, path, "read", "is a directory");
     }
-    size_t cap = 0;
+    /* a regular file's size is known: one buffer of that size (and one byte
+     * more, to see the end), unless the file grows meanwhile */
+    size_t cap = 0, first = 65536;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (unsigned long long)st.st_size < (unsigned long long)lim->max_file_size)
+        first = (size_t)st.st_size + 1;
     int rc = KAP_OK;
     for (;;) {
         if (len == cap) {
@@ -256,7 +273,7 @@ int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d
                 rc = set_error(d, KAP_ELIMIT, msg);
                 break;
             }
-            size_t ncap = cap ? cap * 2 : 65536;
+            size_t ncap = cap ? cap * 2 : first;
             char *nd = kap_realloc(data, ncap);
             if (!nd) {
                 rc = set_error(d, KAP_ENOMEM, "out of memory");
@@ -304,7 +321,7 @@ int kap_policy_load(kap_policy **out, const char *path, const kap_options *opts,
     size_t len;
     int rc = policy_read_file(path, &lim, d, &data, &len);
     if (rc == KAP_OK)
-        rc = load(out, data ? data : "", len, &lim, d);
+        rc = load(out, data ? data : "", len, &lim, d, &data);
     kap_free(data);
     if (diags_out)
         *diags_out = d;

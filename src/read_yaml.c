@@ -743,6 +743,7 @@ typedef struct ydec {
     unsigned conv_line, conv_col;
     int nonfinite; /* a NaN or infinite float was seen: json.Marshal refuses it */
     kap_arena *copy_to; /* one pass: where a string value's bytes go (else the node's are kept) */
+    jv *scratch;        /* one pass: where the next value goes instead of the arena (a key's) */
     size_t depth;  /* collections open while decoding, aliases followed */
 } ydec;
 
@@ -779,7 +780,13 @@ static int count_decode(ydec *d, const ynode *n)
 
 static jv *new_jv(ydec *d, jv_kind k, const ynode *n)
 {
-    jv *v = arena_alloc(d->a, sizeof *v);
+    jv *v = d->scratch;
+    if (v) {
+        d->scratch = NULL;
+        memset(v, 0, sizeof *v);
+    } else {
+        v = arena_alloc(d->a, sizeof *v);
+    }
     if (v) {
         v->kind = k;
         v->line = n->line;
@@ -1399,9 +1406,10 @@ static int decode_node(ydec *d, ynode *n, jv **out)
 typedef struct sframe {
     ynode node;   /* the collection's kind, position and (for keys) flags */
     int flow;
-    int has_key;  /* maps: key holds a key waiting for its value */
+    int has_key;  /* maps: a key is waiting for its value */
     int key_here; /* maps: the first nil or uint64 key went into this map */
-    jv *key;
+    jv *key;      /* the key waiting, or NULL for a string key, kept in keyv */
+    jv keyv;
     jv **items; /* sequences */
     size_t n, cap;
     ymap mp; /* maps */
@@ -1449,12 +1457,14 @@ static int one_pass_attach(ydec *d, sframe *stack, size_t depth, jv *v, jv **roo
             d->key_jv = v;
             f->key_here = 1;
         }
-        f->key = v;
+        f->keyv = *v;
+        f->key = v->kind == JV_STRING ? NULL : v;
         f->has_key = 1;
         return KAP_OK;
     }
     f->has_key = 0;
-    return ymap_set(d, &f->mp, f->key, f->key->line, f->key->col, v, v->line);
+    jv *k = f->key ? f->key : &f->keyv;
+    return ymap_set(d, &f->mp, k, k->line, k->col, v, v->line);
 }
 
 /* A collection ends: its value. */
@@ -1500,6 +1510,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
             break;
         }
         ynode node;
+        jv keyv;
         memset(&node, 0, sizeof node);
         node.line = (unsigned)ev.start_mark.line + 1;
         node.col = (unsigned)ev.start_mark.column + 1;
@@ -1575,9 +1586,20 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
             }
             /* a key's text goes with the values; a value's is kept */
             d->copy_to = is_key ? a : strs;
+            /* a string key is copied into its map's frame (one_pass_attach):
+             * it is made here, and any other key moved to the arena */
+            d->scratch = is_key ? &keyv : NULL;
             int drc = count_decode(d, &node);
             if (!drc)
                 drc = decode_scalar(d, &node, &value);
+            d->scratch = NULL;
+            if (!drc && value == &keyv && keyv.kind != JV_STRING) {
+                value = arena_alloc_raw(a, sizeof *value);
+                if (value)
+                    *value = keyv;
+                else
+                    drc = fail_nomem(d->fail);
+            }
             if (drc)
                 decoding = 0;
             break;
