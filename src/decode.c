@@ -1245,6 +1245,9 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     /* the values live here and go when decoding is over; the strings they
      * hold, which the document keeps, live in a */
     kap_arena tree = {0};
+    /* (blocks that grow to 1 MiB: glibc maps them apart and unmaps them
+     * when they are freed, so compiling starts from less) */
+    tree.max_block = (size_t)1 << 20;
 
     /* 1. JSON if the first non-space character is '{' */
     {

@@ -39,6 +39,9 @@ typedef struct kap_arena_block kap_arena_block;
 typedef struct kap_arena {
     kap_arena_block *head;
     size_t used, cap;
+    /* 0: blocks of 64 KiB; else each block twice the last, up to this
+     * (big blocks are mappings of their own, unmapped when freed) */
+    size_t max_block;
 } kap_arena;
 KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed, 16-aligned; NULL on failure */
 /* Not zeroed, 8-aligned: for what the caller fills whole. */

@@ -80,12 +80,18 @@ static void *arena_take(kap_arena *a, size_t n, size_t align)
 {
     size_t off = (a->used + align - 1) & ~(align - 1);
     if (!a->head || off > a->cap || n > a->cap - off) {
-        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        size_t block = ARENA_BLOCK;
+        if (a->max_block && a->head) {
+            block = a->head->size * 2;
+            if (block > a->max_block)
+                block = a->max_block;
+        }
+        size_t size = n > block / 4 ? n : block;
         kap_arena_block *b = kap_malloc(sizeof *b + size);
         if (!b)
             return NULL;
         b->size = size;
-        if (a->head && n > ARENA_BLOCK / 4) {
+        if (a->head && n > block / 4) {
             /* a big block goes behind the current one so the rest of the
              * current block stays in use */
             b->next = a->head->next;
