@@ -128,17 +128,20 @@ struct jv {
     jv_kind kind;
     unsigned int line, col; /* 1-based; 0 when unknown */
     int b;                  /* JV_BOOL; JV_NUMBER: JV_NUM_* */
-    const char *s;          /* JV_STRING: bytes; JV_NUMBER: literal text */
-    size_t len;
+    /* (one of each pair, by kind: a load holds hundreds of thousands) */
     union {
-        jv **items; /* JV_ARRAY */
-        /* JV_OBJECT from YAML whose keys became equal JSON keys (1 and "1",
-         * two NaNs): every entry of the Go map, gomap_n of them; else NULL */
-        const jv_member *gomap;
+        const char *s;      /* JV_STRING: bytes; JV_NUMBER: literal text */
+        jv **items;         /* JV_ARRAY */
+        jv_member *members; /* JV_OBJECT, in document order (JSON) or sorted (YAML) */
     };
+    union {
+        size_t len; /* JV_STRING, JV_NUMBER */
+        size_t n;   /* JV_ARRAY, JV_OBJECT */
+    };
+    /* JV_OBJECT from YAML whose keys became equal JSON keys (1 and "1",
+     * two NaNs): every entry of the Go map, gomap_n of them; else NULL */
+    const jv_member *gomap;
     size_t gomap_n;
-    jv_member *members;     /* JV_OBJECT, in document order (JSON) or sorted (YAML) */
-    size_t n;
 };
 
 KAP_HIDDEN const char *jv_kind_go_name(jv_kind k); /* "string", "number", "bool", "array", "object", "null" */
