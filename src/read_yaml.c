@@ -622,7 +622,10 @@ static void resolve_plain(const char *s, size_t n, resolved *r)
     }
     if (!hint)
         return;
-    if (in_list(s, n, Y_TRUE)) {
+    /* (no word of the lists is longer than 5 bytes) */
+    if (n > 5 && hint == 'M')
+        return;
+    if (n <= 5 && in_list(s, n, Y_TRUE)) {
         r->kind = R_BOOL, r->b = 1;
         return;
     }
@@ -783,15 +786,12 @@ static jv *new_jv(ydec *d, jv_kind k, const ynode *n)
     jv *v = d->scratch;
     if (v) {
         d->scratch = NULL;
-        memset(v, 0, sizeof *v);
-    } else {
-        v = arena_alloc(d->a, sizeof *v);
+        *v = (jv){.kind = k, .line = n->line, .col = n->col};
+        return v;
     }
-    if (v) {
-        v->kind = k;
-        v->line = n->line;
-        v->col = n->col;
-    }
+    v = arena_alloc_raw(d->a, sizeof *v);
+    if (v)
+        *v = (jv){.kind = k, .line = n->line, .col = n->col};
     return v;
 }
 
@@ -1257,7 +1257,7 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
     if (mp->n) {
         imember small[16];
         imember *tmp = mp->n <= 16 ? small : kap_malloc(mp->n * sizeof *tmp);
-        jv_member *sorted = arena_alloc(d->a, mp->n * sizeof *sorted);
+        jv_member *sorted = arena_alloc_raw(d->a, mp->n * sizeof *sorted); /* (k of them written) */
         if (!tmp || !sorted) {
             if (tmp != small)
                 kap_free(tmp);
