@@ -815,31 +815,45 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
             char *o = arena_alloc(d->strs, cap + 1);
             if (!o)
                 return fail_nomem(d->fail);
+            /* as Go's base64.StdEncoding.DecodeString: line breaks are
+             * skipped anywhere, a last group of 2 or 3 characters needs its
+             * "==" or "=", nothing but line breaks may follow the padding */
             size_t k = 0, q = 0;
             unsigned acc = 0;
-            int bad = n->len % 4 != 0, pad = 0;
+            int bad = 0, done = 0;
             for (size_t i = 0; i < n->len && !bad; i++) {
                 unsigned char c = (unsigned char)n->value[i];
-                if (c == '=') {
-                    pad++;
+                if (c == '\n' || c == '\r')
                     continue;
-                }
-                int v = b64val(c);
-                if (v < 0 || pad) {
+                if (done) {
                     bad = 1;
-                    break;
-                }
-                acc = (acc << 6) | (unsigned)v;
-                if (++q == 4) {
-                    o[k++] = (char)(acc >> 16);
-                    o[k++] = (char)(acc >> 8);
-                    o[k++] = (char)acc;
-                    q = 0;
-                    acc = 0;
+                } else if (c == '=') {
+                    if (q < 2) {
+                        bad = 1;
+                    } else if (q == 2) { /* a second '=' must follow */
+                        for (i++; i < n->len && (n->value[i] == '\n' || n->value[i] == '\r'); i++)
+                            ;
+                        bad = i >= n->len || n->value[i] != '=';
+                    }
+                    done = 1;
+                } else {
+                    int v = b64val(c);
+                    if (v < 0) {
+                        bad = 1;
+                        break;
+                    }
+                    acc = (acc << 6) | (unsigned)v;
+                    if (++q == 4) {
+                        o[k++] = (char)(acc >> 16);
+                        o[k++] = (char)(acc >> 8);
+                        o[k++] = (char)acc;
+                        q = 0;
+                        acc = 0;
+                    }
                 }
             }
-            if (!bad && q + (unsigned)pad != 0 && q + (unsigned)pad != 4)
-                bad = 1;
+            if (!bad && !done && q != 0)
+                bad = 1; /* a group cut short without its padding */
             if (!bad && q == 2)
                 o[k++] = (char)(acc >> 4);
             else if (!bad && q == 3) {

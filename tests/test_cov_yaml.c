@@ -72,6 +72,15 @@ START_TEST(binary)
     fails_with("!!binary YW=p", "yaml: !!binary value contains invalid base64 data");
     fails_with("!!binary YW*p", "yaml: !!binary value contains invalid base64 data");
     fails_with("!!binary YW-_", "yaml: !!binary value contains invalid base64 data"); /* the URL alphabet */
+    /* Go's decoder skips line breaks anywhere, padding included */
+    user_is("!!binary \"YWxp\\nY2U=\"", "alice");
+    user_is("!!binary \"YWxp\\r\\nY2U=\\n\"", "alice");
+    user_is("!!binary \"YQ=\\n=\"", "a");
+    /* padding: none after one character of a group, two after two, nothing after it */
+    fails_with("!!binary Y===", "yaml: !!binary value contains invalid base64 data");
+    fails_with("!!binary YQ=", "yaml: !!binary value contains invalid base64 data");
+    fails_with("!!binary YQ==YQ==", "yaml: !!binary value contains invalid base64 data");
+    fails_with("!!binary \"YQ== \"", "yaml: !!binary value contains invalid base64 data"); /* a space is no break */
 }
 END_TEST
 
