@@ -1,0 +1,192 @@
+/* Tests written to kill mutants that survived scripts/mutate.py (issue 16):
+ * each names the mutant it was written for. Expected values follow the
+ * spec (semantics.md) and kube-apiserver's behaviour (Go's time.Parse,
+ * encoding/json, unicode.IsSpace), not this code's output. Linked against
+ * the library built with KAP_TEST_HOOKS, so allocations can be failed.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _POSIX_C_SOURCE 200809L
+#include "helpers.h"
+
+extern long kap_test_alloc_countdown, kap_test_alloc_calls;
+extern int kap_test_alloc_failed;
+
+#define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+#define RULE "rules:\n- level: None\n"
+
+/* ---- decode.c: metav1.Time ------------------------------------------------ */
+
+#define TS(value) HDR "metadata:\n  creationTimestamp: \"" value "\"\n" RULE
+#define TERR(value, rest) "failed decoding: parsing time \"" value "\"" rest
+#define AS " as \"2006-01-02T15:04:05Z07:00\": cannot parse "
+
+START_TEST(time_leap_years)
+{
+    /* time.Parse checks the day against the month's length in that year:
+     * February 29th only in years divisible by 4, except centuries not
+     * divisible by 400. Each year's four digits all count (decode.c, the
+     * year's digits weighted 1000, 100, 10, 1). */
+    ck_assert_str_eq(error_of(TS("1600-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2012-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2024-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("1996-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2100-02-29T00:00:00Z")), TERR("2100-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("1700-02-29T00:00:00Z")), TERR("1700-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("2013-02-29T00:00:00Z")), TERR("2013-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("2026-02-29T00:00:00Z")), TERR("2026-02-29T00:00:00Z", ": day out of range"));
+}
+END_TEST
+
+START_TEST(time_zone_digits)
+{
+    /* Z07:00: the hour and the minute are two digits each (getnum with
+     * fixed set); a zero hour does not excuse the minute */
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+00:ab")),
+                     TERR("2020-01-01T00:00:00+00:ab", AS "\"+00:ab\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+1a:00")),
+                     TERR("2020-01-01T00:00:00+1a:00", AS "\"+1a:00\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+01:0a")),
+                     TERR("2020-01-01T00:00:00+01:0a", AS "\"+01:0a\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00-00:00")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+09:30")), "(loaded)");
+}
+END_TEST
+
+/* ---- decode.c: integers ----------------------------------------------------- */
+
+#define GEN(n) HDR "metadata:\n  generation: " n "\n" RULE
+#define GENERR(n) "failed decoding: json: cannot unmarshal number " n " into Go struct field " \
+                  "ObjectMeta.metadata.generation of type int64"
+
+START_TEST(int64_digits)
+{
+    /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
+    ck_assert_str_eq(error_of(GEN("9223372036854775807")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("-9223372036854775808")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("1000000000000000000")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("9223372036854775808")), GENERR("9223372036854775808"));
+    ck_assert_str_eq(error_of(GEN("10000000000000000000")), GENERR("10000000000000000000"));
+    ck_assert_str_eq(error_of(GEN("-10000000000000000000")), GENERR("-10000000000000000000"));
+}
+END_TEST
+
+/* ---- decode.c: repeated map keys ---------------------------------------------- */
+
+static int has_duplicate_warning(const char *annotations)
+{
+    char doc[512];
+    snprintf(doc, sizeof doc,
+             "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"metadata\":{\"annotations\":%s},"
+             "\"rules\":[{\"level\":\"None\"}]}",
+             annotations);
+    ck_assert_str_eq(error_of(doc), "(loaded)");
+    return strstr(warning_of(doc), "duplicate field") != NULL;
+}
+
+START_TEST(map_duplicates_beside_prefixes)
+{
+    /* a key repeated with a longer key that it is a prefix of between the
+     * two: the keys are sorted to find repeats, the shorter first */
+    ck_assert(has_duplicate_warning("{\"a\":\"1\",\"ab\":\"2\",\"a\":\"3\"}"));
+    ck_assert(has_duplicate_warning("{\"ab\":\"1\",\"a\":\"2\",\"ab\":\"3\"}"));
+    ck_assert(has_duplicate_warning("{\"abc\":\"1\",\"a\":\"2\",\"ab\":\"3\",\"a\":\"4\"}"));
+    ck_assert(has_duplicate_warning("{\"a\":\"1\",\"abc\":\"2\",\"ab\":\"3\",\"abc\":\"4\"}"));
+    ck_assert(!has_duplicate_warning("{\"a\":\"1\",\"ab\":\"2\",\"abc\":\"3\"}"));
+    ck_assert(!has_duplicate_warning("{\"abc\":\"1\",\"ab\":\"2\",\"a\":\"3\"}"));
+}
+END_TEST
+
+/* ---- decode.c: JSON or YAML ---------------------------------------------------- */
+
+START_TEST(format_choice)
+{
+    /* unicode.IsSpace runs of three bytes are skipped whole before the '{'
+     * that chooses JSON; Go's JSON parser then fails on the space's first
+     * byte, quoted as the rune of that byte value (0xE3: U+00E3) */
+    ck_assert_str_eq(error_of("\xE3\x80\x80{}"), /* U+3000 ideographic space */
+                     "failed decoding: couldn't get version/kind; json parse error: invalid character '\xC3\xA3' "
+                     "looking for beginning of value");
+    ck_assert_str_eq(error_of("\xE2\x80\xA8{}"), /* U+2028 line separator */
+                     "failed decoding: couldn't get version/kind; json parse error: invalid character '\xC3\xA2' "
+                     "looking for beginning of value");
+    /* the byte after the buffer is not looked at: blanks only are an empty
+     * YAML document (semantics.md, decoding step 7) */
+    static const char blanks_then_brace[] = "  {";
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    int rc = kap_policy_load_buffer(&p, blanks_then_brace, 2, "t.yaml", NULL, &d);
+    ck_assert_int_ne(rc, KAP_OK);
+    ck_assert_str_eq(kap_diagnostics_error_text(d),
+                     "unknown group version field audit.k8s.io/__internal, Kind=Policy in policy");
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
+/* ---- validate.c: every allocation failure ------------------------------------------ */
+
+START_TEST(validate_allocation_failures)
+{
+    /* each validation message's pieces, failed one allocation at a time:
+     * always KAP_ENOMEM and no policy, never a message with a piece lost */
+    static const char *const inputs[] = {
+        HDR "rules:\n- level: None\n  resources: [{resourceNames: [x]}]\n",
+        HDR "rules:\n- level: None\n  resources: [{group: \"a/b\", resources: [\"x\"]}]\n",
+        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\"]\n  namespaces: [n]\n",
+        HDR "rules:\n- level: Bad\n  omitStages: [Nope]\n",
+    };
+    long injected = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        int want = kap_policy_load_buffer(&p, inputs[i], strlen(inputs[i]), "a.yaml", NULL, &d);
+        ck_assert_int_ne(want, KAP_OK);
+        char *want_text = strdup(kap_diagnostics_error_text(d));
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        for (long n = 1;; n++) {
+            kap_test_alloc_failed = 0;
+            kap_test_alloc_countdown = n;
+            p = NULL;
+            d = NULL;
+            int rc = kap_policy_load_buffer(&p, inputs[i], strlen(inputs[i]), "a.yaml", NULL, &d);
+            kap_test_alloc_countdown = 0;
+            if (!kap_test_alloc_failed) {
+                ck_assert_int_eq(rc, want);
+                ck_assert_str_eq(kap_diagnostics_error_text(d), want_text);
+                kap_policy_free(p);
+                kap_diagnostics_free(d);
+                break;
+            }
+            injected++;
+            ck_assert_msg(rc == KAP_ENOMEM, "input %zu: allocation %ld failed, status %d (%s)", i, n, rc,
+                          d && kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
+            ck_assert_ptr_null(p);
+            kap_diagnostics_free(d);
+        }
+        free(want_text);
+    }
+    ck_assert_int_gt(injected, 20);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mutants");
+    TCase *tc = tcase_create("decode");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, time_leap_years);
+    tcase_add_test(tc, time_zone_digits);
+    tcase_add_test(tc, int64_digits);
+    tcase_add_test(tc, map_duplicates_beside_prefixes);
+    tcase_add_test(tc, format_choice);
+    suite_add_tcase(s, tc);
+    TCase *tv = tcase_create("validate");
+    tcase_set_timeout(tv, 120);
+    tcase_add_test(tv, validate_allocation_failures);
+    suite_add_tcase(s, tv);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
