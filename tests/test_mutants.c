@@ -133,14 +133,16 @@ START_TEST(validate_allocation_failures)
         HDR "rules:\n- level: None\n  resources: [{group: \"a/b\", resources: [\"x\"]}]\n",
         HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\"]\n  namespaces: [n]\n",
         HDR "rules:\n- level: Bad\n  omitStages: [Nope]\n",
+        /* valid: the URL's field name is built before it is known to be needed */
+        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\", \"*\", \"/b*\"]\n",
     };
     long injected = 0;
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         kap_policy *p = NULL;
         kap_diagnostics *d = NULL;
         int want = kap_policy_load_buffer(&p, inputs[i], strlen(inputs[i]), "a.yaml", NULL, &d);
-        ck_assert_int_ne(want, KAP_OK);
-        char *want_text = strdup(kap_diagnostics_error_text(d));
+        ck_assert_int_eq(want, i + 1 < sizeof inputs / sizeof inputs[0] ? KAP_EINVALID : KAP_OK);
+        char *want_text = strdup(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
         kap_policy_free(p);
         kap_diagnostics_free(d);
         for (long n = 1;; n++) {
@@ -152,7 +154,7 @@ START_TEST(validate_allocation_failures)
             kap_test_alloc_countdown = 0;
             if (!kap_test_alloc_failed) {
                 ck_assert_int_eq(rc, want);
-                ck_assert_str_eq(kap_diagnostics_error_text(d), want_text);
+                ck_assert_str_eq(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "", want_text);
                 kap_policy_free(p);
                 kap_diagnostics_free(d);
                 break;
