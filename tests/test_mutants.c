@@ -131,7 +131,9 @@ START_TEST(validate_allocation_failures)
     static const char *const inputs[] = {
         HDR "rules:\n- level: None\n  resources: [{resourceNames: [x]}]\n",
         HDR "rules:\n- level: None\n  resources: [{group: \"a/b\", resources: [\"x\"]}]\n",
-        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\"]\n  namespaces: [n]\n",
+        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\"]\n  namespaces: [ns1]\n",
+        HDR "rules:\n- users: [u]\n  omitStages: [Nope]\n",
+        HDR "omitStages: [Nope]\nrules:\n- level: None\n",
         HDR "rules:\n- level: Bad\n  omitStages: [Nope]\n",
         /* valid: the URL's field name is built before it is known to be needed */
         HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\", \"*\", \"/b*\"]\n",
