@@ -58,6 +58,63 @@ START_TEST(time_zone_digits)
 }
 END_TEST
 
+/* ---- decode.c: every Policy field, in both versions ------------------------------ */
+
+START_TEST(policy_field_types)
+{
+    /* a number where each field wants another type: encoding/json's
+     * UnmarshalTypeError names the struct, the field's path and its Go
+     * type, so each field must be known (in every release: none of these
+     * fields comes or goes with one) and typed as the API declares it */
+    static const struct {
+        const char *doc, *want;
+    } cases[] = {
+#define V1 "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+#define IN "apiVersion: audit.k8s.io/__internal\nkind: Policy\n"
+#define NUM "failed decoding: json: cannot unmarshal number into Go struct field "
+        {V1 "metadata: 5\n", NUM "Policy.metadata of type v1.ObjectMeta"},
+        {V1 "rules: 5\n", NUM "Policy.rules of type []v1.PolicyRule"},
+        {V1 "omitStages: 5\n", NUM "Policy.omitStages of type []v1.Stage"},
+        {V1 "omitManagedFields: 5\n", NUM "Policy.omitManagedFields of type bool"},
+        {V1 "rules: [{level: 5}]\n", NUM "PolicyRule.rules.level of type v1.Level"},
+        {V1 "rules: [{users: 5}]\n", NUM "PolicyRule.rules.users of type []string"},
+        {V1 "rules: [{userGroups: 5}]\n", NUM "PolicyRule.rules.userGroups of type []string"},
+        {V1 "rules: [{verbs: 5}]\n", NUM "PolicyRule.rules.verbs of type []string"},
+        {V1 "rules: [{resources: 5}]\n", NUM "PolicyRule.rules.resources of type []v1.GroupResources"},
+        {V1 "rules: [{namespaces: 5}]\n", NUM "PolicyRule.rules.namespaces of type []string"},
+        {V1 "rules: [{nonResourceURLs: 5}]\n", NUM "PolicyRule.rules.nonResourceURLs of type []string"},
+        {V1 "rules: [{omitStages: 5}]\n", NUM "PolicyRule.rules.omitStages of type []v1.Stage"},
+        {V1 "rules: [{omitManagedFields: 5}]\n", NUM "PolicyRule.rules.omitManagedFields of type bool"},
+        {V1 "rules: [{resources: [{group: 5}]}]\n", NUM "GroupResources.rules.resources.group of type string"},
+        {V1 "rules: [{resources: [{resources: 5}]}]\n", NUM "GroupResources.rules.resources.resources of type []string"},
+        {V1 "rules: [{resources: [{resourceNames: 5}]}]\n",
+         NUM "GroupResources.rules.resources.resourceNames of type []string"},
+        {IN "name: 5\n", NUM "Policy.name of type string"},
+        {IN "Rules: 5\n", NUM "Policy.Rules of type []audit.PolicyRule"},
+        {IN "OmitStages: 5\n", NUM "Policy.OmitStages of type []audit.Stage"},
+        {IN "OmitManagedFields: 5\n", NUM "Policy.OmitManagedFields of type bool"},
+        {IN "Rules: [{Level: 5}]\n", NUM "PolicyRule.Rules.Level of type audit.Level"},
+        {IN "Rules: [{Users: 5}]\n", NUM "PolicyRule.Rules.Users of type []string"},
+        {IN "Rules: [{UserGroups: 5}]\n", NUM "PolicyRule.Rules.UserGroups of type []string"},
+        {IN "Rules: [{Verbs: 5}]\n", NUM "PolicyRule.Rules.Verbs of type []string"},
+        {IN "Rules: [{Resources: 5}]\n", NUM "PolicyRule.Rules.Resources of type []audit.GroupResources"},
+        {IN "Rules: [{Namespaces: 5}]\n", NUM "PolicyRule.Rules.Namespaces of type []string"},
+        {IN "Rules: [{NonResourceURLs: 5}]\n", NUM "PolicyRule.Rules.NonResourceURLs of type []string"},
+        {IN "Rules: [{OmitStages: 5}]\n", NUM "PolicyRule.Rules.OmitStages of type []audit.Stage"},
+        {IN "Rules: [{OmitManagedFields: 5}]\n", NUM "PolicyRule.Rules.OmitManagedFields of type bool"},
+        {IN "Rules: [{Resources: [{Group: 5}]}]\n", NUM "GroupResources.Rules.Resources.Group of type string"},
+        {IN "Rules: [{Resources: [{Resources: 5}]}]\n", NUM "GroupResources.Rules.Resources.Resources of type []string"},
+        {IN "Rules: [{Resources: [{ResourceNames: 5}]}]\n",
+         NUM "GroupResources.Rules.Resources.ResourceNames of type []string"},
+#undef V1
+#undef IN
+#undef NUM
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_str_eq(error_of(cases[i].doc), cases[i].want);
+}
+END_TEST
+
 /* ---- decode.c: integers ----------------------------------------------------- */
 
 #define GEN(n) HDR "metadata:\n  generation: " n "\n" RULE
@@ -305,6 +362,7 @@ int main(void)
     tcase_add_test(tc, time_leap_years);
     tcase_add_test(tc, time_zone_digits);
     tcase_add_test(tc, int64_digits);
+    tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, map_duplicates_beside_prefixes);
     tcase_add_test(tc, format_choice);
     suite_add_tcase(s, tc);
