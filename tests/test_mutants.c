@@ -233,6 +233,63 @@ START_TEST(table_namespaces)
 }
 END_TEST
 
+/* ---- compile.c and match.c: many distinct strings and resource keys ---------------- */
+
+START_TEST(table_many_keys)
+{
+    /* rule i: user u<i>, namespace ns<i>, resource r<i> of group g<i>,
+     * then a catch-all. With hundreds of distinct strings and resource keys
+     * the hash tables hold collisions, whose entries sit a probe or more
+     * past their home slot; each rule must still be found by its own
+     * request (semantics.md, matching: every list names its value), and a
+     * request that misses one attribute gets the catch-all. */
+    static const int sizes[] = {40, 200, 700};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int n = sizes[z];
+        size_t cap = 200 + (size_t)n * 128, len = 0;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(b + len, cap - len,
+                                    "- level: %s\n  users: [u%d]\n  namespaces: [ns%d]\n"
+                                    "  resources: [{group: g%d, resources: [r%d]}]\n",
+                                    i % 2 ? "Metadata" : "Request", i, i, i, i);
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "keys.yaml", NULL, &d), KAP_OK);
+        for (int i = 0; i < n; i++) {
+            char u[16], ns[16], g[16], r[16], other[16];
+            snprintf(u, sizeof u, "u%d", i);
+            snprintf(ns, sizeof ns, "ns%d", i);
+            snprintf(g, sizeof g, "g%d", i);
+            snprintf(r, sizeof r, "r%d", i);
+            snprintf(other, sizeof other, "r%d", (i + 1) % n);
+            kap_request q = KAP_REQUEST_INIT;
+            q.user = u;
+            q.verb = "get";
+            q.ns = ns;
+            q.api_group = g;
+            q.resource = r;
+            q.resource_request = 1;
+            kap_decision out;
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == i, "%d rules: request %d decided by rule %d", n, i, out.rule);
+            ck_assert_int_eq(out.level, i % 2 ? KAP_LEVEL_METADATA : KAP_LEVEL_REQUEST);
+            q.resource = other; /* another rule's resource, in this rule's group */
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == n, "%d rules: request %d with r%d decided by rule %d", n, i, (i + 1) % n,
+                          out.rule);
+            ck_assert_int_eq(out.level, KAP_LEVEL_NONE);
+        }
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        free(b);
+    }
+}
+END_TEST
+
 /* ---- validate.c: every allocation failure ------------------------------------------ */
 
 START_TEST(validate_allocation_failures)
@@ -369,6 +426,7 @@ int main(void)
     TCase *tt = tcase_create("table");
     tcase_set_timeout(tt, 120);
     tcase_add_test(tt, table_namespaces);
+    tcase_add_test(tt, table_many_keys);
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
