@@ -290,6 +290,96 @@ START_TEST(table_many_keys)
 }
 END_TEST
 
+START_TEST(table_strings_by_length)
+{
+    /* user names of one length, more of them than a length bucket holds
+     * (LM_MAX, table.h), so that length is looked up by hash; at the
+     * lengths where the hash and the comparison change (16, 17, 32, 33
+     * bytes) and past them. Rule i names user i only (semantics.md,
+     * matching 1). */
+    static const int widths[] = {8, 16, 17, 24, 32, 33, 40};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        int width = widths[w], n = 30;
+        size_t cap = 200 + (size_t)n * 80, len = 0;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  users: [\"u%0*d\"]\n", width - 1, i);
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "len.yaml", NULL, &d), KAP_OK);
+        for (int i = 0; i < n; i++) {
+            char u[64];
+            snprintf(u, sizeof u, "u%0*d", width - 1, i);
+            ck_assert_int_eq((int)strlen(u), width);
+            kap_request q = KAP_REQUEST_INIT;
+            q.user = u;
+            q.verb = "get";
+            q.path = "/x";
+            kap_decision out;
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == i, "width %d: user %d decided by rule %d", width, i, out.rule);
+            u[1] = 'x'; /* same length, in no rule */
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_int_eq(out.rule, n);
+        }
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        free(b);
+    }
+}
+END_TEST
+
+START_TEST(table_resource_names_on_a_shared_resource)
+{
+    /* one resource (pods) in many groups, each rule with its own
+     * resourceName: the string pods carries more entries than are scanned
+     * (match.c, probe_entries). Rule i: group g<i>, pods, name n<i>
+     * (semantics.md, matching 4.4: the name must be in resourceNames). */
+    int n = 24;
+    size_t cap = 200 + (size_t)n * 96, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(b + len, cap - len,
+                                "- level: Metadata\n  resources: [{group: g%d, resources: [pods], resourceNames: [n%d]}]\n",
+                                i, i);
+    len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "names.yaml", NULL, &d), KAP_OK);
+    for (int i = 0; i < n; i++) {
+        char g[16], nm[16], other[16];
+        snprintf(g, sizeof g, "g%d", i);
+        snprintf(nm, sizeof nm, "n%d", i);
+        snprintf(other, sizeof other, "n%d", (i + 1) % n);
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "alice";
+        q.verb = "get";
+        q.ns = "default";
+        q.api_group = g;
+        q.resource = "pods";
+        q.name = nm;
+        q.resource_request = 1;
+        kap_decision out;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_msg(out.rule == i, "name %s in %s decided by rule %d", nm, g, out.rule);
+        q.name = other; /* another rule's name, not in this group's list */
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, n);
+        q.name = "";
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, n);
+    }
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    free(b);
+}
+END_TEST
+
 /* ---- validate.c: every allocation failure ------------------------------------------ */
 
 START_TEST(validate_allocation_failures)
@@ -427,6 +517,8 @@ int main(void)
     tcase_set_timeout(tt, 120);
     tcase_add_test(tt, table_namespaces);
     tcase_add_test(tt, table_many_keys);
+    tcase_add_test(tt, table_strings_by_length);
+    tcase_add_test(tt, table_resource_names_on_a_shared_resource);
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
