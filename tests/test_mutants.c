@@ -43,6 +43,20 @@ START_TEST(time_leap_years)
 }
 END_TEST
 
+START_TEST(time_year_digits)
+{
+    /* the year is exactly four digits, each of them checked */
+    ck_assert_str_eq(error_of(TS("x020-01-01T00:00:00Z")),
+                     TERR("x020-01-01T00:00:00Z", AS "\"x020-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("2x20-01-01T00:00:00Z")),
+                     TERR("2x20-01-01T00:00:00Z", AS "\"2x20-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("202x-01-01T00:00:00Z")),
+                     TERR("202x-01-01T00:00:00Z", AS "\"202x-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("202-01-01T00:00:00Z")),
+                     TERR("202-01-01T00:00:00Z", AS "\"202-01-01T00:00:00Z\" as \"2006\""));
+}
+END_TEST
+
 START_TEST(time_zone_digits)
 {
     /* Z07:00: the hour and the minute are two digits each (getnum with
@@ -336,9 +350,10 @@ START_TEST(table_resource_names_on_a_shared_resource)
 {
     /* one resource (pods) in many groups, each rule with its own
      * resourceName: the string pods carries more entries than are scanned
-     * (match.c, probe_entries). Rule i: group g<i>, pods, name n<i>
-     * (semantics.md, matching 4.4: the name must be in resourceNames). */
-    int n = 24;
+     * (match.c, probe_entries; past the first 64 rules, where the sets are
+     * looked up). Rule i: group g<i>, pods, name n<i> (semantics.md,
+     * matching 4.4: the name must be in resourceNames). */
+    int n = 100;
     size_t cap = 200 + (size_t)n * 96, len = 0;
     char *b = malloc(cap);
     ck_assert_ptr_nonnull(b);
@@ -507,6 +522,7 @@ int main(void)
     TCase *tc = tcase_create("decode");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, time_leap_years);
+    tcase_add_test(tc, time_year_digits);
     tcase_add_test(tc, time_zone_digits);
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, policy_field_types);
