@@ -52,6 +52,7 @@ START_TEST(time_year_digits)
                      TERR("2x20-01-01T00:00:00Z", AS "\"2x20-01-01T00:00:00Z\" as \"2006\""));
     ck_assert_str_eq(error_of(TS("202x-01-01T00:00:00Z")),
                      TERR("202x-01-01T00:00:00Z", AS "\"202x-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("2020")), TERR("2020", AS "\"\" as \"-\""));
     ck_assert_str_eq(error_of(TS("202-01-01T00:00:00Z")),
                      TERR("202-01-01T00:00:00Z", AS "\"202-01-01T00:00:00Z\" as \"2006\""));
 }
