@@ -517,6 +517,49 @@ int main(void)
 #endif
 
 #ifndef KAP_MUTANTS_WORK
+/* ---- decode.c: allocation failures in long lists ------------------------------------ */
+
+START_TEST(decode_allocation_failures)
+{
+    /* lists long enough that the decoder's arena takes a block of their
+     * own for them (rules, and one rule's users and resources): failing
+     * any one allocation gives KAP_ENOMEM and no policy */
+    size_t cap = 65536, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n- level: None\n  users: [");
+    for (int i = 0; i < 800; i++)
+        len += (size_t)snprintf(b + len, cap - len, "%su%d", i ? ", " : "", i);
+    len += (size_t)snprintf(b + len, cap - len, "]\n  resources: [");
+    for (int i = 0; i < 400; i++)
+        len += (size_t)snprintf(b + len, cap - len, "%s{}", i ? ", " : "");
+    len += (size_t)snprintf(b + len, cap - len, "]\n");
+    for (int i = 0; i < 120; i++)
+        len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n");
+    long injected = 0;
+    for (long n = 1;; n++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        int rc = kap_policy_load_buffer(&p, b, len, "long.yaml", NULL, &d);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_policy_free(p);
+            kap_diagnostics_free(d);
+            break;
+        }
+        injected++;
+        ck_assert_msg(rc == KAP_ENOMEM, "allocation %ld failed, status %d", n, rc);
+        ck_assert_ptr_null(p);
+        kap_diagnostics_free(d);
+    }
+    ck_assert_int_gt(injected, 10);
+    free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -540,6 +583,7 @@ int main(void)
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
     tcase_add_test(tv, validate_allocation_failures);
+    tcase_add_test(tv, decode_allocation_failures);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
