@@ -396,6 +396,37 @@ START_TEST(table_resource_names_on_a_shared_resource)
 }
 END_TEST
 
+/* ---- validate.c: API group names ---------------------------------------------- */
+
+static int group_rejected(const char *group)
+{
+    char doc[256], want[128];
+    snprintf(doc, sizeof doc, HDR "rules:\n- level: None\n  resources: [{group: \"%s\"}]\n", group);
+    snprintf(want, sizeof want, "rules[0].resources.group: Invalid value: \"%s\": a lowercase RFC 1123 subdomain ",
+             group);
+    const char *e = error_of(doc);
+    if (strcmp(e, "(loaded)") == 0)
+        return 0;
+    ck_assert_msg(strncmp(e, want, strlen(want)) == 0, "group %s: %s", group, e);
+    return 1;
+}
+
+START_TEST(group_dns_subdomain)
+{
+    /* IsDNS1123Subdomain: each dot-separated label starts and ends with
+     * a lowercase letter or digit, '-' only inside */
+    ck_assert(!group_rejected("a-b"));
+    ck_assert(!group_rejected("a-b.c-d"));
+    ck_assert(!group_rejected("a"));
+    ck_assert(group_rejected("a-"));
+    ck_assert(group_rejected("-a"));
+    ck_assert(group_rejected("a-.b"));
+    ck_assert(group_rejected("a.-b"));
+    ck_assert(group_rejected("a..b"));
+    ck_assert(group_rejected("a."));
+}
+END_TEST
+
 /* ---- validate.c: every allocation failure ------------------------------------------ */
 
 START_TEST(validate_allocation_failures)
@@ -582,6 +613,7 @@ int main(void)
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
+    tcase_add_test(tv, group_dns_subdomain);
     tcase_add_test(tv, validate_allocation_failures);
     tcase_add_test(tv, decode_allocation_failures);
     suite_add_tcase(s, tv);
