@@ -45,11 +45,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c"]
 # the fast tests (about 10 s): unit, decoder, conformance, request info, the CLI,
-# hardening, the analysis unit tests, and the fuzz corpora replayed
-DEFAULT_TESTS = "^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|fuzz_(load|match|request)_replay)$"
+# hardening, the analysis unit tests, the tests written against mutants, and
+# the fuzz corpora replayed
+DEFAULT_TESTS = ("^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|mutants|mutants_work|"
+                 "fuzz_(load|match|request)_replay)$")
 # what those tests need built (a mutant rebuilds only these)
 DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo test_versions test_hardening "
-                   "test_analyze kap_cli fuzz_load_replay fuzz_match_replay fuzz_request_replay")
+                   "test_analyze test_mutants test_mutants_work kap_cli fuzz_load_replay fuzz_match_replay fuzz_request_replay")
 EQUIVALENT = os.path.join(ROOT, "scripts", "mutate-equivalent.txt")
 
 REL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
@@ -196,11 +198,26 @@ def mutants(path, src):
 def describe(mu):
     old = mu["old"] if len(mu["old"]) <= 40 else mu["old"][:37] + "..."
     new = mu["new"] if len(mu["new"]) <= 40 else mu["new"][:37] + "..."
-    return "%s:%d: %s '%s' -> '%s'" % (mu["file"], mu["line"], mu["op"], old, new)
+    op = mu["op"] + ("@%d" % mu["occ"] if mu.get("nocc", 1) > 1 else "")
+    return "%s:%d: %s '%s' -> '%s'" % (mu["file"], mu["line"], op, old, new)
+
+
+def number(muts):
+    """Mutants of one file with the same key (same kind, edit and line text:
+    a line written twice, or a token twice on a line) are told apart by
+    their occurrence, 1, 2, ... in file order: mu["occ"] of mu["nocc"]."""
+    seen = {}
+    for mu in sorted(muts, key=lambda mu: mu["pos"]):
+        seen.setdefault(key(mu), []).append(mu)
+    for same in seen.values():
+        for i, mu in enumerate(same):
+            mu["occ"], mu["nocc"] = i + 1, len(same)
+    return muts
 
 
 def load_equivalent():
-    """file<TAB>op<TAB>old<TAB>new<TAB>the line's text<TAB>reason"""
+    """file<TAB>op<TAB>old<TAB>new<TAB>the line's text<TAB>reason; op may be
+    op@N: only the Nth of the mutants with that key (see number())"""
     eq = {}
     if os.path.exists(EQUIVALENT):
         for ln in open(EQUIVALENT, encoding="utf-8"):
@@ -214,6 +231,11 @@ def load_equivalent():
 
 def key(mu):
     return (mu["file"], mu["op"], mu["old"], mu["new"], mu["text"])
+
+
+def is_equivalent(mu, eq):
+    k = key(mu)
+    return k in eq or (mu["file"], "%s@%d" % (mu["op"], mu["occ"])) + k[2:] in eq
 
 
 def run(cmd, cwd, timeout):
@@ -245,9 +267,9 @@ def main():
     allm = []
     for f in files:
         src = open(os.path.join(ROOT, f), encoding="utf-8").read()
-        allm += [mu for mu in mutants(f, src) if mu["op"] in ops]
-    equivalent = [mu for mu in allm if key(mu) in eq]
-    todo = [mu for mu in allm if key(mu) not in eq]
+        allm += [mu for mu in number(mutants(f, src)) if mu["op"] in ops]
+    equivalent = [mu for mu in allm if is_equivalent(mu, eq)]
+    todo = [mu for mu in allm if not is_equivalent(mu, eq)]
     if a.list:
         for mu in todo:
             print(describe(mu))

@@ -1,0 +1,626 @@
+/* Tests written to kill mutants that survived scripts/mutate.py (issue 16):
+ * each names the mutant it was written for. Expected values follow the
+ * spec (semantics.md) and kube-apiserver's behaviour (Go's time.Parse,
+ * encoding/json, unicode.IsSpace), not this code's output. Linked against
+ * the library built with KAP_TEST_HOOKS, so allocations can be failed; built
+ * a second time with KAP_MUTANTS_WORK against the library that counts its
+ * work (KAP_COUNT_WORK, src/table.h), for the mutants that only cost time.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _POSIX_C_SOURCE 200809L
+#include "helpers.h"
+
+#ifdef KAP_MUTANTS_WORK
+extern _Thread_local unsigned long kap_work_count;
+#else
+extern long kap_test_alloc_countdown, kap_test_alloc_calls;
+extern int kap_test_alloc_failed;
+#endif
+
+#define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+#define RULE "rules:\n- level: None\n"
+
+#ifndef KAP_MUTANTS_WORK
+/* ---- decode.c: metav1.Time ------------------------------------------------ */
+
+#define TS(value) HDR "metadata:\n  creationTimestamp: \"" value "\"\n" RULE
+#define TERR(value, rest) "failed decoding: parsing time \"" value "\"" rest
+#define AS " as \"2006-01-02T15:04:05Z07:00\": cannot parse "
+
+START_TEST(time_leap_years)
+{
+    /* time.Parse checks the day against the month's length in that year:
+     * February 29th only in years divisible by 4, except centuries not
+     * divisible by 400. Each year's four digits all count (decode.c, the
+     * year's digits weighted 1000, 100, 10, 1). */
+    ck_assert_str_eq(error_of(TS("1600-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2012-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2024-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("1996-02-29T00:00:00Z")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2100-02-29T00:00:00Z")), TERR("2100-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("1700-02-29T00:00:00Z")), TERR("1700-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("2013-02-29T00:00:00Z")), TERR("2013-02-29T00:00:00Z", ": day out of range"));
+    ck_assert_str_eq(error_of(TS("2026-02-29T00:00:00Z")), TERR("2026-02-29T00:00:00Z", ": day out of range"));
+}
+END_TEST
+
+START_TEST(time_year_digits)
+{
+    /* the year is exactly four digits, each of them checked */
+    ck_assert_str_eq(error_of(TS("x020-01-01T00:00:00Z")),
+                     TERR("x020-01-01T00:00:00Z", AS "\"x020-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("2x20-01-01T00:00:00Z")),
+                     TERR("2x20-01-01T00:00:00Z", AS "\"2x20-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("202x-01-01T00:00:00Z")),
+                     TERR("202x-01-01T00:00:00Z", AS "\"202x-01-01T00:00:00Z\" as \"2006\""));
+    ck_assert_str_eq(error_of(TS("2020")), TERR("2020", AS "\"\" as \"-\""));
+    ck_assert_str_eq(error_of(TS("202-01-01T00:00:00Z")),
+                     TERR("202-01-01T00:00:00Z", AS "\"202-01-01T00:00:00Z\" as \"2006\""));
+}
+END_TEST
+
+START_TEST(time_zone_digits)
+{
+    /* Z07:00: the hour and the minute are two digits each (getnum with
+     * fixed set); a zero hour does not excuse the minute */
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+00:ab")),
+                     TERR("2020-01-01T00:00:00+00:ab", AS "\"+00:ab\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+1a:00")),
+                     TERR("2020-01-01T00:00:00+1a:00", AS "\"+1a:00\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+01:0a")),
+                     TERR("2020-01-01T00:00:00+01:0a", AS "\"+01:0a\" as \"Z07:00\""));
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00-00:00")), "(loaded)");
+    ck_assert_str_eq(error_of(TS("2020-01-01T00:00:00+09:30")), "(loaded)");
+}
+END_TEST
+
+/* ---- decode.c: every Policy field, in both versions ------------------------------ */
+
+START_TEST(policy_field_types)
+{
+    /* a number where each field wants another type: encoding/json's
+     * UnmarshalTypeError names the struct, the field's path and its Go
+     * type, so each field must be known (in every release: none of these
+     * fields comes or goes with one) and typed as the API declares it */
+    static const struct {
+        const char *doc, *want;
+    } cases[] = {
+#define V1 "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+#define IN "apiVersion: audit.k8s.io/__internal\nkind: Policy\n"
+#define NUM "failed decoding: json: cannot unmarshal number into Go struct field "
+        {V1 "metadata: 5\n", NUM "Policy.metadata of type v1.ObjectMeta"},
+        {V1 "rules: 5\n", NUM "Policy.rules of type []v1.PolicyRule"},
+        {V1 "omitStages: 5\n", NUM "Policy.omitStages of type []v1.Stage"},
+        {V1 "omitManagedFields: 5\n", NUM "Policy.omitManagedFields of type bool"},
+        {V1 "rules: [{level: 5}]\n", NUM "PolicyRule.rules.level of type v1.Level"},
+        {V1 "rules: [{users: 5}]\n", NUM "PolicyRule.rules.users of type []string"},
+        {V1 "rules: [{userGroups: 5}]\n", NUM "PolicyRule.rules.userGroups of type []string"},
+        {V1 "rules: [{verbs: 5}]\n", NUM "PolicyRule.rules.verbs of type []string"},
+        {V1 "rules: [{resources: 5}]\n", NUM "PolicyRule.rules.resources of type []v1.GroupResources"},
+        {V1 "rules: [{namespaces: 5}]\n", NUM "PolicyRule.rules.namespaces of type []string"},
+        {V1 "rules: [{nonResourceURLs: 5}]\n", NUM "PolicyRule.rules.nonResourceURLs of type []string"},
+        {V1 "rules: [{omitStages: 5}]\n", NUM "PolicyRule.rules.omitStages of type []v1.Stage"},
+        {V1 "rules: [{omitManagedFields: 5}]\n", NUM "PolicyRule.rules.omitManagedFields of type bool"},
+        {V1 "rules: [{resources: [{group: 5}]}]\n", NUM "GroupResources.rules.resources.group of type string"},
+        {V1 "rules: [{resources: [{resources: 5}]}]\n", NUM "GroupResources.rules.resources.resources of type []string"},
+        {V1 "rules: [{resources: [{resourceNames: 5}]}]\n",
+         NUM "GroupResources.rules.resources.resourceNames of type []string"},
+        {IN "name: 5\n", NUM "Policy.name of type string"},
+        {IN "Rules: 5\n", NUM "Policy.Rules of type []audit.PolicyRule"},
+        {IN "OmitStages: 5\n", NUM "Policy.OmitStages of type []audit.Stage"},
+        {IN "OmitManagedFields: 5\n", NUM "Policy.OmitManagedFields of type bool"},
+        {IN "Rules: [{Level: 5}]\n", NUM "PolicyRule.Rules.Level of type audit.Level"},
+        {IN "Rules: [{Users: 5}]\n", NUM "PolicyRule.Rules.Users of type []string"},
+        {IN "Rules: [{UserGroups: 5}]\n", NUM "PolicyRule.Rules.UserGroups of type []string"},
+        {IN "Rules: [{Verbs: 5}]\n", NUM "PolicyRule.Rules.Verbs of type []string"},
+        {IN "Rules: [{Resources: 5}]\n", NUM "PolicyRule.Rules.Resources of type []audit.GroupResources"},
+        {IN "Rules: [{Namespaces: 5}]\n", NUM "PolicyRule.Rules.Namespaces of type []string"},
+        {IN "Rules: [{NonResourceURLs: 5}]\n", NUM "PolicyRule.Rules.NonResourceURLs of type []string"},
+        {IN "Rules: [{OmitStages: 5}]\n", NUM "PolicyRule.Rules.OmitStages of type []audit.Stage"},
+        {IN "Rules: [{OmitManagedFields: 5}]\n", NUM "PolicyRule.Rules.OmitManagedFields of type bool"},
+        {IN "Rules: [{Resources: [{Group: 5}]}]\n", NUM "GroupResources.Rules.Resources.Group of type string"},
+        {IN "Rules: [{Resources: [{Resources: 5}]}]\n", NUM "GroupResources.Rules.Resources.Resources of type []string"},
+        {IN "Rules: [{Resources: [{ResourceNames: 5}]}]\n",
+         NUM "GroupResources.Rules.Resources.ResourceNames of type []string"},
+#undef V1
+#undef IN
+#undef NUM
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_str_eq(error_of(cases[i].doc), cases[i].want);
+}
+END_TEST
+
+/* ---- decode.c: integers ----------------------------------------------------- */
+
+#define GEN(n) HDR "metadata:\n  generation: " n "\n" RULE
+#define GENERR(n) "failed decoding: json: cannot unmarshal number " n " into Go struct field " \
+                  "ObjectMeta.metadata.generation of type int64"
+
+START_TEST(int64_digits)
+{
+    /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
+    ck_assert_str_eq(error_of(GEN("9223372036854775807")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("-9223372036854775808")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("1000000000000000000")), "(loaded)");
+    ck_assert_str_eq(error_of(GEN("9223372036854775808")), GENERR("9223372036854775808"));
+    ck_assert_str_eq(error_of(GEN("10000000000000000000")), GENERR("10000000000000000000"));
+    ck_assert_str_eq(error_of(GEN("-10000000000000000000")), GENERR("-10000000000000000000"));
+}
+END_TEST
+
+/* ---- decode.c: repeated map keys ---------------------------------------------- */
+
+static int has_duplicate_warning(const char *annotations)
+{
+    char doc[512];
+    snprintf(doc, sizeof doc,
+             "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"metadata\":{\"annotations\":%s},"
+             "\"rules\":[{\"level\":\"None\"}]}",
+             annotations);
+    ck_assert_str_eq(error_of(doc), "(loaded)");
+    return strstr(warning_of(doc), "duplicate field") != NULL;
+}
+
+START_TEST(map_duplicates_beside_prefixes)
+{
+    /* a key repeated with a longer key that it is a prefix of between the
+     * two: the keys are sorted to find repeats, the shorter first */
+    ck_assert(has_duplicate_warning("{\"a\":\"1\",\"ab\":\"2\",\"a\":\"3\"}"));
+    ck_assert(has_duplicate_warning("{\"ab\":\"1\",\"a\":\"2\",\"ab\":\"3\"}"));
+    ck_assert(has_duplicate_warning("{\"abc\":\"1\",\"a\":\"2\",\"ab\":\"3\",\"a\":\"4\"}"));
+    ck_assert(has_duplicate_warning("{\"a\":\"1\",\"abc\":\"2\",\"ab\":\"3\",\"abc\":\"4\"}"));
+    ck_assert(!has_duplicate_warning("{\"a\":\"1\",\"ab\":\"2\",\"abc\":\"3\"}"));
+    ck_assert(!has_duplicate_warning("{\"abc\":\"1\",\"ab\":\"2\",\"a\":\"3\"}"));
+}
+END_TEST
+
+/* ---- decode.c: JSON or YAML ---------------------------------------------------- */
+
+START_TEST(format_choice)
+{
+    /* unicode.IsSpace runs of three bytes are skipped whole before the '{'
+     * that chooses JSON; Go's JSON parser then fails on the space's first
+     * byte, quoted as the rune of that byte value (0xE3: U+00E3) */
+    ck_assert_str_eq(error_of("\xE3\x80\x80{}"), /* U+3000 ideographic space */
+                     "failed decoding: couldn't get version/kind; json parse error: invalid character '\xC3\xA3' "
+                     "looking for beginning of value");
+    ck_assert_str_eq(error_of("\xE2\x80\xA8{}"), /* U+2028 line separator */
+                     "failed decoding: couldn't get version/kind; json parse error: invalid character '\xC3\xA2' "
+                     "looking for beginning of value");
+    /* the byte after the buffer is not looked at: blanks only are an empty
+     * YAML document (semantics.md, decoding step 7) */
+    static const char blanks_then_brace[] = "  {";
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    int rc = kap_policy_load_buffer(&p, blanks_then_brace, 2, "t.yaml", NULL, &d);
+    ck_assert_int_ne(rc, KAP_OK);
+    ck_assert_str_eq(kap_diagnostics_error_text(d),
+                     "unknown group version field audit.k8s.io/__internal, Kind=Policy in policy");
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
+/* ---- compile.c: namespaces in the decision table --------------------------------- */
+
+/* n rules no request here matches (users: [nobody]), then rule n with
+ * namespaces [a, b], then a catch-all: the deciding rule for a resource
+ * request in namespace ns */
+static int ns_rule(int n, const char *ns)
+{
+    size_t cap = 200 + (size_t)n * 48, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n  users: [nobody%d]\n", i);
+    len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  namespaces: [a, b]\n- level: Request\n");
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "ns.yaml", NULL, &d), KAP_OK);
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = ns;
+    q.resource = "pods";
+    q.resource_request = 1;
+    kap_decision out;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    free(b);
+    return out.rule;
+}
+
+START_TEST(table_namespaces)
+{
+    /* semantics.md, matching 4.2: the request's namespace must be in the
+     * list; "" (cluster-scoped) is not. Past the first 64 rules (one word
+     * and more, and past four words) the rule is found through the table. */
+    static const int sizes[] = {10, 100, 300};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int n = sizes[i];
+        ck_assert_int_eq(ns_rule(n, "a"), n);
+        ck_assert_int_eq(ns_rule(n, "b"), n);
+        ck_assert_int_eq(ns_rule(n, "c"), n + 1);
+        ck_assert_int_eq(ns_rule(n, ""), n + 1);
+    }
+}
+END_TEST
+
+/* ---- compile.c and match.c: many distinct strings and resource keys ---------------- */
+
+START_TEST(table_many_keys)
+{
+    /* rule i: user u<i>, namespace ns<i>, resource r<i> of group g<i>,
+     * then a catch-all. With hundreds of distinct strings and resource keys
+     * the hash tables hold collisions, whose entries sit a probe or more
+     * past their home slot; each rule must still be found by its own
+     * request (semantics.md, matching: every list names its value), and a
+     * request that misses one attribute gets the catch-all. */
+    static const int sizes[] = {40, 200, 700};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int n = sizes[z];
+        size_t cap = 200 + (size_t)n * 128, len = 0;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(b + len, cap - len,
+                                    "- level: %s\n  users: [u%d]\n  namespaces: [ns%d]\n"
+                                    "  resources: [{group: g%d, resources: [r%d]}]\n",
+                                    i % 2 ? "Metadata" : "Request", i, i, i, i);
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "keys.yaml", NULL, &d), KAP_OK);
+        for (int i = 0; i < n; i++) {
+            char u[16], ns[16], g[16], r[16], other[16];
+            snprintf(u, sizeof u, "u%d", i);
+            snprintf(ns, sizeof ns, "ns%d", i);
+            snprintf(g, sizeof g, "g%d", i);
+            snprintf(r, sizeof r, "r%d", i);
+            snprintf(other, sizeof other, "r%d", (i + 1) % n);
+            kap_request q = KAP_REQUEST_INIT;
+            q.user = u;
+            q.verb = "get";
+            q.ns = ns;
+            q.api_group = g;
+            q.resource = r;
+            q.resource_request = 1;
+            kap_decision out;
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == i, "%d rules: request %d decided by rule %d", n, i, out.rule);
+            ck_assert_int_eq(out.level, i % 2 ? KAP_LEVEL_METADATA : KAP_LEVEL_REQUEST);
+            q.resource = other; /* another rule's resource, in this rule's group */
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == n, "%d rules: request %d with r%d decided by rule %d", n, i, (i + 1) % n,
+                          out.rule);
+            ck_assert_int_eq(out.level, KAP_LEVEL_NONE);
+        }
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        free(b);
+    }
+}
+END_TEST
+
+START_TEST(table_strings_by_length)
+{
+    /* user names of one length, more of them than a length bucket holds
+     * (LM_MAX, table.h), so that length is looked up by hash; at the
+     * lengths where the hash and the comparison change (16, 17, 32, 33
+     * bytes) and past them. Rule i names user i only (semantics.md,
+     * matching 1). */
+    static const int widths[] = {8, 16, 17, 24, 32, 33, 40};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        int width = widths[w], n = 30;
+        size_t cap = 200 + (size_t)n * 80, len = 0;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  users: [\"u%0*d\"]\n", width - 1, i);
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "len.yaml", NULL, &d), KAP_OK);
+        for (int i = 0; i < n; i++) {
+            char u[64];
+            snprintf(u, sizeof u, "u%0*d", width - 1, i);
+            ck_assert_int_eq((int)strlen(u), width);
+            kap_request q = KAP_REQUEST_INIT;
+            q.user = u;
+            q.verb = "get";
+            q.path = "/x";
+            kap_decision out;
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_msg(out.rule == i, "width %d: user %d decided by rule %d", width, i, out.rule);
+            u[1] = 'x'; /* same length, in no rule */
+            ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+            ck_assert_int_eq(out.rule, n);
+        }
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        free(b);
+    }
+}
+END_TEST
+
+START_TEST(table_resource_names_on_a_shared_resource)
+{
+    /* one resource (pods) in many groups, each rule with its own
+     * resourceName: the string pods carries more entries than are scanned
+     * (match.c, probe_entries; past the first 64 rules, where the sets are
+     * looked up). Rule i: group g<i>, pods, name n<i> (semantics.md,
+     * matching 4.4: the name must be in resourceNames). */
+    int n = 100;
+    size_t cap = 200 + (size_t)n * 96, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(b + len, cap - len,
+                                "- level: Metadata\n  resources: [{group: g%d, resources: [pods], resourceNames: [n%d]}]\n",
+                                i, i);
+    len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "names.yaml", NULL, &d), KAP_OK);
+    for (int i = 0; i < n; i++) {
+        char g[16], nm[16], other[16];
+        snprintf(g, sizeof g, "g%d", i);
+        snprintf(nm, sizeof nm, "n%d", i);
+        snprintf(other, sizeof other, "n%d", (i + 1) % n);
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "alice";
+        q.verb = "get";
+        q.ns = "default";
+        q.api_group = g;
+        q.resource = "pods";
+        q.name = nm;
+        q.resource_request = 1;
+        kap_decision out;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_msg(out.rule == i, "name %s in %s decided by rule %d", nm, g, out.rule);
+        q.name = other; /* another rule's name, not in this group's list */
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, n);
+        q.name = "";
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, n);
+    }
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    free(b);
+}
+END_TEST
+
+/* ---- validate.c: API group names ---------------------------------------------- */
+
+static int group_rejected(const char *group)
+{
+    char doc[256], want[128];
+    snprintf(doc, sizeof doc, HDR "rules:\n- level: None\n  resources: [{group: \"%s\"}]\n", group);
+    snprintf(want, sizeof want, "rules[0].resources.group: Invalid value: \"%s\": a lowercase RFC 1123 subdomain ",
+             group);
+    const char *e = error_of(doc);
+    if (strcmp(e, "(loaded)") == 0)
+        return 0;
+    ck_assert_msg(strncmp(e, want, strlen(want)) == 0, "group %s: %s", group, e);
+    return 1;
+}
+
+START_TEST(group_dns_subdomain)
+{
+    /* IsDNS1123Subdomain: each dot-separated label starts and ends with
+     * a lowercase letter or digit, '-' only inside */
+    ck_assert(!group_rejected("a-b"));
+    ck_assert(!group_rejected("a-b.c-d"));
+    ck_assert(!group_rejected("a"));
+    ck_assert(group_rejected("a-"));
+    ck_assert(group_rejected("-a"));
+    ck_assert(group_rejected("a-.b"));
+    ck_assert(group_rejected("a.-b"));
+    ck_assert(group_rejected("a..b"));
+    ck_assert(group_rejected("a."));
+}
+END_TEST
+
+/* ---- validate.c: every allocation failure ------------------------------------------ */
+
+START_TEST(validate_allocation_failures)
+{
+    /* each validation message's pieces, failed one allocation at a time:
+     * always KAP_ENOMEM and no policy, never a message with a piece lost */
+    static const char *const inputs[] = {
+        HDR "rules:\n- level: None\n  resources: [{resourceNames: [x]}]\n",
+        HDR "rules:\n- level: None\n  resources: [{group: \"a/b\", resources: [\"x\"]}]\n",
+        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\"]\n  namespaces: [ns1]\n",
+        HDR "rules:\n- users: [u]\n  omitStages: [Nope]\n",
+        HDR "omitStages: [Nope]\nrules:\n- level: None\n",
+        HDR "rules:\n- level: Bad\n  omitStages: [Nope]\n",
+        /* valid: the URL's field name is built before it is known to be needed */
+        HDR "rules:\n- level: None\n  nonResourceURLs: [\"/a\", \"*\", \"/b*\"]\n",
+    };
+    long injected = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        int want = kap_policy_load_buffer(&p, inputs[i], strlen(inputs[i]), "a.yaml", NULL, &d);
+        ck_assert_int_eq(want, i + 1 < sizeof inputs / sizeof inputs[0] ? KAP_EINVALID : KAP_OK);
+        char *want_text = strdup(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        for (long n = 1;; n++) {
+            kap_test_alloc_failed = 0;
+            kap_test_alloc_countdown = n;
+            p = NULL;
+            d = NULL;
+            int rc = kap_policy_load_buffer(&p, inputs[i], strlen(inputs[i]), "a.yaml", NULL, &d);
+            kap_test_alloc_countdown = 0;
+            if (!kap_test_alloc_failed) {
+                ck_assert_int_eq(rc, want);
+                ck_assert_str_eq(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "", want_text);
+                kap_policy_free(p);
+                kap_diagnostics_free(d);
+                break;
+            }
+            injected++;
+            ck_assert_msg(rc == KAP_ENOMEM, "input %zu: allocation %ld failed, status %d (%s)", i, n, rc,
+                          d && kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
+            ck_assert_ptr_null(p);
+            kap_diagnostics_free(d);
+        }
+        free(want_text);
+    }
+    ck_assert_int_gt(injected, 20);
+}
+END_TEST
+
+#else /* KAP_MUTANTS_WORK */
+
+/* ---- match.c: the driver of a group ------------------------------------------ */
+
+/* n rules (n - 10 of them the request's, by the other attribute) and a
+ * catch-all; the sparse attribute's value is in rule n - 10 only. The work
+ * counted for the request, whose decision must be rule n - 10. */
+static unsigned long sparse_work(int n, int users_sparse)
+{
+    size_t cap = 200 + (size_t)n * 64, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++) {
+        int v = i == n - 10 ? -1 : i;
+        if (users_sparse)
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  users: [u%d]\n  verbs: [get]\n", v);
+        else
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  users: [alice]\n  verbs: [v%d]\n", v);
+    }
+    len += (size_t)snprintf(b + len, cap - len, "- level: Request\n");
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "w.yaml", NULL, &d), KAP_OK);
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = users_sparse ? "u-1" : "alice";
+    q.verb = users_sparse ? "get" : "v-1";
+    q.path = "/x";
+    kap_decision out;
+    kap_work_count = 0;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    unsigned long work = kap_work_count;
+    ck_assert_int_eq(out.rule, n - 10);
+    ck_assert_int_eq(out.level, KAP_LEVEL_METADATA);
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    free(b);
+    return work;
+}
+
+START_TEST(driver_fewest_words)
+{
+    /* beyond 4 words (match_large) a group is driven by the attribute whose
+     * sets have the fewest words: where one attribute's value selects a
+     * single rule, ten times the rules cost about the same work, whichever
+     * attribute that is (match.c, order) */
+    for (int users_sparse = 0; users_sparse < 2; users_sparse++) {
+        unsigned long small = sparse_work(640, users_sparse), large = sparse_work(6400, users_sparse);
+        ck_assert_msg(large < 2 * small, "users sparse %d: work %lu at 640 rules, %lu at 6400", users_sparse, small,
+                      large);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mutants_work");
+    TCase *tc = tcase_create("work");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, driver_fewest_words);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif
+
+#ifndef KAP_MUTANTS_WORK
+/* ---- decode.c: allocation failures in long lists ------------------------------------ */
+
+START_TEST(decode_allocation_failures)
+{
+    /* lists long enough that the decoder's arena takes a block of their
+     * own for them (rules, and one rule's users and resources): failing
+     * any one allocation gives KAP_ENOMEM and no policy */
+    size_t cap = 65536, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n- level: None\n  users: [");
+    for (int i = 0; i < 800; i++)
+        len += (size_t)snprintf(b + len, cap - len, "%su%d", i ? ", " : "", i);
+    len += (size_t)snprintf(b + len, cap - len, "]\n  resources: [");
+    for (int i = 0; i < 400; i++)
+        len += (size_t)snprintf(b + len, cap - len, "%s{}", i ? ", " : "");
+    len += (size_t)snprintf(b + len, cap - len, "]\n");
+    for (int i = 0; i < 120; i++)
+        len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n");
+    long injected = 0;
+    for (long n = 1;; n++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        int rc = kap_policy_load_buffer(&p, b, len, "long.yaml", NULL, &d);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            kap_policy_free(p);
+            kap_diagnostics_free(d);
+            break;
+        }
+        injected++;
+        ck_assert_msg(rc == KAP_ENOMEM, "allocation %ld failed, status %d", n, rc);
+        ck_assert_ptr_null(p);
+        kap_diagnostics_free(d);
+    }
+    ck_assert_int_gt(injected, 10);
+    free(b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mutants");
+    TCase *tc = tcase_create("decode");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, time_leap_years);
+    tcase_add_test(tc, time_year_digits);
+    tcase_add_test(tc, time_zone_digits);
+    tcase_add_test(tc, int64_digits);
+    tcase_add_test(tc, policy_field_types);
+    tcase_add_test(tc, map_duplicates_beside_prefixes);
+    tcase_add_test(tc, format_choice);
+    suite_add_tcase(s, tc);
+    TCase *tt = tcase_create("table");
+    tcase_set_timeout(tt, 120);
+    tcase_add_test(tt, table_namespaces);
+    tcase_add_test(tt, table_many_keys);
+    tcase_add_test(tt, table_strings_by_length);
+    tcase_add_test(tt, table_resource_names_on_a_shared_resource);
+    suite_add_tcase(s, tt);
+    TCase *tv = tcase_create("validate");
+    tcase_set_timeout(tv, 120);
+    tcase_add_test(tv, group_dns_subdomain);
+    tcase_add_test(tv, validate_allocation_failures);
+    tcase_add_test(tv, decode_allocation_failures);
+    suite_add_tcase(s, tv);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif
