@@ -339,6 +339,9 @@ static int compose(kap_arena *a, kap_arena *strs, const char *data, size_t len, 
             if (f->n) {
                 f->node->kids = arena_alloc(a, f->n * sizeof(ynode *));
                 if (!f->node->kids) {
+                    /* the frame is popped: the cleanup below no longer sees it */
+                    kap_free(f->kids);
+                    f->kids = NULL;
                     rc = fail_nomem(fail);
                     break;
                 }
