@@ -1227,12 +1227,26 @@ KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
     unsigned done = 0;
     for (int i = 0; i < NAI; i++)
         fl[i].n = 0;
+    if (p->table->W > KAP_WORDS_LAYOUT) {
+        /* large policies: the first rules checked directly, as the scan
+         * would; then every rule by the groups (the first 64 rules'
+         * words would be lookups made twice) */
+        const kap_table *t = p->table;
+        uint64_t x = t->mask1[q->resource_request ? t->scope_res : t->scope_nonres] & ((1ULL << t->ndirect) - 1);
+        for (; x; x &= x - 1) {
+            unsigned r = (unsigned)__builtin_ctzll(x);
+            if (rule_direct(&p->rules[r], q, t->need[r], p->kube_minor >= 36, ln)) {
+                *out = t->results[r];
+                return KAP_OK;
+            }
+        }
+        measure_all(q);
+        return match_large(p, q, out, fl, 0);
+    }
     if (match_first64(p, q, out, 0, fl, &done, ln))
         return KAP_OK;
     measure_all(q);
-    if (p->table->W <= KAP_WORDS_LAYOUT)
-        return match_words(p, q, out, fl, done);
-    return match_large(p, q, out, fl, done);
+    return match_words(p, q, out, fl, done);
 }
 
 int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
