@@ -934,6 +934,119 @@ static inline uint64_t range_mask(uint32_t start, uint32_t end, uint32_t w)
 /* The first rule of group g (which constrains the attributes need) that
  * every attribute's cursors fc[] hold, when lower than *best; *best
  * becomes that rule. d: the driver, one of need's attributes. */
+/* group_first where every attribute of the group has one value set (the
+ * common case: one user, one verb, one namespace...): the sets' words are
+ * intersected by leapfrogging, each cursor sought to the highest word any
+ * of them is at; where they meet, their masks are ANDed. Runs of words
+ * the cursors all hold in turn cost a few instructions a word. */
+static inline void group_first1(const kap_table *t, const rgroup *g, fcur *fc, unsigned need, size_t *best)
+{
+    cursor *cs[NAI];
+    int nc = 0;
+    for (unsigned a = need; a; a &= a - 1)
+        cs[nc++] = &fc[__builtin_ctz(a)].c[0];
+    const uint32_t end = g->end;
+    const int bounded = *best < t->nrules;
+    const uint32_t ws = g->start / 64, we = (end - 1) / 64;
+    const uint64_t mfirst = ~0ULL << (g->start % 64);
+    const uint64_t mlast = end % 64 ? ~0ULL >> (64 - end % 64) : ~0ULL;
+    uint32_t w = ws;
+    for (;;) {
+        /* every cursor at its first word at or after w, w the highest */
+        for (int k = 0; k < nc;) {
+            if (w > we)
+                return;
+            cursor *c = cs[k];
+            cursor_seek(c, w);
+            if (c->i >= c->n)
+                return;
+            uint32_t cw = c->wi[c->i];
+            if (cw > w) {
+                w = cw;
+                k = k ? 0 : 1; /* the others must reach w too */
+                continue;
+            }
+            k++;
+        }
+        if (w > we)
+            return;
+        /* all at w. Where every cursor holds the next words in a row
+         * (dense within the group, as wildcard-heavy and adversarial
+         * policies make them), the masks are ANDed straight along */
+        if (nc == 2) {
+            cursor *a = cs[0], *b = cs[1];
+            uint32_t run = we - w + 1;
+            if (a->n - a->i < run)
+                run = a->n - a->i;
+            if (b->n - b->i < run)
+                run = b->n - b->i;
+            if (run > 2 && a->wi[a->i + run - 1] == w + run - 1 && b->wi[b->i + run - 1] == w + run - 1 &&
+                (!bounded || t->pos_rule[(size_t)(w + run - 1) * 64] < *best)) {
+                const uint64_t *ma = a->wm + a->i, *mb = b->wm + b->i;
+                uint64_t first = ma[0] & mb[0] & (w == ws ? mfirst : ~0ULL);
+                uint32_t j = 1;
+                if (!first) {
+                    WORK(run);
+                    for (; j + 4 <= run; j += 4)
+                        if ((ma[j] & mb[j]) | (ma[j + 1] & mb[j + 1]) | (ma[j + 2] & mb[j + 2]) |
+                            (ma[j + 3] & mb[j + 3]))
+                            break;
+                    for (; j < run && !(ma[j] & mb[j]); j++)
+                        ;
+                    if (j == run) {
+                        /* nothing in the run: on past it */
+                        a->i += run;
+                        b->i += run;
+                        w += run;
+                        continue;
+                    }
+                } else {
+                    j = 0;
+                }
+                a->i += j;
+                b->i += j;
+                w += j;
+            }
+        }
+        /* step together while they stay in step */
+        for (;;) {
+            WORK(nc);
+            /* positions from w on hold rules after *best: stop (a
+             * group's positions are in rule order) */
+            if (bounded && t->pos_rule[w == ws ? g->start : (size_t)w * 64] >= *best)
+                return;
+            uint64_t m = cs[0]->wm[cs[0]->i];
+            for (int k = 1; k < nc; k++)
+                m &= cs[k]->wm[cs[k]->i];
+            if (w == ws)
+                m &= mfirst;
+            if (w == we)
+                m &= mlast;
+            if (m) {
+                size_t r = t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)];
+                if (r < *best)
+                    *best = r;
+                return;
+            }
+            if (++w > we)
+                return;
+            int k = 0;
+            for (; k < nc; k++) {
+                cursor *c = cs[k];
+                if (++c->i >= c->n)
+                    return;
+                if (c->wi[c->i] != w)
+                    break;
+            }
+            if (k < nc) {
+                /* cursor k is past w (the ones before it are at w) */
+                w = cs[k]->wi[cs[k]->i];
+                break;
+            }
+        }
+    }
+}
+
 static inline void group_first(const kap_table *t, const rgroup *g, fcur *fc, unsigned need, int d, size_t *best)
 {
     fcur *df = &fc[d];
@@ -1004,7 +1117,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     /* every attribute some group of this scope constrains, looked up (or
      * taken from match_first64), as cursors; empty: no rule accepts the
      * request's value */
-    unsigned empty = 0;
+    unsigned empty = 0, single = 0; /* single: attributes of one value set */
     int order[NAI], norder = 0; /* the attributes by their words, fewest first */
     for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
@@ -1018,6 +1131,8 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             empty |= 1u << ai;
             continue;
         }
+        if (fc[ai].n == 1)
+            single |= 1u << ai;
         int j = norder++;
         for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
             order[j] = order[j - 1];
@@ -1034,6 +1149,10 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
         if (!g->need) { /* it constrains nothing: its first rule */
             best = g->first;
             break;
+        }
+        if (!(g->need & ~single)) {
+            group_first1(t, g, fc, g->need, &best);
+            continue;
         }
         /* g->need lies within need_all[sc] (compile.c) and misses every
          * empty attribute, so one of order[0..norder) is in it */
@@ -1108,12 +1227,26 @@ KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
     unsigned done = 0;
     for (int i = 0; i < NAI; i++)
         fl[i].n = 0;
+    if (p->table->W > KAP_WORDS_LAYOUT) {
+        /* large policies: the first rules checked directly, as the scan
+         * would; then every rule by the groups (the first 64 rules'
+         * words would be lookups made twice) */
+        const kap_table *t = p->table;
+        uint64_t x = t->mask1[q->resource_request ? t->scope_res : t->scope_nonres] & ((1ULL << t->ndirect) - 1);
+        for (; x; x &= x - 1) {
+            unsigned r = (unsigned)__builtin_ctzll(x);
+            if (rule_direct(&p->rules[r], q, t->need[r], p->kube_minor >= 36, ln)) {
+                *out = t->results[r];
+                return KAP_OK;
+            }
+        }
+        measure_all(q);
+        return match_large(p, q, out, fl, 0);
+    }
     if (match_first64(p, q, out, 0, fl, &done, ln))
         return KAP_OK;
     measure_all(q);
-    if (p->table->W <= KAP_WORDS_LAYOUT)
-        return match_words(p, q, out, fl, done);
-    return match_large(p, q, out, fl, done);
+    return match_words(p, q, out, fl, done);
 }
 
 int kap_policy_match(const kap_policy *p, const kap_request *request, kap_decision *out)
