@@ -79,8 +79,10 @@ static kap_replay_counts counts_of(const kap_replay_summary *s)
 
 static char *json_of(const kap_replay_summary *s)
 {
-    char *t;
-    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_JSON, 0, &t, NULL), KAP_OK);
+    char *t = NULL;
+    int rc = kap_replay_summary_format(s, KAP_REPLAY_FORMAT_JSON, 0, &t, NULL);
+    ck_assert_int_eq(rc, KAP_OK);
+    ck_assert_ptr_nonnull(t);
     return t;
 }
 
