@@ -89,7 +89,7 @@ static size_t byte_of(fixer *f, size_t index)
 
 static fnode *new_node(fixer *f, int kind)
 {
-    if (kap_grow(&f->all, &f->cap_all, f->n_all + 1, sizeof *f->all, 64))
+    if (kap_grow(&f->all, &f->cap_all, f->n_all + 1, sizeof *f->all, 64)) // NOLINT(bugprone-sizeof-expression): the elements are pointers
         return f->oom = 1, NULL;
     fnode *n = kap_calloc(1, sizeof *n);
     if (!n)
@@ -101,7 +101,7 @@ static fnode *new_node(fixer *f, int kind)
 
 static int add_kid(fixer *f, fnode *p, fnode *k)
 {
-    if (kap_grow(&p->kids, &p->cap, p->n + 1, sizeof *p->kids, 8))
+    if (kap_grow(&p->kids, &p->cap, p->n + 1, sizeof *p->kids, 8)) // NOLINT(bugprone-sizeof-expression): the elements are pointers
         return f->oom = 1, -1;
     p->kids[p->n++] = k;
     return 0;
@@ -201,7 +201,7 @@ static int build(fixer *f)
                 f->root = n;
             }
             if (n->kind != FN_SCALAR) {
-                if (kap_grow(&stack, &cap, depth + 1, sizeof *stack, 32)) {
+                if (kap_grow(&stack, &cap, depth + 1, sizeof *stack, 32)) { // NOLINT(bugprone-sizeof-expression): the elements are pointers
                     f->oom = 1;
                     break;
                 }
