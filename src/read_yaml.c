@@ -156,6 +156,24 @@ static int key_stale_at_end(const yaml_parser_t *p, const char *data, size_t len
 }
 
 /* go-yaml's parser.fail(): which line it names. */
+/* A document's %YAML directive: go-yaml v2 accepts 1.1 only, libyaml 0.2.5
+ * also 1.2. Returns KAP_OK or KAP_EINVALID with go-yaml's message. */
+static int version_directive(const yaml_event_t *ev, kap_fail *fail)
+{
+    const yaml_version_directive_t *v = ev->data.document_start.version_directive;
+    if (!v || v->minor == 1)
+        return KAP_OK;
+    unsigned line0 = (unsigned)ev->start_mark.line;
+    buf_adds(&fail->msg, "yaml: ");
+    if (line0)
+        buf_printf(&fail->msg, "line %u: ", line0);
+    buf_adds(&fail->msg, "found incompatible YAML document");
+    fail->status = KAP_EINVALID;
+    fail->line = line0 + 1;
+    fail->col = (unsigned)ev->start_mark.column + 1;
+    return KAP_EINVALID;
+}
+
 static int fail_from_parser(kap_fail *f, const yaml_parser_t *p, const char *data, size_t len)
 {
     if (p->error == YAML_MEMORY_ERROR)
@@ -218,18 +236,7 @@ static int compose(kap_arena *a, kap_arena *strs, const char *data, size_t len, 
                 break;
             }
             started = 1;
-            /* go-yaml v2 accepts %YAML 1.1 only; libyaml 0.2.5 also 1.2 */
-            if (ev.data.document_start.version_directive &&
-                ev.data.document_start.version_directive->minor != 1) {
-                unsigned line0 = (unsigned)ev.start_mark.line;
-                buf_adds(&fail->msg, "yaml: ");
-                if (line0)
-                    buf_printf(&fail->msg, "line %u: ", line0);
-                buf_adds(&fail->msg, "found incompatible YAML document");
-                fail->status = rc = KAP_EINVALID;
-                fail->line = line0 + 1;
-                fail->col = (unsigned)ev.start_mark.column + 1;
-            }
+            rc = version_directive(&ev, fail);
             break;
         case YAML_ALIAS_EVENT: {
             const char *name = (const char *)ev.data.alias.anchor;
@@ -1543,17 +1550,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 break;
             }
             started = 1;
-            if (ev.data.document_start.version_directive &&
-                ev.data.document_start.version_directive->minor != 1) {
-                unsigned line0 = (unsigned)ev.start_mark.line;
-                buf_adds(&fail->msg, "yaml: ");
-                if (line0)
-                    buf_printf(&fail->msg, "line %u: ", line0);
-                buf_adds(&fail->msg, "found incompatible YAML document");
-                fail->status = rc = KAP_EINVALID;
-                fail->line = line0 + 1;
-                fail->col = (unsigned)ev.start_mark.column + 1;
-            }
+            rc = version_directive(&ev, fail);
             break;
         case YAML_ALIAS_EVENT:
             rc = ONE_PASS_NO;
