@@ -201,6 +201,76 @@ START_TEST(format_choice)
 }
 END_TEST
 
+START_TEST(format_choice_every_space)
+{
+    /* every three-byte rune unicode.IsSpace knows is skipped before the '{'
+     * (then JSON fails on its first byte, quoted as that byte's rune); a
+     * three-byte rune it does not know (U+200B, U+2030) is not, and the
+     * buffer is read as YAML */
+    static const unsigned spaces[] = {0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
+                                      0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+    for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++) {
+        unsigned r = spaces[i];
+        unsigned char b0 = (unsigned char)(0xE0 | (r >> 12));
+        char text[8] = {(char)b0, (char)(0x80 | ((r >> 6) & 0x3F)), (char)(0x80 | (r & 0x3F)), '{', '}', 0};
+        char want[160];
+        snprintf(want, sizeof want,
+                 "failed decoding: couldn't get version/kind; json parse error: invalid character '%c%c' "
+                 "looking for beginning of value",
+                 (char)(0xC0 | (b0 >> 6)), (char)(0x80 | (b0 & 0x3F)));
+        ck_assert_msg(strcmp(error_of(text), want) == 0, "U+%04X: %s", r, error_of(text));
+    }
+    static const char *const not_spaces[] = {"\xE2\x80\x8B{}", "\xE2\x80\xB0{}"};
+    for (size_t i = 0; i < 2; i++)
+        /* YAML: a plain scalar, which is a string, not an object */
+        ck_assert_ptr_nonnull(strstr(error_of(not_spaces[i]), "json: cannot unmarshal string into Go value of type"));
+}
+END_TEST
+
+/* ---- compile.c: the table's width and "*\/" ---------------------------------------- */
+
+START_TEST(table_width_and_bare_star_slash)
+{
+    /* 65 rules: the last (index 64) needs a second 64-bit word */
+    size_t cap = 4096, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < 64; i++)
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n  users: [n%d]\n", i);
+    snprintf(b + len, cap - len, "- level: Metadata\n");
+    kap_policy *p = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, strlen(b), "w.yaml", NULL, NULL), KAP_OK);
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.resource = "pods";
+    q.ns = "default";
+    q.api_group = "";
+    q.resource_request = 1;
+    kap_decision d;
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 64);
+    ck_assert_int_eq(d.level, KAP_LEVEL_METADATA);
+    kap_policy_free(p);
+    free(b);
+
+    /* resources: ["*\/"] names no subresource: kube-apiserver's "*\/sub" form
+     * needs a subresource, so neither pods nor pods/log matches it */
+    static const char pol[] = HDR "rules:\n- level: None\n  resources:\n  - group: \"\"\n    resources: [\"*/\"]\n"
+                                  "- level: Metadata\n";
+    ck_assert_int_eq(kap_policy_load_buffer(&p, pol, strlen(pol), "s.yaml", NULL, NULL), KAP_OK);
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    q.subresource = "log";
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    kap_policy_free(p);
+}
+END_TEST
+
 /* ---- compile.c: namespaces in the decision table --------------------------------- */
 
 /* n rules no request here matches (users: [nobody]), then rule n with
@@ -603,10 +673,12 @@ int main(void)
     tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, map_duplicates_beside_prefixes);
     tcase_add_test(tc, format_choice);
+    tcase_add_test(tc, format_choice_every_space);
     suite_add_tcase(s, tc);
     TCase *tt = tcase_create("table");
     tcase_set_timeout(tt, 120);
     tcase_add_test(tt, table_namespaces);
+    tcase_add_test(tt, table_width_and_bare_star_slash);
     tcase_add_test(tt, table_many_keys);
     tcase_add_test(tt, table_strings_by_length);
     tcase_add_test(tt, table_resource_names_on_a_shared_resource);
