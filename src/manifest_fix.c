@@ -272,6 +272,22 @@ static void add_edit_buf(fixer *f, size_t at, size_t end, kap_buf *b)
         add_edit(f, at, end, b->s);
 }
 
+/* Writes text in place of scalar n. libyaml places an empty (null) scalar
+ * right after its indicator ("-" or ":", "- #c" and "key:" at the end of a
+ * line); text put there needs a space before it, or "-x" and "key:x" would be
+ * read back as one plain scalar. */
+static void put_scalar(fixer *f, const fnode *n, const char *text)
+{
+    if (n->start == n->end && n->start > 0 && !strchr(" \t\r\n", f->data[n->start - 1])) {
+        kap_buf b = {0};
+        buf_printf(&b, " %s", text);
+        add_edit_buf(f, n->start, n->end, &b);
+        buf_free(&b);
+        return;
+    }
+    add_edit(f, n->start, n->end, text);
+}
+
 static void note(fixer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(fixer *f, const char *fmt, ...)
 {
@@ -363,12 +379,15 @@ static void replace_scalar(fixer *f, const fnode *n, const char *value)
         /* plain (a block scalar never holds a flag) */
         scalar_text(&b, value, 0);
     }
-    add_edit_buf(f, n->start, n->end, &b);
+    if (b.oom || !buf_cstr(&b))
+        f->oom = 1;
+    else
+        put_scalar(f, n, b.s);
     buf_free(&b);
 }
 
 /* Replaces a scalar with a YAML/JSON boolean. */
-static void replace_bool(fixer *f, const fnode *n, int v) { add_edit(f, n->start, n->end, v ? "true" : "false"); }
+static void replace_bool(fixer *f, const fnode *n, int v) { put_scalar(f, n, v ? "true" : "false"); }
 
 /* The start of the line holding offset at, and the column of at in it. */
 static size_t line_start(const fixer *f, size_t at)

@@ -328,6 +328,44 @@ START_TEST(values_given_and_corrected)
 }
 END_TEST
 
+/* A flag's value or a readOnly left empty (YAML null): libyaml places the
+ * empty scalar right after "-" or ":", and the value written there must be
+ * apart from it, or "-30" / "readOnly:true" are read back as one scalar
+ * (CI's fuzz_manifest crash of stop 20). Each result is checked again. */
+START_TEST(empty_values_filled)
+{
+    node(HEAD CTR "    command:\n    - kube-apiserver\n"
+                  "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                  "    - --audit-log-maxage\n"
+                  "    - #30\n"
+                  "    - --audit-log-maxbackup\n"
+                  "    -\n"
+                  "    volumeMounts:\n"
+                  "    - name: audit\n"
+                  "      mountPath: /etc/kubernetes/audit-policy.yaml\n"
+                  "      readOnly:\n"
+                  "  volumes:\n"
+                  "  - name: audit\n"
+                  "    hostPath:\n"
+                  "      path: /etc/kubernetes/audit-policy.yaml\n"
+                  "      type: File\n");
+    kap_manifest_fix *x = fix_with(NULL, KAP_OK);
+    const char *t = result(x);
+    has(t, "    - --audit-log-maxage\n    - \"30\" #30\n");
+    has(t, "    - --audit-log-maxbackup\n    - \"10\"\n");
+    has(t, "      readOnly: true\n");
+    kap_manifest_report *r = NULL;
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, t, strlen(t), &o), KAP_OK);
+    kap_manifest_report_free(r);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* ---- mounts there already ---- */
 
 START_TEST(existing_mounts)
@@ -537,6 +575,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, paths_that_need_quotes);
     tcase_add_test(tc, values_given_and_corrected);
+    tcase_add_test(tc, empty_values_filled);
     tcase_add_test(tc, existing_mounts);
     tcase_add_test(tc, tagged_sequences_and_bom);
     tcase_add_test(tc, restore);
