@@ -556,6 +556,7 @@ static int group_rules(kap_policy *p)
     enum { NG = 64 * 3 };
     uint32_t count[NG], first[NG], start[NG];
     memset(count, 0, sizeof count);
+    memset(first, 0xff, sizeof first); /* no rule: never equal to a rule's index */
     t->pos_rule = kap_calloc(2 * n + 1, sizeof *t->pos_rule);
     uint8_t *key = kap_calloc(n + 1, 1);
     if (!t->pos_rule || !key) {

@@ -417,6 +417,41 @@ START_TEST(table_strings_by_length)
 }
 END_TEST
 
+START_TEST(table_string_index_never_full)
+{
+    /* compile.c's string index grows before it is half full (the mutant
+     * `* 2` -> `* 1` let it fill up, and a probe for a string it does not
+     * hold then never ends). Policies of 1 to 140 users of one length, so
+     * that some of them intern exactly 64 and 128 strings; a user in no
+     * rule, of the same length, is looked up and gets the catch-all. */
+    for (int n = 1; n <= 140; n++) {
+        size_t cap = 200 + (size_t)n * 64, len = 0;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  users: [\"user-%011d\"]\n", i);
+        len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "index.yaml", NULL, &d), KAP_OK);
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "user-x0000000000";
+        q.verb = "get";
+        q.path = "/x";
+        kap_decision out;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, n);
+        q.user = "user-00000000000";
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, 0);
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+        free(b);
+    }
+}
+END_TEST
+
 START_TEST(table_resource_names_on_a_shared_resource)
 {
     /* one resource (pods) in many groups, each rule with its own
@@ -682,6 +717,7 @@ int main(void)
     tcase_add_test(tt, table_many_keys);
     tcase_add_test(tt, table_strings_by_length);
     tcase_add_test(tt, table_resource_names_on_a_shared_resource);
+    tcase_add_test(tt, table_string_index_never_full);
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
