@@ -470,9 +470,13 @@ static void item_flow(kap_buf *b, const item *it)
  * column col. */
 static void item_block(fixer *f, kap_buf *b, const item *it, size_t dash, size_t col)
 {
+    /* the content starts a space after the dash at least (an empty first
+     * item, "-" alone, gives no column of its own) */
+    if (col < dash + 2)
+        col = dash + 2;
     spaces(b, dash);
     buf_addc(b, '-');
-    spaces(b, col > dash + 1 ? col - dash - 1 : 1);
+    spaces(b, col - dash - 1);
     if (it->scalar) {
         scalar_text(b, it->scalar, 0);
         return;

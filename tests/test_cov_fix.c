@@ -363,6 +363,19 @@ START_TEST(empty_values_filled)
     kap_manifest_report_free(r);
     kap_manifest_fix_free(x);
     drop();
+
+    /* a list whose only item is empty ("-" alone, at the end of the file):
+     * the mounts added after it put their keys a space after the dash, in
+     * one column (fuzz_manifest, this session) */
+    node(HEAD CTR "    command:\n    - kube-apiserver\n    volumeMounts:\n    -");
+    x = fix_with(NULL, KAP_OK);
+    t = result(x);
+    has(t, "    volumeMounts:\n    -\n    - mountPath: /etc/kubernetes/audit-policy.yaml\n      name: ");
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, t, strlen(t), &o), KAP_OK);
+    kap_manifest_report_free(r);
+    kap_manifest_fix_free(x);
+    drop();
 }
 END_TEST
 
