@@ -581,12 +581,12 @@ static int group_rules(kap_policy *p)
         return KAP_ENOMEM;
     }
     /* positions: the groups in the order of their first rules */
-    uint32_t pos = 0;
+    uint32_t pos = 0, gbit = 0;
     for (size_t i = 0; i < n; i++) {
         if (first[key[i]] != i)
             continue;
         start[key[i]] = pos;
-        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, key[i] % 64};
+        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, (uint16_t)(key[i] % 64), (uint16_t)gbit++};
         pos += count[key[i]];
         unsigned sc = key[i] / 64;
         if (sc != GS_NONRES) {
@@ -608,6 +608,65 @@ static int group_rules(kap_policy *p)
         rule_pos[i] = at;
     }
     kap_free(key);
+    return KAP_OK;
+}
+
+/* kap_table.set_gmask, g_without, scope_gmask and group_by_bit (table.h),
+ * for the policies that match_large decides. A group is a scope and the
+ * attributes its rules constrain: a resource rule any of user, groups and
+ * verb with namespaces, resources or both (24), a non-resource one any of
+ * the three with or without nonResourceURLs to look up (16), a rule of
+ * both any of the three (8): at most 48 groups, numbered by gbit in
+ * position order. The groups and a set's words both ascend, so one pass
+ * over each set's words finds the groups it touches. */
+static int build_group_masks(kap_table *t)
+{
+    if (t->W <= KAP_WORDS_LAYOUT)
+        return KAP_OK;
+    uint32_t gstart[64], gend[64];
+    size_t ngb = 0;
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < t->ngroups[sc]; k++) {
+            const rgroup *g = &t->groups[sc][k];
+            gstart[g->gbit] = g->start;
+            gend[g->gbit] = g->end;
+            t->scope_gmask[sc] |= 1ULL << g->gbit;
+            if (g->gbit + 1u > ngb)
+                ngb = g->gbit + 1u;
+            for (int a = 0; a < 6; a++)
+                if (!(g->need & (1u << a)))
+                    t->g_without[a] |= 1ULL << g->gbit;
+        }
+    t->group_by_bit = kap_calloc(ngb, sizeof *t->group_by_bit);
+    if (!t->group_by_bit)
+        return KAP_ENOMEM;
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < t->ngroups[sc]; k++)
+            t->group_by_bit[t->groups[sc][k].gbit] = t->groups[sc][k];
+    t->set_gmask = kap_calloc(t->nsets ? t->nsets : 1, sizeof *t->set_gmask);
+    if (!t->set_gmask)
+        return KAP_ENOMEM;
+    for (size_t s = 0; s < t->nsets; s++) {
+        const kset *k = &t->sets[s];
+        uint64_t gm = 0;
+        size_t g = 0;
+        for (uint32_t j = 0; j < k->nw; j++) {
+            uint64_t w = t->widx[k->off + j], m = t->wmask[k->off + j];
+            uint64_t lo = w * 64, hi = lo + 64;
+            while (g < ngb && gend[g] <= lo)
+                g++;
+            for (size_t h = g; h < ngb && gstart[h] < hi && m; h++) {
+                uint64_t r = ~0ULL;
+                if (gstart[h] > lo)
+                    r &= ~0ULL << (gstart[h] - lo);
+                if (gend[h] < hi)
+                    r &= ~0ULL >> (hi - gend[h]);
+                if (m & r)
+                    gm |= 1ULL << h;
+            }
+        }
+        t->set_gmask[s] = gm;
+    }
     return KAP_OK;
 }
 
@@ -751,6 +810,8 @@ static int build_table(kap_policy *p)
         return KAP_ENOMEM;
     }
     builder_free(&b);
+    if (build_group_masks(t) != KAP_OK)
+        return KAP_ENOMEM;
 
     /* a string's sets in the simple roles go into its string slot, so
      * one probe finds them */
@@ -878,6 +939,8 @@ static int build_table(kap_policy *p)
                      p->strtab->count * sizeof(strslot) + p->strtab->nindex * sizeof(uint64_t);
     if (t->ent_words)
         p->table_bytes += (size_t)p->strtab->count * EW_N * sizeof(uint64_t);
+    if (t->set_gmask)
+        p->table_bytes += t->nsets * sizeof(uint64_t) + 64 * sizeof(rgroup);
     return KAP_OK;
 }
 
@@ -897,6 +960,8 @@ void table_free(kap_policy *p)
         kap_free(p->table->ent_words);
         kap_free(p->table->pos_rule);
         kap_free(p->table->group_mem);
+        kap_free(p->table->set_gmask);
+        kap_free(p->table->group_by_bit);
         kap_free(p->table);
         p->table = NULL;
     }

@@ -1105,6 +1105,32 @@ static void value_sets(const kap_table *t, const kap_strtab *st, const nreq *q, 
     }
 }
 
+/* Group g's first matching rule into *best, when lower. Every attribute g
+ * constrains has a value set. Returns 1 when g constrains nothing: its
+ * first rule decides, and no later group needs a visit. */
+static inline int visit_group(const kap_table *t, const rgroup *g, fcur *fc, unsigned single, const int *order,
+                              int norder, size_t *best)
+{
+    if (!g->need) {
+        *best = g->first;
+        return 1;
+    }
+    if (!(g->need & ~single)) {
+        group_first1(t, g, fc, g->need, best);
+        return 0;
+    }
+    /* g->need lies within need_all[sc] (compile.c) and misses every
+     * empty attribute, so one of order[0..norder) is in it */
+    int d = 0;
+    KAP_ANALYZER_ASSUME(norder > 0);
+    while (!(g->need & (1u << order[d]))) {
+        d++;
+        KAP_ANALYZER_ASSUME(d < norder);
+    }
+    group_first(t, g, fc, g->need, order[d], best);
+    return 0;
+}
+
 /* More rules than 64, none of the first 64 matching: the groups of rules
  * (see above), each attribute's value sets looked up once, when a group
  * first needs them; fl holds those match_first64 looked up (done). */
@@ -1117,7 +1143,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     /* every attribute some group of this scope constrains, looked up (or
      * taken from match_first64), as cursors; empty: no rule accepts the
      * request's value */
-    unsigned empty = 0, single = 0; /* single: attributes of one value set */
+    unsigned single = 0; /* attributes of one value set */
     int order[NAI], norder = 0; /* the attributes by their words, fewest first */
     for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
@@ -1127,10 +1153,8 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
                 return reference(p, q, out);
         }
         fcur_init(&fc[ai], t, &fl[ai]);
-        if (!fc[ai].n) {
-            empty |= 1u << ai;
-            continue;
-        }
+        if (!fc[ai].n)
+            continue; /* no rule accepts the value: no group that needs it is viable */
         if (fc[ai].n == 1)
             single |= 1u << ai;
         int j = norder++;
@@ -1138,31 +1162,24 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             order[j] = order[j - 1];
         order[j] = ai;
     }
+    /* only the groups where every attribute they constrain has a set of
+     * the request's values (table.h, set_gmask), by their bits: gbit
+     * follows the groups' first rules */
+    uint64_t viable = t->scope_gmask[sc];
+    for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
+        int ai = __builtin_ctz(all);
+        uint64_t m = t->g_without[ai];
+        WORK(fl[ai].n);
+        for (int k = 0; k < fl[ai].n; k++)
+            m |= t->set_gmask[fl[ai].s[k]];
+        viable &= m;
+    }
     size_t best = t->nrules;
-    for (uint32_t gi = 0; gi < t->ngroups[sc]; gi++) {
-        const rgroup *g = &t->groups[sc][gi];
+    for (; viable; viable &= viable - 1) {
+        const rgroup *g = &t->group_by_bit[__builtin_ctzll(viable)];
         WORK(1);
-        if (g->first >= best)
-            break; /* the groups come by first rule */
-        if (g->need & empty)
-            continue;
-        if (!g->need) { /* it constrains nothing: its first rule */
-            best = g->first;
+        if (g->first >= best || visit_group(t, g, fc, single, order, norder, &best))
             break;
-        }
-        if (!(g->need & ~single)) {
-            group_first1(t, g, fc, g->need, &best);
-            continue;
-        }
-        /* g->need lies within need_all[sc] (compile.c) and misses every
-         * empty attribute, so one of order[0..norder) is in it */
-        int d = 0;
-        KAP_ANALYZER_ASSUME(norder > 0);
-        while (!(g->need & (1u << order[d]))) {
-            d++;
-            KAP_ANALYZER_ASSUME(d < norder);
-        }
-        group_first(t, g, fc, g->need, order[d], &best);
     }
     *out = t->results[best];
     return KAP_OK;

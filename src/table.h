@@ -86,7 +86,8 @@ typedef struct lment {
 typedef struct rgroup {
     uint32_t start, end;
     uint32_t first; /* its first rule's index */
-    uint32_t need;  /* A_* bits */
+    uint16_t need;  /* A_* bits */
+    uint16_t gbit;  /* the group's number in position order (kap_table.set_gmask) */
 } rgroup;
 
 /* The attributes a rule constrains (kap_table.need), in the order the
@@ -165,6 +166,16 @@ struct kap_table {
     uint32_t ngroups[2];
     unsigned need_all[2]; /* per scope: the attributes its groups constrain */
     rgroup *group_mem;
+    /* Pruning the groups (match.c, match_large), where there are at most
+     * 64: per set, the groups its positions fall in (bit gbit); per
+     * attribute (bit position of its A_* value), the groups that do not
+     * constrain it. A group can match only where, for every attribute it
+     * constrains, one of the request's sets falls in it. NULL: not built
+     * (policies decided word by word, or more than 64 groups). */
+    uint64_t *set_gmask;
+    uint64_t g_without[6];
+    uint64_t scope_gmask[2]; /* per scope: its groups */
+    rgroup *group_by_bit;    /* the groups by gbit */
 };
 
 enum { SC_RES, SC_NONRES };

@@ -196,6 +196,118 @@ static void run_wide(unsigned policies, unsigned max_rules, unsigned requests, u
 /* A policy of 3,000 rules whose users, namespaces and API groups share
  * their lengths by the thousand (all looked up by hash), most requests
  * decided late. */
+/* Every kind of group the table forms beyond 256 rules (compile.c,
+ * build_group_masks: a scope and the attributes its rules constrain, 48 in
+ * all), each eight times in a shuffled order, with the rules that match
+ * everything last: the decisions of the groups' pruning and of the
+ * leapfrog within each group, against the reference, on requests drawn
+ * from the same small pools. */
+static void shape_rule(pg_buf *b, pg_rng *r, unsigned shape)
+{
+    static const char *const verbs[] = {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+    unsigned who = shape % 8, kind = shape / 8;
+    pg_add(b, "- level: %s\n", pg_chance(r, 50) ? "Metadata" : "Request");
+    if (who & 1)
+        pg_add(b, "  users: [u%u, u%u]\n", pg_below(r, 8), pg_below(r, 8));
+    if (who & 2)
+        pg_add(b, "  userGroups: [g%u]\n", pg_below(r, 8));
+    if (who & 4)
+        pg_add(b, "  verbs: [%s, %s]\n", verbs[pg_below(r, 8)], verbs[pg_below(r, 8)]);
+    if (kind == 0 || kind == 2)
+        pg_add(b, "  namespaces: [n%u]\n", pg_below(r, 8));
+    if (kind == 1 || kind == 2)
+        pg_add(b, "  resources: [{group: \"\", resources: [r%u, \"r%u/s\"]}]\n", pg_below(r, 8), pg_below(r, 8));
+    if (kind == 3)
+        pg_add(b, "  nonResourceURLs: [\"/p%u/*\", /q%u]\n", pg_below(r, 8), pg_below(r, 8));
+    if (kind == 4)
+        pg_add(b, "  nonResourceURLs: [\"*\"]\n");
+}
+
+START_TEST(every_group_shape)
+{
+    static const char *const verbs[] = {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+    pg_rng rng = {4848};
+    pg_buf b = {0};
+    for (int round = 0; round < 4; round++) {
+        unsigned order[384], n = 0, last[2], nlast = 0;
+        for (unsigned k = 0; k < 8; k++)
+            for (unsigned shape = 0; shape < 48; shape++) {
+                /* match everything of their scope: last */
+                if (shape % 8 == 0 && (shape / 8 == 4 || shape / 8 == 5)) {
+                    if (k == 0)
+                        last[nlast++] = shape;
+                    continue;
+                }
+                order[n++] = shape;
+            }
+        for (unsigned i = n; i > 1; i--) {
+            unsigned j = pg_below(&rng, i), t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        b.len = 0;
+        pg_add(&b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+        for (unsigned i = 0; i < n; i++)
+            shape_rule(&b, &rng, order[i]);
+        for (unsigned i = 0; i < nlast; i++)
+            shape_rule(&b, &rng, last[i]);
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_msg(kap_policy_load_buffer(&p, b.s, b.len, "shapes.yaml", NULL, &d) == KAP_OK, "%s",
+                      kap_diagnostics_error_text(d));
+        unsigned late = 0, shapes_seen = 0;
+        uint64_t seen = 0;
+        for (unsigned k = 0; k < 20000; k++) {
+            char user[8], g0[8], g1[8], ns[8], res[8], path[16];
+            const char *groups[2] = {g0, g1};
+            snprintf(user, sizeof user, "u%u", pg_below(&rng, 9));
+            snprintf(g0, sizeof g0, "g%u", pg_below(&rng, 9));
+            snprintf(g1, sizeof g1, "g%u", pg_below(&rng, 9));
+            snprintf(ns, sizeof ns, "n%u", pg_below(&rng, 9));
+            snprintf(res, sizeof res, "r%u", pg_below(&rng, 9));
+            snprintf(path, sizeof path, "/%c%u%s", pg_chance(&rng, 50) ? 'p' : 'q', pg_below(&rng, 9),
+                     pg_chance(&rng, 50) ? "/x" : "");
+            kap_request r = KAP_REQUEST_INIT;
+            r.user = pg_chance(&rng, 90) ? user : NULL;
+            r.groups = groups;
+            r.n_groups = r.user ? pg_below(&rng, 3) : 0;
+            r.verb = verbs[pg_below(&rng, 8)];
+            r.resource_request = pg_chance(&rng, 60);
+            if (r.resource_request) {
+                r.ns = pg_chance(&rng, 80) ? ns : "";
+                r.api_group = "";
+                r.resource = res;
+                r.subresource = pg_chance(&rng, 30) ? "s" : "";
+            } else {
+                r.path = path;
+            }
+            kap_str gn[3];
+            kap_request_n rn = pg_request_n(&r, gn);
+            kap_decision a, c, an;
+            ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+            ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            ck_assert_msg(a.rule == c.rule && an.rule == c.rule, "round %d request %u: table %d, with lengths %d, reference %d",
+                          round, k, a.rule, an.rule, c.rule);
+            if (c.rule >= 64) {
+                late++;
+                unsigned shape = c.rule < (int)n ? order[c.rule] : last[c.rule - (int)n];
+                if (!(seen >> shape & 1))
+                    shapes_seen++;
+                seen |= 1ULL << shape;
+            }
+        }
+        printf("group shapes, round %d: %u of 20000 decided beyond rule 64, by %u of the 48 shapes\n", round, late, shapes_seen);
+        /* the test reaches deep into the policy, through most of the shapes */
+        ck_assert_uint_gt(late, 2000);
+        ck_assert_uint_ge(shapes_seen, 24);
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+    }
+    free(b.s);
+}
+END_TEST
+
 START_TEST(huge_policy)
 {
     size_t cap = 1 << 20, n;
@@ -304,6 +416,7 @@ int main(void)
     tcase_add_test(tc, wide_small_policies);
     tcase_add_test(tc, wide_large_policies);
     tcase_add_test(tc, huge_policy);
+    tcase_add_test(tc, every_group_shape);
     tcase_add_test(tc, families);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
