@@ -1140,6 +1140,31 @@ static int open_root(const char *root, rootfs *rt, kap_buf *disp)
     return 0;
 }
 
+/* YAML also breaks lines at a lone CR and at U+0085, U+2028 and U+2029;
+ * the edits find lines by LF, so such a manifest is refused (-1). */
+static int odd_break(fixer *f)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < f->len; i++) {
+        const unsigned char *d = (const unsigned char *)f->data + i;
+        const char *what = NULL;
+        if (d[0] == '\n')
+            line++;
+        else if (d[0] == '\r' && (i + 1 == f->len || d[1] != '\n'))
+            what = "a carriage return not followed by a line feed";
+        else if (d[0] == 0xC2 && i + 1 < f->len && d[1] == 0x85)
+            what = "U+0085 (next line)";
+        else if (d[0] == 0xE2 && i + 2 < f->len && d[1] == 0x80 && (d[2] == 0xA8 || d[2] == 0xA9))
+            what = d[2] == 0xA8 ? "U+2028 (line separator)" : "U+2029 (paragraph separator)";
+        if (what) {
+            cannot(f, "line %zu: %s, which YAML reads as a line break; --fix edits manifests whose lines end in LF or CRLF only",
+                   line, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
 {
     fixer f = {0};
@@ -1151,7 +1176,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     f.nl = crlf && crlf > f.data && crlf[-1] == '\r' ? "\r\n" : "\n";
     plan p = {0};
     int rc = KAP_OK;
-    if (build(&f) || read_plan(&f, &p)) {
+    if (odd_break(&f) || build(&f) || read_plan(&f, &p)) {
         rc = f.oom ? KAP_ENOMEM : KAP_EINVALID;
         goto out;
     }

@@ -98,6 +98,12 @@ START_TEST(refusals)
     refused(HEAD CTR "    command: kube-apiserver\n", "command or args is not a list");
     refused(HEAD CTR "    args: {a: b}\n", "command or args is not a list");
     refused(HEAD CTR, "neither command nor args");
+    /* line breaks the edits do not follow (YAML 1.1 reads each as one) */
+    refused(HEAD CTR "    command:\r    - kube-apiserver\n", "line 7: a carriage return not followed by a line feed");
+    refused(HEAD CTR "    command: [kube-apiserver]\r", "line 7: a carriage return");
+    refused(HEAD CTR "    command:\xC2\x85    - kube-apiserver\n", "line 7: U+0085 (next line)");
+    refused(HEAD CTR "    command:\n    - kube-apiserver\xE2\x80\xA8", "line 8: U+2028 (line separator)");
+    refused(HEAD CTR "    command:\n    - kube-apiserver\xE2\x80\xA9\n", "line 8: U+2029 (paragraph separator)");
     /* found by its image, with an empty command and no args: nowhere to add flags */
     refused(HEAD CTR "    command: []\n", "no list of arguments to add --audit-policy-file to");
     refused(HEAD CTR "    command: [kube-apiserver]\n    volumeMounts: {a: b}\n", "volumeMounts or volumes is not a list");
