@@ -123,6 +123,15 @@ static void cannot(fixer *f, const char *fmt, ...)
 }
 
 /* The first document as nodes. Returns 0, or -1 with f->why set. */
+/* Whether the text before at, on its line and past blanks, ends in ':' or
+ * '-': where libyaml places an empty (null) value of "key:" or "-". */
+static int after_indicator(const fixer *f, size_t at)
+{
+    while (at > 0 && (f->data[at - 1] == ' ' || f->data[at - 1] == '\t'))
+        at--;
+    return at > 0 && (f->data[at - 1] == ':' || f->data[at - 1] == '-');
+}
+
 static int build(fixer *f)
 {
     yaml_parser_t p;
@@ -158,6 +167,19 @@ static int build(fixer *f)
             n->vlen = ev.data.scalar.length;
             if (!n->value)
                 f->oom = 1;
+            else if (n->start == n->end && !after_indicator(f, n->start)) {
+                /* an empty value libyaml places at the next token: of a
+                 * "? key" alone, or of a flow mapping's "{key}" */
+                size_t at = n->start, line = 1;
+                while (at > 0 && strchr(" \t\r\n", f->data[at - 1]))
+                    at--; /* back to the key's line */
+                for (size_t i = 0; i < at; i++)
+                    line += f->data[i] == '\n';
+                cannot(f, "line %zu: a mapping key without ':' and value; --fix edits manifests whose keys are "
+                          "followed by ':'",
+                       line);
+                rc = -1;
+            }
             break;
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:

@@ -98,6 +98,10 @@ START_TEST(refusals)
     refused(HEAD CTR "    command: kube-apiserver\n", "command or args is not a list");
     refused(HEAD CTR "    args: {a: b}\n", "command or args is not a list");
     refused(HEAD CTR, "neither command nor args");
+    /* keys without ':' whose empty values libyaml places at the next token */
+    refused(HEAD CTR "    command: [kube-apiserver]\n    livenessProbe:\n      ? failureThreshold\n    name: x\n",
+            "line 9: a mapping key without ':' and value");
+    refused(HEAD CTR "    command: [kube-apiserver]\n    resources: {limits}\n", "line 8: a mapping key without ':'");
     /* line breaks the edits do not follow (YAML 1.1 reads each as one) */
     refused(HEAD CTR "    command:\r    - kube-apiserver\n", "line 7: a carriage return not followed by a line feed");
     refused(HEAD CTR "    command: [kube-apiserver]\r", "line 7: a carriage return");
