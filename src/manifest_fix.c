@@ -122,7 +122,6 @@ static void cannot(fixer *f, const char *fmt, ...)
         f->oom = 1;
 }
 
-/* The first document as nodes. Returns 0, or -1 with f->why set. */
 /* Whether the text before at, on its line and past blanks, ends in ':' or
  * '-': where libyaml places an empty (null) value of "key:" or "-". */
 static int after_indicator(const fixer *f, size_t at)
@@ -132,6 +131,7 @@ static int after_indicator(const fixer *f, size_t at)
     return at > 0 && (f->data[at - 1] == ':' || f->data[at - 1] == '-');
 }
 
+/* The first document as nodes. Returns 0, or -1 with f->why set. */
 static int build(fixer *f)
 {
     yaml_parser_t p;
