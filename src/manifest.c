@@ -1856,15 +1856,140 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
 
 /* ---- check 8: where kubelet looks ------------------------------------------------------------ */
 
+/* Where kubeadm and the distributions' packages keep kubelet's command
+ * line, in the order its ExecStart reads them ($KUBELET_CONFIG_ARGS of the
+ * drop-in, $KUBELET_KUBEADM_ARGS, $KUBELET_EXTRA_ARGS): of a flag given
+ * twice, kubelet takes the last. */
+static const char *const kubelet_flag_files[] = {
+    "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+    "/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+    "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+    "/var/lib/kubelet/kubeadm-flags.env",
+    "/etc/default/kubelet",
+    "/etc/sysconfig/kubelet",
+};
+
+/* The value of kubelet flag --name in text (a unit file or an environment
+ * file: "--name=v" or "--name v", inside quotes or not; lines starting with
+ * '#' are comments), the last one given; NULL when absent. */
+static char *kubelet_flag(const char *text, size_t len, const char *name, int *oom)
+{
+    size_t nl = strlen(name);
+    char *found = NULL;
+    int comment = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (ch == '\n') {
+            comment = 0;
+            continue;
+        }
+        if (comment)
+            continue;
+        if (ch == '#' && (i == 0 || text[i - 1] == '\n')) {
+            comment = 1;
+            continue;
+        }
+        int boundary = i == 0 || strchr(" \t\"'=", text[i - 1]) != NULL;
+        if (!boundary || len - i < nl + 3 || text[i] != '-' || text[i + 1] != '-' ||
+            memcmp(text + i + 2, name, nl) != 0)
+            continue;
+        size_t v = i + 2 + nl;
+        if (text[v] == '=') {
+            v++;
+        } else if (text[v] == ' ' || text[v] == '\t') {
+            while (v < len && (text[v] == ' ' || text[v] == '\t'))
+                v++;
+        } else {
+            continue; /* a longer flag: --config-dir */
+        }
+        size_t e = v;
+        while (e < len && !strchr(" \t\r\n\"'", text[e]))
+            e++;
+        if (e == v)
+            continue;
+        char *val = kap_strndup(text + v, e - v);
+        if (val) {
+            kap_free(found);
+            found = val;
+        } else {
+            *oom = 1;
+        }
+        i = e - 1;
+    }
+    return found;
+}
+
+/* Reads kubelet's --pod-manifest-path and --config from its flag files
+ * under the root: *pmp and *cfg (new strings, or NULL) and the files that
+ * gave them (static). */
+static void read_kubelet_flags(checker *c, char **pmp, const char **pmp_file, char **cfg, const char **cfg_file)
+{
+    *pmp = *cfg = NULL;
+    *pmp_file = *cfg_file = NULL;
+    for (size_t k = 0; k < sizeof kubelet_flag_files / sizeof kubelet_flag_files[0]; k++) {
+        kap_buf res = {0};
+        char *data = NULL;
+        size_t len = 0;
+        if (noted(c, root_read(&c->rt, kubelet_flag_files[k], c->max_file, &res, &data, &len)) == 0) {
+            char *v = kubelet_flag(data, len, "pod-manifest-path", &c->r->oom);
+            if (v) {
+                kap_free(*pmp);
+                *pmp = v;
+                *pmp_file = kubelet_flag_files[k];
+            }
+            v = kubelet_flag(data, len, "config", &c->r->oom);
+            if (v) {
+                kap_free(*cfg);
+                *cfg = v;
+                *cfg_file = kubelet_flag_files[k];
+            }
+        }
+        kap_free(data);
+        bfree(c, &res);
+    }
+}
+
+/* Whether node path dir (of kubelet's) is the manifest's directory. */
+static int is_manifest_dir(checker *c, const char *dir)
+{
+    kap_buf sp = {0};
+    int e = noted(c, root_resolve(&c->rt, dir, &sp));
+    int same = !e && sp.s && strcmp(sp.s, c->manifest_dir) == 0;
+    bfree(c, &sp);
+    return same;
+}
+
 static void check_static_pod_path(checker *c)
 {
     kap_manifest_report *r = c->r;
-    const char *cfg = c->o && c->o->kubelet_config ? c->o->kubelet_config : KAP_MANIFEST_DEFAULT_KUBELET_CONFIG;
+    char *pmp, *flag_cfg;
+    const char *pmp_file, *cfg_file;
+    read_kubelet_flags(c, &pmp, &pmp_file, &flag_cfg, &cfg_file);
+    if (pmp) {
+        /* a flag given on kubelet's command line wins over its config */
+        if (is_manifest_dir(c, pmp))
+            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "kubelet's --pod-manifest-path (%s, in %s) is the manifest's directory", pmp, pmp_file);
+        else
+            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                      rfmt(r, "edit %s/%s instead (or change --pod-manifest-path in %s)", pmp,
+                           basename_of(c->manifest_node), pmp_file),
+                      "kubelet reads static pods from %s (--pod-manifest-path in %s), not from %s: editing this "
+                      "manifest changes nothing",
+                      pmp, pmp_file, c->manifest_dir);
+        kap_free(pmp);
+        kap_free(flag_cfg);
+        return;
+    }
+    const char *cfg = c->o && c->o->kubelet_config ? c->o->kubelet_config
+                      : flag_cfg                   ? flag_cfg
+                                                   : KAP_MANIFEST_DEFAULT_KUBELET_CONFIG;
+    int cfg_given = (c->o && c->o->kubelet_config) || flag_cfg;
     kap_buf res = {0}, sp = {0};
     char *data = NULL;
     size_t len = 0;
     int err = noted(c, root_read(&c->rt, cfg, c->max_file, &res, &data, &len));
-    if (err == ENOENT && !(c->o && c->o->kubelet_config)) {
+    if (err == ENOENT && !cfg_given) {
         add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "no kubelet config at %s: staticPodPath not checked", cfg);
         bfree(c, &res);
@@ -1872,8 +1997,10 @@ static void check_static_pod_path(checker *c)
     }
     if (err) {
         add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
-                  "kubelet's config %s cannot be read (%s): staticPodPath not checked", cfg,
-                  err == ENOENT ? "it does not exist" : strerror(err));
+                  "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
+                  cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
+                  cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : strerror(err));
+        kap_free(flag_cfg);
         bfree(c, &res);
         return;
     }
@@ -1906,6 +2033,7 @@ static void check_static_pod_path(checker *c)
     bfree(c, &fail.msg);
     arena_free(&a);
     kap_free(data);
+    kap_free(flag_cfg);
     bfree(c, &res);
     bfree(c, &sp);
 }

@@ -601,6 +601,70 @@ START_TEST(kubelet_config)
 }
 END_TEST
 
+/* kubelet's command line, where kubeadm and the packages keep it: the
+ * drop-in's $KUBELET_CONFIG_ARGS, kubeadm-flags.env, /etc/default/kubelet.
+ * --pod-manifest-path wins over the config's staticPodPath (kubelet's flags
+ * override its config file); --config names the config; of a flag given
+ * twice, the last counts (pflag). */
+START_TEST(kubelet_flags)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    /* kubeadm's own files: --config as the default, no manifest path flag */
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "[Service]\n"
+        "Environment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "
+        "--kubeconfig=/etc/kubernetes/kubelet.conf\"\n"
+        "Environment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n"
+        "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS\n");
+    put("/var/lib/kubelet/kubeadm-flags.env",
+        "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock "
+        "--pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+
+    /* --config elsewhere: that file is read (here it sets another path) */
+    put("/etc/default/kubelet", "# extra\nKUBELET_EXTRA_ARGS='--config /etc/kubelet/conf.yaml --config-dir=/etc/kubelet.d'\n");
+    put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
+    kap_manifest_report_free(r);
+    /* --kubelet-config given wins over the flag */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.kubelet_config = "/var/lib/kubelet/config.yaml";
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+    /* a --config that names a missing file: WARN, naming where it came from */
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config=/etc/kubelet/missing.yaml\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
+    kap_manifest_report_free(r);
+
+    /* --pod-manifest-path in kubeadm-flags.env, then again in /etc/default/kubelet: the last counts */
+    put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--pod-manifest-path=/etc/kubernetes/manifests\"\n");
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /var/lib/kubelet/kubeadm-flags.env)");
+    kap_manifest_report_free(r);
+    put("/etc/default/kubelet", "#KUBELET_EXTRA_ARGS=--pod-manifest-path=/ignored\nKUBELET_EXTRA_ARGS=\"--v=2 --pod-manifest-path /srv/pods\"\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/default/kubelet)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "edit /srv/pods/kube-apiserver.yaml instead"));
+    kap_manifest_report_free(r);
+    /* the flag wins over a config that agrees with the manifest */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "/srv/pods");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* ---- manifests that cannot be checked ---- */
 
 START_TEST(unreadable)
@@ -674,6 +738,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, stray_dot_files_are_mentioned);
     tcase_add_test(tc, field_types_as_kubelet_decodes_them);
     tcase_add_test(tc, kubelet_config);
+    tcase_add_test(tc, kubelet_flags);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);
