@@ -645,6 +645,11 @@ START_TEST(kubelet_flags)
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
     kap_manifest_report_free(r);
 
+    /* flags without a value are not taken: the default config again */
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--config= --pod-manifest-path=\"\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
     /* --pod-manifest-path in kubeadm-flags.env, then again in /etc/default/kubelet: the last counts */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--pod-manifest-path=/etc/kubernetes/manifests\"\n");
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\n");
