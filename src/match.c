@@ -945,6 +945,7 @@ static inline void group_first1(const kap_table *t, const rgroup *g, fcur *fc, u
     int nc = 0;
     for (unsigned a = need; a; a &= a - 1)
         cs[nc++] = &fc[__builtin_ctz(a)].c[0];
+    KAP_ANALYZER_ASSUME(nc > 0); /* a group that constrains nothing is decided by visit_group */
     const uint32_t end = g->end;
     const int bounded = *best < t->nrules;
     const uint32_t ws = g->start / 64, we = (end - 1) / 64;
