@@ -122,6 +122,8 @@ static void cannot(fixer *f, const char *fmt, ...)
         f->oom = 1;
 }
 
+static size_t line_number(const fixer *f, size_t at);
+
 /* Whether the text before at, on its line and past blanks, ends in ':' or
  * '-': where libyaml places an empty (null) value of "key:" or "-". */
 static int after_indicator(const fixer *f, size_t at)
@@ -170,14 +172,12 @@ static int build(fixer *f)
             else if (n->start == n->end && !after_indicator(f, n->start)) {
                 /* an empty value libyaml places at the next token: of a
                  * "? key" alone, or of a flow mapping's "{key}" */
-                size_t at = n->start, line = 1;
+                size_t at = n->start;
                 while (at > 0 && strchr(" \t\r\n", f->data[at - 1]))
                     at--; /* back to the key's line */
-                for (size_t i = 0; i < at; i++)
-                    line += f->data[i] == '\n';
                 cannot(f, "line %zu: a mapping key without ':' and value; --fix edits manifests whose keys are "
                           "followed by ':'",
-                       line);
+                       line_number(f, at));
                 rc = -1;
             }
             break;

@@ -666,11 +666,11 @@ KAP_HOT_INLINE int rule_direct(const crule *r, nreq *q, unsigned need,
 #define word0(t, set) ((t)->mask1[(set)])
 
 /* Field slots for the attributes match_first64 looks up, kept for
- * match_large: index = bit position of the A_* value. */
+ * match_words: index = bit position of the A_* value. */
 enum { AI_USER, AI_NS, AI_VERB, AI_GROUPS, AI_URL, AI_RES, NAI };
 
 /* Decides among the first 64 rules. Returns 1 with *out set, or 0 when
- * none of them matches and the policy has more (for match_large). */
+ * none of them matches and the policy has more (for match_words). */
 KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
                                                                kap_decision *out, const int small, field *fl,
                                                                unsigned *done_out, const int ln)
@@ -1132,48 +1132,42 @@ static inline int visit_group(const kap_table *t, const rgroup *g, fcur *fc, uns
     return 0;
 }
 
-/* More rules than 64, none of the first 64 matching: the groups of rules
- * (see above), each attribute's value sets looked up once, when a group
- * first needs them; fl holds those match_first64 looked up (done). */
-static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out, field *fl,
-                                                unsigned done)
+/* Policies of more than KAP_WORDS_LAYOUT words whose first rules, checked
+ * directly, do not match: the groups of rules (see above), each
+ * attribute's value sets looked up once into fl. */
+static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq *q, kap_decision *out, field *fl)
 {
     const kap_table *t = p->table;
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
     fcur fc[NAI];
-    /* every attribute some group of this scope constrains, looked up (or
-     * taken from match_first64), as cursors; empty: no rule accepts the
-     * request's value */
+    /* every attribute some group of this scope constrains, looked up, as
+     * cursors; and the groups where every attribute they constrain has a
+     * set of the request's values (table.h, set_gmask): only those are
+     * visited, by their bits (gbit follows the groups' first rules). An
+     * attribute no rule accepts the value of leaves no group that
+     * constrains it. */
     unsigned single = 0; /* attributes of one value set */
     int order[NAI], norder = 0; /* the attributes by their words, fewest first */
+    uint64_t viable = t->scope_gmask[sc];
     for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
-        if (!(done & (1u << ai))) {
-            value_sets(t, p->strtab, q, ai, &fl[ai]);
-            if (KAP_UNLIKELY(fl[ai].n > MAXP))
-                return reference(p, q, out);
-        }
+        value_sets(t, p->strtab, q, ai, &fl[ai]);
+        if (KAP_UNLIKELY(fl[ai].n > MAXP))
+            return reference(p, q, out);
+        uint64_t m = t->g_without[ai];
+        WORK(fl[ai].n);
+        for (int k = 0; k < fl[ai].n; k++)
+            m |= t->set_gmask[fl[ai].s[k]];
+        viable &= m;
         fcur_init(&fc[ai], t, &fl[ai]);
         if (!fc[ai].n)
-            continue; /* no rule accepts the value: no group that needs it is viable */
+            continue;
         if (fc[ai].n == 1)
             single |= 1u << ai;
         int j = norder++;
         for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
             order[j] = order[j - 1];
         order[j] = ai;
-    }
-    /* only the groups where every attribute they constrain has a set of
-     * the request's values (table.h, set_gmask), by their bits: gbit
-     * follows the groups' first rules */
-    uint64_t viable = t->scope_gmask[sc];
-    for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
-        int ai = __builtin_ctz(all);
-        uint64_t m = t->g_without[ai];
-        WORK(fl[ai].n);
-        for (int k = 0; k < fl[ai].n; k++)
-            m |= t->set_gmask[fl[ai].s[k]];
-        viable &= m;
     }
     size_t best = t->nrules;
     for (; viable; viable &= viable - 1) {
@@ -1259,7 +1253,7 @@ KAP_HOT_INLINE int decide(const kap_policy *p, nreq *q, kap_decision *out,
             }
         }
         measure_all(q);
-        return match_large(p, q, out, fl, 0);
+        return match_large(p, q, out, fl);
     }
     if (match_first64(p, q, out, 0, fl, &done, ln))
         return KAP_OK;
