@@ -139,19 +139,26 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
 
 /* ---- building the bit sets -------------------------------------------------- */
 
-typedef struct bset {
-    uint32_t *w;
-    uint64_t *m;
-    uint32_t n, cap;
-} bset;
-
+/* The sets are built in two passes over the rules' bits. While the rules
+ * are read (in increasing position), each bit is logged as its set's
+ * index, with where each position's bits begin, and each set's words are
+ * counted; then every set's words are written straight into the table's
+ * flat arrays, each at its offset (flatten_sets). 4 bytes a bit, no
+ * array per set; the log's chunks are small enough for malloc to reuse
+ * memory a previous load freed. */
+#define LOG_CHUNK ((size_t)16384)
 typedef struct builder {
     kap_policy *p;
     kap_table *t;
-    bset *bs;
+    uint32_t **log; /* set index per bit, by position, in chunks of LOG_CHUNK */
+    size_t nlog, nchunks, chunks_cap;
+    size_t *log_start; /* per position: its first bit in log; then the end */
+    /* per set: its word count and last word; then its next word's index */
+    uint32_t *nw, *last_w;
+    size_t *next;
     uint64_t *m1; /* per set: rules 0-63 by index (kap_table.mask1) */
     const uint32_t *pos_of; /* rule index -> position */
-    size_t nsets, sets_cap, nentries;
+    size_t nsets, sets_cap, nwords;
     int oom;
 } builder;
 
@@ -179,14 +186,14 @@ static int key_grow(kap_table *t)
     return key_resize(t, t->nkeys_slots ? t->nkeys_slots * 2 : 64);
 }
 
-/* Slots for the keys the rules can make at most, so the key map is not
- * grown step by step while a large policy is compiled. */
+/* Slots for the resource keys the rules can make at most (the other
+ * kinds live in the string slots), so the key map is not grown step by
+ * step while a large policy is compiled. */
 static size_t key_slots_for(const kap_policy *p)
 {
     size_t n = 0;
     for (size_t i = 0; i < p->nrules; i++) {
         const crule *r = &p->rules[i];
-        n += (size_t)r->users.n + r->groups.n + r->verbs.n + r->namespaces.n + 2 * (size_t)r->urls.n;
         for (uint32_t g = 0; g < r->n_res; g++)
             n += ((size_t)r->res[g].resources.n + 1) * ((size_t)r->res[g].names.n + 1);
     }
@@ -196,87 +203,98 @@ static size_t key_slots_for(const kap_policy *p)
     return ns;
 }
 
+static int grow_array(void *pp, size_t cap, size_t size)
+{
+    void *n = kap_realloc(*(void **)pp, cap * size);
+    if (!n)
+        return 0;
+    *(void **)pp = n;
+    return 1;
+}
+
 static uint32_t new_bitset(builder *b)
 {
     if (b->nsets == b->sets_cap) {
         size_t cap = b->sets_cap ? b->sets_cap * 2 : 64;
-        bset *bs = kap_realloc(b->bs, cap * sizeof *bs);
-        if (!bs) {
+        if (!grow_array(&b->nw, cap, sizeof *b->nw) || !grow_array(&b->last_w, cap, sizeof *b->last_w) ||
+            !grow_array(&b->next, cap, sizeof *b->next) || !grow_array(&b->m1, cap, sizeof *b->m1)) {
             b->oom = 1;
             return 0;
         }
-        b->bs = bs;
-        uint64_t *m1 = kap_realloc(b->m1, cap * sizeof *m1);
-        if (!m1) {
-            b->oom = 1;
-            return 0;
-        }
-        b->m1 = m1;
         b->sets_cap = cap;
     }
-    memset(&b->bs[b->nsets], 0, sizeof *b->bs);
+    b->nw[b->nsets] = 0;
     b->m1[b->nsets] = 0;
     return (uint32_t)b->nsets++;
 }
 
 /* Puts rule (an index) in the set: its index in the set's first word
- * (mask1) when below 64, its position in the sparse words. Rules arrive
- * in increasing position, so a bit lands in the last word or a new one. */
+ * (mask1) when below 64; its position is logged for flatten_sets. Rules
+ * arrive in increasing position, so a bit lands in the set's last word
+ * or a new one. */
 static void set_bit(builder *b, uint32_t set, size_t rule)
 {
-    bset *s = &b->bs[set];
     if (rule < 64)
         b->m1[set] |= 1ULL << rule;
-    size_t pos = b->pos_of[rule];
-    uint32_t w = (uint32_t)(pos / 64);
-    uint64_t bit = 1ULL << (pos % 64);
-    if (s->n && s->w[s->n - 1] == w) {
-        s->m[s->n - 1] |= bit;
-        return;
+    uint32_t w = (uint32_t)(b->pos_of[rule] / 64);
+    if (!b->nw[set] || b->last_w[set] != w) {
+        b->nw[set]++;
+        b->last_w[set] = w;
+        b->nwords++;
     }
-    if (s->n == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 2;
-        uint32_t *nw = kap_realloc(s->w, cap * sizeof *nw);
-        if (!nw) {
+    if (b->nlog == b->nchunks * LOG_CHUNK) {
+        if (b->nchunks == b->chunks_cap) {
+            size_t cap = b->chunks_cap ? b->chunks_cap * 2 : 16;
+            if (!grow_array(&b->log, cap, sizeof *b->log)) {
+                b->oom = 1;
+                return;
+            }
+            b->chunks_cap = cap;
+        }
+        if (!(b->log[b->nchunks] = kap_malloc(LOG_CHUNK * sizeof **b->log))) {
             b->oom = 1;
             return;
         }
-        s->w = nw;
-        uint64_t *nm = kap_realloc(s->m, cap * sizeof *nm);
-        if (!nm) {
-            b->oom = 1;
-            return;
-        }
-        s->m = nm;
-        s->cap = cap;
+        b->nchunks++;
     }
-    s->w[s->n] = w;
-    s->m[s->n] = bit;
-    s->n++;
-    b->nentries++;
+    b->log[b->nlog / LOG_CHUNK][b->nlog % LOG_CHUNK] = set;
+    b->nlog++;
 }
 
-/* Moves the sets into the table's flat arrays. */
-static int flatten_sets(builder *b)
+/* Writes the sets into the table's flat arrays: each set's words at its
+ * offset, from the log of bits by position. */
+static int flatten_sets(builder *b, size_t npos)
 {
     kap_table *t = b->t;
     t->sets = kap_calloc(b->nsets ? b->nsets : 1, sizeof *t->sets);
-    t->widx = kap_calloc(b->nentries ? b->nentries : 1, sizeof *t->widx);
-    t->wmask = kap_calloc(b->nentries ? b->nentries : 1, sizeof *t->wmask);
+    t->widx = kap_calloc(b->nwords ? b->nwords : 1, sizeof *t->widx);
+    t->wmask = kap_calloc(b->nwords ? b->nwords : 1, sizeof *t->wmask);
     if (!t->sets || !t->widx || !t->wmask)
         return KAP_ENOMEM;
     size_t off = 0;
     for (size_t i = 0; i < b->nsets; i++) {
-        bset *s = &b->bs[i];
         t->sets[i].off = (uint32_t)off;
-        t->sets[i].nw = s->n;
-        t->sets[i].w0 = s->n ? s->w[0] : NOWORD;
-        if (s->n) {
-            memcpy(t->widx + off, s->w, s->n * sizeof *s->w);
-            memcpy(t->wmask + off, s->m, s->n * sizeof *s->m);
-        }
-        off += s->n;
+        t->sets[i].nw = b->nw[i];
+        b->next[i] = off;
+        off += b->nw[i];
     }
+    for (size_t pos = 0; pos < npos; pos++) {
+        uint32_t w = (uint32_t)(pos / 64);
+        uint64_t bit = 1ULL << (pos % 64);
+        for (size_t k = b->log_start[pos]; k < b->log_start[pos + 1]; k++) {
+            uint32_t set = b->log[k / LOG_CHUNK][k % LOG_CHUNK];
+            size_t at = b->next[set];
+            if (at > t->sets[set].off && t->widx[at - 1] == w) {
+                t->wmask[at - 1] |= bit;
+            } else {
+                t->widx[at] = w;
+                t->wmask[at] = bit;
+                b->next[set] = at + 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < b->nsets; i++)
+        t->sets[i].w0 = t->sets[i].nw ? t->widx[t->sets[i].off] : NOWORD;
     t->nsets = b->nsets;
     t->nentries = off;
     /* every set's first 64 rules, in one small array */
@@ -289,19 +307,39 @@ static int flatten_sets(builder *b)
 
 static void builder_free(builder *b)
 {
-    for (size_t i = 0; i < b->nsets; i++) {
-        kap_free(b->bs[i].w);
-        kap_free(b->bs[i].m);
-    }
-    kap_free(b->bs);
+    for (size_t i = 0; i < b->nchunks; i++)
+        kap_free(b->log[i]);
+    kap_free(b->log);
+    kap_free(b->log_start);
+    kap_free(b->nw);
+    kap_free(b->last_w);
+    kap_free(b->next);
     kap_free(b->m1);
 }
+
+/* The string role of a key kind (ROLE_* + 1), 0 for the resource kinds. */
+static const uint8_t role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1,         [K_GROUP] = ROLE_GROUP + 1,
+                                         [K_VERB] = ROLE_VERB + 1,         [K_NS] = ROLE_NS + 1,
+                                         [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
 
 static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t c3, size_t rule)
 {
     kap_table *t = b->t;
     if (b->oom)
         return;
+    if (kind < K_NAMED && role_of[kind]) {
+        /* a string's set in a simple role lives in its string slot, which
+         * interning it just read: no probe of the key map */
+        uint32_t *set = &b->p->strtab->slots[a - 1].set[role_of[kind] - 1];
+        if (!*set) {
+            uint32_t s = new_bitset(b);
+            if (b->oom)
+                return;
+            *set = s + 1;
+        }
+        set_bit(b, *set - 1, rule);
+        return;
+    }
     if ((t->nkeys + 1) * 2 > t->nkeys_slots && !key_grow(t)) {
         b->oom = 1;
         return;
@@ -459,19 +497,17 @@ static int build_lenmap(kap_policy *p)
     }
     for (uint32_t id = 1; id <= st->count; id++)
         slot_of[id] = id - 1;
+    /* the simple roles: a string has a set in its slot (LR_* = ROLE_*) */
+    for (uint32_t id = 1; id <= st->count; id++)
+        for (int r = 0; r < NROLES; r++)
+            if (st->slots[slot_of[id]].set[r])
+                roles[id] |= (uint16_t)(1u << r);
+    /* the resource roles, from the resource keys (the only keys in the map) */
     for (size_t i = 0; i < t->nkeys_slots; i++) {
         const keyslot *k = &t->keys[i];
         uint32_t kind = k->kind & ~(uint32_t)K_NAMED;
-        switch (kind) {
-        case 0: continue;
-        case K_USER: roles[k->a] |= 1u << LR_USER; continue;
-        case K_GROUP: roles[k->a] |= 1u << LR_GROUP; continue;
-        case K_VERB: roles[k->a] |= 1u << LR_VERB; continue;
-        case K_NS: roles[k->a] |= 1u << LR_NS; continue;
-        case K_URLEXACT: roles[k->a] |= 1u << LR_URLEXACT; continue;
-        case K_URLPREFIX: roles[k->a] |= 1u << LR_URLPREFIX; continue;
-        default: break;
-        }
+        if (!kind)
+            continue;
         if (k->a != GROUP_ANY)
             roles[k->a] |= 1u << LR_APIGROUP;
         if (kind == K_REXACT || kind == K_RRES)
@@ -717,8 +753,12 @@ static int build_table(kap_policy *p)
             break; /* longer lists: the lookups cost less */
         t->ndirect++;
     } /* group_rules: the inverse after it */
+    b.log_start = kap_malloc((p->nrules + 1) * sizeof *b.log_start);
+    if (!b.log_start)
+        b.oom = 1;
     for (size_t pos = 0; pos < p->nrules && !b.oom; pos++) {
         size_t i = t->pos_rule[pos];
+        b.log_start[pos] = b.nlog;
         const crule *r = &p->rules[i];
         if (r->users.n) {
             t->has_users = 1;
@@ -805,7 +845,9 @@ static int build_table(kap_policy *p)
         pfx = NULL;
     }
     kap_free(pfx);
-    if (b.oom || flatten_sets(&b) != KAP_OK) {
+    if (!b.oom)
+        b.log_start[p->nrules] = b.nlog;
+    if (b.oom || flatten_sets(&b, p->nrules) != KAP_OK) {
         builder_free(&b);
         return KAP_ENOMEM;
     }
@@ -813,8 +855,9 @@ static int build_table(kap_policy *p)
     if (build_group_masks(t) != KAP_OK)
         return KAP_ENOMEM;
 
-    /* a string's sets in the simple roles go into its string slot, so
-     * one probe finds them */
+    /* a string's sets in the simple roles are in its string slot already
+     * (add_key), so one probe finds them; the resource entries are hung
+     * on the strings here */
     {
         kap_strtab *st = p->strtab;
         uint32_t *slot_of = kap_calloc((size_t)st->count + 1, sizeof *slot_of);
@@ -822,22 +865,9 @@ static int build_table(kap_policy *p)
             return KAP_ENOMEM;
         for (uint32_t id = 1; id <= st->count; id++)
             slot_of[id] = id - 1;
-        static const int role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1, [K_GROUP] = ROLE_GROUP + 1,
-                                             [K_VERB] = ROLE_VERB + 1, [K_NS] = ROLE_NS + 1,
-                                             [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
         size_t nres = 0;
-        for (size_t i = 0; i < t->nkeys_slots; i++) {
-            const keyslot *k = &t->keys[i];
-            if (!k->kind)
-                continue;
-            if (k->kind < K_NAMED && role_of[k->kind]) {
-                strslot *e = &st->slots[slot_of[k->a]];
-                int role = role_of[k->kind] - 1;
-                e->set[role] = k->set + 1;
-            } else if (k->kind >= K_RALL) {
-                nres++;
-            }
-        }
+        for (size_t i = 0; i < t->nkeys_slots; i++)
+            nres += t->keys[i].kind >= K_RALL;
         /* resource entries, hung on the string each is looked up by */
         t->res = kap_calloc(nres ? nres : 1, sizeof *t->res);
         resentry *tmp = kap_calloc(nres ? nres : 1, sizeof *tmp);
