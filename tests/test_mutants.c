@@ -136,6 +136,48 @@ END_TEST
 #define GENERR(n) "failed decoding: json: cannot unmarshal number " n " into Go struct field " \
                   "ObjectMeta.metadata.generation of type int64"
 
+START_TEST(pointer_bool_null_after_value)
+{
+    /* a rule's omitManagedFields is a *bool: JSON null sets it back to
+     * unset (encoding/json: null unmarshals into a pointer as nil), so
+     * where a duplicate key (JSON keeps both; the lenient decoding keeps
+     * the last) gives true then null, the rule inherits the policy's value
+     * (semantics.md: the rule's value if set, else the policy's). Written
+     * for decode.c's null branch of T_PBOOL deleted. */
+    static const struct {
+        const char *policy_omf, *rule;
+        int want;
+    } cases[] = {
+        {"false", "\"omitManagedFields\":true,\"omitManagedFields\":null", 0},
+        {"true", "\"omitManagedFields\":false,\"omitManagedFields\":null", 1},
+        {"true", "\"omitManagedFields\":null,\"omitManagedFields\":false", 0},
+        {"false", "\"omitManagedFields\":null", 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char doc[512];
+        snprintf(doc, sizeof doc,
+                 "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"omitManagedFields\":%s,"
+                 "\"rules\":[{\"level\":\"Metadata\",%s}]}",
+                 cases[k].policy_omf, cases[k].rule);
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, doc, strlen(doc), "omf.json", NULL, &d), KAP_OK);
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "alice";
+        q.verb = "get";
+        q.ns = "default";
+        q.resource = "pods";
+        q.resource_request = 1;
+        kap_decision out;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, 0);
+        ck_assert_msg(out.omit_managed_fields == cases[k].want, "%s", doc);
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+    }
+}
+END_TEST
+
 START_TEST(int64_digits)
 {
     /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
@@ -224,6 +266,15 @@ START_TEST(format_choice_every_space)
     for (size_t i = 0; i < 2; i++)
         /* YAML: a plain scalar, which is a string, not an object */
         ck_assert_ptr_nonnull(strstr(error_of(not_spaces[i]), "json: cannot unmarshal string into Go value of type"));
+    /* bytes whose bits would spell U+2000 but are no UTF-8 (utf8.DecodeRune
+     * gives RuneError, not a space): a byte that is no continuation in the
+     * second or third place, or a four-byte leader; the buffer is YAML,
+     * whose reader refuses the sequence (each byte of the sequence is
+     * checked: written for decode.c's continuation tests reading one byte
+     * twice) */
+    static const char *const not_utf8[] = {"\xE2\x40\x80{}", "\xE2\x80\x40{}", "\xE2\xC0\x80{}", "\xF2\x80\x80{}"};
+    for (size_t i = 0; i < sizeof not_utf8 / sizeof not_utf8[0]; i++)
+        ck_assert_str_eq(error_of(not_utf8[i]), "failed decoding: yaml: invalid trailing UTF-8 octet");
 }
 END_TEST
 
@@ -501,6 +552,97 @@ START_TEST(table_resource_names_on_a_shared_resource)
 }
 END_TEST
 
+/* ---- match.c: groups of two attributes whose sets are dense ------------------- */
+
+START_TEST(dense_pair_group_decided_deep)
+{
+    /* 600 rules of one group (verbs and namespaces): rule i lists verb get
+     * when i is even, list when odd, and namespace a when i is odd, b when
+     * even; so for get in a the two sets are dense (a word in every 64
+     * rules) and share no rule, but for rule 500, which lists get and a.
+     * match_large ANDs such runs of words straight along (match.c,
+     * group_first1): the words before rule 500's are passed over, and the
+     * group is searched while no rule has decided yet (semantics.md,
+     * matching 1: the first rule that matches decides). Written for
+     * match.c's `j == run` negated (a run with a match passed over) and
+     * `bounded &&` as `||` (the group left unsearched). */
+    int n = 600;
+    size_t cap = 200 + (size_t)n * 72, len = 0;
+    char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++) {
+        const char *verb = i % 2 == 0 || i == 500 ? "get" : "list";
+        const char *ns = i % 2 == 1 || i == 500 ? "a" : "b";
+        len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", verb, ns);
+    }
+    len += (size_t)snprintf(b + len, cap - len, "- level: Request\n");
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "dense.yaml", NULL, &d), KAP_OK);
+    static const struct {
+        const char *verb, *ns;
+        int rule;
+    } cases[] = {
+        {"get", "a", 500}, /* the one rule both sets hold */
+        {"get", "b", 0},   /* even rules: the first */
+        {"list", "a", 1},  /* odd rules: the first */
+        {"list", "b", 600} /* no rule of the group: the catch-all */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "alice";
+        q.verb = cases[k].verb;
+        q.ns = cases[k].ns;
+        q.resource = "pods";
+        q.resource_request = 1;
+        kap_decision out, ref;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+        ck_assert_msg(out.rule == cases[k].rule && ref.rule == cases[k].rule, "%s in %s: rule %d (scan %d), want %d",
+                      cases[k].verb, cases[k].ns, out.rule, ref.rule, cases[k].rule);
+    }
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+
+    /* the same pair group at the even rules, and a group of users at the
+     * odd ones: for u301, get, a the pair group (visited first, its first
+     * rule being 0) finds rule 500, and the users' group must still be
+     * searched below it, where rule 301 decides */
+    len = 0;
+    len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
+    for (int i = 0; i < n; i++) {
+        if (i % 2)
+            len += (size_t)snprintf(b + len, cap - len, "- level: Request\n  users: [u%d]\n", i);
+        else
+            len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n",
+                                    i % 4 == 0 ? "get" : "list", i % 4 == 2 || i == 500 ? "a" : "b");
+    }
+    len += (size_t)snprintf(b + len, cap - len, "- level: None\n");
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b, len, "dense2.yaml", NULL, &d), KAP_OK);
+    static const struct {
+        const char *user;
+        int rule;
+    } users[] = {{"u301", 301}, {"u501", 500}, {"u599", 500}, {"u1", 1}, {"bob", 500}};
+    for (size_t k = 0; k < sizeof users / sizeof users[0]; k++) {
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = users[k].user;
+        q.verb = "get";
+        q.ns = "a";
+        q.resource = "pods";
+        q.resource_request = 1;
+        kap_decision out, ref;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+        ck_assert_msg(out.rule == users[k].rule && ref.rule == users[k].rule, "%s: rule %d (scan %d), want %d",
+                      users[k].user, out.rule, ref.rule, users[k].rule);
+    }
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    free(b);
+}
+END_TEST
+
 /* ---- validate.c: API group names ---------------------------------------------- */
 
 static int group_rejected(const char *group)
@@ -706,6 +848,7 @@ int main(void)
     tcase_add_test(tc, time_zone_digits);
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, policy_field_types);
+    tcase_add_test(tc, pointer_bool_null_after_value);
     tcase_add_test(tc, map_duplicates_beside_prefixes);
     tcase_add_test(tc, format_choice);
     tcase_add_test(tc, format_choice_every_space);
@@ -718,6 +861,7 @@ int main(void)
     tcase_add_test(tt, table_strings_by_length);
     tcase_add_test(tt, table_resource_names_on_a_shared_resource);
     tcase_add_test(tt, table_string_index_never_full);
+    tcase_add_test(tt, dense_pair_group_decided_deep);
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
