@@ -113,6 +113,7 @@ KAP_HIDDEN int32_t utf8_decode(const unsigned char *s, size_t n, size_t *size);
 typedef enum { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT } jv_kind;
 
 typedef struct jv jv;
+typedef struct jv_gomap jv_gomap;
 typedef struct jv_member {
     const char *key;
     size_t klen;
@@ -120,6 +121,11 @@ typedef struct jv_member {
     jv *val;
     const jv *okey; /* a YAML key that was not a string: the key as go-yaml typed it; else NULL */
 } jv_member;
+
+struct jv_gomap {
+    size_t n;
+    jv_member m[];
+};
 
 /* JV_NUMBER's b for values from YAML: the Go type go-yaml gave the number. */
 enum { JV_NUM_INT = 0, JV_NUM_FLOAT = 1, JV_NUM_UINT64 = 2 };
@@ -139,9 +145,9 @@ struct jv {
         size_t n;   /* JV_ARRAY, JV_OBJECT */
     };
     /* JV_OBJECT from YAML whose keys became equal JSON keys (1 and "1",
-     * two NaNs): every entry of the Go map, gomap_n of them; else NULL */
-    const jv_member *gomap;
-    size_t gomap_n;
+     * two NaNs): every entry of the Go map; else NULL (rare: kept apart so
+     * that a value takes 40 bytes) */
+    const jv_gomap *gomap;
 };
 
 KAP_HIDDEN const char *jv_kind_go_name(jv_kind k); /* "string", "number", "bool", "array", "object", "null" */

@@ -1310,15 +1310,15 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
                 sorted[k++] = tmp[i].m;
         }
         if (k < mp->n) { /* the Go map had more entries than the JSON object */
-            jv_member *all = arena_alloc(d->a, mp->n * sizeof *all);
+            jv_gomap *all = arena_alloc(d->a, sizeof *all + mp->n * sizeof *all->m);
             if (!all) {
                 if (tmp != small)
                     kap_free(tmp);
                 return fail_nomem(d->fail);
             }
-            memcpy(all, mp->m, mp->n * sizeof *all);
+            all->n = mp->n;
+            memcpy(all->m, mp->m, mp->n * sizeof *all->m);
             v->gomap = all;
-            v->gomap_n = mp->n;
         }
         if (tmp != small)
             kap_free(tmp);

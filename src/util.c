@@ -635,8 +635,8 @@ static void sharpv(kap_buf *b, const jv *v, unsigned int flags, int depth);
 static void sharpv_map(kap_buf *b, const jv *v, unsigned int flags, int depth)
 {
     buf_adds(b, "map[interface {}]interface {}{");
-    const jv_member *members = v->gomap ? v->gomap : v->members;
-    size_t n = v->gomap ? v->gomap_n : v->n;
+    const jv_member *members = v->gomap ? v->gomap->m : v->members;
+    size_t n = v->gomap ? v->gomap->n : v->n;
     /* fmtsort: few entries, an insertion sort of indexes */
     size_t small[16];
     size_t *order = n <= 16 ? small : kap_malloc(n * sizeof *order);
