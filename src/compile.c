@@ -344,8 +344,8 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
         b->oom = 1;
         return;
     }
-    if (kind < sizeof t->has_kind)
-        t->has_kind[kind] = 1;
+    /* (a resource kind, K_NAMED or not: below 2 * K_NAMED, table.h) */
+    t->has_kind[kind] = 1;
     size_t i = (size_t)key_hash4(kind, a, c2, c3) & (t->nkeys_slots - 1);
     while (t->keys[i].kind) {
         keyslot *k = &t->keys[i];
@@ -761,21 +761,18 @@ static int build_table(kap_policy *p)
         b.log_start[pos] = b.nlog;
         const crule *r = &p->rules[i];
         if (r->users.n) {
-            t->has_users = 1;
             for (uint32_t k = 0; k < r->users.n; k++)
                 add_key(&b, K_USER, intern(&b, &r->users.v[k]), 0, 0, i);
         } else {
             set_bit(&b, t->any_user, i);
         }
         if (r->groups.n) {
-            t->has_groups = 1;
             for (uint32_t k = 0; k < r->groups.n; k++)
                 add_key(&b, K_GROUP, intern(&b, &r->groups.v[k]), 0, 0, i);
         } else {
             set_bit(&b, t->any_group, i);
         }
         if (r->verbs.n) {
-            t->has_verbs = 1;
             for (uint32_t k = 0; k < r->verbs.n; k++)
                 add_key(&b, K_VERB, intern(&b, &r->verbs.v[k]), 0, 0, i);
         } else {
@@ -788,21 +785,18 @@ static int build_table(kap_policy *p)
             set_bit(&b, t->scope_nonres, i);
         if (resource_scoped) {
             if (r->namespaces.n) {
-                t->has_ns = 1;
                 for (uint32_t k = 0; k < r->namespaces.n; k++)
                     add_key(&b, K_NS, intern(&b, &r->namespaces.v[k]), 0, 0, i);
             } else {
                 set_bit(&b, t->ns_base, i);
             }
             if (r->n_res) {
-                t->has_res = 1;
                 for (uint32_t k = 0; k < r->n_res; k++)
                     add_resource_keys(&b, &r->res[k], i);
             } else {
                 set_bit(&b, t->res_base, i);
             }
         } else if (r->urls.n) {
-            t->has_urls = 1;
             for (uint32_t k = 0; k < r->urls.n; k++) {
                 const cstr *u = &r->urls.v[k];
                 if (cstr_is(u, "*")) {

@@ -54,6 +54,7 @@ enum {
     K_RRES,
     K_NAMED = 16
 };
+_Static_assert(K_RRES < K_NAMED, "a named kind (kind + K_NAMED) stays below 2 * K_NAMED");
 
 #define GROUP_ANY 0xFFFFFFFFu
 
@@ -130,7 +131,7 @@ struct kap_table {
     keyslot *keys;
     size_t nkeys, nkeys_slots;
     uint32_t any_user, any_group, any_verb, ns_base, res_base, url_base;
-    uint8_t has_users, has_groups, has_verbs, has_ns, has_res, has_urls, has_names, has_group_any;
+    uint8_t has_names, has_group_any;
     uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist */
     resentry *res; /* grouped by string; entries with group "*" and kind RALL/RSTAR last */
     size_t nres, any_off, any_n;
