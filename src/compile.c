@@ -22,16 +22,16 @@ uint64_t str_hash(const char *s, size_t n)
     if (n <= 32) {
         /* four (overlapping) words, two multiplications side by side */
         uint64_t a, b, c, d;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + 8, 8);
-        memcpy(&c, s + n - 16, 8);
-        memcpy(&d, s + n - 8, 8);
+        memcpy(&a, s, sizeof a);
+        memcpy(&b, s + 8, sizeof b);
+        memcpy(&c, s + n - 16, sizeof c);
+        memcpy(&d, s + n - 8, sizeof d);
         return words_hash(words_hash(a, b, n), words_hash(c ^ 0x2D358DCCAA6C78A5ULL, d, n), 32);
     }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
     while (n >= 8) {
         uint64_t w;
-        memcpy(&w, s, 8);
+        memcpy(&w, s, sizeof w);
         h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
         h ^= h >> 32;
         s += 8;

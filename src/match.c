@@ -305,10 +305,12 @@ KAP_HOT_INLINE const lment *bucket_find(const kap_table *tb, uint32_t d, const c
     if (n <= 32) {
         /* the bucket holds this length: compare four (overlapping) words */
         uint64_t w0, w1, w2, w3;
-        memcpy(&w0, s, 8), memcpy(&w1, s + 8, 8), memcpy(&w2, s + n - 16, 8), memcpy(&w3, s + n - 8, 8);
+        memcpy(&w0, s, sizeof w0), memcpy(&w1, s + 8, sizeof w1), memcpy(&w2, s + n - 16, sizeof w2),
+            memcpy(&w3, s + n - 8, sizeof w3);
         for (; m < end; m++) {
             uint64_t v0, v1, v2, v3;
-            memcpy(&v0, m->s, 8), memcpy(&v1, m->s + 8, 8), memcpy(&v2, m->s + n - 16, 8), memcpy(&v3, m->s + n - 8, 8);
+            memcpy(&v0, m->s, sizeof v0), memcpy(&v1, m->s + 8, sizeof v1), memcpy(&v2, m->s + n - 16, sizeof v2),
+                memcpy(&v3, m->s + n - 8, sizeof v3);
             if (((v0 ^ w0) | (v1 ^ w1) | (v2 ^ w2) | (v3 ^ w3)) == 0)
                 return m;
         }
