@@ -178,6 +178,26 @@ START_TEST(pointer_bool_null_after_value)
 }
 END_TEST
 
+START_TEST(missing_version_at_api_version)
+{
+    /* an apiVersion with a group and no version ("foo/"): kube-apiserver's
+     * "Object 'apiVersion' is missing" error, which libkap places at the
+     * apiVersion value (kap.h: the node concerned), quoting the document */
+    static const char doc[] = "kind: Policy\napiVersion: foo/\nrules:\n- level: None\n";
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_ne(kap_policy_load_buffer(&p, doc, strlen(doc), "v.yaml", NULL, &d), KAP_OK);
+    ck_assert_ptr_nonnull(strstr(kap_diagnostics_error_text(d), "Object 'apiVersion' is missing in '"));
+    const kap_diagnostic *e = NULL;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+        if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
+            e = kap_diagnostics_get(d, i);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_msg(e->line == 2 && e->column == 13, "at %u:%u", e->line, e->column);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
 START_TEST(int64_digits)
 {
     /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
@@ -559,21 +579,24 @@ START_TEST(dense_pair_group_decided_deep)
     /* 600 rules of one group (verbs and namespaces): rule i lists verb get
      * when i is even, list when odd, and namespace a when i is odd, b when
      * even; so for get in a the two sets are dense (a word in every 64
-     * rules) and share no rule, but for rule 500, which lists get and a.
+     * rules) and share no rule, but for rule 595, which lists get and a.
      * match_large ANDs such runs of words straight along (match.c,
-     * group_first1): the words before rule 500's are passed over, and the
+     * group_first1): the words before rule 595's are passed over, and the
      * group is searched while no rule has decided yet (semantics.md,
      * matching 1: the first rule that matches decides). Written for
-     * match.c's `j == run` negated (a run with a match passed over) and
-     * `bounded &&` as `||` (the group left unsearched). */
+     * match.c's `j == run` negated (a run with a match passed over),
+     * `b->i += j` deleted (the cursors out of step after a run: word 0's
+     * even rules ANDed with word 9's odd ones, and word 9 the group's last)
+     * and `bounded &&` as `||`
+     * (the group left unsearched). */
     int n = 600;
     size_t cap = 200 + (size_t)n * 72, len = 0;
     char *b = malloc(cap);
     ck_assert_ptr_nonnull(b);
     len += (size_t)snprintf(b + len, cap - len, HDR "rules:\n");
     for (int i = 0; i < n; i++) {
-        const char *verb = i % 2 == 0 || i == 500 ? "get" : "list";
-        const char *ns = i % 2 == 1 || i == 500 ? "a" : "b";
+        const char *verb = i % 2 == 0 || i == 595 ? "get" : "list";
+        const char *ns = i % 2 == 1 || i == 595 ? "a" : "b";
         len += (size_t)snprintf(b + len, cap - len, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", verb, ns);
     }
     len += (size_t)snprintf(b + len, cap - len, "- level: Request\n");
@@ -584,7 +607,7 @@ START_TEST(dense_pair_group_decided_deep)
         const char *verb, *ns;
         int rule;
     } cases[] = {
-        {"get", "a", 500}, /* the one rule both sets hold */
+        {"get", "a", 595}, /* the one rule both sets hold, in the last word */
         {"get", "b", 0},   /* even rules: the first */
         {"list", "a", 1},  /* odd rules: the first */
         {"list", "b", 600} /* no rule of the group: the catch-all */
@@ -890,6 +913,7 @@ int main(void)
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, pointer_bool_null_after_value);
+    tcase_add_test(tc, missing_version_at_api_version);
     tcase_add_test(tc, map_duplicates_beside_prefixes);
     tcase_add_test(tc, format_choice);
     tcase_add_test(tc, format_choice_every_space);
