@@ -59,6 +59,7 @@ static int strtab_grow(kap_strtab *t)
     uint64_t *index = kap_calloc(ns, sizeof *index);
     if (!index)
         return 0;
+    kap_prefault(index, ns * sizeof *index); /* probed all over */
     for (uint32_t k = 0; k < t->count; k++) {
         uint64_t h = str_hash(t->slots[k].s, t->slots[k].len);
         size_t j = (size_t)h & (ns - 1);
@@ -111,8 +112,10 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
             return 0;
         /* rounding the address up is the point here */
         strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63); // NOLINT(performance-no-int-to-ptr)
-        if (t->count)
+        if (t->count) {
+            kap_prefault(slots, t->count * sizeof *slots);
             memcpy(slots, t->slots, t->count * sizeof *slots);
+        }
         kap_free(t->slots_mem);
         t->slots_mem = mem;
         t->slots = slots;

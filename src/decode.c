@@ -1245,9 +1245,9 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     /* the values live here and go when decoding is over; the strings they
      * hold, which the document keeps, live in a */
     kap_arena tree = {0};
-    /* (blocks that grow to 1 MiB: glibc maps them apart and unmaps them
-     * when they are freed, so compiling starts from less) */
-    tree.max_block = (size_t)1 << 20;
+    /* (blocks that grow to a huge page: mapped apart and unmapped when
+     * they are freed, so compiling starts from less; util.c, Pages) */
+    tree.max_block = ((size_t)2 << 20) - 64;
 
     /* 1. JSON if the first non-space character is '{' */
     {

@@ -40,9 +40,14 @@ typedef struct kap_arena {
     kap_arena_block *head;
     size_t used, cap;
     /* 0: blocks of 64 KiB; else each block twice the last, up to this
-     * (big blocks are mappings of their own, unmapped when freed) */
+     * (big blocks are mappings of their own, unmapped when freed; blocks
+     * of nearly 2 MiB are in huge pages: util.c, Pages) */
     size_t max_block;
+    size_t nblocks; /* from the fifth on, a block is prefaulted */
 } kap_arena;
+/* Faults in the pages within [p, p + n) at once (n of 64 KiB or more), for
+ * memory about to be written whole or all over (util.c, Pages). */
+KAP_HIDDEN void kap_prefault(void *p, size_t n);
 KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed, 16-aligned; NULL on failure */
 /* Not zeroed, 8-aligned: for what the caller fills whole. */
 KAP_HIDDEN void *arena_alloc_raw(kap_arena *a, size_t n);

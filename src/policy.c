@@ -260,8 +260,9 @@ int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d
     /* a regular file's size is known: one buffer of that size (and one byte
      * more, to see the end), unless the file grows meanwhile */
     size_t cap = 0, first = 65536;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (unsigned long long)st.st_size < (unsigned long long)lim->max_file_size)
+    int sized = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                (unsigned long long)st.st_size < (unsigned long long)lim->max_file_size;
+    if (sized)
         first = (size_t)st.st_size + 1;
     int rc = KAP_OK;
     for (;;) {
@@ -281,6 +282,8 @@ int policy_read_file(const char *path, const kap_limits *lim, kap_diagnostics *d
             }
             data = nd;
             cap = ncap;
+            if (sized && len == 0)
+                kap_prefault(data, cap); /* the file's size: read whole */
         }
         size_t got = fread(data + len, 1, cap - len, f);
         len += got;
