@@ -1,0 +1,187 @@
+/* The arena (util.c): blocks that grow, blocks in huge pages, prefaulted
+ * blocks, and a failed block allocation. What is written must read back,
+ * arena_alloc's memory must be zeroed and 16-byte aligned, and a failed
+ * allocation must leave the arena usable and freeable (the sanitizer and
+ * valgrind runs of this test see a block lost or freed twice). Linked
+ * against the allocation-hook build of the library.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern long kap_test_alloc_countdown, kap_test_alloc_calls;
+extern int kap_test_alloc_failed;
+
+/* Fills n pieces of size bytes each (piece i holds bytes i + k, mod 251),
+ * checking each arrives zeroed and aligned; returns the pieces. (Loops
+ * test bytes in C and assert once: each passing ck_assert is a write to
+ * check's pipe.) */
+static unsigned char **fill(kap_arena *a, size_t n, size_t size)
+{
+    unsigned char **v = malloc(n * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = arena_alloc(a, size);
+        ck_assert_ptr_nonnull(v[i]);
+        ck_assert_uint_eq((uintptr_t)v[i] % 16, 0);
+        size_t k = 0;
+        while (k < size && v[i][k] == 0)
+            k++;
+        ck_assert_msg(k == size, "piece %zu byte %zu not zeroed", i, k);
+        for (k = 0; k < size; k++)
+            v[i][k] = (unsigned char)((i + k) % 251);
+    }
+    return v;
+}
+
+static void check(unsigned char **v, size_t n, size_t size)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < size && v[i][k] == (unsigned char)((i + k) % 251))
+            k++;
+        ck_assert_msg(k == size, "piece %zu byte %zu overwritten", i, k);
+    }
+}
+
+START_TEST(small_blocks)
+{
+    /* 64 KiB blocks: 3 MB in pieces of 1000 bytes (prefaulted from the
+     * fifth block on) */
+    kap_arena a = {0};
+    size_t n = 3000, size = 1000;
+    unsigned char **v = fill(&a, n, size);
+    check(v, n, size);
+    ck_assert_uint_ge(a.nblocks, 40);
+    arena_free(&a);
+    ck_assert_ptr_null(a.head);
+    ck_assert_uint_eq(a.nblocks, 0);
+    free(v);
+}
+END_TEST
+
+START_TEST(huge_blocks)
+{
+    /* blocks that double up to nearly 2 MiB (as the value tree's do:
+     * mapped apart, in huge pages): 9 MB in pieces of 4000 bytes, a piece
+     * larger than a huge page on its own block, then a reset and more */
+    kap_arena a = {0};
+    a.max_block = ((size_t)2 << 20) - 64;
+    size_t n = 2300, size = 4000;
+    unsigned char **v = fill(&a, n, size);
+    unsigned char *big = arena_alloc(&a, (size_t)5 << 20);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 0x5a, (size_t)5 << 20);
+    unsigned char *after = arena_alloc(&a, 100); /* the current block goes on */
+    ck_assert_ptr_nonnull(after);
+    check(v, n, size);
+    size_t k = 0;
+    while (k < ((size_t)5 << 20) && big[k] == 0x5a)
+        k++;
+    ck_assert_uint_eq(k, (size_t)5 << 20);
+    arena_reset(&a);
+    ck_assert_uint_eq(a.nblocks, 1);
+    free(v);
+    v = fill(&a, n, size);
+    check(v, n, size);
+    arena_free(&a);
+    free(v);
+}
+END_TEST
+
+START_TEST(failed_block)
+{
+    /* each allocation of the library failing in turn while the arena
+     * grows through its huge blocks: arena_alloc gives NULL, what was
+     * written before stays, and the arena frees cleanly; or, where the
+     * allocation that failed was a huge block's mapping, the block comes
+     * from malloc instead and every allocation succeeds */
+    /* the allocations of the whole run, none failing */
+    long before = kap_test_alloc_calls, calls_whole;
+    {
+        kap_arena a = {0};
+        a.max_block = ((size_t)2 << 20) - 64;
+        for (size_t i = 0; i < 6000; i++)
+            ck_assert_ptr_nonnull(arena_alloc(&a, 2000));
+        arena_free(&a);
+        calls_whole = kap_test_alloc_calls - before;
+    }
+    ck_assert_int_ge(calls_whole, 7); /* blocks of 64 KiB up to 2 MiB */
+    int fallbacks = 0;
+    for (long fail = 1;; fail++) {
+        kap_arena a = {0};
+        a.max_block = ((size_t)2 << 20) - 64;
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = fail;
+        unsigned char *kept[64];
+        size_t nkept = 0, got = 0;
+        int failed = 0;
+        for (size_t i = 0; i < 6000; i++) {
+            unsigned char *p = arena_alloc(&a, 2000);
+            if (!p) {
+                failed = 1;
+                break;
+            }
+            memset(p, (int)(i % 256), 2000);
+            if (i % 100 == 0 && nkept < 64)
+                kept[nkept++] = p;
+            got++;
+        }
+        kap_test_alloc_countdown = 0;
+        for (size_t k = 0; k < nkept; k++)
+            ck_assert_uint_eq(kept[k][1999], (unsigned char)((k * 100) % 256));
+        arena_free(&a);
+        ck_assert_int_eq(kap_test_alloc_failed, failed || fail <= calls_whole);
+        if (!failed) {
+            ck_assert_uint_eq(got, 6000);
+            if (fail > calls_whole)
+                break;
+            fallbacks++;
+        }
+    }
+#ifdef __linux__
+    ck_assert_int_ge(fallbacks, 1); /* the huge blocks were mapped apart */
+#endif
+}
+END_TEST
+
+START_TEST(prefault_any_range)
+{
+    /* kap_prefault only hints: any range, aligned or not, small or large,
+     * leaves the memory as it was */
+    size_t n = (size_t)1 << 20;
+    unsigned char *m = malloc(n);
+    ck_assert_ptr_nonnull(m);
+    memset(m, 7, n);
+    kap_prefault(m + 1, n - 3);
+    kap_prefault(m, 10);
+    kap_prefault(m + 5, 0);
+    size_t k = 0;
+    while (k < n && m[k] == 7)
+        k++;
+    ck_assert_uint_eq(k, n);
+    free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("arena");
+    TCase *tc = tcase_create("arena");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, small_blocks);
+    tcase_add_test(tc, huge_blocks);
+    tcase_add_test(tc, failed_block);
+    tcase_add_test(tc, prefault_any_range);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
