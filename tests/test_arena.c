@@ -5,8 +5,11 @@
  * valgrind runs of this test see a block lost or freed twice). Linked
  * against the allocation-hook build of the library.
  * SPDX-License-Identifier: Apache-2.0 */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* mincore, MAP_ANONYMOUS */
 #include <check.h>
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +172,81 @@ START_TEST(prefault_any_range)
 }
 END_TEST
 
+#ifdef __linux__
+/* the process's mapped size in pages (/proc/self/statm) */
+static long mapped_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    ck_assert_ptr_nonnull(f);
+    long size = -1;
+    ck_assert_int_eq(fscanf(f, "%ld", &size), 1);
+    fclose(f);
+    return size;
+}
+
+START_TEST(mappings_released)
+{
+    /* the huge blocks are mappings of their own, which sanitizers and
+     * valgrind do not track: twenty arenas of 12 MB each, built and
+     * freed, must leave the process's mapped size where it was (a block
+     * mapped and not unmapped would leave 4 MB or more a time) */
+    long before = 0;
+    for (int round = 0; round < 20; round++) {
+        kap_arena a = {0};
+        a.max_block = ((size_t)2 << 20) - 64;
+        for (size_t i = 0; i < 6000; i++)
+            ck_assert_ptr_nonnull(arena_alloc(&a, 2000));
+        arena_reset(&a);
+        for (size_t i = 0; i < 6000; i++)
+            ck_assert_ptr_nonnull(arena_alloc(&a, 2000));
+        arena_free(&a);
+        if (round == 0)
+            before = mapped_pages();
+    }
+    long growth = (mapped_pages() - before) * sysconf(_SC_PAGESIZE);
+    ck_assert_msg(growth < (16 << 20), "mapped size grew by %ld bytes", growth);
+}
+END_TEST
+#endif
+
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+/* pages of [p, p + n) (page-aligned) in memory */
+static size_t resident(void *p, size_t n, size_t pg)
+{
+    unsigned char vec[512];
+    ck_assert_uint_le(n / pg, sizeof vec);
+    ck_assert_int_eq(mincore(p, n, vec), 0);
+    size_t r = 0;
+    for (size_t i = 0; i < n / pg; i++)
+        r += vec[i] & 1;
+    return r;
+}
+
+START_TEST(prefault_makes_resident)
+{
+    /* memory kap_prefault is given is in memory at once, every whole page
+     * of it; under 64 KiB it is left alone (util.c, Pages) */
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 128 * pg;
+    unsigned char *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    if (madvise(m, pg, MADV_POPULATE_WRITE) != 0 && errno == EINVAL) {
+        munmap(m, n); /* a kernel before 5.14: only a hint, nothing to see */
+        return;
+    }
+    munmap(m, n);
+    m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    ck_assert_uint_eq(resident(m, n, pg), 0);
+    kap_prefault(m + 1, 64 * pg - 1);             /* pages 1 to 63: whole */
+    ck_assert_uint_eq(resident(m, n, pg), 63 * pg >= 65536 ? 63 : 0);
+    ck_assert_uint_eq(resident(m, pg, pg), 0);    /* page 0: partly given */
+    kap_prefault(m + 64 * pg, 65536 - 1);        /* under 64 KiB: left */
+    ck_assert_uint_eq(resident(m + 64 * pg, 64 * pg, pg), 0);
+    munmap(m, n);
+}
+END_TEST
+#endif
+
 int main(void)
 {
     Suite *s = suite_create("arena");
@@ -178,6 +256,12 @@ int main(void)
     tcase_add_test(tc, huge_blocks);
     tcase_add_test(tc, failed_block);
     tcase_add_test(tc, prefault_any_range);
+#ifdef __linux__
+    tcase_add_test(tc, mappings_released);
+#endif
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    tcase_add_test(tc, prefault_makes_resident);
+#endif
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
