@@ -38,7 +38,6 @@ typedef struct tfield { /* NOLINT(clang-analyzer-optin.performance.Padding): sta
     const tstruct *sub;
     int offset;     /* where the value goes in the C struct, -1: nowhere */
     int pos_offset; /* where the value node's line/col go, -1: nowhere */
-    int nullable;   /* pointer types: null resets */
     uint8_t only;   /* 0: in every release; else 1 + the kap_change that has the field */
 } tfield;
 
@@ -60,9 +59,9 @@ typedef struct anylist {
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define ONLY(change) ((uint8_t)((change) + 1))
 /* a field decoded for its errors only */
-#define F(name, kind, type) {name, kind, type, NULL, NULL, NOWHERE, NOWHERE, 0, 0}
-#define FL(name, kind, type, elem) {name, kind, type, elem, NULL, NOWHERE, NOWHERE, 1, 0}
-#define FS(name, kind, type, elem, sub) {name, kind, type, elem, sub, NOWHERE, NOWHERE, 1, 0}
+#define F(name, kind, type) {name, kind, type, NULL, NULL, NOWHERE, NOWHERE, 0}
+#define FL(name, kind, type, elem) {name, kind, type, elem, NULL, NOWHERE, NOWHERE, 0}
+#define FS(name, kind, type, elem, sub) {name, kind, type, elem, sub, NOWHERE, NOWHERE, 0}
 #define STRUCT(name, fields) {name, fields, NFIELDS(fields), 0, NOWHERE}
 #define TYPEMETA_FIELDS F("kind", T_STRING, "string"), F("apiVersion", T_STRING, "string")
 
@@ -100,7 +99,7 @@ static const tstruct managed_fields = STRUCT("ManagedFieldsEntry", mf_fields);
         FL("finalizers", T_STRLIST, "[]string", "string"),                                  \
         FS("managedFields", T_STRUCTLIST, "[]v1.ManagedFieldsEntry", "v1.ManagedFieldsEntry", \
            &managed_fields),                                                                \
-        {"clusterName", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE, 0,                \
+        {"clusterName", T_STRING, "string", NULL, NULL, NOWHERE, NOWHERE,                   \
          ONLY(KC_OBJECTMETA_CLUSTERNAME)}
 
 static const tfield objectmeta_fields[] = {OBJECTMETA_FIELDS};
@@ -112,7 +111,7 @@ static const tstruct shardinfo = STRUCT("ShardInfo", shardinfo_fields);
 #define LISTMETA_FIELDS                                                                        \
     F("selfLink", T_STRING, "string"), F("resourceVersion", T_STRING, "string"),              \
         F("continue", T_STRING, "string"), F("remainingItemCount", T_INT64, "int64"),         \
-        {"shardInfo", T_STRUCT, "v1.ShardInfo", NULL, &shardinfo, NOWHERE, NOWHERE, 1,       \
+        {"shardInfo", T_STRUCT, "v1.ShardInfo", NULL, &shardinfo, NOWHERE, NOWHERE,          \
          ONLY(KC_LISTMETA_SHARDINFO)}
 
 static const tfield listmeta_fields[] = {LISTMETA_FIELDS};
@@ -120,56 +119,56 @@ static const tstruct listmeta = STRUCT("ListMeta", listmeta_fields);
 
 /* audit.k8s.io/v1 */
 static const tfield v1_gr_fields[] = {
-    {"group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0, 0},
-    {"resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1, 0},
-    {"resourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1, 0},
+    {"group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0},
+    {"resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 0},
+    {"resourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 0},
 };
 static const tstruct v1_gr = {"GroupResources", v1_gr_fields, NFIELDS(v1_gr_fields), sizeof(kgr), OFF(kgr, line)};
 
 static const tfield v1_rule_fields[] = {
-    {"level", T_STRING, "v1.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0, 0},
-    {"users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1, 0},
-    {"userGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1, 0},
-    {"verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1, 0},
+    {"level", T_STRING, "v1.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0},
+    {"users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 0},
+    {"userGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 0},
+    {"verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 0},
     {"resources", T_STRUCTLIST, "[]v1.GroupResources", "v1.GroupResources", &v1_gr, OFF(krule, res),
-     OFF(krule, res_line), 1, 0},
-    {"namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1, 0},
-    {"nonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1, 0},
-    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(krule, stages), NOWHERE, 1, 0},
-    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1, 0},
+     OFF(krule, res_line), 0},
+    {"namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 0},
+    {"nonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 0},
+    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(krule, stages), NOWHERE, 0},
+    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 0},
 };
 static const tstruct v1_rule = {"PolicyRule", v1_rule_fields, NFIELDS(v1_rule_fields), sizeof(krule), OFF(krule, line)};
 
 static const tfield v1_policy_fields[] = {
     TYPEMETA_FIELDS,
-    {"metadata", T_STRUCT, "v1.ObjectMeta", NULL, &objectmeta, NOWHERE, NOWHERE, 0, 0},
+    {"metadata", T_STRUCT, "v1.ObjectMeta", NULL, &objectmeta, NOWHERE, NOWHERE, 0},
     {"rules", T_STRUCTLIST, "[]v1.PolicyRule", "v1.PolicyRule", &v1_rule, OFF(kdoc, rules),
-     OFF(kdoc, rules_line), 1, 0},
-    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1, 0},
-    {"omitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0, 0},
+     OFF(kdoc, rules_line), 0},
+    {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(kdoc, stages), NOWHERE, 0},
+    {"omitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0},
 };
 static const tstruct v1_policy = {"Policy", v1_policy_fields, NFIELDS(v1_policy_fields), 0, NOWHERE};
 
 /* audit.k8s.io/__internal: no JSON tags, so Go field names, and the
  * embedded TypeMeta and ObjectMeta fields promoted to the top. */
 static const tfield int_gr_fields[] = {
-    {"Group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0, 0},
-    {"Resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 1, 0},
-    {"ResourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 1, 0},
+    {"Group", T_STRING, "string", NULL, NULL, OFF(kgr, group), NOWHERE, 0},
+    {"Resources", T_STRLIST, "[]string", "string", NULL, OFF(kgr, resources), NOWHERE, 0},
+    {"ResourceNames", T_STRLIST, "[]string", "string", NULL, OFF(kgr, names), NOWHERE, 0},
 };
 static const tstruct int_gr = {"GroupResources", int_gr_fields, NFIELDS(int_gr_fields), sizeof(kgr), OFF(kgr, line)};
 
 static const tfield int_rule_fields[] = {
-    {"Level", T_STRING, "audit.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0, 0},
-    {"Users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 1, 0},
-    {"UserGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 1, 0},
-    {"Verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 1, 0},
+    {"Level", T_STRING, "audit.Level", NULL, NULL, OFF(krule, level), NOWHERE, 0},
+    {"Users", T_STRLIST, "[]string", "string", NULL, OFF(krule, users), NOWHERE, 0},
+    {"UserGroups", T_STRLIST, "[]string", "string", NULL, OFF(krule, groups), NOWHERE, 0},
+    {"Verbs", T_STRLIST, "[]string", "string", NULL, OFF(krule, verbs), NOWHERE, 0},
     {"Resources", T_STRUCTLIST, "[]audit.GroupResources", "audit.GroupResources", &int_gr,
-     OFF(krule, res), OFF(krule, res_line), 1, 0},
-    {"Namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 1, 0},
-    {"NonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 1, 0},
-    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(krule, stages), NOWHERE, 1, 0},
-    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 1, 0},
+     OFF(krule, res), OFF(krule, res_line), 0},
+    {"Namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 0},
+    {"NonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 0},
+    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(krule, stages), NOWHERE, 0},
+    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 0},
 };
 static const tstruct int_rule = {"PolicyRule", int_rule_fields, NFIELDS(int_rule_fields), sizeof(krule), OFF(krule, line)};
 
@@ -177,9 +176,9 @@ static const tfield int_policy_fields[] = {
     TYPEMETA_FIELDS,
     OBJECTMETA_FIELDS,
     {"Rules", T_STRUCTLIST, "[]audit.PolicyRule", "audit.PolicyRule", &int_rule, OFF(kdoc, rules),
-     OFF(kdoc, rules_line), 1, 0},
-    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(kdoc, stages), NOWHERE, 1, 0},
-    {"OmitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0, 0},
+     OFF(kdoc, rules_line), 0},
+    {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(kdoc, stages), NOWHERE, 0},
+    {"OmitManagedFields", T_BOOL, "bool", NULL, NULL, OFF(kdoc, omf), NOWHERE, 0},
 };
 static const tstruct int_policy = {"Policy", int_policy_fields, NFIELDS(int_policy_fields), 0, NOWHERE};
 
@@ -333,7 +332,7 @@ static const tfield listoptions_fields[] = {
     F("timeoutSeconds", T_INT64, "int64"),
     F("limit", T_INT64, "int64"),
     F("continue", T_STRING, "string"),
-    {"sendInitialEvents", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1, ONLY(KC_LISTOPTIONS_SEND_INITIAL_EVENTS)},
+    {"sendInitialEvents", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, ONLY(KC_LISTOPTIONS_SEND_INITIAL_EVENTS)},
 };
 static const tstruct listoptions = STRUCT("ListOptions", listoptions_fields);
 
@@ -350,7 +349,7 @@ static const tfield deleteoptions_fields[] = {
     F("orphanDependents", T_PBOOL, "bool"),
     F("propagationPolicy", T_STRING, "v1.DeletionPropagation"),
     FL("dryRun", T_STRLIST, "[]string", "string"),
-    {"ignoreStoreReadErrorWithClusterBreakingPotential", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE, 1,
+    {"ignoreStoreReadErrorWithClusterBreakingPotential", T_PBOOL, "bool", NULL, NULL, NOWHERE, NOWHERE,
      ONLY(KC_DELETEOPTIONS_IGNORE_READ_ERROR)},
 };
 static const tstruct deleteoptions = STRUCT("DeleteOptions", deleteoptions_fields);

@@ -93,6 +93,28 @@ START_TEST(time_leap_years)
 }
 END_TEST
 
+START_TEST(time_month_lengths)
+{
+    /* time.Parse checks the day against its month's length (Go's
+     * daysIn: 31 28 31 30 31 30 31 31 30 31 30 31): in a non-leap year,
+     * each month's last day loads and the day after it is out of range.
+     * Written for decode.c's month lengths (November's 30 as 31 or 29
+     * survived, listed equivalent under another line's reason). */
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int m = 1; m <= 12; m++) {
+        char last[160], past[160], want[160];
+        snprintf(last, sizeof last, HDR "metadata:\n  creationTimestamp: \"2023-%02d-%02dT00:00:00Z\"\n" RULE, m,
+                 days[m - 1]);
+        snprintf(past, sizeof past, HDR "metadata:\n  creationTimestamp: \"2023-%02d-%02dT00:00:00Z\"\n" RULE, m,
+                 days[m - 1] + 1);
+        snprintf(want, sizeof want, "failed decoding: parsing time \"2023-%02d-%02dT00:00:00Z\": day out of range", m,
+                 days[m - 1] + 1);
+        ck_assert_msg(strcmp(error_of(last), "(loaded)") == 0, "month %d day %d: %s", m, days[m - 1], error_of(last));
+        ck_assert_str_eq(error_of(past), want);
+    }
+}
+END_TEST
+
 START_TEST(time_year_digits)
 {
     /* the year is exactly four digits, each of them checked */
@@ -969,6 +991,7 @@ int main(void)
     TCase *tc = tcase_create("decode");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, time_leap_years);
+    tcase_add_test(tc, time_month_lengths);
     tcase_add_test(tc, time_year_digits);
     tcase_add_test(tc, time_zone_digits);
     tcase_add_test(tc, int64_digits);
