@@ -187,9 +187,13 @@ static long mapped_pages(void)
 START_TEST(mappings_released)
 {
     /* the huge blocks are mappings of their own, which sanitizers and
-     * valgrind do not track: twenty arenas of 12 MB each, built and
-     * freed, must leave the process's mapped size where it was (a block
-     * mapped and not unmapped would leave 4 MB or more a time) */
+     * valgrind do not track: twenty arenas of 12 MB each, built twice and
+     * freed, must leave the process's mapped size about where it was. A
+     * huge block mapped and not unmapped, or its alignment's slack left
+     * mapped, leaves 2 MB or more for each of the ten or more huge blocks
+     * of a round (390-800 MB over the rounds); what stays below 128 MB is
+     * the allocator's own keeping (ASan's quarantine of freed blocks: about
+     * 40 MB here) */
     long before = 0;
     for (int round = 0; round < 20; round++) {
         kap_arena a = {0};
@@ -204,7 +208,7 @@ START_TEST(mappings_released)
             before = mapped_pages();
     }
     long growth = (mapped_pages() - before) * sysconf(_SC_PAGESIZE);
-    ck_assert_msg(growth < (16 << 20), "mapped size grew by %ld bytes", growth);
+    ck_assert_msg(growth < (128L << 20), "mapped size grew by %ld bytes", growth);
 }
 END_TEST
 #endif
