@@ -302,6 +302,41 @@ START_TEST(other_kind_unknown_fields_unread)
 }
 END_TEST
 
+START_TEST(type_error_drops_strict_warnings)
+{
+    /* an unknown field, then a type error: the type error is fatal and
+     * kube-apiserver logs no strict-decoding warning (semantics.md,
+     * decoding 6: only strict errors fall back to lenient decoding, with
+     * their warning). Written for decode.c's drop of the warnings gathered
+     * so far negated (the warnings kept, the errors freed). */
+    static const char doc[] = HDR "fooBar: 1\nrules:\n- level: None\n  verbs: [true]\n";
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, doc, strlen(doc), "t.yaml", NULL, &d), KAP_EINVALID);
+    ck_assert_ptr_null(p);
+    ck_assert_str_eq(kap_diagnostics_error_text(d),
+                     "failed decoding: json: cannot unmarshal bool into Go struct field PolicyRule.rules.verbs of type string");
+    size_t warnings = 0, errors = 0;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++) {
+        warnings += kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_WARNING;
+        errors += kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR;
+    }
+    ck_assert_uint_eq(warnings, 0);
+    ck_assert_uint_eq(errors, 1);
+    kap_diagnostics_free(d);
+
+    /* the unknown field alone: a warning, and the policy loads */
+    static const char lenient[] = HDR "fooBar: 1\nrules:\n- level: None\n  verbs: [get]\n";
+    ck_assert_int_eq(kap_policy_load_buffer(&p, lenient, strlen(lenient), "t.yaml", NULL, &d), KAP_OK);
+    warnings = 0;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+        warnings += kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_WARNING;
+    ck_assert_uint_ge(warnings, 1);
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
 START_TEST(int64_digits)
 {
     /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
@@ -996,6 +1031,7 @@ int main(void)
     tcase_add_test(tc, time_zone_digits);
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, other_kind_unknown_fields_unread);
+    tcase_add_test(tc, type_error_drops_strict_warnings);
     tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, pointer_bool_null_after_value);
     tcase_add_test(tc, missing_version_at_api_version);
