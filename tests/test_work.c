@@ -246,6 +246,86 @@ START_TEST(long_strings)
 }
 END_TEST
 
+/* A request with exactly 40 groups that rules name (MAXP in match.c: the
+ * most value sets one attribute ORs; a 41st sends the request to the
+ * scan). With 40 the table decides: at 40 rules (the small layout), 200
+ * (word by word) and 1,000 (the groups), each rule naming one of the 40
+ * groups and a verb of its own, the request's verb named by the last rule
+ * before the catch-all, its work is under a quarter of the scan's; again
+ * with the first 64 rules naming the request's verb and groups it lacks
+ * (its groups are then looked up among the first 64 rules, which none
+ * names). With 41
+ * groups known the decision is the scan's, at the scan's work. Written for
+ * match.c's `fl[ai].n > MAXP` as `>= MAXP` (in match_words and
+ * match_large) and `fl[AI_GROUPS].n > MAXP` as `>=` in match_first64. */
+START_TEST(forty_values)
+{
+    static const unsigned sizes[] = {40, 200, 1000};
+    char names[41][8];
+    const char *groups[41];
+    kap_str gn[41];
+    for (int i = 0; i < 41; i++) {
+        snprintf(names[i], sizeof names[i], "g-%02d", i);
+        groups[i] = names[i];
+        gn[i] = (kap_str){names[i], strlen(names[i])};
+    }
+    for (size_t k = 0; k < 2 * sizeof sizes / sizeof *sizes; k++) {
+        unsigned n = sizes[k / 2];
+        int early = k % 2;
+        if (early && n < 200)
+            continue;
+        fam_buf b = {0};
+        fam_add(&b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+        for (unsigned i = 0; i + 1 < n; i++) {
+            if (early && i < 64) /* the request's verb, other groups */
+                fam_add(&b, "- level: Request\n  userGroups: [\"x-%u\"]\n  verbs: [\"v-%u\"]\n", i, n - 2);
+            else
+                fam_add(&b, "- level: Request\n  userGroups: [\"g-%02u\"]\n  verbs: [\"v-%u\"]\n", i % 41, i);
+        }
+        fam_add(&b, "- level: Metadata\n");
+        kap_policy *p;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, b.s, b.len, NULL, NULL, NULL), KAP_OK);
+        free(b.s);
+        for (size_t ng = 40; ng <= 41; ng++) {
+            char verb[16];
+            snprintf(verb, sizeof verb, "v-%u", n - 2);
+            kap_request r = KAP_REQUEST_INIT;
+            r.user = "someone";
+            r.groups = groups;
+            r.n_groups = ng;
+            r.verb = verb;
+            r.path = "/x";
+            kap_request_n rn = KAP_REQUEST_N_INIT;
+            rn.user = (kap_str){r.user, strlen(r.user)};
+            rn.groups = gn;
+            rn.n_groups = ng;
+            rn.verb = (kap_str){verb, strlen(verb)};
+            rn.path = (kap_str){r.path, strlen(r.path)};
+            kap_decision a, an, c;
+            kap_work_count = 0;
+            ck_assert_int_eq(kap_policy_match(p, &r, &a), KAP_OK);
+            unsigned long work = kap_work_count;
+            kap_work_count = 0;
+            ck_assert_int_eq(kap_policy_match_n(p, &rn, &an), KAP_OK);
+            unsigned long work_n = kap_work_count;
+            kap_work_count = 0;
+            ck_assert_int_eq(kap_policy_match_reference(p, &r, &c), KAP_OK);
+            unsigned long scan = kap_work_count;
+            ck_assert_int_eq(c.rule, (int)n - 2); /* its group is among the first 40 */
+            ck_assert_msg(memcmp(&a, &c, sizeof a) == 0 && memcmp(&an, &c, sizeof an) == 0,
+                          "%u rules, %zu groups: table rule %d, with lengths %d, scan rule %d", n, ng, a.rule, an.rule,
+                          c.rule);
+            printf("work %u rules%s, %zu groups: %lu units, with lengths %lu, the scan %lu\n", n, early ? " (the first 64 with the verb)" : "", ng, work, work_n, scan);
+            if (ng == 40)
+                ck_assert_msg(4 * work < scan && 4 * work_n < scan,
+                              "%u rules, 40 groups: work %lu, with lengths %lu, not under a quarter of the scan's %lu", n,
+                              work, work_n, scan);
+        }
+        kap_policy_free(p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("work");
@@ -255,6 +335,7 @@ int main(void)
     tcase_add_test(tc, random_policies);
     tcase_add_test(tc, long_strings);
     tcase_add_test(tc, scan_exceeds_bound);
+    tcase_add_test(tc, forty_values);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
