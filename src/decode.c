@@ -449,6 +449,7 @@ typedef struct tdec {
     int nstrict;
     kap_diagnostics *diags;
     int oom;
+    struct rstream *rules; /* the rules decoded while the YAML was read, or NULL */
 } tdec;
 
 static void type_error(tdec *d, const jv *v, const char *value_desc, const char *go_type)
@@ -890,6 +891,160 @@ static void decode_strlist(tdec *d, const tfield *f, kstrlist *t, const jv *v)
 
 static void decode_struct(tdec *d, const tstruct *st, void *target, const jv *v);
 
+/* One element of a list of structs (decode_structlist's loop, and the
+ * rules' sink): its place in the strict path, then the element. */
+static void decode_element(tdec *d, const tfield *f, void *elem, const jv *e, size_t i)
+{
+    const tstruct *st = f->sub;
+    size_t base = d->path.len;
+    char idx[24]; /* "[i]", written without printf: once per list element */
+    size_t k = sizeof idx;
+    idx[--k] = ']';
+    size_t v2 = i;
+    do
+        idx[--k] = (char)('0' + v2 % 10);
+    while (v2 /= 10);
+    idx[--k] = '[';
+    buf_add(&d->path, idx + k, sizeof idx - k);
+    if (e->kind == JV_OBJECT) {
+        set_pos(elem, st->pos_offset, e);
+        decode_struct(d, st, elem, e);
+    } else if (e->kind != JV_NULL) {
+        type_error(d, e, jv_kind_go_name(e->kind), f->elem_type);
+    } else if (elem) {
+        set_pos(elem, st->pos_offset, e);
+    }
+    d->path.len = base;
+    if (d->path.s)
+        d->path.s[base] = 0;
+}
+
+/* ---- the rules, decoded as the YAML is read ----------------------------
+ * A large policy is mostly its rules. read_yaml.c hands each item of the
+ * top-level "rules" sequence to rules_sink as soon as it is whole, and
+ * drops its values once decoded, so the values of all the rules never
+ * exist at once (docs/performance.md: a tenth of the time of a load of
+ * 10,000 rules went into writing and reading them back). The rules are
+ * decoded here as decode_struct would decode them in their place: with
+ * the Policy's field context ("rules"), into a tdec of their own whose
+ * strict errors, warnings and first type error are added to the
+ * document's when its decoding reaches "rules" (splice_rules), the keys
+ * in json.Marshal's order, so every message comes in the same order. If
+ * the document turns out not to be a v1 Policy, or its "rules" is not
+ * that sequence, none of this is used. */
+typedef struct rstream {
+    tdec d;                 /* the rules' decoding state */
+    kap_diagnostics diags;  /* their strict warnings, in order */
+    const tfield *field;    /* v1 Policy's "rules" */
+    krule *items;
+    size_t n, cap;
+} rstream;
+
+static int rules_sink(void *ctx, const jv *e, size_t i)
+{
+    rstream *r = ctx;
+    if (r->d.oom || r->d.aborted)
+        return r->d.oom ? KAP_ENOMEM : KAP_OK;
+    if (i != r->n)
+        return KAP_ENOMEM; /* (read_yaml.c numbers them in order) */
+    if (!r->d.field.len) {
+        /* decode_struct's context when it reaches the field */
+        buf_adds(&r->d.field, "rules");
+        buf_adds(&r->d.path, "rules");
+        if (r->d.field.oom || r->d.path.oom) {
+            r->d.oom = 1;
+            return KAP_ENOMEM;
+        }
+    }
+    if (r->n == r->cap) {
+        if (kap_grow(&r->items, &r->cap, r->n + 1, sizeof *r->items, 64) != 0) {
+            r->d.oom = 1;
+            return KAP_ENOMEM;
+        }
+        /* (filled whole as the rules come: its pages in one call) */
+        kap_prefault(r->items + r->n, (r->cap - r->n) * sizeof *r->items);
+    }
+    krule *elem = &r->items[r->n++];
+    memset(elem, 0, sizeof *elem);
+    elem->omf = -1;
+    decode_element(&r->d, r->field, elem, e, i);
+    return r->d.oom ? KAP_ENOMEM : KAP_OK;
+}
+
+static void rstream_init(rstream *r, kap_arena *a, const kap_limits *lim)
+{
+    memset(r, 0, sizeof *r);
+    r->d.a = a;
+    r->d.lim = lim;
+    r->d.diags = &r->diags;
+    for (size_t i = 0; i < v1_policy.n; i++)
+        if (strcmp(v1_policy.fields[i].name, "rules") == 0)
+            r->field = &v1_policy.fields[i];
+    r->d.struct_name = v1_policy.go_name; /* (field and path: rules_sink) */
+}
+
+static void rstream_free(rstream *r)
+{
+    for (size_t i = 0; i < r->diags.n; i++) {
+        kap_free((void *)r->diags.items[i].field);
+        kap_free((void *)r->diags.items[i].message);
+    }
+    kap_free(r->diags.items);
+    buf_free(&r->d.field);
+    buf_free(&r->d.path);
+    buf_free(&r->d.type_err);
+    buf_free(&r->d.abort_err);
+    buf_free(&r->d.strict);
+    kap_free(r->items);
+    memset(r, 0, sizeof *r);
+}
+
+/* decode_structlist's work for the streamed rules: their items, and what
+ * decoding them gave, in order after what the document's decoding gave
+ * so far. */
+static void splice_rules(tdec *d, anylist *t, const jv *v)
+{
+    rstream *r = d->rules;
+    if (!r || r->n != v->n || t == NULL || t->n) {
+        d->oom = 1; /* (cannot happen: decode_policy checks the document) */
+        return;
+    }
+    krule *items = arena_alloc_raw(d->a, r->n * sizeof *items);
+    if (!items || r->d.oom || r->d.path.oom || r->d.field.oom || r->d.strict.oom || r->d.type_err.oom) {
+        d->oom = 1;
+        return;
+    }
+    memcpy(items, r->items, r->n * sizeof *items);
+    t->items = items;
+    t->n = r->n;
+    /* strict errors and their warnings */
+    if (r->d.nstrict) {
+        if (d->nstrict)
+            buf_adds(&d->strict, ", ");
+        buf_add(&d->strict, r->d.strict.s, r->d.strict.len);
+        d->nstrict += r->d.nstrict;
+    }
+    for (size_t i = 0; i < r->diags.n; i++) {
+        const kap_diagnostic *it = &r->diags.items[i];
+        diags_add(d->diags, it->severity, it->field, it->message, it->line, it->column);
+    }
+    if (r->diags.oom)
+        d->oom = 1;
+    /* the first type error, unless one came before */
+    if (r->d.has_type_err && !d->has_type_err) {
+        d->has_type_err = 1;
+        d->te_line = r->d.te_line;
+        d->te_col = r->d.te_col;
+        buf_add(&d->type_err, r->d.type_err.s, r->d.type_err.len);
+    }
+    if (r->d.aborted && !d->aborted) {
+        d->aborted = 1;
+        d->ab_line = r->d.ab_line;
+        d->ab_col = r->d.ab_col;
+        buf_add(&d->abort_err, r->d.abort_err.s, r->d.abort_err.len);
+    }
+}
+
 static void decode_structlist(tdec *d, const tfield *f, anylist *t, const jv *v)
 {
     if (v->kind == JV_NULL) {
@@ -901,6 +1056,10 @@ static void decode_structlist(tdec *d, const tfield *f, anylist *t, const jv *v)
     }
     if (v->kind != JV_ARRAY) {
         type_error(d, v, jv_kind_go_name(v->kind), f->go_type);
+        return;
+    }
+    if (v->n && !v->items) { /* the rules, decoded as they were read */
+        splice_rules(d, t, v);
         return;
     }
     const tstruct *st = f->sub;
@@ -918,31 +1077,8 @@ static void decode_structlist(tdec *d, const tfield *f, anylist *t, const jv *v)
             for (size_t i = keep; i < v->n; i++)
                 ((krule *)items)[i].omf = -1;
     }
-    size_t base = d->path.len;
-    for (size_t i = 0; i < v->n && !d->aborted; i++) {
-        char idx[24]; /* "[i]", written without printf: once per list element */
-        size_t k = sizeof idx;
-        idx[--k] = ']';
-        size_t v2 = i;
-        do
-            idx[--k] = (char)('0' + v2 % 10);
-        while (v2 /= 10);
-        idx[--k] = '[';
-        buf_add(&d->path, idx + k, sizeof idx - k);
-        const jv *e = v->items[i];
-        void *elem = items ? items + i * st->size : NULL;
-        if (e->kind == JV_OBJECT) {
-            set_pos(elem, st->pos_offset, e);
-            decode_struct(d, st, elem, e);
-        } else if (e->kind != JV_NULL) {
-            type_error(d, e, jv_kind_go_name(e->kind), f->elem_type);
-        } else if (elem) {
-            set_pos(elem, st->pos_offset, e);
-        }
-        d->path.len = base;
-        if (d->path.s)
-            d->path.s[base] = 0;
-    }
+    for (size_t i = 0; i < v->n && !d->aborted; i++)
+        decode_element(d, f, items ? items + i * st->size : NULL, v->items[i], i);
     if (t) {
         t->items = items;
         t->n = v->n;
@@ -1247,6 +1383,9 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     /* (blocks that grow to a huge page: mapped apart and unmapped when
      * they are freed, so compiling starts from less; util.c, Pages) */
     tree.max_block = ((size_t)2 << 20) - 64;
+    /* the rules, decoded while the YAML is read (rules_sink) */
+    rstream rules = {0};
+    const jv *streamed = NULL;
 
     /* 1. JSON if the first non-space character is '{' */
     {
@@ -1266,7 +1405,8 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
             goto out;
         }
     } else {
-        rc = yaml_to_jv_split(&tree, a, data, len, lim, &root, &strict_yaml, &fail);
+        rstream_init(&rules, a, lim);
+        rc = yaml_to_jv_rules(&tree, a, data, len, lim, &root, &strict_yaml, &fail, rules_sink, &rules, &streamed);
         if (rc) {
             rc = report_fail(diags, &fail, "failed decoding: ");
             goto out;
@@ -1408,6 +1548,9 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     d.a = a;
     d.lim = lim;
     d.diags = diags;
+    /* (only v1's "rules" field reaches them: another kind's decoding, or
+     * the internal version's, leaves an unknown field unread) */
+    d.rules = streamed ? &rules : NULL;
     int strict_on = release_has(lim, KC_LENIENT_FALLBACK);
     if (strict_yaml.len) {
         /* go-yaml's strict error comes first, as one item */
@@ -1513,6 +1656,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     rc = KAP_OK;
 out:
     arena_free(&tree);
+    rstream_free(&rules);
     buf_free(&fail.msg);
     buf_free(&strict_yaml);
     if (diags->oom)

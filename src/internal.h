@@ -205,6 +205,19 @@ KAP_HIDDEN int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_
 KAP_HIDDEN int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                                 const kap_limits *lim, jv **out, kap_buf *strict_errs, kap_fail *fail);
 
+/* The same, handing each element of the top-level mapping's "rules"
+ * sequence to sink as soon as it is whole (index: its place in the list),
+ * then dropping its values: a large policy's rules never exist as values
+ * all at once. The "rules" sequence itself is then an array of n items
+ * whose items are NULL, *streamed. Where the document needs its values
+ * whole (a second "rules" key, NaN or infinity anywhere, an anchor, an
+ * alias or a merge key) it is read again without the sink, *streamed NULL,
+ * and what the sink was given is not the document's. */
+typedef int (*yaml_rule_sink)(void *ctx, const jv *elem, size_t index);
+KAP_HIDDEN int yaml_to_jv_rules(kap_arena *a, kap_arena *strs, const char *data, size_t len,
+                                const kap_limits *lim, jv **out, kap_buf *strict_errs, kap_fail *fail,
+                                yaml_rule_sink sink, void *ctx, const jv **streamed);
+
 /* Parses JSON text as Go's encoding/json would accept it. On a syntax error
  * fills fail->msg with Go's SyntaxError text. */
 KAP_HIDDEN int json_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim,

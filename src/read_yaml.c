@@ -758,6 +758,9 @@ typedef struct ydec {
     kap_arena *copy_to; /* one pass: where a string value's bytes go (else the node's are kept) */
     jv *scratch;        /* one pass: where the next value goes instead of the arena (a key's) */
     size_t depth;  /* collections open while decoding, aliases followed */
+    /* one pass: the rules' sink (yaml_to_jv_rules) */
+    yaml_rule_sink sink;
+    void *sink_ctx;
 } ydec;
 
 static double allowed_alias_ratio(long long decodes)
@@ -1436,7 +1439,8 @@ typedef struct sframe {
     jv keyv;
     jv **items; /* sequences */
     size_t n, cap;
-    ymap mp; /* maps */
+    ymap mp;      /* maps */
+    int streamed; /* the top-level "rules" sequence: its items go to the sink */
 } sframe;
 
 static void sframe_free(sframe *f)
@@ -1498,7 +1502,7 @@ static int one_pass_close(ydec *d, sframe *f, jv **out)
         jv *v = new_jv(d, JV_ARRAY, &f->node);
         if (!v)
             return fail_nomem(d->fail);
-        if (f->n) {
+        if (f->n && !f->streamed) {
             v->items = arena_alloc_raw(d->a, f->n * sizeof *v->items); // NOLINT(bugprone-sizeof-expression): the elements are pointers
             if (!v->items)
                 return fail_nomem(d->fail);
@@ -1513,8 +1517,30 @@ static int one_pass_close(ydec *d, sframe *f, jv **out)
     return finish_mapping(d, &f->node, &f->mp, out);
 }
 
+#define ONE_PASS_AGAIN 1001 /* not a status: read again without the sink */
+
+/* Whether a collection starting now, depth frames open, is the top-level
+ * mapping's "rules" sequence (the key as written, as Go's JSON decoding
+ * matches a struct field in strict mode). */
+static int rules_sequence(const sframe *stack, size_t depth)
+{
+    if (depth != 1 || stack[0].node.kind != YN_MAP || !stack[0].has_key || stack[0].key)
+        return 0;
+    const jv *k = &stack[0].keyv;
+    return k->kind == JV_STRING && k->len == 5 && memcmp(k->s, "rules", 5) == 0;
+}
+
+/* one_pass with a sink: the values of one rule (an item of the "rules"
+ * sequence) live in their own arena, emptied when the sink has the rule. */
+typedef struct rstate {
+    kap_arena rule;  /* the values of the rule being read */
+    jv *streamed;    /* the "rules" sequence's value, once closed */
+    size_t next;     /* the next rule's index */
+    int used, again; /* a "rules" sequence was streamed; a second one came */
+} rstate;
+
 static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim, ydec *d,
-                    jv **root, kap_fail *fail)
+                    jv **root, kap_fail *fail, rstate *rs)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
@@ -1523,6 +1549,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
     size_t max_depth = lim->max_depth && lim->max_depth < GO_MAX_DEPTH ? lim->max_depth : GO_MAX_DEPTH;
     int rc = KAP_OK, started = 0, done = 0, decoding = 1;
     *root = NULL;
+    kap_arena *va = a; /* where values and keys go: a, or the rule's arena */
 
     if (!yaml_parser_initialize(&parser))
         return fail_nomem(fail);
@@ -1599,7 +1626,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 break;
             }
             /* a key's text goes with the values; a value's is kept */
-            d->copy_to = is_key ? a : strs;
+            d->copy_to = is_key ? va : strs;
             /* a string key is copied into its map's frame (one_pass_attach):
              * it is made here, and any other key moved to the arena */
             d->scratch = is_key ? &keyv : NULL;
@@ -1608,7 +1635,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 drc = decode_scalar(d, &node, &value);
             d->scratch = NULL;
             if (!drc && value == &keyv && keyv.kind != JV_STRING) {
-                value = arena_alloc_raw(a, sizeof *value);
+                value = arena_alloc_raw(va, sizeof *value);
                 if (value)
                     *value = keyv;
                 else
@@ -1650,11 +1677,21 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 stack = ns;
                 cap = ncap;
             }
+            if (rs && depth == 2 && stack[1].streamed)
+                d->a = va = &rs->rule; /* a rule begins */
+            int streamed = 0;
+            if (rs && seq && rules_sequence(stack, depth)) {
+                if (rs->used)
+                    rs->again = 1; /* a second "rules": the last one counts */
+                else
+                    streamed = rs->used = 1;
+            }
             sframe *f = &stack[depth++];
             memset(f, 0, sizeof *f);
             node.kind = seq ? YN_SEQ : YN_MAP;
             f->node = node;
             f->flow = flow;
+            f->streamed = streamed;
             if (decoding) {
                 int drc = count_decode(d, &node);
                 if (!drc) {
@@ -1680,12 +1717,30 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 d->depth--;
                 if (drc)
                     decoding = 0;
+                else if (f->streamed)
+                    rs->streamed = value;
             }
             sframe_free(f);
             break;
         }
         default:
             break;
+        }
+        if (rs && depth == 2 && stack[1].streamed && (value || va != a)) {
+            /* an item of "rules" is whole (or, decoding stopped, over):
+             * to the sink, then its values go */
+            if (rc == KAP_OK && decoding && value) {
+                if (d->sink(d->sink_ctx, value, rs->next++) != KAP_OK) {
+                    (void)fail_nomem(d->fail);
+                    decoding = 0;
+                }
+                stack[1].n++;
+            }
+            value = NULL;
+            if (va != a) {
+                arena_reset(&rs->rule);
+                d->a = va = a;
+            }
         }
         if (rc == KAP_OK && decoding && value && one_pass_attach(d, stack, depth, value, root))
             decoding = 0;
@@ -1734,10 +1789,13 @@ long kap_test_yaml_one_pass_done = 0; /* documents the one pass took whole */
 #define ONE_PASS_DONE() ((void)0)
 #endif
 
-int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
-                     jv **out, kap_buf *strict_errs, kap_fail *fail)
+int yaml_to_jv_rules(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
+                     jv **out, kap_buf *strict_errs, kap_fail *fail, yaml_rule_sink sink, void *ctx,
+                     const jv **streamed)
 {
     *out = NULL;
+    if (streamed)
+        *streamed = NULL;
     ydec d = {0};
     d.a = a;
     d.strs = strs;
@@ -1748,7 +1806,38 @@ int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len
     kap_fail dfail = {0};
     d.fail = &dfail;
     jv *root = NULL;
-    int rc = TWO_PASSES_ONLY ? ONE_PASS_NO : one_pass(a, strs, data, len, lim, &d, &root, fail);
+    rstate rs = {0};
+    int rc;
+    if (TWO_PASSES_ONLY) {
+        rc = ONE_PASS_NO;
+    } else {
+        d.sink = sink;
+        d.sink_ctx = ctx;
+        rc = one_pass(a, strs, data, len, lim, &d, &root, fail, sink ? &rs : NULL);
+        arena_free(&rs.rule);
+        /* the rules' values are gone; where the document needs them
+         * whole, it is read again (first_nonfinite walks every value) */
+        if (rc == KAP_OK && !dfail.status && !dfail.msg.oom && !d.conv.oom && !strict_errs->oom && rs.used &&
+            (rs.again || d.nonfinite))
+            rc = ONE_PASS_AGAIN;
+    }
+    if (rc == ONE_PASS_AGAIN) {
+        buf_free(&dfail.msg);
+        buf_free(&d.conv);
+        buf_free(strict_errs);
+        buf_free(&fail->msg);
+        memset(fail, 0, sizeof *fail);
+        memset(&dfail, 0, sizeof dfail);
+        memset(&d, 0, sizeof d);
+        d.a = a;
+        d.strs = strs;
+        d.lim = lim;
+        d.strict = strict_errs;
+        d.decodes = 1;
+        d.fail = &dfail;
+        rs = (rstate){0};
+        rc = one_pass(a, strs, data, len, lim, &d, &root, fail, NULL);
+    }
     if (rc != KAP_OK && (dfail.status == KAP_ENOMEM || dfail.msg.oom || d.conv.oom || strict_errs->oom)) {
         /* memory ran out while decoding: that is the outcome, whatever
          * the rest of the document holds */
@@ -1794,6 +1883,8 @@ int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len
             return KAP_OK; /* empty document: JSON null */
         }
         *out = root;
+        if (streamed)
+            *streamed = rs.streamed;
     }
     if (rc == KAP_OK && !d.has_conv && d.nonfinite) {
         /* json.Marshal refuses the first NaN or infinity it writes, in
@@ -1817,6 +1908,12 @@ int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len
     }
     buf_free(&d.conv);
     return rc;
+}
+
+int yaml_to_jv_split(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
+                     jv **out, kap_buf *strict_errs, kap_fail *fail)
+{
+    return yaml_to_jv_rules(a, strs, data, len, lim, out, strict_errs, fail, NULL, NULL, NULL);
 }
 
 int yaml_to_jv(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **out,

@@ -57,6 +57,32 @@ static const char *const INLINE[] = {
     "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: &r\n- level: Metadata\n",
     "kind: Policy\napiVersion: audit.k8s.io/v1\nomitStages: [RequestReceived]\nrules:\n- level: None\n  users: "
     "[\"system:kube-proxy\"]\n  resources:\n  - group: \"\"\n    resources: [endpoints]\n",
+    /* the rules decoded as they are read (decode.c, rules_sink): their
+     * messages among the document's, in json.Marshal's key order */
+    "rules:\n- level: None\n  bogus: 1\napiVersion: audit.k8s.io/v1\nkind: Policy\naaa: 1\nzzz: 2\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  verbs: [1]\nomitStages: [2]\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  verbs: [1]\nomitManagedFields: x\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata: {name: 5}\nrules:\n- users: {a: 1}\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [~, 1, {level: None}, [a], \"s\"]\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\nrules:\n- level: Metadata\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\nrules: ~\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  x: .nan\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\nx: [.inf]\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n- level: &a Metadata\n  verbs: [*a]\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n- <<: {level: Metadata}\n",
+    "apiVersion: audit.k8s.io/v1beta1\nkind: Policy\nrules:\n- level: None\n  bogus: 1\n",
+    "apiVersion: audit.k8s.io/__internal\nkind: Policy\nrules:\n- level: None\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Event\nrules:\n- level: None\n",
+    "{apiVersion: audit.k8s.io/v1, kind: Policy, rules: [{level: None, verbs: [get]}, {level: Metadata}]}\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nRules:\n- level: Request\nrules:\n- level: None\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  ~: 1\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  ? [a]\n  : 1\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: []\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata: {rules: [{level: None}]}\nrules:\n- level: None\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  resources: [{group: 1, bogus: 2}]\n- "
+    "level: Metadata\n  resources: [{resources: [pods], resourceNames: [x], group: \"\", group: a}]\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n- level: Request\n  verbs: [get\n",
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: !!int x\n- level: None\n",
 };
 
 static void jv_equal(const jv *a, const jv *b, const char *what)
