@@ -957,12 +957,16 @@ static int rules_sink(void *ctx, const jv *e, size_t i)
         }
     }
     if (r->n == r->cap) {
-        if (kap_grow(&r->items, &r->cap, r->n + 1, sizeof *r->items, 64) != 0) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        krule *items = cap < SIZE_MAX / sizeof *items ? arena_loose_grow(r->items, cap * sizeof *items) : NULL;
+        if (!items) {
             r->d.oom = 1;
             return KAP_ENOMEM;
         }
         /* (filled whole as the rules come: its pages in one call) */
-        kap_prefault(r->items + r->n, (r->cap - r->n) * sizeof *r->items);
+        kap_prefault(items + r->n, (cap - r->n) * sizeof *items);
+        r->items = items;
+        r->cap = cap;
     }
     krule *elem = &r->items[r->n++];
     memset(elem, 0, sizeof *elem);
@@ -995,7 +999,7 @@ static void rstream_free(rstream *r)
     buf_free(&r->d.type_err);
     buf_free(&r->d.abort_err);
     buf_free(&r->d.strict);
-    kap_free(r->items);
+    arena_loose_free(r->items);
     memset(r, 0, sizeof *r);
 }
 
@@ -1009,14 +1013,16 @@ static void splice_rules(tdec *d, anylist *t, const jv *v)
         d->oom = 1; /* (cannot happen: decode_policy checks the document) */
         return;
     }
-    krule *items = arena_alloc_raw(d->a, r->n * sizeof *items);
-    if (!items || r->d.oom || r->d.path.oom || r->d.field.oom || r->d.strict.oom || r->d.type_err.oom) {
+    if (r->d.oom || r->d.path.oom || r->d.field.oom || r->d.strict.oom || r->d.type_err.oom) {
         d->oom = 1;
         return;
     }
-    memcpy(items, r->items, r->n * sizeof *items);
-    t->items = items;
+    /* the items stay where they were decoded: the document's arena frees them */
+    arena_adopt(d->a, r->items);
+    t->items = r->items;
     t->n = r->n;
+    r->items = NULL;
+    r->n = r->cap = 0;
     /* strict errors and their warnings */
     if (r->d.nstrict) {
         if (d->nstrict)

@@ -55,6 +55,12 @@ KAP_HIDDEN char *arena_strndup(kap_arena *a, const char *s, size_t n);
 KAP_HIDDEN void arena_free(kap_arena *a);
 /* Keeps one block for reuse, drops the rest. */
 KAP_HIDDEN void arena_reset(kap_arena *a);
+/* Memory of n bytes kept outside any arena while it grows (a new size
+ * moves it, as realloc; NULL on failure, the old memory kept), then given
+ * to arena a, which frees it with the rest (arena_adopt); or freed alone. */
+KAP_HIDDEN void *arena_loose_grow(void *data, size_t n);
+KAP_HIDDEN void arena_loose_free(void *data);
+KAP_HIDDEN void arena_adopt(kap_arena *a, void *data);
 
 /* A growable byte string. On allocation failure it sets oom and stops. */
 typedef struct kap_buf {

@@ -223,6 +223,47 @@ char *arena_strndup(kap_arena *a, const char *s, size_t n)
     return r;
 }
 
+/* A block of its own, outside any arena, grown by realloc while its size
+ * is not known, then handed to an arena (arena_adopt) that frees it with
+ * its other blocks: what is built in it is not copied. */
+static kap_arena_block *loose_block(void *data)
+{
+    return (kap_arena_block *)((char *)data - offsetof(kap_arena_block, data));
+}
+
+void *arena_loose_grow(void *data, size_t n)
+{
+    if (n > SIZE_MAX - sizeof(kap_arena_block))
+        return NULL;
+    kap_arena_block *b = kap_realloc(data ? loose_block(data) : NULL, sizeof *b + n);
+    if (!b)
+        return NULL;
+    b->size = n;
+    b->mapped = 0;
+    b->next = NULL;
+    return b->data;
+}
+
+void arena_loose_free(void *data)
+{
+    if (data)
+        kap_free(loose_block(data));
+}
+
+void arena_adopt(kap_arena *a, void *data)
+{
+    kap_arena_block *b = loose_block(data);
+    if (a->head) { /* behind the current block, which stays in use */
+        b->next = a->head->next;
+        a->head->next = b;
+    } else { /* the first block, and full */
+        b->next = NULL;
+        a->head = b;
+        a->used = a->cap = b->size;
+    }
+    a->nblocks++;
+}
+
 void arena_reset(kap_arena *a)
 {
     if (!a->head)
