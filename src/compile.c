@@ -99,8 +99,11 @@ static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
     return id;
 }
 
-/* Interns s; returns its id (>= 1) or 0 when out of memory. */
-static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t n)
+/* Interns s; returns its id (>= 1) or 0 when out of memory. The table
+ * keeps s itself, which must live as long as the policy: the strings
+ * interned are the compiled rules' (in the policy's arena) or parts of
+ * them, and every reader of a slot's string takes its length (no NUL). */
+static uint32_t strtab_intern(kap_strtab *t, const char *s, size_t n)
 {
     if (((size_t)t->count + 1) * 2 > t->nindex && !strtab_grow(t))
         return 0;
@@ -126,15 +129,12 @@ static uint32_t strtab_intern(kap_strtab *t, kap_arena *a, const char *s, size_t
     size_t i = strtab_probe(t, h, s, n, &id);
     if (id)
         return id;
-    char *copy = arena_strndup(a, s, n);
-    if (!copy)
-        return 0;
     strslot *e = &t->slots[t->count];
     memset(e, 0, sizeof *e);
-    e->s = copy;
+    e->s = s; /* (not copied: see above) */
     e->len = (uint32_t)n;
     if (n <= 16)
-        str_words(copy, n, &e->wa, &e->wb);
+        str_words(s, n, &e->wa, &e->wb);
     e->id = ++t->count;
     t->index[i] = (h >> 32) << 32 | e->id;
     return e->id;
@@ -374,7 +374,7 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
 
 static uint32_t intern(builder *b, const cstr *s)
 {
-    uint32_t id = strtab_intern(b->p->strtab, &b->p->arena, s->s, s->len);
+    uint32_t id = strtab_intern(b->p->strtab, s->s, s->len);
     if (!id)
         b->oom = 1;
     return id;

@@ -13,7 +13,7 @@ typedef struct strslot {
     uint64_t wa, wb;   /* strings of up to 16 bytes: str_words() */
     uint32_t set[NROLES];
     uint32_t res_off, res_n; /* resource entries that name this string */
-    const char *s;
+    const char *s; /* len bytes of a compiled rule's string, no NUL after them */
 } strslot; /* one cache line: the slots are 64-byte aligned */
 
 /* A resource key hung on the string it is looked up by: the group for
