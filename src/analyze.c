@@ -489,7 +489,7 @@ static int run(kap_analysis *a, const char *data, size_t len, const kap_limits *
         l2.gofmt = release_gofmt(l2.changes);
         kdoc d2;
         kd = diags_new(a->diags->source);
-        if (!kd || decode_policy(&kwork, data, len, &l2, &d2, kd) == KAP_ENOMEM) {
+        if (!kd || decode_policy(&kwork, &kwork, data, len, &l2, &d2, kd) == KAP_ENOMEM) {
             status = KAP_ENOMEM;
             goto out;
         }

@@ -1008,7 +1008,16 @@ void table_free(kap_policy *p)
 
 /* ---- rules as written --------------------------------------------------------- */
 
-static int copy_list(kap_arena *a, cstrs *out, const kstrlist *in)
+/* A rule's string: the document's own where it is kept in the policy's
+ * arena (kept), else a copy there. */
+static const char *rule_string(kap_arena *a, const kstr *s, int kept)
+{
+    if (!s->s)
+        return "";
+    return kept ? s->s : arena_strndup(a, s->s, s->len);
+}
+
+static int copy_list(kap_arena *a, cstrs *out, const kstrlist *in, int kept)
 {
     out->n = (uint32_t)in->n;
     if (!in->n)
@@ -1018,7 +1027,7 @@ static int copy_list(kap_arena *a, cstrs *out, const kstrlist *in)
         return KAP_ENOMEM;
     for (size_t i = 0; i < in->n; i++) {
         cstr *c = &out->v[i];
-        c->s = arena_strndup(a, in->v[i].s ? in->v[i].s : "", in->v[i].len);
+        c->s = rule_string(a, &in->v[i], kept);
         c->len = (uint32_t)in->v[i].len;
         if (!c->s)
             return KAP_ENOMEM;
@@ -1046,9 +1055,10 @@ static uint8_t stage_bits(const kstrlist *l)
     return bits;
 }
 
-int compile_policy(kap_policy *p, const kdoc *doc)
+int compile_policy(kap_policy *p, const kdoc *doc, int kept)
 {
     kap_arena *a = &p->arena;
+    a->max_block = KAP_ARENA_HUGE; /* (a small policy fills its first block only) */
     p->nrules = doc->nrules;
     p->policy_stages = stage_bits(&doc->stages);
     p->policy_omf = doc->omf ? 1 : 0;
@@ -1067,9 +1077,9 @@ int compile_policy(kap_policy *p, const kdoc *doc)
         r->omf = (uint8_t)(in->omf >= 0 ? in->omf : p->policy_omf);
         r->line = in->line;
         r->col = in->col;
-        if (copy_list(a, &r->users, &in->users) || copy_list(a, &r->groups, &in->groups) ||
-            copy_list(a, &r->verbs, &in->verbs) || copy_list(a, &r->namespaces, &in->namespaces) ||
-            copy_list(a, &r->urls, &in->urls))
+        if (copy_list(a, &r->users, &in->users, kept) || copy_list(a, &r->groups, &in->groups, kept) ||
+            copy_list(a, &r->verbs, &in->verbs, kept) || copy_list(a, &r->namespaces, &in->namespaces, kept) ||
+            copy_list(a, &r->urls, &in->urls, kept))
             return KAP_ENOMEM;
         r->n_res = (uint32_t)in->nres;
         if (in->nres) {
@@ -1078,11 +1088,11 @@ int compile_policy(kap_policy *p, const kdoc *doc)
                 return KAP_ENOMEM;
             for (size_t k = 0; k < in->nres; k++) {
                 const kgr *g = &in->res[k];
-                r->res[k].group.s = arena_strndup(a, g->group.s ? g->group.s : "", g->group.len);
+                r->res[k].group.s = rule_string(a, &g->group, kept);
                 r->res[k].group.len = (uint32_t)g->group.len;
                 r->res[k].group.stem = CSTR_NOSTAR;
-                if (!r->res[k].group.s || copy_list(a, &r->res[k].resources, &g->resources) ||
-                    copy_list(a, &r->res[k].names, &g->names))
+                if (!r->res[k].group.s || copy_list(a, &r->res[k].resources, &g->resources, kept) ||
+                    copy_list(a, &r->res[k].names, &g->names, kept))
                     return KAP_ENOMEM;
             }
         }

@@ -958,13 +958,13 @@ static int rules_sink(void *ctx, const jv *e, size_t i)
     }
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
-        krule *items = cap < SIZE_MAX / sizeof *items ? arena_loose_grow(r->items, cap * sizeof *items) : NULL;
+        krule *items = cap < SIZE_MAX / sizeof *items ? arena_alloc_raw(r->d.a, cap * sizeof *items) : NULL;
         if (!items) {
             r->d.oom = 1;
             return KAP_ENOMEM;
         }
-        /* (filled whole as the rules come: its pages in one call) */
-        kap_prefault(items + r->n, (cap - r->n) * sizeof *items);
+        if (r->n)
+            memcpy(items, r->items, r->n * sizeof *items);
         r->items = items;
         r->cap = cap;
     }
@@ -999,7 +999,6 @@ static void rstream_free(rstream *r)
     buf_free(&r->d.type_err);
     buf_free(&r->d.abort_err);
     buf_free(&r->d.strict);
-    arena_loose_free(r->items);
     memset(r, 0, sizeof *r);
 }
 
@@ -1017,9 +1016,7 @@ static void splice_rules(tdec *d, anylist *t, const jv *v)
         d->oom = 1;
         return;
     }
-    /* the items stay where they were decoded: the document's arena frees them */
-    arena_adopt(d->a, r->items);
-    t->items = r->items;
+    t->items = r->items; /* (in the document's arena) */
     t->n = r->n;
     r->items = NULL;
     r->n = r->cap = 0;
@@ -1373,7 +1370,7 @@ static int decode_other_kind(kap_arena *a, const kap_limits *lim, const jv *root
     return rc;
 }
 
-int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *lim, kdoc *doc,
+int decode_policy(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim, kdoc *doc,
                   kap_diagnostics *diags)
 {
     memset(doc, 0, sizeof *doc);
@@ -1384,11 +1381,11 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
     int rc;
     int is_json = 0;
     /* the values live here and go when decoding is over; the strings they
-     * hold, which the document keeps, live in a */
+     * hold, which the document keeps, live in strs */
     kap_arena tree = {0};
     /* (blocks that grow to a huge page: mapped apart and unmapped when
      * they are freed, so compiling starts from less; util.c, Pages) */
-    tree.max_block = ((size_t)2 << 20) - 64;
+    tree.max_block = KAP_ARENA_HUGE;
     /* the rules, decoded while the YAML is read (rules_sink) */
     rstream rules = {0};
     const jv *streamed = NULL;
@@ -1404,7 +1401,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
 
     doc->borrows_input = is_json;
     if (is_json) {
-        rc = json_to_jv_split(&tree, a, data, len, lim, &root, &fail);
+        rc = json_to_jv_split(&tree, strs, data, len, lim, &root, &fail);
         if (rc) {
             rc = report_fail(diags, &fail,
                              "failed decoding: couldn't get version/kind; json parse error: ");
@@ -1412,7 +1409,7 @@ int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *
         }
     } else {
         rstream_init(&rules, a, lim);
-        rc = yaml_to_jv_rules(&tree, a, data, len, lim, &root, &strict_yaml, &fail, rules_sink, &rules, &streamed);
+        rc = yaml_to_jv_rules(&tree, strs, data, len, lim, &root, &strict_yaml, &fail, rules_sink, &rules, &streamed);
         if (rc) {
             rc = report_fail(diags, &fail, "failed decoding: ");
             goto out;

@@ -45,6 +45,10 @@ typedef struct kap_arena {
     size_t max_block;
     size_t nblocks; /* from the fifth on, a block is prefaulted */
 } kap_arena;
+/* max_block for an arena whose blocks grow into huge pages (util.c maps
+ * a block of HUGE_PAGE - 4096 bytes or more in huge pages: a block header
+ * and this fit one) */
+#define KAP_ARENA_HUGE (((size_t)2 << 20) - 64)
 /* Faults in the pages within [p, p + n) at once (n of 64 KiB or more), for
  * memory about to be written whole or all over (util.c, Pages). */
 KAP_HIDDEN void kap_prefault(void *p, size_t n);
@@ -55,12 +59,9 @@ KAP_HIDDEN char *arena_strndup(kap_arena *a, const char *s, size_t n);
 KAP_HIDDEN void arena_free(kap_arena *a);
 /* Keeps one block for reuse, drops the rest. */
 KAP_HIDDEN void arena_reset(kap_arena *a);
-/* Memory of n bytes kept outside any arena while it grows (a new size
- * moves it, as realloc; NULL on failure, the old memory kept), then given
- * to arena a, which frees it with the rest (arena_adopt); or freed alone. */
-KAP_HIDDEN void *arena_loose_grow(void *data, size_t n);
-KAP_HIDDEN void arena_loose_free(void *data);
-KAP_HIDDEN void arena_adopt(kap_arena *a, void *data);
+/* Moves from's blocks into to: what was allocated in from is freed with to.
+ * from is left empty. */
+KAP_HIDDEN void arena_merge(kap_arena *to, kap_arena *from);
 
 /* A growable byte string. On allocation failure it sets oom and stops. */
 typedef struct kap_buf {
@@ -284,10 +285,11 @@ KAP_HIDDEN void go_sharpv_strlist(kap_buf *b, const kstrlist *l, unsigned int fl
 KAP_HIDDEN void json_strlist(kap_buf *b, const kstrlist *l, unsigned int flags);
 
 /* Runs the decoding steps of semantics.md section 2 on the file's bytes.
- * On success *doc is filled (arena-owned) and warnings are in diags. On
- * failure, the error text goes to diags and a status is returned. */
-KAP_HIDDEN int decode_policy(kap_arena *a, const char *data, size_t len, const kap_limits *lim,
-                             kdoc *doc, kap_diagnostics *diags);
+ * On success *doc is filled (in a; the strings its values hold in strs,
+ * which may be a) and warnings are in diags. On failure, the error text
+ * goes to diags and a status is returned. */
+KAP_HIDDEN int decode_policy(kap_arena *a, kap_arena *strs, const char *data, size_t len,
+                             const kap_limits *lim, kdoc *doc, kap_diagnostics *diags);
 
 /* Section 3: validation. Returns KAP_OK or KAP_EINVALID (errors in diags). */
 KAP_HIDDEN int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *diags);
@@ -367,8 +369,10 @@ struct kap_policy {
     size_t table_bytes;
 };
 
-/* Builds the rules, the string table and the decision table. */
-KAP_HIDDEN int compile_policy(kap_policy *p, const kdoc *doc);
+/* Builds the rules, the string table and the decision table. strings_kept:
+ * the document's strings are in p->arena (decoded there), NUL-terminated,
+ * and the rules may point at them; else they are copied there. */
+KAP_HIDDEN int compile_policy(kap_policy *p, const kdoc *doc, int strings_kept);
 /* Keeps where each rule's fields are (p->pos), in the policy's arena
  * (explain.c). Returns KAP_OK or KAP_ENOMEM. */
 KAP_HIDDEN int keep_positions(kap_policy *p, const kdoc *doc);

@@ -168,7 +168,11 @@ static int load_doc(kap_policy **out, const char *data, size_t len, const kap_li
                  lim->max_file_size);
         return set_error(diags, KAP_ELIMIT, msg);
     }
-    int rc = decode_policy(work, data, len, lim, doc, diags);
+    /* the strings of a YAML document are decoded where the policy keeps
+     * them: its rules point at them, no copy (compile_policy) */
+    kap_arena strs = {0};
+    strs.max_block = KAP_ARENA_HUGE;
+    int rc = decode_policy(work, &strs, data, len, lim, doc, diags);
     if (owned && *owned && !doc->borrows_input) {
         kap_free(*owned);
         *owned = NULL;
@@ -183,7 +187,9 @@ static int load_doc(kap_policy **out, const char *data, size_t len, const kap_li
             rc = KAP_ENOMEM;
         } else {
             p->kube_minor = lim->kube_minor;
-            rc = compile_policy(p, doc);
+            p->arena = strs;
+            memset(&strs, 0, sizeof strs);
+            rc = compile_policy(p, doc, !doc->borrows_input);
             if (rc == KAP_OK) {
                 *out = p;
             } else {
@@ -193,6 +199,8 @@ static int load_doc(kap_policy **out, const char *data, size_t len, const kap_li
             }
         }
     }
+    /* no policy: the document's strings live as long as the rest of it */
+    arena_merge(work, &strs);
     if (rc == KAP_ENOMEM && diags && !diags->error_text)
         set_error(diags, KAP_ENOMEM, "out of memory");
     return rc;
@@ -208,6 +216,7 @@ static int load(kap_policy **out, const char *data, size_t len, const kap_limits
                 char **owned)
 {
     kap_arena work = {0};
+    work.max_block = KAP_ARENA_HUGE;
     kdoc doc;
     int decoded;
     int rc = load_doc(out, data, len, lim, diags, &work, &doc, &decoded, owned);

@@ -223,45 +223,25 @@ char *arena_strndup(kap_arena *a, const char *s, size_t n)
     return r;
 }
 
-/* A block of its own, outside any arena, grown by realloc while its size
- * is not known, then handed to an arena (arena_adopt) that frees it with
- * its other blocks: what is built in it is not copied. */
-static kap_arena_block *loose_block(void *data)
+void arena_merge(kap_arena *to, kap_arena *from)
 {
-    return (kap_arena_block *)((char *)data - offsetof(kap_arena_block, data));
-}
-
-void *arena_loose_grow(void *data, size_t n)
-{
-    if (n > SIZE_MAX - sizeof(kap_arena_block))
-        return NULL;
-    kap_arena_block *b = kap_realloc(data ? loose_block(data) : NULL, sizeof *b + n);
-    if (!b)
-        return NULL;
-    b->size = n;
-    b->mapped = 0;
-    b->next = NULL;
-    return b->data;
-}
-
-void arena_loose_free(void *data)
-{
-    if (data)
-        kap_free(loose_block(data));
-}
-
-void arena_adopt(kap_arena *a, void *data)
-{
-    kap_arena_block *b = loose_block(data);
-    if (a->head) { /* behind the current block, which stays in use */
-        b->next = a->head->next;
-        a->head->next = b;
-    } else { /* the first block, and full */
-        b->next = NULL;
-        a->head = b;
-        a->used = a->cap = b->size;
+    if (!from->head)
+        return;
+    if (!to->head) {
+        size_t max_block = to->max_block;
+        *to = *from;
+        to->max_block = max_block;
+    } else { /* behind to's current block, which stays in use */
+        kap_arena_block *tail = from->head;
+        while (tail->next)
+            tail = tail->next;
+        tail->next = to->head->next;
+        to->head->next = from->head;
+        to->nblocks += from->nblocks;
     }
-    a->nblocks++;
+    size_t max_block = from->max_block;
+    memset(from, 0, sizeof *from);
+    from->max_block = max_block;
 }
 
 void arena_reset(kap_arena *a)
