@@ -99,6 +99,31 @@ static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
     return id;
 }
 
+/* Room for cap slots (more than count), the slots kept; 0 when out of
+ * memory. build_table reserves at once as many as the rules can intern
+ * strings: the slots are never moved, and the part not filled is never
+ * touched (kap_big_calloc). */
+static int strtab_reserve(kap_strtab *t, size_t cap)
+{
+    if (cap > (SIZE_MAX - 63) / sizeof(strslot))
+        return 0;
+    /* a slot is one cache line: 64-byte aligned */
+    size_t bytes = cap * sizeof(strslot) + 63;
+    void *mem = kap_big_calloc(bytes);
+    if (!mem)
+        return 0;
+    /* rounding the address up is the point here */
+    strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63); // NOLINT(performance-no-int-to-ptr)
+    if (t->count)
+        memcpy(slots, t->slots, t->count * sizeof *slots);
+    kap_big_free(t->slots_mem, t->slots_bytes);
+    t->slots_mem = mem;
+    t->slots_bytes = bytes;
+    t->slots = slots;
+    t->cap = cap;
+    return 1;
+}
+
 /* Interns s; returns its id (>= 1) or 0 when out of memory. The table
  * keeps s itself, which must live as long as the policy: the strings
  * interned are the compiled rules' (in the policy's arena) or parts of
@@ -107,23 +132,8 @@ static uint32_t strtab_intern(kap_strtab *t, const char *s, size_t n)
 {
     if (((size_t)t->count + 1) * 2 > t->nindex && !strtab_grow(t))
         return 0;
-    if (t->count == t->cap) {
-        /* a slot is one cache line: allocate 64-byte aligned */
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        void *mem = kap_malloc(cap * sizeof(strslot) + 63);
-        if (!mem)
-            return 0;
-        /* rounding the address up is the point here */
-        strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63); // NOLINT(performance-no-int-to-ptr)
-        if (t->count) {
-            kap_prefault(slots, t->count * sizeof *slots);
-            memcpy(slots, t->slots, t->count * sizeof *slots);
-        }
-        kap_free(t->slots_mem);
-        t->slots_mem = mem;
-        t->slots = slots;
-        t->cap = cap;
-    }
+    if (t->count == t->cap && !strtab_reserve(t, t->cap ? t->cap * 2 : 32))
+        return 0;
     uint64_t h = str_hash(s, n);
     uint32_t id;
     size_t i = strtab_probe(t, h, s, n, &id);
@@ -210,6 +220,21 @@ static size_t key_slots_for(const kap_policy *p)
     while (ns < n / 4 && ns < ((size_t)1 << 26))
         ns *= 2;
     return ns;
+}
+
+/* The most strings the rules can intern (build_table, add_resource_keys):
+ * each listed string, a URL's prefix, the parts of a resource entry
+ * around its stars (subresource, resource), a group. */
+static size_t strings_for(const kap_policy *p)
+{
+    size_t n = 32;
+    for (size_t i = 0; i < p->nrules; i++) {
+        const crule *r = &p->rules[i];
+        n += (size_t)r->users.n + r->groups.n + r->verbs.n + r->namespaces.n + 2 * (size_t)r->urls.n;
+        for (uint32_t g = 0; g < r->n_res; g++)
+            n += 1 + 3 * (size_t)r->res[g].resources.n + r->res[g].names.n; /* ("*" + "/" + "*": three) */
+    }
+    return n;
 }
 
 static int grow_array(void *pp, size_t cap, size_t size)
@@ -730,7 +755,8 @@ static int build_table(kap_policy *p)
         t->W = 1;
 
     t->need = kap_calloc(p->nrules ? p->nrules : 1, 1);
-    if (!t->need || !key_resize(t, key_slots_for(p)) || (!p->strtab->nindex && !strtab_grow(p->strtab)))
+    if (!t->need || !key_resize(t, key_slots_for(p)) || (!p->strtab->nindex && !strtab_grow(p->strtab)) ||
+        (!p->strtab->cap && !strtab_reserve(p->strtab, strings_for(p))))
         return KAP_ENOMEM;
     t->any_user = new_bitset(&b);
     t->any_group = new_bitset(&b);
@@ -999,7 +1025,7 @@ void table_free(kap_policy *p)
         p->table = NULL;
     }
     if (p->strtab) {
-        kap_free(p->strtab->slots_mem);
+        kap_big_free(p->strtab->slots_mem, p->strtab->slots_bytes);
         kap_free(p->strtab->index);
         kap_free(p->strtab);
         p->strtab = NULL;
