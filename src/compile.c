@@ -1084,7 +1084,6 @@ static uint8_t stage_bits(const kstrlist *l)
 int compile_policy(kap_policy *p, const kdoc *doc, int kept)
 {
     kap_arena *a = &p->arena;
-    a->max_block = KAP_ARENA_HUGE; /* (a small policy fills its first block only) */
     p->nrules = doc->nrules;
     p->policy_stages = stage_bits(&doc->stages);
     p->policy_omf = doc->omf ? 1 : 0;

@@ -171,7 +171,6 @@ static int load_doc(kap_policy **out, const char *data, size_t len, const kap_li
     /* the strings of a YAML document are decoded where the policy keeps
      * them: its rules point at them, no copy (compile_policy) */
     kap_arena strs = {0};
-    strs.max_block = KAP_ARENA_HUGE;
     int rc = decode_policy(work, &strs, data, len, lim, doc, diags);
     if (owned && *owned && !doc->borrows_input) {
         kap_free(*owned);
@@ -216,7 +215,6 @@ static int load(kap_policy **out, const char *data, size_t len, const kap_limits
                 char **owned)
 {
     kap_arena work = {0};
-    work.max_block = KAP_ARENA_HUGE;
     kdoc doc;
     int decoded;
     int rc = load_doc(out, data, len, lim, diags, &work, &doc, &decoded, owned);
