@@ -957,16 +957,14 @@ static int rules_sink(void *ctx, const jv *e, size_t i)
         }
     }
     if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        krule *items = cap < SIZE_MAX / sizeof *items ? arena_alloc_raw(r->d.a, cap * sizeof *items) : NULL;
-        if (!items) {
+        /* (malloc's, grown as the rules come; copied once into the
+         * document's arena, at its size, by splice_rules: growing it in
+         * the arena left every smaller copy there) */
+        if (kap_grow(&r->items, &r->cap, r->n + 1, sizeof *r->items, 64) != 0) {
             r->d.oom = 1;
             return KAP_ENOMEM;
         }
-        if (r->n)
-            memcpy(items, r->items, r->n * sizeof *items);
-        r->items = items;
-        r->cap = cap;
+        kap_prefault(r->items + r->n, (r->cap - r->n) * sizeof *r->items); /* (filled whole) */
     }
     krule *elem = &r->items[r->n++];
     memset(elem, 0, sizeof *elem);
@@ -999,6 +997,7 @@ static void rstream_free(rstream *r)
     buf_free(&r->d.type_err);
     buf_free(&r->d.abort_err);
     buf_free(&r->d.strict);
+    kap_free(r->items);
     memset(r, 0, sizeof *r);
 }
 
@@ -1016,10 +1015,14 @@ static void splice_rules(tdec *d, anylist *t, const jv *v)
         d->oom = 1;
         return;
     }
-    t->items = r->items; /* (in the document's arena) */
+    krule *items = arena_alloc_raw(d->a, r->n * sizeof *items);
+    if (!items) {
+        d->oom = 1;
+        return;
+    }
+    memcpy(items, r->items, r->n * sizeof *items);
+    t->items = items;
     t->n = r->n;
-    r->items = NULL;
-    r->n = r->cap = 0;
     /* strict errors and their warnings */
     if (r->d.nstrict) {
         if (d->nstrict)
