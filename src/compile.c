@@ -102,27 +102,28 @@ static uint32_t strtab_id(const kap_strtab *t, const char *s, size_t n)
 /* Room for cap slots (more than count), the slots kept; 0 when out of
  * memory. build_table reserves at once as many as the rules can intern
  * strings: the slots are never moved, and the part not filled is never
- * touched (kap_big_calloc). */
+ * touched (malloc maps a large array apart, its pages come as they are
+ * written; strtab_intern asks for them SLOTS_AHEAD at a time). */
 static int strtab_reserve(kap_strtab *t, size_t cap)
 {
     if (cap > (SIZE_MAX - 63) / sizeof(strslot))
         return 0;
     /* a slot is one cache line: 64-byte aligned */
-    size_t bytes = cap * sizeof(strslot) + 63;
-    void *mem = kap_big_calloc(bytes);
+    void *mem = kap_malloc(cap * sizeof(strslot) + 63);
     if (!mem)
         return 0;
     /* rounding the address up is the point here */
     strslot *slots = (strslot *)(((uintptr_t)mem + 63) & ~(uintptr_t)63); // NOLINT(performance-no-int-to-ptr)
     if (t->count)
         memcpy(slots, t->slots, t->count * sizeof *slots);
-    kap_big_free(t->slots_mem, t->slots_bytes);
+    kap_free(t->slots_mem);
     t->slots_mem = mem;
-    t->slots_bytes = bytes;
     t->slots = slots;
     t->cap = cap;
     return 1;
 }
+
+#define SLOTS_AHEAD 1024 /* 64 KiB of slots */
 
 /* Interns s; returns its id (>= 1) or 0 when out of memory. The table
  * keeps s itself, which must live as long as the policy: the strings
@@ -139,6 +140,9 @@ static uint32_t strtab_intern(kap_strtab *t, const char *s, size_t n)
     size_t i = strtab_probe(t, h, s, n, &id);
     if (id)
         return id;
+    if (t->count % SLOTS_AHEAD == 0) /* the next slots' pages in one call */
+        kap_prefault(&t->slots[t->count], (t->cap - t->count < SLOTS_AHEAD ? t->cap - t->count : SLOTS_AHEAD) *
+                                              sizeof(strslot));
     strslot *e = &t->slots[t->count];
     memset(e, 0, sizeof *e);
     e->s = s; /* (not copied: see above) */
@@ -1025,7 +1029,7 @@ void table_free(kap_policy *p)
         p->table = NULL;
     }
     if (p->strtab) {
-        kap_big_free(p->strtab->slots_mem, p->strtab->slots_bytes);
+        kap_free(p->strtab->slots_mem);
         kap_free(p->strtab->index);
         kap_free(p->strtab);
         p->strtab = NULL;

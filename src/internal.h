@@ -52,13 +52,6 @@ typedef struct kap_arena {
 /* Faults in the pages within [p, p + n) at once (n of 64 KiB or more), for
  * memory about to be written whole or all over (util.c, Pages). */
 KAP_HIDDEN void kap_prefault(void *p, size_t n);
-/* n zeroed bytes for a large array filled or probed all over: from 1 MiB
- * up a mapping of its own in huge pages (not prefaulted: pages come as they
- * are touched, 2 MiB at a time where the kernel gives huge pages, and a
- * part never touched costs no memory); smaller, calloc's. Freed with
- * kap_big_free(p, n), n the same. NULL on failure. */
-KAP_HIDDEN void *kap_big_calloc(size_t n);
-KAP_HIDDEN void kap_big_free(void *p, size_t n);
 KAP_HIDDEN void *arena_alloc(kap_arena *a, size_t n); /* zeroed, 16-aligned; NULL on failure */
 /* Not zeroed, 8-aligned: for what the caller fills whole. */
 KAP_HIDDEN void *arena_alloc_raw(kap_arena *a, size_t n);

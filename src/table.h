@@ -32,8 +32,7 @@ typedef struct resentry {
  * only the index, and a large policy's index stays in the cache. */
 struct kap_strtab {
     strslot *slots;
-    void *slots_mem; /* the allocation slots lies in (kap_big_calloc) */
-    size_t slots_bytes;
+    void *slots_mem; /* the allocation slots lies in */
     size_t cap;
     uint64_t *index; /* (hash >> 32) << 32 | id; 0: empty */
     size_t nindex;   /* a power of two */

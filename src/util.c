@@ -100,9 +100,8 @@ void kap_prefault(void *p, size_t n)
 }
 
 /* len bytes (a multiple of HUGE_PAGE) at an address aligned to HUGE_PAGE,
- * in huge pages where the kernel gives them, prefaulted when fill; NULL on
- * failure */
-static void *map_huge_as(size_t len, int fill)
+ * in huge pages where the kernel gives them, prefaulted; NULL on failure */
+static void *map_huge(size_t len)
 {
 #if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
     if (alloc_should_fail())
@@ -117,43 +116,12 @@ static void *map_huge_as(size_t len, int fill)
         (void)munmap(m, (size_t)(p - m));
     (void)munmap(p + len, (size_t)(m + HUGE_PAGE - p)); /* (p - m < HUGE_PAGE) */
     (void)madvise(p, len, MADV_HUGEPAGE);
-    if (fill)
-        kap_prefault(p, len);
+    kap_prefault(p, len);
     return p;
 #else
-    (void)len, (void)fill;
+    (void)len;
     return NULL;
 #endif
-}
-
-static void *map_huge(size_t len) { return map_huge_as(len, 1); }
-
-#define BIG_MIN ((size_t)1024 * 1024)
-
-/* A large array's bytes: from BIG_MIN up its own mapping in huge pages
- * (kap_big_calloc), else calloc's. */
-static size_t big_len(size_t n) { return (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1); }
-
-void *kap_big_calloc(size_t n)
-{
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (n >= BIG_MIN)
-        return big_len(n) >= n ? map_huge_as(big_len(n), 0) : NULL;
-#endif
-    return kap_calloc(n ? n : 1, 1);
-}
-
-void kap_big_free(void *p, size_t n)
-{
-    if (!p)
-        return;
-#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-    if (n >= BIG_MIN) {
-        (void)munmap(p, big_len(n));
-        return;
-    }
-#endif
-    kap_free(p);
 }
 
 /* ---- Arena ----------------------------------------------------------------- */

@@ -110,38 +110,6 @@ START_TEST(merged_arenas)
 }
 END_TEST
 
-START_TEST(big_arrays)
-{
-    /* kap_big_calloc: zeroed memory that reads back what is written, below
-     * 1 MiB from calloc, from 1 MiB a mapping of its own (ASan and
-     * valgrind see one freed with the wrong size or lost); a failed
-     * allocation gives NULL */
-    static const size_t sizes[] = {1, 4096, ((size_t)1 << 20) - 1, (size_t)1 << 20, ((size_t)5 << 20) + 7};
-    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-        size_t n = sizes[k];
-        unsigned char *p = kap_big_calloc(n);
-        ck_assert_ptr_nonnull(p);
-        size_t i = 0;
-        while (i < n && p[i] == 0)
-            i++;
-        ck_assert_msg(i == n, "%zu bytes: byte %zu not zero", n, i);
-        for (i = 0; i < n; i++)
-            p[i] = (unsigned char)(i % 251);
-        i = 0;
-        while (i < n && p[i] == (unsigned char)(i % 251))
-            i++;
-        ck_assert_msg(i == n, "%zu bytes: byte %zu overwritten", n, i);
-        kap_big_free(p, n);
-        kap_test_alloc_failed = 0;
-        kap_test_alloc_countdown = 1;
-        ck_assert_ptr_null(kap_big_calloc(n));
-        ck_assert_int_eq(kap_test_alloc_failed, 1);
-        kap_test_alloc_countdown = 0;
-    }
-    kap_big_free(NULL, (size_t)8 << 20); /* nothing */
-}
-END_TEST
-
 START_TEST(huge_blocks)
 {
     /* blocks that double up to nearly 2 MiB (as the value tree's do:
@@ -332,7 +300,6 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, small_blocks);
     tcase_add_test(tc, huge_blocks);
-    tcase_add_test(tc, big_arrays);
     tcase_add_test(tc, merged_arenas);
     tcase_add_test(tc, failed_block);
     tcase_add_test(tc, prefault_any_range);
