@@ -87,21 +87,24 @@ static void bad_list(verr *v, kap_buf *m, const kstrlist *l)
         go_sharpv_strlist(m, l, v->lim->gofmt);
 }
 
-static void check_stages(verr *v, const char *prefix, const kstrlist *l)
+/* The policy's omitStages (rule SIZE_MAX) or rule's; the field's path is
+ * written only for a stage in error. */
+static void check_stages(verr *v, size_t rule, const kstrlist *l)
 {
     for (size_t j = 0; j < l->n; j++) {
         if (valid_stage(&l->v[j]))
             continue;
         kap_buf f = {0}, m = {0};
-        buf_printf(&f, "%somitStages[%zu]", prefix, j);
+        if (rule == SIZE_MAX)
+            buf_printf(&f, "omitStages[%zu]", j);
+        else
+            buf_printf(&f, "rules[%zu].omitStages[%zu]", rule, j);
         buf_add(&m, f.s, f.len);
         buf_adds(&m, ": Invalid value: ");
         bad_string(v, &m, &l->v[j]);
         buf_adds(&m, ": ");
         buf_adds(&m, ALLOWED_STAGES);
         add(v, fieldc(v, &f), &m, l->v[j].line, l->v[j].col);
-        if (f.oom)
-            v->oom = 1;
         buf_free(&f);
         buf_free(&m);
     }
@@ -149,11 +152,9 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
     verr v = {0};
     v.lim = lim;
     v.diags = diags;
-    check_stages(&v, "", &doc->stages);
+    check_stages(&v, SIZE_MAX, &doc->stages);
     for (size_t i = 0; i < doc->nrules; i++) {
         const krule *r = &doc->rules[i];
-        char prefix[48];
-        snprintf(prefix, sizeof prefix, "rules[%zu].", i);
         /* level */
         if (r->level.len == 0) {
             kap_buf f = {0}, m = {0};
@@ -161,8 +162,6 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             buf_printf(&m, "%s: Required value", fieldc(&v, &f));
             add(&v, fieldc(&v, &f), &m, r->level.line ? r->level.line : r->line,
                 r->level.line ? r->level.col : r->col);
-            if (f.oom)
-                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         } else if (!kstr_eq(&r->level, "None") && !kstr_eq(&r->level, "Metadata") &&
@@ -175,8 +174,6 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             buf_adds(&m, ": ");
             buf_adds(&m, SUPPORTED_LEVELS);
             add(&v, fieldc(&v, &f), &m, r->level.line, r->level.col);
-            if (f.oom)
-                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         }
@@ -185,9 +182,13 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             const kstr *u = &r->urls.v[j];
             if (kstr_eq(u, "*"))
                 continue;
+            int bad_start = u->len == 0 || u->s[0] != '/';
+            int bad_star = u->len > 0 && memchr(u->s, '*', u->len - 1) != NULL;
+            if (!bad_start && !bad_star)
+                continue;
             kap_buf f = {0};
             buf_printf(&f, "rules[%zu].nonResourceURLs[%zu]", i, j);
-            if (u->len == 0 || u->s[0] != '/') {
+            if (bad_start) {
                 kap_buf m = {0};
                 buf_add(&m, f.s, f.len);
                 buf_adds(&m, ": Invalid value: ");
@@ -196,7 +197,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
             }
-            if (u->len > 0 && memchr(u->s, '*', u->len - 1)) {
+            if (bad_star) {
                 kap_buf m = {0};
                 buf_add(&m, f.s, f.len);
                 buf_adds(&m, ": Invalid value: ");
@@ -205,8 +206,6 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 add(&v, fieldc(&v, &f), &m, u->line, u->col);
                 buf_free(&m);
             }
-            if (f.oom)
-                v.oom = 1;
             buf_free(&f);
         }
         /* resources entries */
@@ -225,9 +224,7 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                     buf_adds(&m, ": ");
                     buf_add(&m, msgs.s, msgs.len);
                     add(&v, fieldc(&v, &f), &m, g->group.line, g->group.col);
-                    if (f.oom)
-                v.oom = 1;
-            buf_free(&f);
+                    buf_free(&f);
                     buf_free(&m);
                 }
                 if (msgs.oom)
@@ -242,13 +239,11 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
                 bad_list(&v, &m, &g->names);
                 buf_adds(&m, ": using resourceNames requires at least one resource");
                 add(&v, fieldc(&v, &f), &m, g->names.line, g->names.col);
-                if (f.oom)
-                v.oom = 1;
-            buf_free(&f);
+                buf_free(&f);
                 buf_free(&m);
             }
         }
-        check_stages(&v, prefix, &r->stages);
+        check_stages(&v, i, &r->stages);
         if (r->urls.n > 0 && (r->nres > 0 || r->namespaces.n > 0)) {
             kap_buf f = {0}, m = {0};
             buf_printf(&f, "rules[%zu].nonResourceURLs", i);
@@ -257,8 +252,6 @@ int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *dia
             bad_list(&v, &m, &r->urls);
             buf_adds(&m, ": rules cannot apply to both regular resources and non-resource URLs");
             add(&v, fieldc(&v, &f), &m, r->urls.line, r->urls.col);
-            if (f.oom)
-                v.oom = 1;
             buf_free(&f);
             buf_free(&m);
         }
