@@ -943,8 +943,8 @@ typedef struct rstream {
 static int rules_sink(void *ctx, const jv *e, size_t i)
 {
     rstream *r = ctx;
-    if (r->d.oom || r->d.aborted)
-        return r->d.oom ? KAP_ENOMEM : KAP_OK;
+    if (r->d.oom)
+        return KAP_ENOMEM;
     if (i != r->n)
         return KAP_ENOMEM; /* (read_yaml.c numbers them in order) */
     if (!r->d.field.len) {
@@ -966,10 +966,14 @@ static int rules_sink(void *ctx, const jv *e, size_t i)
         }
         kap_prefault(r->items + r->n, (r->cap - r->n) * sizeof *r->items); /* (filled whole) */
     }
+    /* every item read makes one rule, so that splice_rules finds as many
+     * as the sequence holds; after an abort (as decode_structlist leaves
+     * the items after it) the rule stays as initialised, undecoded */
     krule *elem = &r->items[r->n++];
     memset(elem, 0, sizeof *elem);
     elem->omf = -1;
-    decode_element(&r->d, r->field, elem, e, i);
+    if (!r->d.aborted)
+        decode_element(&r->d, r->field, elem, e, i);
     return r->d.oom ? KAP_ENOMEM : KAP_OK;
 }
 
