@@ -25,6 +25,7 @@ The work is done on a copy of the tree (in a temporary directory, with
   python3 scripts/mutate.py --sample 40 --seed REV  40 of them, chosen by REV
   python3 scripts/mutate.py --budget 900            stop after 900 s
   python3 scripts/mutate.py --list src/match.c      print the mutants, run nothing
+  python3 scripts/mutate.py src/read_yaml.c --lines 1446-1760   those lines only
 
 Mutants known to be equivalent (no test can tell them from the original) are
 listed with a reason in scripts/mutate-equivalent.txt and not run.
@@ -260,6 +261,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="build jobs")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--min-score", type=float, default=0, help="fail below this score (percent)")
+    ap.add_argument("--lines", help="only mutants on lines A-B of the files (e.g. 1446-1760)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     a = ap.parse_args()
     files = a.files or DEFAULT_FILES
@@ -270,6 +272,12 @@ def main():
     for f in files:
         src = open(os.path.join(ROOT, f), encoding="utf-8").read()
         allm += [mu for mu in number(mutants(f, src)) if mu["op"] in ops]
+    if a.lines:
+        m = re.fullmatch(r"(\d+)-(\d+)", a.lines)
+        if not m:
+            sys.exit("mutate: --lines wants A-B, got %r" % a.lines)
+        lo, hi = int(m.group(1)), int(m.group(2))
+        allm = [mu for mu in allm if lo <= mu["line"] <= hi]
     equivalent = [mu for mu in allm if is_equivalent(mu, eq)]
     todo = [mu for mu in allm if not is_equivalent(mu, eq)]
     if a.list:
