@@ -1517,6 +1517,21 @@ static int one_pass_close(ydec *d, sframe *f, jv **out)
     return finish_mapping(d, &f->node, &f->mp, out);
 }
 
+#ifdef KAP_TEST_HOOKS
+/* Test builds only (tests/test_yaml_passes.c): set, every document takes
+ * the two-pass way, to compare the two. */
+int kap_test_yaml_two_passes = 0;
+long kap_test_yaml_one_pass_done = 0; /* documents the one pass took whole */
+#define TWO_PASSES_ONLY kap_test_yaml_two_passes
+#define ONE_PASS_DONE() (kap_test_yaml_one_pass_done++)
+long kap_test_yaml_rules_sunk = 0; /* items of "rules" handed to the sink */
+#define RULE_SUNK() (kap_test_yaml_rules_sunk++)
+#else
+#define TWO_PASSES_ONLY 0
+#define ONE_PASS_DONE() ((void)0)
+#define RULE_SUNK() ((void)0)
+#endif
+
 #define ONE_PASS_AGAIN 1001 /* not a status: read again without the sink */
 
 /* Whether a collection starting now, depth frames open, is the top-level
@@ -1730,6 +1745,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
             /* an item of "rules" is whole (or, decoding stopped, over):
              * to the sink, then its values go */
             if (rc == KAP_OK && decoding && value) {
+                RULE_SUNK();
                 if (d->sink(d->sink_ctx, value, rs->next++) != KAP_OK) {
                     (void)fail_nomem(d->fail);
                     decoding = 0;
@@ -1777,17 +1793,6 @@ static double strtod_special(const char *s)
     return s[0] == '-' ? -INFINITY : INFINITY;
 }
 
-#ifdef KAP_TEST_HOOKS
-/* Test builds only (tests/test_yaml_passes.c): set, every document takes
- * the two-pass way, to compare the two. */
-int kap_test_yaml_two_passes = 0;
-long kap_test_yaml_one_pass_done = 0; /* documents the one pass took whole */
-#define TWO_PASSES_ONLY kap_test_yaml_two_passes
-#define ONE_PASS_DONE() (kap_test_yaml_one_pass_done++)
-#else
-#define TWO_PASSES_ONLY 0
-#define ONE_PASS_DONE() ((void)0)
-#endif
 
 int yaml_to_jv_rules(kap_arena *a, kap_arena *strs, const char *data, size_t len, const kap_limits *lim,
                      jv **out, kap_buf *strict_errs, kap_fail *fail, yaml_rule_sink sink, void *ctx,

@@ -15,6 +15,7 @@
 
 extern int kap_test_yaml_two_passes;
 extern long kap_test_yaml_one_pass_done;
+extern long kap_test_yaml_rules_sunk;
 
 static const char *source_dir = ".";
 static const char *shared_dir = "../shared";
@@ -258,6 +259,43 @@ START_TEST(inline_inputs)
 }
 END_TEST
 
+/* Items of "rules" handed to decode.c's sink while reading one document:
+ * the top-level map's "rules" only (test_yaml_passes' comparisons cannot
+ * see whether a document was streamed: both ways give the same results). */
+static long sunk(const char *text)
+{
+    long before = kap_test_yaml_rules_sunk;
+    kap_policy *p = NULL;
+    kap_diagnostics *dg = NULL;
+    (void)kap_policy_load_buffer(&p, text, strlen(text), "sunk", NULL, &dg);
+    kap_policy_free(p);
+    kap_diagnostics_free(dg);
+    return kap_test_yaml_rules_sunk - before;
+}
+
+START_TEST(rules_streamed_where_they_are)
+{
+    const char *head = "apiVersion: audit.k8s.io/v1\nkind: Policy\n";
+    char doc[512];
+    snprintf(doc, sizeof doc, "%srules:\n- level: None\n- level: Metadata\n- level: Request\n", head);
+    ck_assert_int_eq(sunk(doc), 3);
+    snprintf(doc, sizeof doc, "%srules: [{level: None}, {level: Metadata}]\n", head);
+    ck_assert_int_eq(sunk(doc), 2);
+    /* another key's "rules", and a key that is not "rules" */
+    snprintf(doc, sizeof doc, "%smetadata:\n  rules:\n  - level: None\nrules:\n- level: Metadata\n", head);
+    ck_assert_int_eq(sunk(doc), 1);
+    snprintf(doc, sizeof doc, "%srulez:\n- level: None\n", head);
+    ck_assert_int_eq(sunk(doc), 0);
+    snprintf(doc, sizeof doc, "%sruled:\n- level: None\n", head);
+    ck_assert_int_eq(sunk(doc), 0);
+    /* a document that is a sequence */
+    ck_assert_int_eq(sunk("- rules:\n  - level: None\n"), 0);
+    /* the two passes (an anchor) hand nothing to the sink */
+    snprintf(doc, sizeof doc, "%srules:\n- &a {level: None}\n", head);
+    ck_assert_int_eq(sunk(doc), 0);
+}
+END_TEST
+
 START_TEST(corpora)
 {
     char path[4096];
@@ -287,6 +325,7 @@ int main(int argc, char **argv)
     TCase *tc = tcase_create("passes");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, inline_inputs);
+    tcase_add_test(tc, rules_streamed_where_they_are);
     tcase_add_test(tc, corpora);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
