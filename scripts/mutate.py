@@ -44,7 +44,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c"]
+DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c", "src/read_yaml.c", "src/util.c"]
 # the fast tests (about 10 s): unit, decoder, conformance, request info, the CLI,
 # hardening, the analysis unit tests, the tests written against mutants, the
 # arena's, the one-pass and streamed reading against the two-pass one

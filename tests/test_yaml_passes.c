@@ -296,6 +296,46 @@ START_TEST(rules_streamed_where_they_are)
 }
 END_TEST
 
+/* max_depth counts collections open at once: block and flow ones each
+ * (as Go's yaml does), closed ones no longer count. Many sibling
+ * collections under a small limit load, both ways; one too deep does not. */
+static int load_depth(const char *text, size_t max_depth)
+{
+    kap_options o;
+    kap_options_init(&o);
+    o.max_depth = max_depth;
+    kap_policy *p = NULL;
+    kap_diagnostics *dg = NULL;
+    int rc = kap_policy_load_buffer(&p, text, strlen(text), "depth", &o, &dg);
+    kap_policy_free(p);
+    kap_diagnostics_free(dg);
+    return rc;
+}
+
+START_TEST(closed_collections_leave_the_depth)
+{
+    const char *block = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n";
+    const char *two_pass = "apiVersion: audit.k8s.io/v1\nkind: Policy\nx: &a 1\nrules:\n";
+    char doc[4096];
+    for (int pass = 0; pass < 2; pass++) {
+        /* eight block rules, each a mapping with a block list: at most
+         * three block collections open at once (map, rules, rule; then
+         * its list: four) */
+        size_t n = (size_t)snprintf(doc, sizeof doc, "%s", pass ? two_pass : block);
+        for (int i = 0; i < 8; i++)
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "- level: None\n  verbs:\n  - get\n");
+        ck_assert_int_eq(load_depth(doc, 4), KAP_OK);
+        ck_assert_int_eq(load_depth(doc, 3), KAP_ELIMIT);
+        /* the same in flow collections inside one block rule list */
+        n = (size_t)snprintf(doc, sizeof doc, "%s", pass ? two_pass : block);
+        for (int i = 0; i < 8; i++)
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "- {level: None, verbs: [get]}\n");
+        ck_assert_int_eq(load_depth(doc, 4), KAP_OK);
+        ck_assert_int_eq(load_depth(doc, 3), KAP_ELIMIT);
+    }
+}
+END_TEST
+
 START_TEST(corpora)
 {
     char path[4096];
@@ -326,6 +366,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, inline_inputs);
     tcase_add_test(tc, rules_streamed_where_they_are);
+    tcase_add_test(tc, closed_collections_leave_the_depth);
     tcase_add_test(tc, corpora);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
