@@ -145,6 +145,24 @@ START_TEST(time_zone_digits)
 }
 END_TEST
 
+START_TEST(time_quote_lead_byte_then_ascii)
+{
+    /* time's quote() groups a rune's bytes only when they form a valid
+     * rune: a lead byte (0xC3) followed by an ASCII byte ('A') is an
+     * invalid byte, one U+FFFD of width 1, shown as \xc3, and the 'A' is
+     * printable ASCII, shown as itself (Go: for range over "\xc3A" gives
+     * RuneError at 0, then 'A'). The bytes come through !!binary ("w0E=" is
+     * C3 41), as YAML text is UTF-8. Written for decode.c's continuation
+     * test `(p[i + k] & 0xC0) == 0x80` as `!= 0x80` (the 'A' taken as the
+     * rune's second byte: "\xc3\x41"). */
+    ck_assert_str_eq(error_of(HDR "metadata:\n  creationTimestamp: !!binary w0E=\n" RULE),
+                     TERR("\\xc3A", AS "\"\\xc3A\" as \"2006\""));
+    /* the same with a three-byte lead (0xE2) before "AB" (4kFC) */
+    ck_assert_str_eq(error_of(HDR "metadata:\n  creationTimestamp: !!binary 4kFC\n" RULE),
+                     TERR("\\xe2AB", AS "\"\\xe2AB\" as \"2006\""));
+}
+END_TEST
+
 /* ---- decode.c: every Policy field, in both versions ------------------------------ */
 
 START_TEST(policy_field_types)
@@ -1056,6 +1074,7 @@ int main(void)
     tcase_add_test(tc, time_month_lengths);
     tcase_add_test(tc, time_year_digits);
     tcase_add_test(tc, time_zone_digits);
+    tcase_add_test(tc, time_quote_lead_byte_then_ascii);
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, other_kind_unknown_fields_unread);
     tcase_add_test(tc, type_error_drops_strict_warnings);
