@@ -843,6 +843,79 @@ START_TEST(dense_pair_group_decided_deep)
 }
 END_TEST
 
+/* The rule deciding alice, get in namespace x (a resource request for
+ * pods) by the table and by the scan, which must agree; the policy is
+ * pt's rules and a catch-all, rule `n`. */
+static int alice_get_x(ptext *t, const char *name)
+{
+    pt_add(t, "- level: Request\n");
+    kap_policy *p = pt_load(t, name);
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = "x";
+    q.resource = "pods";
+    q.resource_request = 1;
+    kap_decision out, ref;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+    ck_assert_msg(out.rule == ref.rule, "%s: table %d, scan %d", name, out.rule, ref.rule);
+    kap_policy_free(p);
+    return out.rule;
+}
+
+START_TEST(dense_triple_group_in_step)
+{
+    /* 640 rules of one group of three attributes (users, namespaces,
+     * verbs), each with one value set for the request: alice at the even
+     * rules, x at the odd ones and rule 196 (word 3), get at rules 0 to 63
+     * only. alice and x meet at rule 196 alone, whose verb is list: no
+     * rule of the group matches and the catch-all decides (semantics.md,
+     * matching 1). Three cursors are stepped together word by word
+     * (match.c, group_first1); the straight run is for two cursors only,
+     * as it moves those two alone. Written for match.c's `if (nc == 2)`
+     * as `nc == 3` (the users' and namespaces' cursors, the first two, run
+     * to word 3, the verbs' left at word 0, whose mask holds rule 196's
+     * bit: rule 196 decided) */
+    int n = 640;
+    ptext t = pt_start();
+    for (int i = 0; i < n; i++)
+        pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n", i % 2 ? "bob" : "alice",
+               i % 2 || i == 196 ? "x" : "w", i < 64 ? "get" : "list");
+    ck_assert_int_eq(alice_get_x(&t, "triple.yaml"), n);
+    /* and with rule 196's verb get too, it decides */
+    t = pt_start();
+    for (int i = 0; i < n; i++)
+        pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n", i % 2 ? "bob" : "alice",
+               i % 2 || i == 196 ? "x" : "w", i < 64 || i == 196 ? "get" : "list");
+    ck_assert_int_eq(alice_get_x(&t, "triple196.yaml"), 196);
+}
+END_TEST
+
+START_TEST(dense_pair_group_starting_mid_word)
+{
+    /* Rules 0 to 9 (users nobody, namespace x) make a group of their
+     * own; rules 10 to 639 a group of verbs and namespaces, which starts
+     * at bit 10 of word 0. The set of x holds word 0 (rules 0 to 9 only)
+     * and every word after it (the even rules from 64, and rule 69); the
+     * set of get holds rules 10 to 63 and the odd rules from 64. Both are
+     * dense, and within the group they meet at rule 69 alone: the run
+     * ANDs the two sets' words (match.c, group_first1: x's word 0 masked
+     * to the group gives nothing, word 1 holds rule 69). Written for
+     * match.c's `*b = cs[1]` as `cs[0]` (the run ANDing x with itself:
+     * x's cursor moved twice, to word 2, and ANDed with get's word 0:
+     * rule 74 decided) */
+    int n = 640;
+    ptext t = pt_start();
+    for (int i = 0; i < 10; i++)
+        pt_add(&t, "- level: Metadata\n  users: [nobody]\n  namespaces: [x]\n");
+    for (int i = 10; i < n; i++)
+        pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i < 64 || i % 2 ? "get" : "list",
+               i >= 64 && (i % 2 == 0 || i == 69) ? "x" : "w");
+    ck_assert_int_eq(alice_get_x(&t, "midword.yaml"), 69);
+}
+END_TEST
+
 /* ---- validate.c: API group names ---------------------------------------------- */
 
 static int group_rejected(const char *group)
@@ -1095,6 +1168,8 @@ int main(void)
     tcase_add_test(tt, table_resource_names_on_a_shared_resource);
     tcase_add_test(tt, table_string_index_never_full);
     tcase_add_test(tt, dense_pair_group_decided_deep);
+    tcase_add_test(tt, dense_triple_group_in_step);
+    tcase_add_test(tt, dense_pair_group_starting_mid_word);
     suite_add_tcase(s, tt);
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
