@@ -1078,6 +1078,97 @@ START_TEST(driver_fewest_words)
 }
 END_TEST
 
+/* n rules of users and groups (users u<i>, alice at rules 0 and n - 10;
+ * userGroups g1 at the even rules, g2 at the odd ones, g3 at rule 0), a
+ * rule of nonResourceURLs "/p" and a catch-all. The work counted for
+ * alice in groups g1 and g2 getting /p, decided by rule n - 10. */
+static unsigned long several_sets_work(int n)
+{
+    ptext t = pt_start();
+    pt_add(&t, "- level: Metadata\n  users: [alice]\n  userGroups: [g3]\n");
+    for (int i = 1; i < n; i++) {
+        if (i == n - 10)
+            pt_add(&t, "- level: Metadata\n  users: [alice]\n  userGroups: [g%d]\n", 1 + i % 2);
+        else
+            pt_add(&t, "- level: Metadata\n  users: [u%d]\n  userGroups: [g%d]\n", i, 1 + i % 2);
+    }
+    pt_add(&t, "- level: Request\n  nonResourceURLs: [\"/p\"]\n- level: None\n");
+    kap_policy *p = pt_load(&t, "sets.yaml");
+    const char *groups[] = {"g1", "g2"};
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.groups = groups;
+    q.n_groups = 2;
+    q.verb = "get";
+    q.path = "/p";
+    kap_decision out, ref;
+    kap_work_count = 0;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    unsigned long work = kap_work_count;
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+    ck_assert_int_eq(out.rule, n - 10);
+    ck_assert_int_eq(ref.rule, n - 10);
+    kap_policy_free(p);
+    return work;
+}
+
+START_TEST(driver_fewest_words_of_several_sets)
+{
+    /* a group where an attribute has several value sets (the request's
+     * two groups) is driven by the attribute of the fewest words among
+     * those it constrains (match.c, group_first and order): alice's two
+     * words, not the words of g1 and g2, dense, so ten times the rules
+     * cost about the same work. The attributes are ordered as they are
+     * looked up (users, user groups, then the URL), the URL's one word
+     * coming first: written for match.c's insertion sort `order[j] =
+     * order[j - 1]` as `order[j - 0]` (users overwritten by the URL: the
+     * groups drive, every word of the group visited) */
+    unsigned long small = several_sets_work(640), large = several_sets_work(6400);
+    ck_assert_msg(large < 2 * small, "work %lu at 640 rules, %lu at 6400", small, large);
+}
+END_TEST
+
+/* 300 rules of users u1 and u2 with verb list, a catch-all (rule 300),
+ * then 100 rules of users [later]. The work counted for u1 getting /x,
+ * which the catch-all decides. */
+static unsigned long catch_all_work(const char *later)
+{
+    ptext t = pt_start();
+    for (int i = 0; i < 300; i++)
+        pt_add(&t, "- level: Metadata\n  users: [u1, u2]\n  verbs: [list]\n");
+    pt_add(&t, "- level: Request\n");
+    for (int i = 0; i < 100; i++)
+        pt_add(&t, "- level: Metadata\n  users: [%s]\n", later);
+    kap_policy *p = pt_load(&t, "catchall.yaml");
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "u1";
+    q.verb = "get";
+    q.path = "/x";
+    kap_decision out, ref;
+    kap_work_count = 0;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    unsigned long work = kap_work_count;
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+    ck_assert_int_eq(out.rule, 300);
+    ck_assert_int_eq(ref.rule, 300);
+    kap_policy_free(p);
+    return work;
+}
+
+START_TEST(catch_all_ends_the_visits)
+{
+    /* a group of rules constraining nothing decides by its first rule,
+     * and no later group is visited (match.c, visit_group returning 1):
+     * the group of users after the catch-all costs nothing, whether the
+     * request's user is in it (u1) or not (u2; the strings and their
+     * roles are the same in both policies, so the lookups are too).
+     * Written for visit_group's `return 1` as `return 0` (the next group
+     * visited, one unit more, only when the user's set reaches it) */
+    unsigned long in = catch_all_work("u1"), out = catch_all_work("u2");
+    ck_assert_msg(in == out, "work %lu with the user's group after the catch-all, %lu without", in, out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants_work");
@@ -1085,6 +1176,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, driver_fewest_words);
     tcase_add_test(tc, prefix_lengths_once);
+    tcase_add_test(tc, driver_fewest_words_of_several_sets);
+    tcase_add_test(tc, catch_all_ends_the_visits);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
