@@ -298,7 +298,11 @@ def main():
             os.symlink(shared, os.path.join(tmp, "shared"))
         build = os.path.join(tree, "build")
         t0 = time.time()
-        if run(["cmake", "-S", tree, "-B", build, "-DCMAKE_BUILD_TYPE=Debug"], tree, 600) != 0:
+        # uninitialised locals get a pattern, not whatever the stack held:
+        # a mutant that leaves one unwritten (t[0] = r to t[1] = r) must not
+        # pass because an earlier call left the right byte there (-O0)
+        if run(["cmake", "-S", tree, "-B", build, "-DCMAKE_BUILD_TYPE=Debug",
+                "-DCMAKE_C_FLAGS=-ftrivial-auto-var-init=pattern"], tree, 600) != 0:
             sys.exit("mutate: cmake failed")
         if run(["cmake", "--build", build, "-j", str(a.jobs), "--target"] + a.targets.split(), tree, 1800) != 0:
             sys.exit("mutate: the unmutated tree does not build")

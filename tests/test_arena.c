@@ -293,12 +293,43 @@ START_TEST(prefault_makes_resident)
 END_TEST
 #endif
 
+/* util.c's growing buffer: buf_printf's output longer than its 256-byte
+ * scratch is written straight into the buffer, after what it held; an
+ * empty output leaves an empty string. */
+START_TEST(buffers)
+{
+    char big[301];
+    memset(big, 'x', 300);
+    big[300] = 0;
+    kap_buf b = {0};
+    buf_adds(&b, "ab");
+    buf_printf(&b, "<%s>%d", big, 7);
+    ck_assert(!b.oom);
+    ck_assert_uint_eq(b.len, 2 + 1 + 300 + 1 + 1);
+    ck_assert_int_eq(memcmp(b.s, "ab<", 3), 0);
+    for (size_t i = 3; i < 303; i++)
+        ck_assert_int_eq(b.s[i], 'x');
+    ck_assert_str_eq(b.s + 303, ">7");
+    buf_printf(&b, "%s", "-short");
+    ck_assert_str_eq(b.s + 305, "-short");
+    buf_free(&b);
+    kap_buf e = {0};
+    buf_printf(&e, "%s", "");
+    ck_assert_uint_eq(e.len, 0);
+    ck_assert_ptr_nonnull(e.s); /* (as buf_add leaves it) */
+    ck_assert_str_eq(buf_cstr(&e), "");
+    buf_free(&e);
+}
+END_TEST
+
+
 int main(void)
 {
     Suite *s = suite_create("arena");
     TCase *tc = tcase_create("arena");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, small_blocks);
+    tcase_add_test(tc, buffers);
     tcase_add_test(tc, huge_blocks);
     tcase_add_test(tc, merged_arenas);
     tcase_add_test(tc, failed_block);
