@@ -1231,6 +1231,73 @@ START_TEST(decode_allocation_failures)
 }
 END_TEST
 
+/* A document loaded with each of its allocations failed in turn: every
+ * failure gives KAP_ENOMEM and no policy; once none fails, the status and
+ * error text of a load without failures. Returns the failures injected. */
+static long each_allocation_failed(const char *doc)
+{
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    int want = kap_policy_load_buffer(&p, doc, strlen(doc), "a.yaml", NULL, &d);
+    char *want_text = strdup(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+    long injected = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        p = NULL;
+        d = NULL;
+        int rc = kap_policy_load_buffer(&p, doc, strlen(doc), "a.yaml", NULL, &d);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, want);
+            ck_assert_str_eq(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "", want_text);
+            kap_policy_free(p);
+            kap_diagnostics_free(d);
+            break;
+        }
+        injected++;
+        ck_assert_msg(rc == KAP_ENOMEM, "allocation %ld failed, status %d (%s)", n, rc,
+                      d && kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
+        ck_assert_ptr_null(p);
+        kap_diagnostics_free(d);
+    }
+    free(want_text);
+    return injected;
+}
+
+START_TEST(other_kind_allocation_failures)
+{
+    /* another kind the scheme knows, decoded into its own type for its
+     * type error (a PolicyList's items a number) or its error that stops
+     * decoding (an Event's bad time): failing the allocation of either
+     * error's text gives KAP_ENOMEM, never "failed decoding: " with the
+     * error lost. Written for decode_other_kind's `d.type_err.oom ||
+     * d.abort_err.oom` as `&&` (either alone then reported as the
+     * truncated text, status KAP_EINVALID) */
+    ck_assert_int_gt(each_allocation_failed("apiVersion: audit.k8s.io/v1\nkind: PolicyList\nitems: 5\n"), 2);
+    ck_assert_int_gt(
+        each_allocation_failed("apiVersion: audit.k8s.io/v1\nkind: Event\nrequestReceivedTimestamp: \"nope\"\n"), 2);
+}
+END_TEST
+
+START_TEST(rules_streamed_allocation_failures)
+{
+    /* a YAML document's top-level "rules" are decoded as they are read
+     * (decode.c, rules_sink), before the kind is known; the kind here is
+     * an Event, so the conversion error is the answer and the rules are
+     * not used. Failing any allocation of that streaming, the field and
+     * path names "rules" included, still gives KAP_ENOMEM. Written for
+     * rules_sink's `r->d.field.oom || r->d.path.oom` as `&&` (the path's
+     * allocation failed alone, the reading went on and the load answered
+     * the conversion error, KAP_EINVALID) */
+    ck_assert_int_gt(each_allocation_failed("apiVersion: audit.k8s.io/v1\nkind: Event\nrules:\n- level: None\n"
+                                            "  users: [a]\n- level: Metadata\n"),
+                     2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -1269,6 +1336,8 @@ int main(void)
     tcase_add_test(tv, group_dns_subdomain);
     tcase_add_test(tv, validate_allocation_failures);
     tcase_add_test(tv, decode_allocation_failures);
+    tcase_add_test(tv, other_kind_allocation_failures);
+    tcase_add_test(tv, rules_streamed_allocation_failures);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
