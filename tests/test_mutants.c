@@ -1169,6 +1169,52 @@ START_TEST(catch_all_ends_the_visits)
 }
 END_TEST
 
+/* Rules 0 to 9 (users nobody, namespace x, verb first_verb) a group of
+ * their own, rules 10 to 639 a group of verbs and namespaces starting at
+ * bit 10 of word 0: get at rules 10 to 63 and the odd rules from 64, x at
+ * the even rules from 64 and rule 581. The work counted for alice getting
+ * in x, decided by rule 581 (word 9). */
+static unsigned long midword_run_work(const char *first_verb)
+{
+    ptext t = pt_start();
+    for (int i = 0; i < 10; i++)
+        pt_add(&t, "- level: Metadata\n  users: [nobody]\n  namespaces: [x]\n  verbs: [%s]\n", first_verb);
+    for (int i = 10; i < 640; i++)
+        pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i < 64 || i % 2 ? "get" : "list",
+               i >= 64 && (i % 2 == 0 || i == 581) ? "x" : "w");
+    pt_add(&t, "- level: Request\n");
+    kap_policy *p = pt_load(&t, "midrun.yaml");
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = "x";
+    q.resource = "pods";
+    q.resource_request = 1;
+    kap_decision out, ref;
+    kap_work_count = 0;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    unsigned long work = kap_work_count;
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+    ck_assert_int_eq(out.rule, 581);
+    ck_assert_int_eq(ref.rule, 581);
+    kap_policy_free(p);
+    return work;
+}
+
+START_TEST(straight_run_skips_bits_before_the_group)
+{
+    /* the straight run of two cursors (match.c, group_first1) ANDs the
+     * first word masked to the group, the rest from the second word on:
+     * whether the request's get and x meet before the group (rules 0 to
+     * 9 of verb get) or not (verb list), it skips to word 9 alike, so the
+     * work is the same (the strings and the sets' words are too). Written
+     * for the run's `j = 1` as `j = 0` (word 0's unmasked bits of rules 0
+     * to 9 stop the run at once: the words stepped one by one) */
+    unsigned long met = midword_run_work("get"), apart = midword_run_work("list");
+    ck_assert_msg(met == apart, "work %lu with get and x meeting before the group, %lu without", met, apart);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants_work");
@@ -1178,6 +1224,7 @@ int main(void)
     tcase_add_test(tc, prefix_lengths_once);
     tcase_add_test(tc, driver_fewest_words_of_several_sets);
     tcase_add_test(tc, catch_all_ends_the_visits);
+    tcase_add_test(tc, straight_run_skips_bits_before_the_group);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
