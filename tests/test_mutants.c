@@ -1345,6 +1345,19 @@ START_TEST(rules_streamed_allocation_failures)
 }
 END_TEST
 
+START_TEST(sharpv_large_map_allocation_failures)
+{
+    /* "unsupported map key" shows the value with Go's %#v; a map of more
+     * than 16 keys is sorted through an allocated index (util.c,
+     * sharpv_map). That allocation failing gives KAP_ENOMEM like any
+     * other. Written for sharpv_map's `b->oom = 1` as `= 0` (the message
+     * went out without the map's entries, KAP_EINVALID) */
+    ck_assert_int_gt(each_allocation_failed("18446744073709551615: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, "
+                                            "i: 9, j: 10, k: 11, l: 12, m: 13, o: 14, p: 15, q: 16, r: 17}\n"),
+                     2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -1385,6 +1398,7 @@ int main(void)
     tcase_add_test(tv, decode_allocation_failures);
     tcase_add_test(tv, other_kind_allocation_failures);
     tcase_add_test(tv, rules_streamed_allocation_failures);
+    tcase_add_test(tv, sharpv_large_map_allocation_failures);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
