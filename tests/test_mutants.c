@@ -1345,6 +1345,21 @@ START_TEST(rules_streamed_allocation_failures)
 }
 END_TEST
 
+START_TEST(streamed_rules_array_allocation_failures)
+{
+    /* the streamed rules are copied into the policy's arena at their
+     * count (decode.c, splice_rules); for 300 rules that takes a block of
+     * its own, and its allocation failing gives KAP_ENOMEM. Written for
+     * splice_rules' `d->oom = 1` as `= 0` there (the load went on with no
+     * rules: KAP_OK) */
+    static char doc[300 * 32 + 64];
+    size_t n = (size_t)snprintf(doc, sizeof doc, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "- level: None\n  users: [u%d]\n", i);
+    ck_assert_int_gt(each_allocation_failed(doc), 2);
+}
+END_TEST
+
 START_TEST(sharpv_large_map_allocation_failures)
 {
     /* "unsupported map key" shows the value with Go's %#v; a map of more
@@ -1399,6 +1414,7 @@ int main(void)
     tcase_add_test(tv, other_kind_allocation_failures);
     tcase_add_test(tv, rules_streamed_allocation_failures);
     tcase_add_test(tv, sharpv_large_map_allocation_failures);
+    tcase_add_test(tv, streamed_rules_array_allocation_failures);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
