@@ -99,6 +99,15 @@ START_TEST(version_and_kind_fold_case)
     /* the last of two matching keys wins: Event, which is not a Policy */
     fails_with("apiVersion: audit.k8s.io/v1\nkind: Policy\n\xe2\x84\xaaind: Event\nrules:\n- level: None\n",
                "converting (v1.Event) to (audit.Policy): unknown conversion");
+    /* "apiVer\u017Eion" (z caron, C5 BE: the byte after the long s's C5
+     * is not BF) is not apiVersion: the v9 after the real one is only an
+     * unknown field */
+    d = NULL;
+    ck_assert_int_eq(load("apiVersion: audit.k8s.io/v1\nkind: Policy\napiVer\xc5\xbe"
+                          "ion: audit.k8s.io/v9\nrules:\n- level: None\n",
+                          &d),
+                     KAP_OK);
+    kap_diagnostics_free(d);
     /* "ki\xc5\xbfd" is not kind (ſ folds to s, not n): no kind at all,
      * which kube-apiserver takes from the type it decodes into */
     d = NULL;
