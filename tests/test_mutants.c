@@ -1323,6 +1323,29 @@ START_TEST(rules_streamed_allocation_failures)
 }
 END_TEST
 
+START_TEST(large_map_keys_sorted)
+{
+    /* a map's keys are sorted as json.Marshal writes them before the
+     * strict decoding meets them, so unknown fields are reported in key
+     * order; a map of more than 16 keys is sorted by qsort (read_yaml.c,
+     * finish_mapping). Written for that qsort deleted (the document's
+     * order, k16 first) */
+    static char doc[1024];
+    size_t n = (size_t)snprintf(doc, sizeof doc, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n");
+    for (int i = 16; i >= 1; i--)
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "  k%02d: 1\n", i);
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, doc, n, "keys.yaml", NULL, &d), KAP_OK);
+    const char *w = kap_diagnostics_warning_text(d);
+    ck_assert_ptr_nonnull(w);
+    const char *first = strstr(w, "k01"), *last = strstr(w, "k16");
+    ck_assert_msg(first && last && first < last, "warnings not in key order: %s", w);
+    kap_policy_free(p);
+    kap_diagnostics_free(d);
+}
+END_TEST
+
 START_TEST(streamed_rules_array_allocation_failures)
 {
     /* the streamed rules are copied into the policy's arena at their
@@ -1393,6 +1416,7 @@ int main(void)
     tcase_add_test(tv, rules_streamed_allocation_failures);
     tcase_add_test(tv, sharpv_large_map_allocation_failures);
     tcase_add_test(tv, streamed_rules_array_allocation_failures);
+    tcase_add_test(tv, large_map_keys_sorted);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
