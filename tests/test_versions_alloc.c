@@ -5,10 +5,7 @@
  * Linked against the library built with KAP_TEST_HOOKS.
  * SPDX-License-Identifier: Apache-2.0 */
 #define _POSIX_C_SOURCE 200809L
-#include "helpers.h"
-
-extern long kap_test_alloc_countdown, kap_test_alloc_calls;
-extern int kap_test_alloc_failed;
+#include "alloc_fail.h"
 
 #define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
 #define RULE "rules:\n- level: None\n"
@@ -39,34 +36,7 @@ START_TEST(every_allocation_failure_is_clean)
             kap_options o;
             kap_options_init(&o);
             o.kube_minor = RELEASES[r];
-            /* the text with no failure, to compare with */
-            kap_policy *p = NULL;
-            kap_diagnostics *d = NULL;
-            int want = kap_policy_load_buffer(&p, INPUTS[i], strlen(INPUTS[i]), "a.yaml", &o, &d);
-            char *want_text = strdup(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
-            kap_policy_free(p);
-            kap_diagnostics_free(d);
-            for (long n = 1;; n++) {
-                kap_test_alloc_failed = 0;
-                kap_test_alloc_countdown = n;
-                p = NULL;
-                d = NULL;
-                int rc = kap_policy_load_buffer(&p, INPUTS[i], strlen(INPUTS[i]), "a.yaml", &o, &d);
-                kap_test_alloc_countdown = 0;
-                if (!kap_test_alloc_failed) {
-                    ck_assert_int_eq(rc, want);
-                    ck_assert_str_eq(kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "", want_text);
-                    kap_policy_free(p);
-                    kap_diagnostics_free(d);
-                    break;
-                }
-                injected++;
-                ck_assert_msg(rc == KAP_ENOMEM, "input %zu on 1.%u: allocation %ld failed, status %d (%s)", i,
-                              RELEASES[r], n, rc, d && kap_diagnostics_error_text(d) ? kap_diagnostics_error_text(d) : "");
-                ck_assert_ptr_null(p);
-                kap_diagnostics_free(d);
-            }
-            free(want_text);
+            injected += each_allocation_failed_o(INPUTS[i], strlen(INPUTS[i]), &o, NULL);
         }
     }
     ck_assert_int_gt(injected, 1000);
