@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "kubelet_cmdline.h"
 #include "manifest_internal.h"
 
 /* ---- the report ------------------------------------------------------------ */
@@ -299,6 +300,54 @@ int root_stat(const rootfs *rt, const char *path, kap_buf *res, struct stat *st)
     int rc = fstat(fd, st) == 0 ? 0 : errno;
     close(fd);
     return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    kap_buf res = {0};
+    int err = root_resolve(rt, dir, &res);
+    int fd = err ? -1 : open_beneath(rt, res.s, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 && !err)
+        err = errno;
+    buf_free(&res);
+    if (err)
+        return err;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        err = errno;
+        close(fd);
+        return err;
+    }
+    size_t cap = 0, sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t nl = strlen(e->d_name);
+        if (e->d_name[0] == '.' || nl <= sl || strcmp(e->d_name + nl - sl, suffix) != 0)
+            continue;
+        char *s = arena_strndup(a, e->d_name, nl);
+        if (!s || kap_grow(names, &cap, *n + 1, sizeof **names, 8) != 0) {
+            err = ENOMEM;
+            break;
+        }
+        (*names)[(*n)++] = s;
+    }
+    closedir(d);
+    if (err) {
+        kap_free(*names);
+        *names = NULL;
+        *n = 0;
+        return err;
+    }
+    if (*n > 1)
+        qsort(*names, *n, sizeof **names, name_cmp);
+    return 0;
 }
 
 /* Reads a regular file at a node path. Returns 0, an errno value, or
@@ -1856,99 +1905,6 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
 
 /* ---- check 8: where kubelet looks ------------------------------------------------------------ */
 
-/* Where kubeadm and the distributions' packages keep kubelet's command
- * line, in the order its ExecStart reads them ($KUBELET_CONFIG_ARGS of the
- * drop-in, $KUBELET_KUBEADM_ARGS, $KUBELET_EXTRA_ARGS): of a flag given
- * twice, kubelet takes the last. */
-static const char *const kubelet_flag_files[] = {
-    "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
-    "/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
-    "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
-    "/var/lib/kubelet/kubeadm-flags.env",
-    "/etc/default/kubelet",
-    "/etc/sysconfig/kubelet",
-};
-
-/* The value of kubelet flag --name in text (a unit file or an environment
- * file: "--name=v" or "--name v", inside quotes or not; lines starting with
- * '#' are comments), the last one given; NULL when absent. */
-static char *kubelet_flag(const char *text, size_t len, const char *name, int *oom)
-{
-    size_t nl = strlen(name);
-    char *found = NULL;
-    int comment = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (ch == '\n') {
-            comment = 0;
-            continue;
-        }
-        if (comment)
-            continue;
-        if (ch == '#' && (i == 0 || text[i - 1] == '\n')) {
-            comment = 1;
-            continue;
-        }
-        int boundary = i == 0 || strchr(" \t\"'=", text[i - 1]) != NULL;
-        if (!boundary || len - i < nl + 3 || text[i] != '-' || text[i + 1] != '-' ||
-            memcmp(text + i + 2, name, nl) != 0)
-            continue;
-        size_t v = i + 2 + nl;
-        if (text[v] == '=') {
-            v++;
-        } else if (text[v] == ' ' || text[v] == '\t') {
-            while (v < len && (text[v] == ' ' || text[v] == '\t'))
-                v++;
-        } else {
-            continue; /* a longer flag: --config-dir */
-        }
-        size_t e = v;
-        while (e < len && !strchr(" \t\r\n\"'", text[e]))
-            e++;
-        if (e == v)
-            continue;
-        char *val = kap_strndup(text + v, e - v);
-        if (val) {
-            kap_free(found);
-            found = val;
-        } else {
-            *oom = 1;
-        }
-        i = e - 1;
-    }
-    return found;
-}
-
-/* Reads kubelet's --pod-manifest-path and --config from its flag files
- * under the root: *pmp and *cfg (new strings, or NULL) and the files that
- * gave them (static). */
-static void read_kubelet_flags(checker *c, char **pmp, const char **pmp_file, char **cfg, const char **cfg_file)
-{
-    *pmp = *cfg = NULL;
-    *pmp_file = *cfg_file = NULL;
-    for (size_t k = 0; k < sizeof kubelet_flag_files / sizeof kubelet_flag_files[0]; k++) {
-        kap_buf res = {0};
-        char *data = NULL;
-        size_t len = 0;
-        if (noted(c, root_read(&c->rt, kubelet_flag_files[k], c->max_file, &res, &data, &len)) == 0) {
-            char *v = kubelet_flag(data, len, "pod-manifest-path", &c->r->oom);
-            if (v) {
-                kap_free(*pmp);
-                *pmp = v;
-                *pmp_file = kubelet_flag_files[k];
-            }
-            v = kubelet_flag(data, len, "config", &c->r->oom);
-            if (v) {
-                kap_free(*cfg);
-                *cfg = v;
-                *cfg_file = kubelet_flag_files[k];
-            }
-        }
-        kap_free(data);
-        bfree(c, &res);
-    }
-}
-
 /* Whether node path dir (of kubelet's) is the manifest's directory. */
 static int is_manifest_dir(checker *c, const char *dir)
 {
@@ -1959,12 +1915,48 @@ static int is_manifest_dir(checker *c, const char *dir)
     return same;
 }
 
+/* A KubeletConfiguration file's staticPodPath: 0 with *spp (in a; NULL
+ * when the file does not set it), else an errno value from reading it
+ * (nothing added) or -1 when it is not YAML (a WARN added). */
+static int config_static_pod_path(checker *c, kap_arena *a, const char *path, const char *what,
+                                  const char **spp)
+{
+    kap_buf res = {0};
+    char *data = NULL;
+    size_t len = 0;
+    *spp = NULL;
+    int err = noted(c, root_read(&c->rt, path, c->max_file, &res, &data, &len));
+    bfree(c, &res);
+    if (err)
+        return err;
+    kap_fail fail = {0};
+    jv *root = NULL;
+    int rc = read_yaml_file(c, a, data, len, &root, &fail);
+    if (rc) {
+        add_check(c->r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
+                  "%s %s is not YAML (%s): staticPodPath not checked", what, path, fail.msg.s ? fail.msg.s : "");
+        err = -1;
+    } else {
+        const jv *v = jget(root, "staticPodPath");
+        *spp = v ? jstr_in(a, v, &c->r->oom) : NULL;
+        if (v && !*spp)
+            *spp = ""; /* null, or not a string: kubelet's default, none */
+    }
+    bfree(c, &fail.msg);
+    kap_free(data);
+    return err;
+}
+
 static void check_static_pod_path(checker *c)
 {
     kap_manifest_report *r = c->r;
-    char *pmp, *flag_cfg;
-    const char *pmp_file, *cfg_file;
-    read_kubelet_flags(c, &pmp, &pmp_file, &flag_cfg, &cfg_file);
+    kubelet_cmdline k;
+    if (kubelet_cmdline_read(&c->rt, c->max_file, &k) != KAP_OK)
+        r->oom = 1;
+    const char *pmp_file, *cfg_file, *dir_file;
+    const char *pmp = kubelet_cmdline_flag(&k, "pod-manifest-path", &pmp_file);
+    const char *flag_cfg = kubelet_cmdline_flag(&k, "config", &cfg_file);
+    const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file);
     if (pmp) {
         /* a flag given on kubelet's command line wins over its config */
         if (is_manifest_dir(c, pmp))
@@ -1977,65 +1969,91 @@ static void check_static_pod_path(checker *c)
                       "kubelet reads static pods from %s (--pod-manifest-path in %s), not from %s: editing this "
                       "manifest changes nothing",
                       pmp, pmp_file, c->manifest_dir);
-        kap_free(pmp);
-        kap_free(flag_cfg);
+        kubelet_cmdline_free(&k);
         return;
     }
     const char *cfg = c->o && c->o->kubelet_config ? c->o->kubelet_config
                       : flag_cfg                   ? flag_cfg
                                                    : KAP_MANIFEST_DEFAULT_KUBELET_CONFIG;
     int cfg_given = (c->o && c->o->kubelet_config) || flag_cfg;
-    kap_buf res = {0}, sp = {0};
-    char *data = NULL;
-    size_t len = 0;
-    int err = noted(c, root_read(&c->rt, cfg, c->max_file, &res, &data, &len));
-    if (err == ENOENT && !cfg_given) {
-        add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
-                  "no kubelet config at %s: staticPodPath not checked", cfg);
-        bfree(c, &res);
-        return;
-    }
-    if (err) {
+    kap_arena a = {0};
+    kap_buf sp = {0}, dir = {0};
+    char **names = NULL;
+    size_t nnames = 0;
+    const char *spp = NULL, *spp_from = cfg;
+    int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
+    int have = !err;
+    if (err > 0 && !(err == ENOENT && !cfg_given)) {
         add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
                   "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
                   cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
                   cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : strerror(err));
-        kap_free(flag_cfg);
-        bfree(c, &res);
-        return;
+        goto done;
     }
-    kap_arena a = {0};
-    kap_fail fail = {0};
-    jv *root = NULL;
-    int rc = read_yaml_file(c, &a, data, len, &root, &fail);
-    const char *spp = rc ? NULL : jstr_in(&a, jget(root, "staticPodPath"), &r->oom);
-    if (rc) {
-        add_check(r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
-                  "kubelet's config %s is not YAML (%s): staticPodPath not checked", cfg,
-                  fail.msg.s ? fail.msg.s : "");
+    if (err < 0)
+        goto done;
+    if (cfg_dir) {
+        /* --config-dir: its *.conf files, in the order of their names,
+         * each setting what it names over the config file's */
+        int le = noted(c, root_list(&c->rt, cfg_dir, ".conf", &a, &names, &nnames));
+        if (le && le != ENOENT) {
+            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "make the directory readable to check it",
+                      "kubelet's --config-dir %s (in %s) cannot be listed (%s): staticPodPath not checked", cfg_dir,
+                      dir_file, strerror(le));
+            goto done;
+        }
+        for (size_t i = 0; i < nnames; i++) {
+            dir.len = 0;
+            buf_printf(&dir, "%s/%s", cfg_dir, names[i]);
+            const char *path = !dir.oom && buf_cstr(&dir) ? arena_strndup(&a, dir.s, dir.len) : NULL;
+            if (!path) {
+                r->oom = 1;
+                goto done;
+            }
+            const char *v;
+            int de = config_static_pod_path(c, &a, path, "kubelet's drop-in config", &v);
+            if (de < 0)
+                goto done;
+            if (de) {
+                add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "make the file readable to check it",
+                          "kubelet's drop-in config %s cannot be read (%s): staticPodPath not checked", path,
+                          strerror(de));
+                goto done;
+            }
+            have = 1;
+            if (v) {
+                spp = v;
+                spp_from = path;
+            }
+        }
+    }
+    if (!have) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "no kubelet config at %s: staticPodPath not checked", cfg);
     } else if (!spp || !spp[0]) {
         add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
-                  rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, cfg),
-                  "kubelet's config %s sets no staticPodPath: kubelet runs no static pod, this one included", cfg);
+                  rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, spp_from),
+                  "kubelet's config %s%s%s sets no staticPodPath: kubelet runs no static pod, this one included", cfg,
+                  nnames ? " with its drop-ins in " : "", nnames ? cfg_dir : "");
     } else {
         int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
         if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)
             add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
-                      "kubelet's staticPodPath (%s, in %s) is the manifest's directory", spp, cfg);
+                      "kubelet's staticPodPath (%s, in %s) is the manifest's directory", spp, spp_from);
         else
             add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
                       rfmt(r, "edit %s/%s instead (or set staticPodPath in %s)", spp, basename_of(c->manifest_node),
-                           cfg),
+                           spp_from),
                       "kubelet reads static pods from %s (staticPodPath in %s), not from %s: editing this manifest "
                       "changes nothing",
-                      spp, cfg, c->manifest_dir);
+                      spp, spp_from, c->manifest_dir);
     }
-    bfree(c, &fail.msg);
-    arena_free(&a);
-    kap_free(data);
-    kap_free(flag_cfg);
-    bfree(c, &res);
+done:
+    kap_free(names);
+    bfree(c, &dir);
     bfree(c, &sp);
+    arena_free(&a);
+    kubelet_cmdline_free(&k);
 }
 
 /* ---- the entry point --------------------------------------------------------------------------- */

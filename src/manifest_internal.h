@@ -27,6 +27,10 @@ KAP_HIDDEN int root_stat(const rootfs *rt, const char *path, kap_buf *res, struc
 /* A regular file's bytes (NUL-terminated), at most max. 0 or an errno
  * value (EISDIR, EINVAL: not a regular file, EFBIG: too large). */
 KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char **data, size_t *len);
+/* The names in a node directory that end in suffix (not the dot-files),
+ * sorted, in a, the array allocated (kap_free it). 0 or an errno value. */
+KAP_HIDDEN int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names,
+                         size_t *n);
 KAP_HIDDEN int path_within(const char *p, const char *q);
 KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
 

@@ -95,6 +95,7 @@ static const char *const DIRS[] = {
     "duplicate-flags", "bad-values", "log-file-mount", "no-apiserver", "policy-unmounted", "dotdot-escape",
     "not-a-pod", "wrong-dir", "log-in-manifests", "policy-is-log", "log-readonly", "no-backend", "cis-low",
     "symlink-escape", "policy-missing", "policy-writable", "log-dir-create", "stray-copy", "good-values",
+    "kubelet-dropins",
 };
 
 START_TEST(check_fixtures)

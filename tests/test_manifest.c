@@ -472,6 +472,8 @@ static const fixture_case cases[] = {
     {"not-a-pod", NULL, "manifest-pod", KAP_MANIFEST_FAIL, "Deployment"},
     {"no-apiserver", NULL, "manifest-container", KAP_MANIFEST_FAIL, "no container"},
     {"kubeadm-after", NULL, "kube-version", KAP_MANIFEST_PASS, "1.31"},
+    {"kubelet-dropins", NULL, "static-pod-path", KAP_MANIFEST_FAIL,
+     "from /etc/kubernetes/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)"},
 };
 
 START_TEST(fixture)
@@ -617,7 +619,9 @@ START_TEST(kubelet_flags)
         "--kubeconfig=/etc/kubernetes/kubelet.conf\"\n"
         "Environment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n"
         "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n"
-        "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS\n");
+        "EnvironmentFile=-/etc/default/kubelet\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS "
+        "$KUBELET_EXTRA_ARGS\n");
     put("/var/lib/kubelet/kubeadm-flags.env",
         "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock "
         "--pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
@@ -665,6 +669,197 @@ START_TEST(kubelet_flags)
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
     r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "/srv/pods");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* kubeadm's drop-in as its deb package installs it (kubernetes/release,
+ * 10-kubeadm.conf) */
+#define KUBEADM_DROPIN                                                                                          \
+    "# Note: This dropin only works with kubeadm and kubelet v1.11+\n"                                          \
+    "[Service]\n"                                                                                               \
+    "Environment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "      \
+    "--kubeconfig=/etc/kubernetes/kubelet.conf\"\n"                                                             \
+    "Environment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n"                               \
+    "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n"                                                     \
+    "EnvironmentFile=-/etc/default/kubelet\n"                                                                   \
+    "ExecStart=\n"                                                                                              \
+    "ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n"
+
+/* kubelet's command line as systemd builds it (systemd.unit(5),
+ * systemd.service(5), systemd.exec(5)): the unit, then its drop-ins in the
+ * order of their names, one in /etc hiding one of the same name in
+ * /usr/lib; the last ExecStart= runs, an empty one clearing those before;
+ * EnvironmentFile= settings win over Environment= ones; "$VAR" alone is
+ * split into words, "${VAR}" inside a word is replaced; a variable the
+ * command line does not name is not read. */
+START_TEST(kubelet_unit_files)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/lib/systemd/system/kubelet.service",
+        "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n");
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    /* a variable no ExecStart names: not read */
+    put("/etc/default/kubelet", "KUBELET_EXTRA=--pod-manifest-path=/srv/unused\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+
+    /* a drop-in named after kubeadm's 10- comes after it: its ExecStart runs,
+     * with a flag written out and a line continued */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\n; pods from elsewhere\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS \\\n"
+        "  --pod-manifest-path=/srv/pods\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
+    kap_manifest_report_free(r);
+
+    /* "${PODS}" inside a word, from Environment=; then overridden by an
+     * EnvironmentFile= (its settings win, wherever the lines stand) */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/kubelet.env\nEnvironment=PODS=/srv/a \"OTHER=x y\"\nExecStart=\n"
+        "ExecStart=-/usr/bin/kubelet --pod-manifest-path=${PODS} $KUBELET_CONFIG_ARGS\n");
+    put("/etc/kubelet.env", "# set by hand\nOTHER=z\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /srv/a (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
+    kap_manifest_report_free(r);
+    put("/etc/kubelet.env", "PODS='/etc/kubernetes/manifests'  \n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /etc/kubelet.env)");
+    kap_manifest_report_free(r);
+
+    /* a drop-in of the same name in /etc hides /usr/lib's: kubeadm's
+     * variables are gone, and so is its --config; the unit's own ExecStart
+     * runs when no drop-in sets one */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
+    put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n");
+    put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
+    kap_manifest_report_free(r);
+    /* an empty Environment= in a later drop-in clears every assignment
+     * before it: no --config, the default config */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironment=\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
+    /* the same words outside [Service], or in a comment, are not settings */
+    put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "[Unit]\nExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n[Service]\n"
+        "# ExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* A unit of its own (no kubeadm): kubelet.service in /etc/systemd/system
+ * with its flags in an environment file, as kubespray writes it. */
+START_TEST(kubelet_own_unit)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=-/etc/kubernetes/kubelet.env\n"
+        "ExecStart=/usr/local/bin/kubelet $KUBE_LOGTOSTDERR $KUBELET_ARGS $KUBELET_CONFIG\n");
+    put("/etc/kubernetes/kubelet.env",
+        "KUBE_LOGTOSTDERR=\"--logtostderr=true\"\nKUBELET_ARGS=\"--v=2 \\\n  --node-ip=10.0.0.1\"\n"
+        "KUBELET_CONFIG=--config=/etc/kubernetes/kubelet-config.yaml\n");
+    put("/etc/kubernetes/kubelet-config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
+    kap_manifest_report_free(r);
+    /* kubeadm's flag files are not read when the unit does not name them */
+    put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=--pod-manifest-path=/srv/unused\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* --config-dir: the *.conf files there, in the order of their names, each
+ * setting what it names over the config file (kubelet's drop-in configs) */
+START_TEST(kubelet_config_dir)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
+    put("/etc/kubernetes/kubelet.conf.d/20-pods.conf", "staticPodPath: /srv/pods\n");
+    put("/etc/kubernetes/kubelet.conf.d/10-base.conf", "staticPodPath: /srv/base\nmaxPods: 50\n");
+    put("/etc/kubernetes/kubelet.conf.d/30-other.conf", "apiVersion: kubelet.config.k8s.io/v1beta1\nmaxPods: 60\n");
+    put("/etc/kubernetes/kubelet.conf.d/99-ignored.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /srv/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)");
+    kap_manifest_report_free(r);
+    put("/etc/kubernetes/kubelet.conf.d/40-back.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS,
+         "staticPodPath (/etc/kubernetes/manifests, in /etc/kubernetes/kubelet.conf.d/40-back.conf)");
+    kap_manifest_report_free(r);
+    /* a drop-in that is not YAML: not checked, said where */
+    put("/etc/kubernetes/kubelet.conf.d/50-bad.conf", "staticPodPath: [\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* The syntax of unit and environment files, and of ExecStart=
+ * (systemd.service(5) "Command lines", systemd.exec(5) EnvironmentFile=) */
+START_TEST(kubelet_command_line_syntax)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    /* '@': the second word is argv[0], not an argument; "${PODS}" comes
+     * from an environment file, in double quotes continued over a line */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=/etc/k/env\n"
+        "ExecStart=@/usr/bin/kubelet --pod-manifest-path=/srv/argv0 \"--node-labels=a=b c\" "
+        "--pod-manifest-path=${PODS}\n");
+    put("/etc/k/env", "; comment\nnot an assignment\n  PODS=\"/srv/\\\npods\"\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/k/env)");
+    kap_manifest_report_free(r);
+    /* "$$" is a '$'; an unset "${X}" is nothing; single quotes keep
+     * everything as written, and splitting "$P" into words takes a
+     * backslash's next character as it is */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=/etc/k/env\nExecStart=/usr/bin/kubelet ${UNSET}--pod-manifest-path=/srv/$$x $P\n");
+    put("/etc/k/env", "P='--v=2 --pod-manifest-path=/srv/a\\\\b'\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a\\b (--pod-manifest-path in /etc/k/env)");
+    kap_manifest_report_free(r);
+    put("/etc/k/env", "P=\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /srv/$x (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
+    kap_manifest_report_free(r);
+    /* "$VAR" split into words: --config and its value; nothing after "--"
+     * is a flag */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironment='CFG=--config /etc/k/c.yaml'\n"
+        "ExecStart=/usr/bin/kubelet $CFG -- --pod-manifest-path=/srv/after\n");
+    put("/etc/k/c.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
     kap_manifest_report_free(r);
     drop_root();
 }
@@ -744,6 +939,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, field_types_as_kubelet_decodes_them);
     tcase_add_test(tc, kubelet_config);
     tcase_add_test(tc, kubelet_flags);
+    tcase_add_test(tc, kubelet_unit_files);
+    tcase_add_test(tc, kubelet_own_unit);
+    tcase_add_test(tc, kubelet_config_dir);
+    tcase_add_test(tc, kubelet_command_line_syntax);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);

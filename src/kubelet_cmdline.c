@@ -1,0 +1,574 @@
+/* kubelet's command line as systemd builds it from the node's files: the
+ * kubelet.service unit, its drop-ins, the Environment= and
+ * EnvironmentFile= settings they make and the ExecStart= line, with its
+ * $VAR and ${VAR} references expanded (systemd.service(5),
+ * systemd.exec(5), systemd.unit(5)). Read under check-manifest's root.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kubelet_cmdline.h"
+
+/* Where systemd looks for system units, highest priority first (the
+ * directories a package or an administrator writes; /lib for systems
+ * whose /lib is not a link to /usr/lib). */
+static const char *const unit_dirs[] = {
+    "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+};
+#define N_UNIT_DIRS (sizeof unit_dirs / sizeof unit_dirs[0])
+
+/* What kubeadm's packages put in place, assumed when the root holds no
+ * kubelet unit at all (a copy of a node's /etc/kubernetes and
+ * /var/lib/kubelet only): the environment files their drop-in reads and
+ * the variables its ExecStart expands. --config is left out so that the
+ * default config stays a default (not checked when missing). */
+static const char default_dropin[] = "[Service]\n"
+                                     "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n"
+                                     "EnvironmentFile=-/etc/default/kubelet\n"
+                                     "EnvironmentFile=-/etc/sysconfig/kubelet\n"
+                                     "ExecStart=/usr/bin/kubelet $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n";
+
+typedef struct var {
+    const char *name, *value, *from;
+} var;
+
+typedef struct envfile {
+    const char *path, *from;
+} envfile;
+
+typedef struct state {
+    kubelet_cmdline *k;
+    const rootfs *rt;
+    size_t max;
+    var *vars;
+    size_t nvars, vars_cap;
+    envfile *files;
+    size_t nfiles, files_cap;
+    const char *exec, *exec_from;
+} state;
+
+static const char *adup(kubelet_cmdline *k, const char *s, size_t n)
+{
+    const char *d = arena_strndup(&k->a, s, n);
+    if (!d)
+        k->oom = 1;
+    return d;
+}
+
+static void note_read(kubelet_cmdline *k, const char *path)
+{
+    if (kap_grow(&k->read, &k->read_cap, k->nread + 1, sizeof *k->read, 8) != 0) {
+        k->oom = 1;
+        return;
+    }
+    k->read[k->nread++] = path;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The next word of s (from *pos): words are separated by white space;
+ * "..." and '...' group (the quotes removed), a backslash takes the next
+ * character as it is ("\n" and "\t" as the C escapes). Written to out;
+ * returns 0 when no word is left. */
+static int next_word(const char *s, size_t len, size_t *pos, kap_buf *out)
+{
+    size_t i = *pos;
+    while (i < len && is_space(s[i]))
+        i++;
+    if (i >= len) {
+        *pos = i;
+        return 0;
+    }
+    out->len = 0;
+    char quote = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (!quote && is_space(c))
+            break;
+        if (c == '\\' && i + 1 < len && quote != '\'') {
+            char e = s[++i];
+            buf_addc(out, e == 'n' ? '\n' : e == 't' ? '\t' : e);
+        } else if (quote && c == quote) {
+            quote = 0;
+        } else if (!quote && (c == '"' || c == '\'')) {
+            quote = c;
+        } else {
+            buf_addc(out, c);
+        }
+    }
+    *pos = i;
+    buf_cstr(out);
+    return 1;
+}
+
+static int valid_name(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static void set_var(state *st, const char *name, size_t nl, const char *value, size_t vl, const char *from)
+{
+    kubelet_cmdline *k = st->k;
+    if (kap_grow(&st->vars, &st->vars_cap, st->nvars + 1, sizeof *st->vars, 16) != 0) {
+        k->oom = 1;
+        return;
+    }
+    var *v = &st->vars[st->nvars];
+    v->name = adup(k, name, nl);
+    v->value = adup(k, value, vl);
+    v->from = from;
+    if (v->name && v->value)
+        st->nvars++;
+}
+
+/* The last value given to a variable (EnvironmentFile= comes after
+ * Environment=, so a file's setting wins), or NULL. */
+static const var *get_var(const state *st, const char *name, size_t nl)
+{
+    for (size_t i = st->nvars; i-- > 0;)
+        if (strlen(st->vars[i].name) == nl && memcmp(st->vars[i].name, name, nl) == 0)
+            return &st->vars[i];
+    return NULL;
+}
+
+/* Environment=: assignments separated by white space, each quoted or not. */
+static void parse_environment(state *st, const char *v, size_t len, const char *from)
+{
+    kap_buf w = {0};
+    size_t pos = 0;
+    if (len == 0)
+        st->nvars = 0; /* an empty assignment resets the list */
+    while (next_word(v, len, &pos, &w)) {
+        if (w.oom)
+            break;
+        const char *eq = memchr(w.s, '=', w.len);
+        if (eq && valid_name(w.s, (size_t)(eq - w.s)))
+            set_var(st, w.s, (size_t)(eq - w.s), eq + 1, w.len - (size_t)(eq - w.s) - 1, from);
+    }
+    if (w.oom)
+        st->k->oom = 1;
+    buf_free(&w);
+}
+
+static void add_envfile(state *st, const char *v, size_t len, const char *from)
+{
+    if (len == 0) {
+        st->nfiles = 0;
+        return;
+    }
+    if (v[0] == '-') { /* missing is no error: read as empty here too */
+        v++;
+        len--;
+    }
+    if (kap_grow(&st->files, &st->files_cap, st->nfiles + 1, sizeof *st->files, 8) != 0) {
+        st->k->oom = 1;
+        return;
+    }
+    envfile *f = &st->files[st->nfiles];
+    f->path = adup(st->k, v, len);
+    f->from = from;
+    if (f->path)
+        st->nfiles++;
+}
+
+/* One unit file or drop-in: its [Service] section's Environment=,
+ * EnvironmentFile= and ExecStart= (an empty ExecStart= clears the ones
+ * before; the last one runs). Lines end in a backslash to go on; '#' and
+ * ';' start comments. */
+static void parse_unit(state *st, const char *text, size_t len, const char *from)
+{
+    kap_buf line = {0};
+    int service = 0;
+    size_t i = 0;
+    while (i < len) {
+        line.len = 0;
+        /* one logical line */
+        for (;;) {
+            size_t e = i;
+            while (e < len && text[e] != '\n')
+                e++;
+            size_t s = i;
+            while (s < e && is_space(text[s]))
+                s++;
+            int comment = s < e && (text[s] == '#' || text[s] == ';');
+            size_t t = e;
+            while (t > s && is_space(text[t - 1]))
+                t--;
+            int more = !comment && t > s && text[t - 1] == '\\';
+            if (!comment) {
+                buf_add(&line, text + s, t - s - (more ? 1 : 0));
+                if (more)
+                    buf_addc(&line, ' ');
+            }
+            i = e < len ? e + 1 : e;
+            if (!more || i >= len)
+                break;
+        }
+        if (line.oom || !buf_cstr(&line)) {
+            st->k->oom = 1;
+            break;
+        }
+        const char *l = line.s;
+        size_t n = line.len;
+        if (n == 0 || l[0] == '#' || l[0] == ';')
+            continue;
+        if (l[0] == '[') {
+            service = n >= 9 && memcmp(l, "[Service]", 9) == 0;
+            continue;
+        }
+        const char *eq = memchr(l, '=', n);
+        if (!service || !eq)
+            continue;
+        size_t kl = (size_t)(eq - l);
+        while (kl > 0 && is_space(l[kl - 1]))
+            kl--;
+        const char *v = eq + 1;
+        while (*v && is_space(*v))
+            v++;
+        size_t vl = n - (size_t)(v - l);
+        while (vl > 0 && is_space(v[vl - 1]))
+            vl--;
+        if (kl == 11 && memcmp(l, "Environment", 11) == 0) {
+            parse_environment(st, v, vl, from);
+        } else if (kl == 15 && memcmp(l, "EnvironmentFile", 15) == 0) {
+            add_envfile(st, v, vl, from);
+        } else if (kl == 9 && memcmp(l, "ExecStart", 9) == 0) {
+            st->exec = vl ? adup(st->k, v, vl) : NULL;
+            st->exec_from = vl ? from : NULL;
+        }
+    }
+    buf_free(&line);
+}
+
+/* An environment file: KEY=VALUE lines, '#' and ';' comments; values in
+ * "..." (backslash escapes) or '...' (as written) may span lines; outside
+ * quotes a backslash takes the next character and trailing blanks go. */
+static void parse_envfile(state *st, const char *t, size_t len, const char *from)
+{
+    kap_buf key = {0}, val = {0};
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_space(t[i]))
+            i++;
+        if (i >= len)
+            break;
+        if (t[i] == '#' || t[i] == ';') {
+            while (i < len && t[i] != '\n')
+                i++;
+            continue;
+        }
+        key.len = 0;
+        while (i < len && t[i] != '=' && t[i] != '\n')
+            buf_addc(&key, t[i++]);
+        while (key.len > 0 && is_space(key.s[key.len - 1]))
+            key.len--;
+        if (i >= len || t[i] != '=') {
+            continue; /* no '=': not an assignment */
+        }
+        i++;
+        while (i < len && (t[i] == ' ' || t[i] == '\t'))
+            i++;
+        val.len = 0;
+        size_t keep = 0; /* the value's length up to its last quoted or escaped byte */
+        char quote = 0;
+        for (; i < len; i++) {
+            char c = t[i];
+            if (!quote && c == '\n')
+                break;
+            if (quote == '\'') {
+                if (c == '\'')
+                    quote = 0;
+                else
+                    buf_addc(&val, c);
+                keep = val.len;
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                } else if (c == '\\' && i + 1 < len) {
+                    char e = t[++i];
+                    if (e != '\n') /* a backslash before a newline joins the lines */
+                        buf_addc(&val, e);
+                } else {
+                    buf_addc(&val, c);
+                }
+                keep = val.len;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '\\' && i + 1 < len) {
+                char e = t[++i];
+                if (e != '\n')
+                    buf_addc(&val, e);
+                keep = val.len;
+            } else {
+                buf_addc(&val, c);
+                if (!is_space(c))
+                    keep = val.len;
+            }
+        }
+        if (key.oom || val.oom) {
+            st->k->oom = 1;
+            break;
+        }
+        if (valid_name(key.s ? key.s : "", key.len))
+            set_var(st, key.s, key.len, val.s ? val.s : "", keep, from);
+    }
+    buf_free(&key);
+    buf_free(&val);
+}
+
+static void add_word(state *st, const char *s, size_t n, const char *from)
+{
+    kubelet_cmdline *k = st->k;
+    if (kap_grow(&k->words, &k->words_cap, k->nwords + 1, sizeof *k->words, 16) != 0) {
+        k->oom = 1;
+        return;
+    }
+    const char *w = adup(k, s, n);
+    if (!w)
+        return;
+    k->words[k->nwords].s = w;
+    k->words[k->nwords].from = from;
+    k->nwords++;
+}
+
+/* ExecStart's words with the variables expanded: a word that is "$NAME"
+ * alone becomes the variable's value split into words (none when it is
+ * unset or blank); "${NAME}" anywhere in a word is replaced by the value
+ * as it is; "$$" is a '$'. A word from a variable comes from the file
+ * that set it. The prefixes '-', '@', ':', '+', '!' of the program go; with
+ * '@' the second word is argv[0] and is not an argument. */
+static void expand_exec(state *st)
+{
+    kubelet_cmdline *k = st->k;
+    kap_buf w = {0}, x = {0}, sub = {0};
+    size_t pos = 0, len = strlen(st->exec), idx = 0;
+    int at = 0;
+    while (next_word(st->exec, len, &pos, &w) && !w.oom) {
+        const char *s = w.s;
+        size_t n = w.len;
+        if (idx == 0) {
+            while (n > 0 && strchr("-@:+!", s[0])) {
+                at |= s[0] == '@';
+                s++;
+                n--;
+            }
+        } else if (idx == 1 && at) {
+            idx++;
+            continue;
+        }
+        idx++;
+        if (n > 1 && s[0] == '$' && s[1] != '{' && s[1] != '$' && valid_name(s + 1, n - 1)) {
+            const var *v = get_var(st, s + 1, n - 1);
+            size_t vp = 0;
+            while (v && next_word(v->value, strlen(v->value), &vp, &sub) && !sub.oom)
+                add_word(st, sub.s, sub.len, v->from);
+            continue;
+        }
+        x.len = 0;
+        const char *from = st->exec_from;
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '$' && i + 1 < n && s[i + 1] == '$') {
+                buf_addc(&x, '$');
+                i++;
+            } else if (s[i] == '$' && i + 1 < n && s[i + 1] == '{') {
+                const char *end = memchr(s + i + 2, '}', n - i - 2);
+                if (!end) {
+                    buf_add(&x, s + i, n - i);
+                    break;
+                }
+                const var *v = get_var(st, s + i + 2, (size_t)(end - (s + i + 2)));
+                if (v) {
+                    buf_adds(&x, v->value);
+                    from = v->from;
+                }
+                i = (size_t)(end - s);
+            } else {
+                buf_addc(&x, s[i]);
+            }
+        }
+        if (x.oom)
+            break;
+        add_word(st, x.s ? x.s : "", x.len, from);
+    }
+    if (w.oom || x.oom || sub.oom)
+        k->oom = 1;
+    buf_free(&w);
+    buf_free(&x);
+    buf_free(&sub);
+}
+
+/* A node file's bytes, noted as read; NULL when it cannot be read (errno
+ * value in *err). */
+static char *read_file(state *st, const char *path, size_t *len, int *err)
+{
+    kap_buf res = {0};
+    char *data = NULL;
+    *err = root_read(st->rt, path, st->max, &res, &data, len);
+    buf_free(&res);
+    if (*err == ENOMEM)
+        st->k->oom = 1;
+    if (*err) {
+        kap_free(data);
+        return NULL;
+    }
+    note_read(st->k, path);
+    return data;
+}
+
+typedef struct dropin {
+    const char *name, *path;
+} dropin;
+
+static int dropin_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dropin *)a)->name, ((const dropin *)b)->name);
+}
+
+int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
+{
+    memset(k, 0, sizeof *k);
+    state st = {0};
+    st.k = k;
+    st.rt = rt;
+    st.max = max_file;
+    int found = 0;
+    /* the unit: the first kubelet.service of the search path */
+    for (size_t d = 0; d < N_UNIT_DIRS && !found && !k->oom; d++) {
+        kap_buf p = {0};
+        buf_printf(&p, "%s/kubelet.service", unit_dirs[d]);
+        const char *path = !p.oom && buf_cstr(&p) ? adup(k, p.s, p.len) : NULL;
+        if (p.oom)
+            k->oom = 1;
+        buf_free(&p);
+        size_t len;
+        int err;
+        char *data = path ? read_file(&st, path, &len, &err) : NULL;
+        if (data) {
+            found = 1;
+            parse_unit(&st, data, len, path);
+        }
+        kap_free(data);
+    }
+    /* the drop-ins: every *.conf of kubelet.service.d in each directory,
+     * a name in a higher directory hiding the same name in a lower one,
+     * applied in the order of their names */
+    dropin *ds = NULL;
+    size_t nds = 0, ds_cap = 0;
+    for (size_t d = 0; d < N_UNIT_DIRS && !k->oom; d++) {
+        kap_buf dir = {0};
+        buf_printf(&dir, "%s/kubelet.service.d", unit_dirs[d]);
+        char **names = NULL;
+        size_t n = 0;
+        int err = !dir.oom && buf_cstr(&dir) ? root_list(rt, dir.s, ".conf", &k->a, &names, &n) : ENOMEM;
+        if (err == ENOMEM)
+            k->oom = 1;
+        for (size_t i = 0; i < n && !k->oom; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < nds && !seen; j++)
+                seen = strcmp(ds[j].name, names[i]) == 0;
+            if (seen)
+                continue;
+            if (kap_grow(&ds, &ds_cap, nds + 1, sizeof *ds, 8) != 0) {
+                k->oom = 1;
+                break;
+            }
+            kap_buf p = {0};
+            buf_printf(&p, "%s/%s", dir.s, names[i]);
+            ds[nds].name = names[i];
+            ds[nds].path = !p.oom && buf_cstr(&p) ? adup(k, p.s, p.len) : NULL;
+            if (p.oom)
+                k->oom = 1;
+            if (ds[nds].path)
+                nds++;
+            buf_free(&p);
+        }
+        kap_free(names);
+        buf_free(&dir);
+    }
+    if (nds > 1)
+        qsort(ds, nds, sizeof *ds, dropin_cmp);
+    for (size_t i = 0; i < nds && !k->oom; i++) {
+        size_t len;
+        int err;
+        char *data = read_file(&st, ds[i].path, &len, &err);
+        if (data) {
+            found = 1;
+            parse_unit(&st, data, len, ds[i].path);
+        }
+        kap_free(data);
+    }
+    kap_free(ds);
+    if (!found && !k->oom) {
+        k->defaults = 1;
+        parse_unit(&st, default_dropin, sizeof default_dropin - 1, "kubeadm's default drop-in");
+    }
+    /* EnvironmentFile=, in order, after Environment= (their settings win) */
+    size_t nfiles = st.nfiles;
+    for (size_t i = 0; i < nfiles && !k->oom; i++) {
+        size_t len;
+        int err;
+        char *data = read_file(&st, st.files[i].path, &len, &err);
+        if (data)
+            parse_envfile(&st, data, len, st.files[i].path);
+        kap_free(data);
+    }
+    if (st.exec && !k->oom) {
+        k->exec_from = st.exec_from;
+        expand_exec(&st);
+    }
+    kap_free(st.vars);
+    kap_free(st.files);
+    return k->oom ? KAP_ENOMEM : KAP_OK;
+}
+
+void kubelet_cmdline_free(kubelet_cmdline *k)
+{
+    kap_free(k->words);
+    kap_free(k->read);
+    arena_free(&k->a);
+    memset(k, 0, sizeof *k);
+}
+
+const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from)
+{
+    size_t nl = strlen(name);
+    const char *found = NULL;
+    *from = NULL;
+    for (size_t i = 1; i < k->nwords; i++) {
+        const char *w = k->words[i].s;
+        if (strcmp(w, "--") == 0)
+            break; /* pflag: the arguments after are not flags */
+        if (w[0] != '-' || w[1] != '-' || strncmp(w + 2, name, nl) != 0)
+            continue;
+        const char *v;
+        const char *vfrom = k->words[i].from;
+        if (w[2 + nl] == '=') {
+            v = w + 3 + nl;
+        } else if (w[2 + nl] == '\0' && i + 1 < k->nwords) {
+            v = k->words[++i].s; /* pflag takes the next argument, whatever it is */
+            vfrom = k->words[i].from;
+        } else {
+            continue; /* a longer flag (--config-dir for --config) */
+        }
+        if (v[0]) { /* an empty value is not taken */
+            found = v;
+            *from = vfrom;
+        }
+    }
+    return found;
+}
