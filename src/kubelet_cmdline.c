@@ -96,7 +96,11 @@ static int next_word(const char *s, size_t len, size_t *pos, kap_buf *out)
             break;
         if (c == '\\' && i + 1 < len && quote != '\'') {
             char e = s[++i];
-            buf_addc(out, e == 'n' ? '\n' : e == 't' ? '\t' : e);
+            if (e == 'n')
+                e = '\n';
+            else if (e == 't')
+                e = '\t';
+            buf_addc(out, e);
         } else if (quote && c == quote) {
             quote = 0;
         } else if (!quote && (c == '"' || c == '\'')) {
