@@ -1054,6 +1054,109 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     p->n_v++;
 }
 
+/* Whether the block sequence item n (a scalar or a mapping, block or
+ * flow) stands on lines of its own: only "- " before it on its first line,
+ * only spaces or a comment after its last scalar. */
+static int item_lines_alone(const fixer *f, const fnode *n)
+{
+    size_t ls = line_start(f, n->start), k = ls;
+    while (k < n->start && f->data[k] == ' ')
+        k++;
+    if (k >= n->start || f->data[k] != '-')
+        return 0;
+    for (k++; k < n->start; k++)
+        if (f->data[k] != ' ')
+            return 0;
+    size_t le = line_end(f, n->last);
+    for (k = n->last; k < le && f->data[k] == ' '; k++)
+        ;
+    return ls > 0 && (k == le || f->data[k] == '#');
+}
+
+/* How many volumeMounts of the Pod's containers (init and ephemeral ones
+ * too) name volume name. */
+static size_t mounts_of_volume(const plan *p, const char *name)
+{
+    static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
+    size_t n = 0;
+    for (size_t l = 0; l < 3; l++) {
+        const fnode *cs = map_get(p->spec, lists[l]);
+        for (size_t i = 0; cs && cs->kind == FN_SEQ && i < cs->n; i++) {
+            const fnode *ms = map_get(cs->kids[i], "volumeMounts");
+            for (size_t j = 0; ms && ms->kind == FN_SEQ && j < ms->n; j++) {
+                const char *mn = scalar(map_get(ms->kids[j], "name"));
+                n += mn && strcmp(mn, name) == 0;
+            }
+        }
+    }
+    return n;
+}
+
+/* After the log moved out of the manifests directory: the mount that gave
+ * kube-apiserver the old log directory (a writable mount inside the
+ * directory kubelet runs static pods from), and its volume, go when
+ * nothing else needs them: the mount lies inside the manifests directory,
+ * no flag left names a path under it, no other mount of the Pod names its
+ * volume, and both are items on lines of their own. Otherwise they stay,
+ * and a note says so. keep: the paths the fixed flags name. When they go,
+ * they leave the plan (their volume's name is free again) and gone[] gets
+ * their nodes, for remove_items() once every other edit is made. */
+static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char *md, const char *const keep[2],
+                              const fnode *gone[2])
+{
+    const fmount *m = covering(p, old_dir);
+    if (!m || !m->node || !(path_within(m->path, md) || path_within(m->path, "/etc/kubernetes/manifests")))
+        return 0;
+    const fvol *v = vol_named(p, m->name);
+    const fnode *vn = NULL;
+    for (size_t i = 0; v && p->vols && i < p->vols->n && !vn; i++) {
+        const char *name = scalar(map_get(p->vols->kids[i], "name"));
+        if (name && strcmp(name, v->name) == 0)
+            vn = p->vols->kids[i];
+    }
+    const char *why = NULL;
+    for (size_t i = 0; i < 2; i++)
+        if (path_within(keep[i], m->path))
+            why = "a flag still names a path under it";
+    for (size_t i = 0; i < p->n_args && !why; i++) {
+        const farg *g = &p->argv[i];
+        if (!g->removed && strcmp(g->name, "audit-log-path") != 0 && strcmp(g->name, "audit-policy-file") != 0 &&
+            g->val[0] == '/' && path_within(g->val, m->path))
+            why = "a flag still names a path under it";
+    }
+    if (!why && (!vn || !v->host))
+        why = "its volume is not a hostPath of the Pod";
+    if (!why && mounts_of_volume(p, m->name) != 1)
+        why = "another mount uses its volume";
+    if (!why && (!item_lines_alone(f, m->node) || !item_lines_alone(f, vn)))
+        why = "it is not on lines of its own";
+    if (why) {
+        note(f, "volumeMount '%s' (%s) stays: %s; remove it by hand if kube-apiserver no longer needs it", m->name,
+             m->path, why);
+        return 0;
+    }
+    note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the old "
+            "log directory, inside the manifests directory",
+         m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
+         line_number(f, vn->start), line_number(f, vn->last));
+    gone[0] = m->node;
+    gone[1] = vn;
+    size_t mi = (size_t)(m - p->m), vi = (size_t)(v - p->v);
+    p->m[mi] = p->m[--p->n_m];
+    p->v[vi] = p->v[--p->n_v];
+    return 1;
+}
+
+/* Removes block sequence items that stand on lines of their own: from the
+ * end of the line before to the end of the last line, as remove_arg(). */
+static void remove_items(fixer *f, const fnode *const *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t from = line_end(f, line_start(f, line_start(f, items[i]->start) - 1));
+        add_edit(f, from, line_end(f, items[i]->last), "");
+    }
+}
+
 /* Writes out the mounts and volumes ensure_mount() decided on. */
 static void add_mounts(fixer *f, plan *p)
 {
@@ -1224,23 +1327,24 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         rc = KAP_ENOMEM;
         goto out;
     }
+    kap_buf old_ld = {0};
     if (!(fo && fo->log_path) && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
         /* the manifest's own log path is among the static pods: move it */
         note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        buf_adds(&old_ld, ld.s);
         log = KAP_MANIFEST_DEFAULT_LOG_PATH;
         clean_path(&lc, log, strlen(log));
         path_dirname(&ld, lc.s ? lc.s : "/");
-        if (!lc.s || !ld.s || lc.oom || ld.oom) {
-            buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
+        if (!lc.s || !ld.s || lc.oom || ld.oom || old_ld.oom) {
+            buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld);
             rc = KAP_ENOMEM;
             goto out;
         }
     }
-    buf_free(&md);
     if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {
         cannot(&f, "the policy %s would sit where the log is written (%s); give --log-path (default %s)", pc.s,
                lc.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
-        buf_free(&pc), buf_free(&lc), buf_free(&ld);
+        buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld);
         rc = KAP_EINVALID;
         goto out;
     }
@@ -1299,10 +1403,15 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             note(&f, "volume '%s' gets type FileOrCreate (was File)", v->name);
         }
     }
+    const fnode *gone[2];
+    const char *keep[2] = {pc.s, lc.s};
+    int drop = old_ld.s && drop_old_log_mount(&f, &p, old_ld.s, md.s, keep, gone);
     ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
     ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
+    if (drop) /* after the edits ensure_mount() made at their ends */
+        remove_items(&f, gone, 2);
     add_mounts(&f, &p);
-    buf_free(&pc), buf_free(&lc), buf_free(&ld);
+    buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld);
     if (f.oom) {
         rc = KAP_ENOMEM;
         goto out;

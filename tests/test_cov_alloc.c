@@ -195,6 +195,15 @@ static const char *const MANIFESTS[] = {
     "  volumes:\r\n  - name: log\r\n    hostPath:\r\n      path: /var/log/kubernetes/audit\r\n      type: Directory\r\n",
     /* refused: two kube-apiserver containers */
     HEAD "  - {name: a, command: [kube-apiserver]}\n  - {name: b, command: [kube-apiserver]}\n",
+    /* the log moved out of the manifests directory: its old mount and
+     * volume removed; a second such mount (its volume shared) stays */
+    HEAD CTR "    command:\n    - kube-apiserver\n    - --audit-log-path=/etc/kubernetes/manifests/a/audit.log\n"
+             "    volumeMounts:\n    - name: old\n      mountPath: /etc/kubernetes/manifests/a\n"
+             "  - name: side\n    volumeMounts: [{name: old, mountPath: /x}]\n"
+             "  volumes:\n  - name: old\n    hostPath:\n      path: /etc/kubernetes/manifests/a\n",
+    HEAD CTR "    command:\n    - kube-apiserver\n    - --audit-log-path=/etc/kubernetes/manifests/a/audit.log\n"
+             "    volumeMounts:\n    - name: old\n      mountPath: /etc/kubernetes/manifests/a\n"
+             "  volumes:\n  - name: old\n    hostPath:\n      path: /etc/kubernetes/manifests/a\n",
 };
 
 START_TEST(fix_manifests)

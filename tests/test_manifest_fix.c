@@ -273,6 +273,81 @@ START_TEST(duplicates_removed)
 }
 END_TEST
 
+/* The log moved out of the manifests directory: the writable mount that
+ * gave kube-apiserver the manifests directory goes with its volume, unless
+ * something else needs it. */
+#define OLD_LOG_HEAD                                                                                          \
+    "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"                             \
+    "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"              \
+    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"                                         \
+    "    - --audit-log-path=/etc/kubernetes/manifests/audit/audit.log\n"
+#define OLD_LOG_MOUNTS                                                                                        \
+    "    volumeMounts:\n    - mountPath: /etc/kubernetes/audit-policy.yaml\n      name: audit\n"              \
+    "      readOnly: true\n    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"         \
+    "      readOnly: false\n"
+#define OLD_LOG_VOLUMES                                                                                       \
+    "  volumes:\n  - name: audit\n    hostPath:\n      path: /etc/kubernetes/audit-policy.yaml\n"           \
+    "      type: File\n  - name: old-log # the log, once\n    hostPath:\n"                                  \
+    "      path: /etc/kubernetes/manifests/audit\n      type: DirectoryOrCreate\n"
+
+static int has_change(const kap_manifest_fix *x, const char *part)
+{
+    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
+        if (strstr(kap_manifest_fix_change(x, i), part))
+            return 1;
+    return 0;
+}
+
+START_TEST(old_log_mount_removed)
+{
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS OLD_LOG_VOLUMES);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_null(strstr(t, "old-log"));
+    ck_assert_ptr_null(strstr(t, "/etc/kubernetes/manifests/audit"));
+    ck_assert_ptr_nonnull(strstr(t, "      readOnly: true\n    - mountPath: /var/log/kubernetes/audit\n"
+                                    "      name: audit-log\n  volumes:\n"));
+    ck_assert_ptr_nonnull(strstr(t, "      type: File\n  - name: audit-log\n    hostPath:\n"
+                                    "      path: /var/log/kubernetes/audit\n      type: DirectoryOrCreate\n"));
+    ck_assert(has_change(x, "volumeMount 'old-log' (/etc/kubernetes/manifests/audit, lines 15-17) and volume "
+                            "'old-log' (hostPath /etc/kubernetes/manifests/audit, lines 23-26) removed"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* another container mounts the volume too: it stays */
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS "  - name: shipper\n    image: fluent-bit\n    volumeMounts:\n"
+                                     "    - {name: old-log, mountPath: /logs}\n" OLD_LOG_VOLUMES);
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"));
+    ck_assert(has_change(x, "volumeMount 'old-log' (/etc/kubernetes/manifests/audit) stays: another mount uses"));
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* a flag still names a path under it: it stays */
+    node(OLD_LOG_HEAD "    - --audit-webhook-config-file=/etc/kubernetes/manifests/audit/hook.conf\n" OLD_LOG_MOUNTS
+             OLD_LOG_VOLUMES);
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"));
+    ck_assert(has_change(x, "stays: a flag still names a path under it"));
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* the volume in a flow list: not on lines of its own, it stays */
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS
+         "  volumes: [{name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}},\n"
+         "    {name: old-log, hostPath: {path: /etc/kubernetes/manifests/audit}}]\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "{name: old-log, hostPath: {path: /etc/kubernetes/manifests/audit}}"));
+    ck_assert(has_change(x, "stays: it is not on lines of its own"));
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 START_TEST(refusals)
 {
     node("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - &c {name: a, command: [kube-apiserver]}\n"
@@ -488,6 +563,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, json_manifest);
     tcase_add_test(tc, crlf_and_corrections);
     tcase_add_test(tc, duplicates_removed);
+    tcase_add_test(tc, old_log_mount_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);
     tcase_add_test(tc, fsync_error);
