@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-120}
 [ $# -gt 0 ] && shift
-targets=${*:-load match request requestinfo replay manifest}
+targets=${*:-load match request requestinfo replay manifest kubelet}
 command -v clang >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq clang >/dev/null; }
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DKAP_FUZZ=ON -DKAP_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 # shellcheck disable=SC2046 # one --target argument per fuzz target

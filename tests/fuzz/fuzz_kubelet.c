@@ -1,0 +1,143 @@
+/* Fuzz target: bytes -> kubelet's command line as systemd builds it
+ * (src/kubelet_cmdline.c), through kap check-manifest. The input is a
+ * kubelet.service drop-in and, after the first NUL byte, the environment
+ * file it names; the node root around them (a good manifest, a policy,
+ * kubelet's config and a --config-dir with one drop-in) is made once.
+ * Checked on every input: the report is well formed and holds exactly one
+ * static-pod-path check, whose file names (where a flag came from) are
+ * among the files the root holds.
+ * SPDX-License-Identifier: Apache-2.0 */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kap.h"
+
+static char root[64];
+
+static void must(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "fuzz_kubelet: %s\n", what);
+        abort();
+    }
+}
+
+static void put_n(const char *rel, const char *text, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s%s", root, rel);
+    FILE *f = fopen(path, "wb");
+    must(f != NULL, "cannot write the root");
+    must(fwrite(text, 1, n, f) == n, "cannot write the root");
+    must(fclose(f) == 0, "cannot write the root");
+}
+
+static void put(const char *rel, const char *text) { put_n(rel, text, strlen(text)); }
+
+static const char *const dirs[] = {"/etc",
+                                   "/etc/kubernetes",
+                                   "/etc/kubernetes/manifests",
+                                   "/etc/kubelet.d",
+                                   "/etc/systemd",
+                                   "/etc/systemd/system",
+                                   "/etc/systemd/system/kubelet.service.d",
+                                   "/var",
+                                   "/var/lib",
+                                   "/var/lib/kubelet",
+                                   "/var/log",
+                                   "/var/log/kubernetes",
+                                   "/var/log/kubernetes/audit"};
+#define DROPIN "/etc/systemd/system/kubelet.service.d/10-fuzz.conf"
+#define ENVFILE "/etc/kubelet.env"
+static const char *const files[] = {"/etc/kubernetes/audit-policy.yaml", "/var/lib/kubelet/config.yaml",
+                                    "/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubelet.d/10-a.conf",
+                                    DROPIN, ENVFILE};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void remove_root(void)
+{
+    char path[256];
+    for (size_t i = 0; i < COUNT(files); i++) {
+        snprintf(path, sizeof path, "%s%s", root, files[i]);
+        unlink(path);
+    }
+    for (size_t i = COUNT(dirs); i-- > 0;) {
+        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
+        rmdir(path);
+    }
+    rmdir(root);
+}
+
+static void make_root(void)
+{
+    strcpy(root, "/tmp/kap-fuzz-kubelet-XXXXXX");
+    must(mkdtemp(root) != NULL, "mkdtemp");
+    atexit(remove_root);
+    for (size_t i = 0; i < COUNT(dirs); i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
+        must(mkdir(path, 0755) == 0, "mkdir");
+    }
+    put(files[0], "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
+    put(files[1], "staticPodPath: /etc/kubernetes/manifests\n");
+    put(files[2], "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                  "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+                  "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n");
+    put(files[3], "staticPodPath: /etc/kubernetes/manifests\n");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!root[0])
+        make_root();
+    const char *text = (const char *)data;
+    const char *nul = memchr(text, 0, size);
+    size_t unit_len = nul ? (size_t)(nul - text) : size;
+    char head[] = "[Service]\nEnvironmentFile=-" ENVFILE "\n";
+    char *unit = malloc(sizeof head + unit_len);
+    must(unit != NULL, "malloc");
+    memcpy(unit, head, sizeof head - 1);
+    memcpy(unit + sizeof head - 1, text, unit_len);
+    put_n(DROPIN, unit, sizeof head - 1 + unit_len);
+    free(unit);
+    put_n(ENVFILE, nul ? nul + 1 : "", nul ? size - unit_len - 1 : 0);
+
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.max_file_size = 1 << 16;
+    kap_manifest_report *r = NULL;
+    int rc = kap_manifest_check_file(&r, files[2], &o);
+    if (rc == KAP_ENOMEM) {
+        kap_manifest_report_free(r);
+        return 0;
+    }
+    must(rc == KAP_OK, "the manifest did not check");
+    size_t n = kap_manifest_report_count(r), spp = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        must(c && c->id && *c->id && c->message && c->fix, "a check without its strings");
+        must(kap_manifest_status_name(c->status) != NULL, "an unknown status");
+        must(c->status == KAP_MANIFEST_PASS || *c->fix, "a WARN or FAIL without a fix");
+        if (strcmp(c->id, "static-pod-path") != 0)
+            continue;
+        spp++;
+        /* a flag's file is the drop-in or the environment file (the
+         * file is named after the value, which may hold anything) */
+        const char *in = NULL;
+        for (const char *q = c->message; (q = strstr(q, "--pod-manifest-path in ")) != NULL; q++)
+            in = q;
+        if (in)
+            must(strncmp(in + 23, DROPIN, strlen(DROPIN)) == 0 || strncmp(in + 23, ENVFILE, strlen(ENVFILE)) == 0,
+                 "--pod-manifest-path from a file the root does not give it in");
+    }
+    must(spp == 1, "not one static-pod-path check");
+    kap_manifest_report_free(r);
+    return 0;
+}
