@@ -865,6 +865,40 @@ START_TEST(kubelet_command_line_syntax)
 }
 END_TEST
 
+/* The corners of those files: a name that is no variable name, an empty
+ * EnvironmentFile= clearing the files before it, blanks around '=', an
+ * environment file's key and value trimmed and a backslash outside quotes
+ * taking the next character; "${" never closed is kept as written; the C
+ * escapes in a quoted word; a flag that ends the line has no value. */
+START_TEST(kubelet_command_line_corners)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironment=\"1BAD=/srv/x\" GOOD=/srv/good\nEnvironmentFile=/etc/k/one.env\n"
+        "EnvironmentFile=\nEnvironmentFile=/etc/k/two.env\n"
+        "ExecStart = /usr/bin/kubelet \"--node-labels=a\\tb\\nc\" --pod-manifest-path=${GOOD}   \n");
+    put("/etc/k/one.env", "GOOD=/srv/one\n");
+    put("/etc/k/two.env", "  GOOD =   /srv/a\\ b  \n1X=y\nnot-a-name=z\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a b (--pod-manifest-path in /etc/k/two.env)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/srv/${OPEN\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet reads static pods from /srv/${OPEN (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/k/c.yaml --config\n");
+    put("/etc/k/c.yaml", "staticPodPath: /srv/c\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/c (staticPodPath in /etc/k/c.yaml)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* ---- manifests that cannot be checked ---- */
 
 START_TEST(unreadable)
@@ -943,6 +977,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_own_unit);
     tcase_add_test(tc, kubelet_config_dir);
     tcase_add_test(tc, kubelet_command_line_syntax);
+    tcase_add_test(tc, kubelet_command_line_corners);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);

@@ -284,7 +284,7 @@ END_TEST
 #define OLD_LOG_MOUNTS                                                                                        \
     "    volumeMounts:\n    - mountPath: /etc/kubernetes/audit-policy.yaml\n      name: audit\n"              \
     "      readOnly: true\n    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"         \
-    "      readOnly: false\n"
+    "      readOnly: false # the log's\n"
 #define OLD_LOG_VOLUMES                                                                                       \
     "  volumes:\n  - name: audit\n    hostPath:\n      path: /etc/kubernetes/audit-policy.yaml\n"           \
     "      type: File\n  - name: old-log # the log, once\n    hostPath:\n"                                  \
@@ -332,6 +332,43 @@ START_TEST(old_log_mount_removed)
     t = kap_manifest_fix_result(x, NULL);
     ck_assert_ptr_nonnull(strstr(t, "    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"));
     ck_assert(has_change(x, "stays: a flag still names a path under it"));
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* the policy is under it: it stays */
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS OLD_LOG_VOLUMES);
+    put("/etc/kubernetes/manifests/audit/policy.yaml", POLICY);
+    kap_manifest_fix_options fo;
+    kap_manifest_fix_options_init(&fo);
+    fo.policy_file = "/etc/kubernetes/manifests/audit/policy.yaml";
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    x = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, &fo), KAP_OK);
+    ck_assert(has_change(x, "volumeMount 'old-log' (/etc/kubernetes/manifests/audit) stays: a flag still names"));
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* its volume is no hostPath (the log went nowhere on the host): --fix
+     * refuses to mount over it, the note says why it stays */
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS
+         "  volumes:\n  - name: audit\n    hostPath:\n      path: /etc/kubernetes/audit-policy.yaml\n"
+         "      type: File\n  - name: old-log\n    emptyDir: {}\n");
+    x = fix_now(KAP_OK);
+    ck_assert(has_change(x, "volumeMount 'old-log' (/etc/kubernetes/manifests/audit) stays: its volume is not a hostPath"));
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* a mount of more than the manifests directory (/etc/kubernetes) is
+     * not the log's own: untouched, no note */
+    node(OLD_LOG_HEAD "    volumeMounts:\n    - mountPath: /etc/kubernetes\n      name: etc\n"
+                      "  volumes:\n  - name: etc\n    hostPath:\n      path: /etc/kubernetes\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "    - mountPath: /etc/kubernetes\n      name: etc\n"));
+    ck_assert(!has_change(x, "stays"));
+    ck_assert(!has_change(x, "removed"));
     kap_manifest_fix_free(x);
     drop();
 
