@@ -201,8 +201,9 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
     size_t i = 0;
     while (i < len) {
         line.len = 0;
-        /* one logical line */
-        for (;;) {
+        /* one logical line; a comment line inside a continued one is
+         * skipped and the continuation goes on (systemd.syntax(7)) */
+        for (int continued = 0;;) {
             size_t e = i;
             while (e < len && text[e] != '\n')
                 e++;
@@ -213,7 +214,7 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
             size_t t = e;
             while (t > s && is_space(text[t - 1]))
                 t--;
-            int more = !comment && t > s && text[t - 1] == '\\';
+            int more = comment ? continued : t > s && text[t - 1] == '\\';
             if (!comment) {
                 buf_add(&line, text + s, t - s - (more ? 1 : 0));
                 if (more)
@@ -222,6 +223,7 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
             i = e < len ? e + 1 : e;
             if (!more || i >= len)
                 break;
+            continued = 1;
         }
         if (line.oom || !buf_cstr(&line)) {
             st->k->oom = 1;
@@ -232,7 +234,7 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
         if (n == 0 || l[0] == '#' || l[0] == ';')
             continue;
         if (l[0] == '[') {
-            service = n >= 9 && memcmp(l, "[Service]", 9) == 0;
+            service = n == 9 && memcmp(l, "[Service]", 9) == 0;
             continue;
         }
         const char *eq = memchr(l, '=', n);
@@ -338,6 +340,11 @@ static void parse_envfile(state *st, const char *t, size_t len, const char *from
 static void add_word(state *st, const char *s, size_t n, const char *from)
 {
     kubelet_cmdline *k = st->k;
+    if (k->too_long || n + 1 > KUBELET_ARGV_MAX - k->argv_bytes) {
+        k->too_long = 1; /* exec would fail (E2BIG): words beyond are not kept */
+        return;
+    }
+    k->argv_bytes += n + 1;
     if (kap_grow(&k->words, &k->words_cap, k->nwords + 1, sizeof *k->words, 16) != 0) {
         k->oom = 1;
         return;
@@ -361,13 +368,14 @@ static void expand_exec(state *st)
     kubelet_cmdline *k = st->k;
     kap_buf w = {0}, x = {0}, sub = {0};
     size_t pos = 0, len = strlen(st->exec), idx = 0;
-    int at = 0;
-    while (next_word(st->exec, len, &pos, &w) && !w.oom) {
+    int at = 0, literal = 0;
+    while (!k->oom && !k->too_long && next_word(st->exec, len, &pos, &w) && !w.oom) {
         const char *s = w.s;
         size_t n = w.len;
         if (idx == 0) {
             while (n > 0 && strchr("-@:+!", s[0])) {
                 at |= s[0] == '@';
+                literal |= s[0] == ':'; /* ':': no variable is substituted */
                 s++;
                 n--;
             }
@@ -376,10 +384,14 @@ static void expand_exec(state *st)
             continue;
         }
         idx++;
+        if (literal) {
+            add_word(st, s, n, st->exec_from);
+            continue;
+        }
         if (n > 1 && s[0] == '$' && s[1] != '{' && s[1] != '$' && valid_name(s + 1, n - 1)) {
             const var *v = get_var(st, s + 1, n - 1);
             size_t vp = 0;
-            while (v && next_word(v->value, strlen(v->value), &vp, &sub) && !sub.oom)
+            while (v && !k->oom && !k->too_long && next_word(v->value, strlen(v->value), &vp, &sub) && !sub.oom)
                 add_word(st, sub.s, sub.len, v->from);
             continue;
         }
@@ -396,6 +408,10 @@ static void expand_exec(state *st)
                     break;
                 }
                 const var *v = get_var(st, s + i + 2, (size_t)(end - (s + i + 2)));
+                if (v && strlen(v->value) > KUBELET_ARGV_MAX - x.len) {
+                    k->too_long = 1;
+                    break;
+                }
                 if (v) {
                     buf_adds(&x, v->value);
                     from = v->from;
@@ -405,7 +421,7 @@ static void expand_exec(state *st)
                 buf_addc(&x, s[i]);
             }
         }
-        if (x.oom)
+        if (x.oom || k->too_long)
             break;
         add_word(st, x.s ? x.s : "", x.len, from);
     }
@@ -548,31 +564,43 @@ void kubelet_cmdline_free(kubelet_cmdline *k)
     memset(k, 0, sizeof *k);
 }
 
+/* Whether flag word w (after its "--") names flag name: kubelet's flag set
+ * reads '_' as '-' (WordSepNormalizeFunc). Returns the length matched, 0
+ * when it is another flag. */
+static size_t flag_named(const char *w, const char *name)
+{
+    size_t i = 0;
+    for (; name[i]; i++)
+        if (w[i] != name[i] && !(w[i] == '_' && name[i] == '-'))
+            return 0;
+    return w[i] == '=' || w[i] == '\0' ? i : 0;
+}
+
 const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from)
 {
-    size_t nl = strlen(name);
     const char *found = NULL;
     *from = NULL;
     for (size_t i = 1; i < k->nwords; i++) {
         const char *w = k->words[i].s;
         if (strcmp(w, "--") == 0)
             break; /* pflag: the arguments after are not flags */
-        if (w[0] != '-' || w[1] != '-' || strncmp(w + 2, name, nl) != 0)
-            continue;
+        size_t nl;
+        if (w[0] != '-' || w[1] != '-' || (nl = flag_named(w + 2, name)) == 0)
+            continue; /* another flag (--config-dir for --config) */
         const char *v;
         const char *vfrom = k->words[i].from;
         if (w[2 + nl] == '=') {
             v = w + 3 + nl;
-        } else if (w[2 + nl] == '\0' && i + 1 < k->nwords) {
+        } else if (i + 1 < k->nwords) {
             v = k->words[++i].s; /* pflag takes the next argument, whatever it is */
             vfrom = k->words[i].from;
         } else {
-            continue; /* a longer flag (--config-dir for --config) */
+            continue; /* no value: pflag refuses the command line */
         }
-        if (v[0]) { /* an empty value is not taken */
-            found = v;
-            *from = vfrom;
-        }
+        found = v; /* the last one counts, empty or not */
+        *from = vfrom;
     }
+    if (found && !found[0])
+        found = *from = NULL; /* an empty value: the flag's default, none */
     return found;
 }

@@ -11,6 +11,11 @@ typedef struct kubelet_word {
     const char *from; /* the file that gave it: the unit with ExecStart=, or the one setting its variable */
 } kubelet_word;
 
+/* The most bytes of arguments kept (with their NULs): Linux's exec refuses
+ * more by default (ARG_MAX, a quarter of an 8 MiB stack), and expanding
+ * variables could otherwise grow as the square of a file's size. */
+#define KUBELET_ARGV_MAX ((size_t)2 << 20)
+
 typedef struct kubelet_cmdline {
     kap_arena a;
     kubelet_word *words; /* ExecStart= expanded: words[0] the program */
@@ -18,6 +23,8 @@ typedef struct kubelet_cmdline {
     const char *exec_from;       /* the file whose ExecStart= runs, or NULL: none */
     const char **read;           /* the files read, in order */
     size_t nread, read_cap;
+    size_t argv_bytes;           /* the words' bytes, with a NUL each */
+    int too_long;                /* the command line passed KUBELET_ARGV_MAX: cut there */
     int defaults;                /* no kubelet unit or drop-in: kubeadm's files assumed */
     int oom;
 } kubelet_cmdline;
@@ -28,9 +35,9 @@ typedef struct kubelet_cmdline {
  * kubelet_cmdline_free() either way. */
 KAP_HIDDEN int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k);
 KAP_HIDDEN void kubelet_cmdline_free(kubelet_cmdline *k);
-/* The value of kubelet's --name (the last one given, as pflag keeps; an
- * empty value is not taken), with the file it came from; NULL when not
- * given. */
+/* The value of kubelet's --name (the last one given, as pflag keeps;
+ * '_' in the name given as '-'), with the file it came from; NULL when
+ * not given or given empty (both: the flag's default, none). */
 KAP_HIDDEN const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from);
 
 #endif

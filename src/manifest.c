@@ -1947,6 +1947,74 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
     return err;
 }
 
+/* The files kubelet merges from its --config-dir, in its order: it walks
+ * the directory (filepath.WalkDir: every entry, dot-files too, in the
+ * order of their names, a subdirectory's entries where it stands; links
+ * to directories not followed) and takes the files named *.conf. Paths in
+ * a, the array allocated (kap_free it). 0 or an errno value. */
+static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a, char ***paths, size_t *n,
+                           size_t *cap)
+{
+    if (depth > 32)
+        return ELOOP;
+    kap_buf res = {0};
+    int err = root_resolve(&c->rt, dir, &res);
+    int fd = err ? -1 : open_beneath(&c->rt, res.s, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 && !err)
+        err = errno;
+    bfree(c, &res);
+    if (err)
+        return err;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        err = errno;
+        close(fd);
+        return err;
+    }
+    char **names = NULL;
+    size_t nn = 0, ncap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && !err) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *nm = arena_strndup(a, e->d_name, strlen(e->d_name));
+        if (!nm || kap_grow(&names, &ncap, nn + 1, sizeof *names, 16) != 0)
+            err = ENOMEM;
+        else
+            names[nn++] = nm;
+    }
+    if (nn > 1)
+        qsort(names, nn, sizeof *names, name_cmp);
+    kap_buf path = {0};
+    for (size_t i = 0; i < nn && !err; i++) {
+        struct stat st;
+        if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        path.len = 0;
+        buf_printf(&path, "%s/%s", dir, names[i]);
+        if (path.oom || !buf_cstr(&path)) {
+            err = ENOMEM;
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            err = config_dir_walk(c, path.s, depth + 1, a, paths, n, cap);
+            continue;
+        }
+        size_t l = strlen(names[i]);
+        if (l < 5 || strcmp(names[i] + l - 5, ".conf") != 0)
+            continue;
+        char *keep = arena_strndup(a, path.s, path.len);
+        if (!keep || kap_grow(paths, cap, *n + 1, sizeof **paths, 8) != 0)
+            err = ENOMEM;
+        else
+            (*paths)[(*n)++] = keep;
+    }
+    bfree(c, &path);
+    kap_free(names);
+    closedir(d);
+    return err;
+}
+
 static void check_static_pod_path(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1957,6 +2025,20 @@ static void check_static_pod_path(checker *c)
     const char *pmp = kubelet_cmdline_flag(&k, "pod-manifest-path", &pmp_file);
     const char *flag_cfg = kubelet_cmdline_flag(&k, "config", &cfg_file);
     const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file);
+    /* the unit's ExecStart= is read: what it leaves out, kubelet does
+     * without (no --config: no config file) */
+    int known = !k.defaults && k.exec_from;
+    kap_arena a = {0};
+    kap_buf sp = {0};
+    char **paths = NULL;
+    size_t npaths = 0, paths_cap = 0;
+    if (k.too_long) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "shorten kubelet's command line",
+                  "kubelet's command line (ExecStart= in %s) is longer than %zu bytes once its variables are "
+                  "expanded: exec refuses it; staticPodPath not checked",
+                  k.exec_from ? k.exec_from : "its unit", KUBELET_ARGV_MAX);
+        goto done;
+    }
     if (pmp) {
         /* a flag given on kubelet's command line wins over its config */
         if (is_manifest_dir(c, pmp))
@@ -1969,61 +2051,67 @@ static void check_static_pod_path(checker *c)
                       "kubelet reads static pods from %s (--pod-manifest-path in %s), not from %s: editing this "
                       "manifest changes nothing",
                       pmp, pmp_file, c->manifest_dir);
-        kubelet_cmdline_free(&k);
-        return;
+        goto done;
     }
     const char *cfg = c->o && c->o->kubelet_config ? c->o->kubelet_config
                       : flag_cfg                   ? flag_cfg
+                      : known                      ? NULL
                                                    : KAP_MANIFEST_DEFAULT_KUBELET_CONFIG;
     int cfg_given = (c->o && c->o->kubelet_config) || flag_cfg;
-    kap_arena a = {0};
-    kap_buf sp = {0}, dir = {0};
-    char **names = NULL;
-    size_t nnames = 0;
     const char *spp = NULL, *spp_from = cfg;
-    int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
-    int have = !err;
-    if (err > 0 && !(err == ENOENT && !cfg_given)) {
-        add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
-                  "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
-                  cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
-                  cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : strerror(err));
+    int have = 0;
+    if (!cfg && !cfg_dir) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "give kubelet --config=/var/lib/kubelet/config.yaml (with staticPodPath: %s) in %s",
+                       c->manifest_dir, k.exec_from),
+                  "kubelet's command line (ExecStart= in %s) has neither --pod-manifest-path nor --config: kubelet "
+                  "runs no static pod, this one included",
+                  k.exec_from);
         goto done;
     }
-    if (err < 0)
-        goto done;
-    if (cfg_dir) {
-        /* --config-dir: its *.conf files, in the order of their names,
-         * each setting what it names over the config file's */
-        int le = noted(c, root_list(&c->rt, cfg_dir, ".conf", &a, &names, &nnames));
-        if (le && le != ENOENT) {
-            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "make the directory readable to check it",
-                      "kubelet's --config-dir %s (in %s) cannot be listed (%s): staticPodPath not checked", cfg_dir,
-                      dir_file, strerror(le));
+    if (cfg) {
+        int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
+        have = !err;
+        if (err > 0 && !(err == ENOENT && !cfg_given)) {
+            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
+                      "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
+                      cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
+                      cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : strerror(err));
             goto done;
         }
-        for (size_t i = 0; i < nnames; i++) {
-            dir.len = 0;
-            buf_printf(&dir, "%s/%s", cfg_dir, names[i]);
-            const char *path = !dir.oom && buf_cstr(&dir) ? arena_strndup(&a, dir.s, dir.len) : NULL;
-            if (!path) {
-                r->oom = 1;
-                goto done;
-            }
+        if (err < 0)
+            goto done;
+    }
+    if (cfg_dir) {
+        /* --config-dir: its *.conf files, in kubelet's order, each setting
+         * what it names over the config file's (over the defaults without
+         * one) */
+        int le = noted(c, config_dir_walk(c, cfg_dir, 0, &a, &paths, &npaths, &paths_cap));
+        if (le) {
+            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
+                      rfmt(r, "create %s or correct --config-dir in %s", cfg_dir, dir_file),
+                      "kubelet's --config-dir %s (in %s) cannot be read (%s): kubelet stops at start-up when it "
+                      "cannot walk it; staticPodPath not checked",
+                      cfg_dir, dir_file, le == ENOENT ? "it does not exist" : strerror(le));
+            goto done;
+        }
+        if (!cfg)
+            have = 1; /* the defaults, and the drop-ins over them */
+        for (size_t i = 0; i < npaths; i++) {
             const char *v;
-            int de = config_static_pod_path(c, &a, path, "kubelet's drop-in config", &v);
+            int de = config_static_pod_path(c, &a, paths[i], "kubelet's drop-in config", &v);
             if (de < 0)
                 goto done;
             if (de) {
                 add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "make the file readable to check it",
-                          "kubelet's drop-in config %s cannot be read (%s): staticPodPath not checked", path,
+                          "kubelet's drop-in config %s cannot be read (%s): staticPodPath not checked", paths[i],
                           strerror(de));
                 goto done;
             }
             have = 1;
             if (v) {
                 spp = v;
-                spp_from = path;
+                spp_from = paths[i];
             }
         }
     }
@@ -2031,10 +2119,11 @@ static void check_static_pod_path(checker *c)
         add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "no kubelet config at %s: staticPodPath not checked", cfg);
     } else if (!spp || !spp[0]) {
+        const char *where = spp_from ? spp_from : cfg_dir;
         add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
-                  rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, spp_from),
-                  "kubelet's config %s%s%s sets no staticPodPath: kubelet runs no static pod, this one included", cfg,
-                  nnames ? " with its drop-ins in " : "", nnames ? cfg_dir : "");
+                  rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, where),
+                  "kubelet's config %s%s%s sets no staticPodPath: kubelet runs no static pod, this one included",
+                  cfg ? cfg : "(none: the defaults)", npaths ? " with its drop-ins in " : "", npaths ? cfg_dir : "");
     } else {
         int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
         if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)
@@ -2049,8 +2138,7 @@ static void check_static_pod_path(checker *c)
                       spp, spp_from, c->manifest_dir);
     }
 done:
-    kap_free(names);
-    bfree(c, &dir);
+    kap_free(paths);
     bfree(c, &sp);
     arena_free(&a);
     kubelet_cmdline_free(&k);

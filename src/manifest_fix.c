@@ -165,6 +165,11 @@ static int build(fixer *f)
             n->style = (int)ev.data.scalar.style;
             n->start = byte_of(f, ev.start_mark.index);
             n->end = n->last = byte_of(f, ev.end_mark.index);
+            if (ev.data.scalar.style == YAML_LITERAL_SCALAR_STYLE || ev.data.scalar.style == YAML_FOLDED_SCALAR_STYLE)
+                /* a block scalar ends (libyaml's end mark) where the next
+                 * line's token starts: its last is its last line's end */
+                while (n->last > n->start && strchr(" \t\r\n", f->data[n->last - 1]))
+                    n->last--;
             n->value = kap_strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
             n->vlen = ev.data.scalar.length;
             if (!n->value)
@@ -1108,6 +1113,8 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
     if (!m || !m->node || !(path_within(m->path, md) || path_within(m->path, "/etc/kubernetes/manifests")))
         return 0;
     const fvol *v = vol_named(p, m->name);
+    if (v && v->host && !(path_within(v->host, md) || path_within(v->host, "/etc/kubernetes/manifests")))
+        return 0; /* the old log went elsewhere on the host: not the manifests directory's mount */
     const fnode *vn = NULL;
     for (size_t i = 0; v && p->vols && i < p->vols->n && !vn; i++) {
         const char *name = scalar(map_get(p->vols->kids[i], "name"));

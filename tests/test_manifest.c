@@ -632,6 +632,7 @@ START_TEST(kubelet_flags)
     /* --config elsewhere: that file is read (here it sets another path) */
     put("/etc/default/kubelet", "# extra\nKUBELET_EXTRA_ARGS='--config /etc/kubelet/conf.yaml --config-dir=/etc/kubelet.d'\n");
     put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
+    put("/etc/kubelet.d/README", "(no drop-in config yet)\n");
     r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
     kap_manifest_report_free(r);
@@ -649,10 +650,11 @@ START_TEST(kubelet_flags)
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
     kap_manifest_report_free(r);
 
-    /* flags without a value are not taken: the default config again */
+    /* flags given empty, last: their defaults, none; kubelet reads no
+     * config file then */
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--config= --pod-manifest-path=\"\n");
     r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
     kap_manifest_report_free(r);
     /* --pod-manifest-path in kubeadm-flags.env, then again in /etc/default/kubelet: the last counts */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--pod-manifest-path=/etc/kubernetes/manifests\"\n");
@@ -734,13 +736,16 @@ START_TEST(kubelet_unit_files)
 
     /* a drop-in of the same name in /etc hides /usr/lib's: kubeadm's
      * variables are gone, and so is its --config; the unit's own ExecStart
-     * runs when no drop-in sets one */
+     * runs when no drop-in sets one, and kubelet without --config reads
+     * no config file: no static pod at all */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n");
     put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
     r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet's command line (ExecStart= in /lib/systemd/system/kubelet.service) has neither --pod-manifest-path nor "
+         "--config: kubelet runs no static pod");
     kap_manifest_report_free(r);
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n"
@@ -750,10 +755,11 @@ START_TEST(kubelet_unit_files)
          "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
     kap_manifest_report_free(r);
     /* an empty Environment= in a later drop-in clears every assignment
-     * before it: no --config, the default config */
+     * before it: no --config */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironment=\n");
     r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "(ExecStart= in /etc/systemd/system/kubelet.service.d/10-kubeadm.conf) has neither --pod-manifest-path nor --config");
     kap_manifest_report_free(r);
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
     /* the same words outside [Service], or in a comment, are not settings */
@@ -761,7 +767,7 @@ START_TEST(kubelet_unit_files)
         "[Unit]\nExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n[Service]\n"
         "# ExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n");
     r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "(ExecStart= in /lib/systemd/system/kubelet.service) has neither");
     kap_manifest_report_free(r);
     drop_root();
 }
@@ -899,6 +905,95 @@ START_TEST(kubelet_command_line_corners)
 }
 END_TEST
 
+/* What a review of the first version found, each against systemd's and
+ * kubelet's documented behaviour: a comment line inside a continued line
+ * is skipped and the line goes on; ':' before the program substitutes no
+ * variable; '_' in a flag's name reads as '-'; the last value of a flag
+ * counts even when empty; --config-dir is walked as kubelet walks it
+ * (subdirectories, dot-files), and a missing one stops kubelet. */
+START_TEST(kubelet_review_cases)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml \\\n# a comment\n"
+        "  --pod-manifest-path=/srv/continued\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "from /srv/continued (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironment=P=/etc/kubernetes/manifests\nExecStart=:/usr/bin/kubelet --pod-manifest-path=${P}\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from ${P} (--pod-manifest-path in");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod_manifest_path=/srv/under --pod-manifest-path=/srv/a --config=x "
+        "--pod-manifest-path=\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "kubelet's config x (--config in /etc/systemd/system/kubelet.service) cannot be read");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --pod_manifest_path=/srv/under\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/under");
+    kap_manifest_report_free(r);
+
+    /* --config-dir: a subdirectory's drop-in and a dot-file count, in the
+     * order of their paths; a missing directory is a WARN */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --config-dir=/etc/kc.d\n");
+    put("/etc/kc.d/10-a.conf", "staticPodPath: /srv/a\n");
+    put("/etc/kc.d/20-sub/50.conf", "staticPodPath: /srv/sub\n");
+    put("/etc/kc.d/.hidden.conf", "staticPodPath: /srv/hidden\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "from /srv/sub (staticPodPath in /etc/kc.d/20-sub/50.conf)");
+    kap_manifest_report_free(r);
+    put("/etc/kc.d/30-b.conf", "maxPods: 10\n");
+    put("/etc/kc.d/20-sub/60.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /etc/kc.d/20-sub/60.conf)");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/missing.d\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* Variables expanded past what exec takes: cut there, with a WARN, in
+ * time linear in the files (it grew as their square). */
+START_TEST(kubelet_command_line_too_long)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    size_t n = 20000;
+    char *env = malloc(n * 2 + 16), *unit = malloc(n * 3 + 128);
+    ck_assert_ptr_nonnull(env);
+    ck_assert_ptr_nonnull(unit);
+    memcpy(env, "V=\"", 3);
+    for (size_t i = 0; i < n; i++)
+        memcpy(env + 3 + 2 * i, "a ", 2);
+    strcpy(env + 3 + 2 * n, "\"\n");
+    strcpy(unit, "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet");
+    size_t u = strlen(unit);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(unit + u, " $V", 3);
+        u += 3;
+    }
+    strcpy(unit + u, "\n");
+    put("/etc/v.env", env);
+    put("/etc/systemd/system/kubelet.service", unit);
+    free(env);
+    free(unit);
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* ---- manifests that cannot be checked ---- */
 
 START_TEST(unreadable)
@@ -978,6 +1073,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_config_dir);
     tcase_add_test(tc, kubelet_command_line_syntax);
     tcase_add_test(tc, kubelet_command_line_corners);
+    tcase_add_test(tc, kubelet_review_cases);
+    tcase_add_test(tc, kubelet_command_line_too_long);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);

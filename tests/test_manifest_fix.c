@@ -335,6 +335,31 @@ START_TEST(old_log_mount_removed)
     kap_manifest_fix_free(x);
     drop();
 
+    /* the mount before it ends in a block scalar (libyaml ends that at
+     * the next line) and gains readOnly: the two edits do not overlap */
+    node(OLD_LOG_HEAD "    volumeMounts:\n    - mountPath: /etc/kubernetes/audit-policy.yaml\n      name: >-\n"
+                      "        audit\n    - mountPath: /etc/kubernetes/manifests/audit\n      name: old-log\n"
+                      OLD_LOG_VOLUMES);
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "      name: >-\n        audit\n      readOnly: true\n"));
+    ck_assert_ptr_null(strstr(t, "old-log"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* the old log's host directory is elsewhere: not the manifests
+     * directory's mount, untouched */
+    node(OLD_LOG_HEAD OLD_LOG_MOUNTS
+         "  volumes:\n  - name: audit\n    hostPath:\n      path: /etc/kubernetes/audit-policy.yaml\n"
+         "      type: File\n  - name: old-log\n    hostPath:\n      path: /var/log/apiserver\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "      path: /var/log/apiserver\n"));
+    ck_assert(!has_change(x, "old-log"));
+    kap_manifest_fix_free(x);
+    drop();
+
     /* the policy is under it: it stays */
     node(OLD_LOG_HEAD OLD_LOG_MOUNTS OLD_LOG_VOLUMES);
     put("/etc/kubernetes/manifests/audit/policy.yaml", POLICY);
