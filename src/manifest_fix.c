@@ -843,9 +843,10 @@ static const farg *last_arg(const plan *p, const char *name)
     return g;
 }
 
-/* Whether the block sequence item n is alone on its line(s): only "- "
- * (after the indentation) before it, only spaces or a comment after it. */
-static int item_alone(const fixer *f, const fnode *n)
+/* Whether the block sequence item n stands on lines of its own: only "- "
+ * (after the indentation) before it, only spaces or a comment from to (its
+ * end, or its last scalar's) to the end of that line. */
+static int item_alone_to(const fixer *f, const fnode *n, size_t to)
 {
     size_t ls = line_start(f, n->start), k = ls;
     while (k < n->start && f->data[k] == ' ')
@@ -855,11 +856,14 @@ static int item_alone(const fixer *f, const fnode *n)
     for (k++; k < n->start; k++)
         if (f->data[k] != ' ')
             return 0;
-    size_t le = line_end(f, n->end);
-    for (k = n->end; k < le && f->data[k] == ' '; k++)
+    size_t le = line_end(f, to);
+    for (k = to; k < le && f->data[k] == ' '; k++)
         ;
     return ls > 0 && (k == le || f->data[k] == '#');
 }
+
+/* A flag's item (a scalar) alone on its line. */
+static int item_alone(const fixer *f, const fnode *n) { return item_alone_to(f, n, n->end); }
 
 /* Removes an extra copy of a flag (and its value item, "--name value") when
  * its items are whole lines of a block sequence: from the end of the line
@@ -1059,24 +1063,9 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     p->n_v++;
 }
 
-/* Whether the block sequence item n (a scalar or a mapping, block or
- * flow) stands on lines of its own: only "- " before it on its first line,
- * only spaces or a comment after its last scalar. */
-static int item_lines_alone(const fixer *f, const fnode *n)
-{
-    size_t ls = line_start(f, n->start), k = ls;
-    while (k < n->start && f->data[k] == ' ')
-        k++;
-    if (k >= n->start || f->data[k] != '-')
-        return 0;
-    for (k++; k < n->start; k++)
-        if (f->data[k] != ' ')
-            return 0;
-    size_t le = line_end(f, n->last);
-    for (k = n->last; k < le && f->data[k] == ' '; k++)
-        ;
-    return ls > 0 && (k == le || f->data[k] == '#');
-}
+/* A mount's or volume's item (a mapping, block or flow) on lines of its
+ * own, up to its last scalar. */
+static int item_lines_alone(const fixer *f, const fnode *n) { return item_alone_to(f, n, n->last); }
 
 /* How many volumeMounts of the Pod's containers (init and ephemeral ones
  * too) name volume name. */
