@@ -390,8 +390,8 @@ static void expand_exec(state *st)
         }
         if (n > 1 && s[0] == '$' && s[1] != '{' && s[1] != '$' && valid_name(s + 1, n - 1)) {
             const var *v = get_var(st, s + 1, n - 1);
-            size_t vp = 0;
-            while (v && !k->oom && !k->too_long && next_word(v->value, strlen(v->value), &vp, &sub) && !sub.oom)
+            size_t vp = 0, vn = v ? strlen(v->value) : 0; /* once: not per word */
+            while (v && !k->oom && !k->too_long && next_word(v->value, vn, &vp, &sub) && !sub.oom)
                 add_word(st, sub.s, sub.len, v->from);
             continue;
         }
