@@ -1195,10 +1195,6 @@ static __attribute__((noinline)) int decode_mapping_into(ydec *d, ynode *n, ymap
     return KAP_OK;
 }
 
-typedef struct imember {
-    jv_member m;
-    size_t idx;
-} imember;
 
 static int key_cmp(const jv_member *a, const jv_member *b)
 {
@@ -1209,13 +1205,15 @@ static int key_cmp(const jv_member *a, const jv_member *b)
     return a->klen < b->klen ? -1 : a->klen > b->klen;
 }
 
-static int imember_cmp(const void *x, const void *y)
+/* Members by key, equal keys in their order in the mapping (the pointers
+ * into it tell). */
+static int member_ptr_cmp(const void *x, const void *y)
 {
-    const imember *a = x, *b = y;
-    int c = key_cmp(&a->m, &b->m);
+    const jv_member *a = *(const jv_member *const *)x, *b = *(const jv_member *const *)y;
+    int c = key_cmp(a, b);
     if (c)
         return c;
-    return a->idx < b->idx ? -1 : a->idx > b->idx;
+    return a < b ? -1 : a > b;
 }
 
 /* Key to JSON string as convertToJSONableObject does. */
@@ -1282,49 +1280,42 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
      * strings keep the last value */
     size_t k = 0;
     if (mp->n) {
-        imember small[16];
-        imember *tmp = mp->n <= 16 ? small : kap_malloc(mp->n * sizeof *tmp);
         jv_member *sorted = arena_alloc_raw(d->a, mp->n * sizeof *sorted); /* (k of them written) */
-        if (!tmp || !sorted) {
-            if (tmp != small)
-                kap_free(tmp);
+        if (!sorted)
             return fail_nomem(d->fail);
-        }
-        for (size_t i = 0; i < mp->n; i++) {
-            tmp[i].m = mp->m[i];
-            tmp[i].idx = i;
-        }
+        /* more than 16 keys (rare in a policy): the index in the arena too */
+        const jv_member *small[16];
+        const jv_member **tmp = mp->n <= 16 ? small : arena_alloc_raw(d->a, mp->n * sizeof *tmp);
+        if (!tmp)
+            return fail_nomem(d->fail);
+        for (size_t i = 0; i < mp->n; i++)
+            tmp[i] = &mp->m[i];
         if (tmp == small) {
             /* insertion sort: few keys */
             for (size_t i = 1; i < mp->n; i++) {
-                imember x = tmp[i];
+                const jv_member *x = tmp[i];
                 size_t j = i;
-                for (; j > 0 && imember_cmp(&tmp[j - 1], &x) > 0; j--)
+                for (; j > 0 && member_ptr_cmp(&tmp[j - 1], &x) > 0; j--)
                     tmp[j] = tmp[j - 1];
                 tmp[j] = x;
             }
         } else {
-            qsort(tmp, mp->n, sizeof *tmp, imember_cmp);
+            qsort(tmp, mp->n, sizeof *tmp, member_ptr_cmp);
         }
         for (size_t i = 0; i < mp->n; i++) {
-            if (k > 0 && key_cmp(&sorted[k - 1], &tmp[i].m) == 0)
-                sorted[k - 1] = tmp[i].m;
+            if (k > 0 && key_cmp(&sorted[k - 1], tmp[i]) == 0)
+                sorted[k - 1] = *tmp[i];
             else
-                sorted[k++] = tmp[i].m;
+                sorted[k++] = *tmp[i];
         }
         if (k < mp->n) { /* the Go map had more entries than the JSON object */
             jv_gomap *all = arena_alloc(d->a, sizeof *all + mp->n * sizeof *all->m);
-            if (!all) {
-                if (tmp != small)
-                    kap_free(tmp);
+            if (!all)
                 return fail_nomem(d->fail);
-            }
             all->n = mp->n;
             memcpy(all->m, mp->m, mp->n * sizeof *all->m);
             v->gomap = all;
         }
-        if (tmp != small)
-            kap_free(tmp);
         v->members = sorted;
     }
     v->n = k;

@@ -708,6 +708,25 @@ START_TEST(limit_depth)
     char err[512];
     ck_assert_int_eq(load_with(t, strlen(t), NULL, err, sizeof err), KAP_EINVALID);
     ck_assert_str_eq(err, "failed decoding: yaml: line 1: exceeded max depth of 10000");
+    {
+        /* N is the line where the limit is crossed, not the first */
+        char *v = malloc(2 * n + 96);
+        size_t kv = (size_t)sprintf(v, "apiVersion: audit.k8s.io/v1\nkind: Policy\na: ");
+        memset(v + kv, '[', n);
+        memset(v + kv + n, ']', n);
+        v[kv + 2 * n] = 0;
+        ck_assert_int_eq(load_with(v, strlen(v), NULL, err, sizeof err), KAP_EINVALID);
+        ck_assert_str_eq(err, "failed decoding: yaml: line 3: exceeded max depth of 10000");
+        /* the same where an anchor sends the document through the
+         * composer (read_yaml.c, compose) instead of the one pass */
+        kv = (size_t)sprintf(v, "apiVersion: audit.k8s.io/v1\nkind: Policy\nb: &x []\na: ");
+        memset(v + kv, '[', n);
+        memset(v + kv + n, ']', n);
+        v[kv + 2 * n] = 0;
+        ck_assert_int_eq(load_with(v, strlen(v), NULL, err, sizeof err), KAP_EINVALID);
+        ck_assert_str_eq(err, "failed decoding: yaml: line 4: exceeded max depth of 10000");
+        free(v);
+    }
     /* block and flow levels add up in the JSON kube-apiserver decodes: more
      * than 10000 together fail there */
     {
