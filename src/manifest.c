@@ -307,10 +307,10 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names, size_t *n)
+/* The directory dir of the node, opened for readdir: 0 or an errno value. */
+static int root_opendir(const rootfs *rt, const char *dir, DIR **out)
 {
-    *names = NULL;
-    *n = 0;
+    *out = NULL;
     kap_buf res = {0};
     int err = root_resolve(rt, dir, &res);
     int fd = err ? -1 : open_beneath(rt, res.s, O_RDONLY | O_DIRECTORY);
@@ -319,12 +319,21 @@ int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *
     buf_free(&res);
     if (err)
         return err;
-    DIR *d = fdopendir(fd);
-    if (!d) {
+    if (!(*out = fdopendir(fd))) {
         err = errno;
         close(fd);
-        return err;
     }
+    return err;
+}
+
+int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d;
+    int err = root_opendir(rt, dir, &d);
+    if (err)
+        return err;
     size_t cap = 0, sl = strlen(suffix);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -1957,20 +1966,10 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
 {
     if (depth > 32)
         return ELOOP;
-    kap_buf res = {0};
-    int err = root_resolve(&c->rt, dir, &res);
-    int fd = err ? -1 : open_beneath(&c->rt, res.s, O_RDONLY | O_DIRECTORY);
-    if (fd < 0 && !err)
-        err = errno;
-    bfree(c, &res);
+    DIR *d;
+    int err = root_opendir(&c->rt, dir, &d);
     if (err)
         return err;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        err = errno;
-        close(fd);
-        return err;
-    }
     char **names = NULL;
     size_t nn = 0, ncap = 0;
     struct dirent *e;

@@ -15,29 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_root.h"
 #include "kap.h"
-
-static char root[64];
-
-static void must(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_kubelet: %s\n", what);
-        abort();
-    }
-}
-
-static void put_n(const char *rel, const char *text, size_t n)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s%s", root, rel);
-    FILE *f = fopen(path, "wb");
-    must(f != NULL, "cannot write the root");
-    must(fwrite(text, 1, n, f) == n, "cannot write the root");
-    must(fclose(f) == 0, "cannot write the root");
-}
-
-static void put(const char *rel, const char *text) { put_n(rel, text, strlen(text)); }
 
 static const char *const dirs[] = {"/etc",
                                    "/etc/kubernetes",
@@ -57,39 +36,17 @@ static const char *const dirs[] = {"/etc",
 static const char *const files[] = {"/etc/kubernetes/audit-policy.yaml", "/var/lib/kubelet/config.yaml",
                                     "/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubelet.d/10-a.conf",
                                     DROPIN, ENVFILE};
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static void remove_root(void)
-{
-    char path[256];
-    for (size_t i = 0; i < COUNT(files); i++) {
-        snprintf(path, sizeof path, "%s%s", root, files[i]);
-        unlink(path);
-    }
-    for (size_t i = COUNT(dirs); i-- > 0;) {
-        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
-        rmdir(path);
-    }
-    rmdir(root);
-}
 
 static void make_root(void)
 {
-    strcpy(root, "/tmp/kap-fuzz-kubelet-XXXXXX");
-    must(mkdtemp(root) != NULL, "mkdtemp");
-    atexit(remove_root);
-    for (size_t i = 0; i < COUNT(dirs); i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
-        must(mkdir(path, 0755) == 0, "mkdir");
-    }
-    put(files[0], "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
-    put(files[1], "staticPodPath: /etc/kubernetes/manifests\n");
-    put(files[2], "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
-                  "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
-                  "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
-                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n");
-    put(files[3], "staticPodPath: /etc/kubernetes/manifests\n");
+    root_make("fuzz_kubelet", dirs, COUNT(dirs), files, COUNT(files));
+    root_put(files[0], "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
+    root_put(files[1], "staticPodPath: /etc/kubernetes/manifests\n");
+    root_put(files[2], "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                       "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+                       "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                       "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n");
+    root_put(files[3], "staticPodPath: /etc/kubernetes/manifests\n");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,9 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     must(unit != NULL, "malloc");
     memcpy(unit, head, sizeof head - 1);
     memcpy(unit + sizeof head - 1, text, unit_len);
-    put_n(DROPIN, unit, sizeof head - 1 + unit_len);
+    root_put_n(DROPIN, unit, sizeof head - 1 + unit_len);
     free(unit);
-    put_n(ENVFILE, nul ? nul + 1 : "", nul ? size - unit_len - 1 : 0);
+    root_put_n(ENVFILE, nul ? nul + 1 : "", nul ? size - unit_len - 1 : 0);
 
     kap_manifest_options o;
     kap_manifest_options_init(&o);

@@ -15,63 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_root.h"
 #include "kap.h"
 
-static char root[64];
 static char manifest[160];
-
-static void must(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_manifest: %s\n", what);
-        abort();
-    }
-}
-
-static void put(const char *rel, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s%s", root, rel);
-    FILE *f = fopen(path, "wb");
-    must(f != NULL, "cannot write the root");
-    fputs(text, f);
-    must(fclose(f) == 0, "cannot write the root");
-}
 
 static const char *const dirs[] = {"/etc", "/etc/kubernetes", "/etc/kubernetes/manifests", "/var", "/var/lib",
                                    "/var/lib/kubelet", "/var/log", "/var/log/kubernetes", "/var/log/kubernetes/audit"};
 static const char *const files[] = {"/etc/kubernetes/audit-policy.yaml", "/var/lib/kubelet/config.yaml",
                                     "/etc/kubernetes/manifests/kube-apiserver.yaml"};
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* the root goes when the fuzzer (or the replay driver) exits */
-static void remove_root(void)
-{
-    char path[256];
-    for (size_t i = 0; i < COUNT(files); i++) {
-        snprintf(path, sizeof path, "%s%s", root, files[i]);
-        unlink(path);
-    }
-    for (size_t i = COUNT(dirs); i-- > 0;) {
-        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
-        rmdir(path);
-    }
-    rmdir(root);
-}
 
 static void make_root(void)
 {
-    strcpy(root, "/tmp/kap-fuzz-manifest-XXXXXX");
-    must(mkdtemp(root) != NULL, "mkdtemp");
-    atexit(remove_root);
-    for (size_t i = 0; i < COUNT(dirs); i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s%s", root, dirs[i]);
-        must(mkdir(path, 0755) == 0, "mkdir");
-    }
-    put(files[0], "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
-    put(files[1], "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
-                  "staticPodPath: /etc/kubernetes/manifests\n");
+    root_make("fuzz_manifest", dirs, COUNT(dirs), files, COUNT(files));
+    root_put(files[0], "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
+    root_put(files[1], "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                       "staticPodPath: /etc/kubernetes/manifests\n");
     snprintf(manifest, sizeof manifest, "%s%s", root, files[2]);
 }
 
