@@ -40,6 +40,7 @@ typedef struct var {
 
 typedef struct envfile {
     const char *path, *from;
+    int optional; /* written with '-': a missing file is no error */
 } envfile;
 
 typedef struct state {
@@ -51,6 +52,8 @@ typedef struct state {
     envfile *files;
     size_t nfiles, files_cap;
     const char *exec, *exec_from;
+    const char *exec_before; /* the file of an ExecStart= still in force when another came */
+    int oneshot;             /* Type=oneshot: several ExecStart= allowed */
 } state;
 
 static const char *adup(kubelet_cmdline *k, const char *s, size_t n)
@@ -175,7 +178,8 @@ static void add_envfile(state *st, const char *v, size_t len, const char *from)
         st->nfiles = 0;
         return;
     }
-    if (v[0] == '-') { /* missing is no error: read as empty here too */
+    int optional = v[0] == '-'; /* missing is no error: read as empty here too */
+    if (optional) {
         v++;
         len--;
     }
@@ -186,6 +190,7 @@ static void add_envfile(state *st, const char *v, size_t len, const char *from)
     envfile *f = &st->files[st->nfiles];
     f->path = adup(st->k, v, len);
     f->from = from;
+    f->optional = optional;
     if (f->path)
         st->nfiles++;
 }
@@ -254,8 +259,16 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
         } else if (kl == 15 && memcmp(l, "EnvironmentFile", 15) == 0) {
             add_envfile(st, v, vl, from);
         } else if (kl == 9 && memcmp(l, "ExecStart", 9) == 0) {
+            /* a second one without an empty ExecStart= between: systemd
+             * refuses the unit unless it is Type=oneshot */
+            if (vl && st->exec && !st->exec_before)
+                st->exec_before = st->exec_from;
+            if (!vl)
+                st->exec_before = NULL;
             st->exec = vl ? adup(st->k, v, vl) : NULL;
             st->exec_from = vl ? from : NULL;
+        } else if (kl == 4 && memcmp(l, "Type", 4) == 0) {
+            st->oneshot = vl == 7 && memcmp(v, "oneshot", 7) == 0;
         }
     }
     buf_free(&line);
@@ -545,8 +558,16 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         char *data = read_file(&st, st.files[i].path, &len, &err);
         if (data)
             parse_envfile(&st, data, len, st.files[i].path);
+        else if (!st.files[i].optional && !k->env_missing && err != ENOMEM &&
+                 !strpbrk(st.files[i].path, "*?[")) { /* (a pattern: not looked into) */
+            k->env_missing = st.files[i].path;
+            k->env_missing_from = st.files[i].from;
+            k->env_missing_err = err;
+        }
         kap_free(data);
     }
+    if (st.exec && st.exec_before && !st.oneshot)
+        k->exec_before = st.exec_before;
     if (st.exec && !k->oom) {
         k->exec_from = st.exec_from;
         expand_exec(&st);

@@ -21,6 +21,12 @@ typedef struct kubelet_cmdline {
     kubelet_word *words; /* ExecStart= expanded: words[0] the program */
     size_t nwords, words_cap;
     const char *exec_from;       /* the file whose ExecStart= runs, or NULL: none */
+    const char *exec_before;     /* a file whose ExecStart= was in force when exec_from's came (no empty
+                                  * ExecStart= between): systemd refuses the unit; NULL: none */
+    const char *env_missing;     /* the first EnvironmentFile= without '-' that cannot be read (systemd
+                                  * does not start the service), the file naming it, errno; NULL: none */
+    const char *env_missing_from;
+    int env_missing_err;
     const char **read;           /* the files read, in order */
     size_t nread, read_cap;
     size_t argv_bytes;           /* the words' bytes, with a NUL each */

@@ -2014,6 +2014,39 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
     return err;
 }
 
+/* What keeps systemd from starting kubelet, in the unit and drop-ins the
+ * node has (systemd.service(5), systemd.exec(5)). */
+static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
+{
+    kap_manifest_report *r = c->r;
+    if (!k->exec_from) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
+                  "give kubelet's command line with ExecStart= in kubelet.service or a drop-in",
+                  "kubelet.service and its drop-ins have no ExecStart= (or an empty one last): systemd refuses "
+                  "the unit and kubelet does not start");
+    } else if (k->exec_before) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "put an empty \"ExecStart=\" line before the ExecStart= in %s", k->exec_from),
+                  "kubelet.service has a second ExecStart= (in %s) while the one in %s is in force, with no empty "
+                  "ExecStart= between them: systemd refuses the unit (more than one ExecStart= is allowed only "
+                  "for Type=oneshot services) and kubelet does not start",
+                  k->exec_from, k->exec_before);
+    } else if (k->env_missing) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "create %s, or write EnvironmentFile=-%s in %s if it may be missing", k->env_missing,
+                       k->env_missing, k->env_missing_from),
+                  "kubelet.service's EnvironmentFile=%s (in %s) cannot be read (%s) and is not marked optional "
+                  "with '-': systemd does not start kubelet",
+                  k->env_missing, k->env_missing_from,
+                  k->env_missing_err == ENOENT ? "it does not exist" : strerror(k->env_missing_err));
+    } else {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "systemd can start kubelet's unit: one ExecStart= (in %s), every EnvironmentFile= it needs "
+                  "is readable",
+                  k->exec_from);
+    }
+}
+
 static void check_static_pod_path(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -2027,6 +2060,8 @@ static void check_static_pod_path(checker *c)
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
     int known = !k.defaults && k.exec_from;
+    if (!k.defaults && !k.oom)
+        check_kubelet_unit(c, &k);
     kap_arena a = {0};
     kap_buf sp = {0};
     char **paths = NULL;

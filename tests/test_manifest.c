@@ -962,6 +962,91 @@ START_TEST(kubelet_review_cases)
 }
 END_TEST
 
+/* What keeps systemd from starting kubelet (systemd.service(5): more than
+ * one ExecStart= only for Type=oneshot, none at all refused;
+ * systemd.exec(5): an EnvironmentFile= without '-' must be readable). */
+START_TEST(kubelet_unit_refused)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    /* no unit: kubeadm's layout assumed, nothing to say of a unit */
+    kap_manifest_report *r = check_now();
+    ck_assert_ptr_null(nth(r, "kubelet-unit", 0));
+    kap_manifest_report_free(r);
+
+    put("/lib/systemd/system/kubelet.service", "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "one ExecStart= (in /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf)");
+    ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
+    kap_manifest_report_free(r);
+
+    /* a drop-in that forgot the empty ExecStart= */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
+         "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-pods.conf) while the one in "
+         "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf is in force");
+    ck_assert_str_eq(nth(r, "kubelet-unit", 0)->fix,
+                     "put an empty \"ExecStart=\" line before the ExecStart= in "
+                     "/etc/systemd/system/kubelet.service.d/20-pods.conf");
+    ck_assert_uint_eq(count_status(r, "kubelet-unit", KAP_MANIFEST_PASS), 0);
+    kap_manifest_report_free(r);
+    /* the same in one file, and allowed for Type=oneshot */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nExecStart=\nExecStart=/usr/bin/true\nExecStart=/usr/bin/kubelet\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
+         "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-pods.conf) while the one in "
+         "/etc/systemd/system/kubelet.service.d/20-pods.conf is in force");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nType=oneshot\nExecStart=\nExecStart=/usr/bin/true\nExecStart=/usr/bin/kubelet\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* an ExecStart= outside [Service] is not one */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Install]\nExecStart=/usr/bin/kubelet\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* the last ExecStart= empty: none runs */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nExecStart=\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "have no ExecStart= (or an empty one last)");
+    kap_manifest_report_free(r);
+
+    /* EnvironmentFile= without '-' that is missing; with '-', or a
+     * pattern, not reported */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironmentFile=/etc/kubelet.env\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
+         "EnvironmentFile=/etc/kubelet.env (in /etc/systemd/system/kubelet.service.d/20-pods.conf) cannot be read "
+         "(it does not exist) and is not marked optional with '-'");
+    ck_assert_str_eq(nth(r, "kubelet-unit", 0)->fix,
+                     "create /etc/kubelet.env, or write EnvironmentFile=-/etc/kubelet.env in "
+                     "/etc/systemd/system/kubelet.service.d/20-pods.conf if it may be missing");
+    kap_manifest_report_free(r);
+    put("/etc/kubelet.env", "A=b\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=-/etc/none.env\nEnvironmentFile=/etc/kubelet.d/*.env\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* an empty EnvironmentFile= drops the missing one named before */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* Variables expanded past what exec takes: cut there, with a WARN, in
  * time linear in the files (it grew as their square). */
 START_TEST(kubelet_command_line_too_long)
@@ -1075,6 +1160,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_command_line_corners);
     tcase_add_test(tc, kubelet_review_cases);
     tcase_add_test(tc, kubelet_command_line_too_long);
+    tcase_add_test(tc, kubelet_unit_refused);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);
