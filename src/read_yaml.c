@@ -1205,11 +1205,16 @@ static int key_cmp(const jv_member *a, const jv_member *b)
     return a->klen < b->klen ? -1 : a->klen > b->klen;
 }
 
-/* Members by key, equal keys in their order in the mapping (the pointers
- * into it tell). */
+/* A member of the mapping being sorted: where it stands in it. */
+typedef struct mref {
+    const jv_member *m;
+} mref;
+
+/* Members by key, equal keys in their order in the mapping (their
+ * addresses in it tell). */
 static int member_ptr_cmp(const void *x, const void *y)
 {
-    const jv_member *a = *(const jv_member *const *)x, *b = *(const jv_member *const *)y;
+    const jv_member *a = ((const mref *)x)->m, *b = ((const mref *)y)->m;
     int c = key_cmp(a, b);
     if (c)
         return c;
@@ -1284,16 +1289,16 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
         if (!sorted)
             return fail_nomem(d->fail);
         /* more than 16 keys (rare in a policy): the index in the arena too */
-        const jv_member *small[16];
-        const jv_member **tmp = mp->n <= 16 ? small : arena_alloc_raw(d->a, mp->n * sizeof *tmp);
+        mref small[16];
+        mref *tmp = mp->n <= 16 ? small : arena_alloc_raw(d->a, mp->n * sizeof *tmp);
         if (!tmp)
             return fail_nomem(d->fail);
         for (size_t i = 0; i < mp->n; i++)
-            tmp[i] = &mp->m[i];
+            tmp[i].m = &mp->m[i];
         if (tmp == small) {
             /* insertion sort: few keys */
             for (size_t i = 1; i < mp->n; i++) {
-                const jv_member *x = tmp[i];
+                mref x = tmp[i];
                 size_t j = i;
                 for (; j > 0 && member_ptr_cmp(&tmp[j - 1], &x) > 0; j--)
                     tmp[j] = tmp[j - 1];
@@ -1303,10 +1308,10 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
             qsort(tmp, mp->n, sizeof *tmp, member_ptr_cmp);
         }
         for (size_t i = 0; i < mp->n; i++) {
-            if (k > 0 && key_cmp(&sorted[k - 1], tmp[i]) == 0)
-                sorted[k - 1] = *tmp[i];
+            if (k > 0 && key_cmp(&sorted[k - 1], tmp[i].m) == 0)
+                sorted[k - 1] = *tmp[i].m;
             else
-                sorted[k++] = *tmp[i];
+                sorted[k++] = *tmp[i].m;
         }
         if (k < mp->n) { /* the Go map had more entries than the JSON object */
             jv_gomap *all = arena_alloc(d->a, sizeof *all + mp->n * sizeof *all->m);
