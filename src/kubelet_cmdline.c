@@ -268,7 +268,14 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
             st->exec = vl ? adup(st->k, v, vl) : NULL;
             st->exec_from = vl ? from : NULL;
         } else if (kl == 4 && memcmp(l, "Type", 4) == 0) {
-            st->oneshot = vl == 7 && memcmp(v, "oneshot", 7) == 0;
+            /* a value systemd does not know is ignored, the type kept */
+            static const char *const types[] = {"simple", "exec", "forking", "dbus", "notify", "notify-reload",
+                                                "idle"};
+            int known = vl == 7 && memcmp(v, "oneshot", 7) == 0;
+            for (size_t t = 0; t < sizeof types / sizeof types[0] && !known; t++)
+                known = vl == strlen(types[t]) && memcmp(v, types[t], vl) == 0;
+            if (known)
+                st->oneshot = vl == 7 && memcmp(v, "oneshot", 7) == 0;
         }
     }
     buf_free(&line);
@@ -558,8 +565,12 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         char *data = read_file(&st, st.files[i].path, &len, &err);
         if (data)
             parse_envfile(&st, data, len, st.files[i].path);
-        else if (!st.files[i].optional && !k->env_missing && err != ENOMEM &&
-                 !strpbrk(st.files[i].path, "*?[")) { /* (a pattern: not looked into) */
+        else if (!st.files[i].optional && !k->env_missing &&
+                 (err == ENOENT || err == ENOTDIR || err == ELOOP || err == EISDIR) &&
+                 st.files[i].path[0] == '/' && !strpbrk(st.files[i].path, "*?[%")) {
+            /* what systemd would fail on too (not what only this reader
+             * meets: no permission, over max_file); patterns, specifiers
+             * and relative paths (systemd drops those) not looked into */
             k->env_missing = st.files[i].path;
             k->env_missing_from = st.files[i].from;
             k->env_missing_err = err;

@@ -2022,8 +2022,8 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
     if (!k->exec_from) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   "give kubelet's command line with ExecStart= in kubelet.service or a drop-in",
-                  "kubelet.service and its drop-ins have no ExecStart= (or an empty one last): systemd refuses "
-                  "the unit and kubelet does not start");
+                  "kubelet.service and its drop-ins have no ExecStart= (or an empty one last): systemd does not "
+                  "run kubelet");
     } else if (k->exec_before) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "put an empty \"ExecStart=\" line before the ExecStart= in %s", k->exec_from),
@@ -2041,8 +2041,8 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   k->env_missing_err == ENOENT ? "it does not exist" : strerror(k->env_missing_err));
     } else {
         add_check(r, "kubelet-unit", KAP_MANIFEST_PASS, 0, 0, NULL,
-                  "systemd can start kubelet's unit: one ExecStart= (in %s), every EnvironmentFile= it needs "
-                  "is readable",
+                  "kubelet's ExecStart= (in %s) is the one in force, and every EnvironmentFile= it needs is "
+                  "there",
                   k->exec_from);
     }
 }

@@ -977,7 +977,7 @@ START_TEST(kubelet_unit_refused)
     put("/lib/systemd/system/kubelet.service", "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet\n");
     put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
     r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "one ExecStart= (in /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf)");
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "ExecStart= (in /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf) is the one in force");
     ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
     kap_manifest_report_free(r);
 
@@ -1006,6 +1006,23 @@ START_TEST(kubelet_unit_refused)
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
+    /* Type=oneshot taken back by a later Type=simple; an unknown Type=
+     * value is ignored */
+    put("/etc/systemd/system/kubelet.service.d/30-type.conf", "[Service]\nType=simple\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "a second ExecStart=");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/30-type.conf", "[Service]\nType=Simple\nType=\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/30-type.conf", "\n");
+    /* two in force, then an empty one and a third: fine */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nExecStart=/usr/bin/true\nExecStart=\nExecStart=/usr/bin/kubelet\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
     /* an ExecStart= outside [Service] is not one */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Install]\nExecStart=/usr/bin/kubelet\n");
     r = check_now();
@@ -1028,6 +1045,20 @@ START_TEST(kubelet_unit_refused)
                      "create /etc/kubelet.env, or write EnvironmentFile=-/etc/kubelet.env in "
                      "/etc/systemd/system/kubelet.service.d/20-pods.conf if it may be missing");
     kap_manifest_report_free(r);
+    /* the first of two missing is named */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/kubelet.env\nEnvironmentFile=/etc/other.env\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/kubelet.env");
+    kap_manifest_report_free(r);
+    /* a relative path or a specifier: systemd drops or expands it, not
+     * looked into */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=kubelet.env\nEnvironmentFile=/etc/sysconfig/%p\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironmentFile=/etc/kubelet.env\n");
     put("/etc/kubelet.env", "A=b\n");
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
