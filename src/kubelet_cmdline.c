@@ -36,6 +36,10 @@ static const char default_dropin[] = "[Service]\n"
 
 typedef struct var {
     const char *name, *value, *from;
+    size_t nl, vl;
+    const char **words; /* the value split into words, once it was (split set) */
+    size_t *wlen, nwords;
+    int split;
 } var;
 
 typedef struct envfile {
@@ -49,6 +53,8 @@ typedef struct state {
     size_t max;
     var *vars;
     size_t nvars, vars_cap;
+    var **index; /* the last setting of each variable, by name (expand_exec) */
+    size_t nindex;
     envfile *files;
     size_t nfiles, files_cap;
     const char *exec, *exec_from;
@@ -136,20 +142,66 @@ static void set_var(state *st, const char *name, size_t nl, const char *value, s
         return;
     }
     var *v = &st->vars[st->nvars];
+    memset(v, 0, sizeof *v);
     v->name = adup(k, name, nl);
     v->value = adup(k, value, vl);
+    v->nl = nl;
+    v->vl = vl;
     v->from = from;
     if (v->name && v->value)
         st->nvars++;
 }
 
-/* The last value given to a variable (EnvironmentFile= comes after
- * Environment=, so a file's setting wins), or NULL. */
-static const var *get_var(const state *st, const char *name, size_t nl)
+static int name_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-    for (size_t i = st->nvars; i-- > 0;)
-        if (strlen(st->vars[i].name) == nl && memcmp(st->vars[i].name, name, nl) == 0)
-            return &st->vars[i];
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* Variables by name, then in the order they were set. */
+static int var_cmp(const void *x, const void *y)
+{
+    const var *a = *(var *const *)x, *b = *(var *const *)y;
+    int c = name_cmp(a->name, a->nl, b->name, b->nl);
+    return c ? c : (a > b) - (a < b);
+}
+
+/* st->index: the last setting of each variable (EnvironmentFile= comes
+ * after Environment=, so a file's setting wins), sorted by name. */
+static void index_vars(state *st)
+{
+    st->index = st->nvars ? kap_malloc(st->nvars * sizeof *st->index) : NULL;
+    if (st->nvars && !st->index) {
+        st->k->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < st->nvars; i++)
+        st->index[i] = &st->vars[i];
+    qsort(st->index, st->nvars, sizeof *st->index, var_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < st->nvars; i++) {
+        if (n > 0 && name_cmp(st->index[n - 1]->name, st->index[n - 1]->nl, st->index[i]->name,
+                              st->index[i]->nl) == 0)
+            n--;
+        st->index[n++] = st->index[i];
+    }
+    st->nindex = n;
+}
+
+/* The variable's last setting, or NULL. */
+static var *get_var(const state *st, const char *name, size_t nl)
+{
+    size_t lo = 0, hi = st->nindex;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = name_cmp(st->index[mid]->name, st->index[mid]->nl, name, nl);
+        if (c == 0)
+            return st->index[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -377,6 +429,33 @@ static void add_word(state *st, const char *s, size_t n, const char *from)
     k->nwords++;
 }
 
+/* v's value split into words, kept in v (in the arena): read twice, to
+ * count and to keep. */
+static void split_var(state *st, var *v, kap_buf *sub)
+{
+    kubelet_cmdline *k = st->k;
+    v->split = 1;
+    size_t pos = 0, n = 0;
+    while (next_word(v->value, v->vl, &pos, sub) && !sub->oom)
+        n++;
+    if (sub->oom || n == 0)
+        return;
+    v->words = arena_alloc(&k->a, n * sizeof *v->words);
+    v->wlen = arena_alloc(&k->a, n * sizeof *v->wlen);
+    if (!v->words || !v->wlen) {
+        k->oom = 1;
+        return;
+    }
+    pos = 0;
+    while (v->nwords < n && next_word(v->value, v->vl, &pos, sub) && !sub->oom) {
+        const char *w = adup(k, sub->s ? sub->s : "", sub->len);
+        if (!w)
+            return;
+        v->words[v->nwords] = w;
+        v->wlen[v->nwords++] = sub->len;
+    }
+}
+
 /* ExecStart's words with the variables expanded: a word that is "$NAME"
  * alone becomes the variable's value split into words (none when it is
  * unset or blank); "${NAME}" anywhere in a word is replaced by the value
@@ -386,6 +465,7 @@ static void add_word(state *st, const char *s, size_t n, const char *from)
 static void expand_exec(state *st)
 {
     kubelet_cmdline *k = st->k;
+    index_vars(st);
     kap_buf w = {0}, x = {0}, sub = {0};
     size_t pos = 0, len = strlen(st->exec), idx = 0;
     int at = 0, literal = 0;
@@ -409,10 +489,11 @@ static void expand_exec(state *st)
             continue;
         }
         if (n > 1 && s[0] == '$' && s[1] != '{' && s[1] != '$' && valid_name(s + 1, n - 1)) {
-            const var *v = get_var(st, s + 1, n - 1);
-            size_t vp = 0, vn = v ? strlen(v->value) : 0; /* once: not per word */
-            while (v && !k->oom && !k->too_long && next_word(v->value, vn, &vp, &sub) && !sub.oom)
-                add_word(st, sub.s, sub.len, v->from);
+            var *v = get_var(st, s + 1, n - 1);
+            if (v && !v->split)
+                split_var(st, v, &sub); /* once: a value named many times is not read again */
+            for (size_t j = 0; v && j < v->nwords && !k->oom && !k->too_long; j++)
+                add_word(st, v->words[j], v->wlen[j], v->from);
             continue;
         }
         x.len = 0;
@@ -428,12 +509,12 @@ static void expand_exec(state *st)
                     break;
                 }
                 const var *v = get_var(st, s + i + 2, (size_t)(end - (s + i + 2)));
-                if (v && strlen(v->value) > KUBELET_ARGV_MAX - x.len) {
+                if (v && v->vl > KUBELET_ARGV_MAX - x.len) {
                     k->too_long = 1;
                     break;
                 }
                 if (v) {
-                    buf_adds(&x, v->value);
+                    buf_add(&x, v->value, v->vl);
                     from = v->from;
                 }
                 i = (size_t)(end - s);
@@ -584,6 +665,7 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         expand_exec(&st);
     }
     kap_free(st.vars);
+    kap_free(st.index);
     kap_free(st.files);
     return k->oom ? KAP_ENOMEM : KAP_OK;
 }

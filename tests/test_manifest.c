@@ -962,6 +962,52 @@ START_TEST(kubelet_review_cases)
 }
 END_TEST
 
+/* A long, mostly blank variable named many times, and many variables:
+ * each value is split once and each name found by a search, not a scan
+ * (the two grew as the product of the files' sizes). */
+START_TEST(kubelet_command_line_many_variables)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    size_t blank = (size_t)1 << 20, refs = 20000, nvars = 50000;
+    size_t envcap = blank + 64 + nvars * 24, unitcap = refs * 3 + nvars * 12 + 256;
+    char *env = malloc(envcap), *unit = malloc(unitcap);
+    ck_assert_ptr_nonnull(env);
+    ck_assert_ptr_nonnull(unit);
+    size_t e = (size_t)sprintf(env, "V=\"--pod-manifest-path=/srv/x");
+    memset(env + e, ' ', blank);
+    e += blank;
+    e += (size_t)sprintf(env + e, "\"\n");
+    for (size_t i = 0; i < nvars; i++)
+        e += (size_t)sprintf(env + e, "W%zu=w%zu\n", i, i);
+    /* the last setting of a name wins */
+    e += (size_t)sprintf(env + e, "W7=--pod-manifest-path=/srv/y\n");
+    size_t u = (size_t)sprintf(unit, "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet");
+    for (size_t i = 0; i < refs; i++)
+        u += (size_t)sprintf(unit + u, " $V");
+    for (size_t i = 0; i < nvars; i++)
+        u += (size_t)sprintf(unit + u, " $W%zu", i);
+    u += (size_t)sprintf(unit + u, "\n");
+    ck_assert_uint_lt(e, envcap);
+    ck_assert_uint_lt(u, unitcap);
+    put("/etc/v.env", env);
+    put("/etc/systemd/system/kubelet.service", unit);
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/y (--pod-manifest-path in /etc/v.env)");
+    kap_manifest_report_free(r);
+    /* the words of V, without W7's: V's last value wins */
+    e = (size_t)(strstr(env, "W7=--pod") - env);
+    env[e] = '\0';
+    put("/etc/v.env", env);
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/x (--pod-manifest-path in /etc/v.env)");
+    kap_manifest_report_free(r);
+    free(env);
+    free(unit);
+    drop_root();
+}
+END_TEST
+
 /* What keeps systemd from starting kubelet (systemd.service(5): more than
  * one ExecStart= only for Type=oneshot, none at all refused;
  * systemd.exec(5): an EnvironmentFile= without '-' must be readable). */
@@ -1192,6 +1238,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_review_cases);
     tcase_add_test(tc, kubelet_command_line_too_long);
     tcase_add_test(tc, kubelet_unit_refused);
+    tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
     suite_add_tcase(s, tc);
