@@ -177,7 +177,8 @@ static void index_vars(state *st)
     }
     for (size_t i = 0; i < st->nvars; i++)
         st->index[i] = &st->vars[i];
-    qsort(st->index, st->nvars, sizeof *st->index, var_cmp);
+    if (st->nvars > 1)
+        qsort(st->index, st->nvars, sizeof *st->index, var_cmp);
     size_t n = 0;
     for (size_t i = 0; i < st->nvars; i++) {
         if (n > 0 && name_cmp(st->index[n - 1]->name, st->index[n - 1]->nl, st->index[i]->name,
