@@ -577,11 +577,25 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         if (p.oom)
             k->oom = 1;
         buf_free(&p);
-        size_t len;
+        /* masked (systemd.unit(5)): a link to /dev/null or an empty file */
+        kap_buf res = {0};
+        int rerr = path ? root_resolve(rt, path, &res) : 0;
+        if (res.oom)
+            k->oom = 1;
+        int devnull = path && (rerr == 0 || rerr == ENOENT) && res.s && strcmp(res.s, "/dev/null") == 0;
+        buf_free(&res);
+        size_t len = 0;
         int err;
-        char *data = path ? read_file(&st, path, &len, &err) : NULL;
+        char *data = path && !devnull ? read_file(&st, path, &len, &err) : NULL;
+        if (devnull || (data && len == 0)) {
+            /* nothing of the unit is read: systemd does not start it */
+            k->masked = path;
+            kap_free(data);
+            return k->oom ? KAP_ENOMEM : KAP_OK;
+        }
         if (data) {
             found = 1;
+            k->unit_file = path;
             parse_unit(&st, data, len, path);
         }
         kap_free(data);

@@ -26,6 +26,9 @@ typedef struct kubelet_cmdline {
     const char *env_missing;     /* the first EnvironmentFile= without '-' that cannot be read (systemd
                                   * does not start the service), the file naming it, errno; NULL: none */
     const char *env_missing_from;
+    const char *unit_file;       /* the kubelet.service read, or NULL: none (drop-ins only, or defaults) */
+    const char *masked;          /* the kubelet.service that masks the unit (a link to /dev/null or empty):
+                                  * nothing else is read; NULL: not masked */
     int env_missing_err;
     const char **read;           /* the files read, in order */
     size_t nread, read_cap;

@@ -2019,7 +2019,18 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
 static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
 {
     kap_manifest_report *r = c->r;
-    if (!k->exec_from) {
+    if (k->masked) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
+                  "kubelet.service is masked (%s is empty or a link to /dev/null): systemd does not start kubelet",
+                  k->masked);
+    } else if (!k->unit_file) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  "install kubelet.service (or give --root a whole copy of the node's unit directories)",
+                  "the root has drop-ins for kubelet.service but no kubelet.service file in /etc/systemd/system, "
+                  "/run/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system or "
+                  "/lib/systemd/system: systemd does not load a service from drop-ins alone");
+    } else if (!k->exec_from) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   "give kubelet's command line with ExecStart= in kubelet.service or a drop-in",
                   "kubelet.service and its drop-ins have no ExecStart= (or an empty one last): systemd does not "
@@ -2060,7 +2071,7 @@ static void check_static_pod_path(checker *c)
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
     int known = !k.defaults && k.exec_from;
-    if (!k.defaults && !k.oom)
+    if ((!k.defaults || k.masked) && !k.oom)
         check_kubelet_unit(c, &k);
     kap_arena a = {0};
     kap_buf sp = {0};

@@ -1027,6 +1027,33 @@ START_TEST(kubelet_unit_refused)
     ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
     kap_manifest_report_free(r);
 
+    /* masked: an empty kubelet.service, or a link to /dev/null, in a
+     * directory before /lib's */
+    put("/etc/systemd/system/kubelet.service", "");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
+         "kubelet.service is masked (/etc/systemd/system/kubelet.service is empty or a link to /dev/null)");
+    ck_assert_uint_eq(count_status(r, "kubelet-unit", KAP_MANIFEST_FAIL), 1);
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
+    link_at("/run/systemd/system/kubelet.service", "/dev/null");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/run/systemd/system/kubelet.service"));
+    /* a blank line is not empty: not masked */
+    put("/etc/systemd/system/kubelet.service", "\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
+    /* drop-ins and no unit file */
+    unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-ins for kubelet.service but no kubelet.service file");
+    kap_manifest_report_free(r);
+    put("/lib/systemd/system/kubelet.service", "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet\n");
+
     /* a drop-in that forgot the empty ExecStart= */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/manifests\n");
