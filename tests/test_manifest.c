@@ -474,6 +474,8 @@ static const fixture_case cases[] = {
     {"kubeadm-after", NULL, "kube-version", KAP_MANIFEST_PASS, "1.31"},
     {"kubelet-dropins", NULL, "static-pod-path", KAP_MANIFEST_FAIL,
      "from /etc/kubernetes/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)"},
+    {"kubelet-unit-broken", NULL, "kubelet-unit", KAP_MANIFEST_FAIL,
+     "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-node-ip.conf)"},
 };
 
 START_TEST(fixture)
