@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kubelet_cmdline.h"
@@ -39,7 +40,7 @@ typedef struct var {
     size_t nl, vl;
     const char **words; /* the value split into words, once it was (split set) */
     size_t *wlen, nwords;
-    int split;
+    int split, cut; /* cut: its words alone pass KUBELET_ARGV_MAX (not all kept) */
 } var;
 
 typedef struct envfile {
@@ -146,7 +147,7 @@ static void set_var(state *st, const char *name, size_t nl, const char *value, s
     v->name = adup(k, name, nl);
     v->value = adup(k, value, vl);
     v->nl = nl;
-    v->vl = vl;
+    v->vl = v->value ? strlen(v->value) : 0; /* a NUL from the file ends it, as a C string would */
     v->from = from;
     if (v->name && v->value)
         st->nvars++;
@@ -436,9 +437,17 @@ static void split_var(state *st, var *v, kap_buf *sub)
 {
     kubelet_cmdline *k = st->k;
     v->split = 1;
-    size_t pos = 0, n = 0;
-    while (next_word(v->value, v->vl, &pos, sub) && !sub->oom)
+    /* the words exec could take: beyond KUBELET_ARGV_MAX any use of the
+     * variable is too long, and more are not kept */
+    size_t pos = 0, n = 0, bytes = 0;
+    while (next_word(v->value, v->vl, &pos, sub) && !sub->oom) {
+        if (sub->len + 1 > KUBELET_ARGV_MAX - bytes) {
+            v->cut = 1;
+            break;
+        }
+        bytes += sub->len + 1;
         n++;
+    }
     if (sub->oom || n == 0)
         return;
     v->words = arena_alloc(&k->a, n * sizeof *v->words);
@@ -495,6 +504,8 @@ static void expand_exec(state *st)
                 split_var(st, v, &sub); /* once: a value named many times is not read again */
             for (size_t j = 0; v && j < v->nwords && !k->oom && !k->too_long; j++)
                 add_word(st, v->words[j], v->wlen[j], v->from);
+            if (v && v->cut)
+                k->too_long = 1;
             continue;
         }
         x.len = 0;
@@ -585,8 +596,24 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         int devnull = path && (rerr == 0 || rerr == ENOENT) && res.s && strcmp(res.s, "/dev/null") == 0;
         buf_free(&res);
         size_t len = 0;
-        int err;
+        int err = 0;
         char *data = path && !devnull ? read_file(&st, path, &len, &err) : NULL;
+        if (!data && err == EINVAL) {
+            /* not a regular file: a device masks the unit as /dev/null does */
+            struct stat sb;
+            kap_buf sres = {0};
+            devnull = root_stat(rt, path, &sres, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode));
+            if (sres.oom)
+                k->oom = 1;
+            buf_free(&sres);
+        }
+        if (!data && !devnull && path && err && err != ENOENT && err != ENOTDIR && err != ENOMEM) {
+            /* there but not readable here (permissions, size, a directory):
+             * systemd would take this one; nothing below it counts */
+            k->unit_unreadable = path;
+            k->unit_err = err;
+            return k->oom ? KAP_ENOMEM : KAP_OK;
+        }
         if (devnull || (data && len == 0)) {
             /* nothing of the unit is read: systemd does not start it */
             k->masked = path;

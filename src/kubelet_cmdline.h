@@ -27,6 +27,9 @@ typedef struct kubelet_cmdline {
                                   * does not start the service), the file naming it, errno; NULL: none */
     const char *env_missing_from;
     const char *unit_file;       /* the kubelet.service read, or NULL: none (drop-ins only, or defaults) */
+    const char *unit_unreadable; /* the first kubelet.service, there but not readable here (errno unit_err):
+                                  * nothing else is read; NULL: none */
+    int unit_err;
     const char *masked;          /* the kubelet.service that masks the unit (a link to /dev/null or empty):
                                   * nothing else is read; NULL: not masked */
     int env_missing_err;

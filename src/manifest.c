@@ -2019,7 +2019,12 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
 static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
 {
     kap_manifest_report *r = c->r;
-    if (k->masked) {
+    if (k->unit_unreadable) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  rfmt(r, "make %s readable (or run as root), then check again", k->unit_unreadable),
+                  "kubelet.service (%s) cannot be read (%s): kubelet's unit and command line not checked",
+                  k->unit_unreadable, strerror(k->unit_err));
+    } else if (k->masked) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
                   "kubelet.service is masked (%s is empty or a link to /dev/null): systemd does not start kubelet",
@@ -2071,7 +2076,7 @@ static void check_static_pod_path(checker *c)
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
     int known = !k.defaults && k.exec_from;
-    if ((!k.defaults || k.masked) && !k.oom)
+    if (!k.defaults && !k.oom)
         check_kubelet_unit(c, &k);
     kap_arena a = {0};
     kap_buf sp = {0};

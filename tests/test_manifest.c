@@ -1042,7 +1042,28 @@ START_TEST(kubelet_unit_refused)
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
     kap_manifest_report_free(r);
+    /* the same where the root has a /dev/null (as a node's / does) */
+    put("/dev/null", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
+    kap_manifest_report_free(r);
     unlink(strcat(strcpy((char[512]){0}, root), "/run/systemd/system/kubelet.service"));
+    unlink(strcat(strcpy((char[512]){0}, root), "/dev/null"));
+    /* a link to another unit file: that file is the unit */
+    put("/opt/kubelet/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    link_at("/etc/systemd/system/kubelet.service", "../../../opt/kubelet/kubelet.service");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
+    /* there but not readable here: said so, not taken for missing */
+    put("/etc/systemd/system/kubelet.service/x", "");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "kubelet.service (/etc/systemd/system/kubelet.service) cannot be read (Is a directory)");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service/x"));
+    rmdir(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     /* a blank line is not empty: not masked */
     put("/etc/systemd/system/kubelet.service", "\n");
     r = check_now();
@@ -1179,6 +1200,20 @@ START_TEST(kubelet_command_line_too_long)
     free(env);
     free(unit);
     kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
+    kap_manifest_report_free(r);
+    /* one variable whose words alone pass the limit, named once */
+    size_t m = 1100000; /* words of 2 bytes with their NULs: 2,200,000 > 2 MiB */
+    env = malloc(m * 2 + 16);
+    ck_assert_ptr_nonnull(env);
+    memcpy(env, "V=\"", 3);
+    for (size_t i = 0; i < m; i++)
+        memcpy(env + 3 + 2 * i, "a ", 2);
+    strcpy(env + 3 + 2 * m, "\"\n");
+    put("/etc/v.env", env);
+    free(env);
+    put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
+    r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
     kap_manifest_report_free(r);
     drop_root();
