@@ -46,6 +46,7 @@ typedef struct var {
 typedef struct envfile {
     const char *path, *from;
     int optional; /* written with '-': a missing file is no error */
+    int again;    /* named again later: read there (once_each_file) */
 } envfile;
 
 typedef struct state {
@@ -245,6 +246,7 @@ static void add_envfile(state *st, const char *v, size_t len, const char *from)
     f->path = adup(st->k, v, len);
     f->from = from;
     f->optional = optional;
+    f->again = 0;
     if (f->path)
         st->nfiles++;
 }
@@ -563,6 +565,38 @@ static char *read_file(state *st, const char *path, size_t *len, int *err)
     return data;
 }
 
+static int envfile_cmp(const void *x, const void *y)
+{
+    const envfile *a = *(envfile *const *)x, *b = *(envfile *const *)y;
+    int c = strcmp(a->path, b->path);
+    return c ? c : (a > b) - (a < b);
+}
+
+/* A file named by several EnvironmentFile= lines is read once, where it
+ * is named last: its settings then win over the files between as they
+ * would (and a unit naming one large file many times is not read as many
+ * times); it is required if any line requires it. */
+static void once_each_file(state *st)
+{
+    if (st->nfiles < 2)
+        return;
+    envfile **by = kap_malloc(st->nfiles * sizeof *by);
+    if (!by) {
+        st->k->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < st->nfiles; i++)
+        by[i] = &st->files[i];
+    qsort(by, st->nfiles, sizeof *by, envfile_cmp);
+    for (size_t i = 0; i + 1 < st->nfiles; i++) {
+        if (strcmp(by[i]->path, by[i + 1]->path) == 0) {
+            by[i]->again = 1;
+            by[i + 1]->optional &= by[i]->optional;
+        }
+    }
+    kap_free(by);
+}
+
 typedef struct dropin {
     const char *name, *path;
 } dropin;
@@ -682,7 +716,10 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
     }
     /* EnvironmentFile=, in order, after Environment= (their settings win) */
     size_t nfiles = st.nfiles;
+    once_each_file(&st);
     for (size_t i = 0; i < nfiles && !k->oom; i++) {
+        if (st.files[i].again)
+            continue;
         size_t len;
         int err;
         char *data = read_file(&st, st.files[i].path, &len, &err);

@@ -1164,6 +1164,28 @@ START_TEST(kubelet_unit_refused)
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
+    /* a file named twice is required if one line requires it, and its
+     * settings win over a file named between the two */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=-/etc/none.env\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/none.env");
+    kap_manifest_report_free(r);
+    put("/etc/a.env", "P=/srv/a\n");
+    put("/etc/b.env", "P=/srv/b\n");
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/a.env\nEnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/a.env\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet --pod-manifest-path=${P}\n");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
+        "[Service]\nEnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/a.env\nEnvironmentFile=/etc/b.env\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet --pod-manifest-path=${P}\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/b");
+    kap_manifest_report_free(r);
     /* an empty EnvironmentFile= drops the missing one named before */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=\n");
