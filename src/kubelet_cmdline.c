@@ -172,7 +172,7 @@ static int var_cmp(const void *x, const void *y)
  * after Environment=, so a file's setting wins), sorted by name. */
 static void index_vars(state *st)
 {
-    st->index = st->nvars ? kap_malloc(st->nvars * sizeof *st->index) : NULL;
+    st->index = st->nvars ? kap_malloc(st->nvars * sizeof *st->index) : NULL; // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (st->nvars && !st->index) {
         st->k->oom = 1;
         return;
@@ -180,7 +180,7 @@ static void index_vars(state *st)
     for (size_t i = 0; i < st->nvars; i++)
         st->index[i] = &st->vars[i];
     if (st->nvars > 1)
-        qsort(st->index, st->nvars, sizeof *st->index, var_cmp);
+        qsort(st->index, st->nvars, sizeof *st->index, var_cmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     size_t n = 0;
     for (size_t i = 0; i < st->nvars; i++) {
         if (n > 0 && name_cmp(st->index[n - 1]->name, st->index[n - 1]->nl, st->index[i]->name,
@@ -580,14 +580,14 @@ static void once_each_file(state *st)
 {
     if (st->nfiles < 2)
         return;
-    envfile **by = kap_malloc(st->nfiles * sizeof *by);
+    envfile **by = kap_malloc(st->nfiles * sizeof *by); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!by) {
         st->k->oom = 1;
         return;
     }
     for (size_t i = 0; i < st->nfiles; i++)
         by[i] = &st->files[i];
-    qsort(by, st->nfiles, sizeof *by, envfile_cmp);
+    qsort(by, st->nfiles, sizeof *by, envfile_cmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     for (size_t i = 0; i + 1 < st->nfiles; i++) {
         if (strcmp(by[i]->path, by[i + 1]->path) == 0) {
             by[i]->again = 1;
