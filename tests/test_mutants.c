@@ -1340,6 +1340,46 @@ START_TEST(nonfinite_value_position)
 }
 END_TEST
 
+START_TEST(bucket_every_byte_compared)
+{
+    /* a user found through its length's bucket (match.c, bucket_find)
+     * matches only when every byte is the same: for each length from 17
+     * to 40, a request differing from the policy's user in one byte, at
+     * each position, falls to the catch-all. Written for bucket_find's
+     * `n <= 32` as `<= 33` (the four words then miss byte 16 of a 33-byte
+     * string) */
+    for (size_t n = 17; n <= 40; n++) {
+        char user[48], other[48];
+        memset(user, 'a', n);
+        user[n] = '\0';
+        ptext t = pt_start();
+        pt_add(&t, "- level: None\n  users: [x]\n- level: Metadata\n  users: [\"%s\"]\n- level: Request\n", user);
+        kap_policy *p = pt_load(&t, "bucket");
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = user;
+        q.verb = "get";
+        q.path = "/x";
+        kap_decision d;
+        ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+        ck_assert_int_eq(d.rule, 1);
+        for (size_t k = 0; k < n; k++) {
+            memcpy(other, user, n + 1);
+            other[k] = 'b';
+            q.user = other;
+            ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+            ck_assert_msg(d.rule == 2, "length %zu, byte %zu: rule %ld", n, k, (long)d.rule);
+            kap_request_n qn = KAP_REQUEST_N_INIT;
+            qn.user = (kap_str){other, n};
+            qn.verb = (kap_str){"get", 3};
+            qn.path = (kap_str){"/x", 2};
+            ck_assert_int_eq(kap_policy_match_n(p, &qn, &d), KAP_OK);
+            ck_assert_msg(d.rule == 2, "with lengths, length %zu, byte %zu: rule %ld", n, k, (long)d.rule);
+        }
+        kap_policy_free(p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -1385,6 +1425,7 @@ int main(void)
     tcase_add_test(tv, large_map_keys_sorted);
     tcase_add_test(tv, other_audit_versions_unregistered);
     tcase_add_test(tv, nonfinite_value_position);
+    tcase_add_test(tv, bucket_every_byte_compared);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
