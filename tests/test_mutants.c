@@ -15,6 +15,7 @@
 extern _Thread_local unsigned long kap_work_count;
 #else
 #include "alloc_fail.h"
+#include "internal.h"
 #endif
 
 #define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
@@ -1380,6 +1381,39 @@ START_TEST(bucket_every_byte_compared)
 }
 END_TEST
 
+START_TEST(intern_hash_collision)
+{
+    /* two users whose 64-bit hashes agree in the top 32 bits and in the
+     * low 6 (the slot they start from in a string table of 64 slots):
+     * found by a search over "user-N" (every N below 3,000,000, sorted
+     * by those 38 bits). Interned, they stay two strings. Written for
+     * compile.c strtab_probe's `v >> 32 == h >> 32 && e->len == n` with
+     * `||` (the second was taken for the first) */
+    static const char a[] = "user-205992", b[] = "user-2386887";
+    uint64_t ha = str_hash(a, sizeof a - 1), hb = str_hash(b, sizeof b - 1);
+    ck_assert(ha >> 32 == hb >> 32 && (ha & 63) == (hb & 63));
+    ck_assert(ha != hb);
+    ptext t = pt_start();
+    pt_add(&t, "- level: None\n  users: [x]\n- level: Metadata\n  users: [\"%s\"]\n- level: Request\n"
+               "  users: [\"%s\"]\n- level: RequestResponse\n",
+           a, b);
+    kap_policy *p = pt_load(&t, "collision");
+    kap_request q = KAP_REQUEST_INIT;
+    q.verb = "get";
+    q.path = "/x";
+    kap_decision d;
+    q.user = a;
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 1);
+    q.user = b;
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 2);
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(d.rule, 2);
+    kap_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -1426,6 +1460,7 @@ int main(void)
     tcase_add_test(tv, other_audit_versions_unregistered);
     tcase_add_test(tv, nonfinite_value_position);
     tcase_add_test(tv, bucket_every_byte_compared);
+    tcase_add_test(tv, intern_hash_collision);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
