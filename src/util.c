@@ -584,6 +584,10 @@ static void shortest_digits(double v, int bits, char digits[32], int *nd, int *e
 
 void go_format_float_g(kap_buf *b, double v, int bits)
 {
+    /* as float32 first (strconv does): a double past float32's range is
+     * an infinity there */
+    if (bits == 32)
+        v = (float)v;
     if (isnan(v)) {
         buf_adds(b, "NaN");
         return;
@@ -598,8 +602,6 @@ void go_format_float_g(kap_buf *b, double v, int bits)
         buf_addc(b, '0');
         return;
     }
-    if (bits == 32)
-        v = (float)v;
     char digits[32] = {0};
     int nd, exp;
     shortest_digits(fabs(v), bits, digits, &nd, &exp);

@@ -256,6 +256,13 @@ START_TEST(float_formats)
     ck_assert_str_eq(float_g(1.1, 32), "1.1");
     ck_assert_str_eq(float_g(16777217, 32), "1.6777216e+07");
     ck_assert_str_eq(float_g(1234567.0, 32), "1.234567e+06");
+    /* past float32's range the float32 is an infinity (a YAML key 1e300
+     * in a policy; the digits were read from "inf", past the buffer) */
+    ck_assert_str_eq(float_g(1e300, 32), "+Inf");
+    ck_assert_str_eq(float_g(-1e300, 32), "-Inf");
+    ck_assert_str_eq(float_g(3e38, 32), "3e+38");
+    ck_assert_str_eq(float_g(1e-300, 32), "0");
+    ck_assert_str_eq(float_g(-1e-300, 32), "-0");
     /* encoding/json: %f from 1e-6 to 1e21, e-07 written e-7 */
     ck_assert_str_eq(float_json(1e6), "1000000");
     ck_assert_str_eq(float_json(1e20), "100000000000000000000");
