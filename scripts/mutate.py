@@ -46,15 +46,15 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c", "src/read_yaml.c", "src/util.c"]
 # the fast tests (about 10 s): unit, decoder, conformance, request info, the CLI,
-# hardening, the analysis unit tests, the tests written against mutants, the
+# hardening, the analysis unit and allocation-failure tests, the tests written against mutants, the
 # arena's, the one-pass and streamed reading against the two-pass one
 # (yaml_passes), the decoder's and YAML reader's coverage tests (cov_decode,
 # cov_yaml), and the fuzz corpora replayed
-DEFAULT_TESTS = ("^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|mutants|mutants_work|arena|"
+DEFAULT_TESTS = ("^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|analyze_alloc|mutants|mutants_work|arena|"
                  "yaml_passes|random|cov_decode|cov_yaml|fuzz_(load|match|request)_replay)$")
 # what those tests need built (a mutant rebuilds only these)
 DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo test_versions test_hardening "
-                   "test_analyze test_mutants test_mutants_work test_arena test_yaml_passes test_random "
+                   "test_analyze test_analyze_alloc test_mutants test_mutants_work test_arena test_yaml_passes test_random "
                    "test_cov_decode test_cov_yaml kap_cli "
                    "fuzz_load_replay fuzz_match_replay fuzz_request_replay")
 EQUIVALENT = os.path.join(ROOT, "scripts", "mutate-equivalent.txt")
