@@ -16,6 +16,7 @@ extern _Thread_local unsigned long kap_work_count;
 #else
 #include "alloc_fail.h"
 #include "internal.h"
+#include "table.h"
 #endif
 
 #define HDR "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
@@ -272,19 +273,28 @@ START_TEST(missing_version_at_api_version)
 {
     /* an apiVersion with a group and no version ("foo/"): kube-apiserver's
      * "Object 'apiVersion' is missing" error, which libkap places at the
-     * apiVersion value (kap.h: the node concerned), quoting the document */
-    static const char doc[] = "kind: Policy\napiVersion: foo/\nrules:\n- level: None\n";
-    kap_policy *p = NULL;
-    kap_diagnostics *d = NULL;
-    ck_assert_int_ne(kap_policy_load_buffer(&p, doc, strlen(doc), "v.yaml", NULL, &d), KAP_OK);
-    ck_assert_ptr_nonnull(strstr(kap_diagnostics_error_text(d), "Object 'apiVersion' is missing in '"));
-    const kap_diagnostic *e = NULL;
-    for (size_t i = 0; i < kap_diagnostics_count(d); i++)
-        if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
-            e = kap_diagnostics_get(d, i);
-    ck_assert_ptr_nonnull(e);
-    ck_assert_msg(e->line == 2 && e->column == 13, "at %u:%u", e->line, e->column);
-    kap_diagnostics_free(d);
+     * apiVersion value (kap.h: the node concerned), quoting the document.
+     * A group of one character too ("a/"; written for decode.c's
+     * `!group[0]` as `!group[1]`, which took "a/" for no apiVersion at all,
+     * the internal version) */
+    static const char *const docs[] = {
+        "kind: Policy\napiVersion: foo/\nrules:\n- level: None\n",
+        "kind: Policy\napiVersion: a/\nrules:\n- level: None\n",
+    };
+    for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), "v.yaml", NULL, &d), KAP_EINVALID);
+        ck_assert_msg(strstr(kap_diagnostics_error_text(d), "Object 'apiVersion' is missing in '") != NULL, "%s",
+                      kap_diagnostics_error_text(d));
+        const kap_diagnostic *e = NULL;
+        for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+            if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
+                e = kap_diagnostics_get(d, i);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_msg(e->line == 2 && e->column == 13, "at %u:%u", e->line, e->column);
+        kap_diagnostics_free(d);
+    }
 }
 END_TEST
 
@@ -1414,6 +1424,73 @@ START_TEST(intern_hash_collision)
 }
 END_TEST
 
+/* The rule a request of user u decides, through both entry points; the
+ * reference scan must agree. */
+static long user_rule(const kap_policy *p, const char *u)
+{
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = u;
+    q.verb = "get";
+    q.path = "/x";
+    kap_decision d, r;
+    ck_assert_int_eq(kap_policy_match(p, &q, &d), KAP_OK);
+    ck_assert_int_eq(kap_policy_match_reference(p, &q, &r), KAP_OK);
+    ck_assert_msg(d.rule == r.rule, "%s: rule %ld, the scan's %ld", u, (long)d.rule, (long)r.rule);
+    kap_request_n qn = KAP_REQUEST_N_INIT;
+    qn.user = (kap_str){u, strlen(u)};
+    qn.verb = (kap_str){"get", 3};
+    qn.path = (kap_str){"/x", 2};
+    ck_assert_int_eq(kap_policy_match_n(p, &qn, &d), KAP_OK);
+    ck_assert_msg(d.rule == r.rule, "%s with lengths: rule %ld, the scan's %ld", u, (long)d.rule, (long)r.rule);
+    return (long)d.rule;
+}
+
+START_TEST(hashed_length_miss)
+{
+    /* more than LM_MAX users of one length: that length is looked up in
+     * the string table (match.c lookup_word0, LM_HASHED). A user of that
+     * length the policy does not name, or names only in another role
+     * (a group), matches no users rule. The first rule's list is longer
+     * than a rule checked directly may be (compile.c, ndirect), so the
+     * table decides it too. Written for lookup_word0's `: 0` as `: 1` (a
+     * miss then matched the first rule) */
+    ptext t = pt_start();
+    pt_add(&t, "- level: Metadata\n  users: [");
+    for (int i = 0; i < 17; i++)
+        pt_add(&t, "%su%02d", i ? ", " : "", i);
+    pt_add(&t, "]\n- level: Request\n  userGroups: [abc]\n- level: RequestResponse\n");
+    kap_policy *p = pt_load(&t, "hashed");
+    ck_assert_uint_eq(p->table->ndirect, 0);
+    ck_assert_int_eq(user_rule(p, "u03"), 0);
+    ck_assert_int_eq(user_rule(p, "u99"), 2);
+    ck_assert_int_eq(user_rule(p, "abc"), 2);
+    kap_policy_free(p);
+}
+END_TEST
+
+START_TEST(short_probe_whole_string)
+{
+    /* two 16-byte users with the same last eight bytes whose hashes share
+     * the top 32 bits and the low 6 (the starting slot in a table of 64):
+     * found by a search over "uNNNNNNN@example" below 4,000,000. Looked
+     * up through the string table (five users of that length: hashed),
+     * the one the policy does not name is not taken for the one it does.
+     * Written for match.c find's `e->len == n && e->wa == a && e->wb == b`
+     * with its second `&&` as `||` (the same last word was enough) */
+    static const char a[] = "u1501567@example", b[] = "u2942310@example";
+    uint64_t ha = str_hash(a, 16), hb = str_hash(b, 16);
+    ck_assert(ha >> 32 == hb >> 32 && (ha & 63) == (hb & 63) && ha != hb);
+    ptext t = pt_start();
+    pt_add(&t, "- level: None\n  users: [x]\n- level: Metadata\n  users: [\"%s\", u0000001@example, "
+               "u0000002@example, u0000003@example, u0000004@example]\n- level: Request\n", a);
+    kap_policy *p = pt_load(&t, "short-probe");
+    ck_assert_uint_eq(p->strtab->nindex, 64);
+    ck_assert_int_eq(user_rule(p, a), 1);
+    ck_assert_int_eq(user_rule(p, b), 2);
+    kap_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants");
@@ -1461,6 +1538,8 @@ int main(void)
     tcase_add_test(tv, nonfinite_value_position);
     tcase_add_test(tv, bucket_every_byte_compared);
     tcase_add_test(tv, intern_hash_collision);
+    tcase_add_test(tv, hashed_length_miss);
+    tcase_add_test(tv, short_probe_whole_string);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
