@@ -1448,6 +1448,26 @@ static void sframe_free(sframe *f)
     memset(f, 0, sizeof *f);
 }
 
+/* A frame opens for a new collection at its depth: the item and member
+ * buffers the last collection at this depth grew are kept (a policy's
+ * tens of thousands of small collections then allocate nothing: the
+ * values are copied out when a collection closes) */
+static void sframe_open(sframe *f)
+{
+    jv **items = f->items;
+    size_t icap = f->cap, mcap = f->mp.cap;
+    jv_member *m = f->mp.m;
+    uint8_t *ktype = f->mp.ktype;
+    if (f->mp.slots)
+        kap_free(f->mp.slots); /* (a map of more than YMAP_SCAN keys: rare) */
+    memset(f, 0, sizeof *f);
+    f->items = items;
+    f->cap = icap;
+    f->mp.m = m;
+    f->mp.ktype = ktype;
+    f->mp.cap = mcap;
+}
+
 /* A value is whole: it goes into its parent (or is the document). */
 static int one_pass_attach(ydec *d, sframe *stack, size_t depth, jv *v, jv **root)
 {
@@ -1557,6 +1577,7 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
     yaml_event_t ev;
     sframe *stack = NULL;
     size_t depth = 0, cap = 0, flow_depth = 0, block_depth = 0;
+    size_t opened = 0; /* frames ever opened (their buffers kept) */
     size_t max_depth = lim->max_depth && lim->max_depth < GO_MAX_DEPTH ? lim->max_depth : GO_MAX_DEPTH;
     int rc = KAP_OK, started = 0, done = 0, decoding = 1;
     *root = NULL;
@@ -1698,7 +1719,11 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                     streamed = rs->used = 1;
             }
             sframe *f = &stack[depth++];
-            memset(f, 0, sizeof *f);
+            if (depth > opened) {
+                memset(f, 0, sizeof *f);
+                opened = depth;
+            }
+            sframe_open(f);
             node.kind = seq ? YN_SEQ : YN_MAP;
             f->node = node;
             f->flow = flow;
@@ -1731,7 +1756,6 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 else if (f->streamed)
                     rs->streamed = value;
             }
-            sframe_free(f);
             break;
         }
         default:
@@ -1760,8 +1784,8 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
         if (rc != KAP_OK)
             break;
     }
-    while (depth > 0)
-        sframe_free(&stack[--depth]);
+    while (opened > 0)
+        sframe_free(&stack[--opened]);
     kap_free(stack);
     yaml_parser_delete(&parser);
     d->copy_to = NULL;
