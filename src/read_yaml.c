@@ -1452,20 +1452,23 @@ static void sframe_free(sframe *f)
  * buffers the last collection at this depth grew are kept (a policy's
  * tens of thousands of small collections then allocate nothing: the
  * values are copied out when a collection closes) */
-static void sframe_open(sframe *f)
+static void sframe_open(sframe *f, const ynode *node, int flow, int streamed)
 {
-    jv **items = f->items;
-    size_t icap = f->cap, mcap = f->mp.cap;
-    jv_member *m = f->mp.m;
-    uint8_t *ktype = f->mp.ktype;
-    if (f->mp.slots)
+    if (f->mp.slots) {
         kap_free(f->mp.slots); /* (a map of more than YMAP_SCAN keys: rare) */
-    memset(f, 0, sizeof *f);
-    f->items = items;
-    f->cap = icap;
-    f->mp.m = m;
-    f->mp.ktype = ktype;
-    f->mp.cap = mcap;
+        f->mp.slots = NULL;
+        f->mp.nslots = 0;
+    }
+    /* field by field: a memset of the frame cost more than the rest of
+     * the event (keyv is written before it is read: has_key) */
+    f->node = *node;
+    f->flow = flow;
+    f->has_key = 0;
+    f->key_here = 0;
+    f->key = NULL;
+    f->n = 0;
+    f->mp.n = 0;
+    f->streamed = streamed;
 }
 
 /* A value is whole: it goes into its parent (or is the document). */
@@ -1723,11 +1726,8 @@ static int one_pass(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                 memset(f, 0, sizeof *f);
                 opened = depth;
             }
-            sframe_open(f);
             node.kind = seq ? YN_SEQ : YN_MAP;
-            f->node = node;
-            f->flow = flow;
-            f->streamed = streamed;
+            sframe_open(f, &node, flow, streamed);
             if (decoding) {
                 int drc = count_decode(d, &node);
                 if (!drc) {
