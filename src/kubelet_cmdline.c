@@ -327,11 +327,11 @@ static void parse_unit(state *st, const char *text, size_t len, const char *from
             /* a value systemd does not know is ignored, the type kept */
             static const char *const types[] = {"simple", "exec", "forking", "dbus", "notify", "notify-reload",
                                                 "idle"};
-            int known = vl == 7 && memcmp(v, "oneshot", 7) == 0;
+            int oneshot = vl == 7 && memcmp(v, "oneshot", 7) == 0, known = oneshot;
             for (size_t t = 0; t < sizeof types / sizeof types[0] && !known; t++)
                 known = vl == strlen(types[t]) && memcmp(v, types[t], vl) == 0;
             if (known)
-                st->oneshot = vl == 7 && memcmp(v, "oneshot", 7) == 0;
+                st->oneshot = oneshot;
         }
     }
     buf_free(&line);
