@@ -601,6 +601,16 @@ typedef struct dropin {
     const char *name, *path;
 } dropin;
 
+/* The first drop-in directory or file this reader cannot read where
+ * systemd can (it reads as root, with no size limit). */
+static void dropin_unreadable(kubelet_cmdline *k, const char *path, int err)
+{
+    if (k->dropin_unreadable)
+        return;
+    k->dropin_unreadable = adup(k, path, strlen(path));
+    k->dropin_err = err;
+}
+
 static int dropin_cmp(const void *a, const void *b)
 {
     return strcmp(((const dropin *)a)->name, ((const dropin *)b)->name);
@@ -674,6 +684,8 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         int err = !dir.oom && buf_cstr(&dir) ? root_list(rt, dir.s, ".conf", &k->a, &names, &n) : ENOMEM;
         if (err == ENOMEM)
             k->oom = 1;
+        else if (err && err != ENOENT && err != ENOTDIR) /* (none, or not a directory: none for systemd) */
+            dropin_unreadable(k, dir.s, err);
         for (size_t i = 0; i < n && !k->oom; i++) {
             int seen = 0;
             for (size_t j = 0; j < nds && !seen; j++)
@@ -706,11 +718,15 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         if (data) {
             found = 1;
             parse_unit(&st, data, len, ds[i].path);
+        } else if (err != ENOENT && err != ENOMEM && err != EISDIR && err != EINVAL) {
+            /* (gone since the listing; a directory or other file that is
+             * not a regular one: systemd takes regular files only) */
+            dropin_unreadable(k, ds[i].path, err);
         }
         kap_free(data);
     }
     kap_free(ds);
-    if (!found && !k->oom) {
+    if (!found && !k->oom && !k->dropin_unreadable) { /* (one there unread: not kubeadm's files) */
         k->defaults = 1;
         parse_unit(&st, default_dropin, sizeof default_dropin - 1, "kubeadm's default drop-in");
     }

@@ -2029,6 +2029,13 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
                   "kubelet.service is masked (%s is empty or a link to /dev/null): systemd does not start kubelet",
                   k->masked);
+    } else if (k->dropin_unreadable) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  rfmt(r, "make %s readable (or run as root), then check again", k->dropin_unreadable),
+                  "kubelet.service's drop-in %s cannot be read here (%s), where systemd reads it: kubelet's unit "
+                  "and command line are checked without it",
+                  k->dropin_unreadable,
+                  k->dropin_err == EFBIG ? "larger than max_file_size" : strerror(k->dropin_err));
     } else if (!k->unit_file) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
                   "install kubelet.service (or give --root a whole copy of the node's unit directories)",

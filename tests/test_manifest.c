@@ -1196,6 +1196,74 @@ START_TEST(kubelet_unit_refused)
 }
 END_TEST
 
+/* A check with max_file_size set (the manifest itself must fit). */
+static kap_manifest_report *check_max(size_t max)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.max_file_size = max;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    return r;
+}
+
+START_TEST(kubelet_dropin_unreadable)
+{
+    /* a drop-in systemd reads that this reader cannot (over
+     * max_file_size, a link loop, a drop-in directory that loops): said
+     * so, not skipped in silence; what systemd skips too (a directory
+     * named *.conf, a kubelet.service.d that is a file) is skipped */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    char big[20000];
+    memset(big, '#', sizeof big - 2);
+    big[sizeof big - 2] = '\n';
+    big[sizeof big - 1] = '\0';
+    put("/etc/systemd/system/kubelet.service.d/20-big.conf", big);
+    kap_manifest_report *r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "drop-in /etc/systemd/system/kubelet.service.d/20-big.conf cannot be read here (larger than "
+         "max_file_size), where systemd reads it");
+    ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
+    kap_manifest_report_free(r);
+    r = check_now(); /* the default limit: read, nothing in it */
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "(in /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf)");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/20-big.conf"));
+    /* a link loop */
+    link_at("/etc/systemd/system/kubelet.service.d/30-loop.conf", "30-loop.conf");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-in /etc/systemd/system/kubelet.service.d/30-loop.conf cannot be read here");
+    kap_manifest_report_free(r);
+    /* with no kubelet.service: the warning, not kubeadm's files assumed */
+    unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
+    unlink(strcat(strcpy((char[512]){0}, root), "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"));
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "30-loop.conf cannot be read here");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/30-loop.conf"));
+    rmdir(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d"));
+    /* a drop-in directory that is a link loop */
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    link_at("/run/systemd/system/kubelet.service.d", "kubelet.service.d");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-in /run/systemd/system/kubelet.service.d cannot be read here");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/run/systemd/system/kubelet.service.d"));
+    /* skipped as systemd skips them: a kubelet.service.d that is a file,
+     * a directory named *.conf */
+    put("/run/systemd/system/kubelet.service.d", "x\n");
+    put("/etc/systemd/system/kubelet.service.d/40-dir.conf/x", "");
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "(in /lib/systemd/system/kubelet.service)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* Variables expanded past what exec takes: cut there, with a WARN, in
  * time linear in the files (it grew as their square). */
 START_TEST(kubelet_command_line_too_long)
@@ -1324,6 +1392,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_review_cases);
     tcase_add_test(tc, kubelet_command_line_too_long);
     tcase_add_test(tc, kubelet_unit_refused);
+    tcase_add_test(tc, kubelet_dropin_unreadable);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
