@@ -1424,6 +1424,36 @@ START_TEST(intern_hash_collision)
 }
 END_TEST
 
+START_TEST(unsupported_key_then_sibling_map)
+{
+    /* a map with a nil key, then another map at the same depth (a sibling
+     * field's value, the next rule): the error names the first map's key
+     * and value; the second map is not taken for the one holding it.
+     * Written for read_yaml.c sframe_open without `f->key_here = 0;` (a
+     * frame reused at that depth looked the key up in the second map,
+     * found nothing and read before its members: a crash) */
+    static const char *const docs[] = {
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  ~: 1\nspec:\n  a: 1\nrules:\n- level: None\n",
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  ~: 1\n- level: Metadata\n  users: [a]\n",
+    };
+    static const unsigned lines[] = {4, 5};
+    for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), "k.yaml", NULL, &d), KAP_EINVALID);
+        ck_assert_str_eq(kap_diagnostics_error_text(d),
+                         "failed decoding: unsupported map key of type: %!s(<nil>), key: <nil>, value: 1");
+        const kap_diagnostic *e = NULL;
+        for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+            if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
+                e = kap_diagnostics_get(d, i);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_msg(e->line == lines[k] && e->column == 3, "doc %zu at %u:%u", k, e->line, e->column);
+        kap_diagnostics_free(d);
+    }
+}
+END_TEST
+
 /* The rule a request of user u decides, through both entry points; the
  * reference scan must agree. */
 static long user_rule(const kap_policy *p, const char *u)
@@ -1540,6 +1570,7 @@ int main(void)
     tcase_add_test(tv, intern_hash_collision);
     tcase_add_test(tv, hashed_length_miss);
     tcase_add_test(tv, short_probe_whole_string);
+    tcase_add_test(tv, unsupported_key_then_sibling_map);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
