@@ -326,6 +326,16 @@ static int root_opendir(const rootfs *rt, const char *dir, DIR **out)
     return err;
 }
 
+/* The next entry of d, or NULL at its end (*err 0) or on an error (*err
+ * the errno value: a listing cut short is not taken for a whole one). */
+static struct dirent *next_entry(DIR *d, int *err)
+{
+    errno = 0;
+    struct dirent *e = readdir(d);
+    *err = e ? 0 : errno;
+    return e;
+}
+
 int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names, size_t *n)
 {
     *names = NULL;
@@ -336,7 +346,7 @@ int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *
         return err;
     size_t cap = 0, sl = strlen(suffix);
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    while ((e = next_entry(d, &err)) != NULL) {
         size_t nl = strlen(e->d_name);
         if (e->d_name[0] == '.' || nl <= sl || strcmp(e->d_name + nl - sl, suffix) != 0)
             continue;
@@ -1813,7 +1823,8 @@ static void check_dir(checker *c)
     }
     size_t bad = 0, n_dots = 0, n_others = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    int lerr = 0;
+    while ((e = next_entry(d, &lerr)) != NULL) {
         const char *name = e->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, self) == 0)
             continue;
@@ -1853,7 +1864,12 @@ static void check_dir(checker *c)
         }
     }
     closedir(d);
-    if (!bad)
+    if (lerr)
+        add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0, "check the directory's file system, then check again",
+                  "the manifests directory %s could not be listed whole (%s): the files after the error are not "
+                  "checked",
+                  c->manifest_dir, strerror(lerr));
+    else if (!bad)
         add_check(r, "manifest-dir", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "no other file in %s runs kube-apiserver%s%s%s%s%s", c->manifest_dir,
                   n_others ? "; other static pods: " : "", n_others && others.s ? others.s : "",
@@ -1973,7 +1989,7 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
     char **names = NULL;
     size_t nn = 0, ncap = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && !err) {
+    while (!err && (e = next_entry(d, &err)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char *nm = arena_strndup(a, e->d_name, strlen(e->d_name));

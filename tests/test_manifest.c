@@ -12,9 +12,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <dlfcn.h>
+
 #include "kap.h"
 
 static const char *fixtures;
+
+/* ---- readdir failing on demand ----
+ * This file's readdir stands in for libc's in the library linked into it
+ * (statically): when fail_dir is set, listing a directory whose path ends
+ * with it fails with EIO after fail_after entries, as a file system can
+ * fail in the middle of a listing. */
+static const char *fail_dir;
+static int fail_after;
+
+struct dirent *readdir(DIR *d)
+{
+    static struct dirent *(*real)(DIR *);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "readdir");
+    if (fail_dir) {
+        char link[64], path[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd(d));
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        size_t fl = strlen(fail_dir);
+        if (n >= (ssize_t)fl && memcmp(path + n - fl, fail_dir, fl) == 0) {
+            static int seen;
+            if (seen++ >= fail_after) {
+                seen = 0;
+                errno = EIO;
+                return NULL;
+            }
+        }
+    }
+    return real(d);
+}
 
 /* ---- a node root in a temporary directory ---- */
 
@@ -1208,6 +1241,52 @@ static kap_manifest_report *check_max(size_t max)
     return r;
 }
 
+START_TEST(listing_cut_short)
+{
+    /* a directory whose listing fails half-way (EIO) is not taken for
+     * one listed whole: the manifests directory, kubelet's drop-ins, its
+     * --config-dir */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/kubernetes/manifests/etcd.yaml", "apiVersion: v1\nkind: Pod\n");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, "other static pods: etcd.yaml");
+    kap_manifest_report_free(r);
+    fail_dir = "/etc/kubernetes/manifests";
+    fail_after = 2;
+    r = check_now();
+    fail_dir = NULL;
+    must(r, "manifest-dir", KAP_MANIFEST_WARN,
+         "the manifests directory /etc/kubernetes/manifests could not be listed whole (Input/output error)");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
+    kap_manifest_report_free(r);
+
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    fail_dir = "/etc/systemd/system/kubelet.service.d";
+    fail_after = 1;
+    r = check_now();
+    fail_dir = NULL;
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "drop-in /etc/systemd/system/kubelet.service.d cannot be read here (Input/output error)");
+    kap_manifest_report_free(r);
+
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
+    put("/etc/kubernetes/kubelet.conf.d/50-pods.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    fail_dir = "/etc/kubernetes/kubelet.conf.d";
+    fail_after = 1;
+    r = check_now();
+    fail_dir = NULL;
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "--config-dir /etc/kubernetes/kubelet.conf.d (in /etc/default/kubelet) cannot be read (Input/output error)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(kubelet_dropin_unreadable)
 {
     /* a drop-in systemd reads that this reader cannot (over
@@ -1393,6 +1472,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_command_line_too_long);
     tcase_add_test(tc, kubelet_unit_refused);
     tcase_add_test(tc, kubelet_dropin_unreadable);
+    tcase_add_test(tc, listing_cut_short);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
