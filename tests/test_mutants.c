@@ -269,6 +269,16 @@ START_TEST(pointer_bool_null_after_value)
 }
 END_TEST
 
+/* The last error among d's diagnostics, or NULL. */
+static const kap_diagnostic *last_error(const kap_diagnostics *d)
+{
+    const kap_diagnostic *e = NULL;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+        if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
+            e = kap_diagnostics_get(d, i);
+    return e;
+}
+
 START_TEST(missing_version_at_api_version)
 {
     /* an apiVersion with a group and no version ("foo/"): kube-apiserver's
@@ -287,10 +297,7 @@ START_TEST(missing_version_at_api_version)
         ck_assert_int_eq(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), "v.yaml", NULL, &d), KAP_EINVALID);
         ck_assert_msg(strstr(kap_diagnostics_error_text(d), "Object 'apiVersion' is missing in '") != NULL, "%s",
                       kap_diagnostics_error_text(d));
-        const kap_diagnostic *e = NULL;
-        for (size_t i = 0; i < kap_diagnostics_count(d); i++)
-            if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
-                e = kap_diagnostics_get(d, i);
+        const kap_diagnostic *e = last_error(d);
         ck_assert_ptr_nonnull(e);
         ck_assert_msg(e->line == 2 && e->column == 13, "at %u:%u", e->line, e->column);
         kap_diagnostics_free(d);
@@ -1443,10 +1450,7 @@ START_TEST(unsupported_key_then_sibling_map)
         ck_assert_int_eq(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), "k.yaml", NULL, &d), KAP_EINVALID);
         ck_assert_str_eq(kap_diagnostics_error_text(d),
                          "failed decoding: unsupported map key of type: %!s(<nil>), key: <nil>, value: 1");
-        const kap_diagnostic *e = NULL;
-        for (size_t i = 0; i < kap_diagnostics_count(d); i++)
-            if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
-                e = kap_diagnostics_get(d, i);
+        const kap_diagnostic *e = last_error(d);
         ck_assert_ptr_nonnull(e);
         ck_assert_msg(e->line == lines[k] && e->column == 3, "doc %zu at %u:%u", k, e->line, e->column);
         kap_diagnostics_free(d);
