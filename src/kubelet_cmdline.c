@@ -601,14 +601,24 @@ typedef struct dropin {
     const char *name, *path;
 } dropin;
 
-/* The first drop-in directory or file this reader cannot read where
- * systemd can (it reads as root, with no size limit). */
-static void dropin_unreadable(kubelet_cmdline *k, const char *path, int err)
+/* Whether err is what this reader meets where systemd (as root, with no
+ * size limit) may not: permissions, the size limit, or an I/O error that
+ * cut the file or the listing short. What systemd meets as well (missing,
+ * a link loop, a name too long, not a directory, not a regular file)
+ * makes it skip the drop-in too: so does this reader, in silence. */
+static int only_here(int err)
+{
+    return err == EACCES || err == EPERM || err == EFBIG || err == EIO;
+}
+
+/* The first drop-in directory (dir) or file this reader cannot read. */
+static void dropin_unreadable(kubelet_cmdline *k, const char *path, int err, int dir)
 {
     if (k->dropin_unreadable)
         return;
     k->dropin_unreadable = adup(k, path, strlen(path));
     k->dropin_err = err;
+    k->dropin_dir = dir;
 }
 
 static int dropin_cmp(const void *a, const void *b)
@@ -684,8 +694,8 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         int err = !dir.oom && buf_cstr(&dir) ? root_list(rt, dir.s, ".conf", &k->a, &names, &n) : ENOMEM;
         if (err == ENOMEM)
             k->oom = 1;
-        else if (err && err != ENOENT && err != ENOTDIR) /* (none, or not a directory: none for systemd) */
-            dropin_unreadable(k, dir.s, err);
+        else if (only_here(err))
+            dropin_unreadable(k, dir.s, err, 1);
         for (size_t i = 0; i < n && !k->oom; i++) {
             int seen = 0;
             for (size_t j = 0; j < nds && !seen; j++)
@@ -718,10 +728,8 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         if (data) {
             found = 1;
             parse_unit(&st, data, len, ds[i].path);
-        } else if (err != ENOENT && err != ENOMEM && err != EISDIR && err != EINVAL) {
-            /* (gone since the listing; a directory or other file that is
-             * not a regular one: systemd takes regular files only) */
-            dropin_unreadable(k, ds[i].path, err);
+        } else if (only_here(err)) {
+            dropin_unreadable(k, ds[i].path, err, 0);
         }
         kap_free(data);
     }

@@ -30,10 +30,11 @@ typedef struct kubelet_cmdline {
     const char *unit_unreadable; /* the first kubelet.service, there but not readable here (errno unit_err):
                                   * nothing else is read; NULL: none */
     int unit_err;
-    const char *dropin_unreadable; /* the first drop-in directory or drop-in systemd reads and this reader
-                                    * cannot (permissions, over max_file, a link loop; errno dropin_err):
-                                    * the rest is read without it; NULL: none */
+    const char *dropin_unreadable; /* the first drop-in directory (dropin_dir) or drop-in this reader cannot
+                                    * read where systemd may (permissions, over max_file, an I/O error;
+                                    * errno dropin_err): the rest is read without it; NULL: none */
     int dropin_err;
+    int dropin_dir;
     const char *masked;          /* the kubelet.service that masks the unit (a link to /dev/null or empty):
                                   * nothing else is read; NULL: not masked */
     int env_missing_err;

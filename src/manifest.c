@@ -2045,19 +2045,26 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
                   "kubelet.service is masked (%s is empty or a link to /dev/null): systemd does not start kubelet",
                   k->masked);
-    } else if (k->dropin_unreadable) {
-        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
-                  rfmt(r, "make %s readable (or run as root), then check again", k->dropin_unreadable),
-                  "kubelet.service's drop-in %s cannot be read here (%s), where systemd reads it: kubelet's unit "
-                  "and command line are checked without it",
-                  k->dropin_unreadable,
-                  k->dropin_err == EFBIG ? "larger than max_file_size" : strerror(k->dropin_err));
     } else if (!k->unit_file) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
                   "install kubelet.service (or give --root a whole copy of the node's unit directories)",
                   "the root has drop-ins for kubelet.service but no kubelet.service file in /etc/systemd/system, "
                   "/run/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system or "
                   "/lib/systemd/system: systemd does not load a service from drop-ins alone");
+    } else if (k->dropin_unreadable) {
+        /* a drop-in can reset ExecStart= and EnvironmentFile=: nothing of
+         * the unit is certain without it */
+        int e = k->dropin_err;
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  e == EACCES || e == EPERM
+                      ? rfmt(r, "make %s readable (or run as root: systemd reads it as root), then check again",
+                             k->dropin_unreadable)
+                  : e == EFBIG ? rfmt(r, "shorten %s, or check with a larger max_file_size", k->dropin_unreadable)
+                               : rfmt(r, "check the file system under %s, then check again", k->dropin_unreadable),
+                  "kubelet.service's %s %s cannot be %s here (%s): kubelet's unit is not checked, and its "
+                  "command line is read without it",
+                  k->dropin_dir ? "drop-in directory" : "drop-in", k->dropin_unreadable,
+                  k->dropin_dir ? "listed" : "read", e == EFBIG ? "larger than max_file_size" : strerror(e));
     } else if (!k->exec_from) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   "give kubelet's command line with ExecStart= in kubelet.service or a drop-in",
@@ -2098,7 +2105,7 @@ static void check_static_pod_path(checker *c)
     const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file);
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
-    int known = !k.defaults && k.exec_from;
+    int known = !k.defaults && k.exec_from && !k.dropin_unreadable;
     if (!k.defaults && !k.oom)
         check_kubelet_unit(c, &k);
     kap_arena a = {0};

@@ -125,6 +125,9 @@ START_TEST(old_release_failures)
         if (!kap_test_alloc_failed) {
             ck_assert_int_eq(rc, KAP_OK);
             ck_assert_uint_gt(kap_analysis_count(a), 3);
+            char *got = render(a);
+            ck_assert_str_eq(got, expected);
+            free(got);
             kap_analysis_free(a);
             break;
         }

@@ -1268,7 +1268,8 @@ START_TEST(listing_cut_short)
     r = check_now();
     fail_dir = NULL;
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
-         "drop-in /etc/systemd/system/kubelet.service.d cannot be read here (Input/output error)");
+         "drop-in directory /etc/systemd/system/kubelet.service.d cannot be listed here (Input/output error)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "check the file system"));
     kap_manifest_report_free(r);
 
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
@@ -1289,10 +1290,11 @@ END_TEST
 
 START_TEST(kubelet_dropin_unreadable)
 {
-    /* a drop-in systemd reads that this reader cannot (over
-     * max_file_size, a link loop, a drop-in directory that loops): said
-     * so, not skipped in silence; what systemd skips too (a directory
-     * named *.conf, a kubelet.service.d that is a file) is skipped */
+    /* a drop-in this reader cannot read where systemd can (over
+     * max_file_size here; permissions when not run as root): said so, and
+     * kubelet's command line not taken as known; what systemd skips as
+     * well (a link loop, a directory or a FIFO named *.conf, a
+     * kubelet.service.d that is a file or a loop) is skipped in silence */
     good_node();
     pod(GOOD_FLAGS, NULL);
     put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
@@ -1304,38 +1306,44 @@ START_TEST(kubelet_dropin_unreadable)
     put("/etc/systemd/system/kubelet.service.d/20-big.conf", big);
     kap_manifest_report *r = check_max(16384);
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
-         "drop-in /etc/systemd/system/kubelet.service.d/20-big.conf cannot be read here (larger than "
-         "max_file_size), where systemd reads it");
+         "kubelet.service's drop-in /etc/systemd/system/kubelet.service.d/20-big.conf cannot be read here (larger "
+         "than max_file_size): kubelet's unit is not checked");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "shorten"));
     ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
     kap_manifest_report_free(r);
     r = check_now(); /* the default limit: read, nothing in it */
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, "(in /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf)");
     kap_manifest_report_free(r);
-    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/20-big.conf"));
-    /* a link loop */
-    link_at("/etc/systemd/system/kubelet.service.d/30-loop.conf", "30-loop.conf");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-in /etc/systemd/system/kubelet.service.d/30-loop.conf cannot be read here");
-    kap_manifest_report_free(r);
-    /* with no kubelet.service: the warning, not kubeadm's files assumed */
-    unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
+    /* the --config that kubelet.service lacks may be in the unread
+     * drop-in: not a FAIL for kubelet running no static pod (kubeadm's
+     * config path is read instead) */
     unlink(strcat(strcpy((char[512]){0}, root), "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"));
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "30-loop.conf cannot be read here");
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "20-big.conf cannot be read here");
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
-    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/30-loop.conf"));
+    r = check_now(); /* read: no --config at all, which is a FAIL */
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
+    kap_manifest_report_free(r);
+    /* with no kubelet.service: that is said first */
+    unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "no kubelet.service file");
+    ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/20-big.conf"));
     rmdir(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d"));
-    /* a drop-in directory that is a link loop */
+    /* skipped as systemd skips them: a drop-in that is a link loop, a
+     * directory or a FIFO named *.conf, a kubelet.service.d that is a
+     * link loop or a file */
     put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
-    link_at("/run/systemd/system/kubelet.service.d", "kubelet.service.d");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-in /run/systemd/system/kubelet.service.d cannot be read here");
-    kap_manifest_report_free(r);
-    unlink(strcat(strcpy((char[512]){0}, root), "/run/systemd/system/kubelet.service.d"));
-    /* skipped as systemd skips them: a kubelet.service.d that is a file,
-     * a directory named *.conf */
-    put("/run/systemd/system/kubelet.service.d", "x\n");
+    link_at("/etc/systemd/system/kubelet.service.d/30-loop.conf", "30-loop.conf");
     put("/etc/systemd/system/kubelet.service.d/40-dir.conf/x", "");
+    ck_assert_int_eq(mkfifo(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service.d/50-fifo.conf"),
+                            0600),
+                     0);
+    link_at("/run/systemd/system/kubelet.service.d", "kubelet.service.d");
+    put("/usr/local/lib/systemd/system/kubelet.service.d", "x\n");
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, "(in /lib/systemd/system/kubelet.service)");
     kap_manifest_report_free(r);
