@@ -1290,7 +1290,7 @@ static int finish_mapping(ydec *d, ynode *n, ymap *mp, jv **out)
             return fail_nomem(d->fail);
         /* more than 16 keys (rare in a policy): the index in the arena too */
         mref small[16];
-        mref *tmp = mp->n <= 16 ? small : arena_alloc_raw(d->a, mp->n * sizeof *tmp);
+        mref *tmp = mp->n <= sizeof small / sizeof *small ? small : arena_alloc_raw(d->a, mp->n * sizeof *tmp);
         if (!tmp)
             return fail_nomem(d->fail);
         for (size_t i = 0; i < mp->n; i++)

@@ -756,7 +756,7 @@ static void sharpv_map(kap_buf *b, const jv *v, unsigned int flags, int depth)
     size_t n = v->gomap ? v->gomap->n : v->n;
     /* fmtsort: few entries, an insertion sort of indexes */
     size_t small[16];
-    size_t *order = n <= 16 ? small : kap_malloc(n * sizeof *order);
+    size_t *order = n <= sizeof small / sizeof *small ? small : kap_malloc(n * sizeof *order);
     if (!order) {
         b->oom = 1;
         return;

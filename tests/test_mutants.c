@@ -1458,6 +1458,30 @@ START_TEST(unsupported_key_then_sibling_map)
 }
 END_TEST
 
+START_TEST(quoted_four_byte_runes)
+{
+    /* a printable rune above U+FFFF in a quoted field name goes back out as
+     * the same four UTF-8 bytes, every bit of each: U+1F601 and U+20BB7
+     * (odd low bits), U+1F600. Written for util.c utf8_encode's last
+     * `r & 0x3F` as `& 0x3e` (U+1F601 came out as U+1F600) */
+    static const char *const keys[] = {"x\xF0\x9F\x98\x81", "y\xF0\xA0\xAE\xB7", "z\xF0\x9F\x98\x80"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char doc[128], want[64];
+        snprintf(doc, sizeof doc, "apiVersion: audit.k8s.io/v1\nkind: Policy\n%s: 1\nrules:\n- level: None\n", keys[k]);
+        snprintf(want, sizeof want, "unknown field \"%s\"", keys[k]);
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, doc, strlen(doc), "r.yaml", NULL, &d), KAP_OK);
+        int found = 0;
+        for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+            found |= strstr(kap_diagnostics_get(d, i)->message, want) != NULL;
+        ck_assert_msg(found, "no warning with %s", want);
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+    }
+}
+END_TEST
+
 /* The rule a request of user u decides, through both entry points; the
  * reference scan must agree. */
 static long user_rule(const kap_policy *p, const char *u)
@@ -1575,6 +1599,7 @@ int main(void)
     tcase_add_test(tv, hashed_length_miss);
     tcase_add_test(tv, short_probe_whole_string);
     tcase_add_test(tv, unsupported_key_then_sibling_map);
+    tcase_add_test(tv, quoted_four_byte_runes);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
