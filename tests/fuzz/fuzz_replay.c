@@ -144,8 +144,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
              (!wb.len || memcmp(w.s + wa.len + wm.len, wb.s, wb.len) == 0),
          "written bytes");
 
-    /* the written log, replayed again, is written again the same */
+    /* the written log, replayed again, is written again the same (given
+     * room for its lines: an event written at a lower level can be longer
+     * than it was, "Request" becoming "Metadata", docs/replay.md) */
     o.compare = NULL;
+    for (size_t i = 0, start = 0; i < w.len; i++)
+        if (w.s[i] == '\n') {
+            if (i - start > o.max_line)
+                o.max_line = i - start;
+            start = i + 1;
+        }
     sink w2 = {0};
     kap_replay_summary *again = replay(&o, (const uint8_t *)w.s, 0, w.len, 4096, &w2, 1, 1);
     kap_replay_counts c2;
