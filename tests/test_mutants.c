@@ -1458,6 +1458,59 @@ START_TEST(unsupported_key_then_sibling_map)
 }
 END_TEST
 
+START_TEST(limit_error_positions)
+{
+    /* a limit's error is placed at the node concerned, 1-based, in the
+     * one-pass reader and in the composer a document with an anchor goes
+     * through: a scalar over max_string_length at its first byte (line 5,
+     * column 11; with "&u " before it, column 14); alias expansion over
+     * max_alias_nodes at the anchored node the third "*v" expands, which
+     * begins at its anchor (libyaml's start mark: "&v get", line 3
+     * column 4). Written for read_yaml.c's composer
+     * `ev.start_mark.column + 1` as `+ 0`, and count_decode without
+     * `d->fail->col = n->col;` */
+    static const struct {
+        const char *doc;
+        size_t max_string, max_alias;
+        unsigned line, col;
+        const char *what;
+    } cases[] = {
+        {"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: [abcdefghijklmnopq]\n", 16, 0,
+         5, 11, "max_string_length"},
+        {"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: &u [abcdefghijklmnopq]\n", 16,
+         0, 5, 14, "max_string_length"},
+        {"apiVersion: audit.k8s.io/v1\nkind: Policy\nv: &v get\nw: [*v, *v, *v]\nrules:\n- level: None\n", 0, 2, 3,
+         4, "max_alias_nodes"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        kap_options o;
+        kap_options_init(&o);
+        if (cases[k].max_string)
+            o.max_string_length = cases[k].max_string;
+        if (cases[k].max_alias)
+            o.max_alias_nodes = cases[k].max_alias;
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, cases[k].doc, strlen(cases[k].doc), "l.yaml", &o, &d),
+                         KAP_ELIMIT);
+        ck_assert_msg(strstr(kap_diagnostics_error_text(d), cases[k].what) != NULL, "%s",
+                      kap_diagnostics_error_text(d));
+        const kap_diagnostic *e = last_error(d);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_msg(e->line == cases[k].line && e->column == cases[k].col, "case %zu at %u:%u", k, e->line,
+                      e->column);
+        kap_diagnostics_free(d);
+        /* one less than the limit's trigger loads */
+        if (cases[k].max_string)
+            o.max_string_length = cases[k].max_string + 1;
+        else
+            o.max_alias_nodes = cases[k].max_alias + 1;
+        ck_assert_int_eq(kap_policy_load_buffer(&p, cases[k].doc, strlen(cases[k].doc), "l.yaml", &o, NULL), KAP_OK);
+        kap_policy_free(p);
+    }
+}
+END_TEST
+
 START_TEST(quoted_four_byte_runes)
 {
     /* a printable rune above U+FFFF in a quoted field name goes back out as
@@ -1600,6 +1653,7 @@ int main(void)
     tcase_add_test(tv, short_probe_whole_string);
     tcase_add_test(tv, unsupported_key_then_sibling_map);
     tcase_add_test(tv, quoted_four_byte_runes);
+    tcase_add_test(tv, limit_error_positions);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
