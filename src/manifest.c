@@ -780,6 +780,23 @@ static int noted(checker *c, int err)
     return err;
 }
 
+/* Why a node file could not be read, for a message: EFBIG is this
+ * checker's limit, not the file system's. */
+static const char *read_error(checker *c, int err)
+{
+    if (err == EFBIG)
+        return rfmt(c->r, "larger than the limit of %zu bytes, max_file_size", c->max_file);
+    return strerror(err);
+}
+
+/* The fix for a file over that limit. */
+static const char *too_large_fix(checker *c, const char *path)
+{
+    return rfmt(c->r, "check with a larger max_file_size (kap check-manifest --max-file-size) if %s is meant to be "
+                      "that large",
+                path);
+}
+
 /* The last value of a flag (kube-apiserver keeps the last), or NULL. */
 static const flag *flag_get(const checker *c, const char *name)
 {
@@ -2059,12 +2076,12 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   e == EACCES || e == EPERM
                       ? rfmt(r, "make %s readable (or run as root: systemd reads it as root), then check again",
                              k->dropin_unreadable)
-                  : e == EFBIG ? rfmt(r, "shorten %s, or check with a larger max_file_size", k->dropin_unreadable)
+                  : e == EFBIG ? too_large_fix(c, k->dropin_unreadable)
                                : rfmt(r, "check the file system under %s, then check again", k->dropin_unreadable),
                   "kubelet.service's %s %s cannot be %s here (%s): kubelet's unit is not checked, and its "
                   "command line is read without it",
                   k->dropin_dir ? "drop-in directory" : "drop-in", k->dropin_unreadable,
-                  k->dropin_dir ? "listed" : "read", e == EFBIG ? "larger than max_file_size" : strerror(e));
+                  k->dropin_dir ? "listed" : "read", read_error(c, e));
     } else if (!k->exec_from) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   "give kubelet's command line with ExecStart= in kubelet.service or a drop-in",
@@ -2153,10 +2170,11 @@ static void check_static_pod_path(checker *c)
         int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
         have = !err;
         if (err > 0 && !(err == ENOENT && !cfg_given)) {
-            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "give kubelet's config with --kubelet-config",
+            add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
+                      err == EFBIG ? too_large_fix(c, cfg) : "give kubelet's config with --kubelet-config",
                       "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
                       cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
-                      cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : strerror(err));
+                      cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : read_error(c, err));
             goto done;
         }
         if (err < 0)
@@ -2183,9 +2201,10 @@ static void check_static_pod_path(checker *c)
             if (de < 0)
                 goto done;
             if (de) {
-                add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, "make the file readable to check it",
+                add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
+                          de == EFBIG ? too_large_fix(c, paths[i]) : "make the file readable to check it",
                           "kubelet's drop-in config %s cannot be read (%s): staticPodPath not checked", paths[i],
-                          strerror(de));
+                          read_error(c, de));
                 goto done;
             }
             have = 1;

@@ -256,6 +256,38 @@ class BadInput(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("Permission denied", json.loads(out)["error"])
 
+    def test_max_file_size(self):
+        """--max-file-size bounds the files read: the manifest (a usage
+        error, as any unreadable manifest) and kubelet's (its check warns);
+        K, M and G are powers of 1024."""
+        good = os.path.join(FIXTURES, "good-values", "root")
+        size = os.path.getsize(os.path.join(good, DEFAULT.lstrip("/")))
+        rc, _, err = run("--root", good, "--max-file-size", str(size - 1))
+        self.assertEqual(rc, 2)
+        self.assertIn("larger than %d bytes (max_file_size)" % (size - 1), err)
+        self.assertEqual(run("--root", good, "--max-file-size", str(size))[0], 0)
+        rc, _, err = run("--root", good, "--max-file-size", "1K")
+        self.assertEqual(rc, 2)
+        self.assertIn("larger than 1024 bytes", err)
+        # kubelet's config over the limit, the manifest under it: WARN
+        root = os.path.join(self.tmp, "root")
+        shutil.copytree(good, root)
+        config = os.path.join(root, "var", "lib", "kubelet", "config.yaml")
+        with open(config, "a") as f:
+            f.write("# " + "x" * 8000 + "\n")
+        rc, out, _ = run("--root", root, "--max-file-size", "4k")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("WARN static-pod-path          kubelet's config /var/lib/kubelet/config.yaml cannot be read "
+                      "(larger than the limit of 4096 bytes, max_file_size)", out)
+        self.assertIn("fix: check with a larger max_file_size (kap check-manifest --max-file-size)", out)
+        rc, out, _ = run("--root", root, "--max-file-size", "9K")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("WARN", out)
+        for bad in ("0", "", "-1", "1x", "1KB", "K", "99999999999999999999", "17179869184G"):
+            rc, _, err = run("--root", good, "--max-file-size", bad)
+            self.assertEqual(rc, 2, bad)
+            self.assertIn("--max-file-size '%s': a size of 1 byte or more" % bad, err)
+
     def test_usage(self):
         self.assertEqual(run("--output", "yaml")[0], 2)
         self.assertEqual(run("--color=sometimes")[0], 2)

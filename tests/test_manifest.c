@@ -1307,8 +1307,8 @@ START_TEST(kubelet_dropin_unreadable)
     kap_manifest_report *r = check_max(16384);
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
          "kubelet.service's drop-in /etc/systemd/system/kubelet.service.d/20-big.conf cannot be read here (larger "
-         "than max_file_size): kubelet's unit is not checked");
-    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "shorten"));
+         "than the limit of 16384 bytes, max_file_size): kubelet's unit is not checked");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "check with a larger max_file_size"));
     ck_assert_ptr_null(nth(r, "kubelet-unit", 1));
     kap_manifest_report_free(r);
     r = check_now(); /* the default limit: read, nothing in it */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ static void usage(FILE *f)
             "  --kubelet-config PATH  kubelet's config, for staticPodPath (default %s)\n"
             "  --kube-version 1.N     load the policy as 1.N does (1.%u to 1.%u; default: the image's\n"
             "                         tag, else 1.%u)\n"
+            "  --max-file-size SIZE   the largest manifest, kubelet config or unit file read: bytes, or\n"
+            "                         with K, M or G (KiB, MiB, GiB); default 8M (the policy: 64M)\n"
             "  --color[=WHEN]         colour: auto (on a terminal, unless NO_COLOR is set), always, never\n"
             "\n"
             "Making it right:\n"
@@ -58,7 +61,8 @@ static void usage(FILE *f)
 
 enum { OUT_TEXT, OUT_JSON };
 enum { OPT_ROOT = 256, OPT_KUBELET_CONFIG, OPT_KUBE_VERSION, OPT_COLOR, OPT_FIX, OPT_DRY_RUN, OPT_POLICY_FILE,
-       OPT_LOG_PATH, OPT_LOG_MAXAGE, OPT_LOG_MAXBACKUP, OPT_LOG_MAXSIZE, OPT_BACKUP_DIR, OPT_RESTORE, OPT_WAIT };
+       OPT_LOG_PATH, OPT_LOG_MAXAGE, OPT_LOG_MAXBACKUP, OPT_LOG_MAXSIZE, OPT_BACKUP_DIR, OPT_RESTORE, OPT_WAIT,
+       OPT_MAX_FILE_SIZE };
 
 static void json_str(const char *s)
 {
@@ -427,6 +431,27 @@ static int parse_count(const char *opt, const char *s, long long *out)
     return 0;
 }
 
+/* A size in bytes of 1 or more, with an optional K, M or G (powers of
+ * 1024). */
+static int parse_size(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+    unsigned shift = 0;
+    int ok = v > 0 && errno == 0;
+    if (ok && *end) {
+        shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 64;
+        ok = shift < 64 && end[1] == '\0';
+    }
+    if (!ok || v > (unsigned long long)SIZE_MAX >> shift) {
+        fprintf(stderr, "kap check-manifest: --%s '%s': a size of 1 byte or more (e.g. 16777216 or 16M)\n", opt, s);
+        return -1;
+    }
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
 int cmd_check_manifest(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -446,6 +471,7 @@ int cmd_check_manifest(int argc, char **argv)
         {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
         {"restore", required_argument, NULL, OPT_RESTORE},
         {"wait", optional_argument, NULL, OPT_WAIT},
+        {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -485,6 +511,10 @@ int cmd_check_manifest(int argc, char **argv)
             break;
         case OPT_KUBELET_CONFIG:
             o.kubelet_config = arg;
+            break;
+        case OPT_MAX_FILE_SIZE:
+            if (parse_size("max-file-size", arg, &o.max_file_size))
+                return EXIT_USAGE;
             break;
         case OPT_KUBE_VERSION:
             if (cli_parse_kube_version(arg, &o.kube_minor))

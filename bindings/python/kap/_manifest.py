@@ -173,7 +173,7 @@ class ManifestError(Exception):
         return self.message
 
 
-def _moptions(root, kubelet_config, kube_version, keep: list):
+def _moptions(root, kubelet_config, kube_version, keep: list, max_file_size=None):
     o = _MOptions()
     _opts_init(ctypes.byref(o))
     o.root = _path(root, "root")
@@ -182,6 +182,12 @@ def _moptions(root, kubelet_config, kube_version, keep: list):
     if kube_version is not None:
         # the same validation as Policy's kube_version
         o.kube_minor = _options(kube_version)._obj.kube_minor
+    if max_file_size is not None:
+        if isinstance(max_file_size, bool) or not isinstance(max_file_size, int):
+            raise TypeError("max_file_size: an int")
+        if not 1 <= max_file_size <= ctypes.c_size_t(-1).value:
+            raise ValueError("max_file_size: 1 byte or more")
+        o.max_file_size = max_file_size
     return o
 
 
@@ -205,7 +211,7 @@ def _report(handle) -> ManifestReport:
 
 def check_manifest(path: Optional[PathLike] = None, *, root: Optional[PathLike] = None,
                    kubelet_config: Optional[PathLike] = None, kube_version: Optional[str] = None,
-                   text: Union[str, bytes, None] = None) -> ManifestReport:
+                   text: Union[str, bytes, None] = None, max_file_size: Optional[int] = None) -> ManifestReport:
     """Checks kube-apiserver's static pod manifest as ``kap check-manifest``
     does, and returns every check's result.
 
@@ -216,13 +222,14 @@ def check_manifest(path: Optional[PathLike] = None, *, root: Optional[PathLike] 
     kube_version: the release to load the policy as ("1.30"); default from
     the image's tag. text: check these bytes as the manifest at path (its
     directory, the root and kubelet's config are still looked at), e.g. an
-    edit before it is written.
+    edit before it is written. max_file_size: the largest manifest or
+    kubelet file read, in bytes (default 8 MiB; ``--max-file-size``).
 
     Raises :class:`ManifestError` when the manifest cannot be checked at
     all, MemoryError when libkap runs out of memory.
     """
     keep: list = []
-    o = _moptions(root, kubelet_config, kube_version, keep)
+    o = _moptions(root, kubelet_config, kube_version, keep, max_file_size)
     p = _path(path, "path")
     handle = _vp()
     if text is None:
@@ -305,7 +312,7 @@ def fix_manifest(path: Optional[PathLike] = None, *, root: Optional[PathLike] = 
                  kubelet_config: Optional[PathLike] = None, kube_version: Optional[str] = None,
                  policy_file: Optional[str] = None, log_path: Optional[str] = None,
                  log_maxage: Optional[int] = None, log_maxbackup: Optional[int] = None,
-                 log_maxsize: Optional[int] = None) -> ManifestFix:
+                 log_maxsize: Optional[int] = None, max_file_size: Optional[int] = None) -> ManifestFix:
     """Computes the fixed manifest (``kap check-manifest --fix``) without
     writing it: the audit flags added or corrected, a read-only hostPath
     mount for the policy and a writable one for the log directory where none
@@ -315,13 +322,13 @@ def fix_manifest(path: Optional[PathLike] = None, *, root: Optional[PathLike] = 
     else /etc/kubernetes/audit-policy.yaml and
     /var/log/kubernetes/audit/audit.log). log_maxage, log_maxbackup,
     log_maxsize: values to set (default: raised to the CIS minimums 30, 10,
-    100 where missing or lower).
+    100 where missing or lower). max_file_size as for :func:`check_manifest`.
 
     Raises :class:`ManifestError` when the manifest cannot be read or
     cannot be fixed (not YAML, no kube-apiserver container, ...).
     """
     keep: list = []
-    o = _moptions(root, kubelet_config, kube_version, keep)
+    o = _moptions(root, kubelet_config, kube_version, keep, max_file_size)
     f = _FOptions()
     _fopts_init(ctypes.byref(f))
     f.policy_file = _path(policy_file, "policy_file")

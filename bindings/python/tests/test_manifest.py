@@ -73,6 +73,21 @@ class Check(unittest.TestCase):
         with self.assertRaises(ValueError):
             kap.check_manifest(root=root, kube_version="1.99")
 
+    def test_max_file_size(self):
+        # the manifest over the limit cannot be checked; at its size it can
+        root = os.path.join(FIXTURES, "good-values", "root")
+        size = os.path.getsize(os.path.join(root, "etc/kubernetes/manifests/kube-apiserver.yaml"))
+        with self.assertRaises(kap.ManifestError) as e:
+            kap.check_manifest(root=root, max_file_size=size - 1)
+        self.assertIn("larger than %d bytes (max_file_size)" % (size - 1), str(e.exception))
+        self.assertTrue(kap.check_manifest(root=root, max_file_size=size).ok)
+        with self.assertRaises(kap.ManifestError):
+            kap.fix_manifest("/etc/kubernetes/manifests/kube-apiserver.yaml", root=root, max_file_size=size - 1)
+        for bad, err in ((0, ValueError), (-1, ValueError), (2 ** 64, ValueError), ("8M", TypeError),
+                         (True, TypeError)):
+            with self.assertRaises(err):
+                kap.check_manifest(root=root, max_file_size=bad)
+
     def test_policy_diagnostics(self):
         r = kap.check_manifest(root=os.path.join(FIXTURES, "policy-invalid", "root"))
         self.assertFalse(r.ok)
