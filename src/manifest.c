@@ -1838,7 +1838,7 @@ static void check_dir(checker *c)
         bfree(c, &res);
         return;
     }
-    size_t bad = 0, n_dots = 0, n_others = 0;
+    size_t bad = 0, unread = 0, n_dots = 0, n_others = 0;
     struct dirent *e;
     int lerr = 0;
     while ((e = next_entry(d, &lerr)) != NULL) {
@@ -1865,10 +1865,27 @@ static void check_dir(checker *c)
             char *data = NULL;
             size_t len = 0;
             kap_buf rr = {0};
-            if (noted(c, root_read(&c->rt, path.s, c->max_file, &rr, &data, &len)) == 0)
+            int re = noted(c, root_read(&c->rt, path.s, c->max_file, &rr, &data, &len));
+            if (re == 0) {
                 copy = is_apiserver_pod(c, data, len);
+            } else if (re != ENOENT && re != ENOMEM) {
+                /* kubelet reads it (as root, with no size limit): it may
+                 * be a second kube-apiserver; gone since: nothing to say */
+                unread++;
+                add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0,
+                          re == EACCES || re == EPERM
+                              ? rfmt(r, "make %s readable (or run as root: kubelet reads it as root), then check again",
+                                     path.s)
+                          : re == EFBIG ? too_large_fix(c, path.s)
+                                        : rfmt(r, "check the file system under %s, then check again", path.s),
+                          "%s in the manifests directory cannot be read here (%s): kubelet runs it as a static pod; "
+                          "whether it is a second kube-apiserver is not checked",
+                          path.s, read_error(c, re));
+            }
             kap_free(data);
             bfree(c, &rr);
+            if (re)
+                continue;
         }
         if (copy) {
             bad++;
@@ -1886,7 +1903,7 @@ static void check_dir(checker *c)
                   "the manifests directory %s could not be listed whole (%s): the files after the error are not "
                   "checked",
                   c->manifest_dir, strerror(lerr));
-    else if (!bad)
+    else if (!bad && !unread)
         add_check(r, "manifest-dir", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "no other file in %s runs kube-apiserver%s%s%s%s%s", c->manifest_dir,
                   n_others ? "; other static pods: " : "", n_others && others.s ? others.s : "",

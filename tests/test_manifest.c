@@ -1241,6 +1241,42 @@ static kap_manifest_report *check_max(size_t max)
     return r;
 }
 
+START_TEST(manifests_dir_file_unreadable)
+{
+    /* a file of the manifests directory this checker cannot read (here:
+     * over max_file_size) is a WARN that says so, not a file taken for
+     * another static pod under "no other file runs kube-apiserver":
+     * kubelet reads it, and this one is a second kube-apiserver */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    char path[512], copy[24000];
+    snprintf(path, sizeof path, "%s/etc/kubernetes/manifests/kube-apiserver.yaml", root);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(copy, 1, sizeof copy - 1, f);
+    fclose(f);
+    ck_assert(n > 0 && n < 4000);
+    memset(copy + n, '#', 20000 - n); /* a comment line: about 20,000 bytes in all */
+    copy[20000] = '\n';
+    copy[20001] = '\0';
+    copy[n] = '\n'; /* a blank line after the pod's last */
+    put("/etc/kubernetes/manifests/apiserver-old.yaml", copy);
+    kap_manifest_report *r = check_now(); /* read whole: a copy */
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/apiserver-old.yaml is in the manifests");
+    kap_manifest_report_free(r);
+    r = check_max(16384);
+    must(r, "manifest-dir", KAP_MANIFEST_WARN,
+         "/etc/kubernetes/manifests/apiserver-old.yaml in the manifests directory cannot be read here (larger than "
+         "the limit of 16384 bytes, max_file_size): kubelet runs it as a static pod; whether it is a second "
+         "kube-apiserver is not checked");
+    ck_assert_ptr_nonnull(strstr(nth(r, "manifest-dir", 0)->fix, "check with a larger max_file_size"));
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 0);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(listing_cut_short)
 {
     /* a directory whose listing fails half-way (EIO) is not taken for
@@ -1481,6 +1517,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_unit_refused);
     tcase_add_test(tc, kubelet_dropin_unreadable);
     tcase_add_test(tc, listing_cut_short);
+    tcase_add_test(tc, manifests_dir_file_unreadable);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
