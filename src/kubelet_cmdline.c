@@ -621,6 +621,20 @@ static void dropin_unreadable(kubelet_cmdline *k, const char *path, int err, int
     k->dropin_dir = dir;
 }
 
+/* Whether path, which could not be opened here, is not a regular file
+ * (a directory named *.conf that this reader may not open and systemd
+ * skips, as it skips one this reader can open). */
+static int not_a_file(const rootfs *rt, const char *path, kubelet_cmdline *k)
+{
+    struct stat sb;
+    kap_buf res = {0};
+    int other = root_stat(rt, path, &res, &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (res.oom)
+        k->oom = 1;
+    buf_free(&res);
+    return other;
+}
+
 static int dropin_cmp(const void *a, const void *b)
 {
     return strcmp(((const dropin *)a)->name, ((const dropin *)b)->name);
@@ -728,7 +742,7 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         if (data) {
             found = 1;
             parse_unit(&st, data, len, ds[i].path);
-        } else if (only_here(err)) {
+        } else if (only_here(err) && !(err == EACCES && not_a_file(rt, ds[i].path, k))) {
             dropin_unreadable(k, ds[i].path, err, 0);
         }
         kap_free(data);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -1277,6 +1278,59 @@ START_TEST(manifests_dir_file_unreadable)
 }
 END_TEST
 
+/* Runs the check as an unprivileged user (nobody), in a child when this
+ * process is root; returns the count of kubelet-unit WARNs, or -1. */
+static int unit_warns_unprivileged(void)
+{
+    const int child = geteuid() == 0;
+    pid_t pid = child ? fork() : 0;
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (child && (chmod(root, 0755) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(100);
+        kap_manifest_options o;
+        kap_manifest_options_init(&o);
+        o.root = root;
+        kap_manifest_report *r = NULL;
+        int warns = -1;
+        if (kap_manifest_check_file(&r, NULL, &o) == KAP_OK)
+            warns = (int)count_status(r, "kubelet-unit", KAP_MANIFEST_WARN);
+        kap_manifest_report_free(r);
+        if (child)
+            _exit(warns < 0 ? 100 : warns);
+        return warns;
+    }
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 100)
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+START_TEST(dropin_directory_unopenable)
+{
+    /* a directory named *.conf among kubelet's drop-ins that this reader
+     * may not even open (mode 000, not root): systemd skips it as it
+     * skips any directory, so no WARN; a drop-in file it may not read
+     * still is one */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    char path[512];
+    snprintf(path, sizeof path, "%s/etc/systemd/system/kubelet.service.d/20-dir.conf", root);
+    mkdirs(path);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    ck_assert_int_eq(unit_warns_unprivileged(), 0);
+    ck_assert_int_eq(rmdir(path), 0);
+    put("/etc/systemd/system/kubelet.service.d/20-file.conf", "[Service]\n");
+    snprintf(path, sizeof path, "%s/etc/systemd/system/kubelet.service.d/20-file.conf", root);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    ck_assert_int_eq(unit_warns_unprivileged(), 1);
+    drop_root();
+}
+END_TEST
+
 START_TEST(listing_cut_short)
 {
     /* a directory whose listing fails half-way (EIO) is not taken for
@@ -1518,6 +1572,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_dropin_unreadable);
     tcase_add_test(tc, listing_cut_short);
     tcase_add_test(tc, manifests_dir_file_unreadable);
+    tcase_add_test(tc, dropin_directory_unopenable);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
