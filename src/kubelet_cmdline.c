@@ -761,9 +761,16 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         size_t len;
         int err;
         char *data = read_file(&st, st.files[i].path, &len, &err);
-        if (data)
+        if (data) {
             parse_envfile(&st, data, len, st.files[i].path);
-        else if (!st.files[i].optional && !k->env_missing &&
+        } else if (only_here(err) && st.files[i].path[0] == '/' && !strpbrk(st.files[i].path, "*?[%")) {
+            /* systemd (as root, no size limit) reads it, '-' or not */
+            if (!k->env_unreadable) {
+                k->env_unreadable = st.files[i].path;
+                k->env_unreadable_from = st.files[i].from;
+                k->env_err = err;
+            }
+        } else if (!st.files[i].optional && !k->env_missing &&
                  (err == ENOENT || err == ENOTDIR || err == ELOOP || err == EISDIR) &&
                  st.files[i].path[0] == '/' && !strpbrk(st.files[i].path, "*?[%")) {
             /* what systemd would fail on too (not what only this reader

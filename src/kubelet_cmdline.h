@@ -35,6 +35,11 @@ typedef struct kubelet_cmdline {
                                     * errno dropin_err): the rest is read without it; NULL: none */
     int dropin_err;
     int dropin_dir;
+    const char *env_unreadable;  /* the first EnvironmentFile= (optional or not) there but not readable here
+                                  * (permissions, over max_file, an I/O error; errno env_err), the file naming
+                                  * it: the command line is expanded without it; NULL: none */
+    const char *env_unreadable_from;
+    int env_err;
     const char *masked;          /* the kubelet.service that masks the unit (a link to /dev/null or empty):
                                   * nothing else is read; NULL: not masked */
     int env_missing_err;

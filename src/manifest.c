@@ -404,7 +404,7 @@ int root_read(const rootfs *rt, const char *path, size_t max, kap_buf *res, char
     }
     for (;;) {
         if (n + 1 >= cap) {
-            if (cap > max + 1) {
+            if (cap - 1 > max) { /* (max + 1 would wrap at SIZE_MAX) */
                 kap_free(buf);
                 close(fd);
                 return EFBIG;
@@ -795,6 +795,17 @@ static const char *too_large_fix(checker *c, const char *path)
     return rfmt(c->r, "check with a larger max_file_size (kap check-manifest --max-file-size) if %s is meant to be "
                       "that large",
                 path);
+}
+
+/* The fix for a node file this checker cannot read where kubelet or
+ * systemd (root, no size limit) may: by the cause. */
+static const char *unread_fix(checker *c, const char *path, int err, const char *reader)
+{
+    if (err == EACCES || err == EPERM)
+        return rfmt(c->r, "make %s readable (or run as root: %s reads it as root), then check again", path, reader);
+    if (err == EFBIG)
+        return too_large_fix(c, path);
+    return rfmt(c->r, "check the file system under %s, then check again", path);
 }
 
 /* The last value of a flag (kube-apiserver keeps the last), or NULL. */
@@ -1855,11 +1866,19 @@ static void check_dir(checker *c)
             break;
         kap_buf fres = {0};
         struct stat st = {0};
-        if (noted(c, root_stat(&c->rt, path.s, &fres, &st)) != 0 || !S_ISREG(st.st_mode)) {
-            bfree(c, &fres);
-            continue; /* kubelet skips directories and what it cannot stat */
-        }
+        int se = noted(c, root_stat(&c->rt, path.s, &fres, &st));
         bfree(c, &fres);
+        if (se == EACCES || se == EPERM || se == EIO) {
+            /* kubelet (root) may stat it where this checker cannot */
+            unread++;
+            add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0, unread_fix(c, path.s, se, "kubelet"),
+                      "%s in the manifests directory cannot be looked at here (%s): if it is a file, kubelet runs "
+                      "it as a static pod; whether it is a second kube-apiserver is not checked",
+                      path.s, strerror(se));
+            continue;
+        }
+        if (se || !S_ISREG(st.st_mode))
+            continue; /* kubelet skips directories and what it cannot stat (a dangling link, a loop) */
         int copy = strncmp(name, self, selflen) == 0;
         if (!copy) {
             char *data = NULL;
@@ -1872,12 +1891,7 @@ static void check_dir(checker *c)
                 /* kubelet reads it (as root, with no size limit): it may
                  * be a second kube-apiserver; gone since: nothing to say */
                 unread++;
-                add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0,
-                          re == EACCES || re == EPERM
-                              ? rfmt(r, "make %s readable (or run as root: kubelet reads it as root), then check again",
-                                     path.s)
-                          : re == EFBIG ? too_large_fix(c, path.s)
-                                        : rfmt(r, "check the file system under %s, then check again", path.s),
+                add_check(r, "manifest-dir", KAP_MANIFEST_WARN, 0, 0, unread_fix(c, path.s, re, "kubelet"),
                           "%s in the manifests directory cannot be read here (%s): kubelet runs it as a static pod; "
                           "whether it is a second kube-apiserver is not checked",
                           path.s, read_error(c, re));
@@ -2071,9 +2085,14 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
     kap_manifest_report *r = c->r;
     if (k->unit_unreadable) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
-                  rfmt(r, "make %s readable (or run as root), then check again", k->unit_unreadable),
+                  k->unit_err == EISDIR || k->unit_err == EINVAL
+                      ? rfmt(r, "make %s kubelet's unit file, then check again", k->unit_unreadable)
+                      : unread_fix(c, k->unit_unreadable, k->unit_err, "systemd"),
                   "kubelet.service (%s) cannot be read (%s): kubelet's unit and command line not checked",
-                  k->unit_unreadable, strerror(k->unit_err));
+                  k->unit_unreadable,
+                  k->unit_err == EISDIR   ? "it is a directory"
+                  : k->unit_err == EINVAL ? "it is not a regular file"
+                                          : read_error(c, k->unit_err));
     } else if (k->masked) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
@@ -2089,12 +2108,7 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
         /* a drop-in can reset ExecStart= and EnvironmentFile=: nothing of
          * the unit is certain without it */
         int e = k->dropin_err;
-        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
-                  e == EACCES || e == EPERM
-                      ? rfmt(r, "make %s readable (or run as root: systemd reads it as root), then check again",
-                             k->dropin_unreadable)
-                  : e == EFBIG ? too_large_fix(c, k->dropin_unreadable)
-                               : rfmt(r, "check the file system under %s, then check again", k->dropin_unreadable),
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0, unread_fix(c, k->dropin_unreadable, e, "systemd"),
                   "kubelet.service's %s %s cannot be %s here (%s): kubelet's unit is not checked, and its "
                   "command line is read without it",
                   k->dropin_dir ? "drop-in directory" : "drop-in", k->dropin_unreadable,
@@ -2111,6 +2125,12 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   "ExecStart= between them: systemd refuses the unit (more than one ExecStart= is allowed only "
                   "for Type=oneshot services) and kubelet does not start",
                   k->exec_from, k->exec_before);
+    } else if (k->env_unreadable) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  unread_fix(c, k->env_unreadable, k->env_err, "systemd"),
+                  "kubelet.service's EnvironmentFile=%s (in %s) cannot be read here (%s): kubelet's unit is not "
+                  "checked, and its command line is expanded without the variables it sets",
+                  k->env_unreadable, k->env_unreadable_from, read_error(c, k->env_err));
     } else if (k->env_missing) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "create %s, or write EnvironmentFile=-%s in %s if it may be missing", k->env_missing,
@@ -2139,9 +2159,15 @@ static void check_static_pod_path(checker *c)
     const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file);
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
-    int known = !k.defaults && k.exec_from && !k.dropin_unreadable;
+    int known = !k.defaults && k.exec_from && !k.dropin_unreadable && !k.env_unreadable;
+    /* what this reader could not read may hold --config, --config-dir or
+     * --pod-manifest-path: what the rest says is no PASS or FAIL */
+    const char *unread = k.unit_unreadable ? k.unit_unreadable
+                         : k.dropin_unreadable ? k.dropin_unreadable
+                                               : k.env_unreadable;
     if (!k.defaults && !k.oom)
         check_kubelet_unit(c, &k);
+    const size_t first = r->n; /* this check's results from here */
     kap_arena a = {0};
     kap_buf sp = {0};
     char **paths = NULL;
@@ -2254,6 +2280,18 @@ static void check_static_pod_path(checker *c)
                       spp, spp_from, c->manifest_dir);
     }
 done:
+    for (size_t i = first; unread && i < r->n && !r->oom; i++) {
+        kap_manifest_check *ck = &r->checks[i];
+        if (ck->status == KAP_MANIFEST_WARN)
+            continue;
+        ck->status = KAP_MANIFEST_WARN;
+        ck->message = rfmt(r,
+                           "%s; but %s could not be read here (kubelet-unit), and a --config, --config-dir or "
+                           "--pod-manifest-path there would change this",
+                           ck->message, unread);
+        ck->fix = rfmt(r, "make kubelet's unit files readable, then check again%s%s", ck->fix[0] ? "; " : "",
+                       ck->fix);
+    }
     kap_free(paths);
     bfree(c, &sp);
     arena_free(&a);

@@ -1461,12 +1461,12 @@ static int read_under(kap_manifest_fix *x, const char *path, char **data, size_t
     buf_free(&res);
     if (err == ENOMEM)
         return KAP_ENOMEM;
+    if (err == EFBIG)
+        return set_fix_error(x, KAP_ELIMIT, "%s: cannot read: larger than %zu bytes (max_file_size)", path,
+                             x->max_file);
     if (err)
-        return set_fix_error(x, err == EFBIG ? KAP_ELIMIT : KAP_EIO, "%s: cannot read: %s", path,
-                             err == EISDIR ? "is a directory"
-                             : err == EINVAL ? "not a regular file"
-                             : err == EFBIG  ? "larger than the limit"
-                                             : strerror(err));
+        return set_fix_error(x, KAP_EIO, "%s: cannot read: %s", path,
+                             err == EISDIR ? "is a directory" : err == EINVAL ? "not a regular file" : strerror(err));
     return KAP_OK;
 }
 

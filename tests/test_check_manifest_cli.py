@@ -363,6 +363,24 @@ class Fix(unittest.TestCase):
     def listing(root, manifest):
         return sorted(os.listdir(os.path.dirname(root + manifest)))
 
+    def test_undo_keeps_max_file_size(self):
+        """The undo command --fix prints carries --max-file-size: run as
+        printed, it reads the manifest under the same limit and puts the
+        original back."""
+        root, manifest = self.node("kubeadm-before")
+        before = self.read(root, manifest)
+        rc, out, err = run("--root", root, "--max-file-size", "1m", "--fix", manifest)
+        self.assertEqual(rc, 0, out + err)
+        m = re.search(r"; to undo: (kap check-manifest .*)", out)
+        self.assertIsNotNone(m, out)
+        undo = m.group(1).split()
+        self.assertEqual(undo[2:6], ["--root", root, "--max-file-size", "1048576"])
+        self.assertNotEqual(self.read(root, manifest), before)
+        rc, out, err = run(*undo[2:])
+        self.assertIn("changed: restored from /etc/kubernetes/manifest-backups/", out, err)
+        self.assertEqual(rc, 1, out + err)  # the checks run again on the original, which lacks the audit flags
+        self.assertEqual(self.read(root, manifest), before)
+
     def fix_one(self, name):
         root, manifest = self.node(name)
         before = self.read(root, manifest)

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,31 @@ struct dirent *readdir(DIR *d)
         }
     }
     return real(d);
+}
+
+/* ---- read failing on demand ----
+ * The same for read: when fail_read is set, reading a file whose path
+ * ends with it fails with fail_errno (an I/O error; EACCES stands in for
+ * what a run without root meets when it opens the file). */
+static const char *fail_read;
+static int fail_errno;
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+    static ssize_t (*real)(int, void *, size_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "read");
+    if (fail_read) {
+        char link[64], path[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(link, path, sizeof path - 1);
+        size_t fl = strlen(fail_read);
+        if (len >= (ssize_t)fl && memcmp(path + len - fl, fail_read, fl) == 0) {
+            errno = fail_errno;
+            return -1;
+        }
+    }
+    return real(fd, buf, n);
 }
 
 /* ---- a node root in a temporary directory ---- */
@@ -1094,7 +1120,7 @@ START_TEST(kubelet_unit_refused)
     put("/etc/systemd/system/kubelet.service/x", "");
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
-         "kubelet.service (/etc/systemd/system/kubelet.service) cannot be read (Is a directory)");
+         "kubelet.service (/etc/systemd/system/kubelet.service) cannot be read (it is a directory)");
     kap_manifest_report_free(r);
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service/x"));
     rmdir(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
@@ -1274,13 +1300,42 @@ START_TEST(manifests_dir_file_unreadable)
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 0);
     kap_manifest_report_free(r);
+    /* an I/O error, and (standing in for a run without root) EACCES:
+     * the fix by cause */
+    static const struct {
+        int err;
+        const char *why, *fix;
+    } causes[] = {{EIO, "(Input/output error)", "check the file system under"},
+                  {EACCES, "(Permission denied)", "(or run as root: kubelet reads it as root)"}};
+    for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++) {
+        fail_read = "/apiserver-old.yaml";
+        fail_errno = causes[k].err;
+        r = check_now();
+        fail_read = NULL;
+        must(r, "manifest-dir", KAP_MANIFEST_WARN, causes[k].why);
+        ck_assert_ptr_nonnull(strstr(nth(r, "manifest-dir", 0)->fix, causes[k].fix));
+        ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
+        kap_manifest_report_free(r);
+    }
+    /* the drop-in of kubelet.service, the same */
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    fail_read = "/10-kubeadm.conf";
+    fail_errno = EACCES;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "kubelet.service's drop-in /etc/systemd/system/kubelet.service.d/10-kubeadm.conf cannot be read here "
+         "(Permission denied)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "(or run as root: systemd reads it as root)"));
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
 
 /* Runs the check as an unprivileged user (nobody), in a child when this
- * process is root; returns the count of kubelet-unit WARNs, or -1. */
-static int unit_warns_unprivileged(void)
+ * process is root; returns the count of WARNs of check id, or -1. */
+static int warns_unprivileged(const char *id)
 {
     const int child = geteuid() == 0;
     pid_t pid = child ? fork() : 0;
@@ -1295,7 +1350,7 @@ static int unit_warns_unprivileged(void)
         kap_manifest_report *r = NULL;
         int warns = -1;
         if (kap_manifest_check_file(&r, NULL, &o) == KAP_OK)
-            warns = (int)count_status(r, "kubelet-unit", KAP_MANIFEST_WARN);
+            warns = (int)count_status(r, id, KAP_MANIFEST_WARN);
         kap_manifest_report_free(r);
         if (child)
             _exit(warns < 0 ? 100 : warns);
@@ -1321,12 +1376,100 @@ START_TEST(dropin_directory_unopenable)
     snprintf(path, sizeof path, "%s/etc/systemd/system/kubelet.service.d/20-dir.conf", root);
     mkdirs(path);
     ck_assert_int_eq(chmod(path, 0), 0);
-    ck_assert_int_eq(unit_warns_unprivileged(), 0);
+    ck_assert_int_eq(warns_unprivileged("kubelet-unit"), 0);
     ck_assert_int_eq(rmdir(path), 0);
     put("/etc/systemd/system/kubelet.service.d/20-file.conf", "[Service]\n");
     snprintf(path, sizeof path, "%s/etc/systemd/system/kubelet.service.d/20-file.conf", root);
     ck_assert_int_eq(chmod(path, 0), 0);
-    ck_assert_int_eq(unit_warns_unprivileged(), 1);
+    ck_assert_int_eq(warns_unprivileged("kubelet-unit"), 1);
+    drop_root();
+}
+END_TEST
+
+START_TEST(manifests_dir_entry_unstattable)
+{
+    /* an entry of the manifests directory this checker may not even look
+     * at (a link into a directory it may not search, not root): kubelet,
+     * as root, may run it, so a WARN, and no PASS "no other file runs
+     * kube-apiserver" */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/srv/pods/old.yaml", "apiVersion: v1\nkind: Pod\n");
+    link_at("/etc/kubernetes/manifests/old-apiserver.yaml", "/srv/pods/old.yaml");
+    ck_assert_int_eq(warns_unprivileged("manifest-dir"), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/srv/pods", root);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    ck_assert_int_eq(warns_unprivileged("manifest-dir"), 1);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    drop_root();
+}
+END_TEST
+
+START_TEST(kubelet_envfile_unreadable)
+{
+    /* an EnvironmentFile= this reader cannot read where systemd may (over
+     * max_file_size; EACCES, as a run without root meets it), '-' or not:
+     * its variables may hold --config-dir, so the command line is not
+     * taken as known: a kubelet-unit WARN naming it, and static-pod-path's
+     * answer from the rest a WARN, not a PASS. Read, /etc/default/kubelet
+     * moves static pods to /srv/pods: a FAIL */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
+    put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
+    char env[20000];
+    memset(env, '#', sizeof env - 2);
+    memcpy(env, "KUBELET_EXTRA_ARGS=--pod-manifest-path=/srv/pods\n", 49);
+    env[sizeof env - 2] = '\n';
+    env[sizeof env - 1] = '\0';
+    put("/etc/default/kubelet", env);
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods");
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "kubelet.service's EnvironmentFile=/etc/default/kubelet (in "
+         "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf) cannot be read here (larger than the limit of "
+         "16384 bytes, max_file_size): kubelet's unit is not checked, and its command line is expanded without the "
+         "variables it sets");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "check with a larger max_file_size"));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "is the manifest's directory; but /etc/default/kubelet could not be read here (kubelet-unit)");
+    ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_FAIL), 0);
+    kap_manifest_report_free(r);
+    fail_read = "/etc/default/kubelet";
+    fail_errno = EACCES;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "cannot be read here (Permission denied)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "(or run as root: systemd reads it as root)"));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "but /etc/default/kubelet could not be read here");
+    kap_manifest_report_free(r);
+
+    /* kubelet.service itself over the limit: said so, and nothing of the
+     * command line is known */
+    char unit[20000];
+    memset(unit, ';', sizeof unit - 2);
+    memcpy(unit, "[Service]\nExecStart=/usr/bin/kubelet\n", 37);
+    unit[sizeof unit - 2] = '\n';
+    unit[sizeof unit - 1] = '\0';
+    put("/lib/systemd/system/kubelet.service", unit);
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--pod-manifest-path=/srv/pods\n");
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "kubelet.service (/lib/systemd/system/kubelet.service) cannot be read (larger than the limit of 16384 "
+         "bytes, max_file_size): kubelet's unit and command line not checked");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "check with a larger max_file_size"));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "but /lib/systemd/system/kubelet.service could not be read here");
+    ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_FAIL), 0);
+    kap_manifest_report_free(r);
+    /* the largest limit there is: no wrap, every file read */
+    r = check_max(SIZE_MAX);
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods");
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
@@ -1406,11 +1549,17 @@ START_TEST(kubelet_dropin_unreadable)
     kap_manifest_report_free(r);
     /* the --config that kubelet.service lacks may be in the unread
      * drop-in: not a FAIL for kubelet running no static pod (kubeadm's
-     * config path is read instead) */
+     * config path is read instead), nor a PASS: what kubeadm's config
+     * says is a WARN that names the file left unread */
     unlink(strcat(strcpy((char[512]){0}, root), "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"));
     r = check_max(16384);
     must(r, "kubelet-unit", KAP_MANIFEST_WARN, "20-big.conf cannot be read here");
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "kubelet's staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml) is the manifest's "
+         "directory; but /etc/systemd/system/kubelet.service.d/20-big.conf could not be read here (kubelet-unit), "
+         "and a --config, --config-dir or --pod-manifest-path there would change this");
+    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "make kubelet's unit files readable"));
+    ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_PASS), 0);
     kap_manifest_report_free(r);
     r = check_now(); /* read: no --config at all, which is a FAIL */
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
@@ -1573,6 +1722,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, listing_cut_short);
     tcase_add_test(tc, manifests_dir_file_unreadable);
     tcase_add_test(tc, dropin_directory_unopenable);
+    tcase_add_test(tc, kubelet_envfile_unreadable);
+    tcase_add_test(tc, manifests_dir_entry_unstattable);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);

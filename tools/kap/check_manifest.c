@@ -33,8 +33,9 @@ static void usage(FILE *f)
             "  --kubelet-config PATH  kubelet's config, for staticPodPath (default %s)\n"
             "  --kube-version 1.N     load the policy as 1.N does (1.%u to 1.%u; default: the image's\n"
             "                         tag, else 1.%u)\n"
-            "  --max-file-size SIZE   the largest manifest, kubelet config or unit file read: bytes, or\n"
-            "                         with K, M or G (KiB, MiB, GiB); default 8M (the policy: 64M)\n"
+            "  --max-file-size SIZE   the largest file read of the manifest, its directory, kubelet's\n"
+            "                         config, unit, drop-ins and environment files: bytes, or with K, M\n"
+            "                         or G (KiB, MiB, GiB; any case); default 8M (the policy: 64M)\n"
             "  --color[=WHEN]         colour: auto (on a terminal, unless NO_COLOR is set), always, never\n"
             "\n"
             "Making it right:\n"
@@ -403,9 +404,11 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
     for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
         fprintf(info, "changed: %s\n", kap_manifest_fix_change(x, i));
     fprintf(info, "backup: %s%s\n", o->root ? o->root : "", kap_manifest_fix_backup(x));
-    char undo[8600];
-    snprintf(undo, sizeof undo, "kap check-manifest%s%s --restore %s %s", o->root ? " --root " : "",
-             o->root ? o->root : "", kap_manifest_fix_backup(x), manifest);
+    char undo[8700], size[48] = "";
+    if (o->max_file_size)
+        snprintf(size, sizeof size, " --max-file-size %zu", o->max_file_size);
+    snprintf(undo, sizeof undo, "kap check-manifest%s%s%s --restore %s %s", o->root ? " --root " : "",
+             o->root ? o->root : "", size, kap_manifest_fix_backup(x), manifest);
     fprintf(info, "wrote %s; to undo: %s\n", manifest, undo);
     kap_manifest_fix_free(x);
     int st = check_and_print(manifest, o, output, color);
