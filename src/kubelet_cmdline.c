@@ -742,7 +742,7 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         if (data) {
             found = 1;
             parse_unit(&st, data, len, ds[i].path);
-        } else if (only_here(err) && !(err == EACCES && not_a_file(rt, ds[i].path, k))) {
+        } else if (only_here(err) && !((err == EACCES || err == EPERM) && not_a_file(rt, ds[i].path, k))) {
             dropin_unreadable(k, ds[i].path, err, 0);
         }
         kap_free(data);
@@ -761,6 +761,8 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         size_t len;
         int err;
         char *data = read_file(&st, st.files[i].path, &len, &err);
+        if (!data && (err == EACCES || err == EPERM) && not_a_file(rt, st.files[i].path, k))
+            err = EISDIR; /* what systemd meets: not a file it can read */
         if (data) {
             parse_envfile(&st, data, len, st.files[i].path);
         } else if (only_here(err) && st.files[i].path[0] == '/' && !strpbrk(st.files[i].path, "*?[%")) {
@@ -782,6 +784,8 @@ int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_cmdline *k)
         }
         kap_free(data);
     }
+    if (k->env_unreadable && (!st.exec || !strchr(st.exec, '$')))
+        k->env_unreadable = NULL; /* no variable reaches the command line */
     if (st.exec && st.exec_before && !st.oneshot)
         k->exec_before = st.exec_before;
     if (st.exec && !k->oom) {

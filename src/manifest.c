@@ -2125,12 +2125,6 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   "ExecStart= between them: systemd refuses the unit (more than one ExecStart= is allowed only "
                   "for Type=oneshot services) and kubelet does not start",
                   k->exec_from, k->exec_before);
-    } else if (k->env_unreadable) {
-        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
-                  unread_fix(c, k->env_unreadable, k->env_err, "systemd"),
-                  "kubelet.service's EnvironmentFile=%s (in %s) cannot be read here (%s): kubelet's unit is not "
-                  "checked, and its command line is expanded without the variables it sets",
-                  k->env_unreadable, k->env_unreadable_from, read_error(c, k->env_err));
     } else if (k->env_missing) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "create %s, or write EnvironmentFile=-%s in %s if it may be missing", k->env_missing,
@@ -2139,6 +2133,14 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   "with '-': systemd does not start kubelet",
                   k->env_missing, k->env_missing_from,
                   k->env_missing_err == ENOENT ? "it does not exist" : strerror(k->env_missing_err));
+    } else if (k->env_unreadable) {
+        /* an EnvironmentFile= line resets no other: what is checked above
+         * stands; only the variables it sets are not known */
+        add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
+                  unread_fix(c, k->env_unreadable, k->env_err, "systemd"),
+                  "kubelet.service's EnvironmentFile=%s (in %s) cannot be read here (%s): kubelet's command line "
+                  "(ExecStart= in %s) is expanded without the variables it sets",
+                  k->env_unreadable, k->env_unreadable_from, read_error(c, k->env_err), k->exec_from);
     } else {
         add_check(r, "kubelet-unit", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "kubelet's ExecStart= (in %s) is the one in force, and every EnvironmentFile= it needs is "
@@ -2165,6 +2167,7 @@ static void check_static_pod_path(checker *c)
     const char *unread = k.unit_unreadable ? k.unit_unreadable
                          : k.dropin_unreadable ? k.dropin_unreadable
                                                : k.env_unreadable;
+    const int unread_err = k.unit_unreadable ? k.unit_err : k.dropin_unreadable ? k.dropin_err : k.env_err;
     if (!k.defaults && !k.oom)
         check_kubelet_unit(c, &k);
     const size_t first = r->n; /* this check's results from here */
@@ -2284,13 +2287,27 @@ done:
         kap_manifest_check *ck = &r->checks[i];
         if (ck->status == KAP_MANIFEST_WARN)
             continue;
-        ck->status = KAP_MANIFEST_WARN;
-        ck->message = rfmt(r,
-                           "%s; but %s could not be read here (kubelet-unit), and a --config, --config-dir or "
-                           "--pod-manifest-path there would change this",
-                           ck->message, unread);
-        ck->fix = rfmt(r, "make kubelet's unit files readable, then check again%s%s", ck->fix[0] ? "; " : "",
-                       ck->fix);
+        const int not_file = unread_err == EISDIR || unread_err == EINVAL;
+        kap_buf m = {0}, f = {0};
+        buf_printf(&m, "%s; but %s could not be read%s (%s%s), and a --config, --config-dir or --pod-manifest-path "
+                       "there would change this",
+                   ck->message, unread, not_file ? "" : " here",
+                   unread_err == EISDIR ? "it is a directory" : unread_err == EINVAL ? "not a regular file"
+                                                                                    : read_error(c, unread_err),
+                   k.defaults ? "" : "; see kubelet-unit");
+        buf_printf(&f, "%s%s%s",
+                   not_file ? rfmt(r, "make %s a regular file, then check again", unread)
+                            : unread_fix(c, unread, unread_err, "systemd"),
+                   ck->fix[0] ? "; " : "", ck->fix);
+        if (m.oom || f.oom || !buf_cstr(&m) || !buf_cstr(&f)) {
+            r->oom = 1;
+        } else {
+            ck->status = KAP_MANIFEST_WARN;
+            ck->message = rstr(r, m.s);
+            ck->fix = rstr(r, f.s);
+        }
+        buf_free(&m);
+        buf_free(&f);
     }
     kap_free(paths);
     bfree(c, &sp);

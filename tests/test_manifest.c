@@ -1297,9 +1297,23 @@ START_TEST(manifests_dir_file_unreadable)
          "the limit of 16384 bytes, max_file_size): kubelet runs it as a static pod; whether it is a second "
          "kube-apiserver is not checked");
     ck_assert_ptr_nonnull(strstr(nth(r, "manifest-dir", 0)->fix, "check with a larger max_file_size"));
+    ck_assert(nth(r, "manifest-dir", 0)->line == 0 && nth(r, "manifest-dir", 0)->column == 0); /* no place in the manifest */
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 0);
     kap_manifest_report_free(r);
+    /* a file gone between the listing and the read (ENOENT): nothing to
+     * say of it; a directory: kubelet skips it, so does the check */
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/etc/kubernetes/manifests/old.d", root);
+    mkdirs(sub);
+    fail_read = "/apiserver-old.yaml";
+    fail_errno = ENOENT;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, "no other file in /etc/kubernetes/manifests runs kube-apiserver");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_WARN), 0);
+    kap_manifest_report_free(r);
+    ck_assert_int_eq(rmdir(sub), 0);
     /* an I/O error, and (standing in for a run without root) EACCES:
      * the fix by cause */
     static const struct {
@@ -1334,8 +1348,9 @@ START_TEST(manifests_dir_file_unreadable)
 END_TEST
 
 /* Runs the check as an unprivileged user (nobody), in a child when this
- * process is root; returns the count of WARNs of check id, or -1. */
-static int warns_unprivileged(const char *id)
+ * process is root; returns the count of check id's results of status st,
+ * or -1. */
+static int count_unprivileged(const char *id, kap_manifest_status st)
 {
     const int child = geteuid() == 0;
     pid_t pid = child ? fork() : 0;
@@ -1348,19 +1363,21 @@ static int warns_unprivileged(const char *id)
         kap_manifest_options_init(&o);
         o.root = root;
         kap_manifest_report *r = NULL;
-        int warns = -1;
+        int n = -1;
         if (kap_manifest_check_file(&r, NULL, &o) == KAP_OK)
-            warns = (int)count_status(r, id, KAP_MANIFEST_WARN);
+            n = (int)count_status(r, id, st);
         kap_manifest_report_free(r);
         if (child)
-            _exit(warns < 0 ? 100 : warns);
-        return warns;
+            _exit(n < 0 ? 100 : n);
+        return n;
     }
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 100)
+    int ws = 0;
+    if (waitpid(pid, &ws, 0) != pid || !WIFEXITED(ws) || WEXITSTATUS(ws) == 100)
         return -1;
-    return WEXITSTATUS(st);
+    return WEXITSTATUS(ws);
 }
+
+static int warns_unprivileged(const char *id) { return count_unprivileged(id, KAP_MANIFEST_WARN); }
 
 START_TEST(dropin_directory_unopenable)
 {
@@ -1401,6 +1418,7 @@ START_TEST(manifests_dir_entry_unstattable)
     snprintf(path, sizeof path, "%s/srv/pods", root);
     ck_assert_int_eq(chmod(path, 0), 0);
     ck_assert_int_eq(warns_unprivileged("manifest-dir"), 1);
+    ck_assert_int_eq(count_unprivileged("manifest-dir", KAP_MANIFEST_PASS), 0);
     ck_assert_int_eq(chmod(path, 0755), 0);
     drop_root();
 }
@@ -1432,11 +1450,12 @@ START_TEST(kubelet_envfile_unreadable)
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
          "kubelet.service's EnvironmentFile=/etc/default/kubelet (in "
          "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf) cannot be read here (larger than the limit of "
-         "16384 bytes, max_file_size): kubelet's unit is not checked, and its command line is expanded without the "
-         "variables it sets");
+         "16384 bytes, max_file_size): kubelet's command line (ExecStart= in "
+         "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf) is expanded without the variables it sets");
     ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "check with a larger max_file_size"));
     must(r, "static-pod-path", KAP_MANIFEST_WARN,
-         "is the manifest's directory; but /etc/default/kubelet could not be read here (kubelet-unit)");
+         "is the manifest's directory; but /etc/default/kubelet could not be read here (larger than the limit of "
+         "16384 bytes, max_file_size; see kubelet-unit)");
     ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_FAIL), 0);
     kap_manifest_report_free(r);
     fail_read = "/etc/default/kubelet";
@@ -1470,6 +1489,63 @@ START_TEST(kubelet_envfile_unreadable)
     must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods");
     kap_manifest_report_free(r);
+
+    /* a required environment file missing stops systemd whatever an
+     * unread one holds (an EnvironmentFile= line resets no other): the
+     * FAIL, not the WARN */
+    put("/lib/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=/etc/kubernetes/missing.env\nExecStart=/usr/bin/kubelet\n");
+    put("/etc/default/kubelet", env);
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
+         "EnvironmentFile=/etc/kubernetes/missing.env (in /lib/systemd/system/kubelet.service) cannot be read (it "
+         "does not exist)");
+    ck_assert_uint_eq(count_status(r, "kubelet-unit", KAP_MANIFEST_WARN), 0);
+    kap_manifest_report_free(r);
+
+    /* an unread file whose variables no ExecStart= names: nothing is
+     * missing from the command line */
+    put("/lib/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=-/etc/default/kubelet\nExecStart=/usr/bin/kubelet "
+        "--config=/var/lib/kubelet/config.yaml\n");
+    unlink(strcat(strcpy((char[512]){0}, root), "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"));
+    r = check_max(16384);
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+
+    /* no kubelet unit at all (kubeadm's files assumed): the WARN names the
+     * file, and no kubelet-unit check it could point to */
+    unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
+    put("/var/lib/kubelet/kubeadm-flags.env", env);
+    r = check_max(16384);
+    ck_assert_ptr_null(nth(r, "kubelet-unit", 0));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "but /var/lib/kubelet/kubeadm-flags.env could not be read here (larger than the limit of 16384 bytes, "
+         "max_file_size), and");
+    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "check with a larger max_file_size"));
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+START_TEST(envfile_directory_unopenable)
+{
+    /* a required EnvironmentFile= that is a directory systemd cannot read
+     * either: a FAIL, also where this reader may not even open it (mode
+     * 000, not root) */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/lib/systemd/system/kubelet.service",
+        "[Service]\nEnvironmentFile=/etc/kubelet.env\nExecStart=/usr/bin/kubelet $ARGS\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/etc/kubelet.env", root);
+    mkdirs(path);
+    ck_assert_int_eq(count_unprivileged("kubelet-unit", KAP_MANIFEST_FAIL), 1);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    ck_assert_int_eq(count_unprivileged("kubelet-unit", KAP_MANIFEST_FAIL), 1);
+    ck_assert_int_eq(count_unprivileged("kubelet-unit", KAP_MANIFEST_WARN), 0);
+    ck_assert_int_eq(rmdir(path), 0);
     drop_root();
 }
 END_TEST
@@ -1556,9 +1632,10 @@ START_TEST(kubelet_dropin_unreadable)
     must(r, "kubelet-unit", KAP_MANIFEST_WARN, "20-big.conf cannot be read here");
     must(r, "static-pod-path", KAP_MANIFEST_WARN,
          "kubelet's staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml) is the manifest's "
-         "directory; but /etc/systemd/system/kubelet.service.d/20-big.conf could not be read here (kubelet-unit), "
-         "and a --config, --config-dir or --pod-manifest-path there would change this");
-    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "make kubelet's unit files readable"));
+         "directory; but /etc/systemd/system/kubelet.service.d/20-big.conf could not be read here (larger than the "
+         "limit of 16384 bytes, max_file_size; see kubelet-unit), and a --config, --config-dir or "
+         "--pod-manifest-path there would change this");
+    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "check with a larger max_file_size"));
     ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_PASS), 0);
     kap_manifest_report_free(r);
     r = check_now(); /* read: no --config at all, which is a FAIL */
@@ -1724,6 +1801,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, dropin_directory_unopenable);
     tcase_add_test(tc, kubelet_envfile_unreadable);
     tcase_add_test(tc, manifests_dir_entry_unstattable);
+    tcase_add_test(tc, envfile_directory_unopenable);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
