@@ -2006,8 +2006,11 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
     jv *root = NULL;
     int rc = read_yaml_file(c, a, data, len, &root, &fail);
     if (rc) {
-        add_check(c->r, "static-pod-path", KAP_MANIFEST_WARN, fail.line, fail.col, "correct kubelet's config",
-                  "%s %s is not YAML (%s): staticPodPath not checked", what, path, fail.msg.s ? fail.msg.s : "");
+        /* the place is in kubelet's file, not in the manifest: said in
+         * the message (a check's line and column are the manifest's) */
+        add_check(c->r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, rfmt(c->r, "correct %s", path),
+                  "%s %s is not YAML (%s:%u:%u: %s): staticPodPath not checked", what, path, path, fail.line, fail.col,
+                  fail.msg.s ? fail.msg.s : "");
         err = -1;
     } else {
         const jv *v = jget(root, "staticPodPath");

@@ -76,6 +76,29 @@ ssize_t read(int fd, void *buf, size_t n)
     return real(fd, buf, n);
 }
 
+/* ---- fstat failing on demand ----
+ * And fstat: when fail_stat is set, it fails with fail_errno for a file
+ * whose path ends with it. */
+static const char *fail_stat;
+
+int fstat(int fd, struct stat *sb)
+{
+    static int (*real)(int, struct stat *);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fstat");
+    if (fail_stat) {
+        char link[64], path[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(link, path, sizeof path - 1);
+        size_t fl = strlen(fail_stat);
+        if (len >= (ssize_t)fl && memcmp(path + len - fl, fail_stat, fl) == 0) {
+            errno = fail_errno;
+            return -1;
+        }
+    }
+    return real(fd, sb);
+}
+
 /* ---- a node root in a temporary directory ---- */
 
 static char root[256];
@@ -210,6 +233,11 @@ static void must(const kap_manifest_report *r, const char *id, kap_manifest_stat
         const kap_manifest_check *c = kap_manifest_report_get(r, i);
         if (strcmp(c->id, id) == 0 && c->status == st && (!part || strstr(c->message, part))) {
             ck_assert_int_eq(c->fix[0] != '\0', st != KAP_MANIFEST_PASS);
+            /* what is about kubelet's files or the directory has no place
+             * in the manifest (kap.h: 0) */
+            if (strcmp(id, "kubelet-unit") == 0 || strcmp(id, "static-pod-path") == 0 ||
+                strcmp(id, "manifest-dir") == 0)
+                ck_assert_msg(c->line == 0 && c->column == 0, "%s at %u:%u", id, c->line, c->column);
             return;
         }
     }
@@ -1420,6 +1448,23 @@ START_TEST(manifests_dir_entry_unstattable)
     ck_assert_int_eq(warns_unprivileged("manifest-dir"), 1);
     ck_assert_int_eq(count_unprivileged("manifest-dir", KAP_MANIFEST_PASS), 0);
     ck_assert_int_eq(chmod(path, 0755), 0);
+    /* an I/O error when it is looked at: the same */
+    fail_stat = "/srv/pods/old.yaml";
+    fail_errno = EIO;
+    kap_manifest_report *r = check_now();
+    fail_stat = NULL;
+    must(r, "manifest-dir", KAP_MANIFEST_WARN,
+         "/etc/kubernetes/manifests/old-apiserver.yaml in the manifests directory cannot be looked at here "
+         "(Input/output error)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "manifest-dir", 0)->fix, "check the file system under"));
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_PASS), 0);
+    kap_manifest_report_free(r);
+    /* named after the manifest: taken for a copy without being read (the
+     * fix, moving it out, is harmless where it is not one) */
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml.orig", "not a pod\n");
+    r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
