@@ -1149,9 +1149,24 @@ START_TEST(kubelet_unit_refused)
     r = check_now();
     must(r, "kubelet-unit", KAP_MANIFEST_WARN,
          "kubelet.service (/etc/systemd/system/kubelet.service) cannot be read (it is a directory)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "kubelet's unit file, then check again"));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "but /etc/systemd/system/kubelet.service could not be read (it is a directory; see kubelet-unit)");
     kap_manifest_report_free(r);
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service/x"));
     rmdir(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
+    /* a FIFO: not a regular file, the same (not a device: not masked) */
+    ck_assert_int_eq(mkfifo(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"), 0644), 0);
+    r = check_now();
+    must(r, "kubelet-unit", KAP_MANIFEST_WARN,
+         "kubelet.service (/etc/systemd/system/kubelet.service) cannot be read (it is not a regular file)");
+    ck_assert_ptr_nonnull(strstr(nth(r, "kubelet-unit", 0)->fix, "kubelet's unit file, then check again"));
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "but /etc/systemd/system/kubelet.service could not be read (not a regular file; see kubelet-unit)");
+    ck_assert_str_eq(nth(r, "static-pod-path", 0)->fix,
+                     "make /etc/systemd/system/kubelet.service a regular file, then check again");
+    kap_manifest_report_free(r);
+    unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     /* a blank line is not empty: not masked */
     put("/etc/systemd/system/kubelet.service", "\n");
     r = check_now();
@@ -1680,7 +1695,9 @@ START_TEST(kubelet_dropin_unreadable)
          "directory; but /etc/systemd/system/kubelet.service.d/20-big.conf could not be read here (larger than the "
          "limit of 16384 bytes, max_file_size; see kubelet-unit), and a --config, --config-dir or "
          "--pod-manifest-path there would change this");
-    ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "check with a larger max_file_size"));
+    ck_assert_str_eq(nth(r, "static-pod-path", 0)->fix,
+                     "check with a larger max_file_size (kap check-manifest --max-file-size) if "
+                     "/etc/systemd/system/kubelet.service.d/20-big.conf is meant to be that large");
     ck_assert_uint_eq(count_status(r, "static-pod-path", KAP_MANIFEST_PASS), 0);
     kap_manifest_report_free(r);
     r = check_now(); /* read: no --config at all, which is a FAIL */
