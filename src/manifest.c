@@ -797,10 +797,20 @@ static const char *too_large_fix(checker *c, const char *path)
                 path);
 }
 
-/* The fix for a node file this checker cannot read where kubelet or
- * systemd (root, no size limit) may: by the cause. */
+/* Why a node file could not be read, where it may also be no regular
+ * file (which neither kubelet nor systemd reads). */
+static const char *unread_reason(checker *c, int err)
+{
+    return err == EISDIR ? "it is a directory" : err == EINVAL ? "it is not a regular file" : read_error(c, err);
+}
+
+/* The fix for a node file that could not be read: by the cause (what
+ * kubelet or systemd, as root and with no size limit, may read where this
+ * checker cannot; what no one reads). */
 static const char *unread_fix(checker *c, const char *path, int err, const char *reader)
 {
+    if (err == EISDIR || err == EINVAL)
+        return rfmt(c->r, "make %s a regular file, then check again", path);
     if (err == EACCES || err == EPERM)
         return rfmt(c->r, "make %s readable (or run as root: %s reads it as root), then check again", path, reader);
     if (err == EFBIG)
@@ -2088,14 +2098,9 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
     kap_manifest_report *r = c->r;
     if (k->unit_unreadable) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
-                  k->unit_err == EISDIR || k->unit_err == EINVAL
-                      ? rfmt(r, "make %s kubelet's unit file, then check again", k->unit_unreadable)
-                      : unread_fix(c, k->unit_unreadable, k->unit_err, "systemd"),
+                  unread_fix(c, k->unit_unreadable, k->unit_err, "systemd"),
                   "kubelet.service (%s) cannot be read (%s): kubelet's unit and command line not checked",
-                  k->unit_unreadable,
-                  k->unit_err == EISDIR   ? "it is a directory"
-                  : k->unit_err == EINVAL ? "it is not a regular file"
-                                          : read_error(c, k->unit_err));
+                  k->unit_unreadable, unread_reason(c, k->unit_err));
     } else if (k->masked) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
                   rfmt(r, "unmask kubelet (systemctl unmask kubelet removes %s)", k->masked),
@@ -2220,10 +2225,10 @@ static void check_static_pod_path(checker *c)
         have = !err;
         if (err > 0 && !(err == ENOENT && !cfg_given)) {
             add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
-                      err == EFBIG ? too_large_fix(c, cfg) : "give kubelet's config with --kubelet-config",
+                      err == ENOENT ? "give kubelet's config with --kubelet-config" : unread_fix(c, cfg, err, "kubelet"),
                       "kubelet's config %s%s%s%s cannot be read (%s): staticPodPath not checked", cfg,
                       cfg == flag_cfg ? " (--config in " : "", cfg == flag_cfg ? cfg_file : "",
-                      cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : read_error(c, err));
+                      cfg == flag_cfg ? ")" : "", err == ENOENT ? "it does not exist" : unread_reason(c, err));
             goto done;
         }
         if (err < 0)
@@ -2250,10 +2255,9 @@ static void check_static_pod_path(checker *c)
             if (de < 0)
                 goto done;
             if (de) {
-                add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
-                          de == EFBIG ? too_large_fix(c, paths[i]) : "make the file readable to check it",
+                add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, unread_fix(c, paths[i], de, "kubelet"),
                           "kubelet's drop-in config %s cannot be read (%s): staticPodPath not checked", paths[i],
-                          read_error(c, de));
+                          unread_reason(c, de));
                 goto done;
             }
             have = 1;
@@ -2290,18 +2294,12 @@ done:
         kap_manifest_check *ck = &r->checks[i];
         if (ck->status == KAP_MANIFEST_WARN)
             continue;
-        const int not_file = unread_err == EISDIR || unread_err == EINVAL;
         kap_buf m = {0}, f = {0};
         buf_printf(&m, "%s; but %s could not be read%s (%s%s), and a --config, --config-dir or --pod-manifest-path "
                        "there would change this",
-                   ck->message, unread, not_file ? "" : " here",
-                   unread_err == EISDIR ? "it is a directory" : unread_err == EINVAL ? "not a regular file"
-                                                                                    : read_error(c, unread_err),
-                   k.defaults ? "" : "; see kubelet-unit");
-        buf_printf(&f, "%s%s%s",
-                   not_file ? rfmt(r, "make %s a regular file, then check again", unread)
-                            : unread_fix(c, unread, unread_err, "systemd"),
-                   ck->fix[0] ? "; " : "", ck->fix);
+                   ck->message, unread, unread_err == EISDIR || unread_err == EINVAL ? "" : " here",
+                   unread_reason(c, unread_err), k.defaults ? "" : "; see kubelet-unit");
+        buf_printf(&f, "%s%s%s", unread_fix(c, unread, unread_err, "systemd"), ck->fix[0] ? "; " : "", ck->fix);
         if (m.oom || f.oom || !buf_cstr(&m) || !buf_cstr(&f)) {
             r->oom = 1;
         } else {
