@@ -626,7 +626,7 @@ static int underscore_ok(const char *s)
 
 /* strconv.ParseInt(s, 0, 64), as pflag's int flags read their value: a
  * sign, then 0x, 0o, 0b or 0 (octal) prefixes, underscores between digits. */
-static int parse_go_int(const char *s0, long long *out)
+int parse_go_int(const char *s0, long long *out)
 {
     const char *s = s0;
     int neg = 0;
@@ -1244,7 +1244,8 @@ typedef struct hostmap {
     const mount *m;  /* NULL: in the container's own filesystem */
     const volume *v; /* NULL: the mount names no volume */
     kap_buf host;    /* the host path (hostPath volumes) */
-    kap_buf mount_host; /* the host path of the mount's root */
+    kap_buf mount_host; /* the host path of the mount's root (the volume's path and subPath) */
+    kap_buf vol_host;   /* the volume's own host path: what kubelet checks the hostPath type against */
 } hostmap;
 
 /* The mount whose mountPath is the longest prefix of path wins, as in the
@@ -1268,6 +1269,9 @@ static void map_path(const checker *c, const char *path, hostmap *h)
         return;
     kap_buf raw = {0};
     buf_adds(&raw, h->v->host_path);
+    buf_cstr(&raw);
+    if (raw.s)
+        clean_path(&h->vol_host, raw.s, raw.len);
     if (h->m->sub_path && h->m->sub_path[0]) {
         buf_addc(&raw, '/');
         buf_adds(&raw, h->m->sub_path);
@@ -1290,6 +1294,7 @@ static void hostmap_free(checker *c, hostmap *h)
 {
     bfree(c, &h->host);
     bfree(c, &h->mount_host);
+    bfree(c, &h->vol_host);
 }
 
 /* What kubelet's hostPath type check says about the host path (NULL: fine).
@@ -1361,7 +1366,7 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
                   h->v->name);
         return -1;
     }
-    if (!h->host.s)
+    if (!h->host.s || !h->vol_host.s)
         return r->oom = 1, -1;
     return 0;
 }
@@ -1409,9 +1414,27 @@ static void check_policy(checker *c, const char **policy_host)
     }
     add_check(r, "policy-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
               "%s is mounted from the host's %s (volume '%s')", cp.s, h.host.s, h.v->name);
+    /* the mount that also holds the log must stay writable */
+    const flag *lf = flag_get(c, "audit-log-path");
+    int holds_log = 0;
+    if (!h.m->read_only && lf && lf->value[0] == '/') {
+        kap_buf lp = {0};
+        clean_path(&lp, lf->value, strlen(lf->value));
+        hostmap lh;
+        if (lp.s) {
+            map_path(c, lp.s, &lh);
+            holds_log = lh.m == h.m;
+            hostmap_free(c, &lh);
+        }
+        bfree(c, &lp);
+    }
     if (h.m->read_only)
         add_check(r, "policy-mount-readonly", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
                   "the policy's mount is read-only");
+    else if (holds_log)
+        add_check(r, "policy-mount-readonly", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
+                  "the policy's mount (%s) is writable, as it must be: the log (%s) is written there too", h.m->path,
+                  lf->value);
     else
         add_check(r, "policy-mount-readonly", KAP_MANIFEST_WARN, h.m->line, h.m->col,
                   rfmt(r, "add 'readOnly: true' to the volumeMount '%s' (mountPath %s)", h.m->name, h.m->path),
@@ -1423,23 +1446,42 @@ static void check_policy(checker *c, const char **policy_host)
     char *data = NULL;
     size_t len = 0;
     int err = noted(c, root_read(&c->rt, h.host.s, KAP_DEFAULT_MAX_FILE_SIZE, &res, &data, &len));
-    struct stat st = {0};
-    int exists = err != ENOENT && err != ELOOP && err != ENOTDIR;
-    if (exists && noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0)
-        exists = 0;
-    const char *tp = hostpath_type_problem(h.v->type, exists, &st);
+    /* kubelet checks the hostPath type against the volume's own path: the
+     * policy itself where the volume is the file, else the directory it
+     * is in (or a subPath's parent) */
+    const char *tp = NULL;
+    if (h.v->type[0]) {
+        struct stat st = {0};
+        kap_buf vres = {0};
+        int verr = noted(c, root_stat(&c->rt, h.vol_host.s, &vres, &st));
+        bfree(c, &vres);
+        tp = hostpath_type_problem(h.v->type, verr == 0, &st);
+    }
+    if (tp && strcmp(h.vol_host.s, h.host.s) != 0) {
+        int dir_type = strncmp(h.v->type, "Directory", 9) == 0;
+        add_check(r, "policy-file", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                  dir_type ? rfmt(r, "create the directory %s on the host and write the policy to %s", h.vol_host.s,
+                                  h.host.s)
+                           : rfmt(r, "give volume '%s' type Directory: it holds the policy at %s", h.v->name,
+                                  h.host.s),
+                  "volume '%s', which holds the policy (%s), has the host path %s, which %s", h.v->name, h.host.s,
+                  h.vol_host.s, tp);
+        kap_free(data);
+        bfree(c, &res);
+        bfree(c, &disp);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
+    }
     if (err || tp) {
         int linked = res.s && res.len && strcmp(res.s, h.host.s) != 0;
-        const char *why = err && err != ENOENT ? (err == EISDIR ? "is a directory"
-                                                 : err == EINVAL ? "is not a regular file"
-                                                 : err == EFBIG  ? "is larger than 64 MiB"
-                                                                 : strerror(err))
+        const char *why = err && err != ENOENT ? (err == EISDIR    ? "is a directory"
+                                                 : err == EINVAL  ? "is not a regular file"
+                                                 : err == EFBIG   ? "is larger than 64 MiB"
+                                                 : err == ENOTDIR ? "cannot be there: a path above it is a file"
+                                                                  : strerror(err))
                           : tp ? tp
-                          : err == ENOENT ? "does not exist"
-                          : err == EISDIR ? "is a directory"
-                          : err == EINVAL ? "is not a regular file"
-                          : err == EFBIG  ? "is larger than 64 MiB"
-                                          : strerror(err);
+                               : "does not exist";
         add_check(r, "policy-file", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                   rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
                   "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
@@ -1536,7 +1578,7 @@ static void check_log(checker *c, logpaths *lp)
     char fixbuf[64];
     snprintf(fixbuf, sizeof fixbuf, "DirectoryOrCreate");
     map_path(c, cp.s, &h);
-    if (!h.m || !h.v || !h.v->host_path || !h.host.s) {
+    if (!h.m || !h.v || !h.v->host_path || !h.host.s || !h.vol_host.s) {
         hostmap_free(c, &h);
         /* the log's directory is what to mount */
         if (check_mounted(c, "log-mount", path, cdir.s ? cdir.s : "/", &h, "audit-log", fixbuf, 0) == 0)
@@ -1562,7 +1604,17 @@ static void check_log(checker *c, logpaths *lp)
     struct stat st = {0};
     int err = noted(c, root_stat(&c->rt, h.mount_host.s ? h.mount_host.s : "/", &res, &st));
     int exists = err == 0;
-    const char *tp = hostpath_type_problem(h.v->type, exists, &st);
+    /* the type is checked against the volume's own path; a subPath below
+     * it that is missing, kubelet creates (a directory) */
+    int sub = strcmp(h.vol_host.s, h.mount_host.s ? h.mount_host.s : "/") != 0;
+    struct stat vst = st;
+    int vexists = exists;
+    if (sub) {
+        kap_buf vres = {0};
+        vexists = noted(c, root_stat(&c->rt, h.vol_host.s, &vres, &vst)) == 0;
+        bfree(c, &vres);
+    }
+    const char *tp = hostpath_type_problem(h.v->type, vexists, &vst);
     if (file_mount) {
         lp->host_dir = NULL;
         kap_buf hd = {0};
@@ -1591,9 +1643,9 @@ static void check_log(checker *c, logpaths *lp)
         const char *mh = h.mount_host.s ? h.mount_host.s : "/";
         if (tp)
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
-                      rfmt(r, "create %s on the host, or set 'type: DirectoryOrCreate' on volume '%s'", mh,
+                      rfmt(r, "create %s on the host, or set 'type: DirectoryOrCreate' on volume '%s'", h.vol_host.s,
                            h.v->name),
-                      "the log's host directory %s %s", mh, tp);
+                      "the log's host directory %s %s", h.vol_host.s, tp);
         else if (exists && !S_ISDIR(st.st_mode))
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "point volume '%s' at a directory", h.v->name),
@@ -1602,6 +1654,11 @@ static void check_log(checker *c, logpaths *lp)
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "point volume '%s' at a directory under the root", h.v->name),
                       "the log's host directory %s cannot be used: %s", mh, strerror(err));
+        else if (!exists && sub && ((vexists && S_ISDIR(vst.st_mode)) || strcmp(h.v->type, "DirectoryOrCreate") == 0))
+            add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
+                      "the log's host directory %s does not exist yet; kubelet creates it (subPath '%s' of "
+                      "volume '%s')",
+                      mh, h.m->sub_path, h.v->name);
         else if (!exists && strcmp(h.v->type, "DirectoryOrCreate") == 0)
             add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
                       "the log's host directory %s does not exist yet; kubelet creates it (DirectoryOrCreate)", mh);
@@ -1633,7 +1690,11 @@ static void check_int_min(checker *c, const char *name, const char *id, long lon
                   "--%s=%s is not an integer: kube-apiserver refuses to start", name, f->value);
         return;
     }
-    if (!f)
+    if (f && v < 0)
+        add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "set --%s=%lld", name, min),
+                  "--%s=%lld is negative: kube-apiserver refuses to start (\"--%s %lld can't be a negative number\")",
+                  name, v, name, v);
+    else if (!f)
         add_check(r, id, KAP_MANIFEST_WARN, c->container->line, c->container->col,
                   rfmt(r, "add --%s=%lld", name, min), "--%s is not set (0: %s); CIS %s asks for at least %lld", name,
                   strcmp(name, "audit-log-maxsize") == 0 ? "no rotation" : "kept forever", cis, min);
@@ -1677,7 +1738,30 @@ static void check_values(checker *c)
             if (f && parse_go_int(f->value, &v) != 0)
                 add_check(r, ids[i], KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "write an integer: --%s=N", nums[i]),
                           "--%s=%s is not an integer: kube-apiserver refuses to start", nums[i], f->value);
+            else if (f && v < 0 && path && path->value[0]) /* checked while the log is on, stdout too */
+                add_check(r, ids[i], KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "write 0 or more: --%s=0", nums[i]),
+                          "--%s=%lld is negative: kube-apiserver refuses to start (\"--%s %lld can't be a negative "
+                          "number\")",
+                          nums[i], v, nums[i], v);
         }
+    }
+    /* the version of the events written: audit.k8s.io/v1 is the one kube-apiserver 1.24 and later know */
+    static const char *const vflags[] = {"audit-log-version", "audit-webhook-version"};
+    static const char *const vids[] = {"log-version", "webhook-version"};
+    const flag *wh = flag_get(c, "audit-webhook-config-file");
+    for (size_t i = 0; i < 2; i++) {
+        const flag *f = flag_get(c, vflags[i]);
+        int on = i == 0 ? path && path->value[0] : wh && wh->value[0];
+        if (!f || !on)
+            continue;
+        int old_ok = r->kube_minor && r->kube_minor < 24 &&
+                     (strcmp(f->value, "audit.k8s.io/v1beta1") == 0 || strcmp(f->value, "audit.k8s.io/v1alpha1") == 0);
+        if (strcmp(f->value, "audit.k8s.io/v1") == 0 || old_ok)
+            add_check(r, vids[i], KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%s", vflags[i], f->value);
+        else
+            add_check(r, vids[i], KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "set --%s=audit.k8s.io/v1", vflags[i]),
+                      "--%s=%s: kube-apiserver 1.24 and later know audit.k8s.io/v1 only, and refuse to start",
+                      vflags[i], f->value);
     }
     static const char *const formats[] = {"json", "legacy"};
     static const char *const modes[] = {"batch", "blocking", "blocking-strict"};

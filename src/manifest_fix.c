@@ -984,6 +984,16 @@ static size_t seq_indent_of(fixer *f, const plan *p)
     return dash >= kcol ? dash - kcol : 0;
 }
 
+/* Whether a plain scalar is true as kubelet's YAML 1.1 decoder reads it. */
+static int yaml11_true(const char *s)
+{
+    static const char *const yes[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* A hostPath mount for a container path, read-only or writable. */
 static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base, const char *type, int read_only)
 {
@@ -994,7 +1004,7 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
         const char *ro = scalar(m->read_only);
         /* quoted, "true" is a string: kubelet cannot decode it (manifest-fields) */
         int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
-        int is_ro = ro && !quoted && (strcmp(ro, "true") == 0 || strcmp(ro, "True") == 0 || strcmp(ro, "TRUE") == 0);
+        int is_ro = ro && !quoted && yaml11_true(ro);
         if (read_only && !is_ro) {
             if (m->read_only)
                 replace_bool(f, m->read_only, 1);
@@ -1358,10 +1368,10 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             set_flag(&f, &p, nums[i], num);
             continue;
         }
-        /* the CIS minimum where the value is missing, not a decimal number, or lower */
-        char *end = NULL;
-        long long v = g ? strtoll(g->val, &end, 10) : 0;
-        if (!g || !g->val[0] || *end || v < mins[i]) {
+        /* the CIS minimum where the value is missing, not a number as
+         * kube-apiserver reads one (the check's own parser), or lower */
+        long long v = 0;
+        if (!g || parse_go_int(g->val, &v) != 0 || v < mins[i]) {
             snprintf(num, sizeof num, "%lld", mins[i]);
             set_flag(&f, &p, nums[i], num);
         }
@@ -1371,8 +1381,11 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         {"audit-log-format", "json", "json", "legacy"},
         {"audit-log-mode", "batch", "blocking", "blocking-strict"},
         {"audit-webhook-mode", "batch", "blocking", "blocking-strict"},
+        /* audit.k8s.io/v1 also where an older kube-apiserver knew v1beta1 */
+        {"audit-log-version", "audit.k8s.io/v1", "audit.k8s.io/v1", "audit.k8s.io/v1"},
+        {"audit-webhook-version", "audit.k8s.io/v1", "audit.k8s.io/v1", "audit.k8s.io/v1"},
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof enums / sizeof enums[0]; i++) {
         const farg *g = last_arg(&p, enums[i][0]);
         if (g && strcmp(g->val, enums[i][1]) != 0 && strcmp(g->val, enums[i][2]) != 0 &&
             strcmp(g->val, enums[i][3]) != 0)
@@ -1402,7 +1415,11 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     const fnode *gone[2];
     const char *keep[2] = {pc.s, lc.s};
     int drop = old_ld.s && drop_old_log_mount(&f, &p, old_ld.s, md.s, keep, gone);
-    ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
+    /* a mount that holds the log too stays writable (kube-apiserver writes
+     * the log there): the log's ensure_mount below is the one it gets */
+    const fmount *pm = covering(&p, pc.s);
+    if (!pm || pm != covering(&p, ld.s))
+        ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
     ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
     if (drop) /* after the edits ensure_mount() made at their ends */
         remove_items(&f, gone, 2);

@@ -32,6 +32,9 @@ KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf
 KAP_HIDDEN int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names,
                          size_t *n);
 KAP_HIDDEN int path_within(const char *p, const char *q);
+/* strconv.ParseInt(s, 0, 64), as kube-apiserver's int flags read their
+ * value: 0, or -1 when s is not such a number. */
+KAP_HIDDEN int parse_go_int(const char *s, long long *out);
 KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
 
 /* Whether kubelet can read data as a manifest (a Pod object, in JSON when

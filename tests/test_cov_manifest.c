@@ -336,7 +336,7 @@ START_TEST(integers_at_the_edges)
     good_node();
     /* underscores after a sign, after a base prefix, between hex digits */
     one_maxage("+3_0", KAP_MANIFEST_PASS, "=30");
-    one_maxage("-3_0", KAP_MANIFEST_WARN, "=-30");
+    one_maxage("-3_0", KAP_MANIFEST_FAIL, "-30 can't be a negative number");
     one_maxage("0x1_e", KAP_MANIFEST_PASS, "=30");
     one_maxage("0X1_E", KAP_MANIFEST_PASS, "=30");
     one_maxage("0x_1E", KAP_MANIFEST_PASS, "=30");
@@ -350,7 +350,7 @@ START_TEST(integers_at_the_edges)
     one_maxage("0x", KAP_MANIFEST_FAIL, "not an integer");
     /* int64's limits: 2^63-1 and -2^63 fit, one more does not */
     one_maxage("9223372036854775807", KAP_MANIFEST_PASS, "=9223372036854775807");
-    one_maxage("-9223372036854775808", KAP_MANIFEST_WARN, "=-9223372036854775808");
+    one_maxage("-9223372036854775808", KAP_MANIFEST_FAIL, "-9223372036854775808 can't be a negative number");
     one_maxage("9223372036854775808", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("-9223372036854775809", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("0x7fffffffffffffff", KAP_MANIFEST_PASS, "=9223372036854775807");

@@ -389,7 +389,7 @@ START_TEST(integers_as_go_parses_them)
     one_maxage("036", KAP_MANIFEST_PASS, "=30"); /* a leading 0 is octal */
     one_maxage("030", KAP_MANIFEST_WARN, "=24");
     one_maxage("7", KAP_MANIFEST_WARN, "=7");
-    one_maxage("-1", KAP_MANIFEST_WARN, "=-1");
+    one_maxage("-1", KAP_MANIFEST_FAIL, "-1 can't be a negative number");
     one_maxage("", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("_30", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("30_", KAP_MANIFEST_FAIL, "not an integer");
@@ -612,6 +612,177 @@ static void raw_pod(const char *mounts, const char *volumes)
              mounts, volumes);
     put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
 }
+
+/* A Pod written in full: its flags (YAML list items), mounts and volumes. */
+static void pod_with(const char *flags, const char *mounts, const char *volumes)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
+             "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+             "    command:\n    - kube-apiserver\n%s    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n"
+             "    - --audit-log-maxsize=100\n    volumeMounts:\n%s  volumes:\n%s",
+             flags, mounts, volumes);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+}
+
+/* kubelet checks a hostPath volume's type against the volume's own path:
+ * a policy in a mounted directory, a log directory under a subPath */
+START_TEST(hostpath_type_of_the_volume_not_the_file)
+{
+    good_node();
+    put("/etc/kubernetes/audit/policy.yaml", POLICY);
+    static const char flags[] = "    - --audit-policy-file=/etc/kubernetes/audit/policy.yaml\n"
+                                "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n";
+    static const char log_mount[] = "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n";
+    static const char log_vol[] =
+        "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n";
+    static const char *const types[] = {"Directory", "DirectoryOrCreate", ""};
+    for (size_t i = 0; i < 3; i++) {
+        char vols[512];
+        snprintf(vols, sizeof vols, "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit%s%s}\n%s",
+                 types[i][0] ? ", type: " : "", types[i], log_vol);
+        pod_with(flags, "    - {name: audit, mountPath: /etc/kubernetes/audit, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n", vols);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", KAP_MANIFEST_PASS, "/etc/kubernetes/audit/policy.yaml is a regular file");
+        ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+        kap_manifest_report_free(r);
+    }
+    (void)log_mount;
+    /* the directory is missing: Directory stops the pod; DirectoryOrCreate
+     * makes an empty one, without the policy */
+    pod_with("    - --audit-policy-file=/etc/kubernetes/none/policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/none, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/none, type: Directory}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL,
+         "volume 'audit', which holds the policy (/etc/kubernetes/none/policy.yaml), has the host path "
+         "/etc/kubernetes/none, which does not exist (type Directory");
+    ck_assert_str_eq(nth(r, "policy-file", 0)->fix,
+                     "create the directory /etc/kubernetes/none on the host and write the policy to "
+                     "/etc/kubernetes/none/policy.yaml");
+    kap_manifest_report_free(r);
+    pod_with("    - --audit-policy-file=/etc/kubernetes/none/policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/none, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/none, type: DirectoryOrCreate}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "/etc/kubernetes/none/policy.yaml, does not exist");
+    kap_manifest_report_free(r);
+    /* a directory mounted from a volume of type File: the policy cannot be below a file */
+    pod_with(flags, "    - {name: audit, mountPath: /etc/kubernetes/audit, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "cannot be there: a path above it is a file");
+    kap_manifest_report_free(r);
+    /* a type that does not fit the directory */
+    pod_with(flags, "    - {name: audit, mountPath: /etc/kubernetes/audit, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit, type: File}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "has the host path /etc/kubernetes/audit, which is not a regular file (type File)");
+    ck_assert_str_eq(nth(r, "policy-file", 0)->fix,
+                     "give volume 'audit' type Directory: it holds the policy at /etc/kubernetes/audit/policy.yaml");
+    kap_manifest_report_free(r);
+
+    /* the log's directory through a subPath of /var/log (type Directory):
+     * kubelet checks /var/log and creates the subPath */
+    static const char good_policy[] = "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                                      "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n";
+    static const char policy_mount[] =
+        "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n";
+    static const char policy_vol[] =
+        "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n";
+    char mounts[512], vols[512];
+    snprintf(mounts, sizeof mounts,
+             "%s    - {name: audit-log, mountPath: /var/log/kubernetes/audit, subPath: kubernetes/audit}\n",
+             policy_mount);
+    snprintf(vols, sizeof vols, "%s  - name: audit-log\n    hostPath: {path: /var/log, type: Directory}\n", policy_vol);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/var/log/kubernetes'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    pod_with(good_policy, mounts, vols);
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_PASS, "/var/log/kubernetes/audit does not exist yet; kubelet creates it (subPath");
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    kap_manifest_report_free(r);
+    /* the volume's own path missing: type Directory stops the pod */
+    snprintf(vols, sizeof vols, "%s  - name: audit-log\n    hostPath: {path: /var/nolog, type: Directory}\n",
+             policy_vol);
+    pod_with(good_policy, mounts, vols);
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_FAIL, "the log's host directory /var/nolog does not exist (type Directory");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* One mount for the policy and the log: it must stay writable */
+START_TEST(policy_and_log_in_one_mount)
+{
+    good_node();
+    put("/var/lib/audit/policy.yaml", POLICY);
+    put("/var/lib/audit/logs/.keep", "");
+    static const char flags[] = "    - --audit-policy-file=/var/lib/audit/policy.yaml\n"
+                                "    - --audit-log-path=/var/lib/audit/logs/audit.log\n";
+    static const char vols[] = "  - name: audit\n    hostPath: {path: /var/lib/audit, type: Directory}\n";
+    pod_with(flags, "    - {name: audit, mountPath: /var/lib/audit}\n", vols);
+    kap_manifest_report *r = check_now();
+    must(r, "policy-mount-readonly", KAP_MANIFEST_PASS,
+         "the policy's mount (/var/lib/audit) is writable, as it must be: the log (/var/lib/audit/logs/audit.log) "
+         "is written there too");
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    kap_manifest_report_free(r);
+    /* a log elsewhere: the writable policy mount is a WARN again */
+    put("/var/log/kubernetes/audit/.keep", "");
+    pod_with("    - --audit-policy-file=/var/lib/audit/policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             "    - {name: audit, mountPath: /var/lib/audit}\n    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /var/lib/audit, type: Directory}\n"
+             "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "policy-mount-readonly", KAP_MANIFEST_WARN, "is writable: kube-apiserver only reads it");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* What kube-apiserver's audit log options refuse at start-up (its
+ * AuditLogOptions.Validate, while a log path is set) */
+START_TEST(log_options_refused)
+{
+    good_node();
+    pod(GOOD_FLAGS "    - --audit-log-maxbackup=-2\n    - --audit-log-version=audit.k8s.io/v1beta1\n", NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-maxbackup", KAP_MANIFEST_FAIL, "--audit-log-maxbackup -2 can't be a negative number");
+    must(r, "log-version", KAP_MANIFEST_FAIL,
+         "--audit-log-version=audit.k8s.io/v1beta1: kube-apiserver 1.24 and later know audit.k8s.io/v1 only");
+    ck_assert_str_eq(nth(r, "log-version", 0)->fix, "set --audit-log-version=audit.k8s.io/v1");
+    kap_manifest_report_free(r);
+    /* to standard output: no rotation, but the values are still checked */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n"
+        "    - --audit-log-maxsize=-1\n    - --audit-log-version=v1\n",
+        NULL);
+    r = check_now();
+    must(r, "log-maxsize", KAP_MANIFEST_FAIL, "--audit-log-maxsize -1 can't be a negative number");
+    must(r, "log-version", KAP_MANIFEST_FAIL, "--audit-log-version=v1:");
+    kap_manifest_report_free(r);
+    /* no log: kube-apiserver does not validate them */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-maxsize=-1\n"
+        "    - --audit-log-version=v1\n",
+        NULL);
+    r = check_now();
+    ck_assert_uint_eq(count_status(r, "log-maxsize", KAP_MANIFEST_FAIL), 0);
+    ck_assert_ptr_null(nth(r, "log-version", 0));
+    kap_manifest_report_free(r);
+    /* the right version passes */
+    pod(GOOD_FLAGS "    - --audit-log-version=audit.k8s.io/v1\n", NULL);
+    r = check_now();
+    must(r, "log-version", KAP_MANIFEST_PASS, "--audit-log-version=audit.k8s.io/v1");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
 
 START_TEST(field_types_as_kubelet_decodes_them)
 {
@@ -1858,6 +2029,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_envfile_unreadable);
     tcase_add_test(tc, manifests_dir_entry_unstattable);
     tcase_add_test(tc, envfile_directory_unopenable);
+    tcase_add_test(tc, hostpath_type_of_the_volume_not_the_file);
+    tcase_add_test(tc, policy_and_log_in_one_mount);
+    tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);

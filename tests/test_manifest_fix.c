@@ -228,6 +228,55 @@ START_TEST(crlf_and_corrections)
 }
 END_TEST
 
+/* One mount for the policy and the log stays writable (it was made
+ * read-only, and the log could no longer be written); readOnly as YAML 1.1
+ * reads it; numbers and versions as kube-apiserver reads them. */
+START_TEST(shared_mount_bools_numbers_versions)
+{
+    const char *m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                    "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+                    "    - --audit-policy-file=/var/lib/audit/policy.yaml\n"
+                    "    - --audit-log-path=/var/lib/audit/logs/audit.log\n"
+                    "    - --audit-log-maxage=99999999999999999999\n    - --audit-log-maxbackup=0x0a\n"
+                    "    - --audit-log-maxsize= 100\n    - --audit-log-version=audit.k8s.io/v1beta1\n"
+                    "    volumeMounts:\n    - mountPath: /var/lib/audit\n      name: audit\n"
+                    "  volumes:\n  - name: audit\n    hostPath:\n      path: /var/lib/audit\n";
+    node(m);
+    put("/var/lib/audit/policy.yaml", POLICY);
+    put("/var/lib/audit/logs/.keep", "");
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(!strstr(t, "readOnly"), "the shared mount made read-only:\n%s", t);
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxage=30\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxbackup=0x0a\n")); /* 10, as Go reads it */
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxsize=100\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-version=audit.k8s.io/v1\n"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* readOnly: yes (true to kubelet) on the log's mount is made writable */
+    m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+        "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+        "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+        "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+        "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: On}\n"
+        "    - {mountPath: /var/log/kubernetes/audit, name: audit-log, readOnly: yes}\n"
+        "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+        "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n";
+    node(m);
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "name: audit-log, readOnly: false}"));
+    ck_assert_ptr_nonnull(strstr(t, "name: audit, readOnly: On}")); /* already read-only */
+    ck_assert_uint_eq(kap_manifest_fix_count(x), 1);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* Extra copies of a flag: whole-line items go (the last copy stays, the one
  * kube-apiserver uses), "--name value" with both its lines; flags that add
  * to a list each time stay; a copy inside a flow list keeps its place. */
@@ -625,6 +674,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, json_manifest);
     tcase_add_test(tc, crlf_and_corrections);
     tcase_add_test(tc, duplicates_removed);
+    tcase_add_test(tc, shared_mount_bools_numbers_versions);
     tcase_add_test(tc, old_log_mount_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);
