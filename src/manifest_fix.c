@@ -1318,15 +1318,24 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     const char *log = fo && fo->log_path ? fo->log_path
                       : lf && lf->val[0] ? lf->val
                                          : KAP_MANIFEST_DEFAULT_LOG_PATH;
-    if (policy[0] != '/' || log[0] != '/') {
-        cannot(&f, "the policy file and the log path must be absolute paths");
+    /* "-": the log goes to kube-apiserver's standard output (no file, no mount) */
+    const int to_stdout = strcmp(log, "-") == 0;
+    if (policy[0] != '/' || (log[0] != '/' && !to_stdout)) {
+        cannot(&f, "the policy file must be an absolute path, and the log path absolute or '-' (standard output)");
         rc = KAP_EARG;
         goto out;
     }
     kap_buf pc = {0}, lc = {0}, ld = {0}, md = {0};
     clean_path(&pc, policy, strlen(policy));
-    clean_path(&lc, log, strlen(log));
-    path_dirname(&ld, lc.s ? lc.s : "/");
+    if (to_stdout) {
+        buf_adds(&lc, "-");
+        buf_cstr(&lc);
+        buf_adds(&ld, "-");
+        buf_cstr(&ld);
+    } else {
+        clean_path(&lc, log, strlen(log));
+        path_dirname(&ld, lc.s ? lc.s : "/");
+    }
     path_dirname(&md, x->path);
     if (!pc.s || !lc.s || !ld.s || !md.s || pc.oom || lc.oom || ld.oom || md.oom) {
         buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
@@ -1334,7 +1343,8 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         goto out;
     }
     kap_buf old_ld = {0};
-    if (!(fo && fo->log_path) && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
+    if (!(fo && fo->log_path) && !to_stdout &&
+        (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
         /* the manifest's own log path is among the static pods: move it */
         note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
         buf_adds(&old_ld, ld.s);
@@ -1347,7 +1357,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             goto out;
         }
     }
-    if (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s)) {
+    if (!to_stdout && (strcmp(pc.s, lc.s) == 0 || path_within(pc.s, ld.s))) {
         cannot(&f, "the policy %s would sit where the log is written (%s); give --log-path (default %s)", pc.s,
                lc.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
         buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld);
@@ -1369,9 +1379,11 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             continue;
         }
         /* the CIS minimum where the value is missing, not a number as
-         * kube-apiserver reads one (the check's own parser), or lower */
+         * kube-apiserver reads one (the check's own parser), or lower; to
+         * standard output nothing rotates: only what kube-apiserver refuses */
         long long v = 0;
-        if (!g || parse_go_int(g->val, &v) != 0 || v < mins[i]) {
+        if (to_stdout ? g && (parse_go_int(g->val, &v) != 0 || v < 0)
+                      : !g || parse_go_int(g->val, &v) != 0 || v < mins[i]) {
             snprintf(num, sizeof num, "%lld", mins[i]);
             set_flag(&f, &p, nums[i], num);
         }
@@ -1418,9 +1430,10 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     /* a mount that holds the log too stays writable (kube-apiserver writes
      * the log there): the log's ensure_mount below is the one it gets */
     const fmount *pm = covering(&p, pc.s);
-    if (!pm || pm != covering(&p, ld.s))
+    if (to_stdout || !pm || pm != covering(&p, ld.s))
         ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
-    ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
+    if (!to_stdout)
+        ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
     if (drop) /* after the edits ensure_mount() made at their ends */
         remove_items(&f, gone, 2);
     add_mounts(&f, &p);

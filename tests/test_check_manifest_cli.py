@@ -363,6 +363,22 @@ class Fix(unittest.TestCase):
     def listing(root, manifest):
         return sorted(os.listdir(os.path.dirname(root + manifest)))
 
+    def test_log_path_stdout(self):
+        """--log-path - sends the log to kube-apiserver's standard output:
+        accepted, and no log mount is added; a relative path is a usage
+        error."""
+        root, manifest = self.node("kubeadm-before")
+        rc, out, err = run("--root", root, "--fix", "--dry-run", "--log-path", "-", manifest)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("+    - --audit-log-path=-\n", out)
+        self.assertNotIn("/var/log/kubernetes/audit", out)
+        rc, _, err = run("--root", root, "--fix", "--log-path", "audit.log", manifest)
+        self.assertEqual(rc, 2)
+        self.assertIn("--log-path 'audit.log': an absolute path, or - (kube-apiserver's standard output)", err)
+        rc, _, err = run("--root", root, "--fix", "--policy-file", "-", manifest)
+        self.assertEqual(rc, 2)
+        self.assertIn("--policy-file '-': an absolute path\n", err)
+
     def test_undo_keeps_max_file_size(self):
         """The undo command --fix prints carries --max-file-size: run as
         printed, it reads the manifest under the same limit and puts the

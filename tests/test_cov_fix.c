@@ -158,7 +158,7 @@ START_TEST(bad_arguments)
     /* relative policy or log paths */
     fo.policy_file = "audit-policy.yaml";
     x = fix_with(&fo, KAP_EARG);
-    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "must be absolute paths"));
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "must be an absolute path"));
     kap_manifest_fix_free(x);
     fo.policy_file = NULL;
     fo.log_path = "audit.log";

@@ -277,6 +277,55 @@ START_TEST(shared_mount_bools_numbers_versions)
 }
 END_TEST
 
+/* A log to standard output (--audit-log-path=-): no log mount, no
+ * rotation flags added; a negative value is still raised, and the
+ * policy's mount is made read-only. */
+START_TEST(log_to_stdout)
+{
+    const char *m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                    "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+                    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n"
+                    "    - --audit-log-maxsize=-5\n"
+                    "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit}\n"
+                    "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n";
+    node(m);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-path=-\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxsize=100\n"));
+    ck_assert_ptr_null(strstr(t, "maxage"));
+    ck_assert_ptr_null(strstr(t, "audit-log,"));
+    ck_assert_ptr_null(strstr(t, "name: audit-log"));
+    ck_assert_ptr_nonnull(strstr(t, "name: audit, \"readOnly\": true}"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* --log-path - turns a file log into standard output */
+    node(BARE);
+    kap_manifest_fix_options fo;
+    kap_manifest_fix_options_init(&fo);
+    fo.log_path = "-";
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    x = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, &fo), KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "--audit-log-path=-\n"));
+    ck_assert_ptr_null(strstr(t, "/var/log/kubernetes/audit"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    /* a relative log path is refused */
+    fo.log_path = "audit.log";
+    x = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, &fo), KAP_EARG);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "the log path absolute or '-'"));
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* Extra copies of a flag: whole-line items go (the last copy stays, the one
  * kube-apiserver uses), "--name value" with both its lines; flags that add
  * to a list each time stay; a copy inside a flow list keeps its place. */
@@ -675,6 +724,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, crlf_and_corrections);
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
+    tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, old_log_mount_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);

@@ -45,7 +45,8 @@ static void usage(FILE *f)
             "                         replaces the manifest in one rename; the checks then run again\n"
             "  --dry-run              with --fix: print the change as a unified diff, write nothing\n"
             "  --policy-file PATH     the policy (default: the manifest's, else %s)\n"
-            "  --log-path PATH        the log (default: the manifest's, else %s)\n"
+            "  --log-path PATH        the log, or - for kube-apiserver's standard output\n"
+            "                         (default: the manifest's, else %s)\n"
             "  --log-maxage N, --log-maxbackup N, --log-maxsize N\n"
             "                         rotation (default: raised to 30, 10, 100 where lower)\n"
             "  --backup-dir DIR       where the original goes (default %s, under --root)\n"
@@ -537,9 +538,10 @@ int cmd_check_manifest(int argc, char **argv)
             break;
         case OPT_POLICY_FILE:
         case OPT_LOG_PATH:
-            if (arg[0] != '/') {
-                fprintf(stderr, "kap check-manifest: --%s '%s': an absolute path\n",
-                        c == OPT_POLICY_FILE ? "policy-file" : "log-path", arg);
+            if (arg[0] != '/' && (c == OPT_POLICY_FILE || strcmp(arg, "-") != 0)) {
+                fprintf(stderr, "kap check-manifest: --%s '%s': an absolute path%s\n",
+                        c == OPT_POLICY_FILE ? "policy-file" : "log-path", arg,
+                        c == OPT_POLICY_FILE ? "" : ", or - (kube-apiserver's standard output)");
                 return EXIT_USAGE;
             }
             if (c == OPT_POLICY_FILE)
