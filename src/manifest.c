@@ -2047,15 +2047,27 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
                   lp->host_dir);
         problems++;
     }
-    if (path_within(lp->host_dir, c->manifest_dir) || path_within(lp->host_dir, "/etc/kubernetes/manifests")) {
+    /* kubelet runs the regular files of the manifests directory, and does
+     * not recurse into its subdirectories (it logs an error for each) */
+    if (strcmp(lp->host_dir, c->manifest_dir) == 0 || strcmp(lp->host_dir, "/etc/kubernetes/manifests") == 0) {
         add_check(r, "paths-separate", KAP_MANIFEST_FAIL, lf->line, lf->col,
                   "write the log elsewhere: /var/log/kubernetes/audit/ (hostPath too)",
-                  "the log directory %s is inside the manifests directory: kubelet tries to run each log file as "
-                  "a static pod",
+                  "the log directory %s is the manifests directory: kubelet tries to run each log file as a "
+                  "static pod",
+                  lp->host_dir);
+        problems++;
+    } else if (path_within(lp->host_dir, c->manifest_dir) || path_within(lp->host_dir, "/etc/kubernetes/manifests")) {
+        add_check(r, "paths-separate", KAP_MANIFEST_WARN, lf->line, lf->col,
+                  "write the log elsewhere: /var/log/kubernetes/audit/ (hostPath too)",
+                  "the log directory %s is inside the manifests directory: kubelet does not run the files of its "
+                  "subdirectories, but logs an error for the directory each time it reads the manifests",
                   lp->host_dir);
         problems++;
     }
-    if (policy_host && path_within(policy_host, c->manifest_dir)) {
+    kap_buf pdir = {0};
+    if (policy_host)
+        path_dirname(&pdir, policy_host);
+    if (policy_host && pdir.s && strcmp(pdir.s, c->manifest_dir) == 0) {
         add_check(r, "paths-separate", KAP_MANIFEST_WARN, pf->line, pf->col,
                   "keep the policy beside the manifests directory: /etc/kubernetes/audit-policy.yaml",
                   "the policy %s is inside the manifests directory: kubelet reads it as a static pod (and logs "
@@ -2066,6 +2078,7 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
     if (!problems)
         add_check(r, "paths-separate", KAP_MANIFEST_PASS, 0, 0, NULL,
                   "the policy, the log directory %s and the manifests directory are apart", lp->host_dir);
+    bfree(c, &pdir);
     bfree(c, &lcp);
     bfree(c, &pcp);
 }

@@ -886,7 +886,23 @@ START_TEST(log_paths)
              POLICY_MOUNT "    - {name: l, mountPath: /etc/kubernetes/manifests/audit}\n",
              POLICY_VOL "  - name: l\n    hostPath: {path: /etc/kubernetes/manifests/audit, type: DirectoryOrCreate}\n");
     r = check_now();
-    must(r, "paths-separate", KAP_MANIFEST_FAIL, "inside the manifests directory");
+    must(r, "paths-separate", KAP_MANIFEST_WARN,
+         "the log directory /etc/kubernetes/manifests/audit is inside the manifests directory: kubelet does not run "
+         "the files of its subdirectories");
+    ck_assert_uint_eq(count_status(r, "paths-separate", KAP_MANIFEST_FAIL), 0);
+    kap_manifest_report_free(r);
+    /* the log directory is the manifests directory; the policy in a
+     * subdirectory of it is not read as a pod */
+    put("/etc/kubernetes/manifests/sub/policy.yaml", POLICY);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/manifests/sub/policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/manifests/audit.log\n",
+             "    - {name: m, mountPath: /etc/kubernetes/manifests}\n",
+             "  - name: m\n    hostPath: {path: /etc/kubernetes/manifests, type: Directory}\n");
+    r = check_now();
+    must(r, "paths-separate", KAP_MANIFEST_FAIL,
+         "the log directory /etc/kubernetes/manifests is the manifests directory: kubelet tries to run each log file");
+    ck_assert_uint_eq(count_status(r, "paths-separate", KAP_MANIFEST_WARN), 0);
     kap_manifest_report_free(r);
     /* the policy in the log's directory */
     put("/var/log/kubernetes/audit/policy.yaml", POLICY);

@@ -543,7 +543,7 @@ static const fixture_case cases[] = {
     {"stray-backup", NULL, "manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak"},
     {"stray-copy", NULL, "manifest-dir", KAP_MANIFEST_FAIL, "apiserver-old"},
     {"kubeadm-after", NULL, "manifest-dir", KAP_MANIFEST_PASS, "no other file"},
-    {"log-in-manifests", NULL, "paths-separate", KAP_MANIFEST_FAIL, "inside the manifests directory"},
+    {"log-in-manifests", NULL, "paths-separate", KAP_MANIFEST_FAIL, "is the manifests directory: kubelet tries to run each log file"},
     {"policy-is-log", NULL, "paths-separate", KAP_MANIFEST_FAIL, "same path"},
     {"wrong-dir", "/root/kube-apiserver.yaml", "static-pod-path", KAP_MANIFEST_FAIL, "changes nothing"},
     {"json-manifest", "/etc/kubernetes/manifests/kube-apiserver.json", "manifest-parse", KAP_MANIFEST_PASS, "JSON"},
