@@ -2085,6 +2085,36 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
 
 /* ---- check 8: where kubelet looks ------------------------------------------------------------ */
 
+/* What kubelet's static pod path (pmp: --pod-manifest-path, else the
+ * config's staticPodPath) names: 1 this manifest itself (kubelet reads a
+ * file given there as the one static pod), 2 another regular file, 0 a
+ * directory or nothing. */
+static int pod_path_file(checker *c, const char *path)
+{
+    kap_buf sp = {0};
+    struct stat st;
+    int e = noted(c, root_stat(&c->rt, path, &sp, &st));
+    int kind = e || !S_ISREG(st.st_mode) ? 0 : sp.s && strcmp(sp.s, c->manifest_node) == 0 ? 1 : 2;
+    bfree(c, &sp);
+    return kind;
+}
+
+/* kubelet reads only this manifest (its static pod path names the file):
+ * the other files of the directory are not run, so manifest-dir's
+ * findings are replaced by one PASS. */
+static void single_file(checker *c, const char *path, const char *what)
+{
+    kap_manifest_report *r = c->r;
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->checks[i].id, "manifest-dir") != 0)
+            r->checks[k++] = r->checks[i];
+    r->n = k;
+    add_check(r, "manifest-dir", KAP_MANIFEST_PASS, 0, 0, NULL,
+              "kubelet reads this manifest only (%s names the file %s): the other files of %s are not run", what,
+              path, c->manifest_dir);
+}
+
 /* Whether node path dir (of kubelet's) is the manifest's directory. */
 static int is_manifest_dir(checker *c, const char *dir)
 {
@@ -2287,6 +2317,22 @@ static void check_static_pod_path(checker *c)
                   k.exec_from ? k.exec_from : "its unit", KUBELET_ARGV_MAX);
         goto done;
     }
+    int pf;
+    if (pmp && (pf = pod_path_file(c, pmp)) != 0) {
+        if (pf == 1)
+            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "kubelet's --pod-manifest-path (%s, in %s) is this manifest: kubelet runs this one file", pmp,
+                      pmp_file);
+        else
+            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                      rfmt(r, "edit %s instead (or change --pod-manifest-path in %s)", pmp, pmp_file),
+                      "kubelet runs the one static pod of %s (--pod-manifest-path in %s), not this manifest: "
+                      "editing it changes nothing",
+                      pmp, pmp_file);
+        if (pf == 1 && !unread)
+            single_file(c, pmp, "--pod-manifest-path");
+        goto done;
+    }
     if (pmp) {
         /* a flag given on kubelet's command line wins over its config */
         if (is_manifest_dir(c, pmp))
@@ -2373,6 +2419,19 @@ static void check_static_pod_path(checker *c)
                   rfmt(r, "set 'staticPodPath: %s' in %s", c->manifest_dir, where),
                   "kubelet's config %s%s%s sets no staticPodPath: kubelet runs no static pod, this one included",
                   cfg ? cfg : "(none: the defaults)", npaths ? " with its drop-ins in " : "", npaths ? cfg_dir : "");
+    } else if ((pf = pod_path_file(c, spp)) != 0) {
+        if (pf == 1)
+            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                      "kubelet's staticPodPath (%s, in %s) is this manifest: kubelet runs this one file", spp,
+                      spp_from);
+        else
+            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                      rfmt(r, "edit %s instead (or set staticPodPath in %s)", spp, spp_from),
+                      "kubelet runs the one static pod of %s (staticPodPath in %s), not this manifest: editing it "
+                      "changes nothing",
+                      spp, spp_from);
+        if (pf == 1 && !unread)
+            single_file(c, spp, "staticPodPath");
     } else {
         int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
         if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)

@@ -856,6 +856,56 @@ START_TEST(kubelet_config)
 }
 END_TEST
 
+/* A static pod path that names a file: kubelet runs that one file (its
+ * file source reads a file given there as the pod), so this manifest
+ * itself is right and the directory's other files are not run; another
+ * file is the pod kubelet runs instead. */
+START_TEST(static_pod_path_names_a_file)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml.bak", "kind: Pod\n");
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests/kube-apiserver.yaml\n");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS,
+         "kubelet's staticPodPath (/etc/kubernetes/manifests/kube-apiserver.yaml, in /var/lib/kubelet/config.yaml) "
+         "is this manifest: kubelet runs this one file");
+    must(r, "manifest-dir", KAP_MANIFEST_PASS,
+         "kubelet reads this manifest only (staticPodPath names the file /etc/kubernetes/manifests/kube-apiserver.yaml)");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 0);
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    kap_manifest_report_free(r);
+    /* the directory: the .bak is a second kube-apiserver again */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak");
+    kap_manifest_report_free(r);
+    /* another file */
+    put("/etc/kubernetes/pods/apiserver.yaml", "kind: Pod\n");
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/pods/apiserver.yaml\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
+         "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (staticPodPath in "
+         "/var/lib/kubelet/config.yaml), not this manifest");
+    ck_assert_str_eq(nth(r, "static-pod-path", 0)->fix,
+                     "edit /etc/kubernetes/pods/apiserver.yaml instead (or set staticPodPath in /var/lib/kubelet/config.yaml)");
+    kap_manifest_report_free(r);
+    /* --pod-manifest-path naming this file, on kubelet's command line */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/manifests/kube-apiserver.yaml\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_PASS, "kubelet's --pod-manifest-path (/etc/kubernetes/manifests/kube-apiserver.yaml, in /etc/systemd/system/kubelet.service) is this manifest");
+    must(r, "manifest-dir", KAP_MANIFEST_PASS, "(--pod-manifest-path names the file");
+    kap_manifest_report_free(r);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/pods/apiserver.yaml\n");
+    r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (--pod-manifest-path in");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* kubelet's command line, where kubeadm and the packages keep it: the
  * drop-in's $KUBELET_CONFIG_ARGS, kubeadm-flags.env, /etc/default/kubelet.
  * --pod-manifest-path wins over the config's staticPodPath (kubelet's flags
@@ -2032,6 +2082,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, hostpath_type_of_the_volume_not_the_file);
     tcase_add_test(tc, policy_and_log_in_one_mount);
     tcase_add_test(tc, log_options_refused);
+    tcase_add_test(tc, static_pod_path_names_a_file);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
