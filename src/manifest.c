@@ -1779,6 +1779,91 @@ static void check_values(checker *c)
 
 /* ---- check 5: the webhook's kubeconfig --------------------------------------------------- */
 
+/* The entry of a kubeconfig list (clusters, contexts, users) with this
+ * name: its inner object (key inner), or NULL. */
+static const jv *kc_named(const jv *root, const char *list, const char *inner, const jv *name)
+{
+    const jv *l = jget(root, list);
+    if (!l || l->kind != JV_ARRAY || !name || name->kind != JV_STRING)
+        return NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        const jv *n = jget(l->items[i], "name");
+        if (n && n->kind == JV_STRING && n->len == name->len && memcmp(n->s, name->s, n->len) == 0) {
+            const jv *in = jget(l->items[i], inner);
+            return in && in->kind == JV_OBJECT ? in : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* Why the kubeconfig's current context gives client-go no server (as
+ * kube-apiserver's webhook client loads it: the explicit file, no
+ * overrides), or NULL; *cluster and *user: what the context uses. */
+static const char *kc_context(checker *c, const jv *root, const jv **cluster, const jv **user)
+{
+    *cluster = *user = NULL;
+    const jv *cur = jget(root, "current-context");
+    if (!cur || cur->kind != JV_STRING || cur->len == 0)
+        return "it has no current-context, so client-go finds no server (\"invalid configuration: no "
+               "configuration has been provided\") and kube-apiserver stops at start-up";
+    const jv *ctx = kc_named(root, "contexts", "context", cur);
+    if (!ctx)
+        return rfmt(c->r, "its current-context \"%.*s\" is not among its contexts (client-go: \"context was not "
+                          "found for specified context\"): kube-apiserver stops at start-up",
+                    (int)cur->len, cur->s);
+    const jv *cn = jget(ctx, "cluster");
+    *cluster = kc_named(root, "clusters", "cluster", cn);
+    if (!*cluster)
+        return rfmt(c->r, "the cluster \"%.*s\" of its current context is not among its clusters, so client-go "
+                          "finds no server: kube-apiserver stops at start-up",
+                    cn && cn->kind == JV_STRING ? (int)cn->len : 0, cn && cn->kind == JV_STRING ? cn->s : "");
+    *user = kc_named(root, "users", "user", jget(ctx, "user"));
+    return NULL;
+}
+
+/* A file the kubeconfig's context names (a CA, a client certificate or
+ * key, a token file): client-go reads it when kube-apiserver starts, in
+ * the container (a relative path is taken from the kubeconfig's
+ * directory). Returns why it cannot, or NULL. */
+static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key)
+{
+    const jv *v = jget(obj, key);
+    if (!v || v->kind != JV_STRING || v->len == 0 || memchr(v->s, '\0', v->len))
+        return NULL;
+    kap_buf raw = {0}, cp = {0};
+    if (v->s[0] != '/') {
+        buf_adds(&raw, kc_dir);
+        buf_addc(&raw, '/');
+    }
+    buf_add(&raw, v->s, v->len);
+    const char *why = NULL;
+    if (buf_cstr(&raw))
+        clean_path(&cp, raw.s, raw.len);
+    if (!cp.s) {
+        c->r->oom = 1;
+    } else {
+        hostmap h;
+        map_path(c, cp.s, &h);
+        struct stat st;
+        kap_buf res = {0};
+        if (!h.m || !h.v || !h.v->host_path)
+            why = rfmt(c->r, "its %s %s is not on a hostPath volumeMount: kube-apiserver cannot read it and stops at "
+                             "start-up",
+                       key, cp.s);
+        else if (!h.host.s)
+            c->r->oom = 1;
+        else if (noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0 || !S_ISREG(st.st_mode))
+            why = rfmt(c->r, "its %s %s is mounted from the host's %s, which is not a file there: kube-apiserver "
+                             "cannot read it and stops at start-up",
+                       key, cp.s, h.host.s);
+        bfree(c, &res);
+        hostmap_free(c, &h);
+    }
+    bfree(c, &raw);
+    bfree(c, &cp);
+    return why;
+}
+
 static void check_webhook(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1822,7 +1907,26 @@ static void check_webhook(checker *c)
                     why = "a cluster has no server";
             }
         }
-        if (why)
+        const char *use = NULL; /* the file is a kubeconfig that client-go cannot use */
+        if (!why) {
+            const jv *cl, *us;
+            use = kc_context(c, root, &cl, &us);
+            kap_buf kd = {0};
+            path_dirname(&kd, cp.s);
+            static const char *const cl_files[] = {"certificate-authority"};
+            static const char *const us_files[] = {"client-certificate", "client-key", "tokenFile"};
+            for (size_t i = 0; !use && kd.s && i < 1; i++)
+                use = kc_file(c, kd.s, cl, cl_files[i]);
+            for (size_t i = 0; !use && kd.s && i < 3; i++)
+                use = kc_file(c, kd.s, us, us_files[i]);
+            bfree(c, &kd);
+        }
+        if (use)
+            add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col,
+                      "give the kubeconfig a current-context whose context names a cluster (with its server) and a "
+                      "user, and mount every file it names into the container",
+                      "the webhook's kubeconfig %s cannot be used: %s", h.host.s, use);
+        else if (why)
             add_check(r, "webhook-config", KAP_MANIFEST_FAIL, rc ? fail.line : 0, rc ? fail.col : 0,
                       "write a kubeconfig: clusters: [{name: ..., cluster: {server: https://...}}], users, contexts, "
                       "current-context",

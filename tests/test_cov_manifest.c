@@ -537,7 +537,8 @@ START_TEST(log_to_stdout_and_webhook)
 
     /* "-" and a webhook */
     put("/etc/kubernetes/webhook.kubeconfig",
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster: {server: https://audit.example:8443}\n");
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster: {server: https://audit.example:8443}\n"
+        "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
     pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
              "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
              "    - --audit-log-path=-\n    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
@@ -595,6 +596,52 @@ START_TEST(webhook_kubeconfigs)
     kap_manifest_report_free(r);
     r = with_webhook("clusters: [\n");
     must(r, "webhook-config", KAP_MANIFEST_FAIL, "not a kubeconfig");
+    kap_manifest_report_free(r);
+    /* what client-go needs to use it (kube-apiserver stops at start-up
+     * without): a current context that names a cluster of the file, and
+     * the files that context names, readable in the container */
+    static const char cl[] = "clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: %s}\n"
+                             "users:\n- name: u\n  user: {client-certificate: %s}\n";
+    char kc[1024];
+    snprintf(kc, sizeof kc, "%s", "clusters:\n- name: a\n  cluster: {server: https://a}\n");
+    r = with_webhook(kc);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL,
+         "cannot be used: it has no current-context, so client-go finds no server");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "(\"invalid configuration: no configuration has been provided\")");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\ncurrent-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "its current-context \"c\" is not among its contexts");
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                     "contexts:\n- name: c\n  context: {cluster: b}\ncurrent-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "the cluster \"b\" of its current context is not among its clusters");
+    kap_manifest_report_free(r);
+    /* a CA beside the kubeconfig (relative to its directory), not mounted */
+    put("/etc/kubernetes/pki/audit-ca.crt", "x\n");
+    snprintf(kc, sizeof kc, cl, "pki/audit-ca.crt", "/etc/kubernetes/webhook.kubeconfig");
+    strcat(kc, "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
+    r = with_webhook(kc);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL,
+         "its certificate-authority /etc/kubernetes/pki/audit-ca.crt is not on a hostPath volumeMount");
+    kap_manifest_report_free(r);
+    /* mounted, but the user's certificate is missing on the host */
+    put("/etc/kubernetes/webhook.kubeconfig", kc);
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-webhook-config-file=/etc/kubernetes/hook/webhook.kubeconfig\n",
+             POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/hook, readOnly: true}\n",
+             POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes}\n");
+    snprintf(kc, sizeof kc, cl, "pki/audit-ca.crt", "/etc/kubernetes/hook/pki/client.crt");
+    strcat(kc, "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
+    put("/etc/kubernetes/webhook.kubeconfig", kc);
+    r = check_now();
+    must(r, "webhook-config", KAP_MANIFEST_FAIL,
+         "its client-certificate /etc/kubernetes/hook/pki/client.crt is mounted from the host's "
+         "/etc/kubernetes/pki/client.crt, which is not a file there");
+    kap_manifest_report_free(r);
+    put("/etc/kubernetes/pki/client.crt", "x\n");
+    r = check_now();
+    must(r, "webhook-config", KAP_MANIFEST_PASS, "names 1 cluster");
     kap_manifest_report_free(r);
     /* a directory */
     char p[512];
