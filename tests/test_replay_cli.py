@@ -12,9 +12,12 @@ import json
 import os
 import resource
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from collections import Counter
 from urllib.parse import unquote
@@ -233,6 +236,158 @@ class Write(unittest.TestCase):
                 log_paths()[0], check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"--write /nonexistent/dir/x.jsonl", p.stderr)
+
+    def write_through(self, name, policy, log):
+        """kap replay --write name, and the bytes it should write (the same
+        replay written to a plain new file elsewhere)."""
+        plain = os.path.join(tempfile.mkdtemp(dir=self.dir), "plain.jsonl")
+        run("replay", "-q", "--write", plain, policy, log)
+        with open(plain, "rb") as f:
+            want = f.read()
+        shutil.rmtree(os.path.dirname(plain))
+        return run("replay", "-q", "--write", name, policy, log, check=False), want
+
+    def test_write_symlink(self):
+        # the link stays, the file it names is replaced (its mode kept) and
+        # the temporary file is made beside that file, not beside the link
+        policy, log = os.path.join(POLICIES, "gce-configure-helper.yaml"), log_paths()[0]
+        os.mkdir(os.path.join(self.dir, "a"))
+        os.mkdir(os.path.join(self.dir, "b"))
+        target = os.path.join(self.dir, "b", "target.jsonl")
+        with open(target, "w") as f:
+            f.write("old\n")
+        os.chmod(target, 0o604)
+        link = os.path.join(self.dir, "a", "link.jsonl")
+        os.symlink("../b/target.jsonl", link)
+        p, want = self.write_through(link, policy, log)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.readlink(link), "../b/target.jsonl")
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), want)
+        self.assertEqual(os.stat(target).st_mode & 0o7777, 0o604)
+        self.assertEqual(os.listdir(os.path.join(self.dir, "a")), ["link.jsonl"])
+        self.assertEqual(os.listdir(os.path.join(self.dir, "b")), ["target.jsonl"])
+
+    def test_write_dangling_symlink(self):
+        policy, log = os.path.join(POLICIES, "gce-configure-helper.yaml"), log_paths()[0]
+        os.mkdir(os.path.join(self.dir, "a"))
+        os.mkdir(os.path.join(self.dir, "b"))
+        # its directory is there: the file it names is made
+        link = os.path.join(self.dir, "a", "dangling")
+        os.symlink("../b/new.jsonl", link)
+        p, want = self.write_through(link, policy, log)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.readlink(link), "../b/new.jsonl")
+        with open(os.path.join(self.dir, "b", "new.jsonl"), "rb") as f:
+            self.assertEqual(f.read(), want)
+        self.assertEqual(os.listdir(os.path.join(self.dir, "b")), ["new.jsonl"])
+        # into no directory: refused, nothing made
+        link = os.path.join(self.dir, "a", "nowhere")
+        os.symlink("../nodir/x.jsonl", link)
+        p = run("replay", "-q", "--write", link, policy, log, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, f"kap replay: --write {link}: a symlink to {self.dir}/a/../nodir/x.jsonl, "
+                                   "whose directory does not exist\n".encode())
+        self.assertEqual(sorted(os.listdir(self.dir)), ["a", "b"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.dir, "a"))), ["dangling", "nowhere"])
+
+    def test_write_not_a_regular_file(self):
+        # refused before any input is read (standard input is never closed
+        # here), and left as it was
+        import socket
+        policy = os.path.join(POLICIES, "gce-configure-helper.yaml")
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        sub = os.path.join(self.dir, "dir")
+        os.mkdir(sub)
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(os.path.join(self.dir, "sock"))
+        os.symlink("fifo", os.path.join(self.dir, "to-fifo"))
+        try:
+            for name, kind in (("fifo", "a FIFO"), ("dir", "a directory"), ("sock", "a socket"),
+                               ("to-fifo", "a FIFO")):
+                with self.subTest(name=name):
+                    path = os.path.join(self.dir, name)
+                    proc = subprocess.Popen([KAP, "replay", "-q", "--write", path, policy, "-"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    try:
+                        rc = proc.wait(timeout=20)
+                    finally:
+                        proc.kill()
+                        err = proc.communicate()[1]
+                    self.assertEqual(rc, 1)
+                    self.assertEqual(err, f"kap replay: --write {path}: not a regular file ({kind})\n".encode())
+            self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+            self.assertTrue(stat.S_ISDIR(os.lstat(sub).st_mode))
+            self.assertEqual(os.listdir(sub), [])
+            self.assertTrue(stat.S_ISSOCK(os.lstat(os.path.join(self.dir, "sock")).st_mode))
+            self.assertEqual(os.readlink(os.path.join(self.dir, "to-fifo")), "fifo")
+            self.assertEqual(sorted(os.listdir(self.dir)), ["dir", "fifo", "sock", "to-fifo"])
+        finally:
+            sock.close()
+
+    def test_write_mode(self):
+        # an existing file keeps its mode; a new one is 0666 less the umask
+        policy, log = os.path.join(POLICIES, "gce-configure-helper.yaml"), log_paths()[0]
+        old = os.path.join(self.dir, "old.jsonl")
+        with open(old, "w") as f:
+            f.write("old\n")
+        os.chmod(old, 0o604)
+        new = os.path.join(self.dir, "new.jsonl")
+        for path, mask, mode in ((old, 0o022, 0o604), (new, 0o027, 0o640), (new, 0o002, 0o640)):
+            with self.subTest(path=os.path.basename(path), umask=oct(mask)):
+                p = subprocess.run([KAP, "replay", "-q", "--write", path, policy, log], capture_output=True,
+                                   preexec_fn=lambda: os.umask(mask))
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(os.stat(path).st_mode & 0o7777, mode)
+                self.assertGreater(os.path.getsize(path), 4)
+
+    def test_write_signal(self):
+        # killed while reading a slow standard input: FILE as it was, the
+        # temporary file removed, and the signal still the cause of death
+        policy = os.path.join(POLICIES, "gce-configure-helper.yaml")
+        with open(os.path.join(LOGS, "immudb-log-audit-k8s.jsonl"), "rb") as f:
+            block = f.read()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+            with self.subTest(signal=sig.name):
+                where = tempfile.mkdtemp(dir=self.dir)
+                out = os.path.join(where, "out.jsonl")
+                with open(out, "w") as f:
+                    f.write("old\n")
+                # SIGPIPE as a progress bar on a closed pipe gets it
+                args = ["--progress", "always"] if sig == signal.SIGPIPE else ["-q"]
+                proc = subprocess.Popen([KAP, "replay", *args, "--write", out, policy, "-"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                try:
+                    deadline = time.monotonic() + 20
+                    while len(os.listdir(where)) < 2 and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    self.assertEqual(len(os.listdir(where)), 2, "no temporary file made")
+                    if sig == signal.SIGPIPE:
+                        proc.stderr.close()
+                    try:
+                        for _ in range(5 if sig == signal.SIGPIPE else 1):
+                            proc.stdin.write(block * 10)
+                            proc.stdin.flush()
+                            time.sleep(0.2)
+                    except BrokenPipeError:
+                        pass
+                    if sig != signal.SIGPIPE:
+                        proc.send_signal(sig)
+                    rc = proc.wait(timeout=20)
+                finally:
+                    proc.kill()
+                    proc.wait()
+                    try:
+                        proc.stdin.close()
+                    except BrokenPipeError:
+                        pass
+                    if proc.stderr:
+                        proc.stderr.close()
+                self.assertEqual(rc, -sig)
+                self.assertEqual(os.listdir(where), ["out.jsonl"])
+                with open(out) as f:
+                    self.assertEqual(f.read(), "old\n")
 
 
 class Inputs(unittest.TestCase):

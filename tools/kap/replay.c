@@ -1,11 +1,13 @@
 /* kap replay: real audit logs through a candidate policy (libkap-replay).
  * SPDX-License-Identifier: Apache-2.0 */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,9 +132,63 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 
 /* ---- --write --------------------------------------------------------------------- */
 
+/* The temporary file, while it exists. A signal that would end kap removes
+ * it first, then ends kap as it would have: the handler only reads this
+ * buffer, armed from mkstemp to the rename. */
+static char tmp_path[PATH_MAX + 8];
+static const int stop_signals[] = {SIGHUP, SIGINT, SIGPIPE, SIGTERM};
+#define N_STOP (sizeof stop_signals / sizeof *stop_signals)
+static struct sigaction stop_old[N_STOP];
+static int stop_armed[N_STOP];
+
+static void remove_tmp(int sig)
+{
+    if (tmp_path[0])
+        unlink(tmp_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void stop_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < N_STOP; i++)
+        sigaddset(set, stop_signals[i]);
+}
+
+static void block_stops(sigset_t *old)
+{
+    sigset_t set;
+    stop_set(&set);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* A signal ignored when kap started (nohup) stays ignored. */
+static void arm_stops(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_tmp;
+    stop_set(&sa.sa_mask);
+    for (size_t i = 0; i < N_STOP; i++) {
+        stop_armed[i] = sigaction(stop_signals[i], NULL, &stop_old[i]) == 0 && stop_old[i].sa_handler != SIG_IGN &&
+                        sigaction(stop_signals[i], &sa, NULL) == 0;
+    }
+}
+
+static void disarm_stops(void)
+{
+    for (size_t i = 0; i < N_STOP; i++) {
+        if (stop_armed[i])
+            sigaction(stop_signals[i], &stop_old[i], NULL);
+        stop_armed[i] = 0;
+    }
+    tmp_path[0] = 0;
+}
+
 typedef struct out_file {
     FILE *f;
-    char *tmp;
+    char *target; /* the file renamed over: FILE, or the file its symlink names */
     int failed;
 } out_file;
 
@@ -146,27 +202,121 @@ static int write_out(void *ctx, const char *data, size_t len)
     return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO"
+           : S_ISDIR(m) ? "a directory"
+           : S_ISCHR(m) ? "a character device"
+           : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "of another type";
+}
+
+/* The file to replace: path, or the file a symlink at path names (the link
+ * stays); NULL, told on standard error, when it is not a regular file or a
+ * symlink leads to no directory. *mode is the new file's: the replaced
+ * file's mode, or 0666 less the umask. */
+static char *out_target(const char *path, mode_t *mode)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr, "kap replay: --write %s: not a regular file (%s)\n", path, file_kind(st.st_mode));
+            return NULL;
+        }
+        *mode = st.st_mode & 07777;
+        char *real = realpath(path, NULL);
+        if (!real)
+            fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
+        return real;
+    }
+    if (errno != ENOENT) {
+        fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    *mode = 0666 & ~mask;
+    /* a new file, or a dangling symlink: follow it to the name it makes */
+    char *cur = strdup(path);
+    for (int hops = 0; cur; hops++) {
+        char link[PATH_MAX];
+        ssize_t n = readlink(cur, link, sizeof link);
+        if (n < 0 && errno == EINVAL)
+            return cur;
+        if (n < 0 && errno == ENOENT && hops == 0)
+            return cur; /* mkstemp tells what is missing */
+        if (n < 0 && errno == ENOENT) {
+            /* the end of a dangling symlink: written if its directory is there */
+            const char *slash = strrchr(cur, '/');
+            char *dir = slash ? strndup(cur, slash == cur ? 1 : (size_t)(slash - cur)) : strdup(".");
+            int there = dir && stat(dir, &st) == 0;
+            int err = !dir ? ENOMEM : !there ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+            free(dir);
+            if (!err)
+                return cur;
+            if (err == ENOENT || err == ENOTDIR)
+                fprintf(stderr, "kap replay: --write %s: a symlink to %s, whose directory does not exist\n", path,
+                        cur);
+            else
+                fprintf(stderr, "kap replay: --write %s: a symlink to %s: %s\n", path, cur, strerror(err));
+            free(cur);
+            return NULL;
+        }
+        if (n < 0 || n == (ssize_t)sizeof link || hops == 40) {
+            fprintf(stderr, "kap replay: --write %s: %s\n", path,
+                    strerror(n < 0 ? errno : n == (ssize_t)sizeof link ? ENAMETOOLONG : ELOOP));
+            free(cur);
+            return NULL;
+        }
+        link[n] = 0;
+        char *slash = strrchr(cur, '/');
+        size_t keep = link[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
+        char *next = malloc(keep + (size_t)n + 1);
+        if (next) {
+            memcpy(next, cur, keep);
+            memcpy(next + keep, link, (size_t)n + 1);
+        }
+        free(cur);
+        cur = next;
+    }
+    fprintf(stderr, "kap replay: out of memory\n");
+    return NULL;
+}
+
 static int open_out(out_file *o, const char *path)
 {
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 16);
-    if (!o->tmp)
+    mode_t mode;
+    o->target = out_target(path, &mode);
+    if (!o->target)
         return -1;
-    snprintf(o->tmp, n + 16, "%s.XXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0) {
-        fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
+    if ((size_t)snprintf(tmp_path, sizeof tmp_path, "%s.XXXXXX", o->target) >= sizeof tmp_path) {
+        fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(ENAMETOOLONG));
+        tmp_path[0] = 0;
+        free(o->target);
         return -1;
     }
-    o->f = fdopen(fd, "w");
-    if (!o->f) {
+    /* no signal between the file made and the handler that removes it */
+    sigset_t old;
+    block_stops(&old);
+    int fd = mkstemp(tmp_path), err = errno;
+    if (fd >= 0)
+        arm_stops();
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (fd < 0) {
+        fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(err));
+        tmp_path[0] = 0;
+        free(o->target);
+        return -1;
+    }
+    if (fchmod(fd, mode) || !(o->f = fdopen(fd, "w"))) {
         fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
         close(fd);
-        unlink(o->tmp);
-        free(o->tmp);
-        o->tmp = NULL;
+        block_stops(&old);
+        unlink(tmp_path);
+        disarm_stops();
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        free(o->target);
         return -1;
     }
     return 0;
@@ -184,8 +334,11 @@ static int close_out(out_file *o, const char *path, int ok)
     }
     if (fclose(o->f) && !o->failed)
         o->failed = errno ? errno : EIO;
+    /* a signal now waits until the file is in place or removed */
+    sigset_t old;
+    block_stops(&old);
     if (ok && !o->failed) {
-        if (rename(o->tmp, path)) {
+        if (rename(tmp_path, o->target)) {
             fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
             rc = -1;
         }
@@ -195,8 +348,10 @@ static int close_out(out_file *o, const char *path, int ok)
         rc = -1;
     }
     if (rc)
-        unlink(o->tmp);
-    free(o->tmp);
+        unlink(tmp_path);
+    disarm_stops();
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free(o->target);
     return rc;
 }
 
