@@ -224,7 +224,7 @@ static char *out_target(const char *path, mode_t *mode)
             fprintf(stderr, "kap replay: --write %s: not a regular file (%s)\n", path, file_kind(st.st_mode));
             return NULL;
         }
-        *mode = st.st_mode & 07777;
+        *mode = st.st_mode & 0777; /* the permission bits: no set-id bit carried to a new file */
         char *real = realpath(path, NULL);
         if (!real)
             fprintf(stderr, "kap replay: --write %s: %s\n", path, strerror(errno));
