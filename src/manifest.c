@@ -1231,6 +1231,57 @@ static int read_volumes(checker *c)
     return 0;
 }
 
+/* What kubelet's validation of a static pod (ValidatePodCreate) refuses
+ * in its volumes and the kube-apiserver container's mounts: the pod is
+ * dropped, no kube-apiserver runs. Only FAILs: what passes is covered by
+ * the other checks. */
+static void check_pod_valid(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    const jv *vols = jget(jget(c->pod, "spec"), "volumes");
+    for (size_t i = 0; vols && vols->kind == JV_ARRAY && i < vols->n; i++) {
+        const jv *v = vols->items[i], *n = jget(v, "name");
+        for (size_t j = 0; n && n->kind == JV_STRING && j < i; j++) {
+            const jv *o = jget(vols->items[j], "name");
+            if (o && o->kind == JV_STRING && o->len == n->len && memcmp(o->s, n->s, n->len) == 0) {
+                add_check(r, "pod-valid", KAP_MANIFEST_FAIL, v->line, v->col,
+                          rfmt(r, "rename or remove one of the volumes named '%.*s'", (int)n->len, n->s),
+                          "two volumes are named '%.*s' (spec.volumes[%zu] and [%zu]): kubelet refuses the pod",
+                          (int)n->len, n->s, j, i);
+                break;
+            }
+        }
+        const jv *hp = jget(jget(v, "hostPath"), "path");
+        if (hp && hp->kind == JV_STRING) {
+            /* an element that is exactly "..", as validation splits the path */
+            int back = 0;
+            for (size_t k = 0; k + 2 <= hp->len && !back; k++)
+                back = (k == 0 || hp->s[k - 1] == '/') && hp->s[k] == '.' && hp->s[k + 1] == '.' &&
+                       (k + 2 == hp->len || hp->s[k + 2] == '/');
+            if (back)
+                add_check(r, "pod-valid", KAP_MANIFEST_FAIL, hp->line, hp->col,
+                          "write the hostPath path without '..'",
+                          "the hostPath path '%.*s' (spec.volumes[%zu]) contains '..': kubelet refuses the pod",
+                          (int)hp->len, hp->s, i);
+        }
+    }
+    const jv *vm = jget(c->container, "volumeMounts");
+    for (size_t i = 0; vm && vm->kind == JV_ARRAY && i < vm->n; i++) {
+        const jv *m = vm->items[i], *p = jget(m, "mountPath");
+        for (size_t j = 0; p && p->kind == JV_STRING && j < i; j++) {
+            const jv *o = jget(vm->items[j], "mountPath");
+            if (o && o->kind == JV_STRING && o->len == p->len && memcmp(o->s, p->s, p->len) == 0) {
+                add_check(r, "pod-valid", KAP_MANIFEST_FAIL, m->line, m->col,
+                          rfmt(r, "keep one volumeMount at %.*s", (int)p->len, p->s),
+                          "two volumeMounts have the mountPath %.*s (volumeMounts[%zu] and [%zu]): kubelet refuses "
+                          "the pod",
+                          (int)p->len, p->s, j, i);
+                break;
+            }
+        }
+    }
+}
+
 static const volume *volume_named(const checker *c, const char *name)
 {
     for (size_t i = 0; i < c->n_vols; i++)
@@ -2739,6 +2790,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
     if (check_pod(&c) == 0 && !r->oom) {
         check_fields(&c);
         read_volumes(&c);
+        check_pod_valid(&c);
         /* which release to follow */
         const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);
         unsigned from_image = image ? minor_from_image(image) : 0;

@@ -613,6 +613,10 @@ static void raw_pod(const char *mounts, const char *volumes)
     put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
 }
 
+#define GOOD_FLAGS_SHORT                                            \
+    "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n" \
+    "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+
 /* A Pod written in full: its flags (YAML list items), mounts and volumes. */
 static void pod_with(const char *flags, const char *mounts, const char *volumes)
 {
@@ -901,6 +905,30 @@ START_TEST(static_pod_path_names_a_file)
         "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/pods/apiserver.yaml\n");
     r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (--pod-manifest-path in");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* What kubelet's validation refuses in the volumes and mounts: the pod is
+ * dropped (ValidatePodCreate) */
+START_TEST(pod_refused_by_validation)
+{
+    good_node();
+    pod_with(GOOD_FLAGS_SHORT,
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n"
+             "    - {name: certs, mountPath: /var/log/kubernetes/audit}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+             "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n"
+             "  - name: certs\n    hostPath: {path: /etc/ssl/../ssl/certs}\n"
+             "  - name: audit\n    hostPath: {path: /etc/ssl/..certs/x.., type: DirectoryOrCreate}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "two volumes are named 'audit' (spec.volumes[0] and [3]): kubelet refuses the pod");
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "the hostPath path '/etc/ssl/../ssl/certs' (spec.volumes[2]) contains '..'");
+    must(r, "pod-valid", KAP_MANIFEST_FAIL,
+         "two volumeMounts have the mountPath /var/log/kubernetes/audit (volumeMounts[1] and [2])");
+    ck_assert_uint_eq(count_status(r, "pod-valid", KAP_MANIFEST_FAIL), 3); /* '..certs' and 'x..' are names */
     kap_manifest_report_free(r);
     drop_root();
 }
@@ -2083,6 +2111,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, policy_and_log_in_one_mount);
     tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, static_pod_path_names_a_file);
+    tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
