@@ -2059,7 +2059,27 @@ int manifest_readable(const char *manifest, const char *data, size_t len, kap_bu
 }
 
 /* Whether data is a Pod with a container running kube-apiserver. */
-static int is_apiserver_pod(checker *c, const char *data, size_t len)
+/* Whether two pods' metadata give kubelet one pod name (name and
+ * namespace, "default" when unset): kubelet keeps only the first file of
+ * its directory with that name. */
+static int same_pod_name(const jv *a, const jv *b)
+{
+    const jv *ma = jget(a, "metadata"), *mb = jget(b, "metadata");
+    const jv *na = jget(ma, "name"), *nb = jget(mb, "name");
+    if (!na || !nb || na->kind != JV_STRING || nb->kind != JV_STRING || na->len == 0 || na->len != nb->len ||
+        memcmp(na->s, nb->s, na->len) != 0)
+        return 0;
+    const jv *sa = jget(ma, "namespace"), *sb = jget(mb, "namespace");
+    const char *xa = sa && sa->kind == JV_STRING && sa->len ? sa->s : "default";
+    const char *xb = sb && sb->kind == JV_STRING && sb->len ? sb->s : "default";
+    size_t la = sa && sa->kind == JV_STRING && sa->len ? sa->len : 7;
+    size_t lb = sb && sb->kind == JV_STRING && sb->len ? sb->len : 7;
+    return la == lb && memcmp(xa, xb, la) == 0;
+}
+
+/* Whether a file of the manifests directory holds a kube-apiserver pod;
+ * *same: it has this manifest's pod name. */
+static int is_apiserver_pod(checker *c, const char *data, size_t len, int *same)
 {
     kap_arena a = {0};
     kap_fail fail = {0};
@@ -2069,11 +2089,13 @@ static int is_apiserver_pod(checker *c, const char *data, size_t len)
     if (rc == KAP_ENOMEM || fail.msg.oom)
         c->r->oom = 1;
     int yes = 0;
+    *same = 0;
     if (rc == KAP_OK) {
         const jv *ctrs = jget(jget(root, "spec"), "containers");
         if (ctrs && ctrs->kind == JV_ARRAY)
             for (size_t k = 0; k < ctrs->n; k++)
                 yes |= runs_apiserver(ctrs->items[k]);
+        *same = same_pod_name(root, c->pod);
     }
     buf_free(&fail.msg);
     arena_free(&a);
@@ -2128,14 +2150,18 @@ static void check_dir(checker *c)
         }
         if (se || !S_ISREG(st.st_mode))
             continue; /* kubelet skips directories and what it cannot stat (a dangling link, a loop) */
-        int copy = strncmp(name, self, selflen) == 0;
-        if (!copy) {
+        /* named after the manifest: a copy, whatever it holds (read for
+         * its pod name only) */
+        int named = strncmp(name, self, selflen) == 0, copy = named, same = 0;
+        {
             char *data = NULL;
             size_t len = 0;
             kap_buf rr = {0};
             int re = noted(c, root_read(&c->rt, path.s, c->max_file, &rr, &data, &len));
             if (re == 0) {
-                copy = is_apiserver_pod(c, data, len);
+                copy = is_apiserver_pod(c, data, len, &same) || named;
+            } else if (named) {
+                re = 0; /* taken for a copy unread */
             } else if (re != ENOENT && re != ENOMEM) {
                 /* kubelet reads it (as root, with no size limit): it may
                  * be a second kube-apiserver; gone since: nothing to say */
@@ -2150,11 +2176,18 @@ static void check_dir(checker *c)
             if (re)
                 continue;
         }
-        if (copy) {
+        const char *move = rfmt(r, "move %s out of %s (kubelet reads every file there that does not begin with a dot)",
+                                path.s, c->manifest_dir);
+        if (copy && same) {
+            /* kubelet keys static pods by name: one of the two runs */
             bad++;
-            add_check(r, "manifest-dir", KAP_MANIFEST_FAIL, 0, 0,
-                      rfmt(r, "move %s out of %s (kubelet reads every file there that does not begin with a dot)",
-                           path.s, c->manifest_dir),
+            add_check(r, "manifest-dir", KAP_MANIFEST_FAIL, 0, 0, move,
+                      "%s is in the manifests directory with this manifest's pod name: kubelet runs only one pod of "
+                      "a name, and it may be that file's, so editing this manifest may change nothing",
+                      path.s);
+        } else if (copy) {
+            bad++;
+            add_check(r, "manifest-dir", KAP_MANIFEST_FAIL, 0, 0, move,
                       "%s is in the manifests directory: kubelet runs it as a second kube-apiserver pod", path.s);
         } else {
             buf_printf(&others, "%s%s", n_others++ ? ", " : "", name);

@@ -934,6 +934,33 @@ START_TEST(pod_refused_by_validation)
 }
 END_TEST
 
+/* A copy with this manifest's pod name (name and namespace) is one of two
+ * pods kubelet keys by one name; another name is a second kube-apiserver */
+START_TEST(copies_by_pod_name)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    static const char same[] = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\n"
+                               "spec:\n  containers:\n  - name: x\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n";
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml.bak", same);
+    put("/etc/kubernetes/manifests/api-old.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\n"
+        "spec:\n  containers:\n  - name: x\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n");
+    put("/etc/kubernetes/manifests/0-api.yaml", same);
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL,
+         "/etc/kubernetes/manifests/kube-apiserver.yaml.bak is in the manifests directory with this manifest's pod "
+         "name: kubelet runs only one pod of a name");
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/0-api.yaml is in the manifests directory with this manifest's pod name");
+    /* namespace "default" when unset: another pod name */
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL,
+         "/etc/kubernetes/manifests/api-old.yaml is in the manifests directory: kubelet runs it as a second kube-apiserver pod");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 3);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* kubelet's command line, where kubeadm and the packages keep it: the
  * drop-in's $KUBELET_CONFIG_ARGS, kubeadm-flags.env, /etc/default/kubelet.
  * --pod-manifest-path wins over the config's staticPodPath (kubelet's flags
@@ -2112,6 +2139,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, static_pod_path_names_a_file);
     tcase_add_test(tc, pod_refused_by_validation);
+    tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
     tcase_add_test(tc, api_arguments);
