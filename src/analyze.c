@@ -19,7 +19,7 @@ static const kap_lint_check CHECKS[] = {
     {"ignored-key", KAP_SEVERITY_ERROR, "a key kube-apiserver ignores",
      "An unknown, misplaced or wrong-case key: kube-apiserver drops it (with a warning since 1.26, silently "
      "before), so the rule matches more than it says. An error when the key looks like one that matters, a "
-     "warning when dropping it changes nothing."},
+     "warning when dropping it changes nothing (it means nothing, or says what already applies there)."},
     {"duplicate-key", KAP_SEVERITY_WARNING, "a key given twice",
      "The same key twice in one mapping: kube-apiserver keeps the last value and drops the first."},
     {"unreachable-rule", KAP_SEVERITY_WARNING, "a rule that never decides a request",
@@ -47,11 +47,13 @@ static const kap_lint_check CHECKS[] = {
      "no request has it, unless a later release adds it (hence information only)."},
     {"unknown-verb", KAP_SEVERITY_WARNING, "a verb no request has",
      "Resource requests have the verbs get, list, watch, create, update, patch, delete, deletecollection (and "
-     "proxy); non-resource requests the HTTP method in lower case. Anything else, upper case included, never "
-     "matches."},
+     "proxy); non-resource requests the HTTP method in lower case, whatever the method. Anything else, upper "
+     "case included, never matches; \"*\" and, on a rule for non-resource URLs only, a Kubernetes verb no "
+     "standard method gives (list, watch, ...) match only a request sent with that very method."},
     {"authorization-verb", KAP_SEVERITY_INFO, "an authorization-only verb",
      "impersonate, bind, escalate, use, approve and sign are verbs kube-apiserver asks its authorizer about; "
-     "no request has them as its verb, so the entry never matches."},
+     "only a non-resource request sent with that very method has one as its verb, so the entry never matches "
+     "what it means."},
     {"namespaces-cluster-scoped", KAP_SEVERITY_WARNING, "namespaces on cluster-scoped resources",
      "Requests on cluster-scoped resources have the namespace \"\": a rule whose resources are all "
      "cluster-scoped built-ins never matches them through a named namespace."},
@@ -472,6 +474,7 @@ static int run(kap_analysis *a, const char *data, size_t len, const kap_limits *
     c.doc = decoded ? &doc : NULL;
     c.policy = a->policy;
     c.kube_minor = lim->kube_minor;
+    c.lim = lim;
     c.opts = ao;
     c.src = data;
     c.srclen = len;

@@ -41,6 +41,7 @@ typedef struct an_ctx {
     const kdoc *doc;
     const kap_policy *policy;  /* NULL when the policy did not load */
     unsigned kube_minor;
+    const kap_limits *lim;     /* the load's, to read the file's values again */
     const kap_analysis_options *opts;
     const kap_diagnostics *key_diags; /* the strict-decoding warnings, whatever the release */
     const char *src;                  /* the file's bytes, for comments and columns */
@@ -204,7 +205,9 @@ KAP_HIDDEN const an_builtin *an_builtin_nth(const char *group, size_t glen, unsi
 
 /* Verbs kube-apiserver gives requests (analyze_patterns.c). */
 KAP_HIDDEN int an_resource_verb(const char *v, size_t n);
-KAP_HIDDEN int an_nonresource_verb(const char *v, size_t n);
+KAP_HIDDEN int an_nonresource_verb(const char *v, size_t n); /* the methods clients send, lower case */
+/* Any verb a non-resource request can have: an HTTP method token in lower case. */
+KAP_HIDDEN int an_method_verb(const char *v, size_t n);
 
 static inline int kstr_is(const kstr *k, const char *s)
 {

@@ -261,32 +261,262 @@ static int effect(an_ctx *c, const place *pl, const intent *it, kap_buf *b)
     return 0;
 }
 
+/* ---- whether the key says what already applies -------------------------------
+ *
+ * kube-apiserver keeps no unknown key, so its value is read again from the
+ * file's values (once, and only for a key that would matter). */
+
+typedef struct values {
+    kap_arena arena;
+    jv *root;
+    int read; /* 1 read, -1 could not be */
+} values;
+
+/* The last member named key, exactly (Go's decoders keep the last one). */
+static const jv *member(const jv *o, const char *key, size_t klen)
+{
+    const jv *v = NULL;
+    if (o && o->kind == JV_OBJECT)
+        for (size_t i = 0; i < o->n; i++)
+            if (o->members[i].klen == klen && memcmp(o->members[i].key, key, klen) == 0)
+                v = o->members[i].val;
+    return v;
+}
+
+static const jv *item(const jv *a, long i)
+{
+    return a && a->kind == JV_ARRAY && i >= 0 && (size_t)i < a->n ? a->items[i] : NULL;
+}
+
+/* The value of the ignored key a warning names, or NULL. */
+static const jv *ignored_value(an_ctx *c, values *vs, const kap_diagnostic *g, const place *pl)
+{
+    if (!vs->read) {
+        int rc = c->lim ? policy_values(&vs->arena, c->src, c->srclen, c->lim, &vs->root) : KAP_EARG;
+        if (rc == KAP_ENOMEM)
+            c->out->oom = 1;
+        vs->read = rc == KAP_OK ? 1 : -1;
+    }
+    if (vs->read < 0)
+        return NULL;
+    const jv *o = vs->root;
+    if (pl->ctx != CTX_TOP)
+        o = item(member(o, "rules", 5), pl->rule);
+    if (pl->ctx == CTX_GR)
+        o = item(member(o, "resources", 9), pl->entry);
+    if (!o || o->kind != JV_OBJECT)
+        return NULL;
+    for (size_t i = 0; i < o->n; i++) {
+        const jv_member *m = &o->members[i];
+        if (m->klen == pl->klen && memcmp(m->key, pl->key, pl->klen) == 0 && m->line == g->line && m->col == g->column)
+            return m->val;
+    }
+    return member(o, pl->key, pl->klen);
+}
+
+/* Beyond this many comparisons, two lists are not compared (the key is
+ * taken to matter). */
+#define MAX_COMPARE 65536
+
+static int strlist_value(const jv *v)
+{
+    if (v->kind == JV_NULL)
+        return 1;
+    if (v->kind != JV_ARRAY)
+        return 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind != JV_STRING)
+            return 0;
+    return 1;
+}
+
+static size_t value_count(const jv *v) { return v->kind == JV_ARRAY ? v->n : 0; }
+
+static int same_str(const char *a, size_t an, const char *b, size_t bn)
+{
+    return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+}
+
+/* Whether a value (a list of strings, or null) holds the same strings as a
+ * list, as sets: every list an audit policy tests is a membership test, and
+ * an empty list means the same as none. */
+static int same_set(const jv *v, const kstrlist *l)
+{
+    if (!strlist_value(v))
+        return 0;
+    size_t n = value_count(v);
+    if (n && l->n > MAX_COMPARE / n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const jv *s = v->items[i];
+        size_t k = 0;
+        while (k < l->n && !same_str(s->s, s->len, l->v[k].s, l->v[k].len))
+            k++;
+        if (k == l->n)
+            return 0;
+    }
+    for (size_t k = 0; k < l->n; k++) {
+        size_t i = 0;
+        while (i < n && !same_str(v->items[i]->s, v->items[i]->len, l->v[k].s, l->v[k].len))
+            i++;
+        if (i == n)
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether a group (a string, null for "", or RBAC's list) names only the
+ * entry's group ("" when the entry gives none). */
+static int same_group(const jv *v, const kgr *g)
+{
+    size_t n = v->kind == JV_ARRAY ? v->n : 1;
+    if (!n || n > MAX_COMPARE)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const jv *s = v->kind == JV_ARRAY ? v->items[i] : v;
+        if (s->kind == JV_NULL && s == v) {
+            if (g->group.len)
+                return 0;
+        } else if (s->kind != JV_STRING || !same_str(s->s, s->len, g->group.s, g->group.len)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* omitManagedFields: the value's (null: unset, the policy's applies) against what applies. */
+static int same_omf(const jv *v, int applies, int unset_means)
+{
+    if (v->kind == JV_NULL)
+        return unset_means == applies;
+    return v->kind == JV_BOOL && (v->b != 0) == (applies != 0);
+}
+
+/* Whether kube-apiserver, had it read the key where its author meant it,
+ * would decide and log every request as it does without it: the key says
+ * what already applies there. *why says so. */
+static int changes_nothing(an_ctx *c, values *vs, const kap_diagnostic *g, const place *pl, const intent *it,
+                           kap_buf *why)
+{
+    const kdoc *doc = c->doc;
+    if (!doc)
+        return 0;
+    const krule *r = pl->rule >= 0 && (size_t)pl->rule < doc->nrules ? &doc->rules[pl->rule] : NULL;
+    const char *k = it->key;
+    if (it->ctx == CTX_TOP && pl->ctx == CTX_TOP && strcmp(k, "metadata") == 0)
+        return 1; /* effect() says why */
+    const kstrlist *own = NULL;
+    const kgr *entry = NULL;      /* a resources entry's group */
+    const krule *entries = NULL; /* a group or resourceNames written on the rule */
+    const char *whose = NULL;
+    if (it->ctx == CTX_TOP && pl->ctx == CTX_TOP) {
+        if (strcmp(k, "omitStages") == 0)
+            own = &doc->stages;
+        else if (strcmp(k, "omitManagedFields") != 0)
+            return 0;
+        whose = "the policy";
+    } else if (it->ctx == CTX_RULE && r) {
+        if (strcmp(k, "users") == 0)
+            own = &r->users;
+        else if (strcmp(k, "userGroups") == 0)
+            own = &r->groups;
+        else if (strcmp(k, "verbs") == 0)
+            own = &r->verbs;
+        else if (strcmp(k, "namespaces") == 0)
+            own = &r->namespaces;
+        else if (strcmp(k, "nonResourceURLs") == 0)
+            own = &r->urls;
+        else if (strcmp(k, "omitStages") == 0)
+            own = &r->stages;
+        else if (strcmp(k, "level") != 0 && strcmp(k, "omitManagedFields") != 0)
+            return 0; /* resources: a list of entries, not compared */
+        whose = "the rule";
+    } else if (it->ctx == CTX_GR && r && pl->ctx == CTX_GR) {
+        if ((size_t)pl->entry >= r->nres)
+            return 0;
+        const kgr *e = &r->res[pl->entry];
+        if (strcmp(k, "resources") == 0)
+            own = &e->resources;
+        else if (strcmp(k, "resourceNames") == 0)
+            own = &e->names;
+        else if (strcmp(k, "group") == 0)
+            entry = e;
+        else
+            return 0;
+        whose = "the entry";
+    } else if (it->ctx == CTX_GR && r && pl->ctx == CTX_RULE) {
+        if (!r->nres || (strcmp(k, "group") != 0 && strcmp(k, "resourceNames") != 0))
+            return 0; /* without entries, the key would have narrowed the rule */
+        entries = r;
+        whose = "every resources entry of the rule";
+    } else {
+        return 0;
+    }
+    const jv *v = ignored_value(c, vs, g, pl);
+    if (!v)
+        return 0;
+    int same;
+    if (entries) {
+        same = 1;
+        for (size_t e = 0; e < entries->nres && same; e++)
+            same = strcmp(k, "group") == 0 ? same_group(v, &entries->res[e]) : same_set(v, &entries->res[e].names);
+    } else if (own) {
+        same = same_set(v, own);
+    } else if (entry) {
+        same = same_group(v, entry);
+    } else if (r && strcmp(k, "level") == 0) {
+        same = v->kind == JV_STRING && r->level.len && same_str(v->s, v->len, r->level.s, r->level.len);
+    } else if (r) {
+        same = same_omf(v, r->omf >= 0 ? r->omf : doc->omf, doc->omf);
+        if (same && r->omf < 0) {
+            buf_printf(why, "the policy-wide omitManagedFields, which the rule takes, is already %s",
+                       doc->omf ? "true" : "false");
+            return 1;
+        }
+    } else {
+        same = same_omf(v, doc->omf, 0);
+    }
+    if (!same)
+        return 0;
+    if ((own || (entries && strcmp(k, "resourceNames") == 0)) && !value_count(v))
+        buf_printf(why, "it is empty, the same as no %s at all", k);
+    else
+        buf_printf(why, "%s already has the same %s", whose, k);
+    return 1;
+}
+
 static const char *place_name(int ctx)
 {
     return ctx == CTX_RULE ? "in a rule" : ctx == CTX_GR ? "in a resources entry" : ctx == CTX_META ? "in metadata"
                                                                                                 : "at the top level";
 }
 
-static void ignored(an_ctx *c, const kap_diagnostic *g)
+static void ignored(an_ctx *c, values *vs, const kap_diagnostic *g)
 {
     place pl = parse_path(g->field);
     if (c->kube_minor == 24 && !strcmp(g->field, "metadata.clusterName"))
         return; /* a field of 1.24's object metadata */
     intent it = guess(pl.key, pl.klen, pl.ctx);
-    kap_buf m = {0}, h = {0}, kq = {0}, eff = {0};
+    kap_buf m = {0}, h = {0}, kq = {0}, eff = {0}, same = {0};
     an_quote(&kq, pl.key, pl.klen);
     int has_effect = it.key && effect(c, &pl, &it, &eff);
+    int no_op = has_effect && changes_nothing(c, vs, g, &pl, &it, &same);
+    int said = same.len || same.oom; /* why it changes nothing, where effect() does not say it */
     const char *who = c->kube_minor >= 26 ? "kube-apiserver ignores" : "kube-apiserver ignores, without a warning,";
     buf_printf(&m, "%s the key %s %s", who, an_cstr(c, &kq), place_name(pl.ctx));
     if (it.how == 1)
         buf_adds(&m, " (keys are case-sensitive)");
-    if (has_effect)
+    if (said)
+        buf_printf(&m, ", which changes nothing: %s", an_cstr(c, &same));
+    else if (has_effect)
         buf_printf(&m, ", %s", an_cstr(c, &eff));
     else if (it.key && (!strcmp(it.key, "apiVersion") || !strcmp(it.key, "kind")))
         buf_adds(&m, "; it still finds it when it reads the API version and kind, so only the warning results");
     else
         buf_adds(&m, ", so it has no effect");
-    if (it.key && it.how == 2 && it.ctx == CTX_RULE && pl.ctx == CTX_GR)
+    if (said)
+        buf_printf(&h, "delete it: %s", an_cstr(c, &same));
+    else if (it.key && it.how == 2 && it.ctx == CTX_RULE && pl.ctx == CTX_GR)
         buf_printf(&h, "move %s up to the rule (a resources entry has only group, resources and resourceNames)",
                    it.key);
     else if (it.key && it.how == 2 && it.ctx == CTX_GR)
@@ -305,13 +535,14 @@ static void ignored(an_ctx *c, const kap_diagnostic *g)
         buf_adds(&h, "a resources entry's keys are group, resources and resourceNames");
     else
         buf_adds(&h, "remove it");
-    kap_severity sev = has_effect && pl.ctx != CTX_META ? KAP_SEVERITY_ERROR : KAP_SEVERITY_WARNING;
+    kap_severity sev = has_effect && !no_op && pl.ctx != CTX_META ? KAP_SEVERITY_ERROR : KAP_SEVERITY_WARNING;
     an_add(c, "ignored-key", sev, pl.rule >= 0 ? (int)pl.rule : -1, g->line, g->column, g->field, NULL, 0,
            an_cstr(c, &h), "%s", an_cstr(c, &m));
     buf_free(&m);
     buf_free(&h);
     buf_free(&kq);
     buf_free(&eff);
+    buf_free(&same);
 }
 
 /* The rule whose text holds a line (YAML duplicates carry only a line). */
@@ -391,13 +622,15 @@ void an_check_keys(an_ctx *c)
     const kap_diagnostics *d = c->key_diags;
     if (!d)
         return;
+    values vs = {0};
     for (size_t i = 0; i < d->n; i++) {
         const kap_diagnostic *g = &d->items[i];
         if (g->severity != KAP_SEVERITY_WARNING)
             continue;
         if (!strncmp(g->message, "unknown field ", 14))
-            ignored(c, g);
+            ignored(c, &vs, g);
         else if (!strncmp(g->message, "duplicate field ", 16) || !strncmp(g->message, "yaml: line ", 11))
             duplicate(c, g);
     }
+    arena_free(&vs.arena);
 }

@@ -177,7 +177,11 @@ const an_builtin *an_builtin_nth(const char *group, size_t glen, unsigned minor,
  * (../shared/spec/requestinfo.md, section 6).
  *
  * Non-resource requests: "the lower-cased HTTP method of the request as the
- * verb" (the same page); the methods of HTTP (RFC 9110, section 9).
+ * verb" (the same page). Go's server takes any token as a method (RFC 9110,
+ * section 5.6.2: letters, digits and !#$%&'*+-.^_`|~), so the verb is any
+ * such token in lower case (PROPFIND /metrics has the verb propfind:
+ * ../shared/spec/requestinfo.md, sections 2 and 6); the methods of RFC 9110,
+ * section 9, are the ones clients send.
  *
  * Special verbs: the same page's "checks authorization for additional
  * permissions using specialized verbs" (use, bind, escalate, impersonate) and
@@ -210,9 +214,52 @@ int an_nonresource_verb(const char *v, size_t n)
     return in_list(v, n, NONRESOURCE_VERBS, sizeof NONRESOURCE_VERBS / sizeof *NONRESOURCE_VERBS);
 }
 
+int an_method_verb(const char *v, size_t n)
+{
+    if (!n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch))))
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- the checks ----------------------------------------------------------------------- */
 
 static const char *kp(const kstr *k) { return k->s ? k->s : ""; }
+
+/* Whether a rule's verb is one its author can mean: a resource request's verb
+ * (rules that can match resource requests), or any method in lower case
+ * (rules that can match non-resource requests: PROPFIND /metrics has the verb
+ * propfind). Not "*", the authorizer's verbs, nor, on a rule for
+ * non-resource URLs only, a Kubernetes verb no standard method gives (list,
+ * watch, create, ...): only a request sent with that very method has them. */
+static int verb_ok(const char *s, size_t n, int resource_scoped, int url_scoped)
+{
+    if (an_resource_verb(s, n) && !url_scoped)
+        return 1;
+    return an_method_verb(s, n) && !resource_scoped && !eq(s, n, "*") &&
+           !in_list(s, n, SPECIAL_VERBS, sizeof SPECIAL_VERBS / sizeof *SPECIAL_VERBS) &&
+           !(url_scoped && an_resource_verb(s, n) && !an_nonresource_verb(s, n));
+}
+
+/* The HTTP method whose requests have a verb, as clients write it: "WATCH"
+ * (in any letter case). */
+static void method_of(kap_buf *b, const char *s, size_t n)
+{
+    kap_buf up = {0};
+    int letters = 0;
+    for (size_t j = 0; j < n; j++) {
+        letters |= s[j] >= 'a' && s[j] <= 'z';
+        buf_addc(&up, (char)(s[j] >= 'a' && s[j] <= 'z' ? s[j] - 'a' + 'A' : s[j]));
+    }
+    an_quote(b, up.s ? up.s : "", up.len);
+    if (letters)
+        buf_adds(b, " (in any letter case)");
+    buf_free(&up);
+}
 
 static void check_verbs(an_ctx *c, size_t i, const krule *r)
 {
@@ -221,28 +268,41 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
     for (size_t k = 0; k < r->verbs.n; k++) {
         const kstr *v = &r->verbs.v[k];
         const char *s = kp(v);
-        int res_ok = an_resource_verb(s, v->len), url_ok = an_nonresource_verb(s, v->len);
-        if ((res_ok && !url_scoped) || (url_ok && !resource_scoped))
+        if (verb_ok(s, v->len, resource_scoped, url_scoped))
             continue;
-        kap_buf f = {0}, q = {0}, h = {0};
+        kap_buf f = {0}, q = {0}, h = {0}, mq = {0};
         an_field(&f, i, "verbs", (long)k);
         an_quote(&q, s, v->len);
+        /* a verb only a request sent with an unusual method has: the rule
+         * can match non-resource requests, and it is a method in lower case */
+        int odd_method = !resource_scoped && an_method_verb(s, v->len);
+        if (odd_method)
+            method_of(&mq, s, v->len);
         if (in_list(s, v->len, SPECIAL_VERBS, sizeof SPECIAL_VERBS / sizeof *SPECIAL_VERBS)) {
-            an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
-                   "match the requests themselves: an impersonated request has its own verb (get, create, ...), and "
-                   "so do role bindings and certificate approvals",
-                   "kube-apiserver checks %s when it authorizes a request, but no request has it as its verb, "
-                   "so this entry never matches",
-                   an_cstr(c, &q));
+            const char *hint = "match the requests themselves: an impersonated request has its own verb (get, create, "
+                               "...), and so do role bindings and certificate approvals";
+            if (odd_method)
+                an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+                       hint,
+                       "kube-apiserver checks %s when it authorizes a request, but only a request sent with the HTTP "
+                       "method %s has it as its verb, so this entry matches no request sent with a standard method",
+                       an_cstr(c, &q), an_cstr(c, &mq));
+            else
+                an_add(c, "authorization-verb", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+                       hint,
+                       "kube-apiserver checks %s when it authorizes a request, but no request has it as its verb, "
+                       "so this entry never matches",
+                       an_cstr(c, &q));
         } else {
             /* what the author probably meant */
             char low[32];
-            int lower_ok = 0;
+            int lower_ok = 0, low_method = 0;
             if (v->len < sizeof low) {
                 for (size_t j = 0; j < v->len; j++)
                     low[j] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] - 'A' + 'a' : s[j]);
                 low[v->len] = 0;
-                lower_ok = strcmp(low, s) != 0 && (an_resource_verb(low, v->len) || an_nonresource_verb(low, v->len));
+                lower_ok = strcmp(low, s) != 0 && verb_ok(low, v->len, resource_scoped, url_scoped);
+                low_method = an_nonresource_verb(low, v->len);
             }
             const char *why;
             if (lower_ok) {
@@ -251,24 +311,34 @@ static void check_verbs(an_ctx *c, size_t i, const krule *r)
             } else if (eq(s, v->len, "*")) {
                 why = "\"*\" is not a wildcard here";
                 buf_adds(&h, "leave verbs out to match every verb");
-            } else if (res_ok && url_scoped) {
+            } else if (an_resource_verb(s, v->len) && url_scoped) {
                 why = "non-resource requests carry their HTTP method as the verb: get, post, put, ...";
                 buf_adds(&h, "use HTTP methods in lower case on nonResourceURLs rules");
-            } else if (url_ok && resource_scoped) {
+            } else if (resource_scoped && (an_method_verb(s, v->len) || low_method)) {
                 why = "resource requests carry Kubernetes verbs: get, list, watch, create, update, patch, delete, "
                       "deletecollection";
-                buf_adds(&h, "POST is create, PUT is update");
+                buf_adds(&h, low_method ? "POST is create, PUT is update"
+                                        : "a resource request sent with any other HTTP method has the empty verb \"\"");
             } else {
                 why = "it is none of the verbs kube-apiserver gives requests";
                 buf_adds(&h, "resource requests: get list watch create update patch delete deletecollection; "
-                             "others: get post put patch delete head options");
+                             "others: their HTTP method in lower case (get post put patch delete head options ...)");
             }
-            an_add(c, "unknown-verb", KAP_SEVERITY_WARNING, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
-                   an_cstr(c, &h), "no request has the verb %s (%s), so this entry never matches", an_cstr(c, &q), why);
+            if (odd_method)
+                an_add(c, "unknown-verb", KAP_SEVERITY_WARNING, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+                       an_cstr(c, &h),
+                       "only a request sent with the HTTP method %s has the verb %s (%s), so this entry matches no "
+                       "request sent with a standard method",
+                       an_cstr(c, &mq), an_cstr(c, &q), why);
+            else
+                an_add(c, "unknown-verb", KAP_SEVERITY_WARNING, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+                       an_cstr(c, &h), "no request has the verb %s (%s), so this entry never matches", an_cstr(c, &q),
+                       why);
         }
         buf_free(&f);
         buf_free(&q);
         buf_free(&h);
+        buf_free(&mq);
     }
 }
 

@@ -1314,6 +1314,30 @@ static int is_unicode_space(const unsigned char *p, size_t n, size_t *size)
     return 0;
 }
 
+/* Step 1: JSON if the first non-space character is '{'. */
+static int starts_json(const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i = 0, sz;
+    while (i < len && is_unicode_space(p + i, len - i, &sz))
+        i += sz;
+    return i < len && p[i] == '{';
+}
+
+int policy_values(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **root)
+{
+    kap_fail fail = {0};
+    kap_buf strict = {0};
+    *root = NULL;
+    int rc = starts_json(data, len) ? json_to_jv(a, data, len, lim, root, &fail)
+                                    : yaml_to_jv(a, data, len, lim, root, &strict, &fail);
+    if (rc && (fail.status == KAP_ENOMEM || fail.msg.oom))
+        rc = KAP_ENOMEM;
+    buf_free(&fail.msg);
+    buf_free(&strict);
+    return rc;
+}
+
 static int report_error(kap_diagnostics *diags, int status, const char *field, const char *text,
                         unsigned line, unsigned col)
 {
@@ -1398,13 +1422,7 @@ int decode_policy(kap_arena *a, kap_arena *strs, const char *data, size_t len, c
     const jv *streamed = NULL;
 
     /* 1. JSON if the first non-space character is '{' */
-    {
-        const unsigned char *p = (const unsigned char *)data;
-        size_t i = 0, sz;
-        while (i < len && is_unicode_space(p + i, len - i, &sz))
-            i += sz;
-        is_json = i < len && p[i] == '{';
-    }
+    is_json = starts_json(data, len);
 
     doc->borrows_input = is_json;
     if (is_json) {

@@ -291,6 +291,11 @@ KAP_HIDDEN void json_strlist(kap_buf *b, const kstrlist *l, unsigned int flags);
 KAP_HIDDEN int decode_policy(kap_arena *a, kap_arena *strs, const char *data, size_t len,
                              const kap_limits *lim, kdoc *doc, kap_diagnostics *diags);
 
+/* The file's values as step 1 reads them (JSON or YAML), in a, for what the
+ * typed decode leaves out (the values of unknown keys). Returns KAP_OK,
+ * KAP_ENOMEM, or the reader's status when the text does not parse. */
+KAP_HIDDEN int policy_values(kap_arena *a, const char *data, size_t len, const kap_limits *lim, jv **root);
+
 /* Section 3: validation. Returns KAP_OK or KAP_EINVALID (errors in diags). */
 KAP_HIDDEN int validate_policy(const kdoc *doc, const kap_limits *lim, kap_diagnostics *diags);
 

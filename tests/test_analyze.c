@@ -176,6 +176,143 @@ START_TEST(ignored_keys_other_places)
 }
 END_TEST
 
+START_TEST(ignored_key_changes_nothing)
+{
+    /* docs/lint.md: an error, or a warning when dropping the key changes nothing */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: RequestResponse\n"                /* 4 */
+                                "  verbs: [\"create\", \"update\"]\n"
+                                "  resources:\n"
+                                "  - group: \"\"\n"
+                                "    resources: [\"pods\"]\n"
+                                "    verbs: [\"update\", \"create\", \"update\"]\n" /* 9: the same set */
+                                "- level: Metadata\n"                       /* 10 */
+                                "  resources:\n"
+                                "  - group: apps\n"
+                                "    resources: [\"deployments\"]\n"
+                                "    resource: [\"deployments\"]\n"     /* 14 */
+                                "- level: None\n");
+    const kap_finding *f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_WARNING,
+                                "kube-apiserver ignores the key \"verbs\" in a resources entry, which changes nothing: "
+                                "the rule already has the same verbs");
+    ck_assert_str_eq(f->hint, "delete it: the rule already has the same verbs");
+    f = must(a, "ignored-key", 14, 5, KAP_SEVERITY_WARNING,
+             "the key \"resource\" in a resources entry, which changes nothing: the entry already has the same "
+             "resources");
+    ck_assert_str_eq(f->hint, "delete it: the entry already has the same resources");
+    ck_assert_uint_eq(count(a, "ignored-key"), 2);
+    kap_analysis_free(a);
+
+    /* where it could decide otherwise, an error still: fewer or other values, or none where it goes */
+    a = lint(HEAD "rules:\n"
+                  "- level: RequestResponse\n"                        /* 4 */
+                  "  verbs: [create, update]\n"
+                  "  resources:\n"
+                  "  - group: \"\"\n"
+                  "    resources: [pods]\n"
+                  "    verbs: [create]\n"                             /* 9 */
+                  "  - group: apps\n"
+                  "    resources: [deployments]\n"
+                  "    resource: [deployments, replicasets]\n"       /* 12 */
+                  "    resourceName: [a]\n"                          /* 13 */
+                  "  - group: batch\n"
+                  "    Resources: [jobs]\n"                          /* 15 */
+                  "    verbs: create\n"                              /* 16: a string, no list */
+                  "- level: None\n"                                  /* 17 */
+                  "  verb: [get]\n"                                  /* 18 */
+                  "  users: [a]\n"
+                  "  user: [b]\n"                                    /* 20 */
+                  "- level: None\n");
+    f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "the key \"verbs\" in a resources entry, and the rule's own "
+                                                       "verbs applies");
+    ck_assert_str_eq(f->hint, "move verbs up to the rule (a resources entry has only group, resources and "
+                              "resourceNames)");
+    must(a, "ignored-key", 12, 5, KAP_SEVERITY_ERROR, "and the entry's own resources applies");
+    must(a, "ignored-key", 13, 5, KAP_SEVERITY_ERROR, "so this entry matches objects of every name");
+    must(a, "ignored-key", 15, 5, KAP_SEVERITY_ERROR, "so this entry matches every resource of the API group");
+    must(a, "ignored-key", 16, 5, KAP_SEVERITY_ERROR, "and the rule's own verbs applies");
+    must(a, "ignored-key", 18, 3, KAP_SEVERITY_ERROR, "so this rule matches every verb");
+    must(a, "ignored-key", 20, 3, KAP_SEVERITY_ERROR, "and the rule's own users applies");
+    ck_assert_uint_eq(count(a, "ignored-key"), 7);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(ignored_key_changes_nothing_places)
+{
+    /* the same values in every place a key can be misplaced, misspelt or miscased */
+    kap_analysis *a = lint(HEAD "OmitStages: [RequestReceived]\n"           /* 3 */
+                                "omitStages: [RequestReceived]\n"
+                                "Metadata: {}\n"                            /* 5 */
+                                "rules:\n"
+                                "- level: None\n"                           /* 7 */
+                                "  users: [a]\n"
+                                "  user: [a, a]\n"                          /* 9 */
+                                "  namespace: []\n"                         /* 10 */
+                                "  omitManagedField: false\n"               /* 11 */
+                                "  resources:\n"
+                                "  - resourceName: []\n"                    /* 13 */
+                                "    apiGroups: [\"\"]\n"                   /* 14 */
+                                "    Level: None\n"                         /* 15 */
+                                "    namespaces: [x]\n"                     /* 16: the rule has none */
+                                "  - group: apps\n"
+                                "    resources: [deployments]\n"
+                                "    Group: apps\n"                         /* 19 */
+                                "    resourceNames: [nm]\n"
+                                "  group: \"\"\n"                            /* 21: not every entry's */
+                                "  resourceNames: [nm]\n"                   /* 22: not every entry's */
+                                "- level: None\n"                           /* 23 */
+                                "  group: apps\n"                           /* 24 */
+                                "  resources: [{group: apps}, {group: apps, resources: [x]}]\n"
+                                "- level: Metadata\n"                       /* 26 */
+                                "  resources: [{group: apps}]\n"
+                                "  Level: Metadata\n"                       /* 28 */
+                                "  omitManagedFields: true\n"
+                                "  OmitManagedFields: true\n"               /* 30 */
+                                "  omitStage: [Panic]\n");                  /* 31 */
+    const kap_finding *f = must(a, "ignored-key", 3, 1, KAP_SEVERITY_WARNING,
+                                "(keys are case-sensitive), which changes nothing: the policy already has the same "
+                                "omitStages");
+    ck_assert_str_eq(f->hint, "delete it: the policy already has the same omitStages");
+    must(a, "ignored-key", 5, 1, KAP_SEVERITY_WARNING, "which changes nothing: metadata is not used");
+    must(a, "ignored-key", 9, 3, KAP_SEVERITY_WARNING, "the rule already has the same users");
+    f = must(a, "ignored-key", 10, 3, KAP_SEVERITY_WARNING, "it is empty, the same as no namespaces at all");
+    ck_assert_str_eq(f->hint, "delete it: it is empty, the same as no namespaces at all");
+    must(a, "ignored-key", 11, 3, KAP_SEVERITY_WARNING,
+         "the policy-wide omitManagedFields, which the rule takes, is already false");
+    must(a, "ignored-key", 13, 5, KAP_SEVERITY_WARNING, "it is empty, the same as no resourceNames at all");
+    must(a, "ignored-key", 14, 5, KAP_SEVERITY_WARNING, "the entry already has the same group");
+    must(a, "ignored-key", 15, 5, KAP_SEVERITY_WARNING, "the rule already has the same level");
+    must(a, "ignored-key", 16, 5, KAP_SEVERITY_ERROR, "so this rule matches every namespace");
+    must(a, "ignored-key", 19, 5, KAP_SEVERITY_WARNING, "the entry already has the same group");
+    must(a, "ignored-key", 21, 3, KAP_SEVERITY_ERROR, "API groups are given inside each resources entry");
+    must(a, "ignored-key", 22, 3, KAP_SEVERITY_ERROR, "so this rule matches objects of every name");
+    f = must(a, "ignored-key", 24, 3, KAP_SEVERITY_WARNING,
+             "which changes nothing: every resources entry of the rule already has the same group");
+    ck_assert_str_eq(f->hint, "delete it: every resources entry of the rule already has the same group");
+    must(a, "ignored-key", 28, 3, KAP_SEVERITY_WARNING, "the rule already has the same level");
+    must(a, "ignored-key", 30, 3, KAP_SEVERITY_WARNING, "the rule already has the same omitManagedFields");
+    must(a, "ignored-key", 31, 3, KAP_SEVERITY_ERROR, "so this rule omits no stage beyond the policy's");
+    ck_assert_uint_eq(count(a, "ignored-key"), 16);
+    kap_analysis_free(a);
+
+    /* JSON keeps both of a key given twice: each is judged by its own value */
+    a = lint("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\",\"verbs\":"
+             "[\"get\"],\"resources\":[{\"group\":\"\",\"verbs\":[\"get\"],\"verbs\":[\"list\"]}]}]}");
+    must(a, "ignored-key", 1, 115, KAP_SEVERITY_WARNING, "the rule already has the same verbs");
+    must(a, "ignored-key", 1, 131, KAP_SEVERITY_ERROR, "and the rule's own verbs applies");
+    kap_analysis_free(a);
+
+    /* before 1.26: the same judgement, found by decoding as a later release does */
+    const char *p = HEAD "rules:\n- level: None\n  verbs: [get]\n  verb: [get]\n- level: None\n  verb: [list]\n";
+    a = lint_v(p, 25, KAP_OK);
+    must(a, "ignored-key", 6, 3, KAP_SEVERITY_WARNING,
+         "kube-apiserver ignores, without a warning, the key \"verb\" in a rule, which changes nothing");
+    must(a, "ignored-key", 8, 3, KAP_SEVERITY_ERROR, "so this rule matches every verb");
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(ignored_key_wrong_case_fails)
 {
     /* Level: the rule has no level, kube-apiserver refuses the policy */
@@ -500,7 +637,10 @@ START_TEST(never_matching_patterns)
                                 "no request has the verb \"GET\" (verbs are lower case)");
     ck_assert_str_eq(f->hint, "write \"get\"");
     must(a, "unknown-verb", 5, 16, KAP_SEVERITY_WARNING, "\"*\" is not a wildcard here");
-    must(a, "unknown-verb", 5, 21, KAP_SEVERITY_WARNING, "it is none of the verbs kube-apiserver gives requests");
+    /* a method in lower case: a non-resource request's verb, no resource request's */
+    f = must(a, "unknown-verb", 5, 21, KAP_SEVERITY_WARNING,
+             "no request has the verb \"frobnicate\" (resource requests carry Kubernetes verbs: get, list");
+    ck_assert_str_eq(f->hint, "a resource request sent with any other HTTP method has the empty verb \"\"");
     must(a, "authorization-verb", 5, 33, KAP_SEVERITY_INFO, "kube-apiserver checks \"impersonate\" when it authorizes");
     f = must(a, "group-core", 7, 12, KAP_SEVERITY_WARNING, "the core API group is \"\" (empty)");
     ck_assert_str_eq(f->field, "rules[0].resources[0].group");
@@ -530,6 +670,62 @@ START_TEST(never_matching_patterns)
     ck_assert_uint_eq(count(a, "unknown-verb"), 5);
     ck_assert_uint_eq(count(a, "misspelled-resource"), 5);
     ck_assert_uint_eq(count(a, "resource-wrong-group"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(nonresource_verbs)
+{
+    /* requestinfo.md: a non-resource request's verb is its method, any token, in lower case */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                                                /* 4 */
+                                "  verbs: [propfind, m-search, get, PROPFIND, watch, \"*\", \"get list\"]\n" /* 5 */
+                                "  nonResourceURLs: [\"/dav/*\"]\n"
+                                "- level: None\n"                                                /* 7 */
+                                "  verbs: [propfind, mkcol, list, \"*\", impersonate]\n"        /* 8 */
+                                "- level: None\n"                                                /* 9 */
+                                "  verbs: [propfind, POST, PROPFIND]\n"                         /* 10 */
+                                "  resources: [{group: \"\", resources: [pods]}]\n"
+                                "- level: None\n"                                                /* 12 */
+                                "  verbs: [mkcol]\n"
+                                "  namespaces: [default]\n"
+                                "- level: None\n"                                                /* 15 */
+                                "  verbs: [report]\n"
+                                "  nonResourceURLs: [\"/x\"]\n");
+    /* rule 0: propfind, m-search and get are methods; the upper case one and a Kubernetes verb are not */
+    const kap_finding *f = must(a, "unknown-verb", 5, 36, KAP_SEVERITY_WARNING,
+                                "no request has the verb \"PROPFIND\" (verbs are lower case)");
+    ck_assert_str_eq(f->hint, "write \"propfind\"");
+    must(a, "unknown-verb", 5, 46, KAP_SEVERITY_WARNING,
+         "only a request sent with the HTTP method \"WATCH\" (in any letter case) has the verb \"watch\" "
+         "(non-resource requests carry their HTTP method as the verb: get, post, put, ...), so this entry matches no "
+         "request sent with a standard method");
+    must(a, "unknown-verb", 5, 53, KAP_SEVERITY_WARNING,
+         "only a request sent with the HTTP method \"*\" has the verb \"*\" (\"*\" is not a wildcard here)");
+    must(a, "unknown-verb", 5, 58, KAP_SEVERITY_WARNING,
+         "no request has the verb \"get list\" (it is none of the verbs kube-apiserver gives requests)");
+    /* rule 1 matches requests of both kinds: list is a resource verb, propfind and mkcol methods */
+    must(a, "unknown-verb", 8, 34, KAP_SEVERITY_WARNING, "\"*\" is not a wildcard here");
+    must(a, "authorization-verb", 8, 39, KAP_SEVERITY_INFO,
+         "kube-apiserver checks \"impersonate\" when it authorizes a request, but only a request sent with the HTTP "
+         "method \"IMPERSONATE\" (in any letter case) has it as its verb");
+    /* rule 2 and 3 match resource requests only: no method but the Kubernetes verbs */
+    f = must(a, "unknown-verb", 10, 11, KAP_SEVERITY_WARNING,
+             "no request has the verb \"propfind\" (resource requests carry Kubernetes verbs: get, list, watch, create, "
+             "update, patch, delete, deletecollection), so this entry never matches");
+    ck_assert_str_eq(f->hint, "a resource request sent with any other HTTP method has the empty verb \"\"");
+    f = must(a, "unknown-verb", 10, 21, KAP_SEVERITY_WARNING,
+             "no request has the verb \"POST\" (resource requests carry Kubernetes verbs");
+    ck_assert_str_eq(f->hint, "POST is create, PUT is update");
+    must(a, "unknown-verb", 10, 27, KAP_SEVERITY_WARNING,
+         "no request has the verb \"PROPFIND\" (it is none of the verbs kube-apiserver gives requests)");
+    must(a, "unknown-verb", 13, 11, KAP_SEVERITY_WARNING, "no request has the verb \"mkcol\" (resource requests");
+    ck_assert_uint_eq(count(a, "unknown-verb"), 9);
+    ck_assert_uint_eq(count(a, "authorization-verb"), 1);
+    /* the witness of a rule for an unusual method has that method's verb */
+    witness_is(a, 4,
+               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"report\",\"resourceRequest\":false,"
+               "\"path\":\"/x\",\"witness\":4}");
     kap_analysis_free(a);
 }
 END_TEST
@@ -1011,6 +1207,8 @@ int main(void)
     tcase_add_test(keys, duplicate_keys);
     tcase_add_test(keys, ignored_key_effects);
     tcase_add_test(keys, odd_keys);
+    tcase_add_test(keys, ignored_key_changes_nothing);
+    tcase_add_test(keys, ignored_key_changes_nothing_places);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");
     tcase_add_test(reach, unreachable_after_catch_all);
@@ -1027,6 +1225,7 @@ int main(void)
     TCase *pat = tcase_create("patterns");
     tcase_add_test(pat, never_matching_patterns);
     tcase_add_test(pat, patterns_by_release);
+    tcase_add_test(pat, nonresource_verbs);
     tcase_add_test(pat, versions_as_groups);
     tcase_add_test(pat, pattern_corners);
     tcase_add_test(pat, sensitive_bodies);

@@ -15,11 +15,12 @@ extern long kap_test_alloc_countdown, kap_test_alloc_calls;
 extern int kap_test_alloc_failed;
 
 static const char *const POLICIES[] = {
-    /* ignored keys (several places), duplicates, suppression, bad directive */
+    /* ignored keys (several places, some that change nothing), duplicates, suppression, bad directive */
     ("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStage: [x]\nmetadata:\n  foo: 1\nrules:\n"
     "# kap:ignore unreachable-rule, nosuch\n"
     "- level: RequestResponse\n  resources:\n  - group: \"\"\n    resources: [pods]\n    verbs: [get]\n"
-    "    resource: [x]\n  verb: [get]\n  level: None\n- level: None\n"),
+    "    resource: [x]\n  verb: [get]\n  level: None\n- level: None\n  verbs: [get]\n  verb: [get]\n"
+    "  resources: [{group: apps, Group: apps, resource: []}]\n"),
     /* every attribute, URL prefixes, groups, names, dead values, sensitive data, volume */
     ("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n"
     "- level: None\n  users: [a, b]\n  userGroups: [g1, g2]\n  verbs: [get, list]\n  namespaces: [n1, n2, n1]\n"
