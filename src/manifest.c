@@ -496,6 +496,13 @@ static const char *jstr_in(kap_arena *a, const jv *v, int *oom)
 
 static int jbool(const jv *v) { return v && v->kind == JV_BOOL && v->b; }
 
+/* Two strings with the same bytes. */
+static int same_str(const jv *a, const jv *b)
+{
+    return a && b && a->kind == JV_STRING && b->kind == JV_STRING && a->len == b->len &&
+           memcmp(a->s, b->s, a->len) == 0;
+}
+
 /* ---- kube-apiserver's flags (pflag) ----------------------------------------------- */
 
 typedef struct flag {
@@ -739,6 +746,7 @@ typedef struct checker {
     const char *manifest_node; /* the manifest's node path, resolved */
     const char *manifest_dir;  /* its directory */
     size_t max_file;
+    unsigned image_minor; /* the release of the image's tag, as given (0: none) */
 } checker;
 
 static const char *cdup(checker *c, const char *s)
@@ -1705,7 +1713,8 @@ static void check_log(checker *c, logpaths *lp)
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "point volume '%s' at a directory under the root", h.v->name),
                       "the log's host directory %s cannot be used: %s", mh, strerror(err));
-        else if (!exists && sub && ((vexists && S_ISDIR(vst.st_mode)) || strcmp(h.v->type, "DirectoryOrCreate") == 0))
+        else if (!exists && sub && (vexists || strcmp(h.v->type, "DirectoryOrCreate") == 0))
+            /* (the volume's path a file: the subPath's stat said ENOTDIR) */
             add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
                       "the log's host directory %s does not exist yet; kubelet creates it (subPath '%s' of "
                       "volume '%s')",
@@ -1805,7 +1814,7 @@ static void check_values(checker *c)
         int on = i == 0 ? path && path->value[0] : wh && wh->value[0];
         if (!f || !on)
             continue;
-        int old_ok = r->kube_minor && r->kube_minor < 24 &&
+        int old_ok = c->image_minor && c->image_minor < 24 &&
                      (strcmp(f->value, "audit.k8s.io/v1beta1") == 0 || strcmp(f->value, "audit.k8s.io/v1alpha1") == 0);
         if (strcmp(f->value, "audit.k8s.io/v1") == 0 || old_ok)
             add_check(r, vids[i], KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%s", vflags[i], f->value);
@@ -1835,11 +1844,10 @@ static void check_values(checker *c)
 static const jv *kc_named(const jv *root, const char *list, const char *inner, const jv *name)
 {
     const jv *l = jget(root, list);
-    if (!l || l->kind != JV_ARRAY || !name || name->kind != JV_STRING)
+    if (!l || l->kind != JV_ARRAY)
         return NULL;
     for (size_t i = 0; i < l->n; i++) {
-        const jv *n = jget(l->items[i], "name");
-        if (n && n->kind == JV_STRING && n->len == name->len && memcmp(n->s, name->s, n->len) == 0) {
+        if (same_str(jget(l->items[i], "name"), name)) {
             const jv *in = jget(l->items[i], inner);
             return in && in->kind == JV_OBJECT ? in : NULL;
         }
@@ -1864,10 +1872,12 @@ static const char *kc_context(checker *c, const jv *root, const jv **cluster, co
                     (int)cur->len, cur->s);
     const jv *cn = jget(ctx, "cluster");
     *cluster = kc_named(root, "clusters", "cluster", cn);
-    if (!*cluster)
+    if (!*cluster) {
+        int named = cn && cn->kind == JV_STRING;
         return rfmt(c->r, "the cluster \"%.*s\" of its current context is not among its clusters, so client-go "
                           "finds no server: kube-apiserver stops at start-up",
-                    cn && cn->kind == JV_STRING ? (int)cn->len : 0, cn && cn->kind == JV_STRING ? cn->s : "");
+                    named ? (int)cn->len : 0, named ? cn->s : "");
+    }
     *user = kc_named(root, "users", "user", jget(ctx, "user"));
     return NULL;
 }
@@ -2064,17 +2074,13 @@ int manifest_readable(const char *manifest, const char *data, size_t len, kap_bu
  * its directory with that name. */
 static int same_pod_name(const jv *a, const jv *b)
 {
+    static const jv dflt = {.kind = JV_STRING, .s = "default", .len = 7};
     const jv *ma = jget(a, "metadata"), *mb = jget(b, "metadata");
-    const jv *na = jget(ma, "name"), *nb = jget(mb, "name");
-    if (!na || !nb || na->kind != JV_STRING || nb->kind != JV_STRING || na->len == 0 || na->len != nb->len ||
-        memcmp(na->s, nb->s, na->len) != 0)
+    const jv *na = jget(ma, "name"), *sa = jget(ma, "namespace"), *sb = jget(mb, "namespace");
+    if (!same_str(na, jget(mb, "name")) || na->len == 0)
         return 0;
-    const jv *sa = jget(ma, "namespace"), *sb = jget(mb, "namespace");
-    const char *xa = sa && sa->kind == JV_STRING && sa->len ? sa->s : "default";
-    const char *xb = sb && sb->kind == JV_STRING && sb->len ? sb->s : "default";
-    size_t la = sa && sa->kind == JV_STRING && sa->len ? sa->len : 7;
-    size_t lb = sb && sb->kind == JV_STRING && sb->len ? sb->len : 7;
-    return la == lb && memcmp(xa, xb, la) == 0;
+    /* no namespace, or "": kubelet's "default" */
+    return same_str(sa && sa->kind == JV_STRING && sa->len ? sa : &dflt, sb && sb->kind == JV_STRING && sb->len ? sb : &dflt);
 }
 
 /* Whether a file of the manifests directory holds a kube-apiserver pod;
@@ -2827,6 +2833,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         /* which release to follow */
         const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);
         unsigned from_image = image ? minor_from_image(image) : 0;
+        c.image_minor = from_image;
         if (opts && opts->kube_minor) {
             r->kube_minor = opts->kube_minor;
             add_check(r, "kube-version", KAP_MANIFEST_PASS, 0, 0, NULL, "following Kubernetes 1.%u (as asked)",

@@ -964,6 +964,152 @@ START_TEST(log_paths)
 }
 END_TEST
 
+/* The new checks' corners: versions by release and backend, kubeconfig
+ * shapes client-go cannot use, pod names, validation of hostPath paths,
+ * a subPath under a volume path that is a file */
+START_TEST(corners_of_later_checks)
+{
+    good_node();
+    /* an image before 1.24 may still write v1beta1 */
+    pod_full("registry.k8s.io/kube-apiserver:v1.23.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+             "    - --audit-log-version=audit.k8s.io/v1beta1\n    - --audit-webhook-version=audit.k8s.io/v1alpha1\n",
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-version", KAP_MANIFEST_PASS, "audit.k8s.io/v1beta1");
+    ck_assert_uint_eq(count_status(r, "webhook-version", KAP_MANIFEST_FAIL) + count_status(r, "webhook-version", KAP_MANIFEST_PASS), 0); /* no webhook */
+    kap_manifest_report_free(r);
+    pod_full("registry.k8s.io/kube-apiserver:v1.23.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+             "    - --audit-log-version=audit.k8s.io/v2\n",
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    r = check_now();
+    must(r, "log-version", KAP_MANIFEST_FAIL, "audit.k8s.io/v2");
+    kap_manifest_report_free(r);
+    /* the webhook's version, with a webhook */
+    put("/etc/kubernetes/webhook.kubeconfig",
+        "clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n  context: {cluster: a}\n"
+        "current-context: c\n");
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n"
+             "    - --audit-webhook-version=audit.k8s.io/v1beta1\n    - --audit-log-maxage=-3\n",
+             POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/webhook.kubeconfig, readOnly: true}\n",
+             POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig}\n");
+    r = check_now();
+    must(r, "webhook-version", KAP_MANIFEST_FAIL, "--audit-webhook-version=audit.k8s.io/v1beta1");
+    ck_assert_uint_eq(count_status(r, "log-version", KAP_MANIFEST_FAIL) + count_status(r, "log-version", KAP_MANIFEST_PASS), 0);
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    ck_assert_uint_eq(count_status(r, "log-maxage", KAP_MANIFEST_FAIL), 0); /* no log: not validated */
+    kap_manifest_report_free(r);
+
+    /* kubeconfig shapes */
+    static const char *const bad[][2] = {
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncurrent-context: 7\n", "has no current-context"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts: {c: x}\ncurrent-context: c\n",
+         "is not among its contexts"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n  context: 5\n"
+         "current-context: c\n",
+         "is not among its contexts"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n  context: {cluster: 1}\n"
+         "current-context: c\n",
+         "the cluster \"\" of its current context"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+         "users:\n- name: u\n  user: {tokenFile: tok}\ncurrent-context: c\n",
+         "its tokenFile /etc/kubernetes/tok is not on a hostPath volumeMount"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = with_webhook(bad[i][0]);
+        must(r, "webhook-config", KAP_MANIFEST_FAIL, bad[i][1]);
+        kap_manifest_report_free(r);
+    }
+    /* files named by the user that are no strings, empty, or on a mount that is not hostPath */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: \"\"}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {client-certificate: 3, client-key: /etc/kubernetes/webhook.kubeconfig}\n"
+                     "current-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+
+    /* pod names: namespace unset and "" are both "default"; another
+     * namespace is another pod */
+    static const char *const metas[][2] = {
+        {"{name: kube-apiserver, namespace: kube-system}", "with this manifest's pod name"},
+        {"{name: kube-apiserver, namespace: other}", "runs it as a second kube-apiserver"},
+        {"{name: kube-apiserver-x, namespace: kube-system}", "runs it as a second kube-apiserver"},
+        {"{name: \"\"}", "runs it as a second kube-apiserver"},
+    };
+    for (size_t i = 0; i < sizeof metas / sizeof metas[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: %s\n"
+                 "spec:\n  containers:\n  - name: x\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n",
+                 metas[i][0]);
+        put("/etc/kubernetes/manifests/other.yaml", text);
+        pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n");
+        r = check_now();
+        must(r, "manifest-dir", KAP_MANIFEST_FAIL, metas[i][1]);
+        kap_manifest_report_free(r);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -f '%s/etc/kubernetes/manifests/other.yaml'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    /* both without a namespace */
+    put("/etc/kubernetes/manifests/a.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: \"\"}\n"
+        "spec:\n  containers:\n  - name: x\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n");
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+    put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                  "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                  "    command: [kube-apiserver, --audit-policy-file=/etc/kubernetes/audit-policy.yaml]\n"
+                  "    volumeMounts:\n" POLICY_MOUNT "  volumes:\n" POLICY_VOL);
+    r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "a.yaml is in the manifests directory with this manifest's pod name");
+    kap_manifest_report_free(r);
+    snprintf(cmd, sizeof cmd, "rm -f '%s/etc/kubernetes/manifests/a.yaml'", root);
+    ck_assert_int_eq(system(cmd), 0);
+
+    /* '..' as a whole element only, first or last */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n",
+             POLICY_MOUNT,
+             POLICY_VOL "  - name: a\n    hostPath: {path: ../x}\n  - name: b\n    hostPath: {path: /x/..}\n"
+                        "  - name: c\n    hostPath: {path: /x/.., type: 7}\n  - name: d\n    hostPath: {path: /...}\n"
+                        "  - name: 9\n  - name: 9\n");
+    r = check_now();
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "'../x' (spec.volumes[1])");
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "'/x/..' (spec.volumes[2])");
+    ck_assert_uint_eq(count_status(r, "pod-valid", KAP_MANIFEST_FAIL), 3); /* c too; not '/...', not the numbers */
+    kap_manifest_report_free(r);
+
+    /* the log's directory under a subPath of a volume whose path is a file */
+    put("/var/lib/afile", "x\n");
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             POLICY_MOUNT "    - {name: l, mountPath: /var/log/kubernetes/audit, subPath: logs}\n",
+             POLICY_VOL "  - name: l\n    hostPath: {path: /var/lib/afile}\n");
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_FAIL, "the log's host directory /var/lib/afile/logs cannot be used: Not a directory");
+    kap_manifest_report_free(r);
+    /* DirectoryOrCreate over a missing path: both made */
+    pod_full("registry.k8s.io/kube-apiserver:v1.30.4",
+             "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             POLICY_MOUNT "    - {name: l, mountPath: /var/log/kubernetes/audit, subPath: logs}\n",
+             POLICY_VOL "  - name: l\n    hostPath: {path: /var/lib/none, type: DirectoryOrCreate}\n");
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_PASS, "/var/lib/none/logs does not exist yet; kubelet creates it (subPath 'logs'");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cov_manifest");
@@ -987,6 +1133,7 @@ int main(void)
     tcase_add_test(tc, manifests_dir_listing);
     tcase_add_test(tc, manifest_places);
     tcase_add_test(tc, log_paths);
+    tcase_add_test(tc, corners_of_later_checks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
