@@ -176,6 +176,45 @@ START_TEST(ignored_keys_other_places)
 }
 END_TEST
 
+/* The values an ignored key is compared with, of every shape: null, not
+ * strings, the level, omitManagedFields on the rule and the policy, a
+ * group left out (""), a resources key on a rule without entries */
+START_TEST(ignored_key_value_shapes)
+{
+    kap_analysis *a = lint(HEAD "omitManagedFields: true\n"
+                                "rules:\n"
+                                "- level: Metadata\n"
+                                "  verbs: [get]\n"
+                                "  resources:\n"
+                                "  - resources: [pods]\n"
+                                "    verbs: null\n"
+                                "    level: Metadata\n"
+                                "    omitManagedFields: true\n"
+                                "  - group: \"\"\n"
+                                "    resources: [secrets]\n"
+                                "    verbs: [7]\n"
+                                "    level: None\n"
+                                "- level: None\n"
+                                "  group: \"\"\n"
+                                "  resourceNames: []\n"
+                                "- level: Request\n"
+                                "  resources:\n"
+                                "  - resources: [nodes]\n"
+                                "  group: \"\"\n"
+                                "  resourceNames: [a]\n");
+    must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "the rule's own verbs applies"); /* null: every verb */
+    must(a, "ignored-key", 10, 5, KAP_SEVERITY_WARNING, "the rule already has the same level");
+    must(a, "ignored-key", 11, 5, KAP_SEVERITY_WARNING,
+         "the policy-wide omitManagedFields, which the rule takes, is already true");
+    must(a, "ignored-key", 14, 5, KAP_SEVERITY_ERROR, "");
+    must(a, "ignored-key", 15, 5, KAP_SEVERITY_ERROR, "the rule's own level applies");
+    must(a, "ignored-key", 17, 3, KAP_SEVERITY_ERROR, "");
+    must(a, "ignored-key", 22, 3, KAP_SEVERITY_WARNING, "every resources entry of the rule already has the same group");
+    must(a, "ignored-key", 23, 3, KAP_SEVERITY_ERROR, "so this rule matches objects of every name");
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(ignored_key_changes_nothing)
 {
     /* docs/lint.md: an error, or a warning when dropping the key changes nothing */
@@ -1208,6 +1247,7 @@ int main(void)
     tcase_add_test(keys, ignored_key_effects);
     tcase_add_test(keys, odd_keys);
     tcase_add_test(keys, ignored_key_changes_nothing);
+    tcase_add_test(keys, ignored_key_value_shapes);
     tcase_add_test(keys, ignored_key_changes_nothing_places);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");
