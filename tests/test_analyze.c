@@ -730,7 +730,10 @@ START_TEST(nonresource_verbs)
                                 "  namespaces: [default]\n"
                                 "- level: None\n"                                                /* 15 */
                                 "  verbs: [report]\n"
-                                "  nonResourceURLs: [\"/x\"]\n");
+                                "  nonResourceURLs: [\"/x\"]\n"
+                                "- level: None\n"                                                /* 18 */
+                                "  verbs: [x1, \"a'b\", X-1]\n"                               /* 19 */
+                                "  nonResourceURLs: [\"/y\"]\n");
     /* rule 0: propfind, m-search and get are methods; the upper case one and a Kubernetes verb are not */
     const kap_finding *f = must(a, "unknown-verb", 5, 36, KAP_SEVERITY_WARNING,
                                 "no request has the verb \"PROPFIND\" (verbs are lower case)");
@@ -759,12 +762,15 @@ START_TEST(nonresource_verbs)
     must(a, "unknown-verb", 10, 27, KAP_SEVERITY_WARNING,
          "no request has the verb \"PROPFIND\" (it is none of the verbs kube-apiserver gives requests)");
     must(a, "unknown-verb", 13, 11, KAP_SEVERITY_WARNING, "no request has the verb \"mkcol\" (resource requests");
-    ck_assert_uint_eq(count(a, "unknown-verb"), 9);
+    ck_assert_uint_eq(count(a, "unknown-verb"), 10);
     ck_assert_uint_eq(count(a, "authorization-verb"), 1);
     /* the witness of a rule for an unusual method has that method's verb */
     witness_is(a, 4,
                "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"report\",\"resourceRequest\":false,"
                "\"path\":\"/x\",\"witness\":4}");
+    /* method tokens with digits and symbols are methods; upper case is not */
+    f = must(a, "unknown-verb", 19, 22, KAP_SEVERITY_WARNING, "no request has the verb \"X-1\" (verbs are lower case)");
+    ck_assert_str_eq(f->hint, "write \"x-1\"");
     kap_analysis_free(a);
 }
 END_TEST

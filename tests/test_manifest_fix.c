@@ -285,7 +285,7 @@ START_TEST(log_to_stdout)
     const char *m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
                     "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
                     "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n"
-                    "    - --audit-log-maxsize=-5\n"
+                    "    - --audit-log-maxsize=-5\n    - --audit-log-maxage=thirty\n    - --audit-log-maxbackup=3\n"
                     "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit}\n"
                     "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n";
     node(m);
@@ -293,7 +293,8 @@ START_TEST(log_to_stdout)
     const char *t = kap_manifest_fix_result(x, NULL);
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-path=-\n"));
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxsize=100\n"));
-    ck_assert_ptr_null(strstr(t, "maxage"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxage=30\n")); /* not a number: refused */
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxbackup=3\n")); /* no rotation: kept */
     ck_assert_ptr_null(strstr(t, "audit-log,"));
     ck_assert_ptr_null(strstr(t, "name: audit-log"));
     ck_assert_ptr_nonnull(strstr(t, "name: audit, \"readOnly\": true}"));
