@@ -1867,8 +1867,8 @@ static const char *kc_context(checker *c, const jv *root, const jv **cluster, co
                "configuration has been provided\") and kube-apiserver stops at start-up";
     const jv *ctx = kc_named(root, "contexts", "context", cur);
     if (!ctx)
-        return rfmt(c->r, "its current-context \"%.*s\" is not among its contexts (client-go: \"context was not "
-                          "found for specified context\"): kube-apiserver stops at start-up",
+        return rfmt(c->r, "its current-context \"%.*s\" is not among its contexts (or has no context mapping there; "
+                          "client-go: \"context was not found for specified context\"): kube-apiserver stops at start-up",
                     (int)cur->len, cur->s);
     const jv *cn = jget(ctx, "cluster");
     *cluster = kc_named(root, "clusters", "cluster", cn);
@@ -1886,11 +1886,13 @@ static const char *kc_context(checker *c, const jv *root, const jv **cluster, co
  * key, a token file): client-go reads it when kube-apiserver starts, in
  * the container (a relative path is taken from the kubeconfig's
  * directory). Returns why it cannot, or NULL. */
-static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key)
+static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key, const char *instead)
 {
-    const jv *v = jget(obj, key);
+    const jv *v = jget(obj, key), *d = jget(obj, instead);
     if (!v || v->kind != JV_STRING || v->len == 0 || memchr(v->s, '\0', v->len))
         return NULL;
+    if (d && d->kind == JV_STRING && d->len)
+        return NULL; /* the inline value is used; the file is not read */
     kap_buf raw = {0}, cp = {0};
     if (v->s[0] != '/') {
         buf_adds(&raw, kc_dir);
@@ -1913,10 +1915,14 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
                        key, cp.s);
         else if (!h.host.s)
             c->r->oom = 1;
-        else if (noted(c, root_stat(&c->rt, h.host.s, &res, &st)) != 0 || !S_ISREG(st.st_mode))
-            why = rfmt(c->r, "its %s %s is mounted from the host's %s, which is not a file there: kube-apiserver "
-                             "cannot read it and stops at start-up",
-                       key, cp.s, h.host.s);
+        else {
+            int e = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
+            /* (what this checker may not look at, kubelet's root may: no verdict) */
+            if (e != EACCES && e != EPERM && (e || !S_ISREG(st.st_mode)))
+                why = rfmt(c->r, "its %s %s is mounted from the host's %s, which is not a file there: kube-apiserver "
+                                 "cannot read it and stops at start-up",
+                           key, cp.s, h.host.s);
+        }
         bfree(c, &res);
         hostmap_free(c, &h);
     }
@@ -1974,12 +1980,19 @@ static void check_webhook(checker *c)
             use = kc_context(c, root, &cl, &us);
             kap_buf kd = {0};
             path_dirname(&kd, cp.s);
-            static const char *const cl_files[] = {"certificate-authority"};
-            static const char *const us_files[] = {"client-certificate", "client-key", "tokenFile"};
-            for (size_t i = 0; !use && kd.s && i < 1; i++)
-                use = kc_file(c, kd.s, cl, cl_files[i]);
-            for (size_t i = 0; !use && kd.s && i < 3; i++)
-                use = kc_file(c, kd.s, us, us_files[i]);
+            /* client-go reads a file only where no inline value is given;
+             * the key only with a client certificate, the token file only
+             * without a token */
+            const jv *cc = jget(us, "client-certificate"), *ccd = jget(us, "client-certificate-data");
+            int cert = (cc && cc->kind == JV_STRING && cc->len) || (ccd && ccd->kind == JV_STRING && ccd->len);
+            if (!use && kd.s)
+                use = kc_file(c, kd.s, cl, "certificate-authority", "certificate-authority-data");
+            if (!use && kd.s)
+                use = kc_file(c, kd.s, us, "client-certificate", "client-certificate-data");
+            if (!use && kd.s && cert)
+                use = kc_file(c, kd.s, us, "client-key", "client-key-data");
+            if (!use && kd.s)
+                use = kc_file(c, kd.s, us, "tokenFile", "token");
             bfree(c, &kd);
         }
         if (use)
@@ -2184,7 +2197,7 @@ static void check_dir(checker *c)
         }
         const char *move = rfmt(r, "move %s out of %s (kubelet reads every file there that does not begin with a dot)",
                                 path.s, c->manifest_dir);
-        if (copy && same) {
+        if (same) {
             /* kubelet keys static pods by name: one of the two runs */
             bad++;
             add_check(r, "manifest-dir", KAP_MANIFEST_FAIL, 0, 0, move,
@@ -2299,11 +2312,21 @@ static int pod_path_file(checker *c, const char *path)
 static void single_file(checker *c, const char *path, const char *what)
 {
     kap_manifest_report *r = c->r;
-    size_t k = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->checks[i].id, "manifest-dir") != 0)
-            r->checks[k++] = r->checks[i];
+    size_t k = 0, seps = 0;
+    int had_sep = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const kap_manifest_check ck = r->checks[i];
+        /* paths-separate's findings about kubelet reading the directory */
+        int about_dir = strcmp(ck.id, "paths-separate") == 0 && strstr(ck.message, "manifests directory");
+        had_sep |= about_dir;
+        seps += strcmp(ck.id, "paths-separate") == 0 && !about_dir;
+        if (strcmp(ck.id, "manifest-dir") != 0 && !about_dir)
+            r->checks[k++] = ck;
+    }
     r->n = k;
+    if (had_sep && !seps)
+        add_check(r, "paths-separate", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "the policy and the log directory are apart (kubelet reads no other file of %s)", c->manifest_dir);
     add_check(r, "manifest-dir", KAP_MANIFEST_PASS, 0, 0, NULL,
               "kubelet reads this manifest only (%s names the file %s): the other files of %s are not run", what,
               path, c->manifest_dir);

@@ -1430,7 +1430,9 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     /* a mount that holds the log too stays writable (kube-apiserver writes
      * the log there): the log's ensure_mount below is the one it gets */
     const fmount *pm = covering(&p, pc.s);
-    if (to_stdout || !pm || pm != covering(&p, ld.s))
+    const fvol *pv = pm ? vol_named(&p, pm->name) : NULL;
+    int shared = pm && pm == covering(&p, ld.s) && pv && pv->host && !(pm->sub_path && strstr(pm->sub_path, ".."));
+    if (to_stdout || !shared)
         ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
     if (!to_stdout)
         ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);

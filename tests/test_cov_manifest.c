@@ -1025,6 +1025,20 @@ START_TEST(corners_of_later_checks)
         must(r, "webhook-config", KAP_MANIFEST_FAIL, bad[i][1]);
         kap_manifest_report_free(r);
     }
+    /* files client-go does not read: an inline value beside them, a key without a certificate */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: /no/ca,"
+                     " certificate-authority-data: Zm9v}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {token: abc, tokenFile: /no/tok, client-key: /no/key}\n"
+                     "current-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {client-certificate-data: Zm9v, client-key: /no/key}\n"
+                     "current-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "its client-key /no/key is not on a hostPath volumeMount");
+    kap_manifest_report_free(r);
     /* files named by the user that are no strings, empty, or on a mount that is not hostPath */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: \"\"}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"

@@ -879,6 +879,18 @@ START_TEST(static_pod_path_names_a_file)
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 0);
     ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
     kap_manifest_report_free(r);
+    /* then the log in the manifests directory is no pod either */
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/manifests/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: m, mountPath: /etc/kubernetes/manifests}\n",
+             "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+             "  - name: m\n    hostPath: {path: /etc/kubernetes/manifests, type: Directory}\n");
+    r = check_now();
+    must(r, "paths-separate", KAP_MANIFEST_PASS, "the policy and the log directory are apart (kubelet reads no other file");
+    ck_assert_uint_eq(count_status(r, "paths-separate", KAP_MANIFEST_FAIL), 0);
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS, NULL);
     /* the directory: the .bak is a second kube-apiserver again */
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
     r = check_now();
@@ -956,6 +968,15 @@ START_TEST(copies_by_pod_name)
     must(r, "manifest-dir", KAP_MANIFEST_FAIL,
          "/etc/kubernetes/manifests/api-old.yaml is in the manifests directory: kubelet runs it as a second kube-apiserver pod");
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 3);
+    kap_manifest_report_free(r);
+    /* a pod of this name that runs something else: one of the two runs */
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml.bak", "kind: Pod\n");
+    put("/etc/kubernetes/manifests/api-old.yaml", "kind: Pod\n");
+    put("/etc/kubernetes/manifests/0-api.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\n"
+        "spec:\n  containers:\n  - name: web\n    image: nginx\n");
+    r = check_now();
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "0-api.yaml is in the manifests directory with this manifest's pod name");
     kap_manifest_report_free(r);
     drop_root();
 }

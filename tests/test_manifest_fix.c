@@ -277,6 +277,28 @@ START_TEST(shared_mount_bools_numbers_versions)
 }
 END_TEST
 
+/* A mount over both paths that is not a hostPath (an emptyDir): the policy
+ * still gets a mount of its own, as does the log's directory */
+START_TEST(shared_mount_not_hostpath)
+{
+    const char *m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                    "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+                    "    - --audit-policy-file=/etc/kubernetes/audit/policy.yaml\n"
+                    "    - --audit-log-path=/etc/kubernetes/audit/logs/audit.log\n"
+                    "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit, name: scratch}\n"
+                    "  volumes:\n  - name: scratch\n    emptyDir: {}\n";
+    node(m);
+    put("/etc/kubernetes/audit/policy.yaml", POLICY);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "mountPath: /etc/kubernetes/audit/policy.yaml"));
+    ck_assert_ptr_nonnull(strstr(t, "mountPath: /etc/kubernetes/audit/logs"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* A log to standard output (--audit-log-path=-): no log mount, no
  * rotation flags added; a negative value is still raised, and the
  * policy's mount is made read-only. */
@@ -726,6 +748,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
     tcase_add_test(tc, log_to_stdout);
+    tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, old_log_mount_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);
