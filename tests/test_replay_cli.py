@@ -333,8 +333,14 @@ class Write(unittest.TestCase):
         with open(old, "w") as f:
             f.write("old\n")
         os.chmod(old, 0o604)
-        new = os.path.join(self.dir, "new.jsonl")
-        for path, mask, mode in ((old, 0o022, 0o604), (new, 0o027, 0o640), (new, 0o002, 0o640)):
+        new, new2 = os.path.join(self.dir, "new.jsonl"), os.path.join(self.dir, "new2.jsonl")
+        sid = os.path.join(self.dir, "sid.jsonl")
+        with open(sid, "w") as f:
+            f.write("old\n")
+        os.chmod(sid, 0o2644)
+        # new again under another umask: its mode, not the umask's; a set-id bit is not carried
+        for path, mask, mode in ((old, 0o022, 0o604), (new, 0o027, 0o640), (new2, 0o002, 0o664), (new, 0o002, 0o640),
+                                 (sid, 0o022, 0o644)):
             with self.subTest(path=os.path.basename(path), umask=oct(mask)):
                 p = subprocess.run([KAP, "replay", "-q", "--write", path, policy, log], capture_output=True,
                                    preexec_fn=lambda: os.umask(mask))
