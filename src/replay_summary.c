@@ -696,6 +696,25 @@ static void json_decision(rp_buf *b, const kap_decision *d)
     rp_buf_printf(b, "],\"omitManagedFields\":%s}", d->omit_managed_fields ? "true" : "false");
 }
 
+/* A decision of the compare table: its level, and where the two sides
+ * differ in them, its omitted stages and omitManagedFields. */
+static void text_decision(rp_buf *b, const kap_decision *d, const kap_decision *other)
+{
+    rp_buf_printf(b, "%s", LEVELS[d->level & 3]);
+    if (d->omit_stages != other->omit_stages) {
+        rp_buf_printf(b, " (omitStages:");
+        int first = 1;
+        for (int i = 0; i < 4; i++)
+            if (d->omit_stages & (1u << i)) {
+                rp_buf_printf(b, "%s%s", first ? " " : ",", STAGES[i]);
+                first = 0;
+            }
+        rp_buf_printf(b, "%s)", first ? " none" : "");
+    }
+    if (!d->omit_managed_fields != !other->omit_managed_fields)
+        rp_buf_printf(b, " (omitManagedFields: %s)", d->omit_managed_fields ? "true" : "false");
+}
+
 static void json_rules(rp_buf *b, const rp_rules *r, const rp_rule_stats *st)
 {
     rp_buf_adds(b, "[");
@@ -991,7 +1010,7 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
         ranked *v = rank(&s->groups, 1);
         if (s->groups.n && !v)
             return -1;
-        rp_buf tmp = {0};
+        rp_buf tmp = {0}, da = {0}, db = {0};
         for (size_t i = 0; i < s->groups.n && i < top && v[i].v; i++) {
             gkey g;
             gkey_parse(v[i].e, &g);
@@ -1000,12 +1019,17 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
             what_text(&tmp, g.what, g.wn);
             example ex[RP_EXAMPLES];
             int nex = shown_examples(s, v[i].e, ex);
-            rp_buf_printf(b, "  %8llu  %s -> %s  %.*s %.*s %.*s  e.g. %.*s\n", (unsigned long long)gr->requests,
-                          LEVELS[g.a.level & 3], LEVELS[g.b.level & 3], g.has_user ? (int)g.un : 9,
+            da.len = db.len = 0;
+            text_decision(&da, &g.a, &g.b);
+            text_decision(&db, &g.b, &g.a);
+            rp_buf_printf(b, "  %8llu  %.*s -> %.*s  %.*s %.*s %.*s  e.g. %.*s\n", (unsigned long long)gr->requests,
+                          (int)da.len, da.s ? da.s : "", (int)db.len, db.s ? db.s : "", g.has_user ? (int)g.un : 9,
                           g.has_user ? g.user : "(no user)", (int)g.vn, g.verb, (int)tmp.len, tmp.s ? tmp.s : "",
                           nex ? (int)ex[0].n : 0, nex ? ex[0].p : "");
         }
         rp_buf_free(&tmp);
+        rp_buf_free(&da);
+        rp_buf_free(&db);
         rp_free(v);
     }
     if (c.bad_lines) {

@@ -156,6 +156,25 @@ class Requests(unittest.TestCase):
         counts = [g["requests"] for g in cmp["differing"]]
         self.assertEqual(counts, sorted(counts, reverse=True))
 
+    def test_compare_text_says_what_differs(self):
+        """The text table names omitted stages and omitManagedFields where
+        the two decisions differ in them (same level on both sides was
+        printed as 'Metadata -> Metadata')."""
+        p, q = os.path.join(POLICIES, "kubespray-default.yaml"), os.path.join(POLICIES, "openshift-default.yaml")
+        firsts = list(first_events(log_paths()))
+        reqs = [as_request(ev) for ev in firsts]
+        da, db = decide(p, reqs), decide(q, reqs)
+        out = run("replay", "--top", "100000", "--compare", q, p, *log_paths()).stdout.decode()
+        want = set()
+        for a, b in zip(da, db):
+            if a["omitManagedFields"] != b["omitManagedFields"] and a["omitStages"] == b["omitStages"]:
+                want.add("%s (omitManagedFields: %s) -> %s (omitManagedFields: %s)" % (
+                    a["level"], str(a["omitManagedFields"]).lower(), b["level"], str(b["omitManagedFields"]).lower()))
+        self.assertTrue(want)
+        for w in want:
+            self.assertIn("  " + w + "  ", out)
+        self.assertNotIn("Metadata -> Metadata ", out)
+
     def test_threads_same_bytes(self):
         p = os.path.join(POLICIES, "kubespray-default.yaml")
         q = os.path.join(POLICIES, "k8s-website-example.yaml")
