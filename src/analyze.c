@@ -375,6 +375,18 @@ static kap_analysis *analysis_new(const char *name)
     return a;
 }
 
+/* The rule a field path is in ("rules[3].level": 3), else -1. */
+static int rule_of_field(const char *field)
+{
+    if (!field || strncmp(field, "rules[", 6) != 0 || field[6] < '0' || field[6] > '9')
+        return -1;
+    long n = 0;
+    const char *p = field + 6;
+    while (*p >= '0' && *p <= '9' && n < 100000000)
+        n = n * 10 + (*p++ - '0');
+    return *p == ']' ? (int)n : -1;
+}
+
 static void load_errors(an_ctx *c)
 {
     const kap_diagnostics *d = c->out->diags;
@@ -382,7 +394,7 @@ static void load_errors(an_ctx *c)
         const kap_diagnostic *g = &d->items[i];
         if (g->severity != KAP_SEVERITY_ERROR)
             continue;
-        an_add(c, "invalid-policy", KAP_SEVERITY_ERROR, -1, g->line, g->column, g->field, NULL, 0,
+        an_add(c, "invalid-policy", KAP_SEVERITY_ERROR, rule_of_field(g->field), g->line, g->column, g->field, NULL, 0,
                "kube-apiserver logs this error and stops at startup; fix it before anything else", "%s",
                g->message);
     }

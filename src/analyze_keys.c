@@ -608,13 +608,19 @@ static void duplicate(an_ctx *c, const kap_diagnostic *g)
         klen = pl.klen;
         rule = pl.rule >= 0 ? (int)pl.rule : -1;
     }
-    kap_buf q = {0};
+    kap_buf q = {0}, fb = {0};
+    if ((!field || !field[0]) && rule >= 0) {
+        /* go-yaml names no field: the rule it is in */
+        buf_printf(&fb, "rules[%d]", rule);
+        field = an_cstr(c, &fb);
+    }
     an_quote(&q, key ? key : "", klen);
     an_add(c, "duplicate-key", KAP_SEVERITY_WARNING, rule, g->line, col, field, NULL, 0,
            "keep one of them, with the value you mean",
            "the key %s is given twice in one mapping: kube-apiserver keeps the last value and ignores the other",
            an_cstr(c, &q));
     buf_free(&q);
+    buf_free(&fb);
 }
 
 void an_check_keys(an_ctx *c)

@@ -357,7 +357,7 @@ START_TEST(ignored_key_wrong_case_fails)
     /* Level: the rule has no level, kube-apiserver refuses the policy */
     kap_analysis *a = lint_v(HEAD "rules:\n- Level: Metadata\n", 36, KAP_EINVALID);
     ck_assert_ptr_null(kap_analysis_policy(a));
-    must(a, "invalid-policy", 4, 3, KAP_SEVERITY_ERROR, "rules[0].level: Required value");
+    ck_assert_int_eq(must(a, "invalid-policy", 4, 3, KAP_SEVERITY_ERROR, "rules[0].level: Required value")->rule, 0);
     const kap_finding *f = must(a, "ignored-key", 4, 3, KAP_SEVERITY_ERROR,
                                 "(keys are case-sensitive), so the rule has no level and kube-apiserver refuses the "
                                 "policy");
@@ -409,6 +409,7 @@ START_TEST(duplicate_keys)
     const kap_finding *f = must(a, "duplicate-key", 6, 3, KAP_SEVERITY_WARNING,
                                 "the key \"level\" is given twice in one mapping: kube-apiserver keeps the last value");
     ck_assert_int_eq(f->rule, 0);
+    ck_assert_str_eq(f->field, "rules[0]"); /* go-yaml names no field: the rule */
     kap_analysis_free(a);
     a = lint("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\","
              "\"level\":\"Metadata\"}]}");
@@ -959,7 +960,8 @@ START_TEST(api_calls)
     kap_analysis_options_init(NULL);
     /* a file that is not there */
     ck_assert_int_eq(kap_analyze(&a, "/nonexistent/p.yaml", NULL, NULL), KAP_EIO);
-    must(a, "invalid-policy", 0, 0, KAP_SEVERITY_ERROR, "failed to read file path \"/nonexistent/p.yaml\"");
+    ck_assert_int_eq(
+        must(a, "invalid-policy", 0, 0, KAP_SEVERITY_ERROR, "failed to read file path \"/nonexistent/p.yaml\"")->rule, -1);
     ck_assert_ptr_null(kap_analysis_policy(a));
     kap_analysis_free(a);
     /* checks */
