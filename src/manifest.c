@@ -1907,7 +1907,7 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
     } else {
         hostmap h;
         map_path(c, cp.s, &h);
-        struct stat st;
+        struct stat st = {0};
         kap_buf res = {0};
         if (!h.m || !h.v || !h.v->host_path)
             why = rfmt(c->r, "its %s %s is not on a hostPath volumeMount: kube-apiserver cannot read it and stops at "
@@ -2299,7 +2299,7 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
 static int pod_path_file(checker *c, const char *path)
 {
     kap_buf sp = {0};
-    struct stat st;
+    struct stat st = {0};
     int e = noted(c, root_stat(&c->rt, path, &sp, &st));
     int kind = e || !S_ISREG(st.st_mode) ? 0 : sp.s && strcmp(sp.s, c->manifest_node) == 0 ? 1 : 2;
     bfree(c, &sp);
