@@ -183,7 +183,9 @@ static int effect(an_ctx *c, const place *pl, const intent *it, kap_buf *b)
     if (it->ctx == CTX_TOP) {
         if (pl->ctx != CTX_TOP)
             return 0; /* a top-level key inside a rule: the top level's own applies */
-        if (!strcmp(k, "rules"))
+        if (!strcmp(k, "rules") && doc->rules_line)
+            buf_adds(b, "so the rules under it are not the policy's: kube-apiserver reads only those under \"rules\"");
+        else if (!strcmp(k, "rules"))
             buf_adds(b, "so the policy has no rules and kube-apiserver refuses it");
         else if (!strcmp(k, "omitStages"))
             buf_adds(b, "so no stage is omitted policy-wide");
@@ -491,6 +493,26 @@ static const char *place_name(int ctx)
                                                                                                 : "at the top level";
 }
 
+/* Whether rule i already gives the rule key k (a list with items, or its
+ * level or omitManagedFields). */
+static int rule_has(const an_ctx *c, long i, const char *k)
+{
+    const kdoc *doc = c->doc;
+    if (!doc || i < 0 || (size_t)i >= doc->nrules)
+        return 0;
+    const krule *r = &doc->rules[i];
+    const kstrlist *l = !strcmp(k, "users")             ? &r->users
+                        : !strcmp(k, "userGroups")      ? &r->groups
+                        : !strcmp(k, "verbs")           ? &r->verbs
+                        : !strcmp(k, "namespaces")      ? &r->namespaces
+                        : !strcmp(k, "nonResourceURLs") ? &r->urls
+                        : !strcmp(k, "omitStages")      ? &r->stages
+                                                        : NULL;
+    if (l)
+        return l->n > 0;
+    return !strcmp(k, "level") ? r->level.len > 0 : !strcmp(k, "omitManagedFields") && r->omf >= 0;
+}
+
 static void ignored(an_ctx *c, values *vs, const kap_diagnostic *g)
 {
     place pl = parse_path(g->field);
@@ -516,6 +538,11 @@ static void ignored(an_ctx *c, values *vs, const kap_diagnostic *g)
         buf_adds(&m, ", so it has no effect");
     if (said)
         buf_printf(&h, "delete it: %s", an_cstr(c, &same));
+    else if (it.key && it.how == 2 && it.ctx == CTX_RULE && pl.ctx == CTX_GR && rule_has(c, pl.rule, it.key))
+        buf_printf(&h, "%s the rule's own %s, or delete it (a resources entry has only group, resources and "
+                       "resourceNames)",
+                   !strcmp(it.key, "level") || !strcmp(it.key, "omitManagedFields") ? "change" : "merge it into",
+                   it.key);
     else if (it.key && it.how == 2 && it.ctx == CTX_RULE && pl.ctx == CTX_GR)
         buf_printf(&h, "move %s up to the rule (a resources entry has only group, resources and resourceNames)",
                    it.key);
@@ -523,6 +550,8 @@ static void ignored(an_ctx *c, values *vs, const kap_diagnostic *g)
         buf_printf(&h, "write %s inside an entry of resources", it.key);
     else if (it.key && it.how == 2)
         buf_printf(&h, "move %s to the %s", it.key, it.ctx == CTX_TOP ? "top level" : "rule");
+    else if (it.key && !strcmp(it.key, "rules") && pl.ctx == CTX_TOP && c->doc && c->doc->rules_line)
+        buf_adds(&h, "move its rules into \"rules\", where you mean them to be checked, and delete it");
     else if (it.key && eq_fold(pl.key, pl.klen, "apiGroups"))
         buf_adds(&h, "write group, with one API group per entry (RBAC's apiGroups is a list, an audit policy's "
                      "group one string)");

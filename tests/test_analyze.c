@@ -170,7 +170,8 @@ START_TEST(ignored_keys_other_places)
     ck_assert_ptr_nonnull(strstr(f->hint, "one API group per entry"));
     f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "the key \"level\" in a resources entry, and the rule's own "
                                                        "level applies");
-    ck_assert_ptr_nonnull(strstr(f->hint, "move level up to the rule"));
+    ck_assert_str_eq(f->hint, "change the rule's own level, or delete it (a resources entry has only group, resources "
+                              "and resourceNames)");
     must(a, "ignored-key", 10, 3, KAP_SEVERITY_ERROR, "API groups are given inside each resources entry");
     kap_analysis_free(a);
 }
@@ -264,8 +265,8 @@ START_TEST(ignored_key_changes_nothing)
                   "- level: None\n");
     f = must(a, "ignored-key", 9, 5, KAP_SEVERITY_ERROR, "the key \"verbs\" in a resources entry, and the rule's own "
                                                        "verbs applies");
-    ck_assert_str_eq(f->hint, "move verbs up to the rule (a resources entry has only group, resources and "
-                              "resourceNames)");
+    ck_assert_str_eq(f->hint, "merge it into the rule's own verbs, or delete it (a resources entry has only group, "
+                              "resources and resourceNames)");
     must(a, "ignored-key", 12, 5, KAP_SEVERITY_ERROR, "and the entry's own resources applies");
     must(a, "ignored-key", 13, 5, KAP_SEVERITY_ERROR, "so this entry matches objects of every name");
     must(a, "ignored-key", 15, 5, KAP_SEVERITY_ERROR, "so this entry matches every resource of the API group");
@@ -1110,7 +1111,13 @@ START_TEST(ignored_key_effects)
     ck_assert_str_eq(f->hint, "move userGroups up to the rule (a resources entry has only group, resources and "
                               "resourceNames)");
     must(a, "ignored-key", 26, 5, KAP_SEVERITY_ERROR, "(keys are case-sensitive), and the entry's own resources");
-    f = must(a, "ignored-key", 27, 1, KAP_SEVERITY_ERROR, "so the policy has no rules and kube-apiserver refuses it");
+    f = must(a, "ignored-key", 27, 1, KAP_SEVERITY_ERROR,
+             "so the rules under it are not the policy's: kube-apiserver reads only those under \"rules\"");
+    ck_assert_str_eq(f->hint, "move its rules into \"rules\", where you mean them to be checked, and delete it");
+    kap_analysis_free(a);
+    /* with no "rules" at all, the policy has none */
+    a = lint_v(HEAD "Rules:\n- level: None\n", 36, KAP_EINVALID);
+    f = must(a, "ignored-key", 3, 1, KAP_SEVERITY_ERROR, "so the policy has no rules and kube-apiserver refuses it");
     ck_assert_str_eq(f->hint, "write \"rules\"");
     kap_analysis_free(a);
     /* keys of a rule and of the top level in the wrong place */
