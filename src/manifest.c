@@ -1805,6 +1805,40 @@ static void check_values(checker *c)
                           nums[i], v, nums[i], v);
         }
     }
+    /* the truncate sizes, validated whether truncating is enabled or not
+     * (AuditTruncateOptions.Validate, with the backend on) */
+    static const char *const tplug[] = {"log", "webhook"};
+    static const char *const tids[] = {"log-truncate", "webhook-truncate"}; /* (a check keeps its id's pointer) */
+    const flag *whf = flag_get(c, "audit-webhook-config-file");
+    for (size_t i = 0; i < 2; i++) {
+        if (!(i == 0 ? path && path->value[0] : whf && whf->value[0]))
+            continue;
+        char ef[64], bf[64];
+        const char *id = tids[i];
+        snprintf(ef, sizeof ef, "audit-%s-truncate-max-event-size", tplug[i]);
+        snprintf(bf, sizeof bf, "audit-%s-truncate-max-batch-size", tplug[i]);
+        const flag *e = flag_get(c, ef), *b = flag_get(c, bf);
+        long long ev = 100 * 1024, bv = 10 * 1024 * 1024; /* kube-apiserver's defaults */
+        const flag *bad = e && parse_go_int(e->value, &ev) ? e : b && parse_go_int(b->value, &bv) ? b : NULL;
+        if (bad)
+            add_check(r, id, KAP_MANIFEST_FAIL, bad->line, bad->col, rfmt(r, "write an integer: --%s=N", bad->name),
+                      "--%s=%s is not an integer: kube-apiserver refuses to start", bad->name, bad->value);
+        else if (ev <= 0)
+            add_check(r, id, KAP_MANIFEST_FAIL, e->line, e->col, rfmt(r, "remove --%s (default 102400)", ef),
+                      "--%s=%lld: kube-apiserver refuses to start (\"invalid audit truncate %s max event size %lld, must "
+                      "be a positive number\"), whether truncating is enabled or not",
+                      ef, ev, tplug[i], ev);
+        else if (bv < ev)
+            add_check(r, id, KAP_MANIFEST_FAIL, (b ? b : e)->line, (b ? b : e)->col,
+                      rfmt(r, "give --%s at least --%s (%lld)", bf, ef, ev),
+                      "--%s %lld is below --%s %lld: kube-apiserver refuses to start (\"invalid audit truncate %s max "
+                      "batch size %lld, must be greater than max event size (%lld)\"), whether truncating is enabled "
+                      "or not",
+                      bf, bv, ef, ev, tplug[i], bv, ev);
+        else if (e || b)
+            add_check(r, id, KAP_MANIFEST_PASS, (e ? e : b)->line, (e ? e : b)->col, NULL,
+                      "--%s %lld, --%s %lld", ef, ev, bf, bv);
+    }
     /* the version of the events written: audit.k8s.io/v1 is the one kube-apiserver 1.24 and later know */
     static const char *const vflags[] = {"audit-log-version", "audit-webhook-version"};
     static const char *const vids[] = {"log-version", "webhook-version"};

@@ -1403,6 +1403,28 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             strcmp(g->val, enums[i][3]) != 0)
             set_flag(&f, &p, enums[i][0], enums[i][1]);
     }
+    /* the truncate sizes kube-apiserver refuses (checked whether truncating
+     * is enabled or not): its defaults, the batch at least the event */
+    static const char *const tsz[][2] = {
+        {"audit-log-truncate-max-event-size", "audit-log-truncate-max-batch-size"},
+        {"audit-webhook-truncate-max-event-size", "audit-webhook-truncate-max-batch-size"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        const farg *e = last_arg(&p, tsz[i][0]), *b = last_arg(&p, tsz[i][1]);
+        long long ev = 100 * 1024, bv = 10 * 1024 * 1024;
+        char num[32];
+        if (e && (parse_go_int(e->val, &ev) != 0 || ev <= 0)) {
+            ev = 100 * 1024;
+            set_flag(&f, &p, tsz[i][0], "102400");
+        }
+        if (b && (parse_go_int(b->val, &bv) != 0 || bv < ev)) {
+            snprintf(num, sizeof num, "%lld", ev > 10 * 1024 * 1024 ? ev : 10 * 1024 * 1024);
+            set_flag(&f, &p, tsz[i][1], num);
+        } else if (!b && bv < ev) {
+            snprintf(num, sizeof num, "%lld", ev);
+            set_flag(&f, &p, tsz[i][1], num);
+        }
+    }
     const farg *z = last_arg(&p, "audit-log-compress");
     if (z) {
         static const char *const bools[] = {"1", "t", "T", "TRUE", "true", "True",

@@ -783,6 +783,28 @@ START_TEST(log_options_refused)
     pod(GOOD_FLAGS "    - --audit-log-version=audit.k8s.io/v1\n", NULL);
     r = check_now();
     must(r, "log-version", KAP_MANIFEST_PASS, "--audit-log-version=audit.k8s.io/v1");
+    ck_assert_ptr_null(nth(r, "log-truncate", 0)); /* not given: the defaults */
+    kap_manifest_report_free(r);
+    /* the truncate sizes, validated even with truncating off */
+    pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=0\n", NULL);
+    r = check_now();
+    must(r, "log-truncate", KAP_MANIFEST_FAIL,
+         "(\"invalid audit truncate log max event size 0, must be a positive number\"), whether truncating is enabled");
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=20971520\n", NULL);
+    r = check_now();
+    must(r, "log-truncate", KAP_MANIFEST_FAIL,
+         "(\"invalid audit truncate log max batch size 10485760, must be greater than max event size (20971520)\")");
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - --audit-log-truncate-max-batch-size=1k\n", NULL);
+    r = check_now();
+    must(r, "log-truncate", KAP_MANIFEST_FAIL, "--audit-log-truncate-max-batch-size=1k is not an integer");
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=2048\n    - --audit-log-truncate-max-batch-size=4096\n",
+        NULL);
+    r = check_now();
+    must(r, "log-truncate", KAP_MANIFEST_PASS,
+         "--audit-log-truncate-max-event-size 2048, --audit-log-truncate-max-batch-size 4096");
     kap_manifest_report_free(r);
     drop_root();
 }

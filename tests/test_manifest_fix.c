@@ -239,6 +239,8 @@ START_TEST(shared_mount_bools_numbers_versions)
                     "    - --audit-log-path=/var/lib/audit/logs/audit.log\n"
                     "    - --audit-log-maxage=99999999999999999999\n    - --audit-log-maxbackup=0x0a\n"
                     "    - --audit-log-maxsize= 100\n    - --audit-log-version=audit.k8s.io/v1beta1\n"
+                    "    - --audit-log-truncate-max-event-size=-1\n    - --audit-webhook-truncate-max-event-size=20971520\n"
+                    "    - --audit-webhook-truncate-max-batch-size=5\n"
                     "    volumeMounts:\n    - mountPath: /var/lib/audit\n      name: audit\n"
                     "  volumes:\n  - name: audit\n    hostPath:\n      path: /var/lib/audit\n";
     node(m);
@@ -251,6 +253,9 @@ START_TEST(shared_mount_bools_numbers_versions)
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxbackup=0x0a\n")); /* 10, as Go reads it */
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxsize=100\n"));
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-version=audit.k8s.io/v1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-truncate-max-event-size=102400\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-webhook-truncate-max-event-size=20971520\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-webhook-truncate-max-batch-size=20971520\n"));
     passes(x);
     kap_manifest_fix_free(x);
     drop();
