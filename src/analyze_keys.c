@@ -498,7 +498,7 @@ static const char *place_name(int ctx)
 static int rule_has(const an_ctx *c, long i, const char *k)
 {
     const kdoc *doc = c->doc;
-    if (!doc || i < 0 || (size_t)i >= doc->nrules)
+    if (!doc || !doc->rules || i < 0 || (size_t)i >= doc->nrules)
         return 0;
     const krule *r = &doc->rules[i];
     const kstrlist *l = !strcmp(k, "users")             ? &r->users

@@ -1818,7 +1818,7 @@ static void check_values(checker *c)
         snprintf(ef, sizeof ef, "audit-%s-truncate-max-event-size", tplug[i]);
         snprintf(bf, sizeof bf, "audit-%s-truncate-max-batch-size", tplug[i]);
         const flag *e = flag_get(c, ef), *b = flag_get(c, bf);
-        long long ev = 100 * 1024, bv = 10 * 1024 * 1024; /* kube-apiserver's defaults */
+        long long ev = TRUNCATE_EVENT_DEFAULT, bv = TRUNCATE_BATCH_DEFAULT; /* kube-apiserver's defaults */
         const flag *bad = e && parse_go_int(e->value, &ev) ? e : b && parse_go_int(b->value, &bv) ? b : NULL;
         if (bad)
             add_check(r, id, KAP_MANIFEST_FAIL, bad->line, bad->col, rfmt(r, "write an integer: --%s=N", bad->name),

@@ -1411,14 +1411,14 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     };
     for (size_t i = 0; i < 2; i++) {
         const farg *e = last_arg(&p, tsz[i][0]), *b = last_arg(&p, tsz[i][1]);
-        long long ev = 100 * 1024, bv = 10 * 1024 * 1024;
+        long long ev = TRUNCATE_EVENT_DEFAULT, bv = TRUNCATE_BATCH_DEFAULT;
         char num[32];
         if (e && (parse_go_int(e->val, &ev) != 0 || ev <= 0)) {
-            ev = 100 * 1024;
+            ev = TRUNCATE_EVENT_DEFAULT;
             set_flag(&f, &p, tsz[i][0], "102400");
         }
         if (b && (parse_go_int(b->val, &bv) != 0 || bv < ev)) {
-            snprintf(num, sizeof num, "%lld", ev > 10 * 1024 * 1024 ? ev : 10 * 1024 * 1024);
+            snprintf(num, sizeof num, "%lld", ev > TRUNCATE_BATCH_DEFAULT ? ev : TRUNCATE_BATCH_DEFAULT);
             set_flag(&f, &p, tsz[i][1], num);
         } else if (!b && bv < ev) {
             snprintf(num, sizeof num, "%lld", ev);

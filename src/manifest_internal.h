@@ -35,6 +35,11 @@ KAP_HIDDEN int path_within(const char *p, const char *q);
 /* strconv.ParseInt(s, 0, 64), as kube-apiserver's int flags read their
  * value: 0, or -1 when s is not such a number. */
 KAP_HIDDEN int parse_go_int(const char *s, long long *out);
+
+/* kube-apiserver's defaults for --audit-*-truncate-max-event-size and
+ * -max-batch-size. */
+#define TRUNCATE_EVENT_DEFAULT 102400LL
+#define TRUNCATE_BATCH_DEFAULT 10485760LL
 KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
 
 /* Whether kubelet can read data as a manifest (a Pod object, in JSON when
