@@ -216,6 +216,55 @@ START_TEST(ignored_key_value_shapes)
 }
 END_TEST
 
+/* The hint where the rule already has the key an entry repeats: merge the
+ * lists, change the scalars; every rule key */
+START_TEST(ignored_key_rule_has_its_own)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n"
+                                "  users: [a]\n"
+                                "  userGroups: [g]\n"
+                                "  namespaces: [ns]\n"
+                                "  omitStages: [RequestReceived]\n"
+                                "  omitManagedFields: false\n"
+                                "  resources:\n"
+                                "  - resources: [pods]\n"
+                                "    users: [b]\n"
+                                "    userGroups: [h]\n"
+                                "    namespaces: [m]\n"
+                                "    omitStages: [Panic]\n"
+                                "    omitManagedFields: true\n"
+                                "- level: None\n"
+                                "  resources:\n"
+                                "  - resources: [nodes]\n"
+                                "    omitManagedFields: true\n"
+                                "    namespaces: [x]\n");
+    static const struct {
+        unsigned line;
+        const char *hint;
+    } want[] = {
+        {12, "merge it into the rule's own users, or delete it"},
+        {13, "merge it into the rule's own userGroups, or delete it"},
+        {14, "merge it into the rule's own namespaces, or delete it"},
+        {15, "merge it into the rule's own omitStages, or delete it"},
+        {16, "change the rule's own omitManagedFields, or delete it"},
+        {20, "move omitManagedFields up to the rule"},
+        {21, "move namespaces up to the rule"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const kap_finding *f = NULL;
+        for (size_t k = 0; k < kap_analysis_count(a) && !f; k++) {
+            const kap_finding *g = kap_analysis_get(a, k);
+            if (!strcmp(g->id, "ignored-key") && g->line == want[i].line)
+                f = g;
+        }
+        ck_assert_msg(f != NULL, "no ignored-key at line %u", want[i].line);
+        ck_assert_msg(strstr(f->hint, want[i].hint) == f->hint, "line %u: %s", want[i].line, f->hint);
+    }
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(ignored_key_changes_nothing)
 {
     /* docs/lint.md: an error, or a warning when dropping the key changes nothing */
@@ -1263,6 +1312,7 @@ int main(void)
     tcase_add_test(keys, odd_keys);
     tcase_add_test(keys, ignored_key_changes_nothing);
     tcase_add_test(keys, ignored_key_value_shapes);
+    tcase_add_test(keys, ignored_key_rule_has_its_own);
     tcase_add_test(keys, ignored_key_changes_nothing_places);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");

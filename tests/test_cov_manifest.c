@@ -1000,10 +1000,36 @@ START_TEST(corners_of_later_checks)
              POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig}\n");
     r = check_now();
     must(r, "webhook-version", KAP_MANIFEST_FAIL, "--audit-webhook-version=audit.k8s.io/v1beta1");
+    ck_assert_uint_eq(count_status(r, "log-truncate", KAP_MANIFEST_PASS) + count_status(r, "log-truncate", KAP_MANIFEST_FAIL), 0); /* no log */
+    ck_assert_uint_eq(count_status(r, "webhook-truncate", KAP_MANIFEST_PASS) + count_status(r, "webhook-truncate", KAP_MANIFEST_FAIL), 0); /* not given */
     ck_assert_uint_eq(count_status(r, "log-version", KAP_MANIFEST_FAIL) + count_status(r, "log-version", KAP_MANIFEST_PASS), 0);
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     ck_assert_uint_eq(count_status(r, "log-maxage", KAP_MANIFEST_FAIL), 0); /* no log: not validated */
     kap_manifest_report_free(r);
+
+    /* the webhook's truncate sizes: an event size over the default batch,
+     * with no batch given; a batch alone */
+    static const char *const trunc[][3] = {
+        {"    - --audit-webhook-truncate-max-event-size=20971520\n", "FAIL",
+         "--audit-webhook-truncate-max-batch-size 10485760 is below --audit-webhook-truncate-max-event-size 20971520"},
+        {"    - --audit-webhook-truncate-max-batch-size=204800\n", "PASS",
+         "--audit-webhook-truncate-max-event-size 102400, --audit-webhook-truncate-max-batch-size 204800"},
+        {"    - --audit-webhook-truncate-max-event-size=0x\n", "FAIL", "is not an integer"},
+    };
+    for (size_t i = 0; i < sizeof trunc / sizeof trunc[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body,
+                 "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n%s",
+                 trunc[i][0]);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body,
+                 POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/webhook.kubeconfig, readOnly: true}\n",
+                 POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig}\n");
+        r = check_now();
+        must(r, "webhook-truncate", strcmp(trunc[i][1], "FAIL") == 0 ? KAP_MANIFEST_FAIL : KAP_MANIFEST_PASS,
+             trunc[i][2]);
+        kap_manifest_report_free(r);
+    }
 
     /* kubeconfig shapes */
     static const char *const bad[][2] = {

@@ -313,6 +313,7 @@ START_TEST(log_to_stdout)
                     "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
                     "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=-\n"
                     "    - --audit-log-maxsize=-5\n    - --audit-log-maxage=thirty\n    - --audit-log-maxbackup=3\n"
+                    "    - --audit-log-truncate-max-event-size=20971520\n"
                     "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit}\n"
                     "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n";
     node(m);
@@ -322,6 +323,8 @@ START_TEST(log_to_stdout)
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxsize=100\n"));
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxage=30\n")); /* not a number: refused */
     ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxbackup=3\n")); /* no rotation: kept */
+    /* an event size over the default batch: the batch given as large */
+    ck_assert_ptr_nonnull(strstr(t, "--audit-log-truncate-max-batch-size=20971520\n"));
     ck_assert_ptr_null(strstr(t, "audit-log,"));
     ck_assert_ptr_null(strstr(t, "name: audit-log"));
     ck_assert_ptr_nonnull(strstr(t, "name: audit, \"readOnly\": true}"));
