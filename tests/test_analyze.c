@@ -265,6 +265,25 @@ START_TEST(ignored_key_rule_has_its_own)
 }
 END_TEST
 
+/* The ignored value found in JSON with the key twice (each judged by its
+ * own value), at the top level, and as a number */
+START_TEST(ignored_key_values_found)
+{
+    kap_analysis *a = lint("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\n"
+                           "\"omitStages\":[\"RequestReceived\"],\"omitStage\":[\"RequestReceived\"],\n"
+                           "\"omitManagedFields\":true,\"omitManagedField\":false,\n"
+                           "\"rules\":[{\"level\":\"None\",\"verbs\":[\"get\"],\"resources\":[\n"
+                           "{\"resources\":[\"pods\"],\"verbs\":[\"get\"],\"verbs\":[\"list\"]},\n"
+                           "{\"resources\":[\"nodes\"],\"verbs\":5}]}]}\n");
+    must(a, "ignored-key", 2, 34, KAP_SEVERITY_WARNING, "the policy already has the same omitStages");
+    must(a, "ignored-key", 3, 26, KAP_SEVERITY_ERROR, "omitManagedField");
+    must(a, "ignored-key", 5, 23, KAP_SEVERITY_WARNING, "the rule already has the same verbs");
+    must(a, "ignored-key", 5, 39, KAP_SEVERITY_ERROR, "the rule's own verbs applies");
+    must(a, "ignored-key", 6, 24, KAP_SEVERITY_ERROR, "the rule's own verbs applies");
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(ignored_key_changes_nothing)
 {
     /* docs/lint.md: an error, or a warning when dropping the key changes nothing */
@@ -1313,6 +1332,7 @@ int main(void)
     tcase_add_test(keys, ignored_key_changes_nothing);
     tcase_add_test(keys, ignored_key_value_shapes);
     tcase_add_test(keys, ignored_key_rule_has_its_own);
+    tcase_add_test(keys, ignored_key_values_found);
     tcase_add_test(keys, ignored_key_changes_nothing_places);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");

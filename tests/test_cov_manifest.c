@@ -1065,6 +1065,26 @@ START_TEST(corners_of_later_checks)
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_FAIL, "its client-key /no/key is not on a hostPath volumeMount");
     kap_manifest_report_free(r);
+    /* values that are no file: a number, empty strings beside empty data, a certificate only as data */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: 5,"
+                     " certificate-authority-data: \"\"}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {client-certificate: \"\", client-certificate-data: \"\","
+                     " client-key: /no/key, token: \"\", tokenFile: 7}\n"
+                     "current-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL); /* no certificate: the key is not read */
+    kap_manifest_report_free(r);
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {client-certificate: 8, client-certificate-data: 9, client-key: /k}\n"
+                     "current-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* a cluster entry whose cluster is no mapping */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n"
+                     "contexts:\n- name: 7\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
     /* files named by the user that are no strings, empty, or on a mount that is not hostPath */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: \"\"}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
