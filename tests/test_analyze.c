@@ -284,6 +284,50 @@ START_TEST(ignored_key_values_found)
 }
 END_TEST
 
+/* Keys of an entry written on the rule, compared with every entry; null
+ * and other kinds of values */
+START_TEST(ignored_key_on_the_rule_against_entries)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  resources:\n"
+                                "  - resources: [pods]\n"
+                                "    resourceNames: [a, b]\n"
+                                "  - group: \"\"\n"
+                                "    resources: [nodes]\n"
+                                "    resourceNames: [b, a]\n"
+                                "  resourceNames: [a, b]\n"
+                                "  group: null\n"
+                                "- level: None\n"
+                                "  resources:\n"
+                                "  - resources: [pods]\n"
+                                "  resourceNames: []\n"
+                                "  group: apps\n"
+                                "- level: Metadata\n"
+                                "  resources:\n"
+                                "  - group: apps\n"
+                                "    resources: [deployments]\n"
+                                "    level: 5\n"
+                                "  group: null\n");
+    must(a, "ignored-key", 11, 3, KAP_SEVERITY_WARNING,
+         "every resources entry of the rule already has the same resourceNames");
+    must(a, "ignored-key", 12, 3, KAP_SEVERITY_WARNING, "every resources entry of the rule already has the same group");
+    must(a, "ignored-key", 16, 3, KAP_SEVERITY_WARNING, "it is empty, the same as no resourceNames at all");
+    must(a, "ignored-key", 17, 3, KAP_SEVERITY_ERROR, "");
+    must(a, "ignored-key", 22, 5, KAP_SEVERITY_ERROR, "the rule's own level applies");
+    must(a, "ignored-key", 23, 3, KAP_SEVERITY_ERROR, "");
+    kap_analysis_free(a);
+    /* an invalid rule past the tenth: its index from the field */
+    char text[2048] = HEAD "rules:\n";
+    for (int i = 0; i < 12; i++)
+        strcat(text, "- level: None\n  users: [u]\n");
+    strcat(text, "- level: Bogus\n");
+    a = lint_v(text, 36, KAP_EINVALID);
+    ck_assert_int_eq(must(a, "invalid-policy", 28, 10, KAP_SEVERITY_ERROR, "rules[12].level")->rule, 12);
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(ignored_key_changes_nothing)
 {
     /* docs/lint.md: an error, or a warning when dropping the key changes nothing */
@@ -1333,6 +1377,7 @@ int main(void)
     tcase_add_test(keys, ignored_key_value_shapes);
     tcase_add_test(keys, ignored_key_rule_has_its_own);
     tcase_add_test(keys, ignored_key_values_found);
+    tcase_add_test(keys, ignored_key_on_the_rule_against_entries);
     tcase_add_test(keys, ignored_key_changes_nothing_places);
     suite_add_tcase(s, keys);
     TCase *reach = tcase_create("reach");
