@@ -378,13 +378,10 @@ static kap_analysis *analysis_new(const char *name)
 /* The rule a field path is in ("rules[3].level": 3), else -1. */
 static int rule_of_field(const char *field)
 {
-    if (!field || strncmp(field, "rules[", 6) != 0 || field[6] < '0' || field[6] > '9')
+    if (!field || strncmp(field, "rules[", 6) != 0)
         return -1;
-    long n = 0;
-    const char *p = field + 6;
-    while (*p >= '0' && *p <= '9' && n < 100000000)
-        n = n * 10 + (*p++ - '0');
-    return *p == ']' ? (int)n : -1;
+    /* (kube-apiserver's field paths: rules[N] with N a decimal index) */
+    return (int)strtol(field + 6, NULL, 10);
 }
 
 static void load_errors(an_ctx *c)

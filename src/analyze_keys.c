@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "analyzer.h"
 
 enum { CTX_TOP, CTX_RULE, CTX_GR, CTX_META };
 
@@ -498,8 +499,9 @@ static const char *place_name(int ctx)
 static int rule_has(const an_ctx *c, long i, const char *k)
 {
     const kdoc *doc = c->doc;
-    if (!doc || !doc->rules || i < 0 || (size_t)i >= doc->nrules)
+    if (!doc || i < 0 || (size_t)i >= doc->nrules)
         return 0;
+    KAP_ANALYZER_ASSUME(doc->rules != NULL); /* nrules > i >= 0: the decoder allocated them */
     const krule *r = &doc->rules[i];
     const kstrlist *l = !strcmp(k, "users")             ? &r->users
                         : !strcmp(k, "userGroups")      ? &r->groups
