@@ -912,6 +912,16 @@ START_TEST(static_pod_path_names_a_file)
     must(r, "paths-separate", KAP_MANIFEST_PASS, "the policy and the log directory are apart (kubelet reads no other file");
     ck_assert_uint_eq(count_status(r, "paths-separate", KAP_MANIFEST_FAIL), 0);
     kap_manifest_report_free(r);
+    /* what is not about the directory stays: the policy is the log */
+    pod_with("    - --audit-policy-file=/etc/kubernetes/manifests/audit.log\n"
+             "    - --audit-log-path=/etc/kubernetes/manifests/audit.log\n",
+             "    - {name: m, mountPath: /etc/kubernetes/manifests}\n",
+             "  - name: m\n    hostPath: {path: /etc/kubernetes/manifests, type: Directory}\n");
+    put("/etc/kubernetes/manifests/audit.log", POLICY);
+    r = check_now();
+    must(r, "paths-separate", KAP_MANIFEST_FAIL, "--audit-policy-file and --audit-log-path name the same path");
+    ck_assert_uint_eq(count_status(r, "paths-separate", KAP_MANIFEST_PASS), 0);
+    kap_manifest_report_free(r);
     pod(GOOD_FLAGS, NULL);
     /* the directory: the .bak is a second kube-apiserver again */
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
