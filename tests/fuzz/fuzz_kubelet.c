@@ -49,6 +49,54 @@ static void make_root(void)
     root_put(files[3], "staticPodPath: /etc/kubernetes/manifests\n");
 }
 
+/* The file a static-pod-path message says --pod-manifest-path came from,
+ * or NULL for a message of another kind. The flag's value comes before the
+ * file and may hold anything (a marker such as "--pod-manifest-path in "
+ * too), so the file is found from the message's end: a fixed tail, the
+ * file, and before it the words that say whose file it is. */
+static char pmp_from[4096];
+static const char *pmp_file(const char *msg)
+{
+    static const char *const tails[] = {
+        "), not this manifest: editing it changes nothing",
+        "), not from /etc/kubernetes/manifests: editing this manifest changes nothing",
+        ") is this manifest: kubelet runs this one file",
+        ") is the manifest's directory",
+    };
+    static const char lead[] = "kubelet's --pod-manifest-path (";
+    size_t n = strlen(msg);
+    for (size_t t = 0; t < COUNT(tails); t++) {
+        size_t tl = strlen(tails[t]);
+        if (n < tl || strcmp(msg + n - tl, tails[t]) != 0)
+            continue;
+        /* the file runs back to the last " in " (no file of the root has
+         * a space in its name) */
+        size_t end = n - tl, b = end;
+        while (b > 0 && msg[b - 1] != ' ')
+            b--;
+        if (b < 4 || strncmp(msg + b - 4, " in ", 4) != 0 || end - b >= sizeof pmp_from)
+            return NULL;
+        int flag = (b >= 24 && strncmp(msg + b - 24, "(--pod-manifest-path in ", 24) == 0) ||
+                   (strncmp(msg, lead, sizeof lead - 1) == 0 && msg[b - 5] == ',');
+        if (!flag)
+            return NULL;
+        memcpy(pmp_from, msg + b, end - b);
+        pmp_from[end - b] = 0;
+        return pmp_from;
+    }
+    return NULL;
+}
+
+/* whether a and b (paths in the root) name one file */
+static int same_file(const char *a, const char *b)
+{
+    char pa[4200], pb[4200];
+    struct stat sa, sb;
+    snprintf(pa, sizeof pa, "%s%s", root, a);
+    snprintf(pb, sizeof pb, "%s%s", root, b);
+    return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!root[0])
@@ -85,13 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strcmp(c->id, "static-pod-path") != 0)
             continue;
         spp++;
-        /* a flag's file is the drop-in or the environment file (the
-         * file is named after the value, which may hold anything) */
-        const char *in = NULL;
-        for (const char *q = c->message; (q = strstr(q, "--pod-manifest-path in ")) != NULL; q++)
-            in = q;
-        if (in)
-            must(strncmp(in + 23, DROPIN, strlen(DROPIN)) == 0 || strncmp(in + 23, ENVFILE, strlen(ENVFILE)) == 0,
+        /* where --pod-manifest-path came from is the drop-in or the
+         * environment file */
+        const char *from = pmp_file(c->message);
+        if (from)
+            must(same_file(from, DROPIN) || same_file(from, ENVFILE),
                  "--pod-manifest-path from a file the root does not give it in");
     }
     must(spp == 1, "not one static-pod-path check");
