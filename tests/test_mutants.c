@@ -1458,6 +1458,28 @@ START_TEST(unsupported_key_then_sibling_map)
 }
 END_TEST
 
+START_TEST(anchor_table_never_full)
+{
+    /* sixteen anchors (the anchor table's first size), then an alias of
+     * a name none of them has: the error, not a search that never ends.
+     * Written for read_yaml.c anchor_put growing at `(t->n + 1) * 1 >
+     * t->cap` instead of `* 2` (the table filled up, and a look-up of an
+     * absent name went round it for ever) */
+    char doc[1024];
+    size_t n = (size_t)snprintf(doc, sizeof doc, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: [");
+    for (int i = 0; i < 16; i++)
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s&a%d u%d", i ? ", " : "", i, i);
+    n += (size_t)snprintf(doc + n, sizeof doc - n, "]\n  userGroups: [*a15, *nope]\n");
+    ck_assert_uint_lt(n, sizeof doc);
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, doc, n, "k.yaml", NULL, &d), KAP_EINVALID);
+    ck_assert_ptr_null(p);
+    ck_assert_str_eq(kap_diagnostics_error_text(d), "failed decoding: yaml: unknown anchor 'nope' referenced");
+    kap_diagnostics_free(d);
+}
+END_TEST
+
 START_TEST(limit_error_positions)
 {
     /* a limit's error is placed at the node concerned, 1-based, in the
@@ -1654,6 +1676,7 @@ int main(void)
     tcase_add_test(tv, unsupported_key_then_sibling_map);
     tcase_add_test(tv, quoted_four_byte_runes);
     tcase_add_test(tv, limit_error_positions);
+    tcase_add_test(tv, anchor_table_never_full);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
