@@ -2366,6 +2366,28 @@ static void single_file(checker *c, const char *path, const char *what)
               path, c->manifest_dir);
 }
 
+/* kubelet's static pod path (path, the setting what, in the file from)
+ * names a file, pod_path_file's pf: 1 this manifest (then the directory's
+ * other files are not run; not said where unread names a file of kubelet's
+ * unit that could not be read), 2 another file; verb is how the fix changes
+ * the setting. */
+static void names_a_file(checker *c, int pf, const char *path, const char *from, const char *what, const char *verb,
+                         const char *unread)
+{
+    kap_manifest_report *r = c->r;
+    if (pf == 1) {
+        add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
+                  "kubelet's %s (%s, in %s) is this manifest: kubelet runs this one file", what, path, from);
+        if (!unread)
+            single_file(c, path, what);
+        return;
+    }
+    add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+              rfmt(r, "edit %s instead (or %s %s in %s)", path, verb, what, from),
+              "kubelet runs the one static pod of %s (%s in %s), not this manifest: editing it changes nothing", path,
+              what, from);
+}
+
 /* Whether node path dir (of kubelet's) is the manifest's directory. */
 static int is_manifest_dir(checker *c, const char *dir)
 {
@@ -2570,18 +2592,7 @@ static void check_static_pod_path(checker *c)
     }
     int pf;
     if (pmp && (pf = pod_path_file(c, pmp)) != 0) {
-        if (pf == 1)
-            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
-                      "kubelet's --pod-manifest-path (%s, in %s) is this manifest: kubelet runs this one file", pmp,
-                      pmp_file);
-        else
-            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
-                      rfmt(r, "edit %s instead (or change --pod-manifest-path in %s)", pmp, pmp_file),
-                      "kubelet runs the one static pod of %s (--pod-manifest-path in %s), not this manifest: "
-                      "editing it changes nothing",
-                      pmp, pmp_file);
-        if (pf == 1 && !unread)
-            single_file(c, pmp, "--pod-manifest-path");
+        names_a_file(c, pf, pmp, pmp_file, "--pod-manifest-path", "change", unread);
         goto done;
     }
     if (pmp) {
@@ -2671,18 +2682,7 @@ static void check_static_pod_path(checker *c)
                   "kubelet's config %s%s%s sets no staticPodPath: kubelet runs no static pod, this one included",
                   cfg ? cfg : "(none: the defaults)", npaths ? " with its drop-ins in " : "", npaths ? cfg_dir : "");
     } else if ((pf = pod_path_file(c, spp)) != 0) {
-        if (pf == 1)
-            add_check(r, "static-pod-path", KAP_MANIFEST_PASS, 0, 0, NULL,
-                      "kubelet's staticPodPath (%s, in %s) is this manifest: kubelet runs this one file", spp,
-                      spp_from);
-        else
-            add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
-                      rfmt(r, "edit %s instead (or set staticPodPath in %s)", spp, spp_from),
-                      "kubelet runs the one static pod of %s (staticPodPath in %s), not this manifest: editing it "
-                      "changes nothing",
-                      spp, spp_from);
-        if (pf == 1 && !unread)
-            single_file(c, spp, "staticPodPath");
+        names_a_file(c, pf, spp, spp_from, "staticPodPath", "set", unread);
     } else {
         int e2 = noted(c, root_resolve(&c->rt, spp, &sp));
         if (!e2 && sp.s && strcmp(sp.s, c->manifest_dir) == 0)
