@@ -1316,6 +1316,35 @@ START_TEST(kubelet_command_line_corners)
 }
 END_TEST
 
+/* More of the unit's and the environment files' text, as systemd reads
+ * it: ';' comments; keys of the same length as the ones read (LimitNOFILE,
+ * TimeoutStartSec, LimitCORE, User) and a line with no key are skipped;
+ * Type=forking is not oneshot; in Environment= a carriage return parts
+ * words, a word with no '=' or an empty name sets nothing, and a
+ * backslash in single quotes is kept. An environment file written with
+ * CRLF line ends loses the carriage returns, blanks after '=' go, a
+ * backslash before a line end joins the lines outside quotes too, a line
+ * "=x" sets nothing, and a comment may end the file. */
+START_TEST(kubelet_unit_text_corners)
+{
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\n; a comment\nLimitNOFILE=1048576\nTimeoutStartSec=0\nLimitCORE=infinity\nUser=root\n"
+        "Type=forking\n=nothing\n"
+        "Environment=JUSTAWORD =/srv/no A=one\rB=cr 'Q=a\\b'\n"
+        "EnvironmentFile=/etc/k/crlf.env\n"
+        "ExecStart=/usr/bin/kubelet --pod-manifest-path=/srv/${B}-${Q}-${E1}-${E2}-${E3}${JUSTAWORD}\n"
+        "ExecStart=\nExecStart=/usr/bin/kubelet --pod-manifest-path=/srv/${B}-${Q}-${E1}-${E2}-${E3}${JUSTAWORD}\n");
+    put("/etc/k/crlf.env", "E1=crlf\r\nE2=\t tab\r\n=orphan\r\nE3=a\\\nb\r\n# the end, with no line end");
+    kap_manifest_report *r = check_now();
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/cr-a\\b-crlf-tab-ab (");
+    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* What a review of the first version found, each against systemd's and
  * kubelet's documented behaviour: a comment line inside a continued line
  * is skipped and the line goes on; ':' before the program substitutes no
@@ -2177,6 +2206,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_config_dir);
     tcase_add_test(tc, kubelet_command_line_syntax);
     tcase_add_test(tc, kubelet_command_line_corners);
+    tcase_add_test(tc, kubelet_unit_text_corners);
     tcase_add_test(tc, kubelet_review_cases);
     tcase_add_test(tc, kubelet_command_line_too_long);
     tcase_add_test(tc, kubelet_unit_refused);

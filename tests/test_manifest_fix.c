@@ -301,6 +301,30 @@ START_TEST(shared_mount_not_hostpath)
     passes(x);
     kap_manifest_fix_free(x);
     drop();
+
+    /* truncate sizes that are no numbers get the defaults; a batch at
+     * least the event is kept as written */
+    m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+        "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+        "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+        "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+        "    - --audit-log-truncate-max-event-size=big\n    - --audit-log-truncate-max-batch-size=lots\n"
+        "    - --audit-webhook-truncate-max-event-size=2048\n    - --audit-webhook-truncate-max-batch-size=0x1000\n"
+        "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: true}\n"
+        "    - {mountPath: /var/log/kubernetes/audit, name: audit-log}\n"
+        "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+        "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n";
+    node(m);
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-truncate-max-event-size=102400\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-truncate-max-batch-size=10485760\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-webhook-truncate-max-event-size=2048\n"));
+    ck_assert_ptr_nonnull(strstr(t, "    - --audit-webhook-truncate-max-batch-size=0x1000\n"));
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
 }
 END_TEST
 
