@@ -1965,6 +1965,92 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
     return why;
 }
 
+/* Whether the kubeconfig's object gives key as a non-empty string. */
+static int kc_has(const jv *obj, const char *key)
+{
+    const jv *v = jget(obj, key);
+    return v && v->kind == JV_STRING && v->len;
+}
+
+/* A field of the kubeconfig's clusters or users that client-go cannot
+ * decode into its type (a string, base64 bytes or a bool; null leaves the
+ * field unset): the file does not load. Returns why, or NULL. */
+static const char *kc_types(checker *c, const jv *root)
+{
+    static const struct {
+        const char *list, *inner, *key;
+        jv_kind kind;
+    } fields[] = {
+        {"clusters", "cluster", "certificate-authority", JV_STRING},
+        {"clusters", "cluster", "certificate-authority-data", JV_STRING},
+        {"clusters", "cluster", "tls-server-name", JV_STRING},
+        {"clusters", "cluster", "proxy-url", JV_STRING},
+        {"clusters", "cluster", "insecure-skip-tls-verify", JV_BOOL},
+        {"clusters", "cluster", "disable-compression", JV_BOOL},
+        {"users", "user", "client-certificate", JV_STRING},
+        {"users", "user", "client-certificate-data", JV_STRING},
+        {"users", "user", "client-key", JV_STRING},
+        {"users", "user", "client-key-data", JV_STRING},
+        {"users", "user", "token", JV_STRING},
+        {"users", "user", "tokenFile", JV_STRING},
+        {"users", "user", "username", JV_STRING},
+        {"users", "user", "password", JV_STRING},
+    };
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        const jv *l = jget(root, fields[f].list);
+        for (size_t i = 0; l && l->kind == JV_ARRAY && i < l->n; i++) {
+            const jv *v = jget(jget(l->items[i], fields[f].inner), fields[f].key);
+            if (v && v->kind != JV_NULL && v->kind != fields[f].kind)
+                return rfmt(c->r, "a %s's %s is not a %s, so client-go cannot load the file: kube-apiserver stops at "
+                                  "start-up",
+                            fields[f].inner, fields[f].key, fields[f].kind == JV_BOOL ? "boolean" : "string");
+        }
+    }
+    return NULL;
+}
+
+/* What client-go refuses in the cluster and user the current context uses
+ * (clientcmd's validation, then the TLS set-up), other than files it cannot
+ * read; *fix gets what to change. Returns why, or NULL. */
+static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
+{
+    int cert = kc_has(us, "client-certificate") || kc_has(us, "client-certificate-data");
+    if (kc_has(us, "token") && (kc_has(us, "username") || kc_has(us, "password"))) {
+        *fix = "keep one way of authenticating: the token, or the username and password";
+        return "its user has a token and a username or password (client-go: \"more than one authentication method "
+               "found\"): kube-apiserver stops at start-up";
+    }
+    if (cert && kc_has(us, "client-certificate") && kc_has(us, "client-certificate-data")) {
+        *fix = "keep one of client-certificate and client-certificate-data";
+        return "its user gives both client-certificate and client-certificate-data (client-go: \"client-cert-data "
+               "and client-cert are both specified\"): kube-apiserver stops at start-up";
+    }
+    if (cert && kc_has(us, "client-key") && kc_has(us, "client-key-data")) {
+        *fix = "keep one of client-key and client-key-data";
+        return "its user gives both client-key and client-key-data (client-go: \"client-key-data and client-key are "
+               "both specified\"): kube-apiserver stops at start-up";
+    }
+    if (cert && !kc_has(us, "client-key") && !kc_has(us, "client-key-data")) {
+        *fix = "give the user the certificate's key (client-key, a file, or client-key-data)";
+        return "its user has a client certificate and no key (client-go: \"client-key-data or client-key must be "
+               "specified\"): kube-apiserver stops at start-up";
+    }
+    if (kc_has(cl, "certificate-authority") && kc_has(cl, "certificate-authority-data")) {
+        *fix = "keep one of certificate-authority and certificate-authority-data";
+        return "its cluster gives both certificate-authority and certificate-authority-data (client-go: "
+               "\"certificate-authority-data and certificate-authority are both specified\"): kube-apiserver stops "
+               "at start-up";
+    }
+    if (jbool(jget(cl, "insecure-skip-tls-verify")) &&
+        (kc_has(cl, "certificate-authority") || kc_has(cl, "certificate-authority-data"))) {
+        *fix = "drop insecure-skip-tls-verify (the certificate authority verifies the webhook) or the certificate "
+               "authority";
+        return "its cluster sets insecure-skip-tls-verify beside a certificate authority (client-go: \"specifying a "
+               "root certificates file with the insecure flag is not allowed\"): kube-apiserver stops at start-up";
+    }
+    return NULL;
+}
+
 static void check_webhook(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -2009,16 +2095,24 @@ static void check_webhook(checker *c)
             }
         }
         const char *use = NULL; /* the file is a kubeconfig that client-go cannot use */
+        const char *use_fix = "give the kubeconfig a current-context whose context names a cluster (with its server) "
+                              "and a user, and mount every file it names into the container";
         if (!why) {
-            const jv *cl, *us;
-            use = kc_context(c, root, &cl, &us);
+            const jv *cl = NULL, *us = NULL;
+            use = kc_types(c, root);
+            if (use)
+                use_fix = "write each field of the kubeconfig with its type (paths and data as strings, "
+                          "insecure-skip-tls-verify as true or false)";
+            if (!use)
+                use = kc_context(c, root, &cl, &us);
+            if (!use)
+                use = kc_conflict(cl, us, &use_fix);
             kap_buf kd = {0};
             path_dirname(&kd, cp.s);
-            /* client-go reads a file only where no inline value is given;
-             * the key only with a client certificate, the token file only
-             * without a token */
-            const jv *cc = jget(us, "client-certificate"), *ccd = jget(us, "client-certificate-data");
-            int cert = (cc && cc->kind == JV_STRING && cc->len) || (ccd && ccd->kind == JV_STRING && ccd->len);
+            /* the files client-go reads: each where its inline value is not
+             * given (both is refused above), the key only with a client
+             * certificate, the token file only without a token */
+            int cert = kc_has(us, "client-certificate") || kc_has(us, "client-certificate-data");
             if (!use && kd.s)
                 use = kc_file(c, kd.s, cl, "certificate-authority", "certificate-authority-data");
             if (!use && kd.s)
@@ -2030,9 +2124,7 @@ static void check_webhook(checker *c)
             bfree(c, &kd);
         }
         if (use)
-            add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col,
-                      "give the kubeconfig a current-context whose context names a cluster (with its server) and a "
-                      "user, and mount every file it names into the container",
+            add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col, use_fix,
                       "the webhook's kubeconfig %s cannot be used: %s", h.host.s, use);
         else if (why)
             add_check(r, "webhook-config", KAP_MANIFEST_FAIL, rc ? fail.line : 0, rc ? fail.col : 0,

@@ -601,7 +601,7 @@ START_TEST(webhook_kubeconfigs)
      * without): a current context that names a cluster of the file, and
      * the files that context names, readable in the container */
     static const char cl[] = "clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: %s}\n"
-                             "users:\n- name: u\n  user: {client-certificate: %s}\n";
+                             "users:\n- name: u\n  user: {client-certificate: %s, client-key-data: Zm9v}\n";
     char kc[1024];
     snprintf(kc, sizeof kc, "%s", "clusters:\n- name: a\n  cluster: {server: https://a}\n");
     r = with_webhook(kc);
@@ -1051,9 +1051,8 @@ START_TEST(corners_of_later_checks)
         must(r, "webhook-config", KAP_MANIFEST_FAIL, bad[i][1]);
         kap_manifest_report_free(r);
     }
-    /* files client-go does not read: an inline value beside them, a key without a certificate */
-    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: /no/ca,"
-                     " certificate-authority-data: Zm9v}\n"
+    /* files client-go does not read: the token file beside a token, a key without a certificate */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority-data: Zm9v}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
                      "users:\n- name: u\n  user: {token: abc, tokenFile: /no/tok, client-key: /no/key}\n"
                      "current-context: c\n");
@@ -1065,30 +1064,81 @@ START_TEST(corners_of_later_checks)
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_FAIL, "its client-key /no/key is not on a hostPath volumeMount");
     kap_manifest_report_free(r);
-    /* values that are no file: a number, empty strings beside empty data, a certificate only as data */
-    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: 5,"
-                     " certificate-authority-data: \"\"}\n"
+    /* what clientcmd's validation and the TLS set-up refuse (each
+     * message is client-go's): a file beside its inline value, a
+     * certificate without a key, two ways of authenticating, skipping
+     * verification beside a certificate authority */
+    static const char *const refused[][3] = {
+        {"certificate-authority: /no/ca, certificate-authority-data: Zm9v", "token: t",
+         "both certificate-authority and certificate-authority-data"},
+        {"certificate-authority-data: Zm9v", "client-certificate: /c, client-certificate-data: Zm9v, client-key-data: Zm9v",
+         "both client-certificate and client-certificate-data"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: Zm9v, client-key: /k, client-key-data: Zm9v",
+         "both client-key and client-key-data"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: Zm9v, client-key: \"\"",
+         "a client certificate and no key"},
+        {"insecure-skip-tls-verify: false", "token: t, username: u", "a token and a username or password"},
+        {"insecure-skip-tls-verify: false", "token: t, password: p", "a token and a username or password"},
+        {"insecure-skip-tls-verify: true, certificate-authority-data: Zm9v", "token: t",
+         "insecure-skip-tls-verify beside a certificate authority"},
+        {"insecure-skip-tls-verify: yes, certificate-authority: /no/ca", "token: t",
+         "insecure-skip-tls-verify beside a certificate authority"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: https://a, %s}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                 "users:\n- name: u\n  user: {%s}\ncurrent-context: c\n",
+                 refused[i][0], refused[i][1]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_FAIL, refused[i][2]);
+        kap_manifest_report_free(r);
+    }
+    /* what the file says without those: skipping verification with no
+     * certificate authority, a username with its password */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, insecure-skip-tls-verify: true}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {username: u, password: p, token: \"\"}\ncurrent-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* fields of a type client-go cannot decode, in any entry (the file
+     * does not load); null leaves a field unset */
+    static const char *const mistyped[][2] = {
+        {"clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: 5}\n",
+         "a cluster's certificate-authority is not a string"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a, insecure-skip-tls-verify: \"true\"}\n",
+         "a cluster's insecure-skip-tls-verify is not a boolean"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: v\n  user: {tokenFile: 7}\n",
+         "a user's tokenFile is not a string"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: v\n  user: {client-key-data: [x]}\n",
+         "a user's client-key-data is not a string"},
+    };
+    for (size_t i = 0; i < sizeof mistyped / sizeof mistyped[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc, "%scontexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n", mistyped[i][0]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_FAIL, mistyped[i][1]);
+        kap_manifest_report_free(r);
+    }
+    /* values that are no file: null, empty strings beside empty data */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: null,"
+                     " certificate-authority-data: \"\", insecure-skip-tls-verify: null}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
                      "users:\n- name: u\n  user: {client-certificate: \"\", client-certificate-data: \"\","
-                     " client-key: /no/key, token: \"\", tokenFile: 7}\n"
+                     " client-key: /no/key, token: \"\", tokenFile: ~}\n"
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL); /* no certificate: the key is not read */
-    kap_manifest_report_free(r);
-    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n"
-                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
-                     "users:\n- name: u\n  user: {client-certificate: 8, client-certificate-data: 9, client-key: /k}\n"
-                     "current-context: c\n");
-    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
     /* a cluster entry whose cluster is no mapping */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n"
                      "contexts:\n- name: 7\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
-    /* files named by the user that are no strings, empty, or on a mount that is not hostPath */
+    /* files named by the user that are empty, or on the kubeconfig's own mount */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: \"\"}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
-                     "users:\n- name: u\n  user: {client-certificate: 3, client-key: /etc/kubernetes/webhook.kubeconfig}\n"
+                     "users:\n- name: u\n  user: {client-certificate-data: Zm9v, client-key: /etc/kubernetes/webhook.kubeconfig}\n"
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
