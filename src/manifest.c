@@ -1246,6 +1246,12 @@ static int read_volumes(checker *c)
 static void check_pod_valid(checker *c)
 {
     kap_manifest_report *r = c->r;
+    const jv *meta = jget(c->pod, "metadata"), *name = jget(meta, "name");
+    if (!name || name->kind != JV_STRING || name->len == 0)
+        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, meta ? meta->line : 0, meta ? meta->col : 0,
+                  "give the pod a name: metadata: {name: kube-apiserver}",
+                  "the pod has no metadata.name: kubelet names a static pod NAME-NODE, refuses the name '-NODE', and "
+                  "does not run the pod");
     const jv *vols = jget(jget(c->pod, "spec"), "volumes");
     for (size_t i = 0; vols && vols->kind == JV_ARRAY && i < vols->n; i++) {
         const jv *v = vols->items[i], *n = jget(v, "name");

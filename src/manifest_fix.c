@@ -627,6 +627,60 @@ static void map_add_scalar(fixer *f, const fnode *map, const char *key, const ch
     buf_free(&b);
 }
 
+/* Whether scalar n is YAML's null (plain "", "~", "null"). */
+static int null_scalar(const fnode *n)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (n->style != YAML_PLAIN_SCALAR_STYLE && n->style != YAML_ANY_SCALAR_STYLE)
+        return n->value[0] == '\0' && n->start == n->end;
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (strcmp(n->value, nulls[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A pod with no metadata.name (kubelet names a static pod NAME-NODE and
+ * refuses "-NODE") gets kubeadm's name for it. In JSON and YAML alike. */
+static void name_pod(fixer *f)
+{
+    static const char name[] = "kube-apiserver";
+    const fnode *meta = map_get(f->root, "metadata");
+    const fnode *n = meta && meta->kind == FN_MAP ? map_get(meta, "name") : NULL;
+    if (n && n->kind == FN_SCALAR && n->value[0] && !null_scalar(n))
+        return;
+    if (n && n->kind == FN_SCALAR) {
+        put_scalar(f, n, f->root->flow ? "\"kube-apiserver\"" : name);
+    } else if (n) {
+        return; /* a name that is no string: not ours to guess */
+    } else if (meta && meta->kind == FN_MAP && (meta->n || meta->flow)) {
+        map_add_scalar(f, meta, "name", meta->flow ? "\"kube-apiserver\"" : name);
+    } else if (meta && meta->kind == FN_SCALAR && null_scalar(meta)) {
+        put_scalar(f, meta, "{\"name\": \"kube-apiserver\"}");
+    } else if (!meta) {
+        /* first in the pod, where kubeadm writes it (at the end, it would
+         * meet the volumes --fix adds there) */
+        const fnode *root = f->root;
+        kap_buf b = {0};
+        if (root->flow) {
+            buf_printf(&b, "\"metadata\": {\"name\": \"kube-apiserver\"}%s", root->n ? ", " : "");
+            add_edit_buf(f, root->start + 1, root->start + 1, &b);
+        } else {
+            size_t at = line_start(f, root->kids[0]->start);
+            if (at < f->bom)
+                at = f->bom;
+            spaces(&b, root->kids[0]->start - at);
+            buf_printf(&b, "metadata:%s", f->nl);
+            spaces(&b, root->kids[0]->start - at + 2);
+            buf_printf(&b, "name: %s%s", name, f->nl);
+            add_edit_buf(f, at, at, &b);
+        }
+        buf_free(&b);
+    } else {
+        return;
+    }
+    note(f, "named the pod %s (metadata.name): kubelet refuses a static pod without a name", name);
+}
+
 /* ---- what to change ---------------------------------------------------------------------- */
 
 typedef struct farg {
@@ -1365,6 +1419,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         goto out;
     }
     remove_duplicates(&f, &p);
+    name_pod(&f);
     set_flag(&f, &p, "audit-policy-file", policy);
     set_flag(&f, &p, "audit-log-path", log);
     static const char *const nums[] = {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize"};

@@ -978,6 +978,31 @@ START_TEST(pod_refused_by_validation)
 }
 END_TEST
 
+/* A pod without a name: kubelet names a static pod NAME-NODE and refuses
+ * "-NODE" (an empty name, null, or no metadata at all); a name is enough */
+START_TEST(pod_without_a_name)
+{
+    static const char *const metas[] = {"", "metadata: {namespace: kube-system}\n", "metadata: {name: \"\"}\n",
+                                        "metadata: {name: null}\n", "metadata:\n"};
+    for (size_t i = 0; i <= sizeof metas / sizeof metas[0]; i++) {
+        good_node();
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\n%sspec:\n  containers:\n  - name: kube-apiserver\n"
+                 "    image: registry.k8s.io/kube-apiserver:v1.30.4\n    command:\n    - kube-apiserver\n%s",
+                 i < sizeof metas / sizeof metas[0] ? metas[i] : "metadata: {name: apiserver}\n", GOOD_FLAGS);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        ck_assert_msg(count_status(r, "pod-valid", KAP_MANIFEST_FAIL) == (i < sizeof metas / sizeof metas[0]),
+                      "case %zu", i);
+        if (i < sizeof metas / sizeof metas[0])
+            must(r, "pod-valid", KAP_MANIFEST_FAIL, "the pod has no metadata.name: kubelet names a static pod NAME-NODE");
+        kap_manifest_report_free(r);
+        drop_root();
+    }
+}
+END_TEST
+
 /* A copy with this manifest's pod name (name and namespace) is one of two
  * pods kubelet keys by one name; another name is a second kube-apiserver */
 START_TEST(copies_by_pod_name)
@@ -2222,6 +2247,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, static_pod_path_names_a_file);
     tcase_add_test(tc, pod_refused_by_validation);
+    tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);

@@ -261,7 +261,7 @@ START_TEST(shared_mount_bools_numbers_versions)
     drop();
 
     /* readOnly: yes (true to kubelet) on the log's mount is made writable */
-    m = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+    m = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n  - name: kube-apiserver\n"
         "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
         "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
@@ -276,6 +276,52 @@ START_TEST(shared_mount_bools_numbers_versions)
     ck_assert_ptr_nonnull(strstr(t, "name: audit-log, readOnly: false}"));
     ck_assert_ptr_nonnull(strstr(t, "name: audit, readOnly: On}")); /* already read-only */
     ck_assert_uint_eq(kap_manifest_fix_count(x), 1);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+/* A pod without metadata.name (kubelet refuses it) is named, in YAML and
+ * JSON, whatever of the metadata is there; a name is kept. */
+START_TEST(pod_named)
+{
+    static const char ctr[] = "spec:\n  containers:\n  - name: kube-apiserver\n"
+                              "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n";
+    static const struct {
+        const char *head, *want;
+    } cases[] = {
+        {"apiVersion: v1\nkind: Pod\n", "metadata:\n  name: kube-apiserver\napiVersion: v1\nkind: Pod\n"},
+        {"\xEF\xBB\xBF" "apiVersion: v1\nkind: Pod\n", "\xEF\xBB\xBF" "metadata:\n  name: kube-apiserver\napiVersion: v1\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata:\n  namespace: kube-system\n",
+         "metadata:\n  namespace: kube-system\n  name: kube-apiserver\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata: {}\n", "metadata: {\"name\": \"kube-apiserver\"}\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata: {namespace: kube-system}\n",
+         "metadata: {namespace: kube-system, \"name\": \"kube-apiserver\"}\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata:\n", "metadata: {\"name\": \"kube-apiserver\"}\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata: ~\n", "metadata: {\"name\": \"kube-apiserver\"}\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"\"\n", "metadata:\n  name: kube-apiserver\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata:\n  name: null\n", "metadata:\n  name: kube-apiserver\n"},
+        {"apiVersion: v1\nkind: Pod\nmetadata:\n  name: apiserver\n", "metadata:\n  name: apiserver\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[1024];
+        snprintf(m, sizeof m, "%s%s", cases[i].head, ctr);
+        node(m);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, cases[i].want) != NULL, "case %zu:\n%s", i, t);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+    /* JSON: the member goes first, and the file stays JSON */
+    node("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"kube-apiserver\", "
+         "\"image\": \"registry.k8s.io/kube-apiserver:v1.31.0\", \"command\": [\"kube-apiserver\"]}]}}\n");
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    static const char first[] = "{\"metadata\": {\"name\": \"kube-apiserver\"}, \"apiVersion\"";
+    ck_assert_msg(strncmp(t, first, sizeof first - 1) == 0, "%s", t);
     passes(x);
     kap_manifest_fix_free(x);
     drop();
@@ -779,6 +825,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, crlf_and_corrections);
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
+    tcase_add_test(tc, pod_named);
     tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, old_log_mount_removed);
