@@ -631,8 +631,8 @@ static void map_add_scalar(fixer *f, const fnode *map, const char *key, const ch
 static int null_scalar(const fnode *n)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    if (n->style != YAML_PLAIN_SCALAR_STYLE && n->style != YAML_ANY_SCALAR_STYLE)
-        return n->value[0] == '\0' && n->start == n->end;
+    if (n->style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
         if (strcmp(n->value, nulls[i]) == 0)
             return 1;
@@ -652,7 +652,7 @@ static void name_pod(fixer *f)
         put_scalar(f, n, f->root->flow ? "\"kube-apiserver\"" : name);
     } else if (n) {
         return; /* a name that is no string: not ours to guess */
-    } else if (meta && meta->kind == FN_MAP && (meta->n || meta->flow)) {
+    } else if (meta && meta->kind == FN_MAP) {
         map_add_scalar(f, meta, "name", meta->flow ? "\"kube-apiserver\"" : name);
     } else if (meta && meta->kind == FN_SCALAR && null_scalar(meta)) {
         put_scalar(f, meta, "{\"name\": \"kube-apiserver\"}");
