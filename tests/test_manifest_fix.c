@@ -325,6 +325,32 @@ START_TEST(pod_named)
     passes(x);
     kap_manifest_fix_free(x);
     drop();
+    /* a JSON null name: a JSON string in its place */
+    node("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": null}, \"spec\": {\"containers\": "
+         "[{\"name\": \"kube-apiserver\", \"image\": \"registry.k8s.io/kube-apiserver:v1.31.0\", "
+         "\"command\": [\"kube-apiserver\"]}]}}\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strstr(t, "\"metadata\": {\"name\": \"kube-apiserver\"}, ") != NULL, "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+    /* metadata or a name that is no mapping or string: left as it is (the
+     * check still fails on it) */
+    static const char *const odd[] = {"metadata: {name: [a]}\n", "metadata: [a]\n", "metadata: 5\n"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        char m[1024];
+        snprintf(m, sizeof m, "apiVersion: v1\nkind: Pod\n%s%s", odd[i], ctr);
+        node(m);
+        x = fix_now(KAP_OK);
+        t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, odd[i]) != NULL, "%s", t);
+        for (size_t k = 0; k < kap_manifest_fix_count(x); k++)
+            ck_assert_msg(strstr(kap_manifest_fix_change(x, k), "metadata.name") == NULL, "%s",
+                          kap_manifest_fix_change(x, k));
+        kap_manifest_fix_free(x);
+        drop();
+    }
 }
 END_TEST
 
