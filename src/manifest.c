@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2015,6 +2016,28 @@ static const char *kc_types(checker *c, const jv *root)
     return NULL;
 }
 
+/* Whether a proxy-url parses (Go's url.Parse: no control byte; the scheme
+ * runs to the first ':' over letters, then digits, '+', '-', '.'; it is
+ * compared without case) with a scheme client-go takes: http, https,
+ * socks5. Other parse errors (a bad port) are not looked for. */
+static int proxy_scheme_ok(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
+            return 0;
+    while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+                     (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
+        i++;
+    if (i == n || s[i] != ':')
+        return 0;
+    static const char *const ok[] = {"http", "https", "socks5"};
+    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
+        if (strlen(ok[k]) == i && strncasecmp(s, ok[k], i) == 0)
+            return 1;
+    return 0;
+}
+
 /* What client-go refuses in the cluster and user the current context uses
  * (clientcmd's validation, then the TLS set-up), other than files it cannot
  * read; *fix gets what to change. Returns why, or NULL. */
@@ -2046,6 +2069,12 @@ static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
         return "its cluster gives both certificate-authority and certificate-authority-data (client-go: "
                "\"certificate-authority-data and certificate-authority are both specified\"): kube-apiserver stops "
                "at start-up";
+    }
+    const jv *px = jget(cl, "proxy-url");
+    if (px && px->kind == JV_STRING && px->len && !proxy_scheme_ok(px->s, px->len)) {
+        *fix = "give proxy-url as http://, https:// or socks5:// HOST:PORT, or remove it";
+        return "its cluster's proxy-url has no http, https or socks5 scheme (client-go: \"invalid 'proxy-url'\"): "
+               "kube-apiserver stops at start-up";
     }
     if (jbool(jget(cl, "insecure-skip-tls-verify")) &&
         (kc_has(cl, "certificate-authority") || kc_has(cl, "certificate-authority-data"))) {

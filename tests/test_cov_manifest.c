@@ -1083,6 +1083,11 @@ START_TEST(corners_of_later_checks)
          "insecure-skip-tls-verify beside a certificate authority"},
         {"insecure-skip-tls-verify: yes, certificate-authority: /no/ca", "token: t",
          "insecure-skip-tls-verify beside a certificate authority"},
+        {"proxy-url: proxy.internal:3128", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: ftp://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: 1http://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: \"http://proxy\\tinternal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: \"://proxy.internal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char kc[1024];
@@ -1093,6 +1098,18 @@ START_TEST(corners_of_later_checks)
                  refused[i][0], refused[i][1]);
         r = with_webhook(kc);
         must(r, "webhook-config", KAP_MANIFEST_FAIL, refused[i][2]);
+        kap_manifest_report_free(r);
+    }
+    /* proxies client-go takes (the scheme without case) */
+    static const char *const proxies[] = {"HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p"};
+    for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: https://a, proxy-url: \"%s\"}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n",
+                 proxies[i]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
         kap_manifest_report_free(r);
     }
     /* what the file says without those: skipping verification with no
