@@ -646,23 +646,27 @@ static void name_pod(fixer *f)
     static const char name[] = "kube-apiserver";
     const fnode *meta = map_get(f->root, "metadata");
     const fnode *n = meta && meta->kind == FN_MAP ? map_get(meta, "name") : NULL;
-    if (n && n->kind == FN_SCALAR && n->value[0] && !null_scalar(n))
+    /* named already; or a name or metadata that is no string or mapping
+     * (kubelet cannot decode it): not ours to guess */
+    if (n ? n->kind != FN_SCALAR || (n->value[0] && !null_scalar(n))
+          : meta && meta->kind != FN_MAP && !(meta->kind == FN_SCALAR && null_scalar(meta)))
         return;
-    if (n && n->kind == FN_SCALAR) {
+    if (n) {
         put_scalar(f, n, f->root->flow ? "\"kube-apiserver\"" : name);
-    } else if (n) {
-        return; /* a name that is no string: not ours to guess */
     } else if (meta && meta->kind == FN_MAP) {
         map_add_scalar(f, meta, "name", meta->flow ? "\"kube-apiserver\"" : name);
-    } else if (meta && meta->kind == FN_SCALAR && null_scalar(meta)) {
+    } else if (meta) {
         put_scalar(f, meta, "{\"name\": \"kube-apiserver\"}");
-    } else if (!meta) {
+    } else {
         /* first in the pod, where kubeadm writes it (at the end, it would
          * meet the volumes --fix adds there) */
         const fnode *root = f->root;
         kap_buf b = {0};
         if (root->flow) {
-            buf_printf(&b, "\"metadata\": {\"name\": \"kube-apiserver\"}%s", root->n ? ", " : "");
+            /* (before a line break, no blank at the line's end) */
+            char next = root->start + 1 < f->len ? f->data[root->start + 1] : 0;
+            buf_printf(&b, "\"metadata\": {\"name\": \"kube-apiserver\"}%s",
+                       !root->n ? "" : next == '\n' || next == '\r' ? "," : ", ");
             add_edit_buf(f, root->start + 1, root->start + 1, &b);
         } else {
             size_t at = line_start(f, root->kids[0]->start);
@@ -675,8 +679,6 @@ static void name_pod(fixer *f)
             add_edit_buf(f, at, at, &b);
         }
         buf_free(&b);
-    } else {
-        return;
     }
     note(f, "named the pod %s (metadata.name): kubelet refuses a static pod without a name", name);
 }

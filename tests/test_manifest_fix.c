@@ -325,6 +325,15 @@ START_TEST(pod_named)
     passes(x);
     kap_manifest_fix_free(x);
     drop();
+    /* indented JSON: no blank left at the first line's end */
+    node("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"spec\": {\"containers\": [{\"name\": \"kube-apiserver\", "
+         "\"image\": \"registry.k8s.io/kube-apiserver:v1.31.0\", \"command\": [\"kube-apiserver\"]}]}\n}\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strncmp(t, "{\"metadata\": {\"name\": \"kube-apiserver\"},\n  \"apiVersion\"", 55) == 0, "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
     /* a JSON null name: a JSON string in its place */
     node("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": null}, \"spec\": {\"containers\": "
          "[{\"name\": \"kube-apiserver\", \"image\": \"registry.k8s.io/kube-apiserver:v1.31.0\", "
