@@ -1972,6 +1972,58 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
     return why;
 }
 
+/* The scheme of a URL as Go's url.Parse reads it (letters, then also
+ * digits, '+', '-', '.', up to the first ':'), compared without case with
+ * one of want[0..n): its index, or -1 (no scheme, another one, or a control
+ * byte, which url.Parse refuses). */
+static int url_scheme(const char *s, size_t len, const char *const *want, size_t n)
+{
+    size_t i = 0;
+    for (size_t k = 0; k < len; k++)
+        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
+            return -1;
+    while (i < len && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+                       (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
+        i++;
+    if (i == len || s[i] != ':')
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (strlen(want[k]) == i && strncasecmp(s, want[k], i) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* Whether the cluster's server is an https:// URL with a host: client-go
+ * sets up TLS, and reads the token file, only then (a server without a
+ * scheme is taken as http). */
+static int kc_https(const jv *cl)
+{
+    static const char *const https[] = {"https"};
+    const jv *v = jget(cl, "server");
+    return v && v->kind == JV_STRING && url_scheme(v->s, v->len, https, 1) == 0 && v->len > 8 &&
+           memcmp(v->s + 6, "//", 2) == 0;
+}
+
+/* Whether s (n bytes) is base64 as encoding/json decodes []byte: the
+ * standard alphabet, padded to a multiple of four; line breaks are skipped. */
+static int go_base64_ok(const char *s, size_t n)
+{
+    size_t k = 0, pad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '\r' || ch == '\n')
+            continue;
+        if (ch == '=') {
+            pad++;
+        } else if (pad || !((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                            ch == '+' || ch == '/')) {
+            return 0;
+        }
+        k++;
+    }
+    return k % 4 == 0 && pad <= 2;
+}
+
 /* Whether the kubeconfig's object gives key as a non-empty string. */
 static int kc_has(const jv *obj, const char *key)
 {
@@ -1984,10 +2036,23 @@ static int kc_has(const jv *obj, const char *key)
  * field unset): the file does not load. Returns why, or NULL. */
 static const char *kc_types(checker *c, const jv *root)
 {
+    static const char *const lists[] = {"clusters", "users", "contexts"};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        const jv *e = jget(root, lists[l]);
+        for (size_t i = 0; e && e->kind == JV_ARRAY && i < e->n; i++) {
+            const jv *n = jget(e->items[i], "name");
+            for (size_t j = 0; n && n->kind == JV_STRING && j < i; j++)
+                if (same_str(jget(e->items[j], "name"), n))
+                    return rfmt(c->r, "two of its %s are named \"%.*s\" (client-go: \"duplicate name\"), so the file "
+                                      "does not load: kube-apiserver stops at start-up",
+                                lists[l], (int)n->len, n->s);
+        }
+    }
     static const struct {
         const char *list, *inner, *key;
         jv_kind kind;
     } fields[] = {
+        {"clusters", "cluster", "server", JV_STRING},
         {"clusters", "cluster", "certificate-authority", JV_STRING},
         {"clusters", "cluster", "certificate-authority-data", JV_STRING},
         {"clusters", "cluster", "tls-server-name", JV_STRING},
@@ -2011,36 +2076,21 @@ static const char *kc_types(checker *c, const jv *root)
                 return rfmt(c->r, "a %s's %s is not a %s, so client-go cannot load the file: kube-apiserver stops at "
                                   "start-up",
                             fields[f].inner, fields[f].key, fields[f].kind == JV_BOOL ? "boolean" : "string");
+            size_t kl = strlen(fields[f].key);
+            if (v && v->kind == JV_STRING && kl > 5 && strcmp(fields[f].key + kl - 5, "-data") == 0 &&
+                !go_base64_ok(v->s, v->len))
+                return rfmt(c->r, "a %s's %s is not base64 (client-go: \"illegal base64 data\"), so the file does not "
+                                  "load: kube-apiserver stops at start-up",
+                            fields[f].inner, fields[f].key);
         }
     }
     return NULL;
 }
 
-/* Whether a proxy-url parses (Go's url.Parse: no control byte; the scheme
- * runs to the first ':' over letters, then digits, '+', '-', '.'; it is
- * compared without case) with a scheme client-go takes: http, https,
- * socks5. Other parse errors (a bad port) are not looked for. */
-static int proxy_scheme_ok(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (size_t k = 0; k < n; k++)
-        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
-            return 0;
-    while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-                     (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
-        i++;
-    if (i == n || s[i] != ':')
-        return 0;
-    static const char *const ok[] = {"http", "https", "socks5"};
-    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
-        if (strlen(ok[k]) == i && strncasecmp(s, ok[k], i) == 0)
-            return 1;
-    return 0;
-}
-
 /* What client-go refuses in the cluster and user the current context uses
- * (clientcmd's validation, then the TLS set-up), other than files it cannot
- * read; *fix gets what to change. Returns why, or NULL. */
+ * (clientcmd's validation, then the TLS set-up, which an https server
+ * has), other than files it cannot read; *fix gets what to change.
+ * Returns why, or NULL. */
 static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
 {
     int cert = kc_has(us, "client-certificate") || kc_has(us, "client-certificate-data");
@@ -2070,13 +2120,14 @@ static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
                "\"certificate-authority-data and certificate-authority are both specified\"): kube-apiserver stops "
                "at start-up";
     }
+    static const char *const proxies[] = {"http", "https", "socks5"};
     const jv *px = jget(cl, "proxy-url");
-    if (px && px->kind == JV_STRING && px->len && !proxy_scheme_ok(px->s, px->len)) {
+    if (px && px->kind == JV_STRING && px->len && url_scheme(px->s, px->len, proxies, 3) < 0) {
         *fix = "give proxy-url as http://, https:// or socks5:// HOST:PORT, or remove it";
         return "its cluster's proxy-url has no http, https or socks5 scheme (client-go: \"invalid 'proxy-url'\"): "
                "kube-apiserver stops at start-up";
     }
-    if (jbool(jget(cl, "insecure-skip-tls-verify")) &&
+    if (kc_https(cl) && jbool(jget(cl, "insecure-skip-tls-verify")) &&
         (kc_has(cl, "certificate-authority") || kc_has(cl, "certificate-authority-data"))) {
         *fix = "drop insecure-skip-tls-verify (the certificate authority verifies the webhook) or the certificate "
                "authority";
@@ -2122,13 +2173,6 @@ static void check_webhook(checker *c)
             why = "it is not a YAML mapping";
         else if (!clusters || clusters->kind != JV_ARRAY || clusters->n == 0)
             why = "it has no clusters";
-        else {
-            for (size_t i = 0; i < clusters->n && !why; i++) {
-                const jv *srv = jget(jget(clusters->items[i], "cluster"), "server");
-                if (!srv || srv->kind != JV_STRING || srv->len == 0)
-                    why = "a cluster has no server";
-            }
-        }
         const char *use = NULL; /* the file is a kubeconfig that client-go cannot use */
         const char *use_fix = "give the kubeconfig a current-context whose context names a cluster (with its server) "
                               "and a user, and mount every file it names into the container";
@@ -2140,6 +2184,9 @@ static void check_webhook(checker *c)
                           "insecure-skip-tls-verify as true or false)";
             if (!use)
                 use = kc_context(c, root, &cl, &us);
+            if (!use && !kc_has(cl, "server"))
+                use = "the cluster of its current context has no server (client-go: \"no server found for "
+                      "cluster\"): kube-apiserver stops at start-up";
             if (!use)
                 use = kc_conflict(cl, us, &use_fix);
             kap_buf kd = {0};
@@ -2154,7 +2201,7 @@ static void check_webhook(checker *c)
                 use = kc_file(c, kd.s, us, "client-certificate", "client-certificate-data");
             if (!use && kd.s && cert)
                 use = kc_file(c, kd.s, us, "client-key", "client-key-data");
-            if (!use && kd.s)
+            if (!use && kd.s && kc_https(cl))
                 use = kc_file(c, kd.s, us, "tokenFile", "token");
             bfree(c, &kd);
         }

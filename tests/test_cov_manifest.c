@@ -585,14 +585,28 @@ START_TEST(webhook_kubeconfigs)
     r = with_webhook("apiVersion: v1\nclusters: {a: b}\n");
     must(r, "webhook-config", KAP_MANIFEST_FAIL, "has no clusters");
     kap_manifest_report_free(r);
-    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: \"\"}\n");
-    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    /* a server is needed by the current context's cluster only (clientcmd
+     * validates that one); one of another type stops the file loading */
+    static const char two[] = "clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: \"\"}\n"
+                              "- name: c\n  cluster: {}\ncontexts:\n- name: x\n  context: {cluster: %s}\ncurrent-context: x\n";
+    char kc2[512];
+    snprintf(kc2, sizeof kc2, two, "a");
+    r = with_webhook(kc2);
+    must(r, "webhook-config", KAP_MANIFEST_PASS, "names 3 cluster(s)");
+    kap_manifest_report_free(r);
+    snprintf(kc2, sizeof kc2, two, "b");
+    r = with_webhook(kc2);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "the cluster of its current context has no server");
+    kap_manifest_report_free(r);
+    snprintf(kc2, sizeof kc2, two, "c");
+    r = with_webhook(kc2);
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "the cluster of its current context has no server");
     kap_manifest_report_free(r);
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: 443}\n");
-    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster's server is not a string");
     kap_manifest_report_free(r);
-    r = with_webhook("clusters:\n- name: a\n");
-    must(r, "webhook-config", KAP_MANIFEST_FAIL, "a cluster has no server");
+    r = with_webhook("clusters:\n- name: a\ncontexts:\n- name: x\n  context: {cluster: a}\ncurrent-context: x\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "the cluster \"a\" of its current context is not among its clusters");
     kap_manifest_report_free(r);
     r = with_webhook("clusters: [\n");
     must(r, "webhook-config", KAP_MANIFEST_FAIL, "not a kubeconfig");
@@ -1100,6 +1114,63 @@ START_TEST(corners_of_later_checks)
         must(r, "webhook-config", KAP_MANIFEST_FAIL, refused[i][2]);
         kap_manifest_report_free(r);
     }
+    /* without an https server client-go sets up no TLS and reads no token
+     * file: skipping verification beside a CA, a token file not there,
+     * are no matter (a server without a scheme is http) */
+    static const char *const plain[] = {"http://a:8080", "a.example:8443", "https:a", "HTTP://a"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: \"%s\", insecure-skip-tls-verify: true, "
+                 "certificate-authority-data: Zm9v}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                 "users:\n- name: u\n  user: {tokenFile: /no/tok}\ncurrent-context: c\n",
+                 plain[i]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: \"HTTPS://a\"}\n"
+                     "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                     "users:\n- name: u\n  user: {tokenFile: /no/tok}\ncurrent-context: c\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "its tokenFile /no/tok is not on a hostPath volumeMount");
+    kap_manifest_report_free(r);
+    /* what stops the file loading, in any entry: two entries of one name,
+     * data that is not base64 */
+    static const char *const unloadable[][2] = {
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\n- name: a\n  cluster: {server: https://b}\n",
+         "two of its clusters are named \"a\" (client-go: \"duplicate name\")"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: u\n- name: u\n",
+         "two of its users are named \"u\""},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: x\n- name: y\n- name: x\n",
+         "two of its users are named \"x\""},
+        {"clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority-data: /etc/ca.crt}\n",
+         "a cluster's certificate-authority-data is not base64"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: v\n  user: {client-key-data: Zm9}\n",
+         "a user's client-key-data is not base64"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: v\n  user: {client-certificate-data: Zg=v}\n",
+         "a user's client-certificate-data is not base64"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: v\n  user: {client-key-data: Z===}\n",
+         "a user's client-key-data is not base64"},
+    };
+    for (size_t i = 0; i < sizeof unloadable / sizeof unloadable[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc, "%scontexts:\n- name: x\n  context: {cluster: a}\ncurrent-context: x\n", unloadable[i][0]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_FAIL, unloadable[i][1]);
+        kap_manifest_report_free(r);
+    }
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                     "contexts:\n- name: x\n  context: {cluster: a}\n- name: x\n  context: {cluster: a}\n"
+                     "current-context: x\n");
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "two of its contexts are named \"x\"");
+    kap_manifest_report_free(r);
+    /* base64 over lines, padded, or empty: loads */
+    r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority-data: \"Zm9v\\nYmE=\"}\n"
+                     "users:\n- name: v\n  user: {client-key-data: \"\", client-certificate-data: Zg==}\n"
+                     "contexts:\n- name: x\n  context: {cluster: a}\ncurrent-context: x\n");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
     /* proxies client-go takes (the scheme without case) */
     static const char *const proxies[] = {"HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p"};
     for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++) {
