@@ -1244,6 +1244,23 @@ static int read_volumes(checker *c)
  * in its volumes and the kube-apiserver container's mounts: the pod is
  * dropped, no kube-apiserver runs. Only FAILs: what passes is covered by
  * the other checks. */
+/* Whether NAME-NODE is a DNS subdomain (IsDNS1123Subdomain) for some node
+ * name, as kubelet names a static pod (generatePodName; the node's name is
+ * lower-cased, the pod's is not). */
+static int static_pod_name_ok(const char *s, size_t n)
+{
+    if (n > 251 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')) || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            return 0;
+        if (i > 0 && ((ch == '.' && (s[i - 1] == '.' || s[i - 1] == '-')) || (ch == '-' && s[i - 1] == '.')))
+            return 0;
+    }
+    return 1;
+}
+
 static void check_pod_valid(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1251,8 +1268,15 @@ static void check_pod_valid(checker *c)
     if (!name || name->kind != JV_STRING || name->len == 0)
         add_check(r, "pod-valid", KAP_MANIFEST_FAIL, meta ? meta->line : 0, meta ? meta->col : 0,
                   "give the pod a name: metadata: {name: kube-apiserver}",
-                  "the pod has no metadata.name: kubelet names a static pod NAME-NODE, refuses the name '-NODE', and "
-                  "does not run the pod");
+                  "the pod has no metadata.name (kubelet: \"invalid pod: name is needed for the pod\"): kubelet does "
+                  "not run it");
+    else if (!static_pod_name_ok(name->s, name->len))
+        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, name->line, name->col,
+                  "name the pod in lower-case letters, digits and '-' (kubeadm: kube-apiserver)",
+                  "the pod's name '%.*s' with kubelet's '-NODE' after it is no DNS subdomain (lower-case letters, "
+                  "digits, '-' and '.', each part between dots starting and ending with a letter or digit, 253 "
+                  "characters at most): kubelet refuses the pod",
+                  (int)name->len, name->s);
     const jv *vols = jget(jget(c->pod, "spec"), "volumes");
     for (size_t i = 0; vols && vols->kind == JV_ARRAY && i < vols->n; i++) {
         const jv *v = vols->items[i], *n = jget(v, "name");
@@ -2317,7 +2341,10 @@ static int is_apiserver_pod(checker *c, const char *data, size_t len, int *same)
         c->r->oom = 1;
     int yes = 0;
     *same = 0;
-    if (rc == KAP_OK) {
+    const jv *name = rc == KAP_OK ? jget(jget(root, "metadata"), "name") : NULL;
+    /* a pod without a name kubelet takes (pod-valid's rules) is refused:
+     * it runs nothing */
+    if (name && name->kind == JV_STRING && name->len && static_pod_name_ok(name->s, name->len)) {
         const jv *ctrs = jget(jget(root, "spec"), "containers");
         if (ctrs && ctrs->kind == JV_ARRAY)
             for (size_t k = 0; k < ctrs->n; k++)

@@ -996,7 +996,37 @@ START_TEST(pod_without_a_name)
         ck_assert_msg(count_status(r, "pod-valid", KAP_MANIFEST_FAIL) == (i < sizeof metas / sizeof metas[0]),
                       "case %zu", i);
         if (i < sizeof metas / sizeof metas[0])
-            must(r, "pod-valid", KAP_MANIFEST_FAIL, "the pod has no metadata.name: kubelet names a static pod NAME-NODE");
+            must(r, "pod-valid", KAP_MANIFEST_FAIL,
+                 "the pod has no metadata.name (kubelet: \"invalid pod: name is needed for the pod\")");
+        kap_manifest_report_free(r);
+        drop_root();
+    }
+}
+END_TEST
+
+/* A name that is no DNS subdomain once kubelet adds "-NODE" (the pod's
+ * own name is not lower-cased): kubelet's validation refuses the pod */
+START_TEST(pod_name_not_a_subdomain)
+{
+    char long_name[260];
+    memset(long_name, 'a', 252);
+    long_name[252] = 0;
+    static const char *const bad[] = {"KubeAPIServer", "kube_apiserver", "a..b", "a.", ".a", "-a", "a.-b", "a-.b", ""};
+    static const char *const good[] = {"kube-apiserver.x", "a-", "0a", "a.b-c"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0] + sizeof good / sizeof good[0]; i++) {
+        int is_bad = i < sizeof bad / sizeof bad[0];
+        const char *name = is_bad ? (bad[i][0] ? bad[i] : long_name) : good[i - sizeof bad / sizeof bad[0]];
+        good_node();
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: \"%s\"}\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                 "    image: registry.k8s.io/kube-apiserver:v1.30.4\n    command:\n    - kube-apiserver\n%s",
+                 name, GOOD_FLAGS);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        ck_assert_msg(count_status(r, "pod-valid", KAP_MANIFEST_FAIL) == (size_t)is_bad, "%s", name);
+        if (is_bad)
+            must(r, "pod-valid", KAP_MANIFEST_FAIL, "with kubelet's '-NODE' after it is no DNS subdomain");
         kap_manifest_report_free(r);
         drop_root();
     }
@@ -2248,6 +2278,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, static_pod_path_names_a_file);
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
+    tcase_add_test(tc, pod_name_not_a_subdomain);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);
