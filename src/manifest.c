@@ -564,12 +564,32 @@ static int in_table(const char *s, const char *const *t, size_t n)
 
 int manifest_bool_flag(const char *name) { return IN(name, bool_flags); }
 int manifest_repeatable_flag(const char *name) { return IN(name, repeatable_flags); }
-int manifest_runs_apiserver_cmd(const char *cmd0, const char *image)
+static int program_is(const char *path, const char *name)
 {
-    if (cmd0) {
-        const char *slash = strrchr(cmd0, '/');
-        return strcmp(slash ? slash + 1 : cmd0, "kube-apiserver") == 0;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return path && strcmp(slash ? slash + 1 : path, name) == 0;
+}
+
+size_t manifest_apiserver_start(const char *const *argv, size_t n)
+{
+    if (n == 0 || program_is(argv[0], "kube-apiserver"))
+        return n != 0;
+    if (!program_is(argv[0], "go-runner"))
+        return 0;
+    /* go-runner's flags (Go's flag package): --log-file takes a value,
+     * given after '=' or as the next item; "--" ends them */
+    size_t i = 1;
+    while (i < n && argv[i] && argv[i][0] == '-') {
+        const char *a = argv[i] + (argv[i][1] == '-' ? 2 : 1);
+        i += !*a ? 1 : strcmp(a, "log-file") == 0 ? 2 : 1;
+        if (!*a)
+            break;
     }
+    return i < n && program_is(argv[i], "kube-apiserver") ? i + 1 : 0;
+}
+
+int manifest_apiserver_image(const char *image)
+{
     char name[256] = "", tag[128] = "";
     image_parts(image, name, sizeof name, tag, sizeof tag);
     return strcmp(name, "kube-apiserver") == 0;
@@ -862,24 +882,34 @@ static void image_parts(const char *image, char *name, size_t nsz, char *tag, si
         snprintf(tag, tsz, "%.*s", (int)(image + n - colon - 1), colon + 1);
 }
 
-static int runs_apiserver(const jv *ctr)
+/* Whether the container runs kube-apiserver (manifest_apiserver_start);
+ * *start: where its arguments begin among command then args. */
+static int runs_apiserver(const jv *ctr, size_t *start)
 {
-    const jv *cmd = jget(ctr, "command");
+    const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
+    *start = 0;
     if (cmd && cmd->kind == JV_ARRAY && cmd->n > 0) {
-        const jv *c0 = cmd->items[0];
-        if (!c0 || c0->kind != JV_STRING)
-            return 0;
-        char b[256];
-        snprintf(b, sizeof b, "%.*s", (int)(c0->len < 255 ? c0->len : 255), c0->s);
-        return strcmp(basename_of(b), "kube-apiserver") == 0;
+        char buf[MANIFEST_ARGV_PEEK][256];
+        const char *argv[MANIFEST_ARGV_PEEK];
+        size_t n = 0;
+        const jv *lists[2] = {cmd, args && args->kind == JV_ARRAY ? args : NULL};
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; lists[k] && i < lists[k]->n && n < MANIFEST_ARGV_PEEK; i++, n++) {
+                const jv *v = lists[k]->items[i];
+                int str = v && v->kind == JV_STRING && v->len < sizeof buf[n] && !memchr(v->s, '\0', v->len);
+                if (str)
+                    snprintf(buf[n], sizeof buf[n], "%.*s", (int)v->len, v->s);
+                argv[n] = str ? buf[n] : NULL;
+            }
+        *start = manifest_apiserver_start(argv, n);
+        return *start != 0;
     }
     const jv *img = jget(ctr, "image");
     if (!img || img->kind != JV_STRING)
         return 0;
-    char b[512], name[256], tag[128];
+    char b[512];
     snprintf(b, sizeof b, "%.*s", (int)(img->len < 511 ? img->len : 511), img->s);
-    image_parts(b, name, sizeof name, tag, sizeof tag);
-    return strcmp(name, "kube-apiserver") == 0;
+    return manifest_apiserver_image(b);
 }
 
 /* Check 1: Pod, container, flags. Returns 0 when the container was found
@@ -911,13 +941,15 @@ static int check_pod(checker *c)
 
     const jv *spec = jget(pod, "spec");
     const jv *ctrs = jget(spec, "containers");
-    size_t found = 0;
+    size_t found = 0, start = 0, st;
     const jv *ctr = NULL;
     if (ctrs && ctrs->kind == JV_ARRAY)
         for (size_t i = 0; i < ctrs->n; i++)
-            if (runs_apiserver(ctrs->items[i])) {
-                if (!found)
+            if (runs_apiserver(ctrs->items[i], &st)) {
+                if (!found) {
                     ctr = ctrs->items[i];
+                    start = st;
+                }
                 found++;
             }
     if (found != 1) {
@@ -938,7 +970,7 @@ static int check_pod(checker *c)
               "container '%.*s' runs kube-apiserver", cname && cname->kind == JV_STRING ? (int)cname->len : 0,
               cname && cname->kind == JV_STRING ? cname->s : "");
 
-    /* the arguments: command[1:] then args */
+    /* the arguments: command then args, from start (after the binary) */
     const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
     size_t n = 0;
     const jv *argv[2] = {cmd, args};
@@ -962,8 +994,13 @@ static int check_pod(checker *c)
             bad_type = 1;
             continue;
         }
-        for (size_t i = (k == 0 ? 1 : 0); i < argv[k]->n; i++)
+        for (size_t i = 0; i < argv[k]->n; i++) {
+            if (start) {
+                start--;
+                continue;
+            }
             list[m++] = argv[k]->items[i];
+        }
     }
     size_t problems = 0;
     for (size_t i = 0; i < m; i++) {
@@ -2340,6 +2377,7 @@ static int is_apiserver_pod(checker *c, const char *data, size_t len, int *same)
     if (rc == KAP_ENOMEM || fail.msg.oom)
         c->r->oom = 1;
     int yes = 0;
+    size_t st;
     *same = 0;
     const jv *name = rc == KAP_OK ? jget(jget(root, "metadata"), "name") : NULL;
     /* a pod without a name kubelet takes (pod-valid's rules) is refused:
@@ -2348,7 +2386,7 @@ static int is_apiserver_pod(checker *c, const char *data, size_t len, int *same)
         const jv *ctrs = jget(jget(root, "spec"), "containers");
         if (ctrs && ctrs->kind == JV_ARRAY)
             for (size_t k = 0; k < ctrs->n; k++)
-                yes |= runs_apiserver(ctrs->items[k]);
+                yes |= runs_apiserver(ctrs->items[k], &st);
         *same = same_pod_name(root, c->pod);
     }
     buf_free(&fail.msg);

@@ -770,17 +770,30 @@ static int read_plan(fixer *f, plan *p)
         cannot(f, "the Pod has no list of containers");
         return -1;
     }
-    size_t found = 0;
+    size_t found = 0, start = 0;
     for (size_t i = 0; i < ctrs->n; i++) {
         const fnode *c = ctrs->kids[i];
-        const fnode *cmd = map_get(c, "command");
-        const char *c0 = cmd && cmd->kind == FN_SEQ && cmd->n ? scalar(cmd->kids[0]) : NULL;
+        const fnode *cmd = map_get(c, "command"), *args = map_get(c, "args");
         const char *image = scalar(map_get(c, "image"));
-        int runs = cmd && cmd->kind == FN_SEQ && cmd->n ? c0 && manifest_runs_apiserver_cmd(c0, NULL)
-                                                        : image && manifest_runs_apiserver_cmd(NULL, image);
+        size_t st = 0;
+        int runs;
+        if (cmd && cmd->kind == FN_SEQ && cmd->n) {
+            const char *argv[MANIFEST_ARGV_PEEK];
+            size_t n = 0;
+            const fnode *lists[2] = {cmd, args && args->kind == FN_SEQ ? args : NULL};
+            for (int k = 0; k < 2; k++)
+                for (size_t j = 0; lists[k] && j < lists[k]->n && n < MANIFEST_ARGV_PEEK; j++)
+                    argv[n++] = scalar(lists[k]->kids[j]);
+            st = manifest_apiserver_start(argv, n);
+            runs = st != 0;
+        } else {
+            runs = image && manifest_apiserver_image(image);
+        }
         if (runs) {
-            if (!found)
+            if (!found) {
                 p->ctr = c;
+                start = st;
+            }
             found++;
         }
     }
@@ -814,9 +827,15 @@ static int read_plan(fixer *f, plan *p)
     if (!flat)
         return f->oom = 1, -1;
     size_t m = 0;
+    /* kube-apiserver's arguments: command then args, after its binary */
     for (int k = 0; k < 2; k++)
-        for (size_t i = (k == 0 ? 1 : 0); lists[k] && i < lists[k]->n; i++)
+        for (size_t i = 0; lists[k] && i < lists[k]->n; i++) {
+            if (start) {
+                start--;
+                continue;
+            }
             flat[m++] = lists[k]->kids[i];
+        }
     for (size_t i = 0; i < m; i++) {
         const char *a = scalar(flat[i]);
         if (!a)

@@ -51,8 +51,15 @@ KAP_HIDDEN int manifest_readable(const char *manifest, const char *data, size_t 
 KAP_HIDDEN int manifest_bool_flag(const char *name);
 /* kube-apiserver's flags that add to a list or map each time they are given. */
 KAP_HIDDEN int manifest_repeatable_flag(const char *name);
-/* Whether a container with this command[0] (NULL: none) and image runs
- * kube-apiserver. */
-KAP_HIDDEN int manifest_runs_apiserver_cmd(const char *cmd0, const char *image);
+/* A container given a command runs kube-apiserver when the command is the
+ * kube-apiserver binary, or go-runner (kops, kube-up) running it: argv is
+ * its command then its args (the first MANIFEST_ARGV_PEEK of them at most;
+ * NULL where an item is no string). Returns where kube-apiserver's own
+ * arguments begin (1 after the binary; past go-runner, its flags and the
+ * binary), or 0 when it runs no kube-apiserver. */
+#define MANIFEST_ARGV_PEEK 16
+KAP_HIDDEN size_t manifest_apiserver_start(const char *const *argv, size_t n);
+/* Whether a container without a command, of this image, runs kube-apiserver. */
+KAP_HIDDEN int manifest_apiserver_image(const char *image);
 
 #endif

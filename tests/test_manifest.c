@@ -1033,6 +1033,56 @@ START_TEST(pod_name_not_a_subdomain)
 }
 END_TEST
 
+/* go-runner running kube-apiserver, as kops and kube-up write the pod: its
+ * own flags (--log-file with its value as the next item, "--") come before
+ * the binary, kube-apiserver's after it */
+START_TEST(go_runner)
+{
+    static const char *const cmds[][2] = {
+        /* kops: go-runner as the command, the rest in args */
+        {"    command: [/go-runner]\n    args:\n    - --log-file=/var/log/kube-apiserver.log\n    - --also-stdout\n"
+         "    - /usr/local/bin/kube-apiserver\n",
+         NULL},
+        /* kube-up: all in the command */
+        {"    command:\n    - /go-runner\n    - --log-file\n    - /var/log/kube-apiserver.log\n    - --redirect-stderr\n"
+         "    - --\n    - /usr/local/bin/kube-apiserver\n",
+         NULL},
+        /* go-runner running something else, or nothing */
+        {"    command: [/go-runner, --log-file=/x.log, /usr/local/bin/etcd]\n    args:\n",
+         "no container in spec.containers runs kube-apiserver"},
+        {"    command: [/go-runner, --log-file]\n    args:\n", "no container in spec.containers runs kube-apiserver"},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        good_node();
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n%s" GOOD_FLAGS
+                 "    volumeMounts:\n"
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+                 cmds[i][0]);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        if (cmds[i][1]) {
+            must(r, "manifest-container", KAP_MANIFEST_FAIL, cmds[i][1]);
+        } else {
+            must(r, "manifest-container", KAP_MANIFEST_PASS, "container 'kube-apiserver' runs kube-apiserver");
+            must(r, "policy-flag", KAP_MANIFEST_PASS, NULL);
+            must(r, "log-mount", KAP_MANIFEST_PASS, NULL);
+            /* go-runner's flags are not kube-apiserver's */
+            for (size_t k = 0; k < kap_manifest_report_count(r); k++)
+                ck_assert_msg(kap_manifest_report_get(r, k)->status == KAP_MANIFEST_PASS, "case %zu: %s: %s", i,
+                              kap_manifest_report_get(r, k)->id, kap_manifest_report_get(r, k)->message);
+        }
+        kap_manifest_report_free(r);
+        drop_root();
+    }
+}
+END_TEST
+
 /* A copy with this manifest's pod name (name and namespace) is one of two
  * pods kubelet keys by one name; another name is a second kube-apiserver */
 START_TEST(copies_by_pod_name)
@@ -2279,6 +2329,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, go_runner);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
     tcase_add_test(tc, unreadable);

@@ -282,6 +282,26 @@ START_TEST(shared_mount_bools_numbers_versions)
 }
 END_TEST
 
+/* go-runner running kube-apiserver (kops): the flags go after the last of
+ * kube-apiserver's, go-runner's are left alone */
+START_TEST(go_runner_flags)
+{
+    node("apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+         "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command: [/go-runner]\n"
+         "    args:\n    - --log-file=/var/log/kube-apiserver.log\n    - --also-stdout\n"
+         "    - /usr/local/bin/kube-apiserver\n    - --secure-port=443\n    - --audit-log-maxage=3\n");
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strstr(t, "    - --log-file=/var/log/kube-apiserver.log\n    - --also-stdout\n"
+                            "    - /usr/local/bin/kube-apiserver\n    - --secure-port=443\n    - --audit-log-maxage=30\n"
+                            "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n") != NULL,
+                  "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* A pod without metadata.name (kubelet refuses it) is named, in YAML and
  * JSON, whatever of the metadata is there; a name is kept. */
 START_TEST(pod_named)
@@ -861,6 +881,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
     tcase_add_test(tc, pod_named);
+    tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, old_log_mount_removed);
