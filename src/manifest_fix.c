@@ -664,9 +664,9 @@ static void name_pod(fixer *f)
         kap_buf b = {0};
         if (root->flow) {
             /* (before a line break, no blank at the line's end) */
-            char next = root->start + 1 < f->len ? f->data[root->start + 1] : 0;
+            const char *next = root->start + 1 < f->len ? f->data + root->start + 1 : "";
             buf_printf(&b, "\"metadata\": {\"name\": \"kube-apiserver\"}%s",
-                       !root->n ? "" : next == '\n' || next == '\r' ? "," : ", ");
+                       !root->n ? "" : *next == '\n' || *next == '\r' ? "," : ", ");
             add_edit_buf(f, root->start + 1, root->start + 1, &b);
         } else {
             size_t at = line_start(f, root->kids[0]->start);
