@@ -570,20 +570,33 @@ static int program_is(const char *path, const char *name)
     return path && strcmp(slash ? slash + 1 : path, name) == 0;
 }
 
-size_t manifest_apiserver_start(const char *const *argv, size_t n)
+size_t manifest_apiserver_start(const char *const *argv, size_t n, const char **bad)
 {
+    *bad = NULL;
     if (n == 0 || program_is(argv[0], "kube-apiserver"))
         return n != 0;
-    if (!program_is(argv[0], "go-runner"))
+    if (!program_is(argv[0], "go-runner") && !program_is(argv[0], "kube-log-runner"))
         return 0;
-    /* go-runner's flags (Go's flag package): --log-file takes a value,
-     * given after '=' or as the next item; "--" ends them */
+    /* go-runner's flags (Go's flag package: -name or --name, a value after
+     * '=' or as the next item, a boolean only after '='); "--" ends them */
+    static const char *const takes_value[] = {"log-file", "log-file-size", "log-file-age", "flush-interval"};
+    static const char *const booleans[] = {"also-stdout", "redirect-stderr"};
     size_t i = 1;
-    while (i < n && argv[i] && argv[i][0] == '-') {
+    while (i < n && argv[i] && argv[i][0] == '-' && argv[i][1]) {
         const char *a = argv[i] + (argv[i][1] == '-' ? 2 : 1);
-        i += !*a ? 1 : strcmp(a, "log-file") == 0 ? 2 : 1;
+        i++;
         if (!*a)
             break;
+        size_t nl = strcspn(a, "=");
+        int known = 0, value = 0;
+        for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0] && !known; k++)
+            known = value = strlen(takes_value[k]) == nl && strncmp(a, takes_value[k], nl) == 0;
+        for (size_t k = 0; k < sizeof booleans / sizeof booleans[0] && !known; k++)
+            known = strlen(booleans[k]) == nl && strncmp(a, booleans[k], nl) == 0;
+        if (!known && !*bad)
+            *bad = argv[i - 1];
+        if (value && !a[nl])
+            i++;
     }
     return i < n && program_is(argv[i], "kube-apiserver") ? i + 1 : 0;
 }
@@ -883,9 +896,12 @@ static void image_parts(const char *image, char *name, size_t nsz, char *tag, si
 }
 
 /* Whether the container runs kube-apiserver (manifest_apiserver_start);
- * *start: where its arguments begin among command then args. */
-static int runs_apiserver(const jv *ctr, size_t *start)
+ * *start: where its arguments begin among command then args; bad (cap
+ * bytes, may be NULL): a flag of go-runner's it does not know, or "". */
+static int runs_apiserver(const jv *ctr, size_t *start, char *bad, size_t cap)
 {
+    if (bad)
+        bad[0] = '\0';
     const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
     *start = 0;
     if (cmd && cmd->kind == JV_ARRAY && cmd->n > 0) {
@@ -901,7 +917,10 @@ static int runs_apiserver(const jv *ctr, size_t *start)
                     snprintf(buf[n], sizeof buf[n], "%.*s", (int)v->len, v->s);
                 argv[n] = str ? buf[n] : NULL;
             }
-        *start = manifest_apiserver_start(argv, n);
+        const char *b;
+        *start = manifest_apiserver_start(argv, n, &b);
+        if (bad && b && *start)
+            snprintf(bad, cap, "%s", b);
         return *start != 0;
     }
     const jv *img = jget(ctr, "image");
@@ -943,12 +962,15 @@ static int check_pod(checker *c)
     const jv *ctrs = jget(spec, "containers");
     size_t found = 0, start = 0, st;
     const jv *ctr = NULL;
+    char bad[256], b[256];
+    bad[0] = '\0';
     if (ctrs && ctrs->kind == JV_ARRAY)
         for (size_t i = 0; i < ctrs->n; i++)
-            if (runs_apiserver(ctrs->items[i], &st)) {
+            if (runs_apiserver(ctrs->items[i], &st, b, sizeof b)) {
                 if (!found) {
                     ctr = ctrs->items[i];
                     start = st;
+                    memcpy(bad, b, sizeof bad);
                 }
                 found++;
             }
@@ -969,6 +991,12 @@ static int check_pod(checker *c)
     add_check(r, "manifest-container", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
               "container '%.*s' runs kube-apiserver", cname && cname->kind == JV_STRING ? (int)cname->len : 0,
               cname && cname->kind == JV_STRING ? cname->s : "");
+    if (bad[0])
+        add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, ctr->line, ctr->col,
+                  rfmt(r, "remove '%s' from go-runner's flags (those before the kube-apiserver binary)", bad),
+                  "go-runner, which runs kube-apiserver here, does not know the flag '%s' (\"flag provided but not "
+                  "defined\"): it exits before kube-apiserver starts",
+                  bad);
 
     /* the arguments: command then args, from start (after the binary) */
     const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
@@ -2097,16 +2125,34 @@ static int kc_has(const jv *obj, const char *key)
  * field unset): the file does not load. Returns why, or NULL. */
 static const char *kc_types(checker *c, const jv *root)
 {
+    /* each list keyed by name (an entry without one is named ""): two of
+     * a name, a list or a name of another type, stop the file loading */
+    const jv *cur = jget(root, "current-context");
+    if (cur && cur->kind != JV_STRING && cur->kind != JV_NULL)
+        return "its current-context is not a string, so client-go cannot load the file: kube-apiserver stops at "
+               "start-up";
     static const char *const lists[] = {"clusters", "users", "contexts"};
+    static const jv none = {.kind = JV_STRING, .s = "", .len = 0};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
         const jv *e = jget(root, lists[l]);
+        if (e && e->kind != JV_ARRAY && e->kind != JV_NULL)
+            return rfmt(c->r, "its %s is not a list, so client-go cannot load the file: kube-apiserver stops at "
+                              "start-up",
+                        lists[l]);
         for (size_t i = 0; e && e->kind == JV_ARRAY && i < e->n; i++) {
             const jv *n = jget(e->items[i], "name");
-            for (size_t j = 0; n && n->kind == JV_STRING && j < i; j++)
-                if (same_str(jget(e->items[j], "name"), n))
-                    return rfmt(c->r, "two of its %s are named \"%.*s\" (client-go: \"duplicate name\"), so the file "
-                                      "does not load: kube-apiserver stops at start-up",
+            if (n && n->kind != JV_STRING && n->kind != JV_NULL)
+                return rfmt(c->r, "a name among its %s is not a string, so client-go cannot load the file: "
+                                  "kube-apiserver stops at start-up",
+                            lists[l]);
+            n = n && n->kind == JV_STRING ? n : &none;
+            for (size_t j = 0; j < i; j++) {
+                const jv *o = jget(e->items[j], "name");
+                if (same_str(o && o->kind == JV_STRING ? o : &none, n))
+                    return rfmt(c->r, "two of its %s are named \"%.*s\" (client-go: \"duplicate name\"), so the "
+                                      "file does not load: kube-apiserver stops at start-up",
                                 lists[l], (int)n->len, n->s);
+            }
         }
     }
     static const struct {
@@ -2386,7 +2432,7 @@ static int is_apiserver_pod(checker *c, const char *data, size_t len, int *same)
         const jv *ctrs = jget(jget(root, "spec"), "containers");
         if (ctrs && ctrs->kind == JV_ARRAY)
             for (size_t k = 0; k < ctrs->n; k++)
-                yes |= runs_apiserver(ctrs->items[k], &st);
+                yes |= runs_apiserver(ctrs->items[k], &st, NULL, 0);
         *same = same_pod_name(root, c->pod);
     }
     buf_free(&fail.msg);

@@ -784,7 +784,8 @@ static int read_plan(fixer *f, plan *p)
             for (int k = 0; k < 2; k++)
                 for (size_t j = 0; lists[k] && j < lists[k]->n && n < MANIFEST_ARGV_PEEK; j++)
                     argv[n++] = scalar(lists[k]->kids[j]);
-            st = manifest_apiserver_start(argv, n);
+            const char *bad;
+            st = manifest_apiserver_start(argv, n, &bad);
             runs = st != 0;
         } else {
             runs = image && manifest_apiserver_image(image);

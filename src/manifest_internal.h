@@ -52,13 +52,15 @@ KAP_HIDDEN int manifest_bool_flag(const char *name);
 /* kube-apiserver's flags that add to a list or map each time they are given. */
 KAP_HIDDEN int manifest_repeatable_flag(const char *name);
 /* A container given a command runs kube-apiserver when the command is the
- * kube-apiserver binary, or go-runner (kops, kube-up) running it: argv is
- * its command then its args (the first MANIFEST_ARGV_PEEK of them at most;
- * NULL where an item is no string). Returns where kube-apiserver's own
- * arguments begin (1 after the binary; past go-runner, its flags and the
- * binary), or 0 when it runs no kube-apiserver. */
+ * kube-apiserver binary, or go-runner (kube-log-runner; kops, kube-up)
+ * running it: argv is its command then its args (the first
+ * MANIFEST_ARGV_PEEK of them at most; NULL where an item is no string).
+ * Returns where kube-apiserver's own arguments begin (1 after the binary;
+ * past go-runner, its flags and the binary), or 0 when it runs no
+ * kube-apiserver; *bad: the first of go-runner's flags it does not know
+ * (it then exits), or NULL. */
 #define MANIFEST_ARGV_PEEK 16
-KAP_HIDDEN size_t manifest_apiserver_start(const char *const *argv, size_t n);
+KAP_HIDDEN size_t manifest_apiserver_start(const char *const *argv, size_t n, const char **bad);
 /* Whether a container without a command, of this image, runs kube-apiserver. */
 KAP_HIDDEN int manifest_apiserver_image(const char *image);
 

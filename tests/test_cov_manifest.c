@@ -1048,9 +1048,15 @@ START_TEST(corners_of_later_checks)
 
     /* kubeconfig shapes */
     static const char *const bad[][2] = {
-        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncurrent-context: 7\n", "has no current-context"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\ncurrent-context: 7\n", "its current-context is not a string"},
         {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts: {c: x}\ncurrent-context: c\n",
-         "is not among its contexts"},
+         "its contexts is not a list, so client-go cannot load the file"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\n- cluster: {server: https://b}\n- cluster: {}\n"
+         "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n",
+         "two of its clusters are named \"\" (client-go: \"duplicate name\")"},
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: [u]\n"
+         "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n",
+         "a name among its users is not a string"},
         {"clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n  context: 5\n"
          "current-context: c\n",
          "is not among its contexts"},
@@ -1143,7 +1149,7 @@ START_TEST(corners_of_later_checks)
          "two of its clusters are named \"a\" (client-go: \"duplicate name\")"},
         {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: u\n- name: u\n",
          "two of its users are named \"u\""},
-        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: x\n- name: y\n- name: x\n",
+        {"clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: x\n- name: w\n- name: x\n",
          "two of its users are named \"x\""},
         {"clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority-data: /etc/ca.crt}\n",
          "a cluster's certificate-authority-data is not base64"},
@@ -1219,9 +1225,9 @@ START_TEST(corners_of_later_checks)
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL); /* no certificate: the key is not read */
     kap_manifest_report_free(r);
-    /* a cluster entry whose cluster is no mapping */
+    /* a context entry without its context, before the current one */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n"
-                     "contexts:\n- name: 7\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+                     "contexts:\n- name: old\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
     /* files named by the user that are empty, or on the kubeconfig's own mount */
