@@ -895,6 +895,7 @@ static void image_parts(const char *image, char *name, size_t nsz, char *tag, si
         snprintf(tag, tsz, "%.*s", (int)(image + n - colon - 1), colon + 1);
 }
 
+#define ENTRY_NO_BINARY "\001"
 /* Whether the container runs kube-apiserver (manifest_apiserver_start);
  * *start: where its arguments begin among command then args; bad (cap
  * bytes, may be NULL): a flag of go-runner's it does not know, or "". */
@@ -904,11 +905,24 @@ static int runs_apiserver(const jv *ctr, size_t *start, char *bad, size_t cap)
         bad[0] = '\0';
     const jv *cmd = jget(ctr, "command"), *args = jget(ctr, "args");
     *start = 0;
-    if (cmd && cmd->kind == JV_ARRAY && cmd->n > 0) {
+    const jv *img = jget(ctr, "image");
+    char ib[512];
+    snprintf(ib, sizeof ib, "%.*s", img && img->kind == JV_STRING ? (int)(img->len < 511 ? img->len : 511) : 0,
+             img && img->kind == JV_STRING ? img->s : "");
+    /* no command: the image's entrypoint, go-runner in kube-apiserver's
+     * images, runs what args names */
+    int entry = !cmd || cmd->kind == JV_NULL || (cmd->kind == JV_ARRAY && cmd->n == 0);
+    if (!(cmd && cmd->kind == JV_ARRAY && cmd->n > 0) && !manifest_apiserver_image(ib))
+        return 0;
+    if (!entry && cmd->kind != JV_ARRAY)
+        return 1; /* a command that is no list: reported with the flags */
+    {
         char buf[MANIFEST_ARGV_PEEK][256];
         const char *argv[MANIFEST_ARGV_PEEK];
         size_t n = 0;
-        const jv *lists[2] = {cmd, args && args->kind == JV_ARRAY ? args : NULL};
+        const jv *lists[2] = {entry ? NULL : cmd, args && args->kind == JV_ARRAY ? args : NULL};
+        if (entry)
+            argv[n++] = "/go-runner";
         for (int k = 0; k < 2; k++)
             for (size_t i = 0; lists[k] && i < lists[k]->n && n < MANIFEST_ARGV_PEEK; i++, n++) {
                 const jv *v = lists[k]->items[i];
@@ -921,14 +935,15 @@ static int runs_apiserver(const jv *ctr, size_t *start, char *bad, size_t cap)
         *start = manifest_apiserver_start(argv, n, &b);
         if (bad && b && *start)
             snprintf(bad, cap, "%s", b);
-        return *start != 0;
+        if (!entry)
+            return *start != 0;
+        /* the container of kube-apiserver's image all the same: when go-runner
+         * finds no kube-apiserver in args, say so, and read args as flags */
+        if (bad && !*start)
+            snprintf(bad, cap, "%s", ENTRY_NO_BINARY);
+        *start = *start ? *start - 1 : 0;
+        return 1;
     }
-    const jv *img = jget(ctr, "image");
-    if (!img || img->kind != JV_STRING)
-        return 0;
-    char b[512];
-    snprintf(b, sizeof b, "%.*s", (int)(img->len < 511 ? img->len : 511), img->s);
-    return manifest_apiserver_image(b);
 }
 
 /* Check 1: Pod, container, flags. Returns 0 when the container was found
@@ -988,10 +1003,17 @@ static int check_pod(checker *c)
     }
     c->container = ctr;
     const jv *cname = jget(ctr, "name");
-    add_check(r, "manifest-container", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
-              "container '%.*s' runs kube-apiserver", cname && cname->kind == JV_STRING ? (int)cname->len : 0,
-              cname && cname->kind == JV_STRING ? cname->s : "");
-    if (bad[0])
+    if (strcmp(bad, ENTRY_NO_BINARY) == 0)
+        add_check(r, "manifest-container", KAP_MANIFEST_FAIL, ctr->line, ctr->col,
+                  "give the container 'command: [kube-apiserver]' (the flags can stay in args)",
+                  "the container has no command: its image's entrypoint, go-runner, reads the flags in args as its "
+                  "own and finds no kube-apiserver to run (\"flag provided but not defined\"), so kube-apiserver never "
+                  "starts");
+    else
+        add_check(r, "manifest-container", KAP_MANIFEST_PASS, ctr->line, ctr->col, NULL,
+                  "container '%.*s' runs kube-apiserver", cname && cname->kind == JV_STRING ? (int)cname->len : 0,
+                  cname && cname->kind == JV_STRING ? cname->s : "");
+    if (bad[0] && strcmp(bad, ENTRY_NO_BINARY) != 0)
         add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, ctr->line, ctr->col,
                   rfmt(r, "remove '%s' from go-runner's flags (those before the kube-apiserver binary)", bad),
                   "go-runner, which runs kube-apiserver here, does not know the flag '%s' (\"flag provided but not "

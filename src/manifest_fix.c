@@ -722,6 +722,7 @@ typedef struct plan {
         char name[64], path[4096];
     } add_m[2], add_v[2];
     size_t n_add;
+    int no_binary; /* no command, and go-runner (the image's entrypoint) finds no kube-apiserver in args */
 } plan;
 
 static const fmount *covering(const plan *p, const char *path)
@@ -776,24 +777,30 @@ static int read_plan(fixer *f, plan *p)
         const fnode *cmd = map_get(c, "command"), *args = map_get(c, "args");
         const char *image = scalar(map_get(c, "image"));
         size_t st = 0;
-        int runs;
-        if (cmd && cmd->kind == FN_SEQ && cmd->n) {
+        /* no command: kube-apiserver's image runs go-runner, which runs
+         * what args names (check_pod's reading) */
+        int has_cmd = cmd && cmd->kind == FN_SEQ && cmd->n, entry = !cmd || cmd->kind == FN_SEQ;
+        int runs = has_cmd || (image && manifest_apiserver_image(image)), no_binary = 0;
+        if (runs && (has_cmd || entry)) {
             const char *argv[MANIFEST_ARGV_PEEK];
             size_t n = 0;
-            const fnode *lists[2] = {cmd, args && args->kind == FN_SEQ ? args : NULL};
+            const fnode *lists[2] = {has_cmd ? cmd : NULL, args && args->kind == FN_SEQ ? args : NULL};
+            if (!has_cmd)
+                argv[n++] = "/go-runner";
             for (int k = 0; k < 2; k++)
                 for (size_t j = 0; lists[k] && j < lists[k]->n && n < MANIFEST_ARGV_PEEK; j++)
                     argv[n++] = scalar(lists[k]->kids[j]);
             const char *bad;
             st = manifest_apiserver_start(argv, n, &bad);
-            runs = st != 0;
-        } else {
-            runs = image && manifest_apiserver_image(image);
+            runs = has_cmd ? st != 0 : 1;
+            no_binary = !has_cmd && !st;
+            st = has_cmd || !st ? st : st - 1;
         }
         if (runs) {
             if (!found) {
                 p->ctr = c;
                 start = st;
+                p->no_binary = no_binary;
             }
             found++;
         }
@@ -910,6 +917,34 @@ static int read_plan(fixer *f, plan *p)
 }
 
 /* The value of a flag kube-apiserver uses (the last), or NULL. */
+/* A container without a command, whose args go-runner (the image's
+ * entrypoint) would read as its own flags, is given command:
+ * [kube-apiserver] (an empty command list filled); the flags stay in args.
+ * The new key goes where the args key is, args moving to the next line. */
+static void add_command(fixer *f, const plan *p)
+{
+    const fnode *ctr = p->ctr;
+    const int json = f->root->flow;
+    kap_buf b = {0};
+    if (p->cmd) {
+        add_edit(f, p->cmd->start, p->cmd->end, json ? "[\"kube-apiserver\"]" : "[kube-apiserver]");
+    } else if (ctr->flow) {
+        buf_adds(&b, json ? "\"command\": [\"kube-apiserver\"], " : "command: [kube-apiserver], ");
+        add_edit_buf(f, ctr->start + 1, ctr->start + 1, &b);
+    } else {
+        const fnode *key = ctr->kids[0];
+        for (size_t i = 0; i + 1 < ctr->n; i += 2)
+            if (ctr->kids[i + 1] == p->args)
+                key = ctr->kids[i];
+        buf_printf(&b, "command: [kube-apiserver]%s", f->nl);
+        spaces(&b, column_of(f, key->start));
+        add_edit_buf(f, key->start, key->start, &b);
+    }
+    buf_free(&b);
+    note(f, "gave the container command: [kube-apiserver]: without one, its image's entrypoint, go-runner, reads the "
+            "flags in args as its own");
+}
+
 static const farg *last_arg(const plan *p, const char *name)
 {
     const farg *g = NULL;
@@ -1442,6 +1477,8 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     }
     remove_duplicates(&f, &p);
     name_pod(&f);
+    if (p.no_binary)
+        add_command(&f, &p);
     set_flag(&f, &p, "audit-policy-file", policy);
     set_flag(&f, &p, "audit-log-path", log);
     static const char *const nums[] = {"audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize"};

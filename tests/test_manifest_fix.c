@@ -299,6 +299,49 @@ START_TEST(go_runner_flags)
     passes(x);
     kap_manifest_fix_free(x);
     drop();
+
+    /* no command: the image's go-runner would take the flags for its own;
+     * the container gets command: [kube-apiserver] where args is */
+    static const struct {
+        const char *ctr, *want;
+    } cases[] = {
+        {"  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    args:\n    - --secure-port=443\n",
+         "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command: [kube-apiserver]\n    args:\n    - --secure-port=443\n"},
+        {"  - args:\n    - --secure-port=443\n    name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n",
+         "  - command: [kube-apiserver]\n    args:\n    - --secure-port=443\n"},
+        {"  - {name: kube-apiserver, image: \"registry.k8s.io/kube-apiserver:v1.31.0\", args: [--secure-port=443]}\n",
+         "  - {command: [kube-apiserver], name: kube-apiserver"},
+        {"  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command: []\n    args:\n"
+         "    - --secure-port=443\n",
+         "    command: [kube-apiserver]\n    args:\n"},
+        /* the binary named in args: go-runner runs it; nothing to add */
+        {"  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    args:\n"
+         "    - /usr/local/bin/kube-apiserver\n    - --secure-port=443\n",
+         "    args:\n    - /usr/local/bin/kube-apiserver\n    - --secure-port=443\n    - --audit-policy-file="},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[2048];
+        snprintf(m, sizeof m, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n%s",
+                 cases[i].ctr);
+        node(m);
+        x = fix_now(KAP_OK);
+        t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, cases[i].want) != NULL, "case %zu:\n%s", i, t);
+        ck_assert_msg((strstr(t, "command") != NULL) == (i < 4), "case %zu:\n%s", i, t);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+    /* JSON */
+    node("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"kube-apiserver\"}, \"spec\": "
+         "{\"containers\": [{\"name\": \"kube-apiserver\", \"image\": \"registry.k8s.io/kube-apiserver:v1.31.0\", "
+         "\"args\": [\"--secure-port=443\"]}]}}\n");
+    x = fix_now(KAP_OK);
+    t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strstr(t, "[{\"command\": [\"kube-apiserver\"], \"name\"") != NULL, "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
 }
 END_TEST
 
