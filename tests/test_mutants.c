@@ -424,6 +424,25 @@ static int has_duplicate_warning(const char *annotations)
     return strstr(warning_of(doc), "duplicate field") != NULL;
 }
 
+/* A YAML mapping's keys past its index's last growth: twelve keys (the
+ * index grows at the ninth and tenth), then the eleventh again: found, so
+ * the repeat is warned about. Written for read_yaml.c ymap_find without
+ * `*slot = i;` on a miss (the new key went to slot 0, over another, until
+ * the next growth rebuilt the index) */
+START_TEST(key_index_after_last_growth)
+{
+    char doc[1024];
+    size_t n = (size_t)snprintf(doc, sizeof doc, "apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  labels:\n");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "    k%02d: v\n", i);
+    n += (size_t)snprintf(doc + n, sizeof doc - n, "    k10: w\nrules:\n- level: None\n");
+    ck_assert_uint_lt(n, sizeof doc);
+    ck_assert_str_eq(error_of(doc), "(loaded)");
+    /* line 17: four lines of head, twelve keys, then the repeat */
+    ck_assert_msg(strstr(warning_of(doc), "line 17: key \"k10\" already set in map") != NULL, "%s", warning_of(doc));
+}
+END_TEST
+
 START_TEST(map_duplicates_beside_prefixes)
 {
     /* a key repeated with a longer key that it is a prefix of between the
@@ -1677,6 +1696,7 @@ int main(void)
     tcase_add_test(tv, quoted_four_byte_runes);
     tcase_add_test(tv, limit_error_positions);
     tcase_add_test(tv, anchor_table_never_full);
+    tcase_add_test(tv, key_index_after_last_growth);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
