@@ -1499,6 +1499,54 @@ START_TEST(anchor_table_never_full)
 }
 END_TEST
 
+START_TEST(alias_ratio_at_its_first_bound)
+{
+    /* yaml.v2 counts every node it decodes, and those decoded through an
+     * alias; over 1,000 decodes and 100 alias decodes, more than 99% of
+     * them through aliases is "excessive aliasing" up to 400,000 decodes
+     * (the ratio then falls to 10% at 4,000,000). Counted by hand as
+     * yaml.v2 counts: the document, the top mapping and its keys and values
+     * (apiVersion, kind, rules and its one rule of one key: 11 decodes),
+     * z's list (2 + F), x's anchored list of 999 (2 + 999) and y's list
+     * (2) of 396 aliases (396 decodes), each expanding into 1,000 alias
+     * decodes: 396,000 of 1,412 + F + 396,000. With F = 2,588 the last
+     * decode is the 400,000th, exactly 99% through aliases: not over it,
+     * the policy loads; with F = 2,587 it is over 99% and refused. Written
+     * for read_yaml.c allowed_alias_ratio's `low = 400000` as `399999`
+     * (the ratio allowed at 400,000 decodes fell just under 99%) */
+    static const size_t k = 999, m = 396;
+    size_t cap = 16384;
+    char *doc = malloc(cap);
+    ck_assert_ptr_nonnull(doc);
+    for (size_t f = 2587; f <= 2588; f++) {
+        size_t n = (size_t)snprintf(doc, cap, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\nz: [");
+        for (size_t i = 0; i < f; i++)
+            n += (size_t)snprintf(doc + n, cap - n, "%sf", i ? "," : "");
+        n += (size_t)snprintf(doc + n, cap - n, "]\nx: &a [");
+        for (size_t i = 0; i < k; i++)
+            n += (size_t)snprintf(doc + n, cap - n, "%sv", i ? "," : "");
+        n += (size_t)snprintf(doc + n, cap - n, "]\ny: [");
+        for (size_t i = 0; i < m; i++)
+            n += (size_t)snprintf(doc + n, cap - n, "%s*a", i ? "," : "");
+        n += (size_t)snprintf(doc + n, cap - n, "]\n");
+        ck_assert_uint_lt(n, cap);
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        int rc = kap_policy_load_buffer(&p, doc, n, "r.yaml", NULL, &d);
+        if (f == 2588) {
+            ck_assert_msg(rc == KAP_OK, "F = %zu: %s", f, kap_diagnostics_error_text(d));
+            kap_policy_free(p);
+        } else {
+            ck_assert_int_eq(rc, KAP_EINVALID);
+            ck_assert_str_eq(kap_diagnostics_error_text(d),
+                             "failed decoding: yaml: document contains excessive aliasing");
+        }
+        kap_diagnostics_free(d);
+    }
+    free(doc);
+}
+END_TEST
+
 START_TEST(limit_error_positions)
 {
     /* a limit's error is placed at the node concerned, 1-based, in the
@@ -1697,6 +1745,7 @@ int main(void)
     tcase_add_test(tv, limit_error_positions);
     tcase_add_test(tv, anchor_table_never_full);
     tcase_add_test(tv, key_index_after_last_growth);
+    tcase_add_test(tv, alias_ratio_at_its_first_bound);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
