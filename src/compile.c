@@ -660,8 +660,12 @@ static int group_rules(kap_policy *p)
         if (first[key[i]] != i)
             continue;
         start[key[i]] = pos;
-        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, (uint16_t)(key[i] % 64), (uint16_t)gbit++};
+        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, (uint16_t)(key[i] % 64), (uint16_t)gbit++, 0, 0, 0, 0};
         pos += count[key[i]];
+        g.ws = g.start / 64;
+        g.we = (g.end - 1) / 64;
+        g.mfirst = ~0ULL << (g.start % 64);
+        g.mlast = g.end % 64 ? ~0ULL >> (64 - g.end % 64) : ~0ULL;
         unsigned sc = key[i] / 64;
         if (sc != GS_NONRES) {
             t->group_mem[t->ngroups[SC_RES]++] = g;

@@ -922,15 +922,10 @@ static inline uint64_t driver_take(fcur *f, uint32_t w)
     return m;
 }
 
-/* The bits of positions [start, end) in word w. */
-static inline uint64_t range_mask(uint32_t start, uint32_t end, uint32_t w)
+/* The bits of group g's positions in word w (one of its words). */
+static inline uint64_t range_mask(const rgroup *g, uint32_t w)
 {
-    uint64_t m = ~0ULL;
-    if (w == start / 64)
-        m &= ~0ULL << (start % 64);
-    if (w == (end - 1) / 64 && end % 64)
-        m &= ~0ULL >> (64 - end % 64);
-    return m;
+    return (w == g->ws ? g->mfirst : ~0ULL) & (w == g->we ? g->mlast : ~0ULL);
 }
 
 /* The first rule of group g (which constrains the attributes need) that
@@ -948,11 +943,9 @@ static inline void group_first1(const kap_table *t, const rgroup *g, fcur *fc, u
     for (unsigned a = need; a; a &= a - 1)
         cs[nc++] = &fc[__builtin_ctz(a)].c[0];
     KAP_ANALYZER_ASSUME(nc > 0); /* a group that constrains nothing is decided by visit_group */
-    const uint32_t end = g->end;
     const int bounded = *best < t->nrules;
-    const uint32_t ws = g->start / 64, we = (end - 1) / 64;
-    const uint64_t mfirst = ~0ULL << (g->start % 64);
-    const uint64_t mlast = end % 64 ? ~0ULL >> (64 - end % 64) : ~0ULL;
+    const uint32_t ws = g->ws, we = g->we;
+    const uint64_t mfirst = g->mfirst, mlast = g->mlast;
     uint32_t w = ws;
     for (;;) {
         /* every cursor at its first word at or after w, w the highest */
@@ -1054,14 +1047,14 @@ static inline void group_first(const kap_table *t, const rgroup *g, fcur *fc, un
 {
     fcur *df = &fc[d];
     unsigned others = need & ~(1u << d);
-    uint32_t ws = g->start / 64, we = (g->end - 1) / 64;
+    const uint32_t ws = g->ws, we = g->we;
     for (int k = 0; k < df->n; k++)
         cursor_seek(&df->c[k], ws);
     for (;;) {
         uint32_t w = driver_peek(df);
         if (w == NOSET || w > we)
             return;
-        uint64_t m = driver_take(df, w) & range_mask(g->start, g->end, w);
+        uint64_t m = driver_take(df, w) & range_mask(g, w);
         if (!m)
             continue;
         /* the rules at positions from here on come after *best: stop */

@@ -89,6 +89,8 @@ typedef struct rgroup {
     uint32_t first; /* its first rule's index */
     uint16_t need;  /* A_* bits */
     uint16_t gbit;  /* the group's number in position order (kap_table.set_gmask) */
+    uint32_t ws, we;       /* its first and last words: start / 64, (end - 1) / 64 */
+    uint64_t mfirst, mlast; /* the bits of its positions in words ws and we */
 } rgroup;
 
 /* The attributes a rule constrains (kap_table.need), in the order the
