@@ -1108,9 +1108,35 @@ START_TEST(corners_of_later_checks)
          "insecure-skip-tls-verify beside a certificate authority"},
         {"proxy-url: proxy.internal:3128", "token: t", "proxy-url has no http, https or socks5 scheme"},
         {"proxy-url: ftp://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: 1http://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: \"http://proxy\\tinternal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: \"://proxy.internal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        /* what Go's url.Parse refuses (client-go: "could not parse") */
+        {"proxy-url: 1http://proxy.internal", "token: t",
+         "url.Parse takes (first path segment in URL cannot contain colon"},
+        {"proxy-url: \"http://proxy\\tinternal\"", "token: t",
+         "url.Parse takes (net/url: invalid control character in URL"},
+        {"proxy-url: \"http://proxy:3128/\\x7f\"", "token: t", "url.Parse takes (net/url: invalid control character"},
+        {"proxy-url: \"://proxy.internal\"", "token: t", "url.Parse takes (missing protocol scheme"},
+        {"proxy-url: \"http://proxy:31a8\"", "token: t", "proxy-url is not a URL Go's url.Parse takes (invalid port "
+         "after host; client-go: \"invalid 'proxy-url' ...: could not parse\")"},
+        {"proxy-url: \"socks5://proxy:1080:x\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://[::1\"", "token: t", "url.Parse takes (missing ']' in host"},
+        {"proxy-url: \"http://[::1]3128\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://[::1]:31a8/\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://pr%zzoxy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128%41\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://proxy%4\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://pr%41xy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://[fe80::1%25en%2F0]:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://[fe80::1%en0]:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://u%zz@proxy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128/a%2\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128#%g0\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http:proxy#%\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://prox y:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://proxy{1}:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://[fe80::1%25e|0]:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://us er@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
+        {"proxy-url: \"http://us\u00e9r@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char kc[1024];
@@ -1181,7 +1207,15 @@ START_TEST(corners_of_later_checks)
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
     /* proxies client-go takes (the scheme without case) */
-    static const char *const proxies[] = {"HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p"};
+    static const char *const proxies[] = {
+        "HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p",
+        /* and what Go's url.Parse takes: an empty port, IPv6 in brackets with
+         * a zone, escapes of non-ASCII bytes (and %25) in the host, the query
+         * unread, a fragment's control byte, no "//" (opaque) */
+        "http://p:", "http://[::1]:3128", "http://[fe80::1%25eth0%20x]:3128", "socks5://[::1]",
+        "http://pr%C3%A9xy:3128",
+        "http://p%25x:3128", "http://u:p%40ss@10.0.0.1:3128", "http://u@v@p:1", "http://p:3128/a%20b?%zz#x%41",
+        "http://p:3128#\\t", "http:p:31a8", "https://pr\u00e9xy:3128/", "http://<p>:1"};
     for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++) {
         char kc[1024];
         snprintf(kc, sizeof kc,
