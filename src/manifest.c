@@ -2034,16 +2034,36 @@ static const char *kc_context(checker *c, const jv *root, const jv **cluster, co
     return NULL;
 }
 
+/* Whether the kubeconfig's object gives key as a non-empty string; a -data
+ * key as bytes that are not empty: client-go tests each (and its file) by
+ * its length once decoded (HasCA is len(CAData) > 0 || len(CAFile) > 0),
+ * and base64 of only line breaks, like "", decodes to none. (The data is
+ * base64: kc_types has refused it else.) */
+static int kc_has(const jv *obj, const char *key)
+{
+    const jv *v = jget(obj, key);
+    size_t kl = strlen(key);
+    if (!v || v->kind != JV_STRING || !v->len)
+        return 0;
+    if (kl > 5 && strcmp(key + kl - 5, "-data") == 0) {
+        for (size_t i = 0; i < v->len; i++)
+            if (v->s[i] != '\r' && v->s[i] != '\n')
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
 /* A file the kubeconfig's context names (a CA, a client certificate or
  * key, a token file): client-go reads it when kube-apiserver starts, in
  * the container (a relative path is taken from the kubeconfig's
  * directory). Returns why it cannot, or NULL. */
 static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key, const char *instead)
 {
-    const jv *v = jget(obj, key), *d = jget(obj, instead);
+    const jv *v = jget(obj, key);
     if (!v || v->kind != JV_STRING || v->len == 0 || memchr(v->s, '\0', v->len))
         return NULL;
-    if (d && d->kind == JV_STRING && d->len)
+    if (kc_has(obj, instead))
         return NULL; /* the inline value is used; the file is not read */
     kap_buf raw = {0}, cp = {0};
     if (v->s[0] != '/') {
@@ -2286,13 +2306,6 @@ static int go_base64_ok(const char *s, size_t n)
         k++;
     }
     return k % 4 == 0 && pad <= 2;
-}
-
-/* Whether the kubeconfig's object gives key as a non-empty string. */
-static int kc_has(const jv *obj, const char *key)
-{
-    const jv *v = jget(obj, key);
-    return v && v->kind == JV_STRING && v->len;
 }
 
 /* A field of the kubeconfig's clusters or users that client-go cannot

@@ -1261,6 +1261,42 @@ START_TEST(corners_of_later_checks)
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL); /* no certificate: the key is not read */
     kap_manifest_report_free(r);
+    /* -data of line breaks only decodes to no bytes, as "" does (client-go
+     * tests the decoded length, HasCA len(CAData) > 0 || len(CAFile) > 0):
+     * no certificate authority beside insecure-skip-tls-verify, not given
+     * beside its file (which is then read), no client certificate; an
+     * empty path is no file either */
+    static const char *const no_data[][3] = {
+        {"insecure-skip-tls-verify: true, certificate-authority-data: \"\\n\"", "token: t", NULL},
+        {"insecure-skip-tls-verify: true, certificate-authority-data: \"\\r\\n\\n\", certificate-authority: \"\"",
+         "token: t", NULL},
+        {"insecure-skip-tls-verify: true, certificate-authority: \"\"", "token: t", NULL},
+        {"certificate-authority: /no/ca, certificate-authority-data: \"\\n\"", "token: t",
+         "its certificate-authority /no/ca is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: true, certificate-authority: /no/ca, certificate-authority-data: \"\\n\"",
+         "token: t", "insecure-skip-tls-verify beside a certificate authority"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\"", NULL},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\", client-key: /no/key", NULL},
+        {"insecure-skip-tls-verify: false",
+         "client-certificate: /no/crt, client-certificate-data: \"\\n\", client-key-data: Zm9v",
+         "its client-certificate /no/crt is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: false",
+         "client-certificate-data: Zm9v, client-key: /no/key, client-key-data: \"\\n\"",
+         "its client-key /no/key is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: Zm9v, client-key-data: \"\\r\\n\"",
+         "a client certificate and no key"},
+    };
+    for (size_t i = 0; i < sizeof no_data / sizeof no_data[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: https://a, %s}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                 "users:\n- name: u\n  user: {%s}\ncurrent-context: c\n",
+                 no_data[i][0], no_data[i][1]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", no_data[i][2] ? KAP_MANIFEST_FAIL : KAP_MANIFEST_PASS, no_data[i][2]);
+        kap_manifest_report_free(r);
+    }
     /* a context entry without its context, before the current one */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n"
                      "contexts:\n- name: old\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
