@@ -2034,16 +2034,36 @@ static const char *kc_context(checker *c, const jv *root, const jv **cluster, co
     return NULL;
 }
 
+/* Whether the kubeconfig's object gives key as a non-empty string; a -data
+ * key as bytes that are not empty: client-go tests each (and its file) by
+ * its length once decoded (HasCA is len(CAData) > 0 || len(CAFile) > 0),
+ * and base64 of only line breaks, like "", decodes to none. (The data is
+ * base64: kc_types has refused it else.) */
+static int kc_has(const jv *obj, const char *key)
+{
+    const jv *v = jget(obj, key);
+    size_t kl = strlen(key);
+    if (!v || v->kind != JV_STRING || !v->len)
+        return 0;
+    if (kl > 5 && strcmp(key + kl - 5, "-data") == 0) {
+        for (size_t i = 0; i < v->len; i++)
+            if (v->s[i] != '\r' && v->s[i] != '\n')
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
 /* A file the kubeconfig's context names (a CA, a client certificate or
  * key, a token file): client-go reads it when kube-apiserver starts, in
  * the container (a relative path is taken from the kubeconfig's
  * directory). Returns why it cannot, or NULL. */
 static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key, const char *instead)
 {
-    const jv *v = jget(obj, key), *d = jget(obj, instead);
+    const jv *v = jget(obj, key);
     if (!v || v->kind != JV_STRING || v->len == 0 || memchr(v->s, '\0', v->len))
         return NULL;
-    if (d && d->kind == JV_STRING && d->len)
+    if (kc_has(obj, instead))
         return NULL; /* the inline value is used; the file is not read */
     kap_buf raw = {0}, cp = {0};
     if (v->s[0] != '/') {
@@ -2104,6 +2124,159 @@ static int url_scheme(const char *s, size_t len, const char *const *want, size_t
     return -1;
 }
 
+/* ---- a URL as Go's url.Parse refuses it ----
+ * What this takes from Go's net/url (url.go: Parse, parse, getScheme,
+ * parseAuthority, parseHost, validOptionalPort, validUserinfo, unescape,
+ * shouldEscape), as facts, written here anew: the URL is cut at its first
+ * '#' (the fragment) and the rest at its first '?' (the query, which is not
+ * looked at); a byte below 0x20 or 0x7f before the '#' is refused ("net/url:
+ * invalid control character in URL"; one in the fragment is not); a ':'
+ * first is "missing protocol scheme"; with a scheme, what does not start
+ * with '/' is opaque and not looked at further; without one, a ':' before
+ * the first '/' is refused ("first path segment in URL cannot contain
+ * colon"); "//" then starts the authority, up to the next '/', whose last
+ * '@' ends the userinfo. The host: one starting with '[' needs a ']' (its
+ * last) ("missing ']' in host") and after it nothing or ':' and digits;
+ * else after its last ':' only digits ("invalid port %q after host"; an
+ * empty port is fine). In the host a byte below 0x80 is a letter, a digit,
+ * or one of !$&'()*+,;=:[]<>"-_.~ ("invalid character %q in host name"),
+ * and a %-escape there is of a byte 0x80 or more, or %25; inside brackets,
+ * from the first "%25" to the ']' (the zone), an escape is of a byte the
+ * host may have, or a space, or %25. The userinfo is ASCII letters, digits
+ * and -._:~!$&'()*+,;=%@ ("net/url: invalid userinfo"). In the userinfo,
+ * host, path and fragment a '%' is followed by two hex digits ("invalid
+ * URL escape %q"). Later Go releases refuse more (1.24.8 and 1.25.2 a
+ * bracketed host that is no IPv6 address, 1.26 more than one ':' in a host
+ * without brackets); those are not refused here, as the kube-apiserver at
+ * hand may be built with an earlier Go. */
+
+static int go_hex(char ch)
+{
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+}
+
+/* Whether Go's url.Parse leaves the byte as it is in a host (an ASCII byte
+ * shouldEscape does not escape there). */
+static int go_host_byte(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return ch && strchr("!$&'()*+,;=:[]<>\"-_.~", ch) != NULL;
+}
+
+enum { GO_PLAIN, GO_HOST, GO_ZONE };
+
+/* Why Go's unescape refuses s[0..n) in the mode, or NULL. */
+static const char *go_unescape(const char *s, size_t n, int mode)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '%') {
+            if (i + 2 >= n || !go_hex(s[i + 1]) || !go_hex(s[i + 2]))
+                return "invalid URL escape";
+            int hi = s[i + 1] <= '9' ? s[i + 1] - '0' : (s[i + 1] | 0x20) - 'a' + 10;
+            int lo = s[i + 2] <= '9' ? s[i + 2] - '0' : (s[i + 2] | 0x20) - 'a' + 10;
+            unsigned char v = (unsigned char)(hi << 4 | lo);
+            if (v != '%' && ((mode == GO_HOST && v < 0x80) || (mode == GO_ZONE && v != ' ' && !go_host_byte(v))))
+                return "invalid URL escape";
+            i += 2;
+        } else if (mode != GO_PLAIN && ch < 0x80 && !go_host_byte(ch)) {
+            return "invalid character in host name";
+        }
+    }
+    return NULL;
+}
+
+/* Whether p[0..n) is "" or ':' and digits (Go's validOptionalPort). */
+static int go_port_ok(const char *p, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (p[0] != ':')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* Why Go's parseHost refuses h[0..n) (host and port), or NULL. */
+static const char *go_host(const char *h, size_t n)
+{
+    size_t i = n;
+    if (n && h[0] == '[') {
+        while (i > 0 && h[i - 1] != ']')
+            i--;
+        if (i == 0)
+            return "missing ']' in host";
+        i--; /* at the ']' */
+        if (!go_port_ok(h + i + 1, n - i - 1))
+            return "invalid port after host";
+        for (size_t z = 0; z + 2 < i; z++)
+            if (h[z] == '%' && h[z + 1] == '2' && h[z + 2] == '5') {
+                const char *why = go_unescape(h, z, GO_HOST);
+                if (!why)
+                    why = go_unescape(h + z, i - z, GO_ZONE);
+                return why ? why : go_unescape(h + i, n - i, GO_HOST);
+            }
+    } else {
+        while (i > 0 && h[i - 1] != ':')
+            i--;
+        if (i > 0 && !go_port_ok(h + i - 1, n - i + 1))
+            return "invalid port after host";
+    }
+    return go_unescape(h, n, GO_HOST);
+}
+
+/* Why Go's url.Parse refuses s (len bytes), in Go's words (without the
+ * part quoted), or NULL when it parses. */
+static const char *go_url_refuses(const char *s, size_t len)
+{
+    const char *hash = memchr(s, '#', len);
+    size_t n = hash ? (size_t)(hash - s) : len, i = 0;
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
+            return "net/url: invalid control character in URL";
+    while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+                     (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
+        i++;
+    int scheme = i < n && s[i] == ':' && i > 0;
+    if (i < n && s[i] == ':' && i == 0)
+        return "missing protocol scheme";
+    size_t r = scheme ? i + 1 : 0; /* the rest, up to the query */
+    const char *q = memchr(s + r, '?', n - r);
+    size_t end = q ? (size_t)(q - s) : n;
+    const char *why = NULL;
+    if (r < end && s[r] == '/') {
+        if (end - r >= 2 && s[r + 1] == '/' && (scheme || end - r < 3 || s[r + 2] != '/')) {
+            size_t a = r + 2, p = a;
+            while (p < end && s[p] != '/')
+                p++;
+            size_t at = p;
+            while (at > a && s[at - 1] != '@')
+                at--;
+            why = go_host(s + at, p - at);
+            for (size_t k = a; !why && at > a && k < at - 1; k++)
+                if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') ||
+                      (s[k] && strchr("-._:~!$&'()*+,;=%@", s[k]))))
+                    why = "net/url: invalid userinfo";
+            if (!why && at > a)
+                why = go_unescape(s + a, at - 1 - a, GO_PLAIN);
+            r = p;
+        }
+        if (!why)
+            why = go_unescape(s + r, end - r, GO_PLAIN);
+    } else if (!scheme) {
+        const char *slash = memchr(s + r, '/', end - r);
+        if (memchr(s + r, ':', slash ? (size_t)(slash - s) - r : end - r))
+            return "first path segment in URL cannot contain colon";
+        why = go_unescape(s + r, end - r, GO_PLAIN);
+    }
+    if (!why && hash)
+        why = go_unescape(hash + 1, len - n - 1, GO_PLAIN);
+    return why;
+}
+
 /* Whether the cluster's server is an https:// URL with a host: client-go
  * sets up TLS, and reads the token file, only then (a server without a
  * scheme is taken as http). */
@@ -2133,13 +2306,6 @@ static int go_base64_ok(const char *s, size_t n)
         k++;
     }
     return k % 4 == 0 && pad <= 2;
-}
-
-/* Whether the kubeconfig's object gives key as a non-empty string. */
-static int kc_has(const jv *obj, const char *key)
-{
-    const jv *v = jget(obj, key);
-    return v && v->kind == JV_STRING && v->len;
 }
 
 /* A field of the kubeconfig's clusters or users that client-go cannot
@@ -2220,7 +2386,7 @@ static const char *kc_types(checker *c, const jv *root)
  * (clientcmd's validation, then the TLS set-up, which an https server
  * has), other than files it cannot read; *fix gets what to change.
  * Returns why, or NULL. */
-static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
+static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *us, const char **fix)
 {
     int cert = kc_has(us, "client-certificate") || kc_has(us, "client-certificate-data");
     if (kc_has(us, "token") && (kc_has(us, "username") || kc_has(us, "password"))) {
@@ -2251,7 +2417,18 @@ static const char *kc_conflict(const jv *cl, const jv *us, const char **fix)
     }
     static const char *const proxies[] = {"http", "https", "socks5"};
     const jv *px = jget(cl, "proxy-url");
-    if (px && px->kind == JV_STRING && px->len && url_scheme(px->s, px->len, proxies, 3) < 0) {
+    const char *bad = px && px->kind == JV_STRING && px->len ? go_url_refuses(px->s, px->len) : NULL;
+    if (bad) {
+        *fix = "write proxy-url as a URL: http://, https:// or socks5://, HOST, then :PORT in digits (an IPv6 host in "
+               "[ ], a % only as %XX), or remove it";
+        return rfmt(r, "its cluster's proxy-url is not a URL Go's url.Parse takes (%s; client-go: \"invalid "
+                       "'proxy-url' ...: could not parse\"): kube-apiserver stops at start-up",
+                    bad);
+    }
+    /* (the scheme is before any '#', which may have bytes the rest may not) */
+    const char *hash = px && px->kind == JV_STRING ? memchr(px->s, '#', px->len) : NULL;
+    if (px && px->kind == JV_STRING && px->len &&
+        url_scheme(px->s, hash ? (size_t)(hash - px->s) : px->len, proxies, 3) < 0) {
         *fix = "give proxy-url as http://, https:// or socks5:// HOST:PORT, or remove it";
         return "its cluster's proxy-url has no http, https or socks5 scheme (client-go: \"invalid 'proxy-url'\"): "
                "kube-apiserver stops at start-up";
@@ -2317,7 +2494,7 @@ static void check_webhook(checker *c)
                 use = "the cluster of its current context has no server (client-go: \"no server found for "
                       "cluster\"): kube-apiserver stops at start-up";
             if (!use)
-                use = kc_conflict(cl, us, &use_fix);
+                use = kc_conflict(r, cl, us, &use_fix);
             kap_buf kd = {0};
             path_dirname(&kd, cp.s);
             /* the files client-go reads: each where its inline value is not

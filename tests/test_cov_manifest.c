@@ -1108,9 +1108,35 @@ START_TEST(corners_of_later_checks)
          "insecure-skip-tls-verify beside a certificate authority"},
         {"proxy-url: proxy.internal:3128", "token: t", "proxy-url has no http, https or socks5 scheme"},
         {"proxy-url: ftp://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: 1http://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: \"http://proxy\\tinternal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
-        {"proxy-url: \"://proxy.internal\"", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        {"proxy-url: proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
+        /* what Go's url.Parse refuses (client-go: "could not parse") */
+        {"proxy-url: 1http://proxy.internal", "token: t",
+         "url.Parse takes (first path segment in URL cannot contain colon"},
+        {"proxy-url: \"http://proxy\\tinternal\"", "token: t",
+         "url.Parse takes (net/url: invalid control character in URL"},
+        {"proxy-url: \"http://proxy:3128/\\x7f\"", "token: t", "url.Parse takes (net/url: invalid control character"},
+        {"proxy-url: \"://proxy.internal\"", "token: t", "url.Parse takes (missing protocol scheme"},
+        {"proxy-url: \"http://proxy:31a8\"", "token: t", "proxy-url is not a URL Go's url.Parse takes (invalid port "
+         "after host; client-go: \"invalid 'proxy-url' ...: could not parse\")"},
+        {"proxy-url: \"socks5://proxy:1080:x\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://[::1\"", "token: t", "url.Parse takes (missing ']' in host"},
+        {"proxy-url: \"http://[::1]3128\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://[::1]:31a8/\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://pr%zzoxy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128%41\"", "token: t", "url.Parse takes (invalid port after host"},
+        {"proxy-url: \"http://proxy%4\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://pr%41xy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://[fe80::1%25en%2F0]:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://[fe80::1%en0]:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://u%zz@proxy:3128\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128/a%2\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://proxy:3128#%g0\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http:proxy#%\"", "token: t", "url.Parse takes (invalid URL escape"},
+        {"proxy-url: \"http://prox y:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://proxy{1}:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://[fe80::1%25e|0]:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
+        {"proxy-url: \"http://us er@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
+        {"proxy-url: \"http://us\u00e9r@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char kc[1024];
@@ -1181,7 +1207,15 @@ START_TEST(corners_of_later_checks)
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
     kap_manifest_report_free(r);
     /* proxies client-go takes (the scheme without case) */
-    static const char *const proxies[] = {"HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p"};
+    static const char *const proxies[] = {
+        "HTTP://p:3128", "https://p", "socks5://p:1080", "Socks5://p",
+        /* and what Go's url.Parse takes: an empty port, IPv6 in brackets with
+         * a zone, escapes of non-ASCII bytes (and %25) in the host, the query
+         * unread, a fragment's control byte, no "//" (opaque) */
+        "http://p:", "http://[::1]:3128", "http://[fe80::1%25eth0%20x]:3128", "socks5://[::1]",
+        "http://pr%C3%A9xy:3128",
+        "http://p%25x:3128", "http://u:p%40ss@10.0.0.1:3128", "http://u@v@p:1", "http://p:3128/a%20b?%zz#x%41",
+        "http://p:3128#\\t", "http:p:31a8", "https://pr\u00e9xy:3128/", "http://<p>:1"};
     for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++) {
         char kc[1024];
         snprintf(kc, sizeof kc,
@@ -1227,6 +1261,42 @@ START_TEST(corners_of_later_checks)
                      "current-context: c\n");
     must(r, "webhook-config", KAP_MANIFEST_PASS, NULL); /* no certificate: the key is not read */
     kap_manifest_report_free(r);
+    /* -data of line breaks only decodes to no bytes, as "" does (client-go
+     * tests the decoded length, HasCA len(CAData) > 0 || len(CAFile) > 0):
+     * no certificate authority beside insecure-skip-tls-verify, not given
+     * beside its file (which is then read), no client certificate; an
+     * empty path is no file either */
+    static const char *const no_data[][3] = {
+        {"insecure-skip-tls-verify: true, certificate-authority-data: \"\\n\"", "token: t", NULL},
+        {"insecure-skip-tls-verify: true, certificate-authority-data: \"\\r\\n\\n\", certificate-authority: \"\"",
+         "token: t", NULL},
+        {"insecure-skip-tls-verify: true, certificate-authority: \"\"", "token: t", NULL},
+        {"certificate-authority: /no/ca, certificate-authority-data: \"\\n\"", "token: t",
+         "its certificate-authority /no/ca is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: true, certificate-authority: /no/ca, certificate-authority-data: \"\\n\"",
+         "token: t", "insecure-skip-tls-verify beside a certificate authority"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\"", NULL},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\", client-key: /no/key", NULL},
+        {"insecure-skip-tls-verify: false",
+         "client-certificate: /no/crt, client-certificate-data: \"\\n\", client-key-data: Zm9v",
+         "its client-certificate /no/crt is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: false",
+         "client-certificate-data: Zm9v, client-key: /no/key, client-key-data: \"\\n\"",
+         "its client-key /no/key is not on a hostPath volumeMount"},
+        {"insecure-skip-tls-verify: false", "client-certificate-data: Zm9v, client-key-data: \"\\r\\n\"",
+         "a client certificate and no key"},
+    };
+    for (size_t i = 0; i < sizeof no_data / sizeof no_data[0]; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: https://a, %s}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                 "users:\n- name: u\n  user: {%s}\ncurrent-context: c\n",
+                 no_data[i][0], no_data[i][1]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", no_data[i][2] ? KAP_MANIFEST_FAIL : KAP_MANIFEST_PASS, no_data[i][2]);
+        kap_manifest_report_free(r);
+    }
     /* a context entry without its context, before the current one */
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n"
                      "contexts:\n- name: old\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
