@@ -2277,6 +2277,75 @@ static const char *go_url_refuses(const char *s, size_t len)
     return why;
 }
 
+/* The parts of a URL Go's url.Parse takes (go_url_refuses said yes) that
+ * client-go's DefaultServerURL asks for: whether it has a scheme and a
+ * host, and whether its path is "" or "/". */
+static void go_url_parts(const char *s, size_t len, int *scheme_host, int *root_path)
+{
+    const char *hash = memchr(s, '#', len);
+    size_t n = hash ? (size_t)(hash - s) : len, i = 0;
+    while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+                     (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
+        i++;
+    int scheme = i > 0 && i < n && s[i] == ':';
+    size_t r = scheme ? i + 1 : 0;
+    const char *q = memchr(s + r, '?', n - r);
+    size_t end = q ? (size_t)(q - s) : n, path = r;
+    int host = 0;
+    if (end - r >= 2 && s[r] == '/' && s[r + 1] == '/' && (scheme || end - r < 3 || s[r + 2] != '/')) {
+        size_t p = r + 2;
+        while (p < end && s[p] != '/')
+            p++;
+        size_t at = p;
+        while (at > r + 2 && s[at - 1] != '@')
+            at--;
+        host = p > at;
+        path = p;
+    }
+    *scheme_host = scheme && host;
+    size_t pl = end - path;
+    *root_path = pl == 0 || (pl == 1 && s[path] == '/') ||
+                 (pl == 3 && s[path] == '%' && s[path + 1] == '2' && (s[path + 2] | 0x20) == 'f');
+}
+
+/* Why client-go's REST client refuses the cluster's server (rest's
+ * DefaultServerURL, when the webhook's client is built at start-up), or
+ * NULL: a server that url.Parse refuses, or that has no scheme or no host,
+ * is parsed again after "http://" (the scheme client-go's kubeconfig
+ * loading finds before it has read the TLS settings; the parse does not
+ * depend on it), and that must parse, with a path of "" or "/". */
+static const char *kc_server_refused(checker *c, const jv *cl)
+{
+    const jv *v = jget(cl, "server");
+    if (!v || v->kind != JV_STRING || !v->len || memchr(v->s, '\0', v->len))
+        return NULL;
+    int scheme_host, root_path;
+    const char *first = go_url_refuses(v->s, v->len);
+    if (!first) {
+        go_url_parts(v->s, v->len, &scheme_host, &root_path);
+        if (scheme_host)
+            return NULL;
+    }
+    kap_buf u = {0};
+    buf_printf(&u, "http://%.*s", (int)v->len, v->s);
+    const char *why = u.s ? go_url_refuses(u.s, u.len) : NULL;
+    if (!why && u.s)
+        go_url_parts(u.s, u.len, &scheme_host, &root_path);
+    const char *msg = NULL;
+    if (why)
+        msg = rfmt(c->r, "its cluster's server is not a URL Go's url.Parse takes (%s; client-go: \"parse ...\"): "
+                         "kube-apiserver stops at start-up",
+                   why);
+    else if (u.s && !root_path)
+        msg = rfmt(c->r, "its cluster's server %s%s%s, so client-go reads it as a host with http:// before it, and "
+                         "then it has a path (client-go: \"host must be a URL or a host:port pair\"): kube-apiserver "
+                         "stops at start-up",
+                   first ? "is not a URL Go's url.Parse takes (" : "has no scheme or no host", first ? first : "",
+                   first ? ")" : "");
+    bfree(c, &u);
+    return msg;
+}
+
 /* Whether the cluster's server is an https:// URL with a host: client-go
  * sets up TLS, and reads the token file, only then (a server without a
  * scheme is taken as http). */
@@ -2509,6 +2578,9 @@ static void check_webhook(checker *c)
                 use = kc_file(c, kd.s, us, "client-key", "client-key-data");
             if (!use && kd.s && kc_https(cl))
                 use = kc_file(c, kd.s, us, "tokenFile", "token");
+            if (!use && (use = kc_server_refused(c, cl)) != NULL)
+                use_fix = "write the cluster's server as a URL, https://HOST[:PORT][/PATH] (a port in digits, an "
+                          "IPv6 host in [ ], a % only as %XX)";
             bfree(c, &kd);
         }
         if (use)

@@ -1152,7 +1152,7 @@ START_TEST(corners_of_later_checks)
     /* without an https server client-go sets up no TLS and reads no token
      * file: skipping verification beside a CA, a token file not there,
      * are no matter (a server without a scheme is http) */
-    static const char *const plain[] = {"http://a:8080", "a.example:8443", "https:a", "HTTP://a"};
+    static const char *const plain[] = {"http://a:8080", "a.example:8443", "https:8443", "HTTP://a"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         char kc[1024];
         snprintf(kc, sizeof kc,
@@ -1224,6 +1224,40 @@ START_TEST(corners_of_later_checks)
                  proxies[i]);
         r = with_webhook(kc);
         must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    /* servers client-go's REST client takes (rest.DefaultServerURL): a URL
+     * with a scheme and a host, whatever its path; without a scheme, a host
+     * and port with no path but "/" (parsed again after "http://") */
+    static const char *const servers_ok[] = {"https://a", "http://10.0.0.1:8443/k8s-audit", "10.0.0.1:8443",
+                                             "localhost:8443", "audit.example.com", "https://a/", "a/",
+                                             "[::1]:8443", "https://a/x?%zz"};
+    /* and those it refuses, in Go's words: a port not in digits (with or
+     * without a scheme), a path without a scheme, an IPv6 host without its
+     * ']' */
+    static const char *const servers_bad[][2] = {
+        {"https://a:84x3", "server is not a URL Go's url.Parse takes (invalid port after host), so client-go reads it "
+                           "as a host with http:// before it, and then it has a path"},
+        {"10.0.0.1:84x3", "server is not a URL Go's url.Parse takes (invalid port after host"},
+        {"a/k8s-audit", "server has no scheme or no host, so client-go reads it as a host with http:// before it, "
+                        "and then it has a path (client-go: \"host must be a URL or a host:port pair\")"},
+        {"audit.example.com:8443/x", "server has no scheme or no host"},
+        {"[::1:8443", "server is not a URL Go's url.Parse takes (missing ']' in host"},
+        /* a scheme without "//" has no host: parsed again as http://https:a */
+        {"https:a", "server is not a URL Go's url.Parse takes (invalid port after host"},
+    };
+    for (size_t i = 0; i < sizeof servers_ok / sizeof servers_ok[0] + sizeof servers_bad / sizeof servers_bad[0]; i++) {
+        size_t nok = sizeof servers_ok / sizeof servers_ok[0];
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: \"%s\"}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n",
+                 i < nok ? servers_ok[i] : servers_bad[i - nok][0]);
+        r = with_webhook(kc);
+        if (i < nok)
+            must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
+        else
+            must(r, "webhook-config", KAP_MANIFEST_FAIL, servers_bad[i - nok][1]);
         kap_manifest_report_free(r);
     }
     /* what the file says without those: skipping verification with no
