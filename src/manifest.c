@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -711,6 +712,130 @@ int parse_go_int(const char *s0, long long *out)
     return 0;
 }
 
+/* time.ParseDuration, as pflag's duration flags read their value: a sign,
+ * then one or more numbers (digits, a '.', digits: a digit on one side at
+ * least), each with its unit (ns, us, \u00b5s, \u03bcs, ms, s, m, h); "0" alone.
+ * The total must fit in int64 nanoseconds (compared in long double here,
+ * so a value within a few nanoseconds of 2^63 may be judged either way). */
+static int parse_go_duration(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    if (strcmp(s, "0") == 0)
+        return 0;
+    if (!*s)
+        return -1;
+    long double total = 0;
+    while (*s) {
+        long double v = 0, scale = 1;
+        int digits = 0;
+        for (; *s >= '0' && *s <= '9'; s++, digits++)
+            v = v * 10 + (*s - '0');
+        if (*s == '.')
+            for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+                v += (*s - '0') * (scale /= 10);
+        if (!digits)
+            return -1;
+        static const struct {
+            const char *u;
+            long double ns;
+        } units[] = {{"ns", 1}, {"us", 1e3L}, {"\xc2\xb5s", 1e3L}, {"\xce\xbcs", 1e3L}, {"ms", 1e6L},
+                     {"s", 1e9L}, {"m", 60e9L}, {"h", 3600e9L}};
+        size_t k = 0, n = 0;
+        for (; k < sizeof units / sizeof units[0]; k++) {
+            n = strlen(units[k].u);
+            /* the unit runs to the next digit or '.' (Go reads it so: "1mss" has the unit "mss") */
+            if (strncmp(s, units[k].u, n) == 0 && (!s[n] || (s[n] >= '0' && s[n] <= '9') || s[n] == '.'))
+                break;
+        }
+        if (k == sizeof units / sizeof units[0])
+            return -1;
+        total += v * units[k].ns;
+        if (total > 9223372036854775807.0L)
+            return -1;
+        s += n;
+    }
+    return 0;
+}
+
+/* strconv.ParseFloat(s, 32), as pflag's float32 flags read their value:
+ * a sign; "inf", "infinity" or "nan" in any case; decimal digits with a
+ * '.' and an exponent; or 0x, hex digits with a '.', and a 'p' exponent
+ * (required there); underscores only between digits after a 0x prefix; a
+ * magnitude that rounds beyond float32's largest is out of range. The
+ * range is judged in long double. */
+static int parse_go_float32(const char *s0, double *out)
+{
+    const char *s = s0;
+    int minus = *s == '-';
+    if (*s == '+' || *s == '-')
+        s++;
+    if (strcasecmp(s, "inf") == 0 || strcasecmp(s, "infinity") == 0)
+        return *out = minus ? -HUGE_VAL : HUGE_VAL, 0;
+    if (strcasecmp(s, "nan") == 0 && s == s0)
+        return *out = NAN, 0; /* (no sign before it) */
+    int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    unsigned base = hex ? 16 : 10;
+    if (hex)
+        s += 2;
+    long double v = 0, scale = 1;
+    int digits = 0, dot = 0, underscores = 0;
+    for (;; s++) {
+        if (*s == '_') {
+            underscores = 1;
+            continue;
+        }
+        if (*s == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        int d = digit_val(*s);
+        if (d < 0 || (unsigned)d >= base)
+            break;
+        digits++;
+        if (dot)
+            v += d * (scale /= base);
+        else
+            v = v * base + d;
+    }
+    if (!digits || (underscores && (!hex || !underscore_ok(s0))))
+        return -1;
+    long exp10 = 0;
+    if ((hex && (*s == 'p' || *s == 'P')) || (!hex && (*s == 'e' || *s == 'E'))) {
+        s++;
+        int neg = *s == '-';
+        if (*s == '+' || *s == '-')
+            s++;
+        if (*s < '0' || *s > '9')
+            return -1;
+        for (; *s >= '0' && *s <= '9'; s++)
+            if (exp10 < 100000)
+                exp10 = exp10 * 10 + (*s - '0');
+        if (neg)
+            exp10 = -exp10;
+    } else if (hex) {
+        return -1; /* a hex mantissa needs its 'p' exponent */
+    }
+    if (*s)
+        return -1;
+    /* float32's largest is 0x1.fffffep127; a magnitude from halfway to the
+     * next power (0x1.ffffffp127) rounds to infinity */
+    long double mag = v;
+    if (v != 0) {
+        if (exp10 > 400)
+            return -1;
+        const long double step = hex ? 2.0L : 10.0L;
+        for (long e = exp10; e > 0; e--)
+            mag *= step;
+        for (long e = exp10; e < 0 && e > -400 && mag != 0; e++)
+            mag /= step;
+    }
+    if (mag >= 0x1.ffffffp127L)
+        return -1;
+    *out = (double)(minus ? -mag : mag);
+    return 0;
+}
+
 /* Levenshtein distance, for suggestions (names are short). */
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -1067,8 +1192,13 @@ static int check_pod(checker *c)
             r->oom = 1;
             return -1;
         }
+        if (!a[0])
+            continue; /* an empty argument: kube-apiserver's command refuses only arguments that are not empty */
         if (strcmp(a, "--") == 0) {
-            if (i + 1 < m) {
+            size_t rest = i + 1;
+            while (rest < m && list[rest] && list[rest]->kind == JV_STRING && list[rest]->len == 0)
+                rest++;
+            if (rest < m) {
                 add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
                           "remove '--' and what follows it, or make them flags",
                           "'--' ends the flags: kube-apiserver takes no arguments and refuses to start");
@@ -1123,14 +1253,23 @@ static int check_pod(checker *c)
             continue;
         }
         const char *eq = strchr(name, '=');
+        /* kube-apiserver's flag names take "_" for "-" (component-base's
+         * cli.Run sets cliflag.WordSepNormalizeFunc): --audit_log_path is
+         * --audit-log-path */
+        char *nn = arena_strndup(&c->a, name, eq ? (size_t)(eq - name) : strlen(name));
+        if (!nn)
+            return r->oom = 1, -1;
+        for (char *u = nn; *u; u++)
+            if (*u == '_')
+                *u = '-';
         if (eq) {
-            f->name = arena_strndup(&c->a, name, (size_t)(eq - name));
+            f->name = nn;
             f->value = eq + 1;
-        } else if (IN(name, bool_flags)) {
-            f->name = name;
+        } else if (IN(nn, bool_flags)) {
+            f->name = nn;
             f->value = "true";
         } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
-            f->name = name;
+            f->name = nn;
             f->value = jstr_in(&c->a, list[++i], &c->r->oom);
         } else {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
@@ -1898,6 +2037,127 @@ static void check_enum(checker *c, const char *name, const char *id, const char 
                   "--%s=%s: kube-apiserver accepts %s only, and refuses to start", name, f->value, list);
 }
 
+/* The value of every audit flag pflag reads as a number, duration or
+ * boolean: one it cannot read stops kube-apiserver while parsing its flags,
+ * whether or not the flag's backend is on (the truncate sizes of a backend
+ * that is on are checked with their other rules, check_values). And the
+ * flags that make kube-apiserver print something and exit. */
+static void check_typed_values(checker *c, int log_on, int webhook_on)
+{
+    kap_manifest_report *r = c->r;
+    enum { FV_INT, FV_DUR, FV_BOOL, FV_F32, FV_LOG_INT, FV_WEBHOOK_INT };
+    static const struct {
+        const char *name;
+        int kind;
+    } typed[] = {
+        {"audit-log-batch-buffer-size", FV_INT},       {"audit-log-batch-max-size", FV_INT},
+        {"audit-log-batch-max-wait", FV_DUR},          {"audit-log-batch-throttle-burst", FV_INT},
+        {"audit-log-batch-throttle-enable", FV_BOOL},  {"audit-log-batch-throttle-qps", FV_F32},
+        {"audit-log-truncate-enabled", FV_BOOL},       {"audit-log-truncate-max-batch-size", FV_LOG_INT},
+        {"audit-log-truncate-max-event-size", FV_LOG_INT},
+        {"audit-webhook-batch-buffer-size", FV_INT},   {"audit-webhook-batch-max-size", FV_INT},
+        {"audit-webhook-batch-max-wait", FV_DUR},      {"audit-webhook-batch-throttle-burst", FV_INT},
+        {"audit-webhook-batch-throttle-enable", FV_BOOL}, {"audit-webhook-batch-throttle-qps", FV_F32},
+        {"audit-webhook-truncate-enabled", FV_BOOL},   {"audit-webhook-truncate-max-batch-size", FV_WEBHOOK_INT},
+        {"audit-webhook-truncate-max-event-size", FV_WEBHOOK_INT},
+        {"audit-webhook-initial-backoff", FV_DUR},     {"audit-webhook-batch-initial-backoff", FV_DUR},
+    };
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        int kind = typed[i].kind;
+        if ((kind == FV_LOG_INT && log_on) || (kind == FV_WEBHOOK_INT && webhook_on))
+            continue;
+        for (size_t k = 0; k < c->n_flags; k++) {
+            const flag *f = &c->flags[k];
+            if (strcmp(f->name, typed[i].name) != 0)
+                continue;
+            long long iv;
+            int bv;
+            double dv;
+            const char *what = NULL, *fix = NULL;
+            if ((kind == FV_INT || kind == FV_LOG_INT || kind == FV_WEBHOOK_INT) && parse_go_int(f->value, &iv))
+                what = "an integer", fix = "write an integer";
+            else if (kind == FV_DUR && parse_go_duration(f->value))
+                what = "a duration (Go's time.ParseDuration: a number with its unit, 5s, 1m30s, 500ms)",
+                fix = "write a duration with its unit (5s, 1m)";
+            else if (kind == FV_BOOL && parse_go_bool(f->value, &bv))
+                what = "a boolean (true, false, 1, 0, t, f)", fix = "write true or false";
+            else if (kind == FV_F32 && parse_go_float32(f->value, &dv))
+                what = "a float32", fix = "write a number (10, 2.5)";
+            if (what)
+                add_check(r, "flag-value", KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "%s: --%s=...", fix, f->name),
+                          "--%s=%s is not %s: kube-apiserver refuses to start (\"invalid argument\")", f->name,
+                          f->value, what);
+        }
+    }
+    const flag *h = flag_get(c, "help"), *v = flag_get(c, "version");
+    int on;
+    if (h && parse_go_bool(h->value, &on) == 0 && on)
+        add_check(r, "flag-value", KAP_MANIFEST_FAIL, h->line, h->col, "remove --help (-h)",
+                  "--help: kube-apiserver prints its help and exits, so kubelet restarts it for ever and it never "
+                  "serves");
+    if (v && (strcmp(v->value, "raw") == 0 || (parse_go_bool(v->value, &on) == 0 && on)))
+        add_check(r, "flag-value", KAP_MANIFEST_FAIL, v->line, v->col, "remove --version",
+                  "--version=%s: kube-apiserver prints its version and exits, so kubelet restarts it for ever and "
+                  "it never serves",
+                  v->value);
+}
+
+/* A backend's batch settings, in batch mode (its default for the webhook,
+ * not for the log), as validateBackendBatchOptions checks them when the
+ * backend is on: the first it refuses stops kube-apiserver. Values that
+ * do not parse are check_typed_values' FAIL. */
+static void check_batch(checker *c, int webhook, int on)
+{
+    if (!on)
+        return;
+    kap_manifest_report *r = c->r;
+    const char *plug = webhook ? "webhook" : "log";
+    const char *id = webhook ? "webhook-batch" : "log-batch";
+    char name[64];
+    snprintf(name, sizeof name, "audit-%s-mode", plug);
+    const flag *mf = flag_get(c, name);
+    if (strcmp(mf ? mf->value : webhook ? "batch" : "blocking", "batch") != 0)
+        return;
+    /* kube-apiserver's defaults: the log's batches are of one event, unthrottled */
+    static const char *const keys[] = {"buffer-size", "max-size", "throttle-qps", "throttle-burst"};
+    const long long defaults[2][3] = {{10000, 1, 0}, {10000, 400, 15}};
+    long long buf = defaults[webhook][0], max = defaults[webhook][1], burst = defaults[webhook][2];
+    double qps = webhook ? 10 : 0;
+    int throttle = webhook;
+    const flag *fl[4] = {NULL};
+    for (int k = 0; k < 4; k++) {
+        snprintf(name, sizeof name, "audit-%s-batch-%s", plug, keys[k]);
+        fl[k] = flag_get(c, name);
+    }
+    snprintf(name, sizeof name, "audit-%s-batch-throttle-enable", plug);
+    const flag *te = flag_get(c, name);
+    if ((fl[0] && parse_go_int(fl[0]->value, &buf)) || (fl[1] && parse_go_int(fl[1]->value, &max)) ||
+        (fl[2] && parse_go_float32(fl[2]->value, &qps)) || (fl[3] && parse_go_int(fl[3]->value, &burst)) ||
+        (te && parse_go_bool(te->value, &throttle)))
+        return;
+    const flag *bad = NULL;
+    const char *msg = NULL;
+    if (buf <= 0)
+        bad = fl[0], msg = rfmt(r, "invalid audit batch %s buffer size %lld, must be a positive number", plug, buf);
+    else if (max <= 0)
+        bad = fl[1], msg = rfmt(r, "invalid audit batch %s max batch size %lld, must be a positive number", plug, max);
+    else if (throttle && qps <= 0)
+        bad = fl[2] ? fl[2] : te,
+        msg = rfmt(r, "invalid audit batch %s throttle QPS %g, must be a positive number", plug, qps);
+    else if (throttle && burst <= 0)
+        bad = fl[3] ? fl[3] : te,
+        msg = rfmt(r, "invalid audit batch %s throttle burst %lld, must be a positive number", plug, burst);
+    if (msg)
+        add_check(r, id, KAP_MANIFEST_FAIL, bad ? bad->line : mf ? mf->line : 0, bad ? bad->col : mf ? mf->col : 0,
+                  rfmt(r, "give --audit-%s-batch-* positive values%s", plug,
+                       throttle ? " (with throttling, --audit-*-batch-throttle-qps and -burst too)" : ""),
+                  "batch mode: kube-apiserver refuses to start (\"%s\")", msg);
+    else
+        add_check(r, id, KAP_MANIFEST_PASS, mf ? mf->line : 0, mf ? mf->col : 0, NULL,
+                  "batch mode: buffer %lld events, batches of up to %lld%s", buf, max,
+                  throttle ? rfmt(r, ", throttled to %g batches a second (burst %lld)", qps, burst) : "");
+}
+
 static void check_values(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1975,11 +2235,20 @@ static void check_values(checker *c)
                       "--%s=%s: kube-apiserver 1.24 and later know audit.k8s.io/v1 only, and refuse to start",
                       vflags[i], f->value);
     }
+    /* the format and modes are validated only for a backend that is on
+     * (AuditLogOptions.Validate, AuditWebhookOptions.Validate return
+     * early), as are the batch settings */
     static const char *const formats[] = {"json", "legacy"};
     static const char *const modes[] = {"batch", "blocking", "blocking-strict"};
-    check_enum(c, "audit-log-format", "log-format", formats, 2, "json or legacy");
-    check_enum(c, "audit-log-mode", "log-mode", modes, 3, "batch, blocking or blocking-strict");
-    check_enum(c, "audit-webhook-mode", "webhook-mode", modes, 3, "batch, blocking or blocking-strict");
+    if (path && path->value[0]) {
+        check_enum(c, "audit-log-format", "log-format", formats, 2, "json or legacy");
+        check_enum(c, "audit-log-mode", "log-mode", modes, 3, "batch, blocking or blocking-strict");
+    }
+    if (wh && wh->value[0])
+        check_enum(c, "audit-webhook-mode", "webhook-mode", modes, 3, "batch, blocking or blocking-strict");
+    check_typed_values(c, path && path->value[0], wh && wh->value[0]);
+    check_batch(c, 0, path && path->value[0]);
+    check_batch(c, 1, wh && wh->value[0]);
     const flag *z = flag_get(c, "audit-log-compress");
     int b;
     if (z && parse_go_bool(z->value, &b) != 0)

@@ -859,6 +859,9 @@ static int read_plan(fixer *f, plan *p)
             continue;
         memcpy(g->name, name, nl);
         g->name[nl] = '\0';
+        for (char *u = g->name; *u; u++)
+            if (*u == '_')
+                *u = '-'; /* kube-apiserver's flag names: "_" is "-" (cliflag.WordSepNormalizeFunc) */
         g->node = flat[i];
         if (eq) {
             g->val = eq + 1;

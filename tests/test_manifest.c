@@ -240,6 +240,17 @@ static void must(const kap_manifest_report *r, const char *id, kap_manifest_stat
     ck_abort_msg("no %s %s check with '%s'", kap_manifest_status_name(st), id, part ? part : "");
 }
 
+/* The first check with this ID, or NULL. */
+static const kap_manifest_check *find_check(const kap_manifest_report *r, const char *id)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++)
+        if (strcmp(kap_manifest_report_get(r, i)->id, id) == 0)
+            return kap_manifest_report_get(r, i);
+    return NULL;
+}
+
+static void pod_with(const char *flags, const char *mounts, const char *volumes);
+
 static void good_node(void)
 {
     new_root();
@@ -411,8 +422,9 @@ START_TEST(enums_and_bools)
     kap_manifest_report *r = check_now();
     must(r, "log-format", KAP_MANIFEST_PASS, NULL);
     must(r, "log-mode", KAP_MANIFEST_PASS, NULL);
-    must(r, "webhook-mode", KAP_MANIFEST_PASS, NULL);
     must(r, "log-compress", KAP_MANIFEST_PASS, NULL);
+    /* the webhook is off: kube-apiserver does not validate its mode */
+    ck_assert_ptr_null(find_check(r, "webhook-mode"));
     kap_manifest_report_free(r);
     pod(GOOD_FLAGS "    - --audit-log-format=JSON\n    - --audit-log-mode=Batch\n"
                    "    - --audit-webhook-mode=strict\n    - --audit-log-compress=yes\n",
@@ -420,14 +432,133 @@ START_TEST(enums_and_bools)
     r = check_now();
     must(r, "log-format", KAP_MANIFEST_FAIL, "json or legacy");
     must(r, "log-mode", KAP_MANIFEST_FAIL, "blocking-strict");
-    must(r, "webhook-mode", KAP_MANIFEST_FAIL, NULL);
+    ck_assert_ptr_null(find_check(r, "webhook-mode"));
     must(r, "log-compress", KAP_MANIFEST_FAIL, "not a boolean");
+    kap_manifest_report_free(r);
+    /* without a log path, the log's format and mode are not validated
+     * either (AuditLogOptions.Validate returns early): the webhook-only
+     * set-up the log flags were left in starts */
+    put("/etc/kubernetes/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                                                "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n"
+             "    - --audit-log-format=yaml\n    - --audit-log-mode=async\n    - --audit-webhook-mode=strict\n",
+             "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n",
+             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n");
+    r = check_now();
+    ck_assert_ptr_null(find_check(r, "log-format"));
+    ck_assert_ptr_null(find_check(r, "log-mode"));
+    must(r, "webhook-mode", KAP_MANIFEST_FAIL, "batch, blocking or blocking-strict");
     kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
 
-/* ---- paths under the root ---- */
+/* every audit flag pflag reads as a number, a duration or a boolean: a
+ * value it cannot read stops kube-apiserver, the backend on or not; the
+ * batch settings kube-apiserver validates in batch mode; --help and
+ * --version exit; empty arguments are no arguments; "_" in a flag's name
+ * is "-" */
+START_TEST(typed_flag_values)
+{
+    good_node();
+    static const char *const bad[][2] = {
+        {"--audit-log-batch-max-wait=5", "is not a duration"},
+        {"--audit-webhook-initial-backoff=10", "is not a duration"},
+        {"--audit-webhook-batch-initial-backoff=1x", "is not a duration"},
+        {"--audit-log-batch-max-wait=.s", "is not a duration"},
+        {"--audit-log-batch-throttle-qps=abc", "is not a float32"},
+        {"--audit-log-batch-throttle-qps=1_0", "is not a float32"},
+        {"--audit-webhook-batch-throttle-qps=0x1.8", "is not a float32"},
+        {"--audit-webhook-batch-throttle-qps=1e39", "is not a float32"},
+        {"--audit-log-truncate-enabled=yes", "is not a boolean"},
+        {"--audit-webhook-batch-throttle-enable=on", "is not a boolean"},
+        {"--audit-log-batch-buffer-size=abc", "is not an integer"},
+        {"--audit-webhook-truncate-max-event-size=abc", "is not an integer"},
+        {"--help", "prints its help and exits"},
+        {"--version", "prints its version and exits"},
+        {"--version=raw", "prints its version and exits"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char flags[512];
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - %s\n", bad[i][0]);
+        pod(flags, NULL);
+        kap_manifest_report *r = check_now();
+        must(r, "flag-value", KAP_MANIFEST_FAIL, bad[i][1]);
+        kap_manifest_report_free(r);
+    }
+    static const char *const good[] = {
+        "--audit-log-batch-max-wait=5s", "--audit-webhook-initial-backoff=1m30.5s", "--audit-log-batch-max-wait=0",
+        "--audit-log-batch-max-wait=-1.5h", "--audit-log-batch-max-wait=100\u00b5s", "--audit-log-batch-max-wait=.5ms",
+        "--audit-log-batch-throttle-qps=2.5", "--audit-log-batch-throttle-qps=0x1p3",
+        "--audit-log-batch-throttle-qps=0x_1p-2", "--audit-log-batch-throttle-qps=-Inf",
+        "--audit-log-batch-throttle-qps=3.4e38", "--audit-log-batch-throttle-qps=1e-50",
+        "--audit-log-truncate-enabled=T", "--audit-log-batch-buffer-size=0x10", "--version=false", "--help=false",
+        "--audit_log_compress", "",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char flags[512];
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - \"%s\"\n", good[i]);
+        pod(flags, NULL);
+        kap_manifest_report *r = check_now();
+        const kap_manifest_check *f = find_check(r, "flag-value");
+        ck_assert_msg(f == NULL, "%s: %s", good[i], f ? f->message : "");
+        must(r, "manifest-flags", KAP_MANIFEST_PASS, "all well formed");
+        kap_manifest_report_free(r);
+    }
+    /* batch mode's settings (the log's default mode is blocking: then they
+     * are not validated; its batches are of one event, unthrottled) */
+    static const char *const batch[][2] = {
+        {"--audit-log-mode=batch", NULL},
+        {"--audit-log-batch-buffer-size=0", NULL},
+        {"--audit-log-mode=batch\n    - --audit-log-batch-buffer-size=0", "batch log buffer size 0, must be"},
+        {"--audit-log-mode=batch\n    - --audit-log-batch-max-size=-1", "batch log max batch size -1, must be"},
+        {"--audit-log-mode=batch\n    - --audit-log-batch-throttle-enable", "batch log throttle QPS 0, must be"},
+        {"--audit-log-mode=batch\n    - --audit-log-batch-throttle-enable\n    - --audit-log-batch-throttle-qps=5",
+         "batch log throttle burst 0, must be"},
+        {"--audit-log-mode=batch\n    - --audit-log-batch-throttle-enable\n    - --audit-log-batch-throttle-qps=nan",
+         "batch log throttle burst 0, must be"},
+    };
+    for (size_t i = 0; i < sizeof batch / sizeof batch[0]; i++) {
+        char flags[512];
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - %s\n", batch[i][0]);
+        pod(flags, NULL);
+        kap_manifest_report *r = check_now();
+        if (batch[i][1])
+            must(r, "log-batch", KAP_MANIFEST_FAIL, batch[i][1]);
+        else if (i == 0)
+            must(r, "log-batch", KAP_MANIFEST_PASS, "batches of up to 1");
+        else
+            ck_assert_ptr_null(find_check(r, "log-batch"));
+        kap_manifest_report_free(r);
+    }
+    /* "_" for "-": the flag is there, and given twice */
+    pod("    - --audit_policy_file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+        "    - --audit_log_maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+        "    - --audit_log_path=/var/log/other.log\n",
+        NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-maxage", KAP_MANIFEST_PASS, NULL);
+    must(r, "manifest-duplicate-flags", KAP_MANIFEST_FAIL, "--audit-log-path is given twice with different values");
+    ck_assert_ptr_null(find_check(r, "policy-flag") && find_check(r, "policy-flag")->status == KAP_MANIFEST_FAIL
+                           ? find_check(r, "policy-flag")
+                           : NULL);
+    kap_manifest_report_free(r);
+    /* an empty argument after "--" is no argument either */
+    pod(GOOD_FLAGS "    - \"--\"\n    - \"\"\n", NULL);
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_PASS, "all well formed");
+    kap_manifest_report_free(r);
+    pod(GOOD_FLAGS "    - \"--\"\n    - \"\"\n    - x\n", NULL);
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
+/* ---- paths under the root ---- *//* ---- paths under the root ---- */
 
 START_TEST(relative_symlink_cannot_leave_root)
 {
@@ -2311,6 +2442,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, duplicates);
     tcase_add_test(tc, integers_as_go_parses_them);
     tcase_add_test(tc, enums_and_bools);
+    tcase_add_test(tc, typed_flag_values);
     tcase_add_test(tc, relative_symlink_cannot_leave_root);
     tcase_add_test(tc, absolute_symlink_resolves_in_root);
     tcase_add_test(tc, symlink_loop_and_manifest_link);
