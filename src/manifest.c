@@ -1487,6 +1487,18 @@ static int static_pod_name_ok(const char *s, size_t n)
     return 1;
 }
 
+/* A DNS-1123 label: 63 at most lower-case letters, digits and '-', a
+ * letter or digit at each end. */
+static int dns_label_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
 static void check_pod_valid(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1528,6 +1540,57 @@ static void check_pod_valid(checker *c)
                           "write the hostPath path without '..'",
                           "the hostPath path '%.*s' (spec.volumes[%zu]) contains '..': kubelet refuses the pod",
                           (int)hp->len, hp->s, i);
+        }
+    }
+    /* volumes: a name that is a DNS label, one source at most (none is
+     * emptyDir, kubelet's default) */
+    static const char *const sources[] = {
+        "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+        "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
+        "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
+        "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image"};
+    for (size_t i = 0; vols && vols->kind == JV_ARRAY && i < vols->n; i++) {
+        const jv *v = vols->items[i], *n = jget(v, "name");
+        if (n && n->kind == JV_STRING && !dns_label_ok(n->s, n->len))
+            add_check(r, "pod-valid", KAP_MANIFEST_FAIL, n->line, n->col,
+                      "name the volume in lower-case letters, digits and '-' (63 at most, a letter or digit at each "
+                      "end), here and in its volumeMounts",
+                      "the volume name '%.*s' (spec.volumes[%zu]) is no DNS label: kubelet refuses the pod",
+                      (int)n->len, n->s, i);
+        size_t kinds = 0;
+        for (size_t k = 0; k < sizeof sources / sizeof sources[0]; k++) {
+            const jv *src = jget(v, sources[k]);
+            kinds += src && src->kind != JV_NULL;
+        }
+        if (kinds > 1)
+            add_check(r, "pod-valid", KAP_MANIFEST_FAIL, v->line, v->col,
+                      "keep one source in the volume (hostPath for the policy and the log)",
+                      "the volume spec.volumes[%zu] has %zu sources (kubelet: \"may not specify more than 1 volume "
+                      "type\"): kubelet refuses the pod",
+                      i, kinds);
+    }
+    /* every container's subPaths: relative, without '..' (kubelet
+     * validates the whole pod) */
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (int l = 0; l < 2; l++) {
+        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
+        for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
+            const jv *mts = jget(cs->items[k], "volumeMounts");
+            for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++) {
+                const jv *sp = jget(mts->items[i], "subPath");
+                if (!sp || sp->kind != JV_STRING || !sp->len)
+                    continue;
+                int back = sp->s[0] == '/';
+                for (size_t q = 0; q + 2 <= sp->len && !back; q++)
+                    back = (q == 0 || sp->s[q - 1] == '/') && sp->s[q] == '.' && sp->s[q + 1] == '.' &&
+                           (q + 2 == sp->len || sp->s[q + 2] == '/');
+                if (back)
+                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, sp->line, sp->col,
+                              "write the subPath relative to the volume, without '..'",
+                              "the subPath '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod",
+                              (int)sp->len, sp->s, lists[l], k, i,
+                              sp->s[0] == '/' ? "absolute" : "not below its volume ('..')");
+            }
         }
     }
     const jv *vm = jget(c->container, "volumeMounts");

@@ -1137,6 +1137,67 @@ END_TEST
 
 /* A name that is no DNS subdomain once kubelet adds "-NODE" (the pod's
  * own name is not lower-cased): kubelet's validation refuses the pod */
+/* what kubelet's validation refuses in the volumes and any container's
+ * mounts, beyond the policy's and the log's own checks: a volume name that
+ * is no DNS label, a volume of two sources, a subPath that is absolute or
+ * climbs out (on the log's mount, or an init container's) */
+START_TEST(pod_invalid_volumes_and_subpaths)
+{
+    good_node();
+    static const char pol_mount[] = "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n";
+    static const char pol_vol[] = "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n";
+    static const struct {
+        const char *mounts, *vols, *want;
+    } cases[] = {
+        {"    - {name: audit_log, mountPath: /var/log/kubernetes/audit}\n",
+         "  - {name: audit_log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+         "the volume name 'audit_log' (spec.volumes[1]) is no DNS label"},
+        {"    - {name: Audit-Log, mountPath: /var/log/kubernetes/audit}\n",
+         "  - {name: Audit-Log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+         "the volume name 'Audit-Log' (spec.volumes[1]) is no DNS label"},
+        {"    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+         "  - {name: audit-log, emptyDir: {}, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+         "has 2 sources (kubelet: \"may not specify more than 1 volume type\")"},
+        {"    - {name: audit-log, mountPath: /var/log/kubernetes/audit, subPath: ../x}\n",
+         "  - {name: audit-log, hostPath: {path: /var/log/kubernetes, type: DirectoryOrCreate}}\n",
+         "the subPath '../x' (spec.containers[0].volumeMounts[1]) is not below its volume"},
+        {"    - {name: audit-log, mountPath: /var/log/kubernetes/audit, subPath: /abs}\n",
+         "  - {name: audit-log, hostPath: {path: /var/log/kubernetes, type: DirectoryOrCreate}}\n",
+         "the subPath '/abs' (spec.containers[0].volumeMounts[1]) is absolute"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char mounts[512], vols[512];
+        snprintf(mounts, sizeof mounts, "%s%s", pol_mount, cases[i].mounts);
+        snprintf(vols, sizeof vols, "%s%s", pol_vol, cases[i].vols);
+        pod_with(GOOD_FLAGS_SHORT, mounts, vols);
+        kap_manifest_report *r = check_now();
+        must(r, "pod-valid", KAP_MANIFEST_FAIL, cases[i].want);
+        kap_manifest_report_free(r);
+    }
+    /* an init container's subPath too; a volume with a null source and
+     * one without any (kubelet's default, emptyDir) are fine */
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
+        "  initContainers:\n  - name: init\n    image: busybox\n"
+        "    volumeMounts: [{name: scratch, mountPath: /s, subPath: a/../../b}]\n"
+        "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+        "    command:\n    - kube-apiserver\n" GOOD_FLAGS
+        "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+        "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n"
+        "  volumes:\n  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}, emptyDir: null}\n"
+        "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n"
+        "  - {name: scratch}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "the subPath 'a/../../b' (spec.initContainers[0].volumeMounts[0])");
+    size_t fails = 0;
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++)
+        fails += kap_manifest_report_get(r, i)->status == KAP_MANIFEST_FAIL;
+    ck_assert_uint_eq(fails, 1);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2474,6 +2535,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
     tcase_add_test(tc, go_runner);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
