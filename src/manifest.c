@@ -1916,6 +1916,17 @@ typedef struct logpaths {
     const char *host_dir; /* NULL when unknown */
 } logpaths;
 
+/* Whether the log file's host path is a directory (kube-apiserver opens
+ * it to append, and fails). */
+static int log_file_is_dir(checker *c, const char *host)
+{
+    kap_buf res = {0};
+    struct stat st = {0};
+    int err = noted(c, root_stat(&c->rt, host, &res, &st));
+    bfree(c, &res);
+    return err == 0 && S_ISDIR(st.st_mode);
+}
+
 static void check_log(checker *c, logpaths *lp)
 {
     kap_manifest_report *r = c->r;
@@ -1943,6 +1954,16 @@ static void check_log(checker *c, logpaths *lp)
     }
     add_check(r, "log-backend", KAP_MANIFEST_PASS, path->line, path->col, NULL, "--audit-log-path=%s%s",
               path->value, has_hook ? ", and the webhook backend" : "");
+    size_t plen = strlen(path->value);
+    if (path->value[plen - 1] == '/' || strcmp(basename_of(path->value), ".") == 0 ||
+        strcmp(basename_of(path->value), "..") == 0) {
+        add_check(r, "log-dir", KAP_MANIFEST_FAIL, path->line, path->col,
+                  "name the log file in --audit-log-path: --audit-log-path=/var/log/kubernetes/audit/audit.log",
+                  "--audit-log-path=%s names a directory: kube-apiserver cannot open it as its log file and refuses "
+                  "to start",
+                  path->value);
+        return;
+    }
 
     kap_buf cp = {0}, cdir = {0};
     clean_path(&cp, path->value, strlen(path->value));
@@ -2048,6 +2069,13 @@ static void check_log(checker *c, logpaths *lp)
                       "the log's host directory %s does not exist and volume '%s' has no type: whether it is "
                       "created depends on the container runtime",
                       mh, h.v->name);
+        else if (log_file_is_dir(c, h.host.s))
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
+                      rfmt(r, "remove the directory %s on the host, or give --audit-log-path another file name",
+                           h.host.s),
+                      "the log file's host path %s is a directory: kube-apiserver cannot open it (\"is a "
+                      "directory\") and refuses to start",
+                      h.host.s);
         else
             add_check(r, "log-dir", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
                       "the log's host directory %s exists", mh);

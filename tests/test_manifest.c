@@ -1198,6 +1198,37 @@ START_TEST(pod_invalid_volumes_and_subpaths)
 }
 END_TEST
 
+/* a log path that names a directory: written with a '/' at its end (or
+ * '.'), or a directory on the host; kube-apiserver cannot open it to
+ * append and stops */
+START_TEST(log_path_a_directory)
+{
+    good_node();
+    static const char *const paths[] = {"/var/log/kubernetes/audit/", "/var/log/kubernetes/audit/.",
+                                        "/var/log/kubernetes/audit/x/.."};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char flags[512];
+        snprintf(flags, sizeof flags,
+                 "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=%s\n"
+                 "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
+                 paths[i]);
+        pod(flags, NULL);
+        kap_manifest_report *r = check_now();
+        must(r, "log-dir", KAP_MANIFEST_FAIL, "names a directory: kube-apiserver cannot open it");
+        kap_manifest_report_free(r);
+    }
+    pod(GOOD_FLAGS, NULL);
+    kap_manifest_report *r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_PASS, "exists");
+    kap_manifest_report_free(r);
+    put("/var/log/kubernetes/audit/audit.log/old", "");
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_FAIL, "audit/audit.log is a directory: kube-apiserver cannot open it");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2535,6 +2566,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
     tcase_add_test(tc, go_runner);
     tcase_add_test(tc, copies_by_pod_name);
