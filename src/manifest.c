@@ -1071,6 +1071,93 @@ static int runs_apiserver(const jv *ctr, size_t *start, char *bad, size_t cap)
     }
 }
 
+/* ---- kubelet's $(VAR) expansion ---------------------------------------------------- */
+
+/* The container's environment as kubelet expands command and args with
+ * it: each env entry with a value, itself expanded with the entries
+ * before it; an entry whose value comes from elsewhere (valueFrom) is not
+ * known here, and a reference to it stays as written. */
+typedef struct envvar {
+    const char *name, *value; /* value NULL: not known */
+} envvar;
+
+static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n);
+
+static size_t container_env(checker *c, envvar **out)
+{
+    const jv *env = jget(c->container, "env");
+    *out = NULL;
+    if (!env || env->kind != JV_ARRAY || !env->n)
+        return 0;
+    envvar *e = arena_alloc(&c->a, env->n * sizeof *e);
+    if (!e)
+        return c->r->oom = 1, 0;
+    size_t n = 0;
+    for (size_t i = 0; i < env->n; i++) {
+        const jv *nm = jget(env->items[i], "name"), *v = jget(env->items[i], "value");
+        if (!nm || nm->kind != JV_STRING || memchr(nm->s, '\0', nm->len))
+            continue;
+        const char *name = jstr_in(&c->a, nm, &c->r->oom);
+        const char *val = v && v->kind == JV_STRING && !memchr(v->s, '\0', v->len) ? jstr_in(&c->a, v, &c->r->oom)
+                          : jget(env->items[i], "valueFrom") ? NULL
+                                                               : "";
+        if (!name)
+            return c->r->oom = 1, 0;
+        if (val)
+            val = kubelet_expand(c, val, e, n);
+        /* a later entry of one name replaces the earlier */
+        size_t k = 0;
+        while (k < n && strcmp(e[k].name, name) != 0)
+            k++;
+        e[k].name = name;
+        e[k].value = val;
+        if (k == n)
+            n++;
+    }
+    *out = e;
+    return n;
+}
+
+/* in with kubelet's expansion (its forked expansion.Expand): $(NAME) is
+ * NAME's value where it is known, "$$" is "$", anything else stays. */
+static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n)
+{
+    if (!strchr(in, '$'))
+        return in;
+    kap_buf b = {0};
+    for (const char *p = in; *p; p++) {
+        if (p[0] != '$' || !p[1]) {
+            buf_add(&b, p, 1);
+            continue;
+        }
+        if (p[1] == '$') {
+            buf_add(&b, "$", 1);
+            p++;
+            continue;
+        }
+        const char *close = p[1] == '(' ? strchr(p + 2, ')') : NULL;
+        if (p[1] != '(' || !close) {
+            /* "$x" stays; "$(" without ')' stays, the '(' taken with it */
+            buf_add(&b, p, 2);
+            p++;
+            continue;
+        }
+        size_t nl = (size_t)(close - p - 2), k = 0;
+        while (k < n && !(strlen(env[k].name) == nl && memcmp(env[k].name, p + 2, nl) == 0 && env[k].value))
+            k++;
+        if (k < n)
+            buf_adds(&b, env[k].value);
+        else
+            buf_add(&b, p, nl + 3);
+        p = close;
+    }
+    const char *outs = b.s ? arena_strndup(&c->a, b.s, b.len) : arena_strndup(&c->a, "", 0);
+    if (!outs || b.oom)
+        c->r->oom = 1;
+    buf_free(&b);
+    return outs ? outs : in;
+}
+
 /* Check 1: Pod, container, flags. Returns 0 when the container was found
  * and its flags read (the other checks then run). */
 static int check_pod(checker *c)
@@ -1160,6 +1247,8 @@ static int check_pod(checker *c)
     }
     size_t m = 0;
     int bad_type = 0;
+    envvar *env = NULL;
+    size_t nenv = container_env(c, &env);
     for (int k = 0; k < 2; k++) {
         if (!argv[k] || argv[k]->kind == JV_NULL)
             continue;
@@ -1192,6 +1281,7 @@ static int check_pod(checker *c)
             r->oom = 1;
             return -1;
         }
+        a = kubelet_expand(c, a, env, nenv);
         if (!a[0])
             continue; /* an empty argument: kube-apiserver's command refuses only arguments that are not empty */
         if (strcmp(a, "--") == 0) {
@@ -1271,6 +1361,8 @@ static int check_pod(checker *c)
         } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
             f->name = nn;
             f->value = jstr_in(&c->a, list[++i], &c->r->oom);
+            if (f->value)
+                f->value = kubelet_expand(c, f->value, env, nenv);
         } else {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
                       rfmt(r, "give it a value: --%s=VALUE", name), "flag needs an argument: --%s", name);

@@ -1229,6 +1229,49 @@ START_TEST(log_path_a_directory)
 }
 END_TEST
 
+/* kubelet expands $(NAME) in command and args with the container's env
+ * (each entry expanded with those before it); "$$" is "$"; a name it does
+ * not know, or one whose value comes from elsewhere, stays as written */
+START_TEST(kubelet_expands_env_references)
+{
+    good_node();
+    static const char head[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+        "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+        "    env:\n    - {name: DIR, value: /etc/kubernetes}\n    - {name: POL, value: $(DIR)/audit-policy.yaml}\n"
+        "    - {name: AGE, value: \"30\"}\n    - {name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}\n"
+        "    command:\n    - kube-apiserver\n";
+    static const char tail[] =
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n    - --audit-log-maxbackup=10\n"
+        "    - --audit-log-maxsize=100\n    - --advertise-address=$(IP)\n"
+        "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+        "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+        "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+        "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n";
+    char text[4096];
+    snprintf(text, sizeof text, "%s    - --audit-policy-file=$(POL)\n    - --audit-log-maxage=$(AGE)\n%s", head, tail);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+    kap_manifest_report *r = check_now();
+    must(r, "policy-flag", KAP_MANIFEST_PASS, "/etc/kubernetes/audit-policy.yaml");
+    must(r, "log-maxage", KAP_MANIFEST_PASS, "--audit-log-maxage=30");
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    kap_manifest_report_free(r);
+    /* "$$(AGE)" is the text "$(AGE)"; $(NOPE) is not known */
+    snprintf(text, sizeof text, "%s    - --audit-policy-file=$(POL)\n    - --audit-log-maxage=$$(AGE)\n%s", head, tail);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+    r = check_now();
+    must(r, "log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(AGE) is not an integer");
+    kap_manifest_report_free(r);
+    snprintf(text, sizeof text, "%s    - --audit-policy-file=$(NOPE)\n    - --audit-log-maxage=$(AGE\n%s", head, tail);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+    r = check_now();
+    must(r, "log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(AGE is not an integer");
+    must(r, "policy-mount", KAP_MANIFEST_FAIL, "$(NOPE)");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2566,6 +2609,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
     tcase_add_test(tc, go_runner);
