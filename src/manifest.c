@@ -1792,7 +1792,7 @@ static const char *hostpath_type_problem(const char *type, int exists, const str
         return !exists || !S_ISCHR(st->st_mode) ? "is not a character device (type CharDevice)" : NULL;
     if (strcmp(type, "BlockDevice") == 0)
         return !exists || !S_ISBLK(st->st_mode) ? "is not a block device (type BlockDevice)" : NULL;
-    return "has an unknown hostPath type (the API server refuses the pod)";
+    return "has an unknown hostPath type (kubelet refuses the pod)";
 }
 
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
@@ -1954,7 +1954,9 @@ static void check_policy(checker *c, const char **policy_host)
                           : tp ? tp
                                : "does not exist";
         add_check(r, "policy-file", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
-                  rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
+                  !err && tp ? rfmt(r, "give volume '%s' the type File (or none): the policy %s is a file", h.v->name,
+                                    h.host.s)
+                             : rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
                   "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
                   linked ? res.s : "", linked ? ")" : "", why);
         kap_free(data);

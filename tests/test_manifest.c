@@ -1272,6 +1272,25 @@ START_TEST(kubelet_expands_env_references)
 }
 END_TEST
 
+/* the policy's own volume of a directory type, the file there: the fix is
+ * the type, not writing the policy */
+START_TEST(policy_volume_of_a_directory_type)
+{
+    good_node();
+    pod_with(GOOD_FLAGS_SHORT,
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: DirectoryOrCreate}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is not a directory (type DirectoryOrCreate)");
+    const kap_manifest_check *f = find_check(r, "policy-file");
+    ck_assert_msg(strstr(f->fix, "give volume 'audit' the type File") != NULL, "%s", f->fix);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2609,6 +2628,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, policy_volume_of_a_directory_type);
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
