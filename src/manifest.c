@@ -1020,6 +1020,37 @@ static void image_parts(const char *image, char *name, size_t nsz, char *tag, si
         snprintf(tag, tsz, "%.*s", (int)(image + n - colon - 1), colon + 1);
 }
 
+/* The first container whose command is a shell given a script (-c) that
+ * names kube-apiserver, or NULL. */
+static const jv *shell_runs_apiserver(const jv *ctrs)
+{
+    for (size_t i = 0; ctrs && ctrs->kind == JV_ARRAY && i < ctrs->n; i++) {
+        const jv *argv[2] = {jget(ctrs->items[i], "command"), jget(ctrs->items[i], "args")};
+        int shell = 0, dash_c = 0;
+        for (int k = 0; k < 2; k++)
+            for (size_t j = 0; argv[k] && argv[k]->kind == JV_ARRAY && j < argv[k]->n; j++) {
+                const jv *a = argv[k]->items[j];
+                if (!a || a->kind != JV_STRING || memchr(a->s, '\0', a->len))
+                    continue;
+                const char *base = a->s;
+                for (size_t q = 0; q < a->len; q++)
+                    if (a->s[q] == '/')
+                        base = a->s + q + 1;
+                size_t bl = a->len - (size_t)(base - a->s);
+                if (k == 0 && j == 0)
+                    shell = (bl == 2 && memcmp(base, "sh", 2) == 0) || (bl == 4 && memcmp(base, "bash", 4) == 0) ||
+                            (bl == 4 && memcmp(base, "dash", 4) == 0) || (bl == 3 && memcmp(base, "ash", 3) == 0);
+                else if (shell && a->len >= 2 && a->s[0] == '-' && memchr(a->s, 'c', a->len))
+                    dash_c = 1;
+                else if (shell && dash_c)
+                    for (size_t q = 0; q + 14 <= a->len; q++)
+                        if (memcmp(a->s + q, "kube-apiserver", 14) == 0)
+                            return ctrs->items[i];
+            }
+    }
+    return NULL;
+}
+
 #define ENTRY_NO_BINARY "\001"
 /* Whether the container runs kube-apiserver (manifest_apiserver_start);
  * *start: where its arguments begin among command then args; bad (cap
@@ -1207,8 +1238,14 @@ static int check_pod(checker *c)
             add_check(r, "manifest-container", KAP_MANIFEST_FAIL, at->line, at->col,
                       "keep one container that runs kube-apiserver",
                       "%zu containers run kube-apiserver; one is expected", found);
-        else
+        else if ((at = shell_runs_apiserver(ctrs)) != NULL)
             add_check(r, "manifest-container", KAP_MANIFEST_FAIL, at->line, at->col,
+                      "write kube-apiserver and its flags as the container's command (and args), without the shell",
+                      "a container starts kube-apiserver through a shell script (sh -c): its flags cannot be read, "
+                      "so nothing of the audit set-up is checked");
+        else
+            add_check(r, "manifest-container", KAP_MANIFEST_FAIL, (spec ? spec : pod)->line,
+                      (spec ? spec : pod)->col,
                       "give the container 'command: [kube-apiserver, ...]' (or the kube-apiserver image)",
                       "no container in spec.containers runs kube-apiserver");
         return -1;

@@ -1291,6 +1291,28 @@ START_TEST(policy_volume_of_a_directory_type)
 }
 END_TEST
 
+/* kube-apiserver started by a shell script: said so, not "no container
+ * runs kube-apiserver" */
+START_TEST(shell_wrapped_apiserver)
+{
+    good_node();
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+        "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+        "    command: [/bin/sh, -c, \"exec /usr/local/bin/kube-apiserver --audit-log-path=/x\"]\n");
+    kap_manifest_report *r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_FAIL, "starts kube-apiserver through a shell script");
+    kap_manifest_report_free(r);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+        "  - name: x\n    image: busybox\n    command: [/bin/sh, -c, \"sleep 1\"]\n");
+    r = check_now();
+    must(r, "manifest-container", KAP_MANIFEST_FAIL, "no container in spec.containers runs kube-apiserver");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2628,6 +2650,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, shell_wrapped_apiserver);
     tcase_add_test(tc, policy_volume_of_a_directory_type);
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
