@@ -908,6 +908,9 @@ typedef struct checker {
     unsigned image_minor; /* the release of the image's tag, as given (0: none) */
 } checker;
 
+static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
+                        const char *what);
+
 static const char *cdup(checker *c, const char *s)
 {
     char *d = arena_strndup(&c->a, s, strlen(s));
@@ -2005,6 +2008,7 @@ static void check_policy(checker *c, const char **policy_host)
     }
     add_check(r, "policy-file", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
               "the policy file %s is a regular file (%zu bytes)", h.host.s, len);
+    check_run_as(c, "policy-file", h.v, h.host.s, 4, "read the policy");
 
     /* it loads */
     kap_options lo;
@@ -2046,6 +2050,75 @@ typedef struct logpaths {
     const char *container_dir;
     const char *host_dir; /* NULL when unknown */
 } logpaths;
+
+/* A number of the manifest written as an integer, into *out: 1, else 0. */
+static int jv_int(const jv *v, long long *out)
+{
+    char b[32];
+    if (!v || v->kind != JV_NUMBER || v->len == 0 || v->len >= sizeof b)
+        return 0;
+    memcpy(b, v->s, v->len);
+    b[v->len] = '\0';
+    return parse_go_int(b, out) == 0;
+}
+
+/* The user kube-apiserver's container runs as: securityContext.runAsUser
+ * of the container, else of the pod (-1: not set, root by default), its
+ * group likewise (-1: not set: the image's, unknown here). */
+static void run_as(const checker *c, long long *uid, long long *gid)
+{
+    const jv *ps = jget(jget(c->pod, "spec"), "securityContext"), *cs = jget(c->container, "securityContext");
+    const char *keys[2] = {"runAsUser", "runAsGroup"};
+    long long *out[2] = {uid, gid};
+    for (int k = 0; k < 2; k++) {
+        long long x;
+        if (!jv_int(jget(cs, keys[k]), &x) && !jv_int(jget(ps, keys[k]), &x))
+            x = -1;
+        *out[k] = x >= 0 && x < 4294967296LL ? x : -1;
+    }
+}
+
+/* When kube-apiserver runs as a user other than root (runAsUser) that the
+ * host path's owner, group and mode do not let do what (bits: 4 read, 2
+ * write, 1 search), a FAIL of check id; returns 1 then. Its group counts
+ * when runAsGroup or the pod's supplementalGroups give it; without
+ * runAsGroup the group is the image's, and the group bits are given the
+ * benefit of the doubt. The directories above the path are not looked at. */
+static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
+                        const char *what)
+{
+    long long uid, gid;
+    run_as(c, &uid, &gid);
+    if (uid <= 0)
+        return 0;
+    kap_buf res = {0};
+    struct stat st = {0};
+    int err = noted(c, root_stat(&c->rt, host, &res, &st));
+    bfree(c, &res);
+    if (err)
+        return 0;
+    unsigned mode = (unsigned)st.st_mode & 07777u;
+    if ((long long)st.st_uid == uid) {
+        if (((mode >> 6) & want) == want)
+            return 0;
+    } else {
+        int in_group = gid < 0 || (long long)st.st_gid == gid;
+        const jv *sg = jget(jget(jget(c->pod, "spec"), "securityContext"), "supplementalGroups");
+        long long g;
+        for (size_t i = 0; sg && sg->kind == JV_ARRAY && i < sg->n; i++)
+            in_group |= jv_int(sg->items[i], &g) && g == (long long)st.st_gid;
+        if ((in_group && ((mode >> 3) & want) == want) || (mode & want) == want)
+            return 0;
+    }
+    kap_manifest_report *r = c->r;
+    add_check(r, id, KAP_MANIFEST_FAIL, v->line, v->col,
+              rfmt(r, "let uid %lld %s %s on the host (chown %lld, or chmod it), or run kube-apiserver as root", uid,
+                   want & 2 ? "write to" : "read", host, uid),
+              "kube-apiserver runs as uid %lld (securityContext.runAsUser) and cannot %s %s (owner %lld, group %lld, "
+              "mode %04o): it stops at start-up",
+              uid, what, host, (long long)st.st_uid, (long long)st.st_gid, mode);
+    return 1;
+}
 
 /* Whether the log file's host path is a directory (kube-apiserver opens
  * it to append, and fails). */
@@ -2200,6 +2273,8 @@ static void check_log(checker *c, logpaths *lp)
                       "the log's host directory %s does not exist and volume '%s' has no type: whether it is "
                       "created depends on the container runtime",
                       mh, h.v->name);
+        else if (exists && check_run_as(c, "log-dir", h.v, mh, 3, "create its log file in"))
+            ;
         else if (log_file_is_dir(c, h.host.s))
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "remove the directory %s on the host, or give --audit-log-path another file name",

@@ -1313,6 +1313,71 @@ START_TEST(shell_wrapped_apiserver)
 }
 END_TEST
 
+/* kube-apiserver run as another user than root (runAsUser): the policy
+ * must be readable by it and the log's directory writable, by owner, group
+ * (runAsGroup, supplementalGroups; without runAsGroup the image's, given
+ * the benefit of the doubt) or others */
+START_TEST(run_as_non_root)
+{
+    good_node();
+    char p[512], d[512];
+    snprintf(p, sizeof p, "%s/etc/kubernetes/audit-policy.yaml", root);
+    snprintf(d, sizeof d, "%s/var/log/kubernetes/audit", root);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    long long other = st.st_uid == 4242 ? 4243 : 4242, g2 = st.st_gid == 777 ? 778 : 777;
+    static const struct {
+        mode_t pmode, dmode;
+        int gid; /* 0: no runAsGroup; 1: the files' group; 2: another group, 3: another, and the files' group as a
+                    supplemental group */
+        const char *pol, *log;
+    } cases[] = {
+        {0600, 0755, 0, "cannot read the policy", "cannot create its log file in"},
+        {0644, 0777, 0, NULL, NULL},
+        {0640, 0775, 0, NULL, NULL},
+        {0640, 0775, 1, NULL, NULL},
+        {0640, 0775, 2, "cannot read the policy", "cannot create its log file in"},
+        {0640, 0775, 3, NULL, NULL},
+        {0604, 0757, 2, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(chmod(p, cases[i].pmode), 0);
+        ck_assert_int_eq(chmod(d, cases[i].dmode), 0);
+        char sc[256] = "", psc[256] = "";
+        long long gid = cases[i].gid == 1 ? (long long)st.st_gid : g2;
+        if (cases[i].gid)
+            snprintf(sc, sizeof sc, "    securityContext: {runAsUser: %lld, runAsGroup: %lld}\n", other, gid);
+        else
+            snprintf(sc, sizeof sc, "    securityContext: {runAsUser: %lld}\n", other);
+        if (cases[i].gid == 3)
+            snprintf(psc, sizeof psc, "  securityContext: {supplementalGroups: [1, %lld]}\n", (long long)st.st_gid);
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n%s  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n%s"
+                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS
+                 "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+                 psc, sc);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        if (cases[i].pol)
+            must(r, "policy-file", KAP_MANIFEST_FAIL, cases[i].pol);
+        else
+            must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+        if (cases[i].log)
+            must(r, "log-dir", KAP_MANIFEST_FAIL, cases[i].log);
+        else
+            must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    ck_assert_int_eq(chmod(d, 0755), 0);
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2650,6 +2715,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, run_as_non_root);
     tcase_add_test(tc, shell_wrapped_apiserver);
     tcase_add_test(tc, policy_volume_of_a_directory_type);
     tcase_add_test(tc, kubelet_expands_env_references);
