@@ -911,6 +911,28 @@ typedef struct checker {
 static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
                         const char *what);
 
+/* A path a flag gives, as kube-apiserver opens it: a relative one from the
+ * container's workingDir (absolute; else "/", the images' working
+ * directory), cleaned (clean_path). */
+static void flag_path(const checker *c, kap_buf *out, const char *value)
+{
+    const jv *wd = jget(c->container, "workingDir");
+    if (value[0] != '/' && wd && wd->kind == JV_STRING && wd->len && wd->s[0] == '/' &&
+        !memchr(wd->s, '\0', wd->len)) {
+        kap_buf j = {0};
+        buf_add(&j, wd->s, wd->len);
+        buf_addc(&j, '/');
+        buf_adds(&j, value);
+        if (j.s && !j.oom)
+            clean_path(out, j.s, j.len);
+        else
+            out->oom = 1;
+        buf_free(&j);
+        return;
+    }
+    clean_path(out, value, strlen(value));
+}
+
 static const char *cdup(checker *c, const char *s)
 {
     char *d = arena_strndup(&c->a, s, strlen(s));
@@ -1915,7 +1937,7 @@ static void check_policy(checker *c, const char **policy_host)
     }
     add_check(r, "policy-flag", KAP_MANIFEST_PASS, f->line, f->col, NULL, "--audit-policy-file=%s", f->value);
     kap_buf cp = {0};
-    clean_path(&cp, f->value, strlen(f->value));
+    flag_path(c, &cp, f->value);
     hostmap h;
     if (!cp.s || check_mounted(c, "policy-mount", f, cp.s, &h, "audit-policy", "File", 1)) {
         if (cp.s)
@@ -2170,7 +2192,7 @@ static void check_log(checker *c, logpaths *lp)
     }
 
     kap_buf cp = {0}, cdir = {0};
-    clean_path(&cp, path->value, strlen(path->value));
+    flag_path(c, &cp, path->value);
     if (!cp.s || cp.oom) {
         bfree(c, &cp);
         c->r->oom = 1;
@@ -3085,7 +3107,7 @@ static void check_webhook(checker *c)
     if (!f || !f->value[0])
         return;
     kap_buf cp = {0}, res = {0};
-    clean_path(&cp, f->value, strlen(f->value));
+    flag_path(c, &cp, f->value);
     hostmap h;
     if (!cp.s || check_mounted(c, "webhook-config", f, cp.s, &h, "audit-webhook", "File", 1)) {
         if (cp.s)

@@ -1378,6 +1378,38 @@ START_TEST(run_as_non_root)
 }
 END_TEST
 
+/* a relative path in a flag is opened from the container's workingDir */
+START_TEST(relative_paths_from_working_dir)
+{
+    good_node();
+    static const char *const wds[] = {"    workingDir: /etc/kubernetes\n", ""};
+    for (int i = 0; i < 2; i++) {
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n%s"
+                 "    command:\n    - kube-apiserver\n    - --audit-policy-file=audit-policy.yaml\n"
+                 "    - --audit-log-path=../../var/log/kubernetes/audit/audit.log\n    - --audit-log-maxage=30\n"
+                 "    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                 "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+                 wds[i]);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        if (i == 0) {
+            must(r, "policy-file", KAP_MANIFEST_PASS, "/etc/kubernetes/audit-policy.yaml");
+            must(r, "log-mount", KAP_MANIFEST_PASS, "/var/log/kubernetes/audit/audit.log");
+        } else {
+            must(r, "policy-mount", KAP_MANIFEST_FAIL, "/audit-policy.yaml (--audit-policy-file) is not under");
+        }
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2715,6 +2747,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, relative_paths_from_working_dir);
     tcase_add_test(tc, run_as_non_root);
     tcase_add_test(tc, shell_wrapped_apiserver);
     tcase_add_test(tc, policy_volume_of_a_directory_type);
