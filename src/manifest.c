@@ -1857,6 +1857,82 @@ static const char *hostpath_type_problem(const char *type, int exists, const str
     return "has an unknown hostPath type (kubelet refuses the pod)";
 }
 
+/* The container path cpath with the symlinks under directory mounts
+ * followed as the kernel follows them inside the container: a link's
+ * target is a container path (an absolute one from the container's root,
+ * a relative one from the link's directory), which may leave the mount.
+ * (A file mounted by itself is bind-mounted with its host symlinks
+ * followed by kubelet: nothing to do there.) out gets the path; returns
+ * the number of links followed (0: cpath as it was), or -1 for a loop. */
+static int container_path(checker *c, const char *cpath, kap_buf *out)
+{
+    int links = 0;
+    out->len = 0;
+    buf_adds(out, cpath);
+    buf_cstr(out);
+    for (int changed = 1; changed && out->s && !out->oom;) {
+        changed = 0;
+        hostmap h;
+        map_path(c, out->s, &h);
+        if (!h.m || !h.v || !h.v->host_path || !h.mount_host.s || strcmp(h.m->path, out->s) == 0) {
+            hostmap_free(c, &h);
+            break;
+        }
+        kap_buf hp = {0};
+        (void)noted(c, root_resolve(&c->rt, h.mount_host.s, &hp));
+        const char *rest = strcmp(h.m->path, "/") == 0 ? out->s : out->s + strlen(h.m->path);
+        size_t at = 0, rl = strlen(rest);
+        while (at < rl && hp.s && !hp.oom) {
+            while (at < rl && rest[at] == '/')
+                at++;
+            size_t st0 = at;
+            while (at < rl && rest[at] != '/')
+                at++;
+            if (at == st0)
+                break;
+            if (hp.len == 1)
+                hp.len = 0; /* the root: "/" + name */
+            buf_addc(&hp, '/');
+            buf_add(&hp, rest + st0, at - st0);
+            buf_cstr(&hp);
+            struct stat st;
+            if (!hp.s || fstatat(c->rt.fd, hp.s[1] ? hp.s + 1 : ".", &st, AT_SYMLINK_NOFOLLOW) != 0)
+                break;
+            if (!S_ISLNK(st.st_mode))
+                continue;
+            char link[PATH_MAX];
+            ssize_t m = readlinkat(c->rt.fd, hp.s + 1, link, sizeof link - 1);
+            if (m <= 0 || ++links > MAX_LINKS) {
+                links = m <= 0 ? links : -1;
+                break;
+            }
+            kap_buf np = {0};
+            if (link[0] != '/') {
+                /* the link's directory in the container */
+                buf_add(&np, out->s, (size_t)(rest - out->s) + st0);
+            }
+            buf_addc(&np, '/');
+            buf_add(&np, link, (size_t)m);
+            buf_add(&np, rest + at, rl - at);
+            buf_cstr(&np);
+            if (np.s)
+                clean_path(out, np.s, np.len);
+            if (np.oom)
+                out->oom = 1;
+            buf_free(&np);
+            changed = 1;
+            break;
+        }
+        bfree(c, &hp);
+        hostmap_free(c, &h);
+        if (links < 0)
+            break;
+    }
+    if (out->oom)
+        c->r->oom = 1;
+    return links;
+}
+
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
@@ -1938,6 +2014,36 @@ static void check_policy(checker *c, const char **policy_host)
     add_check(r, "policy-flag", KAP_MANIFEST_PASS, f->line, f->col, NULL, "--audit-policy-file=%s", f->value);
     kap_buf cp = {0};
     flag_path(c, &cp, f->value);
+    if (cp.s && !cp.oom) {
+        kap_buf lp = {0};
+        int links = container_path(c, cp.s, &lp);
+        hostmap lh;
+        if (links != 0 && lp.s)
+            map_path(c, lp.s, &lh);
+        if (links < 0 || (links > 0 && lp.s && (!lh.m || !lh.v || !lh.v->host_path))) {
+            add_check(r, "policy-mount", KAP_MANIFEST_FAIL, f->line, f->col,
+                      links < 0 ? "give the policy a path without a loop of symlinks"
+                                : rfmt(r, "point the symlink at a path the container has mounted (a relative "
+                                          "target within the mount), or mount %s",
+                                       lp.s),
+                      links < 0 ? "%s (--audit-policy-file) goes round a loop of symlinks in the container"
+                                : "%s (--audit-policy-file) is a symlink, in the container, to %s, which is not on a "
+                                  "hostPath volumeMount: kube-apiserver cannot open the policy and stops at start-up",
+                      cp.s, lp.s ? lp.s : "");
+            if (links > 0)
+                hostmap_free(c, &lh);
+            bfree(c, &lp);
+            bfree(c, &cp);
+            return;
+        }
+        if (links > 0) {
+            hostmap_free(c, &lh);
+            cp.len = 0;
+            buf_adds(&cp, lp.s);
+            buf_cstr(&cp);
+        }
+        bfree(c, &lp);
+    }
     hostmap h;
     if (!cp.s || check_mounted(c, "policy-mount", f, cp.s, &h, "audit-policy", "File", 1)) {
         if (cp.s)

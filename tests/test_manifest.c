@@ -1410,6 +1410,45 @@ START_TEST(relative_paths_from_working_dir)
 }
 END_TEST
 
+/* a symlink under a directory mount is followed in the container: its
+ * target is a container path, which may be outside every mount */
+START_TEST(symlink_followed_in_the_container)
+{
+    good_node();
+    put("/etc/kubernetes/policies/p.yaml", POLICY);
+    put("/opt/p.yaml", POLICY);
+    char at[512];
+    snprintf(at, sizeof at, "%s/etc/kubernetes/audit-policy.yaml", root);
+    static const struct {
+        const char *target, *want;
+        kap_manifest_status st;
+    } cases[] = {
+        {"/opt/p.yaml", "is a symlink, in the container, to /opt/p.yaml, which is not on a hostPath volumeMount",
+         KAP_MANIFEST_FAIL},
+        {"policies/p.yaml", NULL, KAP_MANIFEST_PASS},
+        {"/etc/kubernetes/policies/p.yaml", NULL, KAP_MANIFEST_PASS},
+        {"../../opt/p.yaml", "to /opt/p.yaml, which is not on a hostPath", KAP_MANIFEST_FAIL},
+        {"audit-policy.yaml", "goes round a loop of symlinks", KAP_MANIFEST_FAIL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unlink(at);
+        ck_assert_int_eq(symlink(cases[i].target, at), 0);
+        pod_with(GOOD_FLAGS_SHORT,
+                 "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+        kap_manifest_report *r = check_now();
+        if (cases[i].st == KAP_MANIFEST_FAIL)
+            must(r, "policy-mount", KAP_MANIFEST_FAIL, cases[i].want);
+        else
+            must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
 START_TEST(pod_name_not_a_subdomain)
 {
     char long_name[260];
@@ -2747,6 +2786,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_refused_by_validation);
     tcase_add_test(tc, pod_without_a_name);
     tcase_add_test(tc, pod_name_not_a_subdomain);
+    tcase_add_test(tc, symlink_followed_in_the_container);
     tcase_add_test(tc, relative_paths_from_working_dir);
     tcase_add_test(tc, run_as_non_root);
     tcase_add_test(tc, shell_wrapped_apiserver);
