@@ -2018,7 +2018,8 @@ static void check_policy(checker *c, const char **policy_host)
         kap_buf lp = {0};
         int links = container_path(c, cp.s, &lp);
         hostmap lh;
-        if (links != 0 && lp.s)
+        memset(&lh, 0, sizeof lh);
+        if (links > 0 && lp.s)
             map_path(c, lp.s, &lh);
         if (links < 0 || (links > 0 && lp.s && (!lh.m || !lh.v || !lh.v->host_path))) {
             add_check(r, "policy-mount", KAP_MANIFEST_FAIL, f->line, f->col,
@@ -2030,14 +2031,13 @@ static void check_policy(checker *c, const char **policy_host)
                                 : "%s (--audit-policy-file) is a symlink, in the container, to %s, which is not on a "
                                   "hostPath volumeMount: kube-apiserver cannot open the policy and stops at start-up",
                       cp.s, lp.s ? lp.s : "");
-            if (links > 0)
-                hostmap_free(c, &lh);
+            hostmap_free(c, &lh);
             bfree(c, &lp);
             bfree(c, &cp);
             return;
         }
+        hostmap_free(c, &lh);
         if (links > 0) {
-            hostmap_free(c, &lh);
             cp.len = 0;
             buf_adds(&cp, lp.s);
             buf_cstr(&cp);
