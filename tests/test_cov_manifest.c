@@ -572,6 +572,165 @@ static kap_manifest_report *with_webhook(const char *kubeconfig)
     return check_now();
 }
 
+/* the value parsers and checks of the audit flags, corner by corner: each
+ * value pflag reads (Go's time.ParseDuration, strconv.ParseFloat(s, 32)),
+ * as kube-apiserver parses it */
+START_TEST(flag_value_corners)
+{
+    good_node();
+    static const struct {
+        const char *flag;
+        int ok;
+    } vals[] = {
+        {"--audit-log-batch-throttle-qps=+1.5", 1},    {"--audit-log-batch-throttle-qps=-2", 1},
+        {"--audit-log-batch-throttle-qps=1e+5", 1},    {"--audit-log-batch-throttle-qps=1E-5", 1},
+        {"--audit-log-batch-throttle-qps=0x1.8p1", 1}, {"--audit-log-batch-throttle-qps=0X1P-1", 1},
+        {"--audit-log-batch-throttle-qps=NaN", 1},     {"--audit-log-batch-throttle-qps=infinity", 1},
+        {"--audit-log-batch-throttle-qps=-INF", 1},    {"--audit-log-batch-throttle-qps=0x1_0p0", 1},
+        {"--audit-log-batch-throttle-qps=1e-400", 1},  {"--audit-log-batch-throttle-qps=5.", 1},
+        {"--audit-log-batch-throttle-qps=0", 1},       {"--audit-log-batch-throttle-qps=0e999999", 1},
+        {"--audit-log-batch-throttle-qps=1e", 0},      {"--audit-log-batch-throttle-qps=0x1p", 0},
+        {"--audit-log-batch-throttle-qps=.", 0},       {"--audit-log-batch-throttle-qps=1.2.3", 0},
+        {"--audit-log-batch-throttle-qps=+nan", 0},    {"--audit-log-batch-throttle-qps=1_000", 0},
+        {"--audit-log-batch-throttle-qps=1e400", 0},   {"--audit-log-batch-throttle-qps=3.5e38", 0},
+        {"--audit-log-batch-throttle-qps=0x1p128", 0}, {"--audit-log-batch-throttle-qps=", 0},
+        {"--audit-log-batch-throttle-qps=e5", 0},      {"--audit-log-batch-throttle-qps=1e+", 0},
+        {"--audit-log-batch-throttle-qps=0x_1p0_", 0}, {"--audit-log-batch-throttle-qps=0xg", 0},
+        {"--audit-log-batch-max-wait=+5s", 1},         {"--audit-log-batch-max-wait=-0", 1},
+        {"--audit-log-batch-max-wait=1h2m3.5s", 1},    {"--audit-log-batch-max-wait=1us", 1},
+        {"--audit-log-batch-max-wait=1ns", 1},         {"--audit-log-batch-max-wait=3.ms", 1},
+        {"--audit-log-batch-max-wait=", 0},            {"--audit-log-batch-max-wait=5x", 0},
+        {"--audit-log-batch-max-wait=9999999999h", 0}, {"--audit-log-batch-max-wait=1m1", 0},
+        {"--audit-log-batch-max-wait=1mss", 0},        {"--audit-log-batch-max-wait=-", 0},
+        {"--audit-log-batch-max-wait=1.5.5s", 0},
+    };
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char flags[512];
+        snprintf(flags, sizeof flags, GOOD_FLAGS "    - \"%s\"\n", vals[i].flag);
+        pod(flags);
+        kap_manifest_report *r = check_now();
+        if (vals[i].ok)
+            absent(r, "flag-value");
+        else
+            must(r, "flag-value", KAP_MANIFEST_FAIL, "kube-apiserver refuses to start");
+        kap_manifest_report_free(r);
+    }
+    /* the webhook's batch mode, its default: throttled, unless turned off;
+     * each setting kube-apiserver refuses; another mode, or a value that
+     * does not parse, leaves nothing to validate */
+    put("/etc/kubernetes/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                                              "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    static const struct {
+        const char *flags, *want;
+        kap_manifest_status st;
+    } hooks[] = {
+        {"", "throttled to 10 batches a second (burst 15)", KAP_MANIFEST_PASS},
+        {"    - --audit-webhook-batch-throttle-enable=false\n", "batches of up to 400", KAP_MANIFEST_PASS},
+        {"    - --audit-webhook-batch-throttle-burst=0\n", "batch webhook throttle burst 0", KAP_MANIFEST_FAIL},
+        {"    - --audit-webhook-batch-throttle-qps=-1\n", "batch webhook throttle QPS -1", KAP_MANIFEST_FAIL},
+        {"    - --audit-webhook-batch-max-size=0\n", "batch webhook max batch size 0", KAP_MANIFEST_FAIL},
+        {"    - --audit-webhook-batch-buffer-size=-5\n", "batch webhook buffer size -5", KAP_MANIFEST_FAIL},
+        {"    - --audit-webhook-mode=blocking\n", NULL, KAP_MANIFEST_PASS},
+        {"    - --audit-webhook-batch-buffer-size=x\n", NULL, KAP_MANIFEST_PASS},
+        {"    - --audit-webhook-batch-throttle-enable=x\n", NULL, KAP_MANIFEST_PASS},
+    };
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body,
+                 "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n%s",
+                 hooks[i].flags);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body,
+                 POLICY_MOUNT "    - {name: hook, mountPath: /etc/kubernetes/webhook.kubeconfig, readOnly: true}\n",
+                 POLICY_VOL "  - name: hook\n    hostPath: {path: /etc/kubernetes/webhook.kubeconfig}\n");
+        kap_manifest_report *r = check_now();
+        if (hooks[i].want)
+            must(r, "webhook-batch", hooks[i].st, hooks[i].want);
+        else
+            absent(r, "webhook-batch");
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
+/* the container's environment as kubelet builds it for $(NAME), and the
+ * shapes it may have; shells that run kube-apiserver; workingDir */
+START_TEST(env_shell_and_workdir_corners)
+{
+    good_node();
+    static const struct {
+        const char *env, *flag, *want;
+        kap_manifest_status st;
+    } cases[] = {
+        /* entries that are no entry, names that are no string, a later entry of one name replacing the first,
+         * a value that is no string (empty), "$x" and "$(" without ')' left, "$" at the end */
+        {"    env:\n    - 5\n    - {name: 7, value: x}\n    - {value: y}\n    - {name: A, value: \"1\"}\n"
+         "    - {name: A, value: \"30\"}\n    - {name: E, value: 9}\n",
+         "--audit-log-maxage=$(A)", "--audit-log-maxage=30", KAP_MANIFEST_PASS},
+        {"    env:\n    - {name: E, value: 9}\n", "--audit-log-maxage=3$(E)0", "--audit-log-maxage=30",
+         KAP_MANIFEST_PASS},
+        {"    env: {A: 1}\n", "--audit-log-maxage=$(A)", "--audit-log-maxage=$(A) is not an integer",
+         KAP_MANIFEST_FAIL},
+        {"    env: []\n", "--audit-log-maxage=3$x0", "--audit-log-maxage=3$x0 is not an integer", KAP_MANIFEST_FAIL},
+        {"", "--audit-log-maxage=30$", "--audit-log-maxage=30$ is not an integer", KAP_MANIFEST_FAIL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[2048];
+        snprintf(body, sizeof body,
+                 "%s    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n    - \"%s\"\n"
+                 "    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
+                 cases[i].env, cases[i].flag);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "log-maxage", cases[i].st, cases[i].want);
+        kap_manifest_report_free(r);
+    }
+    /* shells: bash with "-ec" in args, and ones that do not run kube-apiserver or are no shell */
+    static const struct {
+        const char *body;
+        const char *want;
+    } shells[] = {
+        {"    command: [bash]\n    args: [-ec, \"exec kube-apiserver --v=2\"]\n", "through a shell script"},
+        {"    command: [/bin/dash, 5, -c, \"kube-apiserver\"]\n", "through a shell script"},
+        {"    command: [ash, \"kube-apiserver\"]\n", "no container in spec.containers runs kube-apiserver"},
+        {"    command: [zsh, -c, \"kube-apiserver\"]\n", "no container in spec.containers runs kube-apiserver"},
+        {"    command: [sh, -c, \"kube-apiserve\"]\n", "no container in spec.containers runs kube-apiserver"},
+        {"    command: 5\n", "no container in spec.containers runs kube-apiserver"},
+    };
+    for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+        pod_full("busybox", shells[i].body, POLICY_MOUNT, POLICY_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "manifest-container", KAP_MANIFEST_FAIL, shells[i].want);
+        kap_manifest_report_free(r);
+    }
+    /* a workingDir that is no absolute path, or no string: paths from "/" */
+    static const char *const wds[] = {"    workingDir: etc\n", "    workingDir: 5\n", "    workingDir: \"\"\n"};
+    for (size_t i = 0; i < sizeof wds / sizeof wds[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, "%s    command:\n    - kube-apiserver\n" GOOD_FLAGS, wds[i]);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    /* runAsUser given as what is no integer uid: root (nothing checked) */
+    static const char *const users[] = {"    securityContext: {runAsUser: 1.5}\n",
+                                        "    securityContext: {runAsUser: 99999999999}\n",
+                                        "    securityContext: {runAsUser: -3}\n", "    securityContext: 5\n"};
+    for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, "%s    command:\n    - kube-apiserver\n" GOOD_FLAGS, users[i]);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
 START_TEST(webhook_kubeconfigs)
 {
     good_node();
@@ -1450,6 +1609,8 @@ int main(void)
     tcase_add_test(tc, manifest_places);
     tcase_add_test(tc, log_paths);
     tcase_add_test(tc, corners_of_later_checks);
+    tcase_add_test(tc, flag_value_corners);
+    tcase_add_test(tc, env_shell_and_workdir_corners);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
