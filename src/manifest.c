@@ -2572,8 +2572,11 @@ static void check_batch(checker *c, int webhook, int on)
     else if (throttle && burst <= 0)
         bad = fl[3] ? fl[3] : te,
         msg = rfmt(r, "invalid audit batch %s throttle burst %lld, must be a positive number", plug, burst);
+    /* (each value refused is given by its flag: the defaults pass, and
+     * the log's throttling, off by default, is turned on by one) */
+    KAP_ANALYZER_ASSUME(!msg || bad != NULL);
     if (msg)
-        add_check(r, id, KAP_MANIFEST_FAIL, bad ? bad->line : mf ? mf->line : 0, bad ? bad->col : mf ? mf->col : 0,
+        add_check(r, id, KAP_MANIFEST_FAIL, bad->line, bad->col,
                   rfmt(r, "give --audit-%s-batch-* positive values%s", plug,
                        throttle ? " (with throttling, --audit-*-batch-throttle-qps and -burst too)" : ""),
                   "batch mode: kube-apiserver refuses to start (\"%s\")", msg);
@@ -2998,8 +3001,7 @@ static void go_url_parts(const char *s, size_t len, int *scheme_host, int *root_
     }
     *scheme_host = scheme && host;
     size_t pl = end - path;
-    *root_path = pl == 0 || (pl == 1 && s[path] == '/') ||
-                 (pl == 3 && s[path] == '%' && s[path + 1] == '2' && (s[path + 2] | 0x20) == 'f');
+    *root_path = pl == 0 || (pl == 1 && s[path] == '/');
 }
 
 /* Why client-go's REST client refuses the cluster's server (rest's

@@ -716,13 +716,49 @@ START_TEST(env_shell_and_workdir_corners)
         kap_manifest_report_free(r);
     }
     /* runAsUser given as what is no integer uid: root (nothing checked) */
-    static const char *const users[] = {"    securityContext: {runAsUser: 1.5}\n",
+    static const char *const users[] = {"    securityContext: {runAsUser: \"1000\"}\n",
+                                        "    securityContext: {runAsUser: 1000000000000000000000000000000000000}\n",
+                                        "    securityContext: {runAsUser: 1.5}\n",
                                         "    securityContext: {runAsUser: 99999999999}\n",
                                         "    securityContext: {runAsUser: -3}\n", "    securityContext: 5\n"};
     for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
         char body[1024];
         snprintf(body, sizeof body, "%s    command:\n    - kube-apiserver\n" GOOD_FLAGS, users[i]);
         pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    /* the uid that owns the files (root can give them away): the owner's
+     * bits decide; supplemental groups that are no number count for
+     * nothing */
+    if (geteuid() == 0) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/etc/kubernetes/audit-policy.yaml", root);
+        ck_assert_int_eq(chown(p, 4242, 4242), 0);
+        static const struct {
+            mode_t mode;
+            kap_manifest_status st;
+        } own[] = {{0200, KAP_MANIFEST_FAIL}, {0400, KAP_MANIFEST_PASS}, {0040, KAP_MANIFEST_FAIL}};
+        for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+            ck_assert_int_eq(chmod(p, own[i].mode), 0);
+            char body[1024];
+            snprintf(body, sizeof body,
+                     "    securityContext: {runAsUser: 4242}\n    command:\n    - kube-apiserver\n" GOOD_FLAGS);
+            pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+            kap_manifest_report *r = check_now();
+            must(r, "policy-file", own[i].st, own[i].st == KAP_MANIFEST_FAIL ? "runs as uid 4242" : NULL);
+            kap_manifest_report_free(r);
+        }
+        ck_assert_int_eq(chmod(p, 0640), 0);
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
+                 "  securityContext: {runAsUser: 5000, runAsGroup: 1, supplementalGroups: [x, 7, 4242]}\n"
+                 "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    volumeMounts:\n" POLICY_MOUNT LOG_MOUNT
+                 "  volumes:\n" POLICY_VOL LOG_VOL);
+        put(MANIFEST, text);
         kap_manifest_report *r = check_now();
         must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
         kap_manifest_report_free(r);
@@ -1389,6 +1425,7 @@ START_TEST(corners_of_later_checks)
      * with a scheme and a host, whatever its path; without a scheme, a host
      * and port with no path but "/" (parsed again after "http://") */
     static const char *const servers_ok[] = {"https://a", "http://10.0.0.1:8443/k8s-audit", "10.0.0.1:8443",
+                                             "x+y.z-1://host:1/p", "https://u@h", "h?x=/y", "h#/z",
                                              "localhost:8443", "audit.example.com", "https://a/", "a/",
                                              "[::1]:8443", "https://a/x?%zz"};
     /* and those it refuses, in Go's words: a port not in digits (with or
@@ -1401,6 +1438,8 @@ START_TEST(corners_of_later_checks)
         {"a/k8s-audit", "server has no scheme or no host, so client-go reads it as a host with http:// before it, "
                         "and then it has a path (client-go: \"host must be a URL or a host:port pair\")"},
         {"audit.example.com:8443/x", "server has no scheme or no host"},
+        /* a host and no scheme: parsed again as http:////h, whose path is //h */
+        {"//h", "server has no scheme or no host"},
         {"[::1:8443", "server is not a URL Go's url.Parse takes (missing ']' in host"},
         /* a scheme without "//" has no host: parsed again as http://https:a */
         {"https:a", "server is not a URL Go's url.Parse takes (invalid port after host"},
