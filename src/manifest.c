@@ -761,9 +761,9 @@ static int parse_go_duration(const char *s)
 /* strconv.ParseFloat(s, 32), as pflag's float32 flags read their value:
  * a sign; "inf", "infinity" or "nan" in any case; decimal digits with a
  * '.' and an exponent; or 0x, hex digits with a '.', and a 'p' exponent
- * (required there); underscores only between digits after a 0x prefix; a
- * magnitude that rounds beyond float32's largest is out of range. The
- * range is judged in long double. */
+ * (required there); underscores only between digits (underscoreOK); a
+ * magnitude that rounds beyond float32's largest is out of range, one
+ * below half its least subnormal is 0. Judged in long double. */
 static int parse_go_float32(const char *s0, double *out)
 {
     const char *s = s0;
@@ -798,7 +798,7 @@ static int parse_go_float32(const char *s0, double *out)
         else
             v = v * base + d;
     }
-    if (!digits || (underscores && (!hex || !underscore_ok(s0))))
+    if (!digits)
         return -1;
     long exp10 = 0;
     if ((hex && (*s == 'p' || *s == 'P')) || (!hex && (*s == 'e' || *s == 'E'))) {
@@ -808,15 +808,19 @@ static int parse_go_float32(const char *s0, double *out)
             s++;
         if (*s < '0' || *s > '9')
             return -1;
-        for (; *s >= '0' && *s <= '9'; s++)
-            if (exp10 < 100000)
+        for (; (*s >= '0' && *s <= '9') || *s == '_'; s++)
+            if (*s == '_')
+                underscores = 1;
+            else if (exp10 < 100000)
                 exp10 = exp10 * 10 + (*s - '0');
         if (neg)
             exp10 = -exp10;
     } else if (hex) {
         return -1; /* a hex mantissa needs its 'p' exponent */
     }
-    if (*s)
+    /* underscores only between digits (or after the base prefix), in the
+     * mantissa and the exponent alike (strconv's underscoreOK) */
+    if (*s || (underscores && !underscore_ok(s0)))
         return -1;
     /* float32's largest is 0x1.fffffep127; a magnitude from halfway to the
      * next power (0x1.ffffffp127) rounds to infinity */
@@ -832,6 +836,8 @@ static int parse_go_float32(const char *s0, double *out)
     }
     if (mag >= 0x1.ffffffp127L)
         return -1;
+    if (mag <= 0x1p-150L)
+        mag = 0; /* below half the least float32: it rounds to 0, without an error */
     *out = (double)(minus ? -mag : mag);
     return 0;
 }
@@ -1154,13 +1160,16 @@ static size_t container_env(checker *c, envvar **out)
         if (!nm || nm->kind != JV_STRING || memchr(nm->s, '\0', nm->len))
             continue;
         const char *name = jstr_in(&c->a, nm, &c->r->oom);
-        const char *val = v && v->kind == JV_STRING && !memchr(v->s, '\0', v->len) ? jstr_in(&c->a, v, &c->r->oom)
+        /* kubelet: a value that is not empty, else valueFrom's (not known
+         * here), else "" */
+        const char *val = v && v->kind == JV_STRING && v->len && !memchr(v->s, '\0', v->len)
+                              ? jstr_in(&c->a, v, &c->r->oom)
                           : jget(env->items[i], "valueFrom") ? NULL
                                                                : "";
         if (!name)
             return c->r->oom = 1, 0;
         if (val)
-            val = kubelet_expand(c, val, e, n);
+            val = kubelet_expand(c, val, e, n); /* NULL when it grows too long: not known */
         /* a later entry of one name replaces the earlier */
         size_t k = 0;
         while (k < n && strcmp(e[k].name, name) != 0)
@@ -1175,13 +1184,23 @@ static size_t container_env(checker *c, envvar **out)
 }
 
 /* in with kubelet's expansion (its forked expansion.Expand): $(NAME) is
- * NAME's value where it is known, "$$" is "$", anything else stays. */
+ * NAME's value, "$$" is "$", anything else stays (a NAME not in env too).
+ * NULL when the result is not known here: it uses a variable whose value
+ * is not (valueFrom), or it would pass EXPAND_MAX bytes (one argument of
+ * Linux's exec may not be longer; env entries that double each other
+ * would otherwise grow without end). An argument not known is checked as
+ * written. */
+#define EXPAND_MAX (128 * 1024)
 static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n)
 {
     if (!strchr(in, '$'))
         return in;
     kap_buf b = {0};
     for (const char *p = in; *p; p++) {
+        if (b.len > EXPAND_MAX) {
+            buf_free(&b);
+            return NULL;
+        }
         if (p[0] != '$' || !p[1]) {
             buf_add(&b, p, 1);
             continue;
@@ -1199,13 +1218,21 @@ static const char *kubelet_expand(checker *c, const char *in, const envvar *env,
             continue;
         }
         size_t nl = (size_t)(close - p - 2), k = 0;
-        while (k < n && !(strlen(env[k].name) == nl && memcmp(env[k].name, p + 2, nl) == 0 && env[k].value))
+        while (k < n && !(strlen(env[k].name) == nl && memcmp(env[k].name, p + 2, nl) == 0))
             k++;
+        if (k < n && !env[k].value) {
+            buf_free(&b); /* a variable whose value is not known here: nor is the result */
+            return NULL;
+        }
         if (k < n)
             buf_adds(&b, env[k].value);
         else
             buf_add(&b, p, nl + 3);
         p = close;
+    }
+    if (b.len > EXPAND_MAX) {
+        buf_free(&b);
+        return NULL;
     }
     const char *outs = b.s ? arena_strndup(&c->a, b.s, b.len) : arena_strndup(&c->a, "", 0);
     if (!outs || b.oom)
@@ -1343,7 +1370,8 @@ static int check_pod(checker *c)
             r->oom = 1;
             return -1;
         }
-        a = kubelet_expand(c, a, env, nenv);
+        const char *ax = kubelet_expand(c, a, env, nenv);
+        a = ax ? ax : a;
         if (!a[0])
             continue; /* an empty argument: kube-apiserver's command refuses only arguments that are not empty */
         if (strcmp(a, "--") == 0) {
@@ -1423,8 +1451,8 @@ static int check_pod(checker *c)
         } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
             f->name = nn;
             f->value = jstr_in(&c->a, list[++i], &c->r->oom);
-            if (f->value)
-                f->value = kubelet_expand(c, f->value, env, nenv);
+            const char *vx = f->value ? kubelet_expand(c, f->value, env, nenv) : NULL;
+            f->value = vx ? vx : f->value;
         } else {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
                       rfmt(r, "give it a value: --%s=VALUE", name), "flag needs an argument: --%s", name);
@@ -2226,18 +2254,20 @@ static int check_run_as(checker *c, const char *id, const volume *v, const char 
     if (err)
         return 0;
     unsigned mode = (unsigned)st.st_mode & 07777u;
-    if ((long long)st.st_uid == uid) {
-        if (((mode >> 6) & want) == want)
-            return 0;
-    } else {
-        int in_group = gid < 0 || (long long)st.st_gid == gid;
-        const jv *sg = jget(jget(jget(c->pod, "spec"), "securityContext"), "supplementalGroups");
-        long long g;
-        for (size_t i = 0; sg && sg->kind == JV_ARRAY && i < sg->n; i++)
-            in_group |= jv_int(sg->items[i], &g) && g == (long long)st.st_gid;
-        if ((in_group && ((mode >> 3) & want) == want) || (mode & want) == want)
-            return 0;
-    }
+    /* the kernel's classes: the owner's bits for the owner, else the
+     * group's for a member of the file's group, else the others'; a group
+     * not known here (no runAsGroup) may be either of the last two */
+    int in_group = (long long)st.st_gid == gid;
+    const jv *sg = jget(jget(jget(c->pod, "spec"), "securityContext"), "supplementalGroups");
+    long long g;
+    for (size_t i = 0; sg && sg->kind == JV_ARRAY && i < sg->n; i++)
+        in_group |= jv_int(sg->items[i], &g) && g == (long long)st.st_gid;
+    unsigned bits = (long long)st.st_uid == uid ? mode >> 6
+                    : in_group                 ? mode >> 3
+                    : gid < 0                  ? (mode >> 3) | mode
+                                               : mode;
+    if ((bits & want) == want)
+        return 0;
     kap_manifest_report *r = c->r;
     add_check(r, id, KAP_MANIFEST_FAIL, v->line, v->col,
               rfmt(r, "let uid %lld %s %s on the host (chown %lld, or chmod it), or run kube-apiserver as root", uid,
@@ -2246,6 +2276,32 @@ static int check_run_as(checker *c, const char *id, const volume *v, const char 
               "mode %04o): it stops at start-up",
               uid, what, host, (long long)st.st_uid, (long long)st.st_gid, mode);
     return 1;
+}
+
+/* What kube-apiserver run as another user than root does with the log at
+ * start-up (ensureLogFile): it makes the file's directory (MkdirAll) and
+ * opens the file to read and append, creating it. So: the file, when it is
+ * there, readable and writable; else its directory writable and
+ * searchable, when it is there; else the mount's own directory (mh), in
+ * which the missing ones are made. A FAIL (log-dir) returns 1. */
+static int log_run_as(checker *c, const volume *v, const char *file, const char *mh)
+{
+    kap_buf res = {0}, dir = {0};
+    struct stat st;
+    int rc;
+    if (noted(c, root_stat(&c->rt, file, &res, &st)) == 0) {
+        rc = check_run_as(c, "log-dir", v, file, 6, "open its log file");
+    } else {
+        path_dirname(&dir, file);
+        kap_buf dres = {0};
+        struct stat dst;
+        int there = dir.s && noted(c, root_stat(&c->rt, dir.s, &dres, &dst)) == 0;
+        bfree(c, &dres);
+        rc = check_run_as(c, "log-dir", v, there ? dir.s : mh, 3, "create its log file in");
+    }
+    bfree(c, &res);
+    bfree(c, &dir);
+    return rc;
 }
 
 /* Whether the log file's host path is a directory (kube-apiserver opens
@@ -2401,7 +2457,7 @@ static void check_log(checker *c, logpaths *lp)
                       "the log's host directory %s does not exist and volume '%s' has no type: whether it is "
                       "created depends on the container runtime",
                       mh, h.v->name);
-        else if (exists && check_run_as(c, "log-dir", h.v, mh, 3, "create its log file in"))
+        else if (exists && log_run_as(c, h.v, h.host.s, mh))
             ;
         else if (log_file_is_dir(c, h.host.s))
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,

@@ -591,7 +591,9 @@ START_TEST(flag_value_corners)
         {"--audit-log-batch-throttle-qps=0", 1},       {"--audit-log-batch-throttle-qps=0e999999", 1},
         {"--audit-log-batch-throttle-qps=1e", 0},      {"--audit-log-batch-throttle-qps=0x1p", 0},
         {"--audit-log-batch-throttle-qps=.", 0},       {"--audit-log-batch-throttle-qps=1.2.3", 0},
-        {"--audit-log-batch-throttle-qps=+nan", 0},    {"--audit-log-batch-throttle-qps=1_000", 0},
+        {"--audit-log-batch-throttle-qps=+nan", 0},    {"--audit-log-batch-throttle-qps=1_000", 1},
+        {"--audit-log-batch-throttle-qps=1e1_0", 1},   {"--audit-log-batch-throttle-qps=1_e5", 0},
+        {"--audit-log-batch-throttle-qps=_1", 0},
         {"--audit-log-batch-throttle-qps=1e400", 0},   {"--audit-log-batch-throttle-qps=3.5e38", 0},
         {"--audit-log-batch-throttle-qps=0x1p128", 0}, {"--audit-log-batch-throttle-qps=", 0},
         {"--audit-log-batch-throttle-qps=e5", 0},      {"--audit-log-batch-throttle-qps=1e+", 0},
@@ -674,6 +676,9 @@ START_TEST(env_shell_and_workdir_corners)
          KAP_MANIFEST_FAIL},
         {"    env: []\n", "--audit-log-maxage=3$x0", "--audit-log-maxage=3$x0 is not an integer", KAP_MANIFEST_FAIL},
         {"", "--audit-log-maxage=30$", "--audit-log-maxage=30$ is not an integer", KAP_MANIFEST_FAIL},
+        /* an empty value beside valueFrom: kubelet takes valueFrom's, not known here */
+        {"    env:\n    - {name: X, value: \"\", valueFrom: {fieldRef: {fieldPath: status.podIP}}}\n",
+         "--audit-log-maxage=$(X)", "--audit-log-maxage=$(X) is not an integer", KAP_MANIFEST_FAIL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char body[2048];
@@ -685,6 +690,26 @@ START_TEST(env_shell_and_workdir_corners)
         pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
         kap_manifest_report *r = check_now();
         must(r, "log-maxage", cases[i].st, cases[i].want);
+        kap_manifest_report_free(r);
+    }
+    /* entries that double each other: expansion stops at 128 KiB (a
+     * value longer is not known), rather than growing to 16 TiB */
+    {
+        static char env[4096], body[6144];
+        size_t n = (size_t)snprintf(env, sizeof env, "    env:\n    - {name: V0, value: xxxxxxxxxxxxxxxx}\n");
+        for (int i = 1; i <= 40; i++)
+            n += (size_t)snprintf(env + n, sizeof env - n, "    - {name: V%d, value: \"$(V%d)$(V%d)\"}\n", i, i - 1,
+                                  i - 1);
+        ck_assert_uint_lt(n, sizeof env);
+        snprintf(body, sizeof body,
+                 "%s    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n    - --audit-log-maxage=$(V40)\n"
+                 "    - --audit-log-maxbackup=$(V3)\n    - --audit-log-maxsize=100\n",
+                 env);
+        pod_full("registry.k8s.io/kube-apiserver:v1.30.4", body, POLICY_MOUNT LOG_MOUNT, POLICY_VOL LOG_VOL);
+        kap_manifest_report *r = check_now();
+        must(r, "log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(V40) is not an integer");
+        must(r, "log-maxbackup", KAP_MANIFEST_FAIL, "--audit-log-maxbackup=xxxxxxxx");
         kap_manifest_report_free(r);
     }
     /* shells: bash with "-ec" in args, and ones that do not run kube-apiserver or are no shell */

@@ -468,7 +468,7 @@ START_TEST(typed_flag_values)
         {"--audit-webhook-batch-initial-backoff=1x", "is not a duration"},
         {"--audit-log-batch-max-wait=.s", "is not a duration"},
         {"--audit-log-batch-throttle-qps=abc", "is not a float32"},
-        {"--audit-log-batch-throttle-qps=1_0", "is not a float32"},
+        {"--audit-log-batch-throttle-qps=1__0", "is not a float32"},
         {"--audit-webhook-batch-throttle-qps=0x1.8", "is not a float32"},
         {"--audit-webhook-batch-throttle-qps=1e39", "is not a float32"},
         {"--audit-log-truncate-enabled=yes", "is not a boolean"},
@@ -518,6 +518,10 @@ START_TEST(typed_flag_values)
          "batch log throttle burst 0, must be"},
         {"--audit-log-mode=batch\n    - --audit-log-batch-throttle-enable\n    - --audit-log-batch-throttle-qps=nan",
          "batch log throttle burst 0, must be"},
+        /* below half float32's least subnormal: 0 */
+        {"--audit-log-mode=batch\n    - --audit-log-batch-throttle-enable\n    - --audit-log-batch-throttle-qps=1e-46\n"
+         "    - --audit-log-batch-throttle-burst=5",
+         "batch log throttle QPS 0, must be"},
     };
     for (size_t i = 0; i < sizeof batch / sizeof batch[0]; i++) {
         char flags[512];
@@ -1339,6 +1343,8 @@ START_TEST(run_as_non_root)
         {0640, 0775, 2, "cannot read the policy", "cannot create its log file in"},
         {0640, 0775, 3, NULL, NULL},
         {0604, 0757, 2, NULL, NULL},
+        /* a member of the file's group gets the group's bits, not the others' */
+        {0604, 0757, 1, "cannot read the policy", "cannot create its log file in"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ck_assert_int_eq(chmod(p, cases[i].pmode), 0);
@@ -1371,6 +1377,35 @@ START_TEST(run_as_non_root)
             must(r, "log-dir", KAP_MANIFEST_FAIL, cases[i].log);
         else
             must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
+    /* a log file already there: it must be readable and writable (it is
+     * opened to append), whatever its directory allows */
+    char lf[512];
+    snprintf(lf, sizeof lf, "%s/var/log/kubernetes/audit/audit.log", root);
+    put("/var/log/kubernetes/audit/audit.log", "");
+    static const struct {
+        mode_t fmode, dmode;
+        kap_manifest_status st;
+    } logs[] = {{0600, 0777, KAP_MANIFEST_FAIL}, {0666, 0755, KAP_MANIFEST_PASS}};
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        ck_assert_int_eq(chmod(lf, logs[i].fmode), 0);
+        ck_assert_int_eq(chmod(d, logs[i].dmode), 0);
+        ck_assert_int_eq(chmod(p, 0644), 0);
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    securityContext: {runAsUser: %lld}\n"
+                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS
+                 "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+                 other);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        must(r, "log-dir", logs[i].st, logs[i].st == KAP_MANIFEST_FAIL ? "cannot open its log file" : NULL);
         kap_manifest_report_free(r);
     }
     ck_assert_int_eq(chmod(d, 0755), 0);
