@@ -1190,7 +1190,7 @@ static size_t container_env(checker *c, envvar **out)
  * Linux's exec may not be longer; env entries that double each other
  * would otherwise grow without end). An argument not known is checked as
  * written. */
-#define EXPAND_MAX (128 * 1024)
+#define EXPAND_MAX ((size_t)128 * 1024)
 static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n)
 {
     if (!strchr(in, '$'))
@@ -2243,7 +2243,7 @@ static void run_as(const checker *c, long long *uid, long long *gid)
 static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
                         const char *what)
 {
-    long long uid, gid;
+    long long uid = -1, gid = -1;
     run_as(c, &uid, &gid);
     if (uid <= 0)
         return 0;
