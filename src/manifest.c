@@ -1669,6 +1669,16 @@ static int static_pod_name_ok(const char *s, size_t n)
     return 1;
 }
 
+/* Whether s (n bytes) has an element that is exactly "..", as kubelet's
+ * validation splits a path at '/'. */
+static int has_dotdot(const char *s, size_t n)
+{
+    for (size_t k = 0; k + 2 <= n; k++)
+        if ((k == 0 || s[k - 1] == '/') && s[k] == '.' && s[k + 1] == '.' && (k + 2 == n || s[k + 2] == '/'))
+            return 1;
+    return 0;
+}
+
 /* A DNS-1123 label: 63 at most lower-case letters, digits and '-', a
  * letter or digit at each end. */
 static int dns_label_ok(const char *s, size_t n)
@@ -1712,12 +1722,7 @@ static void check_pod_valid(checker *c)
         }
         const jv *hp = jget(jget(v, "hostPath"), "path");
         if (hp && hp->kind == JV_STRING) {
-            /* an element that is exactly "..", as validation splits the path */
-            int back = 0;
-            for (size_t k = 0; k + 2 <= hp->len && !back; k++)
-                back = (k == 0 || hp->s[k - 1] == '/') && hp->s[k] == '.' && hp->s[k + 1] == '.' &&
-                       (k + 2 == hp->len || hp->s[k + 2] == '/');
-            if (back)
+            if (has_dotdot(hp->s, hp->len))
                 add_check(r, "pod-valid", KAP_MANIFEST_FAIL, hp->line, hp->col,
                           "write the hostPath path without '..'",
                           "the hostPath path '%.*s' (spec.volumes[%zu]) contains '..': kubelet refuses the pod",
@@ -1762,11 +1767,7 @@ static void check_pod_valid(checker *c)
                 const jv *sp = jget(mts->items[i], "subPath");
                 if (!sp || sp->kind != JV_STRING || !sp->len)
                     continue;
-                int back = sp->s[0] == '/';
-                for (size_t q = 0; q + 2 <= sp->len && !back; q++)
-                    back = (q == 0 || sp->s[q - 1] == '/') && sp->s[q] == '.' && sp->s[q + 1] == '.' &&
-                           (q + 2 == sp->len || sp->s[q + 2] == '/');
-                if (back)
+                if (sp->s[0] == '/' || has_dotdot(sp->s, sp->len))
                     add_check(r, "pod-valid", KAP_MANIFEST_FAIL, sp->line, sp->col,
                               "write the subPath relative to the volume, without '..'",
                               "the subPath '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod",
