@@ -2432,8 +2432,12 @@ static void check_log(checker *c, logpaths *lp)
         const char *mh = h.mount_host.s ? h.mount_host.s : "/";
         if (tp)
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
-                      rfmt(r, "create %s on the host, or set 'type: DirectoryOrCreate' on volume '%s'", h.vol_host.s,
-                           h.v->name),
+                      exists || strcmp(h.v->type, "DirectoryOrCreate") == 0
+                          ? rfmt(r, "make %s on the host a directory (it is something else now), or point volume '%s' "
+                                    "at one",
+                                 h.vol_host.s, h.v->name)
+                          : rfmt(r, "create %s on the host, or set 'type: DirectoryOrCreate' on volume '%s'",
+                                 h.vol_host.s, h.v->name),
                       "the log's host directory %s %s", h.vol_host.s, tp);
         else if (exists && !S_ISDIR(st.st_mode))
             add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,

@@ -131,6 +131,20 @@ static void link_at(const char *node, const char *target)
     ck_assert_int_eq(symlink(target, path), 0);
 }
 
+static void unlink_in_root(const char *node)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    ck_assert_int_eq(unlink(path), 0);
+}
+
+static void rmdir_in_root(const char *node)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    ck_assert_int_eq(rmdir(path), 0);
+}
+
 static void new_root(void)
 {
     snprintf(root, sizeof root, "/tmp/kap-manifest-XXXXXX");
@@ -1228,6 +1242,19 @@ START_TEST(log_path_a_directory)
     put("/var/log/kubernetes/audit/audit.log/old", "");
     r = check_now();
     must(r, "log-dir", KAP_MANIFEST_FAIL, "audit/audit.log is a directory: kube-apiserver cannot open it");
+    kap_manifest_report_free(r);
+    /* a file where the log's directory goes, the type already
+     * DirectoryOrCreate: the fix is the directory, not the type */
+    drop_root();
+    good_node();
+    unlink_in_root("/var/log/kubernetes/audit/.keep");
+    rmdir_in_root("/var/log/kubernetes/audit");
+    put("/var/log/kubernetes/audit", "");
+    pod(GOOD_FLAGS, NULL);
+    r = check_now();
+    must(r, "log-dir", KAP_MANIFEST_FAIL, "is not a directory (type DirectoryOrCreate)");
+    const kap_manifest_check *f = find_check(r, "log-dir");
+    ck_assert_msg(strstr(f->fix, "a directory (it is something else now)") != NULL, "%s", f->fix);
     kap_manifest_report_free(r);
     drop_root();
 }
