@@ -1962,6 +1962,41 @@ static int container_path(checker *c, const char *cpath, kap_buf *out)
     return links;
 }
 
+/* cp (the path flag f gives) with the symlinks under directory mounts
+ * followed in the container (container_path). When they lead off every
+ * hostPath mount, or round a loop, a FAIL of check id; returns 1 then. */
+static int follow_in_container(checker *c, const char *id, const flag *f, kap_buf *cp)
+{
+    kap_manifest_report *r = c->r;
+    if (!cp->s || cp->oom)
+        return 0;
+    kap_buf lp = {0};
+    int links = container_path(c, cp->s, &lp);
+    hostmap lh;
+    memset(&lh, 0, sizeof lh);
+    if (links > 0 && lp.s)
+        map_path(c, lp.s, &lh);
+    int bad = links < 0 || (links > 0 && lp.s && (!lh.m || !lh.v || !lh.v->host_path));
+    if (bad)
+        add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col,
+                  links < 0 ? "give the file a path without a loop of symlinks"
+                            : rfmt(r, "point the symlink at a path the container has mounted (a relative target "
+                                      "within the mount), or mount %s",
+                                   lp.s),
+                  links < 0 ? "%s (--%s) goes round a loop of symlinks in the container"
+                            : "%s (--%s) is a symlink, in the container, to %s, which is not on a hostPath "
+                              "volumeMount: kube-apiserver cannot open it and stops at start-up",
+                  cp->s, f->name, lp.s ? lp.s : "");
+    else if (links > 0 && lp.s) {
+        cp->len = 0;
+        buf_adds(cp, lp.s);
+        buf_cstr(cp);
+    }
+    hostmap_free(c, &lh);
+    bfree(c, &lp);
+    return bad;
+}
+
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
@@ -2043,35 +2078,9 @@ static void check_policy(checker *c, const char **policy_host)
     add_check(r, "policy-flag", KAP_MANIFEST_PASS, f->line, f->col, NULL, "--audit-policy-file=%s", f->value);
     kap_buf cp = {0};
     flag_path(c, &cp, f->value);
-    if (cp.s && !cp.oom) {
-        kap_buf lp = {0};
-        int links = container_path(c, cp.s, &lp);
-        hostmap lh;
-        memset(&lh, 0, sizeof lh);
-        if (links > 0 && lp.s)
-            map_path(c, lp.s, &lh);
-        if (links < 0 || (links > 0 && lp.s && (!lh.m || !lh.v || !lh.v->host_path))) {
-            add_check(r, "policy-mount", KAP_MANIFEST_FAIL, f->line, f->col,
-                      links < 0 ? "give the policy a path without a loop of symlinks"
-                                : rfmt(r, "point the symlink at a path the container has mounted (a relative "
-                                          "target within the mount), or mount %s",
-                                       lp.s),
-                      links < 0 ? "%s (--audit-policy-file) goes round a loop of symlinks in the container"
-                                : "%s (--audit-policy-file) is a symlink, in the container, to %s, which is not on a "
-                                  "hostPath volumeMount: kube-apiserver cannot open the policy and stops at start-up",
-                      cp.s, lp.s ? lp.s : "");
-            hostmap_free(c, &lh);
-            bfree(c, &lp);
-            bfree(c, &cp);
-            return;
-        }
-        hostmap_free(c, &lh);
-        if (links > 0) {
-            cp.len = 0;
-            buf_adds(&cp, lp.s);
-            buf_cstr(&cp);
-        }
-        bfree(c, &lp);
+    if (follow_in_container(c, "policy-mount", f, &cp)) {
+        bfree(c, &cp);
+        return;
     }
     hostmap h;
     if (!cp.s || check_mounted(c, "policy-mount", f, cp.s, &h, "audit-policy", "File", 1)) {
@@ -3277,6 +3286,10 @@ static void check_webhook(checker *c)
         return;
     kap_buf cp = {0}, res = {0};
     flag_path(c, &cp, f->value);
+    if (follow_in_container(c, "webhook-config", f, &cp)) {
+        bfree(c, &cp);
+        return;
+    }
     hostmap h;
     if (!cp.s || check_mounted(c, "webhook-config", f, cp.s, &h, "audit-webhook", "File", 1)) {
         if (cp.s)

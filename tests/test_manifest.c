@@ -1507,6 +1507,22 @@ START_TEST(symlink_followed_in_the_container)
             must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
         kap_manifest_report_free(r);
     }
+    /* the webhook's kubeconfig alike */
+    unlink(at);
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    put("/opt/kc", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                   "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    char kc[512];
+    snprintf(kc, sizeof kc, "%s/etc/kubernetes/webhook.kubeconfig", root);
+    ck_assert_int_eq(symlink("/opt/kc", kc), 0);
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+             "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n",
+             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "webhook-config", KAP_MANIFEST_FAIL,
+         "(--audit-webhook-config-file) is a symlink, in the container, to /opt/kc, which is not on a hostPath");
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
