@@ -967,6 +967,18 @@ static int group_rejected(const char *group)
     return 1;
 }
 
+START_TEST(quoted_value_keeps_its_spaces)
+{
+    /* a value quoted in a validation message keeps its spaces as they are
+     * (encoding/json escapes only what is below 0x20, quotes, backslash
+     * and <>&). Written for util.c json_quote_as with `c >= 0x21` (a
+     * space came out as \u0020) */
+    ck_assert_str_eq(error_of("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: \" Meta data\"\n"),
+                     "rules[0].level: Unsupported value: \" Meta data\": supported values: "
+                     "\"None\", \"Metadata\", \"Request\", \"RequestResponse\"");
+}
+END_TEST
+
 START_TEST(group_dns_subdomain)
 {
     /* IsDNS1123Subdomain: each dot-separated label starts and ends with
@@ -1727,6 +1739,7 @@ int main(void)
     TCase *tv = tcase_create("validate");
     tcase_set_timeout(tv, 120);
     tcase_add_test(tv, group_dns_subdomain);
+    tcase_add_test(tv, quoted_value_keeps_its_spaces);
     tcase_add_test(tv, validate_allocation_failures);
     tcase_add_test(tv, decode_allocation_failures);
     tcase_add_test(tv, other_kind_allocation_failures);
