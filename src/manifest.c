@@ -2870,27 +2870,6 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
     return why;
 }
 
-/* The scheme of a URL as Go's url.Parse reads it (letters, then also
- * digits, '+', '-', '.', up to the first ':'), compared without case with
- * one of want[0..n): its index, or -1 (no scheme, another one, or a control
- * byte, which url.Parse refuses). */
-static int url_scheme(const char *s, size_t len, const char *const *want, size_t n)
-{
-    size_t i = 0;
-    for (size_t k = 0; k < len; k++)
-        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
-            return -1;
-    while (i < len && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-                       (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
-        i++;
-    if (i == len || s[i] != ':')
-        return -1;
-    for (size_t k = 0; k < n; k++)
-        if (strlen(want[k]) == i && strncasecmp(s, want[k], i) == 0)
-            return (int)k;
-    return -1;
-}
-
 /* ---- a URL as Go's url.Parse refuses it ----
  * What this takes from Go's net/url (url.go: Parse, parse, getScheme,
  * parseAuthority, parseHost, validOptionalPort, validUserinfo, unescape,
@@ -2995,83 +2974,95 @@ static const char *go_host(const char *h, size_t n)
     return go_unescape(h, n, GO_HOST);
 }
 
-/* Why Go's url.Parse refuses s (len bytes), in Go's words (without the
- * part quoted), or NULL when it parses. */
-static const char *go_url_refuses(const char *s, size_t len)
-{
-    const char *hash = memchr(s, '#', len);
-    size_t n = hash ? (size_t)(hash - s) : len, i = 0;
-    for (size_t k = 0; k < n; k++)
-        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
-            return "net/url: invalid control character in URL";
-    while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-                     (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
-        i++;
-    int scheme = i < n && s[i] == ':' && i > 0;
-    if (i < n && s[i] == ':' && i == 0)
-        return "missing protocol scheme";
-    size_t r = scheme ? i + 1 : 0; /* the rest, up to the query */
-    const char *q = memchr(s + r, '?', n - r);
-    size_t end = q ? (size_t)(q - s) : n;
-    const char *why = NULL;
-    if (r < end && s[r] == '/') {
-        if (end - r >= 2 && s[r + 1] == '/' && (scheme || end - r < 3 || s[r + 2] != '/')) {
-            size_t a = r + 2, p = a;
-            while (p < end && s[p] != '/')
-                p++;
-            size_t at = p;
-            while (at > a && s[at - 1] != '@')
-                at--;
-            why = go_host(s + at, p - at);
-            for (size_t k = a; !why && at > a && k < at - 1; k++)
-                if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') ||
-                      (s[k] && strchr("-._:~!$&'()*+,;=%@", s[k]))))
-                    why = "net/url: invalid userinfo";
-            if (!why && at > a)
-                why = go_unescape(s + a, at - 1 - a, GO_PLAIN);
-            r = p;
-        }
-        if (!why)
-            why = go_unescape(s + r, end - r, GO_PLAIN);
-    } else if (!scheme) {
-        const char *slash = memchr(s + r, '/', end - r);
-        if (memchr(s + r, ':', slash ? (size_t)(slash - s) - r : end - r))
-            return "first path segment in URL cannot contain colon";
-        why = go_unescape(s + r, end - r, GO_PLAIN);
-    }
-    if (!why && hash)
-        why = go_unescape(hash + 1, len - n - 1, GO_PLAIN);
-    return why;
-}
+/* A URL cut where Go's url.Parse cuts it, as offsets into its bytes: the
+ * fragment after the first '#', the scheme (letters, then also digits,
+ * '+', '-', '.', up to a ':' not first), the query after the first '?'
+ * that follows, and with "//" (and a scheme, or no third '/') the
+ * authority up to the next '/', whose last '@' ends the userinfo. */
+typedef struct {
+    size_t n;       /* the bytes before the first '#' (all when none) */
+    size_t scheme;  /* the scheme's length; 0: none */
+    size_t rest;    /* after the scheme's ':' (0 without one) */
+    size_t end;     /* where the query's '?' is (n when none) */
+    size_t auth;    /* with an authority: its first byte; else rest */
+    size_t host;    /* the host's first byte, after the userinfo's '@' */
+    size_t path;    /* the path's first byte: the authority's end */
+    int authority;  /* "//" starts an authority */
+    int ctl;        /* a byte below 0x20 or 0x7f before the '#' */
+    int colon0;     /* a ':' first: "missing protocol scheme" */
+} go_url;
 
-/* The parts of a URL Go's url.Parse takes (go_url_refuses said yes) that
- * client-go's DefaultServerURL asks for: whether it has a scheme and a
- * host, and whether its path is "" or "/". */
-static void go_url_parts(const char *s, size_t len, int *scheme_host, int *root_path)
+static void go_url_split(const char *s, size_t len, go_url *u)
 {
+    memset(u, 0, sizeof *u);
     const char *hash = memchr(s, '#', len);
     size_t n = hash ? (size_t)(hash - s) : len, i = 0;
+    u->n = n;
+    for (size_t k = 0; k < n && !u->ctl; k++)
+        u->ctl = (unsigned char)s[k] < 0x20 || s[k] == 0x7f;
     while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
                      (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
         i++;
-    int scheme = i > 0 && i < n && s[i] == ':';
-    size_t r = scheme ? i + 1 : 0;
+    u->colon0 = n > 0 && s[0] == ':';
+    u->scheme = i > 0 && i < n && s[i] == ':' ? i : 0;
+    size_t r = u->scheme ? i + 1 : 0;
     const char *q = memchr(s + r, '?', n - r);
-    size_t end = q ? (size_t)(q - s) : n, path = r;
-    int host = 0;
-    if (end - r >= 2 && s[r] == '/' && s[r + 1] == '/' && (scheme || end - r < 3 || s[r + 2] != '/')) {
-        size_t p = r + 2;
-        while (p < end && s[p] != '/')
+    u->end = q ? (size_t)(q - s) : n;
+    u->rest = u->auth = u->host = u->path = r;
+    if (u->end - r >= 2 && s[r] == '/' && s[r + 1] == '/' && (u->scheme || u->end - r < 3 || s[r + 2] != '/')) {
+        size_t a = r + 2, p = a;
+        while (p < u->end && s[p] != '/')
             p++;
         size_t at = p;
-        while (at > r + 2 && s[at - 1] != '@')
+        while (at > a && s[at - 1] != '@')
             at--;
-        host = p > at;
-        path = p;
+        u->authority = 1;
+        u->auth = a;
+        u->host = at;
+        u->path = p;
     }
-    *scheme_host = scheme && host;
-    size_t pl = end - path;
-    *root_path = pl == 0 || (pl == 1 && s[path] == '/');
+}
+
+/* The index in want[0..k) of the URL's scheme, compared without case, or
+ * -1 (no scheme, another one, or a control byte: url.Parse refuses it). */
+static int go_url_scheme(const char *s, const go_url *u, const char *const *want, size_t k)
+{
+    if (u->ctl || !u->scheme)
+        return -1;
+    for (size_t w = 0; w < k; w++)
+        if (strlen(want[w]) == u->scheme && strncasecmp(s, want[w], u->scheme) == 0)
+            return (int)w;
+    return -1;
+}
+
+/* Why Go's url.Parse refuses s (len bytes), in Go's words (without the
+ * part quoted), or NULL when it parses; u is s split. */
+static const char *go_url_refuses(const char *s, size_t len, const go_url *u)
+{
+    if (u->ctl)
+        return "net/url: invalid control character in URL";
+    if (u->colon0)
+        return "missing protocol scheme";
+    const char *why = NULL;
+    if (u->authority) {
+        why = go_host(s + u->host, u->path - u->host);
+        for (size_t k = u->auth; !why && u->host > u->auth && k < u->host - 1; k++)
+            if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') ||
+                  (s[k] && strchr("-._:~!$&'()*+,;=%@", s[k]))))
+                why = "net/url: invalid userinfo";
+        if (!why && u->host > u->auth)
+            why = go_unescape(s + u->auth, u->host - 1 - u->auth, GO_PLAIN);
+    } else if (!u->scheme && !(u->rest < u->end && s[u->rest] == '/')) {
+        const char *slash = memchr(s + u->rest, '/', u->end - u->rest);
+        if (memchr(s + u->rest, ':', slash ? (size_t)(slash - s) - u->rest : u->end - u->rest))
+            return "first path segment in URL cannot contain colon";
+    }
+    /* the path (with a scheme and no '/', opaque: not looked at) */
+    if (!why && (!u->scheme || (u->rest < u->end && s[u->rest] == '/')))
+        why = go_unescape(s + u->path, u->end - u->path, GO_PLAIN);
+    if (!why && u->n < len)
+        why = go_unescape(s + u->n + 1, len - u->n - 1, GO_PLAIN);
+    return why;
 }
 
 /* Why client-go's REST client refuses the cluster's server (rest's
@@ -3085,18 +3076,21 @@ static const char *kc_server_refused(checker *c, const jv *cl)
     const jv *v = jget(cl, "server");
     if (!v || v->kind != JV_STRING || !v->len || memchr(v->s, '\0', v->len))
         return NULL;
-    int scheme_host, root_path;
-    const char *first = go_url_refuses(v->s, v->len);
-    if (!first) {
-        go_url_parts(v->s, v->len, &scheme_host, &root_path);
-        if (scheme_host)
-            return NULL;
-    }
+    go_url su, hu;
+    go_url_split(v->s, v->len, &su);
+    const char *first = go_url_refuses(v->s, v->len, &su);
+    if (!first && su.scheme && su.authority && su.path > su.host)
+        return NULL;
     kap_buf u = {0};
     buf_printf(&u, "http://%.*s", (int)v->len, v->s);
-    const char *why = u.s ? go_url_refuses(u.s, u.len) : NULL;
-    if (!why && u.s)
-        go_url_parts(u.s, u.len, &scheme_host, &root_path);
+    const char *why = NULL;
+    int root_path = 0;
+    if (u.s) {
+        go_url_split(u.s, u.len, &hu);
+        why = go_url_refuses(u.s, u.len, &hu);
+        size_t pl = hu.end - hu.path;
+        root_path = pl == 0 || (pl == 1 && u.s[hu.path] == '/');
+    }
     const char *msg = NULL;
     if (why)
         msg = rfmt(c->r, "its cluster's server is not a URL Go's url.Parse takes (%s; client-go: \"parse ...\"): "
@@ -3119,8 +3113,11 @@ static int kc_https(const jv *cl)
 {
     static const char *const https[] = {"https"};
     const jv *v = jget(cl, "server");
-    return v && v->kind == JV_STRING && url_scheme(v->s, v->len, https, 1) == 0 && v->len > 8 &&
-           memcmp(v->s + 6, "//", 2) == 0;
+    if (!v || v->kind != JV_STRING)
+        return 0;
+    go_url u;
+    go_url_split(v->s, v->len, &u);
+    return go_url_scheme(v->s, &u, https, 1) == 0 && u.authority && v->len > u.auth;
 }
 
 /* Whether s (n bytes) is base64 as encoding/json decodes []byte: the
@@ -3252,7 +3249,12 @@ static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *u
     }
     static const char *const proxies[] = {"http", "https", "socks5"};
     const jv *px = jget(cl, "proxy-url");
-    const char *bad = px && px->kind == JV_STRING && px->len ? go_url_refuses(px->s, px->len) : NULL;
+    go_url pu;
+    const char *bad = NULL;
+    if (px && px->kind == JV_STRING && px->len) {
+        go_url_split(px->s, px->len, &pu);
+        bad = go_url_refuses(px->s, px->len, &pu);
+    }
     if (bad) {
         *fix = "write proxy-url as a URL: http://, https:// or socks5://, HOST, then :PORT in digits (an IPv6 host in "
                "[ ], a % only as %XX), or remove it";
@@ -3260,10 +3262,7 @@ static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *u
                        "'proxy-url' ...: could not parse\"): kube-apiserver stops at start-up",
                     bad);
     }
-    /* (the scheme is before any '#', which may have bytes the rest may not) */
-    const char *hash = px && px->kind == JV_STRING ? memchr(px->s, '#', px->len) : NULL;
-    if (px && px->kind == JV_STRING && px->len &&
-        url_scheme(px->s, hash ? (size_t)(hash - px->s) : px->len, proxies, 3) < 0) {
+    if (px && px->kind == JV_STRING && px->len && go_url_scheme(px->s, &pu, proxies, 3) < 0) {
         *fix = "give proxy-url as http://, https:// or socks5:// HOST:PORT, or remove it";
         return "its cluster's proxy-url has no http, https or socks5 scheme (client-go: \"invalid 'proxy-url'\"): "
                "kube-apiserver stops at start-up";
