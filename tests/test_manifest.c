@@ -254,6 +254,14 @@ static void must(const kap_manifest_report *r, const char *id, kap_manifest_stat
     ck_abort_msg("no %s %s check with '%s'", kap_manifest_status_name(st), id, part ? part : "");
 }
 
+/* The root as it is now, checked for one check's status and text. */
+static void expect_now(const char *id, kap_manifest_status st, const char *part)
+{
+    kap_manifest_report *r = check_now();
+    must(r, id, st, part);
+    kap_manifest_report_free(r);
+}
+
 /* The first check with this ID, or NULL. */
 static const kap_manifest_check *find_check(const kap_manifest_report *r, const char *id)
 {
@@ -316,9 +324,7 @@ START_TEST(bool_flag_takes_no_next_argument)
     good_node();
     /* a bool flag never takes the next argument: "false" is left over */
     pod(GOOD_FLAGS "    - --profiling\n    - \"false\"\n", NULL);
-    kap_manifest_report *r = check_now();
-    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'false' is not a flag");
-    kap_manifest_report_free(r);
+    expect_now("manifest-flags", KAP_MANIFEST_FAIL, "'false' is not a flag");
     drop_root();
 }
 END_TEST
@@ -342,13 +348,9 @@ START_TEST(double_dash_and_non_string)
 {
     good_node();
     pod(GOOD_FLAGS "    - --\n    - --secure-port=6443\n    - 6443\n", NULL);
-    kap_manifest_report *r = check_now();
-    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
-    kap_manifest_report_free(r);
+    expect_now("manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
     pod(GOOD_FLAGS "    - 6443\n", NULL);
-    r = check_now();
-    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "is a number");
-    kap_manifest_report_free(r);
+    expect_now("manifest-flags", KAP_MANIFEST_FAIL, "is a number");
     drop_root();
 }
 END_TEST
@@ -397,9 +399,7 @@ static void one_maxage(const char *value, kap_manifest_status want, const char *
              "    - \"--audit-log-maxage=%s\"\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
              value);
     pod(flags, NULL);
-    kap_manifest_report *r = check_now();
-    must(r, "log-maxage", want, part);
-    kap_manifest_report_free(r);
+    expect_now("log-maxage", want, part);
 }
 
 START_TEST(integers_as_go_parses_them)
@@ -497,9 +497,7 @@ START_TEST(typed_flag_values)
         char flags[512];
         snprintf(flags, sizeof flags, GOOD_FLAGS "    - %s\n", bad[i][0]);
         pod(flags, NULL);
-        kap_manifest_report *r = check_now();
-        must(r, "flag-value", KAP_MANIFEST_FAIL, bad[i][1]);
-        kap_manifest_report_free(r);
+        expect_now("flag-value", KAP_MANIFEST_FAIL, bad[i][1]);
     }
     static const char *const good[] = {
         "--audit-log-batch-max-wait=5s", "--audit-webhook-initial-backoff=1m30.5s", "--audit-log-batch-max-wait=0",
@@ -565,13 +563,9 @@ START_TEST(typed_flag_values)
     kap_manifest_report_free(r);
     /* an empty argument after "--" is no argument either */
     pod(GOOD_FLAGS "    - \"--\"\n    - \"\"\n", NULL);
-    r = check_now();
-    must(r, "manifest-flags", KAP_MANIFEST_PASS, "all well formed");
-    kap_manifest_report_free(r);
+    expect_now("manifest-flags", KAP_MANIFEST_PASS, "all well formed");
     pod(GOOD_FLAGS "    - \"--\"\n    - \"\"\n    - x\n", NULL);
-    r = check_now();
-    must(r, "manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
-    kap_manifest_report_free(r);
+    expect_now("manifest-flags", KAP_MANIFEST_FAIL, "'--' ends the flags");
     drop_root();
 }
 END_TEST
@@ -603,9 +597,7 @@ START_TEST(relative_symlink_cannot_leave_root)
     char t2[600];
     snprintf(t2, sizeof t2, "up/tmp/%s", name);
     link_at("/etc/kubernetes/audit-policy.yaml", t2);
-    r = check_now();
-    must(r, "policy-file", KAP_MANIFEST_FAIL, "does not exist");
-    kap_manifest_report_free(r);
+    expect_now("policy-file", KAP_MANIFEST_FAIL, "does not exist");
     unlink(outside);
     drop_root();
 }
@@ -627,9 +619,7 @@ START_TEST(absolute_symlink_resolves_in_root)
     /* /etc/passwd inside the root does not exist, whatever the machine has */
     unlink(p);
     link_at("/etc/kubernetes/audit-policy.yaml", "/etc/passwd");
-    r = check_now();
-    must(r, "policy-file", KAP_MANIFEST_FAIL, NULL);
-    kap_manifest_report_free(r);
+    expect_now("policy-file", KAP_MANIFEST_FAIL, NULL);
     drop_root();
 }
 END_TEST
@@ -644,12 +634,10 @@ START_TEST(symlink_loop_and_manifest_link)
     link_at("/etc/kubernetes/a", "b");
     link_at("/etc/kubernetes/b", "a");
     link_at("/etc/kubernetes/audit-policy.yaml", "a");
-    kap_manifest_report *r = check_now();
-    must(r, "policy-file", KAP_MANIFEST_FAIL, "symbolic links");
-    kap_manifest_report_free(r);
+    expect_now("policy-file", KAP_MANIFEST_FAIL, "symbolic links");
     /* a manifest that is a loop cannot be read: KAP_EIO */
     link_at("/etc/kubernetes/manifests/loop.yaml", "loop.yaml");
-    r = check_root("/etc/kubernetes/manifests/loop.yaml", KAP_EIO);
+    kap_manifest_report *r = check_root("/etc/kubernetes/manifests/loop.yaml", KAP_EIO);
     ck_assert_ptr_nonnull(strstr(kap_manifest_report_error(r), "symbolic links"));
     kap_manifest_report_free(r);
     /* ".." in the manifest's path stops at the root */
@@ -820,15 +808,11 @@ START_TEST(hostpath_type_of_the_volume_not_the_file)
              "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
              "    - {name: audit, mountPath: /etc/kubernetes/none, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
              "  - name: audit\n    hostPath: {path: /etc/kubernetes/none, type: DirectoryOrCreate}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
-    r = check_now();
-    must(r, "policy-file", KAP_MANIFEST_FAIL, "/etc/kubernetes/none/policy.yaml, does not exist");
-    kap_manifest_report_free(r);
+    expect_now("policy-file", KAP_MANIFEST_FAIL, "/etc/kubernetes/none/policy.yaml, does not exist");
     /* a directory mounted from a volume of type File: the policy cannot be below a file */
     pod_with(flags, "    - {name: audit, mountPath: /etc/kubernetes/audit, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
              "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
-    r = check_now();
-    must(r, "policy-file", KAP_MANIFEST_FAIL, "cannot be there: a path above it is a file");
-    kap_manifest_report_free(r);
+    expect_now("policy-file", KAP_MANIFEST_FAIL, "cannot be there: a path above it is a file");
     /* a type that does not fit the directory */
     pod_with(flags, "    - {name: audit, mountPath: /etc/kubernetes/audit, readOnly: true}\n" "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
              "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit, type: File}\n" "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
@@ -863,9 +847,7 @@ START_TEST(hostpath_type_of_the_volume_not_the_file)
     snprintf(vols, sizeof vols, "%s  - name: audit-log\n    hostPath: {path: /var/nolog, type: Directory}\n",
              policy_vol);
     pod_with(good_policy, mounts, vols);
-    r = check_now();
-    must(r, "log-dir", KAP_MANIFEST_FAIL, "the log's host directory /var/nolog does not exist (type Directory");
-    kap_manifest_report_free(r);
+    expect_now("log-dir", KAP_MANIFEST_FAIL, "the log's host directory /var/nolog does not exist (type Directory");
     drop_root();
 }
 END_TEST
@@ -893,9 +875,7 @@ START_TEST(policy_and_log_in_one_mount)
              "    - {name: audit, mountPath: /var/lib/audit}\n    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
              "  - name: audit\n    hostPath: {path: /var/lib/audit, type: Directory}\n"
              "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
-    r = check_now();
-    must(r, "policy-mount-readonly", KAP_MANIFEST_WARN, "is writable: kube-apiserver only reads it");
-    kap_manifest_report_free(r);
+    expect_now("policy-mount-readonly", KAP_MANIFEST_WARN, "is writable: kube-apiserver only reads it");
     drop_root();
 }
 END_TEST
@@ -936,25 +916,17 @@ START_TEST(log_options_refused)
     kap_manifest_report_free(r);
     /* the truncate sizes, validated even with truncating off */
     pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=0\n", NULL);
-    r = check_now();
-    must(r, "log-truncate", KAP_MANIFEST_FAIL,
-         "(\"invalid audit truncate log max event size 0, must be a positive number\"), whether truncating is enabled");
-    kap_manifest_report_free(r);
+    expect_now("log-truncate", KAP_MANIFEST_FAIL,
+               "(\"invalid audit truncate log max event size 0, must be a positive number\"), whether truncating is enabled");
     pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=20971520\n", NULL);
-    r = check_now();
-    must(r, "log-truncate", KAP_MANIFEST_FAIL,
-         "(\"invalid audit truncate log max batch size 10485760, must be greater than max event size (20971520)\")");
-    kap_manifest_report_free(r);
+    expect_now("log-truncate", KAP_MANIFEST_FAIL,
+               "(\"invalid audit truncate log max batch size 10485760, must be greater than max event size (20971520)\")");
     pod(GOOD_FLAGS "    - --audit-log-truncate-max-batch-size=1k\n", NULL);
-    r = check_now();
-    must(r, "log-truncate", KAP_MANIFEST_FAIL, "--audit-log-truncate-max-batch-size=1k is not an integer");
-    kap_manifest_report_free(r);
+    expect_now("log-truncate", KAP_MANIFEST_FAIL, "--audit-log-truncate-max-batch-size=1k is not an integer");
     pod(GOOD_FLAGS "    - --audit-log-truncate-max-event-size=2048\n    - --audit-log-truncate-max-batch-size=4096\n",
         NULL);
-    r = check_now();
-    must(r, "log-truncate", KAP_MANIFEST_PASS,
-         "--audit-log-truncate-max-event-size 2048, --audit-log-truncate-max-batch-size 4096");
-    kap_manifest_report_free(r);
+    expect_now("log-truncate", KAP_MANIFEST_PASS,
+               "--audit-log-truncate-max-event-size 2048, --audit-log-truncate-max-batch-size 4096");
     drop_root();
 }
 END_TEST
@@ -1010,23 +982,20 @@ START_TEST(kubelet_config)
     good_node();
     pod(GOOD_FLAGS, NULL);
     put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "no staticPodPath");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "no staticPodPath");
     /* a given config that is missing is a WARN */
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     o.root = root;
     o.kubelet_config = "/etc/kubernetes/kubelet.conf";
+    kap_manifest_report *r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "cannot be read");
     kap_manifest_report_free(r);
     /* staticPodPath through a symlink to the manifests directory */
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/static\n");
     link_at("/etc/static", "kubernetes/manifests");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, NULL);
     drop_root();
 }
 END_TEST
@@ -1074,9 +1043,7 @@ START_TEST(static_pod_path_names_a_file)
     pod(GOOD_FLAGS, NULL);
     /* the directory: the .bak is a second kube-apiserver again */
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak");
-    kap_manifest_report_free(r);
+    expect_now("manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak");
     /* another file */
     put("/etc/kubernetes/pods/apiserver.yaml", "kind: Pod\n");
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/pods/apiserver.yaml\n");
@@ -1096,9 +1063,7 @@ START_TEST(static_pod_path_names_a_file)
     kap_manifest_report_free(r);
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/etc/kubernetes/pods/apiserver.yaml\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (--pod-manifest-path in");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (--pod-manifest-path in");
     drop_root();
 }
 END_TEST
@@ -1188,9 +1153,7 @@ START_TEST(pod_invalid_volumes_and_subpaths)
         snprintf(mounts, sizeof mounts, "%s%s", pol_mount, cases[i].mounts);
         snprintf(vols, sizeof vols, "%s%s", pol_vol, cases[i].vols);
         pod_with(GOOD_FLAGS_SHORT, mounts, vols);
-        kap_manifest_report *r = check_now();
-        must(r, "pod-valid", KAP_MANIFEST_FAIL, cases[i].want);
-        kap_manifest_report_free(r);
+        expect_now("pod-valid", KAP_MANIFEST_FAIL, cases[i].want);
     }
     /* an init container's subPath too; a volume with a null source and
      * one without any (kubelet's default, emptyDir) are fine */
@@ -1231,18 +1194,12 @@ START_TEST(log_path_a_directory)
                  "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n",
                  paths[i]);
         pod(flags, NULL);
-        kap_manifest_report *r = check_now();
-        must(r, "log-dir", KAP_MANIFEST_FAIL, "names a directory: kube-apiserver cannot open it");
-        kap_manifest_report_free(r);
+        expect_now("log-dir", KAP_MANIFEST_FAIL, "names a directory: kube-apiserver cannot open it");
     }
     pod(GOOD_FLAGS, NULL);
-    kap_manifest_report *r = check_now();
-    must(r, "log-dir", KAP_MANIFEST_PASS, "exists");
-    kap_manifest_report_free(r);
+    expect_now("log-dir", KAP_MANIFEST_PASS, "exists");
     put("/var/log/kubernetes/audit/audit.log/old", "");
-    r = check_now();
-    must(r, "log-dir", KAP_MANIFEST_FAIL, "audit/audit.log is a directory: kube-apiserver cannot open it");
-    kap_manifest_report_free(r);
+    expect_now("log-dir", KAP_MANIFEST_FAIL, "audit/audit.log is a directory: kube-apiserver cannot open it");
     /* a file where the log's directory goes, the type already
      * DirectoryOrCreate: the fix is the directory, not the type */
     drop_root();
@@ -1251,7 +1208,7 @@ START_TEST(log_path_a_directory)
     rmdir_in_root("/var/log/kubernetes/audit");
     put("/var/log/kubernetes/audit", "");
     pod(GOOD_FLAGS, NULL);
-    r = check_now();
+    kap_manifest_report *r = check_now();
     must(r, "log-dir", KAP_MANIFEST_FAIL, "is not a directory (type DirectoryOrCreate)");
     const kap_manifest_check *f = find_check(r, "log-dir");
     ck_assert_msg(strstr(f->fix, "a directory (it is something else now)") != NULL, "%s", f->fix);
@@ -1290,9 +1247,7 @@ START_TEST(kubelet_expands_env_references)
     /* "$$(AGE)" is the text "$(AGE)"; $(NOPE) is not known */
     snprintf(text, sizeof text, "%s    - --audit-policy-file=$(POL)\n    - --audit-log-maxage=$$(AGE)\n%s", head, tail);
     put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
-    r = check_now();
-    must(r, "log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(AGE) is not an integer");
-    kap_manifest_report_free(r);
+    expect_now("log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(AGE) is not an integer");
     snprintf(text, sizeof text, "%s    - --audit-policy-file=$(NOPE)\n    - --audit-log-maxage=$(AGE\n%s", head, tail);
     put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
     r = check_now();
@@ -1331,15 +1286,11 @@ START_TEST(shell_wrapped_apiserver)
         "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
         "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
         "    command: [/bin/sh, -c, \"exec /usr/local/bin/kube-apiserver --audit-log-path=/x\"]\n");
-    kap_manifest_report *r = check_now();
-    must(r, "manifest-container", KAP_MANIFEST_FAIL, "starts kube-apiserver through a shell script");
-    kap_manifest_report_free(r);
+    expect_now("manifest-container", KAP_MANIFEST_FAIL, "starts kube-apiserver through a shell script");
     put("/etc/kubernetes/manifests/kube-apiserver.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
         "  - name: x\n    image: busybox\n    command: [/bin/sh, -c, \"sleep 1\"]\n");
-    r = check_now();
-    must(r, "manifest-container", KAP_MANIFEST_FAIL, "no container in spec.containers runs kube-apiserver");
-    kap_manifest_report_free(r);
+    expect_now("manifest-container", KAP_MANIFEST_FAIL, "no container in spec.containers runs kube-apiserver");
     drop_root();
 }
 END_TEST
@@ -1431,9 +1382,7 @@ START_TEST(run_as_non_root)
                  "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
                  other);
         put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
-        kap_manifest_report *r = check_now();
-        must(r, "log-dir", logs[i].st, logs[i].st == KAP_MANIFEST_FAIL ? "cannot open its log file" : NULL);
-        kap_manifest_report_free(r);
+        expect_now("log-dir", logs[i].st, logs[i].st == KAP_MANIFEST_FAIL ? "cannot open its log file" : NULL);
     }
     ck_assert_int_eq(chmod(d, 0755), 0);
     drop_root();
@@ -1519,10 +1468,8 @@ START_TEST(symlink_followed_in_the_container)
              "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
              "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n",
              "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n");
-    kap_manifest_report *r = check_now();
-    must(r, "webhook-config", KAP_MANIFEST_FAIL,
-         "(--audit-webhook-config-file) is a symlink, in the container, to /opt/kc, which is not on a hostPath");
-    kap_manifest_report_free(r);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "(--audit-webhook-config-file) is a symlink, in the container, to /opt/kc, which is not on a hostPath");
     drop_root();
 }
 END_TEST
@@ -1646,9 +1593,7 @@ START_TEST(copies_by_pod_name)
     put("/etc/kubernetes/manifests/0-api.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\n"
         "spec:\n  containers:\n  - name: web\n    image: nginx\n");
-    r = check_now();
-    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "0-api.yaml is in the manifests directory with this manifest's pod name");
-    kap_manifest_report_free(r);
+    expect_now("manifest-dir", KAP_MANIFEST_FAIL, "0-api.yaml is in the manifests directory with this manifest's pod name");
     drop_root();
 }
 END_TEST
@@ -1675,43 +1620,34 @@ START_TEST(kubelet_flags)
     put("/var/lib/kubelet/kubeadm-flags.env",
         "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock "
         "--pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
 
     /* --config elsewhere: that file is read (here it sets another path) */
     put("/etc/default/kubelet", "# extra\nKUBELET_EXTRA_ARGS='--config /etc/kubelet/conf.yaml --config-dir=/etc/kubelet.d'\n");
     put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
     put("/etc/kubelet.d/README", "(no drop-in config yet)\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
     /* --kubelet-config given wins over the flag */
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     o.root = root;
     o.kubelet_config = "/var/lib/kubelet/config.yaml";
+    kap_manifest_report *r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /var/lib/kubelet/config.yaml)");
     kap_manifest_report_free(r);
     /* a --config that names a missing file: WARN, naming where it came from */
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config=/etc/kubelet/missing.yaml\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
 
     /* flags given empty, last: their defaults, none; kubelet reads no
      * config file then */
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--config= --pod-manifest-path=\"\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
     /* --pod-manifest-path in kubeadm-flags.env, then again in /etc/default/kubelet: the last counts */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--pod-manifest-path=/etc/kubernetes/manifests\"\n");
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /var/lib/kubelet/kubeadm-flags.env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /var/lib/kubelet/kubeadm-flags.env)");
     put("/etc/default/kubelet", "#KUBELET_EXTRA_ARGS=--pod-manifest-path=/ignored\nKUBELET_EXTRA_ARGS=\"--v=2 --pod-manifest-path /srv/pods\"\n");
     r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/default/kubelet)");
@@ -1719,9 +1655,7 @@ START_TEST(kubelet_flags)
     kap_manifest_report_free(r);
     /* the flag wins over a config that agrees with the manifest */
     put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "/srv/pods");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "/srv/pods");
     drop_root();
 }
 END_TEST
@@ -1755,19 +1689,15 @@ START_TEST(kubelet_unit_files)
     put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
     /* a variable no ExecStart names: not read */
     put("/etc/default/kubelet", "KUBELET_EXTRA=--pod-manifest-path=/srv/unused\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests/, in /var/lib/kubelet/config.yaml)");
 
     /* a drop-in named after kubeadm's 10- comes after it: its ExecStart runs,
      * with a flag written out and a line continued */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\n; pods from elsewhere\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS \\\n"
         "  --pod-manifest-path=/srv/pods\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
 
     /* "${PODS}" inside a word, from Environment=; then overridden by an
      * EnvironmentFile= (its settings win, wherever the lines stand) */
@@ -1775,14 +1705,10 @@ START_TEST(kubelet_unit_files)
         "[Service]\nEnvironmentFile=/etc/kubelet.env\nEnvironment=PODS=/srv/a \"OTHER=x y\"\nExecStart=\n"
         "ExecStart=-/usr/bin/kubelet --pod-manifest-path=${PODS} $KUBELET_CONFIG_ARGS\n");
     put("/etc/kubelet.env", "# set by hand\nOTHER=z\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /srv/a (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /srv/a (--pod-manifest-path in /etc/systemd/system/kubelet.service.d/20-pods.conf)");
     put("/etc/kubelet.env", "PODS='/etc/kubernetes/manifests'  \n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /etc/kubelet.env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "--pod-manifest-path (/etc/kubernetes/manifests, in /etc/kubelet.env)");
 
     /* a drop-in of the same name in /etc hides /usr/lib's: kubeadm's
      * variables are gone, and so is its --config; the unit's own ExecStart
@@ -1792,33 +1718,25 @@ START_TEST(kubelet_unit_files)
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n");
     put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet's command line (ExecStart= in /lib/systemd/system/kubelet.service) has neither --pod-manifest-path nor "
-         "--config: kubelet runs no static pod");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet's command line (ExecStart= in /lib/systemd/system/kubelet.service) has neither --pod-manifest-path nor "
+               "--config: kubelet runs no static pod");
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n"
         "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
     /* an empty Environment= in a later drop-in clears every assignment
      * before it: no --config */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironment=\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "(ExecStart= in /etc/systemd/system/kubelet.service.d/10-kubeadm.conf) has neither --pod-manifest-path nor --config");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "(ExecStart= in /etc/systemd/system/kubelet.service.d/10-kubeadm.conf) has neither --pod-manifest-path nor --config");
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
     /* the same words outside [Service], or in a comment, are not settings */
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Unit]\nExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n[Service]\n"
         "# ExecStart=/usr/bin/kubelet --config=/etc/kubelet/conf.yaml\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "(ExecStart= in /lib/systemd/system/kubelet.service) has neither");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "(ExecStart= in /lib/systemd/system/kubelet.service) has neither");
     drop_root();
 }
 END_TEST
@@ -1836,14 +1754,10 @@ START_TEST(kubelet_own_unit)
         "KUBE_LOGTOSTDERR=\"--logtostderr=true\"\nKUBELET_ARGS=\"--v=2 \\\n  --node-ip=10.0.0.1\"\n"
         "KUBELET_CONFIG=--config=/etc/kubernetes/kubelet-config.yaml\n");
     put("/etc/kubernetes/kubelet-config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
     /* kubeadm's flag files are not read when the unit does not name them */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=--pod-manifest-path=/srv/unused\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
     drop_root();
 }
 END_TEST
@@ -1860,20 +1774,14 @@ START_TEST(kubelet_config_dir)
     put("/etc/kubernetes/kubelet.conf.d/10-base.conf", "staticPodPath: /srv/base\nmaxPods: 50\n");
     put("/etc/kubernetes/kubelet.conf.d/30-other.conf", "apiVersion: kubelet.config.k8s.io/v1beta1\nmaxPods: 60\n");
     put("/etc/kubernetes/kubelet.conf.d/99-ignored.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /srv/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /srv/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)");
     put("/etc/kubernetes/kubelet.conf.d/40-back.conf", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS,
-         "staticPodPath (/etc/kubernetes/manifests, in /etc/kubernetes/kubelet.conf.d/40-back.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS,
+               "staticPodPath (/etc/kubernetes/manifests, in /etc/kubernetes/kubelet.conf.d/40-back.conf)");
     /* a drop-in that is not YAML: not checked, said where */
     put("/etc/kubernetes/kubelet.conf.d/50-bad.conf", "staticPodPath: [\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
     drop_root();
 }
 END_TEST
@@ -1891,32 +1799,24 @@ START_TEST(kubelet_command_line_syntax)
         "ExecStart=@/usr/bin/kubelet --pod-manifest-path=/srv/argv0 \"--node-labels=a=b c\" "
         "--pod-manifest-path=${PODS}\n");
     put("/etc/k/env", "; comment\nnot an assignment\n  PODS=\"/srv/\\\npods\"\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/k/env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/pods (--pod-manifest-path in /etc/k/env)");
     /* "$$" is a '$'; an unset "${X}" is nothing; single quotes keep
      * everything as written, and splitting "$P" into words takes a
      * backslash's next character as it is */
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironmentFile=/etc/k/env\nExecStart=/usr/bin/kubelet ${UNSET}--pod-manifest-path=/srv/$$x $P\n");
     put("/etc/k/env", "P='--v=2 --pod-manifest-path=/srv/a\\\\b'\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a\\b (--pod-manifest-path in /etc/k/env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a\\b (--pod-manifest-path in /etc/k/env)");
     put("/etc/k/env", "P=\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /srv/$x (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /srv/$x (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
     /* "$VAR" split into words: --config and its value; nothing after "--"
      * is a flag */
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironment='CFG=--config /etc/k/c.yaml'\n"
         "ExecStart=/usr/bin/kubelet $CFG -- --pod-manifest-path=/srv/after\n");
     put("/etc/k/c.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
     drop_root();
 }
 END_TEST
@@ -1936,21 +1836,15 @@ START_TEST(kubelet_command_line_corners)
         "ExecStart = /usr/bin/kubelet \"--node-labels=a\\tb\\nc\" --pod-manifest-path=${GOOD}   \n");
     put("/etc/k/one.env", "GOOD=/srv/one\n");
     put("/etc/k/two.env", "  GOOD =   /srv/a\\ b  \n1X=y\nnot-a-name=z\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a b (--pod-manifest-path in /etc/k/two.env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/a b (--pod-manifest-path in /etc/k/two.env)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/srv/${OPEN\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL,
-         "kubelet reads static pods from /srv/${OPEN (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet reads static pods from /srv/${OPEN (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/k/c.yaml --config\n");
     put("/etc/k/c.yaml", "staticPodPath: /srv/c\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/c (staticPodPath in /etc/k/c.yaml)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/c (staticPodPath in /etc/k/c.yaml)");
     drop_root();
 }
 END_TEST
@@ -1997,25 +1891,17 @@ START_TEST(kubelet_review_cases)
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml \\\n# a comment\n"
         "  --pod-manifest-path=/srv/continued\n");
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "from /srv/continued (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "from /srv/continued (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironment=P=/etc/kubernetes/manifests\nExecStart=:/usr/bin/kubelet --pod-manifest-path=${P}\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from ${P} (--pod-manifest-path in");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from ${P} (--pod-manifest-path in");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --pod_manifest_path=/srv/under --pod-manifest-path=/srv/a --config=x "
         "--pod-manifest-path=\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "kubelet's config x (--config in /etc/systemd/system/kubelet.service) cannot be read");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "kubelet's config x (--config in /etc/systemd/system/kubelet.service) cannot be read");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --pod_manifest_path=/srv/under\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/under");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/under");
 
     /* --config-dir: a subdirectory's drop-in and a dot-file count, in the
      * order of their paths; a missing directory is a WARN */
@@ -2024,19 +1910,13 @@ START_TEST(kubelet_review_cases)
     put("/etc/kc.d/10-a.conf", "staticPodPath: /srv/a\n");
     put("/etc/kc.d/20-sub/50.conf", "staticPodPath: /srv/sub\n");
     put("/etc/kc.d/.hidden.conf", "staticPodPath: /srv/hidden\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "from /srv/sub (staticPodPath in /etc/kc.d/20-sub/50.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "from /srv/sub (staticPodPath in /etc/kc.d/20-sub/50.conf)");
     put("/etc/kc.d/30-b.conf", "maxPods: 10\n");
     put("/etc/kc.d/20-sub/60.conf", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /etc/kc.d/20-sub/60.conf)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /etc/kc.d/20-sub/60.conf)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/missing.d\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");
     drop_root();
 }
 END_TEST
@@ -2071,16 +1951,12 @@ START_TEST(kubelet_command_line_many_variables)
     ck_assert_uint_lt(u, unitcap);
     put("/etc/v.env", env);
     put("/etc/systemd/system/kubelet.service", unit);
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/y (--pod-manifest-path in /etc/v.env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/y (--pod-manifest-path in /etc/v.env)");
     /* the words of V, without W7's: V's last value wins */
     e = (size_t)(strstr(env, "W7=--pod") - env);
     env[e] = '\0';
     put("/etc/v.env", env);
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/x (--pod-manifest-path in /etc/v.env)");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/x (--pod-manifest-path in /etc/v.env)");
     free(env);
     free(unit);
     drop_root();
@@ -2116,22 +1992,16 @@ START_TEST(kubelet_unit_refused)
     kap_manifest_report_free(r);
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     link_at("/run/systemd/system/kubelet.service", "/dev/null");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
     /* the same where the root has a /dev/null (as a node's / does) */
     put("/dev/null", "[Service]\nExecStart=/usr/bin/kubelet\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "kubelet.service is masked (/run/systemd/system/kubelet.service");
     unlink(strcat(strcpy((char[512]){0}, root), "/run/systemd/system/kubelet.service"));
     unlink(strcat(strcpy((char[512]){0}, root), "/dev/null"));
     /* a link to another unit file: that file is the unit */
     put("/opt/kubelet/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");
     link_at("/etc/systemd/system/kubelet.service", "../../../opt/kubelet/kubelet.service");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     /* there but not readable here: said so, not taken for missing */
     put("/etc/systemd/system/kubelet.service/x", "");
@@ -2160,15 +2030,11 @@ START_TEST(kubelet_unit_refused)
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     /* a blank line is not empty: not masked */
     put("/etc/systemd/system/kubelet.service", "\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     unlink(strcat(strcpy((char[512]){0}, root), "/etc/systemd/system/kubelet.service"));
     /* drop-ins and no unit file */
     unlink(strcat(strcpy((char[512]){0}, root), "/lib/systemd/system/kubelet.service"));
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_WARN, "drop-ins for kubelet.service but no kubelet.service file");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_WARN, "drop-ins for kubelet.service but no kubelet.service file");
     put("/lib/systemd/system/kubelet.service", "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet\n");
 
     /* a drop-in that forgot the empty ExecStart= */
@@ -2186,43 +2052,29 @@ START_TEST(kubelet_unit_refused)
     /* the same in one file, and allowed for Type=oneshot */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nExecStart=\nExecStart=/usr/bin/true\nExecStart=/usr/bin/kubelet\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL,
-         "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-pods.conf) while the one in "
-         "/etc/systemd/system/kubelet.service.d/20-pods.conf is in force");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL,
+               "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-pods.conf) while the one in "
+               "/etc/systemd/system/kubelet.service.d/20-pods.conf is in force");
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nType=oneshot\nExecStart=\nExecStart=/usr/bin/true\nExecStart=/usr/bin/kubelet\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     /* Type=oneshot taken back by a later Type=simple; an unknown Type=
      * value is ignored */
     put("/etc/systemd/system/kubelet.service.d/30-type.conf", "[Service]\nType=simple\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "a second ExecStart=");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "a second ExecStart=");
     put("/etc/systemd/system/kubelet.service.d/30-type.conf", "[Service]\nType=Simple\nType=\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     put("/etc/systemd/system/kubelet.service.d/30-type.conf", "\n");
     /* two in force, then an empty one and a third: fine */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nExecStart=/usr/bin/true\nExecStart=\nExecStart=/usr/bin/kubelet\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     /* an ExecStart= outside [Service] is not one */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Install]\nExecStart=/usr/bin/kubelet\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     /* the last ExecStart= empty: none runs */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nExecStart=\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "have no ExecStart= (or an empty one last)");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "have no ExecStart= (or an empty one last)");
 
     /* EnvironmentFile= without '-' that is missing; with '-', or a
      * pattern, not reported */
@@ -2238,33 +2090,23 @@ START_TEST(kubelet_unit_refused)
     /* the first of two missing is named */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/kubelet.env\nEnvironmentFile=/etc/other.env\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/kubelet.env");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/kubelet.env");
     /* a relative path or a specifier: systemd drops or expands it, not
      * looked into */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=kubelet.env\nEnvironmentFile=/etc/sysconfig/%p\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironmentFile=/etc/kubelet.env\n");
     put("/etc/kubelet.env", "A=b\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=-/etc/none.env\nEnvironmentFile=/etc/kubelet.d/*.env\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     /* a file named twice is required if one line requires it, and its
      * settings win over a file named between the two */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=-/etc/none.env\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/none.env");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/none.env");
     put("/etc/a.env", "P=/srv/a\n");
     put("/etc/b.env", "P=/srv/b\n");
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
@@ -2277,15 +2119,11 @@ START_TEST(kubelet_unit_refused)
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/a.env\nEnvironmentFile=/etc/b.env\n"
         "ExecStart=\nExecStart=/usr/bin/kubelet --pod-manifest-path=${P}\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/b");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/b");
     /* an empty EnvironmentFile= drops the missing one named before */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     drop_root();
 }
 END_TEST
@@ -2468,9 +2306,7 @@ START_TEST(manifests_dir_entry_unstattable)
     /* named after the manifest: taken for a copy without being read (the
      * fix, moving it out, is harmless where it is not one) */
     put("/etc/kubernetes/manifests/kube-apiserver.yaml.orig", "not a pod\n");
-    r = check_now();
-    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
-    kap_manifest_report_free(r);
+    expect_now("manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
     drop_root();
 }
 END_TEST
@@ -2609,12 +2445,10 @@ START_TEST(listing_cut_short)
     good_node();
     pod(GOOD_FLAGS, NULL);
     put("/etc/kubernetes/manifests/etcd.yaml", "apiVersion: v1\nkind: Pod\n");
-    kap_manifest_report *r = check_now();
-    must(r, "manifest-dir", KAP_MANIFEST_PASS, "other static pods: etcd.yaml");
-    kap_manifest_report_free(r);
+    expect_now("manifest-dir", KAP_MANIFEST_PASS, "other static pods: etcd.yaml");
     fail_dir = "/etc/kubernetes/manifests";
     fail_after = 2;
-    r = check_now();
+    kap_manifest_report *r = check_now();
     fail_dir = NULL;
     must(r, "manifest-dir", KAP_MANIFEST_WARN,
          "the manifests directory /etc/kubernetes/manifests could not be listed whole (Input/output error)");
@@ -2634,9 +2468,7 @@ START_TEST(listing_cut_short)
 
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
     put("/etc/kubernetes/kubelet.conf.d/50-pods.conf", "staticPodPath: /etc/kubernetes/manifests\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_PASS, NULL);
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, NULL);
     fail_dir = "/etc/kubernetes/kubelet.conf.d";
     fail_after = 1;
     r = check_now();
@@ -2713,9 +2545,7 @@ START_TEST(kubelet_dropin_unreadable)
                      0);
     link_at("/run/systemd/system/kubelet.service.d", "kubelet.service.d");
     put("/usr/local/lib/systemd/system/kubelet.service.d", "x\n");
-    r = check_now();
-    must(r, "kubelet-unit", KAP_MANIFEST_PASS, "(in /lib/systemd/system/kubelet.service)");
-    kap_manifest_report_free(r);
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, "(in /lib/systemd/system/kubelet.service)");
     drop_root();
 }
 END_TEST
@@ -2745,9 +2575,7 @@ START_TEST(kubelet_command_line_too_long)
     put("/etc/systemd/system/kubelet.service", unit);
     free(env);
     free(unit);
-    kap_manifest_report *r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
     /* one variable whose words alone pass the limit, named once */
     size_t m = 1100000; /* words of 2 bytes with their NULs: 2,200,000 > 2 MiB */
     env = malloc(m * 2 + 16);
@@ -2759,9 +2587,7 @@ START_TEST(kubelet_command_line_too_long)
     put("/etc/v.env", env);
     free(env);
     put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
-    r = check_now();
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
-    kap_manifest_report_free(r);
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
     drop_root();
 }
 END_TEST
