@@ -2978,7 +2978,10 @@ static const char *go_host(const char *h, size_t n)
  * fragment after the first '#', the scheme (letters, then also digits,
  * '+', '-', '.', up to a ':' not first), the query after the first '?'
  * that follows, and with "//" (and a scheme, or no third '/') the
- * authority up to the next '/', whose last '@' ends the userinfo. */
+ * authority up to the next '/', whose last '@' ends the userinfo. With
+ * request, as url.ParseRequestURI cuts it: no fragment, and no authority
+ * without a scheme (its caller here asks only of a URL with a scheme,
+ * which ParseRequestURI refuses nothing more of). */
 typedef struct {
     size_t n;       /* the bytes before the first '#' (all when none) */
     size_t scheme;  /* the scheme's length; 0: none */
@@ -2992,10 +2995,10 @@ typedef struct {
     int colon0;     /* a ':' first: "missing protocol scheme" */
 } go_url;
 
-static void go_url_split(const char *s, size_t len, go_url *u)
+static void go_url_split(const char *s, size_t len, int request, go_url *u)
 {
     memset(u, 0, sizeof *u);
-    const char *hash = memchr(s, '#', len);
+    const char *hash = request ? NULL : memchr(s, '#', len);
     size_t n = hash ? (size_t)(hash - s) : len, i = 0;
     u->n = n;
     for (size_t k = 0; k < n && !u->ctl; k++)
@@ -3009,7 +3012,8 @@ static void go_url_split(const char *s, size_t len, go_url *u)
     const char *q = memchr(s + r, '?', n - r);
     u->end = q ? (size_t)(q - s) : n;
     u->rest = u->auth = u->host = u->path = r;
-    if (u->end - r >= 2 && s[r] == '/' && s[r + 1] == '/' && (u->scheme || u->end - r < 3 || s[r + 2] != '/')) {
+    if (u->end - r >= 2 && s[r] == '/' && s[r + 1] == '/' &&
+        (u->scheme || (!request && (u->end - r < 3 || s[r + 2] != '/')))) {
         size_t a = r + 2, p = a;
         while (p < u->end && s[p] != '/')
             p++;
@@ -3076,17 +3080,44 @@ static const char *kc_server_refused(checker *c, const jv *cl)
     const jv *v = jget(cl, "server");
     if (!v || v->kind != JV_STRING || !v->len || memchr(v->s, '\0', v->len))
         return NULL;
-    go_url su, hu;
-    go_url_split(v->s, v->len, &su);
-    const char *first = go_url_refuses(v->s, v->len, &su);
-    if (!first && su.scheme && su.authority && su.path > su.host)
+    /* clientcmd first writes the server again when url.ParseRequestURI
+     * takes it (no fragment there: a '#' is in the path or the query) with
+     * a scheme, not opaque, and a path of more than one byte: u.String()
+     * without the query, a '#' in the path escaped */
+    const char *s = v->s;
+    size_t len = v->len;
+    kap_buf w = {0};
+    go_url ru, su, hu;
+    go_url_split(s, len, 1, &ru);
+    if (ru.scheme && ru.rest < ru.end && s[ru.rest] == '/' && !go_url_refuses(s, len, &ru)) {
+        size_t plen = 0;
+        for (size_t k = ru.path; k < ru.end; k += s[k] == '%' ? 3 : 1)
+            plen++;
+        if (plen > 1) {
+            buf_add(&w, s, ru.path);
+            for (size_t k = ru.path; k < ru.end; k++)
+                if (s[k] == '#')
+                    buf_adds(&w, "%23");
+                else
+                    buf_addc(&w, s[k]);
+            if (w.s) {
+                s = w.s;
+                len = w.len;
+            }
+        }
+    }
+    go_url_split(s, len, 0, &su);
+    const char *first = go_url_refuses(s, len, &su);
+    if (!first && su.scheme && su.authority && su.path > su.host) {
+        bfree(c, &w);
         return NULL;
+    }
     kap_buf u = {0};
-    buf_printf(&u, "http://%.*s", (int)v->len, v->s);
+    buf_printf(&u, "http://%.*s", (int)len, s);
     const char *why = NULL;
     int root_path = 0;
     if (u.s) {
-        go_url_split(u.s, u.len, &hu);
+        go_url_split(u.s, u.len, 0, &hu);
         why = go_url_refuses(u.s, u.len, &hu);
         size_t pl = hu.end - hu.path;
         root_path = pl == 0 || (pl == 1 && u.s[hu.path] == '/');
@@ -3103,6 +3134,7 @@ static const char *kc_server_refused(checker *c, const jv *cl)
                    first ? "is not a URL Go's url.Parse takes (" : "has no scheme or no host", first ? first : "",
                    first ? ")" : "");
     bfree(c, &u);
+    bfree(c, &w);
     return msg;
 }
 
@@ -3116,7 +3148,7 @@ static int kc_https(const jv *cl)
     if (!v || v->kind != JV_STRING)
         return 0;
     go_url u;
-    go_url_split(v->s, v->len, &u);
+    go_url_split(v->s, v->len, 0, &u);
     return go_url_scheme(v->s, &u, https, 1) == 0 && u.authority && v->len > u.auth;
 }
 
@@ -3252,7 +3284,7 @@ static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *u
     go_url pu;
     const char *bad = NULL;
     if (px && px->kind == JV_STRING && px->len) {
-        go_url_split(px->s, px->len, &pu);
+        go_url_split(px->s, px->len, 0, &pu);
         bad = go_url_refuses(px->s, px->len, &pu);
     }
     if (bad) {
