@@ -1561,8 +1561,12 @@ static void check_fields(checker *c)
     static const char *const mount_bools[] = {"readOnly", NULL};
     static const char *const vol_strings[] = {"name", NULL};
     static const char *const host_strings[] = {"path", "type", NULL};
+    static const char *const meta_strings[] = {"name", "namespace", NULL};
     fieldcheck fc = {c, 0};
     char p[64], q[160];
+    const jv *meta = jget(c->pod, "metadata");
+    if (want_kind(&fc, meta, JV_OBJECT, "metadata"))
+        want_fields(&fc, meta, "metadata", meta_strings, JV_STRING);
     const jv *spec = jget(c->pod, "spec");
     if (want_kind(&fc, spec, JV_OBJECT, "spec")) {
         const jv *ctrs = jget(spec, "containers");
@@ -1600,7 +1604,7 @@ static void check_fields(checker *c)
     }
     if (!fc.bad)
         add_check(c->r, "manifest-fields", KAP_MANIFEST_PASS, 0, 0, NULL,
-                  "the Pod's containers, volumeMounts and volumes have the types kubelet expects");
+                  "the Pod's metadata, containers, volumeMounts and volumes have the types kubelet expects");
 }
 
 /* ---- volumes and mounts ----------------------------------------------------------------- */
@@ -1695,7 +1699,10 @@ static void check_pod_valid(checker *c)
 {
     kap_manifest_report *r = c->r;
     const jv *meta = jget(c->pod, "metadata"), *name = jget(meta, "name");
-    if (!name || name->kind != JV_STRING || name->len == 0)
+    if ((meta && meta->kind != JV_NULL && meta->kind != JV_OBJECT) ||
+        (name && name->kind != JV_NULL && name->kind != JV_STRING))
+        ; /* manifest-fields says so: kubelet cannot decode the pod */
+    else if (!name || name->kind != JV_STRING || name->len == 0)
         add_check(r, "pod-valid", KAP_MANIFEST_FAIL, meta ? meta->line : 0, meta ? meta->col : 0,
                   "give the pod a name: metadata: {name: kube-apiserver}",
                   "the pod has no metadata.name (kubelet: \"invalid pod: name is needed for the pod\"): kubelet does "

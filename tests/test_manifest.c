@@ -973,6 +973,28 @@ START_TEST(field_types_as_kubelet_decodes_them)
     must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.containers[0].volumeMounts is a mapping where kubelet expects a list");
     must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.volumes is a string where kubelet expects a list");
     kap_manifest_report_free(r);
+
+    /* metadata that is no mapping, a name that is no string: the pod does
+     * not decode (said once, not as a pod without a name) */
+    static const char *const metas[][2] = {
+        {"''", "metadata is a string where kubelet expects a mapping"},
+        {"[kube-apiserver]", "metadata is a list where kubelet expects a mapping"},
+        {"{name: 5}", "metadata.name is a number where kubelet expects a string"},
+        {"{name: kube-apiserver, namespace: [kube-system]}", "metadata.namespace is a list where kubelet expects"},
+    };
+    for (size_t i = 0; i < sizeof metas / sizeof metas[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: %s\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                 "    image: registry.k8s.io/kube-apiserver:v1.30.4\n    command: [kube-apiserver]\n",
+                 metas[i][0]);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        r = check_now();
+        must(r, "manifest-fields", KAP_MANIFEST_FAIL, metas[i][1]);
+        ck_assert_uint_eq(nth(r, "manifest-fields", 0)->line, 3);
+        ck_assert_uint_eq(count_status(r, "pod-valid", KAP_MANIFEST_FAIL), 0);
+        kap_manifest_report_free(r);
+    }
     drop_root();
 }
 END_TEST
