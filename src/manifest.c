@@ -1984,7 +1984,18 @@ static int follow_in_container(checker *c, const char *id, const flag *f, kap_bu
     if (links > 0 && lp.s)
         map_path(c, lp.s, &lh);
     int bad = links < 0 || (links > 0 && lp.s && (!lh.m || !lh.v || !lh.v->host_path));
-    if (bad)
+    if (bad && links > 0 && strcmp(id, "log-mount") == 0)
+        /* kube-apiserver opens the log with O_CREATE at start-up: where
+         * the link's directory is missing it stops; where not, the log is
+         * written inside the container */
+        add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col,
+                  rfmt(r, "point the symlink at a path the container has mounted (a relative target within the "
+                          "mount), or mount %s's directory from a writable hostPath volume",
+                       lp.s),
+                  "%s (--%s) is a symlink, in the container, to %s, which is not on a hostPath volumeMount: "
+                  "kube-apiserver stops at start-up or writes the log inside the container, lost when it restarts",
+                  cp->s, f->name, lp.s);
+    else if (bad)
         add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col,
                   links < 0 ? "give the file a path without a loop of symlinks"
                             : rfmt(r, "point the symlink at a path the container has mounted (a relative target "
@@ -2372,6 +2383,10 @@ static void check_log(checker *c, logpaths *lp)
 
     kap_buf cp = {0}, cdir = {0};
     flag_path(c, &cp, path->value);
+    if (follow_in_container(c, "log-mount", path, &cp)) {
+        bfree(c, &cp);
+        return;
+    }
     if (!cp.s || cp.oom) {
         bfree(c, &cp);
         c->r->oom = 1;

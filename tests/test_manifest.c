@@ -1492,6 +1492,41 @@ START_TEST(symlink_followed_in_the_container)
              "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n");
     expect_now("webhook-config", KAP_MANIFEST_FAIL,
                "(--audit-webhook-config-file) is a symlink, in the container, to /opt/kc, which is not on a hostPath");
+    /* and the log's path: its directory a symlink under the mount of
+     * /var/log/kubernetes, within it (followed: the log goes to the host's
+     * k8s-audit), off it (the log is not on the host), or a loop */
+    drop_root();
+    good_node();
+    char ad[512];
+    snprintf(ad, sizeof ad, "%s/var/log/kubernetes/audit", root);
+    unlink_in_root("/var/log/kubernetes/audit/.keep");
+    rmdir_in_root("/var/log/kubernetes/audit");
+    put("/var/log/kubernetes/k8s-audit/.keep", "");
+    static const struct {
+        const char *target, *want;
+        kap_manifest_status st;
+    } logs[] = {
+        {"k8s-audit", "/var/log/kubernetes/k8s-audit/audit.log is written to the host's "
+                      "/var/log/kubernetes/k8s-audit/audit.log", KAP_MANIFEST_PASS},
+        {"/data/audit", "is a symlink, in the container, to /data/audit/audit.log, which is not on a hostPath "
+                        "volumeMount: kube-apiserver stops at start-up or writes the log inside the container",
+         KAP_MANIFEST_FAIL},
+        {"audit", "goes round a loop of symlinks in the container", KAP_MANIFEST_FAIL},
+    };
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        unlink(ad);
+        ck_assert_int_eq(symlink(logs[i].target, ad), 0);
+        pod_with(GOOD_FLAGS_SHORT,
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: logs, mountPath: /var/log/kubernetes}\n",
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: logs, hostPath: {path: /var/log/kubernetes, type: DirectoryOrCreate}}\n");
+        kap_manifest_report *r = check_now();
+        must(r, "log-mount", logs[i].st, logs[i].want);
+        if (logs[i].st == KAP_MANIFEST_PASS)
+            must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
+        kap_manifest_report_free(r);
+    }
     drop_root();
 }
 END_TEST
