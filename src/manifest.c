@@ -916,6 +916,8 @@ typedef struct checker {
 
 static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
                         const char *what);
+static int run_as_dirs(checker *c, const char *id, const volume *v, const char *mh, const char *host,
+                       const char *what);
 
 /* A path a flag gives, as kube-apiserver opens it: a relative one from the
  * container's workingDir (absolute; else "/", the images' working
@@ -2192,7 +2194,9 @@ static void check_policy(checker *c, const char **policy_host)
     }
     add_check(r, "policy-file", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
               "the policy file %s is a regular file (%zu bytes)", h.host.s, len);
-    check_run_as(c, "policy-file", h.v, h.host.s, 4, "read the policy");
+    if (!run_as_dirs(c, "policy-file", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                     "reach the policy through the directory"))
+        check_run_as(c, "policy-file", h.v, h.host.s, 4, "read the policy");
 
     /* it loads */
     kap_options lo;
@@ -2267,7 +2271,7 @@ static void run_as(const checker *c, long long *uid, long long *gid)
  * write, 1 search), a FAIL of check id; returns 1 then. Its group counts
  * when runAsGroup or the pod's supplementalGroups give it; without
  * runAsGroup the group is the image's, and the group bits are given the
- * benefit of the doubt. The directories above the path are not looked at. */
+ * benefit of the doubt. The directories above the path: run_as_dirs. */
 static int check_run_as(checker *c, const char *id, const volume *v, const char *host, unsigned want,
                         const char *what)
 {
@@ -2299,11 +2303,37 @@ static int check_run_as(checker *c, const char *id, const volume *v, const char 
     kap_manifest_report *r = c->r;
     add_check(r, id, KAP_MANIFEST_FAIL, v->line, v->col,
               rfmt(r, "let uid %lld %s %s on the host (chown %lld, or chmod it), or run kube-apiserver as root", uid,
-                   want & 2 ? "write to" : "read", host, uid),
+                   want & 2 ? "write to" : want & 4 ? "read" : "search", host, uid),
               "kube-apiserver runs as uid %lld (securityContext.runAsUser) and cannot %s %s (owner %lld, group %lld, "
               "mode %04o): it stops at start-up",
               uid, what, host, (long long)st.st_uid, (long long)st.st_gid, mode);
     return 1;
+}
+
+/* The directories on the host from the mount's own, mh, down to the one
+ * holding host (below it), those that are there: a non-root kube-apiserver
+ * (check_run_as) must search each to reach host, else a FAIL of check id;
+ * returns 1 then. (The container's own directories above the mount point
+ * are the image's, not looked at.) */
+static int run_as_dirs(checker *c, const char *id, const volume *v, const char *mh, const char *host,
+                       const char *what)
+{
+    size_t ml = strcmp(mh, "/") == 0 ? 0 : strlen(mh);
+    if (strncmp(host, mh, ml) != 0 || host[ml] != '/')
+        return 0;
+    kap_buf d = {0};
+    int rc = 0;
+    for (size_t i = ml; !rc && host[i]; i++) {
+        if (host[i] != '/')
+            continue;
+        d.len = 0;
+        buf_add(&d, host, i ? i : 1);
+        buf_cstr(&d);
+        if (d.s)
+            rc = check_run_as(c, id, v, d.s, 1, what);
+    }
+    bfree(c, &d);
+    return rc;
 }
 
 /* What kube-apiserver run as another user than root does with the log at
@@ -2316,8 +2346,10 @@ static int log_run_as(checker *c, const volume *v, const char *file, const char 
 {
     kap_buf res = {0}, dir = {0};
     struct stat st;
-    int rc;
-    if (noted(c, root_stat(&c->rt, file, &res, &st)) == 0) {
+    int rc = run_as_dirs(c, "log-dir", v, mh, file, "reach its log file through the directory");
+    if (rc) {
+        /* said */
+    } else if (noted(c, root_stat(&c->rt, file, &res, &st)) == 0) {
         rc = check_run_as(c, "log-dir", v, file, 6, "open its log file");
     } else {
         path_dirname(&dir, file);

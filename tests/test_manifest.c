@@ -1406,6 +1406,54 @@ START_TEST(run_as_non_root)
         put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
         expect_now("log-dir", logs[i].st, logs[i].st == KAP_MANIFEST_FAIL ? "cannot open its log file" : NULL);
     }
+    /* directories between the mount's and the file's must be searchable:
+     * the policy under /etc/kubernetes/audit, the log under
+     * /var/log/kubernetes/audit/sub, their parents' mode as given */
+    put("/etc/kubernetes/audit/policy.yaml", POLICY);
+    put("/var/log/kubernetes/audit/sub/.keep", "");
+    char pd[512], sd[512];
+    snprintf(pd, sizeof pd, "%s/etc/kubernetes/audit", root);
+    snprintf(sd, sizeof sd, "%s/var/log/kubernetes/audit/sub", root);
+    ck_assert_int_eq(chmod(sd, 0777), 0);
+    static const struct {
+        mode_t mode;
+        const char *pol, *log;
+    } dirs[] = {
+        {0700, "cannot reach the policy through the directory " , "cannot reach its log file through the directory "},
+        {0711, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        ck_assert_int_eq(chmod(pd, dirs[i].mode), 0);
+        ck_assert_int_eq(chmod(d, dirs[i].mode), 0);
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    securityContext: {runAsUser: %lld}\n"
+                 "    command:\n    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit/policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/sub/audit.log\n    - --audit-log-maxage=30\n"
+                 "    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                 "    volumeMounts:\n    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
+                 "    - {name: logs, mountPath: /var/log/kubernetes}\n  volumes:\n"
+                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
+                 "  - {name: logs, hostPath: {path: /var/log/kubernetes, type: DirectoryOrCreate}}\n",
+                 other);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        kap_manifest_report *r = check_now();
+        if (dirs[i].pol) {
+            must(r, "policy-file", KAP_MANIFEST_FAIL, dirs[i].pol);
+            must(r, "policy-file", KAP_MANIFEST_FAIL, "/etc/kubernetes/audit (owner");
+            must(r, "log-dir", KAP_MANIFEST_FAIL, dirs[i].log);
+            must(r, "log-dir", KAP_MANIFEST_FAIL, "/var/log/kubernetes/audit (owner");
+            ck_assert_msg(strstr(find_check(r, "log-dir")->fix, "search /var/log/kubernetes/audit") != NULL, "%s",
+                          find_check(r, "log-dir")->fix);
+        } else {
+            ck_assert_uint_eq(count_status(r, "policy-file", KAP_MANIFEST_FAIL), 0);
+            must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
+        }
+        kap_manifest_report_free(r);
+    }
+    ck_assert_int_eq(chmod(pd, 0755), 0);
     ck_assert_int_eq(chmod(d, 0755), 0);
     drop_root();
 }
