@@ -3446,6 +3446,10 @@ static void check_webhook(checker *c)
                       "write a kubeconfig: clusters: [{name: ..., cluster: {server: https://...}}], users, contexts, "
                       "current-context",
                       "the webhook's kubeconfig %s is not a kubeconfig: %s", h.host.s, why);
+        else if (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                             "reach the webhook's kubeconfig through the directory") ||
+                 check_run_as(c, "webhook-config", h.v, h.host.s, 4, "read the webhook's kubeconfig"))
+            ; /* said */
         else
             add_check(r, "webhook-config", KAP_MANIFEST_PASS, f->line, f->col, NULL,
                       "the webhook's kubeconfig %s is mounted and names %zu cluster(s)", h.host.s, clusters->n);

@@ -1455,6 +1455,28 @@ START_TEST(run_as_non_root)
     }
     ck_assert_int_eq(chmod(pd, 0755), 0);
     ck_assert_int_eq(chmod(d, 0755), 0);
+    /* the webhook's kubeconfig: read by that uid too */
+    put("/etc/kubernetes/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                                              "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    char kc[512];
+    snprintf(kc, sizeof kc, "%s/etc/kubernetes/webhook.kubeconfig", root);
+    static const mode_t kmodes[] = {0600, 0644};
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(chmod(kc, kmodes[i]), 0);
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    securityContext: {runAsUser: %lld}\n    command:\n    - kube-apiserver\n"
+                 "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n"
+                 "    volumeMounts:\n    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n  volumes:\n"
+                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n",
+                 other);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        expect_now("webhook-config", i ? KAP_MANIFEST_PASS : KAP_MANIFEST_FAIL,
+                   i ? NULL : "cannot read the webhook's kubeconfig /etc/kubernetes/webhook.kubeconfig (owner");
+    }
     drop_root();
 }
 END_TEST
