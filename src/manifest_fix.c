@@ -1435,7 +1435,13 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     /* "-": the log goes to kube-apiserver's standard output (no file, no mount) */
     const int to_stdout = strcmp(log, "-") == 0;
     if (policy[0] != '/' || (log[0] != '/' && !to_stdout)) {
-        cannot(&f, "the policy file must be an absolute path, and the log path absolute or '-' (standard output)");
+        const char *bad = policy[0] != '/' ? policy : log;
+        cannot(&f,
+               "%s%s is not an absolute path%s as written: --fix edits the arguments as they are written, without "
+               "workingDir or $(NAME) references applied; write the path out, or give it to the fix (kap check-manifest "
+               "--fix --policy-file, --log-path)",
+               bad == policy ? "the policy file " : "the log path ", bad,
+               bad == policy ? "" : " (nor '-', standard output)");
         rc = KAP_EARG;
         goto out;
     }

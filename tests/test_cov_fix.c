@@ -158,11 +158,13 @@ START_TEST(bad_arguments)
     /* relative policy or log paths */
     fo.policy_file = "audit-policy.yaml";
     x = fix_with(&fo, KAP_EARG);
-    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "must be an absolute path"));
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "the policy file audit-policy.yaml is not an absolute path "
+                                                            "as written: --fix edits the arguments as they are written"));
     kap_manifest_fix_free(x);
     fo.policy_file = NULL;
     fo.log_path = "audit.log";
     x = fix_with(&fo, KAP_EARG);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "the log path audit.log is not an absolute path"));
     kap_manifest_fix_free(x);
     /* a root that cannot be opened */
     o.root = "/nonexistent/kap-root";
