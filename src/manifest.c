@@ -3335,7 +3335,7 @@ static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *u
     }
     static const char *const proxies[] = {"http", "https", "socks5"};
     const jv *px = jget(cl, "proxy-url");
-    go_url pu;
+    go_url pu = {0};
     const char *bad = NULL;
     if (px && px->kind == JV_STRING && px->len) {
         go_url_split(px->s, px->len, 0, &pu);
