@@ -2481,12 +2481,16 @@ static void check_log(checker *c, logpaths *lp)
                       "the log file is mounted by itself and the host's %s %s", h.host.s,
                       tp ? tp : "is not a regular file");
         else
-            add_check(r, "log-dir", KAP_MANIFEST_WARN, h.v->line, h.v->col,
+            /* lumberjack rotates by renaming the file, which the kernel
+             * refuses for a mount point (EBUSY); then every write tries
+             * again and fails */
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
                       rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
                               "{path: %s, type: DirectoryOrCreate}",
                            h.m->name, lp->container_dir, lp->host_dir),
-                      "the log file is mounted by itself: the rotated files kube-apiserver writes beside it stay "
-                      "in the container and are lost when it restarts");
+                      "the log file is mounted by itself: kube-apiserver rotates the log by renaming the file, "
+                      "which a file's own mount refuses (\"device or resource busy\"), so from the first rotation "
+                      "(at --audit-log-maxsize, 100 MB when not set) no audit event is written");
     } else {
         kap_buf hd = {0};
         path_dirname(&hd, h.host.s);
@@ -2563,10 +2567,16 @@ static void check_int_min(checker *c, const char *name, const char *id, long lon
     else if (!f)
         add_check(r, id, KAP_MANIFEST_WARN, c->container->line, c->container->col,
                   rfmt(r, "add --%s=%lld", name, min), "--%s is not set (0: %s); CIS %s asks for at least %lld", name,
-                  strcmp(name, "audit-log-maxsize") == 0 ? "no rotation" : "kept forever", cis, min);
+                  strcmp(name, "audit-log-maxsize") == 0 ? "rotated at 100 MB, the log writer's default"
+                  : strcmp(name, "audit-log-maxage") == 0 ? "old logs kept whatever their age"
+                                                          : "every old log kept",
+                  cis, min);
     else if (v < min)
         add_check(r, id, KAP_MANIFEST_WARN, f->line, f->col, rfmt(r, "set --%s=%lld", name, min),
-                  "--%s=%lld; CIS %s asks for at least %lld", name, v, cis, min);
+                  "--%s=%lld%s; CIS %s asks for at least %lld", name, v,
+                  v ? "" : strcmp(name, "audit-log-maxsize") == 0 ? " (rotated at 100 MB, the log writer's default)"
+                                                                   : " (none removed)",
+                  cis, min);
     else
         add_check(r, id, KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%lld (CIS %s: at least %lld)", name, v,
                   cis, min);

@@ -1109,8 +1109,11 @@ static int yaml11_true(const char *s)
 }
 
 /* A hostPath mount for a container path, read-only or writable. */
-static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base, const char *type, int read_only)
+static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host, const char *base, const char *type,
+                         int read_only)
 {
+    if (!host)
+        host = cpath;
     const fmount *m = covering(p, cpath);
     const fvol *v = m ? vol_named(p, m->name) : NULL;
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
@@ -1155,14 +1158,15 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     size_t k = p->n_add++;
     snprintf(p->add_m[k].name, sizeof p->add_m[k].name, "%s", name);
     snprintf(p->add_m[k].path, sizeof p->add_m[k].path, "%s", cpath);
-    const char *n2 = p->add_m[k].name, *c2 = p->add_m[k].path;
+    snprintf(p->add_v[k].path, sizeof p->add_v[k].path, "%s", host);
+    const char *n2 = p->add_m[k].name, *c2 = p->add_m[k].path, *h2 = p->add_v[k].path;
     const char *ml[] = {"mountPath", c2, "name", n2, "readOnly", "true"};
     memcpy(p->add_m[k].lines, ml, sizeof ml);
     p->add_m[k].n = read_only ? 6 : 4;
-    const char *vl[] = {"name", n2, "hostPath", NULL, "path", c2, "type", type};
+    const char *vl[] = {"name", n2, "hostPath", NULL, "path", h2, "type", type};
     memcpy(p->add_v[k].lines, vl, sizeof vl);
     p->add_v[k].n = 8;
-    note(f, "volume '%s' (hostPath %s, type %s) mounted at %s%s", name, cpath, type, cpath,
+    note(f, "volume '%s' (hostPath %s, type %s) mounted at %s%s", name, h2, type, cpath,
          read_only ? ", read-only" : "");
     /* record it so that a second ensure_mount for the same path finds it */
     fmount *nm = kap_realloc(p->m, (p->n_m + 1) * sizeof *nm);
@@ -1183,7 +1187,7 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *base,
     p->n_m++;
     memset(&p->v[p->n_v], 0, sizeof p->v[0]);
     p->v[p->n_v].name = p->add_m[k].name;
-    p->v[p->n_v].host = p->add_m[k].path;
+    p->v[p->n_v].host = p->add_v[k].path;
     p->n_v++;
 }
 
@@ -1257,6 +1261,55 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
     }
     note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the old "
             "log directory, inside the manifests directory",
+         m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
+         line_number(f, vn->start), line_number(f, vn->last));
+    gone[0] = m->node;
+    gone[1] = vn;
+    size_t mi = (size_t)(m - p->m), vi = (size_t)(v - p->v);
+    p->m[mi] = p->m[--p->n_m];
+    p->v[vi] = p->v[--p->n_v];
+    return 1;
+}
+
+/* The log file mounted by itself (a mount whose path is the log, lc):
+ * kube-apiserver cannot rotate it (a mount point is not renamed), so the
+ * mount and its hostPath volume go, when nothing else uses the volume and
+ * both stand on lines of their own, and *host_dir gets the directory of the
+ * volume's host path, for the directory mount that replaces it. Otherwise a
+ * reason not to fix. gone[] and the plan as drop_old_log_mount(). */
+static int drop_file_log_mount(fixer *f, plan *p, const char *lc, kap_buf *host_dir, const fnode *gone[2])
+{
+    const fmount *m = NULL;
+    for (size_t i = 0; i < p->n_m && !m; i++)
+        if (strcmp(p->m[i].path, lc) == 0 && p->m[i].node)
+            m = &p->m[i];
+    if (!m)
+        return 0;
+    const fvol *v = vol_named(p, m->name);
+    const fnode *vn = NULL;
+    for (size_t i = 0; v && p->vols && i < p->vols->n && !vn; i++) {
+        const char *name = scalar(map_get(p->vols->kids[i], "name"));
+        if (name && strcmp(name, v->name) == 0)
+            vn = p->vols->kids[i];
+    }
+    const char *why = NULL;
+    if (!vn || !v->host)
+        why = "its volume is not a hostPath of the Pod";
+    else if (m->sub_path && m->sub_path[0])
+        why = "it has a subPath";
+    else if (mounts_of_volume(p, m->name) != 1)
+        why = "another mount uses its volume";
+    else if (!item_lines_alone(f, m->node) || !item_lines_alone(f, vn))
+        why = "it is not on lines of its own";
+    if (why) {
+        cannot(f, "the log file %s is mounted by itself (volumeMount '%s'), which kube-apiserver cannot rotate, and %s; "
+                  "mount its directory instead by hand",
+               lc, m->name, why);
+        return 0;
+    }
+    path_dirname(host_dir, v->host);
+    note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the log "
+            "file mounted by itself, which kube-apiserver cannot rotate; its directory is mounted instead",
          m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
          line_number(f, vn->start), line_number(f, vn->last));
     gone[0] = m->node;
@@ -1559,32 +1612,28 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             set_flag(&f, &p, "audit-log-compress", "true");
     }
     align_copies(&f, &p);
-    /* a log file mounted by itself with type File: kubelet refuses the pod
-     * while it does not exist */
-    for (size_t i = 0; i < p.n_m; i++) {
-        const fvol *v = strcmp(p.m[i].path, lc.s) == 0 ? vol_named(&p, p.m[i].name) : NULL;
-        const char *t = v ? scalar(v->type) : NULL;
-        if (t && strcmp(t, "File") == 0) {
-            replace_scalar(&f, v->type, "FileOrCreate");
-            note(&f, "volume '%s' gets type FileOrCreate (was File)", v->name);
-        }
-    }
-    const fnode *gone[2];
+    const fnode *gone[2], *gone_file[2];
     const char *keep[2] = {pc.s, lc.s};
     int drop = old_ld.s && drop_old_log_mount(&f, &p, old_ld.s, md.s, keep, gone);
+    kap_buf lhd = {0}; /* the host directory of a log file mounted by itself */
+    int drop_file = !to_stdout && drop_file_log_mount(&f, &p, lc.s, &lhd, gone_file);
     /* a mount that holds the log too stays writable (kube-apiserver writes
      * the log there): the log's ensure_mount below is the one it gets */
     const fmount *pm = covering(&p, pc.s);
     const fvol *pv = pm ? vol_named(&p, pm->name) : NULL;
     int shared = pm && pm == covering(&p, ld.s) && pv && pv->host && !(pm->sub_path && strstr(pm->sub_path, ".."));
     if (to_stdout || !shared)
-        ensure_mount(&f, &p, pc.s, "audit-policy", "File", 1);
+        ensure_mount(&f, &p, pc.s, NULL, "audit-policy", "File", 1);
     if (!to_stdout)
-        ensure_mount(&f, &p, ld.s, "audit-log", "DirectoryOrCreate", 0);
+        ensure_mount(&f, &p, ld.s, drop_file ? lhd.s : NULL, "audit-log", "DirectoryOrCreate", 0);
     if (drop) /* after the edits ensure_mount() made at their ends */
         remove_items(&f, gone, 2);
+    if (drop_file)
+        remove_items(&f, gone_file, 2);
     add_mounts(&f, &p);
-    buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld);
+    if (lhd.oom)
+        f.oom = 1;
+    buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld), buf_free(&lhd);
     if (f.oom) {
         rc = KAP_ENOMEM;
         goto out;

@@ -429,13 +429,15 @@ class Fix(unittest.TestCase):
                     or "made read-only" in c]
         lost = 0
         # lines deleted: only extra copies of a flag given twice, and the
-        # old log directory's mount and volume, each named in a change
+        # old log directory's (or the log file's own) mount and volume,
+        # each named in a change
         removed = [re.match(r"changed: --([\w-]+): an extra copy removed \(line (\d+);", c) for c in changes]
         removed = {int(m.group(2)): m.group(1) for m in removed if m}
         old_log = set()
         for c in changes:
             m = re.match(r"changed: volumeMount '[^']*' \([^,]*, lines (\d+)-(\d+)\) and volume '[^']*' "
-                         r"\(hostPath [^,]*, lines (\d+)-(\d+)\) removed: the old log directory", c)
+                         r"\(hostPath [^,]*, lines (\d+)-(\d+)\) removed: the "
+                         r"(?:old log directory|log file mounted by itself)", c)
             if m:
                 a, b, v1, v2 = map(int, m.groups())
                 old_log |= set(range(a, b + 1)) | set(range(v1, v2 + 1))

@@ -414,6 +414,7 @@ START_TEST(integers_as_go_parses_them)
     one_maxage("036", KAP_MANIFEST_PASS, "=30"); /* a leading 0 is octal */
     one_maxage("030", KAP_MANIFEST_WARN, "=24");
     one_maxage("7", KAP_MANIFEST_WARN, "=7");
+    one_maxage("0", KAP_MANIFEST_WARN, "=0 (none removed); CIS 1.2.17");
     one_maxage("-1", KAP_MANIFEST_FAIL, "-1 can't be a negative number");
     one_maxage("", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("_30", KAP_MANIFEST_FAIL, "not an integer");
@@ -673,7 +674,8 @@ static const fixture_case cases[] = {
     {"log-dir-create", NULL, "log-dir", KAP_MANIFEST_PASS, "DirectoryOrCreate"},
     {"no-backend", NULL, "log-backend", KAP_MANIFEST_FAIL, "no audit event"},
     {"cis-low", NULL, "log-maxage", KAP_MANIFEST_WARN, "1.2.17"},
-    {"cis-low", NULL, "log-maxsize", KAP_MANIFEST_WARN, "not set"},
+    /* lumberjack rotates at 100 MB when MaxSize is 0 */
+    {"cis-low", NULL, "log-maxsize", KAP_MANIFEST_WARN, "not set (0: rotated at 100 MB, the log writer's default)"},
     {"bad-values", NULL, "log-maxage", KAP_MANIFEST_FAIL, "thirty"},
     {"webhook-ok", NULL, "webhook-config", KAP_MANIFEST_PASS, "1 cluster"},
     {"webhook-bad", NULL, "webhook-config", KAP_MANIFEST_FAIL, "no clusters"},
