@@ -818,10 +818,12 @@ static size_t flag_named(const char *w, const char *name)
     return w[i] == '=' || w[i] == '\0' ? i : 0;
 }
 
-const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from)
+const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from, int *empty)
 {
     const char *found = NULL;
     *from = NULL;
+    if (empty)
+        *empty = 0;
     for (size_t i = 1; i < k->nwords; i++) {
         const char *w = k->words[i].s;
         if (strcmp(w, "--") == 0)
@@ -842,7 +844,12 @@ const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, con
         found = v; /* the last one counts, empty or not */
         *from = vfrom;
     }
-    if (found && !found[0])
-        found = *from = NULL; /* an empty value: the flag's default, none */
+    if (found && !found[0]) {
+        if (empty)
+            *empty = 1;
+        else
+            *from = NULL;
+        found = NULL; /* an empty value: the flag's default, none */
+    }
     return found;
 }

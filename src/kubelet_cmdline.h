@@ -59,7 +59,11 @@ KAP_HIDDEN int kubelet_cmdline_read(const rootfs *rt, size_t max_file, kubelet_c
 KAP_HIDDEN void kubelet_cmdline_free(kubelet_cmdline *k);
 /* The value of kubelet's --name (the last one given, as pflag keeps;
  * '_' in the name given as '-'), with the file it came from; NULL when
- * not given or given empty (both: the flag's default, none). */
-KAP_HIDDEN const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from);
+ * not given or given empty (for --config and --config-dir both the
+ * default, none). *empty (when not NULL): 1 when the last one given is
+ * empty, *from then its file (--pod-manifest-path= sets staticPodPath to
+ * "" over the config's). */
+KAP_HIDDEN const char *kubelet_cmdline_flag(const kubelet_cmdline *k, const char *name, const char **from,
+                                            int *empty);
 
 #endif

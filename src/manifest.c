@@ -3823,9 +3823,43 @@ static int is_manifest_dir(checker *c, const char *dir)
     return same;
 }
 
+/* Whether s (a JSON string) is want. */
+static int jv_str_is(const jv *v, const char *want)
+{
+    return v && v->kind == JV_STRING && v->len == strlen(want) && memcmp(v->s, want, v->len) == 0;
+}
+
+/* Whether kubelet decodes a config file (or a drop-in) read as root (len
+ * bytes) as a KubeletConfiguration: not empty, a mapping with apiVersion
+ * kubelet.config.k8s.io/v1beta1 (the one version of that kind kubelet
+ * registers) and kind KubeletConfiguration. Else a FAIL: kubelet stops at
+ * start-up ("failed to load kubelet config file", "failed to merge kubelet
+ * configs"), and no static pod runs. */
+static int kubelet_config_kind(checker *c, const jv *root, size_t len, const char *path, const char *what)
+{
+    const jv *av = root && root->kind == JV_OBJECT ? jget(root, "apiVersion") : NULL;
+    const jv *kv = root && root->kind == JV_OBJECT ? jget(root, "kind") : NULL;
+    if (len && jv_str_is(av, "kubelet.config.k8s.io/v1beta1") && jv_str_is(kv, "KubeletConfiguration"))
+        return 1;
+    const char *why = !len                               ? "it is empty"
+                      : !root || root->kind != JV_OBJECT ? "it is not a mapping"
+                      : !kv                              ? "it has no kind"
+                      : !jv_str_is(kv, "KubeletConfiguration") ? "its kind is not KubeletConfiguration"
+                      : !av                                    ? "it has no apiVersion"
+                                                               : "its apiVersion is not kubelet.config.k8s.io/v1beta1";
+    add_check(c->r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+              rfmt(c->r, "begin %s with apiVersion: kubelet.config.k8s.io/v1beta1 and kind: KubeletConfiguration",
+                   path),
+              "%s %s is no KubeletConfiguration kubelet decodes (%s): kubelet stops at start-up and runs no static "
+              "pod, this one included",
+              what, path, why);
+    return 0;
+}
+
 /* A KubeletConfiguration file's staticPodPath: 0 with *spp (in a; NULL
  * when the file does not set it), else an errno value from reading it
- * (nothing added) or -1 when it is not YAML (a WARN added). */
+ * (nothing added) or -1 when it is not YAML (a WARN added) or not a
+ * KubeletConfiguration (a FAIL added). */
 static int config_static_pod_path(checker *c, kap_arena *a, const char *path, const char *what,
                                   const char **spp)
 {
@@ -3846,6 +3880,8 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
         add_check(c->r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, rfmt(c->r, "correct %s", path),
                   "%s %s is not YAML (%s:%u:%u: %s): staticPodPath not checked", what, path, path, fail.line, fail.col,
                   fail.msg.s ? fail.msg.s : "");
+        err = -1;
+    } else if (!kubelet_config_kind(c, root, len, path, what)) {
         err = -1;
     } else {
         const jv *v = jget(root, "staticPodPath");
@@ -3989,9 +4025,10 @@ static void check_static_pod_path(checker *c)
     if (kubelet_cmdline_read(&c->rt, c->max_file, &k) != KAP_OK)
         r->oom = 1;
     const char *pmp_file, *cfg_file, *dir_file;
-    const char *pmp = kubelet_cmdline_flag(&k, "pod-manifest-path", &pmp_file);
-    const char *flag_cfg = kubelet_cmdline_flag(&k, "config", &cfg_file);
-    const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file);
+    int pmp_empty;
+    const char *pmp = kubelet_cmdline_flag(&k, "pod-manifest-path", &pmp_file, &pmp_empty);
+    const char *flag_cfg = kubelet_cmdline_flag(&k, "config", &cfg_file, NULL);
+    const char *cfg_dir = kubelet_cmdline_flag(&k, "config-dir", &dir_file, NULL);
     /* the unit's ExecStart= is read: what it leaves out, kubelet does
      * without (no --config: no config file) */
     int known = !k.defaults && k.exec_from && !k.dropin_unreadable && !k.env_unreadable;
@@ -4016,6 +4053,15 @@ static void check_static_pod_path(checker *c)
         goto done;
     }
     int pf;
+    if (pmp_empty) {
+        /* the flag, re-read over the config, sets staticPodPath to "" */
+        add_check(r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+                  rfmt(r, "remove the empty --pod-manifest-path= from %s (or give it %s)", pmp_file, c->manifest_dir),
+                  "kubelet's command line gives --pod-manifest-path empty last (in %s), which sets staticPodPath to "
+                  "\"\" over any config: kubelet runs no static pod, this one included",
+                  pmp_file);
+        goto done;
+    }
     if (pmp && (pf = pod_path_file(c, pmp)) != 0) {
         names_a_file(c, pf, pmp, pmp_file, "--pod-manifest-path", "change", unread);
         goto done;
@@ -4053,6 +4099,24 @@ static void check_static_pod_path(checker *c)
     if (cfg) {
         int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
         have = !err;
+        if (!err && spp && spp[0] && spp[0] != '/') {
+            /* kubelet makes the config file's relative paths absolute from
+             * the file's directory (a drop-in's stay as written: from its
+             * working directory, /) */
+            kap_buf d = {0}, j = {0};
+            path_dirname(&d, cfg);
+            buf_printf(&j, "%s%s/%s", cfg[0] == '/' ? "" : "/", d.s ? d.s : "", spp);
+            sp.len = 0;
+            if (j.s)
+                clean_path(&sp, j.s, j.len);
+            const char *abs = sp.s && !sp.oom ? arena_strndup(&a, sp.s, sp.len) : NULL;
+            if (abs)
+                spp = abs;
+            else
+                r->oom = 1;
+            bfree(c, &d);
+            bfree(c, &j);
+        }
         if (err > 0 && !(err == ENOENT && !cfg_given)) {
             add_check(r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0,
                       err == ENOENT ? "give kubelet's config with --kubelet-config" : unread_fix(c, cfg, err, "kubelet"),

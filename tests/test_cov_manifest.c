@@ -22,6 +22,9 @@
 
 /* ---- a node root in a temporary directory ---- */
 
+/* what a kubelet config file or drop-in begins with */
+#define KCFG "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+
 static char root[256];
 
 static void mkdirs(const char *path)
@@ -71,7 +74,7 @@ static void good_node(void)
     new_root();
     put("/etc/kubernetes/audit-policy.yaml", POLICY);
     put("/var/log/kubernetes/audit/.keep", "");
-    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
 }
 
 #define GOOD_FLAGS                                                   \
@@ -1023,19 +1026,19 @@ START_TEST(kubelet_config_edges)
     o.root = root;
     kap_manifest_report *r;
     /* staticPodPath empty */
-    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: \"\"\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: \"\"\n");
     r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "sets no staticPodPath");
     kap_manifest_report_free(r);
     /* not YAML */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: [\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: [\n");
     r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "is not YAML");
     kap_manifest_report_free(r);
     /* a directory that does not exist: another directory than the manifest's */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/nowhere\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/nowhere\n");
     r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "editing this manifest changes nothing");
@@ -1105,7 +1108,7 @@ START_TEST(manifest_places)
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "not from /:");
     kap_manifest_report_free(r);
     /* staticPodPath through a regular file */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/audit-policy.yaml/manifests\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/audit-policy.yaml/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "editing this manifest changes nothing");
     drop_root();
 }

@@ -19,6 +19,9 @@
 
 #include "kap.h"
 
+/* what a kubelet config file or drop-in begins with */
+#define KCFG "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+
 static const char *fixtures;
 
 /* ---- readdir failing on demand ----
@@ -278,7 +281,7 @@ static void good_node(void)
     new_root();
     put("/etc/kubernetes/audit-policy.yaml", POLICY);
     put("/var/log/kubernetes/audit/.keep", "");
-    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests/\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests/\n");
 }
 
 /* ---- the flags ---- */
@@ -1005,7 +1008,7 @@ START_TEST(kubelet_config)
 {
     good_node();
     pod(GOOD_FLAGS, NULL);
-    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\n");
+    put("/var/lib/kubelet/config.yaml", KCFG);
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "no staticPodPath");
     /* a given config that is missing is a WARN */
     kap_manifest_options o;
@@ -1017,7 +1020,7 @@ START_TEST(kubelet_config)
     must(r, "static-pod-path", KAP_MANIFEST_WARN, "cannot be read");
     kap_manifest_report_free(r);
     /* staticPodPath through a symlink to the manifests directory */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/static\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/static\n");
     link_at("/etc/static", "kubernetes/manifests");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, NULL);
     drop_root();
@@ -1033,7 +1036,7 @@ START_TEST(static_pod_path_names_a_file)
     good_node();
     pod(GOOD_FLAGS, NULL);
     put("/etc/kubernetes/manifests/kube-apiserver.yaml.bak", "kind: Pod\n");
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests/kube-apiserver.yaml\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests/kube-apiserver.yaml\n");
     kap_manifest_report *r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_PASS,
          "kubelet's staticPodPath (/etc/kubernetes/manifests/kube-apiserver.yaml, in /var/lib/kubelet/config.yaml) "
@@ -1066,11 +1069,11 @@ START_TEST(static_pod_path_names_a_file)
     kap_manifest_report_free(r);
     pod(GOOD_FLAGS, NULL);
     /* the directory: the .bak is a second kube-apiserver again */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("manifest-dir", KAP_MANIFEST_FAIL, "kube-apiserver.yaml.bak");
     /* another file */
     put("/etc/kubernetes/pods/apiserver.yaml", "kind: Pod\n");
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/pods/apiserver.yaml\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/pods/apiserver.yaml\n");
     r = check_now();
     must(r, "static-pod-path", KAP_MANIFEST_FAIL,
          "kubelet runs the one static pod of /etc/kubernetes/pods/apiserver.yaml (staticPodPath in "
@@ -1753,7 +1756,7 @@ START_TEST(kubelet_flags)
 
     /* --config elsewhere: that file is read (here it sets another path) */
     put("/etc/default/kubelet", "# extra\nKUBELET_EXTRA_ARGS='--config /etc/kubelet/conf.yaml --config-dir=/etc/kubelet.d'\n");
-    put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
+    put("/etc/kubelet/conf.yaml", KCFG "staticPodPath: /etc/kubelet/pods\n");
     put("/etc/kubelet.d/README", "(no drop-in config yet)\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /etc/kubelet/pods (staticPodPath in /etc/kubelet/conf.yaml)");
     /* --kubelet-config given wins over the flag */
@@ -1770,8 +1773,10 @@ START_TEST(kubelet_flags)
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "/etc/kubelet/missing.yaml (--config in /etc/default/kubelet) cannot be read");
 
     /* flags given empty, last: their defaults, none; kubelet reads no
-     * config file then */
+     * config file then, and --pod-manifest-path= sets no path */
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--config= --pod-manifest-path=\"\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "gives --pod-manifest-path empty last (in /etc/default/kubelet)");
+    put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--config=\"\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
     /* --pod-manifest-path in kubeadm-flags.env, then again in /etc/default/kubelet: the last counts */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--pod-manifest-path=/etc/kubernetes/manifests\"\n");
@@ -1783,7 +1788,7 @@ START_TEST(kubelet_flags)
     ck_assert_ptr_nonnull(strstr(nth(r, "static-pod-path", 0)->fix, "edit /srv/pods/kube-apiserver.yaml instead"));
     kap_manifest_report_free(r);
     /* the flag wins over a config that agrees with the manifest */
-    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "/srv/pods");
     drop_root();
 }
@@ -1846,7 +1851,7 @@ START_TEST(kubelet_unit_files)
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nRestart=always\n");
     put("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
         "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config /etc/kubelet/conf.yaml\"\n");
-    put("/etc/kubelet/conf.yaml", "staticPodPath: /etc/kubelet/pods\n");
+    put("/etc/kubelet/conf.yaml", KCFG "staticPodPath: /etc/kubelet/pods\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL,
                "kubelet's command line (ExecStart= in /lib/systemd/system/kubelet.service) has neither --pod-manifest-path nor "
                "--config: kubelet runs no static pod");
@@ -1882,7 +1887,7 @@ START_TEST(kubelet_own_unit)
     put("/etc/kubernetes/kubelet.env",
         "KUBE_LOGTOSTDERR=\"--logtostderr=true\"\nKUBELET_ARGS=\"--v=2 \\\n  --node-ip=10.0.0.1\"\n"
         "KUBELET_CONFIG=--config=/etc/kubernetes/kubelet-config.yaml\n");
-    put("/etc/kubernetes/kubelet-config.yaml", "kind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/kubernetes/kubelet-config.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, "in /etc/kubernetes/kubelet-config.yaml)");
     /* kubeadm's flag files are not read when the unit does not name them */
     put("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=--pod-manifest-path=/srv/unused\n");
@@ -1899,17 +1904,17 @@ START_TEST(kubelet_config_dir)
     pod(GOOD_FLAGS, NULL);
     put("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN);
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
-    put("/etc/kubernetes/kubelet.conf.d/20-pods.conf", "staticPodPath: /srv/pods\n");
-    put("/etc/kubernetes/kubelet.conf.d/10-base.conf", "staticPodPath: /srv/base\nmaxPods: 50\n");
-    put("/etc/kubernetes/kubelet.conf.d/30-other.conf", "apiVersion: kubelet.config.k8s.io/v1beta1\nmaxPods: 60\n");
-    put("/etc/kubernetes/kubelet.conf.d/99-ignored.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/kubernetes/kubelet.conf.d/20-pods.conf", KCFG "staticPodPath: /srv/pods\n");
+    put("/etc/kubernetes/kubelet.conf.d/10-base.conf", KCFG "staticPodPath: /srv/base\nmaxPods: 50\n");
+    put("/etc/kubernetes/kubelet.conf.d/30-other.conf", KCFG "maxPods: 60\n");
+    put("/etc/kubernetes/kubelet.conf.d/99-ignored.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL,
                "kubelet reads static pods from /srv/pods (staticPodPath in /etc/kubernetes/kubelet.conf.d/20-pods.conf)");
-    put("/etc/kubernetes/kubelet.conf.d/40-back.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/kubernetes/kubelet.conf.d/40-back.conf", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS,
                "staticPodPath (/etc/kubernetes/manifests, in /etc/kubernetes/kubelet.conf.d/40-back.conf)");
     /* a drop-in that is not YAML: not checked, said where */
-    put("/etc/kubernetes/kubelet.conf.d/50-bad.conf", "staticPodPath: [\n");
+    put("/etc/kubernetes/kubelet.conf.d/50-bad.conf", KCFG "staticPodPath: [\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
     drop_root();
 }
@@ -1944,7 +1949,7 @@ START_TEST(kubelet_command_line_syntax)
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironment='CFG=--config /etc/k/c.yaml'\n"
         "ExecStart=/usr/bin/kubelet $CFG -- --pod-manifest-path=/srv/after\n");
-    put("/etc/k/c.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/k/c.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
     drop_root();
 }
@@ -1972,7 +1977,7 @@ START_TEST(kubelet_command_line_corners)
                "kubelet reads static pods from /srv/${OPEN (--pod-manifest-path in /etc/systemd/system/kubelet.service)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/k/c.yaml --config\n");
-    put("/etc/k/c.yaml", "staticPodPath: /srv/c\n");
+    put("/etc/k/c.yaml", KCFG "staticPodPath: /srv/c\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/c (staticPodPath in /etc/k/c.yaml)");
     drop_root();
 }
@@ -2027,6 +2032,15 @@ START_TEST(kubelet_review_cases)
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --pod_manifest_path=/srv/under --pod-manifest-path=/srv/a --config=x "
         "--pod-manifest-path=\n");
+    /* --pod-manifest-path= last, over a config: staticPodPath "" (kubelet's
+     * flag precedence re-reads the command line over the config) */
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "gives --pod-manifest-path empty last (in /etc/systemd/system/kubelet.service), which sets "
+               "staticPodPath to \"\" over any config");
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --pod-manifest-path=/srv/a --config=x\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "from /srv/a (--pod-manifest-path in");
+    put("/etc/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet --config=x\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "kubelet's config x (--config in /etc/systemd/system/kubelet.service) cannot be read");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --pod_manifest_path=/srv/under\n");
@@ -2036,13 +2050,50 @@ START_TEST(kubelet_review_cases)
      * order of their paths; a missing directory is a WARN */
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --config-dir=/etc/kc.d\n");
-    put("/etc/kc.d/10-a.conf", "staticPodPath: /srv/a\n");
-    put("/etc/kc.d/20-sub/50.conf", "staticPodPath: /srv/sub\n");
-    put("/etc/kc.d/.hidden.conf", "staticPodPath: /srv/hidden\n");
+    put("/etc/kc.d/10-a.conf", KCFG "staticPodPath: /srv/a\n");
+    put("/etc/kc.d/20-sub/50.conf", KCFG "staticPodPath: /srv/sub\n");
+    put("/etc/kc.d/.hidden.conf", KCFG "staticPodPath: /srv/hidden\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "from /srv/sub (staticPodPath in /etc/kc.d/20-sub/50.conf)");
-    put("/etc/kc.d/30-b.conf", "maxPods: 10\n");
-    put("/etc/kc.d/20-sub/60.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/kc.d/30-b.conf", KCFG "maxPods: 10\n");
+    put("/etc/kc.d/20-sub/60.conf", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /etc/kc.d/20-sub/60.conf)");
+    /* a drop-in's relative path stays as written: from kubelet's working
+     * directory, / */
+    put("/etc/kc.d/20-sub/60.conf", KCFG "staticPodPath: etc/kubernetes/manifests\n");
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "(etc/kubernetes/manifests, in /etc/kc.d/20-sub/60.conf)");
+    /* a drop-in kubelet does not decode as a KubeletConfiguration: it
+     * stops at start-up */
+    static const char *const not_kc[][2] = {
+        {"maxPods: 10\n", "(it has no kind)"},
+        {"", "(it is empty)"},
+        {"kind: KubeletConfiguration\nmaxPods: 10\n", "(it has no apiVersion)"},
+        {"apiVersion: kubelet.config.k8s.io/v1\nkind: KubeletConfiguration\n",
+         "(its apiVersion is not kubelet.config.k8s.io/v1beta1)"},
+        {"apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeProxyConfiguration\n",
+         "(its kind is not KubeletConfiguration)"},
+        {"# nothing but a comment\n", "(it is not a mapping)"},
+    };
+    for (size_t i = 0; i < sizeof not_kc / sizeof not_kc[0]; i++) {
+        put("/etc/kc.d/30-b.conf", not_kc[i][0]);
+        char want[256];
+        snprintf(want, sizeof want, "kubelet's drop-in config /etc/kc.d/30-b.conf is no KubeletConfiguration kubelet "
+                                    "decodes %s: kubelet stops at start-up", not_kc[i][1]);
+        expect_now("static-pod-path", KAP_MANIFEST_FAIL, want);
+    }
+    unlink_in_root("/etc/kc.d/30-b.conf");
+    /* and the config file itself */
+    put("/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet's config /var/lib/kubelet/config.yaml is no KubeletConfiguration kubelet decodes (it has no "
+               "kind)");
+    /* its relative staticPodPath is from its own directory */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: ../../../etc/kubernetes/manifests\n");
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /var/lib/kubelet/config.yaml)");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: etc/kubernetes/manifests\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "reads static pods from /var/lib/kubelet/etc/kubernetes/manifests (staticPodPath in");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/missing.d\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");
@@ -2596,7 +2647,7 @@ START_TEST(listing_cut_short)
     kap_manifest_report_free(r);
 
     put("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir=/etc/kubernetes/kubelet.conf.d\n");
-    put("/etc/kubernetes/kubelet.conf.d/50-pods.conf", "staticPodPath: /etc/kubernetes/manifests\n");
+    put("/etc/kubernetes/kubelet.conf.d/50-pods.conf", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, NULL);
     fail_dir = "/etc/kubernetes/kubelet.conf.d";
     fail_after = 1;
