@@ -1116,13 +1116,31 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         host = cpath;
     const fmount *m = covering(p, cpath);
     const fvol *v = m ? vol_named(p, m->name) : NULL;
+    char below[4096]; /* the host path of cpath under a read-only parent mount */
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
         /* mounted from the host already: only readOnly may need a change */
         const char *ro = scalar(m->read_only);
         /* quoted, "true" is a string: kubelet cannot decode it (manifest-fields) */
         int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
         int is_ro = ro && !quoted && yaml11_true(ro);
-        if (read_only && !is_ro) {
+        /* a read-only mount of a directory above the log's (the
+         * certificates', /etc/kubernetes): it stays read-only, and the
+         * log's directory gets a writable mount of its own over it */
+        int ro_parent = !read_only && ro && yaml11_true(ro) && strcmp(m->path, cpath) != 0 &&
+                        !(m->sub_path && m->sub_path[0]);
+        if (ro_parent) {
+            size_t ml = strcmp(m->path, "/") == 0 ? 0 : strlen(m->path);
+            int n = snprintf(below, sizeof below, "%s%s", strcmp(v->host, "/") == 0 ? "" : v->host, cpath + ml);
+            ro_parent = n > 0 && (size_t)n < sizeof below;
+        }
+        if (ro_parent) {
+            if (quoted)
+                replace_bool(f, m->read_only, 1);
+            note(f, "volumeMount '%s' (%s) stays read-only: the log's directory %s gets a writable mount of its own",
+                 m->name, m->path, cpath);
+            host = below;
+            m = NULL; /* add one below */
+        } else if (read_only && !is_ro) {
             if (m->read_only)
                 replace_bool(f, m->read_only, 1);
             else
@@ -1134,11 +1152,12 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         }
         /* a log directory kubelet will not create */
         const char *t = scalar(v->type);
-        if (!read_only && t && strcmp(t, "Directory") == 0 && strcmp(m->path, cpath) == 0) {
+        if (m && !read_only && t && strcmp(t, "Directory") == 0 && strcmp(m->path, cpath) == 0) {
             replace_scalar(f, v->type, "DirectoryOrCreate");
             note(f, "volume '%s' gets type DirectoryOrCreate (was Directory)", v->name);
         }
-        return;
+        if (m)
+            return;
     }
     if (m && strcmp(m->path, cpath) == 0) {
         if (v && v->host)

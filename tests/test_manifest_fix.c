@@ -282,6 +282,40 @@ START_TEST(shared_mount_bools_numbers_versions)
 }
 END_TEST
 
+/* the log under a read-only mount of a directory above it (kubeadm's
+ * certificates): that mount stays read-only (kube-apiserver must not
+ * write the CA), and the log's directory gets a writable mount of its own
+ * from the same host path; a quoted "true" there is read as meant */
+START_TEST(read_only_parent_stays)
+{
+    static const char *const ro[] = {"true", "\"true\""};
+    for (size_t i = 0; i < 2; i++) {
+        char m[2048];
+        snprintf(m, sizeof m,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n"
+                 "    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/etc/kubernetes/pki/audit/audit.log\n"
+                 "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                 "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: true}\n"
+                 "    - {mountPath: /etc/kubernetes/pki, name: k8s-certs, readOnly: %s}\n"
+                 "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+                 "  - name: k8s-certs\n    hostPath: {path: /srv/pki, type: DirectoryOrCreate}\n",
+                 ro[i]);
+        node(m);
+        put("/srv/pki/ca.crt", "x");
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, "{mountPath: /etc/kubernetes/pki, name: k8s-certs, readOnly: true}") != NULL, "%s", t);
+        ck_assert_msg(strstr(t, "- mountPath: /etc/kubernetes/pki/audit\n      name: audit-log\n") != NULL, "%s", t);
+        ck_assert_msg(strstr(t, "      path: /srv/pki/audit\n      type: DirectoryOrCreate\n") != NULL, "%s", t);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
 /* go-runner running kube-apiserver (kops): the flags go after the last of
  * kube-apiserver's, go-runner's are left alone */
 START_TEST(go_runner_flags)
@@ -923,6 +957,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, crlf_and_corrections);
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
+    tcase_add_test(tc, read_only_parent_stays);
     tcase_add_test(tc, pod_named);
     tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
