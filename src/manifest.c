@@ -2019,20 +2019,40 @@ static int follow_in_container(checker *c, const char *id, const flag *f, kap_bu
 
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
+/* base, or base-2, base-3... : a name no volume of the pod has. */
+static const char *free_volume_name(checker *c, const char *base)
+{
+    for (unsigned k = 1;; k++) {
+        const char *name = k == 1 ? base : rfmt(c->r, "%s-%u", base, k);
+        size_t i = 0;
+        while (i < c->n_vols && strcmp(c->vols[i].name, name) != 0)
+            i++;
+        if (i == c->n_vols || k > 999)
+            return name;
+    }
+}
+
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
                          const char *vol_name, const char *type_hint, int read_only)
 {
     kap_manifest_report *r = c->r;
     map_path(c, cpath, h);
+    vol_name = free_volume_name(c, vol_name);
     const char *fix = rfmt(r,
                            "add to the container's volumeMounts: {name: %s, mountPath: %s%s} and to the pod's "
                            "volumes: {name: %s, hostPath: {path: %s, type: %s}}",
                            vol_name, cpath, read_only ? ", readOnly: true" : "", vol_name, cpath, type_hint);
+    int log = strcmp(id_mount, "log-mount") == 0;
+    if (!h->m && log && path_within(cpath, c->manifest_dir))
+        /* a writable mount there would let kube-apiserver write static pods */
+        fix = rfmt(r, "write the log outside the manifests directory, e.g. --audit-log-path=%s, its directory "
+                      "mounted from a writable hostPath volume",
+                   KAP_MANIFEST_DEFAULT_LOG_PATH);
     if (!h->m) {
         add_check(r, id_mount, KAP_MANIFEST_FAIL, f->line, f->col, fix,
-                  "%s (--%s) is not under any volumeMount: kube-apiserver sees the container's own filesystem, "
+                  "%s%s (--%s=%s) is not under any volumeMount: kube-apiserver sees the container's own filesystem, "
                   "not the host's",
-                  cpath, f->name);
+                  log ? "the log's directory " : "", cpath, f->name, f->value);
         return -1;
     }
     if (!h->v) {
@@ -2444,10 +2464,20 @@ static void check_log(checker *c, logpaths *lp)
     }
     int file_mount = strcmp(h.m->path, cp.s) == 0;
     if (h.m->read_only) {
+        kap_buf hd = {0};
+        path_dirname(&hd, h.host.s);
+        const char *name = free_volume_name(c, "audit-log");
+        /* a mount of a directory above the log's (the certificates'):
+         * better a writable mount of the log's own directory over it */
         add_check(r, "log-mount", KAP_MANIFEST_FAIL, h.m->line, h.m->col,
-                  rfmt(r, "remove 'readOnly: true' from the volumeMount '%s' (mountPath %s)", h.m->name,
-                       h.m->path),
+                  file_mount || strcmp(h.m->path, lp->container_dir) == 0
+                      ? rfmt(r, "remove 'readOnly: true' from the volumeMount '%s' (mountPath %s)", h.m->name,
+                             h.m->path)
+                      : rfmt(r, "keep volumeMount '%s' read-only and mount the log's directory writable over it: "
+                                "{name: %s, mountPath: %s} with hostPath {path: %s, type: DirectoryOrCreate}",
+                             h.m->name, name, lp->container_dir, hd.s ? hd.s : "/"),
                   "the log's mount (%s) is read-only: kube-apiserver cannot write %s", h.m->path, cp.s);
+        bfree(c, &hd);
     } else {
         add_check(r, "log-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
                   "%s is written to the host's %s (volume '%s', writable)", cp.s, h.host.s, h.v->name);

@@ -1304,6 +1304,57 @@ START_TEST(policy_volume_of_a_directory_type)
 }
 END_TEST
 
+/* the hint for a log not on any mount: a volume name the pod does not
+ * have yet; inside the manifests directory, not a mount of it (that would
+ * let kube-apiserver write static pods) but a log elsewhere */
+START_TEST(log_mount_hints)
+{
+    good_node();
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/apiserver/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "log-mount", KAP_MANIFEST_FAIL,
+         "the log's directory /var/log/apiserver (--audit-log-path=/var/log/apiserver/audit.log) is not under any "
+         "volumeMount");
+    const kap_manifest_check *f = find_check(r, "log-mount");
+    ck_assert_msg(strstr(f->fix, "{name: audit-log-2, mountPath: /var/log/apiserver}") != NULL, "%s", f->fix);
+    kap_manifest_report_free(r);
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/manifests/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n",
+             "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n");
+    r = check_now();
+    must(r, "log-mount", KAP_MANIFEST_FAIL, "the log's directory /etc/kubernetes/manifests (--audit-log-path=");
+    f = find_check(r, "log-mount");
+    ck_assert_msg(strstr(f->fix, "write the log outside the manifests directory, e.g. "
+                                 "--audit-log-path=/var/log/kubernetes/audit/audit.log") != NULL,
+                  "%s", f->fix);
+    kap_manifest_report_free(r);
+    /* under a read-only mount of a directory above it: not that mount
+     * made writable (the CA's), a mount of the log's own directory */
+    put("/srv/pki/audit/.keep", "");
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/pki/audit/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: k8s-certs, mountPath: /etc/kubernetes/pki, readOnly: true}\n",
+             "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+             "  - {name: k8s-certs, hostPath: {path: /srv/pki, type: DirectoryOrCreate}}\n");
+    r = check_now();
+    must(r, "log-mount", KAP_MANIFEST_FAIL, "the log's mount (/etc/kubernetes/pki) is read-only");
+    f = find_check(r, "log-mount");
+    ck_assert_msg(strstr(f->fix, "keep volumeMount 'k8s-certs' read-only and mount the log's directory writable over "
+                                 "it: {name: audit-log, mountPath: /etc/kubernetes/pki/audit} with hostPath {path: "
+                                 "/srv/pki/audit, type: DirectoryOrCreate}") != NULL,
+                  "%s", f->fix);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* kube-apiserver started by a shell script: said so, not "no container
  * runs kube-apiserver" */
 START_TEST(shell_wrapped_apiserver)
@@ -1510,7 +1561,7 @@ START_TEST(relative_paths_from_working_dir)
             must(r, "policy-file", KAP_MANIFEST_PASS, "/etc/kubernetes/audit-policy.yaml");
             must(r, "log-mount", KAP_MANIFEST_PASS, "/var/log/kubernetes/audit/audit.log");
         } else {
-            must(r, "policy-mount", KAP_MANIFEST_FAIL, "/audit-policy.yaml (--audit-policy-file) is not under");
+            must(r, "policy-mount", KAP_MANIFEST_FAIL, "/audit-policy.yaml (--audit-policy-file=audit-policy.yaml) is not under");
         }
         kap_manifest_report_free(r);
     }
@@ -2878,6 +2929,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
+    tcase_add_test(tc, log_mount_hints);
     tcase_add_test(tc, go_runner);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);
