@@ -880,7 +880,13 @@ static int read_plan(fixer *f, plan *p)
     p->mounts = map_get(p->ctr, "volumeMounts");
     p->vols = map_get(p->spec, "volumes");
     if ((p->mounts && p->mounts->kind != FN_SEQ) || (p->vols && p->vols->kind != FN_SEQ)) {
-        cannot(f, "volumeMounts or volumes is not a list");
+        const fnode *bad = p->mounts && p->mounts->kind != FN_SEQ ? p->mounts : p->vols;
+        if (bad->kind == FN_SCALAR && null_scalar(bad))
+            cannot(f, "%s is null (line %zu): kubelet reads that as none, but --fix adds to a list; remove the key "
+                      "or write [] and run --fix again",
+                   bad == p->mounts ? "volumeMounts" : "volumes", line_number(f, bad->start));
+        else
+            cannot(f, "volumeMounts or volumes is not a list");
         return -1;
     }
     p->m = kap_calloc((p->mounts ? p->mounts->n : 0) + 1, sizeof *p->m);
@@ -1893,13 +1899,20 @@ static int mkdirs_under(const rootfs *rt, const char *path, kap_buf *res)
     return rc ? rc : root_resolve(rt, path, res);
 }
 
-/* Writes data to a new file dirfd/name (O_EXCL), fsync'd. */
-static int write_new(int dirfd, const char *name, const char *data, size_t len, mode_t mode, int hooked)
+/* Writes data to a new file dirfd/name (O_EXCL), fsync'd, with the mode,
+ * owner and group of like (the mode whatever the umask; the owner and
+ * group where this process may give them: as root). */
+static int write_new(int dirfd, const char *name, const char *data, size_t len, const struct stat *like, int hooked)
 {
+    mode_t mode = like->st_mode & 07777;
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return errno;
     int err = 0;
+    if (fchmod(fd, mode) != 0)
+        err = errno;
+    if (!err && fchown(fd, like->st_uid, like->st_gid) != 0 && errno != EPERM)
+        err = errno;
     size_t done = 0;
     while (done < len && !err) {
         ssize_t m = hooked && FAIL_STEP(1) ? (errno = ENOSPC, -1) : write(fd, data + done, len - done);
@@ -1986,7 +1999,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     }
     /* 1. the backup */
     if ((err = unused_name(bfd, base, bname, sizeof bname)) != 0 ||
-        (err = write_new(bfd, bname, x->original, x->original_len, mst.st_mode & 07777, 0)) != 0) {
+        (err = write_new(bfd, bname, x->original, x->original_len, &mst, 0)) != 0) {
         rc = set_fix_error(x, KAP_EIO, "backup in %s: %s; nothing written", bres.s, strerror(err));
         goto out;
     }
@@ -2006,7 +2019,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         snprintf(tmpname, sizeof tmpname, "%s.kap-new.%ld", base, (long)getpid());
     }
     unlinkat(tdir, tmpname, 0);
-    if ((err = write_new(tdir, tmpname, x->result, x->result_len, mst.st_mode & 07777, 1)) != 0) {
+    if ((err = write_new(tdir, tmpname, x->result, x->result_len, &mst, 1)) != 0) {
         rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err), x->path);
         goto out;
     }

@@ -756,6 +756,12 @@ START_TEST(refusals)
     put(MANIFEST, "\x01\x02\xff binary");
     x = fix_now(KAP_EINVALID);
     kap_manifest_fix_free(x);
+    /* a null list: said so, with its line */
+    put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                  "  - name: a\n    command: [kube-apiserver]\n    volumeMounts: ~\n");
+    x = fix_now(KAP_EINVALID);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "volumeMounts is null (line 8)"));
+    kap_manifest_fix_free(x);
     drop();
     kap_manifest_fix *y = NULL;
     ck_assert_int_eq(kap_manifest_fix_new(&y, "relative.yaml", NULL, NULL), KAP_EARG);
@@ -810,9 +816,28 @@ END_TEST
 START_TEST(write_then_restore)
 {
     node(BARE);
+    /* the new file and the backup keep the manifest's mode whatever the
+     * umask, and its owner and group (where this process may give them) */
+    char mp[1024];
+    snprintf(mp, sizeof mp, "%s%s", root, MANIFEST);
+    int owned = chown(mp, 1234, 5678) == 0;
+    ck_assert_int_eq(chmod(mp, 0664), 0);
+    mode_t old_mask = umask(077);
     kap_manifest_fix *x = fix_now(KAP_OK);
     ck_assert_int_eq(kap_manifest_fix_write(x, "/var/backups/kap"), KAP_OK);
+    umask(old_mask);
     const char *backup = kap_manifest_fix_backup(x);
+    struct stat st, bst;
+    char bp[1024];
+    snprintf(bp, sizeof bp, "%s%s", root, backup);
+    ck_assert_int_eq(stat(mp, &st), 0);
+    ck_assert_int_eq(stat(bp, &bst), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0664);
+    ck_assert_uint_eq(bst.st_mode & 07777, 0664);
+    if (owned) {
+        ck_assert_msg(st.st_uid == 1234 && st.st_gid == 5678, "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+        ck_assert_msg(bst.st_uid == 1234 && bst.st_gid == 5678, "%u:%u", (unsigned)bst.st_uid, (unsigned)bst.st_gid);
+    }
     ck_assert_ptr_nonnull(strstr(backup, "/var/backups/kap/kube-apiserver.yaml."));
     char *now = slurp(MANIFEST), *saved = slurp(backup);
     ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
