@@ -3888,7 +3888,7 @@ static int kubelet_config_kind(checker *c, const jv *root, size_t len, const cha
 
 /* A KubeletConfiguration file's staticPodPath: 0 with *spp (in a; NULL
  * when the file does not set it), else an errno value from reading it
- * (nothing added) or -1 when it is not YAML (a WARN added) or not a
+ * (nothing added) or -1 when it is not YAML or not a
  * KubeletConfiguration (a FAIL added). */
 static int config_static_pod_path(checker *c, kap_arena *a, const char *path, const char *what,
                                   const char **spp)
@@ -3907,9 +3907,10 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
     if (rc) {
         /* the place is in kubelet's file, not in the manifest: said in
          * the message (a check's line and column are the manifest's) */
-        add_check(c->r, "static-pod-path", KAP_MANIFEST_WARN, 0, 0, rfmt(c->r, "correct %s", path),
-                  "%s %s is not YAML (%s:%u:%u: %s): staticPodPath not checked", what, path, path, fail.line, fail.col,
-                  fail.msg.s ? fail.msg.s : "");
+        add_check(c->r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0, rfmt(c->r, "correct %s", path),
+                  "%s %s is not YAML (%s:%u:%u: %s): kubelet cannot decode it, stops at start-up and runs no "
+                  "static pod, this one included",
+                  what, path, path, fail.line, fail.col, fail.msg.s ? fail.msg.s : "");
         err = -1;
     } else if (!kubelet_config_kind(c, root, len, path, what)) {
         err = -1;

@@ -1035,7 +1035,7 @@ START_TEST(kubelet_config_edges)
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: [\n");
     r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
-    must(r, "static-pod-path", KAP_MANIFEST_WARN, "is not YAML");
+    must(r, "static-pod-path", KAP_MANIFEST_FAIL, "is not YAML");
     kap_manifest_report_free(r);
     /* a directory that does not exist: another directory than the manifest's */
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/nowhere\n");

@@ -1964,9 +1964,10 @@ START_TEST(kubelet_config_dir)
     put("/etc/kubernetes/kubelet.conf.d/40-back.conf", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS,
                "staticPodPath (/etc/kubernetes/manifests, in /etc/kubernetes/kubelet.conf.d/40-back.conf)");
-    /* a drop-in that is not YAML: not checked, said where */
+    /* a drop-in that is not YAML: kubelet stops at start-up; said where */
     put("/etc/kubernetes/kubelet.conf.d/50-bad.conf", KCFG "staticPodPath: [\n");
-    expect_now("static-pod-path", KAP_MANIFEST_WARN, "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL,
+               "kubelet's drop-in config /etc/kubernetes/kubelet.conf.d/50-bad.conf is not YAML");
     drop_root();
 }
 END_TEST
