@@ -2027,7 +2027,7 @@ static const char *free_volume_name(checker *c, const char *base)
         size_t i = 0;
         while (i < c->n_vols && strcmp(c->vols[i].name, name) != 0)
             i++;
-        if (i == c->n_vols || k > 999)
+        if (i == c->n_vols) /* (one of the first n_vols + 1 names is free) */
             return name;
     }
 }

@@ -1656,8 +1656,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     if (drop_file)
         remove_items(&f, gone_file, 2);
     add_mounts(&f, &p);
-    if (lhd.oom)
-        f.oom = 1;
+    f.oom |= lhd.oom;
     buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md), buf_free(&old_ld), buf_free(&lhd);
     if (f.oom) {
         rc = KAP_ENOMEM;

@@ -1406,7 +1406,9 @@ START_TEST(corners_of_later_checks)
                                              "[::1]:8443", "https://a/x?%zz",
                                              /* clientcmd drops the query and the fragment first (a path
                                               * of more than one byte): a bad escape after '#' is gone */
-                                             "https://a/x?b#%zz", "https://a/%41?#%zz"};
+                                             "https://a/x?b#%zz", "https://a/%41?#%zz",
+                                             /* a '#' before the '?' is in the path it keeps (as %23) */
+                                             "https://a/x#y?z"};
     /* and those it refuses, in Go's words: a port not in digits (with or
      * without a scheme), a path without a scheme, an IPv6 host without its
      * ']' */

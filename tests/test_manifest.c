@@ -418,6 +418,11 @@ START_TEST(integers_as_go_parses_them)
     one_maxage("030", KAP_MANIFEST_WARN, "=24");
     one_maxage("7", KAP_MANIFEST_WARN, "=7");
     one_maxage("0", KAP_MANIFEST_WARN, "=0 (none removed); CIS 1.2.17");
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+        "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=0\n",
+        NULL);
+    expect_now("log-maxsize", KAP_MANIFEST_WARN, "=0 (rotated at 100 MB, the log writer's default); CIS 1.2.19");
     one_maxage("-1", KAP_MANIFEST_FAIL, "-1 can't be a negative number");
     one_maxage("", KAP_MANIFEST_FAIL, "not an integer");
     one_maxage("_30", KAP_MANIFEST_FAIL, "not an integer");
@@ -1533,6 +1538,29 @@ START_TEST(run_as_non_root)
         expect_now("webhook-config", i ? KAP_MANIFEST_PASS : KAP_MANIFEST_FAIL,
                    i ? NULL : "cannot read the webhook's kubeconfig /etc/kubernetes/webhook.kubeconfig (owner");
     }
+    /* and search the directories above it in its mount */
+    put("/etc/kubernetes/hook/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                                                   "contexts:\n- name: c\n  context: {cluster: a}\n"
+                                                   "current-context: c\n");
+    char hd[512];
+    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook", root);
+    ck_assert_int_eq(chmod(hd, 0700), 0);
+    {
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    securityContext: {runAsUser: %lld}\n    command:\n    - kube-apiserver\n"
+                 "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-webhook-config-file=/etc/kubernetes/hook/webhook.kubeconfig\n"
+                 "    volumeMounts:\n    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n  volumes:\n"
+                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n",
+                 other);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        expect_now("webhook-config", KAP_MANIFEST_FAIL,
+                   "cannot reach the webhook's kubeconfig through the directory /etc/kubernetes/hook (owner");
+    }
+    ck_assert_int_eq(chmod(hd, 0755), 0);
     drop_root();
 }
 END_TEST
@@ -2146,6 +2174,12 @@ START_TEST(kubelet_review_cases)
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL,
                "reads static pods from /var/lib/kubelet/etc/kubernetes/manifests (staticPodPath in");
+    /* a relative --config is from kubelet's working directory, /, and its
+     * staticPodPath from the config's directory */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=var/lib/kubelet/config.yaml\n");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: ../../../etc/kubernetes/manifests\n");
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in var/lib/kubelet/config.yaml)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/missing.d\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");

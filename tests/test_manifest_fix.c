@@ -756,11 +756,46 @@ START_TEST(refusals)
     put(MANIFEST, "\x01\x02\xff binary");
     x = fix_now(KAP_EINVALID);
     kap_manifest_fix_free(x);
+    /* the log file mounted by itself, in a way --fix does not undo: said
+     * why (a subPath; a volume another mount uses; a flow-style list) */
+    static const char *const file_mounts[][3] = {
+        {"    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+         "      subPath: audit.log\n",
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit\n",
+         "it has a subPath"},
+        {"    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+         "    - mountPath: /srv/logs\n      name: logs\n",
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n",
+         "another mount uses its volume"},
+        {"    volumeMounts: [{mountPath: /var/log/kubernetes/audit/audit.log, name: logs}]\n",
+         "  volumes: [{name: logs, hostPath: {path: /var/log/kubernetes/audit/audit.log}}]\n",
+         "it is not on lines of its own"},
+    };
+    for (size_t i = 0; i < sizeof file_mounts / sizeof file_mounts[0]; i++) {
+        char m[2048];
+        snprintf(m, sizeof m,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n%s%s",
+                 file_mounts[i][0], file_mounts[i][1]);
+        put(MANIFEST, m);
+        x = fix_now(KAP_EINVALID);
+        ck_assert_msg(strstr(kap_manifest_fix_error(x), "is mounted by itself (volumeMount 'logs'), which "
+                                                        "kube-apiserver cannot rotate") != NULL &&
+                          strstr(kap_manifest_fix_error(x), file_mounts[i][2]) != NULL,
+                      "%s", kap_manifest_fix_error(x));
+        kap_manifest_fix_free(x);
+    }
     /* a null list: said so, with its line */
     put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
                   "  - name: a\n    command: [kube-apiserver]\n    volumeMounts: ~\n");
     x = fix_now(KAP_EINVALID);
     ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "volumeMounts is null (line 8)"));
+    kap_manifest_fix_free(x);
+    put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  volumes: null\n"
+                  "  containers:\n  - name: a\n    command: [kube-apiserver]\n");
+    x = fix_now(KAP_EINVALID);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "volumes is null (line 5)"));
     kap_manifest_fix_free(x);
     drop();
     kap_manifest_fix *y = NULL;
