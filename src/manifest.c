@@ -2019,6 +2019,26 @@ static int follow_in_container(checker *c, const char *id, const flag *f, kap_bu
 
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
+/* Whether the host directory dir holds nothing but the files of the log
+ * log (a container path): names starting with its name without the
+ * extension, as the rotated copies are named; a directory not there yet
+ * counts, one that cannot be listed does not. */
+static int logs_own_dir(checker *c, const char *dir, const char *log)
+{
+    const char *b = basename_of(log), *dot = strrchr(b, '.');
+    size_t stem = dot && dot > b ? (size_t)(dot - b) : strlen(b);
+    kap_arena a = {0};
+    char **names = NULL;
+    size_t n = 0;
+    int err = noted(c, root_list(&c->rt, dir, "", &a, &names, &n));
+    int own = strcmp(dir, "/") != 0 && (err == 0 || err == ENOENT);
+    for (size_t i = 0; own && !err && i < n; i++)
+        own = strncmp(names[i], b, stem) == 0;
+    kap_free(names);
+    arena_free(&a);
+    return own;
+}
+
 /* base, or base-2, base-3... : a name no volume of the pod has. */
 static const char *free_volume_name(checker *c, const char *base)
 {
@@ -2359,9 +2379,9 @@ static int run_as_dirs(checker *c, const char *id, const volume *v, const char *
 /* What kube-apiserver run as another user than root does with the log at
  * start-up (ensureLogFile): it makes the file's directory (MkdirAll) and
  * opens the file to read and append, creating it. So: the file, when it is
- * there, readable and writable; else its directory writable and
- * searchable, when it is there; else the mount's own directory (mh), in
- * which the missing ones are made. A FAIL (log-dir) returns 1. */
+ * there, readable and writable; else the deepest of its directories that
+ * is there (the mount's own, mh, at the highest) writable and searchable,
+ * in which the missing ones are made. A FAIL (log-dir) returns 1. */
 static int log_run_as(checker *c, const volume *v, const char *file, const char *mh)
 {
     kap_buf res = {0}, dir = {0};
@@ -2372,12 +2392,23 @@ static int log_run_as(checker *c, const volume *v, const char *file, const char 
     } else if (noted(c, root_stat(&c->rt, file, &res, &st)) == 0) {
         rc = check_run_as(c, "log-dir", v, file, 6, "open its log file");
     } else {
+        /* MkdirAll makes the missing directories in the deepest one that
+         * is there (the mount's own at the highest), then the file */
         path_dirname(&dir, file);
-        kap_buf dres = {0};
-        struct stat dst;
-        int there = dir.s && noted(c, root_stat(&c->rt, dir.s, &dres, &dst)) == 0;
-        bfree(c, &dres);
-        rc = check_run_as(c, "log-dir", v, there ? dir.s : mh, 3, "create its log file in");
+        int there = 0;
+        while (dir.s && !there) {
+            kap_buf dres = {0};
+            struct stat dst;
+            there = noted(c, root_stat(&c->rt, dir.s, &dres, &dst)) == 0;
+            bfree(c, &dres);
+            if (there || !path_within(dir.s, mh) || strcmp(dir.s, mh) == 0)
+                break;
+            kap_buf up = {0};
+            path_dirname(&up, dir.s);
+            bfree(c, &dir);
+            dir = up;
+        }
+        rc = check_run_as(c, "log-dir", v, there && dir.s ? dir.s : mh, 3, "create its log file in");
     }
     bfree(c, &res);
     bfree(c, &dir);
@@ -2503,21 +2534,28 @@ static void check_log(checker *c, logpaths *lp)
         path_dirname(&hd, h.host.s);
         lp->host_dir = cdup(c, hd.s ? hd.s : "/");
         bfree(c, &hd);
+        /* the file's host directory, mounted writable instead, when it is
+         * the log's own (nothing in it but the log's files); else one of
+         * its own */
+        const char *dir_fix =
+            logs_own_dir(c, lp->host_dir, cp.s)
+                ? rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
+                          "{path: %s, type: DirectoryOrCreate}",
+                       h.m->name, lp->container_dir, lp->host_dir)
+                : rfmt(r, "give the log a directory of its own, mounted writable (%s holds other files): "
+                          "--audit-log-path=%s, {name: %s, mountPath: %s} and hostPath {path: %s, type: "
+                          "DirectoryOrCreate}",
+                       lp->host_dir, KAP_MANIFEST_DEFAULT_LOG_PATH, free_volume_name(c, "audit-log"),
+                       "/var/log/kubernetes/audit", "/var/log/kubernetes/audit");
         if (tp || (exists && !S_ISREG(st.st_mode)))
-            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
-                      rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
-                              "{path: %s, type: DirectoryOrCreate}",
-                           h.m->name, lp->container_dir, lp->host_dir),
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col, dir_fix,
                       "the log file is mounted by itself and the host's %s %s", h.host.s,
                       tp ? tp : "is not a regular file");
         else
             /* lumberjack rotates by renaming the file, which the kernel
              * refuses for a mount point (EBUSY); then every write tries
              * again and fails */
-            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col,
-                      rfmt(r, "mount the log's directory instead: {name: %s, mountPath: %s} and hostPath "
-                              "{path: %s, type: DirectoryOrCreate}",
-                           h.m->name, lp->container_dir, lp->host_dir),
+            add_check(r, "log-dir", KAP_MANIFEST_FAIL, h.v->line, h.v->col, dir_fix,
                       "the log file is mounted by itself: kube-apiserver rotates the log by renaming the file, "
                       "which a file's own mount refuses (\"device or resource busy\"), so from the first rotation "
                       "(at --audit-log-maxsize, 100 MB when not set) no audit event is written");
@@ -3859,13 +3897,17 @@ static int jv_str_is(const jv *v, const char *want)
     return v && v->kind == JV_STRING && v->len == strlen(want) && memcmp(v->s, want, v->len) == 0;
 }
 
+/* said of kubelet's config when no command line named it */
+#define GUESSED_CONFIG " (if kubelet reads this file: no kubelet command line here names it)"
+
 /* Whether kubelet decodes a config file (or a drop-in) read as root (len
  * bytes) as a KubeletConfiguration: not empty, a mapping with apiVersion
  * kubelet.config.k8s.io/v1beta1 (the one version of that kind kubelet
  * registers) and kind KubeletConfiguration. Else a FAIL: kubelet stops at
  * start-up ("failed to load kubelet config file", "failed to merge kubelet
  * configs"), and no static pod runs. */
-static int kubelet_config_kind(checker *c, const jv *root, size_t len, const char *path, const char *what)
+static int kubelet_config_kind(checker *c, const jv *root, size_t len, const char *path, const char *what,
+                               kap_manifest_status st)
 {
     const jv *av = root && root->kind == JV_OBJECT ? jget(root, "apiVersion") : NULL;
     const jv *kv = root && root->kind == JV_OBJECT ? jget(root, "kind") : NULL;
@@ -3877,12 +3919,12 @@ static int kubelet_config_kind(checker *c, const jv *root, size_t len, const cha
                       : !jv_str_is(kv, "KubeletConfiguration") ? "its kind is not KubeletConfiguration"
                       : !av                                    ? "it has no apiVersion"
                                                                : "its apiVersion is not kubelet.config.k8s.io/v1beta1";
-    add_check(c->r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0,
+    add_check(c->r, "static-pod-path", st, 0, 0,
               rfmt(c->r, "begin %s with apiVersion: kubelet.config.k8s.io/v1beta1 and kind: KubeletConfiguration",
                    path),
               "%s %s is no KubeletConfiguration kubelet decodes (%s): kubelet stops at start-up and runs no static "
-              "pod, this one included",
-              what, path, why);
+              "pod, this one included%s",
+              what, path, why, st == KAP_MANIFEST_WARN ? GUESSED_CONFIG : "");
     return 0;
 }
 
@@ -3891,7 +3933,7 @@ static int kubelet_config_kind(checker *c, const jv *root, size_t len, const cha
  * (nothing added) or -1 when it is not YAML or not a
  * KubeletConfiguration (a FAIL added). */
 static int config_static_pod_path(checker *c, kap_arena *a, const char *path, const char *what,
-                                  const char **spp)
+                                  kap_manifest_status st, const char **spp)
 {
     kap_buf res = {0};
     char *data = NULL;
@@ -3907,12 +3949,13 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
     if (rc) {
         /* the place is in kubelet's file, not in the manifest: said in
          * the message (a check's line and column are the manifest's) */
-        add_check(c->r, "static-pod-path", KAP_MANIFEST_FAIL, 0, 0, rfmt(c->r, "correct %s", path),
+        add_check(c->r, "static-pod-path", st, 0, 0, rfmt(c->r, "correct %s", path),
                   "%s %s is not YAML (%s:%u:%u: %s): kubelet cannot decode it, stops at start-up and runs no "
-                  "static pod, this one included",
-                  what, path, path, fail.line, fail.col, fail.msg.s ? fail.msg.s : "");
+                  "static pod, this one included%s",
+                  what, path, path, fail.line, fail.col, fail.msg.s ? fail.msg.s : "",
+                  st == KAP_MANIFEST_WARN ? GUESSED_CONFIG : "");
         err = -1;
-    } else if (!kubelet_config_kind(c, root, len, path, what)) {
+    } else if (!kubelet_config_kind(c, root, len, path, what, st)) {
         err = -1;
     } else {
         const jv *v = jget(root, "staticPodPath");
@@ -4128,15 +4171,24 @@ static void check_static_pod_path(checker *c)
         goto done;
     }
     if (cfg) {
-        int err = config_static_pod_path(c, &a, cfg, "kubelet's config", &spp);
+        /* the default path, with no command line naming it: kubelet may
+         * not read it */
+        int err = config_static_pod_path(c, &a, cfg, "kubelet's config",
+                                         cfg_given || known ? KAP_MANIFEST_FAIL : KAP_MANIFEST_WARN, &spp);
         have = !err;
         if (!err && spp && spp[0] && spp[0] != '/') {
             /* kubelet makes the config file's relative paths absolute from
              * the file's directory (a drop-in's stay as written: from its
              * working directory, /) */
             kap_buf d = {0}, j = {0};
-            path_dirname(&d, cfg);
-            buf_printf(&j, "%s%s/%s", cfg[0] == '/' ? "" : "/", d.s ? d.s : "", spp);
+            /* the config's path as filepath.Abs makes it: from /, cleaned */
+            buf_printf(&j, "/%s", cfg);
+            if (j.s)
+                clean_path(&sp, j.s, j.len);
+            if (sp.s)
+                path_dirname(&d, sp.s);
+            j.len = 0;
+            buf_printf(&j, "%s/%s", d.s ? d.s : "", spp);
             sp.len = 0;
             if (j.s)
                 clean_path(&sp, j.s, j.len);
@@ -4176,7 +4228,7 @@ static void check_static_pod_path(checker *c)
             have = 1; /* the defaults, and the drop-ins over them */
         for (size_t i = 0; i < npaths; i++) {
             const char *v;
-            int de = config_static_pod_path(c, &a, paths[i], "kubelet's drop-in config", &v);
+            int de = config_static_pod_path(c, &a, paths[i], "kubelet's drop-in config", KAP_MANIFEST_FAIL, &v);
             if (de < 0)
                 goto done;
             if (de) {

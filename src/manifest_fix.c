@@ -1118,33 +1118,50 @@ static int yaml11_true(const char *s)
 static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host, const char *base, const char *type,
                          int read_only)
 {
-    if (!host)
-        host = cpath;
     const fmount *m = covering(p, cpath);
     const fvol *v = m ? vol_named(p, m->name) : NULL;
-    char below[4096]; /* the host path of cpath under a read-only parent mount */
+    char below[4096]; /* where cpath is on the host through m */
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
+        size_t ml = strcmp(m->path, "/") == 0 ? 0 : strlen(m->path);
+        kap_buf raw = {0}, mapped = {0};
+        buf_printf(&raw, "%s/%s/%s", v->host, m->sub_path ? m->sub_path : "", cpath + ml);
+        if (raw.s)
+            clean_path(&mapped, raw.s, raw.len);
+        int fits = mapped.s && !mapped.oom && mapped.len < sizeof below;
+        if (fits)
+            memcpy(below, mapped.s, mapped.len + 1);
+        f->oom |= raw.oom | mapped.oom;
+        buf_free(&raw);
+        buf_free(&mapped);
+        if (!fits) {
+            cannot(f, "the host path of %s through volumeMount '%s' is too long", cpath, m->name);
+            return;
+        }
         /* mounted from the host already: only readOnly may need a change */
         const char *ro = scalar(m->read_only);
         /* quoted, "true" is a string: kubelet cannot decode it (manifest-fields) */
         int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
         int is_ro = ro && !quoted && yaml11_true(ro);
         /* a read-only mount of a directory above the log's (the
-         * certificates', /etc/kubernetes): it stays read-only, and the
-         * log's directory gets a writable mount of its own over it */
-        int ro_parent = !read_only && ro && yaml11_true(ro) && strcmp(m->path, cpath) != 0 &&
-                        !(m->sub_path && m->sub_path[0]);
-        if (ro_parent) {
-            size_t ml = strcmp(m->path, "/") == 0 ? 0 : strlen(m->path);
-            int n = snprintf(below, sizeof below, "%s%s", strcmp(v->host, "/") == 0 ? "" : v->host, cpath + ml);
-            ro_parent = n > 0 && (size_t)n < sizeof below;
+         * certificates', /etc/kubernetes) stays read-only, and the log's
+         * directory gets a writable mount of its own over it; so does a
+         * directory the host path given must come from */
+        int ro_parent = !read_only && ro && yaml11_true(ro) && strcmp(m->path, cpath) != 0;
+        int elsewhere = host && strcmp(host, below) != 0;
+        if (elsewhere && strcmp(m->path, cpath) == 0) {
+            cannot(f, "volumeMount '%s' mounts %s from %s, and the log is on the host in %s; change it by hand",
+                   m->name, cpath, below, host);
+            return;
         }
-        if (ro_parent) {
-            if (quoted)
+        if (ro_parent || elsewhere) {
+            if (ro_parent && quoted)
                 replace_bool(f, m->read_only, 1);
-            note(f, "volumeMount '%s' (%s) stays read-only: the log's directory %s gets a writable mount of its own",
-                 m->name, m->path, cpath);
-            host = below;
+            if (ro_parent)
+                note(f, "volumeMount '%s' (%s) stays read-only: the log's directory %s gets a writable mount of its "
+                        "own",
+                     m->name, m->path, cpath);
+            if (!host)
+                host = below;
             m = NULL; /* add one below */
         } else if (read_only && !is_ro) {
             if (m->read_only)
@@ -1165,6 +1182,8 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         if (m)
             return;
     }
+    if (!host)
+        host = cpath;
     if (m && strcmp(m->path, cpath) == 0) {
         if (v && v->host)
             cannot(f, "volumeMount '%s' mounts %s with a subPath holding '..' (%s); change it by hand", m->name,
@@ -1302,7 +1321,44 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
  * both stand on lines of their own, and *host_dir gets the directory of the
  * volume's host path, for the directory mount that replaces it. Otherwise a
  * reason not to fix. gone[] and the plan as drop_old_log_mount(). */
-static int drop_file_log_mount(fixer *f, plan *p, const char *lc, kap_buf *host_dir, const fnode *gone[2])
+static int open_root(const char *root, rootfs *rt, kap_buf *disp);
+
+/* Why the host directory dir cannot be given to kube-apiserver for the
+ * log lc (it holds other files than the log's: its name without the
+ * extension starts each of the log's and its rotated copies'), in out;
+ * 0 when it can (it holds only those, or is not there yet). */
+static int not_the_logs_own(const char *root, const char *dir, const char *lc, kap_buf *out)
+{
+    rootfs rt;
+    kap_buf disp = {0};
+    int err = open_root(root, &rt, &disp);
+    buf_free(&disp);
+    if (err) {
+        buf_printf(out, "the root cannot be opened (%s)", strerror(err));
+        return 1;
+    }
+    const char *b = strrchr(lc, '/') ? strrchr(lc, '/') + 1 : lc;
+    const char *dot = strrchr(b, '.');
+    size_t stem = dot && dot > b ? (size_t)(dot - b) : strlen(b);
+    kap_arena a = {0};
+    char **names = NULL;
+    size_t n = 0;
+    err = root_list(&rt, dir, "", &a, &names, &n);
+    close(rt.fd);
+    if (err && err != ENOENT)
+        buf_printf(out, "its host directory %s cannot be listed (%s)", dir, strerror(err));
+    for (size_t i = 0; !err && i < n && !out->len; i++)
+        if (strncmp(names[i], b, stem) != 0)
+            buf_printf(out, "its host directory %s holds other files (%s): mounting it writable would give "
+                            "kube-apiserver those too",
+                       dir, names[i]);
+    kap_free(names);
+    arena_free(&a);
+    return out->len > 0 || out->oom;
+}
+
+static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *lc, kap_buf *host_dir,
+                               const fnode *gone[2])
 {
     const fmount *m = NULL;
     for (size_t i = 0; i < p->n_m && !m; i++)
@@ -1326,13 +1382,21 @@ static int drop_file_log_mount(fixer *f, plan *p, const char *lc, kap_buf *host_
         why = "another mount uses its volume";
     else if (!item_lines_alone(f, m->node) || !item_lines_alone(f, vn))
         why = "it is not on lines of its own";
+    kap_buf own = {0};
+    if (!why) {
+        path_dirname(host_dir, v->host);
+        if (host_dir->s && not_the_logs_own(root, host_dir->s, lc, &own))
+            why = own.s ? own.s : "out of memory";
+    }
     if (why) {
         cannot(f, "the log file %s is mounted by itself (volumeMount '%s'), which kube-apiserver cannot rotate, and %s; "
-                  "mount its directory instead by hand",
-               lc, m->name, why);
+                  "give the log a directory of its own (--log-path, e.g. %s) or mount one by hand",
+               lc, m->name, why, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        f->oom |= own.oom;
+        buf_free(&own);
         return 0;
     }
-    path_dirname(host_dir, v->host);
+    buf_free(&own);
     note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the log "
             "file mounted by itself, which kube-apiserver cannot rotate; its directory is mounted instead",
          m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
@@ -1641,7 +1705,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     const char *keep[2] = {pc.s, lc.s};
     int drop = old_ld.s && drop_old_log_mount(&f, &p, old_ld.s, md.s, keep, gone);
     kap_buf lhd = {0}; /* the host directory of a log file mounted by itself */
-    int drop_file = !to_stdout && drop_file_log_mount(&f, &p, lc.s, &lhd, gone_file);
+    int drop_file = !to_stdout && drop_file_log_mount(&f, &p, x->root, lc.s, &lhd, gone_file);
     /* a mount that holds the log too stays writable (kube-apiserver writes
      * the log there): the log's ensure_mount below is the one it gets */
     const fmount *pm = covering(&p, pc.s);
@@ -1908,9 +1972,13 @@ static int write_new(int dirfd, const char *name, const char *data, size_t len, 
     if (fd < 0)
         return errno;
     int err = 0;
+    /* the owner first: a chown clears the set-id bits the mode then sets;
+     * where this process may not give the owner (not root, an owner not
+     * mapped in its user namespace), the file stays the writer's */
+    if (fchown(fd, like->st_uid, like->st_gid) != 0) {
+        /* not permitted here: the writer's owner and group stay */
+    }
     if (fchmod(fd, mode) != 0)
-        err = errno;
-    if (!err && fchown(fd, like->st_uid, like->st_gid) != 0 && errno != EPERM)
         err = errno;
     size_t done = 0;
     while (done < len && !err) {

@@ -1031,12 +1031,25 @@ START_TEST(kubelet_config_edges)
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "sets no staticPodPath");
     kap_manifest_report_free(r);
-    /* not YAML */
+    /* not YAML: kubelet stops, if it reads the file; no unit names it
+     * here (the default path), so a WARN; named, a FAIL */
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: [\n");
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "static-pod-path", KAP_MANIFEST_WARN,
+         "is not YAML (/var/lib/kubelet/config.yaml:4:1: yaml: line 3: did not find expected node content)");
+    must(r, "static-pod-path", KAP_MANIFEST_WARN, "(if kubelet reads this file: no kubelet command line here names it)");
+    kap_manifest_report_free(r);
+    put("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\n");
+    expect_now("static-pod-path", KAP_MANIFEST_WARN, "(it has no apiVersion): kubelet stops at start-up and runs no "
+                                                     "static pod, this one included (if kubelet reads this file");
+    put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: [\n");
+    o.kubelet_config = "/var/lib/kubelet/config.yaml";
     r = NULL;
     ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
     must(r, "static-pod-path", KAP_MANIFEST_FAIL, "is not YAML");
     kap_manifest_report_free(r);
+    o.kubelet_config = NULL;
     /* a directory that does not exist: another directory than the manifest's */
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: /etc/kubernetes/nowhere\n");
     r = NULL;

@@ -1356,6 +1356,28 @@ START_TEST(log_mount_hints)
                                  "/srv/pki/audit, type: DirectoryOrCreate}") != NULL,
                   "%s", f->fix);
     kap_manifest_report_free(r);
+    /* the log file mounted by itself: its host directory mounted instead
+     * only when it holds nothing but the log's files */
+    put("/srv/alog/kube-apiserver-audit.json", "");
+    for (int other = 0; other < 2; other++) {
+        if (other)
+            put("/srv/alog/syslog", "");
+        pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kube-apiserver-audit.json\n",
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: logfile, mountPath: /var/log/kube-apiserver-audit.json}\n",
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                 "  - {name: logfile, hostPath: {path: /srv/alog/kube-apiserver-audit.json, type: FileOrCreate}}\n");
+        r = check_now();
+        must(r, "log-dir", KAP_MANIFEST_FAIL, "the log file is mounted by itself");
+        f = find_check(r, "log-dir");
+        ck_assert_msg(strstr(f->fix, other ? "give the log a directory of its own, mounted writable (/srv/alog holds "
+                                             "other files): --audit-log-path=/var/log/kubernetes/audit/audit.log"
+                                           : "mount the log's directory instead: {name: logfile, mountPath: /var/log} "
+                                             "and hostPath {path: /srv/alog,") != NULL,
+                      "%s", f->fix);
+        kap_manifest_report_free(r);
+    }
     drop_root();
 }
 END_TEST
@@ -1516,6 +1538,34 @@ START_TEST(run_as_non_root)
     }
     ck_assert_int_eq(chmod(pd, 0755), 0);
     ck_assert_int_eq(chmod(d, 0755), 0);
+    /* a log directory not there yet: made in the deepest directory that
+     * is (MkdirAll), which must be writable, not only the mount's own */
+    {
+        char vl[512], vk[512];
+        snprintf(vl, sizeof vl, "%s/var/log", root);
+        snprintf(vk, sizeof vk, "%s/var/log/kubernetes", root);
+        ck_assert_int_eq(chmod(vl, 0777), 0);
+        char text[4096];
+        for (int open_dir = 0; open_dir < 2; open_dir++) {
+            ck_assert_int_eq(chmod(vk, open_dir ? 0777 : 0755), 0);
+            snprintf(text, sizeof text,
+                     "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                     "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                     "    securityContext: {runAsUser: %lld}\n    command:\n    - kube-apiserver\n"
+                     "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                     "    - --audit-log-path=/var/log/kubernetes/new/deeper/audit.log\n"
+                     "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                     "    - {name: varlog, mountPath: /var/log}\n  volumes:\n"
+                     "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+                     "  - {name: varlog, hostPath: {path: /var/log, type: DirectoryOrCreate}}\n",
+                     other);
+            put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+            expect_now("log-dir", open_dir ? KAP_MANIFEST_PASS : KAP_MANIFEST_FAIL,
+                       open_dir ? NULL : "cannot create its log file in /var/log/kubernetes (owner");
+        }
+        ck_assert_int_eq(chmod(vk, 0755), 0);
+        ck_assert_int_eq(chmod(vl, 0755), 0);
+    }
     /* the webhook's kubeconfig: read by that uid too */
     put("/etc/kubernetes/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
                                               "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
@@ -2180,6 +2230,10 @@ START_TEST(kubelet_review_cases)
         "[Service]\nExecStart=/usr/bin/kubelet --config=var/lib/kubelet/config.yaml\n");
     put("/var/lib/kubelet/config.yaml", KCFG "staticPodPath: ../../../etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in var/lib/kubelet/config.yaml)");
+    /* filepath.Abs cleans the config's path: a '/' after it changes nothing */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml/\n");
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "(/etc/kubernetes/manifests, in /var/lib/kubelet/config.yaml/)");
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/missing.d\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "--config-dir /etc/missing.d (in /etc/systemd/system/kubelet.service) cannot be read (it does not exist)");

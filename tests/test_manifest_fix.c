@@ -316,6 +316,37 @@ START_TEST(read_only_parent_stays)
 }
 END_TEST
 
+/* the log file mounted by itself from a directory of its own, under a
+ * writable mount of a directory above the log's: the log's directory is
+ * mounted from the file's host directory, over it (not left to the parent
+ * mount, which would move the log on the host) */
+START_TEST(file_mount_under_a_parent_mount)
+{
+    node("apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+         "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n"
+         "    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+         "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+         "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: true}\n"
+         "    - mountPath: /var/log\n      name: varlog\n"
+         "    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logfile\n"
+         "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+         "  - name: varlog\n    hostPath: {path: /var/log}\n"
+         "  - name: logfile\n    hostPath:\n      path: /srv/audit/audit.log\n      type: FileOrCreate\n");
+    put("/srv/audit/audit.log", "");
+    put("/var/log/syslog", "");
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strstr(t, "name: logfile") == NULL, "%s", t);
+    ck_assert_msg(strstr(t, "- mountPath: /var/log\n      name: varlog\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "mountPath: /var/log/kubernetes/audit\n      name: audit-log\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "      path: /srv/audit\n      type: DirectoryOrCreate\n") != NULL, "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* go-runner running kube-apiserver (kops): the flags go after the last of
  * kube-apiserver's, go-runner's are left alone */
 START_TEST(go_runner_flags)
@@ -786,6 +817,19 @@ START_TEST(refusals)
                       "%s", kap_manifest_fix_error(x));
         kap_manifest_fix_free(x);
     }
+    /* the file mount's host directory holds other files: not mounted
+     * writable (it would give kube-apiserver the host's /var/log) */
+    put("/var/log/kube-apiserver-audit.json", "");
+    put("/var/log/syslog", "");
+    put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                  "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                  "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+                  "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kube-apiserver-audit.json\n");
+    x = fix_now(KAP_EINVALID);
+    ck_assert_msg(strstr(kap_manifest_fix_error(x), "its host directory /var/log holds other files (") != NULL,
+                  "%s", kap_manifest_fix_error(x));
+    kap_manifest_fix_free(x);
     /* a null list: said so, with its line */
     put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
                   "  - name: a\n    command: [kube-apiserver]\n    volumeMounts: ~\n");
@@ -1018,6 +1062,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
     tcase_add_test(tc, read_only_parent_stays);
+    tcase_add_test(tc, file_mount_under_a_parent_mount);
     tcase_add_test(tc, pod_named);
     tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
