@@ -2277,6 +2277,7 @@ static void check_policy(checker *c, const char **policy_host)
 typedef struct logpaths {
     const char *container_dir;
     const char *host_dir; /* NULL when unknown */
+    const char *mount_host; /* the host path of the log's mount when it is writable, else NULL */
 } logpaths;
 
 /* A number of the manifest written as an integer, into *out: 1, else 0. */
@@ -2512,6 +2513,7 @@ static void check_log(checker *c, logpaths *lp)
     } else {
         add_check(r, "log-mount", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
                   "%s is written to the host's %s (volume '%s', writable)", cp.s, h.host.s, h.v->name);
+        lp->mount_host = cdup(c, h.mount_host.s ? h.mount_host.s : "/");
     }
     kap_buf res = {0};
     struct stat st = {0};
@@ -3796,6 +3798,17 @@ static void check_paths(checker *c, const char *policy_host, const logpaths *lp)
                   "the log directory %s is inside the manifests directory: kubelet does not run the files of its "
                   "subdirectories, but logs an error for the directory each time it reads the manifests",
                   lp->host_dir);
+        problems++;
+    }
+    /* a writable mount for the log that holds the manifests directory:
+     * kube-apiserver could write the static pods kubelet runs */
+    if (lp->mount_host && !path_within(lp->host_dir, c->manifest_dir) &&
+        path_within(c->manifest_dir, lp->mount_host)) {
+        add_check(r, "paths-separate", KAP_MANIFEST_WARN, lf->line, lf->col,
+                  "mount only the log's directory writable: /var/log/kubernetes/audit/ (hostPath too)",
+                  "the log's writable mount (the host's %s) holds the manifests directory %s: kube-apiserver can "
+                  "write the static pods kubelet runs",
+                  lp->mount_host, c->manifest_dir);
         problems++;
     }
     kap_buf pdir = {0};

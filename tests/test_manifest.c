@@ -1356,6 +1356,16 @@ START_TEST(log_mount_hints)
                                  "/srv/pki/audit, type: DirectoryOrCreate}") != NULL,
                   "%s", f->fix);
     kap_manifest_report_free(r);
+    /* the log under a writable mount of /etc/kubernetes: kube-apiserver
+     * could write static pods */
+    put("/etc/kubernetes/audit/.keep", "");
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/etc/kubernetes/audit/audit.log\n",
+             "    - {name: k, mountPath: /etc/kubernetes}\n",
+             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n");
+    expect_now("paths-separate", KAP_MANIFEST_WARN,
+               "the log's writable mount (the host's /etc/kubernetes) holds the manifests directory "
+               "/etc/kubernetes/manifests: kube-apiserver can write the static pods kubelet runs");
     /* the log file mounted by itself: its host directory mounted instead
      * only when it holds nothing but the log's files */
     put("/srv/alog/kube-apiserver-audit.json", "");
