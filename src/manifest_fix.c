@@ -1258,6 +1258,33 @@ static size_t mounts_of_volume(const plan *p, const char *name)
     return n;
 }
 
+/* The item of spec.volumes that defines v, or NULL. */
+static const fnode *volume_node(const plan *p, const fvol *v)
+{
+    for (size_t i = 0; v && p->vols && i < p->vols->n; i++) {
+        const char *name = scalar(map_get(p->vols->kids[i], "name"));
+        if (name && strcmp(name, v->name) == 0)
+            return p->vols->kids[i];
+    }
+    return NULL;
+}
+
+/* Mount m and its volume v (item vn) leave the plan (their volume's name
+ * is free again), their items into gone[] for remove_items() once every
+ * other edit is made, with a note saying why. */
+static void take_out(fixer *f, plan *p, const fmount *m, const fvol *v, const fnode *vn, const fnode *gone[2],
+                     const char *why)
+{
+    note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: %s", m->name,
+         m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
+         line_number(f, vn->start), line_number(f, vn->last), why);
+    gone[0] = m->node;
+    gone[1] = vn;
+    size_t mi = (size_t)(m - p->m), vi = (size_t)(v - p->v);
+    p->m[mi] = p->m[--p->n_m];
+    p->v[vi] = p->v[--p->n_v];
+}
+
 /* After the log moved out of the manifests directory: the mount that gave
  * kube-apiserver the old log directory (a writable mount inside the
  * directory kubelet runs static pods from), and its volume, go when
@@ -1276,12 +1303,7 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
     const fvol *v = vol_named(p, m->name);
     if (v && v->host && !(path_within(v->host, md) || path_within(v->host, "/etc/kubernetes/manifests")))
         return 0; /* the old log went elsewhere on the host: not the manifests directory's mount */
-    const fnode *vn = NULL;
-    for (size_t i = 0; v && p->vols && i < p->vols->n && !vn; i++) {
-        const char *name = scalar(map_get(p->vols->kids[i], "name"));
-        if (name && strcmp(name, v->name) == 0)
-            vn = p->vols->kids[i];
-    }
+    const fnode *vn = volume_node(p, v);
     const char *why = NULL;
     for (size_t i = 0; i < 2; i++)
         if (path_within(keep[i], m->path))
@@ -1303,15 +1325,7 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
              m->path, why);
         return 0;
     }
-    note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the old "
-            "log directory, inside the manifests directory",
-         m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
-         line_number(f, vn->start), line_number(f, vn->last));
-    gone[0] = m->node;
-    gone[1] = vn;
-    size_t mi = (size_t)(m - p->m), vi = (size_t)(v - p->v);
-    p->m[mi] = p->m[--p->n_m];
-    p->v[vi] = p->v[--p->n_v];
+    take_out(f, p, m, v, vn, gone, "the old log directory, inside the manifests directory");
     return 1;
 }
 
@@ -1367,12 +1381,7 @@ static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *
     if (!m)
         return 0;
     const fvol *v = vol_named(p, m->name);
-    const fnode *vn = NULL;
-    for (size_t i = 0; v && p->vols && i < p->vols->n && !vn; i++) {
-        const char *name = scalar(map_get(p->vols->kids[i], "name"));
-        if (name && strcmp(name, v->name) == 0)
-            vn = p->vols->kids[i];
-    }
+    const fnode *vn = volume_node(p, v);
     const char *why = NULL;
     if (!vn || !v->host)
         why = "its volume is not a hostPath of the Pod";
@@ -1397,15 +1406,8 @@ static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *
         return 0;
     }
     buf_free(&own);
-    note(f, "volumeMount '%s' (%s, lines %zu-%zu) and volume '%s' (hostPath %s, lines %zu-%zu) removed: the log "
-            "file mounted by itself, which kube-apiserver cannot rotate; its directory is mounted instead",
-         m->name, m->path, line_number(f, m->node->start), line_number(f, m->node->last), v->name, v->host,
-         line_number(f, vn->start), line_number(f, vn->last));
-    gone[0] = m->node;
-    gone[1] = vn;
-    size_t mi = (size_t)(m - p->m), vi = (size_t)(v - p->v);
-    p->m[mi] = p->m[--p->n_m];
-    p->v[vi] = p->v[--p->n_v];
+    take_out(f, p, m, v, vn, gone,
+             "the log file mounted by itself, which kube-apiserver cannot rotate; its directory is mounted instead");
     return 1;
 }
 
