@@ -1314,7 +1314,7 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
             g->val[0] == '/' && path_within(g->val, m->path))
             why = "a flag still names a path under it";
     }
-    if (!why && (!vn || !v->host))
+    if (!why && (!v || !vn || !v->host))
         why = "its volume is not a hostPath of the Pod";
     if (!why && mounts_of_volume(p, m->name) != 1)
         why = "another mount uses its volume";
@@ -1383,7 +1383,7 @@ static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *
     const fvol *v = vol_named(p, m->name);
     const fnode *vn = volume_node(p, v);
     const char *why = NULL;
-    if (!vn || !v->host)
+    if (!v || !vn || !v->host)
         why = "its volume is not a hostPath of the Pod";
     else if (m->sub_path && m->sub_path[0])
         why = "it has a subPath";
