@@ -1329,12 +1329,6 @@ static int drop_old_log_mount(fixer *f, plan *p, const char *old_dir, const char
     return 1;
 }
 
-/* The log file mounted by itself (a mount whose path is the log, lc):
- * kube-apiserver cannot rotate it (a mount point is not renamed), so the
- * mount and its hostPath volume go, when nothing else uses the volume and
- * both stand on lines of their own, and *host_dir gets the directory of the
- * volume's host path, for the directory mount that replaces it. Otherwise a
- * reason not to fix. gone[] and the plan as drop_old_log_mount(). */
 static int open_root(const char *root, rootfs *rt, kap_buf *disp);
 
 /* Why the host directory dir cannot be given to kube-apiserver for the
@@ -1371,6 +1365,13 @@ static int not_the_logs_own(const char *root, const char *dir, const char *lc, k
     return out->len > 0 || out->oom;
 }
 
+/* The log file mounted by itself (a mount whose path is the log, lc):
+ * kube-apiserver cannot rotate it (a mount point is not renamed), so the
+ * mount and its hostPath volume go, when nothing else uses the volume,
+ * both stand on lines of their own, and the volume's host directory holds
+ * nothing but the log's files (not_the_logs_own); *host_dir gets that
+ * directory, for the mount that replaces them. Otherwise a reason not to
+ * fix (cannot). gone[] and the plan as drop_old_log_mount(). */
 static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *lc, kap_buf *host_dir,
                                const fnode *gone[2])
 {
