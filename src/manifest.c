@@ -2017,26 +2017,37 @@ static int follow_in_container(checker *c, const char *id, const flag *f, kap_bu
     return bad;
 }
 
-/* A file given by a flag: mounted from a hostPath volume (check id_mount).
- * Returns 0 with h filled when the host path is known. */
-/* Whether the host directory dir holds nothing but the files of the log
- * log (a container path): names starting with its name without the
- * extension, as the rotated copies are named; a directory not there yet
- * counts, one that cannot be listed does not. */
-static int logs_own_dir(checker *c, const char *dir, const char *log)
+int log_dir_others(const rootfs *rt, const char *dir, const char *log, kap_buf *other)
 {
-    const char *b = basename_of(log), *dot = strrchr(b, '.');
+    const char *b = strrchr(log, '/') ? strrchr(log, '/') + 1 : log, *dot = strrchr(b, '.');
     size_t stem = dot && dot > b ? (size_t)(dot - b) : strlen(b);
     kap_arena a = {0};
     char **names = NULL;
     size_t n = 0;
-    int err = noted(c, root_list(&c->rt, dir, "", &a, &names, &n));
-    int own = strcmp(dir, "/") != 0 && (err == 0 || err == ENOENT);
-    for (size_t i = 0; own && !err && i < n; i++)
-        own = strncmp(names[i], b, stem) == 0;
+    int err = root_list(rt, dir, "", &a, &names, &n);
+    if (err == ENOENT)
+        err = 0;
+    for (size_t i = 0; !err && i < n; i++)
+        if (strncmp(names[i], b, stem) != 0) {
+            err = EEXIST;
+            if (other)
+                buf_printf(other, "%s", names[i]);
+        }
     kap_free(names);
     arena_free(&a);
-    return own;
+    return err;
+}
+
+/* Whether the host directory dir, not the host's root, is the log's own
+ * (log_dir_others); one that cannot be listed is not. */
+static int logs_own_dir(checker *c, const char *dir, const char *log)
+{
+    if (strcmp(dir, "/") == 0)
+        return 0;
+    int err = log_dir_others(&c->rt, dir, log, NULL);
+    if (err && err != EEXIST)
+        noted(c, err);
+    return err == 0;
 }
 
 /* base, or base-2, base-3... : a name no volume of the pod has. */
@@ -2052,6 +2063,8 @@ static const char *free_volume_name(checker *c, const char *base)
     }
 }
 
+/* A file given by a flag: mounted from a hostPath volume (check id_mount).
+ * Returns 0 with h filled when the host path is known. */
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
                          const char *vol_name, const char *type_hint, int read_only)
 {
@@ -2359,9 +2372,9 @@ static int check_run_as(checker *c, const char *id, const volume *v, const char 
 static int run_as_dirs(checker *c, const char *id, const volume *v, const char *mh, const char *host,
                        const char *what)
 {
-    size_t ml = strcmp(mh, "/") == 0 ? 0 : strlen(mh);
-    if (strncmp(host, mh, ml) != 0 || host[ml] != '/')
+    if (!path_within(host, mh) || strcmp(host, mh) == 0)
         return 0;
+    size_t ml = strcmp(mh, "/") == 0 ? 0 : strlen(mh);
     kap_buf d = {0};
     int rc = 0;
     for (size_t i = ml; !rc && host[i]; i++) {

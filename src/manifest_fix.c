@@ -1345,23 +1345,17 @@ static int not_the_logs_own(const char *root, const char *dir, const char *lc, k
         buf_printf(out, "the root cannot be opened (%s)", strerror(err));
         return 1;
     }
-    const char *b = strrchr(lc, '/') ? strrchr(lc, '/') + 1 : lc;
-    const char *dot = strrchr(b, '.');
-    size_t stem = dot && dot > b ? (size_t)(dot - b) : strlen(b);
-    kap_arena a = {0};
-    char **names = NULL;
-    size_t n = 0;
-    err = root_list(&rt, dir, "", &a, &names, &n);
+    kap_buf other = {0};
+    err = log_dir_others(&rt, dir, lc, &other);
     close(rt.fd);
-    if (err && err != ENOENT)
+    if (err == EEXIST)
+        buf_printf(out, "its host directory %s holds other files (%s): mounting it writable would give "
+                        "kube-apiserver those too",
+                   dir, other.s ? other.s : "");
+    else if (err)
         buf_printf(out, "its host directory %s cannot be listed (%s)", dir, strerror(err));
-    for (size_t i = 0; !err && i < n && !out->len; i++)
-        if (strncmp(names[i], b, stem) != 0)
-            buf_printf(out, "its host directory %s holds other files (%s): mounting it writable would give "
-                            "kube-apiserver those too",
-                       dir, names[i]);
-    kap_free(names);
-    arena_free(&a);
+    out->oom |= other.oom;
+    buf_free(&other);
     return out->len > 0 || out->oom;
 }
 

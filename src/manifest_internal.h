@@ -32,6 +32,12 @@ KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf
 KAP_HIDDEN int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names,
                          size_t *n);
 KAP_HIDDEN int path_within(const char *p, const char *q);
+/* Whether the node directory dir holds nothing but the files of the log
+ * log (a container path): names starting with the log's name without its
+ * extension, as its rotated copies are named. 0 when it does or is not
+ * there yet; EEXIST with another name copied to *other (when other is not
+ * NULL); else the errno value of listing it. */
+KAP_HIDDEN int log_dir_others(const rootfs *rt, const char *dir, const char *log, kap_buf *other);
 /* strconv.ParseInt(s, 0, 64), as kube-apiserver's int flags read their
  * value: 0, or -1 when s is not such a number. */
 KAP_HIDDEN int parse_go_int(const char *s, long long *out);
