@@ -2185,10 +2185,22 @@ static void check_policy(checker *c, const char **policy_host)
         add_check(r, "policy-mount-readonly", KAP_MANIFEST_PASS, h.m->line, h.m->col, NULL,
                   "the policy's mount (%s) is writable, as it must be: the log (%s) is written there too", h.m->path,
                   lf->value);
-    else
+    else if (strcmp(h.m->path, cp.s) == 0)
         add_check(r, "policy-mount-readonly", KAP_MANIFEST_WARN, h.m->line, h.m->col,
                   rfmt(r, "add 'readOnly: true' to the volumeMount '%s' (mountPath %s)", h.m->name, h.m->path),
                   "the policy's mount (%s) is writable: kube-apiserver only reads it", h.m->path);
+    else {
+        /* a directory's mount: kube-apiserver may write other files there */
+        const char *n = free_volume_name(c, "audit-policy");
+        add_check(r, "policy-mount-readonly", KAP_MANIFEST_WARN, h.m->line, h.m->col,
+                  rfmt(r,
+                       "mount the policy by itself, read-only: add to the container's volumeMounts: {name: %s, "
+                       "mountPath: %s, readOnly: true} and to the pod's volumes: {name: %s, hostPath: {path: %s, "
+                       "type: File}}; or add 'readOnly: true' to the volumeMount '%s' if kube-apiserver writes "
+                       "nothing under %s",
+                       n, cp.s, n, h.host.s, h.m->name, h.m->path),
+                  "the policy's mount (%s) is writable: kube-apiserver only reads the policy", h.m->path);
+    }
     *policy_host = cdup(c, h.host.s);
 
     /* the host file */

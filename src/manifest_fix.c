@@ -1147,18 +1147,25 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
          * directory gets a writable mount of its own over it; so does a
          * directory the host path given must come from */
         int ro_parent = !read_only && ro && yaml11_true(ro) && strcmp(m->path, cpath) != 0;
+        /* and a writable mount of a directory above the policy's stays
+         * writable (kube-apiserver may write there: its --cert-dir, a
+         * token file): the policy gets a read-only mount of its own */
+        int rw_parent = read_only && !(ro && yaml11_true(ro)) && strcmp(m->path, cpath) != 0;
         int elsewhere = host && strcmp(host, below) != 0;
         if (elsewhere && strcmp(m->path, cpath) == 0) {
             cannot(f, "volumeMount '%s' mounts %s from %s, and the log is on the host in %s; change it by hand",
                    m->name, cpath, below, host);
             return;
         }
-        if (ro_parent || elsewhere) {
-            if (ro_parent && quoted)
-                replace_bool(f, m->read_only, 1);
+        if (ro_parent || rw_parent || elsewhere) {
+            if ((ro_parent || rw_parent) && quoted)
+                replace_bool(f, m->read_only, ro_parent);
             if (ro_parent)
                 note(f, "volumeMount '%s' (%s) stays read-only: the log's directory %s gets a writable mount of its "
                         "own",
+                     m->name, m->path, cpath);
+            if (rw_parent)
+                note(f, "volumeMount '%s' (%s) stays writable: the policy %s gets a read-only mount of its own",
                      m->name, m->path, cpath);
             if (!host)
                 host = below;

@@ -885,7 +885,18 @@ START_TEST(policy_and_log_in_one_mount)
              "    - {name: audit, mountPath: /var/lib/audit}\n    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
              "  - name: audit\n    hostPath: {path: /var/lib/audit, type: Directory}\n"
              "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
-    expect_now("policy-mount-readonly", KAP_MANIFEST_WARN, "is writable: kube-apiserver only reads it");
+    r = check_now();
+    must(r, "policy-mount-readonly", KAP_MANIFEST_WARN,
+         "the policy's mount (/var/lib/audit) is writable: kube-apiserver only reads the policy");
+    /* a directory's mount: the hint mounts the policy by itself (as --fix
+     * does), leaving the directory's as it is */
+    const kap_manifest_check *k = find_check(r, "policy-mount-readonly");
+    ck_assert_str_eq(k->fix, "mount the policy by itself, read-only: add to the container's volumeMounts: {name: "
+                             "audit-policy, mountPath: /var/lib/audit/policy.yaml, readOnly: true} and to the pod's "
+                             "volumes: {name: audit-policy, hostPath: {path: /var/lib/audit/policy.yaml, type: "
+                             "File}}; or add 'readOnly: true' to the volumeMount 'audit' if kube-apiserver writes "
+                             "nothing under /var/lib/audit");
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST

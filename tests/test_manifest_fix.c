@@ -89,6 +89,15 @@ static kap_manifest_fix *fix_now(int want)
 }
 
 /* The result passes the checks (no FAIL). */
+/* Whether a change of x says part. */
+static int has_change(const kap_manifest_fix *x, const char *part)
+{
+    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
+        if (strstr(kap_manifest_fix_change(x, i), part))
+            return 1;
+    return 0;
+}
+
 static void passes(const kap_manifest_fix *x)
 {
     size_t len;
@@ -309,6 +318,47 @@ START_TEST(read_only_parent_stays)
         ck_assert_msg(strstr(t, "{mountPath: /etc/kubernetes/pki, name: k8s-certs, readOnly: true}") != NULL, "%s", t);
         ck_assert_msg(strstr(t, "- mountPath: /etc/kubernetes/pki/audit\n      name: audit-log\n") != NULL, "%s", t);
         ck_assert_msg(strstr(t, "      path: /srv/pki/audit\n      type: DirectoryOrCreate\n") != NULL, "%s", t);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
+/* the policy under a writable mount of a directory above it (one
+ * kube-apiserver may write: its --cert-dir, a token file): that mount
+ * stays writable, and the policy gets a read-only mount of its own from
+ * the same host path; a quoted "false" there is made a boolean */
+START_TEST(writable_parent_stays)
+{
+    static const char *const rw[] = {"false", "\"false\"", "null"};
+    for (size_t i = 0; i < 3; i++) {
+        char m[2048];
+        snprintf(m, sizeof m,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n"
+                 "    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit/policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                 "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                 "    volumeMounts:\n    - {mountPath: /etc/kubernetes, name: k8s, readOnly: %s}\n"
+                 "    - {mountPath: /var/log/kubernetes/audit, name: audit-log}\n"
+                 "  volumes:\n  - name: k8s\n    hostPath: {path: /srv/k8s, type: Directory}\n"
+                 "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n",
+                 rw[i]);
+        node(m);
+        put("/srv/k8s/audit/policy.yaml", POLICY);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, i == 2 ? "{mountPath: /etc/kubernetes, name: k8s, readOnly: null}"
+                                       : "{mountPath: /etc/kubernetes, name: k8s, readOnly: false}") != NULL,
+                      "%s", t);
+        ck_assert_msg(strstr(t, "- mountPath: /etc/kubernetes/audit/policy.yaml\n      name: audit-policy\n"
+                                "      readOnly: true\n") != NULL,
+                      "%s", t);
+        ck_assert_msg(strstr(t, "      path: /srv/k8s/audit/policy.yaml\n      type: File\n") != NULL, "%s", t);
+        ck_assert(has_change(x, "volumeMount 'k8s' (/etc/kubernetes) stays writable: the policy "
+                                "/etc/kubernetes/audit/policy.yaml gets a read-only mount of its own"));
+        ck_assert(!has_change(x, "made read-only"));
         passes(x);
         kap_manifest_fix_free(x);
         drop();
@@ -652,14 +702,6 @@ END_TEST
     "      type: File\n  - name: old-log # the log, once\n    hostPath:\n"                                  \
     "      path: /etc/kubernetes/manifests/audit\n      type: DirectoryOrCreate\n"
 
-static int has_change(const kap_manifest_fix *x, const char *part)
-{
-    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
-        if (strstr(kap_manifest_fix_change(x, i), part))
-            return 1;
-    return 0;
-}
-
 START_TEST(old_log_mount_removed)
 {
     node(OLD_LOG_HEAD OLD_LOG_MOUNTS OLD_LOG_VOLUMES);
@@ -754,7 +796,9 @@ START_TEST(old_log_mount_removed)
     x = fix_now(KAP_OK);
     t = kap_manifest_fix_result(x, NULL);
     ck_assert_ptr_nonnull(strstr(t, "    - mountPath: /etc/kubernetes\n      name: etc\n"));
-    ck_assert(!has_change(x, "stays"));
+    ck_assert(!has_change(x, "stays: "));
+    /* (it stays writable, the policy under it mounted read-only by itself) */
+    ck_assert(has_change(x, "volumeMount 'etc' (/etc/kubernetes) stays writable: the policy"));
     ck_assert(!has_change(x, "removed"));
     kap_manifest_fix_free(x);
     drop();
@@ -1062,6 +1106,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, duplicates_removed);
     tcase_add_test(tc, shared_mount_bools_numbers_versions);
     tcase_add_test(tc, read_only_parent_stays);
+    tcase_add_test(tc, writable_parent_stays);
     tcase_add_test(tc, file_mount_under_a_parent_mount);
     tcase_add_test(tc, pod_named);
     tcase_add_test(tc, go_runner_flags);
