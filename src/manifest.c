@@ -2983,7 +2983,8 @@ static int kc_has(const jv *obj, const char *key)
 /* A file the kubeconfig's context names (a CA, a client certificate or
  * key, a token file): client-go reads it when kube-apiserver starts, in
  * the container (a relative path is taken from the kubeconfig's
- * directory). Returns why it cannot, or NULL. */
+ * directory). Returns why it cannot, or NULL; "" when a FAIL said so
+ * (check_run_as). */
 static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key, const char *instead)
 {
     const jv *v = jget(obj, key);
@@ -3020,6 +3021,12 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
                 why = rfmt(c->r, "its %s %s is mounted from the host's %s, which is not a file there: kube-apiserver "
                                  "cannot read it and stops at start-up",
                            key, cp.s, h.host.s);
+            /* a non-root kube-apiserver must reach and read it too */
+            else if (!e && (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                                        rfmt(c->r, "reach the webhook kubeconfig's %s through the directory", key)) ||
+                            check_run_as(c, "webhook-config", h.v, h.host.s, 4,
+                                         rfmt(c->r, "read the webhook kubeconfig's %s", key))))
+                why = ""; /* said */
         }
         bfree(c, &res);
         hostmap_free(c, &h);
@@ -3524,6 +3531,11 @@ static void check_webhook(checker *c)
                       "cluster\"): kube-apiserver stops at start-up";
             if (!use)
                 use = kc_conflict(r, cl, us, &use_fix);
+            /* a non-root kube-apiserver reads the kubeconfig, then its files */
+            if (!use && (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                                     "reach the webhook's kubeconfig through the directory") ||
+                         check_run_as(c, "webhook-config", h.v, h.host.s, 4, "read the webhook's kubeconfig")))
+                use = ""; /* said */
             kap_buf kd = {0};
             path_dirname(&kd, cp.s);
             /* the files client-go reads: each where its inline value is not
@@ -3543,7 +3555,9 @@ static void check_webhook(checker *c)
                           "IPv6 host in [ ], a % only as %XX)";
             bfree(c, &kd);
         }
-        if (use)
+        if (use && !*use)
+            ; /* said (check_run_as) */
+        else if (use)
             add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col, use_fix,
                       "the webhook's kubeconfig %s cannot be used: %s", h.host.s, use);
         else if (why)
@@ -3551,10 +3565,6 @@ static void check_webhook(checker *c)
                       "write a kubeconfig: clusters: [{name: ..., cluster: {server: https://...}}], users, contexts, "
                       "current-context",
                       "the webhook's kubeconfig %s is not a kubeconfig: %s", h.host.s, why);
-        else if (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
-                             "reach the webhook's kubeconfig through the directory") ||
-                 check_run_as(c, "webhook-config", h.v, h.host.s, 4, "read the webhook's kubeconfig"))
-            ; /* said */
         else
             add_check(r, "webhook-config", KAP_MANIFEST_PASS, f->line, f->col, NULL,
                       "the webhook's kubeconfig %s is mounted and names %zu cluster(s)", h.host.s, clusters->n);

@@ -1632,6 +1632,34 @@ START_TEST(run_as_non_root)
                    "cannot reach the webhook's kubeconfig through the directory /etc/kubernetes/hook (owner");
     }
     ck_assert_int_eq(chmod(hd, 0755), 0);
+    /* and read the files the kubeconfig names (a relative path from its
+     * directory), reaching them through their directories */
+    put("/etc/kubernetes/hook/webhook.kubeconfig",
+        "clusters:\n- name: a\n  cluster: {server: https://a, certificate-authority: ca/ca.crt}\n"
+        "users:\n- name: u\n  user: {client-certificate: /etc/kubernetes/hook/u.crt, "
+        "client-key: /etc/kubernetes/hook/u.key, tokenFile: /etc/kubernetes/hook/token}\n"
+        "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
+    static const char *const named[] = {"ca/ca.crt", "u.crt", "u.key", "token"};
+    static const char *const keys[] = {"certificate-authority", "client-certificate", "client-key", "tokenFile"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "/etc/kubernetes/hook/%s", named[i]);
+        put(p, "x");
+        snprintf(p, sizeof p, "%s/etc/kubernetes/hook/%s", root, named[i]);
+        ck_assert_int_eq(chmod(p, 0600), 0);
+        char want[300];
+        snprintf(want, sizeof want, "cannot read the webhook kubeconfig's %s /etc/kubernetes/hook/%s (owner", keys[i],
+                 named[i]);
+        expect_now("webhook-config", KAP_MANIFEST_FAIL, want);
+        ck_assert_int_eq(chmod(p, 0644), 0);
+    }
+    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/ca", root);
+    ck_assert_int_eq(chmod(hd, 0700), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "cannot reach the webhook kubeconfig's certificate-authority through the directory "
+               "/etc/kubernetes/hook/ca (owner");
+    ck_assert_int_eq(chmod(hd, 0755), 0);
     drop_root();
 }
 END_TEST
