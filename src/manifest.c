@@ -884,6 +884,9 @@ static const char *nearest_audit_flag(const char *name)
 
 typedef struct mount {
     const char *name, *path, *sub_path;
+    const char *expr;       /* subPathExpr as written, NULL when not given */
+    const char *expr_var;   /* a variable of expr not known here (see expand_sub_path), or NULL */
+    int expr_empty;         /* expr_var is given an empty value: kubelet does not start the container */
     int read_only;
     unsigned line, col;
 } mount;
@@ -1559,7 +1562,7 @@ static void want_fields(fieldcheck *fc, const jv *obj, const char *path, const c
 static void check_fields(checker *c)
 {
     static const char *const ctr_strings[] = {"name", "image", NULL};
-    static const char *const mount_strings[] = {"name", "mountPath", "subPath", NULL};
+    static const char *const mount_strings[] = {"name", "mountPath", "subPath", "subPathExpr", NULL};
     static const char *const mount_bools[] = {"readOnly", NULL};
     static const char *const vol_strings[] = {"name", NULL};
     static const char *const host_strings[] = {"path", "type", NULL};
@@ -1611,6 +1614,63 @@ static void check_fields(checker *c)
 
 /* ---- volumes and mounts ----------------------------------------------------------------- */
 
+/* The container's env value of a variable given literally (value, no
+ * valueFrom, no $( in it), or NULL. */
+static const jv *env_literal(const checker *c, const char *name, size_t n)
+{
+    const jv *env = jget(c->container, "env"), *found = NULL;
+    for (size_t i = 0; env && env->kind == JV_ARRAY && i < env->n; i++) {
+        const jv *k = jget(env->items[i], "name");
+        if (k && k->kind == JV_STRING && k->len == n && memcmp(k->s, name, n) == 0)
+            found = env->items[i]; /* the last of one name wins */
+    }
+    const jv *v = jget(found, "value");
+    if (!found || jget(found, "valueFrom") || (v && v->kind != JV_STRING) ||
+        (v && v->len >= 2 && strstr(v->s, "$(")))
+        return NULL;
+    return v ? v : found; /* found: no value, an empty one */
+}
+
+/* A subPathExpr as kubelet expands it with the container's environment
+ * (Kubernetes' expansion: $(NAME) is the variable's value, $$ a '$', a '$'
+ * before anything else stays): into m->sub_path where every variable is a
+ * literal env value of the container; else m->expr_var names the first
+ * that is not (a valueFrom, a value that refers to others, or not in env:
+ * kubelet's own, such as the service variables): its value is known only
+ * on the node. A literal empty value sets m->expr_empty (kubelet:
+ * "missing value for NAME"). */
+static void expand_sub_path(checker *c, mount *m)
+{
+    kap_buf b = {0};
+    const char *e = m->expr;
+    for (size_t i = 0; e[i]; i++) {
+        if (e[i] != '$' || !e[i + 1]) {
+            buf_addc(&b, e[i]);
+        } else if (e[i + 1] == '$') {
+            buf_addc(&b, '$');
+            i++;
+        } else if (e[i + 1] == '(' && strchr(e + i + 2, ')')) {
+            const char *name = e + i + 2, *end = strchr(name, ')');
+            const jv *v = env_literal(c, name, (size_t)(end - name));
+            if (!v || v->kind != JV_STRING || v->len == 0) {
+                if (!m->expr_var) {
+                    m->expr_var = rfmt(c->r, "%.*s", (int)(end - name), name);
+                    m->expr_empty = v != NULL;
+                }
+            } else {
+                buf_add(&b, v->s, v->len);
+            }
+            i = (size_t)(end - e);
+        } else {
+            buf_addc(&b, '$'); /* "$(" unclosed, "$x": as written */
+        }
+    }
+    buf_cstr(&b);
+    if (!m->expr_var)
+        m->sub_path = b.s ? cdup(c, b.s) : (c->r->oom = 1, "");
+    bfree(c, &b);
+}
+
 static int read_volumes(checker *c)
 {
     const jv *vm = jget(c->container, "volumeMounts");
@@ -1632,6 +1692,13 @@ static int read_volumes(checker *c)
         t->path = b.s ? cdup(c, b.s) : "/";
         bfree(c, &b);
         t->sub_path = jstr_in(&c->a, jget(m, "subPath"), &c->r->oom);
+        t->expr = jstr_in(&c->a, jget(m, "subPathExpr"), &c->r->oom);
+        t->expr_var = NULL;
+        t->expr_empty = 0;
+        if (t->expr && !t->expr[0])
+            t->expr = NULL;
+        if (t->expr && !(t->sub_path && t->sub_path[0])) /* (both: pod-valid) */
+            expand_sub_path(c, t);
         t->read_only = jbool(jget(m, "readOnly"));
         t->line = m->line;
         t->col = m->col;
@@ -1773,15 +1840,26 @@ static void check_pod_valid(checker *c)
         for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
             const jv *mts = jget(cs->items[k], "volumeMounts");
             for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++) {
-                const jv *sp = jget(mts->items[i], "subPath");
-                if (!sp || sp->kind != JV_STRING || !sp->len)
-                    continue;
-                if (sp->s[0] == '/' || has_dotdot(sp->s, sp->len))
-                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, sp->line, sp->col,
-                              "write the subPath relative to the volume, without '..'",
-                              "the subPath '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod",
-                              (int)sp->len, sp->s, lists[l], k, i,
-                              sp->s[0] == '/' ? "absolute" : "not below its volume ('..')");
+                static const char *const keys[] = {"subPath", "subPathExpr"};
+                const jv *sp = NULL;
+                for (int x = 0; x < 2; x++) {
+                    const jv *p = jget(mts->items[i], keys[x]);
+                    if (!p || p->kind != JV_STRING || !p->len)
+                        continue;
+                    if (sp)
+                        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
+                                  "keep one of subPath and subPathExpr",
+                                  "spec.%s[%zu].volumeMounts[%zu] has both subPath and subPathExpr (kubelet: "
+                                  "\"subPathExpr and subPath are mutually exclusive\"): kubelet refuses the pod",
+                                  lists[l], k, i);
+                    sp = p;
+                    if (p->s[0] == '/' || has_dotdot(p->s, p->len))
+                        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
+                                  rfmt(r, "write the %s relative to the volume, without '..'", keys[x]),
+                                  "the %s '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod",
+                                  keys[x], (int)p->len, p->s, lists[l], k, i,
+                                  p->s[0] == '/' ? "absolute" : "not below its volume ('..')");
+                }
             }
         }
     }
@@ -1836,7 +1914,7 @@ static void map_path(const checker *c, const char *path, hostmap *h)
     if (!h->m)
         return;
     h->v = volume_named(c, h->m->name);
-    if (!h->v || !h->v->host_path)
+    if (!h->v || !h->v->host_path || h->m->expr_var) /* (expr_var: no host path known here) */
         return;
     kap_buf raw = {0};
     buf_adds(&raw, h->v->host_path);
@@ -2093,6 +2171,34 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
                   rfmt(r, "add a volume named '%s' to the pod's volumes (hostPath)", h->m->name),
                   "%s is mounted at %s from volume '%s', which spec.volumes does not define", cpath, h->m->path,
                   h->m->name);
+        return -1;
+    }
+    if (h->m->expr_var) {
+        if (h->m->expr_empty)
+            add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                      rfmt(r, "give the container's env variable %s a value", h->m->expr_var),
+                      "the subPathExpr '%s' of volumeMount '%s' uses $(%s), whose value in the container's env is "
+                      "empty (kubelet: \"missing value for %s\"): the container does not start",
+                      h->m->expr, h->m->name, h->m->expr_var, h->m->expr_var);
+        else
+            add_check(r, id_mount, KAP_MANIFEST_WARN, h->m->line, h->m->col,
+                      rfmt(r, "check on the node that %s is where volumeMount '%s' puts it, or give %s a literal "
+                              "value in the container's env",
+                           cpath, h->m->name, h->m->expr_var),
+                      "%s is mounted at %s with the subPathExpr '%s', whose $(%s) is no literal value of the "
+                      "container's env (a valueFrom, or kubelet's own): its host path is known only on the node, "
+                      "not checked",
+                      cpath, h->m->path, h->m->expr, h->m->expr_var);
+        return -1;
+    }
+    if (h->m->expr && h->m->sub_path && h->m->sub_path[0] &&
+        (h->m->sub_path[0] == '/' || has_dotdot(h->m->sub_path, strlen(h->m->sub_path)))) {
+        add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                  rfmt(r, "make volumeMount '%s''s subPathExpr expand to a relative path without '..'", h->m->name),
+                  "the subPathExpr '%s' of volumeMount '%s' expands to '%s', which is %s: kubelet does not start the "
+                  "container",
+                  h->m->expr, h->m->name, h->m->sub_path,
+                  h->m->sub_path[0] == '/' ? "absolute" : "not below its volume ('..')");
         return -1;
     }
     if (h->m->sub_path && (h->m->sub_path[0] == '/' || strcmp(h->m->sub_path, "..") == 0 ||
@@ -3012,6 +3118,8 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
             why = rfmt(c->r, "its %s %s is not on a hostPath volumeMount: kube-apiserver cannot read it and stops at "
                              "start-up",
                        key, cp.s);
+        else if (h.m->expr_var)
+            ; /* its host path is known only on the node (check_mounted) */
         else if (!h.host.s)
             c->r->oom = 1;
         else {

@@ -697,6 +697,7 @@ typedef struct farg {
 typedef struct fmount {
     const fnode *node; /* the mount's mapping */
     const char *name, *sub_path;
+    const char *sub_path_expr; /* subPathExpr, or NULL */
     char path[4096];
     const fnode *read_only; /* the readOnly value's node, or NULL */
 } fmount;
@@ -902,6 +903,7 @@ static int read_plan(fixer *f, plan *p)
         t->node = mn;
         t->name = name;
         t->sub_path = scalar(map_get(mn, "subPath"));
+        t->sub_path_expr = scalar(map_get(mn, "subPathExpr"));
         kap_buf b = {0};
         clean_path(&b, path, strlen(path));
         if (b.oom || !b.s) {
@@ -1121,6 +1123,12 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
     const fmount *m = covering(p, cpath);
     const fvol *v = m ? vol_named(p, m->name) : NULL;
     char below[4096]; /* where cpath is on the host through m */
+    if (m && m->sub_path_expr && m->sub_path_expr[0]) {
+        cannot(f, "volumeMount '%s' mounts %s with a subPathExpr (%s), which kubelet expands on the node; change it "
+                  "by hand",
+               m->name, cpath, m->sub_path_expr);
+        return;
+    }
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
         size_t ml = strcmp(m->path, "/") == 0 ? 0 : strlen(m->path);
         kap_buf raw = {0}, mapped = {0};
@@ -1389,6 +1397,8 @@ static int drop_file_log_mount(fixer *f, plan *p, const char *root, const char *
         why = "its volume is not a hostPath of the Pod";
     else if (m->sub_path && m->sub_path[0])
         why = "it has a subPath";
+    else if (m->sub_path_expr && m->sub_path_expr[0])
+        why = "it has a subPathExpr";
     else if (mounts_of_volume(p, m->name) != 1)
         why = "another mount uses its volume";
     else if (!item_lines_alone(f, m->node) || !item_lines_alone(f, vn))

@@ -777,6 +777,67 @@ static void pod_with(const char *flags, const char *mounts, const char *volumes)
     put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
 }
 
+/* A mount's subPathExpr, expanded as kubelet expands it with the
+ * container's env: literal values give the host path; a valueFrom, a
+ * variable not in env (kubelet's own) leave it unknown (a WARN, nothing
+ * checked through it); an empty value stops the container; subPath and
+ * subPathExpr together are refused. */
+START_TEST(sub_path_expr)
+{
+    good_node();
+    put("/srv/audit/node-1/policy.yaml", POLICY);
+    put("/srv/audit/a$b/policy.yaml", POLICY);
+    static const char flags[] = "    - --audit-policy-file=/etc/audit/policy.yaml\n"
+                                "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n";
+    static const char log_mount[] = "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n";
+    static const char vols[] = "  - name: audit\n    hostPath: {path: /srv/audit, type: Directory}\n"
+                               "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: "
+                               "DirectoryOrCreate}\n";
+    static const struct {
+        const char *mount, *env, *id;
+        kap_manifest_status st;
+        const char *part;
+    } cases[] = {
+        {"subPathExpr: $(NODE)", "    - {name: NODE, value: node-0}\n    - {name: NODE, value: node-1}\n",
+         "policy-file", KAP_MANIFEST_PASS, "/srv/audit/node-1/policy.yaml"},
+        {"subPathExpr: 'a$$b'", "    - {name: X, value: y}\n", "policy-file", KAP_MANIFEST_PASS,
+         "/srv/audit/a$b/policy.yaml"},
+        {"subPathExpr: $(NODE)", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
+         "/etc/audit/policy.yaml is mounted at /etc/audit with the subPathExpr '$(NODE)', whose $(NODE) is no "
+         "literal value of the container's env (a valueFrom, or kubelet's own): its host path is known only on the "
+         "node, not checked"},
+        {"subPathExpr: $(NODE)", "    - name: NODE\n      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}\n",
+         "policy-mount", KAP_MANIFEST_WARN, "whose $(NODE) is no literal value"},
+        {"subPathExpr: $(NODE)", "    - {name: NODE, value: '$(HOST)'}\n", "policy-mount", KAP_MANIFEST_WARN,
+         "whose $(NODE) is no literal value"},
+        {"subPathExpr: $(NODE)", "    - {name: NODE, value: ''}\n", "policy-mount", KAP_MANIFEST_FAIL,
+         "uses $(NODE), whose value in the container's env is empty (kubelet: \"missing value for NODE\")"},
+        {"subPathExpr: $(NODE)", "    - {name: NODE}\n", "policy-mount", KAP_MANIFEST_FAIL,
+         "whose value in the container's env is empty"},
+        {"subPathExpr: $(NODE)", "    - {name: NODE, value: ..}\n", "policy-mount", KAP_MANIFEST_FAIL,
+         "the subPathExpr '$(NODE)' of volumeMount 'audit' expands to '..', which is not below its volume ('..'): "
+         "kubelet does not start the container"},
+        {"subPathExpr: $(NODE), subPath: node-1", "    - {name: NODE, value: node-1}\n", "pod-valid",
+         KAP_MANIFEST_FAIL, "has both subPath and subPathExpr (kubelet: \"subPathExpr and subPath are mutually "
+                            "exclusive\"): kubelet refuses the pod"},
+        {"subPathExpr: /$(NODE)", "    - {name: NODE, value: node-1}\n", "pod-valid", KAP_MANIFEST_FAIL,
+         "the subPathExpr '/$(NODE)' (spec.containers[0].volumeMounts[0]) is absolute"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char mounts[1024];
+        snprintf(mounts, sizeof mounts, "    - {name: audit, mountPath: /etc/audit, readOnly: true, %s}\n%s    env:\n%s",
+                 cases[i].mount, log_mount, cases[i].env);
+        pod_with(flags, mounts, vols);
+        kap_manifest_report *r = check_now();
+        must(r, cases[i].id, cases[i].st, cases[i].part);
+        if (cases[i].st == KAP_MANIFEST_WARN) /* nothing checked through it */
+            ck_assert_ptr_null(find_check(r, "policy-file"));
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
 /* kubelet checks a hostPath volume's type against the volume's own path:
  * a policy in a mounted directory, a log directory under a subPath */
 START_TEST(hostpath_type_of_the_volume_not_the_file)
@@ -3053,6 +3114,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, manifests_dir_entry_unstattable);
     tcase_add_test(tc, envfile_directory_unopenable);
     tcase_add_test(tc, hostpath_type_of_the_volume_not_the_file);
+    tcase_add_test(tc, sub_path_expr);
     tcase_add_test(tc, policy_and_log_in_one_mount);
     tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, static_pod_path_names_a_file);

@@ -839,6 +839,10 @@ START_TEST(refusals)
          "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit\n",
          "it has a subPath"},
         {"    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+         "      subPathExpr: $(NODE)/audit.log\n",
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit\n",
+         "it has a subPathExpr"},
+        {"    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
          "    - mountPath: /srv/logs\n      name: logs\n",
          "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n",
          "another mount uses its volume"},
@@ -861,6 +865,20 @@ START_TEST(refusals)
                       "%s", kap_manifest_fix_error(x));
         kap_manifest_fix_free(x);
     }
+    /* a directory mounted with a subPathExpr (expanded on the node): not
+     * changed */
+    put(MANIFEST, "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                  "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                  "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit\n      name: logs\n"
+                  "      subPathExpr: $(NODE)\n"
+                  "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes\n");
+    x = fix_now(KAP_EINVALID);
+    ck_assert_msg(strstr(kap_manifest_fix_error(x), "volumeMount 'logs' mounts /var/log/kubernetes/audit with a "
+                                                    "subPathExpr ($(NODE)), which kubelet expands on the node; "
+                                                    "change it by hand") != NULL,
+                  "%s", kap_manifest_fix_error(x));
+    kap_manifest_fix_free(x);
     /* the file mount's host directory holds other files: not mounted
      * writable (it would give kube-apiserver the host's /var/log) */
     put("/var/log/kube-apiserver-audit.json", "");
