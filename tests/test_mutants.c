@@ -269,6 +269,47 @@ START_TEST(pointer_bool_null_after_value)
 }
 END_TEST
 
+START_TEST(rule_omf_unset_when_not_streamed)
+{
+    /* a rule that does not write omitManagedFields inherits the policy's
+     * (semantics.md: the rule's value if set, else the policy's) also
+     * where the rules are not decoded as they are read: JSON, a second
+     * "rules" key with more rules than the first (the new rule after the
+     * one kept), and YAML with an anchor (read whole first). Written for
+     * decode.c decode_structlist's `((krule *)items)[i].omf = -1;`
+     * deleted or as `-0` (a new rule's omf left 0: false, set) */
+    static const char *const docs[] = {
+        "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"omitManagedFields\":true,"
+        "\"rules\":[{\"level\":\"Metadata\"}]}",
+        "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"omitManagedFields\":true,"
+        "\"rules\":[{\"level\":\"Metadata\",\"omitManagedFields\":false}],"
+        "\"rules\":[{\"level\":\"None\",\"users\":[\"bob\"],\"omitManagedFields\":false},"
+        "{\"level\":\"Metadata\"}]}",
+        HDR "omitManagedFields: true\nrules:\n- level: &l Metadata\n",
+    };
+    static const int rule[] = {0, 1, 0};
+    for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+        kap_policy *p = NULL;
+        kap_diagnostics *d = NULL;
+        ck_assert_msg(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), k < 2 ? "omf.json" : "omf.yaml", NULL,
+                                             &d) == KAP_OK,
+                      "%s", docs[k]);
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = "alice";
+        q.verb = "get";
+        q.ns = "default";
+        q.resource = "pods";
+        q.resource_request = 1;
+        kap_decision out;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(out.rule, rule[k]);
+        ck_assert_msg(out.omit_managed_fields == 1, "%s", docs[k]);
+        kap_policy_free(p);
+        kap_diagnostics_free(d);
+    }
+}
+END_TEST
+
 /* The last error among d's diagnostics, or NULL. */
 static const kap_diagnostic *last_error(const kap_diagnostics *d)
 {
@@ -1719,6 +1760,7 @@ int main(void)
     tcase_add_test(tc, one_key_map_no_duplicate_check);
     tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, pointer_bool_null_after_value);
+    tcase_add_test(tc, rule_omf_unset_when_not_streamed);
     tcase_add_test(tc, missing_version_at_api_version);
     tcase_add_test(tc, map_duplicates_beside_prefixes);
     tcase_add_test(tc, format_choice);
