@@ -787,6 +787,8 @@ START_TEST(sub_path_expr)
     good_node();
     put("/srv/audit/node-1/policy.yaml", POLICY);
     put("/srv/audit/a$b/policy.yaml", POLICY);
+    put("/srv/audit/n$x$(y/policy.yaml", POLICY);
+    put("/srv/audit/m$/policy.yaml", POLICY);
     static const char flags[] = "    - --audit-policy-file=/etc/audit/policy.yaml\n"
                                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n";
     static const char log_mount[] = "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n";
@@ -802,6 +804,16 @@ START_TEST(sub_path_expr)
          "policy-file", KAP_MANIFEST_PASS, "/srv/audit/node-1/policy.yaml"},
         {"subPathExpr: 'a$$b'", "    - {name: X, value: y}\n", "policy-file", KAP_MANIFEST_PASS,
          "/srv/audit/a$b/policy.yaml"},
+        /* a '$' before anything else, an unclosed "$(", a last '$': as written */
+        {"subPathExpr: 'n$x$(y'", "    - {name: X, value: y}\n", "policy-file", KAP_MANIFEST_PASS,
+         "/srv/audit/n$x$(y/policy.yaml"},
+        {"subPathExpr: 'm$'", "    - {name: X, value: y}\n", "policy-file", KAP_MANIFEST_PASS,
+         "/srv/audit/m$/policy.yaml"},
+        /* a name runs to the first ')', as in Kubernetes' expansion: "$(X" */
+        {"subPathExpr: 'p$($(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
+         "whose $($(X) is no literal value"},
+        {"subPathExpr: $(NODE)", "    - {name: NODE, value: 5}\n", "policy-mount", KAP_MANIFEST_WARN,
+         "whose $(NODE) is no literal value"},
         {"subPathExpr: $(NODE)", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
          "/etc/audit/policy.yaml is mounted at /etc/audit with the subPathExpr '$(NODE)', whose $(NODE) is no "
          "literal value of the container's env (a valueFrom, or kubelet's own): its host path is known only on the "
