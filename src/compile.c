@@ -174,6 +174,7 @@ typedef struct builder {
     uint32_t *nw, *last_w;
     size_t *next;
     uint64_t *m1; /* per set: rules 0-63 by index (kap_table.mask1) */
+    uint8_t *set_ai; /* per set: the attribute (bit index of its A_* value), 0xFF: none */
     const uint32_t *pos_of; /* rule index -> position */
     size_t nsets, sets_cap, nwords;
     int oom;
@@ -255,7 +256,8 @@ static uint32_t new_bitset(builder *b)
     if (b->nsets == b->sets_cap) {
         size_t cap = b->sets_cap ? b->sets_cap * 2 : 64;
         if (!grow_array(&b->nw, cap, sizeof *b->nw) || !grow_array(&b->last_w, cap, sizeof *b->last_w) ||
-            !grow_array(&b->next, cap, sizeof *b->next) || !grow_array(&b->m1, cap, sizeof *b->m1)) {
+            !grow_array(&b->next, cap, sizeof *b->next) || !grow_array(&b->m1, cap, sizeof *b->m1) ||
+            !grow_array(&b->set_ai, cap, sizeof *b->set_ai)) {
             b->oom = 1;
             return 0;
         }
@@ -263,6 +265,7 @@ static uint32_t new_bitset(builder *b)
     }
     b->nw[b->nsets] = 0;
     b->m1[b->nsets] = 0;
+    b->set_ai[b->nsets] = 0xFF;
     return (uint32_t)b->nsets++;
 }
 
@@ -353,12 +356,27 @@ static void builder_free(builder *b)
     kap_free(b->last_w);
     kap_free(b->next);
     kap_free(b->m1);
+    kap_free(b->set_ai);
 }
 
 /* The string role of a key kind (ROLE_* + 1), 0 for the resource kinds. */
 static const uint8_t role_of[K_NAMED] = {[K_USER] = ROLE_USER + 1,         [K_GROUP] = ROLE_GROUP + 1,
                                          [K_VERB] = ROLE_VERB + 1,         [K_NS] = ROLE_NS + 1,
                                          [K_URLEXACT] = ROLE_URLEXACT + 1, [K_URLPREFIX] = ROLE_URLPREFIX + 1};
+
+/* The attribute of a key kind: the bit index of its A_* value. */
+static uint8_t attr_of(uint32_t kind)
+{
+    switch (kind) {
+    case K_USER: return 0;  /* A_USER */
+    case K_NS: return 1;    /* A_NS */
+    case K_VERB: return 2;  /* A_VERB */
+    case K_GROUP: return 3; /* A_GROUPS */
+    case K_URLEXACT:
+    case K_URLPREFIX: return 4; /* A_URL */
+    default: return 5;          /* A_RES */
+    }
+}
 
 static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t c3, size_t rule)
 {
@@ -373,6 +391,7 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
             uint32_t s = new_bitset(b);
             if (b->oom)
                 return;
+            b->set_ai[s] = attr_of(kind);
             *set = s + 1;
         }
         set_bit(b, *set - 1, rule);
@@ -396,6 +415,7 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
     uint32_t set = new_bitset(b);
     if (b->oom)
         return;
+    b->set_ai[set] = attr_of(kind);
     t->keys[i] = (keyslot){kind, a, c2, c3, set};
     t->nkeys++;
     set_bit(b, set, rule);
@@ -660,7 +680,7 @@ static int group_rules(kap_policy *p)
         if (first[key[i]] != i)
             continue;
         start[key[i]] = pos;
-        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, (uint16_t)(key[i] % 64), (uint16_t)gbit++, 0, 0, 0, 0};
+        rgroup g = {pos, pos + count[key[i]], (uint32_t)i, (uint8_t)(key[i] % 64), 0, (uint16_t)gbit++, 0, 0, 0, 0};
         pos += count[key[i]];
         g.ws = g.start / 64;
         g.we = (g.end - 1) / 64;
@@ -709,6 +729,8 @@ static int build_group_masks(kap_table *t)
             gstart[g->gbit] = g->start;
             gend[g->gbit] = g->end;
             t->scope_gmask[sc] |= 1ULL << g->gbit;
+            if (t->pos_rule[g->end - 1] < t->ndirect)
+                t->g_direct |= 1ULL << g->gbit;
             if (g->gbit + 1u > ngb)
                 ngb = g->gbit + 1u;
             for (int a = 0; a < 6; a++)
@@ -745,6 +767,130 @@ static int build_group_masks(kap_table *t)
         }
         t->set_gmask[s] = gm;
     }
+    return KAP_OK;
+}
+
+/* The value sets the rule at position pos lies in, per attribute of need
+ * (by A_* bit), without repeats, from the builder's log; returns the
+ * number of their combinations (one set per attribute), or more than
+ * HASH_RULE_COMBOS where they are more (the lists then stop short). */
+static size_t rule_combos(const builder *b, size_t pos, unsigned need, uint32_t sets[6][HASH_RULE_COMBOS],
+                          unsigned cnt[6])
+{
+    memset(cnt, 0, 6 * sizeof *cnt);
+    for (size_t k = b->log_start[pos]; k < b->log_start[pos + 1]; k++) {
+        uint32_t set = b->log[k / LOG_CHUNK][k % LOG_CHUNK];
+        unsigned ai = b->set_ai[set];
+        if (ai >= 6 || !(need & (1u << ai)))
+            continue;
+        unsigned j = 0;
+        while (j < cnt[ai] && sets[ai][j] != set)
+            j++;
+        if (j < cnt[ai])
+            continue; /* listed twice */
+        if (cnt[ai] == HASH_RULE_COMBOS)
+            return HASH_RULE_COMBOS + 1;
+        sets[ai][cnt[ai]++] = set;
+    }
+    size_t n = 1;
+    for (unsigned a = need; a; a &= a - 1) {
+        n *= cnt[__builtin_ctz(a)];
+        if (n > HASH_RULE_COMBOS)
+            return n;
+    }
+    return n;
+}
+
+/* The hashed groups (table.h, hkeys) of a policy that match_large
+ * decides: a group of more than HASH_GROUP_MIN rules, each lying in at
+ * most HASH_RULE_COMBOS combinations of value sets. Every combination of
+ * every rule is a key to the lowest rule with it (positions ascend in rule
+ * order within a group, so the first one inserted). */
+static int build_hashed(builder *b)
+{
+    kap_table *t = b->t;
+    if (t->W <= KAP_WORDS_LAYOUT)
+        return KAP_OK;
+    uint32_t sets[6][HASH_RULE_COMBOS];
+    unsigned cnt[6];
+    uint64_t seen = 0, hashed = 0;
+    size_t total = 0;
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < t->ngroups[sc]; k++) {
+            const rgroup *g = &t->groups[sc][k];
+            if (g->gbit >= 64 || (seen & (1ULL << g->gbit)))
+                continue;
+            seen |= 1ULL << g->gbit;
+            if (!g->need || g->end - g->start <= HASH_GROUP_MIN)
+                continue;
+            size_t n = 0, c = 0;
+            for (size_t pos = g->start; pos < g->end; pos++) {
+                c = rule_combos(b, pos, g->need, sets, cnt);
+                if (c == 0 || c > HASH_RULE_COMBOS)
+                    break;
+                n += c;
+            }
+            if (c == 0 || c > HASH_RULE_COMBOS)
+                continue;
+            hashed |= 1ULL << g->gbit;
+            total += n;
+        }
+    if (!hashed)
+        return KAP_OK;
+    size_t ns = 16;
+    while (ns < total * 2)
+        ns *= 2;
+    t->hkeys = kap_calloc(ns, sizeof *t->hkeys);
+    if (!t->hkeys)
+        return KAP_ENOMEM;
+    t->nhkeys_slots = ns;
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < t->ngroups[sc]; k++) {
+            rgroup *g = &t->groups[sc][k];
+            if (g->gbit >= 64 || !(hashed & (1ULL << g->gbit)))
+                continue;
+            g->hashed = 1;
+            /* a group of both scopes is in both lists: its keys go in once */
+            if (!(seen & (1ULL << g->gbit)))
+                continue;
+            seen &= ~(1ULL << g->gbit);
+            for (size_t pos = g->start; pos < g->end; pos++) {
+                rule_combos(b, pos, g->need, sets, cnt);
+                uint32_t rule = t->pos_rule[pos];
+                unsigned ai[6], na = 0, idx[6] = {0};
+                uint32_t key[6] = {0};
+                for (unsigned a = g->need; a; a &= a - 1) {
+                    ai[na] = (unsigned)__builtin_ctz(a);
+                    key[na] = sets[ai[na]][0];
+                    na++;
+                }
+                for (;;) {
+                    size_t i = (size_t)hkey_hash(g->gbit, key, (int)na) & (ns - 1);
+                    for (;; i = (i + 1) & (ns - 1)) {
+                        hkey *e = &t->hkeys[i];
+                        if (!e->g) {
+                            e->g = g->gbit + 1u;
+                            e->rule = rule;
+                            memcpy(e->s, key, sizeof e->s);
+                            break;
+                        }
+                        if (e->g == g->gbit + 1u && memcmp(e->s, key, sizeof e->s) == 0)
+                            break; /* a lower rule has it */
+                    }
+                    unsigned j = 0;
+                    for (; j < na; j++) {
+                        if (++idx[j] < cnt[ai[j]]) {
+                            key[j] = sets[ai[j]][idx[j]];
+                            break;
+                        }
+                        idx[j] = 0;
+                        key[j] = sets[ai[j]][0];
+                    }
+                    if (j == na)
+                        break;
+                }
+            }
+        }
     return KAP_OK;
 }
 
@@ -884,7 +1030,7 @@ static int build_table(kap_policy *p)
     kap_free(pfx);
     if (!b.oom)
         b.log_start[p->nrules] = b.nlog;
-    if (b.oom || flatten_sets(&b, p->nrules) != KAP_OK) {
+    if (b.oom || flatten_sets(&b, p->nrules) != KAP_OK || build_hashed(&b) != KAP_OK) {
         builder_free(&b);
         return KAP_ENOMEM;
     }
@@ -1008,6 +1154,7 @@ static int build_table(kap_policy *p)
         p->table_bytes += (size_t)p->strtab->count * EW_N * sizeof(uint64_t);
     if (t->set_gmask)
         p->table_bytes += t->nsets * sizeof(uint64_t) + 64 * sizeof(rgroup);
+    p->table_bytes += t->nhkeys_slots * sizeof(hkey);
     return KAP_OK;
 }
 
@@ -1029,6 +1176,7 @@ void table_free(kap_policy *p)
         kap_free(p->table->group_mem);
         kap_free(p->table->set_gmask);
         kap_free(p->table->group_by_bit);
+        kap_free(p->table->hkeys);
         kap_free(p->table);
         p->table = NULL;
     }

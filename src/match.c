@@ -1101,6 +1101,89 @@ static void value_sets(const kap_table *t, const kap_strtab *st, const nreq *q, 
     }
 }
 
+/* One probe of the hashed groups' map: the lowest rule of group g with
+ * the value sets key[0..na) (one per attribute g constrains, by A_* bit),
+ * into *best when lower. */
+static inline void hprobe(const kap_table *t, const rgroup *g, const uint32_t *key, unsigned na, size_t *best)
+{
+    const size_t mask = t->nhkeys_slots - 1;
+    const uint32_t gid = g->gbit + 1u;
+    for (size_t i = (size_t)hkey_hash(g->gbit, key, (int)na) & mask;; i = (i + 1) & mask) {
+        const hkey *e = &t->hkeys[i];
+        WORK(1);
+        if (!e->g)
+            return;
+        if (e->g == gid) {
+            unsigned j = 0;
+            while (j < na && e->s[j] == key[j])
+                j++;
+            if (j == na) {
+                if (e->rule < *best)
+                    *best = e->rule;
+                return;
+            }
+        }
+    }
+}
+
+/* Group g, hashed (table.h, hkeys): each combination of the request's
+ * value sets that fall in g, one per attribute g constrains, is probed;
+ * the lowest rule found, when lower than *best, becomes *best. Returns 0
+ * where the combinations are more than HASH_PROBES: the group is then
+ * walked. single: the attributes of one value set (that set falls in g:
+ * g is viable). */
+static inline int group_hashed(const kap_table *t, const rgroup *g, const field *fl, unsigned single,
+                               size_t *best)
+{
+    uint32_t key[6] = {0};
+    unsigned na = 0;
+    if (!(g->need & ~single)) {
+        /* every attribute one set: one probe */
+        for (unsigned a = g->need; a; a &= a - 1)
+            key[na++] = fl[__builtin_ctz(a)].s[0];
+        hprobe(t, g, key, na, best);
+        return 1;
+    }
+    uint32_t ls[NAI][HASH_PROBES];
+    unsigned cnt[NAI], idx[NAI], prod = 1;
+    const uint64_t bit = 1ULL << g->gbit;
+    for (unsigned a = g->need; a; a &= a - 1) {
+        const field *f = &fl[__builtin_ctz(a)];
+        unsigned c = 0;
+        WORK(f->n);
+        for (int k = 0; k < f->n; k++) {
+            if (t->set_gmask[f->s[k]] & bit) {
+                if (c == HASH_PROBES)
+                    return 0;
+                ls[na][c++] = f->s[k];
+            }
+        }
+        if (!c)
+            return 1; /* no rule of g holds this attribute's values */
+        prod *= c;
+        if (prod > HASH_PROBES)
+            return 0;
+        cnt[na] = c;
+        idx[na] = 0;
+        key[na] = ls[na][0];
+        na++;
+    }
+    for (;;) {
+        hprobe(t, g, key, na, best);
+        unsigned j = 0;
+        for (; j < na; j++) {
+            if (++idx[j] < cnt[j]) {
+                key[j] = ls[j][idx[j]];
+                break;
+            }
+            idx[j] = 0;
+            key[j] = ls[j][0];
+        }
+        if (j == na)
+            return 1;
+    }
+}
+
 /* Group g's first matching rule into *best, when lower. Every attribute g
  * constrains has a value set. Returns 1 when g constrains nothing: its
  * first rule decides, and no later group needs a visit. */
@@ -1143,8 +1226,10 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
      * constrains it. */
     unsigned single = 0; /* attributes of one value set */
     int order[NAI], norder = 0; /* the attributes by their words, fewest first */
-    uint64_t viable = t->scope_gmask[sc];
-    for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
+    /* (groups of rules checked directly already, decide() did not match) */
+    uint64_t viable = t->scope_gmask[sc] & ~t->g_direct;
+    const unsigned all_need = t->need_all[sc];
+    for (unsigned all = all_need; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
         value_sets(t, p->strtab, q, ai, &fl[ai]);
         if (KAP_UNLIKELY(fl[ai].n > MAXP))
@@ -1154,21 +1239,36 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
         for (int k = 0; k < fl[ai].n; k++)
             m |= t->set_gmask[fl[ai].s[k]];
         viable &= m;
-        fcur_init(&fc[ai], t, &fl[ai]);
-        if (!fc[ai].n)
-            continue;
-        if (fc[ai].n == 1)
+        if (fl[ai].n == 1)
             single |= 1u << ai;
-        int j = norder++;
-        for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
-            order[j] = order[j - 1];
-        order[j] = ai;
     }
     size_t best = t->nrules;
+    int walk = 0; /* the cursors set up (only for groups that are walked) */
     for (; viable; viable &= viable - 1) {
         const rgroup *g = &t->group_by_bit[__builtin_ctzll(viable)];
         WORK(1);
-        if (g->first >= best || visit_group(t, g, fc, single, order, norder, &best))
+        if (g->first >= best)
+            break;
+        if (!g->need) {
+            best = g->first; /* it constrains nothing: its first rule decides */
+            break;
+        }
+        if (g->hashed && group_hashed(t, g, fl, single, &best))
+            continue;
+        if (!walk) {
+            walk = 1;
+            for (unsigned all = all_need; all; all &= all - 1) {
+                int ai = __builtin_ctz(all);
+                fcur_init(&fc[ai], t, &fl[ai]);
+                if (!fc[ai].n)
+                    continue;
+                int j = norder++;
+                for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
+                    order[j] = order[j - 1];
+                order[j] = ai;
+            }
+        }
+        if (visit_group(t, g, fc, single, order, norder, &best))
             break;
     }
     *out = t->results[best];

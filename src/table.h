@@ -87,7 +87,8 @@ typedef struct lment {
 typedef struct rgroup {
     uint32_t start, end;
     uint32_t first; /* its first rule's index */
-    uint16_t need;  /* A_* bits */
+    uint8_t need;   /* A_* bits */
+    uint8_t hashed; /* decided by probing kap_table.hkeys (match.c, group_hashed) */
     uint16_t gbit;  /* the group's number in position order (kap_table.set_gmask) */
     uint32_t ws, we;       /* its first and last words: start / 64, (end - 1) / 64 */
     uint64_t mfirst, mlast; /* the bits of its positions in words ws and we */
@@ -178,8 +179,39 @@ struct kap_table {
     uint64_t *set_gmask;
     uint64_t g_without[6];
     uint64_t scope_gmask[2]; /* per scope: its groups */
+    uint64_t g_direct;       /* the groups whose rules are all checked directly (ndirect) */
     rgroup *group_by_bit;    /* the groups by gbit */
+    /* Hashed groups (rgroup.hashed): groups of more than HASH_GROUP_MIN
+     * rules whose every rule lies in at most HASH_RULE_COMBOS combinations
+     * of value sets, one set per attribute the group constrains. Each
+     * combination is a key (group, the sets in the order of the A_* bits)
+     * to the lowest rule that lies in all of them; a request's
+     * combinations of its sets are probed instead of walking the group's
+     * words. NULL: no hashed group. */
+    struct hkey *hkeys;
+    size_t nhkeys_slots; /* a power of two */
 };
+
+#define HASH_GROUP_MIN 256  /* groups of more rules (4 words) may be hashed */
+#define HASH_RULE_COMBOS 8  /* a hashed group's rules lie in at most this many combinations */
+#define HASH_PROBES 16      /* more combinations of a request's sets: the group is walked */
+
+typedef struct hkey {
+    uint32_t g;    /* the group's gbit + 1; 0: an empty slot */
+    uint32_t rule; /* the lowest rule with this combination */
+    uint32_t s[6]; /* the value sets, one per constrained attribute, by A_* bit */
+} hkey;
+
+static inline uint64_t hkey_hash(uint32_t g, const uint32_t *s, int n)
+{
+    uint64_t h = ((uint64_t)g + 1) * 0x9E3779B97F4A7C15ULL;
+    for (int k = 0; k < n; k++)
+        h = (h ^ s[k]) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= h >> 31;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+    return h;
+}
 
 enum { SC_RES, SC_NONRES };
 
