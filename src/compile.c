@@ -731,6 +731,8 @@ static int build_group_masks(kap_table *t)
             t->scope_gmask[sc] |= 1ULL << g->gbit;
             if (t->pos_rule[g->end - 1] < t->ndirect)
                 t->g_direct |= 1ULL << g->gbit;
+            else if (g->need && !g->hashed)
+                t->g_walked[sc] |= 1ULL << g->gbit;
             if (g->gbit + 1u > ngb)
                 ngb = g->gbit + 1u;
             for (int a = 0; a < 6; a++)
@@ -821,7 +823,10 @@ static int build_hashed(builder *b)
             if (g->gbit >= 64 || (seen & (1ULL << g->gbit)))
                 continue;
             seen |= 1ULL << g->gbit;
-            if (!g->need || g->end - g->start <= HASH_GROUP_MIN)
+            /* (a group of one attribute is not hashed: any of the
+             * request's sets that falls in it holds its first match, which
+             * the walk finds in its first word) */
+            if (__builtin_popcount(g->need) < 2 || g->end - g->start <= HASH_GROUP_MIN)
                 continue;
             size_t n = 0, c = 0;
             for (size_t pos = g->start; pos < g->end; pos++) {

@@ -1130,20 +1130,13 @@ static inline void hprobe(const kap_table *t, const rgroup *g, const uint32_t *k
  * value sets that fall in g, one per attribute g constrains, is probed;
  * the lowest rule found, when lower than *best, becomes *best. Returns 0
  * where the combinations are more than HASH_PROBES: the group is then
- * walked. single: the attributes of one value set (that set falls in g:
- * g is viable). */
-static inline int group_hashed(const kap_table *t, const rgroup *g, const field *fl, unsigned single,
-                               size_t *best)
+ * walked. (Out of line: inlined, it cost the policies without hashed
+ * groups a few instructions a group in the walks.) */
+static __attribute__((noinline)) int group_hashed_n(const kap_table *t, const rgroup *g, const field *fl,
+                                                    size_t *best)
 {
     uint32_t key[6] = {0};
     unsigned na = 0;
-    if (!(g->need & ~single)) {
-        /* every attribute one set: one probe */
-        for (unsigned a = g->need; a; a &= a - 1)
-            key[na++] = fl[__builtin_ctz(a)].s[0];
-        hprobe(t, g, key, na, best);
-        return 1;
-    }
     uint32_t ls[NAI][HASH_PROBES];
     unsigned cnt[NAI], idx[NAI], prod = 1;
     const uint64_t bit = 1ULL << g->gbit;
@@ -1184,6 +1177,22 @@ static inline int group_hashed(const kap_table *t, const rgroup *g, const field 
     }
 }
 
+/* group_hashed_n, or one probe where every attribute g constrains has one
+ * set (single: such attributes; that set falls in g, which is viable). */
+static inline int group_hashed(const kap_table *t, const rgroup *g, const field *fl, unsigned single,
+                               size_t *best)
+{
+    if (g->need & ~single)
+        return group_hashed_n(t, g, fl, best);
+    /* every attribute one set: one probe */
+    uint32_t key[6] = {0};
+    unsigned na = 0;
+    for (unsigned a = g->need; a; a &= a - 1)
+        key[na++] = fl[__builtin_ctz(a)].s[0];
+    hprobe(t, g, key, na, best);
+    return 1;
+}
+
 /* Group g's first matching rule into *best, when lower. Every attribute g
  * constrains has a value set. Returns 1 when g constrains nothing: its
  * first rule decides, and no later group needs a visit. */
@@ -1210,6 +1219,19 @@ static inline int visit_group(const kap_table *t, const rgroup *g, fcur *fc, uns
     return 0;
 }
 
+/* Attribute ai's value sets as cursors, into fc[ai]; ai joins order[]
+ * (the attributes by their words, fewest first) when it has sets. */
+static inline void attr_cursors(const kap_table *t, const field *fl, fcur *fc, int ai, int *order, int *norder)
+{
+    fcur_init(&fc[ai], t, &fl[ai]);
+    if (!fc[ai].n)
+        return;
+    int j = (*norder)++;
+    for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
+        order[j] = order[j - 1];
+    order[j] = ai;
+}
+
 /* Policies of more than KAP_WORDS_LAYOUT words whose first rules, checked
  * directly, do not match: the groups of rules (see above), each
  * attribute's value sets looked up once into fl. */
@@ -1229,6 +1251,9 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     /* (groups of rules checked directly already, decide() did not match) */
     uint64_t viable = t->scope_gmask[sc] & ~t->g_direct;
     const unsigned all_need = t->need_all[sc];
+    /* the cursors, for the groups that are walked: set up at once where
+     * the scope has groups to walk, else when a group is first walked */
+    int walk = t->g_walked[sc] != 0;
     for (unsigned all = all_need; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
         value_sets(t, p->strtab, q, ai, &fl[ai]);
@@ -1241,32 +1266,25 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
         viable &= m;
         if (fl[ai].n == 1)
             single |= 1u << ai;
+        if (walk)
+            attr_cursors(t, fl, fc, ai, order, &norder);
     }
     size_t best = t->nrules;
-    int walk = 0; /* the cursors set up (only for groups that are walked) */
     for (; viable; viable &= viable - 1) {
         const rgroup *g = &t->group_by_bit[__builtin_ctzll(viable)];
         WORK(1);
         if (g->first >= best)
             break;
-        if (!g->need) {
-            best = g->first; /* it constrains nothing: its first rule decides */
-            break;
-        }
         if (g->hashed && group_hashed(t, g, fl, single, &best))
             continue;
         if (!walk) {
-            walk = 1;
-            for (unsigned all = all_need; all; all &= all - 1) {
-                int ai = __builtin_ctz(all);
-                fcur_init(&fc[ai], t, &fl[ai]);
-                if (!fc[ai].n)
-                    continue;
-                int j = norder++;
-                for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
-                    order[j] = order[j - 1];
-                order[j] = ai;
+            if (!g->need) {
+                best = g->first; /* it constrains nothing: its first rule decides */
+                break;
             }
+            walk = 1;
+            for (unsigned all = all_need; all; all &= all - 1)
+                attr_cursors(t, fl, fc, __builtin_ctz(all), order, &norder);
         }
         if (visit_group(t, g, fc, single, order, norder, &best))
             break;

@@ -180,6 +180,8 @@ struct kap_table {
     uint64_t g_without[6];
     uint64_t scope_gmask[2]; /* per scope: its groups */
     uint64_t g_direct;       /* the groups whose rules are all checked directly (ndirect) */
+    uint64_t g_walked[2];    /* per scope: its groups that constrain something, are not hashed
+                              * and not in g_direct (match_large sets up its cursors at once) */
     rgroup *group_by_bit;    /* the groups by gbit */
     /* Hashed groups (rgroup.hashed): groups of more than HASH_GROUP_MIN
      * rules whose every rule lies in at most HASH_RULE_COMBOS combinations
