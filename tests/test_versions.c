@@ -171,6 +171,7 @@ START_TEST(json_encoder)
     ck_assert_str_eq(JSQ("\xc2\xa0\xc3\xa9", 0), "\"\xc2\xa0\xc3\xa9\"");
     ck_assert_str_eq(JSQ("\xe2\x80\xa8\xe2\x80\xa9", 0), "\"\\u2028\\u2029\"");
     ck_assert_str_eq(JSQ("a\xff" "b", 0), "\"a\\ufffdb\"");
+    ck_assert_str_eq(JSQ("\x80", 0), "\"\\ufffd\""); /* the first byte that is not ASCII */
     ck_assert_str_eq(JSQ("\xe2\x82", 0), "\"\\ufffd\\ufffd\"");
     kap_buf b = {0};
     json_quote(&b, "\b", 1); /* the newest Go */
