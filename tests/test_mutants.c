@@ -221,6 +221,20 @@ START_TEST(policy_field_types)
 }
 END_TEST
 
+/* The decision for alice's get of pods in default. */
+static kap_decision alice_gets_pods(const kap_policy *p)
+{
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = "default";
+    q.resource = "pods";
+    q.resource_request = 1;
+    kap_decision out;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    return out;
+}
+
 /* ---- decode.c: integers ----------------------------------------------------- */
 
 #define GEN(n) HDR "metadata:\n  generation: " n "\n" RULE
@@ -253,14 +267,7 @@ START_TEST(pointer_bool_null_after_value)
         kap_policy *p = NULL;
         kap_diagnostics *d = NULL;
         ck_assert_int_eq(kap_policy_load_buffer(&p, doc, strlen(doc), "omf.json", NULL, &d), KAP_OK);
-        kap_request q = KAP_REQUEST_INIT;
-        q.user = "alice";
-        q.verb = "get";
-        q.ns = "default";
-        q.resource = "pods";
-        q.resource_request = 1;
-        kap_decision out;
-        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        kap_decision out = alice_gets_pods(p);
         ck_assert_int_eq(out.rule, 0);
         ck_assert_msg(out.omit_managed_fields == cases[k].want, "%s", doc);
         kap_policy_free(p);
@@ -294,14 +301,7 @@ START_TEST(rule_omf_unset_when_not_streamed)
         ck_assert_msg(kap_policy_load_buffer(&p, docs[k], strlen(docs[k]), k < 2 ? "omf.json" : "omf.yaml", NULL,
                                              &d) == KAP_OK,
                       "%s", docs[k]);
-        kap_request q = KAP_REQUEST_INIT;
-        q.user = "alice";
-        q.verb = "get";
-        q.ns = "default";
-        q.resource = "pods";
-        q.resource_request = 1;
-        kap_decision out;
-        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        kap_decision out = alice_gets_pods(p);
         ck_assert_int_eq(out.rule, rule[k]);
         ck_assert_msg(out.omit_managed_fields == 1, "%s", docs[k]);
         kap_policy_free(p);
