@@ -50,11 +50,11 @@ DEFAULT_FILES = ["src/match.c", "src/compile.c", "src/decode.c", "src/validate.c
 # arena's, the one-pass and streamed reading against the two-pass one
 # (yaml_passes), the decoder's and YAML reader's coverage tests (cov_decode,
 # cov_yaml), and the fuzz corpora replayed
-DEFAULT_TESTS = ("^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|analyze_alloc|mutants|mutants_work|arena|"
+DEFAULT_TESTS = ("^(unit|decode_more|conformance|requestinfo|versions|cli|hardening|analyze|analyze_alloc|mutants|mutants_work|arena|hashed|"
                  "yaml_passes|random|cov_decode|cov_yaml|fuzz_(load|match|request)_replay)$")
 # what those tests need built (a mutant rebuilds only these)
 DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo test_versions test_hardening "
-                   "test_analyze test_analyze_alloc test_mutants test_mutants_work test_arena test_yaml_passes test_random "
+                   "test_analyze test_analyze_alloc test_mutants test_mutants_work test_arena test_yaml_passes test_random test_hashed "
                    "test_cov_decode test_cov_yaml kap_cli "
                    "fuzz_load_replay fuzz_match_replay fuzz_request_replay")
 EQUIVALENT = os.path.join(ROOT, "scripts", "mutate-equivalent.txt")

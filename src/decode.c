@@ -940,6 +940,13 @@ typedef struct rstream {
     size_t n, cap;
 } rstream;
 
+/* Whether memory ran out while decoding the streamed rules: a value, a
+ * path, a strict error's text or a warning lost. */
+static int rstream_oom(const rstream *r)
+{
+    return r->d.oom || r->d.path.oom || r->d.field.oom || r->d.strict.oom || r->d.type_err.oom || r->diags.oom;
+}
+
 static int rules_sink(void *ctx, const jv *e, size_t i)
 {
     rstream *r = ctx;
@@ -974,6 +981,10 @@ static int rules_sink(void *ctx, const jv *e, size_t i)
     elem->omf = -1;
     if (!r->d.aborted)
         decode_element(&r->d, r->field, elem, e, i);
+    /* (any loss stops the read here, before a syntax error further on
+     * could be reported in its place) */
+    if (rstream_oom(r))
+        r->d.oom = 1;
     return r->d.oom ? KAP_ENOMEM : KAP_OK;
 }
 
@@ -1015,7 +1026,7 @@ static void splice_rules(tdec *d, anylist *t, const jv *v)
         d->oom = 1; /* (cannot happen: decode_policy checks the document) */
         return;
     }
-    if (r->d.oom || r->d.path.oom || r->d.field.oom || r->d.strict.oom || r->d.type_err.oom) {
+    if (rstream_oom(r)) {
         d->oom = 1;
         return;
     }
@@ -1038,8 +1049,6 @@ static void splice_rules(tdec *d, anylist *t, const jv *v)
         const kap_diagnostic *it = &r->diags.items[i];
         diags_add(d->diags, it->severity, it->field, it->message, it->line, it->column);
     }
-    if (r->diags.oom)
-        d->oom = 1;
     /* the first type error, unless one came before */
     if (r->d.has_type_err && !d->has_type_err) {
         d->has_type_err = 1;

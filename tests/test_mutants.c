@@ -1391,6 +1391,24 @@ START_TEST(sharpv_large_map_allocation_failures)
 }
 END_TEST
 
+START_TEST(conversion_oom_before_syntax_error)
+{
+    /* memory that ran out while writing the "unsupported map key" text
+     * (read_yaml.c, unsupported_key into d.conv) or the rule's unknown
+     * field warning (decode.c, strict_error in rules_sink) is the outcome
+     * even when the document then fails to parse: KAP_ENOMEM, never the
+     * syntax error. Written for read_yaml.c's `dfail.msg.oom ||
+     * d.conv.oom` as `&&` (the conversion's lost text gave way to the
+     * syntax error); it found rules_sink going on after a strict error's
+     * text or warning was lost (the syntax error came out) */
+    static const char doc[] = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n"
+                              "  ~: {a: 1, b: [2, 3]}\n- level: [\n";
+    int status = 0;
+    ck_assert_int_gt(each_allocation_failed_o(doc, strlen(doc), NULL, &status), 2);
+    ck_assert_int_eq(status, KAP_EINVALID);
+}
+END_TEST
+
 START_TEST(other_audit_versions_unregistered)
 {
     /* Event, EventList and PolicyList are registered in the audit scheme
@@ -1801,6 +1819,7 @@ int main(void)
     tcase_add_test(tv, anchor_table_never_full);
     tcase_add_test(tv, key_index_after_last_growth);
     tcase_add_test(tv, alias_ratio_at_its_first_bound);
+    tcase_add_test(tv, conversion_oom_before_syntax_error);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
