@@ -3609,7 +3609,11 @@ static void check_webhook(checker *c)
         add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col,
                   rfmt(r, "write the webhook's kubeconfig to %s on the host", h.host.s),
                   "the webhook's kubeconfig on the host, %s: %s", h.host.s,
-                  err == ENOENT ? "does not exist" : err == EISDIR ? "is a directory" : strerror(err));
+                  err == ENOENT   ? "does not exist"
+                  : err == EISDIR ? "is a directory"
+                  : err == EINVAL ? "is not a regular file"
+                  : err == EFBIG  ? "is larger than 64 MiB"
+                                  : strerror(err));
     } else {
         kap_arena a = {0};
         kap_fail fail = {0};

@@ -1393,6 +1393,39 @@ START_TEST(policy_volume_of_a_directory_type)
 }
 END_TEST
 
+/* the policy and the webhook's kubeconfig are read up to 64 MiB (as
+ * kap_policy_load reads a policy): a file past it, a FAIL that says so */
+START_TEST(policy_and_kubeconfig_past_64_mib)
+{
+    good_node();
+    put("/etc/kubernetes/webhook.kubeconfig", "clusters:\n- name: a\n  cluster: {server: https://a}\n"
+                                                "contexts:\n- name: c\n  context: {cluster: a}\ncurrent-context: c\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/etc/kubernetes/audit-policy.yaml", root);
+    ck_assert_int_eq(truncate(path, (off_t)(64 << 20) + 1), 0); /* (sparse) */
+    pod_with(GOOD_FLAGS_SHORT "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+             "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "is larger than 64 MiB");
+    must(r, "webhook-config", KAP_MANIFEST_PASS, "1 cluster");
+    kap_manifest_report_free(r);
+    /* exactly 64 MiB is read (and is not a policy) */
+    ck_assert_int_eq(truncate(path, (off_t)64 << 20), 0);
+    r = check_now();
+    ck_assert_ptr_null(strstr(nth(r, "policy-file", 0)->message, "64 MiB"));
+    kap_manifest_report_free(r);
+    snprintf(path, sizeof path, "%s/etc/kubernetes/webhook.kubeconfig", root);
+    ck_assert_int_eq(truncate(path, (off_t)(64 << 20) + 1), 0);
+    r = check_now();
+    must(r, "webhook-config", KAP_MANIFEST_FAIL, "webhook.kubeconfig: is larger than 64 MiB");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* the hint for a log not on any mount: a volume name the pod does not
  * have yet; inside the manifests directory, not a mount of it (that would
  * let kube-apiserver write static pods) but a log elsewhere */
@@ -3138,6 +3171,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, run_as_non_root);
     tcase_add_test(tc, shell_wrapped_apiserver);
     tcase_add_test(tc, policy_volume_of_a_directory_type);
+    tcase_add_test(tc, policy_and_kubeconfig_past_64_mib);
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
