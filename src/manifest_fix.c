@@ -1601,6 +1601,19 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         rc = KAP_EARG;
         goto out;
     }
+    if (strstr(policy, "$(") || strstr(log, "$(")) {
+        /* kubelet expands $(NAME) in the arguments, never in a mount's
+         * mountPath or a hostPath: written there as it stands, the mount
+         * would miss the file */
+        const char *bad = strstr(policy, "$(") ? policy : log;
+        cannot(&f,
+               "%s%s holds a $(NAME) reference, which kubelet expands in the arguments but not in a mount's "
+               "paths: write the path out, or give it to the fix (kap check-manifest --fix --policy-file, "
+               "--log-path)",
+               bad == policy ? "the policy file " : "the log path ", bad);
+        rc = KAP_EARG;
+        goto out;
+    }
     kap_buf pc = {0}, lc = {0}, ld = {0}, md = {0};
     clean_path(&pc, policy, strlen(policy));
     if (to_stdout) {

@@ -818,6 +818,23 @@ END_TEST
 
 START_TEST(refusals)
 {
+    node(BARE "        - --audit-policy-file=/etc/$(D)/audit-policy.yaml\n"
+              "      env:\n        - {name: D, value: kubernetes}\n");
+    /* a path with a $(NAME) reference (expanded by kubelet in the
+     * arguments, not in mounts): a mount written with it would miss */
+    {
+        kap_manifest_fix *y = fix_now(KAP_EARG);
+        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(y), "the policy file /etc/$(D)/audit-policy.yaml holds "
+                                                                 "a $(NAME) reference"));
+        ck_assert_ptr_null(kap_manifest_fix_result(y, NULL));
+        kap_manifest_fix_free(y);
+        put(MANIFEST, BARE "        - --audit-log-path=/var/log/$(D)/audit.log\n"
+                      "      env:\n        - {name: D, value: kubernetes}\n");
+        y = fix_now(KAP_EARG);
+        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(y), "the log path /var/log/$(D)/audit.log holds"));
+        kap_manifest_fix_free(y);
+    }
+    drop();
     node("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - &c {name: a, command: [kube-apiserver]}\n"
          "  - *c\n");
     kap_manifest_fix *x = fix_now(KAP_EINVALID);
