@@ -57,6 +57,13 @@ DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo
                    "test_analyze test_analyze_alloc test_mutants test_mutants_work test_arena test_yaml_passes test_random test_hashed "
                    "test_cov_decode test_cov_yaml kap_cli "
                    "fuzz_load_replay fuzz_match_replay fuzz_request_replay")
+# check-manifest's code is sampled apart (CI: its own, smaller sample), with
+# its own tests (about 25 s): the checker's, --fix's, their coverage tests,
+# the CLI's and the manifest and kubelet fuzz corpora replayed
+MANIFEST_FILES = ["src/manifest.c", "src/manifest_fix.c", "src/kubelet_cmdline.c"]
+MANIFEST_TESTS = "^(manifest|manifest_fix|cov_manifest|cov_fix|check_manifest_cli|fuzz_(manifest|kubelet)_replay)$"
+MANIFEST_TARGETS = ("test_manifest test_manifest_fix test_cov_manifest test_cov_fix kap_cli "
+                    "fuzz_manifest_replay fuzz_kubelet_replay")
 EQUIVALENT = os.path.join(ROOT, "scripts", "mutate-equivalent.txt")
 
 REL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
@@ -254,8 +261,9 @@ def run(cmd, cwd, timeout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("files", nargs="*", help="files to mutate (default: %s)" % " ".join(DEFAULT_FILES))
-    ap.add_argument("--tests", default=DEFAULT_TESTS, help="ctest -R regex of the tests run on each mutant")
-    ap.add_argument("--targets", default=DEFAULT_TARGETS, help="cmake targets those tests need")
+    ap.add_argument("--tests", help="ctest -R regex of the tests run on each mutant (default: the fast tests, "
+                    "or check-manifest's for its files, or both)")
+    ap.add_argument("--targets", help="cmake targets those tests need (default: as --tests)")
     ap.add_argument("--sample", type=int, default=0, help="run only N mutants, chosen by --seed")
     ap.add_argument("--seed", default="", help="the sample's seed (CI: the commit id)")
     ap.add_argument("--budget", type=float, default=0, help="stop after this many seconds")
@@ -267,6 +275,18 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     a = ap.parse_args()
     files = a.files or DEFAULT_FILES
+    # the tests by the files: check-manifest's for its files, the fast
+    # tests for the others, both for a mix
+    manifest = [f for f in files if os.path.normpath(f) in MANIFEST_FILES]
+    tests, targets = [], []
+    if manifest:
+        tests.append(MANIFEST_TESTS)
+        targets.append(MANIFEST_TARGETS)
+    if len(manifest) < len(files):
+        tests.append(DEFAULT_TESTS)
+        targets.append(DEFAULT_TARGETS)
+    a.tests = a.tests or "|".join(tests)
+    a.targets = a.targets or " ".join(targets)
     ops = set(a.ops.split(","))
     eq = load_equivalent()
 
