@@ -3449,6 +3449,52 @@ static int go_base64_ok(const char *s, size_t n)
 /* A field of the kubeconfig's clusters or users that client-go cannot
  * decode into its type (a string, base64 bytes or a bool; null leaves the
  * field unset): the file does not load. Returns why, or NULL. */
+/* The types of a user's exec plugin (client-go's ExecConfig): its
+ * strings, provideClusterInfo a boolean, args a list of strings, env a
+ * list of {name, value} strings. Returns why the file does not load, or
+ * NULL. */
+static const char *kc_exec_types(checker *c, const jv *users)
+{
+    static const char *const strs[] = {"command", "apiVersion", "installHint", "interactiveMode"};
+    for (size_t i = 0; users && users->kind == JV_ARRAY && i < users->n; i++) {
+        const jv *x = jget(jget(users->items[i], "user"), "exec");
+        const char *bad = NULL, *want = "a string";
+        if (!x || x->kind == JV_NULL)
+            continue;
+        if (x->kind != JV_OBJECT) {
+            bad = "exec", want = "a mapping";
+        } else {
+            for (size_t k = 0; !bad && k < sizeof strs / sizeof strs[0]; k++) {
+                const jv *v = jget(x, strs[k]);
+                if (v && v->kind != JV_NULL && v->kind != JV_STRING)
+                    bad = strs[k];
+            }
+            const jv *v = jget(x, "provideClusterInfo");
+            if (!bad && v && v->kind != JV_NULL && v->kind != JV_BOOL)
+                bad = "provideClusterInfo", want = "a boolean";
+            const jv *args = jget(x, "args"), *env = jget(x, "env");
+            if (!bad && args && args->kind != JV_NULL && args->kind != JV_ARRAY)
+                bad = "args", want = "a list of strings";
+            for (size_t k = 0; !bad && args && args->kind == JV_ARRAY && k < args->n; k++)
+                if (args->items[k]->kind != JV_STRING && args->items[k]->kind != JV_NULL)
+                    bad = "args", want = "a list of strings";
+            if (!bad && env && env->kind != JV_NULL && env->kind != JV_ARRAY)
+                bad = "env", want = "a list of {name, value}";
+            for (size_t k = 0; !bad && env && env->kind == JV_ARRAY && k < env->n; k++) {
+                const jv *e = env->items[k], *n = jget(e, "name"), *val = jget(e, "value");
+                if ((e->kind != JV_OBJECT && e->kind != JV_NULL) || (n && n->kind != JV_STRING && n->kind != JV_NULL) ||
+                    (val && val->kind != JV_STRING && val->kind != JV_NULL))
+                    bad = "env", want = "a list of {name, value}";
+            }
+        }
+        if (bad)
+            return rfmt(c->r, "a user's exec %s is not %s, so client-go cannot load the file: kube-apiserver stops at "
+                              "start-up",
+                        strcmp(bad, "exec") == 0 ? "plugin" : bad, want);
+    }
+    return NULL;
+}
+
 static const char *kc_types(checker *c, const jv *root)
 {
     /* each list keyed by name (an entry without one is named ""): two of
@@ -3517,7 +3563,154 @@ static const char *kc_types(checker *c, const jv *root)
                             fields[f].inner, fields[f].key);
         }
     }
+    return kc_exec_types(c, jget(root, "users"));
+}
+
+/* The value of a string member, "" when missing, null or not a string. */
+static const char *kc_str(const jv *obj, const char *key, size_t *len)
+{
+    const jv *v = jget(obj, key);
+    int ok = v && v->kind == JV_STRING;
+    *len = ok ? v->len : 0;
+    return ok ? v->s : "";
+}
+
+/* What client-go refuses in the current context's user's exec plugin:
+ * clientcmd's validation (with the default interactiveMode of the older
+ * plugin versions), then the plugin's version when the transport is made
+ * (exec.GetAuthenticator: v1beta1 and v1 only since 1.24). Both happen as
+ * the webhook's client is made: kube-apiserver stops at start-up. Returns
+ * why, or NULL; *fix gets what to change. */
+static const char *kc_exec(kap_manifest_report *r, const jv *us, const char **fix)
+{
+    const jv *x = jget(us, "exec");
+    if (!x || x->kind != JV_OBJECT)
+        return NULL;
+    const jv *ap = jget(us, "auth-provider");
+    size_t cl, vl, ml;
+    const char *ver = kc_str(x, "apiVersion", &vl), *mode = kc_str(x, "interactiveMode", &ml);
+    (void)kc_str(x, "command", &cl);
+    if (ap && ap->kind != JV_NULL) {
+        *fix = "keep one of the user's exec plugin and auth-provider";
+        return "its user has an exec plugin and an auth-provider (client-go: \"authProvider cannot be provided in "
+               "combination with an exec plugin\"): kube-apiserver stops at start-up";
+    }
+    if (!cl) {
+        *fix = "give the user's exec plugin its command";
+        return "its user's exec plugin has no command (client-go: \"command must be specified ... to use exec "
+               "authentication plugin\"): kube-apiserver stops at start-up";
+    }
+    if (!vl) {
+        *fix = "give the user's exec plugin its apiVersion: client.authentication.k8s.io/v1";
+        return "its user's exec plugin has no apiVersion (client-go: \"apiVersion must be specified ... to use exec "
+               "authentication plugin\"): kube-apiserver stops at start-up";
+    }
+    const jv *env = jget(x, "env");
+    for (size_t i = 0; env && env->kind == JV_ARRAY && i < env->n; i++) {
+        size_t nl;
+        (void)kc_str(env->items[i], "name", &nl);
+        if (!nl) {
+            *fix = "give every variable of the user's exec plugin's env a name";
+            return "a variable of its user's exec plugin's env has no name (client-go: \"env variable name must be "
+                   "specified ... to use exec authentication plugin\"): kube-apiserver stops at start-up";
+        }
+    }
+    static const char v1beta1[] = "client.authentication.k8s.io/v1beta1", v1alpha1[] =
+        "client.authentication.k8s.io/v1alpha1", v1[] = "client.authentication.k8s.io/v1";
+    int old_api = (vl == strlen(v1beta1) && memcmp(ver, v1beta1, vl) == 0) ||
+                  (vl == strlen(v1alpha1) && memcmp(ver, v1alpha1, vl) == 0);
+    if (!ml && !old_api) {
+        *fix = "give the user's exec plugin interactiveMode: Never (kube-apiserver has no terminal)";
+        return "its user's exec plugin has no interactiveMode, which client.authentication.k8s.io/v1 requires "
+               "(client-go: \"interactiveMode must be specified ... to use exec authentication plugin\"): "
+               "kube-apiserver stops at start-up";
+    }
+    if (ml && !((ml == 5 && memcmp(mode, "Never", 5) == 0) || (ml == 11 && memcmp(mode, "IfAvailable", 11) == 0) ||
+                (ml == 6 && memcmp(mode, "Always", 6) == 0))) {
+        *fix = "give the user's exec plugin interactiveMode: Never (kube-apiserver has no terminal)";
+        return rfmt(r, "its user's exec plugin's interactiveMode is \"%.*s\", not Never, IfAvailable or Always "
+                       "(client-go: \"invalid interactiveMode\"): kube-apiserver stops at start-up",
+                    (int)ml, mode);
+    }
+    if (!((vl == strlen(v1beta1) && memcmp(ver, v1beta1, vl) == 0) || (vl == strlen(v1) && memcmp(ver, v1, vl) == 0))) {
+        *fix = "give the user's exec plugin apiVersion: client.authentication.k8s.io/v1 (or v1beta1), one its plugin "
+               "speaks";
+        return rfmt(r, "its user's exec plugin's apiVersion \"%.*s\" is not client.authentication.k8s.io/v1 or "
+                       "v1beta1 (client-go: \"exec plugin: invalid apiVersion\"; v1alpha1 was removed in 1.24): "
+                       "kube-apiserver stops at start-up",
+                    (int)vl, ver);
+    }
     return NULL;
+}
+
+/* The program of the current context's user's exec plugin, which client-go
+ * runs for each batch the webhook sends (not at start-up): a command with
+ * a '/' is a path (relative to the kubeconfig's directory), which must be
+ * a file with an execute bit on the host when a hostPath mount holds it
+ * (returned: a FAIL), and is in the image otherwise; a bare name is looked
+ * up in the container's PATH. kube-apiserver's images hold no program but
+ * kube-apiserver and go-runner, so both are a WARN (*warn, with *fix). */
+static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us, const char **warn,
+                                   const char **fix)
+{
+    const jv *x = jget(us, "exec");
+    size_t n = 0;
+    const char *cmd = x && x->kind == JV_OBJECT ? kc_str(x, "command", &n) : "";
+    if (!n || memchr(cmd, '\0', n))
+        return NULL;
+    *fix = "mount the plugin from the host (a hostPath volume, read-only) and give its path in the container as the "
+           "exec plugin's command";
+    if (!memchr(cmd, '/', n)) {
+        *warn = rfmt(c->r, "its user's exec plugin runs %s, looked up in the container's PATH: kube-apiserver's images "
+                           "hold no program but kube-apiserver and go-runner, so unless this image has it, client-go "
+                           "cannot run it and no audit event reaches the webhook",
+                     cmd);
+        return NULL;
+    }
+    kap_buf raw = {0}, cp = {0}, res = {0};
+    if (cmd[0] != '/') {
+        buf_adds(&raw, kc_dir);
+        buf_addc(&raw, '/');
+    }
+    buf_add(&raw, cmd, n);
+    const char *why = NULL;
+    if (buf_cstr(&raw))
+        clean_path(&cp, raw.s, raw.len);
+    if (!cp.s) {
+        c->r->oom = 1;
+    } else {
+        hostmap h;
+        map_path(c, cp.s, &h);
+        struct stat st = {0};
+        if (!h.m || !h.v || !h.v->host_path)
+            *warn = rfmt(c->r, "its user's exec plugin %s is not on a hostPath volumeMount, so it must be in the "
+                               "image: kube-apiserver's images hold no program but kube-apiserver and go-runner, and "
+                               "without it no audit event reaches the webhook",
+                         cp.s);
+        else if (h.m->expr_var)
+            ; /* its host path is known only on the node (check_mounted) */
+        else if (!h.host.s)
+            c->r->oom = 1;
+        else {
+            int e = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
+            if (e != EACCES && e != EPERM && (e || !S_ISREG(st.st_mode)))
+                why = rfmt(c->r, "its user's exec plugin %s is mounted from the host's %s, which is not a file there: "
+                                 "client-go cannot run it, so no audit event reaches the webhook",
+                           cp.s, h.host.s);
+            else if (!e && !(st.st_mode & 0111))
+                why = rfmt(c->r, "its user's exec plugin %s (the host's %s) is not executable (mode %03o): client-go "
+                                 "cannot run it, so no audit event reaches the webhook",
+                           cp.s, h.host.s, (unsigned)(st.st_mode & 0777));
+            if (why)
+                *fix = "put the plugin's program at that path on the host, executable (chmod 755), or correct the "
+                       "exec plugin's command";
+        }
+        hostmap_free(c, &h);
+    }
+    bfree(c, &res);
+    bfree(c, &raw);
+    bfree(c, &cp);
+    return why;
 }
 
 /* What client-go refuses in the cluster and user the current context uses
@@ -3628,6 +3821,7 @@ static void check_webhook(checker *c)
         else if (!clusters || clusters->kind != JV_ARRAY || clusters->n == 0)
             why = "it has no clusters";
         const char *use = NULL; /* the file is a kubeconfig that client-go cannot use */
+        const char *warn = NULL; /* it may work, or not: its exec plugin's program */
         const char *use_fix = "give the kubeconfig a current-context whose context names a cluster (with its server) "
                               "and a user, and mount every file it names into the container";
         if (!why) {
@@ -3643,6 +3837,8 @@ static void check_webhook(checker *c)
                       "cluster\"): kube-apiserver stops at start-up";
             if (!use)
                 use = kc_conflict(r, cl, us, &use_fix);
+            if (!use)
+                use = kc_exec(r, us, &use_fix);
             /* a non-root kube-apiserver reads the kubeconfig, then its files */
             if (!use && (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
                                      "reach the webhook's kubeconfig through the directory") ||
@@ -3665,10 +3861,15 @@ static void check_webhook(checker *c)
             if (!use && (use = kc_server_refused(c, cl)) != NULL)
                 use_fix = "write the cluster's server as a URL, https://HOST[:PORT][/PATH] (a port in digits, an "
                           "IPv6 host in [ ], a % only as %XX)";
+            if (!use && kd.s)
+                use = kc_exec_command(c, kd.s, us, &warn, &use_fix);
             bfree(c, &kd);
         }
         if (use && !*use)
             ; /* said (check_run_as) */
+        else if (!use && !why && warn)
+            add_check(r, "webhook-config", KAP_MANIFEST_WARN, f->line, f->col, use_fix,
+                      "the webhook's kubeconfig %s: %s", h.host.s, warn);
         else if (use)
             add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col, use_fix,
                       "the webhook's kubeconfig %s cannot be used: %s", h.host.s, use);

@@ -1426,6 +1426,86 @@ START_TEST(policy_and_kubeconfig_past_64_mib)
 }
 END_TEST
 
+/* the webhook kubeconfig's user with an exec plugin: clientcmd's
+ * validation of it and the plugin's version stop kube-apiserver at
+ * start-up (FAIL); its program is run for each batch: one on a hostPath
+ * mount must be an executable file on the host (FAIL), one elsewhere or
+ * looked up in PATH must be in the image (WARN) */
+START_TEST(webhook_exec_plugin)
+{
+    static const struct {
+        const char *exec; /* the user's fields, at 4 spaces */
+        int plugin_mode;  /* /etc/kubernetes/plugin on the host: 0 none */
+        kap_manifest_status want;
+        const char *part;
+    } cases[] = {
+        {"    exec: {command: /etc/kubernetes/plugin, apiVersion: client.authentication.k8s.io/v1, "
+         "interactiveMode: Never}\n",
+         0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"    exec: {command: ./plugin, apiVersion: client.authentication.k8s.io/v1beta1, args: [a], "
+         "env: [{name: A, value: b}], provideClusterInfo: true}\n",
+         0700, KAP_MANIFEST_PASS, "1 cluster"},
+        {"    exec: {command: /etc/kubernetes/plugin, apiVersion: client.authentication.k8s.io/v1, "
+         "interactiveMode: IfAvailable}\n",
+         0644, KAP_MANIFEST_FAIL, "plugin) is not executable (mode 644)"},
+        {"    exec: {command: plugin/x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Always}\n", 0755,
+         KAP_MANIFEST_FAIL, "exec plugin /etc/kubernetes/plugin/x is mounted from the host's"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n", 0,
+         KAP_MANIFEST_WARN, "runs aws, looked up in the container's PATH"},
+        {"    exec: {command: /usr/local/bin/aws, apiVersion: client.authentication.k8s.io/v1, "
+         "interactiveMode: Never}\n",
+         0, KAP_MANIFEST_WARN, "exec plugin /usr/local/bin/aws is not on a hostPath volumeMount"},
+        {"    exec: {apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n", 0, KAP_MANIFEST_FAIL,
+         "exec plugin has no command"},
+        {"    exec: {command: aws, interactiveMode: Never}\n", 0, KAP_MANIFEST_FAIL, "exec plugin has no apiVersion"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}\n", 0, KAP_MANIFEST_FAIL,
+         "has no interactiveMode, which client.authentication.k8s.io/v1 requires"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: never}\n", 0,
+         KAP_MANIFEST_FAIL, "interactiveMode is \"never\", not Never, IfAvailable or Always"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1alpha1}\n", 0, KAP_MANIFEST_FAIL,
+         "apiVersion \"client.authentication.k8s.io/v1alpha1\" is not"},
+        {"    exec: {command: aws, apiVersion: v1, interactiveMode: Never}\n", 0, KAP_MANIFEST_FAIL,
+         "apiVersion \"v1\" is not"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "env: [{value: x}]}\n",
+         0, KAP_MANIFEST_FAIL, "env has no name"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n"
+         "    auth-provider: {name: gcp}\n",
+         0, KAP_MANIFEST_FAIL, "an exec plugin and an auth-provider"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, args: a}\n",
+         0, KAP_MANIFEST_FAIL, "exec args is not a list of strings"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "provideClusterInfo: \"yes\"}\n",
+         0, KAP_MANIFEST_FAIL, "exec provideClusterInfo is not a boolean"},
+        {"    exec: aws\n", 0, KAP_MANIFEST_FAIL, "exec plugin is not a mapping"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        good_node();
+        char kc[1024], path[512];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n"
+                 "  context: {cluster: a, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n%s",
+                 cases[i].exec);
+        put("/etc/kubernetes/webhook.kubeconfig", kc);
+        if (cases[i].plugin_mode) {
+            put("/etc/kubernetes/plugin", "#!/bin/sh\n");
+            snprintf(path, sizeof path, "%s/etc/kubernetes/plugin", root);
+            ck_assert_int_eq(chmod(path, (mode_t)cases[i].plugin_mode), 0);
+        }
+        pod_with(GOOD_FLAGS_SHORT "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+                 "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
+                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+        kap_manifest_report *r = check_now();
+        ck_assert_msg(count_status(r, "webhook-config", cases[i].want) == 1, "case %zu", i);
+        must(r, "webhook-config", cases[i].want, cases[i].part);
+        kap_manifest_report_free(r);
+        drop_root();
+    }
+}
+END_TEST
+
 /* the hint for a log not on any mount: a volume name the pod does not
  * have yet; inside the manifests directory, not a mount of it (that would
  * let kube-apiserver write static pods) but a log elsewhere */
@@ -3172,6 +3252,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, shell_wrapped_apiserver);
     tcase_add_test(tc, policy_volume_of_a_directory_type);
     tcase_add_test(tc, policy_and_kubeconfig_past_64_mib);
+    tcase_add_test(tc, webhook_exec_plugin);
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
