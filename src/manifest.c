@@ -3091,6 +3091,43 @@ static int kc_has(const jv *obj, const char *key)
  * the container (a relative path is taken from the kubeconfig's
  * directory). Returns why it cannot, or NULL; "" when a FAIL said so
  * (check_run_as). */
+/* A path a kubeconfig names, as client-go resolves it (relative to the
+ * kubeconfig's directory), cleaned into cp: 1, or 0 when memory ran out. */
+static int kc_resolve(checker *c, kap_buf *cp, const char *kc_dir, const char *s, size_t n)
+{
+    kap_buf raw = {0};
+    if (s[0] != '/') {
+        buf_adds(&raw, kc_dir);
+        buf_addc(&raw, '/');
+    }
+    buf_add(&raw, s, n);
+    if (buf_cstr(&raw))
+        clean_path(cp, raw.s, raw.len);
+    bfree(c, &raw);
+    if (!cp->s)
+        c->r->oom = 1;
+    return cp->s != NULL;
+}
+
+/* A path in the container that a hostPath mount holds, looked up on the
+ * host: KC_UNMOUNTED (no hostPath mount holds it), KC_NO_VERDICT (its host
+ * path is known only on the node, or memory ran out), else KC_STATED with
+ * *e the lookup's errno (0: st is the file's). */
+enum { KC_UNMOUNTED, KC_NO_VERDICT, KC_STATED };
+static int kc_host_stat(checker *c, const hostmap *h, kap_buf *res, struct stat *st, int *e)
+{
+    if (!h->m || !h->v || !h->v->host_path)
+        return KC_UNMOUNTED;
+    if (h->m->expr_var) /* (check_mounted says so) */
+        return KC_NO_VERDICT;
+    if (!h->host.s) {
+        c->r->oom = 1;
+        return KC_NO_VERDICT;
+    }
+    *e = noted(c, root_stat(&c->rt, h->host.s, res, st));
+    return KC_STATED;
+}
+
 static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const char *key, const char *instead)
 {
     const jv *v = jget(obj, key);
@@ -3098,32 +3135,19 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
         return NULL;
     if (kc_has(obj, instead))
         return NULL; /* the inline value is used; the file is not read */
-    kap_buf raw = {0}, cp = {0};
-    if (v->s[0] != '/') {
-        buf_adds(&raw, kc_dir);
-        buf_addc(&raw, '/');
-    }
-    buf_add(&raw, v->s, v->len);
+    kap_buf cp = {0};
     const char *why = NULL;
-    if (buf_cstr(&raw))
-        clean_path(&cp, raw.s, raw.len);
-    if (!cp.s) {
-        c->r->oom = 1;
-    } else {
+    if (kc_resolve(c, &cp, kc_dir, v->s, v->len)) {
         hostmap h;
         map_path(c, cp.s, &h);
         struct stat st = {0};
         kap_buf res = {0};
-        if (!h.m || !h.v || !h.v->host_path)
+        int e = 0, where = kc_host_stat(c, &h, &res, &st, &e);
+        if (where == KC_UNMOUNTED)
             why = rfmt(c->r, "its %s %s is not on a hostPath volumeMount: kube-apiserver cannot read it and stops at "
                              "start-up",
                        key, cp.s);
-        else if (h.m->expr_var)
-            ; /* its host path is known only on the node (check_mounted) */
-        else if (!h.host.s)
-            c->r->oom = 1;
-        else {
-            int e = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
+        else if (where == KC_STATED) {
             /* (what this checker may not look at, kubelet's root may: no verdict) */
             if (e != EACCES && e != EPERM && (e || !S_ISREG(st.st_mode)))
                 why = rfmt(c->r, "its %s %s is mounted from the host's %s, which is not a file there: kube-apiserver "
@@ -3139,7 +3163,6 @@ static const char *kc_file(checker *c, const char *kc_dir, const jv *obj, const 
         bfree(c, &res);
         hostmap_free(c, &h);
     }
-    bfree(c, &raw);
     bfree(c, &cp);
     return why;
 }
@@ -3667,32 +3690,19 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
                      cmd);
         return NULL;
     }
-    kap_buf raw = {0}, cp = {0}, res = {0};
-    if (cmd[0] != '/') {
-        buf_adds(&raw, kc_dir);
-        buf_addc(&raw, '/');
-    }
-    buf_add(&raw, cmd, n);
+    kap_buf cp = {0}, res = {0};
     const char *why = NULL;
-    if (buf_cstr(&raw))
-        clean_path(&cp, raw.s, raw.len);
-    if (!cp.s) {
-        c->r->oom = 1;
-    } else {
+    if (kc_resolve(c, &cp, kc_dir, cmd, n)) {
         hostmap h;
         map_path(c, cp.s, &h);
         struct stat st = {0};
-        if (!h.m || !h.v || !h.v->host_path)
+        int e = 0, where = kc_host_stat(c, &h, &res, &st, &e);
+        if (where == KC_UNMOUNTED)
             *warn = rfmt(c->r, "its user's exec plugin %s is not on a hostPath volumeMount, so it must be in the "
                                "image: kube-apiserver's images hold no program but kube-apiserver and go-runner, and "
                                "without it no audit event reaches the webhook",
                          cp.s);
-        else if (h.m->expr_var)
-            ; /* its host path is known only on the node (check_mounted) */
-        else if (!h.host.s)
-            c->r->oom = 1;
-        else {
-            int e = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
+        else if (where == KC_STATED) {
             if (e != EACCES && e != EPERM && (e || !S_ISREG(st.st_mode)))
                 why = rfmt(c->r, "its user's exec plugin %s is mounted from the host's %s, which is not a file there: "
                                  "client-go cannot run it, so no audit event reaches the webhook",
@@ -3708,7 +3718,6 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
         hostmap_free(c, &h);
     }
     bfree(c, &res);
-    bfree(c, &raw);
     bfree(c, &cp);
     return why;
 }

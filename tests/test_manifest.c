@@ -1393,6 +1393,17 @@ START_TEST(policy_volume_of_a_directory_type)
 }
 END_TEST
 
+/* A pod with the log and a webhook whose kubeconfig is
+ * /etc/kubernetes/webhook.kubeconfig, /etc/kubernetes mounted read-only. */
+static void webhook_pod(void)
+{
+    pod_with(GOOD_FLAGS_SHORT "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
+             "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+}
+
 /* the policy and the webhook's kubeconfig are read up to 64 MiB (as
  * kap_policy_load reads a policy): a file past it, a FAIL that says so */
 START_TEST(policy_and_kubeconfig_past_64_mib)
@@ -1403,11 +1414,7 @@ START_TEST(policy_and_kubeconfig_past_64_mib)
     char path[512];
     snprintf(path, sizeof path, "%s/etc/kubernetes/audit-policy.yaml", root);
     ck_assert_int_eq(truncate(path, (off_t)(64 << 20) + 1), 0); /* (sparse) */
-    pod_with(GOOD_FLAGS_SHORT "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
-             "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
-             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
-             "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
-             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+    webhook_pod();
     kap_manifest_report *r = check_now();
     must(r, "policy-file", KAP_MANIFEST_FAIL, "is larger than 64 MiB");
     must(r, "webhook-config", KAP_MANIFEST_PASS, "1 cluster");
@@ -1492,11 +1499,7 @@ START_TEST(webhook_exec_plugin)
             snprintf(path, sizeof path, "%s/etc/kubernetes/plugin", root);
             ck_assert_int_eq(chmod(path, (mode_t)cases[i].plugin_mode), 0);
         }
-        pod_with(GOOD_FLAGS_SHORT "    - --audit-webhook-config-file=/etc/kubernetes/webhook.kubeconfig\n",
-                 "    - {name: k, mountPath: /etc/kubernetes, readOnly: true}\n"
-                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
-                 "  - {name: k, hostPath: {path: /etc/kubernetes, type: Directory}}\n"
-                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+        webhook_pod();
         kap_manifest_report *r = check_now();
         ck_assert_msg(count_status(r, "webhook-config", cases[i].want) == 1, "case %zu", i);
         must(r, "webhook-config", cases[i].want, cases[i].part);
