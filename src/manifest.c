@@ -3711,7 +3711,13 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
                 why = rfmt(c->r, "its user's exec plugin %s (the host's %s) is not executable (mode %03o): client-go "
                                  "cannot run it, so no audit event reaches the webhook",
                            cp.s, h.host.s, (unsigned)(st.st_mode & 0777));
-            if (why)
+            /* a non-root kube-apiserver must reach it and may run it */
+            else if (!e && (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                                        "reach the webhook kubeconfig's exec plugin through the directory") ||
+                            check_run_as(c, "webhook-config", h.v, h.host.s, 1,
+                                         "run the webhook kubeconfig's exec plugin")))
+                why = ""; /* said */
+            if (why && *why)
                 *fix = "put the plugin's program at that path on the host, executable (chmod 755), or correct the "
                        "exec plugin's command";
         }

@@ -1849,6 +1849,18 @@ START_TEST(run_as_non_root)
                "cannot reach the webhook kubeconfig's certificate-authority through the directory "
                "/etc/kubernetes/hook/ca (owner");
     ck_assert_int_eq(chmod(hd, 0755), 0);
+    /* and run its exec plugin */
+    put("/etc/kubernetes/hook/webhook.kubeconfig",
+        "clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: u\n  user:\n    exec: "
+        "{command: ./plug, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n"
+        "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
+    put("/etc/kubernetes/hook/plug", "#!/bin/sh\n");
+    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/plug", root);
+    ck_assert_int_eq(chmod(hd, 0700), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "cannot run the webhook kubeconfig's exec plugin /etc/kubernetes/hook/plug (owner");
+    ck_assert_int_eq(chmod(hd, 0701), 0);
+    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
     drop_root();
 }
 END_TEST
