@@ -3598,6 +3598,12 @@ static const char *kc_str(const jv *obj, const char *key, size_t *len)
     return ok ? v->s : "";
 }
 
+/* Whether the n bytes at s are the string lit. */
+static int kc_is(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && strncmp(s, lit, n) == 0;
+}
+
 /* What client-go refuses in the current context's user's exec plugin:
  * clientcmd's validation (with the default interactiveMode of the older
  * plugin versions), then the plugin's version when the transport is made
@@ -3640,22 +3646,20 @@ static const char *kc_exec(kap_manifest_report *r, const jv *us, const char **fi
     }
     static const char v1beta1[] = "client.authentication.k8s.io/v1beta1", v1alpha1[] =
         "client.authentication.k8s.io/v1alpha1", v1[] = "client.authentication.k8s.io/v1";
-    int old_api = (vl == strlen(v1beta1) && memcmp(ver, v1beta1, vl) == 0) ||
-                  (vl == strlen(v1alpha1) && memcmp(ver, v1alpha1, vl) == 0);
+    int old_api = kc_is(ver, vl, v1beta1) || kc_is(ver, vl, v1alpha1);
     if (!ml && !old_api) {
         *fix = "give the user's exec plugin interactiveMode: Never (kube-apiserver has no terminal)";
         return "its user's exec plugin has no interactiveMode, which client.authentication.k8s.io/v1 requires "
                "(client-go: \"interactiveMode must be specified ... to use exec authentication plugin\"): "
                "kube-apiserver stops at start-up";
     }
-    if (ml && !((ml == 5 && memcmp(mode, "Never", 5) == 0) || (ml == 11 && memcmp(mode, "IfAvailable", 11) == 0) ||
-                (ml == 6 && memcmp(mode, "Always", 6) == 0))) {
+    if (ml && !kc_is(mode, ml, "Never") && !kc_is(mode, ml, "IfAvailable") && !kc_is(mode, ml, "Always")) {
         *fix = "give the user's exec plugin interactiveMode: Never (kube-apiserver has no terminal)";
         return rfmt(r, "its user's exec plugin's interactiveMode is \"%.*s\", not Never, IfAvailable or Always "
                        "(client-go: \"invalid interactiveMode\"): kube-apiserver stops at start-up",
                     (int)ml, mode);
     }
-    if (!((vl == strlen(v1beta1) && memcmp(ver, v1beta1, vl) == 0) || (vl == strlen(v1) && memcmp(ver, v1, vl) == 0))) {
+    if (!kc_is(ver, vl, v1beta1) && !kc_is(ver, vl, v1)) {
         *fix = "give the user's exec plugin apiVersion: client.authentication.k8s.io/v1 (or v1beta1), one its plugin "
                "speaks";
         return rfmt(r, "its user's exec plugin's apiVersion \"%.*s\" is not client.authentication.k8s.io/v1 or "
