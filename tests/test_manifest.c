@@ -1485,6 +1485,46 @@ START_TEST(webhook_exec_plugin)
          "provideClusterInfo: \"yes\"}\n",
          0, KAP_MANIFEST_FAIL, "exec provideClusterInfo is not a boolean"},
         {"    exec: aws\n", 0, KAP_MANIFEST_FAIL, "exec plugin is not a mapping"},
+        /* each field's type, as client-go decodes it (null is no value) */
+        {"    exec: {command: 1, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n", 0,
+         KAP_MANIFEST_FAIL, "exec command is not a string"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: [Never]}\n", 0,
+         KAP_MANIFEST_FAIL, "exec interactiveMode is not a string"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "installHint: {a: b}}\n",
+         0, KAP_MANIFEST_FAIL, "exec installHint is not a string"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "args: [a, 1]}\n",
+         0, KAP_MANIFEST_FAIL, "exec args is not a list of strings"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, env: x}\n", 0,
+         KAP_MANIFEST_FAIL, "exec env is not a list of {name, value}"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, env: [x]}\n", 0,
+         KAP_MANIFEST_FAIL, "exec env is not a list of {name, value}"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "env: [{name: [A]}]}\n",
+         0, KAP_MANIFEST_FAIL, "exec env is not a list of {name, value}"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
+         "env: [{name: A, value: 1}]}\n",
+         0, KAP_MANIFEST_FAIL, "exec env is not a list of {name, value}"},
+        /* nulls are no values: the plugin as if they were not written */
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, args: [a, null], "
+         "env: [{name: A, value: null}], installHint: null, provideClusterInfo: null}\n"
+         "    auth-provider: null\n",
+         0, KAP_MANIFEST_WARN, "runs aws, looked up"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, args: null, "
+         "env: null}\n",
+         0, KAP_MANIFEST_WARN, "runs aws, looked up"},
+        {"    exec: null\n    token: t\n", 0, KAP_MANIFEST_PASS, "1 cluster"},
+        {"    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, env: [null]}\n",
+         0, KAP_MANIFEST_FAIL, "env has no name"},
+        /* the program: a directory, or executable by its owner only (root runs it) */
+        {"    exec: {command: /etc/kubernetes, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n",
+         0, KAP_MANIFEST_FAIL, "exec plugin /etc/kubernetes is mounted from the host's /etc/kubernetes, which is not a file"},
+        {"    exec: {command: /etc/kubernetes/plugin, apiVersion: client.authentication.k8s.io/v1, "
+         "interactiveMode: Never}\n",
+         0100, KAP_MANIFEST_PASS, "1 cluster"},
+        {"    exec: {command: \"a\\0b\", apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n", 0,
+         KAP_MANIFEST_PASS, "1 cluster"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         good_node();
