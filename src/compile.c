@@ -401,8 +401,9 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
         b->oom = 1;
         return;
     }
-    /* (a resource kind, K_NAMED or not: below 2 * K_NAMED, table.h) */
-    t->has_kind[kind] = 1;
+    /* (a resource kind, K_NAMED or not: below 2 * K_NAMED, table.h; a
+     * resource key's a is its group) */
+    t->has_kind[kind] |= a == GROUP_ANY ? HK_ANY : HK_GROUP;
     size_t i = (size_t)key_hash4(kind, a, c2, c3) & (t->nkeys_slots - 1);
     while (t->keys[i].kind) {
         keyslot *k = &t->keys[i];
