@@ -401,8 +401,9 @@ static void add_key(builder *b, uint32_t kind, uint32_t a, uint32_t c2, uint32_t
         b->oom = 1;
         return;
     }
-    /* (a resource kind, K_NAMED or not: below 2 * K_NAMED, table.h) */
-    t->has_kind[kind] = 1;
+    /* (a resource kind, K_NAMED or not: below 2 * K_NAMED, table.h; a
+     * resource key's a is its group) */
+    t->has_kind[kind] |= a == GROUP_ANY ? HK_ANY : HK_GROUP;
     size_t i = (size_t)key_hash4(kind, a, c2, c3) & (t->nkeys_slots - 1);
     while (t->keys[i].kind) {
         keyslot *k = &t->keys[i];
@@ -805,9 +806,11 @@ static size_t rule_combos(const builder *b, size_t pos, unsigned need, uint32_t 
 
 /* The hashed groups (table.h, hkeys) of a policy that match_large
  * decides: a group of more than HASH_GROUP_MIN rules, each lying in at
- * most HASH_RULE_COMBOS combinations of value sets. Every combination of
- * every rule is a key to the lowest rule with it (positions ascend in rule
- * order within a group, so the first one inserted). */
+ * most HASH_RULE_COMBOS combinations of value sets and in at most
+ * HASH_GROUP_COMBOS on average (the map holds at most that many keys a
+ * rule). Every combination of every rule is a key to the lowest rule with
+ * it (positions ascend in rule order within a group, so the first one
+ * inserted). */
 static int build_hashed(builder *b)
 {
     kap_table *t = b->t;
@@ -835,7 +838,7 @@ static int build_hashed(builder *b)
                     break;
                 n += c;
             }
-            if (c == 0 || c > HASH_RULE_COMBOS)
+            if (c == 0 || c > HASH_RULE_COMBOS || n > (size_t)HASH_GROUP_COMBOS * (g->end - g->start))
                 continue;
             hashed |= 1ULL << g->gbit;
             total += n;

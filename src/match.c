@@ -428,22 +428,35 @@ static uint32_t key_set(const kap_table *t, uint32_t kind, uint32_t a, uint32_t 
     }
 }
 
+/* The keys of one kind (its named variant too, where the request's name
+ * is one the policy lists) for the request's group gid and group "*",
+ * where such keys exist (has_kind). */
+static inline void probe_kind(const kap_table *t, field *f, uint32_t kind, uint32_t b, uint32_t gid, uint32_t name)
+{
+    const unsigned hk = t->has_kind[kind], hn = name != NOSET ? t->has_kind[kind + K_NAMED] : 0;
+    if (gid != NOSET) {
+        if (hk & HK_GROUP)
+            push(f, key_set(t, kind, gid, b, 0));
+        if (hn & HK_GROUP)
+            push(f, key_set(t, kind + K_NAMED, gid, b, name));
+    }
+    if (hk & HK_ANY)
+        push(f, key_set(t, kind, GROUP_ANY, b, 0));
+    if (hn & HK_ANY)
+        push(f, key_set(t, kind + K_NAMED, GROUP_ANY, b, name));
+}
+
 /* The same as push_entries for a string with many entries (one resource
  * name used in many API groups, one group with many resourceNames): the
- * few keys this request can satisfy are looked up instead of scanned. */
-static void probe_entries(const kap_table *t, field *f, uint32_t by, uint32_t kind_a, uint32_t kind_b, uint32_t gid,
-                          uint32_t name)
+ * few keys this request can satisfy are looked up instead of scanned.
+ * (Out of line: inlined, it cost the strings of few entries a few
+ * instructions in slot_entries.) */
+static __attribute__((noinline)) void probe_entries(const kap_table *t, field *f, uint32_t by, uint32_t kind_a,
+                                                    uint32_t kind_b, uint32_t gid, uint32_t name)
 {
-    uint32_t kinds[2] = {kind_a, kind_b}, groups[2] = {gid, GROUP_ANY};
-    for (int k = 0; k < (kind_b == kind_a ? 1 : 2); k++) {
-        uint32_t b = kinds[k] == K_RALL || kinds[k] == K_RSTAR ? 0 : by;
-        for (int g = gid == NOSET ? 1 : 0; g < (t->has_group_any ? 2 : 1); g++) {
-            if (t->has_kind[kinds[k]])
-                push(f, key_set(t, kinds[k], groups[g], b, 0));
-            if (name != NOSET && t->has_kind[kinds[k] + K_NAMED])
-                push(f, key_set(t, kinds[k] + K_NAMED, groups[g], b, name));
-        }
-    }
+    probe_kind(t, f, kind_a, kind_a == K_RALL || kind_a == K_RSTAR ? 0 : by, gid, name);
+    if (kind_b != kind_a)
+        probe_kind(t, f, kind_b, kind_b == K_RALL || kind_b == K_RSTAR ? 0 : by, gid, name);
 }
 
 #define SCAN_ENTRIES 8 /* more entries on one string: probe_entries */

@@ -58,6 +58,10 @@ _Static_assert(K_RRES < K_NAMED, "a named kind (kind + K_NAMED) stays below 2 * 
 
 #define GROUP_ANY 0xFFFFFFFFu
 
+/* kap_table.has_kind: keys of the kind exist for a named API group
+ * (HK_GROUP), for group "*" (HK_ANY) */
+enum { HK_GROUP = 1, HK_ANY = 2 };
+
 /* The roles a request string is looked up in. Where a length holds few
  * strings of a role, the lookup compares the strings of the request's
  * length instead of hashing (no hash of a long user name to compute). */
@@ -135,7 +139,7 @@ struct kap_table {
     size_t nkeys, nkeys_slots;
     uint32_t any_user, any_group, any_verb, ns_base, res_base, url_base;
     uint8_t has_names, has_group_any;
-    uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist */
+    uint8_t has_kind[K_NAMED * 2]; /* which resource key kinds exist: HK_* bits */
     resentry *res; /* grouped by string; entries with group "*" and kind RALL/RSTAR last */
     size_t nres, any_off, any_n;
     uint32_t *pfx_lens; /* distinct URL prefix lengths, ascending */
@@ -185,7 +189,8 @@ struct kap_table {
     rgroup *group_by_bit;    /* the groups by gbit */
     /* Hashed groups (rgroup.hashed): groups of more than HASH_GROUP_MIN
      * rules whose every rule lies in at most HASH_RULE_COMBOS combinations
-     * of value sets, one set per attribute the group constrains. Each
+     * of value sets, one set per attribute the group constrains, and at
+     * most HASH_GROUP_COMBOS on average (the map's size). Each
      * combination is a key (group, the sets in the order of the A_* bits)
      * to the lowest rule that lies in all of them; a request's
      * combinations of its sets are probed instead of walking the group's
@@ -195,7 +200,8 @@ struct kap_table {
 };
 
 #define HASH_GROUP_MIN 256  /* groups of more rules (4 words) may be hashed */
-#define HASH_RULE_COMBOS 8  /* a hashed group's rules lie in at most this many combinations */
+#define HASH_RULE_COMBOS 64 /* a hashed group's rules lie in at most this many combinations */
+#define HASH_GROUP_COMBOS 8 /* and in at most this many on average */
 #define HASH_PROBES 16      /* more combinations of a request's sets: the group is walked */
 
 typedef struct hkey {
