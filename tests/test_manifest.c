@@ -2802,6 +2802,14 @@ START_TEST(manifests_dir_entry_unstattable)
      * fix, moving it out, is harmless where it is not one) */
     put("/etc/kubernetes/manifests/kube-apiserver.yaml.orig", "not a pod\n");
     expect_now("manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
+    /* and where it cannot be read either: a copy all the same, no WARN */
+    fail_read = "/kube-apiserver.yaml.orig";
+    fail_errno = EIO;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_WARN), 0);
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
