@@ -1166,6 +1166,54 @@ START_TEST(fix_under_allocation_failure)
 }
 END_TEST
 
+/* A refusal under allocation failure: the log file mounted by itself from
+ * a directory that holds another file. Each allocation failing gives
+ * KAP_ENOMEM or the same refusal, never a refusal that says "out of
+ * memory" (drop_file_log_mount passes not_the_logs_own's oom on). */
+START_TEST(refusal_under_allocation_failure)
+{
+    node("apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+         "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+         "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n");
+    put("/var/log/kubernetes/audit/audit.log", "");
+    put("/var/log/kubernetes/audit/notes.txt", "");
+    kap_manifest_fix *x = fix_now(KAP_EINVALID);
+    char *expected = strdup(kap_manifest_fix_error(x));
+    kap_manifest_fix_free(x);
+    ck_assert_msg(strstr(expected, "its host directory /var/log/kubernetes/audit holds other files (notes.txt)"),
+                  "%s", expected);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        x = NULL;
+        int rc = kap_manifest_fix_new(&x, MANIFEST, &o, NULL);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_EINVALID);
+            kap_manifest_fix_free(x);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(x);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_EINVALID && x, "allocation %ld failed: status %d", n, rc);
+        ck_assert_str_eq(kap_manifest_fix_error(x), expected);
+        kap_manifest_fix_free(x);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+    drop();
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -1195,6 +1243,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 5);
     tcase_add_test(tc, fix_under_allocation_failure);
     tcase_add_test(tc, long_strings_under_allocation_failure);
+    tcase_add_test(tc, refusal_under_allocation_failure);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
