@@ -1349,7 +1349,8 @@ static int open_root(const char *root, rootfs *rt, kap_buf *disp);
 /* Why the host directory dir cannot be given to kube-apiserver for the
  * log lc (it holds other files than the log's: its name without the
  * extension starts each of the log's and its rotated copies'), in out;
- * 0 when it can (it holds only those, or is not there yet). */
+ * 0 when it can (it holds only those, or is not there yet); out->oom set
+ * when memory ran out (1). */
 static int not_the_logs_own(const char *root, const char *dir, const char *lc, kap_buf *out)
 {
     rootfs rt;
@@ -1363,7 +1364,9 @@ static int not_the_logs_own(const char *root, const char *dir, const char *lc, k
     kap_buf other = {0};
     err = log_dir_others(&rt, dir, lc, &other);
     close(rt.fd);
-    if (err == EEXIST)
+    if (err == ENOMEM) /* out of memory, not a directory that cannot be listed */
+        out->oom = 1;
+    else if (err == EEXIST)
         buf_printf(out, "its host directory %s holds other files (%s): mounting it writable would give "
                         "kube-apiserver those too",
                    dir, other.s ? other.s : "");

@@ -1335,8 +1335,9 @@ START_TEST(corners_of_later_checks)
     }
     /* without an https server client-go sets up no TLS and reads no token
      * file: skipping verification beside a CA, a token file not there,
-     * are no matter (a server without a scheme is http) */
-    static const char *const plain[] = {"http://a:8080", "a.example:8443", "https:8443", "HTTP://a"};
+     * are no matter (a server without a scheme is http; Go's scheme may
+     * have digits after its first letter, 9 too) */
+    static const char *const plain[] = {"http://a:8080", "a.example:8443", "https:8443", "HTTP://a", "x9://a:8080"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         char kc[1024];
         snprintf(kc, sizeof kc,

@@ -720,6 +720,26 @@ START_TEST(fixture)
 }
 END_TEST
 
+/* The hint for a policy that is not mounted mounts it by itself,
+ * read-only (kube-apiserver only reads it), as --fix does. */
+START_TEST(unmounted_policy_hint_is_read_only)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/policy-unmounted/root", fixtures);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = dir;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    must(r, "policy-mount", KAP_MANIFEST_FAIL, "not under any volumeMount");
+    ck_assert_str_eq(find_check(r, "policy-mount")->fix,
+                     "add to the container's volumeMounts: {name: audit-policy, mountPath: "
+                     "/etc/kubernetes/audit-policy.yaml, readOnly: true} and to the pod's volumes: {name: "
+                     "audit-policy, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}");
+    kap_manifest_report_free(r);
+}
+END_TEST
+
 START_TEST(stray_dot_files_are_mentioned)
 {
     char dir[1024];
@@ -2917,6 +2937,14 @@ START_TEST(manifests_dir_entry_unstattable)
      * fix, moving it out, is harmless where it is not one) */
     put("/etc/kubernetes/manifests/kube-apiserver.yaml.orig", "not a pod\n");
     expect_now("manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
+    /* and where it cannot be read either: a copy all the same, no WARN */
+    fail_read = "/kube-apiserver.yaml.orig";
+    fail_errno = EIO;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "manifest-dir", KAP_MANIFEST_FAIL, "/etc/kubernetes/manifests/kube-apiserver.yaml.orig is in the");
+    ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_WARN), 0);
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST
@@ -3274,6 +3302,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, symlink_loop_and_manifest_link);
     tcase_add_loop_test(tc, fixture, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, stray_dot_files_are_mentioned);
+    tcase_add_test(tc, unmounted_policy_hint_is_read_only);
     tcase_add_test(tc, field_types_as_kubelet_decodes_them);
     tcase_add_test(tc, kubelet_config);
     tcase_add_test(tc, kubelet_flags);

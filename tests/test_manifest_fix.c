@@ -1038,17 +1038,23 @@ static char *render_report(const kap_manifest_report *r)
     s[0] = 0;
     for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
         const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        size_t n = (size_t)snprintf(NULL, 0, "%s %s %s | %s\n", kap_manifest_status_name(c->status), c->id,
+                                    c->message, c->fix);
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            s = realloc(s, cap);
+            ck_assert_ptr_nonnull(s);
+        }
         len += (size_t)snprintf(s + len, cap - len, "%s %s %s | %s\n", kap_manifest_status_name(c->status), c->id,
                                 c->message, c->fix);
     }
     return s;
 }
 
-START_TEST(check_under_allocation_failure)
+/* The check of the node at dir with each allocation failing in turn:
+ * KAP_ENOMEM and no report, or the report it gives with none failing. */
+static void each_allocation_fails(const char *dir, const char *name)
 {
-    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad", "stray-backup", "webhook-ok"};
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, dirs[_i]);
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     o.root = dir;
@@ -1074,7 +1080,7 @@ START_TEST(check_under_allocation_failure)
             ck_assert_ptr_null(r);
             continue;
         }
-        ck_assert_msg(rc == KAP_OK && r, "%s: allocation %ld failed: status %d", dirs[_i], n, rc);
+        ck_assert_msg(rc == KAP_OK && r, "%s: allocation %ld failed: status %d", name, n, rc);
         char *got = render_report(r);
         /* the first line that differs */
         size_t k = 0, line = 0;
@@ -1082,12 +1088,62 @@ START_TEST(check_under_allocation_failure)
             if (got[k++] == '\n')
                 line = k;
         ck_assert_msg(strcmp(got, expected) == 0, "%s: allocation %ld failed: another answer:\n%.300s\ninstead of\n%.300s",
-                      dirs[_i], n, got + line, expected + line);
+                      name, n, got + line, expected + line);
         free(got);
         kap_manifest_report_free(r);
     }
     ck_assert_int_gt(failures, 20);
     free(expected);
+}
+
+START_TEST(check_under_allocation_failure)
+{
+    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad", "stray-backup", "webhook-ok"};
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, dirs[_i]);
+    each_allocation_fails(dir, dirs[_i]);
+}
+END_TEST
+
+/* A string longer than the arena's block (64 KiB) takes an allocation of
+ * its own when it is copied out of the manifest: a mountPath of the log
+ * directory padded with "/." to 80 KB (clean_path drops the padding),
+ * whose copy failing must not drop the mount (jstr_in sets oom: no "not
+ * mounted" FAIL in place of KAP_ENOMEM). */
+START_TEST(long_strings_under_allocation_failure)
+{
+    size_t pad = 40000;
+    char *m = malloc(4096 + 2 * pad);
+    int n = snprintf(m, 4096,
+                     "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n"
+                     "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                     "    command:\n    - kube-apiserver\n"
+                     "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                     "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                     "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                     "    volumeMounts:\n"
+                     "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                     "    - {name: audit-log, mountPath: /var/log/kubernetes/audit");
+    for (size_t i = 0; i < pad; i++) {
+        m[n++] = '/';
+        m[n++] = '.';
+    }
+    snprintf(m + n, 4096 + 2 * pad - (size_t)n, "}\n  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+                          "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    node(m);
+    free(m);
+    put("/var/log/kubernetes/audit/.keep", "");
+    put("/var/lib/kubelet/config.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                                        "staticPodPath: /etc/kubernetes/manifests/\n");
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_PASS);
+    kap_manifest_report_free(r);
+    each_allocation_fails(root, "long mountPath");
+    drop();
 }
 END_TEST
 
@@ -1127,6 +1183,54 @@ START_TEST(fix_under_allocation_failure)
 }
 END_TEST
 
+/* A refusal under allocation failure: the log file mounted by itself from
+ * a directory that holds another file. Each allocation failing gives
+ * KAP_ENOMEM or the same refusal, never a refusal that says "out of
+ * memory" (drop_file_log_mount passes not_the_logs_own's oom on). */
+START_TEST(refusal_under_allocation_failure)
+{
+    node("apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+         "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+         "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n"
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n");
+    put("/var/log/kubernetes/audit/audit.log", "");
+    put("/var/log/kubernetes/audit/notes.txt", "");
+    kap_manifest_fix *x = fix_now(KAP_EINVALID);
+    char *expected = strdup(kap_manifest_fix_error(x));
+    kap_manifest_fix_free(x);
+    ck_assert_msg(strstr(expected, "its host directory /var/log/kubernetes/audit holds other files (notes.txt)"),
+                  "%s", expected);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    long failures = 0;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        x = NULL;
+        int rc = kap_manifest_fix_new(&x, MANIFEST, &o, NULL);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_EINVALID);
+            kap_manifest_fix_free(x);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM) {
+            ck_assert_ptr_null(x);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_EINVALID && x, "allocation %ld failed: status %d", n, rc);
+        ck_assert_str_eq(kap_manifest_fix_error(x), expected);
+        kap_manifest_fix_free(x);
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+    drop();
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -1155,6 +1259,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, write_then_restore);
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 5);
     tcase_add_test(tc, fix_under_allocation_failure);
+    tcase_add_test(tc, long_strings_under_allocation_failure);
+    tcase_add_test(tc, refusal_under_allocation_failure);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
