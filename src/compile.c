@@ -806,11 +806,9 @@ static size_t rule_combos(const builder *b, size_t pos, unsigned need, uint32_t 
 
 /* The hashed groups (table.h, hkeys) of a policy that match_large
  * decides: a group of more than HASH_GROUP_MIN rules, each lying in at
- * most HASH_RULE_COMBOS combinations of value sets and in at most
- * HASH_GROUP_COMBOS on average (the map holds at most that many keys a
- * rule). Every combination of every rule is a key to the lowest rule with
- * it (positions ascend in rule order within a group, so the first one
- * inserted). */
+ * most HASH_RULE_COMBOS combinations of value sets. Every combination of
+ * every rule is a key to the lowest rule with it (positions ascend in rule
+ * order within a group, so the first one inserted). */
 static int build_hashed(builder *b)
 {
     kap_table *t = b->t;
@@ -838,7 +836,7 @@ static int build_hashed(builder *b)
                     break;
                 n += c;
             }
-            if (c == 0 || c > HASH_RULE_COMBOS || n > (size_t)HASH_GROUP_COMBOS * (g->end - g->start))
+            if (c == 0 || c > HASH_RULE_COMBOS)
                 continue;
             hashed |= 1ULL << g->gbit;
             total += n;

@@ -189,8 +189,7 @@ struct kap_table {
     rgroup *group_by_bit;    /* the groups by gbit */
     /* Hashed groups (rgroup.hashed): groups of more than HASH_GROUP_MIN
      * rules whose every rule lies in at most HASH_RULE_COMBOS combinations
-     * of value sets, one set per attribute the group constrains, and at
-     * most HASH_GROUP_COMBOS on average (the map's size). Each
+     * of value sets, one set per attribute the group constrains. Each
      * combination is a key (group, the sets in the order of the A_* bits)
      * to the lowest rule that lies in all of them; a request's
      * combinations of its sets are probed instead of walking the group's
@@ -200,8 +199,7 @@ struct kap_table {
 };
 
 #define HASH_GROUP_MIN 256  /* groups of more rules (4 words) may be hashed */
-#define HASH_RULE_COMBOS 64 /* a hashed group's rules lie in at most this many combinations */
-#define HASH_GROUP_COMBOS 8 /* and in at most this many on average */
+#define HASH_RULE_COMBOS 8  /* a hashed group's rules lie in at most this many combinations */
 #define HASH_PROBES 16      /* more combinations of a request's sets: the group is walked */
 
 typedef struct hkey {
