@@ -135,7 +135,7 @@ static const tfield v1_rule_fields[] = {
     {"namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 0},
     {"nonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 0},
     {"omitStages", T_STRLIST, "[]v1.Stage", "v1.Stage", NULL, OFF(krule, stages), NOWHERE, 0},
-    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), NOWHERE, 0},
+    {"omitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 0},
 };
 static const tstruct v1_rule = {"PolicyRule", v1_rule_fields, NFIELDS(v1_rule_fields), sizeof(krule), OFF(krule, line)};
 
@@ -168,7 +168,7 @@ static const tfield int_rule_fields[] = {
     {"Namespaces", T_STRLIST, "[]string", "string", NULL, OFF(krule, namespaces), NOWHERE, 0},
     {"NonResourceURLs", T_STRLIST, "[]string", "string", NULL, OFF(krule, urls), NOWHERE, 0},
     {"OmitStages", T_STRLIST, "[]audit.Stage", "audit.Stage", NULL, OFF(krule, stages), NOWHERE, 0},
-    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), NOWHERE, 0},
+    {"OmitManagedFields", T_PBOOL, "bool", NULL, NULL, OFF(krule, omf), OFF(krule, omf_line), 0},
 };
 static const tstruct int_rule = {"PolicyRule", int_rule_fields, NFIELDS(int_rule_fields), sizeof(krule), OFF(krule, line)};
 
@@ -1120,7 +1120,8 @@ static void decode_value(tdec *d, const tfield *f, void *target, const jv *v)
     case T_PBOOL:
         if (v->kind == JV_BOOL) {
             if (slot)
-                *(int *)slot = v->b; /* (no boolean field keeps a position) */
+                *(int *)slot = v->b;
+            set_pos(target, f->pos_offset, v);
         } else if (v->kind == JV_NULL) {
             if (slot && f->kind == T_PBOOL)
                 *(int *)slot = -1;

@@ -261,6 +261,7 @@ typedef struct krule {
     size_t nres;
     unsigned int res_line, res_col;
     int omf; /* -1 unset, 0 false, 1 true */
+    unsigned int omf_line, omf_col;
     unsigned int line, col;
 } krule;
 
