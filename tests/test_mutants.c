@@ -440,6 +440,48 @@ START_TEST(type_error_drops_strict_warnings)
 }
 END_TEST
 
+START_TEST(strict_path_indexes_of_several_digits)
+{
+    /* Go's strict decoding names a list element by its decimal index:
+     * rules[10], rules[123]. Written for CI's survivor in decode.c's digit
+     * loop (`v2 /= 10` changed to `/= 11` gave "rules[0]"; `v2 % 10` to
+     * `% 11` gives "rules[1:]"); the indexes of one digit,
+     * which every other test uses, cannot tell. Both readers: the YAML
+     * reader streams the rules, JSON decodes them as a list. */
+    static const size_t at[] = {10, 123};
+    for (int json = 0; json < 2; json++)
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            ptext t = pt_start();
+            if (json) {
+                t.len = 0;
+                pt_add(&t, "{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[");
+            }
+            for (size_t i = 0; i <= at[k]; i++) {
+                const char *extra = i == at[k] ? (json ? ",\"fooBar\":1" : "\n  fooBar: 1") : "";
+                if (json)
+                    pt_add(&t, "%s{\"level\":\"Metadata\",\"users\":[\"u%zu\"]%s}", i ? "," : "", i, extra);
+                else
+                    pt_add(&t, "- level: Metadata\n  users: [u%zu]%s\n", i, extra);
+            }
+            if (json)
+                pt_add(&t, "]}");
+            kap_policy *p = NULL;
+            kap_diagnostics *d = NULL;
+            ck_assert_int_eq(kap_policy_load_buffer(&p, t.s, t.len, json ? "t.json" : "t.yaml", NULL, &d), KAP_OK);
+            char want[200];
+            snprintf(want, sizeof want,
+                     "Audit policy contains errors, falling back to lenient decoding: strict decoding error: "
+                     "unknown field \"rules[%zu].fooBar\"",
+                     at[k]);
+            ck_assert_ptr_nonnull(kap_diagnostics_warning_text(d));
+            ck_assert_str_eq(kap_diagnostics_warning_text(d), want);
+            kap_policy_free(p);
+            kap_diagnostics_free(d);
+            free(t.s);
+        }
+}
+END_TEST
+
 START_TEST(int64_digits)
 {
     /* strconv.ParseInt(s, 10, 64): 19 digits may fit, 20 never do */
@@ -1775,6 +1817,7 @@ int main(void)
     tcase_add_test(tc, int64_digits);
     tcase_add_test(tc, other_kind_unknown_fields_unread);
     tcase_add_test(tc, type_error_drops_strict_warnings);
+    tcase_add_test(tc, strict_path_indexes_of_several_digits);
     tcase_add_test(tc, one_key_map_no_duplicate_check);
     tcase_add_test(tc, policy_field_types);
     tcase_add_test(tc, pointer_bool_null_after_value);
