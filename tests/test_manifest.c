@@ -705,16 +705,24 @@ static const fixture_case cases[] = {
      "a second ExecStart= (in /etc/systemd/system/kubelet.service.d/20-node-ip.conf)"},
 };
 
-START_TEST(fixture)
+/* The report on the fixture tests/manifests/NAME: its root (written to
+ * dir), the manifest at its default path or at manifest. */
+static kap_manifest_report *check_fixture(const char *name, const char *manifest, char *dir, size_t size)
 {
-    const fixture_case *fc = &cases[_i];
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/%s/root", fixtures, fc->dir);
+    snprintf(dir, size, "%s/%s/root", fixtures, name);
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     o.root = dir;
     kap_manifest_report *r = NULL;
-    ck_assert_int_eq(kap_manifest_check_file(&r, fc->manifest, &o), KAP_OK);
+    ck_assert_int_eq(kap_manifest_check_file(&r, manifest, &o), KAP_OK);
+    return r;
+}
+
+START_TEST(fixture)
+{
+    const fixture_case *fc = &cases[_i];
+    char dir[1024];
+    kap_manifest_report *r = check_fixture(fc->dir, fc->manifest, dir, sizeof dir);
     must(r, fc->id, fc->status, fc->part);
     kap_manifest_report_free(r);
 }
@@ -725,12 +733,7 @@ END_TEST
 START_TEST(unmounted_policy_hint_is_read_only)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/policy-unmounted/root", fixtures);
-    kap_manifest_options o;
-    kap_manifest_options_init(&o);
-    o.root = dir;
-    kap_manifest_report *r = NULL;
-    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    kap_manifest_report *r = check_fixture("policy-unmounted", NULL, dir, sizeof dir);
     must(r, "policy-mount", KAP_MANIFEST_FAIL, "not under any volumeMount");
     ck_assert_str_eq(find_check(r, "policy-mount")->fix,
                      "add to the container's volumeMounts: {name: audit-policy, mountPath: "
@@ -743,12 +746,7 @@ END_TEST
 START_TEST(stray_dot_files_are_mentioned)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/stray-backup/root", fixtures);
-    kap_manifest_options o;
-    kap_manifest_options_init(&o);
-    o.root = dir;
-    kap_manifest_report *r = NULL;
-    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    kap_manifest_report *r = check_fixture("stray-backup", NULL, dir, sizeof dir);
     /* etcd.yaml is another static pod, not a second kube-apiserver */
     ck_assert_uint_eq(count_status(r, "manifest-dir", KAP_MANIFEST_FAIL), 1);
     kap_manifest_report_free(r);
