@@ -1355,15 +1355,16 @@ static int not_the_logs_own(const char *root, const char *dir, const char *lc, k
 {
     rootfs rt;
     kap_buf disp = {0};
-    int err = open_root(root, &rt, &disp);
-    buf_free(&disp);
+    int err = open_root(root, &rt, &disp); /* (rt.display points into disp) */
     if (err) {
+        buf_free(&disp);
         buf_printf(out, "the root cannot be opened (%s)", strerror(err));
         return 1;
     }
     kap_buf other = {0};
     err = log_dir_others(&rt, dir, lc, &other);
     close(rt.fd);
+    buf_free(&disp);
     if (err == ENOMEM) /* out of memory, not a directory that cannot be listed */
         out->oom = 1;
     else if (err == EEXIST)
