@@ -60,7 +60,7 @@ DEFAULT_TARGETS = ("test_unit test_decode_more test_conformance test_requestinfo
 # check-manifest's code is sampled apart (CI: its own, smaller sample), with
 # its own tests (about 25 s): the checker's, --fix's, their coverage tests,
 # the CLI's and the manifest and kubelet fuzz corpora replayed
-MANIFEST_FILES = ["src/manifest.c", "src/manifest_fix.c", "src/kubelet_cmdline.c"]
+MANIFEST_FILES = ["src/manifest.c", "src/manifest_fix.c", "src/kubelet_cmdline.c", "src/exec_format.c"]
 MANIFEST_TESTS = "^(manifest|manifest_fix|cov_manifest|cov_fix|check_manifest_cli|fuzz_(manifest|kubelet)_replay)$"
 MANIFEST_TARGETS = ("test_manifest test_manifest_fix test_cov_manifest test_cov_fix kap_cli "
                     "fuzz_manifest_replay fuzz_kubelet_replay")

@@ -3670,6 +3670,71 @@ static const char *kc_exec(kap_manifest_report *r, const jv *us, const char **fi
     return NULL;
 }
 
+/* What the exec plugin's program (prog in the container, resolved on the
+ * host) needs from the container to run (exec_format): a script its
+ * interpreter, a dynamically linked program its loader (and the C
+ * library). One that no hostPath mount holds must be in the image, and
+ * kube-apiserver's images hold no shell, no C library and no loader: a
+ * WARN (*warn, with *fix), as is a file the kernel does not run. One a
+ * mount holds must be an executable file on the host: else returned, a
+ * FAIL, as is a script a non-root kube-apiserver cannot read ("": said).
+ * (A relative interpreter is taken from "/", the images' working
+ * directory.) ph: the program's mount. */
+static const char *kc_exec_needs(checker *c, const char *prog, const char *resolved, const hostmap *ph,
+                                 const char **warn, const char **fix)
+{
+    int fd = open_beneath(&c->rt, resolved, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return NULL; /* (not readable here: no verdict) */
+    char interp[PATH_MAX];
+    int kind = exec_format(fd, interp, sizeof interp);
+    close(fd);
+    if (kind == EXEC_NOT_A_PROGRAM) {
+        *warn = rfmt(c->r, "its user's exec plugin %s is neither an ELF program nor a script with a #! line naming "
+                           "its interpreter: the kernel refuses to run it (exec format error) unless a binfmt_misc "
+                           "handler takes it, and then no audit event reaches the webhook",
+                     prog);
+        *fix = "give the exec plugin's command a compiled program, or a script whose first line is #! and its "
+               "interpreter";
+        return NULL;
+    }
+    if (kind != EXEC_SCRIPT && kind != EXEC_DYNAMIC)
+        return NULL;
+    /* a script is read by its interpreter, as kube-apiserver's user */
+    if (kind == EXEC_SCRIPT && check_run_as(c, "webhook-config", ph->v, ph->host.s, 4,
+                                            "read (for its interpreter) the webhook kubeconfig's exec plugin "
+                                            "script"))
+        return ""; /* said */
+    const char *what = kind == EXEC_SCRIPT ? "a script for" : "dynamically linked, with the loader";
+    kap_buf ip = {0}, res = {0};
+    const char *why = NULL;
+    if (kc_resolve(c, &ip, "", interp, strlen(interp))) {
+        hostmap h;
+        map_path(c, ip.s, &h);
+        struct stat st = {0};
+        int e = 0, where = kc_host_stat(c, &h, &res, &st, &e);
+        if (where == KC_UNMOUNTED) {
+            *warn = rfmt(c->r, "its user's exec plugin %s is %s %s, which no hostPath volumeMount holds: "
+                               "kube-apiserver's images hold no shell, no C library and no loader, so unless this "
+                               "image has it, client-go cannot run the plugin and no audit event reaches the webhook",
+                         prog, what, ip.s);
+            *fix = kind == EXEC_SCRIPT ? "use a compiled plugin, or mount its interpreter from the host (a hostPath "
+                                         "volume, read-only)"
+                                       : "use a statically linked build of the plugin (Go: CGO_ENABLED=0)";
+        } else if (where == KC_STATED && e != EACCES && e != EPERM &&
+                   (e || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))) {
+            why = rfmt(c->r, "its user's exec plugin %s is %s %s, mounted from the host's %s, which is not %s there: "
+                             "client-go cannot run the plugin, so no audit event reaches the webhook",
+                       prog, what, ip.s, h.host.s, e || !S_ISREG(st.st_mode) ? "a file" : "executable");
+            *fix = "put that program on the host, executable, or correct the plugin's first line";
+        }
+        hostmap_free(c, &h);
+    }
+    bfree(c, &res);
+    bfree(c, &ip);
+    return why;
+}
+
 /* The program of the current context's user's exec plugin, which client-go
  * runs for each batch the webhook sends (not at start-up): a command with
  * a '/' is a path (relative to the kubeconfig's directory), which must be
@@ -3696,6 +3761,7 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
     }
     kap_buf cp = {0}, res = {0};
     const char *why = NULL;
+    int needs = 0;
     if (kc_resolve(c, &cp, kc_dir, cmd, n)) {
         hostmap h;
         map_path(c, cp.s, &h);
@@ -3721,7 +3787,9 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
                             check_run_as(c, "webhook-config", h.v, h.host.s, 1,
                                          "run the webhook kubeconfig's exec plugin")))
                 why = ""; /* said */
-            if (why && *why)
+            else if (!e && (why = kc_exec_needs(c, cp.s, res.s, &h, warn, fix)) != NULL)
+                needs = 1; /* (its own fix) */
+            if (why && *why && !needs)
                 *fix = "put the plugin's program at that path on the host, executable (chmod 755), or correct the "
                        "exec plugin's command";
         }

@@ -42,6 +42,16 @@ KAP_HIDDEN int log_dir_others(const rootfs *rt, const char *dir, const char *log
  * value: 0, or -1 when s is not such a number. */
 KAP_HIDDEN int parse_go_int(const char *s, long long *out);
 
+/* What the kernel needs to run the program file fd (src/exec_format.c):
+ * EXEC_SCRIPT, with the interpreter its "#!" line names in interp;
+ * EXEC_DYNAMIC, an ELF program, with its loader (PT_INTERP) in interp;
+ * EXEC_STATIC, an ELF program that needs nothing; EXEC_NOT_A_PROGRAM,
+ * neither ELF nor a "#!" line naming an interpreter (execve: ENOEXEC,
+ * unless a binfmt_misc handler takes it); EXEC_UNKNOWN, not read or not
+ * understood (no verdict). interp holds cap bytes. */
+enum { EXEC_UNKNOWN, EXEC_STATIC, EXEC_DYNAMIC, EXEC_SCRIPT, EXEC_NOT_A_PROGRAM };
+KAP_HIDDEN int exec_format(int fd, char *interp, size_t cap);
+
 /* kube-apiserver's defaults for --audit-*-truncate-max-event-size and
  * -max-batch-size. */
 #define TRUNCATE_EVENT_DEFAULT 102400LL

@@ -124,6 +124,47 @@ static void put(const char *node, const char *text)
     fclose(f);
 }
 
+/* n bytes of v at p, little- or big-endian */
+static void put_uint(unsigned char *p, unsigned n, uint64_t v, int big)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[big ? n - 1 - i : i] = (unsigned char)(v >> (8 * i));
+}
+
+/* An ELF program at node, as a linker lays one out: the file header, a
+ * PT_LOAD program header, and when loader is not NULL a PT_INTERP one
+ * naming it (a dynamically linked program), the name after the headers.
+ * wide: ELFCLASS64, else 32; big: big-endian. Mode 0755. */
+static void put_elf(const char *node, const char *loader, int wide, int big)
+{
+    unsigned char b[512] = {0x7f, 'E', 'L', 'F', (unsigned char)(wide ? 2 : 1), (unsigned char)(big ? 2 : 1), 1};
+    unsigned eh = wide ? 64 : 52, ph = wide ? 56 : 32, nph = loader ? 2 : 1;
+    put_uint(b + 16, 2, 2, big); /* ET_EXEC */
+    put_uint(b + 20, 4, 1, big);
+    put_uint(b + (wide ? 32 : 28), wide ? 8 : 4, eh, big); /* e_phoff */
+    put_uint(b + (wide ? 52 : 40), 2, eh, big);
+    put_uint(b + (wide ? 54 : 42), 2, ph, big);
+    put_uint(b + (wide ? 56 : 44), 2, nph, big);
+    put_uint(b + eh, 4, 1, big); /* PT_LOAD */
+    size_t len = eh + nph * ph;
+    if (loader) {
+        unsigned char *p = b + eh + ph;
+        put_uint(p, 4, 3, big); /* PT_INTERP */
+        put_uint(p + (wide ? 8 : 4), wide ? 8 : 4, len, big);
+        put_uint(p + (wide ? 32 : 16), wide ? 8 : 4, strlen(loader) + 1, big);
+        memcpy(b + len, loader, strlen(loader) + 1);
+        len += strlen(loader) + 1;
+    }
+    put(node, "");
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
 static void link_at(const char *node, const char *target)
 {
     char path[512], dir[512];
@@ -1553,9 +1594,91 @@ START_TEST(webhook_exec_plugin)
                  cases[i].exec);
         put("/etc/kubernetes/webhook.kubeconfig", kc);
         if (cases[i].plugin_mode) {
-            put("/etc/kubernetes/plugin", "#!/bin/sh\n");
+            put_elf("/etc/kubernetes/plugin", NULL, 1, 0);
             snprintf(path, sizeof path, "%s/etc/kubernetes/plugin", root);
             ck_assert_int_eq(chmod(path, (mode_t)cases[i].plugin_mode), 0);
+        }
+        webhook_pod();
+        kap_manifest_report *r = check_now();
+        ck_assert_msg(count_status(r, "webhook-config", cases[i].want) == 1, "case %zu", i);
+        must(r, "webhook-config", cases[i].want, cases[i].part);
+        kap_manifest_report_free(r);
+        drop_root();
+    }
+}
+END_TEST
+
+/* what the exec plugin's program needs in the container to run: a
+ * script its interpreter, a dynamically linked program its loader;
+ * kube-apiserver's images have neither, so one that no hostPath mount
+ * holds is a WARN, one a mount holds must be an executable file on the
+ * host (a FAIL); a file that is no program is a WARN */
+START_TEST(webhook_exec_plugin_needs)
+{
+    static const struct {
+        const char *script; /* the plugin's text, or NULL: an ELF program */
+        const char *loader; /* the ELF program's loader (NULL: static) */
+        int wide, big;
+        const char *tool; /* /etc/kubernetes/tools/sh on the host: mode */
+        int tool_mode;    /* 0: none; -1: a directory */
+        kap_manifest_status want;
+        const char *part;
+    } cases[] = {
+        {NULL, NULL, 1, 0, NULL, 0, KAP_MANIFEST_PASS, "1 cluster"},
+        {NULL, NULL, 0, 1, NULL, 0, KAP_MANIFEST_PASS, "1 cluster"},
+        {NULL, "/lib64/ld-linux-x86-64.so.2", 1, 0, NULL, 0, KAP_MANIFEST_WARN,
+         "exec plugin /etc/kubernetes/plugin is dynamically linked, with the loader /lib64/ld-linux-x86-64.so.2, "
+         "which no hostPath volumeMount holds"},
+        {NULL, "/lib/ld.so.1", 0, 1, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib/ld.so.1, which no"},
+        {NULL, "/lib/ld-linux.so.3", 0, 0, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib/ld-linux.so.3, which"},
+        {NULL, "/lib64/ld64.so.2", 1, 1, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib64/ld64.so.2, which"},
+        {NULL, "/etc/kubernetes/tools/sh", 1, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!/bin/sh\necho '{}'\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN,
+         "exec plugin /etc/kubernetes/plugin is a script for /bin/sh, which no hostPath volumeMount holds"},
+        {"#! \t/usr/bin/env python3\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "a script for /usr/bin/env, which"},
+        {"#!/etc/kubernetes/tools/sh -e\n", NULL, 0, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!/etc/kubernetes/tools/sh", NULL, 0, 0, "", 0100, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, "", 0644, KAP_MANIFEST_FAIL,
+         "is a script for /etc/kubernetes/tools/sh, mounted from the host's /etc/kubernetes/tools/sh, which is not "
+         "executable there"},
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_FAIL,
+         "tools/sh, which is not a file there"},
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, NULL, -1, KAP_MANIFEST_FAIL, "tools/sh, which is not a file"},
+        {NULL, "/etc/kubernetes/tools/sh", 0, 0, NULL, 0, KAP_MANIFEST_FAIL,
+         "is dynamically linked, with the loader /etc/kubernetes/tools/sh, mounted from the host's"},
+        /* (a relative interpreter: from "/", the images' working directory) */
+        {"#!etc/kubernetes/tools/sh\n", NULL, 0, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!bin/sh\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "a script for /bin/sh, which"},
+        {"{\"kind\": \"ExecCredential\"}\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN,
+         "exec plugin /etc/kubernetes/plugin is neither an ELF program nor a script with a #! line"},
+        {"#!\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "neither an ELF program nor a script"},
+        {"#", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "neither an ELF program nor a script"},
+        {"", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "neither an ELF program nor a script"},
+        /* what is not understood: no verdict */
+        {"\177ELF\3\1", NULL, 0, 0, NULL, 0, KAP_MANIFEST_PASS, "1 cluster"},
+        {"\177ELF\2\1", NULL, 0, 0, NULL, 0, KAP_MANIFEST_PASS, "1 cluster"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        good_node();
+        put("/etc/kubernetes/webhook.kubeconfig",
+            "clusters:\n- name: a\n  cluster: {server: https://a}\ncontexts:\n- name: c\n"
+            "  context: {cluster: a, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n"
+            "    exec: {command: /etc/kubernetes/plugin, apiVersion: client.authentication.k8s.io/v1, "
+            "interactiveMode: Never}\n");
+        char path[512];
+        snprintf(path, sizeof path, "%s/etc/kubernetes/plugin", root);
+        if (cases[i].script) {
+            put("/etc/kubernetes/plugin", cases[i].script);
+            ck_assert_int_eq(chmod(path, 0755), 0);
+        } else {
+            put_elf("/etc/kubernetes/plugin", cases[i].loader, cases[i].wide, cases[i].big);
+        }
+        snprintf(path, sizeof path, "%s/etc/kubernetes/tools/sh", root);
+        if (cases[i].tool_mode > 0) {
+            put("/etc/kubernetes/tools/sh", cases[i].tool);
+            ck_assert_int_eq(chmod(path, (mode_t)cases[i].tool_mode), 0);
+        } else if (cases[i].tool_mode < 0) {
+            mkdirs(path);
         }
         webhook_pod();
         kap_manifest_report *r = check_now();
@@ -1912,12 +2035,21 @@ START_TEST(run_as_non_root)
         "clusters:\n- name: a\n  cluster: {server: https://a}\nusers:\n- name: u\n  user:\n    exec: "
         "{command: ./plug, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n"
         "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
-    put("/etc/kubernetes/hook/plug", "#!/bin/sh\n");
+    put_elf("/etc/kubernetes/hook/plug", NULL, 1, 0);
     snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/plug", root);
     ck_assert_int_eq(chmod(hd, 0700), 0);
     expect_now("webhook-config", KAP_MANIFEST_FAIL,
                "cannot run the webhook kubeconfig's exec plugin /etc/kubernetes/hook/plug (owner");
     ck_assert_int_eq(chmod(hd, 0701), 0);
+    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    /* a script is read by its interpreter too */
+    put("/etc/kubernetes/hook/plug", "#!/etc/kubernetes/hook/sh\n");
+    put_elf("/etc/kubernetes/hook/sh", NULL, 1, 0);
+    ck_assert_int_eq(chmod(hd, 0701), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "cannot read (for its interpreter) the webhook kubeconfig's exec plugin script "
+               "/etc/kubernetes/hook/plug (owner");
+    ck_assert_int_eq(chmod(hd, 0705), 0);
     expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
     drop_root();
 }
@@ -3335,6 +3467,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, policy_volume_of_a_directory_type);
     tcase_add_test(tc, policy_and_kubeconfig_past_64_mib);
     tcase_add_test(tc, webhook_exec_plugin);
+    tcase_add_test(tc, webhook_exec_plugin_needs);
     tcase_add_test(tc, kubelet_expands_env_references);
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
