@@ -59,7 +59,6 @@ static int elf_interp(int fd, const unsigned char *head, size_t n, char *out, si
 int exec_format(int fd, char *interp, size_t cap)
 {
     unsigned char head[HEAD_BYTES];
-    interp[0] = 0;
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 0)
         return EXEC_UNKNOWN;

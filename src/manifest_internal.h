@@ -48,7 +48,8 @@ KAP_HIDDEN int parse_go_int(const char *s, long long *out);
  * EXEC_STATIC, an ELF program that needs nothing; EXEC_NOT_A_PROGRAM,
  * neither ELF nor a "#!" line naming an interpreter (execve: ENOEXEC,
  * unless a binfmt_misc handler takes it); EXEC_UNKNOWN, not read or not
- * understood (no verdict). interp holds cap bytes. */
+ * understood (no verdict). interp holds cap bytes; it is set for
+ * EXEC_SCRIPT and EXEC_DYNAMIC only. */
 enum { EXEC_UNKNOWN, EXEC_STATIC, EXEC_DYNAMIC, EXEC_SCRIPT, EXEC_NOT_A_PROGRAM };
 KAP_HIDDEN int exec_format(int fd, char *interp, size_t cap);
 

@@ -1677,6 +1677,30 @@ START_TEST(exec_format_corners)
     ck_assert_int_eq(format_of(b, n, in, 6), EXEC_UNKNOWN); /* longer than interp */
     n = elf64(b, 64, 56, 0, 300, 7);
     ck_assert_int_eq(format_of(b, n, in, sizeof in), EXEC_STATIC);
+    /* the headers counted, and only those: a PT_INTERP after them is not
+     * the program's */
+    n = elf64(b, 64, 56, 1, 300, 7);
+    ck_assert_int_eq(format_of(b, n, in, sizeof in), EXEC_STATIC);
+    /* each header read whole: the last cut short by a byte */
+    ck_assert_int_eq(format_of(b, 64 + 56, in, sizeof in), EXEC_STATIC);
+    ck_assert_int_eq(format_of(b, 64 + 55, in, sizeof in), EXEC_UNKNOWN);
+    /* the counts are two bytes: the section header size beside them
+     * (e_shentsize, 64 in a real program) is not part of them */
+    n = elf64(b, 64, 56, 2, 300, 7);
+    le(b + 58, 2, 64);
+    ck_assert_int_eq(format_of(b, n, in, sizeof in), EXEC_DYNAMIC);
+    /* up to 4096 program headers are read */
+    {
+        size_t big = 64 + 4096 * 56;
+        unsigned char *m = calloc(1, big + 56);
+        ck_assert_ptr_nonnull(m);
+        elf64(b, 64, 56, 4096, 300, 7);
+        memcpy(m, b, 64);
+        ck_assert_int_eq(format_of(m, big, in, sizeof in), EXEC_STATIC);
+        le(m + 56, 2, 4097);
+        ck_assert_int_eq(format_of(m, big + 56, in, sizeof in), EXEC_UNKNOWN);
+        free(m);
+    }
     static const struct {
         uint64_t phoff;
         unsigned phent, nph;
@@ -1709,6 +1733,14 @@ START_TEST(exec_format_corners)
     ck_assert_int_eq(format_of(b, 300, in, sizeof in), EXEC_UNKNOWN);
     ck_assert_int_eq(format_of((const unsigned char *)"#!/bin/sh\n", 10, in, 4), EXEC_UNKNOWN);
     ck_assert_int_eq(format_of((const unsigned char *)"#!/bin/sh\n", 10, in, 8), EXEC_SCRIPT);
+    ck_assert_str_eq(in, "/bin/sh");
+    /* the magic alone is an ELF file, not understood; less is no program */
+    ck_assert_int_eq(format_of((const unsigned char *)"\177ELF", 4, in, sizeof in), EXEC_UNKNOWN);
+    ck_assert_int_eq(format_of((const unsigned char *)"\177EL", 3, in, sizeof in), EXEC_NOT_A_PROGRAM);
+    /* a NUL ends the interpreter's name, as the kernel reads it */
+    memset(b, 'a', 300);
+    memcpy(b, "#!/bin/sh", 10);
+    ck_assert_int_eq(format_of(b, 300, in, sizeof in), EXEC_SCRIPT);
     ck_assert_str_eq(in, "/bin/sh");
     /* not readable: a directory */
     int fd = open("/", O_RDONLY | O_DIRECTORY);
