@@ -26,6 +26,8 @@ static uint64_t get_uint(const unsigned char *p, unsigned n, int big)
 /* The loader an ELF program names (head: its first bytes, n of them). */
 static int elf_interp(int fd, const unsigned char *head, size_t n, char *out, size_t cap)
 {
+    if (n < 52) /* (the smaller header, 32-bit) */
+        return EXEC_UNKNOWN;
     int wide = head[4] == 2, big = head[5] == 2;
     if ((head[4] != 1 && !wide) || (head[5] != 1 && !big) || n < (wide ? 64u : 52u))
         return EXEC_UNKNOWN;
