@@ -26,10 +26,10 @@ static uint64_t get_uint(const unsigned char *p, unsigned n, int big)
 /* The loader an ELF program names (head: its first bytes, n of them). */
 static int elf_interp(int fd, const unsigned char *head, size_t n, char *out, size_t cap)
 {
-    if (n < 52) /* (the smaller header, 32-bit) */
+    if (n < 52) /* (a 32-bit file header's size; a 64-bit one's is 64) */
         return EXEC_UNKNOWN;
     int wide = head[4] == 2, big = head[5] == 2;
-    if ((head[4] != 1 && !wide) || (head[5] != 1 && !big) || n < (wide ? 64u : 52u))
+    if ((head[4] != 1 && !wide) || (head[5] != 1 && !big) || (wide && n < 64))
         return EXEC_UNKNOWN;
     uint64_t phoff = wide ? get_uint(head + 32, 8, big) : get_uint(head + 28, 4, big);
     unsigned phentsize = (unsigned)get_uint(head + (wide ? 54 : 42), 2, big);

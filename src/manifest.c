@@ -3670,18 +3670,21 @@ static const char *kc_exec(kap_manifest_report *r, const jv *us, const char **fi
     return NULL;
 }
 
-/* What the exec plugin's program (prog in the container, resolved on the
- * host) needs from the container to run (exec_format): a script its
- * interpreter, a dynamically linked program its loader (and the C
- * library). One that no hostPath mount holds must be in the image, and
- * kube-apiserver's images hold no shell, no C library and no loader: a
- * WARN (*warn, with *fix), as is a file the kernel does not run. One a
- * mount holds must be an executable file on the host: else returned, a
- * FAIL, as is a script a non-root kube-apiserver cannot read ("": said).
- * (A relative interpreter is taken from "/", the images' working
- * directory.) ph: the program's mount. */
-static const char *kc_exec_needs(checker *c, const char *prog, const char *resolved, const hostmap *ph,
-                                 const char **warn, const char **fix)
+/* What the exec plugin's program (subject names it: "its user's exec
+ * plugin PATH"; resolved: its host path) needs from the container to run
+ * (exec_format): a script its interpreter, a dynamically linked program
+ * its loader (and the C library). One that no hostPath mount holds must be
+ * in the image, and kube-apiserver's images hold no shell, no C library
+ * and no loader: a WARN (*warn, with *fix), as is a file the kernel does
+ * not run. One a mount holds must be an executable file on the host that
+ * a non-root kube-apiserver may run, with what it needs in turn (the
+ * kernel follows up to 4 levels): else returned, a FAIL, as is a script a
+ * non-root kube-apiserver cannot read ("": said). (A relative interpreter
+ * is taken from "/", the images' working directory.) ph: the program's
+ * mount. */
+#define EXEC_LEVELS 4 /* the kernel's BINPRM_MAX_RECURSION */
+static const char *kc_exec_needs(checker *c, const char *subject, const char *resolved, const hostmap *ph,
+                                 const char **warn, const char **fix, int level)
 {
     int fd = open_beneath(&c->rt, resolved, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
@@ -3690,10 +3693,10 @@ static const char *kc_exec_needs(checker *c, const char *prog, const char *resol
     int kind = exec_format(fd, interp, sizeof interp);
     close(fd);
     if (kind == EXEC_NOT_A_PROGRAM) {
-        *warn = rfmt(c->r, "its user's exec plugin %s is neither an ELF program nor a script with a #! line naming "
-                           "its interpreter: the kernel refuses to run it (exec format error) unless a binfmt_misc "
-                           "handler takes it, and then no audit event reaches the webhook",
-                     prog);
+        *warn = rfmt(c->r, "%s is neither an ELF program nor a script with a #! line naming its interpreter: the "
+                           "kernel refuses to run it (exec format error) unless a binfmt_misc handler takes it, and "
+                           "then no audit event reaches the webhook",
+                     subject);
         *fix = "give the exec plugin's command a compiled program, or a script whose first line is #! and its "
                "interpreter";
         return NULL;
@@ -3701,9 +3704,10 @@ static const char *kc_exec_needs(checker *c, const char *prog, const char *resol
     if (kind != EXEC_SCRIPT && kind != EXEC_DYNAMIC)
         return NULL;
     /* a script is read by its interpreter, as kube-apiserver's user */
-    if (kind == EXEC_SCRIPT && check_run_as(c, "webhook-config", ph->v, ph->host.s, 4,
-                                            "read (for its interpreter) the webhook kubeconfig's exec plugin "
-                                            "script"))
+    if (kind == EXEC_SCRIPT &&
+        check_run_as(c, "webhook-config", ph->v, ph->host.s, 4,
+                     level ? "read (for its interpreter) the script"
+                           : "read (for its interpreter) the webhook kubeconfig's exec plugin script"))
         return ""; /* said */
     const char *what = kind == EXEC_SCRIPT ? "a script for" : "dynamically linked, with the loader";
     kap_buf ip = {0}, res = {0};
@@ -3714,19 +3718,28 @@ static const char *kc_exec_needs(checker *c, const char *prog, const char *resol
         struct stat st = {0};
         int e = 0, where = kc_host_stat(c, &h, &res, &st, &e);
         if (where == KC_UNMOUNTED) {
-            *warn = rfmt(c->r, "its user's exec plugin %s is %s %s, which no hostPath volumeMount holds: "
-                               "kube-apiserver's images hold no shell, no C library and no loader, so unless this "
-                               "image has it, client-go cannot run the plugin and no audit event reaches the webhook",
-                         prog, what, ip.s);
+            *warn = rfmt(c->r, "%s is %s %s, which no hostPath volumeMount holds: kube-apiserver's images hold no "
+                               "shell, no C library and no loader, so unless this image has it, client-go cannot run "
+                               "the plugin and no audit event reaches the webhook",
+                         subject, what, ip.s);
             *fix = kind == EXEC_SCRIPT ? "use a compiled plugin, or mount its interpreter from the host (a hostPath "
                                          "volume, read-only)"
                                        : "use a statically linked build of the plugin (Go: CGO_ENABLED=0)";
         } else if (where == KC_STATED && e != EACCES && e != EPERM &&
                    (e || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))) {
-            why = rfmt(c->r, "its user's exec plugin %s is %s %s, mounted from the host's %s, which is not %s there: "
-                             "client-go cannot run the plugin, so no audit event reaches the webhook",
-                       prog, what, ip.s, h.host.s, e || !S_ISREG(st.st_mode) ? "a file" : "executable");
+            why = rfmt(c->r, "%s is %s %s, mounted from the host's %s, which is not %s there: client-go cannot run "
+                             "the plugin, so no audit event reaches the webhook",
+                       subject, what, ip.s, h.host.s, e || !S_ISREG(st.st_mode) ? "a file" : "executable");
             *fix = "put that program on the host, executable, or correct the plugin's first line";
+        } else if (where == KC_STATED && !e) {
+            const char *role = kind == EXEC_SCRIPT ? "interpreter" : "loader";
+            if (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
+                            rfmt(c->r, "reach the exec plugin's %s through the directory", role)) ||
+                check_run_as(c, "webhook-config", h.v, h.host.s, 1, rfmt(c->r, "run the exec plugin's %s", role)))
+                why = ""; /* said */
+            else if (level + 1 < EXEC_LEVELS)
+                why = kc_exec_needs(c, rfmt(c->r, "the %s %s of %s", role, ip.s, subject), res.s, &h, warn, fix,
+                                    level + 1);
         }
         hostmap_free(c, &h);
     }
@@ -3787,7 +3800,7 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
                             check_run_as(c, "webhook-config", h.v, h.host.s, 1,
                                          "run the webhook kubeconfig's exec plugin")))
                 why = ""; /* said */
-            else if (!e && (why = kc_exec_needs(c, cp.s, res.s, &h, warn, fix)) != NULL)
+            else if (!e && (why = kc_exec_needs(c, rfmt(c->r, "its user's exec plugin %s", cp.s), res.s, &h, warn, fix, 0)) != NULL)
                 needs = 1; /* (its own fix) */
             if (why && *why && !needs)
                 *fix = "put the plugin's program at that path on the host, executable (chmod 755), or correct the "

@@ -1734,6 +1734,16 @@ START_TEST(exec_format_corners)
     ck_assert_int_eq(format_of((const unsigned char *)"#!/bin/sh\n", 10, in, 4), EXEC_UNKNOWN);
     ck_assert_int_eq(format_of((const unsigned char *)"#!/bin/sh\n", 10, in, 8), EXEC_SCRIPT);
     ck_assert_str_eq(in, "/bin/sh");
+    /* a file header whole, no program header: 64 bytes (52 for 32-bit) */
+    n = elf64(b, 64, 56, 0, 300, 7);
+    ck_assert_int_eq(format_of(b, 64, in, sizeof in), EXEC_STATIC);
+    ck_assert_int_eq(format_of(b, 63, in, sizeof in), EXEC_UNKNOWN);
+    memset(b, 0, 64);
+    memcpy(b, "\177ELF\1\1\1", 7);
+    le(b + 28, 4, 52);
+    le(b + 42, 2, 32);
+    ck_assert_int_eq(format_of(b, 52, in, sizeof in), EXEC_STATIC);
+    ck_assert_int_eq(format_of(b, 51, in, sizeof in), EXEC_UNKNOWN);
     /* the magic alone is an ELF file, not understood; less is no program */
     ck_assert_int_eq(format_of((const unsigned char *)"\177ELF", 4, in, sizeof in), EXEC_UNKNOWN);
     ck_assert_int_eq(format_of((const unsigned char *)"\177EL", 3, in, sizeof in), EXEC_NOT_A_PROGRAM);

@@ -1619,8 +1619,9 @@ START_TEST(webhook_exec_plugin_needs)
         const char *script; /* the plugin's text, or NULL: an ELF program */
         const char *loader; /* the ELF program's loader (NULL: static) */
         int wide, big;
-        const char *tool; /* /etc/kubernetes/tools/sh on the host: mode */
-        int tool_mode;    /* 0: none; -1: a directory */
+        const char *tool; /* /etc/kubernetes/tools/sh on the host: its text, or "ELF" (a static
+                             program), "ELF:LOADER" (a dynamic one) */
+        int tool_mode;    /* its mode; 0: none; -1: a directory */
         kap_manifest_status want;
         const char *part;
     } cases[] = {
@@ -1632,13 +1633,13 @@ START_TEST(webhook_exec_plugin_needs)
         {NULL, "/lib/ld.so.1", 0, 1, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib/ld.so.1, which no"},
         {NULL, "/lib/ld-linux.so.3", 0, 0, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib/ld-linux.so.3, which"},
         {NULL, "/lib64/ld64.so.2", 1, 1, NULL, 0, KAP_MANIFEST_WARN, "with the loader /lib64/ld64.so.2, which"},
-        {NULL, "/etc/kubernetes/tools/sh", 1, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {NULL, "/etc/kubernetes/tools/sh", 1, 0, "ELF", 0755, KAP_MANIFEST_PASS, "1 cluster"},
         {"#!/bin/sh\necho '{}'\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN,
          "exec plugin /etc/kubernetes/plugin is a script for /bin/sh, which no hostPath volumeMount holds"},
         {"#! \t/usr/bin/env python3\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "a script for /usr/bin/env, which"},
-        {"#!/etc/kubernetes/tools/sh -e\n", NULL, 0, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
-        {"#!/etc/kubernetes/tools/sh", NULL, 0, 0, "", 0100, KAP_MANIFEST_PASS, "1 cluster"},
-        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, "", 0644, KAP_MANIFEST_FAIL,
+        {"#!/etc/kubernetes/tools/sh -e\n", NULL, 0, 0, "ELF", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!/etc/kubernetes/tools/sh", NULL, 0, 0, "ELF", 0100, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, "ELF", 0644, KAP_MANIFEST_FAIL,
          "is a script for /etc/kubernetes/tools/sh, mounted from the host's /etc/kubernetes/tools/sh, which is not "
          "executable there"},
         {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_FAIL,
@@ -1647,7 +1648,18 @@ START_TEST(webhook_exec_plugin_needs)
         {NULL, "/etc/kubernetes/tools/sh", 0, 0, NULL, 0, KAP_MANIFEST_FAIL,
          "is dynamically linked, with the loader /etc/kubernetes/tools/sh, mounted from the host's"},
         /* (a relative interpreter: from "/", the images' working directory) */
-        {"#!etc/kubernetes/tools/sh\n", NULL, 0, 0, "", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        {"#!etc/kubernetes/tools/sh\n", NULL, 0, 0, "ELF", 0755, KAP_MANIFEST_PASS, "1 cluster"},
+        /* what the interpreter needs in turn */
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, "ELF:/lib64/ld-linux-x86-64.so.2", 0755, KAP_MANIFEST_WARN,
+         "the interpreter /etc/kubernetes/tools/sh of its user's exec plugin /etc/kubernetes/plugin is dynamically "
+         "linked, with the loader /lib64/ld-linux-x86-64.so.2, which no hostPath volumeMount holds"},
+        {"#!/etc/kubernetes/tools/sh\n", NULL, 0, 0, "#!/bin/bash\n", 0755, KAP_MANIFEST_WARN,
+         "the interpreter /etc/kubernetes/tools/sh of its user's exec plugin /etc/kubernetes/plugin is a script for "
+         "/bin/bash, which"},
+        {NULL, "/etc/kubernetes/tools/sh", 1, 0, "#!/etc/kubernetes/tools/sh\n", 0755, KAP_MANIFEST_PASS,
+         "1 cluster"}, /* (a loop: no verdict past 4 levels) */
+        {NULL, "/etc/kubernetes/tools/sh", 1, 0, "text", 0755, KAP_MANIFEST_WARN,
+         "the loader /etc/kubernetes/tools/sh of its user's exec plugin /etc/kubernetes/plugin is neither an ELF"},
         {"#!bin/sh\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN, "a script for /bin/sh, which"},
         {"{\"kind\": \"ExecCredential\"}\n", NULL, 0, 0, NULL, 0, KAP_MANIFEST_WARN,
          "exec plugin /etc/kubernetes/plugin is neither an ELF program nor a script with a #! line"},
@@ -1675,7 +1687,10 @@ START_TEST(webhook_exec_plugin_needs)
         }
         snprintf(path, sizeof path, "%s/etc/kubernetes/tools/sh", root);
         if (cases[i].tool_mode > 0) {
-            put("/etc/kubernetes/tools/sh", cases[i].tool);
+            if (strncmp(cases[i].tool, "ELF", 3) == 0)
+                put_elf("/etc/kubernetes/tools/sh", cases[i].tool[3] ? cases[i].tool + 4 : NULL, 1, 0);
+            else
+                put("/etc/kubernetes/tools/sh", cases[i].tool);
             ck_assert_int_eq(chmod(path, (mode_t)cases[i].tool_mode), 0);
         } else if (cases[i].tool_mode < 0) {
             mkdirs(path);
@@ -2050,6 +2065,20 @@ START_TEST(run_as_non_root)
                "cannot read (for its interpreter) the webhook kubeconfig's exec plugin script "
                "/etc/kubernetes/hook/plug (owner");
     ck_assert_int_eq(chmod(hd, 0705), 0);
+    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    /* and the interpreter is run as that user */
+    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/sh", root);
+    ck_assert_int_eq(chmod(hd, 0700), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "cannot run the exec plugin's interpreter /etc/kubernetes/hook/sh (owner");
+    /* reached through its directories */
+    put("/etc/kubernetes/hook/plug", "#!/etc/kubernetes/hook/t/sh\n");
+    put_elf("/etc/kubernetes/hook/t/sh", NULL, 1, 0);
+    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/t", root);
+    ck_assert_int_eq(chmod(hd, 0700), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "cannot reach the exec plugin's interpreter through the directory /etc/kubernetes/hook/t (owner");
+    ck_assert_int_eq(chmod(hd, 0755), 0);
     expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
     drop_root();
 }
