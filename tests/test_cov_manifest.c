@@ -1744,6 +1744,11 @@ START_TEST(exec_format_corners)
     le(b + 42, 2, 32);
     ck_assert_int_eq(format_of(b, 52, in, sizeof in), EXEC_STATIC);
     ck_assert_int_eq(format_of(b, 51, in, sizeof in), EXEC_UNKNOWN);
+    /* a 32-bit program header of 32 bytes, read whole */
+    le(b + 44, 2, 1);
+    le(b + 52, 4, 1);
+    ck_assert_int_eq(format_of(b, 52 + 32, in, sizeof in), EXEC_STATIC);
+    ck_assert_int_eq(format_of(b, 52 + 31, in, sizeof in), EXEC_UNKNOWN);
     /* the magic alone is an ELF file, not understood; less is no program */
     ck_assert_int_eq(format_of((const unsigned char *)"\177ELF", 4, in, sizeof in), EXEC_UNKNOWN);
     ck_assert_int_eq(format_of((const unsigned char *)"\177EL", 3, in, sizeof in), EXEC_NOT_A_PROGRAM);
