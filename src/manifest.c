@@ -3686,6 +3686,8 @@ static const char *kc_exec(kap_manifest_report *r, const jv *us, const char **fi
 static const char *kc_exec_needs(checker *c, const char *subject, const char *resolved, const hostmap *ph,
                                  const char **warn, const char **fix, int level)
 {
+    if (!subject)
+        return NULL; /* (out of memory: the report says so) */
     int fd = open_beneath(&c->rt, resolved, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return NULL; /* (not readable here: no verdict) */
@@ -3732,10 +3734,13 @@ static const char *kc_exec_needs(checker *c, const char *subject, const char *re
                        subject, what, ip.s, h.host.s, e || !S_ISREG(st.st_mode) ? "a file" : "executable");
             *fix = "put that program on the host, executable, or correct the plugin's first line";
         } else if (where == KC_STATED && !e) {
-            const char *role = kind == EXEC_SCRIPT ? "interpreter" : "loader";
+            int script = kind == EXEC_SCRIPT;
+            const char *role = script ? "interpreter" : "loader";
             if (run_as_dirs(c, "webhook-config", h.v, h.mount_host.s ? h.mount_host.s : "/", h.host.s,
-                            rfmt(c->r, "reach the exec plugin's %s through the directory", role)) ||
-                check_run_as(c, "webhook-config", h.v, h.host.s, 1, rfmt(c->r, "run the exec plugin's %s", role)))
+                            script ? "reach the exec plugin's interpreter through the directory"
+                                   : "reach the exec plugin's loader through the directory") ||
+                check_run_as(c, "webhook-config", h.v, h.host.s, 1,
+                             script ? "run the exec plugin's interpreter" : "run the exec plugin's loader"))
                 why = ""; /* said */
             else if (level + 1 < EXEC_LEVELS)
                 why = kc_exec_needs(c, rfmt(c->r, "the %s %s of %s", role, ip.s, subject), res.s, &h, warn, fix,
@@ -3800,8 +3805,10 @@ static const char *kc_exec_command(checker *c, const char *kc_dir, const jv *us,
                             check_run_as(c, "webhook-config", h.v, h.host.s, 1,
                                          "run the webhook kubeconfig's exec plugin")))
                 why = ""; /* said */
-            else if (!e && (why = kc_exec_needs(c, rfmt(c->r, "its user's exec plugin %s", cp.s), res.s, &h, warn, fix, 0)) != NULL)
+            else if (!e) {
+                why = kc_exec_needs(c, rfmt(c->r, "its user's exec plugin %s", cp.s), res.s, &h, warn, fix, 0);
                 needs = 1; /* (its own fix) */
+            }
             if (why && *why && !needs)
                 *fix = "put the plugin's program at that path on the host, executable (chmod 755), or correct the "
                        "exec plugin's command";
