@@ -1463,6 +1463,19 @@ static void webhook_pod(void)
              "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
 }
 
+/* Case i of a table of webhook kubeconfigs, written under the root:
+ * webhook_pod() checked, one webhook-config check of status want that
+ * says part; the root dropped. */
+static void webhook_case(size_t i, kap_manifest_status want, const char *part)
+{
+    webhook_pod();
+    kap_manifest_report *r = check_now();
+    ck_assert_msg(count_status(r, "webhook-config", want) == 1, "case %zu", i);
+    must(r, "webhook-config", want, part);
+    kap_manifest_report_free(r);
+    drop_root();
+}
+
 /* the policy and the webhook's kubeconfig are read up to 64 MiB (as
  * kap_policy_load reads a policy): a file past it, a FAIL that says so */
 START_TEST(policy_and_kubeconfig_past_64_mib)
@@ -1598,12 +1611,7 @@ START_TEST(webhook_exec_plugin)
             snprintf(path, sizeof path, "%s/etc/kubernetes/plugin", root);
             ck_assert_int_eq(chmod(path, (mode_t)cases[i].plugin_mode), 0);
         }
-        webhook_pod();
-        kap_manifest_report *r = check_now();
-        ck_assert_msg(count_status(r, "webhook-config", cases[i].want) == 1, "case %zu", i);
-        must(r, "webhook-config", cases[i].want, cases[i].part);
-        kap_manifest_report_free(r);
-        drop_root();
+        webhook_case(i, cases[i].want, cases[i].part);
     }
 }
 END_TEST
@@ -1695,12 +1703,7 @@ START_TEST(webhook_exec_plugin_needs)
         } else if (cases[i].tool_mode < 0) {
             mkdirs(path);
         }
-        webhook_pod();
-        kap_manifest_report *r = check_now();
-        ck_assert_msg(count_status(r, "webhook-config", cases[i].want) == 1, "case %zu", i);
-        must(r, "webhook-config", cases[i].want, cases[i].part);
-        kap_manifest_report_free(r);
-        drop_root();
+        webhook_case(i, cases[i].want, cases[i].part);
     }
 }
 END_TEST
@@ -1810,6 +1813,18 @@ END_TEST
  * must be readable by it and the log's directory writable, by owner, group
  * (runAsGroup, supplementalGroups; without runAsGroup the image's, given
  * the benefit of the doubt) or others */
+/* node given mode bad: a FAIL of webhook-config that says text; given
+ * mode good: its PASS */
+static void fail_then_pass(const char *node, mode_t bad, mode_t good, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", root, node);
+    ck_assert_int_eq(chmod(path, bad), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL, text);
+    ck_assert_int_eq(chmod(path, good), 0);
+    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+}
+
 START_TEST(run_as_non_root)
 {
     good_node();
@@ -2051,35 +2066,22 @@ START_TEST(run_as_non_root)
         "{command: ./plug, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}\n"
         "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
     put_elf("/etc/kubernetes/hook/plug", NULL, 1, 0);
-    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/plug", root);
-    ck_assert_int_eq(chmod(hd, 0700), 0);
-    expect_now("webhook-config", KAP_MANIFEST_FAIL,
-               "cannot run the webhook kubeconfig's exec plugin /etc/kubernetes/hook/plug (owner");
-    ck_assert_int_eq(chmod(hd, 0701), 0);
-    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    fail_then_pass("/etc/kubernetes/hook/plug", 0700, 0701,
+                   "cannot run the webhook kubeconfig's exec plugin /etc/kubernetes/hook/plug (owner");
     /* a script is read by its interpreter too */
     put("/etc/kubernetes/hook/plug", "#!/etc/kubernetes/hook/sh\n");
     put_elf("/etc/kubernetes/hook/sh", NULL, 1, 0);
-    ck_assert_int_eq(chmod(hd, 0701), 0);
-    expect_now("webhook-config", KAP_MANIFEST_FAIL,
-               "cannot read (for its interpreter) the webhook kubeconfig's exec plugin script "
-               "/etc/kubernetes/hook/plug (owner");
-    ck_assert_int_eq(chmod(hd, 0705), 0);
-    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    fail_then_pass("/etc/kubernetes/hook/plug", 0701, 0705,
+                   "cannot read (for its interpreter) the webhook kubeconfig's exec plugin script "
+                   "/etc/kubernetes/hook/plug (owner");
     /* and the interpreter is run as that user */
-    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/sh", root);
-    ck_assert_int_eq(chmod(hd, 0700), 0);
-    expect_now("webhook-config", KAP_MANIFEST_FAIL,
-               "cannot run the exec plugin's interpreter /etc/kubernetes/hook/sh (owner");
+    fail_then_pass("/etc/kubernetes/hook/sh", 0700, 0755,
+                   "cannot run the exec plugin's interpreter /etc/kubernetes/hook/sh (owner");
     /* reached through its directories */
     put("/etc/kubernetes/hook/plug", "#!/etc/kubernetes/hook/t/sh\n");
     put_elf("/etc/kubernetes/hook/t/sh", NULL, 1, 0);
-    snprintf(hd, sizeof hd, "%s/etc/kubernetes/hook/t", root);
-    ck_assert_int_eq(chmod(hd, 0700), 0);
-    expect_now("webhook-config", KAP_MANIFEST_FAIL,
-               "cannot reach the exec plugin's interpreter through the directory /etc/kubernetes/hook/t (owner");
-    ck_assert_int_eq(chmod(hd, 0755), 0);
-    expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
+    fail_then_pass("/etc/kubernetes/hook/t", 0700, 0755,
+                   "cannot reach the exec plugin's interpreter through the directory /etc/kubernetes/hook/t (owner");
     drop_root();
 }
 END_TEST
