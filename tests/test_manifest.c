@@ -408,6 +408,17 @@ START_TEST(unknown_audit_flag)
     const kap_manifest_check *c = nth(r, "manifest-flags", 0);
     ck_assert_ptr_nonnull(strstr(c->fix, "--audit-log-maxbackup"));
     kap_manifest_report_free(r);
+
+    /* a message longer than add_check's 1024-byte first try, kept whole */
+    char flag[1600], line[1700];
+    snprintf(flag, sizeof flag, "--audit-log-%01500d", 7);
+    snprintf(line, sizeof line, "    - %s=1\n", flag);
+    pod(line, NULL);
+    r = check_now();
+    must(r, "manifest-flags", KAP_MANIFEST_FAIL, flag);
+    c = nth(r, "manifest-flags", 0);
+    ck_assert_uint_gt(strlen(c->message), 1500);
+    kap_manifest_report_free(r);
     drop_root();
 }
 END_TEST

@@ -940,6 +940,13 @@ START_TEST(api_requests_with_lengths)
     ck_assert_int_eq(kap_policy_match_n(p, NULL, &d), KAP_EARG);
     ck_assert_int_eq(kap_policy_match_n(p, &n, NULL), KAP_EARG);
     ck_assert_int_eq(kap_policy_match_reference_n(p, NULL, &d), KAP_EARG);
+    /* each argument on its own: the reference forms too */
+    ck_assert_int_eq(kap_policy_match_reference_n(NULL, &n, &d), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_reference_n(p, &n, NULL), KAP_EARG);
+    kap_request cq = KAP_REQUEST_INIT;
+    ck_assert_int_eq(kap_policy_match_reference(NULL, &cq, &d), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_reference(p, &cq, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_policy_match_reference(p, NULL, &d), KAP_EARG);
     n.version = 0;
     ck_assert_int_eq(kap_policy_match_n(p, &n, &d), KAP_EARG);
 
