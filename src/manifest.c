@@ -3873,14 +3873,22 @@ static const char *kc_conflict(kap_manifest_report *r, const jv *cl, const jv *u
         return "its cluster's proxy-url has no http, https or socks5 scheme (client-go: \"invalid 'proxy-url'\"): "
                "kube-apiserver stops at start-up";
     }
-    if (kc_https(cl) && jbool(jget(cl, "insecure-skip-tls-verify")) &&
-        (kc_has(cl, "certificate-authority") || kc_has(cl, "certificate-authority-data"))) {
-        *fix = "drop insecure-skip-tls-verify (the certificate authority verifies the webhook) or the certificate "
-               "authority";
-        return "its cluster sets insecure-skip-tls-verify beside a certificate authority (client-go: \"specifying a "
-               "root certificates file with the insecure flag is not allowed\"): kube-apiserver stops at start-up";
-    }
     return NULL;
+}
+
+/* Skipping verification beside a certificate authority: refused when
+ * client-go builds the transport (TLSConfigFor), after clientcmd has opened
+ * the files the kubeconfig names (ConfirmUsable) and read its token file,
+ * so an unreadable certificate authority is what kube-apiserver reports
+ * first. Only an https server copies the TLS settings into the client. */
+static const char *kc_insecure(const jv *cl, const char **fix)
+{
+    if (!kc_https(cl) || !jbool(jget(cl, "insecure-skip-tls-verify")) ||
+        !(kc_has(cl, "certificate-authority") || kc_has(cl, "certificate-authority-data")))
+        return NULL;
+    *fix = "drop insecure-skip-tls-verify (the certificate authority verifies the webhook) or the certificate authority";
+    return "its cluster sets insecure-skip-tls-verify beside a certificate authority (client-go: \"specifying a root "
+           "certificates file with the insecure flag is not allowed\"): kube-apiserver stops at start-up";
 }
 
 static void check_webhook(checker *c)
@@ -3965,6 +3973,8 @@ static void check_webhook(checker *c)
                 use = kc_file(c, kd.s, us, "client-key", "client-key-data");
             if (!use && kd.s && kc_https(cl))
                 use = kc_file(c, kd.s, us, "tokenFile", "token");
+            if (!use)
+                use = kc_insecure(cl, &use_fix);
             if (!use && (use = kc_server_refused(c, cl)) != NULL)
                 use_fix = "write the cluster's server as a URL, https://HOST[:PORT][/PATH] (a port in digits, an "
                           "IPv6 host in [ ], a % only as %XX)";

@@ -849,6 +849,20 @@ START_TEST(webhook_kubeconfigs)
                "/etc/kubernetes/pki/client.crt, which is not a file there");
     put("/etc/kubernetes/pki/client.crt", "x\n");
     expect_now("webhook-config", KAP_MANIFEST_PASS, "names 1 cluster");
+    /* skipping verification beside that certificate authority: refused
+     * once the file is read, and only then (client-go opens the files the
+     * kubeconfig names before it builds the transport) */
+    snprintf(kc, sizeof kc, cl, "pki/audit-ca.crt, insecure-skip-tls-verify: true",
+             "/etc/kubernetes/hook/pki/client.crt");
+    strcat(kc, "contexts:\n- name: c\n  context: {cluster: a, user: u}\ncurrent-context: c\n");
+    put("/etc/kubernetes/webhook.kubeconfig", kc);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL, "insecure-skip-tls-verify beside a certificate authority");
+    char ca[512];
+    snprintf(ca, sizeof ca, "%s/etc/kubernetes/pki/audit-ca.crt", root);
+    ck_assert_int_eq(unlink(ca), 0);
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "its certificate-authority /etc/kubernetes/hook/pki/audit-ca.crt is mounted from the host's "
+               "/etc/kubernetes/pki/audit-ca.crt, which is not a file there");
     /* a directory */
     char p[512];
     snprintf(p, sizeof p, "%s/etc/kubernetes/webhook.kubeconfig", root);
@@ -1291,8 +1305,10 @@ START_TEST(corners_of_later_checks)
         {"insecure-skip-tls-verify: false", "token: t, password: p", "a token and a username or password"},
         {"insecure-skip-tls-verify: true, certificate-authority-data: Zm9v", "token: t",
          "insecure-skip-tls-verify beside a certificate authority"},
+        /* the file is opened first (ConfirmUsable), the conflict found
+         * after, when the transport is built (TLSConfigFor) */
         {"insecure-skip-tls-verify: yes, certificate-authority: /no/ca", "token: t",
-         "insecure-skip-tls-verify beside a certificate authority"},
+         "its certificate-authority /no/ca is not on a hostPath volumeMount"},
         {"proxy-url: proxy.internal:3128", "token: t", "proxy-url has no http, https or socks5 scheme"},
         {"proxy-url: ftp://proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
         {"proxy-url: proxy.internal", "token: t", "proxy-url has no http, https or socks5 scheme"},
@@ -1515,7 +1531,7 @@ START_TEST(corners_of_later_checks)
         {"certificate-authority: /no/ca, certificate-authority-data: \"\\n\"", "token: t",
          "its certificate-authority /no/ca is not on a hostPath volumeMount"},
         {"insecure-skip-tls-verify: true, certificate-authority: /no/ca, certificate-authority-data: \"\\n\"",
-         "token: t", "insecure-skip-tls-verify beside a certificate authority"},
+         "token: t", "its certificate-authority /no/ca is not on a hostPath volumeMount"},
         {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\"", NULL},
         {"insecure-skip-tls-verify: false", "client-certificate-data: \"\\n\", client-key: /no/key", NULL},
         {"insecure-skip-tls-verify: false",
