@@ -895,8 +895,28 @@ typedef struct volume {
     const char *name;
     const char *host_path; /* NULL: not a hostPath volume */
     const char *type;      /* hostPath.type, "" when unset */
+    int empty_dir;         /* an emptyDir (given, or no source at all) */
     unsigned line, col;
 } volume;
+
+/* The volume sources a Pod's volume may name (one at most; none is an
+ * emptyDir, kubelet's default). */
+static const char *const vol_sources[] = {
+    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
+    "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
+    "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image"};
+
+/* How many sources a volume names (null leaves one unset). */
+static size_t volume_sources(const jv *v)
+{
+    size_t kinds = 0;
+    for (size_t k = 0; k < sizeof vol_sources / sizeof vol_sources[0]; k++) {
+        const jv *src = jget(v, vol_sources[k]);
+        kinds += src && src->kind != JV_NULL;
+    }
+    return kinds;
+}
 
 typedef struct checker {
     kap_manifest_report *r;
@@ -1715,6 +1735,8 @@ static int read_volumes(checker *c)
         t->type = jstr_in(&c->a, jget(hp, "type"), &c->r->oom);
         if (!t->type)
             t->type = "";
+        const jv *ed = jget(v, "emptyDir");
+        t->empty_dir = (ed && ed->kind != JV_NULL) || volume_sources(v) == 0;
         t->line = v->line;
         t->col = v->col;
     }
@@ -1807,11 +1829,6 @@ static void check_pod_valid(checker *c)
     }
     /* volumes: a name that is a DNS label, one source at most (none is
      * emptyDir, kubelet's default) */
-    static const char *const sources[] = {
-        "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
-        "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
-        "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
-        "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image"};
     for (size_t i = 0; vols && vols->kind == JV_ARRAY && i < vols->n; i++) {
         const jv *v = vols->items[i], *n = jget(v, "name");
         if (n && n->kind == JV_STRING && !dns_label_ok(n->s, n->len))
@@ -1820,11 +1837,7 @@ static void check_pod_valid(checker *c)
                       "end), here and in its volumeMounts",
                       "the volume name '%.*s' (spec.volumes[%zu]) is no DNS label: kubelet refuses the pod",
                       (int)n->len, n->s, i);
-        size_t kinds = 0;
-        for (size_t k = 0; k < sizeof sources / sizeof sources[0]; k++) {
-            const jv *src = jget(v, sources[k]);
-            kinds += src && src->kind != JV_NULL;
-        }
+        size_t kinds = volume_sources(v);
         if (kinds > 1)
             add_check(r, "pod-valid", KAP_MANIFEST_FAIL, v->line, v->col,
                       "keep one source in the volume (hostPath for the policy and the log)",
@@ -2209,6 +2222,17 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
                   rfmt(r, "give volumeMount '%s' a relative subPath without '..'", h->m->name),
                   "the subPath '%s' of volumeMount '%s' is absolute or contains '..': the pod is refused",
                   h->m->sub_path, h->m->name);
+        return -1;
+    }
+    if (!h->v->host_path && log && h->v->empty_dir && !h->m->read_only) {
+        /* kube-apiserver writes the log, but in the pod's scratch space */
+        add_check(r, id_mount, KAP_MANIFEST_WARN, h->v->line, h->v->col,
+                  rfmt(r, "make volume '%s' a hostPath volume (a directory on the host, type DirectoryOrCreate)",
+                       h->v->name),
+                  "%s is mounted at %s from volume '%s', an emptyDir: kube-apiserver writes the log there, but not "
+                  "on the host, and kubelet deletes it with the pod; only another container of the pod (a log "
+                  "shipper) can read it",
+                  cpath, h->m->path, h->v->name);
         return -1;
     }
     if (!h->v->host_path) {

@@ -106,6 +106,11 @@ class Fixtures(unittest.TestCase):
                 self.assertEqual(len(lines), len(doc["checks"]))
                 for l, c in zip(lines, doc["checks"]):
                     self.assertEqual(l.split()[:2], [c["status"], c["id"]])
+                # and ends with the counts ("1 warning", not "1 warnings")
+                n_of = {s: sum(c["status"] == s for c in doc["checks"]) for s in STATUSES}
+                warned = "%d warning%s" % (n_of["WARN"], "" if n_of["WARN"] == 1 else "s")
+                self.assertEqual(text.splitlines()[-1],
+                                 "%d passed, %s, %d failed" % (n_of["PASS"], warned, n_of["FAIL"]))
         self.assertGreaterEqual(n, 30)
 
     def test_version_from_image(self):

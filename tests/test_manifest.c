@@ -729,6 +729,7 @@ static const fixture_case cases[] = {
     {"policy-invalid", NULL, "policy-loads", KAP_MANIFEST_FAIL, "Unsupported value: \"Everything\""},
     {"policy-writable", NULL, "policy-mount-readonly", KAP_MANIFEST_WARN, "writable"},
     {"log-readonly", NULL, "log-mount", KAP_MANIFEST_FAIL, "read-only"},
+    {"log-emptydir", NULL, "log-mount", KAP_MANIFEST_WARN, "from volume 'audit-log', an emptyDir"},
     {"log-file-mount", NULL, "log-dir", KAP_MANIFEST_FAIL, "type File"},
     {"log-dir-missing", NULL, "log-dir", KAP_MANIFEST_FAIL, "type Directory"},
     {"log-dir-create", NULL, "log-dir", KAP_MANIFEST_PASS, "DirectoryOrCreate"},
@@ -1716,6 +1717,71 @@ START_TEST(webhook_exec_plugin_needs)
         }
         webhook_case(i, cases[i].want, cases[i].part);
     }
+}
+END_TEST
+
+/* the log's directory on an emptyDir volume: kube-apiserver writes the
+ * log, but not on the host, and kubelet deletes it with the pod (a WARN);
+ * read-only, or another kind of volume, is no log at all (a FAIL); the
+ * policy cannot come from an emptyDir (a FAIL) */
+START_TEST(log_on_an_emptydir)
+{
+    good_node();
+    static const struct {
+        const char *mount, *vol;
+        const char *id;
+        kap_manifest_status st;
+        const char *want;
+    } cases[] = {
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch, emptyDir: {}}", "log-mount",
+         KAP_MANIFEST_WARN,
+         "/var/log/kubernetes/audit is mounted at /var/log/kubernetes/audit from volume 'scratch', an emptyDir: "
+         "kube-apiserver writes the log there, but not on the host"},
+        {"{name: scratch, mountPath: /var/log}", "{name: scratch, emptyDir: {medium: Memory}}", "log-mount",
+         KAP_MANIFEST_WARN, "mounted at /var/log from volume 'scratch', an emptyDir"},
+        /* no source at all: kubelet's default, an emptyDir */
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch}", "log-mount", KAP_MANIFEST_WARN,
+         "from volume 'scratch', an emptyDir"},
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit, readOnly: true}", "{name: scratch, emptyDir: {}}",
+         "log-mount", KAP_MANIFEST_FAIL, "from volume 'scratch', which is not a hostPath volume"},
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch, configMap: {name: x}}",
+         "log-mount", KAP_MANIFEST_FAIL, "from volume 'scratch', which is not a hostPath volume"},
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch, emptyDir: null, nfs: {}}",
+         "log-mount", KAP_MANIFEST_FAIL, "from volume 'scratch', which is not a hostPath volume"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char mounts[256], vols[256];
+        snprintf(mounts, sizeof mounts,
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n    - %s\n",
+                 cases[i].mount);
+        snprintf(vols, sizeof vols,
+                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n  - %s\n",
+                 cases[i].vol);
+        pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+                 mounts, vols);
+        kap_manifest_report *r = check_now();
+        must(r, cases[i].id, cases[i].st, cases[i].want);
+        if (cases[i].st == KAP_MANIFEST_WARN) {
+            const kap_manifest_check *f = find_check(r, "log-mount");
+            ck_assert_msg(strstr(f->fix, "make volume 'scratch' a hostPath volume") != NULL, "%s", f->fix);
+            must(r, "policy-mount", KAP_MANIFEST_PASS, NULL);
+        }
+        kap_manifest_report_free(r);
+    }
+    pod_with("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+             "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+             "    - {name: audit, mountPath: /etc/kubernetes}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n",
+             "  - {name: audit, emptyDir: {}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-mount", KAP_MANIFEST_FAIL,
+         "/etc/kubernetes/audit-policy.yaml is mounted at /etc/kubernetes from volume 'audit', which is not a "
+         "hostPath volume");
+    must(r, "log-mount", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    drop_root();
 }
 END_TEST
 
@@ -3514,6 +3580,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, log_path_a_directory);
     tcase_add_test(tc, pod_invalid_volumes_and_subpaths);
     tcase_add_test(tc, log_mount_hints);
+    tcase_add_test(tc, log_on_an_emptydir);
     tcase_add_test(tc, go_runner);
     tcase_add_test(tc, copies_by_pod_name);
     tcase_add_test(tc, kubelet_command_line_many_variables);

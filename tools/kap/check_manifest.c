@@ -143,7 +143,7 @@ static void print_text(const kap_manifest_report *r, const char *root, const cli
             cli_print_diagnostics(stdout, kap_manifest_report_policy_file(r),
                                   kap_manifest_report_policy_diagnostics(r));
     }
-    printf("%zu passed, %zu warnings, %zu failed\n", count[0], count[1], count[2]);
+    printf("%zu passed, %zu warning%s, %zu failed\n", count[0], count[1], count[1] == 1 ? "" : "s", count[2]);
 }
 
 /* The checks on the manifest as it is now, printed; the exit status they
