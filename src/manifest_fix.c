@@ -706,6 +706,7 @@ typedef struct fvol {
     const char *name;
     const char *host;   /* hostPath.path or NULL */
     const fnode *type;  /* hostPath.type's value node, or NULL */
+    int empty_dir;      /* an emptyDir: given, or no source beside the name */
 } fvol;
 
 typedef struct plan {
@@ -923,6 +924,8 @@ static int read_plan(fixer *f, plan *p)
         t->name = name;
         t->host = scalar(map_get(map_get(vn, "hostPath"), "path"));
         t->type = map_get(map_get(vn, "hostPath"), "type");
+        const fnode *ed = map_get(vn, "emptyDir");
+        t->empty_dir = (ed && !(ed->kind == FN_SCALAR && null_scalar(ed))) || vn->n == 2;
     }
     return 0;
 }
@@ -1196,6 +1199,18 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         }
         if (m)
             return;
+    }
+    if (m && v && !v->host && v->empty_dir && !read_only && !host && strcmp(m->path, cpath) == 0) {
+        const char *ro = scalar(m->read_only);
+        if (!ro || (m->read_only->style == YAML_PLAIN_SCALAR_STYLE && !yaml11_true(ro))) {
+            /* kube-apiserver writes the log there (a log shipper beside it
+             * may read it): a working set-up, a log-mount WARN, left as it
+             * is */
+            note(f, "volumeMount '%s' (%s) stays on the emptyDir volume '%s': the log is written there, not on the "
+                    "host; make the volume a hostPath by hand to keep it",
+                 m->name, cpath, v->name);
+            return;
+        }
     }
     if (!host)
         host = cpath;

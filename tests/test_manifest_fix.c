@@ -541,6 +541,61 @@ START_TEST(pod_named)
 }
 END_TEST
 
+/* The log's own directory on a writable emptyDir (a log-mount WARN: the
+ * log is written, not on the host): left as it is, with a note, and the
+ * rest fixed; read-only, or with no source but a configMap, it is refused
+ * as before */
+START_TEST(log_on_an_emptydir_stays)
+{
+    static const char head[] =
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n"
+        "    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n"
+        "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+        "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: true}\n"
+        "    - {mountPath: /var/log/kubernetes/audit, name: scratch%s}\n"
+        "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+        "  - name: scratch%s\n";
+    static const struct {
+        const char *ro, *vol;
+        int kept;
+    } cases[] = {
+        {"", "\n    emptyDir: {}", 1},
+        {", readOnly: false", "\n    emptyDir: {medium: Memory}", 1},
+        {"", "", 1}, /* no source: kubelet's default, an emptyDir */
+        {", readOnly: true", "\n    emptyDir: {}", 0},
+        {", readOnly: \"false\"", "\n    emptyDir: {}", 0},
+        {"", "\n    emptyDir: null\n    configMap: {name: x}", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[2048];
+        snprintf(m, sizeof m, head, cases[i].ro, cases[i].vol);
+        node(m);
+        put("/etc/kubernetes/audit-policy.yaml", POLICY);
+        if (!cases[i].kept) {
+            kap_manifest_fix *x = fix_now(KAP_EINVALID);
+            ck_assert_msg(strstr(kap_manifest_fix_error(x), "change it by hand") != NULL, "%s",
+                          kap_manifest_fix_error(x));
+            kap_manifest_fix_free(x);
+            drop();
+            continue;
+        }
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(has_change(x, "volumeMount 'scratch' (/var/log/kubernetes/audit) stays on the emptyDir "
+                                    "volume 'scratch'"),
+                      "%s", t);
+        ck_assert_ptr_nonnull(strstr(t, "    - --audit-log-maxage=30\n"));
+        ck_assert_ptr_nonnull(strstr(t, "{mountPath: /var/log/kubernetes/audit, name: scratch"));
+        ck_assert_ptr_null(strstr(t, "hostPath: {path: /var/log"));
+        ck_assert_ptr_null(strstr(t, "path: /var/log/kubernetes/audit\n"));
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
 /* A mount over both paths that is not a hostPath (an emptyDir): the policy
  * still gets a mount of its own, as does the log's directory */
 START_TEST(shared_mount_not_hostpath)
@@ -1235,6 +1290,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, shared_mount_not_hostpath);
+    tcase_add_test(tc, log_on_an_emptydir_stays);
     tcase_add_test(tc, old_log_mount_removed);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, write_error);
