@@ -1202,10 +1202,13 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
     }
     if (m && v && !v->host && v->empty_dir && !read_only && !host && strcmp(m->path, cpath) == 0) {
         const char *ro = scalar(m->read_only);
-        if (!ro || (m->read_only->style == YAML_PLAIN_SCALAR_STYLE && !yaml11_true(ro))) {
+        if (!ro || !yaml11_true(ro)) {
             /* kube-apiserver writes the log there (a log shipper beside it
              * may read it): a working set-up, a log-mount WARN, left as it
-             * is */
+             * is; a quoted "false" is a string kubelet cannot decode
+             * (manifest-fields), written as the boolean */
+            if (ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE)
+                replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) stays on the emptyDir volume '%s': the log is written there, not on the "
                     "host; make the volume a hostPath by hand to keep it",
                  m->name, cpath, v->name);

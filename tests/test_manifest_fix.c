@@ -564,7 +564,8 @@ START_TEST(log_on_an_emptydir_stays)
         {", readOnly: false", "\n    emptyDir: {medium: Memory}", 1},
         {"", "", 1}, /* no source: kubelet's default, an emptyDir */
         {", readOnly: true", "\n    emptyDir: {}", 0},
-        {", readOnly: \"false\"", "\n    emptyDir: {}", 0},
+        {", readOnly: \"false\"", "\n    emptyDir: {}", 1},
+        {", readOnly: \"true\"", "\n    emptyDir: {}", 0},
         {"", "\n    emptyDir: null\n    configMap: {name: x}", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -589,6 +590,7 @@ START_TEST(log_on_an_emptydir_stays)
         ck_assert_ptr_nonnull(strstr(t, "{mountPath: /var/log/kubernetes/audit, name: scratch"));
         ck_assert_ptr_null(strstr(t, "hostPath: {path: /var/log"));
         ck_assert_ptr_null(strstr(t, "path: /var/log/kubernetes/audit\n"));
+        ck_assert_ptr_null(strstr(t, "readOnly: \"false\""));
         passes(x);
         kap_manifest_fix_free(x);
         drop();
