@@ -899,20 +899,19 @@ typedef struct volume {
     unsigned line, col;
 } volume;
 
-/* The volume sources a Pod's volume may name (one at most; none is an
- * emptyDir, kubelet's default). */
-static const char *const vol_sources[] = {
+const char *const kap_volume_sources[] = {
     "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
     "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
     "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
     "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image"};
+const size_t kap_n_volume_sources = sizeof kap_volume_sources / sizeof kap_volume_sources[0];
 
 /* How many sources a volume names (null leaves one unset). */
 static size_t volume_sources(const jv *v)
 {
     size_t kinds = 0;
-    for (size_t k = 0; k < sizeof vol_sources / sizeof vol_sources[0]; k++) {
-        const jv *src = jget(v, vol_sources[k]);
+    for (size_t k = 0; k < kap_n_volume_sources; k++) {
+        const jv *src = jget(v, kap_volume_sources[k]);
         kinds += src && src->kind != JV_NULL;
     }
     return kinds;
@@ -2637,6 +2636,20 @@ static void check_log(checker *c, logpaths *lp)
     char fixbuf[64];
     snprintf(fixbuf, sizeof fixbuf, "DirectoryOrCreate");
     map_path(c, cp.s, &h);
+    if (h.m && h.v && !h.v->host_path && strcmp(h.m->path, cp.s) == 0) {
+        /* a mount at the log file itself, not from the host: an emptyDir
+         * there is a directory, a configMap's file read-only */
+        add_check(r, "log-mount", KAP_MANIFEST_FAIL, h.m->line, h.m->col,
+                  rfmt(r, "remove volumeMount '%s' and mount %s's directory from a writable hostPath volume",
+                       h.m->name, cp.s),
+                  "the log file %s is itself mounted from volume '%s', which is not a hostPath volume: "
+                  "kube-apiserver cannot write it (an emptyDir there is a directory) and stops at start-up",
+                  cp.s, h.v->name);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        bfree(c, &cdir);
+        return;
+    }
     if (!h.m || !h.v || !h.v->host_path || !h.host.s || !h.vol_host.s) {
         hostmap_free(c, &h);
         /* the log's directory is what to mount */
@@ -3995,13 +4008,19 @@ static void check_webhook(checker *c)
                 use = kc_file(c, kd.s, us, "client-certificate", "client-certificate-data");
             if (!use && kd.s && cert)
                 use = kc_file(c, kd.s, us, "client-key", "client-key-data");
-            if (!use && kd.s && kc_https(cl))
+            /* a server the REST client refuses is not taken for TLS
+             * (IsConfigTransportTLS): no token file read, no TLS set-up,
+             * and then the client is not made */
+            const char *srv = use ? NULL : kc_server_refused(c, cl);
+            if (!use && !srv && kd.s && kc_https(cl))
                 use = kc_file(c, kd.s, us, "tokenFile", "token");
-            if (!use)
+            if (!use && !srv)
                 use = kc_insecure(cl, &use_fix);
-            if (!use && (use = kc_server_refused(c, cl)) != NULL)
+            if (!use && srv) {
+                use = srv;
                 use_fix = "write the cluster's server as a URL, https://HOST[:PORT][/PATH] (a port in digits, an "
                           "IPv6 host in [ ], a % only as %XX)";
+            }
             if (!use && kd.s)
                 use = kc_exec_command(c, kd.s, us, &warn, &use_fix);
             bfree(c, &kd);

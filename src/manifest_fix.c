@@ -739,6 +739,15 @@ static const fmount *covering(const plan *p, const char *path)
     return best;
 }
 
+/* Whether a mount lies inside dir, below it (the log file's own, ...). */
+static int mount_below(const plan *p, const char *dir)
+{
+    for (size_t i = 0; i < p->n_m; i++)
+        if (path_within(p->m[i].path, dir) && strcmp(p->m[i].path, dir) != 0)
+            return 1;
+    return 0;
+}
+
 static const fvol *vol_named(const plan *p, const char *name)
 {
     for (size_t i = 0; i < p->n_v; i++)
@@ -924,8 +933,17 @@ static int read_plan(fixer *f, plan *p)
         t->name = name;
         t->host = scalar(map_get(map_get(vn, "hostPath"), "path"));
         t->type = map_get(map_get(vn, "hostPath"), "type");
-        const fnode *ed = map_get(vn, "emptyDir");
-        t->empty_dir = (ed && !(ed->kind == FN_SCALAR && null_scalar(ed))) || vn->n == 2;
+        /* as the checker: emptyDir given, or no source (null leaves one
+         * unset) */
+        size_t sources = 0, empty = 0;
+        for (size_t k = 0; k < kap_n_volume_sources; k++) {
+            const fnode *src = map_get(vn, kap_volume_sources[k]);
+            int set = src && !(src->kind == FN_SCALAR && null_scalar(src));
+            sources += (size_t)set;
+            if (set && strcmp(kap_volume_sources[k], "emptyDir") == 0)
+                empty = 1;
+        }
+        t->empty_dir = empty || sources == 0;
     }
     return 0;
 }
@@ -1200,14 +1218,17 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         if (m)
             return;
     }
-    if (m && v && !v->host && v->empty_dir && !read_only && !host && strcmp(m->path, cpath) == 0) {
+    if (m && v && !v->host && v->empty_dir && !read_only && !host && strcmp(m->path, cpath) == 0 &&
+        !(m->sub_path && (m->sub_path[0] == '/' || strstr(m->sub_path, ".."))) && !mount_below(p, cpath)) {
         const char *ro = scalar(m->read_only);
-        if (!ro || !yaml11_true(ro)) {
+        int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
+        if (!ro || quoted || !yaml11_true(ro)) {
             /* kube-apiserver writes the log there (a log shipper beside it
              * may read it): a working set-up, a log-mount WARN, left as it
-             * is; a quoted "false" is a string kubelet cannot decode
-             * (manifest-fields), written as the boolean */
-            if (ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE)
+             * is; a quoted readOnly is a string kubelet cannot decode
+             * (manifest-fields), which the checker reads as not read-only:
+             * written as the boolean false */
+            if (quoted)
                 replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) stays on the emptyDir volume '%s': the log is written there, not on the "
                     "host; make the volume a hostPath by hand to keep it",

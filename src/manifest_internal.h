@@ -53,6 +53,11 @@ KAP_HIDDEN int parse_go_int(const char *s, long long *out);
 enum { EXEC_UNKNOWN, EXEC_STATIC, EXEC_DYNAMIC, EXEC_SCRIPT, EXEC_NOT_A_PROGRAM };
 KAP_HIDDEN int exec_format(int fd, char *interp, size_t cap);
 
+/* The sources a Pod's volume may name (one at most; none is an emptyDir,
+ * kubelet's default), and how many there are (src/manifest.c). */
+KAP_HIDDEN extern const char *const kap_volume_sources[];
+KAP_HIDDEN extern const size_t kap_n_volume_sources;
+
 /* kube-apiserver's defaults for --audit-*-truncate-max-event-size and
  * -max-batch-size. */
 #define TRUNCATE_EVENT_DEFAULT 102400LL

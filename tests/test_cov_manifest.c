@@ -1369,6 +1369,21 @@ START_TEST(corners_of_later_checks)
         must(r, "webhook-config", KAP_MANIFEST_PASS, NULL);
         kap_manifest_report_free(r);
     }
+    /* nor with an https server the REST client refuses (not taken for
+     * TLS, IsConfigTransportTLS): that is what kube-apiserver reports */
+    static const char *const refused_tls[] = {"tokenFile: /no/tok", "token: t"};
+    for (size_t i = 0; i < 2; i++) {
+        char kc[1024];
+        snprintf(kc, sizeof kc,
+                 "clusters:\n- name: a\n  cluster: {server: \"https://a:8a\", insecure-skip-tls-verify: true, "
+                 "certificate-authority-data: Zm9v}\n"
+                 "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
+                 "users:\n- name: u\n  user: {%s}\ncurrent-context: c\n",
+                 refused_tls[i]);
+        r = with_webhook(kc);
+        must(r, "webhook-config", KAP_MANIFEST_FAIL, "cannot be used: its cluster's server");
+        kap_manifest_report_free(r);
+    }
     r = with_webhook("clusters:\n- name: a\n  cluster: {server: \"HTTPS://a\"}\n"
                      "contexts:\n- name: c\n  context: {cluster: a, user: u}\n"
                      "users:\n- name: u\n  user: {tokenFile: /no/tok}\ncurrent-context: c\n");

@@ -1748,9 +1748,19 @@ START_TEST(log_on_an_emptydir)
          "log-mount", KAP_MANIFEST_FAIL, "from volume 'scratch', which is not a hostPath volume"},
         {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch, emptyDir: null, nfs: {}}",
          "log-mount", KAP_MANIFEST_FAIL, "from volume 'scratch', which is not a hostPath volume"},
+        /* the log file itself mounted from elsewhere: a directory there
+         * (an emptyDir), or a configMap's read-only file */
+        {"{name: scratch, mountPath: /var/log/kubernetes/audit}\n"
+         "    - {name: f, mountPath: /var/log/kubernetes/audit/audit.log}",
+         "{name: scratch, emptyDir: {}}\n  - {name: f, emptyDir: {}}", "log-mount", KAP_MANIFEST_FAIL,
+         "the log file /var/log/kubernetes/audit/audit.log is itself mounted from volume 'f', which is not a "
+         "hostPath volume: kube-apiserver cannot write it"},
+        {"{name: f, mountPath: /var/log/kubernetes/audit/audit.log, subPath: a}",
+         "{name: f, configMap: {name: x}}", "log-mount", KAP_MANIFEST_FAIL,
+         "is itself mounted from volume 'f', which is not a hostPath volume"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char mounts[256], vols[256];
+        char mounts[512], vols[512];
         snprintf(mounts, sizeof mounts,
                  "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n    - %s\n",
                  cases[i].mount);
