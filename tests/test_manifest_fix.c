@@ -571,6 +571,8 @@ START_TEST(log_on_an_emptydir_stays)
         {", readOnly: yes", "\n    emptyDir: {}", 0},
         {"", "\n    emptyDir: null\n    configMap: {name: x}", 0},
         {", subPath: ../x", "\n    emptyDir: {}", 0},
+        /* a hostPath without its path: a source set, no emptyDir */
+        {"", "\n    hostPath: {type: DirectoryOrCreate}", 0},
         /* the log file mounted by itself below it, from another emptyDir */
         {"}\n    - {mountPath: /var/log/kubernetes/audit/audit.log, name: f", "\n    emptyDir: {}\n  - name: f\n"
          "    emptyDir: {}", 0},
