@@ -896,6 +896,7 @@ typedef struct volume {
     const char *host_path; /* NULL: not a hostPath volume */
     const char *type;      /* hostPath.type, "" when unset */
     int empty_dir;         /* an emptyDir (given, or no source at all) */
+    int in_memory;         /* an emptyDir of medium Memory (tmpfs) */
     unsigned line, col;
 } volume;
 
@@ -1736,6 +1737,8 @@ static int read_volumes(checker *c)
             t->type = "";
         const jv *ed = jget(v, "emptyDir");
         t->empty_dir = (ed && ed->kind != JV_NULL) || volume_sources(v) == 0;
+        const jv *medium = jget(ed, "medium");
+        t->in_memory = medium && medium->kind == JV_STRING && medium->len == 6 && memcmp(medium->s, "Memory", 6) == 0;
         t->line = v->line;
         t->col = v->col;
     }
@@ -2230,8 +2233,11 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
                        h->v->name),
                   "%s is mounted at %s from volume '%s', an emptyDir: kube-apiserver writes the log there, but not "
                   "on the host, and kubelet deletes it with the pod; only another container of the pod (a log "
-                  "shipper) can read it",
-                  cpath, h->m->path, h->v->name);
+                  "shipper) can read it%s",
+                  cpath, h->m->path, h->v->name,
+                  h->v->in_memory ? "; and it is held in memory (medium: Memory): the log and its rotated copies "
+                                    "count against the pod's memory"
+                                  : "");
         return -1;
     }
     if (!h->v->host_path) {

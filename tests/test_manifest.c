@@ -1738,7 +1738,11 @@ START_TEST(log_on_an_emptydir)
          "/var/log/kubernetes/audit is mounted at /var/log/kubernetes/audit from volume 'scratch', an emptyDir: "
          "kube-apiserver writes the log there, but not on the host"},
         {"{name: scratch, mountPath: /var/log}", "{name: scratch, emptyDir: {medium: Memory}}", "log-mount",
-         KAP_MANIFEST_WARN, "mounted at /var/log from volume 'scratch', an emptyDir"},
+         KAP_MANIFEST_WARN,
+         "mounted at /var/log from volume 'scratch', an emptyDir: kube-apiserver writes the log there, but not on "
+         "the host, and kubelet deletes it with the pod; only another container of the pod (a log shipper) can "
+         "read it; and it is held in memory (medium: Memory): the log and its rotated copies count against the "
+         "pod's memory"},
         /* no source at all: kubelet's default, an emptyDir */
         {"{name: scratch, mountPath: /var/log/kubernetes/audit}", "{name: scratch}", "log-mount", KAP_MANIFEST_WARN,
          "from volume 'scratch', an emptyDir"},
@@ -1775,6 +1779,8 @@ START_TEST(log_on_an_emptydir)
         if (cases[i].st == KAP_MANIFEST_WARN) {
             const kap_manifest_check *f = find_check(r, "log-mount");
             ck_assert_msg(strstr(f->fix, "make volume 'scratch' a hostPath volume") != NULL, "%s", f->fix);
+            ck_assert_msg((strstr(f->message, "held in memory") != NULL) == (strstr(cases[i].vol, "Memory") != NULL),
+                          "%s", f->message);
             must(r, "policy-mount", KAP_MANIFEST_PASS, NULL);
         }
         kap_manifest_report_free(r);
