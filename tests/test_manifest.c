@@ -1918,6 +1918,23 @@ static void fail_then_pass(const char *node, mode_t bad, mode_t good, const char
     expect_now("webhook-config", KAP_MANIFEST_PASS, NULL);
 }
 
+/* The good pod with a pod securityContext psc and a container one sc (each
+ * a line, or ""). */
+static void put_run_as_pod(const char *psc, const char *sc)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n%s  containers:\n"
+             "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n%s"
+             "    command:\n    - kube-apiserver\n" GOOD_FLAGS
+             "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+             "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
+             "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
+             "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
+             psc, sc);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+}
+
 START_TEST(run_as_non_root)
 {
     good_node();
@@ -1930,7 +1947,8 @@ START_TEST(run_as_non_root)
     static const struct {
         mode_t pmode, dmode;
         int gid; /* 0: no runAsGroup; 1: the files' group; 2: another group, 3: another, and the files' group as a
-                    supplemental group */
+                    supplemental group; 4: another, and the files' group as a supplemental group written as a
+                    string (kubelet cannot decode it: not taken) */
         const char *pol, *log;
     } cases[] = {
         {0600, 0755, 0, "cannot read the policy", "cannot create its log file in"},
@@ -1939,6 +1957,7 @@ START_TEST(run_as_non_root)
         {0640, 0775, 1, NULL, NULL},
         {0640, 0775, 2, "cannot read the policy", "cannot create its log file in"},
         {0640, 0775, 3, NULL, NULL},
+        {0640, 0775, 4, "cannot read the policy", "cannot create its log file in"},
         {0604, 0757, 2, NULL, NULL},
         /* a member of the file's group gets the group's bits, not the others' */
         {0604, 0757, 1, "cannot read the policy", "cannot create its log file in"},
@@ -1954,17 +1973,9 @@ START_TEST(run_as_non_root)
             snprintf(sc, sizeof sc, "    securityContext: {runAsUser: %lld}\n", other);
         if (cases[i].gid == 3)
             snprintf(psc, sizeof psc, "  securityContext: {supplementalGroups: [1, %lld]}\n", (long long)st.st_gid);
-        char text[4096];
-        snprintf(text, sizeof text,
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n%s  containers:\n"
-                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n%s"
-                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS
-                 "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
-                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
-                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
-                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
-                 psc, sc);
-        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        if (cases[i].gid == 4)
+            snprintf(psc, sizeof psc, "  securityContext: {supplementalGroups: [\"%lld\"]}\n", (long long)st.st_gid);
+        put_run_as_pod(psc, sc);
         kap_manifest_report *r = check_now();
         if (cases[i].pol)
             must(r, "policy-file", KAP_MANIFEST_FAIL, cases[i].pol);
@@ -1976,6 +1987,35 @@ START_TEST(run_as_non_root)
             must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
         kap_manifest_report_free(r);
     }
+    /* a runAsUser that owns the files gets the owner's bits, not the
+     * group's nor the others' (as root, the files are given to another
+     * uid first) */
+    long long owner = getuid() ? (long long)getuid() : other;
+    if (!getuid()) {
+        ck_assert_int_eq(chown(p, (uid_t)other, (gid_t)-1), 0);
+        ck_assert_int_eq(chown(d, (uid_t)other, (gid_t)-1), 0);
+    }
+    static const struct {
+        mode_t pmode, dmode;
+        kap_manifest_status st;
+    } owned[] = {{0600, 0700, KAP_MANIFEST_PASS}, {0044, 0577, KAP_MANIFEST_FAIL}};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+        ck_assert_int_eq(chmod(p, owned[i].pmode), 0);
+        ck_assert_int_eq(chmod(d, owned[i].dmode), 0);
+        char sc[256];
+        snprintf(sc, sizeof sc, "    securityContext: {runAsUser: %lld}\n", owner);
+        put_run_as_pod("", sc);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", owned[i].st, owned[i].st == KAP_MANIFEST_FAIL ? "cannot read the policy" : NULL);
+        must(r, "log-dir", owned[i].st, owned[i].st == KAP_MANIFEST_FAIL ? "cannot create its log file in" : NULL);
+        kap_manifest_report_free(r);
+    }
+    if (!getuid()) {
+        ck_assert_int_eq(chown(p, 0, (gid_t)-1), 0);
+        ck_assert_int_eq(chown(d, 0, (gid_t)-1), 0);
+    }
+    ck_assert_int_eq(chmod(p, 0644), 0);
+    ck_assert_int_eq(chmod(d, 0777), 0);
     /* a log file already there: it must be readable and writable (it is
      * opened to append), whatever its directory allows */
     char lf[512];

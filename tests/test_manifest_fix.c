@@ -1166,7 +1166,8 @@ static void each_allocation_fails(const char *dir, const char *name)
 
 START_TEST(check_under_allocation_failure)
 {
-    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad", "stray-backup", "webhook-ok"};
+    static const char *const dirs[] = {"kubeadm-after", "policy-invalid", "flags-bad",
+                                       "stray-backup",  "webhook-ok",     "kubelet-dropins"};
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/%s/root", fixtures, dirs[_i]);
     each_allocation_fails(dir, dirs[_i]);
@@ -1310,7 +1311,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fsync_error);
     tcase_add_test(tc, rename_error);
     tcase_add_test(tc, write_then_restore);
-    tcase_add_loop_test(tc, check_under_allocation_failure, 0, 5);
+    tcase_add_loop_test(tc, check_under_allocation_failure, 0, 6);
     tcase_add_test(tc, fix_under_allocation_failure);
     tcase_add_test(tc, long_strings_under_allocation_failure);
     tcase_add_test(tc, refusal_under_allocation_failure);
