@@ -2029,18 +2029,9 @@ START_TEST(run_as_non_root)
         ck_assert_int_eq(chmod(lf, logs[i].fmode), 0);
         ck_assert_int_eq(chmod(d, logs[i].dmode), 0);
         ck_assert_int_eq(chmod(p, 0644), 0);
-        char text[4096];
-        snprintf(text, sizeof text,
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
-                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
-                 "    securityContext: {runAsUser: %lld}\n"
-                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS
-                 "    volumeMounts:\n    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
-                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n  volumes:\n"
-                 "  - {name: audit, hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}}\n"
-                 "  - {name: audit-log, hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}}\n",
-                 other);
-        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        char sc[256];
+        snprintf(sc, sizeof sc, "    securityContext: {runAsUser: %lld}\n", other);
+        put_run_as_pod("", sc);
         expect_now("log-dir", logs[i].st, logs[i].st == KAP_MANIFEST_FAIL ? "cannot open its log file" : NULL);
     }
     /* directories between the mount's and the file's must be searchable:
