@@ -886,7 +886,8 @@ typedef struct mount {
     const char *name, *path, *sub_path;
     const char *expr;       /* subPathExpr as written, NULL when not given */
     const char *expr_var;   /* a variable of expr not known here (see expand_sub_path), or NULL */
-    int expr_empty;         /* expr_var is given an empty value: kubelet does not start the container */
+    int expr_empty;         /* expr_var is given an empty value, or is "" ("$()"): kubelet does not start the
+                             * container */
     int read_only;
     unsigned line, col;
 } mount;
@@ -1657,8 +1658,8 @@ static const jv *env_literal(const checker *c, const char *name, size_t n)
  * literal env value of the container; else m->expr_var names the first
  * that is not (a valueFrom, a value that refers to others, or not in env:
  * kubelet's own, such as the service variables): its value is known only
- * on the node. A literal empty value sets m->expr_empty (kubelet:
- * "missing value for NAME"). */
+ * on the node. A literal empty value, or "$()" (a name no env entry
+ * can have), sets m->expr_empty (kubelet: "missing value for NAME"). */
 static void expand_sub_path(checker *c, mount *m)
 {
     kap_buf b = {0};
@@ -1675,7 +1676,7 @@ static void expand_sub_path(checker *c, mount *m)
             if (!v || v->kind != JV_STRING || v->len == 0) {
                 if (!m->expr_var) {
                     m->expr_var = rfmt(c->r, "%.*s", (int)(end - name), name);
-                    m->expr_empty = v != NULL;
+                    m->expr_empty = v != NULL || end == name;
                 }
             } else {
                 buf_add(&b, v->s, v->len);
@@ -2189,7 +2190,14 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
         return -1;
     }
     if (h->m->expr_var) {
-        if (h->m->expr_empty)
+        if (h->m->expr_empty && !h->m->expr_var[0])
+            add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
+                      rfmt(r, "write volumeMount '%s''s subPathExpr without $() (or as $$() for the text $())",
+                           h->m->name),
+                      "the subPathExpr '%s' of volumeMount '%s' uses $(), which names no variable (kubelet: "
+                      "\"missing value for \"): the container does not start",
+                      h->m->expr, h->m->name);
+        else if (h->m->expr_empty)
             add_check(r, id_mount, KAP_MANIFEST_FAIL, h->m->line, h->m->col,
                       rfmt(r, "give the container's env variable %s a value", h->m->expr_var),
                       "the subPathExpr '%s' of volumeMount '%s' uses $(%s), whose value in the container's env is "

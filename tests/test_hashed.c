@@ -123,6 +123,33 @@ static const rgroup *group_of(const kap_policy *p, int i)
     return NULL;
 }
 
+/* kap_table.set_gmask exactly: bit h of a set's mask when the set holds
+ * a rule at a position of the group numbered h, worked out bit by bit. */
+static void check_group_masks(const kap_policy *p, unsigned pi)
+{
+    const kap_table *t = p->table;
+    if (!t->set_gmask)
+        return;
+    for (size_t s = 0; s < t->nsets; s++) {
+        const kset *k = &t->sets[s];
+        uint64_t want = 0;
+        for (uint32_t j = 0; j < k->nw; j++)
+            for (unsigned b = 0; b < 64; b++) {
+                if (!(t->wmask[k->off + j] >> b & 1))
+                    continue;
+                uint64_t pos = (uint64_t)t->widx[k->off + j] * 64 + b;
+                for (int sc = 0; sc < 2; sc++)
+                    for (uint32_t gi = 0; gi < t->ngroups[sc]; gi++) {
+                        const rgroup *g = &t->groups[sc][gi];
+                        if (pos >= g->start && pos < g->end)
+                            want |= 1ULL << g->gbit;
+                    }
+            }
+        ck_assert_msg(t->set_gmask[s] == want, "policy %u set %zu: group mask %#llx, its rules give %#llx", pi, s,
+                      (unsigned long long)t->set_gmask[s], (unsigned long long)want);
+    }
+}
+
 START_TEST(hashed_groups)
 {
     pg_rng rng = {0x48415348ULL};
@@ -149,6 +176,7 @@ START_TEST(hashed_groups)
         kap_diagnostics *d = NULL;
         int rc = kap_policy_load_buffer(&p, b.s, b.len, "hashed.yaml", NULL, &d);
         ck_assert_msg(rc == KAP_OK, "policy %u does not load: %s", pi, kap_diagnostics_error_text(d));
+        check_group_masks(p, pi);
         const kap_table *t = p->table;
         for (int sc = 0; sc < 2; sc++)
             for (uint32_t k = 0; k < t->ngroups[sc]; k++) {

@@ -880,6 +880,10 @@ START_TEST(sub_path_expr)
          "/srv/audit/n$x$(y/policy.yaml"},
         {"subPathExpr: 'm$'", "    - {name: X, value: y}\n", "policy-file", KAP_MANIFEST_PASS,
          "/srv/audit/m$/policy.yaml"},
+        /* "$()": kubelet looks up the name "", which no env entry has */
+        {"subPathExpr: 'e$()$(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_FAIL,
+         "the subPathExpr 'e$()$(X)' of volumeMount 'audit' uses $(), which names no variable (kubelet: \"missing "
+         "value for \"): the container does not start"},
         /* a name runs to the first ')', as in Kubernetes' expansion: "$(X" */
         {"subPathExpr: 'p$($(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
          "whose $($(X) is no literal value"},
@@ -1441,6 +1445,10 @@ START_TEST(kubelet_expands_env_references)
     must(r, "log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$(AGE is not an integer");
     must(r, "policy-mount", KAP_MANIFEST_FAIL, "$(NOPE)");
     kap_manifest_report_free(r);
+    /* "$()" names no variable and stays as written; the name after it is read */
+    snprintf(text, sizeof text, "%s    - --audit-policy-file=$(POL)\n    - --audit-log-maxage=$()$(AGE)\n%s", head, tail);
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+    expect_now("log-maxage", KAP_MANIFEST_FAIL, "--audit-log-maxage=$()30 is not an integer");
     drop_root();
 }
 END_TEST
@@ -3511,6 +3519,31 @@ START_TEST(kubelet_command_line_too_long)
     free(env);
     put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
+    /* at the limit: a variable that is the whole command line, its words
+     * with their NULs exactly 2 MiB, fits; one byte more does not */
+    for (size_t extra = 0; extra < 2; extra++) {
+        const char *head = "/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml";
+        size_t rest = ((size_t)2 << 20) - (strlen(head) + 1) + extra, hl = strlen(head);
+        env = malloc(hl + rest + 16);
+        ck_assert_ptr_nonnull(env);
+        size_t e = (size_t)sprintf(env, "V=\"%s", head);
+        if (rest % 2) { /* one word of 2 bytes and its NUL */
+            memcpy(env + e, " bb", 3);
+            e += 3;
+            rest -= 3;
+        }
+        for (size_t i = 0; i < rest / 2; i++, e += 2)
+            memcpy(env + e, " a", 2); /* a word of 1 byte and its NUL */
+        strcpy(env + e, "\"\n");
+        put("/etc/v.env", env);
+        free(env);
+        put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=$V\n");
+        if (extra)
+            expect_now("static-pod-path", KAP_MANIFEST_WARN,
+                       "is longer than 2097152 bytes once its variables are expanded");
+        else
+            expect_now("static-pod-path", KAP_MANIFEST_PASS, NULL);
+    }
     drop_root();
 }
 END_TEST
