@@ -935,6 +935,17 @@ START_TEST(relative_manifest_paths)
     must(r, "manifest-parse", KAP_MANIFEST_PASS, NULL);
     ck_assert_str_eq(kap_manifest_report_manifest(r), "etc/kubernetes/manifests/kube-apiserver.yaml");
     kap_manifest_report_free(r);
+    /* a file whose size stat gives as 0, though it has bytes (procfs): read
+     * to its end all the same */
+    if (access("/proc/sys/kernel/ostype", R_OK) == 0) {
+        o.kubelet_config = "/proc/sys/kernel/ostype";
+        r = NULL;
+        ck_assert_int_eq(kap_manifest_check_file(&r, "etc/kubernetes/manifests/kube-apiserver.yaml", &o), KAP_OK);
+        must(r, "static-pod-path", KAP_MANIFEST_FAIL, "/proc/sys/kernel/ostype is no KubeletConfiguration kubelet "
+                                                      "decodes (it is not a mapping)");
+        kap_manifest_report_free(r);
+        o.kubelet_config = NULL;
+    }
     ck_assert_int_eq(chdir(cwd), 0);
     drop_root();
 }
