@@ -935,7 +935,8 @@ static int read_plan(fixer *f, plan *p)
         t->type = map_get(map_get(vn, "hostPath"), "type");
         /* as the checker: emptyDir given, or no source (null leaves one
          * unset) */
-        size_t sources = 0, empty = 0;
+        size_t sources = 0;
+        int empty = 0;
         for (size_t k = 0; k < kap_n_volume_sources; k++) {
             const fnode *src = map_get(vn, kap_volume_sources[k]);
             int set = src && !(src->kind == FN_SCALAR && null_scalar(src));
@@ -948,7 +949,6 @@ static int read_plan(fixer *f, plan *p)
     return 0;
 }
 
-/* The value of a flag kube-apiserver uses (the last), or NULL. */
 /* A container without a command, whose args go-runner (the image's
  * entrypoint) would read as its own flags, is given command:
  * [kube-apiserver] (an empty command list filled); the flags stay in args.
