@@ -1222,19 +1222,22 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         !(m->sub_path && (m->sub_path[0] == '/' || strstr(m->sub_path, ".."))) && !mount_below(p, cpath)) {
         const char *ro = scalar(m->read_only);
         int quoted = ro && m->read_only->style != YAML_PLAIN_SCALAR_STYLE;
-        if (!ro || quoted || !yaml11_true(ro)) {
-            /* kube-apiserver writes the log there (a log shipper beside it
-             * may read it): a working set-up, a log-mount WARN, left as it
-             * is; a quoted readOnly is a string kubelet cannot decode
-             * (manifest-fields), which the checker reads as not read-only:
-             * written as the boolean false */
-            if (quoted)
-                replace_bool(f, m->read_only, 0);
-            note(f, "volumeMount '%s' (%s) stays on the emptyDir volume '%s': the log is written there, not on the "
-                    "host; make the volume a hostPath by hand to keep it",
-                 m->name, cpath, v->name);
-            return;
+        /* kube-apiserver writes the log there (a log shipper beside it may
+         * read it): a working set-up, a log-mount WARN, left as it is but
+         * writable, as a hostPath mount of the log is made; a quoted
+         * readOnly is a string kubelet cannot decode (manifest-fields),
+         * which the checker reads as not read-only: written as the boolean
+         * false */
+        if (ro && !quoted && yaml11_true(ro)) {
+            replace_bool(f, m->read_only, 0);
+            note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
+        } else if (quoted) {
+            replace_bool(f, m->read_only, 0);
         }
+        note(f, "volumeMount '%s' (%s) stays on the emptyDir volume '%s': the log is written there, not on the "
+                "host; make the volume a hostPath by hand to keep it",
+             m->name, cpath, v->name);
+        return;
     }
     if (!host)
         host = cpath;

@@ -563,12 +563,13 @@ START_TEST(log_on_an_emptydir_stays)
         {"", "\n    emptyDir: {}", 1},
         {", readOnly: false", "\n    emptyDir: {medium: Memory}", 1},
         {"", "", 1}, /* no source: kubelet's default, an emptyDir */
-        {", readOnly: true", "\n    emptyDir: {}", 0},
+        /* read-only: made writable */
+        {", readOnly: true", "\n    emptyDir: {}", 1},
         /* quoted, a string kubelet cannot decode, read as not read-only */
         {", readOnly: \"false\"", "\n    emptyDir: {}", 1},
         {", readOnly: \"true\"", "\n    emptyDir: {}", 1},
         {", readOnly: null", "\n    emptyDir: ~\n    hostPath: null", 1}, /* no source set */
-        {", readOnly: yes", "\n    emptyDir: {}", 0},
+        {", readOnly: yes", "\n    emptyDir: {}", 1},
         {"", "\n    emptyDir: null\n    configMap: {name: x}", 0},
         {", subPath: ../x", "\n    emptyDir: {}", 0},
         /* a hostPath without its path: a source set, no emptyDir */
@@ -600,8 +601,12 @@ START_TEST(log_on_an_emptydir_stays)
         ck_assert_ptr_nonnull(strstr(t, "{mountPath: /var/log/kubernetes/audit, name: scratch"));
         ck_assert_ptr_null(strstr(t, "hostPath: {path: /var/log"));
         ck_assert_ptr_null(strstr(t, "path: /var/log/kubernetes/audit\n"));
-        if (strstr(cases[i].ro, "readOnly: \""))
+        int quoted = strstr(cases[i].ro, "readOnly: \"") != NULL;
+        int ro = strstr(cases[i].ro, "readOnly: true") || strstr(cases[i].ro, "readOnly: yes");
+        if (quoted || ro)
             ck_assert_msg(strstr(t, "name: scratch, readOnly: false}") != NULL, "%s", t);
+        ck_assert_msg(ro == has_change(x, "volumeMount 'scratch' (/var/log/kubernetes/audit) made writable"), "%s",
+                      t);
         passes(x);
         kap_manifest_fix_free(x);
         drop();
