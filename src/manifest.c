@@ -1659,7 +1659,8 @@ static const jv *env_literal(const checker *c, const char *name, size_t n)
  * that is not (a valueFrom, a value that refers to others, or not in env:
  * kubelet's own, such as the service variables): its value is known only
  * on the node. A literal empty value, or "$()" (a name no env entry
- * can have), sets m->expr_empty (kubelet: "missing value for NAME"). */
+ * can have), sets m->expr_empty (kubelet: "missing value for NAME"); the
+ * first such variable is named then, even after one that is not known. */
 static void expand_sub_path(checker *c, mount *m)
 {
     kap_buf b = {0};
@@ -1674,9 +1675,12 @@ static void expand_sub_path(checker *c, mount *m)
             const char *name = e + i + 2, *end = strchr(name, ')');
             const jv *v = env_literal(c, name, (size_t)(end - name));
             if (!v || v->kind != JV_STRING || v->len == 0) {
-                if (!m->expr_var) {
+                /* one kubelet has no value for stops the container, whatever
+                 * the others hold: it goes before one known only on the node */
+                int empty = v != NULL || end == name;
+                if (!m->expr_var || (empty && !m->expr_empty)) {
                     m->expr_var = rfmt(c->r, "%.*s", (int)(end - name), name);
-                    m->expr_empty = v != NULL || end == name;
+                    m->expr_empty = empty;
                 }
             } else {
                 buf_add(&b, v->s, v->len);

@@ -884,6 +884,13 @@ START_TEST(sub_path_expr)
         {"subPathExpr: 'e$()$(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_FAIL,
          "the subPathExpr 'e$()$(X)' of volumeMount 'audit' uses $(), which names no variable (kubelet: \"missing "
          "value for \"): the container does not start"},
+        /* after a variable known only on the node, one kubelet has no value
+         * for still stops the container */
+        {"subPathExpr: '$(NODE)$()'", "    - name: NODE\n      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}\n",
+         "policy-mount", KAP_MANIFEST_FAIL, "uses $(), which names no variable"},
+        {"subPathExpr: '$(NODE)-$(E)-$(F)'",
+         "    - name: NODE\n      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}\n    - {name: E, value: ''}\n",
+         "policy-mount", KAP_MANIFEST_FAIL, "uses $(E), whose value in the container's env is empty"},
         /* a name runs to the first ')', as in Kubernetes' expansion: "$(X" */
         {"subPathExpr: 'p$($(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
          "whose $($(X) is no literal value"},
