@@ -62,6 +62,7 @@ typedef struct state {
     const char *exec, *exec_from;
     const char *exec_before; /* the file of an ExecStart= still in force when another came */
     int oneshot;             /* Type=oneshot: several ExecStart= allowed */
+    int argv0;               /* '@': the next word made is argv[0], counted but not an argument */
 } state;
 
 static const char *adup(kubelet_cmdline *k, const char *s, size_t n)
@@ -421,6 +422,10 @@ static void add_word(state *st, const char *s, size_t n, const char *from)
         return;
     }
     k->argv_bytes += n + 1;
+    if (st->argv0) {
+        st->argv0 = 0;
+        return;
+    }
     if (kap_grow(&k->words, &k->words_cap, k->nwords + 1, sizeof *k->words, 16) != 0) {
         k->oom = 1;
         return;
@@ -472,8 +477,10 @@ static void split_var(state *st, var *v, kap_buf *sub)
  * alone becomes the variable's value split into words (none when it is
  * unset or blank); "${NAME}" anywhere in a word is replaced by the value
  * as it is; "$$" is a '$'. A word from a variable comes from the file
- * that set it. The prefixes '-', '@', ':', '+', '!' of the program go; with
- * '@' the second word is argv[0] and is not an argument. */
+ * that set it. The program is taken as written (systemd substitutes no
+ * variable there), its prefixes '-', '@', ':', '+', '!' gone; with '@' the
+ * first word the second makes (after substitution) is argv[0], not an
+ * argument, and the program is not in argv. */
 static void expand_exec(state *st)
 {
     kubelet_cmdline *k = st->k;
@@ -484,18 +491,20 @@ static void expand_exec(state *st)
     while (!k->oom && !k->too_long && next_word(st->exec, len, &pos, &w) && !w.oom) {
         const char *s = w.s;
         size_t n = w.len;
-        if (idx == 0) {
+        if (idx++ == 0) {
             while (n > 0 && strchr("-@:+!", s[0])) {
                 at |= s[0] == '@';
                 literal |= s[0] == ':'; /* ':': no variable is substituted */
                 s++;
                 n--;
             }
-        } else if (idx == 1 && at) {
-            idx++;
+            add_word(st, s, n, st->exec_from);
+            if (at && k->nwords == 1) {
+                k->argv_bytes -= n + 1; /* not in argv: argv[0] comes next */
+                st->argv0 = 1;
+            }
             continue;
         }
-        idx++;
         if (literal) {
             add_word(st, s, n, st->exec_from);
             continue;

@@ -891,6 +891,9 @@ START_TEST(sub_path_expr)
         {"subPathExpr: '$(NODE)-$(E)-$(F)'",
          "    - name: NODE\n      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}\n    - {name: E, value: ''}\n",
          "policy-mount", KAP_MANIFEST_FAIL, "uses $(E), whose value in the container's env is empty"},
+        /* of two known only on the node, the first is named */
+        {"subPathExpr: '$(NODE)/$(IP)'", "    - name: NODE\n      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}\n",
+         "policy-mount", KAP_MANIFEST_WARN, "whose $(NODE) is no literal value"},
         /* a name runs to the first ')', as in Kubernetes' expansion: "$(X" */
         {"subPathExpr: 'p$($(X)'", "    - {name: X, value: y}\n", "policy-mount", KAP_MANIFEST_WARN,
          "whose $($(X) is no literal value"},
@@ -2691,6 +2694,16 @@ START_TEST(kubelet_command_line_syntax)
         "ExecStart=/usr/bin/kubelet $CFG -- --pod-manifest-path=/srv/after\n");
     put("/etc/k/c.yaml", KCFG "staticPodPath: /etc/kubernetes/manifests\n");
     expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
+    /* '@' with argv[0] from a variable: its first word is argv[0], the
+     * others are arguments */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironment='A=kubelet --pod-manifest-path=/srv/fromvar'\nExecStart=@/usr/bin/kubelet $A\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/fromvar");
+    /* the program is taken as written: systemd substitutes no variable
+     * there, so nothing of K is an argument */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nEnvironment='K=/usr/bin/kubelet --pod-manifest-path=/srv/prog'\nExecStart=$K\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
     drop_root();
 }
 END_TEST
@@ -3526,11 +3539,17 @@ START_TEST(kubelet_command_line_too_long)
     free(env);
     put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
-    /* at the limit: a variable that is the whole command line, its words
-     * with their NULs exactly 2 MiB, fits; one byte more does not */
-    for (size_t extra = 0; extra < 2; extra++) {
-        const char *head = "/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml";
-        size_t rest = ((size_t)2 << 20) - (strlen(head) + 1) + extra, hl = strlen(head);
+    /* at the limit: the words of argv with their NULs exactly 2 MiB fit,
+     * one byte more does not; the program and a variable's words, and with
+     * '@' a variable's words alone (its first is argv[0], the program is
+     * not in argv) */
+    for (int k = 0; k < 4; k++) {
+        int at = k >= 2;
+        size_t extra = (size_t)(k % 2);
+        const char *head = at ? "kubelet --config=/var/lib/kubelet/config.yaml" : "--config=/var/lib/kubelet/config.yaml";
+        size_t hl = strlen(head), rest = ((size_t)2 << 20) - (hl + 1) + extra;
+        if (!at)
+            rest -= sizeof "/usr/bin/kubelet";
         env = malloc(hl + rest + 16);
         ck_assert_ptr_nonnull(env);
         size_t e = (size_t)sprintf(env, "V=\"%s", head);
@@ -3544,7 +3563,8 @@ START_TEST(kubelet_command_line_too_long)
         strcpy(env + e, "\"\n");
         put("/etc/v.env", env);
         free(env);
-        put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=$V\n");
+        put("/etc/systemd/system/kubelet.service", at ? "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=@/usr/bin/kubelet $V\n"
+                                                      : "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
         if (extra)
             expect_now("static-pod-path", KAP_MANIFEST_WARN,
                        "is longer than 2097152 bytes once its variables are expanded");

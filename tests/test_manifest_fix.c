@@ -541,10 +541,11 @@ START_TEST(pod_named)
 }
 END_TEST
 
-/* The log's own directory on a writable emptyDir (a log-mount WARN: the
- * log is written, not on the host): left as it is, with a note, and the
- * rest fixed; read-only, with a subPath kubelet refuses, or a volume whose
- * source is a configMap, it is refused as before */
+/* The log's own directory on an emptyDir (a log-mount WARN: the log is
+ * written, not on the host): left on it, with a note, made writable if it
+ * was read-only, and the rest fixed; with a subPath kubelet refuses, a
+ * mount below it, or a volume whose source is not an emptyDir, it is
+ * refused as before */
 START_TEST(log_on_an_emptydir_stays)
 {
     static const char head[] =
