@@ -1137,6 +1137,23 @@ static int yaml11_true(const char *s)
     return 0;
 }
 
+/* Whether a mount has a recursiveReadOnly other than Disabled, which
+ * kubelet takes only on a read-only mount ("may only be specified when
+ * readOnly is true"): such a mount is not made writable here. */
+static int recursive_ro(const fmount *m)
+{
+    const fnode *r = map_get(m->node, "recursiveReadOnly");
+    const char *s = scalar(r);
+    return r && !(s && (null_scalar(r) || strcmp(s, "Disabled") == 0));
+}
+
+static void cannot_unset_recursive(fixer *f, const fmount *m)
+{
+    cannot(f, "volumeMount '%s' (%s) must be writable, and its recursiveReadOnly needs it read-only; change it by "
+              "hand",
+           m->name, m->path);
+}
+
 /* A hostPath mount for a container path, read-only or writable. */
 static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host, const char *base, const char *type,
                          int read_only)
@@ -1206,6 +1223,10 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
                 map_add_scalar(f, m->node, "readOnly", "true");
             note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
         } else if (!read_only && (is_ro || quoted)) {
+            if (recursive_ro(m)) {
+                cannot_unset_recursive(f, m);
+                return;
+            }
             replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);
         }
@@ -1228,6 +1249,10 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
          * readOnly is a string kubelet cannot decode (manifest-fields),
          * which the checker reads as not read-only: written as the boolean
          * false */
+        if (ro && (quoted || yaml11_true(ro)) && recursive_ro(m)) {
+            cannot_unset_recursive(f, m); /* (it would be written false) */
+            return;
+        }
         if (ro && !quoted && yaml11_true(ro)) {
             replace_bool(f, m->read_only, 0);
             note(f, "volumeMount '%s' (%s) made writable", m->name, m->path);

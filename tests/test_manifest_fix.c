@@ -288,6 +288,50 @@ START_TEST(shared_mount_bools_numbers_versions)
     passes(x);
     kap_manifest_fix_free(x);
     drop();
+
+    /* but not with a recursiveReadOnly kubelet takes only on a read-only
+     * mount (Disabled, or null, is no such one), on a hostPath or an
+     * emptyDir volume, quoted or not */
+    static const struct {
+        const char *ro, *rro, *vol;
+        int kept;
+    } rcases[] = {
+        {"yes", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
+        {"\"true\"", "IfPossible", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
+        {"true", "Enabled", "emptyDir: {}", 0},
+        {"\"true\"", "Enabled", "emptyDir: {}", 0},
+        {"true", "Disabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 1},
+        {"true", "null", "emptyDir: {}", 1},
+    };
+    for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n"
+                 "    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                 "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+                 "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
+                 "    volumeMounts:\n    - {mountPath: /etc/kubernetes/audit-policy.yaml, name: audit, readOnly: true}\n"
+                 "    - {mountPath: /var/log/kubernetes/audit, name: audit-log, readOnly: %s, recursiveReadOnly: %s}\n"
+                 "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+                 "  - name: audit-log\n    %s\n",
+                 rcases[i].ro, rcases[i].rro, rcases[i].vol);
+        node(text);
+        if (!rcases[i].kept) {
+            x = fix_now(KAP_EINVALID);
+            ck_assert_msg(strstr(kap_manifest_fix_error(x), "volumeMount 'audit-log' (/var/log/kubernetes/audit) must "
+                                                            "be writable, and its recursiveReadOnly needs it "
+                                                            "read-only; change it by hand") != NULL,
+                          "case %zu: %s", i, kap_manifest_fix_error(x));
+        } else {
+            x = fix_now(KAP_OK);
+            t = kap_manifest_fix_result(x, NULL);
+            ck_assert_msg(strstr(t, "name: audit-log, readOnly: false, recursiveReadOnly: ") != NULL, "case %zu: %s",
+                          i, t);
+        }
+        kap_manifest_fix_free(x);
+        drop();
+    }
 }
 END_TEST
 
