@@ -3540,7 +3540,8 @@ START_TEST(kubelet_command_line_too_long)
     put("/etc/systemd/system/kubelet.service", "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
     expect_now("static-pod-path", KAP_MANIFEST_WARN, "is longer than 2097152 bytes once its variables are expanded");
     /* at the limit: the words of argv with their NULs exactly 2 MiB fit,
-     * one byte more does not; the program and a variable's words, and with
+     * one byte more does not; the program (its prefix '-' not counted) and
+     * a variable's words, and with
      * '@' a variable's words alone (its first is argv[0], the program is
      * not in argv) */
     for (int k = 0; k < 4; k++) {
@@ -3564,7 +3565,7 @@ START_TEST(kubelet_command_line_too_long)
         put("/etc/v.env", env);
         free(env);
         put("/etc/systemd/system/kubelet.service", at ? "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=@/usr/bin/kubelet $V\n"
-                                                      : "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=/usr/bin/kubelet $V\n");
+                                                      : "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=-/usr/bin/kubelet $V\n");
         if (extra)
             expect_now("static-pod-path", KAP_MANIFEST_WARN,
                        "is longer than 2097152 bytes once its variables are expanded");
