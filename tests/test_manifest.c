@@ -2699,6 +2699,14 @@ START_TEST(kubelet_command_line_syntax)
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironment='A=kubelet --pod-manifest-path=/srv/fromvar'\nExecStart=@/usr/bin/kubelet $A\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/fromvar");
+    /* a program of prefixes alone (an empty path, which systemd refuses):
+     * read to its end, no further */
+    put("/etc/systemd/system/kubelet.service", "[Service]\nExecStart=-@ kubelet --pod-manifest-path=/srv/x\n");
+    expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/x");
+    /* argv[0] written out that looks like a flag is none */
+    put("/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=@/usr/bin/kubelet --pod-manifest-path=/srv/argv0 --config=/etc/k/c.yaml\n");
+    expect_now("static-pod-path", KAP_MANIFEST_PASS, "staticPodPath (/etc/kubernetes/manifests, in /etc/k/c.yaml)");
     /* the program is taken as written: systemd substitutes no variable
      * there, so nothing of K is an argument */
     put("/etc/systemd/system/kubelet.service",
@@ -3544,13 +3552,15 @@ START_TEST(kubelet_command_line_too_long)
      * a variable's words, and with
      * '@' a variable's words alone (its first is argv[0], the program is
      * not in argv) */
-    for (int k = 0; k < 4; k++) {
-        int at = k >= 2;
+    for (int k = 0; k < 6; k++) {
+        int at = k >= 2, tail = k >= 4; /* tail: a word "x" after $V */
         size_t extra = (size_t)(k % 2);
         const char *head = at ? "kubelet --config=/var/lib/kubelet/config.yaml" : "--config=/var/lib/kubelet/config.yaml";
         size_t hl = strlen(head), rest = ((size_t)2 << 20) - (hl + 1) + extra;
         if (!at)
             rest -= sizeof "/usr/bin/kubelet";
+        if (tail)
+            rest -= sizeof "x";
         env = malloc(hl + rest + 16);
         ck_assert_ptr_nonnull(env);
         size_t e = (size_t)sprintf(env, "V=\"%s", head);
@@ -3564,8 +3574,10 @@ START_TEST(kubelet_command_line_too_long)
         strcpy(env + e, "\"\n");
         put("/etc/v.env", env);
         free(env);
-        put("/etc/systemd/system/kubelet.service", at ? "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=@/usr/bin/kubelet $V\n"
-                                                      : "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=-/usr/bin/kubelet $V\n");
+        put("/etc/systemd/system/kubelet.service",
+            tail ? "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=@/usr/bin/kubelet $V x\n"
+            : at ? "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=@/usr/bin/kubelet $V\n"
+                 : "[Service]\nEnvironmentFile=/etc/v.env\nExecStart=-/usr/bin/kubelet $V\n");
         if (extra)
             expect_now("static-pod-path", KAP_MANIFEST_WARN,
                        "is longer than 2097152 bytes once its variables are expanded");
