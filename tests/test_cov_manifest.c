@@ -1351,6 +1351,8 @@ START_TEST(corners_of_later_checks)
         {"proxy-url: \"http://[fe80::1%25e|0]:3128\"", "token: t", "url.Parse takes (invalid character in host name"},
         {"proxy-url: \"http://us er@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
         {"proxy-url: \"http://us\u00e9r@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
+        /* the last character before '@' is checked too */
+        {"proxy-url: \"http://user^@proxy:3128\"", "token: t", "url.Parse takes (net/url: invalid userinfo"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char kc[1024];

@@ -2353,8 +2353,11 @@ START_TEST(pod_name_not_a_subdomain)
     char long_name[260];
     memset(long_name, 'a', 252);
     long_name[252] = 0;
+    char longest[252]; /* with '-' and a node name of one character: 253 */
+    memset(longest, 'a', 251);
+    longest[251] = 0;
     static const char *const bad[] = {"KubeAPIServer", "kube_apiserver", "a..b", "a.", ".a", "-a", "a.-b", "a-.b", ""};
-    static const char *const good[] = {"kube-apiserver.x", "a-", "0a", "a.b-c"};
+    const char *const good[] = {"kube-apiserver.x", "a-", "0a", "a.b-c", longest};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0] + sizeof good / sizeof good[0]; i++) {
         int is_bad = i < sizeof bad / sizeof bad[0];
         const char *name = is_bad ? (bad[i][0] ? bad[i] : long_name) : good[i - sizeof bad / sizeof bad[0]];
