@@ -174,9 +174,7 @@ int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
         buf_add(out, pend.s + s, k);
         if (err || out->oom)
             continue; /* a missing component: the rest is lexical */
-        buf_cstr(out);
-        out->s[out->len] = '\0';
-        struct stat st;
+        struct stat st; /* (out->s holds its NUL: buf_add writes it) */
         if (fstatat(rt->fd, out->s + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             err = errno;
             if (err != ENOENT)
