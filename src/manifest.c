@@ -1581,7 +1581,9 @@ static void want_fields(fieldcheck *fc, const jv *obj, const char *path, const c
 static void check_fields(checker *c)
 {
     static const char *const ctr_strings[] = {"name", "image", NULL};
-    static const char *const mount_strings[] = {"name", "mountPath", "subPath", "subPathExpr", NULL};
+    static const char *const mount_strings[] = {"name",        "mountPath",        "subPath",
+                                                "subPathExpr", "mountPropagation", "recursiveReadOnly",
+                                                NULL};
     static const char *const mount_bools[] = {"readOnly", NULL};
     static const char *const vol_strings[] = {"name", NULL};
     static const char *const host_strings[] = {"path", "type", NULL};
@@ -1893,6 +1895,53 @@ static void check_pod_valid(checker *c)
                           "the pod",
                           (int)p->len, p->s, j, i);
                 break;
+            }
+        }
+    }
+}
+
+static int jv_str_is(const jv *v, const char *want);
+
+/* recursiveReadOnly on any container's or init container's mount, as
+ * kubelet's validation of the pod takes it (Kubernetes 1.30 and later; an
+ * older kubelet does not know the field and drops it): Disabled, or
+ * Enabled or IfPossible on a mount that is readOnly: true and whose
+ * mountPropagation is None or unset. */
+static void check_recursive_ro(checker *c)
+{
+    kap_manifest_report *r = c->r;
+    if (r->kube_minor < 30)
+        return;
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (int l = 0; l < 2; l++) {
+        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
+        for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
+            const jv *mts = jget(cs->items[k], "volumeMounts");
+            for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++) {
+                const jv *m = mts->items[i], *rro = jget(m, "recursiveReadOnly");
+                if (!rro || rro->kind != JV_STRING || jv_str_is(rro, "Disabled"))
+                    continue; /* (unset; another type is manifest-fields') */
+                if (!jv_str_is(rro, "Enabled") && !jv_str_is(rro, "IfPossible")) {
+                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                              "write recursiveReadOnly: Disabled, Enabled or IfPossible",
+                              "spec.%s[%zu].volumeMounts[%zu].recursiveReadOnly is '%.*s', none of Disabled, "
+                              "Enabled and IfPossible: kubelet refuses the pod",
+                              lists[l], k, i, (int)rro->len, rro->s);
+                    continue;
+                }
+                const jv *ro = jget(m, "readOnly"), *mp = jget(m, "mountPropagation");
+                if ((!ro || ro->kind == JV_NULL || ro->kind == JV_BOOL) && !jbool(ro))
+                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                              "make the mount readOnly: true, or remove recursiveReadOnly",
+                              "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s on a writable mount "
+                              "(kubelet: \"may only be specified when readOnly is true\"): kubelet refuses the pod",
+                              lists[l], k, i, (int)rro->len, rro->s);
+                if (mp && mp->kind == JV_STRING && !jv_str_is(mp, "None"))
+                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                              "remove recursiveReadOnly, or the mount's mountPropagation",
+                              "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s with mountPropagation: "
+                              "%.*s (it is taken only with None or none given): kubelet refuses the pod",
+                              lists[l], k, i, (int)rro->len, rro->s, (int)mp->len, mp->s);
             }
         }
     }
@@ -5019,6 +5068,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
                       "following Kubernetes 1.%u (no version in the image%s%s)", r->kube_minor, image ? " " : "",
                       image ? image : "");
         }
+        check_recursive_ro(&c);
         const char *policy_host = NULL;
         logpaths lp;
         check_policy(&c, &policy_host);

@@ -1222,7 +1222,8 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
             else
                 map_add_scalar(f, m->node, "readOnly", "true");
             note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
-        } else if (!read_only && (is_ro || quoted)) {
+        } else if (!read_only && (is_ro || quoted || recursive_ro(m))) {
+            /* (writable already, a recursiveReadOnly is refused too) */
             if (recursive_ro(m)) {
                 cannot_unset_recursive(f, m);
                 return;
@@ -1249,8 +1250,8 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
          * readOnly is a string kubelet cannot decode (manifest-fields),
          * which the checker reads as not read-only: written as the boolean
          * false */
-        if (ro && (quoted || yaml11_true(ro)) && recursive_ro(m)) {
-            cannot_unset_recursive(f, m); /* (it would be written false) */
+        if (recursive_ro(m)) {
+            cannot_unset_recursive(f, m); /* (writable, or to be made so) */
             return;
         }
         if (ro && !quoted && yaml11_true(ro)) {

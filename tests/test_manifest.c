@@ -935,6 +935,82 @@ START_TEST(sub_path_expr)
 }
 END_TEST
 
+/* recursiveReadOnly as kubelet 1.30 and later validate it: Disabled, or
+ * Enabled or IfPossible on a read-only mount whose mountPropagation is
+ * None or unset; on any container's or init container's mount. */
+START_TEST(recursive_read_only)
+{
+    good_node();
+    static const char flags[] = "    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+                                "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n";
+    static const char vols[] = "  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+                               "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: "
+                               "DirectoryOrCreate}\n";
+    static const struct {
+        const char *policy, *log; /* the two mounts' extra fields */
+        const char *part;         /* the pod-valid FAIL's text, or NULL: none */
+    } cases[] = {
+        {"readOnly: true, recursiveReadOnly: Enabled", "recursiveReadOnly: Disabled", NULL},
+        {"readOnly: true, recursiveReadOnly: IfPossible, mountPropagation: None", "readOnly: false", NULL},
+        {"readOnly: true, recursiveReadOnly: null", "recursiveReadOnly: null", NULL},
+        {"readOnly: true", "recursiveReadOnly: Enabled",
+         "spec.containers[0].volumeMounts[1] has recursiveReadOnly: Enabled on a writable mount (kubelet: \"may "
+         "only be specified when readOnly is true\"): kubelet refuses the pod"},
+        {"readOnly: true", "readOnly: false, recursiveReadOnly: IfPossible",
+         "volumeMounts[1] has recursiveReadOnly: IfPossible on a writable mount"},
+        {"readOnly: null, recursiveReadOnly: IfPossible", "readOnly: false",
+         "volumeMounts[0] has recursiveReadOnly: IfPossible on a writable mount"},
+        {"readOnly: true, recursiveReadOnly: enabled", "readOnly: false",
+         "spec.containers[0].volumeMounts[0].recursiveReadOnly is 'enabled', none of Disabled, Enabled and "
+         "IfPossible: kubelet refuses the pod"},
+        {"readOnly: true, recursiveReadOnly: ''", "readOnly: false", "recursiveReadOnly is '', none of"},
+        {"readOnly: true, recursiveReadOnly: Enabled, mountPropagation: HostToContainer", "readOnly: false",
+         "volumeMounts[0] has recursiveReadOnly: Enabled with mountPropagation: HostToContainer (it is taken only "
+         "with None or none given): kubelet refuses the pod"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char mounts[1024];
+        snprintf(mounts, sizeof mounts,
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, %s}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit, %s}\n",
+                 cases[i].policy, cases[i].log);
+        pod_with(flags, mounts, vols);
+        kap_manifest_report *r = check_now();
+        if (cases[i].part)
+            must(r, "pod-valid", KAP_MANIFEST_FAIL, cases[i].part);
+        else
+            ck_assert_msg(!find_check(r, "pod-valid"), "case %zu: %s", i, find_check(r, "pod-valid")->message);
+        kap_manifest_report_free(r);
+    }
+    /* an init container's mount too; a non-string value is manifest-fields' */
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
+        "  initContainers:\n  - name: init\n    image: busybox\n"
+        "    volumeMounts: [{name: audit-log, mountPath: /x, recursiveReadOnly: Enabled}]\n"
+        "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+        "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    volumeMounts:\n"
+        "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+        "    - {name: audit-log, mountPath: /var/log/kubernetes/audit, recursiveReadOnly: true}\n"
+        "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+        "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
+    kap_manifest_report *r = check_now();
+    must(r, "pod-valid", KAP_MANIFEST_FAIL, "spec.initContainers[0].volumeMounts[0] has recursiveReadOnly: Enabled");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "recursiveReadOnly");
+    ck_assert_ptr_null(nth(r, "pod-valid", 1));
+    kap_manifest_report_free(r);
+    /* a kubelet before 1.30 drops the field it does not know */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.kube_minor = 29;
+    r = NULL;
+    ck_assert_int_eq(kap_manifest_check_file(&r, NULL, &o), KAP_OK);
+    ck_assert_ptr_null(find_check(r, "pod-valid"));
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* kubelet checks a hostPath volume's type against the volume's own path:
  * a policy in a mounted directory, a log directory under a subPath */
 START_TEST(hostpath_type_of_the_volume_not_the_file)
@@ -3685,6 +3761,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, envfile_directory_unopenable);
     tcase_add_test(tc, hostpath_type_of_the_volume_not_the_file);
     tcase_add_test(tc, sub_path_expr);
+    tcase_add_test(tc, recursive_read_only);
     tcase_add_test(tc, policy_and_log_in_one_mount);
     tcase_add_test(tc, log_options_refused);
     tcase_add_test(tc, static_pod_path_names_a_file);

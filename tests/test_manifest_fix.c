@@ -291,7 +291,8 @@ START_TEST(shared_mount_bools_numbers_versions)
 
     /* but not with a recursiveReadOnly kubelet takes only on a read-only
      * mount (Disabled, or null, is no such one), on a hostPath or an
-     * emptyDir volume, quoted or not */
+     * emptyDir volume, quoted or not; nor on a mount writable already
+     * (kubelet refuses that pod: pod-valid), whatever the value */
     static const struct {
         const char *ro, *rro, *vol;
         int kept;
@@ -302,6 +303,9 @@ START_TEST(shared_mount_bools_numbers_versions)
         {"\"true\"", "Enabled", "emptyDir: {}", 0},
         {"true", "Disabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 1},
         {"true", "null", "emptyDir: {}", 1},
+        {"false", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
+        {"false", "enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
+        {"null", "IfPossible", "emptyDir: {}", 0},
     };
     for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
         char text[2048];
