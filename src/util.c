@@ -164,6 +164,12 @@ static void block_free(kap_arena_block *b)
 }
 
 #define ARENA_BLOCK ((size_t)64 * 1024)
+#ifdef KAP_TEST_HOOKS
+/* Test builds only: with a size other than 0, an arena's every block is
+ * of that size, not doubled (1: an allocation a block, so that failing
+ * allocations one by one reaches every arena allocation) */
+size_t kap_test_arena_block = 0;
+#endif
 
 /* n bytes at an offset that is a multiple of align (a power of two, at
  * most 16), not zeroed. */
@@ -177,6 +183,10 @@ static void *arena_take(kap_arena *a, size_t n, size_t align)
             if (block > a->max_block)
                 block = a->max_block;
         }
+#ifdef KAP_TEST_HOOKS
+        if (kap_test_arena_block)
+            block = kap_test_arena_block;
+#endif
         size_t size = n > block / 4 ? n : block;
         kap_arena_block *b = block_new(sizeof *b + size, a->nblocks >= 4);
         if (!b)

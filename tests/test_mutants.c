@@ -70,6 +70,17 @@ static kap_policy *pt_load(ptext *t, const char *name)
     return p;
 }
 
+/* With walked, one more rule for the group just written (verbs and
+ * namespaces, and users too with users), in more combinations of value
+ * sets than a hashed group's rule may lie in (table.h, HASH_RULE_COMBOS):
+ * the group is walked (match.c, group_first1), not hashed */
+static void walk_group(ptext *t, int walked, int users)
+{
+    if (walked)
+        pt_add(t, "- level: Metadata\n%s  verbs: [watch, create, delete]\n  namespaces: [c, d, e]\n",
+               users ? "  users: [p, q]\n" : "");
+}
+
 #ifndef KAP_MUTANTS_WORK
 /* ---- decode.c: metav1.Time ------------------------------------------------ */
 
@@ -840,11 +851,13 @@ END_TEST
  * lists verb verb_of(i) and namespace ns_of(i), then comes a catch-all. */
 typedef const char *(*rule_value)(int i, int special);
 
-static int pair_rule(int n, int special, rule_value verb_of, rule_value ns_of, const char *verb, const char *ns)
+static int pair_rule_in(int n, int special, rule_value verb_of, rule_value ns_of, const char *verb, const char *ns,
+                        int walked)
 {
     ptext t = pt_start();
     for (int i = 0; i < n; i++)
         pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", verb_of(i, special), ns_of(i, special));
+    walk_group(&t, walked, 0);
     pt_add(&t, "- level: Request\n");
     kap_policy *p = pt_load(&t, "dense.yaml");
     kap_request q = KAP_REQUEST_INIT;
@@ -859,7 +872,18 @@ static int pair_rule(int n, int special, rule_value verb_of, rule_value ns_of, c
     ck_assert_msg(out.rule == ref.rule, "%s in %s (special rule %d): table %d, scan %d", verb, ns, special, out.rule,
                   ref.rule);
     kap_policy_free(p);
-    return out.rule;
+    return out.rule == n + walked ? n : out.rule;
+}
+
+/* The same, with the group hashed (hundreds of rules of one combination
+ * each) and walked: both must give the rule */
+static int pair_rule(int n, int special, rule_value verb_of, rule_value ns_of, const char *verb, const char *ns)
+{
+    int hashed = pair_rule_in(n, special, verb_of, ns_of, verb, ns, 0);
+    int walked = pair_rule_in(n, special, verb_of, ns_of, verb, ns, 1);
+    ck_assert_msg(hashed == walked, "%s in %s (special rule %d): hashed %d, walked %d", verb, ns, special, hashed,
+                  walked);
+    return hashed;
 }
 
 /* get at the even rules and the special one, a at the odd rules and the
@@ -913,6 +937,14 @@ START_TEST(dense_pair_group_decided_deep)
         ck_assert_int_eq(pair_rule(n, special, verb_even, ns_odd, "get", "b"), 0);
         ck_assert_int_eq(pair_rule(n, special, verb_even, ns_odd, "list", "a"), 1);
         ck_assert_int_eq(pair_rule(n, special, verb_even, ns_odd, "list", "b"), n);
+        /* an even special rule: get holds it in every word's mask, a in
+         * word w's alone. Written for `ma[j + 1]` as `ma[j + 0]` (word 1 of
+         * the namespaces' cursor, the first, ANDed with word 2 of the
+         * verbs': the odd rules of one with the even of the other, nothing
+         * found and word 2 passed over); the odd special above hides it,
+         * its bit being in the namespaces' every word */
+        int even = w * 64 + 4 < n ? w * 64 + 4 : n - 6;
+        ck_assert_int_eq(pair_rule(n, even, verb_even, ns_odd, "get", "a"), even);
     }
 
     /* One set has no word for rules 64 to 127, the other has every word:
@@ -997,17 +1029,21 @@ START_TEST(dense_triple_group_in_step)
      * to word 3, the verbs' left at word 0, whose mask holds rule 196's
      * bit: rule 196 decided) */
     int n = 640;
-    ptext t = pt_start();
-    for (int i = 0; i < n; i++)
-        pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n", i % 2 ? "bob" : "alice",
-               i % 2 || i == 196 ? "x" : "w", i < 64 ? "get" : "list");
-    ck_assert_int_eq(alice_get_x(&t, "triple.yaml"), n);
-    /* and with rule 196's verb get too, it decides */
-    t = pt_start();
-    for (int i = 0; i < n; i++)
-        pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n", i % 2 ? "bob" : "alice",
-               i % 2 || i == 196 ? "x" : "w", i < 64 || i == 196 ? "get" : "list");
-    ck_assert_int_eq(alice_get_x(&t, "triple196.yaml"), 196);
+    for (int walked = 0; walked < 2; walked++) {
+        ptext t = pt_start();
+        for (int i = 0; i < n; i++)
+            pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n",
+                   i % 2 ? "bob" : "alice", i % 2 || i == 196 ? "x" : "w", i < 64 ? "get" : "list");
+        walk_group(&t, walked, 1);
+        ck_assert_int_eq(alice_get_x(&t, "triple.yaml"), n + walked);
+        /* and with rule 196's verb get too, it decides */
+        t = pt_start();
+        for (int i = 0; i < n; i++)
+            pt_add(&t, "- level: Metadata\n  users: [%s]\n  namespaces: [%s]\n  verbs: [%s]\n",
+                   i % 2 ? "bob" : "alice", i % 2 || i == 196 ? "x" : "w", i < 64 || i == 196 ? "get" : "list");
+        walk_group(&t, walked, 1);
+        ck_assert_int_eq(alice_get_x(&t, "triple196.yaml"), 196);
+    }
 }
 END_TEST
 
@@ -1025,13 +1061,16 @@ START_TEST(dense_pair_group_starting_mid_word)
      * x's cursor moved twice, to word 2, and ANDed with get's word 0:
      * rule 74 decided) */
     int n = 640;
-    ptext t = pt_start();
-    for (int i = 0; i < 10; i++)
-        pt_add(&t, "- level: Metadata\n  users: [nobody]\n  namespaces: [x]\n");
-    for (int i = 10; i < n; i++)
-        pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i < 64 || i % 2 ? "get" : "list",
-               i >= 64 && (i % 2 == 0 || i == 69) ? "x" : "w");
-    ck_assert_int_eq(alice_get_x(&t, "midword.yaml"), 69);
+    for (int walked = 0; walked < 2; walked++) {
+        ptext t = pt_start();
+        for (int i = 0; i < 10; i++)
+            pt_add(&t, "- level: Metadata\n  users: [nobody]\n  namespaces: [x]\n");
+        for (int i = 10; i < n; i++)
+            pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i < 64 || i % 2 ? "get" : "list",
+                   i >= 64 && (i % 2 == 0 || i == 69) ? "x" : "w");
+        walk_group(&t, walked, 0);
+        ck_assert_int_eq(alice_get_x(&t, "midword.yaml"), 69);
+    }
 }
 END_TEST
 
@@ -1271,7 +1310,7 @@ END_TEST
  * bit 10 of word 0: get at rules 10 to 63 and the odd rules from 64, x at
  * the even rules from 64 and rule 581. The work counted for alice getting
  * in x, decided by rule 581 (word 9). */
-static unsigned long midword_run_work(const char *first_verb)
+static unsigned long midword_run_work(const char *first_verb, int walked)
 {
     ptext t = pt_start();
     for (int i = 0; i < 10; i++)
@@ -1279,6 +1318,7 @@ static unsigned long midword_run_work(const char *first_verb)
     for (int i = 10; i < 640; i++)
         pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i < 64 || i % 2 ? "get" : "list",
                i >= 64 && (i % 2 == 0 || i == 581) ? "x" : "w");
+    walk_group(&t, walked, 0);
     pt_add(&t, "- level: Request\n");
     kap_policy *p = pt_load(&t, "midrun.yaml");
     kap_request q = KAP_REQUEST_INIT;
@@ -1299,8 +1339,11 @@ START_TEST(straight_run_skips_bits_before_the_group)
      * work is the same (the strings and the sets' words are too). Written
      * for the run's `j = 1` as `j = 0` (word 0's unmasked bits of rules 0
      * to 9 stop the run at once: the words stepped one by one) */
-    unsigned long met = midword_run_work("get"), apart = midword_run_work("list");
-    ck_assert_msg(met == apart, "work %lu with get and x meeting before the group, %lu without", met, apart);
+    for (int walked = 0; walked < 2; walked++) {
+        unsigned long met = midword_run_work("get", walked), apart = midword_run_work("list", walked);
+        ck_assert_msg(met == apart, "work %lu with get and x meeting before the group, %lu without (%s)", met, apart,
+                      walked ? "walked" : "hashed");
+    }
 }
 END_TEST
 
@@ -1417,6 +1460,78 @@ START_TEST(streamed_rules_array_allocation_failures)
     for (int i = 0; i < 300; i++)
         n += (size_t)snprintf(doc + n, sizeof doc - n, "- level: None\n  users: [u%d]\n", i);
     ck_assert_int_gt(each_allocation_failed(doc), 2);
+}
+END_TEST
+
+/* The error diagnostic of doc, which must not load: its line, column and
+ * text. */
+static void yaml_error_at(const char *doc, unsigned line, unsigned col, const char *text)
+{
+    kap_policy *p = NULL;
+    kap_diagnostics *d = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, doc, strlen(doc), "bad.yaml", NULL, &d), KAP_EINVALID);
+    const kap_diagnostic *e = NULL;
+    for (size_t i = 0; i < kap_diagnostics_count(d); i++)
+        if (kap_diagnostics_get(d, i)->severity == KAP_SEVERITY_ERROR)
+            e = kap_diagnostics_get(d, i);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(kap_diagnostics_error_text(d), text);
+    ck_assert_msg(e->line == line && e->column == col, "%s: at %u:%u, want %u:%u", text, e->line, e->column, line,
+                  col);
+    kap_diagnostics_free(d);
+}
+
+START_TEST(yaml_error_positions)
+{
+    /* a syntax error is placed where libyaml found it: the second ']'
+     * (line 5, column 16), the '@' that starts no token (column 14). A
+     * reader error (a byte that is not UTF-8) comes with no position from
+     * libyaml: 0:0, unknown. Written for read_yaml.c fail_from_parser's
+     * reader-error test negated (the syntax errors at 0:0, the reader
+     * error at 1:1) */
+    yaml_error_at(HDR "rules:\n- level: None\n  users: [a, b]]\n", 5, 16,
+                  "failed decoding: yaml: line 4: did not find expected key");
+    yaml_error_at(HDR "rules:\n- level: None\n  users: [a, @b]\n", 5, 14,
+                  "failed decoding: yaml: line 5: found character that cannot start any token");
+    yaml_error_at(HDR "rules:\n- level: \"\xff\"\n", 0, 0, "failed decoding: yaml: invalid leading UTF-8 octet");
+}
+END_TEST
+
+extern size_t kap_test_arena_block;
+
+START_TEST(every_arena_allocation_failed)
+{
+    /* with an arena block an allocation (kap_test_arena_block = 1), each
+     * arena allocation asks malloc for its block, so failing the
+     * allocations one by one fails each arena allocation in turn, wherever
+     * it is (a collection's children, a float's text, a rule's fields, the
+     * table's): KAP_ENOMEM and no policy, every time. Written for
+     * read_yaml.c compose's `rc = fail_nomem(fail)` deleted where a
+     * collection's children could not be copied, and the float's `v =
+     * NULL` deleted where its text could not be */
+    static const char *const docs[] = {
+        HDR "rules:\n- level: None\n  users: [a, b]\n  x: 1.5\n  y: {p: [2.25, -0.0], q: &A [1, 2]}\n  z: *A\n",
+        "{\"apiVersion\": \"audit.k8s.io/v1\", \"kind\": \"Policy\", \"rules\": [{\"level\": \"None\", \"x\": 1.5, "
+        "\"users\": [\"a\"]}]}",
+        HDR "metadata: {name: p}\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: "
+            "\"\", resources: [pods, pods/log], resourceNames: [x]}]\n  namespaces: [a]\n  verbs: [get]\n"
+            "- level: Request\n  nonResourceURLs: [/healthz, \"/api/*\"]\n  userGroups: [g]\n- level: None\n",
+        HDR "rules:\n- level: None\n  users: [a]\n  omitManagedFields: 1.5\n",
+    };
+    kap_test_arena_block = 1;
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        ck_assert_int_gt(each_allocation_failed(docs[i]), 10);
+    kap_test_arena_block = 0;
+}
+END_TEST
+
+START_TEST(float_text_allocation_failures)
+{
+    /* a float is written back as Go writes it (util.c, go_format_float)
+     * into a growable buffer: that allocation failing gives KAP_ENOMEM.
+     * Written for read_yaml.c's `v = NULL` deleted after the buffer's
+     * failure (the float kept with no text) */
+    ck_assert_int_gt(each_allocation_failed(HDR "rules:\n- level: None\n  x: 1.5\n  y: [2.25e-300, -0.0]\n"), 2);
 }
 END_TEST
 
@@ -1863,6 +1978,9 @@ int main(void)
     tcase_add_test(tv, key_index_after_last_growth);
     tcase_add_test(tv, alias_ratio_at_its_first_bound);
     tcase_add_test(tv, conversion_oom_before_syntax_error);
+    tcase_add_test(tv, yaml_error_positions);
+    tcase_add_test(tv, float_text_allocation_failures);
+    tcase_add_test(tv, every_arena_allocation_failed);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
