@@ -227,12 +227,56 @@ START_TEST(hashed_groups)
 }
 END_TEST
 
+START_TEST(hashed_counts_a_repeated_value_once)
+{
+    /* 300 rules of one group (users and verbs), rule i listing its own
+     * user a<i> twice beside b<i>, and four verbs: 2 x 4 = 8 combinations
+     * of value sets, within the 8 a hashed group's rule may lie in
+     * (table.h, HASH_RULE_COMBOS), so the group is hashed. a<i>'s set is
+     * in the builder's log twice for rule i and must be counted once.
+     * Written for compile.c rule_combos's duplicate search from `j = 1`
+     * (the first set listed seen as new again: 12 combinations, the group
+     * walked) */
+    pg_buf b = {0};
+    pg_add(&b, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n");
+    for (unsigned i = 0; i < 300; i++)
+        pg_add(&b, "- level: Request\n  users: [a%u, b%u, a%u]\n  verbs: [get, list, watch, create]\n", i, i, i);
+    pg_add(&b, "- level: Metadata\n");
+    kap_policy *p = NULL;
+    ck_assert_int_eq(kap_policy_load_buffer(&p, b.s, b.len, "repeat.yaml", NULL, NULL), KAP_OK);
+    const rgroup *g = group_of(p, 0);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_uint_eq(g->end - g->start, 300);
+    ck_assert_msg(g->hashed, "a group of 300 rules in 8 combinations each is not hashed");
+    static const struct {
+        const char *user, *verb;
+        int rule;
+    } reqs[] = {{"a7", "get", 7}, {"b299", "create", 299}, {"a150", "delete", 300}, {"c1", "get", 300}};
+    for (size_t k = 0; k < sizeof reqs / sizeof reqs[0]; k++) {
+        kap_request q = KAP_REQUEST_INIT;
+        q.user = reqs[k].user;
+        q.verb = reqs[k].verb;
+        q.ns = "n";
+        q.resource = "pods";
+        q.resource_request = 1;
+        kap_decision out, ref;
+        ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+        ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
+        ck_assert_msg(out.rule == reqs[k].rule && ref.rule == reqs[k].rule, "%s %s: rule %d (scan %d), want %d",
+                      reqs[k].user, reqs[k].verb, out.rule, ref.rule, reqs[k].rule);
+    }
+    kap_policy_free(p);
+    free(b.s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hashed");
     TCase *tc = tcase_create("hashed-vs-reference");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, hashed_groups);
+    tcase_add_test(tc, hashed_counts_a_repeated_value_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
