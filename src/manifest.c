@@ -4617,6 +4617,18 @@ static int config_dir_walk(checker *c, const char *dir, int depth, kap_arena *a,
 static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
 {
     kap_manifest_report *r = c->r;
+    /* the program (its prefixes gone), which systemd takes as written: an
+     * absolute path, or a name without '/' that it looks up in its own
+     * search path (systemd.service(5), "Command lines") */
+    const char *prog = k->nwords ? k->words[0].s : "", *prog_bad = NULL;
+    if (!prog[0])
+        prog_bad = "no program (the prefixes alone): systemd refuses the line";
+    else if (prog[0] == '$')
+        prog_bad = "a variable, which systemd does not substitute in the program: it looks for a program of that "
+                   "name, or refuses the line when the name has a '/'";
+    else if (prog[0] != '/' && strchr(prog, '/'))
+        prog_bad = "a relative path, which systemd refuses (\"Neither a valid executable name nor an absolute "
+                   "path\")";
     if (k->unit_unreadable) {
         add_check(r, "kubelet-unit", KAP_MANIFEST_WARN, 0, 0,
                   unread_fix(c, k->unit_unreadable, k->unit_err, "systemd"),
@@ -4662,6 +4674,11 @@ static void check_kubelet_unit(checker *c, const kubelet_cmdline *k)
                   "with '-': systemd does not start kubelet",
                   k->env_missing, k->env_missing_from,
                   k->env_missing_err == ENOENT ? "it does not exist" : strerror(k->env_missing_err));
+    } else if (prog_bad) {
+        add_check(r, "kubelet-unit", KAP_MANIFEST_FAIL, 0, 0,
+                  "write kubelet's absolute path as ExecStart='s program (ExecStart=/usr/bin/kubelet ...)",
+                  "kubelet.service's ExecStart= (in %s) runs '%s', %s: kubelet does not start", k->exec_from, prog,
+                  prog_bad);
     } else if (k->env_unreadable) {
         /* an EnvironmentFile= line resets no other: what is checked above
          * stands; only the variables it sets are not known */

@@ -2791,6 +2791,27 @@ START_TEST(kubelet_command_line_syntax)
     put("/etc/systemd/system/kubelet.service",
         "[Service]\nEnvironment='K=/usr/bin/kubelet --pod-manifest-path=/srv/prog'\nExecStart=$K\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "has neither --pod-manifest-path nor --config");
+    /* and that unit does not run kubelet: systemd looks for a program
+     * named "$K"; nor does one whose program is empty or a relative path
+     * (systemd refuses the line); a name without '/' is looked up, and
+     * runs */
+    static const struct {
+        const char *exec, *part; /* part NULL: kubelet-unit PASS */
+    } progs[] = {
+        {"$K", "kubelet.service's ExecStart= (in /etc/systemd/system/kubelet.service) runs '$K', a variable, which "
+               "systemd does not substitute in the program"},
+        {"${K}/kubelet --v=2", "runs '${K}/kubelet', a variable"},
+        {"-@ kubelet", "runs '', no program (the prefixes alone): systemd refuses the line"},
+        {"usr/bin/kubelet", "runs 'usr/bin/kubelet', a relative path, which systemd refuses"},
+        {"!!kubelet --v=2", NULL},
+        {"/usr/bin/kubelet $K", NULL},
+    };
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        char unit[256];
+        snprintf(unit, sizeof unit, "[Service]\nEnvironment='K=/usr/bin'\nExecStart=%s\n", progs[i].exec);
+        put("/etc/systemd/system/kubelet.service", unit);
+        expect_now("kubelet-unit", progs[i].part ? KAP_MANIFEST_FAIL : KAP_MANIFEST_PASS, progs[i].part);
+    }
     drop_root();
 }
 END_TEST
