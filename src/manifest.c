@@ -1595,11 +1595,16 @@ static void check_fields(checker *c)
         want_fields(&fc, meta, "metadata", meta_strings, JV_STRING);
     const jv *spec = jget(c->pod, "spec");
     if (want_kind(&fc, spec, JV_OBJECT, "spec")) {
-        const jv *ctrs = jget(spec, "containers");
-        if (want_kind(&fc, ctrs, JV_ARRAY, "spec.containers"))
+        /* the init containers too: kubelet decodes the whole pod */
+        for (int l = 0; l < 2; l++) {
+            const char *list = l ? "initContainers" : "containers";
+            const jv *ctrs = jget(spec, list);
+            snprintf(p, sizeof p, "spec.%s", list);
+            if (!want_kind(&fc, ctrs, JV_ARRAY, p))
+                continue;
             for (size_t i = 0; i < ctrs->n; i++) {
                 const jv *ctr = ctrs->items[i];
-                snprintf(p, sizeof p, "spec.containers[%zu]", i);
+                snprintf(p, sizeof p, "spec.%s[%zu]", list, i);
                 if (!want_kind(&fc, ctr, JV_OBJECT, p))
                     continue;
                 want_fields(&fc, ctr, p, ctr_strings, JV_STRING);
@@ -1615,6 +1620,7 @@ static void check_fields(checker *c)
                     want_fields(&fc, mounts->items[j], q, mount_bools, JV_BOOL);
                 }
             }
+        }
         const jv *vols = jget(spec, "volumes");
         if (want_kind(&fc, vols, JV_ARRAY, "spec.volumes"))
             for (size_t i = 0; i < vols->n; i++) {
@@ -2313,7 +2319,7 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
 
 /* ---- check 2: the policy --------------------------------------------------------------- */
 
-static unsigned minor_from_image(const char *image)
+unsigned manifest_minor_from_image(const char *image)
 {
     char name[256] = "", tag[128] = "";
     image_parts(image, name, sizeof name, tag, sizeof tag);
@@ -5064,7 +5070,7 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
         check_pod_valid(&c);
         /* which release to follow */
         const char *image = jstr_in(&c.a, jget(c.container, "image"), &r->oom);
-        unsigned from_image = image ? minor_from_image(image) : 0;
+        unsigned from_image = image ? manifest_minor_from_image(image) : 0;
         c.image_minor = from_image;
         if (opts && opts->kube_minor) {
             r->kube_minor = opts->kube_minor;

@@ -70,6 +70,7 @@ typedef struct fixer {
     char **notes;
     size_t n_notes, cap_notes;
     const char *nl; /* "\n" or "\r\n" */
+    unsigned kube_minor; /* the release followed (--kube-version, else the image's), 0: not known */
 } fixer;
 
 static size_t byte_of(fixer *f, size_t index)
@@ -812,6 +813,8 @@ static int read_plan(fixer *f, plan *p)
                 p->ctr = c;
                 start = st;
                 p->no_binary = no_binary;
+                if (!f->kube_minor && image)
+                    f->kube_minor = manifest_minor_from_image(image);
             }
             found++;
         }
@@ -1139,9 +1142,13 @@ static int yaml11_true(const char *s)
 
 /* Whether a mount has a recursiveReadOnly other than Disabled, which
  * kubelet takes only on a read-only mount ("may only be specified when
- * readOnly is true"): such a mount is not made writable here. */
-static int recursive_ro(const fmount *m)
+ * readOnly is true"): such a mount is not made writable here, nor left
+ * writable. Before Kubernetes 1.30 kubelet does not know the field and
+ * drops it (check-manifest's pod-valid alike). */
+static int recursive_ro(const fixer *f, const fmount *m)
 {
+    if (f->kube_minor && f->kube_minor < 30)
+        return 0;
     const fnode *r = map_get(m->node, "recursiveReadOnly");
     const char *s = scalar(r);
     return r && !(s && (null_scalar(r) || strcmp(s, "Disabled") == 0));
@@ -1222,9 +1229,9 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
             else
                 map_add_scalar(f, m->node, "readOnly", "true");
             note(f, "volumeMount '%s' (%s) made read-only", m->name, m->path);
-        } else if (!read_only && (is_ro || quoted || recursive_ro(m))) {
+        } else if (!read_only && (is_ro || quoted || recursive_ro(f, m))) {
             /* (writable already, a recursiveReadOnly is refused too) */
-            if (recursive_ro(m)) {
+            if (recursive_ro(f, m)) {
                 cannot_unset_recursive(f, m);
                 return;
             }
@@ -1250,7 +1257,7 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
          * readOnly is a string kubelet cannot decode (manifest-fields),
          * which the checker reads as not read-only: written as the boolean
          * false */
-        if (recursive_ro(m)) {
+        if (recursive_ro(f, m)) {
             cannot_unset_recursive(f, m); /* (writable, or to be made so) */
             return;
         }
@@ -1573,6 +1580,7 @@ struct kap_manifest_fix {
     size_t n_notes;
     char *backup;
     size_t max_file;
+    unsigned kube_minor; /* --kube-version, or 0: the image's */
 };
 
 void kap_manifest_fix_options_init(kap_manifest_fix_options *o)
@@ -1647,6 +1655,7 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     f.c_off = f.bom;
     const char *crlf = memchr(f.data, '\n', f.len);
     f.nl = crlf && crlf > f.data && crlf[-1] == '\r' ? "\r\n" : "\n";
+    f.kube_minor = x->kube_minor;
     plan p = {0};
     int rc = KAP_OK;
     if (odd_break(&f) || build(&f) || read_plan(&f, &p)) {
@@ -1902,6 +1911,7 @@ static int fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_
         buf_free(&b);
     x->root = dupz(opts && opts->root && opts->root[0] ? opts->root : "/");
     x->max_file = opts && opts->max_file_size ? opts->max_file_size : KAP_MANIFEST_DEFAULT_MAX_FILE_SIZE;
+    x->kube_minor = opts ? opts->kube_minor : 0;
     if (!x->path || !x->root) {
         kap_manifest_fix_free(x);
         return KAP_ENOMEM;

@@ -85,5 +85,7 @@ KAP_HIDDEN int manifest_repeatable_flag(const char *name);
 KAP_HIDDEN size_t manifest_apiserver_start(const char *const *argv, size_t n, const char **bad);
 /* Whether a container without a command, of this image, runs kube-apiserver. */
 KAP_HIDDEN int manifest_apiserver_image(const char *image);
+/* The minor release in an image's tag (v1.30.4: 30), or 0 when it has none. */
+KAP_HIDDEN unsigned manifest_minor_from_image(const char *image);
 
 #endif

@@ -982,11 +982,13 @@ START_TEST(recursive_read_only)
             ck_assert_msg(!find_check(r, "pod-valid"), "case %zu: %s", i, find_check(r, "pod-valid")->message);
         kap_manifest_report_free(r);
     }
-    /* an init container's mount too; a non-string value is manifest-fields' */
+    /* an init container's mount too; a value of another type is
+     * manifest-fields' (for init containers too), not pod-valid's */
     put("/etc/kubernetes/manifests/kube-apiserver.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n"
         "  initContainers:\n  - name: init\n    image: busybox\n"
-        "    volumeMounts: [{name: audit-log, mountPath: /x, recursiveReadOnly: Enabled}]\n"
+        "    volumeMounts: [{name: audit-log, mountPath: /x, recursiveReadOnly: Enabled},\n"
+        "                   {name: audit, mountPath: /y, readOnly: 'true', recursiveReadOnly: Enabled}]\n"
         "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
         "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    volumeMounts:\n"
         "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
@@ -995,7 +997,8 @@ START_TEST(recursive_read_only)
         "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n");
     kap_manifest_report *r = check_now();
     must(r, "pod-valid", KAP_MANIFEST_FAIL, "spec.initContainers[0].volumeMounts[0] has recursiveReadOnly: Enabled");
-    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "recursiveReadOnly");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.containers[0].volumeMounts[1].recursiveReadOnly is");
+    must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.initContainers[0].volumeMounts[1].readOnly is a string");
     ck_assert_ptr_null(nth(r, "pod-valid", 1));
     kap_manifest_report_free(r);
     /* a kubelet before 1.30 drops the field it does not know */

@@ -295,7 +295,7 @@ START_TEST(shared_mount_bools_numbers_versions)
      * (kubelet refuses that pod: pod-valid), whatever the value */
     static const struct {
         const char *ro, *rro, *vol;
-        int kept;
+        int kept; /* 1: kept and made writable; 29: so, under image 1.29; 129: under --kube-version 1.29 */
     } rcases[] = {
         {"yes", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
         {"\"true\"", "IfPossible", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
@@ -306,12 +306,17 @@ START_TEST(shared_mount_bools_numbers_versions)
         {"false", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
         {"false", "enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
         {"null", "IfPossible", "emptyDir: {}", 0},
+        /* before 1.30 kubelet drops the field it does not know (the image's
+         * release, or --kube-version's) */
+        {"false", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 29},
+        {"true", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 29},
+        {"true", "Enabled", "emptyDir: {}", 129},
     };
     for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
         char text[2048];
         snprintf(text, sizeof text,
                  "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n"
-                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n"
+                 "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.%d.0\n    command:\n"
                  "    - kube-apiserver\n    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
                  "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
                  "    - --audit-log-maxage=30\n    - --audit-log-maxbackup=10\n    - --audit-log-maxsize=100\n"
@@ -319,9 +324,19 @@ START_TEST(shared_mount_bools_numbers_versions)
                  "    - {mountPath: /var/log/kubernetes/audit, name: audit-log, readOnly: %s, recursiveReadOnly: %s}\n"
                  "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
                  "  - name: audit-log\n    %s\n",
-                 rcases[i].ro, rcases[i].rro, rcases[i].vol);
+                 rcases[i].kept == 29 ? 29 : 31, rcases[i].ro, rcases[i].rro, rcases[i].vol);
         node(text);
-        if (!rcases[i].kept) {
+        if (rcases[i].kept == 129) {
+            kap_manifest_options o;
+            kap_manifest_options_init(&o);
+            o.root = root;
+            o.kube_minor = 29;
+            x = NULL;
+            ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, NULL), KAP_OK);
+            t = kap_manifest_fix_result(x, NULL);
+            ck_assert_msg(strstr(t, "name: audit-log, readOnly: false, recursiveReadOnly: ") != NULL, "case %zu: %s",
+                          i, t);
+        } else if (!rcases[i].kept) {
             x = fix_now(KAP_EINVALID);
             ck_assert_msg(strstr(kap_manifest_fix_error(x), "volumeMount 'audit-log' (/var/log/kubernetes/audit) must "
                                                             "be writable, and its recursiveReadOnly needs it "

@@ -860,6 +860,18 @@ static int pair_rule_in(int n, int special, rule_value verb_of, rule_value ns_of
     walk_group(&t, walked, 0);
     pt_add(&t, "- level: Request\n");
     kap_policy *p = pt_load(&t, "dense.yaml");
+    /* the group of rule 0 is hashed, or walked, as asked */
+    const kap_table *tb = p->table;
+    uint32_t pos = tb->pos_rule[tb->nrules], groups = 0;
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < tb->ngroups[sc]; k++) {
+            const rgroup *g = &tb->groups[sc][k];
+            if (pos >= g->start && pos < g->end) {
+                ck_assert_int_eq(g->hashed, !walked);
+                groups++;
+            }
+        }
+    ck_assert_uint_gt(groups, 0);
     kap_request q = KAP_REQUEST_INIT;
     q.user = "alice";
     q.verb = verb;
@@ -1525,6 +1537,32 @@ START_TEST(every_arena_allocation_failed)
 }
 END_TEST
 
+START_TEST(prefix_lengths_distinct)
+{
+    /* the table keeps each URL stem length once, ascending (table.h,
+     * pfx_lens): the prefix rules "/a/" and "/b/" (a star after each)
+     * have stems of 3 bytes, "/cc/" and "/dd/" of 4. Written for
+     * compile.c's `k == 0 ||` as `k == 1 ||` (the second length kept
+     * without comparing it: 3, 3, 4) */
+    ptext t = pt_start();
+    pt_add(&t, "- level: None\n  nonResourceURLs: [\"/a/*\", \"/cc/*\"]\n");
+    pt_add(&t, "- level: Request\n  nonResourceURLs: [\"/dd/*\", \"/b/*\", \"/b/*\"]\n");
+    kap_policy *p = pt_load(&t, "stems.yaml");
+    const kap_table *tb = p->table;
+    ck_assert_uint_eq(tb->n_pfx_lens, 2);
+    ck_assert_uint_eq(tb->pfx_lens[0], 3);
+    ck_assert_uint_eq(tb->pfx_lens[1], 4);
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.path = "/dd/x";
+    kap_decision out;
+    ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
+    ck_assert_int_eq(out.rule, 1);
+    kap_policy_free(p);
+}
+END_TEST
+
 START_TEST(float_text_allocation_failures)
 {
     /* a float is written back as Go writes it (util.c, go_format_float)
@@ -1981,6 +2019,7 @@ int main(void)
     tcase_add_test(tv, yaml_error_positions);
     tcase_add_test(tv, float_text_allocation_failures);
     tcase_add_test(tv, every_arena_allocation_failed);
+    tcase_add_test(tv, prefix_lengths_distinct);
     suite_add_tcase(s, tv);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
