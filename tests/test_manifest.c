@@ -999,8 +999,33 @@ START_TEST(recursive_read_only)
     must(r, "pod-valid", KAP_MANIFEST_FAIL, "spec.initContainers[0].volumeMounts[0] has recursiveReadOnly: Enabled");
     must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.containers[0].volumeMounts[1].recursiveReadOnly is");
     must(r, "manifest-fields", KAP_MANIFEST_FAIL, "spec.initContainers[0].volumeMounts[1].readOnly is a string");
+    ck_assert_ptr_null(nth(r, "manifest-fields", 2)); /* each once */
     ck_assert_ptr_null(nth(r, "pod-valid", 1));
     kap_manifest_report_free(r);
+    /* the init containers' list and their own fields, as the containers' */
+    static const struct {
+        const char *inits, *part;
+    } inits[] = {
+        {"{a: b}", "spec.initContainers is a mapping where kubelet expects a list"},
+        {"[{name: init, image: 5}]", "spec.initContainers[0].image is a number where kubelet expects a string"},
+    };
+    for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  initContainers: %s\n"
+                 "  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+                 "    command:\n    - kube-apiserver\n" GOOD_FLAGS "    volumeMounts:\n"
+                 "    - {name: audit, mountPath: /etc/kubernetes/audit-policy.yaml, readOnly: true}\n"
+                 "    - {name: audit-log, mountPath: /var/log/kubernetes/audit}\n"
+                 "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
+                 "  - name: audit-log\n    hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}\n",
+                 inits[i].inits);
+        put("/etc/kubernetes/manifests/kube-apiserver.yaml", text);
+        r = check_now();
+        must(r, "manifest-fields", KAP_MANIFEST_FAIL, inits[i].part);
+        ck_assert_ptr_null(nth(r, "manifest-fields", 1));
+        kap_manifest_report_free(r);
+    }
     /* a kubelet before 1.30 drops the field it does not know */
     kap_manifest_options o;
     kap_manifest_options_init(&o);

@@ -295,7 +295,8 @@ START_TEST(shared_mount_bools_numbers_versions)
      * (kubelet refuses that pod: pod-valid), whatever the value */
     static const struct {
         const char *ro, *rro, *vol;
-        int kept; /* 1: kept and made writable; 29: so, under image 1.29; 129: under --kube-version 1.29 */
+        int kept; /* 1: kept and made writable; 29: so, under image 1.29; 129: under --kube-version 1.29;
+                   * 0: refused (image 1.31); 130: refused under image 1.30 */
     } rcases[] = {
         {"yes", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
         {"\"true\"", "IfPossible", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 0},
@@ -311,6 +312,8 @@ START_TEST(shared_mount_bools_numbers_versions)
         {"false", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 29},
         {"true", "Enabled", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 29},
         {"true", "Enabled", "emptyDir: {}", 129},
+        /* from 1.30 it does */
+        {"false", "IfPossible", "hostPath: {path: /var/log/kubernetes/audit, type: DirectoryOrCreate}", 130},
     };
     for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
         char text[2048];
@@ -324,7 +327,8 @@ START_TEST(shared_mount_bools_numbers_versions)
                  "    - {mountPath: /var/log/kubernetes/audit, name: audit-log, readOnly: %s, recursiveReadOnly: %s}\n"
                  "  volumes:\n  - name: audit\n    hostPath: {path: /etc/kubernetes/audit-policy.yaml, type: File}\n"
                  "  - name: audit-log\n    %s\n",
-                 rcases[i].kept == 29 ? 29 : 31, rcases[i].ro, rcases[i].rro, rcases[i].vol);
+                 rcases[i].kept == 29 ? 29 : rcases[i].kept == 130 ? 30 : 31, rcases[i].ro, rcases[i].rro,
+                 rcases[i].vol);
         node(text);
         if (rcases[i].kept == 129) {
             kap_manifest_options o;
@@ -336,7 +340,7 @@ START_TEST(shared_mount_bools_numbers_versions)
             t = kap_manifest_fix_result(x, NULL);
             ck_assert_msg(strstr(t, "name: audit-log, readOnly: false, recursiveReadOnly: ") != NULL, "case %zu: %s",
                           i, t);
-        } else if (!rcases[i].kept) {
+        } else if (!rcases[i].kept || rcases[i].kept == 130) {
             x = fix_now(KAP_EINVALID);
             ck_assert_msg(strstr(kap_manifest_fix_error(x), "volumeMount 'audit-log' (/var/log/kubernetes/audit) must "
                                                             "be writable, and its recursiveReadOnly needs it "
