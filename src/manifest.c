@@ -1799,6 +1799,48 @@ static int dns_label_ok(const char *s, size_t n)
     return 1;
 }
 
+/* fn for each mount of each container and init container (kubelet
+ * validates the whole pod): list is "containers" or "initContainers", k
+ * the container's index, i the mount's. */
+typedef void (*mount_fn)(checker *c, const char *list, size_t k, size_t i, const jv *m);
+
+static void each_mount(checker *c, mount_fn fn)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (int l = 0; l < 2; l++) {
+        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
+        for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
+            const jv *mts = jget(cs->items[k], "volumeMounts");
+            for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++)
+                fn(c, lists[l], k, i, mts->items[i]);
+        }
+    }
+}
+
+/* A mount's subPath and subPathExpr: one at most, relative, without '..'. */
+static void sub_paths_valid(checker *c, const char *list, size_t k, size_t i, const jv *m)
+{
+    kap_manifest_report *r = c->r;
+    static const char *const keys[] = {"subPath", "subPathExpr"};
+    const jv *sp = NULL;
+    for (int x = 0; x < 2; x++) {
+        const jv *p = jget(m, keys[x]);
+        if (!p || p->kind != JV_STRING || !p->len)
+            continue;
+        if (sp)
+            add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col, "keep one of subPath and subPathExpr",
+                      "spec.%s[%zu].volumeMounts[%zu] has both subPath and subPathExpr (kubelet: \"subPathExpr and "
+                      "subPath are mutually exclusive\"): kubelet refuses the pod",
+                      list, k, i);
+        sp = p;
+        if (p->s[0] == '/' || has_dotdot(p->s, p->len))
+            add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
+                      rfmt(r, "write the %s relative to the volume, without '..'", keys[x]),
+                      "the %s '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod", keys[x],
+                      (int)p->len, p->s, list, k, i, p->s[0] == '/' ? "absolute" : "not below its volume ('..')");
+    }
+}
+
 static void check_pod_valid(checker *c)
 {
     kap_manifest_report *r = c->r;
@@ -1860,35 +1902,7 @@ static void check_pod_valid(checker *c)
     }
     /* every container's subPaths: relative, without '..' (kubelet
      * validates the whole pod) */
-    static const char *const lists[] = {"containers", "initContainers"};
-    for (int l = 0; l < 2; l++) {
-        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
-        for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
-            const jv *mts = jget(cs->items[k], "volumeMounts");
-            for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++) {
-                static const char *const keys[] = {"subPath", "subPathExpr"};
-                const jv *sp = NULL;
-                for (int x = 0; x < 2; x++) {
-                    const jv *p = jget(mts->items[i], keys[x]);
-                    if (!p || p->kind != JV_STRING || !p->len)
-                        continue;
-                    if (sp)
-                        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
-                                  "keep one of subPath and subPathExpr",
-                                  "spec.%s[%zu].volumeMounts[%zu] has both subPath and subPathExpr (kubelet: "
-                                  "\"subPathExpr and subPath are mutually exclusive\"): kubelet refuses the pod",
-                                  lists[l], k, i);
-                    sp = p;
-                    if (p->s[0] == '/' || has_dotdot(p->s, p->len))
-                        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
-                                  rfmt(r, "write the %s relative to the volume, without '..'", keys[x]),
-                                  "the %s '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod",
-                                  keys[x], (int)p->len, p->s, lists[l], k, i,
-                                  p->s[0] == '/' ? "absolute" : "not below its volume ('..')");
-                }
-            }
-        }
-    }
+    each_mount(c, sub_paths_valid);
     const jv *vm = jget(c->container, "volumeMounts");
     for (size_t i = 0; vm && vm->kind == JV_ARRAY && i < vm->n; i++) {
         const jv *m = vm->items[i], *p = jget(m, "mountPath");
@@ -1908,49 +1922,44 @@ static void check_pod_valid(checker *c)
 
 static int jv_str_is(const jv *v, const char *want);
 
-/* recursiveReadOnly on any container's or init container's mount, as
- * kubelet's validation of the pod takes it (Kubernetes 1.30 and later; an
- * older kubelet does not know the field and drops it): Disabled, or
- * Enabled or IfPossible on a mount that is readOnly: true and whose
- * mountPropagation is None or unset. */
-static void check_recursive_ro(checker *c)
+/* recursiveReadOnly on a mount, as kubelet's validation of the pod takes
+ * it: Disabled, or Enabled or IfPossible on a mount that is readOnly: true
+ * and whose mountPropagation is None or unset. */
+static void recursive_ro_valid(checker *c, const char *list, size_t k, size_t i, const jv *m)
 {
     kap_manifest_report *r = c->r;
-    if (r->kube_minor < 30)
+    const jv *rro = jget(m, "recursiveReadOnly");
+    if (!rro || rro->kind != JV_STRING || jv_str_is(rro, "Disabled"))
+        return; /* (unset; another type is manifest-fields') */
+    if (!jv_str_is(rro, "Enabled") && !jv_str_is(rro, "IfPossible")) {
+        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                  "write recursiveReadOnly: Disabled, Enabled or IfPossible",
+                  "spec.%s[%zu].volumeMounts[%zu].recursiveReadOnly is '%.*s', none of Disabled, Enabled and "
+                  "IfPossible: kubelet refuses the pod",
+                  list, k, i, (int)rro->len, rro->s);
         return;
-    static const char *const lists[] = {"containers", "initContainers"};
-    for (int l = 0; l < 2; l++) {
-        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
-        for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
-            const jv *mts = jget(cs->items[k], "volumeMounts");
-            for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++) {
-                const jv *m = mts->items[i], *rro = jget(m, "recursiveReadOnly");
-                if (!rro || rro->kind != JV_STRING || jv_str_is(rro, "Disabled"))
-                    continue; /* (unset; another type is manifest-fields') */
-                if (!jv_str_is(rro, "Enabled") && !jv_str_is(rro, "IfPossible")) {
-                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
-                              "write recursiveReadOnly: Disabled, Enabled or IfPossible",
-                              "spec.%s[%zu].volumeMounts[%zu].recursiveReadOnly is '%.*s', none of Disabled, "
-                              "Enabled and IfPossible: kubelet refuses the pod",
-                              lists[l], k, i, (int)rro->len, rro->s);
-                    continue;
-                }
-                const jv *ro = jget(m, "readOnly"), *mp = jget(m, "mountPropagation");
-                if ((!ro || ro->kind == JV_NULL || ro->kind == JV_BOOL) && !jbool(ro))
-                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
-                              "make the mount readOnly: true, or remove recursiveReadOnly",
-                              "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s on a writable mount "
-                              "(kubelet: \"may only be specified when readOnly is true\"): kubelet refuses the pod",
-                              lists[l], k, i, (int)rro->len, rro->s);
-                if (mp && mp->kind == JV_STRING && !jv_str_is(mp, "None"))
-                    add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
-                              "remove recursiveReadOnly, or the mount's mountPropagation",
-                              "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s with mountPropagation: "
-                              "%.*s (it is taken only with None or none given): kubelet refuses the pod",
-                              lists[l], k, i, (int)rro->len, rro->s, (int)mp->len, mp->s);
-            }
-        }
     }
+    const jv *ro = jget(m, "readOnly"), *mp = jget(m, "mountPropagation");
+    if ((!ro || ro->kind == JV_NULL || ro->kind == JV_BOOL) && !jbool(ro))
+        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                  "make the mount readOnly: true, or remove recursiveReadOnly",
+                  "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s on a writable mount (kubelet: \"may "
+                  "only be specified when readOnly is true\"): kubelet refuses the pod",
+                  list, k, i, (int)rro->len, rro->s);
+    if (mp && mp->kind == JV_STRING && !jv_str_is(mp, "None"))
+        add_check(r, "pod-valid", KAP_MANIFEST_FAIL, rro->line, rro->col,
+                  "remove recursiveReadOnly, or the mount's mountPropagation",
+                  "spec.%s[%zu].volumeMounts[%zu] has recursiveReadOnly: %.*s with mountPropagation: %.*s (it is "
+                  "taken only with None or none given): kubelet refuses the pod",
+                  list, k, i, (int)rro->len, rro->s, (int)mp->len, mp->s);
+}
+
+/* recursiveReadOnly from Kubernetes 1.30 (an older kubelet does not know
+ * the field and drops it) */
+static void check_recursive_ro(checker *c)
+{
+    if (c->r->kube_minor >= 30)
+        each_mount(c, recursive_ro_valid);
 }
 
 static const volume *volume_named(const checker *c, const char *name)
