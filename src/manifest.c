@@ -1806,13 +1806,13 @@ typedef void (*mount_fn)(checker *c, const char *list, size_t k, size_t i, const
 
 static void each_mount(checker *c, mount_fn fn)
 {
-    static const char *const lists[] = {"containers", "initContainers"};
-    for (int l = 0; l < 2; l++) {
-        const jv *cs = jget(jget(c->pod, "spec"), lists[l]);
+    static const char *const lists[] = {"containers", "initContainers", NULL};
+    for (const char *const *l = lists; *l; l++) {
+        const jv *cs = jget(jget(c->pod, "spec"), *l);
         for (size_t k = 0; cs && cs->kind == JV_ARRAY && k < cs->n; k++) {
             const jv *mts = jget(cs->items[k], "volumeMounts");
             for (size_t i = 0; mts && mts->kind == JV_ARRAY && i < mts->n; i++)
-                fn(c, lists[l], k, i, mts->items[i]);
+                fn(c, *l, k, i, mts->items[i]);
         }
     }
 }
@@ -1821,10 +1821,10 @@ static void each_mount(checker *c, mount_fn fn)
 static void sub_paths_valid(checker *c, const char *list, size_t k, size_t i, const jv *m)
 {
     kap_manifest_report *r = c->r;
-    static const char *const keys[] = {"subPath", "subPathExpr"};
+    static const char *const keys[] = {"subPath", "subPathExpr", NULL};
     const jv *sp = NULL;
-    for (int x = 0; x < 2; x++) {
-        const jv *p = jget(m, keys[x]);
+    for (const char *const *key = keys; *key; key++) {
+        const jv *p = jget(m, *key);
         if (!p || p->kind != JV_STRING || !p->len)
             continue;
         if (sp)
@@ -1835,8 +1835,8 @@ static void sub_paths_valid(checker *c, const char *list, size_t k, size_t i, co
         sp = p;
         if (p->s[0] == '/' || has_dotdot(p->s, p->len))
             add_check(r, "pod-valid", KAP_MANIFEST_FAIL, p->line, p->col,
-                      rfmt(r, "write the %s relative to the volume, without '..'", keys[x]),
-                      "the %s '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod", keys[x],
+                      rfmt(r, "write the %s relative to the volume, without '..'", *key),
+                      "the %s '%.*s' (spec.%s[%zu].volumeMounts[%zu]) is %s: kubelet refuses the pod", *key,
                       (int)p->len, p->s, list, k, i, p->s[0] == '/' ? "absolute" : "not below its volume ('..')");
     }
 }
