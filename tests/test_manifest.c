@@ -2581,6 +2581,16 @@ START_TEST(copies_by_pod_name)
         "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\n"
         "spec:\n  containers:\n  - name: web\n    image: nginx\n");
     expect_now("manifest-dir", KAP_MANIFEST_FAIL, "0-api.yaml is in the manifests directory with this manifest's pod name");
+    /* "default" written out is the namespace kubelet gives a pod without
+     * one: the same pod name */
+    put("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: default}\nspec:\n  containers:\n"
+        "  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n    command:\n"
+        "    - kube-apiserver\n" GOOD_FLAGS);
+    put("/etc/kubernetes/manifests/0-api.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\n"
+        "spec:\n  containers:\n  - name: x\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n");
+    expect_now("manifest-dir", KAP_MANIFEST_FAIL, "0-api.yaml is in the manifests directory with this manifest's pod name");
     drop_root();
 }
 END_TEST

@@ -1004,6 +1004,11 @@ START_TEST(refusals)
          "    - mountPath: /srv/logs\n      name: logs\n",
          "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n",
          "another mount uses its volume"},
+        /* an ephemeral container's mount counts too */
+        {"    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit/audit.log\n      name: logs\n",
+         "  ephemeralContainers:\n  - name: debug\n    image: busybox\n    volumeMounts: [{name: logs, mountPath: /x}]\n"
+         "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log/kubernetes/audit/audit.log\n",
+         "another mount uses its volume"},
         {"    volumeMounts: [{mountPath: /var/log/kubernetes/audit/audit.log, name: logs}]\n",
          "  volumes: [{name: logs, hostPath: {path: /var/log/kubernetes/audit/audit.log}}]\n",
          "it is not on lines of its own"},
