@@ -495,8 +495,6 @@ static void strict_error(tdec *d, const char *what, const char *name, size_t nle
         diags_add(d->diags, KAP_SEVERITY_WARNING, buf_cstr(&d->path), buf_cstr(&item), line, col);
     buf_free(&item);
     d->path.len = base;
-    if (d->path.s)
-        d->path.s[base] = 0;
 }
 
 static void set_pos(void *target, int pos_offset, const jv *v)
@@ -915,8 +913,6 @@ static void decode_element(tdec *d, const tfield *f, void *elem, const jv *e, si
         set_pos(elem, st->pos_offset, e);
     }
     d->path.len = base;
-    if (d->path.s)
-        d->path.s[base] = 0;
 }
 
 /* ---- the rules, decoded as the YAML is read ----------------------------
@@ -1216,8 +1212,6 @@ static void decode_struct(tdec *d, const tstruct *st, void *target, const jv *v)
         if (d->field.s)
             d->field.s[saved_field] = 0;
         d->path.len = saved_path;
-        if (d->path.s)
-            d->path.s[saved_path] = 0;
     }
 }
 

@@ -1175,7 +1175,8 @@ static void ensure_mount(fixer *f, plan *p, const char *cpath, const char *host,
         return;
     }
     if (m && v && v->host && !(m->sub_path && strstr(m->sub_path, ".."))) {
-        size_t ml = strcmp(m->path, "/") == 0 ? 0 : strlen(m->path);
+        /* (cpath is absolute: past a mount at "/" it loses its leading '/', and the format writes one) */
+        size_t ml = strlen(m->path);
         kap_buf raw = {0}, mapped = {0};
         buf_printf(&raw, "%s/%s/%s", v->host, m->sub_path ? m->sub_path : "", cpath + ml);
         if (raw.s)
