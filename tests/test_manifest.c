@@ -542,6 +542,9 @@ START_TEST(typed_flag_values)
         {"--audit-webhook-initial-backoff=10", "is not a duration"},
         {"--audit-webhook-batch-initial-backoff=1x", "is not a duration"},
         {"--audit-log-batch-max-wait=.s", "is not a duration"},
+        /* past int64 nanoseconds (9,223,372,036.854775807 s) */
+        {"--audit-log-batch-max-wait=9223372037s", "is not a duration"},
+        {"--audit-log-batch-max-wait=2562048h", "is not a duration"},
         {"--audit-log-batch-throttle-qps=abc", "is not a float32"},
         {"--audit-log-batch-throttle-qps=1__0", "is not a float32"},
         {"--audit-webhook-batch-throttle-qps=0x1.8", "is not a float32"},
@@ -563,6 +566,7 @@ START_TEST(typed_flag_values)
     static const char *const good[] = {
         "--audit-log-batch-max-wait=5s", "--audit-webhook-initial-backoff=1m30.5s", "--audit-log-batch-max-wait=0",
         "--audit-log-batch-max-wait=-1.5h", "--audit-log-batch-max-wait=100\u00b5s", "--audit-log-batch-max-wait=.5ms",
+        "--audit-log-batch-max-wait=9223372036s", "--audit-log-batch-max-wait=2562047h",
         "--audit-log-batch-throttle-qps=2.5", "--audit-log-batch-throttle-qps=0x1p3",
         "--audit-log-batch-throttle-qps=0x_1p-2", "--audit-log-batch-throttle-qps=-Inf",
         "--audit-log-batch-throttle-qps=3.4e38", "--audit-log-batch-throttle-qps=1e-50",
