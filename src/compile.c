@@ -335,7 +335,7 @@ static int flatten_sets(builder *b, size_t npos)
         }
     }
     for (size_t i = 0; i < b->nsets; i++)
-        t->sets[i].w0 = t->sets[i].nw ? t->widx[t->sets[i].off] : NOWORD;
+        t->sets[i].gi = NOWORD; /* build_group_masks */
     t->nsets = b->nsets;
     t->nentries = off;
     /* every set's first 64 rules, in one small array */
@@ -732,8 +732,6 @@ static int build_group_masks(kap_table *t)
             t->scope_gmask[sc] |= 1ULL << g->gbit;
             if (t->pos_rule[g->end - 1] < t->ndirect)
                 t->g_direct |= 1ULL << g->gbit;
-            else if (g->need && !g->hashed)
-                t->g_walked[sc] |= 1ULL << g->gbit;
             if (g->gbit + 1u > ngb)
                 ngb = g->gbit + 1u;
             for (int a = 0; a < 6; a++)
@@ -769,6 +767,38 @@ static int build_group_masks(kap_table *t)
             }
         }
         t->set_gmask[s] = gm;
+    }
+    /* the entries per group of the sets of GIDX_MIN words or more
+     * (table.h, gidx): one pass over each such set's words */
+    size_t nidx = 0;
+    for (size_t s = 0; s < t->nsets; s++)
+        if (t->sets[s].nw >= GIDX_MIN && t->sets[s].nw < t->W)
+            nidx++;
+    if (!nidx || !ngb)
+        return KAP_OK;
+    t->gidx = kap_malloc(nidx * (ngb + 1) * sizeof *t->gidx);
+    if (!t->gidx)
+        return KAP_ENOMEM;
+    t->ngidx = nidx * (ngb + 1);
+    size_t at = 0;
+    for (size_t s = 0; s < t->nsets; s++) {
+        kset *k = &t->sets[s];
+        if (k->nw < GIDX_MIN || k->nw >= t->W)
+            continue; /* (a set of every word is dense everywhere: cursor_init) */
+        k->gi = (uint32_t)at;
+        const uint32_t *wi = t->widx + k->off;
+        uint32_t j = 0;
+        for (size_t g = 0; g < ngb; g++) {
+            uint32_t ws = gstart[g] / 64, we = (gend[g] - 1) / 64;
+            while (j < k->nw && wi[j] < ws)
+                j++;
+            uint32_t e = j;
+            if (j < k->nw && wi[j] == ws && j + (we - ws) < k->nw && wi[j + (we - ws)] == we)
+                e |= GIDX_DENSE; /* the words ascend: every word in between is there */
+            t->gidx[at + g] = e;
+        }
+        t->gidx[at + ngb] = k->nw; /* (so that a group's words are the next entry's index less its own) */
+        at += ngb + 1;
     }
     return KAP_OK;
 }
@@ -1159,7 +1189,7 @@ static int build_table(kap_policy *p)
     if (t->ent_words)
         p->table_bytes += (size_t)p->strtab->count * EW_N * sizeof(uint64_t);
     if (t->set_gmask)
-        p->table_bytes += t->nsets * sizeof(uint64_t) + 64 * sizeof(rgroup);
+        p->table_bytes += t->nsets * sizeof(uint64_t) + 64 * sizeof(rgroup) + t->ngidx * sizeof(uint32_t);
     p->table_bytes += t->nhkeys_slots * sizeof(hkey);
     return KAP_OK;
 }
@@ -1181,6 +1211,7 @@ void table_free(kap_policy *p)
         kap_free(p->table->pos_rule);
         kap_free(p->table->group_mem);
         kap_free(p->table->set_gmask);
+        kap_free(p->table->gidx);
         kap_free(p->table->group_by_bit);
         kap_free(p->table->hkeys);
         kap_free(p->table);

@@ -812,12 +812,15 @@ KAP_HOT_INLINE int match_first64(const kap_policy *p, nreq *qp,
  * hold only rules that name that attribute). The rules of a group lie at
  * consecutive positions, so within a group's range no other group's rules
  * appear: no wildcard makes a set dense there. For each group, by first
- * rule, the attribute whose sets have the fewest words drives: only its
- * non-zero words within the range are visited, each ANDed with the other
- * attributes' words there, found through cursors that only move forward
- * (galloping). The first word left non-zero holds the group's first
- * matching rule; groups whose first rule comes after the best rule found
- * so far are not visited.
+ * rule, only the request's sets that fall in it (set_gmask) take part, as
+ * cursors set up when first needed; the attribute whose sets have the
+ * fewest words in the group drives: only its non-zero words within the
+ * range are visited, each ANDed with the other attributes' words there,
+ * found through cursors that only move forward (galloping; a large set
+ * starts each group at its first word there, and where it holds every word
+ * of the group a word's place is known: table.h, gidx). The first word
+ * left non-zero holds the group's first matching rule; groups whose first
+ * rule comes after the best rule found so far are not visited.
  *
  * Work, per decision: per group, the driver's words in its range and the
  * other cursors' moves, each at most about twice the range's words; the
@@ -831,6 +834,8 @@ typedef struct cursor {
     const uint32_t *wi;
     const uint64_t *wm;
     uint32_t i, n, dense;
+    uint32_t doff;       /* dense: word w is at index w + doff */
+    const uint32_t *gi;  /* the set's entries per group (table.h, gidx), or NULL */
 } cursor;
 
 static inline void cursor_init(cursor *c, const kap_table *t, uint32_t set)
@@ -841,6 +846,22 @@ static inline void cursor_init(cursor *c, const kap_table *t, uint32_t set)
     c->i = 0;
     c->n = k->nw;
     c->dense = k->nw == t->W;
+    c->doff = 0;
+    c->gi = k->gi != NOWORD ? t->gidx + k->gi : NULL;
+}
+
+/* A visit to group g starts: a cursor whose set has entries per group
+ * goes to its first word at or after the group's first word, and knows
+ * whether its set holds every word of the group's range from there. */
+static inline void cursor_enter(cursor *c, const rgroup *g)
+{
+    if (c->gi) {
+        uint32_t e = c->gi[g->gbit];
+        WORK(1);
+        c->i = e & ~GIDX_DENSE;
+        c->dense = e >> 31;
+        c->doff = c->i - g->ws;
+    }
 }
 
 /* Moves the cursor to its first word at or after w (i == n: none). The
@@ -852,7 +873,8 @@ static inline void cursor_seek(cursor *c, uint32_t w)
     uint32_t lo = c->i, n = c->n;
     WORK(1);
     if (c->dense) {
-        c->i = w < n ? w : n;
+        uint32_t i = w + c->doff;
+        c->i = i < n ? i : n;
         return;
     }
     if (lo > 0 && c->wi[lo - 1] >= w)
@@ -888,50 +910,52 @@ static inline uint64_t cursor_word(cursor *c, uint32_t w)
 {
     if (c->dense) {
         WORK(1);
-        return c->wm[w];
+        return c->wm[w + c->doff];
     }
     cursor_seek(c, w);
     return c->i < c->n && c->wi[c->i] == w ? c->wm[c->i] : 0;
 }
 
-/* One attribute's value sets, as cursors, and their total words. */
+/* One attribute's value sets, as cursors. */
 typedef struct fcur {
     cursor c[MAXP];
     int n;
-    uint32_t words;
 } fcur;
 
 static void fcur_init(fcur *f, const kap_table *t, const field *fl)
 {
     f->n = fl->n;
-    f->words = 0;
-    for (int k = 0; k < fl->n; k++) {
+    for (int k = 0; k < fl->n; k++)
         cursor_init(&f->c[k], t, fl->s[k]);
-        f->words += f->c[k].n;
-    }
 }
+
+/* A group visit's cursors: per attribute the group constrains, those of
+ * its value sets that fall in the group (set_gmask), set up and entered
+ * (cursor_enter); the others cannot hold a rule of the group. */
+typedef struct gsel {
+    cursor *c[NAI][MAXP];
+    int n[NAI];
+} gsel;
 
 /* The driver's next word at or after its cursors' positions (NOSET:
  * none). */
-static inline uint32_t driver_peek(const fcur *f)
+static inline uint32_t driver_peek(cursor *const *c, int n)
 {
     uint32_t w = NOSET;
-    const cursor *c = f->c;
-    WORK(f->n);
-    for (int k = 0; k < f->n; k++)
-        if (c[k].i < c[k].n && c[k].wi[c[k].i] < w)
-            w = c[k].wi[c[k].i];
+    WORK(n);
+    for (int k = 0; k < n; k++)
+        if (c[k]->i < c[k]->n && c[k]->wi[c[k]->i] < w)
+            w = c[k]->wi[c[k]->i];
     return w;
 }
 
 /* The driver's mask at word w (its next word); the cursors move past it. */
-static inline uint64_t driver_take(fcur *f, uint32_t w)
+static inline uint64_t driver_take(cursor *const *c, int n, uint32_t w)
 {
     uint64_t m = 0;
-    cursor *c = f->c;
-    for (int k = 0; k < f->n; k++)
-        if (c[k].i < c[k].n && c[k].wi[c[k].i] == w)
-            m |= c[k].wm[c[k].i++];
+    for (int k = 0; k < n; k++)
+        if (c[k]->i < c[k]->n && c[k]->wi[c[k]->i] == w)
+            m |= c[k]->wm[c[k]->i++];
     return m;
 }
 
@@ -941,20 +965,14 @@ static inline uint64_t range_mask(const rgroup *g, uint32_t w)
     return (w == g->ws ? g->mfirst : ~0ULL) & (w == g->we ? g->mlast : ~0ULL);
 }
 
-/* The first rule of group g (which constrains the attributes need) that
- * every attribute's cursors fc[] hold, when lower than *best; *best
- * becomes that rule. d: the driver, one of need's attributes. */
-/* group_first where every attribute of the group has one value set (the
- * common case: one user, one verb, one namespace...): the sets' words are
+/* group_first where every attribute of the group has one value set in it
+ * (the common case: one user, one verb, one namespace...; cs[0..nc), one
+ * cursor per attribute, entered): the sets' words are
  * intersected by leapfrogging, each cursor sought to the highest word any
  * of them is at; where they meet, their masks are ANDed. Runs of words
  * the cursors all hold in turn cost a few instructions a word. */
-static inline void group_first1(const kap_table *t, const rgroup *g, fcur *fc, unsigned need, size_t *best)
+static inline void group_first1(const kap_table *t, const rgroup *g, cursor *const *cs, int nc, size_t *best)
 {
-    cursor *cs[NAI];
-    int nc = 0;
-    for (unsigned a = need; a; a &= a - 1)
-        cs[nc++] = &fc[__builtin_ctz(a)].c[0];
     KAP_ANALYZER_ASSUME(nc > 0); /* a group that constrains nothing is decided by visit_group */
     const int bounded = *best < t->nrules;
     const uint32_t ws = g->ws, we = g->we;
@@ -1056,28 +1074,34 @@ static inline void group_first1(const kap_table *t, const rgroup *g, fcur *fc, u
     }
 }
 
-static inline void group_first(const kap_table *t, const rgroup *g, fcur *fc, unsigned need, int d, size_t *best)
+/* The first rule of group g (which constrains the attributes need) that
+ * every attribute's cursors in sel hold, when lower than *best; *best
+ * becomes that rule. d: the driver, one of need's attributes: only its
+ * words are visited, each ANDed with the others' words there. */
+static inline void group_first(const kap_table *t, const rgroup *g, gsel *sel, unsigned need, int d, size_t *best)
 {
-    fcur *df = &fc[d];
+    cursor *const *dc = sel->c[d];
+    const int dn = sel->n[d];
     unsigned others = need & ~(1u << d);
     const uint32_t ws = g->ws, we = g->we;
-    for (int k = 0; k < df->n; k++)
-        cursor_seek(&df->c[k], ws);
+    for (int k = 0; k < dn; k++)
+        cursor_seek(dc[k], ws);
     for (;;) {
-        uint32_t w = driver_peek(df);
+        uint32_t w = driver_peek(dc, dn);
         if (w == NOSET || w > we)
             return;
-        uint64_t m = driver_take(df, w) & range_mask(g, w);
+        uint64_t m = driver_take(dc, dn, w) & range_mask(g, w);
         if (!m)
             continue;
         /* the rules at positions from here on come after *best: stop */
         if (t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)] >= *best)
             return;
         for (unsigned o = others; o && m; o &= o - 1) {
-            fcur *f = &fc[__builtin_ctz(o)];
+            const int ai = __builtin_ctz(o);
+            cursor *const *c = sel->c[ai];
             uint64_t y = 0;
-            for (int k = 0; k < f->n && (m & ~y); k++)
-                y |= cursor_word(&f->c[k], w);
+            for (int k = 0; k < sel->n[ai] && (m & ~y); k++)
+                y |= cursor_word(c[k], w);
             m &= y;
         }
         if (m) {
@@ -1089,8 +1113,10 @@ static inline void group_first(const kap_table *t, const rgroup *g, fcur *fc, un
     }
 }
 
-/* The value sets of attribute ai (AI_*) for the request, into f. */
-static void value_sets(const kap_table *t, const kap_strtab *st, const nreq *q, int ai, field *f)
+/* The value sets of attribute ai (AI_*) for the request, into f. (Inlined:
+ * out of line, its calls cost the large policies' decisions about 100
+ * instructions.) */
+KAP_HOT_INLINE void value_sets(const kap_table *t, const kap_strtab *st, const nreq *q, int ai, field *f)
 {
     const int ln = q->src_n != NULL;
     f->n = 0;
@@ -1206,43 +1232,88 @@ static inline int group_hashed(const kap_table *t, const rgroup *g, const field 
     return 1;
 }
 
+/* Cursor k of attribute ai (its set fl[ai].s[k]), set up the first time
+ * it is asked for in a decision (inited: per attribute, bit k). */
+static inline cursor *cursor_get(const kap_table *t, const field *fl, fcur *fc, uint64_t *inited, int ai, int k)
+{
+    cursor *c = &fc[ai].c[k];
+    if (!(inited[ai] & (1ULL << k))) {
+        inited[ai] |= 1ULL << k;
+        cursor_init(c, t, fl[ai].s[k]);
+    }
+    return c;
+}
+
 /* Group g's first matching rule into *best, when lower. Every attribute g
- * constrains has a value set. Returns 1 when g constrains nothing: its
- * first rule decides, and no later group needs a visit. */
-static inline int visit_group(const kap_table *t, const rgroup *g, fcur *fc, unsigned single, const int *order,
-                              int norder, size_t *best)
+ * constrains has a value set that falls in g. Returns 1 when g constrains
+ * nothing: its first rule decides, and no later group needs a visit. Only
+ * the cursors of the sets that fall in g are set up and entered; where
+ * each attribute has one such set, the group is leapfrogged
+ * (group_first1), else the attribute with the fewest words in g (at most:
+ * a set without entries per group counts all its words) drives
+ * (group_first). */
+static inline int visit_group(const kap_table *t, const rgroup *g, const field *fl, fcur *fc, uint64_t *inited,
+                              size_t *best)
 {
     if (!g->need) {
         *best = g->first;
         return 1;
     }
-    if (!(g->need & ~single)) {
-        group_first1(t, g, fc, g->need, best);
+    gsel sel;
+    const uint64_t bit = 1ULL << g->gbit;
+    unsigned many = 0; /* attributes of more than one set in g */
+    int nc = 0;
+    cursor *cs[NAI];
+    for (unsigned a = g->need; a; a &= a - 1) {
+        const int ai = __builtin_ctz(a);
+        const field *f = &fl[ai];
+        if (f->n == 1) {
+            /* (g is viable: the attribute's one set falls in it) */
+            cursor *c = cursor_get(t, fl, fc, inited, ai, 0);
+            cursor_enter(c, g);
+            cs[nc++] = c;
+            continue;
+        }
+        int n = 0;
+        WORK(f->n);
+        for (int k = 0; k < f->n; k++) {
+            if (t->set_gmask[f->s[k]] & bit) {
+                cursor *c = cursor_get(t, fl, fc, inited, ai, k);
+                cursor_enter(c, g);
+                sel.c[ai][n++] = c;
+            }
+        }
+        KAP_ANALYZER_ASSUME(n > 0); /* g is viable */
+        sel.n[ai] = n;
+        cs[nc++] = sel.c[ai][0];
+        if (n > 1)
+            many |= 1u << ai;
+    }
+    if (!many) {
+        group_first1(t, g, cs, nc, best);
         return 0;
     }
-    /* g->need lies within need_all[sc] (compile.c) and misses every
-     * empty attribute, so one of order[0..norder) is in it */
     int d = 0;
-    KAP_ANALYZER_ASSUME(norder > 0);
-    while (!(g->need & (1u << order[d]))) {
-        d++;
-        KAP_ANALYZER_ASSUME(d < norder);
+    uint32_t dw = NOSET;
+    for (unsigned a = g->need; a; a &= a - 1) {
+        const int ai = __builtin_ctz(a);
+        if (fl[ai].n == 1) {
+            sel.c[ai][0] = &fc[ai].c[0];
+            sel.n[ai] = 1;
+        }
+        uint32_t words = 0;
+        for (int k = 0; k < sel.n[ai]; k++) {
+            const cursor *c = sel.c[ai][k];
+            words += c->gi ? (c->gi[g->gbit + 1] & ~GIDX_DENSE) - (c->gi[g->gbit] & ~GIDX_DENSE) + 1
+                           : c->dense ? g->we - g->ws + 1 : c->n;
+        }
+        if (words < dw) {
+            dw = words;
+            d = ai;
+        }
     }
-    group_first(t, g, fc, g->need, order[d], best);
+    group_first(t, g, &sel, g->need, d, best);
     return 0;
-}
-
-/* Attribute ai's value sets as cursors, into fc[ai]; ai joins order[]
- * (the attributes by their words, fewest first) when it has sets. */
-static inline void attr_cursors(const kap_table *t, const field *fl, fcur *fc, int ai, int *order, int *norder)
-{
-    fcur_init(&fc[ai], t, &fl[ai]);
-    if (!fc[ai].n)
-        return;
-    int j = (*norder)++;
-    for (; j > 0 && fc[order[j - 1]].words > fc[ai].words; j--)
-        order[j] = order[j - 1];
-    order[j] = ai;
 }
 
 /* Policies of more than KAP_WORDS_LAYOUT words whose first rules, checked
@@ -1253,21 +1324,16 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     const kap_table *t = p->table;
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
     fcur fc[NAI];
-    /* every attribute some group of this scope constrains, looked up, as
-     * cursors; and the groups where every attribute they constrain has a
-     * set of the request's values (table.h, set_gmask): only those are
-     * visited, by their bits (gbit follows the groups' first rules). An
-     * attribute no rule accepts the value of leaves no group that
-     * constrains it. */
+    uint64_t inited[NAI] = {0}; /* per attribute, the cursors set up (fc[ai].c[k]: bit k) */
+    /* every attribute some group of this scope constrains, looked up; and
+     * the groups where every attribute they constrain has a set of the
+     * request's values (table.h, set_gmask): only those are visited, by
+     * their bits (gbit follows the groups' first rules). An attribute no
+     * rule accepts the value of leaves no group that constrains it. */
     unsigned single = 0; /* attributes of one value set */
-    int order[NAI], norder = 0; /* the attributes by their words, fewest first */
     /* (groups of rules checked directly already, decide() did not match) */
     uint64_t viable = t->scope_gmask[sc] & ~t->g_direct;
-    const unsigned all_need = t->need_all[sc];
-    /* the cursors, for the groups that are walked: set up at once where
-     * the scope has groups to walk, else when a group is first walked */
-    int walk = t->g_walked[sc] != 0;
-    for (unsigned all = all_need; all; all &= all - 1) {
+    for (unsigned all = t->need_all[sc]; all; all &= all - 1) {
         int ai = __builtin_ctz(all);
         value_sets(t, p->strtab, q, ai, &fl[ai]);
         if (KAP_UNLIKELY(fl[ai].n > MAXP))
@@ -1279,8 +1345,6 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
         viable &= m;
         if (fl[ai].n == 1)
             single |= 1u << ai;
-        if (walk)
-            attr_cursors(t, fl, fc, ai, order, &norder);
     }
     size_t best = t->nrules;
     for (; viable; viable &= viable - 1) {
@@ -1290,16 +1354,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             break;
         if (g->hashed && group_hashed(t, g, fl, single, &best))
             continue;
-        if (!walk) {
-            if (!g->need) {
-                best = g->first; /* it constrains nothing: its first rule decides */
-                break;
-            }
-            walk = 1;
-            for (unsigned all = all_need; all; all &= all - 1)
-                attr_cursors(t, fl, fc, __builtin_ctz(all), order, &norder);
-        }
-        if (visit_group(t, g, fc, single, order, norder, &best))
+        if (visit_group(t, g, fl, fc, inited, &best))
             break;
     }
     *out = t->results[best];

@@ -122,10 +122,23 @@ typedef struct keyslot {
  * table's widx/wmask arrays. A set with nw == W is dense. */
 typedef struct kset {
     uint32_t off, nw;
-    uint32_t w0; /* the first word index (widx[off]), or NOWORD for an empty set */
+    uint32_t gi; /* where the set's entry per group starts in kap_table.gidx, or NOWORD */
 } kset;
 
 #define NOWORD 0xFFFFFFFFu
+
+/* Sets of at least GIDX_MIN words (but not every word), in the policies
+ * match_large decides, have an entry per group (by gbit) in
+ * kap_table.gidx: the index, among the set's words, of its first word at
+ * or after the group's first word (the set's nw where there is none), with
+ * GIDX_DENSE where the set holds every word of the group's range from
+ * there; then one more entry, nw. A visit to a group puts such a set's
+ * cursor there at once, and where the set is dense in the group a word's
+ * index is its distance from the group's first word: no galloping over
+ * the words of the groups before, or within. The next entry less this
+ * one bounds the set's words in the group (the driver's choice). */
+#define GIDX_MIN 8
+#define GIDX_DENSE 0x80000000u
 
 struct kap_table {
     size_t nrules, W; /* W: 64-rule words in a full set */
@@ -181,11 +194,11 @@ struct kap_table {
      * constrains, one of the request's sets falls in it. NULL: not built
      * (policies decided word by word, or more than 64 groups). */
     uint64_t *set_gmask;
+    uint32_t *gidx;       /* kset.gi: the sets' entries per group (GIDX_MIN) */
+    size_t ngidx;
     uint64_t g_without[6];
     uint64_t scope_gmask[2]; /* per scope: its groups */
     uint64_t g_direct;       /* the groups whose rules are all checked directly (ndirect) */
-    uint64_t g_walked[2];    /* per scope: its groups that constrain something, are not hashed
-                              * and not in g_direct (match_large sets up its cursors at once) */
     rgroup *group_by_bit;    /* the groups by gbit */
     /* Hashed groups (rgroup.hashed): groups of more than HASH_GROUP_MIN
      * rules whose every rule lies in at most HASH_RULE_COMBOS combinations
