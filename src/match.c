@@ -916,10 +916,12 @@ static inline uint64_t cursor_word(cursor *c, uint32_t w)
     return c->i < c->n && c->wi[c->i] == w ? c->wm[c->i] : 0;
 }
 
-/* One attribute's value sets, as cursors. */
+/* One attribute's value sets, as cursors (words: their words in all,
+ * for an attribute of more than GSEL_MAX sets). */
 typedef struct fcur {
     cursor c[MAXP];
     int n;
+    uint32_t words;
 } fcur;
 
 static void fcur_init(fcur *f, const kap_table *t, const field *fl)
@@ -931,7 +933,14 @@ static void fcur_init(fcur *f, const kap_table *t, const field *fl)
 
 /* A group visit's cursors: per attribute the group constrains, those of
  * its value sets that fall in the group (set_gmask), set up and entered
- * (cursor_enter); the others cannot hold a rule of the group. */
+ * (cursor_enter); the others cannot hold a rule of the group. An
+ * attribute of more than GSEL_MAX sets (a user in dozens of groups) keeps
+ * all of them, set up once a decision and never entered, as before the
+ * index: picking them per group would cost every visit a pass over them
+ * all. (Which way an attribute goes depends on its number of sets only,
+ * so its cursors are entered in every group of a decision or in none.) */
+#define GSEL_MAX 8
+#define GSEL_ALL (1ULL << 63) /* inited[]: every set of the attribute set up, in sel (MAXP < 63) */
 typedef struct gsel {
     cursor *c[NAI][MAXP];
     int n[NAI];
@@ -1082,7 +1091,18 @@ static inline void group_first(const kap_table *t, const rgroup *g, gsel *sel, u
 {
     cursor *const *dc = sel->c[d];
     const int dn = sel->n[d];
-    unsigned others = need & ~(1u << d);
+    /* the other attributes, those of fewer sets first: an attribute of
+     * one set clears the driver's bits at the cost of one word, where
+     * one of dozens of sets (a user's groups) reads a word of each set
+     * its bits are not yet in */
+    int oa[NAI], no = 0;
+    for (unsigned o = need & ~(1u << d); o; o &= o - 1) {
+        const int ai = __builtin_ctz(o);
+        int j = no++;
+        for (; j > 0 && sel->n[oa[j - 1]] > sel->n[ai]; j--)
+            oa[j] = oa[j - 1];
+        oa[j] = ai;
+    }
     const uint32_t ws = g->ws, we = g->we;
     for (int k = 0; k < dn; k++)
         cursor_seek(dc[k], ws);
@@ -1096,8 +1116,8 @@ static inline void group_first(const kap_table *t, const rgroup *g, gsel *sel, u
         /* the rules at positions from here on come after *best: stop */
         if (t->pos_rule[(size_t)w * 64 + (size_t)__builtin_ctzll(m)] >= *best)
             return;
-        for (unsigned o = others; o && m; o &= o - 1) {
-            const int ai = __builtin_ctz(o);
+        for (int x = 0; x < no && m; x++) {
+            const int ai = oa[x];
             cursor *const *c = sel->c[ai];
             uint64_t y = 0;
             for (int k = 0; k < sel->n[ai] && (m & ~y); k++)
@@ -1253,13 +1273,12 @@ static inline cursor *cursor_get(const kap_table *t, const field *fl, fcur *fc, 
  * a set without entries per group counts all its words) drives
  * (group_first). */
 static inline int visit_group(const kap_table *t, const rgroup *g, const field *fl, fcur *fc, uint64_t *inited,
-                              size_t *best)
+                              gsel *sel, size_t *best)
 {
     if (!g->need) {
         *best = g->first;
         return 1;
     }
-    gsel sel;
     const uint64_t bit = 1ULL << g->gbit;
     unsigned many = 0; /* attributes of more than one set in g */
     int nc = 0;
@@ -1271,7 +1290,24 @@ static inline int visit_group(const kap_table *t, const rgroup *g, const field *
             /* (g is viable: the attribute's one set falls in it) */
             cursor *c = cursor_get(t, fl, fc, inited, ai, 0);
             cursor_enter(c, g);
-            cs[nc++] = c;
+            sel->c[ai][0] = cs[nc++] = c;
+            sel->n[ai] = 1;
+            continue;
+        }
+        if (f->n > GSEL_MAX) {
+            if (!(inited[ai] & GSEL_ALL)) {
+                inited[ai] = GSEL_ALL;
+                fc[ai].words = 0;
+                WORK(f->n);
+                for (int k = 0; k < f->n; k++) {
+                    cursor_init(&fc[ai].c[k], t, f->s[k]);
+                    fc[ai].words += fc[ai].c[k].n;
+                    sel->c[ai][k] = &fc[ai].c[k];
+                }
+                sel->n[ai] = f->n;
+            }
+            cs[nc++] = sel->c[ai][0];
+            many |= 1u << ai;
             continue;
         }
         int n = 0;
@@ -1280,12 +1316,12 @@ static inline int visit_group(const kap_table *t, const rgroup *g, const field *
             if (t->set_gmask[f->s[k]] & bit) {
                 cursor *c = cursor_get(t, fl, fc, inited, ai, k);
                 cursor_enter(c, g);
-                sel.c[ai][n++] = c;
+                sel->c[ai][n++] = c;
             }
         }
         KAP_ANALYZER_ASSUME(n > 0); /* g is viable */
-        sel.n[ai] = n;
-        cs[nc++] = sel.c[ai][0];
+        sel->n[ai] = n;
+        cs[nc++] = sel->c[ai][0];
         if (n > 1)
             many |= 1u << ai;
     }
@@ -1297,22 +1333,21 @@ static inline int visit_group(const kap_table *t, const rgroup *g, const field *
     uint32_t dw = NOSET;
     for (unsigned a = g->need; a; a &= a - 1) {
         const int ai = __builtin_ctz(a);
-        if (fl[ai].n == 1) {
-            sel.c[ai][0] = &fc[ai].c[0];
-            sel.n[ai] = 1;
-        }
         uint32_t words = 0;
-        for (int k = 0; k < sel.n[ai]; k++) {
-            const cursor *c = sel.c[ai][k];
-            words += c->gi ? (c->gi[g->gbit + 1] & ~GIDX_DENSE) - (c->gi[g->gbit] & ~GIDX_DENSE) + 1
-                           : c->dense ? g->we - g->ws + 1 : c->n;
-        }
+        if (fl[ai].n > GSEL_MAX)
+            words = fc[ai].words;
+        else
+            for (int k = 0; k < sel->n[ai]; k++) {
+                const cursor *c = sel->c[ai][k];
+                words += c->gi ? (c->gi[g->gbit + 1] & ~GIDX_DENSE) - (c->gi[g->gbit] & ~GIDX_DENSE) + 1
+                               : c->dense ? g->we - g->ws + 1 : c->n;
+            }
         if (words < dw) {
             dw = words;
             d = ai;
         }
     }
-    group_first(t, g, &sel, g->need, d, best);
+    group_first(t, g, sel, g->need, d, best);
     return 0;
 }
 
@@ -1324,7 +1359,8 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     const kap_table *t = p->table;
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
     fcur fc[NAI];
-    uint64_t inited[NAI] = {0}; /* per attribute, the cursors set up (fc[ai].c[k]: bit k) */
+    gsel sel; /* (filled per visit; for an attribute of more than GSEL_MAX sets, once) */
+    uint64_t inited[NAI] = {0}; /* per attribute, the cursors set up (fc[ai].c[k]: bit k; GSEL_ALL) */
     /* every attribute some group of this scope constrains, looked up; and
      * the groups where every attribute they constrain has a set of the
      * request's values (table.h, set_gmask): only those are visited, by
@@ -1354,7 +1390,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
             break;
         if (g->hashed && group_hashed(t, g, fl, single, &best))
             continue;
-        if (visit_group(t, g, fl, fc, inited, &best))
+        if (visit_group(t, g, fl, fc, inited, &sel, &best))
             break;
     }
     *out = t->results[best];

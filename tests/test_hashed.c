@@ -150,11 +150,54 @@ static void check_group_masks(const kap_policy *p, unsigned pi)
     }
 }
 
+/* kap_table.gidx exactly (table.h): every set of GIDX_MIN words or more,
+ * not of every word, has an entry per group, worked out word by word: the
+ * index of its first word at or after the group's first word (nw where
+ * there is none), with GIDX_DENSE when it holds every word from there to
+ * the group's last; then nw. Returns the dense entries seen. */
+static unsigned check_group_index(const kap_policy *p, unsigned pi)
+{
+    const kap_table *t = p->table;
+    unsigned dense = 0;
+    if (!t->set_gmask)
+        return 0;
+    uint32_t ngb = 0; /* (a group of rules of both scopes is in both lists, with one gbit) */
+    for (int sc = 0; sc < 2; sc++)
+        for (uint32_t k = 0; k < t->ngroups[sc]; k++)
+            if (t->groups[sc][k].gbit + 1u > ngb)
+                ngb = t->groups[sc][k].gbit + 1u;
+    for (size_t s = 0; s < t->nsets; s++) {
+        const kset *k = &t->sets[s];
+        int want = k->nw >= GIDX_MIN && k->nw < t->W;
+        ck_assert_msg((k->gi != NOWORD) == want, "policy %u set %zu of %u words (W %zu): index %u", pi, s, k->nw,
+                      t->W, k->gi);
+        if (!want)
+            continue;
+        ck_assert_uint_le((size_t)k->gi + ngb + 1, t->ngidx);
+        const uint32_t *wi = t->widx + k->off, *e = t->gidx + k->gi;
+        for (uint32_t gb = 0; gb < ngb; gb++) {
+            const rgroup *g = &t->group_by_bit[gb];
+            uint32_t ws = g->start / 64, we = (g->end - 1) / 64, j = 0;
+            while (j < k->nw && wi[j] < ws)
+                j++;
+            uint32_t have = 0;
+            for (uint32_t x = j; x < k->nw && wi[x] <= we; x++)
+                have++;
+            uint32_t entry = j | (have == we - ws + 1 ? GIDX_DENSE : 0);
+            ck_assert_msg(e[gb] == entry, "policy %u set %zu group %u: entry %#x, its words give %#x", pi, s, gb,
+                          e[gb], entry);
+            dense += have == we - ws + 1;
+        }
+        ck_assert_uint_eq(e[ngb], k->nw);
+    }
+    return dense;
+}
+
 START_TEST(hashed_groups)
 {
     pg_rng rng = {0x48415348ULL};
     pg_buf b = {0};
-    unsigned total = 0, by_hashed = 0, hashed_groups = 0, walked_large = 0, policies = 40;
+    unsigned total = 0, by_hashed = 0, hashed_groups = 0, walked_large = 0, policies = 40, indexed_dense = 0;
     for (unsigned pi = 0; pi < policies; pi++) {
         shape shapes[6];
         unsigned nshapes = 2 + pg_below(&rng, 5);
@@ -177,6 +220,7 @@ START_TEST(hashed_groups)
         int rc = kap_policy_load_buffer(&p, b.s, b.len, "hashed.yaml", NULL, &d);
         ck_assert_msg(rc == KAP_OK, "policy %u does not load: %s", pi, kap_diagnostics_error_text(d));
         check_group_masks(p, pi);
+        indexed_dense += check_group_index(p, pi);
         const kap_table *t = p->table;
         for (int sc = 0; sc < 2; sc++)
             for (uint32_t k = 0; k < t->ngroups[sc]; k++) {
@@ -224,6 +268,8 @@ START_TEST(hashed_groups)
     ck_assert_uint_gt(hashed_groups, policies);
     ck_assert_uint_gt(walked_large, 5);
     ck_assert_uint_gt(by_hashed, total / 5);
+    /* and sets dense in a group, through the index */
+    ck_assert_uint_gt(indexed_dense, policies);
 }
 END_TEST
 
