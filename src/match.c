@@ -867,7 +867,9 @@ static inline void cursor_enter(cursor *c, const rgroup *g)
 /* Moves the cursor to its first word at or after w (i == n: none). The
  * cursors of a decision serve every group in turn: the groups' ranges
  * ascend, and two touch in one word at most, so the cursor steps back at
- * most one word, to where the last group ended. */
+ * most one word, to where the last group ended. (A cursor with entries
+ * per group is put at the group's first word by cursor_enter instead,
+ * backwards or forwards.) */
 static inline void cursor_seek(cursor *c, uint32_t w)
 {
     uint32_t lo = c->i, n = c->n;

@@ -1327,14 +1327,13 @@ static unsigned long several_sets_work(int n)
 START_TEST(driver_fewest_words_of_several_sets)
 {
     /* a group where an attribute has several value sets (the request's
-     * two groups) is driven by the attribute of the fewest words among
-     * those it constrains (match.c, group_first and order): alice's two
-     * words, not the words of g1 and g2, dense, so ten times the rules
-     * cost about the same work. The attributes are ordered as they are
-     * looked up (users, user groups, then the URL), the URL's one word
-     * coming first: written for match.c's insertion sort `order[j] =
-     * order[j - 1]` as `order[j - 0]` (users overwritten by the URL: the
-     * groups drive, every word of the group visited) */
+     * two groups) is driven by the attribute of the fewest words in the
+     * group among those it constrains (match.c, visit_group): alice's
+     * two words, not the words of g1 and g2, dense, so ten times the
+     * rules cost about the same work. (Written for the insertion sort of
+     * the attributes by their words that chose the driver once a
+     * decision, before the group index; the driver is now chosen per
+     * group.) */
     unsigned long small = several_sets_work(640), large = several_sets_work(6400);
     ck_assert_msg(large < 2 * small, "work %lu at 640 rules, %lu at 6400", small, large);
 }
