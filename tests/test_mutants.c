@@ -1472,6 +1472,45 @@ START_TEST(straight_run_one_unit_a_word)
 }
 END_TEST
 
+/* A walked group of verbs and namespaces over 10 x xwords words: get at
+ * every rule (its set dense in the group, of at least 8 words: indexed,
+ * table.h gidx), x with list at rule 5 of every tenth word, x with get at
+ * the rule before the last (deciding), the last the one that makes the
+ * group walked (in the group's last word, which get's set must hold);
+ * then 100 rules of users [bob], so that get's set is not of every word.
+ * The work counted for alice getting pods in x. */
+static unsigned long dense_index_work(int xwords)
+{
+    int n = 640 * xwords - 1;
+    ptext t = pt_start();
+    for (int i = 0; i < n; i++)
+        pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  namespaces: [%s]\n", i % 640 == 5 ? "list" : "get",
+               i % 640 == 5 || i == n - 1 ? "x" : "w");
+    walk_group(&t, 1, 0);
+    for (int i = 0; i < 100; i++)
+        pt_add(&t, "- level: Metadata\n  users: [bob]\n");
+    kap_policy *p = pt_load(&t, "dense.yaml");
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = "x";
+    q.resource = "pods";
+    q.resource_request = 1;
+    return decided_work(p, &q, n - 1);
+}
+
+START_TEST(dense_in_the_group_seeks_at_once)
+{
+    /* get's set holds every word of the group: entering the group, its
+     * cursor learns so (cursor_enter, GIDX_DENSE), and each seek to x's
+     * next word, ten words on, is one unit, not a gallop. Written for
+     * cursor_enter's `c->dense = e >> 31` deleted (a gallop of about
+     * seven units for each of x's words) */
+    unsigned long few = dense_index_work(2), many = dense_index_work(12);
+    ck_assert_msg(many > few && many - few <= 10 * 5, "work %lu over 20 words, %lu over 120", few, many);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants_work");
@@ -1483,6 +1522,7 @@ int main(void)
     tcase_add_test(tc, catch_all_ends_the_visits);
     tcase_add_test(tc, straight_run_skips_bits_before_the_group);
     tcase_add_test(tc, straight_run_one_unit_a_word);
+    tcase_add_test(tc, dense_in_the_group_seeks_at_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
