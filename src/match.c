@@ -1331,7 +1331,7 @@ static inline int visit_group(const kap_table *t, const rgroup *g, const field *
         group_first1(t, g, cs, nc, best);
         return 0;
     }
-    int d = 0;
+    int d = __builtin_ctz(g->need); /* (one of need's: sel has its cursors) */
     uint32_t dw = NOSET;
     for (unsigned a = g->need; a; a &= a - 1) {
         const int ai = __builtin_ctz(a);
@@ -1362,6 +1362,7 @@ static __attribute__((noinline)) int match_large(const kap_policy *p, const nreq
     const int sc = q->resource_request ? SC_RES : SC_NONRES;
     fcur fc[NAI];
     gsel sel; /* (filled per visit; for an attribute of more than GSEL_MAX sets, once) */
+    memset(sel.n, 0, sizeof sel.n);
     uint64_t inited[NAI] = {0}; /* per attribute, the cursors set up (fc[ai].c[k]: bit k; GSEL_ALL) */
     /* every attribute some group of this scope constrains, looked up; and
      * the groups where every attribute they constrain has a set of the
