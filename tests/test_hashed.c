@@ -159,6 +159,7 @@ static unsigned check_group_index(const kap_policy *p, unsigned pi)
 {
     const kap_table *t = p->table;
     unsigned dense = 0;
+    size_t indexed = 0;
     if (!t->set_gmask)
         return 0;
     uint32_t ngb = 0; /* (a group of rules of both scopes is in both lists, with one gbit) */
@@ -189,7 +190,10 @@ static unsigned check_group_index(const kap_policy *p, unsigned pi)
             dense += have == we - ws + 1;
         }
         ck_assert_uint_eq(e[ngb], k->nw);
+        indexed++;
     }
+    /* the index is sized for those sets exactly */
+    ck_assert_uint_eq(t->ngidx, indexed * (ngb + 1));
     return dense;
 }
 
