@@ -878,13 +878,14 @@ KAP_API size_t kap_manifest_fix_count(const kap_manifest_fix *fix);
 KAP_API const char *kap_manifest_fix_change(const kap_manifest_fix *fix, size_t i);
 /* Writes the result over the manifest, whole or not at all: the manifest
  * must still hold the bytes read; the original goes to a new file in
- * backup_dir (a node path under the root; NULL:
+ * backup_dir (a node path under the root; NULL or "":
  * KAP_MANIFEST_DEFAULT_BACKUP_DIR, created; refused inside the manifests
  * directory); the result to a temporary file in the backup directory when
  * it is on the manifest's file system (else a dot-file beside the manifest,
  * which kubelet ignores), fsync'd, then renamed over the manifest. On an
  * error the manifest is unchanged and no temporary file is left. Returns
- * KAP_OK, KAP_EIO, KAP_EARG (kap_manifest_fix_error() says what). */
+ * KAP_OK, KAP_EIO, KAP_EARG, KAP_ENOMEM (kap_manifest_fix_error() says
+ * what, where it could be kept). */
 KAP_API int kap_manifest_fix_write(kap_manifest_fix *fix, const char *backup_dir);
 /* The backup's node path after kap_manifest_fix_write(), or NULL. */
 KAP_API const char *kap_manifest_fix_backup(const kap_manifest_fix *fix);

@@ -22,7 +22,8 @@
 
 #ifdef KAP_TEST_HOOKS
 /* The step of kap_manifest_fix_write() to fail (1: the temporary file's
- * write, 2: its fsync, 3: the rename; 0: none), for the atomicity tests. */
+ * write, 2: its fsync, 3: the rename, 4: each mkdirat of a backup
+ * directory; 0: none), for the atomicity tests. */
 KAP_HIDDEN int kap_test_manifest_fail_step;
 #define FAIL_STEP(n) (kap_test_manifest_fail_step == (n))
 #else
@@ -2034,9 +2035,7 @@ void kap_manifest_fix_free(kap_manifest_fix *x)
 static int mkdirs_under(const rootfs *rt, const char *path, kap_buf *res)
 {
     int err = root_resolve(rt, path, res);
-    if (err == 0)
-        return 0;
-    if (err != ENOENT)
+    if (err != ENOENT) /* there (0), or not to be made */
         return err;
     /* create each missing component, from the top */
     kap_buf part = {0}, pres = {0};
@@ -2055,12 +2054,17 @@ static int mkdirs_under(const rootfs *rt, const char *path, kap_buf *res)
         if (e == ENOENT) {
             kap_buf parent = {0};
             path_dirname(&parent, pres.s);
-            int dfd = parent.s ? open_beneath(rt, parent.s, O_PATH | O_DIRECTORY) : -1;
-            const char *base = strrchr(pres.s, '/') + 1;
-            if (dfd < 0 || (mkdirat(dfd, base, 0700) != 0 && errno != EEXIST))
-                rc = errno ? errno : EIO;
-            if (dfd >= 0)
-                close(dfd);
+            if (!parent.s) {
+                rc = ENOMEM;
+            } else {
+                int dfd = open_beneath(rt, parent.s, O_PATH | O_DIRECTORY);
+                const char *base = strrchr(pres.s, '/') + 1;
+                if (dfd < 0 ||
+                    ((FAIL_STEP(4) ? (errno = EROFS, -1) : mkdirat(dfd, base, 0700)) != 0 && errno != EEXIST))
+                    rc = errno ? errno : EIO;
+                if (dfd >= 0)
+                    close(dfd);
+            }
             buf_free(&parent);
         } else if (e) {
             rc = e;
@@ -2144,13 +2148,17 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     /* the manifest is still what was read */
     err = root_read(&rt, x->path, x->max_file, &mres, &now, &now_len);
     if (err || now_len != x->original_len || memcmp(now, x->original, now_len) != 0) {
-        rc = set_fix_error(x, KAP_EIO, "%s: %s; nothing written", x->path,
+        rc = set_fix_error(x, err == ENOMEM ? KAP_ENOMEM : KAP_EIO, "%s: %s; nothing written", x->path,
                            err ? strerror(err) : "changed since it was read");
         goto out;
     }
     struct stat mst;
     path_dirname(&mdir, mres.s);
-    mfd = mdir.s ? open_beneath(&rt, mdir.s, O_PATH | O_DIRECTORY) : -1;
+    if (!mdir.s) {
+        rc = set_fix_error(x, KAP_ENOMEM, "%s: %s; nothing written", x->path, strerror(ENOMEM));
+        goto out;
+    }
+    mfd = open_beneath(&rt, mdir.s, O_PATH | O_DIRECTORY);
     if (mfd < 0 || fstatat(mfd, strrchr(mres.s, '/') + 1, &mst, AT_SYMLINK_NOFOLLOW) != 0) {
         rc = set_fix_error(x, KAP_EIO, "%s: %s; nothing written", x->path, strerror(errno));
         goto out;
@@ -2159,7 +2167,8 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     /* the backup directory, outside the manifests directory */
     const char *bd = backup_dir && backup_dir[0] ? backup_dir : KAP_MANIFEST_DEFAULT_BACKUP_DIR;
     if ((err = mkdirs_under(&rt, bd, &bres)) != 0) {
-        rc = set_fix_error(x, KAP_EIO, "backup directory %s: %s; nothing written", bd, strerror(err));
+        rc = set_fix_error(x, err == ENOMEM ? KAP_ENOMEM : KAP_EIO, "backup directory %s: %s; nothing written", bd,
+                           strerror(err));
         goto out;
     }
     if (path_within(bres.s, mdir.s)) {
@@ -2174,16 +2183,20 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         rc = set_fix_error(x, KAP_EIO, "backup directory %s: %s; nothing written", bres.s, strerror(errno));
         goto out;
     }
-    /* 1. the backup */
-    if ((err = unused_name(bfd, base, bname, sizeof bname)) != 0 ||
-        (err = write_new(bfd, bname, x->original, x->original_len, &mst, 0)) != 0) {
-        rc = set_fix_error(x, KAP_EIO, "backup in %s: %s; nothing written", bres.s, strerror(err));
-        goto out;
-    }
-    kap_free(x->backup);
+    /* 1. the backup, its node path named first (no backup left unnamed) */
     {
         kap_buf b = {0};
-        buf_printf(&b, "%s/%s", strcmp(bres.s, "/") == 0 ? "" : bres.s, bname);
+        if ((err = unused_name(bfd, base, bname, sizeof bname)) == 0) {
+            buf_printf(&b, "%s/%s", strcmp(bres.s, "/") == 0 ? "" : bres.s, bname);
+            err = b.s ? write_new(bfd, bname, x->original, x->original_len, &mst, 0) : ENOMEM;
+        }
+        if (err) {
+            buf_free(&b);
+            rc = set_fix_error(x, err == ENOMEM ? KAP_ENOMEM : KAP_EIO, "backup in %s: %s; nothing written", bres.s,
+                               strerror(err));
+            goto out;
+        }
+        kap_free(x->backup);
         x->backup = b.s;
     }
     /* 2. the new text in a temporary file on the manifest's file system,
@@ -2215,9 +2228,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         }
     }
 out:
-    if (rc != KAP_OK && x->backup && rc != KAP_ENOMEM) {
-        /* keep the backup: it is the original, and harmless */
-    }
+    /* a backup made before an error stays: it is the original, and harmless */
     kap_free(now);
     if (mfd >= 0)
         close(mfd);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1117,6 +1118,116 @@ START_TEST(rename_error)
 }
 END_TEST
 
+/* The descriptors this process has open. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* not the listing's own */
+}
+
+/* The mode bits of the node path's directory. */
+static unsigned dir_mode(const char *node_path)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s%s", root, node_path);
+    ck_assert_msg(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "%s: not a directory", node_path);
+    return (unsigned)(st.st_mode & 07777);
+}
+
+START_TEST(backup_directories_made)
+{
+    /* /var and below are missing under the root: each is made, from the
+     * top, with mode 0700 (the backups hold the manifest, and its
+     * secrets); one that cannot be made stops the write with the reason */
+    node(BARE);
+    mode_t old_mask = umask(022);
+    int fds = open_fds();
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    kap_test_manifest_fail_step = 4; /* mkdirat fails with EROFS */
+    int rc = kap_manifest_fix_write(x, "/var/backups/kap/a");
+    kap_test_manifest_fail_step = 0;
+    ck_assert_int_eq(rc, KAP_EIO);
+    ck_assert_str_eq(kap_manifest_fix_error(x),
+                     "backup directory /var/backups/kap/a: Read-only file system; nothing written");
+    char path[512];
+    snprintf(path, sizeof path, "%s/var", root);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    char *now = slurp(MANIFEST);
+    ck_assert_str_eq(now, BARE);
+    free(now);
+    ck_assert_int_eq(kap_manifest_fix_write(x, "/var/backups/kap/a"), KAP_OK);
+    static const char *const made[] = {"/var", "/var/backups", "/var/backups/kap", "/var/backups/kap/a"};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        ck_assert_msg(dir_mode(made[i]) == 0700, "%s: mode %o", made[i], dir_mode(made[i]));
+    now = slurp(MANIFEST);
+    ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
+    free(now);
+    kap_manifest_fix_free(x);
+    /* "" is the default directory, as NULL is; "/" is the root itself */
+    static const char *const dirs[] = {"", "/"}, *const backups[] = {KAP_MANIFEST_DEFAULT_BACKUP_DIR "/", "/"};
+    for (size_t i = 0; i < 2; i++) {
+        x = fix_now(KAP_OK);
+        ck_assert_int_eq(kap_manifest_fix_write(x, dirs[i]), KAP_OK);
+        const char *b = kap_manifest_fix_backup(x);
+        size_t n = strlen(backups[i]);
+        ck_assert_msg(strncmp(b, backups[i], n) == 0 && strncmp(b + n, "kube-apiserver.yaml.", 20) == 0,
+                      "backup directory '%s': the backup is %s", dirs[i], b);
+        kap_manifest_fix_free(x);
+    }
+    umask(old_mask);
+    /* no descriptor left open, by the failure or the writes */
+    ck_assert_int_eq(open_fds(), fds);
+    drop();
+}
+END_TEST
+
+START_TEST(write_refused_when_changed_or_rootless)
+{
+    /* the manifest changed since it was read, to the same length or to a
+     * prefix of what was read: refused, nothing written */
+    static const char *const changed[] = {"apiVersion: v2\n", "apiVersion: v"};
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++) {
+        node(BARE);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        char text[sizeof BARE];
+        snprintf(text, sizeof text, "%s", BARE);
+        memcpy(text, changed[i], strlen(changed[i]) + (i ? 1 : 0));
+        ck_assert_uint_eq(strlen(text), i ? strlen(changed[i]) : strlen(BARE));
+        put(MANIFEST, text);
+        ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_EIO);
+        ck_assert_str_eq(kap_manifest_fix_error(x), MANIFEST ": changed since it was read; nothing written");
+        char *now = slurp(MANIFEST);
+        ck_assert_str_eq(now, text);
+        free(now);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+    /* the root gone since the manifest was read: refused, and no
+     * descriptor closed that was not its own (fd 0 among them) */
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char gone[300];
+    snprintf(gone, sizeof gone, "%s", root);
+    drop();
+    if (fcntl(0, F_GETFD) < 0) /* run with no stdin: give it one */
+        ck_assert_int_eq(open("/dev/null", O_RDONLY), 0);
+    int fds = open_fds();
+    ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_EIO);
+    char want[400];
+    snprintf(want, sizeof want, "%s: cannot use as the root: No such file or directory", gone);
+    ck_assert_str_eq(kap_manifest_fix_error(x), want);
+    ck_assert_int_eq(open_fds(), fds);
+    ck_assert_int_ge(fcntl(0, F_GETFD), 0);
+    kap_manifest_fix_free(x);
+}
+END_TEST
+
 START_TEST(write_then_restore)
 {
     node(BARE);
@@ -1362,6 +1473,54 @@ START_TEST(refusal_under_allocation_failure)
 }
 END_TEST
 
+/* kap_manifest_fix_write with each allocation failing in turn, where it
+ * has three levels of the backup directory to make: KAP_ENOMEM and an
+ * error that names the step (not another errno's text: 6 said "No such
+ * file or directory"), the manifest left as it was and no file of ours
+ * beside it; or, where the allocation is one it does without, written.
+ * With none failing, it is written. */
+START_TEST(write_under_allocation_failure)
+{
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char *expected = strdup(kap_manifest_fix_result(x, NULL));
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/var/backups'", root);
+    long failures = 0;
+    for (long n = 1;; n++) {
+        ck_assert_int_eq(system(cmd), 0);
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        int rc = kap_manifest_fix_write(x, "/var/backups/kap/a/b");
+        kap_test_alloc_countdown = 0;
+        char *now = slurp(MANIFEST), *files = listing("/etc/kubernetes/manifests");
+        ck_assert_str_eq(files, "kube-apiserver.yaml\n");
+        free(files);
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            ck_assert_str_eq(now, expected);
+            free(now);
+            break;
+        }
+        failures++;
+        if (rc == KAP_OK) { /* an allocation it does without (the root's name for messages) */
+            ck_assert_str_eq(now, expected);
+            put(MANIFEST, BARE);
+            free(now);
+            continue;
+        }
+        ck_assert_msg(rc == KAP_ENOMEM, "allocation %ld failed: status %d (%s)", n, rc, kap_manifest_fix_error(x));
+        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "Cannot allocate memory; nothing written"));
+        ck_assert_str_eq(now, BARE);
+        free(now);
+    }
+    ck_assert_int_ge(failures, 8);
+    free(expected);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -1388,11 +1547,14 @@ int main(int argc, char **argv)
     tcase_add_test(tc, write_error);
     tcase_add_test(tc, fsync_error);
     tcase_add_test(tc, rename_error);
+    tcase_add_test(tc, backup_directories_made);
+    tcase_add_test(tc, write_refused_when_changed_or_rootless);
     tcase_add_test(tc, write_then_restore);
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 6);
     tcase_add_test(tc, fix_under_allocation_failure);
     tcase_add_test(tc, long_strings_under_allocation_failure);
     tcase_add_test(tc, refusal_under_allocation_failure);
+    tcase_add_test(tc, write_under_allocation_failure);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

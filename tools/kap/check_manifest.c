@@ -398,7 +398,8 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
     }
     rc = kap_manifest_fix_write(x, backup_dir);
     if (rc != KAP_OK) {
-        fprintf(stderr, "kap check-manifest: %s\n", kap_manifest_fix_error(x));
+        const char *e = kap_manifest_fix_error(x);
+        fprintf(stderr, "kap check-manifest: %s%s\n", e ? e : kap_status_name(rc), e ? "" : "; nothing written");
         kap_manifest_fix_free(x);
         return EXIT_FINDING;
     }

@@ -280,10 +280,13 @@ class ManifestFix:
         copying the original to a new file in backup_dir (a path under the
         root; default /etc/kubernetes/manifest-backups). Returns the backup's
         path. Raises :class:`ManifestError` when nothing could be written
-        (the manifest changed since it was read, a read-only file system...):
-        the manifest is then as it was."""
+        (the manifest changed since it was read, a read-only file system...),
+        and :class:`MemoryError` when memory ran out: the manifest is then as
+        it was."""
         self._live()
         rc = _fix_write(self._handle, _path(backup_dir, "backup_dir"))
+        if rc == _ENOMEM:
+            raise MemoryError("libkap: out of memory; nothing written")
         if rc != _OK:
             raise ManifestError(_text(_fix_error(self._handle)), _STATUS_NAMES.get(rc, str(rc)))
         self.backup = _text(_fix_backup(self._handle))
