@@ -1382,10 +1382,9 @@ static int check_pod(checker *c)
     size_t problems = 0;
     for (size_t i = 0; i < m; i++) {
         const jv *v = list[i];
-        if (!v || v->kind != JV_STRING || memchr(v->s, '\0', v->len)) {
-            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v ? v->line : 0, v ? v->col : 0,
-                      "quote the value so that it is a string", "an argument is a %s, not a string",
-                      v ? jv_kind_go_name(v->kind) : "null");
+        if (v->kind != JV_STRING || memchr(v->s, '\0', v->len)) {
+            add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col, "quote the value so that it is a string",
+                      "an argument is a %s, not a string", jv_kind_go_name(v->kind));
             problems++;
             continue;
         }
