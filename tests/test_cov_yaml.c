@@ -132,6 +132,9 @@ START_TEST(numbers)
     generation("-0x1F", 1, NULL);
     generation("0o17", 1, NULL);
     generation("0O17", 1, NULL);
+    /* a leading 0 alone is octal too: 21 sevens are 2^63 - 1, an int64
+     * (as decimal or as a float, 7.8e20 would not fit) */
+    generation("0777777777777777777777", 1, NULL);
     generation("0b101", 1, NULL);
     generation("0B101", 1, NULL);
     generation("-0b1", 1, NULL);

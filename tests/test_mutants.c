@@ -81,6 +81,18 @@ static void walk_group(ptext *t, int walked, int users)
                users ? "  users: [p, q]\n" : "");
 }
 
+/* alice's get of pods in namespace ns: a resource request */
+static kap_request alice_gets_pods_in(const char *ns)
+{
+    kap_request q = KAP_REQUEST_INIT;
+    q.user = "alice";
+    q.verb = "get";
+    q.ns = ns;
+    q.resource = "pods";
+    q.resource_request = 1;
+    return q;
+}
+
 #ifndef KAP_MUTANTS_WORK
 /* ---- decode.c: metav1.Time ------------------------------------------------ */
 
@@ -235,12 +247,7 @@ END_TEST
 /* The decision for alice's get of pods in default. */
 static kap_decision alice_gets_pods(const kap_policy *p)
 {
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "default";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("default");
     kap_decision out;
     ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
     return out;
@@ -663,12 +670,7 @@ static int ns_rule(int n, const char *ns)
         pt_add(&t, "- level: None\n  users: [nobody%d]\n", i);
     pt_add(&t, "- level: Metadata\n  namespaces: [a, b]\n- level: Request\n");
     kap_policy *p = pt_load(&t, "ns.yaml");
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = ns;
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in(ns);
     kap_decision out;
     ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
     kap_policy_free(p);
@@ -1013,12 +1015,7 @@ static int alice_get_x(ptext *t, const char *name)
 {
     pt_add(t, "- level: Request\n");
     kap_policy *p = pt_load(t, name);
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "x";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("x");
     kap_decision out, ref;
     ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
     ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
@@ -1099,12 +1096,7 @@ static int walked_rule(ptext *t)
         for (uint32_t k = 0; k < tb->ngroups[sc]; k++)
             if (pos >= tb->groups[sc][k].start && pos < tb->groups[sc][k].end)
                 ck_assert(!tb->groups[sc][k].hashed);
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "x";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("x");
     kap_decision out, ref;
     ck_assert_int_eq(kap_policy_match(p, &q, &out), KAP_OK);
     ck_assert_int_eq(kap_policy_match_reference(p, &q, &ref), KAP_OK);
@@ -1388,12 +1380,7 @@ static unsigned long midword_run_work(const char *first_verb, int walked)
     walk_group(&t, walked, 0);
     pt_add(&t, "- level: Request\n");
     kap_policy *p = pt_load(&t, "midrun.yaml");
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "x";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("x");
     return decided_work(p, &q, 581);
 }
 
@@ -1440,12 +1427,7 @@ static unsigned long dense_run_work(int words, int match, int tail, int tail_ns,
         pt_add(&t, "- level: Metadata\n  users: [alice]\n");
     pt_add(&t, "- level: Request\n");
     kap_policy *p = pt_load(&t, "dense.yaml");
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "x";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("x");
     long before = bound + n + 64 * tail + 1; /* the rule after the group */
     return decided_work(p, &q, match ? bound + n - 1 : before);
 }
@@ -1490,12 +1472,7 @@ static unsigned long dense_index_work(int xwords)
     for (int i = 0; i < 100; i++)
         pt_add(&t, "- level: Metadata\n  users: [bob]\n");
     kap_policy *p = pt_load(&t, "dense.yaml");
-    kap_request q = KAP_REQUEST_INIT;
-    q.user = "alice";
-    q.verb = "get";
-    q.ns = "x";
-    q.resource = "pods";
-    q.resource_request = 1;
+    kap_request q = alice_gets_pods_in("x");
     return decided_work(p, &q, n - 1);
 }
 
