@@ -26,8 +26,17 @@
  * directory; 0: none), for the atomicity tests. */
 KAP_HIDDEN int kap_test_manifest_fail_step;
 #define FAIL_STEP(n) (kap_test_manifest_fail_step == (n))
+/* The last write's temporary file: its name, and whether it was made in
+ * the backup directory (1) or beside the manifest (0). Step 5 takes the
+ * backup directory to be on another file system than the manifest. */
+KAP_HIDDEN char kap_test_manifest_tmp_name[300];
+KAP_HIDDEN int kap_test_manifest_tmp_in_backup;
+#define NOTE_TMP(name, in_backup)                                                                       \
+    (snprintf(kap_test_manifest_tmp_name, sizeof kap_test_manifest_tmp_name, "%s", (name)),             \
+     kap_test_manifest_tmp_in_backup = (in_backup))
 #else
 #define FAIL_STEP(n) 0
+#define NOTE_TMP(name, in_backup) ((void)0)
 #endif
 
 /* ---- the document as nodes with byte ranges ---------------------------------------------- */
@@ -2204,10 +2213,11 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     struct stat bst;
     int tdir = mfd;
     snprintf(tmpname, sizeof tmpname, ".%s.kap-new.%ld", base, (long)getpid());
-    if (fstat(bfd, &bst) == 0 && bst.st_dev == mst.st_dev) {
+    if (!FAIL_STEP(5) && fstat(bfd, &bst) == 0 && bst.st_dev == mst.st_dev) {
         tdir = bfd;
         snprintf(tmpname, sizeof tmpname, "%s.kap-new.%ld", base, (long)getpid());
     }
+    NOTE_TMP(tmpname, tdir == bfd);
     unlinkat(tdir, tmpname, 0);
     if ((err = write_new(tdir, tmpname, x->result, x->result_len, &mst, 1)) != 0) {
         rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err), x->path);

@@ -15,6 +15,8 @@
 #include "kap.h"
 
 extern int kap_test_manifest_fail_step;
+extern char kap_test_manifest_tmp_name[300];
+extern int kap_test_manifest_tmp_in_backup;
 extern long kap_test_alloc_countdown, kap_test_alloc_calls;
 extern int kap_test_alloc_failed;
 static const char *fixtures = "manifests";
@@ -1187,6 +1189,44 @@ START_TEST(backup_directories_made)
 }
 END_TEST
 
+START_TEST(temporary_file_placed)
+{
+    /* the new text goes to a temporary file in the backup directory when
+     * that is on the manifest's file system (as here), else (step 5
+     * takes it to be on another) to a dot-file beside the manifest, which
+     * kubelet ignores: never a file kubelet would run as a pod */
+    char want[300];
+    for (int other_fs = 0; other_fs < 2; other_fs++) {
+        node(BARE);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        /* one left by an earlier write of a process of this pid that died:
+         * replaced (the new one is made with O_EXCL) */
+        char stale[400];
+        snprintf(stale, sizeof stale, "%s/%skube-apiserver.yaml.kap-new.%ld",
+                 other_fs ? "/etc/kubernetes/manifests" : "/var/backups/kap", other_fs ? "." : "", (long)getpid());
+        put(stale, "stale\n");
+        memset(kap_test_manifest_tmp_name, 0, sizeof kap_test_manifest_tmp_name);
+        kap_test_manifest_tmp_in_backup = -1;
+        kap_test_manifest_fail_step = other_fs ? 5 : 0;
+        int rc = kap_manifest_fix_write(x, "/var/backups/kap");
+        kap_test_manifest_fail_step = 0;
+        ck_assert_int_eq(rc, KAP_OK);
+        snprintf(want, sizeof want, "%skube-apiserver.yaml.kap-new.%ld", other_fs ? "." : "", (long)getpid());
+        ck_assert_str_eq(kap_test_manifest_tmp_name, want);
+        ck_assert_int_eq(kap_test_manifest_tmp_in_backup, !other_fs);
+        char *files = listing("/etc/kubernetes/manifests"), *now = slurp(MANIFEST);
+        ck_assert_str_eq(files, "kube-apiserver.yaml\n");
+        ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
+        free(files), free(now);
+        files = listing("/var/backups/kap");
+        ck_assert_ptr_null(strstr(files, "kap-new"));
+        free(files);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
 START_TEST(write_refused_when_changed_or_rootless)
 {
     /* the manifest changed since it was read, to the same length or to a
@@ -1549,6 +1589,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, rename_error);
     tcase_add_test(tc, backup_directories_made);
     tcase_add_test(tc, write_refused_when_changed_or_rootless);
+    tcase_add_test(tc, temporary_file_placed);
     tcase_add_test(tc, write_then_restore);
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 6);
     tcase_add_test(tc, fix_under_allocation_failure);
