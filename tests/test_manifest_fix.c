@@ -1185,6 +1185,17 @@ START_TEST(backup_directories_made)
                       "backup directory '%s': the backup is %s", dirs[i], b);
         kap_manifest_fix_free(x);
     }
+    /* run with fd 0 closed, the root's descriptor is 0: closed after */
+    int saved = dup(0);
+    close(0);
+    x = fix_now(KAP_OK);
+    ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_OK);
+    ck_assert_int_lt(fcntl(0, F_GETFD), 0);
+    kap_manifest_fix_free(x);
+    if (saved >= 0) {
+        dup2(saved, 0);
+        close(saved);
+    }
     umask(old_mask);
     /* no descriptor left open, by the failure or the writes */
     ck_assert_int_eq(open_fds(), fds);
