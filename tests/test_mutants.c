@@ -1553,6 +1553,47 @@ START_TEST(fewest_sets_anded_first)
 }
 END_TEST
 
+/* A group of 1,280 rules of verbs and user groups (one combination each:
+ * hashed, table.h), get at the odd rules with groups h0 to h15, list at
+ * the even ones with g0 to g15, so no rule of the group is get in a g
+ * group; the catch-all after it decides. The work counted for alice's get
+ * in groups g0 to g(ngroups - 1). */
+static unsigned long probes_work(int ngroups)
+{
+    char names[16][8];
+    const char *groups[16];
+    for (int i = 0; i < ngroups; i++) {
+        snprintf(names[i], sizeof names[i], "g%d", i);
+        groups[i] = names[i];
+    }
+    ptext t = pt_start();
+    for (int i = 0; i < 1280; i++)
+        pt_add(&t, "- level: Metadata\n  verbs: [%s]\n  userGroups: [%c%d]\n", i % 2 ? "get" : "list",
+               i % 2 ? 'h' : 'g', i / 2 % 16);
+    pt_add(&t, "- level: Request\n");
+    kap_policy *p = pt_load(&t, "probes.yaml");
+    kap_request q = alice_gets_pods_in("default");
+    q.groups = groups;
+    q.n_groups = (size_t)ngroups;
+    return decided_work(p, &q, 1280);
+}
+
+START_TEST(hashed_group_probes_each_combination)
+{
+    /* the request's sets in a hashed group make one combination a group
+     * set (one verb set, ngroups group sets): up to HASH_PROBES of them
+     * are probed, and one group more costs its look-up and one probe
+     * more (9 to 12 units) at every count up to 16 (match.c,
+     * group_hashed_n). Written for the product's `prod = 1` as `prod =
+     * 2`: from 9 groups on, the group is walked, its 20 words at about 380
+     * units more */
+    for (int n = 2; n < 16; n++) {
+        unsigned long less = probes_work(n), more = probes_work(n + 1);
+        ck_assert_msg(more > less && more - less <= 16, "work %lu with %d groups, %lu with %d", less, n, more, n + 1);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mutants_work");
@@ -1566,6 +1607,7 @@ int main(void)
     tcase_add_test(tc, straight_run_one_unit_a_word);
     tcase_add_test(tc, dense_in_the_group_seeks_at_once);
     tcase_add_test(tc, fewest_sets_anded_first);
+    tcase_add_test(tc, hashed_group_probes_each_combination);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

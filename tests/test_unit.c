@@ -101,6 +101,21 @@ START_TEST(read_numbers_are_numbers)
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", strings[i]);
         ck_assert_msg(strcmp(error_of(buf), "(loaded)") == 0, "%s: %s", strings[i], error_of(buf));
     }
+    /* a float's digits end where the scalar does, not at a digit that a
+     * longer string just before it left in the resolver's buffer (the
+     * integer part, with an underscore: too large for 64 bits; the
+     * fraction; the exponent) */
+    const char *after[][2] = {{"1_0000000000000000000000009x", "1_000000000000000000000000"},
+                              {"-.59x", "-.5"},
+                              {"1.59x", "1.5"},
+                              {"1e59x", "1e5"}};
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [a, %s, %s]\n", after[i][0], after[i][1]);
+        ck_assert_msg(strcmp(error_of(buf), "failed decoding: json: cannot unmarshal number into Go struct "
+                                            "field PolicyRule.rules.users of type string") == 0,
+                      "%s after %s: %s", after[i][1], after[i][0], error_of(buf));
+    }
 }
 END_TEST
 
