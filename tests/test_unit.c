@@ -86,7 +86,8 @@ START_TEST(read_numbers_are_numbers)
 {
     /* (a prefix and one digit: "0xF", "0o7", "+0b1", none a float, and
      * go-yaml's own "0b" retry takes no sign: base 0's prefixes alone) */
-    const char *cases[] = {"123", "0x1F", "1_000", "1.5", "1e3", ".5", "-7", "0o17", "0xF", "0o7", "+0b1"};
+    const char *cases[] = {"123", "0x1F", "1_000", "1.5", "1e3", ".5", "-7", "0o17", "0xF", "0o7", "+0b1",
+                           "-.0", "+.9", "1.0", "1.9", "1e0", "1e9"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[256];
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", cases[i]);
@@ -95,7 +96,7 @@ START_TEST(read_numbers_are_numbers)
                       "%s: %s", cases[i], error_of(buf));
     }
     /* not numbers in YAML 1.1 as go-yaml reads it */
-    const char *strings[] = {"1.2.3", "0x", "12:30", "+", "1e", "--1", "0b12", "0o8"};
+    const char *strings[] = {"1.2.3", "0x", "12:30", "+", "1e", "--1", "0b12", "0o8", "-inf", "+nan", "0x1p3"};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         char buf[256];
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", strings[i]);
@@ -104,11 +105,13 @@ START_TEST(read_numbers_are_numbers)
     /* a float's digits end where the scalar does, not at a digit that a
      * longer string just before it left in the resolver's buffer (the
      * integer part, with an underscore: too large for 64 bits; the
-     * fraction; the exponent) */
+     * fraction; the exponent), nor at a '.' or an 'e' it left there */
     const char *after[][2] = {{"1_0000000000000000000000009x", "1_000000000000000000000000"},
                               {"-.59x", "-.5"},
                               {"1.59x", "1.5"},
-                              {"1e59x", "1e5"}};
+                              {"1e59x", "1e5"},
+                              {"1_000000000000000000000000.x", "1_000000000000000000000000"},
+                              {"1.5ex", "1.5"}};
     for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
         char buf[256];
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [a, %s, %s]\n", after[i][0], after[i][1]);
