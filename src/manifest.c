@@ -451,6 +451,13 @@ int path_within(const char *p, const char *q)
     return strncmp(p, q, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
+int log_path_names_dir(const char *p)
+{
+    const char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    return !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
+}
+
 void path_dirname(kap_buf *out, const char *p)
 {
     const char *slash = strrchr(p, '/');
@@ -2687,9 +2694,7 @@ static void check_log(checker *c, logpaths *lp)
     }
     add_check(r, "log-backend", KAP_MANIFEST_PASS, path->line, path->col, NULL, "--audit-log-path=%s%s",
               path->value, has_hook ? ", and the webhook backend" : "");
-    size_t plen = strlen(path->value);
-    if (path->value[plen - 1] == '/' || strcmp(basename_of(path->value), ".") == 0 ||
-        strcmp(basename_of(path->value), "..") == 0) {
+    if (log_path_names_dir(path->value)) {
         add_check(r, "log-dir", KAP_MANIFEST_FAIL, path->line, path->col,
                   "name the log file in --audit-log-path: --audit-log-path=/var/log/kubernetes/audit/audit.log",
                   "--audit-log-path=%s names a directory: kube-apiserver cannot open it as its log file and refuses "

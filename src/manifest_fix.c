@@ -1724,11 +1724,34 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         goto out;
     }
     kap_buf old_ld = {0};
-    if (!(fo && fo->log_path) && !to_stdout &&
-        (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"))) {
-        /* the manifest's own log path is among the static pods: move it */
-        note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
-        buf_adds(&old_ld, ld.s);
+    const int log_is_dir = !to_stdout && log_path_names_dir(log);
+    const int log_in_manifests =
+        !to_stdout && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"));
+    if (fo && fo->log_path && (log_is_dir || log_in_manifests)) {
+        if (log_is_dir)
+            cannot(&f,
+                   "the log path %s names a directory: kube-apiserver cannot open it as its log file and refuses "
+                   "to start; give --log-path a file's path (default %s)",
+                   log, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        else
+            cannot(&f,
+                   "the log path %s is in the manifests directory (%s): kubelet would try to run each log file "
+                   "as a static pod; give --log-path a path outside it (default %s)",
+                   log, ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        buf_free(&pc), buf_free(&lc), buf_free(&ld), buf_free(&md);
+        rc = KAP_EARG;
+        goto out;
+    }
+    if (log_is_dir || log_in_manifests) {
+        /* the manifest's own log path is among the static pods, or names
+         * a directory (kube-apiserver refuses to start): move it */
+        if (log_in_manifests) {
+            note(&f, "the log moves out of the manifests directory (%s) to %s", ld.s, KAP_MANIFEST_DEFAULT_LOG_PATH);
+            buf_adds(&old_ld, ld.s);
+        } else {
+            note(&f, "the log path %s names a directory, which kube-apiserver cannot open as its log file: the log "
+                     "goes to %s", log, KAP_MANIFEST_DEFAULT_LOG_PATH);
+        }
         log = KAP_MANIFEST_DEFAULT_LOG_PATH;
         clean_path(&lc, log, strlen(log));
         path_dirname(&ld, lc.s ? lc.s : "/");

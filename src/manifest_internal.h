@@ -32,6 +32,9 @@ KAP_HIDDEN int root_read(const rootfs *rt, const char *path, size_t max, kap_buf
 KAP_HIDDEN int root_list(const rootfs *rt, const char *dir, const char *suffix, kap_arena *a, char ***names,
                          size_t *n);
 KAP_HIDDEN int path_within(const char *p, const char *q);
+/* Whether a log path names a directory as kube-apiserver opens it: a
+ * trailing '/', or a last name of "." or "..". */
+KAP_HIDDEN int log_path_names_dir(const char *p);
 /* Whether the node directory dir holds nothing but the files of the log
  * log (a container path): names starting with the log's name without its
  * extension, as its rotated copies are named. 0 when it does or is not

@@ -784,6 +784,57 @@ START_TEST(log_to_stdout)
 }
 END_TEST
 
+/* A log path that names a directory (kube-apiserver cannot open it as its
+ * log file and refuses to start): the manifest's own is replaced by the
+ * default; one given to the fix is refused, as is one given in the
+ * manifests directory (kubelet would run each log file as a static pod) */
+START_TEST(log_path_naming_a_directory)
+{
+    static const char *const own[] = {"/var/log/kubernetes/audit/", "/var/log/kubernetes/audit/.",
+                                      "/var/log/kubernetes/.."};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        char m[1024];
+        snprintf(m, sizeof m, BARE "        - --audit-log-path=%s\n", own[i]);
+        node(m);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        ck_assert_msg(strstr(t, "        - --audit-log-path=/var/log/kubernetes/audit/audit.log\n") != NULL, "%s:\n%s",
+                      own[i], t);
+        char why[256];
+        snprintf(why, sizeof why, "the log path %s names a directory", own[i]);
+        ck_assert_msg(has_change(x, why), "%s", own[i]);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+    static const char *const given[][2] = {
+        {"/var/log/kubernetes/audit/", "the log path /var/log/kubernetes/audit/ names a directory: kube-apiserver "
+                                       "cannot open it as its log file"},
+        {"/var/log/audit/..", "the log path /var/log/audit/.. names a directory"},
+        {"/etc/kubernetes/manifests/audit.log", "the log path /etc/kubernetes/manifests/audit.log is in the "
+                                                "manifests directory (/etc/kubernetes/manifests): kubelet would try "
+                                                "to run each log file as a static pod"},
+        {"/etc/kubernetes/manifests/logs/audit.log", "is in the manifests directory (/etc/kubernetes/manifests/logs)"},
+    };
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++) {
+        node(BARE);
+        kap_manifest_fix_options fo;
+        kap_manifest_fix_options_init(&fo);
+        fo.log_path = given[i][0];
+        kap_manifest_options o;
+        kap_manifest_options_init(&o);
+        o.root = root;
+        kap_manifest_fix *x = NULL;
+        ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, &fo), KAP_EARG);
+        ck_assert_msg(strstr(kap_manifest_fix_error(x), given[i][1]) != NULL, "%s: %s", given[i][0],
+                      kap_manifest_fix_error(x));
+        ck_assert_ptr_null(kap_manifest_fix_result(x, NULL));
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
 /* Extra copies of a flag: whole-line items go (the last copy stays, the one
  * kube-apiserver uses), "--name value" with both its lines; flags that add
  * to a list each time stay; a copy inside a flow list keeps its place. */
@@ -1594,6 +1645,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pod_named);
     tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
+    tcase_add_test(tc, log_path_naming_a_directory);
     tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, log_on_an_emptydir_stays);
     tcase_add_test(tc, old_log_mount_removed);
