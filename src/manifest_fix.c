@@ -701,6 +701,7 @@ typedef struct farg {
     const fnode *value;     /* "--name value": the value's node; NULL for --name=value */
     char name[128];
     const char *val;        /* the value's text */
+    int bare;               /* the last argument, without a value (kube-apiserver refuses to start) */
     int removed;            /* an extra copy --fix removes */
     int touched;            /* set_flag() gave it its value */
 } farg;
@@ -894,6 +895,11 @@ static int read_plan(fixer *f, plan *p)
         } else if (i + 1 < m && scalar(flat[i + 1])) {
             g->value = flat[++i];
             g->val = g->value->value;
+        } else if (i + 1 == m) {
+            /* set_flag() gives it a value in place; a flag added after it
+             * would be taken as its value */
+            g->val = "";
+            g->bare = 1;
         } else {
             continue;
         }
@@ -1843,6 +1849,12 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
             set_flag(&f, &p, "audit-log-compress", "true");
     }
     align_copies(&f, &p);
+    for (size_t i = 0; i < p.n_args; i++)
+        if (p.argv[i].bare && !p.argv[i].touched)
+            cannot(&f,
+                   "--%s (line %zu) has no value (kube-apiserver refuses to start: \"flag needs an argument\"), "
+                   "and a flag added after it would be taken as its value: give it a value, or remove it",
+                   p.argv[i].name, line_number(&f, p.argv[i].node->start));
     const fnode *gone[2], *gone_file[2];
     const char *keep[2] = {pc.s, lc.s};
     int drop = old_ld.s && drop_old_log_mount(&f, &p, old_ld.s, md.s, keep, gone);

@@ -568,6 +568,31 @@ class Fix(unittest.TestCase):
         self.assertIn("inside the manifests directory", err)
         self.assertEqual(self.read(root, manifest), before)
 
+    def test_refused_where_the_fix_falls_short(self):
+        # a fix that would fail a check the manifest passes as it is: the
+        # default log directory's parent on the host is a file (the log
+        # directory cannot be made; kube-apiserver would not start)
+        root, manifest = self.node("kubeadm-before")
+        shutil.rmtree(os.path.join(root, "var/log"), ignore_errors=True)
+        os.makedirs(os.path.join(root, "var"), exist_ok=True)
+        with open(os.path.join(root, "var/log"), "w") as f:
+            f.write("not a directory\n")
+        self.assertIn("not written: the fixed manifest fails log-dir, which the manifest as it is does not: the "
+                      "log's host directory /var/log/kubernetes/audit cannot be used: Not a directory",
+                      self.refused(root, manifest))
+        # the last argument a flag without its value, one --fix does not set:
+        # a flag added after it would be its value
+        root, manifest = self.node("kubeadm-after")
+        text = self.read(root, manifest).decode().replace("    - --audit-log-maxage=30\n", "", 1)
+        last = text.index("    image:")
+        text = text[:last] + "    - --etcd-cafile\n" + text[last:]
+        with open(root + manifest, "w") as f:
+            f.write(text)
+        err = self.refused(root, manifest)
+        self.assertRegex(err, r"cannot fix: --etcd-cafile \(line \d+\) has no value \(kube-apiserver refuses to "
+                              r"start: \"flag needs an argument\"\), and a flag added after it would be taken as its "
+                              r"value")
+
     def wait(self, mode, seconds):
         root, manifest = self.node("kubeadm-before")
         env = {"PATH": os.path.join(HERE, "fake-crictl") + os.pathsep + os.environ.get("PATH", ""),

@@ -835,6 +835,34 @@ START_TEST(log_path_naming_a_directory)
 }
 END_TEST
 
+/* The last argument a flag the fix sets, without its value (kube-apiserver
+ * refuses to start): it is given its value where it stands, since a flag
+ * added after it would be taken as its value */
+START_TEST(bare_last_flag_given_its_value)
+{
+    static const char *const bare[][2] = {
+        {"--audit-log-maxage", "        - --audit-log-maxage=30\n"},
+        {"--audit-log-path", "        - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"},
+        {"--audit-policy-file", "        - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"},
+    };
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
+        char m[1024];
+        snprintf(m, sizeof m, BARE "        - %s\n", bare[i][0]);
+        node(m);
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(x, NULL);
+        const char *at = strstr(t, bare[i][1]);
+        ck_assert_msg(at && strstr(at + strlen(bare[i][1]), bare[i][1] + 10) == NULL, "%s:\n%s", bare[i][0], t);
+        char bare_line[128];
+        snprintf(bare_line, sizeof bare_line, "        - %s\n", bare[i][0]);
+        ck_assert_msg(strstr(t, bare_line) == NULL, "%s:\n%s", bare[i][0], t);
+        passes(x);
+        kap_manifest_fix_free(x);
+        drop();
+    }
+}
+END_TEST
+
 /* Extra copies of a flag: whole-line items go (the last copy stays, the one
  * kube-apiserver uses), "--name value" with both its lines; flags that add
  * to a list each time stay; a copy inside a flow list keeps its place. */
@@ -1646,6 +1674,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, go_runner_flags);
     tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, log_path_naming_a_directory);
+    tcase_add_test(tc, bare_last_flag_given_its_value);
     tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, log_on_an_emptydir_stays);
     tcase_add_test(tc, old_log_mount_removed);

@@ -188,6 +188,31 @@ static const char *refusal(const kap_manifest_report *r)
     return NULL;
 }
 
+/* A check that fails in the fixed manifest (after) and not in the manifest
+ * as it is (before): the fix would make things worse there (a flag taken
+ * as another's value, a log path kube-apiserver cannot open). Its message
+ * in buf, or NULL. */
+static const char *regression(const kap_manifest_report *after, const kap_manifest_report *before, char *buf,
+                              size_t n)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(after); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(after, i);
+        if (c->status != KAP_MANIFEST_FAIL)
+            continue;
+        int failed_before = 0;
+        for (size_t j = 0; j < kap_manifest_report_count(before) && !failed_before; j++) {
+            const kap_manifest_check *b = kap_manifest_report_get(before, j);
+            failed_before = b->status == KAP_MANIFEST_FAIL && strcmp(b->id, c->id) == 0;
+        }
+        if (!failed_before) {
+            snprintf(buf, n, "the fixed manifest fails %s, which the manifest as it is does not: %s", c->id,
+                     c->message);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 /* ---- --wait: watching kubelet restart kube-apiserver through crictl ---- */
 
 extern char **environ;
@@ -365,6 +390,13 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
     kap_manifest_report *r = NULL;
     rc = kap_manifest_check_buffer(&r, manifest, new, nlen, o);
     const char *why = !r ? kap_status_name(rc) : rc != KAP_OK ? kap_manifest_report_error(r) : refusal(r);
+    char worse[4096];
+    if (!why && !restore) {
+        kap_manifest_report *r0 = NULL;
+        if (kap_manifest_check_buffer(&r0, manifest, old, olen, o) == KAP_OK)
+            why = regression(r, r0, worse, sizeof worse);
+        kap_manifest_report_free(r0);
+    }
     if (why && !restore) {
         fprintf(stderr, "kap check-manifest: not written: %s\n", why);
         kap_manifest_report_free(r);
