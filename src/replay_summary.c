@@ -961,8 +961,16 @@ static int table_top(rp_buf *b, const rp_map *m, const char *title, size_t top, 
         char kept[32], in[32];
         human_bytes(kept, sizeof kept, t->bytes_out);
         human_bytes(in, sizeof in, t->bytes_in);
-        rp_buf_printf(b, "  %12s  of %12s  %9llu events  %.*s\n", kept, in, (unsigned long long)t->events,
-                      (int)(tmp.len > 200 ? 200 : tmp.len), tmp.s ? tmp.s : "");
+        /* the first 200 bytes, cut at a character boundary */
+        size_t show = tmp.len;
+        if (show > 200) {
+            show = 200;
+            while (show > 0 && ((unsigned char)tmp.s[show] & 0xC0) == 0x80)
+                show--;
+        }
+        rp_buf_printf(b, "  %12s  of %12s  %9llu events  ", kept, in, (unsigned long long)t->events);
+        rp_buf_text(b, tmp.s ? tmp.s : "", show);
+        rp_buf_addc(b, '\n');
     }
     rp_buf_free(&tmp);
     rp_free(v);
@@ -1022,10 +1030,20 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
             da.len = db.len = 0;
             text_decision(&da, &g.a, &g.b);
             text_decision(&db, &g.b, &g.a);
-            rp_buf_printf(b, "  %8llu  %.*s -> %.*s  %.*s %.*s %.*s  e.g. %.*s\n", (unsigned long long)gr->requests,
-                          (int)da.len, da.s ? da.s : "", (int)db.len, db.s ? db.s : "", g.has_user ? (int)g.un : 9,
-                          g.has_user ? g.user : "(no user)", (int)g.vn, g.verb, (int)tmp.len, tmp.s ? tmp.s : "",
-                          nex ? (int)ex[0].n : 0, nex ? ex[0].p : "");
+            rp_buf_printf(b, "  %8llu  %.*s -> %.*s  ", (unsigned long long)gr->requests, (int)da.len,
+                          da.s ? da.s : "", (int)db.len, db.s ? db.s : "");
+            if (g.has_user)
+                rp_buf_text(b, g.user, g.un);
+            else
+                rp_buf_adds(b, "(no user)");
+            rp_buf_addc(b, ' ');
+            rp_buf_text(b, g.verb, g.vn);
+            rp_buf_addc(b, ' ');
+            rp_buf_text(b, tmp.s ? tmp.s : "", tmp.len);
+            rp_buf_adds(b, "  e.g. ");
+            if (nex)
+                rp_buf_text(b, ex[0].p, ex[0].n);
+            rp_buf_addc(b, '\n');
         }
         rp_buf_free(&tmp);
         rp_buf_free(&da);

@@ -122,31 +122,93 @@ void rp_buf_printf(rp_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void rp_buf_json(rp_buf *b, const char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s (1 to 4 bytes), 0 if none starts there. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (need >= n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= need; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return need + 1;
+}
+
+/* A quoted JSON string. text: also C1 controls (U+0080 to U+009F) as \u0080
+ * to \u009f and each byte that does not start valid UTF-8 as \ufffd, so that
+ * nothing in it acts on a terminal; else those pass as they are. */
+static void quote(rp_buf *b, const char *s, size_t n, int text)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
     rp_buf_addc(b, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t k = 1;
+        unsigned cp = c;
+        if (c >= 0x80 && text) {
+            k = utf8_seq(p + i, n - i);
+            if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
+                cp = p[i + 1];
+            } else if (k) {
+                i += k;
+                continue;
+            } else {
+                rp_buf_add(b, s + run, i - run);
+                rp_buf_add(b, "\\ufffd", 6);
+                run = ++i;
+                continue;
+            }
+        } else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            i++;
             continue;
+        }
         rp_buf_add(b, s + run, i - run);
-        run = i + 1;
-        switch (c) {
+        i += k;
+        run = i;
+        switch (cp) {
         case '"': rp_buf_add(b, "\\\"", 2); break;
         case '\\': rp_buf_add(b, "\\\\", 2); break;
         case '\n': rp_buf_add(b, "\\n", 2); break;
         case '\t': rp_buf_add(b, "\\t", 2); break;
         case '\r': rp_buf_add(b, "\\r", 2); break;
         default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            char u[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
             rp_buf_add(b, u, 6);
         }
         }
     }
     rp_buf_add(b, s + run, n - run);
     rp_buf_addc(b, '"');
+}
+
+void rp_buf_json(rp_buf *b, const char *s, size_t n) { quote(b, s, n, 0); }
+
+void rp_buf_text(rp_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (!k || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            quote(b, s, n, 1);
+            return;
+        }
+        i += k;
+    }
+    rp_buf_add(b, s, n);
 }
 
 void rp_buf_free(rp_buf *b)

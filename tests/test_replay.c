@@ -405,6 +405,53 @@ START_TEST(bad_deep_and_many)
 }
 END_TEST
 
+/* The table quotes, as JSON strings, the users, verbs, resources, paths and
+ * auditIDs that hold control characters (C0, DEL, C1) or bytes that are not
+ * UTF-8, so nothing from a client acts on a terminal; other strings, UTF-8
+ * included, stand as they are. The JSON output is as it was. */
+START_TEST(table_escapes_controls)
+{
+    static const char log[] =
+        "{\"level\":\"Metadata\",\"auditID\":\"e\\u001b1\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/%1b]0;t%07%ff%c2%9b\",\"verb\":\"g\\net\",\"user\":{\"username\":\"a\\u001b[31m\\u007f\"}}\n"
+        "{\"level\":\"Metadata\",\"auditID\":\"e2\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/api/v1/namespaces/d\\u00e9v/pods\",\"verb\":\"list\",\"user\":{\"username\":\"\\u00e9l\\u00e8ve\"},"
+        "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"d\\u00e9v\",\"apiVersion\":\"v1\"}}\n";
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_policy *q = pol(HDR "rules:\n- level: None\n");
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.compare = q;
+    kap_replay_summary *s = whole(p, &o, log, sizeof log - 1, NULL);
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_TABLE, 0, &t, NULL), KAP_OK);
+    ck_assert_ptr_null(strchr(t, '\033'));
+    ck_assert_ptr_null(strchr(t, '\007'));
+    ck_assert_ptr_null(strchr(t, '\177'));
+    ck_assert_ptr_null(strstr(t, "\xc2\x9b"));
+    ck_assert_ptr_null(strstr(t, "\xff"));
+    ck_assert_ptr_nonnull(strstr(t, " events  \"a\\u001b[31m\\u007f\"\n"));
+    ck_assert_ptr_nonnull(strstr(t, " events  \"/\\u001b]0;t\\u0007\\ufffd\\u009b\"\n"));
+    ck_assert_ptr_nonnull(strstr(t, " events  \"g\\net\"\n"));
+    ck_assert_ptr_nonnull(strstr(t, " events  \xc3\xa9l\xc3\xa8ve\n"));
+    ck_assert_ptr_nonnull(strstr(t, " events  pods\n"));
+    ck_assert_ptr_nonnull(strstr(t, " events  list\n"));
+    ck_assert_ptr_nonnull(
+        strstr(t, "  Metadata -> None  \"a\\u001b[31m\\u007f\" \"g\\net\" \"/\\u001b]0;t\\u0007\\ufffd\\u009b\"  "
+                  "e.g. \"e\\u001b1\"\n"));
+    ck_assert_ptr_nonnull(strstr(t, "  Metadata -> None  \xc3\xa9l\xc3\xa8ve list pods  e.g. e2\n"));
+    free(t);
+    /* JSON: its own escapes, as before */
+    char *j = json_of(s);
+    ck_assert_ptr_nonnull(strstr(j, "{\"user\":\"a\\u001b[31m\\u007f\",\"events\":1,"));
+    ck_assert_ptr_nonnull(strstr(j, "{\"resource\":\"/\\u001b]0;t\\u0007"));
+    free(j);
+    kap_replay_summary_free(s);
+    kap_policy_free(q);
+    kap_policy_free(p);
+}
+END_TEST
+
 /* ---- the real logs: merges at random cuts --------------------------------------- */
 
 typedef struct src {
@@ -1194,6 +1241,7 @@ static Suite *suite(void)
     tcase_add_test(tc, requests_and_stages);
     tcase_add_test(tc, bad_lines);
     tcase_add_test(tc, bad_deep_and_many);
+    tcase_add_test(tc, table_escapes_controls);
     tcase_add_test(tc, api_errors);
     tcase_add_test(tc, corners);
     tcase_add_test(tc, merge_refusals_and_garbage);

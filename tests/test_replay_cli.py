@@ -479,6 +479,37 @@ class Inputs(unittest.TestCase):
         self.assertIn(f"{path}:5: column 1: invalid character looking for beginning of value", text)
         self.assertEqual(p.returncode, 0)
 
+    def test_text_escapes_controls(self):
+        """Users, paths, verbs and auditIDs come from clients: the text output
+        quotes those with control characters (the percent-decoded path too)
+        as JSON strings; a plain UTF-8 name stands as it is."""
+        pols = []
+        for level in ("Metadata", "None"):
+            pols.append(os.path.join(self.dir, level + ".yaml"))
+            with open(pols[-1], "w") as f:
+                f.write("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: %s\n" % level)
+        evs = [
+            {"kind": "Event", "level": "Metadata", "auditID": "e\x1b1", "stage": "ResponseComplete",
+             "requestURI": "/%1b]0;pwned%07%1b[2J", "verb": "get\nX", "user": {"username": "system:anonymous\x1b[31m"}},
+            {"kind": "Event", "level": "Metadata", "auditID": "e2", "stage": "ResponseComplete",
+             "requestURI": "/\u00e9t\u00e9", "verb": "get", "user": {"username": "\u00e9l\u00e8ve"}},
+        ]
+        log = "".join(json.dumps(e) + "\n" for e in evs).encode()
+        out = run("replay", "-q", "--compare", pols[1], pols[0], "-", stdin=log).stdout.decode()
+        self.assertNotIn("\x1b", out)
+        self.assertNotIn("\x07", out)
+        self.assertIn(' events  "system:anonymous\\u001b[31m"\n', out)
+        self.assertIn(' events  "/\\u001b]0;pwned\\u0007\\u001b[2J"\n', out)
+        self.assertIn(' events  "get\\nX"\n', out)
+        self.assertIn(" events  \u00e9l\u00e8ve\n", out)
+        self.assertIn(" events  /\u00e9t\u00e9\n", out)
+        self.assertIn('  Metadata -> None  "system:anonymous\\u001b[31m" "get\\nX" '
+                      '"/\\u001b]0;pwned\\u0007\\u001b[2J"  e.g. "e\\u001b1"\n', out)
+        self.assertIn("  Metadata -> None  \u00e9l\u00e8ve get /\u00e9t\u00e9  e.g. e2\n", out)
+        # JSON is escaped by its writer, as before
+        got = json.loads(run("replay", "-q", "-o", "json", pols[0], "-", stdin=log).stdout)
+        self.assertIn("system:anonymous\x1b[31m", [u["user"] for u in got["top_users"]])
+
     def test_usage(self):
         self.assertEqual(run("replay", check=False).returncode, 2)
         self.assertEqual(run("replay", self.policy, check=False).returncode, 2)
