@@ -75,6 +75,17 @@ check "lint missing text" "failed to read file path \"$T/missing.yaml\": open $T
 check "table exit" 0 "$rc"
 check "table has a header and a row per request" "$(( $(grep -c . "$SRC/examples/requests.jsonl") + 1 ))" "$(grep -c . "$T/out")"
 
+# the table quotes request strings with control characters (C0, DEL, C1, not
+# UTF-8) as JSON strings, so nothing from a client acts on a terminal; others
+# stand as they are
+printf '%s\n' '{"user":"a\u001b[31m","verb":"get\nX","path":"/\u001b]0;t\u0007"}' \
+  '{"user":"\u00e9l\u00e8ve","verb":"get","resourceRequest":true,"apiGroup":"apps","resource":"p\u009bods","name":"n\u007f"}' \
+  '{"user":"\u00e9l\u00e8ve","verb":"list","path":"/\u00e9t\u00e9"}' > "$T/ctl"
+"$KAP" eval --format table "$T/p.yaml" < "$T/ctl" | sed '1d; s/ *$//' > "$T/out"
+check "table escapes control characters" '  1  "a\u001b[31m"            "get\nX"  "/\u001b]0;t\u0007"              None            none           RequestReceived
+  2  élève                  get       "apps/p\u009bods n\u007f"        Metadata        0 (line 5)     RequestReceived
+  3  élève                  list      /été                           None            none           RequestReceived' "$(cat "$T/out")"
+
 # a string holding NUL is kept whole: "a\0b" is not "a"
 printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: ["a\\0b"]\n- level: Metadata\n' > "$T/nul.yaml"
 printf '{"user":"a\\u0000b"}\n{"user":"a"}\n' | "$KAP" eval "$T/nul.yaml" > "$T/out"; rc=$?

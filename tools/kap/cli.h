@@ -65,9 +65,13 @@ void cli_json_escape(FILE *f, const char *s);
 void cli_json_escape_n(FILE *f, const char *s, size_t n);
 
 /* n bytes as a whole JSON string, quotes included, always valid UTF-8:
- * escapes as cli_json_escape_n, and a byte that does not start valid UTF-8
- * as \ufffd. */
+ * escapes as cli_json_escape_n, C1 controls (U+0080 to U+009F) as \u0080
+ * to \u009f, and a byte that does not start valid UTF-8 as \ufffd. */
 void cli_json_string_n(FILE *f, const char *s, size_t n);
+/* A value from the input in text output: as it is when it is valid UTF-8
+ * without control characters (C0, DEL, C1), else as cli_json_string_n writes
+ * it, so that nothing in it acts on a terminal. */
+void cli_text_n(FILE *f, const char *s, size_t n);
 
 /* Flushes standard output and reports a write error (a full disk, a closed
  * pipe) as "kap CMD: writing standard output: ...". Returns 0 or 1. */

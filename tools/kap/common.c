@@ -134,6 +134,12 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return need + 1;
 }
 
+/* Whether the k-byte UTF-8 sequence at s is a C1 control (U+0080 to U+009F). */
+static int is_c1(const char *s, size_t k)
+{
+    return k == 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] < 0xA0;
+}
+
 void cli_json_string_n(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
@@ -142,12 +148,28 @@ void cli_json_string_n(FILE *f, const char *s, size_t n)
         if (k == 0) {
             fputs("\\ufffd", f);
             i++;
+        } else if (is_c1(s + i, k)) {
+            fprintf(f, "\\u%04x", (unsigned char)s[i + 1]);
+            i += k;
         } else {
             cli_json_escape_n(f, s + i, k);
             i += k;
         }
     }
     fputc('"', f);
+}
+
+void cli_text_n(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0 || (k == 1 && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) || is_c1(s + i, k)) {
+            cli_json_string_n(f, s, n);
+            return;
+        }
+        i += k;
+    }
+    fwrite(s, 1, n, f);
 }
 
 int cli_finish_stdout(const char *cmd)

@@ -27,6 +27,22 @@ static void usage(FILE *f)
             "request line or a usage error.\n");
 }
 
+/* s as cli_text_n shows it, in a string to free; NULL when out of memory. */
+static char *shown(const char *s)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (!f)
+        return NULL;
+    cli_text_n(f, s, strlen(s));
+    if (fclose(f)) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_policy *p, size_t n)
 {
     /* shown as C strings (a NUL inside a string ends what is shown) */
@@ -36,14 +52,21 @@ static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_
     } qs = {qn->user.ptr, qn->verb.ptr, qn->api_group.ptr, qn->resource.ptr, qn->subresource.ptr, qn->name.ptr,
             qn->path.ptr, qn->resource_request},
       *q = &qs;
-    char what[96];
-    if (q->resource_request) {
-        snprintf(what, sizeof what, "%s%s%s%s%s%s%s", q->api_group && *q->api_group ? q->api_group : "",
-                 q->api_group && *q->api_group ? "/" : "", q->resource ? q->resource : "",
-                 q->subresource && *q->subresource ? "/" : "", q->subresource ? q->subresource : "",
-                 q->name && *q->name ? " " : "", q->name ? q->name : "");
-    } else {
-        snprintf(what, sizeof what, "%s", q->path ? q->path : "");
+    char *what = NULL;
+    size_t what_len = 0;
+    FILE *wf = open_memstream(&what, &what_len);
+    if (wf) {
+        if (q->resource_request)
+            fprintf(wf, "%s%s%s%s%s%s%s", q->api_group && *q->api_group ? q->api_group : "",
+                    q->api_group && *q->api_group ? "/" : "", q->resource ? q->resource : "",
+                    q->subresource && *q->subresource ? "/" : "", q->subresource ? q->subresource : "",
+                    q->name && *q->name ? " " : "", q->name ? q->name : "");
+        else
+            fputs(q->path ? q->path : "", wf);
+        if (fclose(wf)) {
+            free(what);
+            what = NULL;
+        }
     }
     char stages[80] = "";
     size_t sl = 0;
@@ -55,8 +78,15 @@ static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_
         snprintf(rule, sizeof rule, "%d (line %u)", d->rule, kap_policy_rule_line(p, (size_t)d->rule));
     else
         snprintf(rule, sizeof rule, "none");
-    printf("%3zu  %-24.24s %-9.9s %-32.32s %-15s %-14s %s\n", n, q->user ? q->user : "(no user)",
-           q->verb ? q->verb : "", what, kap_level_name(d->level), rule, stages);
+    /* values from the request with control characters come quoted and escaped */
+    char *user = q->user ? shown(q->user) : NULL, *verb = shown(q->verb ? q->verb : "");
+    char *what_shown = what ? shown(what) : NULL;
+    printf("%3zu  %-24.24s %-9.9s %-32.32s %-15s %-14s %s\n", n, user ? user : q->user ? "?" : "(no user)",
+           verb ? verb : "?", what_shown ? what_shown : "?", kap_level_name(d->level), rule, stages);
+    free(user);
+    free(verb);
+    free(what);
+    free(what_shown);
 }
 
 int cmd_eval(int argc, char **argv)
