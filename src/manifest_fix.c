@@ -2180,7 +2180,7 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
     if (!x || !x->result)
         return KAP_EARG;
     rootfs rt = {-1, ""};
-    kap_buf disp = {0}, mres = {0}, mdir = {0}, bres = {0};
+    kap_buf disp = {0}, mres = {0}, mdir = {0}, bres = {0}, kdir = {0}, kres = {0};
     int mfd = -1, bfd = -1, rc = KAP_OK, err;
     char tmpname[300], bname[300];
     char *now = NULL;
@@ -2208,18 +2208,30 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         goto out;
     }
     const char *base = strrchr(mres.s, '/') + 1;
-    /* the backup directory, outside the manifests directory */
+    /* the backup directory, outside the manifests directory (the one
+     * kubelet reads: the manifest's own, where a symlinked manifest's
+     * target may lie elsewhere), refused before any of it is made */
     const char *bd = backup_dir && backup_dir[0] ? backup_dir : KAP_MANIFEST_DEFAULT_BACKUP_DIR;
-    if ((err = mkdirs_under(&rt, bd, &bres)) != 0) {
-        rc = set_fix_error(x, err == ENOMEM ? KAP_ENOMEM : KAP_EIO, "backup directory %s: %s; nothing written", bd,
-                           strerror(err));
+    path_dirname(&kdir, x->path);
+    err = kdir.s ? root_resolve(&rt, kdir.s, &kres) : ENOMEM;
+    if (!err && !kres.oom) {
+        err = root_resolve(&rt, bd, &bres);
+        err = bres.oom ? ENOMEM : err == ENOENT ? 0 : err;
+    }
+    if (err == ENOMEM || kres.oom) {
+        rc = set_fix_error(x, KAP_ENOMEM, "%s: %s; nothing written", x->path, strerror(ENOMEM));
         goto out;
     }
-    if (path_within(bres.s, mdir.s)) {
+    if (!err && path_within(bres.s, kres.s)) {
         rc = set_fix_error(x, KAP_EARG,
                            "the backup directory %s is inside the manifests directory %s, where kubelet would run "
                            "the backup as a pod; nothing written",
-                           bres.s, mdir.s);
+                           bres.s, kres.s);
+        goto out;
+    }
+    if ((err = mkdirs_under(&rt, bd, &bres)) != 0) {
+        rc = set_fix_error(x, err == ENOMEM ? KAP_ENOMEM : KAP_EIO, "backup directory %s: %s; nothing written", bd,
+                           strerror(err));
         goto out;
     }
     bfd = open_beneath(&rt, bres.s, O_PATH | O_DIRECTORY);
@@ -2285,5 +2297,7 @@ out:
     buf_free(&mres);
     buf_free(&mdir);
     buf_free(&bres);
+    buf_free(&kdir);
+    buf_free(&kres);
     return rc;
 }

@@ -1282,6 +1282,60 @@ START_TEST(backup_directories_made)
 }
 END_TEST
 
+START_TEST(backup_directory_inside_refused_before_made)
+{
+    /* a backup directory in the manifests directory, or reached there
+     * through a symlink, is refused before any of it is made */
+    node(BARE);
+    char path[512], target[512];
+    snprintf(path, sizeof path, "%s/var", root);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/var/bk", root);
+    ck_assert_int_eq(symlink("/etc/kubernetes/manifests", path), 0);
+    char *before = listing("/etc/kubernetes/manifests");
+    static const char *const inside[][2] = {
+        {"/etc/kubernetes/manifests/bk/sub", "/etc/kubernetes/manifests/bk/sub"},
+        {"/var/bk/old", "/etc/kubernetes/manifests/old"},
+        {"/etc/kubernetes/manifests", "/etc/kubernetes/manifests"},
+    };
+    for (size_t i = 0; i < sizeof inside / sizeof inside[0]; i++) {
+        kap_manifest_fix *x = fix_now(KAP_OK);
+        ck_assert_int_eq(kap_manifest_fix_write(x, inside[i][0]), KAP_EARG);
+        char want[512];
+        snprintf(want, sizeof want,
+                 "the backup directory %s is inside the manifests directory /etc/kubernetes/manifests, where "
+                 "kubelet would run the backup as a pod; nothing written",
+                 inside[i][1]);
+        ck_assert_str_eq(kap_manifest_fix_error(x), want);
+        kap_manifest_fix_free(x);
+        char *now = listing("/etc/kubernetes/manifests");
+        ck_assert_msg(strcmp(now, before) == 0, "%s: the manifests directory holds %s", inside[i][0], now);
+        free(now);
+    }
+    free(before);
+    drop();
+
+    /* a symlinked manifest: the manifests directory is the link's, not
+     * its target's; the target is written, the link stays */
+    node(BARE);
+    snprintf(path, sizeof path, "%s%s", root, MANIFEST);
+    snprintf(target, sizeof target, "%s/etc/kubernetes/real-apiserver.yaml", root);
+    ck_assert_int_eq(rename(path, target), 0);
+    ck_assert_int_eq(symlink("../real-apiserver.yaml", path), 0);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_OK);
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_backup(x), KAP_MANIFEST_DEFAULT_BACKUP_DIR "/real-apiserver.yaml."));
+    struct stat st;
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    char *now = slurp("/etc/kubernetes/real-apiserver.yaml");
+    ck_assert_str_eq(now, kap_manifest_fix_result(x, NULL));
+    free(now);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 START_TEST(temporary_file_placed)
 {
     /* the new text goes to a temporary file in the backup directory when
@@ -1683,6 +1737,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fsync_error);
     tcase_add_test(tc, rename_error);
     tcase_add_test(tc, backup_directories_made);
+    tcase_add_test(tc, backup_directory_inside_refused_before_made);
     tcase_add_test(tc, write_refused_when_changed_or_rootless);
     tcase_add_test(tc, temporary_file_placed);
     tcase_add_test(tc, write_then_restore);
