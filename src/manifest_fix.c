@@ -23,7 +23,9 @@
 #ifdef KAP_TEST_HOOKS
 /* The step of kap_manifest_fix_write() to fail (1: the temporary file's
  * write, 2: its fsync, 3: the rename, 4: each mkdirat of a backup
- * directory; 0: none), for the atomicity tests. */
+ * directory; 6: the rename from the backup directory, with EXDEV, as
+ * from another mount of the same file system; 0: none), for the atomicity
+ * tests. */
 KAP_HIDDEN int kap_test_manifest_fail_step;
 #define FAIL_STEP(n) (kap_test_manifest_fail_step == (n))
 /* The last write's temporary file: its name, and whether it was made in
@@ -2264,16 +2266,28 @@ int kap_manifest_fix_write(kap_manifest_fix *x, const char *backup_dir)
         tdir = bfd;
         snprintf(tmpname, sizeof tmpname, "%s.kap-new.%ld", base, (long)getpid());
     }
-    NOTE_TMP(tmpname, tdir == bfd);
-    unlinkat(tdir, tmpname, 0);
-    if ((err = write_new(tdir, tmpname, x->result, x->result_len, &mst, 1)) != 0) {
-        rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err), x->path);
-        goto out;
-    }
-    /* 3. one rename: kubelet sees the old file or the new, never a part */
-    if ((FAIL_STEP(3) ? (errno = EROFS, -1) : renameat(tdir, tmpname, mfd, base)) != 0) {
+    for (;;) {
+        NOTE_TMP(tmpname, tdir == bfd);
+        unlinkat(tdir, tmpname, 0);
+        if ((err = write_new(tdir, tmpname, x->result, x->result_len, &mst, 1)) != 0) {
+            rc = set_fix_error(x, KAP_EIO, "writing the new manifest: %s; %s left as it was", strerror(err),
+                               x->path);
+            goto out;
+        }
+        /* 3. one rename: kubelet sees the old file or the new, never a part */
+        if ((FAIL_STEP(3)                   ? (errno = EROFS, -1)
+             : tdir == bfd && FAIL_STEP(6) ? (errno = EXDEV, -1)
+                                           : renameat(tdir, tmpname, mfd, base)) == 0)
+            break;
         err = errno;
         unlinkat(tdir, tmpname, 0);
+        if (err == EXDEV && tdir == bfd) {
+            /* the backup directory on another mount of the manifest's file
+             * system (a bind mount): the dot-file beside the manifest */
+            tdir = mfd;
+            snprintf(tmpname, sizeof tmpname, ".%s.kap-new.%ld", base, (long)getpid());
+            continue;
+        }
         rc = set_fix_error(x, KAP_EIO, "replacing %s: %s; it is left as it was", x->path, strerror(err));
         goto out;
     }
