@@ -2450,6 +2450,21 @@ static void check_policy(checker *c, const char **policy_host)
         bfree(c, &cp);
         return;
     }
+    if (!tp && (err == EACCES || err == EPERM)) {
+        /* this checker's permissions, not kube-apiserver's: kubelet
+         * mounts it and kube-apiserver reads it as root (a non-root
+         * kube-apiserver's own access is checked where it can be read) */
+        add_check(r, "policy-file", KAP_MANIFEST_WARN, h.v->line, h.v->col,
+                  unread_fix(c, h.host.s, err, "kube-apiserver"),
+                  "the policy file on the host, %s, could not be read by this checker (%s): it is not checked",
+                  h.host.s, strerror(err));
+        kap_free(data);
+        bfree(c, &res);
+        bfree(c, &disp);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
+    }
     if (err || tp) {
         int linked = res.s && res.len && strcmp(res.s, h.host.s) != 0;
         const char *why = err && err != ENOENT ? (err == EISDIR    ? "is a directory"

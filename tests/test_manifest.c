@@ -3318,6 +3318,32 @@ START_TEST(manifests_dir_file_unreadable)
 }
 END_TEST
 
+START_TEST(policy_unreadable_here_warns)
+{
+    /* a policy this checker may not read (EACCES: a run without root, as
+     * the fail_read hook stands in for it) is a WARN with the way out:
+     * kube-apiserver reads it as root; an I/O error stays a FAIL */
+    good_node();
+    pod(GOOD_FLAGS, NULL);
+    fail_read = "/audit-policy.yaml";
+    fail_errno = EACCES;
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_WARN,
+         "the policy file on the host, /etc/kubernetes/audit-policy.yaml, could not be read by this checker "
+         "(Permission denied): it is not checked");
+    ck_assert_ptr_nonnull(strstr(nth(r, "policy-file", 0)->fix, "(or run as root: kube-apiserver reads it as root)"));
+    ck_assert_uint_eq(count_status(r, "policy-file", KAP_MANIFEST_FAIL), 0);
+    ck_assert_uint_eq(count_status(r, "policy-loads", KAP_MANIFEST_PASS), 0);
+    kap_manifest_report_free(r);
+    fail_errno = EIO;
+    r = check_now();
+    fail_read = NULL;
+    must(r, "policy-file", KAP_MANIFEST_FAIL, "Input/output error");
+    kap_manifest_report_free(r);
+    drop_root();
+}
+END_TEST
+
 /* Runs the check as an unprivileged user (nobody), in a child when this
  * process is root; returns the count of check id's results of status st,
  * or -1. */
@@ -3825,6 +3851,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, listing_cut_short);
     tcase_add_test(tc, manifests_dir_file_unreadable);
     tcase_add_test(tc, dropin_directory_unopenable);
+    tcase_add_test(tc, policy_unreadable_here_warns);
     tcase_add_test(tc, kubelet_envfile_unreadable);
     tcase_add_test(tc, manifests_dir_entry_unstattable);
     tcase_add_test(tc, envfile_directory_unopenable);
