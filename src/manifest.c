@@ -142,7 +142,10 @@ void clean_path(kap_buf *out, const char *p, size_t n)
  * the way the kernel would inside a chroot: ".." never goes above the root
  * and an absolute symlink starts again at the root. out receives the node
  * path with no symlink in it ("/a/b"; "/" for the root itself). The last
- * component is followed when it is a symlink. Returns 0 when the path
+ * component is followed when it is a symlink. As in the kernel, a
+ * component with anything after it, even a '/', '.' or '..' alone, must be
+ * a directory (else ENOTDIR), and ".." is taken only from one that exists
+ * (a missing one: ENOENT). Returns 0 when the path
  * exists, else an errno value (ENOENT: out holds the path as it would be;
  * ELOOP, ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM). */
 int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
@@ -161,7 +164,7 @@ int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
             at++;
         size_t k = at - s;
         if (k == 0 || (k == 1 && pend.s[s] == '.'))
-            continue;
+            continue; /* (what is before is a directory: else ENOTDIR below) */
         if (k == 2 && pend.s[s] == '.' && pend.s[s + 1] == '.') {
             while (out->len > 0 && out->s[out->len - 1] != '/')
                 out->len--;
@@ -181,12 +184,9 @@ int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
                 break;
             continue;
         }
-        int last = 1;
-        for (size_t j = at; j < pend.len; j++)
-            if (pend.s[j] != '/') {
-                last = 0;
-                break;
-            }
+        /* the kernel's last component: nothing after it, not even a '/'
+         * (with one, or a '.' or '..', it must be a directory) */
+        int last = at == pend.len;
         if (S_ISLNK(st.st_mode)) {
             if (++links > MAX_LINKS) {
                 err = ELOOP;
@@ -203,8 +203,7 @@ int root_resolve(const rootfs *rt, const char *path, kap_buf *out)
             /* pending: the link's target, then what was left */
             tmp.len = 0;
             buf_add(&tmp, link, (size_t)m);
-            buf_addc(&tmp, '/');
-            buf_add(&tmp, pend.s + at, pend.len - at);
+            buf_add(&tmp, pend.s + at, pend.len - at); /* ("" or from a '/') */
             kap_buf sw = pend;
             pend = tmp;
             tmp = sw;
@@ -948,26 +947,79 @@ static int check_run_as(checker *c, const char *id, const volume *v, const char 
 static int run_as_dirs(checker *c, const char *id, const volume *v, const char *mh, const char *host,
                        const char *what);
 
+static int container_dir(checker *c, const char *p);
+
 /* A path a flag gives, as kube-apiserver opens it: a relative one from the
  * container's workingDir (absolute; else "/", the images' working
- * directory), cleaned (clean_path). */
-static void flag_path(const checker *c, kap_buf *out, const char *value)
+ * directory), cleaned (clean_path) as the kernel walks it: what cleaning
+ * drops (a '.', a '..', a '/' at the end) needs the path before it to be
+ * a directory in the container (container_dir). Returns 0, or the
+ * kernel's errno (ENOTDIR, ENOENT, ELOOP) with out holding the path
+ * cleaned as if each were one, and at (when not NULL) the path of the one
+ * that is not. */
+static int flag_path(checker *c, kap_buf *out, const char *value, kap_buf *at)
 {
     const jv *wd = jget(c->container, "workingDir");
+    kap_buf j = {0};
     if (value[0] != '/' && wd && wd->kind == JV_STRING && wd->len && wd->s[0] == '/' &&
         !memchr(wd->s, '\0', wd->len)) {
-        kap_buf j = {0};
         buf_add(&j, wd->s, wd->len);
         buf_addc(&j, '/');
-        buf_adds(&j, value);
-        if (j.s && !j.oom)
-            clean_path(out, j.s, j.len);
-        else
-            out->oom = 1;
-        buf_free(&j);
-        return;
     }
-    clean_path(out, value, strlen(value));
+    buf_adds(&j, value);
+    buf_cstr(&j);
+    out->len = 0;
+    if (!j.s || j.oom) {
+        out->oom = 1;
+        buf_free(&j);
+        return 0;
+    }
+    const char *p = j.s;
+    size_t n = j.len, i = 0;
+    int err = 0, regular = 0; /* regular: the last component was a name */
+    buf_addc(out, '/');
+    buf_cstr(out);
+    while (!err && i < n && out->s && !out->oom) {
+        while (i < n && p[i] == '/')
+            i++;
+        if (i == n) {
+            if (regular) /* a '/' after a name: a directory */
+                err = container_dir(c, out->s);
+            break;
+        }
+        size_t s = i;
+        while (i < n && p[i] != '/')
+            i++;
+        size_t k = i - s;
+        int dot = k == 1 && p[s] == '.', dotdot = k == 2 && p[s] == '.' && p[s + 1] == '.';
+        regular = !dot && !dotdot;
+        if (!regular) {
+            if ((err = container_dir(c, out->s)) != 0)
+                break;
+            if (dotdot && out->len > 1) {
+                while (out->len > 1 && out->s[out->len - 1] != '/')
+                    out->len--;
+                if (out->len > 1)
+                    out->len--;
+                out->s[out->len] = '\0';
+            }
+            continue;
+        }
+        if (out->len > 1)
+            buf_addc(out, '/');
+        buf_add(out, p + s, k);
+        buf_cstr(out);
+    }
+    if (err) {
+        if (at) {
+            at->len = 0;
+            buf_adds(at, out->s ? out->s : "/");
+            buf_cstr(at);
+        }
+        clean_path(out, j.s, j.len);
+    }
+    buf_free(&j);
+    return err;
 }
 
 static const char *cdup(checker *c, const char *s)
@@ -2034,6 +2086,43 @@ static void hostmap_free(checker *c, hostmap *h)
     bfree(c, &h->vol_host);
 }
 
+/* Whether the container path p (clean, absolute) is a directory in the
+ * container, for a path that goes on past it: 0, else the kernel's errno
+ * (ENOTDIR, ENOENT, ELOOP). The root and a directory above a mountPath
+ * are; a path on a hostPath mount, the mountPath itself included (a file
+ * mounted is no directory), is looked up on the host (a missing one:
+ * ENOENT, unless it is the mount's own, which kubelet creates or refuses);
+ * one in the container's own file system (the image: kube-
+ * apiserver's hold little more than the program) is taken to be missing;
+ * on a mount of another kind, or one this reader cannot look at, it is
+ * not known: 0. */
+static int container_dir(checker *c, const char *p)
+{
+    if (strcmp(p, "/") == 0)
+        return 0;
+    for (size_t i = 0; i < c->n_mounts; i++)
+        if (path_within(c->mounts[i].path, p) && strcmp(c->mounts[i].path, p) != 0)
+            return 0;
+    hostmap h;
+    map_path(c, p, &h);
+    int own = h.m && strcmp(h.m->path, p) == 0; /* the mount's own path: a file mounted, or a directory */
+    int err = 0;
+    if (!h.m) {
+        err = ENOENT;
+    } else if (h.v && h.v->host_path && !h.m->expr_var && h.host.s) {
+        kap_buf res = {0};
+        struct stat st;
+        err = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
+        if (!err && !S_ISDIR(st.st_mode))
+            err = ENOTDIR;
+        if ((err == ENOENT && own) || (err != ENOENT && err != ENOTDIR && err != ELOOP))
+            err = 0;
+        bfree(c, &res);
+    }
+    hostmap_free(c, &h);
+    return err;
+}
+
 /* What kubelet's hostPath type check says about the host path (NULL: fine).
  * exists: 0 missing, else st describes it. */
 static const char *hostpath_type_problem(const char *type, int exists, const struct stat *st)
@@ -2229,6 +2318,27 @@ static const char *free_volume_name(checker *c, const char *base)
     }
 }
 
+/* What the kernel says of flag f's path when flag_path() found err at
+ * bad: the text of a FAIL, and in *fix the change (cp: the path cleaned). */
+static const char *walk_refusal(checker *c, const flag *f, int err, const char *bad, const char *cp,
+                                const char **fix)
+{
+    int mounted = 0;
+    for (size_t i = 0; i < c->n_mounts; i++)
+        mounted |= path_within(bad, c->mounts[i].path);
+    *fix = rfmt(c->r, "write the path without '.' or '..' and without a '/' at the end: --%s=%s", f->name, cp);
+    return rfmt(c->r,
+                "--%s=%s goes on ('/', '.' or '..') past %s, which %s: the kernel refuses the path (\"%s\") and "
+                "kube-apiserver stops at start-up",
+                f->name, f->value, bad,
+                err == ENOTDIR ? "is not a directory"
+                : err == ELOOP ? "is a loop of symlinks"
+                : mounted      ? "does not exist"
+                               : "is on no volumeMount (the image's own file system: kube-apiserver's images have no "
+                                 "such directory)",
+                strerror(err));
+}
+
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
@@ -2364,8 +2474,10 @@ static void check_policy(checker *c, const char **policy_host)
         return;
     }
     add_check(r, "policy-flag", KAP_MANIFEST_PASS, f->line, f->col, NULL, "--audit-policy-file=%s", f->value);
-    kap_buf cp = {0};
-    flag_path(c, &cp, f->value);
+    kap_buf cp = {0}, bad = {0};
+    int werr = flag_path(c, &cp, f->value, &bad);
+    const char *wfix = NULL, *wbad = werr && bad.s ? walk_refusal(c, f, werr, bad.s, cp.s ? cp.s : "", &wfix) : NULL;
+    bfree(c, &bad);
     if (follow_in_container(c, "policy-mount", f, &cp)) {
         bfree(c, &cp);
         return;
@@ -2415,6 +2527,13 @@ static void check_policy(checker *c, const char **policy_host)
                        "nothing under %s",
                        n, cp.s, n, h.host.s, h.m->name, h.m->path),
                   "the policy's mount (%s) is writable: kube-apiserver only reads the policy", h.m->path);
+    }
+    if (wbad) {
+        /* the file itself is there, but not at the path as written */
+        add_check(r, "policy-file", KAP_MANIFEST_FAIL, f->line, f->col, wfix, "%s", wbad);
+        hostmap_free(c, &h);
+        bfree(c, &cp);
+        return;
     }
     *policy_host = cdup(c, h.host.s);
 
@@ -2718,8 +2837,16 @@ static void check_log(checker *c, logpaths *lp)
         return;
     }
 
-    kap_buf cp = {0}, cdir = {0};
-    flag_path(c, &cp, path->value);
+    kap_buf cp = {0}, cdir = {0}, bad = {0};
+    int werr = flag_path(c, &cp, path->value, &bad);
+    if (werr && bad.s && cp.s) {
+        const char *wfix = NULL, *wbad = walk_refusal(c, path, werr, bad.s, cp.s, &wfix);
+        add_check(r, "log-dir", KAP_MANIFEST_FAIL, path->line, path->col, wfix, "%s", wbad);
+        bfree(c, &bad);
+        bfree(c, &cp);
+        return;
+    }
+    bfree(c, &bad);
     if (follow_in_container(c, "log-mount", path, &cp)) {
         bfree(c, &cp);
         return;
@@ -4033,8 +4160,16 @@ static void check_webhook(checker *c)
     const flag *f = flag_get(c, "audit-webhook-config-file");
     if (!f || !f->value[0])
         return;
-    kap_buf cp = {0}, res = {0};
-    flag_path(c, &cp, f->value);
+    kap_buf cp = {0}, res = {0}, bad = {0};
+    int werr = flag_path(c, &cp, f->value, &bad);
+    if (werr && bad.s && cp.s) {
+        const char *wfix = NULL, *wbad = walk_refusal(c, f, werr, bad.s, cp.s, &wfix);
+        add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col, wfix, "%s", wbad);
+        bfree(c, &bad);
+        bfree(c, &cp);
+        return;
+    }
+    bfree(c, &bad);
     if (follow_in_container(c, "webhook-config", f, &cp)) {
         bfree(c, &cp);
         return;
@@ -4559,7 +4694,12 @@ static int config_static_pod_path(checker *c, kap_arena *a, const char *path, co
     char *data = NULL;
     size_t len = 0;
     *spp = NULL;
-    int err = noted(c, root_read(&c->rt, path, c->max_file, &res, &data, &len));
+    /* kubelet reads filepath.Abs(path), cleaned: a '/', '.' or '..' in it
+     * is lexical there, not the kernel's (root_resolve) */
+    kap_buf abs = {0};
+    clean_path(&abs, path, strlen(path));
+    int err = abs.s ? noted(c, root_read(&c->rt, abs.s, c->max_file, &res, &data, &len)) : ENOMEM;
+    bfree(c, &abs);
     bfree(c, &res);
     if (err)
         return err;

@@ -15,9 +15,10 @@ typedef struct rootfs {
 
 /* Go's path.Clean of an absolute path ("/a/b", or "/"). */
 KAP_HIDDEN void clean_path(kap_buf *out, const char *p, size_t n);
-/* Resolves a node path under the root as a chroot would; out: the path
- * with no symlink in it. 0 when it exists, else an errno value (ENOENT:
- * out holds the path it would have). */
+/* Resolves a node path under the root as a chroot would, by the kernel's
+ * rules (a component followed by a '/', '.' or '..' must be a directory:
+ * ENOTDIR); out: the path with no symlink in it. 0 when it exists, else an
+ * errno value (ENOENT: out holds the path it would have). */
 KAP_HIDDEN int root_resolve(const rootfs *rt, const char *path, kap_buf *out);
 /* Opens a resolved node path one component at a time, none followed. */
 KAP_HIDDEN int open_beneath(const rootfs *rt, const char *resolved, int flags);

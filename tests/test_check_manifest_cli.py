@@ -667,5 +667,43 @@ class FullDisk(unittest.TestCase):
         self.assertEqual([n for n in left if "kap-new" in n], [])
 
 
+class FlagPaths(unittest.TestCase):
+    """The policy's and the log's paths on a copy of kubeadm-after: read as
+    the kernel reads them, and a relative one's fix an absolute path."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def check(self, old, new):
+        root = os.path.join(self.tmp, "root")
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(os.path.join(FIXTURES, "kubeadm-after", "root"), root, symlinks=True)
+        path = root + DEFAULT
+        with open(path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(path, "w") as f:
+            f.write(text.replace(old, new))
+        rc, out, err = run("-o", "json", "--root", root)
+        return rc, {c["id"]: c for c in json.loads(out)["checks"] if c["status"] == "FAIL"}
+
+    def test_policy_path_past_a_file(self):
+        flag = "--audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        for value, errno_text in [("/etc/kubernetes/audit-policy.yaml/", "Not a directory"),
+                                  ("/etc/kubernetes/audit-policy.yaml/.", "Not a directory"),
+                                  ("/etc/kubernetes/audit-policy.yaml/../audit-policy.yaml", "Not a directory"),
+                                  ("/etc/nonexist/../kubernetes/audit-policy.yaml", "No such file or directory")]:
+            rc, fails = self.check(flag, "--audit-policy-file=%s\n" % value)
+            self.assertEqual(rc, 1, value)
+            self.assertEqual(list(fails), ["policy-file"], value)
+            self.assertIn('the kernel refuses the path ("%s")' % errno_text, fails["policy-file"]["message"])
+            self.assertIn("--audit-policy-file=/etc/kubernetes/audit-policy.yaml", fails["policy-file"]["fix"])
+        rc, fails = self.check(flag, "--audit-policy-file=/etc/kubernetes/pki/../audit-policy.yaml\n")
+        self.assertEqual((rc, fails), (0, {}))
+
+
 if __name__ == "__main__":
     unittest.main()

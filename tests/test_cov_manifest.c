@@ -1197,6 +1197,81 @@ START_TEST(log_paths)
 }
 END_TEST
 
+/* A path is walked as the kernel walks it: a component with anything
+ * after it, even a '/', '.' or '..' alone, must be a directory (ENOTDIR),
+ * and '..' is taken only from one that exists (ENOENT); root_resolve on
+ * the host, the flags' paths in the container */
+static int resolve(const char *path)
+{
+    rootfs rt = {open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), ""};
+    ck_assert_int_ge(rt.fd, 0);
+    kap_buf out = {0};
+    int err = root_resolve(&rt, path, &out);
+    buf_free(&out);
+    close(rt.fd);
+    return err;
+}
+
+START_TEST(paths_as_the_kernel_walks_them)
+{
+    good_node();
+    char at[512];
+    snprintf(at, sizeof at, "%s/etc/kubernetes/link", root);
+    ck_assert_int_eq(symlink("audit-policy.yaml", at), 0);
+    snprintf(at, sizeof at, "%s/etc/kubernetes/slash", root);
+    ck_assert_int_eq(symlink("audit-policy.yaml/", at), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/audit-policy.yaml"), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/./audit-policy.yaml"), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/../kubernetes/audit-policy.yaml"), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/"), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/link"), 0);
+    ck_assert_int_eq(resolve("/etc/kubernetes/audit-policy.yaml/"), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/kubernetes/audit-policy.yaml/."), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/kubernetes/audit-policy.yaml/.."), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/kubernetes/audit-policy.yaml/../audit-policy.yaml"), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/kubernetes/link/"), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/kubernetes/slash"), ENOTDIR);
+    ck_assert_int_eq(resolve("/etc/nonexist/../kubernetes/audit-policy.yaml"), ENOENT);
+
+    /* the policy's flag: its file is mounted by itself */
+    static const struct {
+        const char *value, *text;
+    } bad[] = {
+        {"/etc/kubernetes/audit-policy.yaml/", "past /etc/kubernetes/audit-policy.yaml, which is not a directory"},
+        {"/etc/kubernetes/audit-policy.yaml/.", "(\"Not a directory\")"},
+        {"/etc/kubernetes/audit-policy.yaml/../audit-policy.yaml", "(\"Not a directory\")"},
+        {"/etc/nonexist/../kubernetes/audit-policy.yaml",
+         "past /etc/nonexist, which is on no volumeMount (the image's own file system"},
+    };
+    char flags[512];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(flags, sizeof flags,
+                 "    - --audit-policy-file=%s\n    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+                 bad[i].value);
+        pod(flags);
+        kap_manifest_report *r = check_now();
+        must(r, "policy-file", KAP_MANIFEST_FAIL, bad[i].text);
+        must(r, "policy-mount", KAP_MANIFEST_PASS, NULL);
+        ck_assert_int_eq(kap_manifest_report_worst(r), KAP_MANIFEST_FAIL);
+        kap_manifest_report_free(r);
+    }
+    /* what the kernel takes: '..' from a directory, '.' */
+    pod("    - --audit-policy-file=/etc/kubernetes/../kubernetes/./audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/../audit/audit.log\n");
+    kap_manifest_report *r = check_now();
+    must(r, "policy-file", KAP_MANIFEST_PASS, NULL);
+    must(r, "log-dir", KAP_MANIFEST_PASS, NULL);
+    kap_manifest_report_free(r);
+    /* the log's: a directory missing before '..' */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-log-path=/var/log/kubernetes/audit/gone/../audit.log\n");
+    expect_now("log-dir", KAP_MANIFEST_FAIL,
+               "past /var/log/kubernetes/audit/gone, which does not exist: the kernel refuses the path (\"No such "
+               "file or directory\")");
+    drop_root();
+}
+END_TEST
+
 /* The new checks' corners: versions by release and backend, kubeconfig
  * shapes client-go cannot use, pod names, validation of hostPath paths,
  * a subPath under a volume path that is a file */
@@ -1822,6 +1897,7 @@ int main(void)
     tcase_add_test(tc, booleans_as_go_reads_them);
     tcase_add_test(tc, hostpath_types_on_the_policy);
     tcase_add_test(tc, subpaths);
+    tcase_add_test(tc, paths_as_the_kernel_walks_them);
     tcase_add_test(tc, log_to_stdout_and_webhook);
     tcase_add_test(tc, webhook_kubeconfigs);
     tcase_add_test(tc, policy_loads_with_a_warning);
