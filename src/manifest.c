@@ -2357,11 +2357,49 @@ static int check_mounted(checker *c, const char *id_mount, const flag *f, const 
         fix = rfmt(r, "write the log outside the manifests directory, e.g. --audit-log-path=%s, its directory "
                       "mounted from a writable hostPath volume",
                    KAP_MANIFEST_DEFAULT_LOG_PATH);
+    /* a relative path (from kube-apiserver's working directory): a mount
+     * of its directory is no fix, least of all a writable one of the
+     * host's / (--fix, too, takes absolute paths only) */
+    const char *why = "";
+    if (!h->m && f->value[0] != '/') {
+        const jv *wd = jget(c->container, "workingDir");
+        int quoted = strchr(f->value, '"') || strchr(f->value, '\'');
+        why = rfmt(r, "; the path is relative: kube-apiserver opens it from its working directory (%s)",
+                   wd && wd->kind == JV_STRING && wd->len ? "workingDir" : "/, as workingDir is not set");
+        if (f->value[0] == '-')
+            why = rfmt(r, "%s; the value looks like a flag: --%s was given no value, and kube-apiserver's flag "
+                          "parser took the next argument for it",
+                       why, f->name);
+        const char *eg = log ? KAP_MANIFEST_DEFAULT_LOG_PATH
+                         : strcmp(id_mount, "policy-mount") == 0 ? KAP_MANIFEST_DEFAULT_POLICY_FILE
+                                                                  : "/etc/kubernetes/audit-webhook.yaml";
+        if (quoted) {
+            why = rfmt(r, "%s; its quotes are part of the path: kubelet starts kube-apiserver without a shell, "
+                          "which would have removed them",
+                       why);
+            kap_buf bare = {0}; /* the value without its quotes */
+            for (const char *q = f->value; *q; q++)
+                if (*q != '"' && *q != '\'')
+                    buf_addc(&bare, *q);
+            buf_cstr(&bare);
+            if (bare.s && bare.s[0] == '/')
+                eg = rfmt(r, "%s", bare.s);
+            bfree(c, &bare);
+        }
+        fix = rfmt(r, "give --%s an absolute path%s, e.g. --%s=%s, and mount %s from a %s hostPath volume",
+                   f->name, quoted ? " without quotes" : f->value[0] == '-' ? " as its value" : "", f->name, eg,
+                   log ? "its directory" : "it", log ? "writable" : "read-only");
+    } else if (!h->m && log && strcmp(cpath, "/") == 0) {
+        /* a writable mount of the host's / is no fix */
+        fix = rfmt(r, "give the log a directory of its own, e.g. --audit-log-path=%s, mounted from a writable "
+                      "hostPath volume",
+                   KAP_MANIFEST_DEFAULT_LOG_PATH);
+    }
     if (!h->m) {
         add_check(r, id_mount, KAP_MANIFEST_FAIL, f->line, f->col, fix,
                   "%s%s (--%s=%s) is not under any volumeMount: kube-apiserver sees the container's own filesystem, "
-                  "not the host's",
-                  log ? "the log's directory " : "", cpath, f->name, f->value);
+                  "not the host's%s",
+                  log ? "the log's directory " : "", cpath, f->name, f->value, why);
         return -1;
     }
     if (!h->v) {

@@ -704,6 +704,15 @@ class FlagPaths(unittest.TestCase):
         rc, fails = self.check(flag, "--audit-policy-file=/etc/kubernetes/pki/../audit-policy.yaml\n")
         self.assertEqual((rc, fails), (0, {}))
 
+    def test_log_path_without_value(self):
+        rc, fails = self.check("--audit-log-path=/var/log/kubernetes/audit/audit.log\n", "--audit-log-path\n")
+        self.assertEqual(rc, 1)
+        fix = fails["log-mount"]["fix"]
+        self.assertNotIn("mountPath: /}", fix)
+        self.assertIn("give --audit-log-path an absolute path as its value", fix)
+        self.assertIn("the path is relative", fails["log-mount"]["message"])
+        self.assertIn("--audit-log-path was given no value", fails["log-mount"]["message"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1272,6 +1272,65 @@ START_TEST(paths_as_the_kernel_walks_them)
 }
 END_TEST
 
+/* A relative path on no mount: the FAIL names the cause (relative, a
+ * value that is the next flag, quotes kept), and its fix is an absolute
+ * path, never a mount of the host's / */
+static void fix_must(const kap_manifest_report *r, const char *id, const char *msg, const char *fix)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (strcmp(c->id, id) == 0 && c->status == KAP_MANIFEST_FAIL && strstr(c->message, msg)) {
+            ck_assert_msg(strstr(c->fix, fix), "fix: %s", c->fix);
+            ck_assert_msg(!strstr(c->fix, "mountPath: /}") && !strstr(c->fix, "path: /,"), "fix: %s", c->fix);
+            return;
+        }
+    }
+    dump(r);
+    ck_abort_msg("no FAIL %s with '%s'", id, msg);
+}
+
+START_TEST(relative_flag_paths)
+{
+    good_node();
+    static const struct {
+        const char *flags, *id, *msg, *fix;
+    } cases[] = {
+        {"    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path\n"
+         "    - --audit-log-maxage=30\n",
+         "log-mount",
+         "(--audit-log-path=--audit-log-maxage=30) is not under any volumeMount: kube-apiserver sees the "
+         "container's own filesystem, not the host's; the path is relative: kube-apiserver opens it from its "
+         "working directory (/, as workingDir is not set); the value looks like a flag: --audit-log-path was given "
+         "no value",
+         "give --audit-log-path an absolute path as its value, e.g. --audit-log-path=/var/log/kubernetes/audit/"
+         "audit.log, and mount its directory from a writable hostPath volume"},
+        {"    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=audit.log\n",
+         "log-mount", "(--audit-log-path=audit.log) is not under any volumeMount: kube-apiserver sees the "
+         "container's own filesystem, not the host's; the path is relative: kube-apiserver opens it from its working",
+         "give --audit-log-path an absolute path, e.g. --audit-log-path=/var/log/kubernetes/audit/audit.log"},
+        {"    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - '--audit-log-path=\"/var/log/x.log\"'\n",
+         "log-mount", "its quotes are part of the path: kubelet starts kube-apiserver without a shell",
+         "give --audit-log-path an absolute path without quotes, e.g. --audit-log-path=/var/log/x.log,"},
+        {"    - --audit-policy-file=audit-policy.yaml\n    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n",
+         "policy-mount", "(--audit-policy-file=audit-policy.yaml) is not under any volumeMount: kube-apiserver sees "
+         "the container's own filesystem, not the host's; the path is relative",
+         "give --audit-policy-file an absolute path, e.g. --audit-policy-file=/etc/kubernetes/audit-policy.yaml, "
+         "and mount it from a read-only hostPath volume"},
+        /* absolute, but in /: no mount of the host's / either */
+        {"    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n    - --audit-log-path=/audit.log\n",
+         "log-mount", "the log's directory / (--audit-log-path=/audit.log) is not under any volumeMount",
+         "give the log a directory of its own, e.g. --audit-log-path=/var/log/kubernetes/audit/audit.log"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pod(cases[i].flags);
+        kap_manifest_report *r = check_now();
+        fix_must(r, cases[i].id, cases[i].msg, cases[i].fix);
+        kap_manifest_report_free(r);
+    }
+    drop_root();
+}
+END_TEST
+
 /* The new checks' corners: versions by release and backend, kubeconfig
  * shapes client-go cannot use, pod names, validation of hostPath paths,
  * a subPath under a volume path that is a file */
@@ -1898,6 +1957,7 @@ int main(void)
     tcase_add_test(tc, hostpath_types_on_the_policy);
     tcase_add_test(tc, subpaths);
     tcase_add_test(tc, paths_as_the_kernel_walks_them);
+    tcase_add_test(tc, relative_flag_paths);
     tcase_add_test(tc, log_to_stdout_and_webhook);
     tcase_add_test(tc, webhook_kubeconfigs);
     tcase_add_test(tc, policy_loads_with_a_warning);
