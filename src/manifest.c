@@ -3062,10 +3062,15 @@ static void check_int_min(checker *c, const char *name, const char *id, long lon
                   "--%s=%s is not an integer: kube-apiserver refuses to start", name, f->value);
         return;
     }
+    /* the value as written, and as read where the two differ ("030" is
+     * 24: Go's strconv.ParseInt with base 0 reads a leading 0 as octal) */
+    char dec[32];
+    snprintf(dec, sizeof dec, "%lld", v);
+    const char *read_as = f && strcmp(f->value, dec) != 0 ? rfmt(r, " (read as %lld)", v) : "";
     if (f && v < 0)
         add_check(r, id, KAP_MANIFEST_FAIL, f->line, f->col, rfmt(r, "set --%s=%lld", name, min),
-                  "--%s=%lld is negative: kube-apiserver refuses to start (\"--%s %lld can't be a negative number\")",
-                  name, v, name, v);
+                  "--%s=%s%s is negative: kube-apiserver refuses to start (\"--%s %lld can't be a negative number\")",
+                  name, f->value, read_as, name, v);
     else if (!f)
         add_check(r, id, KAP_MANIFEST_WARN, c->container->line, c->container->col,
                   rfmt(r, "add --%s=%lld", name, min), "--%s is not set (0: %s); CIS %s asks for at least %lld", name,
@@ -3075,13 +3080,13 @@ static void check_int_min(checker *c, const char *name, const char *id, long lon
                   cis, min);
     else if (v < min)
         add_check(r, id, KAP_MANIFEST_WARN, f->line, f->col, rfmt(r, "set --%s=%lld", name, min),
-                  "--%s=%lld%s; CIS %s asks for at least %lld", name, v,
+                  "--%s=%s%s%s; CIS %s asks for at least %lld", name, f->value, read_as,
                   v ? "" : strcmp(name, "audit-log-maxsize") == 0 ? " (rotated at 100 MB, the log writer's default)"
                                                                    : " (none removed)",
                   cis, min);
     else
-        add_check(r, id, KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%lld (CIS %s: at least %lld)", name, v,
-                  cis, min);
+        add_check(r, id, KAP_MANIFEST_PASS, f->line, f->col, NULL, "--%s=%s%s (CIS %s: at least %lld)", name,
+                  f->value, read_as, cis, min);
 }
 
 static void check_enum(checker *c, const char *name, const char *id, const char *const *ok, size_t n,

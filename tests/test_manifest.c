@@ -460,14 +460,15 @@ static void one_maxage(const char *value, kap_manifest_status want, const char *
 START_TEST(integers_as_go_parses_them)
 {
     good_node();
-    one_maxage("30", KAP_MANIFEST_PASS, "=30");
-    one_maxage("+30", KAP_MANIFEST_PASS, "=30");
-    one_maxage("0x1e", KAP_MANIFEST_PASS, "=30");
-    one_maxage("0o36", KAP_MANIFEST_PASS, "=30");
-    one_maxage("0b11110", KAP_MANIFEST_PASS, "=30");
-    one_maxage("3_0", KAP_MANIFEST_PASS, "=30");
-    one_maxage("036", KAP_MANIFEST_PASS, "=30"); /* a leading 0 is octal */
-    one_maxage("030", KAP_MANIFEST_WARN, "=24");
+    /* the value as written, and as read where they differ */
+    one_maxage("30", KAP_MANIFEST_PASS, "--audit-log-maxage=30 (CIS 1.2.17");
+    one_maxage("+30", KAP_MANIFEST_PASS, "--audit-log-maxage=+30 (read as 30) (CIS");
+    one_maxage("0x1e", KAP_MANIFEST_PASS, "=0x1e (read as 30)");
+    one_maxage("0o36", KAP_MANIFEST_PASS, "=0o36 (read as 30)");
+    one_maxage("0b11110", KAP_MANIFEST_PASS, "=0b11110 (read as 30)");
+    one_maxage("3_0", KAP_MANIFEST_PASS, "=3_0 (read as 30)");
+    one_maxage("036", KAP_MANIFEST_PASS, "=036 (read as 30)"); /* a leading 0 is octal */
+    one_maxage("030", KAP_MANIFEST_WARN, "--audit-log-maxage=030 (read as 24); CIS 1.2.17");
     one_maxage("7", KAP_MANIFEST_WARN, "=7");
     one_maxage("0", KAP_MANIFEST_WARN, "=0 (none removed); CIS 1.2.17");
     pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
