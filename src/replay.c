@@ -680,8 +680,14 @@ static int line(kap_replay *r, kap_replay_summary *s, const char *text, size_t l
     if (rc == -2)
         return -2;
     if (rc == -1) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "column %zu: %s", sc->error_at + 1, sc->error);
+        char msg[160], q[12];
+        /* Go's wording: the character found, quoted */
+        if (strncmp(sc->error, "invalid character ", 18) == 0 && sc->error_at < len) {
+            rp_quote_char(q, (unsigned char)text[sc->error_at]);
+            snprintf(msg, sizeof msg, "column %zu: invalid character %s %s", sc->error_at + 1, q, sc->error + 18);
+        } else {
+            snprintf(msg, sizeof msg, "column %zu: %s", sc->error_at + 1, sc->error);
+        }
         return add_bad(s, piece, line_rel, msg) ? -2 : 0;
     }
     if (sc->is_list && sc->n_events == 0)

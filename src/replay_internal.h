@@ -42,6 +42,10 @@ RP_HIDDEN void rp_buf_json(rp_buf *b, const char *s, size_t n); /* a JSON string
  * without control characters (C0, DEL, C1), else quoted as a JSON string
  * with those escaped (\u001b) and bytes that are not UTF-8 as \ufffd. */
 RP_HIDDEN void rp_buf_text(rp_buf *b, const char *s, size_t n);
+/* Byte c as Go's JSON decoder names it in "invalid character ...": quoted
+ * with ' as strconv.Quote writes the rune U+00cc ('x', '\x01', '\u0085',
+ * '\'', '"', 'ÿ'); out holds at least 12 bytes. */
+RP_HIDDEN void rp_quote_char(char *out, unsigned char c);
 RP_HIDDEN void rp_buf_free(rp_buf *b);
 
 RP_HIDDEN uint64_t rp_hash(const void *s, size_t n);

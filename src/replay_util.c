@@ -211,6 +211,23 @@ void rp_buf_text(rp_buf *b, const char *s, size_t n)
     rp_buf_add(b, s, n);
 }
 
+void rp_quote_char(char *out, unsigned char c)
+{
+    static const char esc[] = "abtnvfr"; /* \a to \r: bytes 7 to 13 */
+    if (c == '\'')
+        snprintf(out, 12, "'\\''");
+    else if (c >= 7 && c <= 13)
+        snprintf(out, 12, "'\\%c'", esc[c - 7]);
+    else if (c < 0x20 || c == 0x7f)
+        snprintf(out, 12, "'\\x%02x'", c);
+    else if (c < 0x80)
+        snprintf(out, 12, "'%c'", c);
+    else if (c < 0xa1 || c == 0xad) /* C1, no-break space, soft hyphen: not printable to Go */
+        snprintf(out, 12, "'\\u%04x'", c);
+    else
+        snprintf(out, 12, "'%c%c'", 0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+}
+
 void rp_buf_free(rp_buf *b)
 {
     rp_free(b->s);

@@ -476,8 +476,26 @@ class Inputs(unittest.TestCase):
         p = run("replay", self.policy, path)
         text = p.stdout.decode()
         self.assertIn(f"{path}:4: column 12: unexpected end of JSON input", text)
-        self.assertIn(f"{path}:5: column 1: invalid character looking for beginning of value", text)
+        self.assertIn(f"{path}:5: column 1: invalid character '\u00ff' looking for beginning of value", text)
         self.assertEqual(p.returncode, 0)
+
+    def test_syntax_errors_in_go_words(self):
+        """A line that is not JSON is reported as Go's decoder words it, the
+        character found quoted as Go quotes it; kap eval's reader (checked
+        against Go's texts in test_unit) is the oracle, line by line."""
+        lines = [b"x", b'{"a":1}x', b'{"a":\x01}', b'{"a":"b\x01"}', b'{"a":1.x}', b'{"a":1e+}', b'{"a" 1}',
+                 b'{"a":1 "b"}', b"[1 2]", b"{1}", b'{"a":-x}', b"\xff", b"\xc2\x85", b"\x85", b"\xa0", b"\xad",
+                 b"\xa1", b"\x7f", b"'", b'{"a":\x0b}', b"\x07", b"\x1b[2J"]
+        path = os.path.join(self.dir, "syntax.log")
+        with open(path, "wb") as f:
+            f.write(b"".join(line + b"\n" for line in lines))
+        got = json.loads(run("replay", "-q", "-o", "json", self.policy, path).stdout)
+        replayed = [b["error"].split(": ", 1)[1] for b in got["bad"]]
+        with open(path, "rb") as f:
+            ev = run("eval", self.policy, stdin=f.read(), check=False).stdout.decode()
+        oracle = [json.loads(row)["error"].split(": ", 1)[1] for row in ev.splitlines()]
+        self.assertEqual(len(oracle), len(lines))
+        self.assertEqual(replayed, oracle)
 
     def test_text_escapes_controls(self):
         """Users, paths, verbs and auditIDs come from clients: the text output
