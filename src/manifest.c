@@ -2111,7 +2111,7 @@ static int container_dir(checker *c, const char *p)
         err = ENOENT;
     } else if (h.v && h.v->host_path && !h.m->expr_var && h.host.s) {
         kap_buf res = {0};
-        struct stat st;
+        struct stat st = {0};
         err = noted(c, root_stat(&c->rt, h.host.s, &res, &st));
         if (!err && !S_ISDIR(st.st_mode))
             err = ENOTDIR;
