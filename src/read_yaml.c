@@ -525,13 +525,14 @@ static int parse_int_in(const char *s, size_t n, int allow_sign, resolved *r)
     return 1;
 }
 
-/* go-yaml's "0b" and "-0b" fallbacks, for what base 0 refused: after "0b",
- * ParseInt(s, 2, 64), a sign allowed; after "-0b", ParseInt("-" + s, 2, 64). */
-static int parse_binary(const char *s, size_t n, int neg_prefix, resolved *r)
+/* go-yaml's "0b" fallback, for what base 0 refused: after "0b",
+ * ParseInt(s, 2, 64), a sign allowed (its "-0b" one, ParseInt("-" + s, 2,
+ * 64), reads only what base 0 read before it: not kept). */
+static int parse_binary(const char *s, size_t n, resolved *r)
 {
     size_t i = 0;
-    int neg = neg_prefix;
-    if (!neg_prefix && i < n && (s[i] == '+' || s[i] == '-')) {
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
         neg = s[i] == '-';
         i++;
     }
@@ -686,11 +687,11 @@ static void resolve_plain(const char *s, size_t n, resolved *r)
             return;
         }
     }
-    if (k >= 2 && tmp[0] == '0' && tmp[1] == 'b') {
-        parse_binary(tmp + 2, k - 2, 0, r);
-    } else if (k >= 3 && tmp[0] == '-' && tmp[1] == '0' && tmp[2] == 'b') {
-        parse_binary(tmp + 3, k - 3, 1, r);
-    }
+    /* go-yaml's own "0b" (the digits after it read alone, a sign
+     * included: "0b+1", "0b-1"); its "-0b" retry takes no sign after the
+     * prefix, so base 0's ParseInt above has read every text it takes */
+    if (k >= 2 && tmp[0] == '0' && tmp[1] == 'b')
+        parse_binary(tmp + 2, k - 2, r);
 }
 
 static const char *const RESOLVABLE[] = {"str", "bool", "int", "float", "timestamp", NULL};

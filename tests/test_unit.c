@@ -87,7 +87,10 @@ START_TEST(read_numbers_are_numbers)
     /* (a prefix and one digit: "0xF", "0o7", "+0b1", none a float, and
      * go-yaml's own "0b" retry takes no sign: base 0's prefixes alone) */
     const char *cases[] = {"123", "0x1F", "1_000", "1.5", "1e3", ".5", "-7", "0o17", "0xF", "0o7", "+0b1",
-                           "-.0", "+.9", "1.0", "1.9", "1e0", "1e9"};
+                           "-.0", "+.9", "1.0", "1.9", "1e0", "1e9",
+                           /* go-yaml's "0b" retry, its digits with a sign; base 0 reads "-0b" */
+                           "0b+1", "0b-1", "-0b101",
+                           "-0b1000000000000000000000000000000000000000000000000000000000000000"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[256];
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", cases[i]);
@@ -96,7 +99,8 @@ START_TEST(read_numbers_are_numbers)
                       "%s: %s", cases[i], error_of(buf));
     }
     /* not numbers in YAML 1.1 as go-yaml reads it */
-    const char *strings[] = {"1.2.3", "0x", "12:30", "+", "1e", "--1", "0b12", "0o8", "-inf", "+nan", "0x1p3"};
+    const char *strings[] = {"1.2.3", "0x", "12:30", "+", "1e", "--1", "0b12", "0o8", "-inf", "+nan", "0x1p3", "0b+", "-0b-1", "-0b+1", "1b+1", "00+1",
+                             "0b-1000000000000000000000000000000000000000000000000000000000000001"};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         char buf[256];
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", strings[i]);
