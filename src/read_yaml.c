@@ -590,17 +590,14 @@ static int yaml_style_float(const char *s, size_t n)
     return i == n;
 }
 
+/* Go's strconv.ParseFloat(s, 64) succeeding, s NUL-terminated at n (any
+ * length: a float of hundreds of digits is still one): finite, the whole
+ * text read. */
 static int parse_float(const char *s, size_t n, double *out)
 {
-    char tmp[128];
-    if (n == 0 || n >= sizeof tmp)
-        return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
     char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (end != tmp + n || isinf(v) || isnan(v))
+    double v = strtod(s, &end);
+    if (n == 0 || end != s + n || isinf(v) || isnan(v))
         return 0;
     *out = v;
     return 1;
@@ -613,8 +610,9 @@ static const char *const Y_NAN[] = {".nan", ".NaN", ".NAN", NULL};
 static const char *const Y_PINF[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
 static const char *const Y_NINF[] = {"-.inf", "-.Inf", "-.INF", NULL};
 
-/* resolve() for an untagged plain scalar or a resolvable tag. */
-static void resolve_plain(const char *s, size_t n, resolved *r)
+/* resolve() for an untagged plain scalar or a resolvable tag; work: n + 1
+ * bytes of scratch (the text without its underscores, NUL-terminated). */
+static void resolve_plain(const char *s, size_t n, resolved *r, char *work)
 {
     r->kind = R_STR;
     char hint = 'N';
@@ -660,22 +658,23 @@ static void resolve_plain(const char *s, size_t n, resolved *r)
         r->kind = R_FLOAT, r->f = -INFINITY;
         return;
     }
+    char *tmp = work;
+    size_t k = 0;
     if (hint == '.') {
         double v;
-        if (parse_float(s, n, &v))
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        if (parse_float(tmp, n, &v))
             r->kind = R_FLOAT, r->f = v;
         return;
     }
     if (hint != 'D' && hint != 'S')
         return;
     /* remove underscores */
-    char tmp[256];
-    size_t k = 0;
-    if (n >= sizeof tmp)
-        return; /* far longer than any number */
     for (size_t i = 0; i < n; i++)
         if (s[i] != '_')
             tmp[k++] = s[i];
+    tmp[k] = '\0';
     if (parse_int_in(tmp, k, 1, r))
         return;
     if (parse_int_in(tmp, k, 0, r))
@@ -888,7 +887,13 @@ static __attribute__((noinline)) int decode_scalar(ydec *d, ynode *n, jv **out)
         if (!resolvable || tag_is(tag, "str")) {
             r.kind = R_STR;
         } else {
-            resolve_plain(n->value, n->len, &r);
+            /* the resolver's scratch: on the stack, or for a long number
+             * (hundreds of digits are still a float) from the arena */
+            char small[256], *work = small;
+            if (n->len >= sizeof small && n->len && strchr("+-.0123456789", n->value[0]) &&
+                !(work = arena_alloc_raw(d->a, n->len + 1)))
+                return fail_nomem(d->fail);
+            resolve_plain(n->value, n->len, &r, work);
             if (tag && !tag_is(tag, short_tag_name(r.kind) + 2)) {
                 int ok = 0;
                 if (tag_is(tag, "float") && r.kind == R_INT) { /* not a uint64 */

@@ -1809,6 +1809,15 @@ START_TEST(float_text_allocation_failures)
      * Written for read_yaml.c's `v = NULL` deleted after the buffer's
      * failure (the float kept with no text) */
     ck_assert_int_gt(each_allocation_failed(HDR "rules:\n- level: None\n  x: 1.5\n  y: [2.25e-300, -0.0]\n"), 2);
+    /* a number of 300 digits: the resolver's scratch comes from the arena,
+     * and that failing is out of memory too, never the number read as a
+     * string */
+    char doc[600];
+    int k = snprintf(doc, sizeof doc, HDR "rules:\n- level: None\n  x: 1");
+    for (int i = 0; i < 300; i++)
+        doc[k++] = '0';
+    snprintf(doc + k, sizeof doc - (size_t)k, "\n");
+    ck_assert_int_gt(each_allocation_failed(doc), 2);
 }
 END_TEST
 

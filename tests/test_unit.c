@@ -106,6 +106,31 @@ START_TEST(read_numbers_are_numbers)
         snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", strings[i]);
         ck_assert_msg(strcmp(error_of(buf), "(loaded)") == 0, "%s: %s", strings[i], error_of(buf));
     }
+    /* however long: a number of hundreds of digits (too large for 64 bits)
+     * is a float, as Go's ParseFloat reads it; past float64's range
+     * (1e309: ParseFloat's range error) it is a string */
+    static const struct {
+        const char *head;
+        int zeros;
+        const char *tail;
+        int number;
+    } longs[] = {{"1", 199, ".5", 1}, {"1", 299, "", 1}, {"-1", 300, "", 1}, {"1_", 0, "", 1},
+                 {".5", 300, "", 1},  {"1", 309, "", 0}, {"1", 600, "e-300", 1}};
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+        char num[1300], buf[1500];
+        size_t k = (size_t)snprintf(num, sizeof num, "%s", longs[i].head);
+        for (int z = 0; z < longs[i].zeros; z++)
+            num[k++] = '0';
+        if (longs[i].zeros == 0) /* 1_ 150 times: 150 ones once the underscores go */
+            for (int z = 0; z < 149; z++)
+                k += (size_t)snprintf(num + k, sizeof num - k, "1_");
+        snprintf(num + k, sizeof num - k, "%s1", longs[i].tail);
+        snprintf(buf, sizeof buf, HDR "rules:\n- level: Metadata\n  users: [%s]\n", num);
+        const char *want = longs[i].number ? "failed decoding: json: cannot unmarshal number into Go struct field "
+                                             "PolicyRule.rules.users of type string"
+                                           : "(loaded)";
+        ck_assert_msg(strcmp(error_of(buf), want) == 0, "case %zu (%zu bytes): %s", i, strlen(num), error_of(buf));
+    }
     /* a float's digits end where the scalar does, not at a digit that a
      * longer string just before it left in the resolver's buffer (the
      * integer part, with an underscore: too large for 64 bits; the
