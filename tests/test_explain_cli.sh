@@ -137,6 +137,7 @@ usage "too many" "too many arguments" "$T/p.yaml" GET / extra
 usage "url and verb" "only --user and --group go with it" "$T/p.yaml" --verb get GET /
 usage "url and json" "only --user and --group go with it" "$T/p.yaml" --json '{}' GET /
 usage "json and user" "no other request option goes with it" "$T/p.yaml" --json '{}' --user x
+usage "group without user" "--group needs --user" "$T/p.yaml" --group system:masters GET /api/v1/pods
 usage "bad output" "unknown output format 'xml'" -o xml "$T/p.yaml" GET /
 usage "bad color" "--color takes auto, always or never" --color=rainbow "$T/p.yaml" GET /
 usage "unknown option" "unknown option '--frobnicate'" --frobnicate "$T/p.yaml" GET /

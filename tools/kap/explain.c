@@ -43,7 +43,7 @@ static void usage(FILE *f)
             "  --json REQUEST       one request as JSON (the kap eval form); - reads it from standard input\n"
             "  --user U             the authenticated user (without it: no user, as when\n"
             "                       authentication fails)\n"
-            "  --group G            one of the user's groups; repeat for more\n"
+            "  --group G            one of the user's groups (with --user); repeat for more\n"
             "  --verb V, --namespace NS, --api-group G, --name N, --path P\n"
             "  --resource R[/SUB]   resource and subresource (pods/log)\n"
             "                       with --resource, --namespace, --api-group or --name the request is a\n"
@@ -374,6 +374,12 @@ int cmd_explain(int argc, char **argv)
     }
     if (method && (fl.attrs || fl.json)) {
         status = fail_usage("METHOD URL gives the request's attributes: only --user and --group go with it%s", "");
+        goto out;
+    }
+    if (fl.n_groups && !fl.user) {
+        /* a request without a user failed authentication: its groups are
+         * ignored, so the explanation would not be of the request meant */
+        status = fail_usage("--group needs --user: a request without a user has no groups%s", "");
         goto out;
     }
     if (fl.json && (fl.attrs || fl.user || fl.n_groups)) {
