@@ -479,6 +479,20 @@ class Inputs(unittest.TestCase):
         self.assertIn(f"{path}:5: column 1: invalid character '\u00ff' looking for beginning of value", text)
         self.assertEqual(p.returncode, 0)
 
+    def test_no_log_readable_fails(self):
+        """Every log missing or a directory: the summary, and exit 1 with the
+        reason; one readable log among them is a run with bad lines (0)."""
+        missing = os.path.join(self.dir, "nonexistent.log")
+        p = run("replay", "-q", self.policy, missing, self.dir, check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"no log could be read", p.stderr)
+        self.assertIn(b"cannot open", p.stdout)
+        p = run("replay", "-q", self.policy, missing, self.plain, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        empty = os.path.join(self.dir, "empty.log")
+        open(empty, "wb").close()
+        self.assertEqual(run("replay", "-q", self.policy, empty, check=False).returncode, 0)
+
     def test_syntax_errors_in_go_words(self):
         """A line that is not JSON is reported as Go's decoder words it, the
         character found quoted as Go quotes it; kap eval's reader (checked

@@ -45,7 +45,8 @@ static void usage(FILE *f)
             "  --max-line BYTES     longer lines are bad input (default %zu)\n"
             "\n"
             "Exit status: 0 when the logs were replayed (bad lines included), 1 when a policy\n"
-            "does not load or the output cannot be written, 2 for a usage error.\n",
+            "does not load, no log could be read, or the output cannot be written, 2 for a\n"
+            "usage error.\n",
             KAP_REPLAY_DEFAULT_WINDOW, KAP_REPLAY_DEFAULT_MAX_LINE);
 }
 
@@ -494,6 +495,11 @@ int cmd_replay(int argc, char **argv)
         kap_replay_summary_counts(sum, &cnt);
         if (!quiet && cnt.bad_lines && json)
             fprintf(stderr, "kap replay: %llu bad lines (see \"bad\")\n", (unsigned long long)cnt.bad_lines);
+        if (cnt.bytes_in == 0 && cnt.bad_lines) {
+            /* not one byte read, and bad lines: every log failed to open or read */
+            fprintf(stderr, "kap replay: no log could be read (see the bad lines)\n");
+            status = 1;
+        }
     }
     kap_replay_summary_free(sum);
     kap_policy_free(p);
