@@ -2339,6 +2339,23 @@ static const char *walk_refusal(checker *c, const flag *f, int err, const char *
                 strerror(err));
 }
 
+/* flag_path() of flag f into cp; where the kernel refuses the path as
+ * written, a FAIL of check id (walk_refusal's), cp freed, and 1. */
+static int flag_path_or_fail(checker *c, const char *id, const flag *f, kap_buf *cp)
+{
+    kap_buf bad = {0};
+    int werr = flag_path(c, cp, f->value, &bad);
+    if (werr && bad.s && cp->s) {
+        const char *wfix = NULL, *wbad = walk_refusal(c, f, werr, bad.s, cp->s, &wfix);
+        add_check(c->r, id, KAP_MANIFEST_FAIL, f->line, f->col, wfix, "%s", wbad);
+        bfree(c, &bad);
+        bfree(c, cp);
+        return 1;
+    }
+    bfree(c, &bad);
+    return 0;
+}
+
 /* A file given by a flag: mounted from a hostPath volume (check id_mount).
  * Returns 0 with h filled when the host path is known. */
 static int check_mounted(checker *c, const char *id_mount, const flag *f, const char *cpath, hostmap *h,
@@ -2875,16 +2892,9 @@ static void check_log(checker *c, logpaths *lp)
         return;
     }
 
-    kap_buf cp = {0}, cdir = {0}, bad = {0};
-    int werr = flag_path(c, &cp, path->value, &bad);
-    if (werr && bad.s && cp.s) {
-        const char *wfix = NULL, *wbad = walk_refusal(c, path, werr, bad.s, cp.s, &wfix);
-        add_check(r, "log-dir", KAP_MANIFEST_FAIL, path->line, path->col, wfix, "%s", wbad);
-        bfree(c, &bad);
-        bfree(c, &cp);
+    kap_buf cp = {0}, cdir = {0};
+    if (flag_path_or_fail(c, "log-dir", path, &cp))
         return;
-    }
-    bfree(c, &bad);
     if (follow_in_container(c, "log-mount", path, &cp)) {
         bfree(c, &cp);
         return;
@@ -4203,16 +4213,9 @@ static void check_webhook(checker *c)
     const flag *f = flag_get(c, "audit-webhook-config-file");
     if (!f || !f->value[0])
         return;
-    kap_buf cp = {0}, res = {0}, bad = {0};
-    int werr = flag_path(c, &cp, f->value, &bad);
-    if (werr && bad.s && cp.s) {
-        const char *wfix = NULL, *wbad = walk_refusal(c, f, werr, bad.s, cp.s, &wfix);
-        add_check(r, "webhook-config", KAP_MANIFEST_FAIL, f->line, f->col, wfix, "%s", wbad);
-        bfree(c, &bad);
-        bfree(c, &cp);
+    kap_buf cp = {0}, res = {0};
+    if (flag_path_or_fail(c, "webhook-config", f, &cp))
         return;
-    }
-    bfree(c, &bad);
     if (follow_in_container(c, "webhook-config", f, &cp)) {
         bfree(c, &cp);
         return;
