@@ -2617,12 +2617,7 @@ static void check_policy(checker *c, const char **policy_host)
                                   h.host.s),
                   "volume '%s', which holds the policy (%s), has the host path %s, which %s", h.v->name, h.host.s,
                   h.vol_host.s, tp);
-        kap_free(data);
-        bfree(c, &res);
-        bfree(c, &disp);
-        hostmap_free(c, &h);
-        bfree(c, &cp);
-        return;
+        goto done;
     }
     if (!tp && (err == EACCES || err == EPERM)) {
         /* this checker's permissions, not kube-apiserver's: kubelet
@@ -2632,12 +2627,7 @@ static void check_policy(checker *c, const char **policy_host)
                   unread_fix(c, h.host.s, err, "kube-apiserver"),
                   "the policy file on the host, %s, could not be read by this checker (%s): it is not checked",
                   h.host.s, strerror(err));
-        kap_free(data);
-        bfree(c, &res);
-        bfree(c, &disp);
-        hostmap_free(c, &h);
-        bfree(c, &cp);
-        return;
+        goto done;
     }
     if (err || tp) {
         int linked = res.s && res.len && strcmp(res.s, h.host.s) != 0;
@@ -2654,12 +2644,7 @@ static void check_policy(checker *c, const char **policy_host)
                              : rfmt(r, "write the policy to %s on the host (then kap lint it)", h.host.s),
                   "the policy file on the host, %s%s%s%s, %s", h.host.s, linked ? " (resolved in the root: " : "",
                   linked ? res.s : "", linked ? ")" : "", why);
-        kap_free(data);
-        bfree(c, &res);
-        bfree(c, &disp);
-        hostmap_free(c, &h);
-        bfree(c, &cp);
-        return;
+        goto done;
     }
     add_check(r, "policy-file", KAP_MANIFEST_PASS, h.v->line, h.v->col, NULL,
               "the policy file %s is a regular file (%zu bytes)", h.host.s, len);
@@ -2693,6 +2678,7 @@ static void check_policy(checker *c, const char **policy_host)
         add_check(r, "policy-loads", KAP_MANIFEST_PASS, 0, 0, NULL, "the policy loads under Kubernetes 1.%u",
                   r->kube_minor);
     }
+done:
     kap_free(data);
     bfree(c, &res);
     bfree(c, &disp);
