@@ -568,6 +568,27 @@ class Fix(unittest.TestCase):
         self.assertIn("inside the manifests directory", err)
         self.assertEqual(self.read(root, manifest), before)
 
+    def test_control_characters_quoted(self):
+        """A value of the manifest with a control character (an escape
+        sequence in a path) is quoted in the text output, never sent to the
+        terminal as it is; --fix's change lines too."""
+        root, manifest = self.node("kubeadm-after")
+        text = self.read(root, manifest).decode().replace(
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            '"--audit-log-path=/var/log/kubernetes/audit/a\\u001b]0;x\\u0007/"')
+        with open(root + manifest, "w") as f:
+            f.write(text)
+        rc, out, err = run("--root", root, manifest)
+        self.assertNotIn("\x1b", out)
+        self.assertNotIn("\x07", out)
+        self.assertIn('"--audit-log-path=/var/log/kubernetes/audit/a\\u001b]0;x\\u0007/ names a directory', out)
+        # the fix moves the log to the default, and says so quoting the old path
+        rc, out, err = run("--root", root, "--fix", "--dry-run", manifest)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("\x1b", err)
+        self.assertNotIn("\x07", err)
+        self.assertIn('change: "the log path /var/log/kubernetes/audit/a\\u001b]0;x\\u0007/ names a directory', err)
+
     def test_refused_where_the_fix_falls_short(self):
         # a fix that would fail a check the manifest passes as it is: the
         # default log directory's parent on the host is a file (the log

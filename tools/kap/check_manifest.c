@@ -133,12 +133,18 @@ static void print_text(const kap_manifest_report *r, const char *root, const cli
         const char *col = c->status == KAP_MANIFEST_FAIL ? p->red : c->status == KAP_MANIFEST_WARN ? p->yellow
                                                                                                    : p->green;
         count[c->status]++;
-        printf("%s%s%s %-24s %s", col, kap_manifest_status_name(c->status), p->reset, c->id, c->message);
+        /* messages quote the manifest's values: one with a control
+         * character is printed as a JSON string (cli_text_n) */
+        printf("%s%s%s %-24s ", col, kap_manifest_status_name(c->status), p->reset, c->id);
+        cli_text_n(stdout, c->message, strlen(c->message));
         if (c->line)
             printf(" %s(line %u)%s", p->dim, c->line, p->reset);
         putchar('\n');
-        if (c->fix[0])
-            printf("     %sfix:%s %s\n", p->bold, p->reset, c->fix);
+        if (c->fix[0]) {
+            printf("     %sfix:%s ", p->bold, p->reset);
+            cli_text_n(stdout, c->fix, strlen(c->fix));
+            putchar('\n');
+        }
         if (strcmp(c->id, "policy-loads") == 0 && kap_manifest_report_policy_diagnostics(r))
             cli_print_diagnostics(stdout, kap_manifest_report_policy_file(r),
                                   kap_manifest_report_policy_diagnostics(r));
@@ -413,8 +419,11 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
             kap_manifest_fix_free(x);
             return 1;
         }
-        for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
-            fprintf(stderr, "change: %s\n", kap_manifest_fix_change(x, i));
+        for (size_t i = 0; i < kap_manifest_fix_count(x); i++) {
+            fputs("change: ", stderr);
+            cli_text_n(stderr, kap_manifest_fix_change(x, i), strlen(kap_manifest_fix_change(x, i)));
+            fputc('\n', stderr);
+        }
         fprintf(stderr, "dry run: nothing written\n");
         kap_manifest_fix_free(x);
         return 0;
@@ -435,8 +444,11 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
         kap_manifest_fix_free(x);
         return EXIT_FINDING;
     }
-    for (size_t i = 0; i < kap_manifest_fix_count(x); i++)
-        fprintf(info, "changed: %s\n", kap_manifest_fix_change(x, i));
+    for (size_t i = 0; i < kap_manifest_fix_count(x); i++) {
+        fputs("changed: ", info);
+        cli_text_n(info, kap_manifest_fix_change(x, i), strlen(kap_manifest_fix_change(x, i)));
+        fputc('\n', info);
+    }
     fprintf(info, "backup: %s%s\n", o->root ? o->root : "", kap_manifest_fix_backup(x));
     char undo[8700], size[48] = "";
     if (o->max_file_size)
