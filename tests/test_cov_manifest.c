@@ -1268,6 +1268,12 @@ START_TEST(paths_as_the_kernel_walks_them)
     expect_now("log-dir", KAP_MANIFEST_FAIL,
                "past /var/log/kubernetes/audit/gone, which does not exist: the kernel refuses the path (\"No such "
                "file or directory\")");
+    /* the webhook's kubeconfig: past the policy, a file */
+    pod("    - --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n"
+        "    - --audit-webhook-config-file=/etc/kubernetes/audit-policy.yaml/.\n");
+    expect_now("webhook-config", KAP_MANIFEST_FAIL,
+               "--audit-webhook-config-file=/etc/kubernetes/audit-policy.yaml/. goes on ('/', '.' or '..') "
+               "past /etc/kubernetes/audit-policy.yaml, which is not a directory");
     drop_root();
 }
 END_TEST
