@@ -452,6 +452,36 @@ START_TEST(table_escapes_controls)
 }
 END_TEST
 
+START_TEST(table_utf8_whole_or_quoted)
+{
+    /* valid UTF-8 of 2, 3 and 4 bytes stands as it is; a path with bytes
+     * that are not UTF-8 (a bad second byte, an overlong form, a
+     * surrogate, past U+10FFFF, cut short) is quoted, each such byte a
+     * \ufffd, a C1 control \u0085 */
+    static const char log[] =
+        "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/a%c3%a9%e2%82%ac%f0%9f%98%80\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n"
+        "{\"level\":\"Metadata\",\"auditID\":\"b\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/b%e2%28%a1%e0%80%80%ed%a0%80%f4%90%80%80%c2%85\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n"
+        "{\"level\":\"Metadata\",\"auditID\":\"c\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/c%e2%82\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n";
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    kap_replay_summary *s = whole(p, &o, log, sizeof log - 1, NULL);
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_TABLE, 0, &t, NULL), KAP_OK);
+    ck_assert_msg(strstr(t, " events  /a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, " events  \"/b\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+                            "\\ufffd\\ufffd\\u0085\"\n") != NULL,
+                  "%s", t);
+    ck_assert_msg(strstr(t, " events  \"/c\\ufffd\\ufffd\"\n") != NULL, "%s", t);
+    free(t);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+}
+END_TEST
+
 /* ---- the real logs: merges at random cuts --------------------------------------- */
 
 typedef struct src {
@@ -1242,6 +1272,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_lines);
     tcase_add_test(tc, bad_deep_and_many);
     tcase_add_test(tc, table_escapes_controls);
+    tcase_add_test(tc, table_utf8_whole_or_quoted);
     tcase_add_test(tc, api_errors);
     tcase_add_test(tc, corners);
     tcase_add_test(tc, merge_refusals_and_garbage);
