@@ -829,15 +829,14 @@ static int parse_go_float32(const char *s0, double *out)
     /* float32's largest is 0x1.fffffep127; a magnitude from halfway to the
      * next power (0x1.ffffffp127) rounds to infinity */
     long double mag = v;
-    if (v != 0) {
-        if (exp10 > 400)
-            return -1;
-        const long double step = hex ? 2.0L : 10.0L;
-        for (long e = exp10; e > 0; e--)
-            mag *= step;
-        for (long e = exp10; e < 0 && e > -400 && mag != 0; e++)
-            mag /= step;
-    }
+    const long double step = hex ? 2.0L : 10.0L;
+    /* the whole exponent, stopping once the magnitude is past float32's
+     * (too large) or 0 (too small: rounds to 0, which is fine): a mantissa
+     * of many places is scaled back as far as it was scaled down */
+    for (long e = exp10; e > 0 && mag < 0x1.ffffffp127L; e--)
+        mag *= step;
+    for (long e = exp10; e < 0 && mag != 0; e++)
+        mag /= step;
     if (mag >= 0x1.ffffffp127L)
         return -1;
     if (mag <= 0x1p-150L)

@@ -603,6 +603,30 @@ START_TEST(flag_value_corners)
             must(r, "flag-value", KAP_MANIFEST_FAIL, "kube-apiserver refuses to start");
         kap_manifest_report_free(r);
     }
+    /* a mantissa of hundreds of places and an exponent that scales it back
+     * (0.<zeros>1e400, e401: 1; 1<40 zeros>e-401: 1e-361) are float32s as
+     * ParseFloat reads them; 1<500 zeros>e-450 is 1e50, too large */
+    static const struct {
+        const char *head;
+        int zeros;
+        const char *tail;
+        int ok;
+    } longs[] = {{"0.", 399, "1e400", 1}, {"0.", 400, "1e401", 1}, {"1", 40, "e-401", 1}, {"1", 500, "e-450", 0},
+                 {"1", 500, "e-470", 1}};
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+        char big[1024];
+        int k = snprintf(big, sizeof big, GOOD_FLAGS "    - \"--audit-log-batch-throttle-qps=%s", longs[i].head);
+        for (int z = 0; z < longs[i].zeros; z++)
+            big[k++] = '0';
+        snprintf(big + k, sizeof big - (size_t)k, "%s\"\n", longs[i].tail);
+        pod(big);
+        kap_manifest_report *r = check_now();
+        if (longs[i].ok)
+            absent(r, "flag-value");
+        else
+            must(r, "flag-value", KAP_MANIFEST_FAIL, "kube-apiserver refuses to start");
+        kap_manifest_report_free(r);
+    }
     /* the webhook's batch mode, its default: throttled, unless turned off;
      * each setting kube-apiserver refuses; another mode, or a value that
      * does not parse, leaves nothing to validate */

@@ -863,6 +863,29 @@ START_TEST(bare_last_flag_given_its_value)
 }
 END_TEST
 
+/* A value written where a plain scalar stood is quoted where YAML would
+ * read it as another type: --log-maxage 0 over "--audit-log-maxage thirty"
+ * gives "0", a string (a plain 0 is a number, which kubelet refuses in
+ * the arguments) */
+START_TEST(value_quoted_where_plain_is_a_number)
+{
+    node(BARE "        - --audit-log-maxage\n        - thirty\n");
+    kap_manifest_fix_options fo;
+    kap_manifest_fix_options_init(&fo);
+    fo.log_maxage = 0;
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_fix *x = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, &fo), KAP_OK);
+    const char *t = kap_manifest_fix_result(x, NULL);
+    ck_assert_msg(strstr(t, "        - --audit-log-maxage\n        - \"0\"\n") != NULL, "%s", t);
+    passes(x);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* Extra copies of a flag: whole-line items go (the last copy stays, the one
  * kube-apiserver uses), "--name value" with both its lines; flags that add
  * to a list each time stay; a copy inside a flow list keeps its place. */
@@ -1732,6 +1755,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, log_to_stdout);
     tcase_add_test(tc, log_path_naming_a_directory);
     tcase_add_test(tc, bare_last_flag_given_its_value);
+    tcase_add_test(tc, value_quoted_where_plain_is_a_number);
     tcase_add_test(tc, shared_mount_not_hostpath);
     tcase_add_test(tc, log_on_an_emptydir_stays);
     tcase_add_test(tc, old_log_mount_removed);
