@@ -833,7 +833,7 @@ static int parse_go_float32(const char *s0, double *out)
     /* the whole exponent, stopping once the magnitude is past float32's
      * (too large) or 0 (too small: rounds to 0, which is fine): a mantissa
      * of many places is scaled back as far as it was scaled down */
-    for (long e = exp10; e > 0 && mag < 0x1.ffffffp127L; e--)
+    for (long e = exp10; e > 0 && mag != 0 && mag < 0x1.ffffffp127L; e--)
         mag *= step;
     for (long e = exp10; e < 0 && mag != 0; e++)
         mag /= step;
