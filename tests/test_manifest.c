@@ -3220,6 +3220,12 @@ START_TEST(kubelet_unit_refused)
         "[Service]\nEnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/a.env\nEnvironmentFile=/etc/b.env\n"
         "ExecStart=\nExecStart=/usr/bin/kubelet --pod-manifest-path=${P}\n");
     expect_now("static-pod-path", KAP_MANIFEST_FAIL, "kubelet reads static pods from /srv/b");
+    /* one below a file: systemd fails on ENOTDIR as on ENOENT */
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironmentFile=/etc/a.env/kubelet.env\n");
+    expect_now("kubelet-unit", KAP_MANIFEST_FAIL, "EnvironmentFile=/etc/a.env/kubelet.env (in "
+               "/etc/systemd/system/kubelet.service.d/20-pods.conf) cannot be read (Not a directory)");
+    put("/etc/systemd/system/kubelet.service.d/20-pods.conf", "[Service]\nEnvironmentFile=-/etc/a.env/kubelet.env\n");
+    expect_now("kubelet-unit", KAP_MANIFEST_PASS, NULL);
     /* an empty EnvironmentFile= drops the missing one named before */
     put("/etc/systemd/system/kubelet.service.d/20-pods.conf",
         "[Service]\nEnvironmentFile=/etc/none.env\nEnvironmentFile=\n");
