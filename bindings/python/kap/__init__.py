@@ -605,6 +605,10 @@ class Policy:
 
         resource_request defaults to True when a resource is given.
         """
+        if isinstance(user, Mapping):
+            raise TypeError("match() takes a request's fields as keywords (user=..., verb=..., resource=...); "
+                            "for a request dict in the JSON-lines form use match_many([request])[0] "
+                            "or explain(request)")
         if isinstance(groups, (str, bytes)):
             raise TypeError("groups must be a sequence of strings, not a string")
         if resource_request is None:

@@ -165,6 +165,15 @@ class Matching(unittest.TestCase):
         d = self.p.match(verb="get", path="/metrics")
         self.assertEqual((d.level, d.rule, d.omit_managed_fields), (kap.Level.NONE, None, False))
 
+    def test_request_dict_points_to_match_many(self):
+        # a request in the JSON-lines form, passed whole: a TypeError that
+        # says which call takes it, not "user must be a string"
+        req = {"user": "alice", "verb": "get", "namespace": "default", "resource": "pods", "resourceRequest": True}
+        with self.assertRaisesRegex(TypeError, r"keywords .* match_many\(\[request\]\)\[0\]"):
+            self.p.match(req)
+        self.assertEqual(self.p.match_many([req])[0], self.p.match(**{"user": "alice", "verb": "get",
+                                                                      "namespace": "default", "resource": "pods"}))
+
     def test_resource_request_default(self):
         # a resource makes it a resource request unless said otherwise
         self.assertEqual(self.p.match(resource="pods").rule, 1)
