@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import enum
+import json
 import marshal
 import os
 import pickle
@@ -196,6 +197,11 @@ _match_json = _sig("kap_policy_match_json", ctypes.c_int, _vp, ctypes.c_char_p, 
 _match_marshal = _sig("kap_policy_match_marshal", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
                       ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int), ctypes.c_size_t,
                       ctypes.POINTER(ctypes.c_size_t))
+_reader_new = _sig("kap_request_reader_new", ctypes.c_int, ctypes.POINTER(_vp))
+_reader_free = _sig("kap_request_reader_free", None, _vp)
+_reader_parse_n = _sig("kap_request_reader_parse_n", ctypes.c_int, _vp, ctypes.c_char_p, ctypes.c_size_t,
+                       ctypes.POINTER(_RequestN))
+_reader_error = _sig("kap_request_reader_error", ctypes.c_char_p, _vp)
 _rule_decision = _sig("kap_policy_rule_decision", ctypes.c_int, _vp, ctypes.c_size_t, ctypes.POINTER(_Decision))
 _diags_count = _sig("kap_diagnostics_count", ctypes.c_size_t, _vp)
 _diags_get = _sig("kap_diagnostics_get", ctypes.POINTER(_Diag), _vp, ctypes.c_size_t)
@@ -657,7 +663,9 @@ class Policy:
         "name": ..., "path": ..., "resourceRequest": ...}) or match()'s keyword
         names (api_group, api_version, resource_request); or a JSON array of
         request objects as text. A request that is not valid raises ValueError
-        naming its index.
+        naming its index and, for JSON text, what is wrong in kap eval's words
+        ('requests[2] is not a valid request (formats.md): "groups" must be a
+        list of strings, not string').
         """
         if isinstance(requests, (str, bytes)):
             return self._match_json(requests)
@@ -757,7 +765,7 @@ class Policy:
 
     def _match_json(self, requests: Union[str, bytes]) -> List[Decision]:
         data = requests.encode("utf-8", "surrogatepass") if isinstance(requests, str) else requests
-        n = max(data.count(b"{"), 1)
+        n = data.count(b",") + 1  # at least the elements (commas in strings count too)
         out = (_Decision * n)()
         status = (ctypes.c_int * n)()
         count = ctypes.c_size_t()
@@ -767,16 +775,44 @@ class Policy:
         finally:
             self._leave()
         if rc == _EPARSE:
-            raise ValueError("requests must be a JSON array of request objects")
+            raise ValueError("requests must be a JSON array of request objects" + _json_fault(data, None))
         if rc != _OK:
             raise ValueError(f"libkap: kap_policy_match_json failed with status {rc}")
         table = self._by_rule
         result = []
         for k in range(count.value):
             if status[k] != _OK:
-                raise ValueError(f"requests[{k}] is not a valid request (formats.md)")
+                raise ValueError(f"requests[{k}] is not a valid request (formats.md)" + _json_fault(data, k))
             result.append(table[out[k].rule])
         return result
+
+
+def _json_fault(data: bytes, k: Optional[int]) -> str:
+    """": what is wrong", in the words of kap eval's reader: with the text
+    read as one request (k None: an array or a syntax error says why the text
+    is no array of requests), or with element k of the array (re-encoded by
+    Python's json, which reads it alike but for bytes that are not UTF-8);
+    "" where it cannot be told."""
+    try:
+        text = data if k is None else json.dumps(json.loads(data)[k]).encode()
+    except (ValueError, IndexError, TypeError):
+        return ""
+    reader = _vp()
+    if _reader_new(ctypes.byref(reader)) != _OK:
+        return ""
+    try:
+        req = _RequestN()
+        rc = _reader_parse_n(reader, text, len(text), ctypes.byref(req))
+        if rc == _OK and k is None:
+            return ", not one object"
+        if rc != _EPARSE:
+            return ""
+        why = (_reader_error(reader) or b"").decode("utf-8", "replace")
+        if k is None and why.startswith("a request must be a JSON object, not "):
+            return ", not " + why[len("a request must be a JSON object, not "):]
+        return ": " + why
+    finally:
+        _reader_free(reader)
 
 
 from ._explain import Explanation, NoAuditEvent, RuleExplanation, request_info  # noqa: E402  (needs the names above)

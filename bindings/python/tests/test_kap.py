@@ -233,6 +233,31 @@ class Matching(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.p.match_many("{}")
 
+    def test_match_many_json_errors_say_why(self):
+        # the reader's words for what is wrong, and the element's index
+        cases = [
+            ('[{"user": 1}]', 'requests[0] is not a valid request (formats.md): "user" must be a string or null, '
+                              'not number'),
+            ('[{"user": "a"}, 5]', "requests[1] is not a valid request (formats.md): a request must be a JSON "
+                                   "object, not number"),
+            ('[{"user": "a"}, {"user": "b"}, {"groups": "x", "user": "c"}]',
+             'requests[2] is not a valid request (formats.md): "groups" must be a list of strings, not string'),
+            ("nonsense", "requests must be a JSON array of request objects: invalid character 'o' in literal "
+                         "null (expecting 'u')"),
+            ('[{"user": "a",}]', "requests must be a JSON array of request objects: invalid character '}' "
+                                 "looking for beginning of object key string"),
+            ('{"user": "a"}', "requests must be a JSON array of request objects, not one object"),
+            ("3", "requests must be a JSON array of request objects, not number"),
+        ]
+        for text, want in cases:
+            with self.subTest(text=text):
+                with self.assertRaises(ValueError) as cm:
+                    self.p.match_many(text)
+                self.assertEqual(str(cm.exception), want)
+        # more elements than "{": all decided (non-objects among them refused by index)
+        self.assertEqual([d.rule for d in self.p.match_many('[{}, {}, {}]')],
+                         [d.rule for d in self.p.match_many([{}, {}, {}])])
+
     def test_match_many_agrees_with_match(self):
         reqs = [
             {"user": "alice", "verb": "get", "namespace": "default", "resource": "pods", "resourceRequest": True},
