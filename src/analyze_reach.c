@@ -506,6 +506,20 @@ static int logged(an_ctx *c, size_t i, const an_query *left, const target *ts, s
 
 static const char *level_name(uint8_t l) { return kap_level_name((kap_level)l); }
 
+/* The stages whose events can carry what a check is about. Every event has
+ * the request URI. RequestReceived is sent before the handler reads the body,
+ * so bodies come only with ResponseStarted, ResponseComplete and Panic. */
+#define STAGES_ALL                                                                                                     \
+    (KAP_STAGE_REQUEST_RECEIVED | KAP_STAGE_RESPONSE_STARTED | KAP_STAGE_RESPONSE_COMPLETE | KAP_STAGE_PANIC)
+#define STAGES_BODY (KAP_STAGE_RESPONSE_STARTED | KAP_STAGE_RESPONSE_COMPLETE | KAP_STAGE_PANIC)
+
+/* Whether a rule writes any event of those stages (its omitStages, with the
+ * policy's, may drop them all). */
+static int writes_stage(const an_ctx *c, size_t i, unsigned stages)
+{
+    return (stages & ~(unsigned)c->policy->rules[i].omit_stages) != 0;
+}
+
 static int risks(an_ctx *c, size_t i, const an_query *left)
 {
     const krule *r = &c->doc->rules[i];
@@ -515,7 +529,7 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
     kap_buf f = {0};
     buf_printf(&f, "rules[%zu].level", i);
     int n = 0;
-    if (level >= KAP_LEVEL_REQUEST) {
+    if (level >= KAP_LEVEL_REQUEST && writes_stage(c, i, STAGES_BODY)) {
         /* Request: the bodies of writes; RequestResponse: every response too */
         static const char *const writes[] = {"create", "update", "patch"};
         int req = level == KAP_LEVEL_REQUEST;
@@ -530,7 +544,7 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
                    an_cstr(c, &b), level_name(level));
         b.len = 0;
     }
-    if (n >= 0 && level >= KAP_LEVEL_METADATA) {
+    if (n >= 0 && level >= KAP_LEVEL_METADATA && writes_stage(c, i, STAGES_ALL)) {
         static const char *const opens[] = {"create", "get"}; /* POST, or GET for a websocket */
         n = logged(c, i, left, URI_ARGS, sizeof URI_ARGS / sizeof *URI_ARGS, opens, 2, 0, &b);
         if (n > 0)

@@ -943,6 +943,44 @@ START_TEST(sensitive_bodies)
 }
 END_TEST
 
+/* A rule whose omitStages (with the policy's) drop every event that would
+ * carry the concern logs none of it: the URI is in every stage's event, bodies
+ * never in RequestReceived's (it is sent before the body is read). */
+START_TEST(risks_omitted_stages)
+{
+    kap_analysis *a = lint(HEAD "omitStages: [Panic]\n"
+                                "rules:\n"
+                                "- level: RequestResponse\n"                          /* 5 */
+                                "  resources: [{group: \"\", resources: [secrets]}]\n"
+                                "  omitStages: [ResponseStarted, ResponseComplete]\n"
+                                "- level: Request\n"                                  /* 8 */
+                                "  resources: [{group: \"\", resources: [configmaps]}]\n"
+                                "  omitStages: [RequestReceived, ResponseStarted, Panic]\n"
+                                "- level: Metadata\n"                                 /* 11 */
+                                "  resources: [{group: \"\", resources: [pods/exec]}]\n"
+                                "  omitStages: [RequestReceived, ResponseStarted, ResponseComplete]\n"
+                                "- level: Metadata\n"                                 /* 14 */
+                                "  resources: [{group: \"\", resources: [pods/attach]}]\n"
+                                "  omitStages: [ResponseStarted, ResponseComplete]\n"
+                                "- level: RequestResponse\n"                          /* 17 */
+                                "  resources: [{group: \"\", resources: [serviceaccounts/token]}]\n"
+                                "  omitStages: [ResponseStarted, ResponseComplete, RequestReceived]\n"
+                                "- level: None\n");
+    /* only RequestReceived is left: no body, so no sensitive-body */
+    ck_assert_ptr_null(find(a, "sensitive-body", 5));
+    ck_assert_ptr_null(find(a, "sensitive-body", 17));
+    /* ResponseComplete is kept, with the bodies of writes */
+    must(a, "sensitive-body", 8, 10, KAP_SEVERITY_WARNING, "of configmaps (level Request)");
+    /* every stage dropped: nothing at all is logged */
+    ck_assert_ptr_null(find(a, "uri-leak", 11));
+    /* RequestReceived alone still records the URI */
+    must(a, "uri-leak", 14, 10, KAP_SEVERITY_INFO, "this rule logs pods/attach requests");
+    ck_assert_uint_eq(count(a, "sensitive-body"), 1);
+    ck_assert_uint_eq(count(a, "uri-leak"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(volume)
 {
     kap_analysis *a = lint(HEAD "rules:\n"
@@ -1399,6 +1437,7 @@ int main(void)
     tcase_add_test(pat, versions_as_groups);
     tcase_add_test(pat, pattern_corners);
     tcase_add_test(pat, sensitive_bodies);
+    tcase_add_test(pat, risks_omitted_stages);
     tcase_add_test(pat, volume);
     suite_add_tcase(s, pat);
     TCase *api = tcase_create("api");
