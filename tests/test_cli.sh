@@ -57,6 +57,11 @@ check "lint warn stderr" 'warning: Audit policy contains errors, falling back to
 "$KAP" lint "$T/warn.yaml" "$T/p.yaml" > "$T/out"; rc=$?
 check "lint human warn" "$T/warn.yaml:5:3: warning: kube-apiserver ignores the key \"foo\" in a rule, so it has no effect [ignored-key]" "$(head -n 1 "$T/out")"
 check "lint two files exit" 0 "$rc"
+# -o k8s with several files: each line names its file (one file: kube-apiserver's text as is)
+"$KAP" lint -o k8s "$T/bad.yaml" "$T/warn.yaml" "$T/p.yaml" > "$T/out" 2> "$T/err"; rc=$?
+check "lint k8s files exit" 1 "$rc"
+check "lint k8s files stdout" "$T/bad.yaml: rules[0].level: Unsupported value: \"Foo\": supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"" "$(cat "$T/out")"
+check "lint k8s files stderr" "$T/warn.yaml: warning: Audit policy contains errors, falling back to lenient decoding: strict decoding error: unknown field \"rules[0].foo\"" "$(cat "$T/err")"
 
 "$KAP" lint > /dev/null 2>&1; check "lint usage" 2 $?
 "$KAP" lint -o xml "$T/p.yaml" > /dev/null 2>&1; check "lint bad -o" 2 $?

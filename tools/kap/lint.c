@@ -23,6 +23,7 @@ static void usage(FILE *f)
             "  -o, --output sarif   SARIF 2.1.0, for code scanning\n"
             "  -o, --output k8s     kube-apiserver's own text only: the error on standard output,\n"
             "                       the lenient-decoding warning on standard error as 'warning: <text>'\n"
+            "                       (with several files, each line starts with 'FILE: ')\n"
             "  --witnesses          print, for each rule that decides some request, one such request\n"
             "                       as a JSON line with \"witness\": RULE (replay them with kap eval)\n"
             "  --strict             warnings fail too (exit status 1)\n"
@@ -234,8 +235,11 @@ static int failing(const lint_opts *o, const kap_analysis *a, int rc)
     return 0;
 }
 
-static int lint_k8s(const char *file, const kap_options *opts)
+/* One file: kube-apiserver's text, byte for byte. Several: each line starts
+ * with its file, as grep does, so that the lines can be told apart. */
+static int lint_k8s(const char *file, const kap_options *opts, int name_file)
 {
+    const char *tag = name_file ? file : "", *sep = name_file ? ": " : "";
     kap_policy *p = NULL;
     kap_diagnostics *d = NULL;
     int rc = kap_policy_load(&p, file, opts, &d);
@@ -245,10 +249,10 @@ static int lint_k8s(const char *file, const kap_options *opts)
     }
     const char *w = kap_diagnostics_warning_text(d);
     if (w)
-        fprintf(stderr, "warning: %s\n", w);
+        fprintf(stderr, "%s%swarning: %s\n", tag, sep, w);
     if (rc != KAP_OK) {
         const char *e = kap_diagnostics_error_text(d);
-        printf("%s\n", e ? e : kap_status_name(rc));
+        printf("%s%s%s\n", tag, sep, e ? e : kap_status_name(rc));
     }
     kap_diagnostics_free(d);
     kap_policy_free(p);
@@ -400,7 +404,7 @@ int cmd_lint(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         const char *file = argv[i];
         if (o.output == OUT_K8S) {
-            status |= lint_k8s(file, &opts);
+            status |= lint_k8s(file, &opts, argc - optind > 1);
             continue;
         }
         kap_analysis *a = NULL;
