@@ -574,8 +574,10 @@ KAP_API const kap_diagnostics *kap_analysis_diagnostics(const kap_analysis *anal
 KAP_API const kap_policy *kap_analysis_policy(const kap_analysis *analysis);
 
 /* Whether some request is decided by rule i: 1 yes (it has a witness), 0 no
- * (the earlier rules decide every request it matches: an "unreachable-rule"
- * finding), -1 not decided (a limit was reached, or the policy did not load). */
+ * (the earlier rules decide every request it matches, or it matches none:
+ * an "unreachable-rule" finding), -1 not decided (a limit was reached, or the
+ * policy did not load). The requests are those kube-apiserver can see: a
+ * resource or subresource never holds a '/' (docs/lint.md). */
 KAP_API int kap_analysis_rule_reachable(const kap_analysis *analysis, size_t i);
 /* A request that rule i decides (kap_policy_match_reference_n gives rule i),
  * preferring the policy's own values and real-looking ones. Its strings

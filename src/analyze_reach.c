@@ -152,7 +152,12 @@ static int piece_has(const an_cube *p, int dim, uint32_t cls)
     return s->neg ? !in : in;
 }
 
-enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER };
+enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER, DEAD_NONE };
+
+/* Why a resource pattern with a slash too many matches nothing (requestinfo.md 5). */
+#define NO_SLASH                                                                                                   \
+    "a request's resource and subresource are single segments of its URL, so neither holds a '/' (\"pods/log\" " \
+    "is the subresource log of pods, never a resource of that name)"
 
 static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int why)
 {
@@ -168,6 +173,10 @@ static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const ks
                "remove it: the broader entry already says it",
                "%s in %s changes nothing: other entries of this rule match every request it matches",
                an_cstr(c, &q), list);
+    else if (why == DEAD_NONE)
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+               "name a subresource as resource/subresource, with one slash",
+               "%s in %s never matches a request: %s", an_cstr(c, &q), list, NO_SLASH);
     else
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                "remove it, or move the rule before the rules that take these requests",
@@ -269,7 +278,8 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
 
 /* The cubes a resources entry (or one of its patterns or names) takes alone:
  * its own minus every other entry's of the rule. 0 when that is nothing, 1
- * when earlier rules take it all, 2 when some of it is left; -1 failure. */
+ * when earlier rules take it all, 2 when some of it is left, 3 when it
+ * matches no request at all; -1 failure. */
 static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi, long k, uint32_t name)
 {
     an_space *s = c->space;
@@ -277,6 +287,8 @@ static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi
     size_t nm = 0, cm = 0, no = 0, co = 0;
     if (an_entry_cubes(s, &r->res[gi], k, name, &mine, &nm, &cm))
         return -1;
+    if (!nm)
+        return 3;
     for (size_t g = 0; g < r->nres; g++) {
         const kgr *e = &r->res[g];
         if (g != gi) {
@@ -322,16 +334,18 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
             int live = entry_live(c, r, left, gi, -1, AN_NONE);
             if (live < 0)
                 return -1;
-            if (live < 2) {
+            if (live != 2) {
                 kap_buf f = {0}, q = {0};
                 buf_printf(&f, "rules[%zu].resources[%zu]", i, gi);
                 an_quote(&q, kp(&g->group), g->group.len);
                 an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, an_cstr(c, &f), NULL, 0,
-                       live ? "remove the entry, or move the rule before the rules that take these requests"
-                            : "remove it: the broader entry already says it",
+                       live == 3 ? "name a subresource as resource/subresource, with one slash"
+                       : live    ? "remove the entry, or move the rule before the rules that take these requests"
+                                 : "remove it: the broader entry already says it",
                        "the resources entry for group %s never decides a request: %s", an_cstr(c, &q),
-                       live ? "earlier rules decide every request this rule would match through it"
-                            : "other entries of this rule match every request it matches");
+                       live == 3 ? "none of its resources matches a request: " NO_SLASH
+                       : live    ? "earlier rules decide every request this rule would match through it"
+                                 : "other entries of this rule match every request it matches");
                 buf_free(&f);
                 buf_free(&q);
                 continue;
@@ -349,8 +363,9 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         buf_free(&f);
                         return -1;
                     }
-                    if (live < 2)
-                        dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
+                    if (live != 2)
+                        dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k],
+                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
             }
@@ -368,7 +383,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         buf_free(&f);
                         return -1;
                     }
-                    if (live < 2)
+                    if (live == 0 || live == 1)
                         dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
                 }
                 buf_free(&f);
@@ -724,10 +739,15 @@ int an_check_reach(an_ctx *c)
             an_rule_list(c, &l, q.covering, q.ncovering);
             kap_buf f = {0};
             buf_printf(&f, "rules[%zu]", i);
-            an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), q.covering,
-                   q.ncovering, "remove the rule, or move it before the rules that take its requests",
-                   "this rule never decides a request: %s %s every request it matches", an_cstr(c, &l),
-                   q.ncovering == 1 ? "decides" : "decide");
+            if (!q.ncovering) /* it matches nothing: only its resources can say so */
+                an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
+                       "name a subresource as resource/subresource, with one slash",
+                       "this rule never decides a request: none of its resources matches a request: " NO_SLASH);
+            else
+                an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f),
+                       q.covering, q.ncovering, "remove the rule, or move it before the rules that take its requests",
+                       "this rule never decides a request: %s %s every request it matches", an_cstr(c, &l),
+                       q.ncovering == 1 ? "decides" : "decide");
             buf_free(&l);
             buf_free(&f);
         } else if (q.status == 1) {

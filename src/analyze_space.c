@@ -973,7 +973,13 @@ static int pairs_add(an_space *s, rs_pair **v, size_t *n, size_t *cap, an_set re
     return 0;
 }
 
-/* The (resource, subresource) cubes one pattern matches (semantics.md 4.4). */
+/* Whether a resource or subresource value can come from a request's URL:
+ * both are single path segments (requestinfo.md 5), so neither holds a '/'. */
+static int segment(const char *p, size_t len) { return !memchr(p, '/', len); }
+
+/* The (resource, subresource) cubes one pattern matches (semantics.md 4.4),
+ * among the requests kube-apiserver can see: a resource or subresource with
+ * a slash in it (the literal resource "pods/log") is never one of them. */
 static int pattern_pairs(an_space *s, const kstr *pat, rs_pair **v, size_t *n, size_t *cap)
 {
     const char *p = kptr(pat);
@@ -981,24 +987,26 @@ static int pattern_pairs(an_space *s, const kstr *pat, rs_pair **v, size_t *n, s
     an_set a, b;
     if (len == 1 && p[0] == '*')
         return pairs_add(s, v, n, cap, SET_FULL, SET_FULL);
-    if (len > 2 && p[0] == '*' && p[1] == '/') {
+    if (len > 2 && p[0] == '*' && p[1] == '/' && segment(p + 2, len - 2)) {
         if (one_class(s, D_SUB, p + 2, len - 2, &b) || pairs_add(s, v, n, cap, SET_FULL, b))
             return -1;
     }
-    if (len >= 2 && p[len - 2] == '/' && p[len - 1] == '*') {
+    if (len >= 2 && p[len - 2] == '/' && p[len - 1] == '*' && segment(p, len - 2)) {
         if (one_class(s, D_RES, p, len - 2, &a) || pairs_add(s, v, n, cap, a, SET_FULL))
             return -1;
     }
-    /* the exact form: the whole string as the resource, or a split at a slash */
-    for (size_t k = 0; k < len; k++) {
-        if (p[k] != '/' || k + 1 == len)
-            continue;
-        if (one_class(s, D_RES, p, k, &a) || one_class(s, D_SUB, p + k + 1, len - k - 1, &b) ||
-            pairs_add(s, v, n, cap, a, b))
+    /* the exact form: the whole string as the resource, or a split at its slash */
+    const char *slash = memchr(p, '/', len);
+    if (!slash) {
+        if (one_class(s, D_RES, p, len, &a) || one_class(s, D_SUB, "", 0, &b) || pairs_add(s, v, n, cap, a, b))
+            return -1;
+    } else {
+        size_t k = (size_t)(slash - p);
+        if (k + 1 < len && segment(p + k + 1, len - k - 1) &&
+            (one_class(s, D_RES, p, k, &a) || one_class(s, D_SUB, p + k + 1, len - k - 1, &b) ||
+             pairs_add(s, v, n, cap, a, b)))
             return -1;
     }
-    if (one_class(s, D_RES, p, len, &a) || one_class(s, D_SUB, "", 0, &b) || pairs_add(s, v, n, cap, a, b))
-        return -1;
     return 0;
 }
 
@@ -1170,6 +1178,8 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
         return -1;
     }
     size_t ncubes = nalt ? nalt : 1;
+    if (!nalt && r->nres)
+        base.d[D_KIND] = (an_set){NULL, 0, 0}; /* no entry matches a request: the rule matches none */
     out->cubes = arena_alloc(&s->arena, ncubes * sizeof *out->cubes);
     if (!out->cubes) {
         kap_free(alts);

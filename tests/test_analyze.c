@@ -689,14 +689,12 @@ START_TEST(unreachable_resource_forms)
                                 "- level: Request\n" /* 14 */
                                 "  resources: [{group: apps, resources: [deployments]}]\n");
     must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
-    /* "pods/log" also equals a request whose resource is literally "pods/log"
-     * (no subresource), which the pattern pods-slash-star does not match: any string counts */
-    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    /* "pods/log" would also equal a resource literally named "pods/log", but
+     * no request has one (requestinfo.md 5: the resource is one URL segment):
+     * pods' subresource log is all it matches, and rule 0 takes that */
+    must(a, "unreachable-rule", 8, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
     kap_request_n w;
-    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
-    ck_assert_uint_eq(w.resource.len, 8);
-    ck_assert_int_eq(memcmp(w.resource.ptr, "pods/log", 8), 0);
-    ck_assert_uint_eq(w.subresource.len, 0);
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_EARG);
     /* the pattern star-slash-log: every subresource log of the core group but pods' */
     ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
     ck_assert_int_eq(kap_analysis_witness(a, 3, &w), KAP_OK);
@@ -706,6 +704,66 @@ START_TEST(unreachable_resource_forms)
     ck_assert_int_eq(kap_analysis_rule_reachable(a, 5), 1);
     ck_assert_int_eq(kap_analysis_witness(a, 5, &w), KAP_OK);
     ck_assert_int_ne(w.name.len == 3 && memcmp(w.name.ptr, "web", 3) == 0, 1);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 2);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* The witness's path, parsed as kube-apiserver parses a URL, gives the
+ * resource and subresource the witness claims. */
+static void witness_path_agrees(const kap_analysis *a, size_t rule)
+{
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, rule, &w), KAP_OK);
+    ck_assert_int_eq(w.resource_request, 1);
+    kap_requestinfo *ri = NULL;
+    ck_assert_int_eq(kap_requestinfo_new(&ri), KAP_OK);
+    kap_request_n u;
+    ck_assert_int_eq(kap_requestinfo_parse_n(ri, "GET", 3, w.path.ptr, w.path.len, &u), KAP_OK);
+    ck_assert_int_eq(u.resource_request, 1);
+    ck_assert_msg(u.resource.len == w.resource.len && !memcmp(u.resource.ptr, w.resource.ptr, w.resource.len) &&
+                      u.subresource.len == w.subresource.len &&
+                      !memcmp(u.subresource.ptr, w.subresource.ptr, w.subresource.len),
+                  "rule %zu: the witness says %.*s/%.*s, its path %.*s gives %.*s/%.*s", rule, (int)w.resource.len,
+                  w.resource.ptr, (int)w.subresource.len, w.subresource.ptr, (int)w.path.len, w.path.ptr,
+                  (int)u.resource.len, u.resource.ptr, (int)u.subresource.len, u.subresource.ptr);
+    kap_requestinfo_free(ri);
+}
+
+/* A resource or subresource never holds a slash, so a pattern with one too
+ * many matches nothing, and a rule of only such patterns decides nothing. */
+START_TEST(slash_in_resource)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n" /* 4 */
+                                "  resources: [{group: \"\", resources: [\"pods/*\"]}]\n"
+                                "- level: Metadata\n" /* 6 */
+                                "  resources: [{group: \"\", resources: [\"a/b/c\", \"pods/\"]}]\n"
+                                "- level: Request\n" /* 8 */
+                                "  resources: [{group: \"\", resources: [\"pods/log\", \"x/y/z\", \"*/q/r\", "
+                                "\"c/d/*\", \"configmaps\"]}]\n"
+                                "- level: Request\n" /* 11 */
+                                "  resources: [{group: \"\", resources: [\"*/log\"]}]\n");
+    const kap_finding *f = must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING,
+                                "none of its resources matches a request: a request's resource and subresource are "
+                                "single segments of its URL, so neither holds a '/'");
+    ck_assert_uint_eq(f->n_related, 0);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    /* rule 2 decides configmaps only: its witness is one, and its path says so */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    witness_path_agrees(a, 2);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
+    ck_assert_uint_eq(w.resource.len, 10);
+    ck_assert_int_eq(memcmp(w.resource.ptr, "configmaps", 10), 0);
+    must(a, "dead-value", 9, 51, KAP_SEVERITY_INFO, "\"x/y/z\" in resources[0].resources never matches a request");
+    must(a, "dead-value", 9, 60, KAP_SEVERITY_INFO, "\"*/q/r\" in resources[0].resources never matches a request");
+    must(a, "dead-value", 9, 69, KAP_SEVERITY_INFO, "\"c/d/*\" in resources[0].resources never matches a request");
+    /* pods/log: rule 0 takes it */
+    must(a, "dead-value", 9, 39, KAP_SEVERITY_INFO, "\"pods/log\" in resources[0].resources never decides a request");
+    ck_assert_uint_eq(count(a, "dead-value"), 4);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
+    witness_path_agrees(a, 3);
     ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
     kap_analysis_free(a);
 }
@@ -1425,6 +1483,7 @@ int main(void)
     tcase_add_test(reach, unreachable_groups_any_of);
     tcase_add_test(reach, no_user_requests);
     tcase_add_test(reach, unreachable_resource_forms);
+    tcase_add_test(reach, slash_in_resource);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
