@@ -88,8 +88,19 @@ printf '%s\n' '{"user":"a\u001b[31m","verb":"get\nX","path":"/\u001b]0;t\u0007"}
   '{"user":"\u00e9l\u00e8ve","verb":"list","path":"/\u00e9t\u00e9"}' > "$T/ctl"
 "$KAP" eval --format table "$T/p.yaml" < "$T/ctl" | sed '1d; s/ *$//' > "$T/out"
 check "table escapes control characters" '  1  "a\u001b[31m"            "get\nX"  "/\u001b]0;t\u0007"              None            none           RequestReceived
-  2  élève                  get       "apps/p\u009bods n\u007f"        Metadata        0 (line 5)     RequestReceived
-  3  élève                  list      /été                           None            none           RequestReceived' "$(cat "$T/out")"
+  2  élève                    get       "apps/p\u009bods n\u007f"        Metadata        0 (line 5)     RequestReceived
+  3  élève                    list      /été                             None            none           RequestReceived' "$(cat "$T/out")"
+
+# cells are padded and cut by characters, not bytes: a row with non-ASCII
+# values lines up with the same row in ASCII (e for é, a for 日)
+printf '%s\n' '{"user":"z\u00e9\u00e9","verb":"l\u00e9st","path":"/\u65e5\u65e5"}' \
+  '{"user":"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9","verb":"get","path":"/"}' > "$T/utf8"
+printf '%s\n' '{"user":"zee","verb":"lest","path":"/aa"}' \
+  '{"user":"eeeeeeeeeeeeeeeeeeeeeeeeeeeeee","verb":"get","path":"/"}' > "$T/ascii"
+"$KAP" eval --format table "$T/p.yaml" < "$T/utf8" | sed '1d; s/é/e/g; s/日/a/g' > "$T/out"
+"$KAP" eval --format table "$T/p.yaml" < "$T/ascii" | sed '1d' > "$T/want"
+check "table pads by characters" "$(cat "$T/want")" "$(cat "$T/out")"
+check "table cuts by characters" "24" "$(sed -n 2p "$T/out" | cut -c6-29 | tr -cd e | wc -c | tr -d ' ')"
 
 # a string holding NUL is kept whole: "a\0b" is not "a"
 printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: ["a\\0b"]\n- level: Metadata\n' > "$T/nul.yaml"

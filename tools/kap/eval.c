@@ -43,6 +43,24 @@ static char *shown(const char *s)
     return out;
 }
 
+/* s (as shown: valid UTF-8, or ASCII when quoted) in a cell of width
+ * terminal columns: cut after width characters, then padded with spaces.
+ * A character is a code point (no wide or combining ones told apart). */
+static void cell(const char *s, size_t width)
+{
+    size_t cols = 0, end = 0;
+    for (; s[end]; end++) {
+        if (((unsigned char)s[end] & 0xC0) == 0x80)
+            continue; /* a continuation byte: part of the character before */
+        if (cols == width)
+            break;
+        cols++;
+    }
+    fwrite(s, 1, end, stdout);
+    for (; cols < width; cols++)
+        putchar(' ');
+}
+
 static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_policy *p, size_t n)
 {
     /* shown as C strings (a NUL inside a string ends what is shown) */
@@ -81,8 +99,13 @@ static void table_row(const kap_request_n *qn, const kap_decision *d, const kap_
     /* values from the request with control characters come quoted and escaped */
     char *user = q->user ? shown(q->user) : NULL, *verb = shown(q->verb ? q->verb : "");
     char *what_shown = what ? shown(what) : NULL;
-    printf("%3zu  %-24.24s %-9.9s %-32.32s %-15s %-14s %s\n", n, user ? user : q->user ? "?" : "(no user)",
-           verb ? verb : "?", what_shown ? what_shown : "?", kap_level_name(d->level), rule, stages);
+    printf("%3zu  ", n);
+    cell(user ? user : q->user ? "?" : "(no user)", 24);
+    putchar(' ');
+    cell(verb ? verb : "?", 9);
+    putchar(' ');
+    cell(what_shown ? what_shown : "?", 32);
+    printf(" %-15s %-14s %s\n", kap_level_name(d->level), rule, stages);
     free(user);
     free(verb);
     free(what);
