@@ -570,7 +570,7 @@ static int risks(an_ctx *c, size_t i, const an_query *left)
                    an_cstr(c, &b));
         b.len = 0;
     }
-    if (n >= 0 && level == KAP_LEVEL_REQUEST_RESPONSE) {
+    if (n >= 0 && level == KAP_LEVEL_REQUEST_RESPONSE && writes_stage(c, i, STAGES_BODY)) {
         static const char *const reads[] = {"get", "list", "watch"};
         n = logged(c, i, left, VOLUME, sizeof VOLUME / sizeof *VOLUME, reads, 3, 0, &b);
         if (n > 0)

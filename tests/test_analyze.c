@@ -1039,6 +1039,26 @@ START_TEST(risks_omitted_stages)
 }
 END_TEST
 
+/* high-volume-body: the responses come with ResponseComplete (Panic for a
+ * failed one); a rule that drops those stages writes no response body */
+START_TEST(volume_omitted_stages)
+{
+    kap_analysis *a = lint(HEAD "omitStages: [Panic]\n"
+                                "rules:\n"
+                                "- level: RequestResponse\n"                          /* 5 */
+                                "  resources: [{group: coordination.k8s.io, resources: [leases]}]\n"
+                                "  omitStages: [ResponseStarted, ResponseComplete]\n"
+                                "- level: RequestResponse\n"                          /* 8 */
+                                "  resources: [{group: \"\", resources: [events]}]\n"
+                                "  omitStages: [ResponseStarted]\n"
+                                "- level: None\n");
+    ck_assert_ptr_null(find(a, "high-volume-body", 5));
+    must(a, "high-volume-body", 8, 10, KAP_SEVERITY_INFO, "get, list, watch of events");
+    ck_assert_uint_eq(count(a, "high-volume-body"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(volume)
 {
     kap_analysis *a = lint(HEAD "rules:\n"
@@ -1497,6 +1517,7 @@ int main(void)
     tcase_add_test(pat, pattern_corners);
     tcase_add_test(pat, sensitive_bodies);
     tcase_add_test(pat, risks_omitted_stages);
+    tcase_add_test(pat, volume_omitted_stages);
     tcase_add_test(pat, volume);
     suite_add_tcase(s, pat);
     TCase *api = tcase_create("api");
