@@ -5113,17 +5113,33 @@ void kap_manifest_options_init(kap_manifest_options *o)
     o->version = KAP_MANIFEST_OPTIONS_VERSION;
 }
 
+static void set_error_v(kap_manifest_report *r, const char *fix, const char *fmt, va_list ap)
+{
+    char small[2048];
+    vsnprintf(small, sizeof small, fmt, ap);
+    r->error = rstr(r, small);
+    add_check(r, "manifest-parse", KAP_MANIFEST_FAIL, 0, 0,
+              fix ? fix : "give a readable manifest: one v1 Pod, in YAML or JSON", "%s", small);
+}
+
 static void set_error(kap_manifest_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(kap_manifest_report *r, const char *fmt, ...)
 {
-    char small[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(small, sizeof small, fmt, ap);
+    set_error_v(r, NULL, fmt, ap);
     va_end(ap);
-    r->error = rstr(r, small);
-    add_check(r, "manifest-parse", KAP_MANIFEST_FAIL, 0, 0, "give a readable manifest: one v1 Pod, in YAML or JSON",
-              "%s", small);
+}
+
+/* set_error() with a fix of its own (NULL: the general one). */
+static void set_error_fix(kap_manifest_report *r, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error_fix(kap_manifest_report *r, const char *fix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(r, fix, fmt, ap);
+    va_end(ap);
 }
 
 /* The manifest's node path: absolute paths are under the root; a relative
@@ -5241,8 +5257,16 @@ static int check_manifest(kap_manifest_report **out, const char *manifest, const
                           : err == EFBIG  ? "is larger than the limit (max_file_size)"
                                           : strerror(err);
         if (err == EFBIG)
-            set_error(r, "%s: cannot read the manifest: it is larger than %zu bytes (max_file_size)", manifest,
-                      c.max_file);
+            /* the limit by both its names: the field (C, Python) and the
+             * option of kap check-manifest, the one a reader of the
+             * command's error can pass */
+            set_error_fix(r,
+                          rfmt(r, "check with a larger max_file_size (kap check-manifest --max-file-size) if %s is "
+                                  "meant to be that large",
+                               manifest),
+                          "%s: cannot read the manifest: it is larger than %zu bytes (max_file_size, kap "
+                          "check-manifest --max-file-size)",
+                          manifest, c.max_file);
         else
             set_error(r, "%s: cannot read the manifest: %s", manifest, why);
         rc = err == EFBIG ? KAP_ELIMIT : KAP_EIO;

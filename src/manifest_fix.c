@@ -1932,7 +1932,8 @@ static int read_under(kap_manifest_fix *x, const char *path, char **data, size_t
     if (err == ENOMEM)
         return KAP_ENOMEM;
     if (err == EFBIG)
-        return set_fix_error(x, KAP_ELIMIT, "%s: cannot read: larger than %zu bytes (max_file_size)", path,
+        return set_fix_error(x, KAP_ELIMIT, "%s: cannot read: larger than %zu bytes (max_file_size, kap check-manifest "
+                                                  "--max-file-size)", path,
                              x->max_file);
     if (err)
         return set_fix_error(x, KAP_EIO, "%s: cannot read: %s", path,

@@ -269,8 +269,18 @@ class BadInput(unittest.TestCase):
         size = os.path.getsize(os.path.join(good, DEFAULT.lstrip("/")))
         rc, _, err = run("--root", good, "--max-file-size", str(size - 1))
         self.assertEqual(rc, 2)
-        self.assertIn("larger than %d bytes (max_file_size)" % (size - 1), err)
+        # the option a reader of the command can pass is named, not only
+        # the library's field
+        self.assertIn("larger than %d bytes (max_file_size, kap check-manifest --max-file-size)" % (size - 1), err)
+        rc, out, _ = run("-o", "json", "--root", good, "--max-file-size", str(size - 1))
+        self.assertEqual(rc, 2)
+        self.assertIn("--max-file-size", json.loads(out)["checks"][0]["fix"])
         self.assertEqual(run("--root", good, "--max-file-size", str(size))[0], 0)
+        # --fix and --restore read the manifest with the same limit
+        for extra in (("--fix", "--dry-run"), ("--restore", DEFAULT)):
+            rc, _, err = run("--root", good, "--max-file-size", str(size - 1), *extra)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("(max_file_size, kap check-manifest --max-file-size)", err)
         rc, _, err = run("--root", good, "--max-file-size", "1K")
         self.assertEqual(rc, 2)
         self.assertIn("larger than 1024 bytes", err)

@@ -181,7 +181,7 @@ START_TEST(bad_arguments)
     o.max_file_size = 10;
     x = NULL;
     ck_assert_int_eq(kap_manifest_fix_new(&x, MANIFEST, &o, NULL), KAP_ELIMIT);
-    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "cannot read: larger than 10 bytes (max_file_size)"));
+    ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(x), "cannot read: larger than 10 bytes (max_file_size, kap check-manifest --max-file-size)"));
     kap_manifest_fix_free(x);
     o.max_file_size = 0;
     x = NULL;

@@ -79,11 +79,11 @@ class Check(unittest.TestCase):
         size = os.path.getsize(os.path.join(root, "etc/kubernetes/manifests/kube-apiserver.yaml"))
         with self.assertRaises(kap.ManifestError) as e:
             kap.check_manifest(root=root, max_file_size=size - 1)
-        self.assertIn("larger than %d bytes (max_file_size)" % (size - 1), str(e.exception))
+        self.assertIn("larger than %d bytes (max_file_size" % (size - 1), str(e.exception))
         self.assertTrue(kap.check_manifest(root=root, max_file_size=size).ok)
         with self.assertRaises(kap.ManifestError) as e:
             kap.fix_manifest("/etc/kubernetes/manifests/kube-apiserver.yaml", root=root, max_file_size=size - 1)
-        self.assertIn("cannot read: larger than %d bytes (max_file_size)" % (size - 1), str(e.exception))
+        self.assertIn("cannot read: larger than %d bytes (max_file_size" % (size - 1), str(e.exception))
         for bad, err in ((0, ValueError), (-1, ValueError), (2 ** 64, ValueError), ("8M", TypeError),
                          (True, TypeError)):
             with self.assertRaises(err):
