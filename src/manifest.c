@@ -4333,6 +4333,39 @@ static int read_pod(kap_arena *a, const char *data, size_t len, jv **out, kap_fa
     return rc;
 }
 
+/* What a YAML text that holds no node is made of, for the message that
+ * says so: MARK_COMMENT and MARK_DOC bits (comments, document markers
+ * '---' or '...'); -1 when a line holds anything else, so the text is
+ * not such a one (a directive, an explicit null). */
+enum { MARK_COMMENT = 1, MARK_DOC = 2 };
+static int only_comments(const char *data, size_t len)
+{
+    int seen = 0;
+    size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && data[end] != '\n')
+            end++;
+        size_t k = i;
+        while (k < end && (data[k] == ' ' || data[k] == '\t' || data[k] == '\r'))
+            k++;
+        /* a marker only at the start of its line, then blanks or a comment */
+        if (k == i && end - k >= 3 && (memcmp(data + k, "---", 3) == 0 || memcmp(data + k, "...", 3) == 0) &&
+            (k + 3 == end || data[k + 3] == ' ' || data[k + 3] == '\t' || data[k + 3] == '\r')) {
+            seen |= MARK_DOC;
+            k += 3;
+            while (k < end && (data[k] == ' ' || data[k] == '\t' || data[k] == '\r'))
+                k++;
+        }
+        if (k < end && data[k] == '#')
+            seen |= MARK_COMMENT;
+        else if (k < end)
+            return -1;
+        i = end + 1;
+    }
+    return seen;
+}
+
 /* The manifest's bytes as kubelet reads them, and a Pod object: 0 (*pod set),
  * else KAP_EINVALID or KAP_ELIMIT with the reason, for people, in why
  * ("MANIFEST:LINE:COL: not a manifest kubelet can read: ..."), or
@@ -4358,7 +4391,15 @@ static int read_manifest(kap_arena *a, const char *manifest, const char *data, s
         rc = rc == KAP_ELIMIT ? KAP_ELIMIT : KAP_EINVALID;
     } else if (!*pod || (*pod)->kind != JV_OBJECT) {
         /* kubelet cannot decode a list, a scalar or nothing into a Pod */
-        if (*pod)
+        int only = !*pod || (*pod)->kind == JV_NULL ? only_comments(data, len) : -1;
+        if (only > 0)
+            /* kubelet reads it as null ("Object 'Kind' is missing"), logs
+             * that it could not process the file, and runs no pod from it */
+            buf_printf(why, "%s: not a manifest kubelet can read: the file holds no YAML document, only %s", manifest,
+                       only == MARK_COMMENT ? "comments"
+                       : only == MARK_DOC   ? "document markers (---)"
+                                            : "comments and document markers (---)");
+        else if (*pod)
             buf_printf(why, "%s:%u:%u: not a manifest kubelet can read: a %s, not a Pod object", manifest,
                        (*pod)->line, (*pod)->col, (*pod)->kind == JV_ARRAY ? "list" : jv_kind_go_name((*pod)->kind));
         else

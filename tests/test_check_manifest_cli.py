@@ -218,8 +218,19 @@ class BadInput(unittest.TestCase):
         self.assertEqual([(c["status"], c["id"]) for c in doc["checks"]], [("FAIL", "manifest-parse")])
         self.write(b"just words\n")
         self.expect_2("a scalar")
+        # comments alone: kubelet reads null and runs no pod from the file;
+        # said as it is, not as "empty"
         self.write(b"# nothing but a comment\n")
-        self.assertIn("empty", self.expect_2("empty"))
+        err = self.expect_2("comments")
+        self.assertIn("not a manifest kubelet can read: the file holds no YAML document, only comments\n", err)
+        self.assertNotIn("empty", err)
+        self.write(b"# moved\n---\n")
+        self.assertIn("only comments and document markers (---)", self.expect_2("comments and ---"))
+        rc, _, err = run("--fix", "--dry-run", "--root", self.tmp)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("only comments and document markers (---)", err)
+        self.write(b"")
+        self.assertIn("the file is empty", self.expect_2("empty"))
 
     def test_deep_nesting(self):
         self.write(b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n")

@@ -1023,6 +1023,15 @@ START_TEST(buffers_that_are_not_pods)
     } cases[] = {
         {"", "the file is empty"},
         {"\n  \n", "the file is empty"},
+        /* no node, only comments or markers: said so, not "empty" */
+        {"# kube-apiserver: moved to kube-apiserver.yaml.d\n\n  # indented\n",
+         "the file holds no YAML document, only comments"},
+        {"---\n", "the file holds no YAML document, only document markers (---)"},
+        {"# a\n---\n# b\n", "the file holds no YAML document, only comments and document markers (---)"},
+        {"\xEF\xBB\xBF# a\r\n--- # b\r\n...\r\n", "only comments and document markers (---)"},
+        /* a null written out is one: not taken for nothing */
+        {"# a\n---\nnull\n", "a null, not a Pod object"},
+        {"# a\n---\n~\n", "a null, not a Pod object"},
         {"- a\n- b\n", "a list, not a Pod object"},
         {"  [1, 2]", "a list, not a Pod object"},
         {"just words\n", "not a Pod object"},
