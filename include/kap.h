@@ -865,7 +865,11 @@ typedef struct kap_manifest_fix kap_manifest_fix;
 KAP_API int kap_manifest_fix_new(kap_manifest_fix **out, const char *path, const kap_manifest_options *opts,
                                  const kap_manifest_fix_options *fix);
 /* The same with a backup's bytes (a node path under the root) as the result,
- * for putting a backup back with kap_manifest_fix_write(). */
+ * for putting a backup back with kap_manifest_fix_write(). A backup that is
+ * not a v1 Pod with a container running kube-apiserver, as kubelet reads
+ * it (not YAML or JSON, empty, comments alone, another kind, another pod),
+ * is KAP_EINVALID (KAP_ELIMIT: too deep), with the reason in
+ * kap_manifest_fix_error() and no result to write. */
 KAP_API int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const char *backup,
                                      const kap_manifest_options *opts);
 KAP_API void kap_manifest_fix_free(kap_manifest_fix *fix);

@@ -4420,6 +4420,39 @@ int manifest_readable(const char *manifest, const char *data, size_t len, kap_bu
     return rc;
 }
 
+int manifest_apiserver_pod(const char *manifest, const char *data, size_t len, kap_buf *why)
+{
+    kap_arena a = {0};
+    jv *pod;
+    int is_json;
+    int rc = read_manifest(&a, manifest, data, len, &pod, &is_json, why);
+    if (rc == KAP_OK) {
+        const jv *av = jget(pod, "apiVersion"), *kind = jget(pod, "kind");
+        int ok_av = av && av->kind == JV_STRING && av->len == 2 && memcmp(av->s, "v1", 2) == 0;
+        int ok_kind = kind && kind->kind == JV_STRING && kind->len == 3 && memcmp(kind->s, "Pod", 3) == 0;
+        const jv *ctrs = jget(jget(pod, "spec"), "containers");
+        size_t st;
+        int runs = 0;
+        if (ctrs && ctrs->kind == JV_ARRAY)
+            for (size_t k = 0; k < ctrs->n; k++)
+                runs |= runs_apiserver(ctrs->items[k], &st, NULL, 0);
+        if (!ok_av || !ok_kind) {
+            buf_printf(why, "%s:%u:%u: not a v1 Pod (apiVersion %s, kind %s)", manifest, pod->line, pod->col,
+                       ok_av ? "v1" : av && av->kind == JV_STRING ? "other than v1" : "missing",
+                       ok_kind ? "Pod" : kind && kind->kind == JV_STRING ? "other than Pod" : "missing");
+            rc = KAP_EINVALID;
+        } else if (!runs) {
+            buf_printf(why, "%s:%u:%u: a Pod with no container that runs kube-apiserver", manifest, pod->line,
+                       pod->col);
+            rc = KAP_EINVALID;
+        }
+        if (rc && why->oom)
+            rc = KAP_ENOMEM;
+    }
+    arena_free(&a);
+    return rc;
+}
+
 /* Whether data is a Pod with a container running kube-apiserver. */
 /* Whether two pods' metadata give kubelet one pod name (name and
  * namespace, "default" when unset): kubelet keeps only the first file of

@@ -2011,6 +2011,22 @@ int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const cha
         kap_buf b = {0};
         clean_path(&b, backup, strlen(backup));
         rc = b.s ? read_under(x, b.s, &x->result, &x->result_len) : KAP_ENOMEM;
+        if (rc == KAP_OK) {
+            /* what is put back must be a manifest kubelet runs as
+             * kube-apiserver: not a file named by mistake, cut short, or
+             * of another pod */
+            kap_buf why = {0};
+            rc = manifest_apiserver_pod(b.s, x->result, x->result_len, &why);
+            if (rc == KAP_EINVALID || rc == KAP_ELIMIT)
+                rc = set_fix_error(x, rc, "cannot restore: %s", why.s);
+            buf_free(&why);
+            if (rc != KAP_OK) {
+                /* nothing for kap_manifest_fix_write() to write */
+                kap_free(x->result);
+                x->result = NULL;
+                x->result_len = 0;
+            }
+        }
         buf_free(&b);
         if (rc == KAP_OK) {
             x->notes = kap_calloc(1, sizeof *x->notes);

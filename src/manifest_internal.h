@@ -73,6 +73,11 @@ KAP_HIDDEN void path_dirname(kap_buf *out, const char *p);
  * else KAP_EINVALID or KAP_ELIMIT with its error text in why (manifest is
  * the path it names), or KAP_ENOMEM. */
 KAP_HIDDEN int manifest_readable(const char *manifest, const char *data, size_t len, kap_buf *why);
+/* manifest_readable(), and the object a v1 Pod with a container that runs
+ * kube-apiserver (as manifest-pod and manifest-container find one): what
+ * --restore may put in the manifest's place. 0, else KAP_EINVALID or
+ * KAP_ELIMIT with the reason in why, or KAP_ENOMEM. */
+KAP_HIDDEN int manifest_apiserver_pod(const char *manifest, const char *data, size_t len, kap_buf *why);
 /* Whether kube-apiserver's flag is a boolean (a bare --name is true). */
 KAP_HIDDEN int manifest_bool_flag(const char *name);
 /* kube-apiserver's flags that add to a list or map each time they are given. */

@@ -423,6 +423,37 @@ class Fix(unittest.TestCase):
         self.assertEqual(rc, 1, out + err)  # the checks run again on the original, which lacks the audit flags
         self.assertEqual(self.read(root, manifest), before)
 
+    def test_restore_refuses_what_is_no_manifest(self):
+        """--restore puts back only a v1 Pod running kube-apiserver: a file
+        named by mistake, broken YAML or another pod is refused, and
+        nothing is written, not even a backup of the manifest."""
+        root, manifest = self.node("kubeadm-before")
+        before = self.read(root, manifest)
+        with open(os.path.join(FIXTURES, "base-policy.yaml"), "rb") as f:
+            policy = f.read()
+        bad = {
+            "policy.yaml": policy,
+            "broken.yaml": before.replace(b"kind: Pod", b"kind: [Pod"),
+            "notes.txt": b"# kept for reference\n",
+            "etcd.yaml": before.replace(b"- kube-apiserver\n", b"- etcd\n").replace(
+                b"image: registry.k8s.io/kube-apiserver", b"image: registry.k8s.io/etcd"),
+        }
+        for name, text in bad.items():
+            with open(os.path.join(root, name), "wb") as f:
+                f.write(text)
+            rc, out, err = run("--root", root, "--restore", "/" + name, manifest)
+            self.assertEqual(rc, 1, name + ": " + out + err)
+            self.assertIn("kap check-manifest: cannot restore: /" + name, err)
+            self.assertIn("nothing written", err)
+            self.assertEqual(self.read(root, manifest), before, name)
+            self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")), name)
+            self.assertEqual(self.listing(root, manifest), ["kube-apiserver.yaml"], name)
+        self.assertIn("a Pod with no container that runs kube-apiserver",
+                      run("--root", root, "--restore", "/etcd.yaml", manifest)[2])
+        self.assertIn("not a v1 Pod (apiVersion other than v1, kind other than Pod)",
+                      run("--root", root, "--restore", "/policy.yaml", manifest)[2])
+        self.assertIn("/broken.yaml:", run("--root", root, "--restore", "/broken.yaml", manifest)[2])
+
     def fix_one(self, name):
         root, manifest = self.node(name)
         before = self.read(root, manifest)

@@ -517,6 +517,36 @@ START_TEST(restore)
     has(kap_manifest_fix_error(x), "cannot read");
     ck_assert_ptr_null(kap_manifest_fix_result(x, NULL));
     kap_manifest_fix_free(x);
+    /* a backup that is no kube-apiserver pod is refused, and nothing is
+     * left to write */
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"apiVersion: v1\nkind: Pod\nspec: [\n", "cannot restore: /b/bad:"},
+        {"", "the file is empty"},
+        {"# a note, not a manifest\n", "the file holds no YAML document, only comments"},
+        {"- a\n- b\n", "a list, not a Pod object"},
+        {"[Service]\nExecStart=/usr/bin/kubelet\n", "not a manifest kubelet can read"},
+        {"apiVersion: apps/v1\nkind: Deployment\n", "/b/bad:1:1: not a v1 Pod (apiVersion other than v1, kind other "
+                                                    "than Pod)"},
+        {"kind: Pod\n", "not a v1 Pod (apiVersion missing, kind Pod)"},
+        {HEAD "  - name: etcd\n    command: [etcd]\n", "/b/bad:1:1: a Pod with no container that runs kube-apiserver"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        put("/b/bad", bad[i].text);
+        x = NULL;
+        ck_assert_int_eq(kap_manifest_restore_new(&x, MANIFEST, "/b/bad", &o), KAP_EINVALID);
+        ck_assert_msg(strstr(kap_manifest_fix_error(x), bad[i].why), "case %zu: %s", i, kap_manifest_fix_error(x));
+        ck_assert_ptr_null(kap_manifest_fix_result(x, NULL));
+        ck_assert_int_eq(kap_manifest_fix_write(x, NULL), KAP_EARG);
+        kap_manifest_fix_free(x);
+    }
+    /* one in JSON is taken */
+    put("/b/ok.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": "
+                      "[{\"name\": \"a\", \"command\": [\"kube-apiserver\"]}]}}");
+    x = NULL;
+    ck_assert_int_eq(kap_manifest_restore_new(&x, MANIFEST, "/b/ok.json", &o), KAP_OK);
+    kap_manifest_fix_free(x);
     /* the manifest not there */
     x = NULL;
     ck_assert_int_eq(kap_manifest_restore_new(&x, "/etc/kubernetes/manifests/none.yaml",
