@@ -1225,33 +1225,34 @@ typedef struct envvar {
     const char *name, *value; /* value NULL: not known */
 } envvar;
 
-static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n);
+static const char *kubelet_expand(kap_arena *a, int *oom, const char *in, const envvar *env, size_t n);
 
-static size_t container_env(checker *c, envvar **out)
+/* The environment of container, in a; *oom set when memory ran out. */
+static size_t container_env(kap_arena *a, int *oom, const jv *container, envvar **out)
 {
-    const jv *env = jget(c->container, "env");
+    const jv *env = jget(container, "env");
     *out = NULL;
     if (!env || env->kind != JV_ARRAY || !env->n)
         return 0;
-    envvar *e = arena_alloc(&c->a, env->n * sizeof *e);
+    envvar *e = arena_alloc(a, env->n * sizeof *e);
     if (!e)
-        return c->r->oom = 1, 0;
+        return *oom = 1, 0;
     size_t n = 0;
     for (size_t i = 0; i < env->n; i++) {
         const jv *nm = jget(env->items[i], "name"), *v = jget(env->items[i], "value");
         if (!nm || nm->kind != JV_STRING || memchr(nm->s, '\0', nm->len))
             continue;
-        const char *name = jstr_in(&c->a, nm, &c->r->oom);
+        const char *name = jstr_in(a, nm, oom);
         /* kubelet: a value that is not empty, else valueFrom's (not known
          * here), else "" */
         const char *val = v && v->kind == JV_STRING && v->len && !memchr(v->s, '\0', v->len)
-                              ? jstr_in(&c->a, v, &c->r->oom)
+                              ? jstr_in(a, v, oom)
                           : jget(env->items[i], "valueFrom") ? NULL
                                                                : "";
         if (!name)
-            return c->r->oom = 1, 0;
+            return *oom = 1, 0;
         if (val)
-            val = kubelet_expand(c, val, e, n); /* NULL when it grows too long: not known */
+            val = kubelet_expand(a, oom, val, e, n); /* NULL when it grows too long: not known */
         /* a later entry of one name replaces the earlier */
         size_t k = 0;
         while (k < n && strcmp(e[k].name, name) != 0)
@@ -1273,7 +1274,7 @@ static size_t container_env(checker *c, envvar **out)
  * would otherwise grow without end). An argument not known is checked as
  * written. */
 #define EXPAND_MAX ((size_t)128 * 1024)
-static const char *kubelet_expand(checker *c, const char *in, const envvar *env, size_t n)
+static const char *kubelet_expand(kap_arena *a, int *oom, const char *in, const envvar *env, size_t n)
 {
     if (!strchr(in, '$'))
         return in;
@@ -1316,9 +1317,9 @@ static const char *kubelet_expand(checker *c, const char *in, const envvar *env,
         buf_free(&b);
         return NULL;
     }
-    const char *outs = b.s ? arena_strndup(&c->a, b.s, b.len) : arena_strndup(&c->a, "", 0);
+    const char *outs = b.s ? arena_strndup(a, b.s, b.len) : arena_strndup(a, "", 0);
     if (!outs || b.oom)
-        c->r->oom = 1;
+        *oom = 1;
     buf_free(&b);
     return outs ? outs : in;
 }
@@ -1419,7 +1420,7 @@ static int check_pod(checker *c)
     size_t m = 0;
     int bad_type = 0;
     envvar *env = NULL;
-    size_t nenv = container_env(c, &env);
+    size_t nenv = container_env(&c->a, &c->r->oom, c->container, &env);
     for (int k = 0; k < 2; k++) {
         if (!argv[k] || argv[k]->kind == JV_NULL)
             continue;
@@ -1451,7 +1452,7 @@ static int check_pod(checker *c)
             r->oom = 1;
             return -1;
         }
-        const char *ax = kubelet_expand(c, a, env, nenv);
+        const char *ax = kubelet_expand(&c->a, &c->r->oom, a, env, nenv);
         a = ax ? ax : a;
         if (!a[0])
             continue; /* an empty argument: kube-apiserver's command refuses only arguments that are not empty */
@@ -1532,7 +1533,7 @@ static int check_pod(checker *c)
         } else if (i + 1 < m && list[i + 1] && list[i + 1]->kind == JV_STRING) {
             f->name = nn;
             f->value = jstr_in(&c->a, list[++i], &c->r->oom);
-            const char *vx = f->value ? kubelet_expand(c, f->value, env, nenv) : NULL;
+            const char *vx = f->value ? kubelet_expand(&c->a, &c->r->oom, f->value, env, nenv) : NULL;
             f->value = vx ? vx : f->value;
         } else {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col,
@@ -4451,6 +4452,35 @@ int manifest_apiserver_pod(const char *manifest, const char *data, size_t len, k
     }
     arena_free(&a);
     return rc;
+}
+
+int manifest_expand_arg(const char *data, size_t len, const char *in, kap_buf *out)
+{
+    kap_arena a = {0};
+    kap_fail fail = {0};
+    jv *pod = NULL;
+    int json, oom = 0, rc = read_pod(&a, data, len, &pod, &fail, &json);
+    oom |= rc == KAP_ENOMEM || fail.msg.oom;
+    const jv *ctr = NULL, *ctrs = rc == KAP_OK ? jget(jget(pod, "spec"), "containers") : NULL;
+    size_t st;
+    if (ctrs && ctrs->kind == JV_ARRAY)
+        for (size_t k = 0; k < ctrs->n && !ctr; k++)
+            if (runs_apiserver(ctrs->items[k], &st, NULL, 0))
+                ctr = ctrs->items[k];
+    rc = KAP_EINVALID;
+    if (ctr && !oom) {
+        envvar *env;
+        size_t n = container_env(&a, &oom, ctr, &env);
+        const char *x = oom ? NULL : kubelet_expand(&a, &oom, in, env, n);
+        if (x && !oom) {
+            buf_adds(out, x);
+            oom |= !buf_cstr(out) || out->oom;
+            rc = KAP_OK;
+        }
+    }
+    buf_free(&fail.msg);
+    arena_free(&a);
+    return oom ? KAP_ENOMEM : rc;
 }
 
 /* Whether data is a Pod with a container running kube-apiserver. */

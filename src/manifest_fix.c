@@ -1688,41 +1688,67 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
     const char *log = fo && fo->log_path ? fo->log_path
                       : lf && lf->val[0] ? lf->val
                                          : KAP_MANIFEST_DEFAULT_LOG_PATH;
+    /* The manifest's own paths as kube-apiserver is given them: kubelet
+     * expands $(NAME) with the container's env in the arguments (never in
+     * a mount's mountPath or hostPath), so the mounts are planned from the
+     * expansion and the flag stays as written. A path given to the fix is
+     * written as it is, and kubelet would expand it too: taken as written,
+     * and refused below when it holds a reference. */
+    kap_buf pxb = {0}, lxb = {0};
+    const char *policy_x = policy, *log_x = log;
+    int xrc = KAP_OK;
+    if (!(fo && fo->policy_file) && strchr(policy, '$') &&
+        (xrc = manifest_expand_arg(x->original, x->original_len, policy, &pxb)) == KAP_OK)
+        policy_x = pxb.s;
+    if (xrc != KAP_ENOMEM && !(fo && fo->log_path) && strchr(log, '$') &&
+        (xrc = manifest_expand_arg(x->original, x->original_len, log, &lxb)) == KAP_OK)
+        log_x = lxb.s;
+    if (xrc == KAP_ENOMEM) {
+        buf_free(&pxb), buf_free(&lxb);
+        rc = KAP_ENOMEM;
+        goto out;
+    }
     /* "-": the log goes to kube-apiserver's standard output (no file, no mount) */
-    const int to_stdout = strcmp(log, "-") == 0;
-    if (policy[0] != '/' || (log[0] != '/' && !to_stdout)) {
-        const char *bad = policy[0] != '/' ? policy : log;
+    const int to_stdout = strcmp(log_x, "-") == 0;
+    if (policy_x[0] != '/' || (log_x[0] != '/' && !to_stdout)) {
+        const char *bad = policy_x[0] != '/' ? policy_x : log_x;
+        const char *written = bad == policy_x ? policy : log;
         cannot(&f,
-               "%s%s is not an absolute path%s as written: --fix edits the arguments as they are written, without "
-               "workingDir or $(NAME) references applied; write the path out, or give it to the fix (kap check-manifest "
-               "--fix --policy-file, --log-path)",
-               bad == policy ? "the policy file " : "the log path ", bad,
-               bad == policy ? "" : " (nor '-', standard output)");
+               "%s%s is not an absolute path%s %s%s%s: --fix edits the arguments as they are written, without "
+               "workingDir applied; write the path out, or give it to the fix (kap check-manifest --fix "
+               "--policy-file, --log-path)",
+               bad == policy_x ? "the policy file " : "the log path ", bad,
+               bad == policy_x ? "" : " (nor '-', standard output)",
+               bad == written ? "as written" : "with its $(NAME) references expanded from the container's env (",
+               bad == written ? "" : written, bad == written ? "" : ")");
+        buf_free(&pxb), buf_free(&lxb);
         rc = KAP_EARG;
         goto out;
     }
-    if (strstr(policy, "$(") || strstr(log, "$(")) {
+    if (strstr(policy_x, "$(") || strstr(log_x, "$(")) {
         /* kubelet expands $(NAME) in the arguments, never in a mount's
          * mountPath or a hostPath: written there as it stands, the mount
          * would miss the file */
-        const char *bad = strstr(policy, "$(") ? policy : log;
+        const char *bad = strstr(policy_x, "$(") ? policy_x : log_x;
         cannot(&f,
-               "%s%s holds a $(NAME) reference, which kubelet expands in the arguments but not in a mount's "
-               "paths: write the path out, or give it to the fix (kap check-manifest --fix --policy-file, "
-               "--log-path)",
-               bad == policy ? "the policy file " : "the log path ", bad);
+               "%s%s holds a $(NAME) reference whose value is not known here (no such name in the container's "
+               "env, a value from valueFrom, or a path given to the fix), which kubelet expands in the arguments "
+               "but not in a mount's paths: write the path out, or give it to the fix (kap check-manifest --fix "
+               "--policy-file, --log-path)",
+               bad == policy_x ? "the policy file " : "the log path ", bad);
+        buf_free(&pxb), buf_free(&lxb);
         rc = KAP_EARG;
         goto out;
     }
     kap_buf pc = {0}, lc = {0}, ld = {0}, md = {0};
-    clean_path(&pc, policy, strlen(policy));
+    clean_path(&pc, policy_x, strlen(policy_x));
     if (to_stdout) {
         buf_adds(&lc, "-");
         buf_cstr(&lc);
         buf_adds(&ld, "-");
         buf_cstr(&ld);
     } else {
-        clean_path(&lc, log, strlen(log));
+        clean_path(&lc, log_x, strlen(log_x));
         path_dirname(&ld, lc.s ? lc.s : "/");
     }
     path_dirname(&md, x->path);
@@ -1732,7 +1758,8 @@ static int fix_text(kap_manifest_fix *x, const kap_manifest_fix_options *fo)
         goto out;
     }
     kap_buf old_ld = {0};
-    const int log_is_dir = !to_stdout && log_path_names_dir(log);
+    const int log_is_dir = !to_stdout && log_path_names_dir(log_x);
+    buf_free(&pxb), buf_free(&lxb); /* policy_x and log_x are not used below */
     const int log_in_manifests =
         !to_stdout && (path_within(ld.s, md.s) || path_within(ld.s, "/etc/kubernetes/manifests"));
     if (fo && fo->log_path && (log_is_dir || log_in_manifests)) {

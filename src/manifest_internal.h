@@ -78,6 +78,12 @@ KAP_HIDDEN int manifest_readable(const char *manifest, const char *data, size_t 
  * --restore may put in the manifest's place. 0, else KAP_EINVALID or
  * KAP_ELIMIT with the reason in why, or KAP_ENOMEM. */
 KAP_HIDDEN int manifest_apiserver_pod(const char *manifest, const char *data, size_t len, kap_buf *why);
+/* An argument of the kube-apiserver container of the manifest data as
+ * kubelet gives it to kube-apiserver: $(NAME) expanded with the
+ * container's env, "$$" as "$" (kap check-manifest's reading). 0 with the
+ * result in out; KAP_EINVALID when it is not known here (a variable set by
+ * valueFrom, no such container) or KAP_ENOMEM. */
+KAP_HIDDEN int manifest_expand_arg(const char *data, size_t len, const char *in, kap_buf *out);
 /* Whether kube-apiserver's flag is a boolean (a bare --name is true). */
 KAP_HIDDEN int manifest_bool_flag(const char *name);
 /* kube-apiserver's flags that add to a list or map each time they are given. */

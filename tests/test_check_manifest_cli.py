@@ -423,6 +423,29 @@ class Fix(unittest.TestCase):
         self.assertEqual(rc, 1, out + err)  # the checks run again on the original, which lacks the audit flags
         self.assertEqual(self.read(root, manifest), before)
 
+    def test_flag_path_from_env_passes(self):
+        """A manifest that passes every check with its log path written as
+        $(LOGDIR)/audit.log (kubelet expands it from env): --fix has
+        nothing to change and exits 0, writing nothing."""
+        root, manifest = self.node("good-values")
+        text = self.read(root, manifest)
+        text = text.replace(b"--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                            b"--audit-log-path=$(LOGDIR)/audit.log")
+        text = text.replace(b"    name: kube-apiserver\n",
+                            b"    name: kube-apiserver\n    env:\n    - name: LOGDIR\n"
+                            b"      value: /var/log/kubernetes/audit\n")
+        with open(root + manifest, "wb") as f:
+            f.write(text)
+        rc, out, err = run("--root", root, manifest)
+        self.assertEqual(rc, 0, out + err)
+        self.assertNotIn("WARN", out)
+        for extra in (("--fix", "--dry-run"), ("--fix",)):
+            rc, out, err = run("--root", root, *extra, manifest)
+            self.assertEqual(rc, 0, out + err)
+            self.assertIn(manifest + ": nothing to change\n", out)
+            self.assertEqual(self.read(root, manifest), text)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+
     def test_restore_refuses_what_is_no_manifest(self):
         """--restore puts back only a v1 Pod running kube-apiserver: a file
         named by mistake, broken YAML or another pod is refused, and

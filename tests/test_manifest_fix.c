@@ -1066,18 +1066,55 @@ START_TEST(refusals)
 {
     node(BARE "        - --audit-policy-file=/etc/$(D)/audit-policy.yaml\n"
               "      env:\n        - {name: D, value: kubernetes}\n");
-    /* a path with a $(NAME) reference (expanded by kubelet in the
-     * arguments, not in mounts): a mount written with it would miss */
+    /* a path with a $(NAME) reference kubelet expands (in the arguments,
+     * not in mounts) from the container's env: the flag stays as written,
+     * the mount is planned from the expansion (written with the reference
+     * it would miss the file) */
     {
-        kap_manifest_fix *y = fix_now(KAP_EARG);
-        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(y), "the policy file /etc/$(D)/audit-policy.yaml holds "
-                                                                 "a $(NAME) reference"));
-        ck_assert_ptr_null(kap_manifest_fix_result(y, NULL));
+        kap_manifest_fix *y = fix_now(KAP_OK);
+        const char *t = kap_manifest_fix_result(y, NULL);
+        ck_assert_ptr_nonnull(strstr(t, "\n        - --audit-policy-file=/etc/$(D)/audit-policy.yaml\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\n        - mountPath: /etc/kubernetes/audit-policy.yaml\n"
+                                        "          name: audit-policy\n          readOnly: true\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\n        path: /etc/kubernetes/audit-policy.yaml\n        type: File\n"));
+        ck_assert(!has_change(y, "audit-policy-file"));
+        ck_assert_ptr_null(strstr(strstr(t, "audit-policy.yaml\n") + 1, "$(D)"));
         kap_manifest_fix_free(y);
-        put(MANIFEST, BARE "        - --audit-log-path=/var/log/$(D)/audit.log\n"
+        /* $$ is a '$' and the log's directory is mounted as expanded */
+        put(MANIFEST, BARE "        - --audit-log-path=/var/log/$(D)/$$audit.log\n"
+                      "      env:\n        - {name: D, value: kubernetes}\n");
+        y = fix_now(KAP_OK);
+        t = kap_manifest_fix_result(y, NULL);
+        ck_assert_ptr_nonnull(strstr(t, "\n        - --audit-log-path=/var/log/$(D)/$$audit.log\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\n        - mountPath: /var/log/kubernetes\n          name: audit-log\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\n        path: /var/log/kubernetes\n        type: DirectoryOrCreate\n"));
+        kap_manifest_fix_free(y);
+        /* a reference whose value is not known here (no such env entry,
+         * valueFrom, an entry that uses one): refused, nothing written */
+        static const char *const unknown[] = {
+            "      env:\n        - {name: E, value: kubernetes}\n",
+            "      env:\n        - name: D\n          valueFrom: {fieldRef: {fieldPath: metadata.namespace}}\n",
+            "      env:\n        - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}\n"
+            "        - {name: D, value: $(NODE)}\n",
+        };
+        for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+            char text[2048];
+            snprintf(text, sizeof text, "%s%s%s", BARE, "        - --audit-log-path=/var/log/$(D)/audit.log\n",
+                     unknown[i]);
+            put(MANIFEST, text);
+            y = fix_now(KAP_EARG);
+            ck_assert_msg(strstr(kap_manifest_fix_error(y), "the log path /var/log/$(D)/audit.log holds a $(NAME) "
+                                                            "reference whose value is not known here"),
+                          "case %zu: %s", i, kap_manifest_fix_error(y));
+            ck_assert_ptr_null(kap_manifest_fix_result(y, NULL));
+            kap_manifest_fix_free(y);
+        }
+        /* one that expands to a relative path: refused as relative */
+        put(MANIFEST, BARE "        - --audit-policy-file=$(D)/audit-policy.yaml\n"
                       "      env:\n        - {name: D, value: kubernetes}\n");
         y = fix_now(KAP_EARG);
-        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(y), "the log path /var/log/$(D)/audit.log holds"));
+        ck_assert_ptr_nonnull(strstr(kap_manifest_fix_error(y), "the policy file kubernetes/audit-policy.yaml is not an "
+                                                                 "absolute path"));
         kap_manifest_fix_free(y);
     }
     drop();
