@@ -4483,7 +4483,6 @@ int manifest_expand_arg(const char *data, size_t len, const char *in, kap_buf *o
     return oom ? KAP_ENOMEM : rc;
 }
 
-/* Whether data is a Pod with a container running kube-apiserver. */
 /* Whether two pods' metadata give kubelet one pod name (name and
  * namespace, "default" when unset): kubelet keeps only the first file of
  * its directory with that name. */
