@@ -1639,6 +1639,7 @@ static void want_fields(fieldcheck *fc, const jv *obj, const char *path, const c
 static void check_fields(checker *c)
 {
     static const char *const ctr_strings[] = {"name", "image", NULL};
+    static const char *const env_strings[] = {"name", "value", NULL};
     static const char *const mount_strings[] = {"name",        "mountPath",        "subPath",
                                                 "subPathExpr", "mountPropagation", "recursiveReadOnly",
                                                 NULL};
@@ -1666,6 +1667,20 @@ static void check_fields(checker *c)
                 if (!want_kind(&fc, ctr, JV_OBJECT, p))
                     continue;
                 want_fields(&fc, ctr, p, ctr_strings, JV_STRING);
+                /* env: the $(NAME) references of the arguments and of
+                 * subPathExpr are read from it (a name YAML reads as a
+                 * boolean, N, yes, off, fails here) */
+                snprintf(q, sizeof q, "%s.env", p);
+                const jv *env = jget(ctr, "env");
+                if (want_kind(&fc, env, JV_ARRAY, q))
+                    for (size_t j = 0; j < env->n; j++) {
+                        snprintf(q, sizeof q, "%s.env[%zu]", p, j);
+                        if (!want_kind(&fc, env->items[j], JV_OBJECT, q))
+                            continue;
+                        want_fields(&fc, env->items[j], q, env_strings, JV_STRING);
+                        snprintf(q + strlen(q), sizeof q - strlen(q), ".valueFrom");
+                        want_kind(&fc, jget(env->items[j], "valueFrom"), JV_OBJECT, q);
+                    }
                 snprintf(q, sizeof q, "%s.volumeMounts", p);
                 const jv *mounts = jget(ctr, "volumeMounts");
                 if (!want_kind(&fc, mounts, JV_ARRAY, q))

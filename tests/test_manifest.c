@@ -1027,6 +1027,18 @@ START_TEST(recursive_read_only)
         {"[{name: init, image: busybox, volumeMounts: [{name: audit-log, mountPath: /x, subPath: 5, subPathExpr: "
          "x}]}]",
          "spec.initContainers[0].volumeMounts[0].subPath is a number"},
+        /* env, which $(NAME) references are read from: a name YAML reads
+         * as a boolean (N, yes, off) is no string */
+        {"[{name: init, image: busybox, env: [{name: N, value: x}]}]",
+         "spec.initContainers[0].env[0].name is a boolean where kubelet expects a string"},
+        {"[{name: init, image: busybox, env: [{name: \"N\", value: x}, {name: P, value: 6443}]}]",
+         "spec.initContainers[0].env[1].value is a number where kubelet expects a string"},
+        {"[{name: init, image: busybox, env: [{name: X, valueFrom: abc}]}]",
+         "spec.initContainers[0].env[0].valueFrom is a string where kubelet expects a mapping"},
+        {"[{name: init, image: busybox, env: {a: b}}]",
+         "spec.initContainers[0].env is a mapping where kubelet expects a list"},
+        {"[{name: init, image: busybox, env: [5]}]",
+         "spec.initContainers[0].env[0] is a number where kubelet expects a mapping"},
     };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
         char text[2048];
