@@ -829,9 +829,15 @@ int rp_scan_line(rp_scan *s, const char *line, size_t len)
 
 /* ---- managedFields inside a body ---------------------------------------- */
 
-/* The member key of the object at c->p (last occurrence, as Go decodes),
- * as a cut; returns 1 found, 0 not, -1 error. */
-static int find_member(cur *c, const char *key, size_t klen, rp_cut *out)
+/* What to do with each member of an object that has the key looked for. */
+typedef int (*member_fn)(rp_scan *s, const char *line, const rp_cut *m, void *arg);
+
+/* Calls fn for every member named key of the object at c->p, in order,
+ * each described as a cut. Every one, not only the last that Go keeps: a
+ * key given twice is walked twice, so that no managedFields is left in
+ * the bytes written, whichever duplicate a reader of them takes. fn is
+ * called once the member after is known (a cut needs it). 0, or -1. */
+static int each_member(cur *c, const char *key, size_t klen, member_fn fn, void *arg)
 {
     rp_scan *s = c->s;
     skip_ws(c);
@@ -840,10 +846,10 @@ static int find_member(cur *c, const char *key, size_t klen, rp_cut *out)
     uint32_t obj = s->n_objects++;
     if (!obj_open(c))
         return 0;
-    int found = 0, more;
+    int pending = 0, more;
     uint32_t idx = 0;
     size_t prev_vend = SIZE_MAX;
-    member m;
+    rp_cut cut;
     do {
         /* the key, compared without the scratch (the event's strings live there) */
         skip_ws(c);
@@ -866,17 +872,20 @@ static int find_member(cur *c, const char *key, size_t klen, rp_cut *out)
         if (c->p >= c->end || *c->p != ':')
             return fail(c, "invalid character after object key");
         c->p++;
-        if (found && out->idx == idx - 1 && out->next_kstart == SIZE_MAX)
-            out->next_kstart = kstart;
+        if (pending) {
+            cut.next_kstart = kstart;
+            pending = 0;
+            if (fn(s, c->base, &cut, arg) < 0)
+                return -1;
+        }
         skip_ws(c);
         size_t vstart = (size_t)(c->p - c->base);
         if (skip_value(c, 1))
             return -1;
         if (match) {
-            m.kstart = kstart;
-            rp_cut cut = {m.kstart, (size_t)(c->p - c->base), prev_vend, SIZE_MAX, vstart, obj, idx, 2};
-            *out = cut;
-            found = 1;
+            rp_cut m = {kstart, (size_t)(c->p - c->base), prev_vend, SIZE_MAX, vstart, obj, idx, 2};
+            cut = m;
+            pending = 1;
         }
         prev_vend = (size_t)(c->p - c->base);
         idx++;
@@ -884,35 +893,43 @@ static int find_member(cur *c, const char *key, size_t klen, rp_cut *out)
         if (more < 0)
             return -1;
     } while (more);
-    return found;
+    return pending ? fn(s, c->base, &cut, arg) : 0;
+}
+
+static int cut_member(rp_scan *s, const char *line, const rp_cut *m, void *arg)
+{
+    (void)line;
+    (void)arg;
+    return push_cut(s, m);
+}
+
+/* managedFields of the metadata member m. */
+static int cut_metadata_mf(rp_scan *s, const char *line, const rp_cut *m, void *arg)
+{
+    (void)arg;
+    cur c = {s, line, line + m->vstart, line + m->vend};
+    return each_member(&c, "managedFields", 13, cut_member, NULL);
 }
 
 /* metadata.managedFields of the object at [start, end). */
 static int cut_object_mf(rp_scan *s, const char *line, size_t start, size_t end)
 {
     cur c = {s, line, line + start, line + end};
-    rp_cut meta, mf;
-    int r = find_member(&c, "metadata", 8, &meta);
-    if (r <= 0)
-        return r;
-    cur d = {s, line, line + meta.vstart, line + meta.vend};
-    r = find_member(&d, "managedFields", 13, &mf);
-    if (r <= 0)
-        return r;
-    return push_cut(s, &mf);
+    return each_member(&c, "metadata", 8, cut_metadata_mf, NULL);
 }
 
-/* Each element of the array member key of the object at [start, end),
- * or, with sub, the member sub of each element: its metadata.managedFields. */
-static int cut_list_mf(rp_scan *s, const char *line, size_t start, size_t end, const char *key, size_t klen,
-                       const char *sub, size_t sublen)
+static int cut_member_object_mf(rp_scan *s, const char *line, const rp_cut *m, void *arg)
 {
-    cur c = {s, line, line + start, line + end};
-    rp_cut arr;
-    int r = find_member(&c, key, klen, &arr);
-    if (r <= 0)
-        return r;
-    cur a = {s, line, line + arr.vstart, line + arr.vend};
+    (void)arg;
+    return cut_object_mf(s, line, m->vstart, m->vend);
+}
+
+/* The member sub of each element of an array (items, rows), or with no
+ * sub, each element: its metadata.managedFields. */
+static int cut_elements_mf(rp_scan *s, const char *line, const rp_cut *arr, void *arg)
+{
+    const char *sub = arg;
+    cur a = {s, line, line + arr->vstart, line + arr->vend};
     if (*a.p != '[')
         return 0;
     a.p++;
@@ -927,11 +944,7 @@ static int cut_list_mf(rp_scan *s, const char *line, size_t start, size_t end, c
         size_t ee = (size_t)(a.p - line);
         if (sub) {
             cur e = {s, line, line + es, line + ee};
-            rp_cut o;
-            r = find_member(&e, sub, sublen, &o);
-            if (r < 0)
-                return r;
-            if (r > 0 && cut_object_mf(s, line, o.vstart, o.vend) < 0)
+            if (each_member(&e, sub, strlen(sub), cut_member_object_mf, NULL) < 0)
                 return -1;
         } else if (cut_object_mf(s, line, es, ee) < 0) {
             return -1;
@@ -943,13 +956,22 @@ static int cut_list_mf(rp_scan *s, const char *line, size_t start, size_t end, c
     }
 }
 
+/* Each element of the array member key of the object at [start, end),
+ * or, with sub, the member sub of each element: its metadata.managedFields. */
+static int cut_list_mf(rp_scan *s, const char *line, size_t start, size_t end, const char *key, size_t klen,
+                       const char *sub)
+{
+    cur c = {s, line, line + start, line + end};
+    return each_member(&c, key, klen, cut_elements_mf, (void *)(uintptr_t)sub);
+}
+
 int rp_scan_managed_fields(rp_scan *s, const char *line, size_t vstart, size_t vend)
 {
     /* as kube-apiserver's copyWithoutManagedFields: the object itself, the
      * items of a list, the row objects of a Table */
     if (cut_object_mf(s, line, vstart, vend) < 0 ||
-        cut_list_mf(s, line, vstart, vend, "items", 5, NULL, 0) < 0 ||
-        cut_list_mf(s, line, vstart, vend, "rows", 4, "object", 6) < 0)
+        cut_list_mf(s, line, vstart, vend, "items", 5, NULL) < 0 ||
+        cut_list_mf(s, line, vstart, vend, "rows", 4, "object") < 0)
         return -1;
     return 0;
 }

@@ -171,6 +171,23 @@ START_TEST(write_edges)
         "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
         "\"responseObject\":{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"n\":1}},"
         "{\"metadata\":{\"n\":2}},{\"spec\":{}}],\"rows\":[{\"object\":{\"metadata\":{\"a\":1,\"b\":2}}}]}}\n");
+    /* a key given twice: every managedFields goes, whichever duplicate a
+     * reader takes (Go the last); twice in metadata, apart or side by
+     * side, in metadata given twice, in items and rows given twice */
+    ck_assert_str_eq(
+        write_one(HDR "rules:\n- level: RequestResponse\n  omitManagedFields: true\n",
+                  "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
+                  "\"requestObject\":{\"metadata\":{\"managedFields\":[1],\"n\":1,\"managedFields\":[2]}},"
+                  "\"responseObject\":{\"metadata\":{\"managedFields\":[1],\"managedFields\":[2]},"
+                  "\"metadata\":{\"n\":2,\"managedFields\":3},"
+                  "\"items\":[{\"metadata\":{\"managedFields\":4}}],\"items\":[{\"metadata\":{\"managedFields\":5,\"n\":5}}],"
+                  "\"rows\":[{\"object\":{\"metadata\":{\"managedFields\":6}},"
+                  "\"object\":{\"metadata\":{\"n\":7,\"managedFields\":7}}}]}}\n"),
+        "{\"level\":\"RequestResponse\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\","
+        "\"requestObject\":{\"metadata\":{\"n\":1}},"
+        "\"responseObject\":{\"metadata\":{},\"metadata\":{\"n\":2},"
+        "\"items\":[{\"metadata\":{}}],\"items\":[{\"metadata\":{\"n\":5}}],"
+        "\"rows\":[{\"object\":{\"metadata\":{}},\"object\":{\"metadata\":{\"n\":7}}}]}}\n");
     /* an EventList keeps its frame and the items the policy keeps */
     ck_assert_str_eq(
         write_one(HDR "rules:\n- level: None\n  verbs: [list]\n- level: Metadata\n",
