@@ -37,7 +37,8 @@ RP_HIDDEN void rp_buf_add(rp_buf *b, const void *s, size_t n);
 RP_HIDDEN void rp_buf_addc(rp_buf *b, char c);
 RP_HIDDEN void rp_buf_adds(rp_buf *b, const char *s);
 RP_HIDDEN void rp_buf_printf(rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-RP_HIDDEN void rp_buf_json(rp_buf *b, const char *s, size_t n); /* a JSON string, quoted */
+/* A JSON string, quoted; bytes that are not UTF-8 as \ufffd (as Go). */
+RP_HIDDEN void rp_buf_json(rp_buf *b, const char *s, size_t n);
 /* A value from the input in text output: as it is when it is valid UTF-8
  * without control characters (C0, DEL, C1), else quoted as a JSON string
  * with those escaped (\u001b) and bytes that are not UTF-8 as \ufffd. */

@@ -146,9 +146,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return need + 1;
 }
 
-/* A quoted JSON string. text: also C1 controls (U+0080 to U+009F) as \u0080
- * to \u009f and each byte that does not start valid UTF-8 as \ufffd, so that
- * nothing in it acts on a terminal; else those pass as they are. */
+/* A quoted JSON string, valid UTF-8 whatever s holds: each byte that does
+ * not start valid UTF-8 is \ufffd, as Go's encoding/json writes it. text:
+ * also C1 controls (U+0080 to U+009F) as \u0080 to \u009f, so that nothing
+ * in it acts on a terminal; else those pass as they are. */
 static void quote(rp_buf *b, const char *s, size_t n, int text)
 {
     static const char hex[] = "0123456789abcdef";
@@ -159,9 +160,9 @@ static void quote(rp_buf *b, const char *s, size_t n, int text)
         unsigned char c = p[i];
         size_t k = 1;
         unsigned cp = c;
-        if (c >= 0x80 && text) {
+        if (c >= 0x80) {
             k = utf8_seq(p + i, n - i);
-            if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
+            if (text && k == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
                 cp = p[i + 1];
             } else if (k) {
                 i += k;

@@ -469,6 +469,38 @@ START_TEST(table_escapes_controls)
 }
 END_TEST
 
+/* Whether s is valid UTF-8 (RFC 3629: no overlong form, no surrogate,
+ * nothing past U+10FFFF), decoded here apart from the code under test. */
+static int valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp, min;
+        int more;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        } else if ((*p & 0xE0) == 0xC0) {
+            cp = *p & 0x1F, more = 1, min = 0x80;
+        } else if ((*p & 0xF0) == 0xE0) {
+            cp = *p & 0x0F, more = 2, min = 0x800;
+        } else if ((*p & 0xF8) == 0xF0) {
+            cp = *p & 0x07, more = 3, min = 0x10000;
+        } else {
+            return 0;
+        }
+        p++;
+        for (; more > 0; more--, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (*p & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+    }
+    return 1;
+}
+
 START_TEST(table_utf8_whole_or_quoted)
 {
     /* valid UTF-8 of 2, 3 and 4 bytes stands as it is; a path with bytes
@@ -481,7 +513,9 @@ START_TEST(table_utf8_whole_or_quoted)
         "{\"level\":\"Metadata\",\"auditID\":\"b\",\"stage\":\"ResponseComplete\","
         "\"requestURI\":\"/b%e2%28%a1%e0%80%80%ed%a0%80%f4%90%80%80%c2%85\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n"
         "{\"level\":\"Metadata\",\"auditID\":\"c\",\"stage\":\"ResponseComplete\","
-        "\"requestURI\":\"/c%e2%82\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n";
+        "\"requestURI\":\"/c%e2%82\",\"verb\":\"get\",\"user\":{\"username\":\"u\"}}\n"
+        "{\"level\":\"Metadata\",\"auditID\":\"d\",\"stage\":\"ResponseComplete\","
+        "\"requestURI\":\"/a%c3%a9%e2%82%ac%f0%9f%98%80\",\"verb\":\"get\",\"user\":{\"username\":\"v\xfew\xc0\xaf\"}}\n";
     kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
     kap_replay_options o;
     kap_replay_options_init(&o);
@@ -494,6 +528,17 @@ START_TEST(table_utf8_whole_or_quoted)
                   "%s", t);
     ck_assert_msg(strstr(t, " events  \"/c\\ufffd\\ufffd\"\n") != NULL, "%s", t);
     free(t);
+    /* JSON is valid UTF-8 too, each byte that is not a \ufffd as Go's
+     * encoding/json writes it; a C1 control is valid and stays as it is */
+    char *j = json_of(s);
+    ck_assert_msg(valid_utf8(j), "%s", j);
+    ck_assert_msg(strstr(j, "{\"resource\":\"/a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",") != NULL, "%s", j);
+    ck_assert_msg(strstr(j, "{\"resource\":\"/b\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+                            "\\ufffd\\ufffd\\ufffd\xc2\x85\",") != NULL,
+                  "%s", j);
+    ck_assert_msg(strstr(j, "{\"resource\":\"/c\\ufffd\\ufffd\",") != NULL, "%s", j);
+    ck_assert_msg(strstr(j, "{\"user\":\"v\\ufffdw\\ufffd\\ufffd\",") != NULL, "%s", j);
+    free(j);
     kap_replay_summary_free(s);
     kap_policy_free(p);
 }

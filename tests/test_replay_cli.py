@@ -542,6 +542,20 @@ class Inputs(unittest.TestCase):
         got = json.loads(run("replay", "-q", "-o", "json", pols[0], "-", stdin=log).stdout)
         self.assertIn("system:anonymous\x1b[31m", [u["user"] for u in got["top_users"]])
 
+    def test_json_is_utf8(self):
+        """-o json is valid UTF-8 whatever the log holds: a path percent-decoded
+        into bytes that are not UTF-8, a file name that is not, each such byte
+        a U+FFFD, as Go's encoding/json writes it."""
+        path = os.path.join(os.fsencode(self.dir), b"bad\xff.log")
+        with open(path, "wb") as f:
+            f.write(b'{"kind":"Event","level":"Metadata","auditID":"a","stage":"ResponseComplete",'
+                    b'"requestURI":"/x%ff%C3y%c3%a9","verb":"get","user":{"username":"u\xfe"}}\nnot json\n')
+        out = run("replay", "-q", "-o", "json", self.policy, os.fsdecode(path)).stdout
+        got = json.loads(out.decode("utf-8"))  # strict: raises on bytes that are not UTF-8
+        self.assertEqual([r["resource"] for r in got["top_resources"]], ["/x\ufffd\ufffdy\u00e9"])
+        self.assertEqual([u["user"] for u in got["top_users"]], ["u\ufffd"])
+        self.assertEqual([b["source"] for b in got["bad"]], [os.path.join(self.dir, "bad\ufffd.log")])
+
     def test_usage(self):
         self.assertEqual(run("replay", check=False).returncode, 2)
         self.assertEqual(run("replay", self.policy, check=False).returncode, 2)
