@@ -690,6 +690,8 @@ static int line(kap_replay *r, kap_replay_summary *s, const char *text, size_t l
         }
         return add_bad(s, piece, line_rel, msg) ? -2 : 0;
     }
+    if (sc->list_error) /* a list of something else: its items are not events */
+        return add_bad(s, piece, line_rel, sc->list_error) ? -2 : 0;
     if (sc->is_list && sc->n_events == 0)
         return 0;
     int writing = r->write && !r->write_failed;

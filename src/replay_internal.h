@@ -121,11 +121,13 @@ typedef struct rp_cut {
 typedef struct rp_event {
     size_t start, end;         /* the event object in the line */
     rp_str audit_id, verb, uri, user, ns, api_group, api_version, resource, subresource, name;
+    rp_str kind, type_version;       /* the event's own kind and apiVersion (p NULL: absent) */
     int has_user, has_ref, stage, level;
     size_t level_vstart, level_vend; /* the level's string value, quotes included */
     size_t groups_off, n_groups;     /* into the scanner's group list */
     size_t cuts_off, n_cuts;         /* bodies, into the scanner's cut list */
     const char *error;               /* NULL, or why this event is not one */
+    const char *type_error;          /* NULL, or kind or apiVersion is not a string */
 } rp_event;
 
 typedef struct rp_scan {
@@ -140,6 +142,9 @@ typedef struct rp_scan {
     size_t n_cuts, cap_cuts;
     uint32_t n_objects;
     rp_buf scratch; /* unescaped strings */
+    /* an EventList whose kind or apiVersion is not one (its items are not
+     * events): why, else NULL */
+    const char *list_error;
     /* the error of the line, and its byte offset */
     const char *error;
     size_t error_at;

@@ -600,6 +600,32 @@ static rp_event *new_event(rp_scan *s)
 
 static int scan_event_members(cur *c, rp_event *ev, size_t depth, int top);
 
+/* kind and apiVersion: absent, null or "" pass (the webhook backend's
+ * EventList items carry neither, some tools drop them), as Go's decoder
+ * cannot tell those apart; any other value must be an audit event's. */
+#define BAD_VERSION "\"apiVersion\" must be audit.k8s.io/v1 or audit.k8s.io/v1beta1"
+
+/* kind or apiVersion: as opt_string, a value of another type also kept
+ * apart in type_error (a list's frame has no other error that counts). */
+static int type_string(cur *c, rp_str *out, rp_event *ev, const char *msg, size_t depth)
+{
+    int is_string = c->p < c->end && *c->p == '"';
+    int is_null = c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0;
+    if (!is_string && !is_null && !ev->type_error)
+        ev->type_error = msg;
+    return opt_string(c, out, ev, msg, depth);
+}
+
+static int type_is(rp_str v, const char *want)
+{
+    return v.n == 0 || (v.n == strlen(want) && memcmp(v.p, want, v.n) == 0);
+}
+
+static int audit_version(rp_str v)
+{
+    return type_is(v, "audit.k8s.io/v1") || type_is(v, "audit.k8s.io/v1beta1");
+}
+
 /* The items of an EventList, each an event. */
 static int scan_items(cur *c, size_t depth)
 {
@@ -670,6 +696,8 @@ static int scan_event_members(cur *c, rp_event *ev_in, size_t depth, int top)
         case 4:
             if (KEY_IS(m.key, "verb"))
                 r = opt_string(c, &EV->verb, EV, "\"verb\" must be a string", depth + 1);
+            else if (KEY_IS(m.key, "kind"))
+                r = type_string(c, &EV->kind, EV, "\"kind\" must be a string", depth + 1);
             else if (KEY_IS(m.key, "user"))
                 r = scan_user(c, EV, depth + 1);
             else
@@ -728,6 +756,8 @@ static int scan_event_members(cur *c, rp_event *ev_in, size_t depth, int top)
         case 10:
             if (KEY_IS(m.key, "requestURI"))
                 r = opt_string(c, &EV->uri, EV, "\"requestURI\" must be a string", depth + 1);
+            else if (KEY_IS(m.key, "apiVersion"))
+                r = type_string(c, &EV->type_version, EV, "\"apiVersion\" must be a string", depth + 1);
             else
                 r = skip_value(c, depth + 1);
             break;
@@ -756,8 +786,22 @@ static int scan_event_members(cur *c, rp_event *ev_in, size_t depth, int top)
 done:
     EV->cuts_off = cuts0;
     EV->n_cuts = s->n_cuts - cuts0;
+    if (top && s->is_list) {
+        /* the line's own object is the list */
+        if (EV->type_error)
+            s->list_error = EV->type_error;
+        else if (!type_is(EV->kind, "EventList"))
+            s->list_error = "\"kind\" must be \"EventList\"";
+        else if (!audit_version(EV->type_version))
+            s->list_error = BAD_VERSION;
+        return 0;
+    }
     if (!EV->error) {
-        if (!EV->audit_id.p)
+        if (!type_is(EV->kind, "Event"))
+            EV->error = "\"kind\" must be \"Event\"";
+        else if (!audit_version(EV->type_version))
+            EV->error = BAD_VERSION;
+        else if (!EV->audit_id.p)
             EV->error = "no \"auditID\"";
         else if (EV->audit_id.n == 0)
             EV->error = "empty \"auditID\"";
@@ -783,6 +827,7 @@ void rp_scan_free(rp_scan *s)
 int rp_scan_line(rp_scan *s, const char *line, size_t len)
 {
     s->is_list = 0;
+    s->list_error = NULL;
     s->n_events = s->n_groups = s->n_cuts = 0;
     s->n_objects = 0;
     s->error = NULL;

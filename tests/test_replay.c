@@ -388,6 +388,87 @@ START_TEST(bad_lines)
 }
 END_TEST
 
+START_TEST(bad_kinds)
+{
+    /* kind and apiVersion: absent, null or "" pass (webhook EventList items
+     * carry neither); anything but an audit Event (EventList for the line's
+     * list) is a bad line, not an event; a key given twice counts with its
+     * last value, as in Go */
+#define E(more) "{\"level\":\"Metadata\",\"stage\":\"Panic\"," more "}"
+    const char *log =
+        E("\"auditID\":\"1\",\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"") "\n"       /* 1 */
+        E("\"auditID\":\"2\",\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1beta1\"") "\n"  /* 2 */
+        E("\"auditID\":\"3\"") "\n"                                                              /* 3 */
+        E("\"auditID\":\"4\",\"kind\":null,\"apiVersion\":\"\"") "\n"                            /* 4 */
+        E("\"auditID\":\"5\",\"kind\":\"Pod\",\"apiVersion\":\"v1\"") "\n"                       /* 5 */
+        E("\"auditID\":\"6\",\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v2\"") "\n"       /* 6 */
+        E("\"auditID\":\"7\",\"kind\":5") "\n"                                                   /* 7 */
+        E("\"auditID\":\"8\",\"kind\":\"Event\",\"apiVersion\":[\"audit.k8s.io/v1\"]") "\n"     /* 8 */
+        E("\"auditID\":\"9\",\"kind\":\"event\"") "\n"                                           /* 9 */
+        E("\"auditID\":\"10\",\"kind\":\"Ev\\u0065nt\",\"apiVersion\":\"audit.k8s.io\\/v1\"") "\n" /* 10 */
+        E("\"auditID\":\"11\",\"kind\":\"Pod\",\"kind\":\"Event\"") "\n"                         /* 11 */
+        E("\"auditID\":\"12\",\"kind\":\"Event\",\"kind\":\"Pod\"") "\n"                         /* 12 */
+        "{\"kind\":\"PodList\",\"items\":[" E("\"auditID\":\"13\"") "]}\n"                       /* 13 */
+        "{\"kind\":\"EventList\",\"apiVersion\":\"v1\",\"items\":[" E("\"auditID\":\"14\"") "]}\n" /* 14 */
+        "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" E("\"auditID\":\"15a\"") ","
+        E("\"auditID\":\"15b\",\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"") ","
+        E("\"auditID\":\"15c\",\"kind\":\"Pod\"") "]}\n"                                         /* 15 */
+        "{\"kind\":5,\"verb\":[],\"items\":[" E("\"auditID\":\"16\"") "]}\n"                      /* 16 */
+        "{\"kind\":\"Event\",\"items\":[" E("\"auditID\":\"17\"") "]}\n"                          /* 17 */
+        "{\"kind\":\"PodList\",\"items\":[]}\n";                                                 /* 18 */
+#undef E
+    kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
+    sink out = {0};
+    kap_replay_summary *s = whole(p, NULL, log, strlen(log), &out);
+    kap_replay_counts c = counts_of(s);
+    ck_assert_uint_eq(c.events, 8); /* 1, 2, 3, 4, 10, 11, 15a, 15b */
+    ck_assert_uint_eq(c.requests, 8);
+    ck_assert_uint_eq(c.bad_lines, 12);
+    /* nothing of a bad line is written */
+    ck_assert_ptr_null(strstr(out.s, "\"auditID\":\"5\""));
+    ck_assert_ptr_null(strstr(out.s, "\"auditID\":\"15c\""));
+    ck_assert_ptr_null(strstr(out.s, "\"auditID\":\"13\""));
+    ck_assert_ptr_nonnull(strstr(out.s, "\"auditID\":\"15b\""));
+    free(out.s);
+    char *j = json_of(s);
+    const char *kind = "\\\"kind\\\" must be \\\"Event\\\"\"}";
+    const char *list = "\\\"kind\\\" must be \\\"EventList\\\"\"}";
+    const char *version = "\\\"apiVersion\\\" must be audit.k8s.io/v1 or audit.k8s.io/v1beta1\"}";
+    struct {
+        int line;
+        const char *prefix, *error;
+    } want[] = {
+        {5, "", kind},
+        {6, "", version},
+        {7, "", "\\\"kind\\\" must be a string\"}"},
+        {8, "", "\\\"apiVersion\\\" must be a string\"}"},
+        {9, "", kind},
+        {12, "", kind},
+        {13, "", list},
+        {14, "", version},
+        {15, "item 2: ", kind},
+        {16, "", "\\\"kind\\\" must be a string\"}"},
+        {17, "", list},
+        {18, "", list},
+    };
+    const char *at = strstr(j, "\"bad\":[");
+    ck_assert_ptr_nonnull(at);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char one[256];
+        snprintf(one, sizeof one, "{\"source\":\"log\",\"line\":%d,\"error\":\"%s%s", want[i].line, want[i].prefix,
+                 want[i].error);
+        const char *hit = strstr(at, one);
+        if (!hit)
+            ck_abort_msg("missing %s in %s", one, at);
+        at = hit;
+    }
+    ck_assert_ptr_null(strstr(at + 1, "{\"source\""));
+    free(j);
+    kap_replay_summary_free(s);
+    kap_policy_free(p);
+}
+END_TEST
+
 START_TEST(bad_deep_and_many)
 {
     /* nesting beyond Go's 10000 levels (the event object is the first: the
@@ -1332,6 +1413,7 @@ static Suite *suite(void)
     tcase_add_test(tc, attributes);
     tcase_add_test(tc, requests_and_stages);
     tcase_add_test(tc, bad_lines);
+    tcase_add_test(tc, bad_kinds);
     tcase_add_test(tc, bad_deep_and_many);
     tcase_add_test(tc, table_escapes_controls);
     tcase_add_test(tc, table_utf8_whole_or_quoted);

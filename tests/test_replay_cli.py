@@ -479,6 +479,21 @@ class Inputs(unittest.TestCase):
         self.assertIn(f"{path}:5: column 1: invalid character '\u00ff' looking for beginning of value", text)
         self.assertEqual(p.returncode, 0)
 
+    def test_not_audit_events_are_bad_lines(self):
+        """A line of another kind or apiVersion is reported, not replayed."""
+        path = os.path.join(self.dir, "kinds.log")
+        evs = [{"kind": k, "apiVersion": v, "level": "Metadata", "auditID": str(i), "stage": "ResponseComplete"}
+               for i, (k, v) in enumerate([("Event", "audit.k8s.io/v1"), ("Pod", "v1"), ("Event", "audit.k8s.io/v9")])]
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(e) + "\n" for e in evs))
+        text = run("replay", self.policy, path).stdout.decode()
+        self.assertIn(f'{path}:2: "kind" must be "Event"', text)
+        self.assertIn(f'{path}:3: "apiVersion" must be audit.k8s.io/v1 or audit.k8s.io/v1beta1', text)
+        p = run("replay", "-o", "json", self.policy, path)
+        got = json.loads(p.stdout)
+        self.assertEqual((got["events"], got["bad_lines"]), (1, 2))
+        self.assertIn(b"2 bad lines", p.stderr)
+
     def test_no_log_readable_fails(self):
         """Every log missing or a directory: the summary, and exit 1 with the
         reason; one readable log among them is a run with bad lines (0)."""

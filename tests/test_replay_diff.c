@@ -67,6 +67,22 @@ static int enum_of(json_t *v, const char *const *names)
     return -1;
 }
 
+/* Whether o's kind and apiVersion are an audit type's (kind want): each
+ * absent, null, "" or that value; apiVersion audit.k8s.io/v1 or v1beta1. */
+static int audit_type(json_t *o, const char *want)
+{
+    const char *sv;
+    size_t sn;
+    int r = jstr(o, "kind", &sv, &sn);
+    if (r < 0 || (r == 1 && sn != 0 && !(sn == strlen(want) && memcmp(sv, want, sn) == 0)))
+        return 0;
+    r = jstr(o, "apiVersion", &sv, &sn);
+    if (r < 0 || (r == 1 && sn != 0 && !streq((rp_str){sv, sn}, "audit.k8s.io/v1", 15) &&
+                  !streq((rp_str){sv, sn}, "audit.k8s.io/v1beta1", 20)))
+        return 0;
+    return 1;
+}
+
 /* The event as the scanner should have it, from jansson's tree. */
 static void compare_event(const rp_scan *s, const rp_event *e, json_t *o, const char *line, size_t len)
 {
@@ -101,6 +117,7 @@ static void compare_event(const rp_scan *s, const rp_event *e, json_t *o, const 
                 bad |= jstr(ref, rf[i], &sv, &sn) < 0;
         }
     }
+    bad |= !audit_type(o, "Event");
     json_t *id = json_object_get(o, "auditID");
     bad |= !json_is_string(id) || json_string_length(id) == 0;
     bad |= enum_of(json_object_get(o, "stage"), STAGES) < 0;
@@ -177,7 +194,9 @@ static void check_line(rp_scan *s, const char *line, size_t len)
         if (json_is_array(items)) {
             if (!s->is_list || s->n_events != json_array_size(items)) {
                 report("EventList items differ", line, len);
-            } else {
+            } else if (!audit_type(root, "EventList") != (s->list_error != NULL)) {
+                report(s->list_error ? s->list_error : "the scanner took a list of something else", line, len);
+            } else if (!s->list_error) {
                 for (size_t i = 0; i < s->n_events; i++) {
                     json_t *it = json_array_get(items, i);
                     if (json_is_object(it))
