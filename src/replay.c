@@ -477,6 +477,20 @@ static int group_add(kap_replay *r, kap_replay_summary *s, const rp_event *ev, k
     return (int)((size_t)((unsigned char *)e - s->groups.ents) / s->groups.esize);
 }
 
+/* A decision as it takes effect on what is written: at None nothing is,
+ * so omitted stages and omitManagedFields change nothing; at Metadata no
+ * body is, so omitManagedFields changes nothing. Two policies whose
+ * decisions differ only there write the same bytes. */
+static kap_decision in_effect(const kap_decision *d)
+{
+    kap_decision e = *d;
+    if (e.level == KAP_LEVEL_NONE)
+        e.omit_stages = 0;
+    if (e.level <= KAP_LEVEL_METADATA)
+        e.omit_managed_fields = 0;
+    return e;
+}
+
 static int same_decision(const kap_decision *a, const kap_decision *b)
 {
     return a->level == b->level && a->omit_stages == b->omit_stages &&
@@ -581,9 +595,10 @@ static int event(kap_replay *r, kap_replay_summary *s, const char *line, const r
             KAP_ANALYZER_ASSUME(s->stats_b != NULL);
             s->levels_b[db.level]++;
             s->stats_b[rb].requests++;
-            if (!same_decision(&da, &db)) {
+            kap_decision ea = in_effect(&da), eb = in_effect(&db);
+            if (!same_decision(&ea, &eb)) {
                 s->diff_requests++;
-                int grp = group_add(r, s, ev, path, &da, &db, hd && hd->kind == RP_HEAD_ORPHAN);
+                int grp = group_add(r, s, ev, path, &ea, &eb, hd && hd->kind == RP_HEAD_ORPHAN);
                 if (grp == -2)
                     return -2;
                 if (hd)

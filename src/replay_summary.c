@@ -711,7 +711,9 @@ static void text_decision(rp_buf *b, const kap_decision *d, const kap_decision *
             }
         rp_buf_printf(b, "%s)", first ? " none" : "");
     }
-    if (!d->omit_managed_fields != !other->omit_managed_fields)
+    /* where either level writes no body, the levels say it all */
+    if (!d->omit_managed_fields != !other->omit_managed_fields && d->level >= KAP_LEVEL_REQUEST &&
+        other->level >= KAP_LEVEL_REQUEST)
         rp_buf_printf(b, " (omitManagedFields: %s)", d->omit_managed_fields ? "true" : "false");
 }
 
@@ -1019,6 +1021,8 @@ static int format_table(const kap_replay_summary *s, size_t top, rp_buf *b)
         if (s->groups.n && !v)
             return -1;
         rp_buf tmp = {0}, da = {0}, db = {0};
+        if (s->groups.n && v[0].v)
+            rp_buf_adds(b, "\n  requests  this policy -> the other  user verb resource-or-path  e.g. auditID\n");
         for (size_t i = 0; i < s->groups.n && i < top && v[i].v; i++) {
             gkey g;
             gkey_parse(v[i].e, &g);

@@ -582,6 +582,69 @@ static int valid_utf8(const char *s)
     return 1;
 }
 
+START_TEST(compare_in_effect)
+{
+    /* differences are counted as they take effect: at None nothing is
+     * written (omitStages and omitManagedFields change nothing), at
+     * Metadata no body (omitManagedFields changes nothing) */
+    kap_policy *p = pol(HDR "rules:\n"
+                            "- level: None\n  verbs: [get]\n"
+                            "- level: Metadata\n  verbs: [list]\n"
+                            "- level: RequestResponse\n  verbs: [create]\n"
+                            "- level: Request\n  verbs: [update]\n"
+                            "- level: None\n  verbs: [watch]\n"
+                            "- level: Request\n  verbs: [patch]\n  omitManagedFields: true\n"
+                            "- level: Request\n");
+    kap_policy *q = pol(HDR "rules:\n"
+                            "- level: None\n  verbs: [get]\n  omitStages: [RequestReceived]\n"
+                            "- level: Metadata\n  verbs: [list]\n  omitManagedFields: true\n"
+                            "- level: RequestResponse\n  verbs: [create]\n  omitManagedFields: true\n"
+                            "- level: Request\n  verbs: [update]\n  omitStages: [ResponseStarted]\n"
+                            "- level: Metadata\n  verbs: [watch]\n  omitManagedFields: true\n"
+                            "- level: Metadata\n  verbs: [patch]\n"
+                            "- level: Request\n");
+#define V(id, verb) "{\"level\":\"RequestResponse\",\"auditID\":\"" id "\",\"stage\":\"ResponseComplete\",\"verb\":\"" verb "\"}\n"
+    static const char log[] = V("1", "get") V("2", "list") V("3", "create") V("4", "update") V("5", "watch")
+        V("6", "patch") V("7", "delete");
+#undef V
+    kap_replay_options o;
+    kap_replay_options_init(&o);
+    o.compare = q;
+    kap_replay_summary *s = whole(p, &o, log, sizeof log - 1, NULL);
+    char *j = json_of(s);
+    ck_assert_msg(strstr(j, "\"differences\":4,\"groups\":4,") != NULL, "%s", j);
+    ck_assert_msg(strstr(j, "\"verb\":\"create\",\"resource\":\"\",\"requests\":1,"
+                            "\"policy\":{\"level\":\"RequestResponse\",\"omitStages\":[],\"omitManagedFields\":false},"
+                            "\"other\":{\"level\":\"RequestResponse\",\"omitStages\":[],\"omitManagedFields\":true}") != NULL,
+                  "%s", j);
+    ck_assert_msg(strstr(j, "\"verb\":\"watch\",\"resource\":\"\",\"requests\":1,"
+                            "\"policy\":{\"level\":\"None\",\"omitStages\":[],\"omitManagedFields\":false},"
+                            "\"other\":{\"level\":\"Metadata\",\"omitStages\":[],\"omitManagedFields\":false}") != NULL,
+                  "%s", j);
+    const char *differing = strstr(j, "\"differing\":");
+    ck_assert_ptr_nonnull(differing);
+    ck_assert_ptr_null(strstr(differing, "\"verb\":\"get\""));
+    ck_assert_ptr_null(strstr(differing, "\"verb\":\"list\""));
+    free(j);
+    char *t;
+    ck_assert_int_eq(kap_replay_summary_format(s, KAP_REPLAY_FORMAT_TABLE, 0, &t, NULL), KAP_OK);
+    ck_assert_msg(strstr(t, "; 4 requests decided differently\n") != NULL, "%s", t);
+    /* the list has a header line, right above it */
+    ck_assert_msg(strstr(t, "\n  requests  this policy -> the other  user verb resource-or-path  e.g. auditID\n"
+                            "         1  ") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "  RequestResponse (omitManagedFields: false) -> RequestResponse (omitManagedFields: true)  "
+                            "(no user) create   e.g. 3\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "  Request (omitStages: none) -> Request (omitStages: ResponseStarted)  (no user) update   e.g. 4\n") != NULL,
+                  "%s", t);
+    ck_assert_msg(strstr(t, "  None -> Metadata  (no user) watch   e.g. 5\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "  Request -> Metadata  (no user) patch   e.g. 6\n") != NULL, "%s", t);
+    free(t);
+    kap_replay_summary_free(s);
+    kap_policy_free(q);
+    kap_policy_free(p);
+}
+END_TEST
+
 START_TEST(table_utf8_whole_or_quoted)
 {
     /* valid UTF-8 of 2, 3 and 4 bytes stands as it is; a path with bytes
@@ -1417,6 +1480,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_deep_and_many);
     tcase_add_test(tc, table_escapes_controls);
     tcase_add_test(tc, table_utf8_whole_or_quoted);
+    tcase_add_test(tc, compare_in_effect);
     tcase_add_test(tc, api_errors);
     tcase_add_test(tc, corners);
     tcase_add_test(tc, merge_refusals_and_garbage);
