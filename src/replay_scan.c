@@ -537,8 +537,13 @@ static int scan_user(cur *c, rp_event *ev, size_t depth)
 
 static int scan_ref(cur *c, rp_event *ev, size_t depth)
 {
-    if (c->p < c->end && *c->p == 'n')
-        return skip_value(c, depth); /* null: not a resource request */
+    if (c->p < c->end && *c->p == 'n') {
+        /* null: not a resource request. Go sets the pointer to nil, also
+         * after an objectRef given before: a later one starts empty */
+        ev->has_ref = 0;
+        ev->ns = ev->api_group = ev->api_version = ev->resource = ev->subresource = ev->name = (rp_str){NULL, 0};
+        return skip_value(c, depth);
+    }
     if (c->p >= c->end || *c->p != '{') {
         if (!ev->error)
             ev->error = "\"objectRef\" must be an object";

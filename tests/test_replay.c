@@ -257,6 +257,24 @@ START_TEST(attributes)
                               "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestURI\":\"/x\","
                               "\"objectRef\":{}}"),
                      KAP_LEVEL_METADATA);
+    /* objectRef given twice, as Go decodes it into its *ObjectReference:
+     * a second object fills the same one (fields it lacks stay), null
+     * makes it nil (not a resource request), and one after null starts empty */
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  resources: [{resources: [pods], resourceNames: [p]}]\n"
+                                  "  namespaces: [ns]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"objectRef\":"
+                              "{\"resource\":\"pods\",\"namespace\":\"ns\"},\"objectRef\":{\"name\":\"p\"}}"),
+                     KAP_LEVEL_REQUEST);
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  nonResourceURLs: [\"/x\"]\n- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"requestURI\":\"/x\","
+                              "\"objectRef\":{\"resource\":\"pods\"},\"objectRef\":null}"),
+                     KAP_LEVEL_REQUEST);
+    ck_assert_int_eq(level_of(HDR "rules:\n- level: Request\n  resources: [{resources: [pods]}]\n  namespaces: [ns]\n"
+                                  "- level: Metadata\n",
+                              "{\"level\":\"Metadata\",\"auditID\":\"a\",\"stage\":\"Panic\",\"objectRef\":"
+                              "{\"resource\":\"pods\",\"namespace\":\"ns\"},\"objectRef\":null,\"objectRef\":"
+                              "{\"resource\":\"pods\"}}"),
+                     KAP_LEVEL_METADATA);
     /* escapes in keys and values are decoded */
     ck_assert_int_eq(level_of(POL_USERS, "{\"level\":\"Metadata\",\"\\u0061uditID\":\"a\",\"stage\":\"Panic\",\"user\":"
                                          "{\"username\":\"\\u0061lice\"}}"),
