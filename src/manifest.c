@@ -1441,6 +1441,7 @@ static int check_pod(checker *c)
     size_t problems = 0;
     for (size_t i = 0; i < m; i++) {
         const jv *v = list[i];
+        KAP_ANALYZER_ASSUME(v != NULL); /* (an array's items are values, null included) */
         if (v->kind != JV_STRING || memchr(v->s, '\0', v->len)) {
             add_check(r, "manifest-flags", KAP_MANIFEST_FAIL, v->line, v->col, "quote the value so that it is a string",
                       "an argument is a %s, not a string", jv_kind_go_name(v->kind));

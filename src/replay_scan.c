@@ -978,7 +978,7 @@ static int cut_member_object_mf(rp_scan *s, const char *line, const rp_cut *m, v
  * sub, each element: its metadata.managedFields. */
 static int cut_elements_mf(rp_scan *s, const char *line, const rp_cut *arr, void *arg)
 {
-    const char *sub = arg;
+    const char *sub = *(const char *const *)arg;
     cur a = {s, line, line + arr->vstart, line + arr->vend};
     if (*a.p != '[')
         return 0;
@@ -1012,7 +1012,7 @@ static int cut_list_mf(rp_scan *s, const char *line, size_t start, size_t end, c
                        const char *sub)
 {
     cur c = {s, line, line + start, line + end};
-    return each_member(&c, key, klen, cut_elements_mf, (void *)(uintptr_t)sub);
+    return each_member(&c, key, klen, cut_elements_mf, &sub);
 }
 
 int rp_scan_managed_fields(rp_scan *s, const char *line, size_t vstart, size_t vend)
