@@ -158,6 +158,12 @@ done
 check "witness lines" '{"user":"alice","groups":["system:authenticated"],"verb":"watch","namespace":"default","apiGroup":"apps","apiVersion":"v1","resource":"deployments","subresource":"","name":"","resourceRequest":true,"path":"/apis/apps/v1/namespaces/default/deployments","witness":0}
 {"user":"alice","groups":["system:authenticated"],"verb":"get","namespace":"default","apiGroup":"apps","apiVersion":"v1","resource":"deployments","subresource":"","name":"example","resourceRequest":true,"path":"/apis/apps/v1/namespaces/default/deployments/example","witness":1}
 {"user":"alice","groups":["system:authenticated"],"verb":"create","namespace":"default","apiGroup":"","apiVersion":"v1","resource":"pods","subresource":"","name":"","resourceRequest":true,"path":"/api/v1/namespaces/default/pods","witness":3}' "$(cat "$T/w")"
+# several policies: each line names its own ("file", after "witness")
+"$KAP" lint --witnesses "$LINT/clean/policy.yaml" > "$T/w2"
+"$KAP" lint --witnesses "$LINT/unreachable-rule/policy.yaml" "$LINT/clean/policy.yaml" > "$T/wboth"
+check "witnesses of two policies" "$(sed "s|}\$|,\"file\":\"$LINT/unreachable-rule/policy.yaml\"}|" "$T/w")
+$(sed "s|}\$|,\"file\":\"$LINT/clean/policy.yaml\"}|" "$T/w2")" "$(cat "$T/wboth")"
+check "witnesses of two policies: one line each" "$(($(grep -c . "$T/w") + $(grep -c . "$T/w2")))" "$(grep -c '"witness":[0-9]*,"file":"' "$T/wboth")"
 "$KAP" lint --witnesses "$LINT/invalid-policy/policy.yaml" > "$T/w" 2> "$T/err"; rc=$?
 check "witnesses of a bad policy" 1 "$rc"
 check "witnesses of a bad policy say why" "kap lint: $LINT/invalid-policy/policy.yaml: rules[0].level: Unsupported value: \"Everything\": supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"" "$(cat "$T/err")"

@@ -259,7 +259,21 @@ static int lint_k8s(const char *file, const kap_options *opts, int name_file)
     return rc != KAP_OK;
 }
 
-static int print_witnesses(const char *file, const kap_analysis *a, int rc)
+/* One witness line; with several policies, a "file" key names the policy
+ * (kap eval ignores it, as it ignores "witness"). */
+static void put_witness(const char *json, size_t n, const char *file, int named)
+{
+    if (!named || n == 0 || json[n - 1] != '}') {
+        puts(json);
+        return;
+    }
+    fwrite(json, 1, n - 1, stdout);
+    fputs(",\"file\":", stdout);
+    cli_json_string_n(stdout, file, strlen(file));
+    fputs("}\n", stdout);
+}
+
+static int print_witnesses(const char *file, const kap_analysis *a, int rc, int named)
 {
     if (rc != KAP_OK) {
         const char *e = kap_diagnostics_error_text(kap_analysis_diagnostics(a));
@@ -273,7 +287,7 @@ static int print_witnesses(const char *file, const kap_analysis *a, int rc)
         if (!n)
             continue;
         if (n < sizeof small) {
-            puts(small);
+            put_witness(small, n, file, named);
             continue;
         }
         char *big = malloc(n + 1);
@@ -282,7 +296,7 @@ static int print_witnesses(const char *file, const kap_analysis *a, int rc)
             return 1;
         }
         kap_analysis_witness_json(a, i, big, n + 1);
-        puts(big);
+        put_witness(big, n, file, named);
         free(big);
     }
     return 0;
@@ -415,7 +429,7 @@ int cmd_lint(int argc, char **argv)
             continue;
         }
         if (o.witnesses)
-            status |= print_witnesses(file, a, rc);
+            status |= print_witnesses(file, a, rc, argc - optind > 1);
         else if (o.output == OUT_HUMAN)
             print_human(&o, file, a);
         else if (o.output == OUT_JSON)
