@@ -802,7 +802,9 @@ done:
         return 0;
     }
     if (!EV->error) {
-        if (!type_is(EV->kind, "Event"))
+        if (EV->kind.n && type_is(EV->kind, "EventList"))
+            EV->error = "an EventList without an \"items\" list";
+        else if (!type_is(EV->kind, "Event"))
             EV->error = "\"kind\" must be \"Event\"";
         else if (!audit_version(EV->type_version))
             EV->error = BAD_VERSION;

@@ -433,7 +433,8 @@ START_TEST(bad_kinds)
         E("\"auditID\":\"15c\",\"kind\":\"Pod\"") "]}\n"                                         /* 15 */
         "{\"kind\":5,\"verb\":[],\"items\":[" E("\"auditID\":\"16\"") "]}\n"                      /* 16 */
         "{\"kind\":\"Event\",\"items\":[" E("\"auditID\":\"17\"") "]}\n"                          /* 17 */
-        "{\"kind\":\"PodList\",\"items\":[]}\n";                                                 /* 18 */
+        "{\"kind\":\"PodList\",\"items\":[]}\n"                                                  /* 18 */
+        E("\"auditID\":\"19\",\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\"") "\n";   /* 19 */
 #undef E
     kap_policy *p = pol(HDR "rules:\n- level: Metadata\n");
     sink out = {0};
@@ -441,7 +442,7 @@ START_TEST(bad_kinds)
     kap_replay_counts c = counts_of(s);
     ck_assert_uint_eq(c.events, 8); /* 1, 2, 3, 4, 10, 11, 15a, 15b */
     ck_assert_uint_eq(c.requests, 8);
-    ck_assert_uint_eq(c.bad_lines, 12);
+    ck_assert_uint_eq(c.bad_lines, 13);
     /* nothing of a bad line is written */
     ck_assert_ptr_null(strstr(out.s, "\"auditID\":\"5\""));
     ck_assert_ptr_null(strstr(out.s, "\"auditID\":\"15c\""));
@@ -468,6 +469,7 @@ START_TEST(bad_kinds)
         {16, "", "\\\"kind\\\" must be a string\"}"},
         {17, "", list},
         {18, "", list},
+        {19, "", "an EventList without an \\\"items\\\" list\"}"},
     };
     const char *at = strstr(j, "\"bad\":[");
     ck_assert_ptr_nonnull(at);
