@@ -471,6 +471,8 @@ static void check_resource(an_ctx *c, size_t i, const kgr *g, size_t gi, size_t 
     size_t sublen = slash ? len - rlen - 1 : 0;
     if (rlen == 0 || (rlen == 1 && p[0] == '*'))
         goto out;
+    if (sub && memchr(sub, '/', sublen))
+        goto out; /* a slash too many: no request has it (analyze_reach: dead-value) */
     int any_group = c->kube_minor >= 36 && kstr_is(&g->group, "*");
     const char *grp = kp(&g->group);
     if (!any_group && !an_builtin_group(grp, g->group.len, c->kube_minor))

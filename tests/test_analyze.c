@@ -961,6 +961,14 @@ START_TEST(patterns_by_release)
     a = lint(HEAD "rules:\n- level: None\n  resources: [{group: example.com, resources: [Widget]}]\n");
     ck_assert_uint_eq(count(a, "misspelled-resource") + count(a, "unknown-resource"), 0);
     kap_analysis_free(a);
+    /* two slashes match no request (a dead value, said once): not judged
+     * as the resource before the first slash, nor as a misspelled
+     * subresource */
+    a = lint(HEAD "rules:\n- level: None\n  resources: [{group: \"\", resources: [a/b/c, pods/log/x, pods/lgo/x, "
+                  "configmaps]}]\n- level: Metadata\n");
+    ck_assert_uint_eq(count(a, "misspelled-resource") + count(a, "unknown-resource"), 0);
+    ck_assert_uint_eq(count(a, "dead-value"), 3);
+    kap_analysis_free(a);
 }
 END_TEST
 
