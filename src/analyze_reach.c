@@ -75,7 +75,14 @@ static int probe(an_ctx *c, size_t i, const an_cube *cubes, size_t n)
     const an_cube *best = NULL;
     int best_other = 0;
     unsigned bo = 0;
-    for (size_t k = 0; k < n && k < 4; k++)
+    an_cube all;
+    an_cube_full(&all);
+    for (size_t k = 0; k < n && k < 4; k++) {
+        int some = an_cube_meets(c->space, &cubes[k], &all);
+        if (some < 0)
+            return -1;
+        if (!some)
+            continue; /* a rule whose list names no value a request has: nothing to build */
         for (int other = 0; other < 2; other++) {
             an_req q;
             unsigned odd;
@@ -87,6 +94,7 @@ static int probe(an_ctx *c, size_t i, const an_cube *cubes, size_t n)
             if (w == 0 && (!best || odd < bo))
                 best = &cubes[k], best_other = other, bo = odd;
         }
+    }
     if (!best)
         return 0;
     an_req q;
@@ -154,12 +162,27 @@ static int piece_has(const an_cube *p, int dim, uint32_t cls)
 
 enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER, DEAD_NONE };
 
-/* Why a resource pattern with a slash too many matches nothing (requestinfo.md 5). */
+/* Why a list entry matches no request (requestinfo.md 5): what the list is,
+ * why no request has the value, what to do. */
+typedef struct nothing {
+    const char *list, *why, *hint;
+} nothing;
+
 #define NO_SLASH                                                                                                   \
     "a request's resource and subresource are single segments of its URL, so neither holds a '/' (\"pods/log\" " \
     "is the subresource log of pods, never a resource of that name)"
+static const nothing NONE_RES = {"resources", NO_SLASH, "name a subresource as resource/subresource, with one slash"};
+static const nothing NONE_NS = {"namespaces",
+                                "a request's namespace is a single segment of its URL, so it never holds a '/' "
+                                "(/api/v1/namespaces/a/b/pods is the resource b in the namespace a)",
+                                "remove it: no namespace name holds a '/'"};
+static const nothing NONE_NAME = {"resourceNames",
+                                  "a request's name is a single segment of its URL (and kube-apiserver takes no name "
+                                  "with a '/' from a field selector), so it never holds a '/'",
+                                  "remove it: no object name holds a '/'"};
 
-static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int why)
+static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int why,
+                       const nothing *none)
 {
     kap_buf f = {0}, q = {0};
     an_field(&f, i, list, (long)k);
@@ -174,9 +197,8 @@ static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const ks
                "%s in %s changes nothing: other entries of this rule match every request it matches",
                an_cstr(c, &q), list);
     else if (why == DEAD_NONE)
-        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
-               "name a subresource as resource/subresource, with one slash",
-               "%s in %s never matches a request: %s", an_cstr(c, &q), list, NO_SLASH);
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0, none->hint,
+               "%s in %s never matches a request: %s", an_cstr(c, &q), list, none->why);
     else
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                "remove it, or move the rule before the rules that take these requests",
@@ -195,14 +217,20 @@ static int listed_before(const kstrlist *l, size_t k)
     return 0;
 }
 
-/* A single-valued attribute: an entry is dead when no piece left holds its class. */
-static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist *l, int dim, const char *name)
+/* A single-valued attribute: an entry is dead when no piece left holds its
+ * class, or when no request has it (none says why). */
+static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist *l, int dim, const char *name,
+                        const nothing *none)
 {
     if (l->n < 2)
         return;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, name, k, &l->v[k], DEAD_TWICE);
+            dead_value(c, i, name, k, &l->v[k], DEAD_TWICE, none);
+            continue;
+        }
+        if (none && !an_value_possible(dim, kp(&l->v[k]), l->v[k].len)) {
+            dead_value(c, i, name, k, &l->v[k], DEAD_NONE, none);
             continue;
         }
         uint32_t cls = an_class_of(c->space, dim, kp(&l->v[k]), l->v[k].len);
@@ -210,7 +238,7 @@ static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlis
         for (size_t p = 0; p < left->nleft && !live; p++)
             live = piece_has(&left->left[p], dim, cls);
         if (!live)
-            dead_value(c, i, name, k, &l->v[k], DEAD_EARLIER);
+            dead_value(c, i, name, k, &l->v[k], DEAD_EARLIER, none);
     }
 }
 
@@ -221,7 +249,7 @@ static void dead_groups(an_ctx *c, size_t i, const an_query *left, const kstrlis
         return;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_TWICE);
+            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_TWICE, NULL);
             continue;
         }
         uint32_t g = an_group_id(c->space, kp(&l->v[k]), l->v[k].len);
@@ -234,7 +262,7 @@ static void dead_groups(an_ctx *c, size_t i, const an_query *left, const kstrlis
                     live = 0;
         }
         if (!live)
-            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_EARLIER);
+            dead_value(c, i, "userGroups", k, &l->v[k], DEAD_EARLIER, NULL);
     }
 }
 
@@ -245,7 +273,7 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
         return 0;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
-            dead_value(c, i, "nonResourceURLs", k, &l->v[k], DEAD_TWICE);
+            dead_value(c, i, "nonResourceURLs", k, &l->v[k], DEAD_TWICE, NULL);
             continue;
         }
         const uint32_t *mine;
@@ -271,7 +299,7 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
                 live = piece_has(&left->left[p], D_PATH, mine[m]);
         }
         if (!live)
-            dead_value(c, i, "nonResourceURLs", k, &l->v[k], alone_any ? DEAD_EARLIER : DEAD_INSIDE);
+            dead_value(c, i, "nonResourceURLs", k, &l->v[k], alone_any ? DEAD_EARLIER : DEAD_INSIDE, NULL);
     }
     return 0;
 }
@@ -326,6 +354,16 @@ static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi
     return 1;
 }
 
+/* Why a resources entry that matches no request matches none: its names,
+ * else its resources. */
+static const nothing *entry_nothing(const kgr *g)
+{
+    for (size_t k = 0; k < g->names.n; k++)
+        if (an_value_possible(D_NAME, kp(&g->names.v[k]), g->names.v[k].len))
+            return &NONE_RES;
+    return g->names.n ? &NONE_NAME : &NONE_RES;
+}
+
 static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *left)
 {
     for (size_t gi = 0; gi < r->nres; gi++) {
@@ -335,17 +373,21 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
             if (live < 0)
                 return -1;
             if (live != 2) {
-                kap_buf f = {0}, q = {0};
+                kap_buf f = {0}, q = {0}, m = {0};
                 buf_printf(&f, "rules[%zu].resources[%zu]", i, gi);
                 an_quote(&q, kp(&g->group), g->group.len);
+                const nothing *none = entry_nothing(g);
+                if (live == 3)
+                    buf_printf(&m, "none of its %s matches a request: %s", none->list, none->why);
                 an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, an_cstr(c, &f), NULL, 0,
-                       live == 3 ? "name a subresource as resource/subresource, with one slash"
+                       live == 3 ? none->hint
                        : live    ? "remove the entry, or move the rule before the rules that take these requests"
                                  : "remove it: the broader entry already says it",
                        "the resources entry for group %s never decides a request: %s", an_cstr(c, &q),
-                       live == 3 ? "none of its resources matches a request: " NO_SLASH
+                       live == 3 ? an_cstr(c, &m)
                        : live    ? "earlier rules decide every request this rule would match through it"
                                  : "other entries of this rule match every request it matches");
+                buf_free(&m);
                 buf_free(&f);
                 buf_free(&q);
                 continue;
@@ -356,7 +398,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resources", gi);
                 if (listed_before(&g->resources, k)) {
-                    dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k], DEAD_TWICE);
+                    dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k], DEAD_TWICE, NULL);
                 } else {
                     int live = entry_live(c, r, left, gi, (long)k, AN_NONE);
                     if (live < 0) {
@@ -365,7 +407,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                     }
                     if (live != 2)
                         dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k],
-                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE);
+                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE, &NONE_RES);
                 }
                 buf_free(&f);
             }
@@ -375,7 +417,7 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 kap_buf f = {0};
                 buf_printf(&f, "resources[%zu].resourceNames", gi);
                 if (listed_before(&g->names, k)) {
-                    dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], DEAD_TWICE);
+                    dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], DEAD_TWICE, NULL);
                 } else {
                     uint32_t nc = an_class_of(c->space, D_NAME, kp(&g->names.v[k]), g->names.v[k].len);
                     int live = entry_live(c, r, left, gi, -1, nc);
@@ -383,14 +425,35 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                         buf_free(&f);
                         return -1;
                     }
-                    if (live == 0 || live == 1)
-                        dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k], live ? DEAD_EARLIER : DEAD_INSIDE);
+                    if (live != 2)
+                        dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k],
+                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE, &NONE_NAME);
                 }
                 buf_free(&f);
             }
         }
     }
     return 0;
+}
+
+/* Whether a list names values and no request has any of them. */
+static int none_possible(const kstrlist *l, int dim)
+{
+    for (size_t k = 0; k < l->n; k++)
+        if (an_value_possible(dim, kp(&l->v[k]), l->v[k].len))
+            return 0;
+    return l->n > 0;
+}
+
+/* Why a rule that matches no request matches none. */
+static const nothing *rule_nothing(const krule *r)
+{
+    if (none_possible(&r->namespaces, D_NS))
+        return &NONE_NS;
+    for (size_t g = 0; g < r->nres; g++)
+        if (entry_nothing(&r->res[g]) != &NONE_NAME)
+            return &NONE_RES;
+    return r->nres ? &NONE_NAME : &NONE_RES;
 }
 
 /* Whether a rule has a list where an entry could be dead. */
@@ -407,12 +470,12 @@ static int has_lists(const krule *r)
 static int dead_values(an_ctx *c, size_t i, const an_query *left)
 {
     const krule *r = &c->doc->rules[i];
-    dead_in_dim(c, i, left, &r->users, D_USER, "users");
+    dead_in_dim(c, i, left, &r->users, D_USER, "users", NULL);
     dead_groups(c, i, left, &r->groups);
-    dead_in_dim(c, i, left, &r->verbs, D_VERB, "verbs");
+    dead_in_dim(c, i, left, &r->verbs, D_VERB, "verbs", NULL);
     int resource_scoped = r->namespaces.n || r->nres;
     if (resource_scoped) {
-        dead_in_dim(c, i, left, &r->namespaces, D_NS, "namespaces");
+        dead_in_dim(c, i, left, &r->namespaces, D_NS, "namespaces", &NONE_NS);
         return dead_resources(c, i, r, left);
     }
     return dead_urls(c, i, left, &r->urls);
@@ -739,11 +802,12 @@ int an_check_reach(an_ctx *c)
             an_rule_list(c, &l, q.covering, q.ncovering);
             kap_buf f = {0};
             buf_printf(&f, "rules[%zu]", i);
-            if (!q.ncovering) /* it matches nothing: only its resources can say so */
+            if (!q.ncovering) { /* it matches nothing: one of its lists names no value a request has */
+                const nothing *none = rule_nothing(r);
                 an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
-                       "name a subresource as resource/subresource, with one slash",
-                       "this rule never decides a request: none of its resources matches a request: " NO_SLASH);
-            else
+                       none->hint, "this rule never decides a request: none of its %s matches a request: %s",
+                       none->list, none->why);
+            } else
                 an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f),
                        q.covering, q.ncovering, "remove the rule, or move it before the rules that take its requests",
                        "this rule never decides a request: %s %s every request it matches", an_cstr(c, &l),

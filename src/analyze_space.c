@@ -937,14 +937,35 @@ static int sorted_ids(an_space *s, uint32_t *v, uint32_t n, an_set *out)
     return 0;
 }
 
-static int list_set(an_space *s, int dim, const kstrlist *l, an_set *out)
+int an_value_possible(int dim, const char *str, size_t len)
+{
+    switch (dim) {
+    case D_NS:
+    case D_AG:
+    case D_RES:
+    case D_SUB:
+    case D_NAME: return !len || !memchr(str, '/', len);
+    default: return 1;
+    }
+}
+
+/* The classes of a list's values that a request can have; *none when it
+ * names no such value (the set is then the whole list's, for a rule that
+ * matches nothing anyway). */
+static int list_set(an_space *s, int dim, const kstrlist *l, an_set *out, int *none)
 {
     uint32_t *v = arena_alloc(&s->arena, (l->n ? l->n : 1) * sizeof *v);
     if (!v)
         return s->oom = 1, -1;
+    uint32_t k = 0;
     for (size_t i = 0; i < l->n; i++)
-        v[i] = an_class_of(s, dim, kptr(&l->v[i]), l->v[i].len);
-    return sorted_ids(s, v, (uint32_t)l->n, out);
+        if (an_value_possible(dim, kptr(&l->v[i]), l->v[i].len))
+            v[k++] = an_class_of(s, dim, kptr(&l->v[i]), l->v[i].len);
+    *none = l->n && !k;
+    if (*none)
+        for (size_t i = 0; i < l->n; i++)
+            v[k++] = an_class_of(s, dim, kptr(&l->v[i]), l->v[i].len);
+    return sorted_ids(s, v, k, out);
 }
 
 typedef struct rs_pair {
@@ -1051,7 +1072,8 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
 {
     an_cube base;
     an_cube_full(&base);
-    if (r->users.n && list_set(s, D_USER, &r->users, &base.d[D_USER]))
+    int none = 0, nothing = 0; /* a list names no value a request can have */
+    if (r->users.n && list_set(s, D_USER, &r->users, &base.d[D_USER], &none))
         return -1;
     if (r->groups.n) {
         uint32_t nouser = s->dim[D_USER].n - 1;
@@ -1069,14 +1091,16 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
         base.any = gs.v;
         base.nany = gs.n;
     }
-    if (r->verbs.n && list_set(s, D_VERB, &r->verbs, &base.d[D_VERB]))
+    if (r->verbs.n && list_set(s, D_VERB, &r->verbs, &base.d[D_VERB], &none))
         return -1;
+    nothing |= none;
     int resource_scoped = r->namespaces.n || r->nres;
     static const uint32_t kind0[] = {0}, kind1[] = {1};
     if (resource_scoped) {
         base.d[D_KIND] = (an_set){kind1, 1, 0};
-        if (r->namespaces.n && list_set(s, D_NS, &r->namespaces, &base.d[D_NS]))
+        if (r->namespaces.n && list_set(s, D_NS, &r->namespaces, &base.d[D_NS], &none))
             return -1;
+        nothing |= none;
     } else if (r->urls.n) {
         base.d[D_KIND] = (an_set){kind0, 1, 0};
         an_set u = {NULL, 0, 0};
@@ -1099,6 +1123,8 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
     int rc = 0;
     for (size_t gi = 0; gi < r->nres && !rc; gi++) {
         const kgr *g = &r->res[gi];
+        if (!an_value_possible(D_AG, kptr(&g->group), g->group.len))
+            continue; /* kube-apiserver refuses it anyway */
         an_alt alt;
         alt.ag = SET_FULL;
         if (!group_is_any(s, g) && one_class(s, D_AG, kptr(&g->group), g->group.len, &alt.ag)) {
@@ -1110,10 +1136,12 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
         alt.sub = SET_FULL;
         npairs = 0;
         if (g->resources.n) {
-            if (g->names.n && list_set(s, D_NAME, &g->names, &alt.name)) {
+            if (g->names.n && list_set(s, D_NAME, &g->names, &alt.name, &none)) {
                 rc = -1;
                 break;
             }
+            if (g->names.n && none)
+                continue; /* no name a request can have: the entry matches nothing */
             for (size_t k = 0; k < g->resources.n && !rc; k++)
                 rc = pattern_pairs(s, &g->resources.v[k], &pairs, &npairs, &cappairs);
             if (rc)
@@ -1178,8 +1206,8 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
         return -1;
     }
     size_t ncubes = nalt ? nalt : 1;
-    if (!nalt && r->nres)
-        base.d[D_KIND] = (an_set){NULL, 0, 0}; /* no entry matches a request: the rule matches none */
+    if ((!nalt && r->nres) || nothing)
+        base.d[D_KIND] = (an_set){NULL, 0, 0}; /* no entry or list matches a request: the rule matches none */
     out->cubes = arena_alloc(&s->arena, ncubes * sizeof *out->cubes);
     if (!out->cubes) {
         kap_free(alts);
@@ -1218,15 +1246,24 @@ int an_entry_cubes(an_space *s, const kgr *g, long k, uint32_t name_class, an_cu
 {
     an_cube base;
     an_cube_full(&base);
+    if (!an_value_possible(D_AG, kptr(&g->group), g->group.len))
+        return 0;
     if (!group_is_any(s, g) && one_class(s, D_AG, kptr(&g->group), g->group.len, &base.d[D_AG]))
         return -1;
     if (!g->resources.n)
         return an_cube_push(s, list, n, cap, &base);
     if (name_class != AN_NONE) {
+        const an_class *cl = &s->dim[D_NAME].cl[name_class];
+        if (cl->kind == CL_VALUE && !an_value_possible(D_NAME, cl->s, cl->len))
+            return 0; /* no request has that name */
         if (an_cube_pin(s, &base, D_NAME, &name_class, 1))
             return -1;
-    } else if (g->names.n && list_set(s, D_NAME, &g->names, &base.d[D_NAME])) {
-        return -1;
+    } else if (g->names.n) {
+        int none;
+        if (list_set(s, D_NAME, &g->names, &base.d[D_NAME], &none))
+            return -1;
+        if (none)
+            return 0; /* no name a request can have */
     }
     rs_pair *pairs = NULL;
     size_t np = 0, pcap = 0;
@@ -1878,12 +1915,14 @@ static unsigned class_rank(const an_space *s, int dim, uint32_t c, int resource)
     default: break;
     }
     unsigned r = cl->first;
+    if (!an_value_possible(dim, cl->s, cl->len))
+        r += 0x20000000u; /* after "any other value": no request has it */
     if (dim == D_VERB) {
         int real = resource ? an_resource_verb(cl->s, cl->len) : an_nonresource_verb(cl->s, cl->len);
         if (!real)
             r += 0x20000000u;
     } else if (dim == D_RES || dim == D_SUB) {
-        if (memchr(cl->s, '/', cl->len) || memchr(cl->s, '*', cl->len))
+        if (an_value_possible(dim, cl->s, cl->len) && memchr(cl->s, '*', cl->len))
             r += 0x20000000u;
         if (dim == D_SUB && cl->len == 0)
             r = 0; /* no subresource: the usual request */

@@ -710,7 +710,9 @@ START_TEST(unreachable_resource_forms)
 END_TEST
 
 /* The witness's path, parsed as kube-apiserver parses a URL, gives the
- * resource and subresource the witness claims. */
+ * namespace, group, resource, subresource and name the witness claims. */
+static int same(kap_str a, kap_str b) { return a.len == b.len && (!a.len || !memcmp(a.ptr, b.ptr, a.len)); }
+
 static void witness_path_agrees(const kap_analysis *a, size_t rule)
 {
     kap_request_n w;
@@ -721,12 +723,15 @@ static void witness_path_agrees(const kap_analysis *a, size_t rule)
     kap_request_n u;
     ck_assert_int_eq(kap_requestinfo_parse_n(ri, "GET", 3, w.path.ptr, w.path.len, &u), KAP_OK);
     ck_assert_int_eq(u.resource_request, 1);
-    ck_assert_msg(u.resource.len == w.resource.len && !memcmp(u.resource.ptr, w.resource.ptr, w.resource.len) &&
-                      u.subresource.len == w.subresource.len &&
-                      !memcmp(u.subresource.ptr, w.subresource.ptr, w.subresource.len),
-                  "rule %zu: the witness says %.*s/%.*s, its path %.*s gives %.*s/%.*s", rule, (int)w.resource.len,
-                  w.resource.ptr, (int)w.subresource.len, w.subresource.ptr, (int)w.path.len, w.path.ptr,
-                  (int)u.resource.len, u.resource.ptr, (int)u.subresource.len, u.subresource.ptr);
+    ck_assert_msg(same(u.resource, w.resource) && same(u.subresource, w.subresource) && same(u.ns, w.ns) &&
+                      same(u.api_group, w.api_group) && same(u.name, w.name),
+                  "rule %zu: the witness says %.*s/%.*s %.*s in %.*s of %.*s, its path %.*s gives %.*s/%.*s %.*s in "
+                  "%.*s of %.*s",
+                  rule, (int)w.resource.len, w.resource.ptr, (int)w.subresource.len, w.subresource.ptr,
+                  (int)w.name.len, w.name.ptr, (int)w.ns.len, w.ns.ptr, (int)w.api_group.len, w.api_group.ptr,
+                  (int)w.path.len, w.path.ptr, (int)u.resource.len, u.resource.ptr, (int)u.subresource.len,
+                  u.subresource.ptr, (int)u.name.len, u.name.ptr, (int)u.ns.len, u.ns.ptr, (int)u.api_group.len,
+                  u.api_group.ptr);
     kap_requestinfo_free(ri);
 }
 
@@ -765,6 +770,48 @@ START_TEST(slash_in_resource)
     ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
     witness_path_agrees(a, 3);
     ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* A namespace or a name is one segment of the URL too: a value with a
+ * slash matches no request, and no witness holds one. */
+START_TEST(slash_in_namespace_and_name)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Request\n" /* 4 */
+                                "  namespaces: [\"a/b\"]\n"
+                                "- level: Metadata\n" /* 6 */
+                                "  namespaces: [\"c/d\", x]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"a/b\", web]}]\n"
+                                "- level: Request\n" /* 9 */
+                                "  resources:\n"
+                                "  - {group: \"\", resources: [pods], resourceNames: [\"e/f\"]}\n"
+                                "  - {group: apps, resources: [deployments]}\n"
+                                "- level: Request\n" /* 13 */
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"g/h\"]}]\n"
+                                "- level: None\n");
+    const kap_finding *f = must(a, "unreachable-rule", 4, 3, KAP_SEVERITY_WARNING,
+                                "none of its namespaces matches a request: a request's namespace is a single "
+                                "segment of its URL, so it never holds a '/'");
+    ck_assert_uint_eq(f->n_related, 0);
+    f = must(a, "unreachable-rule", 13, 3, KAP_SEVERITY_WARNING,
+             "none of its resourceNames matches a request: a request's name is a single segment of its URL");
+    ck_assert_uint_eq(f->n_related, 0);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 2);
+    must(a, "dead-value", 7, 16, KAP_SEVERITY_INFO, "\"c/d\" in namespaces never matches a request");
+    must(a, "dead-value", 8, 62, KAP_SEVERITY_INFO,
+         "\"a/b\" in resources[0].resourceNames never matches a request: a request's name");
+    f = must(a, "dead-value", 11, 5, KAP_SEVERITY_INFO,
+             "the resources entry for group \"\" never decides a request: none of its resourceNames matches");
+    ck_assert_str_eq(f->field, "rules[2].resources[0]");
+    ck_assert_uint_eq(count(a, "dead-value"), 3);
+    for (size_t i = 1; i < 5; i++) {
+        if (i == 3)
+            continue;
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 1);
+        witness_path_agrees(a, i);
+    }
     kap_analysis_free(a);
 }
 END_TEST
@@ -1512,6 +1559,7 @@ int main(void)
     tcase_add_test(reach, no_user_requests);
     tcase_add_test(reach, unreachable_resource_forms);
     tcase_add_test(reach, slash_in_resource);
+    tcase_add_test(reach, slash_in_namespace_and_name);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
