@@ -110,9 +110,10 @@ KAP_HIDDEN void an_space_free(an_space *s);
 KAP_HIDDEN size_t an_space_steps(const an_space *s);
 
 /* Whether a value a policy lists can be a request's attribute of dim
- * (requestinfo.md 5): a namespace, API group, resource, subresource or name
- * is one segment of the URL, so it never holds a '/'. A rule's list entry
- * that cannot be matches no request. */
+ * (requestinfo.md 5, 6): a namespace, API group, resource, subresource or
+ * name is one segment of the URL, so it never holds a '/'; a verb has no
+ * upper-case letter (a Kubernetes verb, or the HTTP method lower-cased). A
+ * rule's list entry that cannot be matches no request. */
 KAP_HIDDEN int an_value_possible(int dim, const char *str, size_t len);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);

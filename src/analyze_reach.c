@@ -176,6 +176,10 @@ static const nothing NONE_NS = {"namespaces",
                                 "a request's namespace is a single segment of its URL, so it never holds a '/' "
                                 "(/api/v1/namespaces/a/b/pods is the resource b in the namespace a)",
                                 "remove it: no namespace name holds a '/'"};
+static const nothing NONE_VERB = {"verbs",
+                                  "kube-apiserver gives verbs in lower case only (a resource request a Kubernetes "
+                                  "verb, a non-resource request its HTTP method lower-cased: GET is get)",
+                                  "write the verb in lower case"};
 static const nothing NONE_NAME = {"resourceNames",
                                   "a request's name is a single segment of its URL (and kube-apiserver takes no name "
                                   "with a '/' from a field selector), so it never holds a '/'",
@@ -218,7 +222,8 @@ static int listed_before(const kstrlist *l, size_t k)
 }
 
 /* A single-valued attribute: an entry is dead when no piece left holds its
- * class, or when no request has it (none says why). */
+ * class, or when no request has it (none says why; NULL: another check
+ * does). */
 static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist *l, int dim, const char *name,
                         const nothing *none)
 {
@@ -229,8 +234,9 @@ static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlis
             dead_value(c, i, name, k, &l->v[k], DEAD_TWICE, none);
             continue;
         }
-        if (none && !an_value_possible(dim, kp(&l->v[k]), l->v[k].len)) {
-            dead_value(c, i, name, k, &l->v[k], DEAD_NONE, none);
+        if (!an_value_possible(dim, kp(&l->v[k]), l->v[k].len)) {
+            if (none)
+                dead_value(c, i, name, k, &l->v[k], DEAD_NONE, none);
             continue;
         }
         uint32_t cls = an_class_of(c->space, dim, kp(&l->v[k]), l->v[k].len);
@@ -448,6 +454,8 @@ static int none_possible(const kstrlist *l, int dim)
 /* Why a rule that matches no request matches none. */
 static const nothing *rule_nothing(const krule *r)
 {
+    if (none_possible(&r->verbs, D_VERB))
+        return &NONE_VERB;
     if (none_possible(&r->namespaces, D_NS))
         return &NONE_NS;
     for (size_t g = 0; g < r->nres; g++)
@@ -472,6 +480,7 @@ static int dead_values(an_ctx *c, size_t i, const an_query *left)
     const krule *r = &c->doc->rules[i];
     dead_in_dim(c, i, left, &r->users, D_USER, "users", NULL);
     dead_groups(c, i, left, &r->groups);
+    /* an upper-case verb: unknown-verb says so already */
     dead_in_dim(c, i, left, &r->verbs, D_VERB, "verbs", NULL);
     int resource_scoped = r->namespaces.n || r->nres;
     if (resource_scoped) {

@@ -945,6 +945,11 @@ int an_value_possible(int dim, const char *str, size_t len)
     case D_RES:
     case D_SUB:
     case D_NAME: return !len || !memchr(str, '/', len);
+    case D_VERB:
+        for (size_t i = 0; i < len; i++)
+            if (str[i] >= 'A' && str[i] <= 'Z')
+                return 0;
+        return 1;
     default: return 1;
     }
 }

@@ -816,6 +816,51 @@ START_TEST(slash_in_namespace_and_name)
 }
 END_TEST
 
+/* Verbs are lower case (requestinfo.md 6): an upper-case verb matches no
+ * request, on a resource rule as on a non-resource one, and no witness has
+ * one; unknown-verb alone reports the entry. */
+START_TEST(upper_case_verbs)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Request\n" /* 4 */
+                                "  verbs: [GET]\n"
+                                "- level: Metadata\n" /* 6 */
+                                "  verbs: [LIST, watch]\n"
+                                "  resources: [{group: \"\"}]\n"
+                                "- level: Request\n" /* 9 */
+                                "  verbs: [propfind, PROPFIND]\n"
+                                "  nonResourceURLs: [\"/dav/*\"]\n"
+                                "- level: Request\n" /* 12 */
+                                "  verbs: [Delete]\n"
+                                "  nonResourceURLs: [\"/x\"]\n"
+                                "- level: None\n");
+    const kap_finding *f = must(a, "unreachable-rule", 4, 3, KAP_SEVERITY_WARNING,
+                                "none of its verbs matches a request: kube-apiserver gives verbs in lower case only");
+    ck_assert_uint_eq(f->n_related, 0);
+    must(a, "unreachable-rule", 12, 3, KAP_SEVERITY_WARNING, "none of its verbs matches a request");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 2);
+    must(a, "unknown-verb", 7, 11, KAP_SEVERITY_WARNING, "no request has the verb \"LIST\"");
+    must(a, "unknown-verb", 10, 21, KAP_SEVERITY_WARNING, "no request has the verb \"PROPFIND\"");
+    ck_assert_uint_eq(count(a, "dead-value"), 0);
+    static const char *const want[] = {NULL, "watch", "propfind", NULL, NULL};
+    for (size_t i = 0; i < 5; i++) {
+        kap_request_n w;
+        if (i == 0 || i == 3) {
+            ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 0);
+            ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_EARG);
+            continue;
+        }
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+        for (size_t k = 0; k < w.verb.len; k++)
+            ck_assert_msg(w.verb.ptr[k] < 'A' || w.verb.ptr[k] > 'Z', "rule %zu: the witness's verb is %.*s", i,
+                          (int)w.verb.len, w.verb.ptr);
+        if (want[i])
+            ck_assert(w.verb.len == strlen(want[i]) && !memcmp(w.verb.ptr, want[i], w.verb.len));
+    }
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(group_star_1_36)
 {
     const char *p = HEAD "rules:\n"
@@ -1161,7 +1206,8 @@ START_TEST(inline_suppression)
     ck_assert_ptr_null(find(a, "unreachable-rule", 7));
     ck_assert_ptr_null(find(a, "unreachable-rule", 9));
     ck_assert_ptr_null(find(a, "unknown-verb", 11));
-    must(a, "unreachable-rule", 10, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    /* verbs: [GET] matches no request at all, whatever comes before */
+    must(a, "unreachable-rule", 10, 3, KAP_SEVERITY_WARNING, "none of its verbs matches a request");
     /* a blank line between: not above the rule */
     must(a, "unreachable-rule", 15, 3, KAP_SEVERITY_WARNING, "rule 0");
     must(a, "bad-directive", 16, 14, KAP_SEVERITY_WARNING, "kap:ignore names \"unreachabel-rule\", which is not a check");
@@ -1560,6 +1606,7 @@ int main(void)
     tcase_add_test(reach, unreachable_resource_forms);
     tcase_add_test(reach, slash_in_resource);
     tcase_add_test(reach, slash_in_namespace_and_name);
+    tcase_add_test(reach, upper_case_verbs);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
