@@ -1929,6 +1929,8 @@ static unsigned class_rank(const an_space *s, int dim, uint32_t c, int resource)
     } else if (dim == D_RES || dim == D_SUB) {
         if (an_value_possible(dim, cl->s, cl->len) && memchr(cl->s, '*', cl->len))
             r += 0x20000000u;
+        if (dim == D_RES && cl->len == 0)
+            r += 0x20000000u; /* a URL gives it only with a name or subresource after it */
         if (dim == D_SUB && cl->len == 0)
             r = 0; /* no subresource: the usual request */
     }
@@ -2163,10 +2165,16 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
     uint32_t nm = pick(s, D_NAME, &c->d[D_NAME], res);
     if (s->dim[D_NAME].cl[nm].kind == CL_VALUE) {
         q->name = class_value(s, D_NAME, nm);
-    } else if (!verb_names_object(&q->verb) && !q->sub.len && !listed(s, D_NAME, "", 0)) {
+    } else if (!verb_names_object(&q->verb) && !q->sub.len && q->res.len && !listed(s, D_NAME, "", 0)) {
         q->name.s = "";
         q->name.len = 0;
     } else {
+        static const char *const names[] = {"example", "web-1", "kap-name"};
+        q->name = invent(s, D_NAME, names, 3, "kap-name");
+    }
+    uint32_t other = s->dim[D_NAME].other;
+    if (!q->res.len && !q->sub.len && !q->name.len && other != AN_NONE && set_has(&c->d[D_NAME], other)) {
+        /* an empty resource is a URL segment only with a segment after it */
         static const char *const names[] = {"example", "web-1", "kap-name"};
         q->name = invent(s, D_NAME, names, 3, "kap-name");
     }
