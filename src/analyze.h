@@ -112,9 +112,19 @@ KAP_HIDDEN size_t an_space_steps(const an_space *s);
 /* Whether a value a policy lists can be a request's attribute of dim
  * (requestinfo.md 5, 6): a namespace, API group, resource, subresource or
  * name is one segment of the URL, so it never holds a '/'; a verb has no
- * upper-case letter (a Kubernetes verb, or the HTTP method lower-cased). A
+ * upper-case letter (a Kubernetes verb, or the HTTP method lower-cased); a
+ * non-resource request's path is not a resource request's (below). A
  * rule's list entry that cannot be matches no request. */
 KAP_HIDDEN int an_value_possible(int dim, const char *str, size_t len);
+/* Whether kube-apiserver reads a decoded path as a resource request's
+ * (requestinfo.md 5, 6: api and at least 2 more segments, or apis and at
+ * least 3), which no nonResourceURLs entry matches. Such a path is not
+ * possible in D_PATH; nor is a prefix's stem of that kind, since every
+ * extension of it is one too. */
+KAP_HIDDEN int an_path_is_resource(const char *str, size_t len);
+/* Whether a nonResourceURLs entry (exact, or a stem and '*') can match a
+ * request. */
+KAP_HIDDEN int an_url_possible(const char *spec, size_t len);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);
 /* The id of a listed group, or AN_NONE. */

@@ -185,6 +185,13 @@ static const nothing NONE_NAME = {"resourceNames",
                                   "with a '/' from a field selector), so it never holds a '/'",
                                   "remove it: no object name holds a '/'"};
 
+static const nothing NONE_URL = {"nonResourceURLs",
+                                 "kube-apiserver reads such a path as a resource request's (its segments start "
+                                 "with api and two more, as /api/v1/pods, or with apis and three more, as "
+                                 "/apis/apps/v1/deployments: requestinfo.md 6), and nonResourceURLs match "
+                                 "non-resource requests only",
+                                 "a rule for this needs resources (and apiGroups), not nonResourceURLs"};
+
 static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const kstr *v, int why,
                        const nothing *none)
 {
@@ -280,6 +287,10 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
             dead_value(c, i, "nonResourceURLs", k, &l->v[k], DEAD_TWICE, NULL);
+            continue;
+        }
+        if (!an_url_possible(kp(&l->v[k]), l->v[k].len)) {
+            dead_value(c, i, "nonResourceURLs", k, &l->v[k], DEAD_NONE, &NONE_URL);
             continue;
         }
         const uint32_t *mine;
@@ -458,6 +469,13 @@ static const nothing *rule_nothing(const krule *r)
         return &NONE_VERB;
     if (none_possible(&r->namespaces, D_NS))
         return &NONE_NS;
+    if (!r->namespaces.n && !r->nres && r->urls.n) {
+        size_t k = 0;
+        while (k < r->urls.n && !an_url_possible(kp(&r->urls.v[k]), r->urls.v[k].len))
+            k++;
+        if (k == r->urls.n)
+            return &NONE_URL;
+    }
     for (size_t g = 0; g < r->nres; g++)
         if (entry_nothing(&r->res[g]) != &NONE_NAME)
             return &NONE_RES;

@@ -615,7 +615,8 @@ static int pe_is_exact(const an_space *s, const char *str, size_t len)
 }
 
 /* The class of a path: its exact value, else the region of its longest
- * stem, else "other". */
+ * stem, else "other" (AN_NONE for a resource request's path that has no
+ * class, an_value_possible). */
 static uint32_t path_class(const an_space *s, const char *str, size_t len)
 {
     size_t i = pe_find(s, str, len);
@@ -624,7 +625,7 @@ static uint32_t path_class(const an_space *s, const char *str, size_t len)
     for (size_t k = len + 1; k-- > 0;) {
         size_t j = pe_find(s, str, k);
         if (j != (size_t)-1 && s->pe[j].stem)
-            return s->pe[j].region; /* never AN_NONE: str is in it */
+            return s->pe[j].region; /* not AN_NONE when str is possible: it is in it */
     }
     return s->dim[D_PATH].other;
 }
@@ -659,7 +660,7 @@ uint32_t an_group_id(const an_space *s, const char *str, size_t len)
  * outside every stem? In both cases it must not be a listed exact value. */
 static int path_in_region(const an_space *s, const char *x, size_t n, size_t slen, int in_region)
 {
-    if (pe_is_exact(s, x, n))
+    if (pe_is_exact(s, x, n) || !an_value_possible(D_PATH, x, n))
         return 0;
     for (size_t k = in_region ? slen + 1 : 0; k <= n; k++)
         if (pe_is_stem(s, x, k))
@@ -726,6 +727,8 @@ static int path_region_rep(an_space *s, const char *stem, size_t slen, int in_re
         work(s, 1);
         if (pe_is_stem(s, buf, n))
             continue; /* a longer stem starts here: another region */
+        if (!pe_is_exact(s, buf, n) && !an_value_possible(D_PATH, buf, n))
+            continue; /* a resource request's path, and so is every longer one */
         if (!pe_is_exact(s, buf, n)) {
             found = 1;
             *outlen = n;
@@ -813,7 +816,9 @@ static int dim_paths(an_space *s, an_strs *l)
     for (size_t i = 0; i < l->n && !rc; i++) {
         s->pe[i].s = l->v[i].s;
         s->pe[i].len = l->v[i].len;
-        s->pe[i].exact = (l->v[i].flags & 1) ? 0 : AN_NONE; /* numbered below */
+        /* numbered below; a resource request's path gets no class: no
+         * request of a class of this dimension has it */
+        s->pe[i].exact = (l->v[i].flags & 1) && an_value_possible(D_PATH, l->v[i].s, l->v[i].len) ? 0 : AN_NONE;
         s->pe[i].region = AN_NONE;
         s->pe[i].stem = (l->v[i].flags & 2) != 0;
     }
@@ -872,6 +877,12 @@ static int url_classes(an_space *s, const kstr *spec, an_strs *scratch_ids, uint
     size_t stem = len;
     while (stem > 0 && p[stem - 1] == '*')
         stem--;
+    if (!an_value_possible(D_PATH, p, stem)) {
+        /* only resource requests have such paths (requestinfo.md 6) */
+        *out = NULL;
+        *nout = 0;
+        return 0;
+    }
     if (!prefix) {
         size_t i = pe_find(s, p, len);
         uint32_t *v = arena_alloc(&s->arena, sizeof *v);
@@ -950,8 +961,41 @@ int an_value_possible(int dim, const char *str, size_t len)
             if (str[i] >= 'A' && str[i] <= 'Z')
                 return 0;
         return 1;
+    case D_PATH: return !an_path_is_resource(str, len);
     default: return 1;
     }
+}
+
+int an_path_is_resource(const char *str, size_t len)
+{
+    /* requestinfo.md 5: trim every leading and trailing '/', split on '/' */
+    size_t b = 0, e = len;
+    while (b < e && str[b] == '/')
+        b++;
+    while (e > b && str[e - 1] == '/')
+        e--;
+    if (b == e)
+        return 0;
+    size_t nseg = 1, first = e;
+    for (size_t i = b; i < e; i++)
+        if (str[i] == '/') {
+            if (first == e)
+                first = i;
+            nseg++;
+        }
+    size_t l0 = first - b;
+    if (l0 == 3 && !memcmp(str + b, "api", 3))
+        return nseg >= 3;
+    if (l0 == 4 && !memcmp(str + b, "apis", 4))
+        return nseg >= 4;
+    return 0;
+}
+
+int an_url_possible(const char *spec, size_t len)
+{
+    while (len > 0 && spec[len - 1] == '*')
+        len--;
+    return an_value_possible(D_PATH, spec, len);
 }
 
 /* The classes of a list's values that a request can have; *none when it
@@ -1109,6 +1153,10 @@ static int rule_cubes(an_space *s, const krule *r, an_rule *out)
     } else if (r->urls.n) {
         base.d[D_KIND] = (an_set){kind0, 1, 0};
         an_set u = {NULL, 0, 0};
+        int some = 0;
+        for (size_t i = 0; i < r->urls.n; i++)
+            some |= an_url_possible(kptr(&r->urls.v[i]), r->urls.v[i].len);
+        nothing |= !some; /* only resource requests have its paths */
         for (size_t i = 0; i < r->urls.n; i++) {
             uint32_t *v, n;
             if (url_classes(s, &r->urls.v[i], NULL, &v, &n))

@@ -46,7 +46,8 @@ static const char *const PG_NAMES[] = {"", "a", "controller-leader", "kube-sched
 static const char *const PG_PATHS[] = {"/healthz", "/healthz/etcd", "/api", "/apis", "/api/v1", "/version",
                                        "/metrics", "/livez", "/readyz", "/logs/x", "/", "", "/openapi/v2"};
 static const char *const PG_URLSPECS[] = {"/healthz", "/healthz*", "/api*", "/apis/*", "/version", "/metrics",
-                                          "/livez", "/readyz*", "/logs/*", "*", "/", "/*", "/openapi*"};
+                                          "/livez", "/readyz*", "/logs/*", "*", "/", "/*", "/openapi*",
+                                          "/api/v1/pods", "/api/v1/p*", "/api/v1/*"};
 
 #define PG_N(a) (sizeof(a) / sizeof((a)[0]))
 #define PG_PICK(r, a) ((a)[pg_below((r), (unsigned)PG_N(a))])

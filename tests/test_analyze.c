@@ -712,15 +712,17 @@ END_TEST
 
 /* The witness's path, sent with the method of its verb and parsed as
  * kube-apiserver parses a URL, gives the witness back (witness_url.h). */
-static void witness_path_agrees(const kap_analysis *a, size_t rule)
+static void witness_url_agrees(const kap_analysis *a, size_t rule, int resource_request)
 {
     kap_request_n w;
     ck_assert_int_eq(kap_analysis_witness(a, rule, &w), KAP_OK);
-    ck_assert_int_eq(w.resource_request, 1);
+    ck_assert_int_eq(w.resource_request, resource_request);
     char why[1024];
     ck_assert_msg(!witness_url_disagrees(&w, why, sizeof why), "rule %zu: the witness's path %.*s: %s", rule,
                   (int)w.path.len, w.path.ptr, why);
 }
+
+static void witness_path_agrees(const kap_analysis *a, size_t rule) { witness_url_agrees(a, rule, 1); }
 
 /* A resource or subresource never holds a slash, so a pattern with one too
  * many matches nothing, and a rule of only such patterns decides nothing. */
@@ -845,6 +847,138 @@ START_TEST(upper_case_verbs)
             ck_assert(w.verb.len == strlen(want[i]) && !memcmp(w.verb.ptr, want[i], w.verb.len));
     }
     kap_analysis_free(a);
+}
+END_TEST
+
+/* Whether GET of a decoded path is a non-resource request, as
+ * kube-apiserver's request-info step says (requestinfo.md 6). */
+static int non_resource_path(const char *path)
+{
+    char url[512];
+    size_t n = 0;
+    for (const char *p = path; *p && n + 4 < sizeof url; p++)
+        n += (size_t)(*p == '?' || *p == '%' ? snprintf(url + n, sizeof url - n, "%%%02X", (unsigned char)*p)
+                                             : snprintf(url + n, sizeof url - n, "%c", *p));
+    kap_requestinfo *ri = NULL;
+    kap_request_n u;
+    ck_assert_int_eq(kap_requestinfo_new(&ri), KAP_OK);
+    int ok = kap_requestinfo_parse_n(ri, "GET", 3, url, n, &u) == KAP_OK && !u.resource_request &&
+             u.path.len == strlen(path) && !memcmp(u.path.ptr, path, u.path.len);
+    kap_requestinfo_free(ri);
+    return ok;
+}
+
+/* kube-apiserver reads a path of api and two more segments, or apis and
+ * three more, as a resource request (requestinfo.md 5, 6), which
+ * nonResourceURLs never match: an exact entry of such a path, or a prefix
+ * whose every extension is one, matches no request, and no witness has
+ * such a path. */
+START_TEST(resource_paths_in_urls)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Request\n" /* 4 */
+                                "  nonResourceURLs: [\"/api/v1/pods\", \"/apis/apps/v1/d*\", \"/healthz\"]\n"
+                                "- level: Metadata\n" /* 6 */
+                                "  nonResourceURLs: [\"//api/v1/pods/\", \"/api/v1/p*\", "
+                                "\"/apis/apps/v1/deployments\"]\n"
+                                "- level: Request\n" /* 8 */
+                                "  nonResourceURLs: [\"/api/v1/*\"]\n"
+                                "- level: Request\n" /* 10 */
+                                "  nonResourceURLs: [\"/apis/apps/*\"]\n"
+                                "- level: Request\n" /* 12 */
+                                "  nonResourceURLs: [\"/api\", \"/apis\", \"/api/v1//x\", \"/api//x*\"]\n"
+                                "- level: Metadata\n" /* 14 */
+                                "  nonResourceURLs: [\"/api/*\"]\n"
+                                "- level: None\n");
+    must(a, "dead-value", 5, 21, KAP_SEVERITY_INFO,
+         "\"/api/v1/pods\" in nonResourceURLs never matches a request: kube-apiserver reads such a path as a "
+         "resource request's");
+    const kap_finding *f = must(a, "dead-value", 5, 37, KAP_SEVERITY_INFO,
+                                "\"/apis/apps/v1/d*\" in nonResourceURLs never matches a request");
+    ck_assert_ptr_nonnull(strstr(f->hint, "resources"));
+    must(a, "dead-value", 13, 38, KAP_SEVERITY_INFO, "\"/api/v1//x\" in nonResourceURLs never matches a request");
+    must(a, "dead-value", 13, 52, KAP_SEVERITY_INFO, "\"/api//x*\" in nonResourceURLs never matches a request");
+    ck_assert_uint_eq(count(a, "dead-value"), 4);
+    f = must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING,
+             "none of its nonResourceURLs matches a request: kube-apiserver reads such a path as a resource "
+             "request's");
+    ck_assert_uint_eq(f->n_related, 0);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 1);
+    /* the others match some request, and their witnesses' paths are ones */
+    static const char *const want[] = {"/healthz", NULL, "/api/v1/", "/apis/apps/", NULL, "/api/"};
+    for (size_t i = 0; i < 7; i++) {
+        if (i == 1) {
+            ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 0);
+            continue;
+        }
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 1);
+        witness_url_agrees(a, i, i == 6);
+        kap_request_n w;
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+        if (i < 6 && want[i])
+            ck_assert_msg(w.path.len == strlen(want[i]) && !memcmp(w.path.ptr, want[i], w.path.len),
+                          "rule %zu: the witness's path is %.*s", i, (int)w.path.len, w.path.ptr);
+    }
+    kap_analysis_free(a);
+
+    /* a listed resource request's path is no path a request has: rule 2's
+     * requests are all decided by rules 0 and 1 */
+    a = lint(HEAD "rules:\n"
+                  "- level: None\n"
+                  "  users: [bob]\n"
+                  "  resources: [{group: \"*\"}]\n"
+                  "- level: None\n"
+                  "  users: [bob]\n"
+                  "  nonResourceURLs: [\"*\"]\n"
+                  "- level: Metadata\n" /* 10 */
+                  "  users: [bob]\n"
+                  "- level: Request\n" /* 12 */
+                  "  nonResourceURLs: [\"/api/v1/pods\"]\n"
+                  "- level: Request\n");
+    f = must(a, "unreachable-rule", 10, 3, KAP_SEVERITY_WARNING, "rules 0 (line 4) and 1 (line 7) decide");
+    ck_assert_uint_eq(f->n_related, 2);
+    must(a, "unreachable-rule", 12, 3, KAP_SEVERITY_WARNING, "none of its nonResourceURLs matches a request");
+    ck_assert_uint_eq(count(a, "analysis-limit"), 0);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 2);
+    kap_analysis_free(a);
+
+    /* each entry alone, against request-info: an exact path matches a
+     * request when it is a non-resource request's, a prefix when one of its
+     * extensions is (these tails suffice: "" and "/" where the first
+     * segment is whole, "x" where it is not) */
+    static const char *const stems[] = {
+        "/api/v1/pods", "/api/v1/p",     "/api/v1/",      "/api/v1//",   "/api/v1",        "/api/",
+        "/api",         "/ap",           "/apis",         "/apis/",      "/apis/apps",     "/apis/apps/",
+        "/apis/apps/v1", "/apis/apps/v1/", "/apis/apps/v1//", "/apis/apps/v1/d", "//api/v1/x", "/api//x",
+        "/api//",       "/api///",       "/apis//v1/x",   "/apis/a//",   "/apis///x",      "/apix/v1/x",
+        "/x/y/z/w",     "/",             "//",            "/api/v1/pods/", "/apis/a/v1/x/", "/api/v1/x/y",
+        "/api/v1/pods?x", "/api/v1%2Fpods"};
+    static const char *const tails[] = {"", "/", "//", "x", "/x", "x/y", "/x/y", "x/y/z", "/x/y/z", "s"};
+    for (size_t i = 0; i < sizeof stems / sizeof *stems; i++)
+        for (int prefix = 0; prefix < 2; prefix++) {
+            int some = 0;
+            char path[128];
+            for (size_t t = 0; t < (prefix ? sizeof tails / sizeof *tails : 1); t++) {
+                snprintf(path, sizeof path, "%s%s", stems[i], tails[t]);
+                some |= non_resource_path(path);
+            }
+            char text[512];
+            snprintf(text, sizeof text, HEAD "rules:\n- level: Request\n  nonResourceURLs: [\"%s%s\"]\n", stems[i],
+                     prefix ? "*" : "");
+            kap_analysis *b = lint(text);
+            ck_assert_msg(kap_analysis_rule_reachable(b, 0) == some, "%s%s: reachable %d, request-info %d",
+                          stems[i], prefix ? "*" : "", kap_analysis_rule_reachable(b, 0), some);
+            if (some) {
+                kap_request_n w;
+                ck_assert_int_eq(kap_analysis_witness(b, 0, &w), KAP_OK);
+                ck_assert_int_eq(w.resource_request, 0);
+                ck_assert(w.path.len >= strlen(stems[i]) && !memcmp(w.path.ptr, stems[i], strlen(stems[i])));
+                witness_url_agrees(b, 0, 0);
+            } else {
+                ck_assert_uint_eq(count(b, "unreachable-rule"), 1);
+            }
+            kap_analysis_free(b);
+        }
 }
 END_TEST
 
@@ -1621,6 +1755,7 @@ int main(void)
     tcase_add_test(reach, slash_in_resource);
     tcase_add_test(reach, slash_in_namespace_and_name);
     tcase_add_test(reach, upper_case_verbs);
+    tcase_add_test(reach, resource_paths_in_urls);
     tcase_add_test(reach, empty_resource_witness);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);

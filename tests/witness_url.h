@@ -2,7 +2,8 @@
  * (percent-encoded where a byte would not stand for itself), with the HTTP
  * method its verb comes from. kube-apiserver's request-info step
  * (kap_requestinfo, requestinfo.md) must give back the witness's kind of
- * request, namespace, group, resource, subresource and name, and its verb
+ * request, namespace, group, resource, subresource and name (a non-resource
+ * witness: resourceRequest false and the same path), and its verb
  * where a method and a path without query give that verb alone (not watch,
  * proxy or the empty verb; get and delete need a name, list and
  * deletecollection none).
@@ -37,6 +38,22 @@ static inline const char *wu_method(const kap_request_n *w, int *verb_back)
             return m[i].method;
         }
     return "GET";
+}
+
+/* Whether kube-apiserver reads GET of the path (plain bytes, no '%' or '?')
+ * as a resource request, or fails on it: then no non-resource request has
+ * it. A path that does not start with '/' is not a URL: 0. */
+static inline int wu_resource_path(const char *path)
+{
+    if (!path || path[0] != '/')
+        return 0;
+    kap_requestinfo *ri = NULL;
+    kap_request_n u;
+    int res = 0;
+    if (kap_requestinfo_new(&ri) == KAP_OK)
+        res = kap_requestinfo_parse_n(ri, "GET", 3, path, strlen(path), &u) != KAP_OK || u.resource_request;
+    kap_requestinfo_free(ri);
+    return res;
 }
 
 /* 0 when the URL gives the witness back; else 1 and why in msg. */
@@ -81,13 +98,13 @@ static inline int witness_url_disagrees(const kap_request_n *w, char *msg, size_
     } else if (u.resource_request != w->resource_request || !wu_same(u.ns, w->ns) ||
                !wu_same(u.api_group, w->api_group) || !wu_same(u.resource, w->resource) ||
                !wu_same(u.subresource, w->subresource) || !wu_same(u.name, w->name) ||
-               (verb_back && !wu_same(u.verb, w->verb))) {
+               (verb_back && !wu_same(u.verb, w->verb)) || (!w->resource_request && !wu_same(u.path, w->path))) {
         snprintf(msg, msglen,
                  "%s %s gives resourceRequest %d, verb \"%.*s\", namespace \"%.*s\", apiGroup \"%.*s\", resource "
-                 "\"%.*s\", subresource \"%.*s\", name \"%.*s\"",
+                 "\"%.*s\", subresource \"%.*s\", name \"%.*s\", path \"%.*s\"",
                  method, url, u.resource_request, (int)u.verb.len, u.verb.ptr, (int)u.ns.len, u.ns.ptr,
                  (int)u.api_group.len, u.api_group.ptr, (int)u.resource.len, u.resource.ptr, (int)u.subresource.len,
-                 u.subresource.ptr, (int)u.name.len, u.name.ptr);
+                 u.subresource.ptr, (int)u.name.len, u.name.ptr, (int)u.path.len, u.path.ptr);
         bad = 1;
     }
     kap_requestinfo_free(ri);
