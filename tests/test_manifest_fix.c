@@ -1094,8 +1094,8 @@ START_TEST(refusals)
         static const char *const unknown[] = {
             "      env:\n        - {name: E, value: kubernetes}\n",
             "      env:\n        - name: D\n          valueFrom: {fieldRef: {fieldPath: metadata.namespace}}\n",
-            "      env:\n        - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}\n"
-            "        - {name: D, value: $(NODE)}\n",
+            ("      env:\n        - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}\n"
+             "        - {name: D, value: $(NODE)}\n"),
         };
         for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
             char text[2048];
