@@ -199,9 +199,11 @@ static int key_resize(kap_table *t, size_t ns)
     return 1;
 }
 
+/* Doubles the key map; build_table sized it first (key_slots_for: at
+ * least 64 slots, a power of two). */
 static int key_grow(kap_table *t)
 {
-    return key_resize(t, t->nkeys_slots ? t->nkeys_slots * 2 : 64);
+    return key_resize(t, t->nkeys_slots * 2);
 }
 
 /* The key map's first size, from the resource keys the rules can make at

@@ -1029,6 +1029,7 @@ START_TEST(buffers_that_are_not_pods)
         {"---\n", "the file holds no YAML document, only document markers (---)"},
         {"# a\n---\n# b\n", "the file holds no YAML document, only comments and document markers (---)"},
         {"\xEF\xBB\xBF# a\r\n--- # b\r\n...\r\n", "only comments and document markers (---)"},
+        {"---\t# after a tab\n...\t\n", "only comments and document markers (---)"},
         /* a null written out is one: not taken for nothing */
         {"# a\n---\nnull\n", "a null, not a Pod object"},
         {"# a\n---\n~\n", "a null, not a Pod object"},

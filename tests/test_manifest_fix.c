@@ -1655,14 +1655,35 @@ START_TEST(long_strings_under_allocation_failure)
 }
 END_TEST
 
+/* A fix's changes, one per line (free()). */
+static char *changes_of(const kap_manifest_fix *x)
+{
+    size_t cap = 1, n = kap_manifest_fix_count(x);
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(kap_manifest_fix_change(x, i)) + 1;
+    char *s = malloc(cap);
+    ck_assert_ptr_nonnull(s);
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strcat(s, kap_manifest_fix_change(x, i));
+        strcat(s, "\n");
+    }
+    return s;
+}
+
 /* kap_manifest_fix_new on MANIFEST with each allocation failing in turn:
  * each gives KAP_ENOMEM and no fix, or what it gives with no failure:
- * status want, with expected as its result (KAP_OK) or its error. */
+ * status want, with expected as its result (KAP_OK) or its error, and
+ * the same changes (a change whose copy failed is not dropped). */
 static void fix_each_allocation_fails(int want, const char *expected)
 {
     kap_manifest_options o;
     kap_manifest_options_init(&o);
     o.root = root;
+    kap_manifest_fix *first = NULL;
+    ck_assert_int_eq(kap_manifest_fix_new(&first, MANIFEST, &o, NULL), want);
+    char *changes = changes_of(first);
+    kap_manifest_fix_free(first);
     long failures = 0;
     for (long n = 1;; n++) {
         kap_test_alloc_failed = 0;
@@ -1682,9 +1703,13 @@ static void fix_each_allocation_fails(int want, const char *expected)
         }
         ck_assert_msg(rc == want && x, "allocation %ld failed: status %d (%s)", n, rc, x ? kap_manifest_fix_error(x) : "");
         ck_assert_str_eq(want == KAP_OK ? kap_manifest_fix_result(x, NULL) : kap_manifest_fix_error(x), expected);
+        char *got = changes_of(x);
+        ck_assert_msg(strcmp(got, changes) == 0, "allocation %ld failed: changes\n%s\ninstead of\n%s", n, got, changes);
+        free(got);
         kap_manifest_fix_free(x);
     }
     ck_assert_int_gt(failures, 20);
+    free(changes);
 }
 
 START_TEST(fix_under_allocation_failure)
