@@ -893,6 +893,19 @@ KAP_API const char *kap_manifest_fix_change(const kap_manifest_fix *fix, size_t 
  * KAP_OK, KAP_EIO, KAP_EARG, KAP_ENOMEM (kap_manifest_fix_error() says
  * what, where it could be kept). */
 KAP_API int kap_manifest_fix_write(kap_manifest_fix *fix, const char *backup_dir);
+/* Whether the fix should be written, as kap check-manifest --fix decides
+ * before it writes: the result is checked as it will run
+ * (kap_manifest_check_buffer() with opts, the options the fix was made
+ * with) and refused where a check that --fix is about fails (policy-file,
+ * policy-loads, manifest-*: the policy missing or not loading, a field of
+ * the wrong type) or where a check fails that passes on the manifest as it
+ * is (the fix would make things worse: a flag taken as another's value, a
+ * log path kube-apiserver cannot open). Sets *why to the reason (valid
+ * until the next call or kap_manifest_fix_free()), or to NULL: write it. A
+ * fix that changes nothing and a restore (kap_manifest_restore_new()) are
+ * never refused. Returns KAP_OK, KAP_EARG (fix or why NULL), KAP_ENOMEM.
+ * kap_manifest_fix_write() does not call it: call it first. */
+KAP_API int kap_manifest_fix_refusal(kap_manifest_fix *fix, const kap_manifest_options *opts, const char **why);
 /* The backup's node path after kap_manifest_fix_write(), or NULL. */
 KAP_API const char *kap_manifest_fix_backup(const kap_manifest_fix *fix);
 

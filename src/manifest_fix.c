@@ -1600,6 +1600,8 @@ struct kap_manifest_fix {
     char *backup;
     size_t max_file;
     unsigned kube_minor; /* --kube-version, or 0: the image's */
+    char *refusal;       /* kap_manifest_fix_refusal's reason */
+    int restoring;       /* from kap_manifest_restore_new */
 };
 
 void kap_manifest_fix_options_init(kap_manifest_fix_options *o)
@@ -2033,6 +2035,7 @@ int kap_manifest_restore_new(kap_manifest_fix **out, const char *path, const cha
     if (rc)
         return rc;
     kap_manifest_fix *x = *out;
+    x->restoring = 1;
     rc = read_under(x, x->path, &x->original, &x->original_len);
     if (rc == KAP_OK) {
         kap_buf b = {0};
@@ -2116,7 +2119,87 @@ void kap_manifest_fix_free(kap_manifest_fix *x)
     kap_free(x->result);
     kap_free(x->error);
     kap_free(x->backup);
+    kap_free(x->refusal);
     kap_free(x);
+}
+
+/* ---- whether to write: the result checked as it will run ------------------------------------- */
+
+/* A failing check of what --fix is about (the policy missing or not
+ * loading, the manifest's own fields), or NULL. */
+static const kap_manifest_check *fails_its_purpose(const kap_manifest_report *r)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (c->status == KAP_MANIFEST_FAIL &&
+            (strcmp(c->id, "policy-loads") == 0 || strcmp(c->id, "policy-file") == 0 ||
+             strncmp(c->id, "manifest-", 9) == 0))
+            return c;
+    }
+    return NULL;
+}
+
+/* A check that fails on the result (after) and not on the manifest as it
+ * is (before), or NULL. */
+static const kap_manifest_check *fails_anew(const kap_manifest_report *after, const kap_manifest_report *before)
+{
+    for (size_t i = 0; i < kap_manifest_report_count(after); i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(after, i);
+        if (c->status != KAP_MANIFEST_FAIL)
+            continue;
+        int failed_before = 0;
+        for (size_t j = 0; j < kap_manifest_report_count(before) && !failed_before; j++) {
+            const kap_manifest_check *b = kap_manifest_report_get(before, j);
+            failed_before = b->status == KAP_MANIFEST_FAIL && strcmp(b->id, c->id) == 0;
+        }
+        if (!failed_before)
+            return c;
+    }
+    return NULL;
+}
+
+int kap_manifest_fix_refusal(kap_manifest_fix *x, const kap_manifest_options *opts, const char **why)
+{
+    if (!x || !why)
+        return KAP_EARG;
+    *why = NULL;
+    kap_free(x->refusal);
+    x->refusal = NULL;
+    if (x->restoring || !kap_manifest_fix_changed(x))
+        return KAP_OK;
+    kap_manifest_report *after = NULL, *before = NULL;
+    int rc = kap_manifest_check_buffer(&after, x->path, x->result, x->result_len, opts);
+    kap_buf b = {0};
+    if (!after) {
+        if (rc == KAP_ENOMEM)
+            return rc;
+        buf_printf(&b, "%s", kap_status_name(rc));
+    } else if (rc != KAP_OK) {
+        buf_printf(&b, "%s", kap_manifest_report_error(after));
+    } else {
+        const kap_manifest_check *c = fails_its_purpose(after);
+        if (c)
+            buf_printf(&b, "%s", c->message);
+        else {
+            rc = kap_manifest_check_buffer(&before, x->path, x->original, x->original_len, opts);
+            if (rc == KAP_ENOMEM) {
+                kap_manifest_report_free(after);
+                return rc;
+            }
+            if (rc == KAP_OK && (c = fails_anew(after, before)) != NULL)
+                buf_printf(&b, "the fixed manifest fails %s, which the manifest as it is does not: %s", c->id,
+                        c->message);
+        }
+    }
+    kap_manifest_report_free(after);
+    kap_manifest_report_free(before);
+    if (b.oom || (b.len && !buf_cstr(&b))) {
+        buf_free(&b);
+        return KAP_ENOMEM;
+    }
+    x->refusal = b.s; /* NULL: nothing refused */
+    *why = x->refusal;
+    return KAP_OK;
 }
 
 /* ---- writing, whole or not at all -------------------------------------------------------------- */

@@ -1671,6 +1671,107 @@ static char *changes_of(const kap_manifest_fix *x)
     return s;
 }
 
+/* The refusal of a fix as the result is checked: reason, or NULL. */
+static const char *refusal_now(kap_manifest_fix *x)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    const char *why = "(unset)";
+    ck_assert_int_eq(kap_manifest_fix_refusal(x, &o, &why), KAP_OK);
+    return why;
+}
+
+/* kap_manifest_fix_refusal: what kap check-manifest --fix refuses to
+ * write, in the library (Python's ManifestFix.write asks it too). */
+START_TEST(refusal_before_writing)
+{
+    /* the policy on the host: written */
+    node(BARE);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    ck_assert_ptr_null(refusal_now(x));
+    /* no policy on the host: the policy-file check's FAIL */
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "rm '%s/etc/kubernetes/audit-policy.yaml'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    const char *why = refusal_now(x);
+    ck_assert_msg(why && strstr(why, "/etc/kubernetes/audit-policy.yaml"), "%s", why ? why : "(null)");
+    /* asked again: the same answer, the old one freed */
+    char *first = strdup(why);
+    ck_assert_str_eq(refusal_now(x), first);
+    free(first);
+    /* a policy that does not load: policy-loads */
+    put("/etc/kubernetes/audit-policy.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n");
+    why = refusal_now(x);
+    ck_assert_msg(why && strstr(why, "does not load"), "%s", why ? why : "(null)");
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    ck_assert_ptr_null(refusal_now(x));
+    /* worse than before: the log directory's parent a file on the host */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/var/log' && mkdir -p '%s/var' && echo x > '%s/var/log'", root, root, root);
+    ck_assert_int_eq(system(cmd), 0);
+    why = refusal_now(x);
+    ck_assert_msg(why && strncmp(why, "the fixed manifest fails log-dir, which the manifest as it is does not: ", 72) == 0 &&
+                      strstr(why, "Not a directory"),
+                  "%s", why ? why : "(null)");
+    ck_assert_int_eq(kap_manifest_fix_refusal(x, NULL, NULL), KAP_EARG);
+    ck_assert_int_eq(kap_manifest_fix_refusal(NULL, NULL, &why), KAP_EARG);
+    /* nothing to change: nothing refused, whatever the checks say */
+    put(MANIFEST, kap_manifest_fix_result(x, NULL));
+    kap_manifest_fix_free(x);
+    x = fix_now(KAP_OK);
+    ck_assert(!kap_manifest_fix_changed(x));
+    ck_assert_ptr_null(refusal_now(x));
+    kap_manifest_fix_free(x);
+    /* a restore is never refused: the backup is put back as it was */
+    put("/var/backups/b.yaml", BARE);
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    ck_assert_int_eq(kap_manifest_restore_new(&x, MANIFEST, "/var/backups/b.yaml", &o), KAP_OK);
+    ck_assert(kap_manifest_fix_changed(x));
+    ck_assert_ptr_null(refusal_now(x));
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
+/* The same under allocation failure: KAP_ENOMEM, or the same reason. */
+START_TEST(refusal_under_allocation_failure_each)
+{
+    node(BARE);
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/var/log' && mkdir -p '%s/var' && echo x > '%s/var/log'", root, root, root);
+    ck_assert_int_eq(system(cmd), 0);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char *expected = strdup(refusal_now(x));
+    long failures = 0;
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    for (long n = 1;; n++) {
+        kap_test_alloc_failed = 0;
+        kap_test_alloc_countdown = n;
+        const char *why = NULL;
+        int rc = kap_manifest_fix_refusal(x, &o, &why);
+        kap_test_alloc_countdown = 0;
+        if (!kap_test_alloc_failed) {
+            ck_assert_int_eq(rc, KAP_OK);
+            ck_assert_str_eq(why, expected);
+            break;
+        }
+        failures++;
+        if (rc == KAP_ENOMEM)
+            continue;
+        ck_assert_msg(rc == KAP_OK && why && strcmp(why, expected) == 0, "allocation %ld failed: status %d, %s", n, rc,
+                      why ? why : "(null)");
+    }
+    ck_assert_int_gt(failures, 20);
+    free(expected);
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* kap_manifest_fix_new on MANIFEST with each allocation failing in turn:
  * each gives KAP_ENOMEM and no fix, or what it gives with no failure:
  * status want, with expected as its result (KAP_OK) or its error, and
@@ -1832,6 +1933,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, write_then_restore);
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 6);
     tcase_add_test(tc, fix_under_allocation_failure);
+    tcase_add_test(tc, refusal_before_writing);
+    tcase_add_test(tc, refusal_under_allocation_failure_each);
     tcase_add_test(tc, long_strings_under_allocation_failure);
     tcase_add_test(tc, refusal_under_allocation_failure);
     tcase_add_test(tc, write_under_allocation_failure);

@@ -180,45 +180,6 @@ static int check_and_print(const char *manifest, const kap_manifest_options *o, 
     return status;
 }
 
-/* Why a fixed manifest must not be written: a check --fix cannot make
- * pass (the policy missing or not loading), or NULL. */
-static const char *refusal(const kap_manifest_report *r)
-{
-    for (size_t i = 0; i < kap_manifest_report_count(r); i++) {
-        const kap_manifest_check *c = kap_manifest_report_get(r, i);
-        if (c->status == KAP_MANIFEST_FAIL &&
-            (strcmp(c->id, "policy-loads") == 0 || strcmp(c->id, "policy-file") == 0 ||
-             strncmp(c->id, "manifest-", 9) == 0))
-            return c->message;
-    }
-    return NULL;
-}
-
-/* A check that fails in the fixed manifest (after) and not in the manifest
- * as it is (before): the fix would make things worse there (a flag taken
- * as another's value, a log path kube-apiserver cannot open). Its message
- * in buf, or NULL. */
-static const char *regression(const kap_manifest_report *after, const kap_manifest_report *before, char *buf,
-                              size_t n)
-{
-    for (size_t i = 0; i < kap_manifest_report_count(after); i++) {
-        const kap_manifest_check *c = kap_manifest_report_get(after, i);
-        if (c->status != KAP_MANIFEST_FAIL)
-            continue;
-        int failed_before = 0;
-        for (size_t j = 0; j < kap_manifest_report_count(before) && !failed_before; j++) {
-            const kap_manifest_check *b = kap_manifest_report_get(before, j);
-            failed_before = b->status == KAP_MANIFEST_FAIL && strcmp(b->id, c->id) == 0;
-        }
-        if (!failed_before) {
-            snprintf(buf, n, "the fixed manifest fails %s, which the manifest as it is does not: %s", c->id,
-                     c->message);
-            return buf;
-        }
-    }
-    return NULL;
-}
-
 /* ---- --wait: watching kubelet restart kube-apiserver through crictl ---- */
 
 extern char **environ;
@@ -393,23 +354,19 @@ static int fix(const char *manifest, const kap_manifest_options *o, const kap_ma
         return check_and_print(manifest, o, output, color);
     }
     /* the result must pass what --fix is about before it is written */
-    kap_manifest_report *r = NULL;
-    rc = kap_manifest_check_buffer(&r, manifest, new, nlen, o);
-    const char *why = !r ? kap_status_name(rc) : rc != KAP_OK ? kap_manifest_report_error(r) : refusal(r);
-    char worse[4096];
-    if (!why && !restore) {
-        kap_manifest_report *r0 = NULL;
-        if (kap_manifest_check_buffer(&r0, manifest, old, olen, o) == KAP_OK)
-            why = regression(r, r0, worse, sizeof worse);
-        kap_manifest_report_free(r0);
+    const char *why = NULL;
+    if (kap_manifest_fix_refusal(x, o, &why) == KAP_ENOMEM) {
+        fprintf(stderr, "kap check-manifest: out of memory; nothing written\n");
+        kap_manifest_fix_free(x);
+        return 1;
     }
-    if (why && !restore) {
-        fprintf(stderr, "kap check-manifest: not written: %s\n", why);
-        kap_manifest_report_free(r);
+    if (why) {
+        fprintf(stderr, "kap check-manifest: not written: ");
+        cli_text_n(stderr, why, strlen(why));
+        fputc('\n', stderr);
         kap_manifest_fix_free(x);
         return EXIT_FINDING;
     }
-    kap_manifest_report_free(r);
     if (dry_run) {
         char a[4200], b[4200];
         snprintf(a, sizeof a, "a%s", manifest);

@@ -87,6 +87,7 @@ _fix_count = _sig("kap_manifest_fix_count", ctypes.c_size_t, _vp)
 _fix_change = _sig("kap_manifest_fix_change", ctypes.c_char_p, _vp, ctypes.c_size_t)
 _fix_write = _sig("kap_manifest_fix_write", ctypes.c_int, _vp, ctypes.c_char_p)
 _fix_backup = _sig("kap_manifest_fix_backup", ctypes.c_char_p, _vp)
+_fix_refusal = _sig("kap_manifest_fix_refusal", ctypes.c_int, _vp, _PM, ctypes.POINTER(ctypes.c_char_p))
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -257,10 +258,12 @@ class ManifestFix:
     root) after :meth:`write`, else None.
     """
 
-    def __init__(self, handle: _vp, path: Optional[bytes], root: Optional[PathLike]):
+    def __init__(self, handle: _vp, path: Optional[bytes], options, keep: list, check_args: dict):
         self._handle = handle
         self._path = path
-        self._root = root
+        self._options = options  # the kap_manifest_options the fix was made with
+        self._keep = keep  # the bytes its pointers hold
+        self._check_args = check_args
         n = ctypes.c_size_t()
         ptr = _fix_original(handle, ctypes.byref(n))
         self.original: bytes = ctypes.string_at(ptr, n.value) if ptr else b""
@@ -273,17 +276,41 @@ class ManifestFix:
     def check(self) -> ManifestReport:
         """The checks on the fixed text, as they will run once it is written."""
         self._live()
-        return check_manifest(None if self._path is None else _text(self._path), root=self._root, text=self.result)
+        return check_manifest(None if self._path is None else _text(self._path), text=self.result,
+                              **self._check_args)
 
-    def write(self, backup_dir: Optional[PathLike] = None) -> str:
+    def refusal(self) -> Optional[str]:
+        """Why the result must not be written, as ``kap check-manifest
+        --fix`` decides before writing, or None: a check that --fix is about
+        fails on the result (the policy missing on the host or not loading,
+        a field of the wrong type), or a check fails on it that passes on the
+        manifest as it is (the fix would make things worse). The checks run
+        now, on the files as they are now."""
+        self._live()
+        why = ctypes.c_char_p()
+        rc = _fix_refusal(self._handle, ctypes.byref(self._options), ctypes.byref(why))
+        if rc == _ENOMEM:
+            raise MemoryError("libkap: out of memory while checking the fixed manifest")
+        if rc != _OK:  # pragma: no cover - only for NULL arguments
+            raise ManifestError(_STATUS_NAMES.get(rc, str(rc)), _STATUS_NAMES.get(rc, str(rc)))
+        return None if why.value is None else _text(why.value)
+
+    def write(self, backup_dir: Optional[PathLike] = None, *, force: bool = False) -> str:
         """Writes the result over the manifest, whole or not at all, after
         copying the original to a new file in backup_dir (a path under the
         root; default /etc/kubernetes/manifest-backups). Returns the backup's
-        path. Raises :class:`ManifestError` when nothing could be written
-        (the manifest changed since it was read, a read-only file system...),
-        and :class:`MemoryError` when memory ran out: the manifest is then as
-        it was."""
+        path. First asks :meth:`refusal`, as the command does, and raises
+        :class:`ManifestError` ("not written: ...", status "KAP_EINVALID")
+        when it refuses; force=True writes without asking. Raises
+        :class:`ManifestError` when nothing could be written (the manifest
+        changed since it was read, a read-only file system...), and
+        :class:`MemoryError` when memory ran out: the manifest is then as it
+        was."""
         self._live()
+        if not force:
+            why = self.refusal()
+            if why is not None:
+                raise ManifestError("not written: " + why, "KAP_EINVALID")
         rc = _fix_write(self._handle, _path(backup_dir, "backup_dir"))
         if rc == _ENOMEM:
             raise MemoryError("libkap: out of memory; nothing written")
@@ -352,4 +379,5 @@ def fix_manifest(path: Optional[PathLike] = None, *, root: Optional[PathLike] = 
         msg = _text(_fix_error(handle)) or _STATUS_NAMES.get(rc, str(rc))
         _fix_free(handle)
         raise ManifestError(msg, _STATUS_NAMES.get(rc, str(rc)))
-    return ManifestFix(handle, p, root)
+    return ManifestFix(handle, p, o, keep, {"root": root, "kubelet_config": kubelet_config,
+                                            "kube_version": kube_version, "max_file_size": max_file_size})

@@ -176,6 +176,40 @@ class Fix(unittest.TestCase):
         with self.assertRaises(ValueError):
             kap.fix_manifest(root=root, log_maxage=-1)
 
+    def test_refused_as_the_command_refuses(self):
+        """write() asks refusal() first, as kap check-manifest --fix does:
+        no policy on the host is refused, nothing written; force=True
+        writes; with the policy there, nothing is refused."""
+        root = self.node("kubeadm-before")  # no policy file on the host
+        path = os.path.join(root, DEFAULT.lstrip("/"))
+        with open(path, "rb") as f:
+            before = f.read()
+        with kap.fix_manifest(root=root) as fx:
+            self.assertTrue(fx.changed)
+            why = fx.refusal()
+            self.assertIsNotNone(why)
+            self.assertIn("/etc/kubernetes/audit-policy.yaml", why)
+            with self.assertRaises(kap.ManifestError) as e:
+                fx.write()
+            self.assertEqual(str(e.exception), "not written: " + why)
+            self.assertEqual(e.exception.status, "KAP_EINVALID")
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), before)
+            self.assertFalse(os.path.exists(os.path.join(root, "etc/kubernetes/manifest-backups")))
+            # the policy put on the host: asked again, nothing refused
+            shutil.copy(os.path.join(FIXTURES, "base-policy.yaml"),
+                        os.path.join(root, "etc/kubernetes/audit-policy.yaml"))
+            self.assertIsNone(fx.refusal())
+        # forced: written though refused
+        shutil.rmtree(root)
+        root = self.node("kubeadm-before")
+        path = os.path.join(root, DEFAULT.lstrip("/"))
+        with kap.fix_manifest(root=root) as fx:
+            self.assertIsNotNone(fx.refusal())
+            fx.write(force=True)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), fx.result)
+
     def test_unfixable(self):
         root = self.node("not-a-pod")
         with self.assertRaises(kap.ManifestError) as e:
