@@ -1,11 +1,13 @@
 /* kap eval: decide JSON-lines requests read from standard input.
  * SPDX-License-Identifier: Apache-2.0 */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* wcwidth */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <wchar.h>
 
 #include "cli.h"
 
@@ -43,18 +45,65 @@ static char *shown(const char *s)
     return out;
 }
 
+/* The C library's UTF-8 character classes (C.UTF-8, built into glibc),
+ * for character widths; (locale_t)0 where there is none. */
+static locale_t utf8_locale(void)
+{
+    static locale_t loc;
+    static int tried;
+    if (!tried) {
+        tried = 1;
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    }
+    return loc;
+}
+
+/* The bytes and terminal columns of the unit of s that starts at s: a
+ * character (wcwidth: East Asian wide ones 2, combining marks 0; one
+ * without a width, 1), or in a quoted value an escape (\n, \xNN, \uNNNN,
+ * \UNNNNNNNN), which is never cut. */
+static size_t unit_at(const char *s, int quoted, mbstate_t *st, size_t *cols)
+{
+    if (quoted && s[0] == '\\' && s[1]) {
+        size_t n = s[1] == 'x' ? 4 : s[1] == 'u' ? 6 : s[1] == 'U' ? 10 : 2;
+        size_t k = 0;
+        while (k < n && s[k])
+            k++;
+        *cols = k;
+        return k;
+    }
+    size_t n = 1;
+    while (((unsigned char)s[n] & 0xC0) == 0x80)
+        n++; /* continuation bytes: part of this character */
+    *cols = 1;
+    if (n > 1 && utf8_locale()) {
+        wchar_t wc;
+        locale_t old = uselocale(utf8_locale());
+        if (mbrtowc(&wc, s, n, st) == n) {
+            int w = wcwidth(wc);
+            *cols = w < 0 ? 1 : (size_t)w;
+        } else
+            memset(st, 0, sizeof *st);
+        uselocale(old);
+    }
+    return n;
+}
+
 /* s (as shown: valid UTF-8, or ASCII when quoted) in a cell of width
- * terminal columns: cut after width characters, then padded with spaces.
- * A character is a code point (no wide or combining ones told apart). */
+ * terminal columns: cut before the first character or escape that would
+ * not fit, then padded with spaces. */
 static void cell(const char *s, size_t width)
 {
-    size_t cols = 0, end = 0;
-    for (; s[end]; end++) {
-        if (((unsigned char)s[end] & 0xC0) == 0x80)
-            continue; /* a continuation byte: part of the character before */
-        if (cols == width)
+    size_t cols = 0, end = 0, c;
+    const int quoted = s[0] == '"';
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    while (s[end]) {
+        size_t n = unit_at(s + end, quoted, &st, &c);
+        if (cols + c > width)
             break;
-        cols++;
+        cols += c;
+        end += n;
     }
     fwrite(s, 1, end, stdout);
     for (; cols < width; cols++)
