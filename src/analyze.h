@@ -113,7 +113,8 @@ KAP_HIDDEN size_t an_space_steps(const an_space *s);
  * (requestinfo.md 5, 6): a namespace, API group, resource, subresource or
  * name is one segment of the URL, so it never holds a '/'; a verb has no
  * upper-case letter (a Kubernetes verb, or the HTTP method lower-cased); a
- * non-resource request's path is not a resource request's (below). A
+ * non-resource request's path starts with '/' (section 2: Go's server
+ * refuses any other target) and is not a resource request's (below). A
  * rule's list entry that cannot be matches no request. */
 KAP_HIDDEN int an_value_possible(int dim, const char *str, size_t len);
 /* Whether kube-apiserver reads a decoded path as a resource request's
@@ -123,7 +124,7 @@ KAP_HIDDEN int an_value_possible(int dim, const char *str, size_t len);
  * extension of it is one too. */
 KAP_HIDDEN int an_path_is_resource(const char *str, size_t len);
 /* Whether a nonResourceURLs entry (exact, or a stem and '*') can match a
- * request. */
+ * request ("*" can: its stem "" is no path, but "/" extends it). */
 KAP_HIDDEN int an_url_possible(const char *spec, size_t len);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);

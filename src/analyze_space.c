@@ -728,7 +728,7 @@ static int path_region_rep(an_space *s, const char *stem, size_t slen, int in_re
         if (pe_is_stem(s, buf, n))
             continue; /* a longer stem starts here: another region */
         if (!pe_is_exact(s, buf, n) && !an_value_possible(D_PATH, buf, n))
-            continue; /* a resource request's path, and so is every longer one */
+            continue; /* no request's path (a resource request's, or not after a '/'), nor any longer one */
         if (!pe_is_exact(s, buf, n)) {
             found = 1;
             *outlen = n;
@@ -877,8 +877,9 @@ static int url_classes(an_space *s, const kstr *spec, an_strs *scratch_ids, uint
     size_t stem = len;
     while (stem > 0 && p[stem - 1] == '*')
         stem--;
-    if (!an_value_possible(D_PATH, p, stem)) {
-        /* only resource requests have such paths (requestinfo.md 6) */
+    if (!an_url_possible(p, len)) {
+        /* only resource requests have such paths (requestinfo.md 6), or no
+         * request (a path starts with '/', section 2) */
         *out = NULL;
         *nout = 0;
         return 0;
@@ -961,7 +962,7 @@ int an_value_possible(int dim, const char *str, size_t len)
             if (str[i] >= 'A' && str[i] <= 'Z')
                 return 0;
         return 1;
-    case D_PATH: return !an_path_is_resource(str, len);
+    case D_PATH: return len && str[0] == '/' && !an_path_is_resource(str, len);
     default: return 1;
     }
 }
@@ -993,9 +994,12 @@ int an_path_is_resource(const char *str, size_t len)
 
 int an_url_possible(const char *spec, size_t len)
 {
-    while (len > 0 && spec[len - 1] == '*')
-        len--;
-    return an_value_possible(D_PATH, spec, len);
+    size_t stem = len;
+    while (stem > 0 && spec[stem - 1] == '*')
+        stem--;
+    if (!stem && stem < len)
+        return 1; /* "*": every path, "/" among them */
+    return an_value_possible(D_PATH, spec, stem);
 }
 
 /* The classes of a list's values that a request can have; *none when it

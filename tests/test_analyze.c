@@ -1523,11 +1523,44 @@ START_TEST(path_regions)
                "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
                "\"path\":\"/\",\"witness\":2}");
     kap_analysis_free(a);
-    /* "/" listed exactly and as a prefix: the paths outside it do not start with "/" */
+    /* "/" listed exactly and as a prefix: every path is under it (a path
+     * starts with "/"), so "*" decides nothing more */
     a = lint(HEAD "rules:\n- level: None\n  nonResourceURLs: [\"/\", \"/*\"]\n- level: Metadata\n  nonResourceURLs: [\"*\"]\n");
-    witness_is(a, 1,
-               "{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],\"verb\":\"get\",\"resourceRequest\":false,"
-               "\"path\":\"\",\"witness\":1}");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    must(a, "unreachable-rule", 6, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4) decides every request it matches");
+    kap_analysis_free(a);
+}
+END_TEST
+
+START_TEST(star_url_after_slash_star)
+{
+    /* "*" after "/"+"*" for the same users and verbs: every request's path
+     * starts with '/' (requestinfo.md 2), so rule 1 decides nothing */
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"
+                                "  users: [alice]\n"
+                                "  nonResourceURLs: [\"/*\"]\n"
+                                "- level: Metadata\n"               /* 7 */
+                                "  users: [alice]\n"
+                                "  nonResourceURLs: [\"*\"]\n"
+                                "- level: Request\n"                /* 10 */
+                                "  nonResourceURLs: [\"/healthz\", \"*\"]\n");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    const kap_finding *f = must(a, "unreachable-rule", 7, 3, KAP_SEVERITY_WARNING, "rule 0 (line 4)");
+    ck_assert_uint_eq(f->n_related, 1);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 1, &w), KAP_EARG);
+    /* a rule with "*" still has witnesses, and they start with '/' */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
+    ck_assert(w.path.len > 0 && w.path.ptr[0] == '/');
+    kap_analysis_free(a);
+    /* "*" alone, and after "/": its witness is a real path */
+    a = lint(HEAD "rules:\n- level: None\n  nonResourceURLs: [\"/\"]\n- level: Metadata\n  nonResourceURLs: [\"*\"]\n");
+    ck_assert_int_eq(kap_analysis_witness(a, 1, &w), KAP_OK);
+    ck_assert(w.path.len > 1 && w.path.ptr[0] == '/');
+    char why[512];
+    ck_assert_msg(!witness_url_disagrees(&w, why, sizeof why), "%s", why);
     kap_analysis_free(a);
 }
 END_TEST
@@ -1760,6 +1793,7 @@ int main(void)
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
+    tcase_add_test(reach, star_url_after_slash_star);
     tcase_add_test(reach, many_covering_rules);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");

@@ -77,29 +77,26 @@ typedef void (*request_gen)(pg_rng *, pg_request *);
 /* Whether kube-apiserver can see the request: its resource and subresource
  * are single segments of its URL (requestinfo.md 5), so neither holds a '/';
  * its verb has no upper-case letter (section 6: a Kubernetes verb, or the
- * HTTP method lower-cased); a non-resource request's path is not one
- * kube-apiserver reads as a resource request's (section 6). The analysis
- * answers for those requests only. */
+ * HTTP method lower-cased); a non-resource request's path starts with '/'
+ * (section 2) and is not one kube-apiserver reads as a resource request's
+ * (section 6). The analysis answers for those requests only. */
 static int from_a_url(const pg_request *q)
 {
     for (const char *v = q->verb; v && *v; v++)
         if (*v >= 'A' && *v <= 'Z')
             return 0;
     if (!q->res)
-        return !wu_resource_path(q->path);
+        return q->path && q->path[0] == '/' && !wu_resource_path(q->path);
     return ((!q->resource || !strchr(q->resource, '/')) && (!q->sub || !strchr(q->sub, '/')));
 }
 
 /* Witnesses no URL gives, which the analysis does not yet rule out (a
- * constraint across attributes, or on a path's first byte): a non-resource
- * path that does not start with '/' (from "*"), and a resource request with
- * an empty resource and neither name nor subresource (an empty segment is
- * one only with another after it, requestinfo.md 5). */
+ * constraint across attributes): a resource request with an empty resource
+ * and neither name nor subresource (an empty segment is one only with
+ * another after it, requestinfo.md 5). */
 static int no_url_known(const kap_request_n *w)
 {
-    if (!w->resource_request)
-        return !w->path.len || w->path.ptr[0] != '/';
-    return !w->resource.len && !w->name.len && !w->subresource.len;
+    return w->resource_request && !w->resource.len && !w->name.len && !w->subresource.len;
 }
 
 /* The text without one entry of a flow list (the quoted value at line,
