@@ -2075,7 +2075,14 @@ static void req_path(an_space *s, an_req *q)
         buf_adds(&b, "/apis/"), buf_add(&b, q->ag.s, q->ag.len), buf_adds(&b, "/v1");
     else
         buf_adds(&b, "/api/v1");
-    if (q->ns.len)
+    /* requestinfo.md 5, 7: right after the version, watch and proxy are the
+     * legacy verb segments, and namespaces with a segment after it names
+     * the namespace; after "namespaces/NS/" neither holds, even with NS
+     * empty (/api/v1/namespaces//namespaces/foo is the Namespace foo in the
+     * namespace "") */
+    int ns_first = kstr_is(&q->res, "watch") || kstr_is(&q->res, "proxy") ||
+                   (kstr_is(&q->res, "namespaces") && (q->name.len || q->sub.len));
+    if (q->ns.len || ns_first)
         buf_adds(&b, "/namespaces/"), buf_add(&b, q->ns.s, q->ns.len);
     buf_addc(&b, '/');
     buf_add(&b, q->res.s, q->res.len);

@@ -243,7 +243,8 @@ static const char *const PGT_GROUPS[] = {"g1", "g2", "g3", ""};
 static const char *const PGT_VERBS[] = {"get", "list", "x", ""};
 static const char *const PGT_NAMESPACES[] = {"n1", "n2", ""};
 static const char *const PGT_APIGROUPS[] = {"", "a", "b", "*"};
-static const char *const PGT_RESOURCES[] = {"r", "s", "r/x", "r/*", "*/x", "*", "*/*", "r/x/y", "x", "r/", "/x"};
+static const char *const PGT_RESOURCES[] = {"r", "s", "r/x", "r/*", "*/x", "*", "*/*", "r/x/y", "x", "r/", "/x",
+                                           "namespaces", "watch"};
 static const char *const PGT_NAMES[] = {"", "n", "m"};
 static const char *const PGT_URLSPECS[] = {"/", "/a", "/a*", "/ab", "/ab*", "/a/b", "*", "/*", "/b*"};
 
@@ -253,7 +254,8 @@ static const char *const PGT_REQ_GROUPS[] = {"g1", "g2", "g3", "", "g4"};
 static const char *const PGT_REQ_VERBS[] = {"get", "list", "x", "", "watch"};
 static const char *const PGT_REQ_NAMESPACES[] = {"n1", "n2", "", "n3"};
 static const char *const PGT_REQ_APIGROUPS[] = {"", "a", "b", "*", "c"};
-static const char *const PGT_REQ_RESOURCES[] = {"r", "s", "x", "r/x", "*", "r/x/y", "/x", "", "r/", "t", "*/x"};
+static const char *const PGT_REQ_RESOURCES[] = {"r", "s", "x", "r/x", "*", "r/x/y", "/x", "", "r/", "t", "*/x",
+                                               "namespaces", "watch"};
 static const char *const PGT_REQ_SUBS[] = {"", "x", "y", "*", "x/y", "r", "z"};
 static const char *const PGT_REQ_NAMES[] = {"", "n", "m", "o"};
 static const char *const PGT_REQ_PATHS[] = {"/", "/a", "/ab", "/abc", "/a/b", "/a/", "/b", "/bc", "", "/x", "a", "/ab/"};

@@ -724,6 +724,48 @@ static void witness_url_agrees(const kap_analysis *a, size_t rule, int resource_
 
 static void witness_path_agrees(const kap_analysis *a, size_t rule) { witness_url_agrees(a, rule, 1); }
 
+/* Requests whose URL needs "namespaces/NS/" before the resource even with
+ * NS empty (requestinfo.md 6, 7): a Namespace named in the namespace ""
+ * (/api/v1/namespaces/foo would make foo its namespace too), and the
+ * resources watch and proxy (right after the version they are the legacy
+ * verb segments). Each is a request, and each witness's URL gives it. */
+START_TEST(witness_namespace_segment)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n" /* 4 */
+                                "  verbs: [get]\n"
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: \"\", resources: [namespaces], resourceNames: [foo]}]\n"
+                                "- level: Metadata\n" /* 8 */
+                                "  verbs: [update]\n"
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: \"\", resources: [namespaces/status]}]\n"
+                                "- level: Request\n" /* 12 */
+                                "  verbs: [get]\n"
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: \"\", resources: [watch]}]\n"
+                                "- level: Request\n" /* 16 */
+                                "  verbs: [list]\n"
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: apps, resources: [proxy]}]\n"
+                                "- level: Request\n" /* 20 */
+                                "  verbs: [create]\n"
+                                "  namespaces: [\"\", n1]\n"
+                                "  resources: [{group: \"\", resources: [namespaces], resourceNames: [n2]}]\n");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 0);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 1);
+        witness_path_agrees(a, i);
+    }
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 0, &w), KAP_OK);
+    ck_assert_str_eq(w.path.ptr, "/api/v1/namespaces//namespaces/foo");
+    ck_assert_int_eq(kap_analysis_witness(a, 2, &w), KAP_OK);
+    ck_assert_str_eq(w.path.ptr, "/api/v1/namespaces//watch/foo");
+    kap_analysis_free(a);
+}
+END_TEST
+
 /* A resource or subresource never holds a slash, so a pattern with one too
  * many matches nothing, and a rule of only such patterns decides nothing. */
 START_TEST(slash_in_resource)
@@ -1787,6 +1829,7 @@ int main(void)
     tcase_add_test(reach, unreachable_resource_forms);
     tcase_add_test(reach, slash_in_resource);
     tcase_add_test(reach, slash_in_namespace_and_name);
+    tcase_add_test(reach, witness_namespace_segment);
     tcase_add_test(reach, upper_case_verbs);
     tcase_add_test(reach, resource_paths_in_urls);
     tcase_add_test(reach, empty_resource_witness);
