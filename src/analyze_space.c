@@ -1982,7 +1982,7 @@ static unsigned class_rank(const an_space *s, int dim, uint32_t c, int resource)
         if (an_value_possible(dim, cl->s, cl->len) && memchr(cl->s, '*', cl->len))
             r += 0x20000000u;
         if (dim == D_RES && cl->len == 0)
-            r += 0x20000000u; /* a URL gives it only with a name or subresource after it */
+            r += 0x20000000u; /* a URL gives it only with more segments after it: rare */
         if (dim == D_SUB && cl->len == 0)
             r = 0; /* no subresource: the usual request */
     }
@@ -2090,6 +2090,11 @@ static void req_path(an_space *s, an_req *q)
         buf_addc(&b, '/'), buf_add(&b, q->name.s, q->name.len);
     if (q->sub.len)
         buf_addc(&b, '/'), buf_add(&b, q->sub.s, q->sub.len);
+    if (!q->res.len && !q->name.len && !q->sub.len)
+        /* trailing slashes are trimmed (requestinfo.md 5): empty resource,
+         * name and subresource segments count only before one that is not
+         * empty, and a segment past the subresource is ignored (section 8) */
+        buf_adds(&b, "///x");
     if (b.oom) {
         s->oom = 1;
     } else {

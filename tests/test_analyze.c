@@ -1051,6 +1051,35 @@ START_TEST(empty_resource_witness)
 }
 END_TEST
 
+/* A rule whose only resource is "" and whose only name is "": the request
+ * with resource, name and subresource all empty has a URL, whose empty
+ * segments come before one that is not empty and past the subresource
+ * (requestinfo.md 5, 8): /api/v1////x. */
+START_TEST(empty_resource_and_name)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n"
+                                "  verbs: [list]\n"
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: \"\", resources: [\"\"], resourceNames: [\"\"]}]\n"
+                                "- level: Request\n"
+                                "  verbs: [create]\n"
+                                "  namespaces: [n1]\n"
+                                "  resources: [{group: a, resources: [\"\"], resourceNames: [\"\"]}]\n");
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 0);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 1);
+        witness_path_agrees(a, i);
+    }
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 0, &w), KAP_OK);
+    ck_assert_str_eq(w.path.ptr, "/api/v1////x");
+    ck_assert_int_eq(kap_analysis_witness(a, 1, &w), KAP_OK);
+    ck_assert_str_eq(w.path.ptr, "/apis/a/v1/namespaces/n1////x");
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(group_star_1_36)
 {
     const char *p = HEAD "rules:\n"
@@ -1833,6 +1862,7 @@ int main(void)
     tcase_add_test(reach, upper_case_verbs);
     tcase_add_test(reach, resource_paths_in_urls);
     tcase_add_test(reach, empty_resource_witness);
+    tcase_add_test(reach, empty_resource_and_name);
     tcase_add_test(reach, group_star_1_36);
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
