@@ -168,5 +168,29 @@ check "witnesses of two policies: one line each" "$(($(grep -c . "$T/w") + $(gre
 check "witnesses of a bad policy" 1 "$rc"
 check "witnesses of a bad policy say why" "kap lint: $LINT/invalid-policy/policy.yaml: rules[0].level: Unsupported value: \"Everything\": supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"" "$(cat "$T/err")"
 
+# witnesses whose URL needs care: the Namespace foo in the namespace "" (not
+# /api/v1/namespaces/foo, whose namespace is foo), and "*" after "/*" for the
+# same user, which decides nothing (every request's path starts with "/")
+cat > "$T/urls.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+  - level: Metadata
+    verbs: ["get"]
+    namespaces: [""]
+    resources: [{group: "", resources: ["namespaces"], resourceNames: ["foo"]}]
+  - level: None
+    users: ["alice"]
+    nonResourceURLs: ["/*"]
+  - level: Metadata
+    users: ["alice"]
+    nonResourceURLs: ["*"]
+EOF
+"$KAP" lint --witnesses "$T/urls.yaml" > "$T/w"
+check "witnesses with a namespace segment" '{"user":"alice","groups":["system:authenticated"],"verb":"get","namespace":"","apiGroup":"","apiVersion":"v1","resource":"namespaces","subresource":"","name":"foo","resourceRequest":true,"path":"/api/v1/namespaces//namespaces/foo","witness":0}
+{"user":"alice","groups":["system:authenticated"],"verb":"get","resourceRequest":false,"path":"/","witness":1}' "$(cat "$T/w")"
+check "* after /* is unreachable" "$T/urls.yaml:11:5: warning: this rule never decides a request: rule 1 (line 8) decides every request it matches [unreachable-rule]" \
+  "$("$KAP" lint "$T/urls.yaml" | grep -F '[unreachable-rule]')"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
