@@ -766,6 +766,37 @@ START_TEST(witness_namespace_segment)
 }
 END_TEST
 
+/* After namespaces/NS/ the resources status and finalize are the
+ * Namespace NS's subresources (requestinfo.md 7): a witness with one of
+ * them takes the namespace "" where its rule allows, and a rule that also
+ * has other resources gives one of those. */
+START_TEST(witness_status_in_namespace)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: Metadata\n"
+                                "  namespaces: [n1, \"\"]\n"
+                                "  resources: [{group: \"\", resources: [status]}]\n"
+                                "- level: Metadata\n"
+                                "  resources: [{group: \"\", resources: [finalize]}]\n"
+                                "- level: None\n"
+                                "  users: [bob]\n"
+                                "  namespaces: [\"\"]\n"
+                                "- level: Metadata\n"
+                                "  users: [bob]\n"
+                                "  resources: [{group: \"\", resources: [status, pods]}]\n");
+    kap_request_n w;
+    for (size_t i = 0; i < 2; i++) {
+        witness_path_agrees(a, i);
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+        ck_assert_uint_eq(w.ns.len, 0);
+    }
+    witness_path_agrees(a, 3);
+    ck_assert_int_eq(kap_analysis_witness(a, 3, &w), KAP_OK);
+    ck_assert_str_eq(w.resource.ptr, "pods");
+    kap_analysis_free(a);
+}
+END_TEST
+
 /* A resource or subresource never holds a slash, so a pattern with one too
  * many matches nothing, and a rule of only such patterns decides nothing. */
 START_TEST(slash_in_resource)
@@ -1859,6 +1890,7 @@ int main(void)
     tcase_add_test(reach, slash_in_resource);
     tcase_add_test(reach, slash_in_namespace_and_name);
     tcase_add_test(reach, witness_namespace_segment);
+    tcase_add_test(reach, witness_status_in_namespace);
     tcase_add_test(reach, upper_case_verbs);
     tcase_add_test(reach, resource_paths_in_urls);
     tcase_add_test(reach, empty_resource_witness);
