@@ -1,6 +1,6 @@
 /* kap eval: decide JSON-lines requests read from standard input.
  * SPDX-License-Identifier: Apache-2.0 */
-#define _XOPEN_SOURCE 700 /* wcwidth */
+#define _GNU_SOURCE /* wcwidth, newlocale */
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
