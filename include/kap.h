@@ -903,7 +903,8 @@ KAP_API int kap_manifest_fix_write(kap_manifest_fix *fix, const char *backup_dir
  * log path kube-apiserver cannot open). Sets *why to the reason (valid
  * until the next call or kap_manifest_fix_free()), or to NULL: write it. A
  * fix that changes nothing and a restore (kap_manifest_restore_new()) are
- * never refused. Returns KAP_OK, KAP_EARG (fix or why NULL), KAP_ENOMEM.
+ * never refused. Returns KAP_OK, KAP_EARG (fix or why NULL, opts of no
+ * version), KAP_ENOMEM.
  * kap_manifest_fix_write() does not call it: call it first. */
 KAP_API int kap_manifest_fix_refusal(kap_manifest_fix *fix, const kap_manifest_options *opts, const char **why);
 /* The backup's node path after kap_manifest_fix_write(), or NULL. */

@@ -2170,11 +2170,9 @@ int kap_manifest_fix_refusal(kap_manifest_fix *x, const kap_manifest_options *op
     kap_manifest_report *after = NULL, *before = NULL;
     int rc = kap_manifest_check_buffer(&after, x->path, x->result, x->result_len, opts);
     kap_buf b = {0};
-    if (!after) {
-        if (rc == KAP_ENOMEM)
-            return rc;
-        buf_printf(&b, "%s", kap_status_name(rc));
-    } else if (rc != KAP_OK) {
+    if (!after)
+        return rc; /* KAP_ENOMEM; KAP_EARG: opts of no version */
+    if (rc != KAP_OK) {
         buf_printf(&b, "%s", kap_manifest_report_error(after));
     } else {
         const kap_manifest_check *c = fails_its_purpose(after);

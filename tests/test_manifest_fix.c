@@ -1735,6 +1735,94 @@ START_TEST(refusal_before_writing)
 }
 END_TEST
 
+/* The message of the FAIL check id when text is checked as the manifest
+ * (free()), or NULL. */
+static char *fail_message(const char *text, const char *id)
+{
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    kap_manifest_report *r = NULL;
+    ck_assert_int_eq(kap_manifest_check_buffer(&r, MANIFEST, text, strlen(text), &o), KAP_OK);
+    char *m = NULL;
+    for (size_t i = 0; i < kap_manifest_report_count(r) && !m; i++) {
+        const kap_manifest_check *c = kap_manifest_report_get(r, i);
+        if (c->status == KAP_MANIFEST_FAIL && strcmp(c->id, id) == 0)
+            m = strdup(c->message);
+    }
+    kap_manifest_report_free(r);
+    return m;
+}
+
+/* The reasons, word for word: the failing check's own message where it is
+ * one --fix is about (not "the fixed manifest fails ...", though it fails
+ * there anew too); a check failing before and after is no reason; a
+ * result over the size limit is refused with the limit's error. */
+START_TEST(refusal_reasons)
+{
+    node(BARE);
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "rm '%s/etc/kubernetes/audit-policy.yaml'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    kap_manifest_fix *x = fix_now(KAP_OK);
+    char *want = fail_message(kap_manifest_fix_result(x, NULL), "policy-file");
+    ck_assert_ptr_nonnull(want);
+    ck_assert_str_eq(refusal_now(x), want);
+    free(want);
+    put("/etc/kubernetes/audit-policy.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n");
+    want = fail_message(kap_manifest_fix_result(x, NULL), "policy-loads");
+    ck_assert_ptr_nonnull(want);
+    ck_assert_str_eq(refusal_now(x), want);
+    free(want);
+    put("/etc/kubernetes/audit-policy.yaml", POLICY);
+    /* over the size limit once fixed */
+    kap_manifest_options o;
+    kap_manifest_options_init(&o);
+    o.root = root;
+    o.max_file_size = strlen(BARE) + 10;
+    const char *why = NULL;
+    ck_assert_int_eq(kap_manifest_fix_refusal(x, &o, &why), KAP_OK);
+    ck_assert_msg(why && strstr(why, "max_file_size"), "%s", why ? why : "(null)");
+    /* options of no version: the caller's error, no reason */
+    o.version = 0;
+    why = "(unset)";
+    ck_assert_int_eq(kap_manifest_fix_refusal(x, &o, &why), KAP_EARG);
+    ck_assert_ptr_null(why);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* a field kubelet cannot decode, kept by the fix: manifest-fields's
+     * message, though it failed before too */
+    node(BARE "      env:\n      - name: N\n        value: \"1\"\n");
+    x = fix_now(KAP_OK);
+    want = fail_message(kap_manifest_fix_result(x, NULL), "manifest-fields");
+    ck_assert_ptr_nonnull(want);
+    ck_assert_str_eq(refusal_now(x), want);
+    free(want);
+    kap_manifest_fix_free(x);
+    drop();
+
+    /* the log directory unusable before and after (its parent a file on
+     * the host): no reason to refuse what else the fix does */
+    node(BARE "        - --audit-log-path=/var/log/kubernetes/audit/audit.log\n"
+              "      volumeMounts:\n      - mountPath: /var/log/kubernetes/audit\n        name: audit-log\n"
+              "  volumes:\n  - name: audit-log\n    hostPath:\n      path: /var/log/kubernetes/audit\n"
+              "      type: DirectoryOrCreate\n");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/var/log' && mkdir -p '%s/var' && echo x > '%s/var/log'", root, root, root);
+    ck_assert_int_eq(system(cmd), 0);
+    x = fix_now(KAP_OK);
+    want = fail_message(kap_manifest_fix_original(x, NULL), "log-dir");
+    ck_assert_ptr_nonnull(want); /* it fails before */
+    free(want);
+    want = fail_message(kap_manifest_fix_result(x, NULL), "log-dir");
+    ck_assert_ptr_nonnull(want); /* and after */
+    free(want);
+    ck_assert_ptr_null(refusal_now(x));
+    kap_manifest_fix_free(x);
+    drop();
+}
+END_TEST
+
 /* The same under allocation failure: KAP_ENOMEM, or the same reason. */
 START_TEST(refusal_under_allocation_failure_each)
 {
@@ -1934,6 +2022,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, check_under_allocation_failure, 0, 6);
     tcase_add_test(tc, fix_under_allocation_failure);
     tcase_add_test(tc, refusal_before_writing);
+    tcase_add_test(tc, refusal_reasons);
     tcase_add_test(tc, refusal_under_allocation_failure_each);
     tcase_add_test(tc, long_strings_under_allocation_failure);
     tcase_add_test(tc, refusal_under_allocation_failure);
