@@ -93,20 +93,37 @@ check "table escapes control characters" '  1  "a\u001b[31m"            "get\nX"
 
 # cells are padded and cut by terminal columns, not bytes: a row with
 # non-ASCII values lines up with the same row in ASCII (e for é, a for a
-# combining accent's letter, aa for the wide 日); a cut never splits a wide
+# combining accent's letter, aa for the wide 日 and ᄀ, nothing for the
+# combining U+0483, one column for the unassigned U+0378); a cut never splits a wide
 # character or an escape of a quoted value
 printf '%s\n' '{"user":"z\u00e9\u00e9","verb":"l\u00e9st","path":"/\u65e5\u65e5"}' \
   '{"user":"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9","verb":"get","path":"/"}' \
   '{"user":"a\u0301\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5","verb":"get","path":"/"}' \
-  '{"user":"abcdefghijklmnopqrstu\u001b[31m","verb":"get","path":"/"}' > "$T/utf8"
+  '{"user":"abcdefghijklmnopqrstu\u001b[31m","verb":"get","path":"/"}' \
+  '{"user":"\u1100x\u0483\u0378y","verb":"get","path":"/"}' > "$T/utf8"
 printf '%s\n' '{"user":"zee","verb":"lest","path":"/aaaa"}' \
   '{"user":"eeeeeeeeeeeeeeeeeeeeeeeeeeeeee","verb":"get","path":"/"}' \
   '{"user":"aaaaaaaaaaaaaaaaaaaaaaa","verb":"get","path":"/"}' \
-  '{"user":"abcdefghijklmnopqrstu","verb":"get","path":"/"}' > "$T/ascii"
-"$KAP" eval --format table "$T/p.yaml" < "$T/utf8" | sed '1d; s/é/e/g; s/a\xcc\x81/a/g; s/日/aa/g' > "$T/out"
+  '{"user":"abcdefghijklmnopqrstu","verb":"get","path":"/"}' \
+  '{"user":"aaxay","verb":"get","path":"/"}' > "$T/ascii"
+"$KAP" eval --format table "$T/p.yaml" < "$T/utf8" | sed '1d; s/é/e/g; s/a\xcc\x81/a/g; s/日/aa/g; s/\xe1\x84\x80/aa/g; s/\xd2\x83//g; s/\xcd\xb8/a/g' > "$T/out"
 "$KAP" eval --format table "$T/p.yaml" < "$T/ascii" | sed '1d; 5s/ abcdefghijklmnopqrstu  / "abcdefghijklmnopqrstu /' > "$T/want"
 check "table pads by columns" "$(cat "$T/want")" "$(cat "$T/out")"
 check "table cuts by columns" "24" "$(sed -n 2p "$T/out" | cut -c6-29 | tr -cd e | wc -c | tr -d ' ')"
+
+# a quoted value's escape is never cut: it fits whole (ending at the 24th
+# column) or the cell ends before it; ASCII is one column a character
+printf '%s\n' '{"user":"abcdefghijklmnopq\u001bz","verb":"get","path":"/"}' \
+  '{"user":"abcdefghijklmnopqr\u001b","verb":"get","path":"/"}' \
+  '{"user":"abcdefghijklmnopqrstu\nx","verb":"get","path":"/"}' \
+  '{"user":"abcdefghijklmnopqrstuv\n","verb":"get","path":"/"}' \
+  '{"user":"x@example.com","verb":"get","path":"/"}' > "$T/esc"
+"$KAP" eval --format table "$T/p.yaml" < "$T/esc" | sed 1d | cut -c6-31 > "$T/out"
+check "table cuts before an escape" '"abcdefghijklmnopq\u001b g
+"abcdefghijklmnopqr      g
+"abcdefghijklmnopqrstu\n g
+"abcdefghijklmnopqrstuv  g
+x@example.com            g' "$(cat "$T/out")"
 
 # a string holding NUL is kept whole: "a\0b" is not "a"
 printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: ["a\\0b"]\n- level: Metadata\n' > "$T/nul.yaml"

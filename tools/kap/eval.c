@@ -45,61 +45,48 @@ static char *shown(const char *s)
     return out;
 }
 
-/* The C library's UTF-8 character classes (C.UTF-8, built into glibc),
- * for character widths; (locale_t)0 where there is none. */
-static locale_t utf8_locale(void)
+/* The terminal columns of the character whose UTF-8 bytes (valid: s as
+ * shown) start at s, of which there are n: wcwidth() in the C.UTF-8
+ * locale the table is printed in (East Asian wide characters 2, combining
+ * marks 0); 1 for a character without a width, or without that locale. */
+static size_t char_cols(const char *s, size_t n)
 {
-    static locale_t loc;
-    static int tried;
-    if (!tried) {
-        tried = 1;
-        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    }
-    return loc;
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 1)
+        return 1;
+    wchar_t wc = u[0] & (0x7F >> n); /* the lead byte's bits */
+    for (size_t k = 1; k < n; k++)
+        wc = (wchar_t)((wc << 6) | (u[k] & 0x3F));
+    int w = wcwidth(wc);
+    return w < 0 ? 1 : (size_t)w;
 }
 
 /* The bytes and terminal columns of the unit of s that starts at s: a
- * character (wcwidth: East Asian wide ones 2, combining marks 0; one
- * without a width, 1), or in a quoted value an escape (\n, \xNN, \uNNNN,
- * \UNNNNNNNN), which is never cut. */
-static size_t unit_at(const char *s, int quoted, mbstate_t *st, size_t *cols)
+ * character, or in a quoted value (a JSON string: cli_text_n) an escape,
+ * \uNNNN or a backslash and one character, which is never cut. */
+static size_t unit_at(const char *s, int quoted, size_t *cols)
 {
-    if (quoted && s[0] == '\\' && s[1]) {
-        size_t n = s[1] == 'x' ? 4 : s[1] == 'u' ? 6 : s[1] == 'U' ? 10 : 2;
-        size_t k = 0;
-        while (k < n && s[k])
-            k++;
-        *cols = k;
-        return k;
-    }
     size_t n = 1;
+    if (quoted && s[0] == '\\') {
+        n = s[1] == 'u' ? 6 : 2;
+        *cols = n; /* ASCII: one column a byte */
+        return n;
+    }
     while (((unsigned char)s[n] & 0xC0) == 0x80)
         n++; /* continuation bytes: part of this character */
-    *cols = 1;
-    if (n > 1 && utf8_locale()) {
-        wchar_t wc;
-        locale_t old = uselocale(utf8_locale());
-        if (mbrtowc(&wc, s, n, st) == n) {
-            int w = wcwidth(wc);
-            *cols = w < 0 ? 1 : (size_t)w;
-        } else
-            memset(st, 0, sizeof *st);
-        uselocale(old);
-    }
+    *cols = char_cols(s, n);
     return n;
 }
 
-/* s (as shown: valid UTF-8, or ASCII when quoted) in a cell of width
- * terminal columns: cut before the first character or escape that would
- * not fit, then padded with spaces. */
+/* s (as shown: valid UTF-8, or ASCII when quoted; an escape whole) in a
+ * cell of width terminal columns: cut before the first character or
+ * escape that would not fit, then padded with spaces. */
 static void cell(const char *s, size_t width)
 {
     size_t cols = 0, end = 0, c;
     const int quoted = s[0] == '"';
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
     while (s[end]) {
-        size_t n = unit_at(s + end, quoted, &st, &c);
+        size_t n = unit_at(s + end, quoted, &c);
         if (cols + c > width)
             break;
         cols += c;
@@ -224,6 +211,9 @@ int cmd_eval(int argc, char **argv)
         kap_policy_free(p);
         return 1;
     }
+    /* the table's widths: the C library's, in its built-in UTF-8 locale */
+    locale_t wl = table ? newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0) : (locale_t)0;
+    locale_t old_locale = wl ? uselocale(wl) : (locale_t)0;
     if (table)
         printf("%3s  %-24s %-9s %-32s %-15s %-14s %s\n", "#", "user", "verb", "resource or path", "level",
                "rule", "omitted stages");
@@ -281,6 +271,10 @@ int cmd_eval(int argc, char **argv)
     free(line);
     kap_request_reader_free(r);
     kap_policy_free(p);
+    if (wl) {
+        uselocale(old_locale);
+        freelocale(wl);
+    }
     if (cli_finish_stdout("eval"))
         return 1;
     return status;
