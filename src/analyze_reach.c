@@ -687,6 +687,8 @@ static void describe(kap_buf *b, const an_req *q)
         buf_add(&t, q->res.s, q->res.len);
         if (q->sub.len)
             buf_addc(&t, '/'), buf_add(&t, q->sub.s, q->sub.len);
+        if (t.oom)
+            b->oom = 1; /* the finding fails with it (an_cstr) */
         an_quote(b, t.s ? t.s : "", t.len);
         buf_free(&t);
         if (q->ag.len)
