@@ -126,6 +126,15 @@ KAP_HIDDEN int an_path_is_resource(const char *str, size_t len);
 /* Whether a nonResourceURLs entry (exact, or a stem and '*') can match a
  * request ("*" can: its stem "" is no path, but "/" extends it). */
 KAP_HIDDEN int an_url_possible(const char *spec, size_t len);
+/* Whether a list request can have the name (requestinfo.md 9, 11): only a
+ * field selector gives a list one, and kube-apiserver takes no name ".",
+ * ".." or with a '/' or '%' from it. */
+KAP_HIDDEN int an_list_name_possible(const char *name, size_t len);
+/* Whether a URL gives the request's verb with its name and subresource
+ * (requestinfo.md 8-10): get and delete have a name, deletecollection none,
+ * list one a field selector gives, proxy no subresource. The analysis's
+ * space leaves out the others (analyze_space.c, build_impossible). */
+KAP_HIDDEN int an_req_possible(const an_req *q);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);
 /* The id of a listed group, or AN_NONE. */
@@ -154,6 +163,10 @@ KAP_HIDDEN int an_cube_pin(an_space *s, an_cube *c, int dim, const uint32_t *v, 
 /* The share of the request space a cube covers (each class of an attribute
  * weighs the same, each listed group is present half of the time). */
 KAP_HIDDEN double an_cube_measure(const an_space *s, const an_cube *c);
+/* The share of the request space that a URL gives (an_req_possible), in
+ * the same measure: the share of a region of possible requests is its
+ * measure divided by this. */
+KAP_HIDDEN double an_space_measure(const an_space *s);
 
 /* What is left of a region once rules [0, before) have decided theirs. */
 typedef struct an_query {

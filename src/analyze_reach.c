@@ -59,8 +59,11 @@ static int keep_witness(an_ctx *c, size_t i, const an_req *q)
     w->resource_request = q->resource;
     if (a->oom)
         return -1;
-    /* the table must agree; anything else is a fault of the analysis, which
+    /* the table must agree, and a URL must give the request; anything else
+     * is a fault of the analysis (or a probe's request no URL gives), which
      * then says it could not decide rather than give a wrong answer */
+    if (!an_req_possible(q))
+        return 1;
     kap_decision d;
     if (kap_policy_match_n(c->policy, w, &d) != KAP_OK || d.rule != (int)i)
         return 1;
@@ -482,6 +485,53 @@ static const nothing *rule_nothing(const krule *r)
     return r->nres ? &NONE_NAME : &NONE_RES;
 }
 
+static int lists_verb(const krule *r, const char *verb)
+{
+    for (size_t k = 0; k < r->verbs.n; k++)
+        if (kstr_is(&r->verbs.v[k], verb))
+            return 1;
+    return 0;
+}
+
+/* Why a rule whose lists each name values some request has matches none:
+ * its verbs never come with its names and subresources (requestinfo.md
+ * 8-11; analyze_space.c, build_impossible). Names the rule's tied verbs. */
+static void tie_reason(const krule *r, kap_buf *b)
+{
+    const char *part[4];
+    size_t n = 0;
+    int get = lists_verb(r, "get"), del = lists_verb(r, "delete");
+    if (get && del)
+        part[n++] = "get and delete always have a name (a GET or DELETE without one is list, watch or "
+                    "deletecollection)";
+    else if (get)
+        part[n++] = "get always has a name (a GET without one is list or watch)";
+    else if (del)
+        part[n++] = "delete always has a name (a DELETE without one is deletecollection)";
+    if (lists_verb(r, "deletecollection"))
+        part[n++] = "deletecollection never has a name";
+    if (lists_verb(r, "list"))
+        part[n++] = "list has a name only from a field selector, never \".\", \"..\" or one with a '%'";
+    if (lists_verb(r, "proxy"))
+        part[n++] = "proxy (the legacy /proxy/ path) has no subresource";
+    for (size_t k = 0; k < n; k++)
+        buf_printf(b, "%s%s", k == 0 ? "" : k + 1 == n ? ", and " : ", ", part[k]);
+    buf_adds(b, " (requestinfo.md 8-11)");
+}
+
+/* Whether some of the cubes holds a request, each attribute alone. */
+static int matches_some(an_space *s, const an_cube *cubes, size_t n)
+{
+    an_cube all;
+    an_cube_full(&all);
+    for (size_t k = 0; k < n; k++) {
+        int m = an_cube_meets(s, &cubes[k], &all);
+        if (m)
+            return m;
+    }
+    return 0;
+}
+
 /* Whether a rule has a list where an entry could be dead. */
 static int has_lists(const krule *r)
 {
@@ -729,7 +779,7 @@ static int fall_through(an_ctx *c)
         describe(&d, &ex);
         const krule *last = &c->doc->rules[n - 1];
         char pct[32];
-        double p = m * 100.0;
+        double p = m / an_space_measure(s) * 100.0; /* of the requests a URL gives */
         if (p >= 1.0)
             snprintf(pct, sizeof pct, "%.0f%%", p);
         else
@@ -831,7 +881,23 @@ int an_check_reach(an_ctx *c)
             an_rule_list(c, &l, q.covering, q.ncovering);
             kap_buf f = {0};
             buf_printf(&f, "rules[%zu]", i);
-            if (!q.ncovering) { /* it matches nothing: one of its lists names no value a request has */
+            int some = q.ncovering ? 0 : matches_some(s, cubes, nc);
+            if (some < 0) {
+                buf_free(&l);
+                buf_free(&f);
+                rc = KAP_ENOMEM;
+                break;
+            }
+            if (some) { /* no URL gives its verbs with its names and subresources */
+                kap_buf why = {0};
+                tie_reason(r, &why);
+                an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
+                       "give the rule the names and subresources its verbs have, or remove it",
+                       "this rule never decides a request: no request has one of its verbs with one of its "
+                       "resourceNames and subresources: %s",
+                       an_cstr(c, &why));
+                buf_free(&why);
+            } else if (!q.ncovering) { /* it matches nothing: one of its lists names no value a request has */
                 const nothing *none = rule_nothing(r);
                 an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
                        none->hint, "this rule never decides a request: none of its %s matches a request: %s",

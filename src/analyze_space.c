@@ -74,9 +74,17 @@ struct an_space {
     size_t tmpcap;
     int oom, over_memory;
     unsigned invented; /* counter for invented values */
+    an_cube *impossible; /* requests no URL gives (build_impossible) */
+    size_t nimpossible;
 };
 
 static const an_set SET_FULL = {NULL, 0, 1};
+
+/* The verbs tied to a name or a subresource (requestinfo.md 8-10), and the
+ * rank of their classes (and of the name ""): after the policy's own
+ * values, before "any other value". */
+static const char *const TIED_VERBS[] = {"get", "list", "delete", "deletecollection", "proxy"};
+#define TIED_FIRST 0x0F000000u
 
 static int build_ranks(an_space *s);
 
@@ -497,9 +505,19 @@ int an_cube_push(an_space *s, an_cube **list, size_t *n, size_t *cap, const an_c
     return 0;
 }
 
+/* a − b, split in the order given. */
+static int cube_minus(an_space *s, const an_cube *a, const an_cube *b, const int *order, an_cube **list, size_t *n,
+                      size_t *cap);
+
 /* a − b, b without a clause of its own or with one (then b also needs a
  * user; a piece then drops b's groups). Pieces are disjoint. */
 int an_cube_minus(an_space *s, const an_cube *a, const an_cube *b, an_cube **list, size_t *n, size_t *cap)
+{
+    return cube_minus(s, a, b, SPLIT_ORDER, list, n, cap);
+}
+
+static int cube_minus(an_space *s, const an_cube *a, const an_cube *b, const int *order, an_cube **list, size_t *n,
+                      size_t *cap)
 {
     int m = an_cube_meets(s, a, b);
     if (m < 0)
@@ -508,7 +526,7 @@ int an_cube_minus(an_space *s, const an_cube *a, const an_cube *b, an_cube **lis
         return an_cube_push(s, list, n, cap, a);
     an_cube acc = *a;
     for (int k = 0; k < AN_NDIM; k++) {
-        int d = SPLIT_ORDER[k];
+        int d = order[k];
         if (set_full(&b->d[d]))
             continue;
         an_cube piece = acc;
@@ -548,6 +566,15 @@ int an_cube_pin(an_space *s, an_cube *c, int dim, const uint32_t *v, uint32_t n)
             w[k++] = w[i];
     an_set p = {w, k, 0};
     return set_op(s, &c->d[dim], &p, 0, &c->d[dim]);
+}
+
+double an_space_measure(const an_space *s)
+{
+    /* the impossible cubes are disjoint: each has verbs of its own */
+    double m = 1.0;
+    for (size_t k = 0; k < s->nimpossible; k++)
+        m -= an_cube_measure(s, &s->impossible[k]);
+    return m;
 }
 
 double an_cube_measure(const an_space *s, const an_cube *c)
@@ -1405,6 +1432,135 @@ static int build_index(an_space *s)
     return 0;
 }
 
+/* ---- requests no URL gives ---------------------------------------------------------- */
+
+/* Every class of every attribute holds a value some request has, but a
+ * resource request's verb is tied to its name and subresource
+ * (requestinfo.md 8-11): get and delete always have a name (a GET or HEAD
+ * without one is list or watch, a DELETE without one deletecollection),
+ * deletecollection never has one, list has one only from a field selector
+ * (never ".", ".." or a name with a '%'), and proxy (the legacy /proxy/
+ * segment) never has a subresource. The other verbs take any name and
+ * subresource: create, update and patch with or without a name, watch
+ * with any name through the legacy /watch/ segment, the empty verb (other
+ * methods) alike.
+ *
+ * These are cross-attribute constraints, which a cube (a product of class
+ * sets) cannot say alone. So each tied verb and the name "" get classes of
+ * their own (collect()), the impossible combinations are a few cubes, and
+ * every query subtracts them once from its start (an_query_run): what is
+ * left, the witnesses, the dead values and the covering rules then concern
+ * possible requests only, exactly, while the rules keep their plain cubes
+ * (subtracting a superset of a rule's possible requests takes the same
+ * possible requests). */
+static int build_impossible(an_space *s)
+{
+    static const uint32_t kind1[] = {1};
+    uint32_t *cls = arena_alloc(&s->arena, 8 * sizeof *cls);
+    uint32_t *bad = arena_alloc(&s->arena, (s->dim[D_NAME].nvalues + 1) * sizeof *bad);
+    s->impossible = arena_alloc(&s->arena, 4 * sizeof *s->impossible);
+    if (!cls || !bad || !s->impossible)
+        return s->oom = 1, -1;
+    for (size_t i = 0; i < sizeof TIED_VERBS / sizeof *TIED_VERBS; i++)
+        cls[i] = an_class_of(s, D_VERB, TIED_VERBS[i], strlen(TIED_VERBS[i]));
+    /* cls: get, list, delete, deletecollection, proxy (TIED_VERBS), then the name "", the subresource "" */
+    uint32_t get = cls[0], del = cls[2];
+    cls[5] = an_class_of(s, D_NAME, "", 0);
+    cls[6] = an_class_of(s, D_SUB, "", 0);
+    uint32_t nbad = 0;
+    for (uint32_t k = 0; k < s->dim[D_NAME].nvalues; k++) {
+        const an_class *cl = &s->dim[D_NAME].cl[k];
+        if (cl->len && !an_list_name_possible(cl->s, cl->len))
+            bad[nbad++] = k;
+    }
+    an_cube c;
+    size_t n = 0;
+    /* get and delete without a name */
+    an_cube_full(&c);
+    c.d[D_KIND] = (an_set){kind1, 1, 0};
+    uint32_t *gd = arena_alloc(&s->arena, 2 * sizeof *gd);
+    if (!gd)
+        return s->oom = 1, -1;
+    gd[0] = get < del ? get : del;
+    gd[1] = get < del ? del : get;
+    c.d[D_VERB] = (an_set){gd, 2, 0};
+    c.d[D_NAME] = (an_set){&cls[5], 1, 0};
+    s->impossible[n++] = c;
+    /* deletecollection with a name */
+    an_cube_full(&c);
+    c.d[D_KIND] = (an_set){kind1, 1, 0};
+    c.d[D_VERB] = (an_set){&cls[3], 1, 0};
+    c.d[D_NAME] = (an_set){&cls[5], 1, 1};
+    s->impossible[n++] = c;
+    /* list with a name no field selector gives */
+    if (nbad) {
+        an_cube_full(&c);
+        c.d[D_KIND] = (an_set){kind1, 1, 0};
+        c.d[D_VERB] = (an_set){&cls[1], 1, 0};
+        c.d[D_NAME] = (an_set){bad, nbad, 0};
+        s->impossible[n++] = c;
+    }
+    /* proxy with a subresource */
+    an_cube_full(&c);
+    c.d[D_KIND] = (an_set){kind1, 1, 0};
+    c.d[D_VERB] = (an_set){&cls[4], 1, 0};
+    c.d[D_SUB] = (an_set){&cls[6], 1, 1};
+    s->impossible[n++] = c;
+    s->nimpossible = n;
+    return 0;
+}
+
+int an_list_name_possible(const char *name, size_t len)
+{
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+        return 0;
+    return !memchr(name, '%', len) && !memchr(name, '/', len);
+}
+
+int an_req_possible(const an_req *q)
+{
+    if (!q->resource)
+        return 1;
+    if (kstr_is(&q->verb, "get") || kstr_is(&q->verb, "delete"))
+        return q->name.len > 0;
+    if (kstr_is(&q->verb, "deletecollection"))
+        return q->name.len == 0;
+    if (kstr_is(&q->verb, "list"))
+        return !q->name.len || an_list_name_possible(q->name.s, q->name.len);
+    if (kstr_is(&q->verb, "proxy"))
+        return q->sub.len == 0;
+    return 1;
+}
+
+/* The order in which the impossible cubes split a cube: the name and the
+ * subresource before the verb, and the kind of request after it, so that
+ * the first piece keeps every verb and both kinds (the witness stays get
+ * with a name, rather than list without one, or a non-resource request). */
+static const int TIE_ORDER[AN_NDIM] = {D_NAME, D_SUB, D_VERB, D_KIND, D_NS, D_AG, D_RES, D_PATH, D_USER};
+
+/* The possible requests of cubes v[0..n): each minus the impossible cubes,
+ * as disjoint pieces in scratch. */
+static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out, size_t *nout)
+{
+    an_cube *list = NULL;
+    size_t nl = 0, cap = 0;
+    for (size_t i = 0; i < n; i++)
+        if (an_cube_push(s, &list, &nl, &cap, &v[i]))
+            return -1;
+    for (size_t k = 0; k < s->nimpossible && nl; k++) {
+        an_cube *next = NULL;
+        size_t nn = 0, cn = 0;
+        for (size_t i = 0; i < nl; i++)
+            if (cube_minus(s, &list[i], &s->impossible[k], TIE_ORDER, &next, &nn, &cn))
+                return -1;
+        list = next;
+        nl = nn;
+    }
+    *out = list;
+    *nout = nl;
+    return 0;
+}
+
 /* ---- building the space -------------------------------------------------------------- */
 
 static int collect(an_space *s, const kdoc *doc, an_strs *l)
@@ -1464,6 +1620,14 @@ static int collect(an_space *s, const kdoc *doc, an_strs *l)
     }
     if (strs_add(s, &l[D_SUB], "", 0, 0, 0))
         return -1;
+    /* the values the ties between a verb and a name or subresource need
+     * (an_space's impossible cubes) have classes of their own, ranked after
+     * the policy's own values */
+    if (strs_add(s, &l[D_NAME], "", 0, TIED_FIRST, 0))
+        return -1;
+    for (size_t i = 0; i < sizeof TIED_VERBS / sizeof *TIED_VERBS; i++)
+        if (strs_add(s, &l[D_VERB], TIED_VERBS[i], strlen(TIED_VERBS[i]), TIED_FIRST + (uint32_t)i, 0))
+            return -1;
     return 0;
 }
 
@@ -1542,6 +1706,8 @@ int an_space_new(an_space **out, const kdoc *doc, unsigned kube_minor, const kap
     }
     if (!rc)
         rc = build_index(s);
+    if (!rc)
+        rc = build_impossible(s);
     if (!rc)
         rc = build_ranks(s);
     s->universal = s->nrules;
@@ -1787,14 +1953,19 @@ int an_query_run(an_space *s, an_query *q)
     marks = kap_calloc(s->nrules / 8 + 1, 1);
     if (!marks)
         goto fail;
-    stcap = q->nstart + 16;
+    /* only the requests a URL gives: no rule takes the others */
+    an_cube *start;
+    size_t nstart;
+    if (possible_only(s, q->start, q->nstart, &start, &nstart))
+        goto fail_or_limit;
+    stcap = nstart + 16;
     st = kap_malloc(stcap * sizeof *st);
     if (!st)
         goto fail;
-    for (size_t i = q->nstart; i-- > 0;) {
-        if (!cube_feasible(s, &q->start[i]))
+    for (size_t i = nstart; i-- > 0;) {
+        if (!cube_feasible(s, &start[i]))
             continue;
-        st[nst++] = (frame){q->start[i], 0, 0};
+        st[nst++] = (frame){start[i], 0, 0};
     }
     while (nst) {
         if (s->steps > s->max_steps) {
@@ -2232,20 +2403,24 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
         q->sub = invent(s, D_SUB, subs, 3, "kap-subresource");
         odd += 1;
     }
+    /* the name: the policy's own where the cube has one; else, as usual, one
+     * for the verbs that name an object and for a subresource, none for the
+     * others; and an empty resource is a URL segment only with a segment
+     * after it. "" is a class of its own (collect()), "any other value" a
+     * name that is not empty. The cube holds possible requests only
+     * (an_query_run), so get and delete have a name here, deletecollection
+     * none. */
+    static const char *const names[] = {"example", "web-1", "kap-name"};
     uint32_t nm = pick(s, D_NAME, &c->d[D_NAME], res);
-    if (s->dim[D_NAME].cl[nm].kind == CL_VALUE) {
-        q->name = class_value(s, D_NAME, nm);
-    } else if (!verb_names_object(&q->verb) && !q->sub.len && q->res.len && !listed(s, D_NAME, "", 0)) {
+    uint32_t empty = an_class_of(s, D_NAME, "", 0), other = s->dim[D_NAME].other;
+    int can_invent = other != AN_NONE && set_has(&c->d[D_NAME], other);
+    int want_name = verb_names_object(&q->verb) || q->sub.len || !q->res.len;
+    if (nm == other && !want_name && set_has(&c->d[D_NAME], empty)) {
         q->name.s = "";
         q->name.len = 0;
+    } else if (s->dim[D_NAME].cl[nm].kind == CL_VALUE && !(nm == empty && want_name && can_invent)) {
+        q->name = class_value(s, D_NAME, nm);
     } else {
-        static const char *const names[] = {"example", "web-1", "kap-name"};
-        q->name = invent(s, D_NAME, names, 3, "kap-name");
-    }
-    uint32_t other = s->dim[D_NAME].other;
-    if (!q->res.len && !q->sub.len && !q->name.len && other != AN_NONE && set_has(&c->d[D_NAME], other)) {
-        /* an empty resource is a URL segment only with a segment after it */
-        static const char *const names[] = {"example", "web-1", "kap-name"};
         q->name = invent(s, D_NAME, names, 3, "kap-name");
     }
     req_path(s, q);

@@ -1667,6 +1667,115 @@ START_TEST(star_url_after_slash_star)
 }
 END_TEST
 
+/* A resource request's verb goes with its name and subresource
+ * (requestinfo.md 8-11): get and delete have a name, deletecollection
+ * none, list only one a field selector gives, proxy no subresource. A rule
+ * of only other combinations decides nothing, and says why. */
+START_TEST(verb_name_tie_unreachable)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  verbs: [deletecollection]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [x]}]\n"
+                                "- level: None\n"                   /* 7 */
+                                "  verbs: [get, delete]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"\"]}]\n"
+                                "- level: None\n"                   /* 10 */
+                                "  verbs: [proxy]\n"
+                                "  resources: [{group: \"\", resources: [\"pods/log\", \"*/status\"]}]\n"
+                                "- level: None\n"                   /* 13 */
+                                "  verbs: [list]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\".\", \"..\", \"a%b\"]}]\n"
+                                "- level: Metadata\n");             /* 16 */
+    static const char *const why[] = {"deletecollection never has a name",
+                                      "get and delete always have a name (a GET or DELETE without one is list, "
+                                      "watch or deletecollection)",
+                                      "proxy (the legacy /proxy/ path) has no subresource",
+                                      "list has a name only from a field selector, never \".\", \"..\" or one "
+                                      "with a '%'"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 0);
+        const kap_finding *f =
+            must(a, "unreachable-rule", 4 + 3 * (unsigned)i, 3, KAP_SEVERITY_WARNING,
+                 "this rule never decides a request: no request has one of its verbs with one of its resourceNames "
+                 "and subresources: ");
+        ck_assert_msg(strstr(f->message, why[i]), "rule %zu: %s", i, f->message);
+        ck_assert_uint_eq(f->n_related, 0);
+        kap_request_n w;
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_EARG);
+    }
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 4), 1);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 4);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* The impossible combinations shadow nothing and are no way around an
+ * earlier rule: get of pods named "" is no request, so a rule of get pods
+ * named "" or web after one of get pods named web decides nothing. */
+START_TEST(verb_name_tie_shadowing)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  verbs: [get]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [web]}]\n"
+                                "- level: Metadata\n"               /* 7 */
+                                "  verbs: [get]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"\", web]}]\n"
+                                "- level: None\n"                   /* 10 */
+                                "  verbs: [get, list, deletecollection]\n"
+                                "  resources: [{group: \"\", resources: [secrets], resourceNames: [\"\"]}]\n"
+                                "- level: Request\n"                /* 13 */
+                                "  verbs: [list, deletecollection]\n"
+                                "  resources: [{group: \"\", resources: [secrets]}]\n");
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 1), 0);
+    const kap_finding *f = must(a, "unreachable-rule", 7, 3, KAP_SEVERITY_WARNING,
+                                "this rule never decides a request: rule 0 (line 4) decides every request it matches");
+    ck_assert_uint_eq(f->n_related, 1);
+    /* rule 2 takes list and deletecollection of secrets without a name: rule 3
+     * keeps only a list with a name (from a field selector) */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
+    kap_request_n w;
+    ck_assert_int_eq(kap_analysis_witness(a, 3, &w), KAP_OK);
+    ck_assert_str_eq(w.verb.ptr, "list");
+    ck_assert_uint_gt(w.name.len, 0);
+    witness_path_agrees(a, 3);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* Every witness is a request a URL gives: the verb that goes with the
+ * rule's names and subresources, and the URL round trip checks the verb. */
+START_TEST(verb_name_tie_witnesses)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  verbs: [delete, deletecollection]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"\"]}]\n"
+                                "- level: None\n"                   /* 7 */
+                                "  verbs: [deletecollection, get]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [web]}]\n"
+                                "- level: None\n"                   /* 10 */
+                                "  verbs: [proxy, get]\n"
+                                "  resources: [{group: \"\", resources: [\"pods/log\"]}]\n"
+                                "- level: None\n"                   /* 13 */
+                                "  verbs: [list, get]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\".\"]}]\n"
+                                "- level: None\n"                   /* 16 */
+                                "  verbs: [get, list]\n"
+                                "  resources: [{group: \"\", resources: [configmaps], resourceNames: [\"\"]}]\n");
+    static const char *const verbs[] = {"deletecollection", "get", "get", "get", "list"};
+    for (size_t i = 0; i < 5; i++) {
+        kap_request_n w;
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+        ck_assert_msg(w.verb.len == strlen(verbs[i]) && memcmp(w.verb.ptr, verbs[i], w.verb.len) == 0,
+                      "rule %zu: the witness's verb is %.*s", i, (int)w.verb.len, w.verb.ptr);
+        witness_path_agrees(a, i);
+    }
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(versions_as_groups)
 {
     kap_analysis *a = lint(HEAD "rules:\n- level: None\n  resources:\n"
@@ -1899,6 +2008,9 @@ int main(void)
     tcase_add_test(reach, dead_values);
     tcase_add_test(reach, path_regions);
     tcase_add_test(reach, star_url_after_slash_star);
+    tcase_add_test(reach, verb_name_tie_unreachable);
+    tcase_add_test(reach, verb_name_tie_shadowing);
+    tcase_add_test(reach, verb_name_tie_witnesses);
     tcase_add_test(reach, many_covering_rules);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");

@@ -79,7 +79,10 @@ typedef void (*request_gen)(pg_rng *, pg_request *);
  * its verb has no upper-case letter (section 6: a Kubernetes verb, or the
  * HTTP method lower-cased); a non-resource request's path starts with '/'
  * (section 2) and is not one kube-apiserver reads as a resource request's
- * (section 6). The analysis answers for those requests only. */
+ * (section 6); a resource request's verb goes with its name and subresource
+ * (sections 8-11: get and delete have a name, deletecollection none, list
+ * one a field selector gives, proxy no subresource). The analysis answers
+ * for those requests only. */
 static int from_a_url(const pg_request *q)
 {
     for (const char *v = q->verb; v && *v; v++)
@@ -87,7 +90,18 @@ static int from_a_url(const pg_request *q)
             return 0;
     if (!q->res)
         return q->path && q->path[0] == '/' && !wu_resource_path(q->path);
-    return ((!q->resource || !strchr(q->resource, '/')) && (!q->sub || !strchr(q->sub, '/')));
+    if ((q->resource && strchr(q->resource, '/')) || (q->sub && strchr(q->sub, '/')))
+        return 0;
+    const char *verb = q->verb ? q->verb : "", *name = q->name ? q->name : "", *sub = q->sub ? q->sub : "";
+    if (!strcmp(verb, "get") || !strcmp(verb, "delete"))
+        return *name != 0;
+    if (!strcmp(verb, "deletecollection"))
+        return *name == 0;
+    if (!strcmp(verb, "list"))
+        return !*name || (strcmp(name, ".") && strcmp(name, "..") && !strpbrk(name, "/%"));
+    if (!strcmp(verb, "proxy"))
+        return *sub == 0;
+    return 1;
 }
 
 /* The text without one entry of a flow list (the quoted value at line,
@@ -227,7 +241,9 @@ static void prove(const char *text, size_t len, unsigned kube_minor, unsigned se
             /* no covering rule only for a rule that matches no request at all */
             REQUIRE(f->n_related > 0 || strstr(f->message, "none of its resources matches a request") ||
                         strstr(f->message, "none of its verbs matches a request") ||
-                        strstr(f->message, "none of its nonResourceURLs matches a request"),
+                        strstr(f->message, "none of its nonResourceURLs matches a request") ||
+                        strstr(f->message, "no request has one of its verbs with one of its resourceNames and "
+                                           "subresources"),
                     "seed %u: no covering rule", seed);
             for (size_t r = 0; r < f->n_related; r++)
                 REQUIRE(f->related[r] < f->rule, "seed %u: a later rule covers", seed);
