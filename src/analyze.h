@@ -135,6 +135,9 @@ KAP_HIDDEN int an_list_name_possible(const char *name, size_t len);
  * list one a field selector gives, proxy no subresource. The analysis's
  * space leaves out the others (analyze_space.c, build_impossible). */
 KAP_HIDDEN int an_req_possible(const an_req *q);
+/* Whether cubes v[0..n) hold a request a URL gives (an_req_possible): 1,
+ * 0, or -1 on failure (scratch). */
+KAP_HIDDEN int an_possible_some(an_space *s, const an_cube *v, size_t n);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);
 /* The id of a listed group, or AN_NONE. */

@@ -163,7 +163,11 @@ static int piece_has(const an_cube *p, int dim, uint32_t cls)
     return s->neg ? !in : in;
 }
 
-enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER, DEAD_NONE };
+enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER, DEAD_NONE, DEAD_TIED };
+
+#define TIES                                                                                                       \
+    "get and delete always have a name, deletecollection never has one, list has one only from a field selector " \
+    "and never \".\", \"..\" or one with a '%', and proxy has no subresource (requestinfo.md 8-11)"
 
 /* Why a list entry matches no request (requestinfo.md 5): what the list is,
  * why no request has the value, what to do. */
@@ -210,6 +214,12 @@ static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const ks
                "remove it: the broader entry already says it",
                "%s in %s changes nothing: other entries of this rule match every request it matches",
                an_cstr(c, &q), list);
+    else if (why == DEAD_TIED)
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+               "remove it: no request has it with the rule's other values",
+               "%s in %s never decides a request: no request has it with this rule's verbs, resourceNames and "
+               "subresources: %s",
+               an_cstr(c, &q), list, TIES);
     else if (why == DEAD_NONE)
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0, none->hint,
                "%s in %s never matches a request: %s", an_cstr(c, &q), list, none->why);
@@ -231,14 +241,31 @@ static int listed_before(const kstrlist *l, size_t k)
     return 0;
 }
 
+/* Whether the rule's requests with a value of dim (its class) are all ones
+ * no URL gives (analyze_space.c, build_impossible): 1, 0, -1 on failure. */
+static int tied_away(an_ctx *c, size_t i, int dim, uint32_t cls)
+{
+    size_t n;
+    const an_cube *rc = an_rule_cubes(c->space, i, &n);
+    an_cube *v = NULL;
+    size_t nv = 0, cap = 0;
+    for (size_t k = 0; k < n; k++) {
+        an_cube x = rc[k];
+        if (an_cube_pin(c->space, &x, dim, &cls, 1) || an_cube_push(c->space, &v, &nv, &cap, &x))
+            return -1;
+    }
+    int some = an_possible_some(c->space, v, nv);
+    return some < 0 ? -1 : !some;
+}
+
 /* A single-valued attribute: an entry is dead when no piece left holds its
  * class, or when no request has it (none says why; NULL: another check
- * does). */
-static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist *l, int dim, const char *name,
-                        const nothing *none)
+ * does). -1 on failure. */
+static int dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist *l, int dim, const char *name,
+                       const nothing *none)
 {
     if (l->n < 2)
-        return;
+        return 0;
     for (size_t k = 0; k < l->n; k++) {
         if (listed_before(l, k)) {
             dead_value(c, i, name, k, &l->v[k], DEAD_TWICE, none);
@@ -253,9 +280,14 @@ static void dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlis
         int live = 0;
         for (size_t p = 0; p < left->nleft && !live; p++)
             live = piece_has(&left->left[p], dim, cls);
-        if (!live)
-            dead_value(c, i, name, k, &l->v[k], DEAD_EARLIER, none);
+        if (!live) {
+            int tied = tied_away(c, i, dim, cls);
+            if (tied < 0)
+                return -1;
+            dead_value(c, i, name, k, &l->v[k], tied ? DEAD_TIED : DEAD_EARLIER, none);
+        }
     }
+    return 0;
 }
 
 /* userGroups: a group decides alone where a piece left does not exclude it. */
@@ -327,7 +359,8 @@ static int dead_urls(an_ctx *c, size_t i, const an_query *left, const kstrlist *
 /* The cubes a resources entry (or one of its patterns or names) takes alone:
  * its own minus every other entry's of the rule. 0 when that is nothing, 1
  * when earlier rules take it all, 2 when some of it is left, 3 when it
- * matches no request at all; -1 failure. */
+ * matches no request at all, 4 when no request has it with the rule's verbs
+ * (analyze_space.c, build_impossible); -1 failure. */
 static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi, long k, uint32_t name)
 {
     an_space *s = c->space;
@@ -371,7 +404,20 @@ static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi
             if (x)
                 return x < 0 ? -1 : 2;
         }
-    return 1;
+    /* no URL gives what is its own with the rule's verbs: 4 */
+    size_t nr;
+    const an_cube *rc = an_rule_cubes(s, (size_t)(r - c->doc->rules), &nr);
+    an_cube *both = NULL;
+    size_t nb = 0, cb = 0;
+    for (size_t m = 0; m < nm; m++)
+        for (size_t j = 0; j < nr; j++) {
+            an_cube y;
+            int x = an_cube_and(s, &rc[j], &mine[m], &y);
+            if (x < 0 || (x && an_cube_push(s, &both, &nb, &cb, &y)))
+                return -1;
+        }
+    int some = an_possible_some(s, both, nb);
+    return some < 0 ? -1 : some ? 1 : 4;
 }
 
 /* Why a resources entry that matches no request matches none: its names,
@@ -399,12 +445,15 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 const nothing *none = entry_nothing(g);
                 if (live == 3)
                     buf_printf(&m, "none of its %s matches a request: %s", none->list, none->why);
+                else if (live == 4)
+                    buf_adds(&m, "no request has its names and subresources with this rule's verbs: " TIES);
                 an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, an_cstr(c, &f), NULL, 0,
-                       live == 3 ? none->hint
-                       : live    ? "remove the entry, or move the rule before the rules that take these requests"
-                                 : "remove it: the broader entry already says it",
+                       live == 3   ? none->hint
+                       : live == 4 ? "remove it: no request has it with the rule's other values"
+                       : live      ? "remove the entry, or move the rule before the rules that take these requests"
+                                   : "remove it: the broader entry already says it",
                        "the resources entry for group %s never decides a request: %s", an_cstr(c, &q),
-                       live == 3 ? an_cstr(c, &m)
+                       live >= 3 ? an_cstr(c, &m)
                        : live    ? "earlier rules decide every request this rule would match through it"
                                  : "other entries of this rule match every request it matches");
                 buf_free(&m);
@@ -427,7 +476,11 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                     }
                     if (live != 2)
                         dead_value(c, i, an_cstr(c, &f), k, &g->resources.v[k],
-                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE, &NONE_RES);
+                                   live == 3   ? DEAD_NONE
+                                   : live == 4 ? DEAD_TIED
+                                   : live      ? DEAD_EARLIER
+                                               : DEAD_INSIDE,
+                                   &NONE_RES);
                 }
                 buf_free(&f);
             }
@@ -447,7 +500,11 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                     }
                     if (live != 2)
                         dead_value(c, i, an_cstr(c, &f), k, &g->names.v[k],
-                                   live == 3 ? DEAD_NONE : live ? DEAD_EARLIER : DEAD_INSIDE, &NONE_NAME);
+                                   live == 3   ? DEAD_NONE
+                                   : live == 4 ? DEAD_TIED
+                                   : live      ? DEAD_EARLIER
+                                               : DEAD_INSIDE,
+                                   &NONE_NAME);
                 }
                 buf_free(&f);
             }
@@ -546,13 +603,16 @@ static int has_lists(const krule *r)
 static int dead_values(an_ctx *c, size_t i, const an_query *left)
 {
     const krule *r = &c->doc->rules[i];
-    dead_in_dim(c, i, left, &r->users, D_USER, "users", NULL);
+    if (dead_in_dim(c, i, left, &r->users, D_USER, "users", NULL))
+        return -1;
     dead_groups(c, i, left, &r->groups);
     /* an upper-case verb: unknown-verb says so already */
-    dead_in_dim(c, i, left, &r->verbs, D_VERB, "verbs", NULL);
+    if (dead_in_dim(c, i, left, &r->verbs, D_VERB, "verbs", NULL))
+        return -1;
     int resource_scoped = r->namespaces.n || r->nres;
     if (resource_scoped) {
-        dead_in_dim(c, i, left, &r->namespaces, D_NS, "namespaces", &NONE_NS);
+        if (dead_in_dim(c, i, left, &r->namespaces, D_NS, "namespaces", &NONE_NS))
+            return -1;
         return dead_resources(c, i, r, left);
     }
     return dead_urls(c, i, left, &r->urls);

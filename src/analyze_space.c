@@ -1561,6 +1561,18 @@ static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out,
     return 0;
 }
 
+int an_possible_some(an_space *s, const an_cube *v, size_t n)
+{
+    an_cube *left;
+    size_t nl;
+    if (possible_only(s, v, n, &left, &nl))
+        return -1;
+    for (size_t i = 0; i < nl; i++)
+        if (cube_feasible(s, &left[i]))
+            return 1;
+    return 0;
+}
+
 /* ---- building the space -------------------------------------------------------------- */
 
 static int collect(an_space *s, const kdoc *doc, an_strs *l)

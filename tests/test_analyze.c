@@ -1776,6 +1776,38 @@ START_TEST(verb_name_tie_witnesses)
 }
 END_TEST
 
+/* A value through which the rule has only requests no URL gives is dead,
+ * and says so. */
+START_TEST(verb_name_tie_dead_values)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n"                   /* 4 */
+                                "  verbs: [get, list]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"\"]}]\n"
+                                "- level: None\n"                   /* 7 */
+                                "  verbs: [get]\n"
+                                "  resources: [{group: \"\", resources: [secrets], resourceNames: [\"\", web]}]\n"
+                                "- level: None\n"                   /* 10 */
+                                "  verbs: [proxy]\n"
+                                "  resources: [{group: \"\", resources: [services, \"services/proxy\"]}]\n"
+                                "- level: None\n"                   /* 13 */
+                                "  verbs: [delete]\n"
+                                "  resources: [{group: \"\", resources: [nodes], resourceNames: [\"\"]}, "
+                                "{group: apps, resources: [deployments]}]\n");
+    const char *tied = "never decides a request: no request has it with this rule's verbs, resourceNames and "
+                       "subresources: get and delete always have a name";
+    must(a, "dead-value", 5, 11, KAP_SEVERITY_INFO, tied);
+    must(a, "dead-value", 9, 65, KAP_SEVERITY_INFO, tied);
+    must(a, "dead-value", 12, 49, KAP_SEVERITY_INFO, tied);
+    must(a, "dead-value", 15, 15, KAP_SEVERITY_INFO,
+         "the resources entry for group \"\" never decides a request: no request has its names and subresources "
+         "with this rule's verbs");
+    ck_assert_uint_eq(count(a, "dead-value"), 4);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(versions_as_groups)
 {
     kap_analysis *a = lint(HEAD "rules:\n- level: None\n  resources:\n"
@@ -2011,6 +2043,7 @@ int main(void)
     tcase_add_test(reach, verb_name_tie_unreachable);
     tcase_add_test(reach, verb_name_tie_shadowing);
     tcase_add_test(reach, verb_name_tie_witnesses);
+    tcase_add_test(reach, verb_name_tie_dead_values);
     tcase_add_test(reach, many_covering_rules);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");
