@@ -3,10 +3,13 @@
  * method its verb comes from. kube-apiserver's request-info step
  * (kap_requestinfo, requestinfo.md) must give back the witness's kind of
  * request, namespace, group, resource, subresource and name (a non-resource
- * witness: resourceRequest false and the same path), and its verb
- * where a method and a path without query give that verb alone (not watch,
- * proxy or the empty verb; get and delete need a name, list and
- * deletecollection none).
+ * witness: resourceRequest false and the same path), and its verb: the
+ * method gives it (get and delete with the witness's name, list and
+ * deletecollection without one, create, update, patch, OPTIONS for the
+ * empty verb); a list with a name comes from a field selector (the name's
+ * segment emptied, requestinfo.md 9, 11), watch and proxy from the legacy
+ * segment after the version (section 6). Only a verb no URL gives a
+ * resource request (x, impersonate) is not checked.
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef KAP_TESTS_WITNESS_URL_H
 #define KAP_TESTS_WITNESS_URL_H
@@ -21,23 +24,85 @@ static inline int wu_same(kap_str a, kap_str b) { return a.len == b.len && (!a.l
 
 static inline int wu_is(kap_str a, const char *s) { return a.len == strlen(s) && (!a.len || !memcmp(a.ptr, s, a.len)); }
 
-/* The method for a resource request's verb, and whether the verb then comes
- * back as it is. */
-static inline const char *wu_method(const kap_request_n *w, int *verb_back)
+enum { WU_PATH, WU_LEGACY, WU_SELECTOR };
+
+/* The method for a resource request's verb, whether the verb is checked,
+ * and how the URL gives it (the path as it is, a legacy verb segment, a
+ * field selector for a list's name). */
+static inline const char *wu_method(const kap_request_n *w, int *verb_back, int *how)
 {
     static const struct {
         const char *verb, *method;
-        int named; /* 1: needs a name, 0: needs none, -1: either */
-    } m[] = {{"get", "GET", 1},       {"list", "GET", 0},   {"create", "POST", -1},
-             {"update", "PUT", -1},   {"patch", "PATCH", -1}, {"delete", "DELETE", 1},
-             {"deletecollection", "DELETE", 0}};
+        int how;
+    } m[] = {{"get", "GET", WU_PATH},          {"list", "GET", WU_PATH},     {"create", "POST", WU_PATH},
+             {"update", "PUT", WU_PATH},       {"patch", "PATCH", WU_PATH},  {"delete", "DELETE", WU_PATH},
+             {"deletecollection", "DELETE", WU_PATH}, {"watch", "GET", WU_LEGACY}, {"proxy", "GET", WU_LEGACY},
+             {"", "OPTIONS", WU_PATH}};
     *verb_back = 0;
+    *how = WU_PATH;
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (wu_is(w->verb, m[i].verb)) {
-            *verb_back = m[i].named < 0 || m[i].named == (w->name.len > 0);
+            *verb_back = 1;
+            *how = m[i].how;
+            if (wu_is(w->verb, "list") && w->name.len)
+                *how = WU_SELECTOR;
             return m[i].method;
         }
     return "GET";
+}
+
+/* Appends bytes percent-encoded where they would not stand for themselves. */
+static inline size_t wu_encode(char *url, size_t ul, size_t cap, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("/-._~:@", ch))
+            url[ul++] = (char)ch;
+        else
+            ul += (size_t)snprintf(url + ul, cap - ul, "%%%02X", ch);
+    }
+    url[ul] = 0;
+    return ul;
+}
+
+/* The URL of a resource witness (url has room for 6 times the path and
+ * name, and 64 more); 0 when its path has no place for the name. */
+static inline size_t wu_resource_url(const kap_request_n *w, int how, char *url, size_t cap)
+{
+    const char *p = w->path.ptr;
+    size_t n = w->path.len;
+    if (how == WU_LEGACY) {
+        /* the verb segment right after the version: /api/v1 or /apis/GROUP/v1 */
+        size_t at = w->api_group.len ? 6 + w->api_group.len + 3 : 7;
+        if (at > n)
+            return 0;
+        size_t ul = wu_encode(url, 0, cap, p, at);
+        ul = wu_encode(url, ul, cap, "/", 1);
+        ul = wu_encode(url, ul, cap, w->verb.ptr, w->verb.len);
+        return wu_encode(url, ul, cap, p + at, n - at);
+    }
+    if (how == WU_PATH)
+        return wu_encode(url, 0, cap, p, n);
+    /* a list's name: the path without its name segment (and a segment past
+     * the subresource, so that the empty name counts), the name from a
+     * field selector */
+    size_t tail = 1 + w->name.len + (w->subresource.len ? 1 + w->subresource.len : 0);
+    if (tail > n || p[n - tail] != '/' || memcmp(p + n - tail + 1, w->name.ptr, w->name.len) != 0)
+        return 0;
+    size_t ul = wu_encode(url, 0, cap, p, n - tail);
+    ul = wu_encode(url, ul, cap, "//", 2);
+    ul = wu_encode(url, ul, cap, w->subresource.ptr, w->subresource.len);
+    ul = wu_encode(url, ul, cap, "/x", 2);
+    memcpy(url + ul, "?fieldSelector=", 16); /* and its NUL */
+    ul += 15;
+    ul = wu_encode(url, ul, cap, "metadata.name=", 14);
+    for (size_t i = 0; i < w->name.len; i++) {
+        char ch = w->name.ptr[i];
+        if (ch == '\\' || ch == ',' || ch == '=')
+            ul = wu_encode(url, ul, cap, "\\", 1);
+        ul = wu_encode(url, ul, cap, &ch, 1);
+    }
+    return ul;
 }
 
 /* Whether kube-apiserver reads GET of the path (plain bytes, no '%' or '?')
@@ -60,9 +125,9 @@ static inline int wu_resource_path(const char *path)
 static inline int witness_url_disagrees(const kap_request_n *w, char *msg, size_t msglen)
 {
     char method[64];
-    int verb_back;
+    int verb_back, how = WU_PATH;
     if (w->resource_request) {
-        snprintf(method, sizeof method, "%s", wu_method(w, &verb_back));
+        snprintf(method, sizeof method, "%s", wu_method(w, &verb_back, &how));
     } else {
         /* the method lower-cased is the verb: send it in upper case */
         size_t n = w->verb.len < sizeof method - 1 ? w->verb.len : sizeof method - 1;
@@ -75,17 +140,15 @@ static inline int witness_url_disagrees(const kap_request_n *w, char *msg, size_
         if (!n)
             snprintf(method, sizeof method, "GET");
     }
-    size_t cap = w->path.len * 3 + 1;
+    size_t cap = (w->path.len + w->name.len + w->verb.len) * 6 + 64;
     char *url = malloc(cap);
-    size_t ul = 0;
-    for (size_t i = 0; i < w->path.len; i++) {
-        unsigned char ch = (unsigned char)w->path.ptr[i];
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("/-._~:@", ch))
-            url[ul++] = (char)ch;
-        else
-            ul += (size_t)snprintf(url + ul, cap - ul, "%%%02X", ch);
+    size_t ul = w->resource_request ? wu_resource_url(w, how, url, cap) : wu_encode(url, 0, cap, w->path.ptr, w->path.len);
+    if (!ul) {
+        snprintf(msg, msglen, "the path %.*s has no name segment %.*s", (int)w->path.len, w->path.ptr,
+                 (int)w->name.len, w->name.ptr);
+        free(url);
+        return 1;
     }
-    url[ul] = 0;
     kap_requestinfo *ri = NULL;
     kap_request_n u;
     int bad = 0;
