@@ -192,5 +192,29 @@ check "witnesses with a namespace segment" '{"user":"alice","groups":["system:au
 check "* after /* is unreachable" "$T/urls.yaml:11:5: warning: this rule never decides a request: rule 1 (line 8) decides every request it matches [unreachable-rule]" \
   "$("$KAP" lint "$T/urls.yaml" | grep -F '[unreachable-rule]')"
 
+# a resource request's verb goes with its name and subresource
+# (requestinfo.md 8-11): no deletecollection has a name, no delete lacks
+# one, no proxy has a subresource; a rule of only such requests decides
+# nothing, and every witness is a request a URL gives
+cat > "$T/ties.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+  - level: None
+    verbs: ["deletecollection"]
+    resources: [{group: "", resources: ["pods"], resourceNames: ["web"]}]
+  - level: Metadata
+    verbs: ["delete", "deletecollection"]
+    resources: [{group: "", resources: ["pods"], resourceNames: [""]}]
+  - level: Request
+    verbs: ["proxy", "get"]
+    resources: [{group: "", resources: ["nodes/proxy"]}]
+EOF
+"$KAP" lint --witnesses "$T/ties.yaml" > "$T/w"
+check "witnesses with a verb tied to a name" '{"user":"alice","groups":["system:authenticated"],"verb":"deletecollection","namespace":"default","apiGroup":"","apiVersion":"v1","resource":"pods","subresource":"","name":"","resourceRequest":true,"path":"/api/v1/namespaces/default/pods","witness":1}
+{"user":"alice","groups":["system:authenticated"],"verb":"get","namespace":"","apiGroup":"","apiVersion":"v1","resource":"nodes","subresource":"proxy","name":"web","resourceRequest":true,"path":"/api/v1/nodes/web/proxy","witness":2}' "$(cat "$T/w")"
+check "deletecollection with a name is unreachable" "$T/ties.yaml:4:5: warning: this rule never decides a request: no request has one of its verbs with one of its resourceNames and subresources: deletecollection never has a name (requestinfo.md 8-11) [unreachable-rule]" \
+  "$("$KAP" lint "$T/ties.yaml" | grep -F '[unreachable-rule]')"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
