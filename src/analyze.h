@@ -47,6 +47,7 @@ typedef struct an_ctx {
     const char *src;                  /* the file's bytes, for comments and columns */
     size_t srclen;
     an_space *space;           /* NULL until built, or when it could not be */
+    unsigned impossible;       /* why the last value found with only impossible requests has them (AN_IMP_) */
 } an_ctx;
 
 /* Adds a finding. rule is -1 for the whole policy; field may be NULL; hint
@@ -130,14 +131,29 @@ KAP_HIDDEN int an_url_possible(const char *spec, size_t len);
  * field selector gives a list one, and kube-apiserver takes no name ".",
  * ".." or with a '/' or '%' from it. */
 KAP_HIDDEN int an_list_name_possible(const char *name, size_t len);
-/* Whether a URL gives the request's verb with its name and subresource
- * (requestinfo.md 8-10): get and delete have a name, deletecollection none,
- * list one a field selector gives, proxy no subresource. The analysis's
- * space leaves out the others (analyze_space.c, build_impossible). */
+/* Whether a URL gives the resource request: its verb is one request-info
+ * gives (requestinfo.md 6), and goes with its name and subresource (8-10:
+ * get and delete have a name, deletecollection none, list one a field
+ * selector gives, proxy no subresource), and the resource status or
+ * finalize is in the namespace "" (7). The analysis's space leaves out the
+ * others (analyze_space.c, build_impossible). */
 KAP_HIDDEN int an_req_possible(const an_req *q);
 /* Whether cubes v[0..n) hold a request a URL gives (an_req_possible): 1,
  * 0, or -1 on failure (scratch). */
 KAP_HIDDEN int an_possible_some(an_space *s, const an_cube *v, size_t n);
+/* Why requests are impossible (build_impossible): one bit per kind. */
+enum {
+    AN_IMP_GET_NAME = 1,     /* get without a name */
+    AN_IMP_DELETE_NAME = 2,  /* delete without a name */
+    AN_IMP_DC_NAME = 4,      /* deletecollection with a name */
+    AN_IMP_LIST_NAME = 8,    /* list with a name no field selector gives */
+    AN_IMP_PROXY_SUB = 16,   /* proxy with a subresource */
+    AN_IMP_NS_SUB = 32,      /* the resource status or finalize in a namespace */
+    AN_IMP_VERB = 64,        /* a verb no resource request has */
+    AN_IMP_TIES = 31         /* a verb tied to a name or subresource */
+};
+/* The kinds of impossible requests that cubes v[0..n) meet (AN_IMP_ bits). */
+KAP_HIDDEN unsigned an_impossible_met(an_space *s, const an_cube *v, size_t n);
 /* The class of a concrete value in a dimension (D_KIND: "0" or "1"). */
 KAP_HIDDEN uint32_t an_class_of(const an_space *s, int dim, const char *str, size_t len);
 /* The id of a listed group, or AN_NONE. */
@@ -168,8 +184,8 @@ KAP_HIDDEN int an_cube_pin(an_space *s, an_cube *c, int dim, const uint32_t *v, 
 KAP_HIDDEN double an_cube_measure(const an_space *s, const an_cube *c);
 /* The share of the request space that a URL gives (an_req_possible), in
  * the same measure: the share of a region of possible requests is its
- * measure divided by this. */
-KAP_HIDDEN double an_space_measure(const an_space *s);
+ * measure divided by this. Negative on failure (scratch). */
+KAP_HIDDEN double an_space_measure(an_space *s);
 
 /* What is left of a region once rules [0, before) have decided theirs. */
 typedef struct an_query {

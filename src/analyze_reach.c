@@ -168,6 +168,30 @@ enum { DEAD_TWICE, DEAD_INSIDE, DEAD_EARLIER, DEAD_NONE, DEAD_TIED };
 #define TIES                                                                                                       \
     "get and delete always have a name, deletecollection never has one, list has one only from a field selector " \
     "and never \".\", \"..\" or one with a '%', and proxy has no subresource (requestinfo.md 8-11)"
+#define NS_SUB_WHY                                                                                                 \
+    "the resources status and finalize are in the namespace \"\" only (after namespaces/NAME/ they are the "      \
+    "Namespace's subresources: requestinfo.md 7)"
+#define VERB_WHY                                                                                                   \
+    "a resource request's verb is get, list, watch, create, update, patch, delete, deletecollection, proxy or "   \
+    "\"\" (any other HTTP method: requestinfo.md 6)"
+
+/* Why requests are impossible beyond the ties of a verb with a name or
+ * subresource (AN_IMP_ bits): appends "; " and each reason to b, after
+ * ties (the text for those bits, when why has some). */
+static void other_reasons(unsigned why, const char *ties, kap_buf *b)
+{
+    const char *sep = "";
+    if (why & AN_IMP_TIES) {
+        buf_adds(b, ties);
+        sep = "; ";
+    }
+    if (why & AN_IMP_NS_SUB) {
+        buf_printf(b, "%s%s", sep, NS_SUB_WHY);
+        sep = "; ";
+    }
+    if (why & AN_IMP_VERB)
+        buf_printf(b, "%s%s", sep, VERB_WHY);
+}
 
 /* Why a list entry matches no request (requestinfo.md 5): what the list is,
  * why no request has the value, what to do. */
@@ -214,12 +238,21 @@ static void dead_value(an_ctx *c, size_t i, const char *list, size_t k, const ks
                "remove it: the broader entry already says it",
                "%s in %s changes nothing: other entries of this rule match every request it matches",
                an_cstr(c, &q), list);
-    else if (why == DEAD_TIED)
+    else if (why == DEAD_TIED && !(c->impossible & ~(unsigned)AN_IMP_TIES))
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
                "remove it: no request has it with the rule's other values",
                "%s in %s never decides a request: no request has it with this rule's verbs, resourceNames and "
                "subresources: %s",
                an_cstr(c, &q), list, TIES);
+    else if (why == DEAD_TIED) {
+        kap_buf w = {0};
+        other_reasons(c->impossible, TIES, &w);
+        an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0,
+               "remove it: no request has it with the rule's other values",
+               "%s in %s never decides a request: no request has it with this rule's other values: %s",
+               an_cstr(c, &q), list, an_cstr(c, &w));
+        buf_free(&w);
+    }
     else if (why == DEAD_NONE)
         an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, v->line, v->col, an_cstr(c, &f), NULL, 0, none->hint,
                "%s in %s never matches a request: %s", an_cstr(c, &q), list, none->why);
@@ -255,6 +288,8 @@ static int tied_away(an_ctx *c, size_t i, int dim, uint32_t cls)
             return -1;
     }
     int some = an_possible_some(c->space, v, nv);
+    if (!some)
+        c->impossible = an_impossible_met(c->space, v, nv);
     return some < 0 ? -1 : !some;
 }
 
@@ -276,6 +311,9 @@ static int dead_in_dim(an_ctx *c, size_t i, const an_query *left, const kstrlist
                 dead_value(c, i, name, k, &l->v[k], DEAD_NONE, none);
             continue;
         }
+        const krule *r = &c->doc->rules[i];
+        if (dim == D_VERB && (r->namespaces.n || r->nres) && !an_resource_verb(kp(&l->v[k]), l->v[k].len))
+            continue; /* no resource request has it: unknown-verb or authorization-verb says so */
         uint32_t cls = an_class_of(c->space, dim, kp(&l->v[k]), l->v[k].len);
         int live = 0;
         for (size_t p = 0; p < left->nleft && !live; p++)
@@ -417,6 +455,8 @@ static int entry_live(an_ctx *c, const krule *r, const an_query *left, size_t gi
                 return -1;
         }
     int some = an_possible_some(s, both, nb);
+    if (!some)
+        c->impossible = an_impossible_met(s, both, nb);
     return some < 0 ? -1 : some ? 1 : 4;
 }
 
@@ -445,8 +485,12 @@ static int dead_resources(an_ctx *c, size_t i, const krule *r, const an_query *l
                 const nothing *none = entry_nothing(g);
                 if (live == 3)
                     buf_printf(&m, "none of its %s matches a request: %s", none->list, none->why);
-                else if (live == 4)
+                else if (live == 4 && !(c->impossible & ~(unsigned)AN_IMP_TIES))
                     buf_adds(&m, "no request has its names and subresources with this rule's verbs: " TIES);
+                else if (live == 4) {
+                    buf_adds(&m, "no request has its values with this rule's other values: ");
+                    other_reasons(c->impossible, TIES, &m);
+                }
                 an_add(c, "dead-value", KAP_SEVERITY_INFO, (int)i, g->line, g->col, an_cstr(c, &f), NULL, 0,
                        live == 3   ? none->hint
                        : live == 4 ? "remove it: no request has it with the rule's other values"
@@ -542,22 +586,15 @@ static const nothing *rule_nothing(const krule *r)
     return r->nres ? &NONE_NAME : &NONE_RES;
 }
 
-static int lists_verb(const krule *r, const char *verb)
-{
-    for (size_t k = 0; k < r->verbs.n; k++)
-        if (kstr_is(&r->verbs.v[k], verb))
-            return 1;
-    return 0;
-}
-
 /* Why a rule whose lists each name values some request has matches none:
  * its verbs never come with its names and subresources (requestinfo.md
- * 8-11; analyze_space.c, build_impossible). Names the rule's tied verbs. */
-static void tie_reason(const krule *r, kap_buf *b)
+ * 8-11; analyze_space.c, build_impossible). Names the ties its requests
+ * meet (AN_IMP_ bits). */
+static void tie_reason(unsigned why, kap_buf *b)
 {
     const char *part[4];
     size_t n = 0;
-    int get = lists_verb(r, "get"), del = lists_verb(r, "delete");
+    int get = !!(why & AN_IMP_GET_NAME), del = !!(why & AN_IMP_DELETE_NAME);
     if (get && del)
         part[n++] = "get and delete always have a name (a GET or DELETE without one is list, watch or "
                     "deletecollection)";
@@ -565,11 +602,11 @@ static void tie_reason(const krule *r, kap_buf *b)
         part[n++] = "get always has a name (a GET without one is list or watch)";
     else if (del)
         part[n++] = "delete always has a name (a DELETE without one is deletecollection)";
-    if (lists_verb(r, "deletecollection"))
+    if (why & AN_IMP_DC_NAME)
         part[n++] = "deletecollection never has a name";
-    if (lists_verb(r, "list"))
+    if (why & AN_IMP_LIST_NAME)
         part[n++] = "list has a name only from a field selector, never \".\", \"..\" or one with a '%'";
-    if (lists_verb(r, "proxy"))
+    if (why & AN_IMP_PROXY_SUB)
         part[n++] = "proxy (the legacy /proxy/ path) has no subresource";
     for (size_t k = 0; k < n; k++)
         buf_printf(b, "%s%s", k == 0 ? "" : k + 1 == n ? ", and " : ", ", part[k]);
@@ -829,7 +866,9 @@ static int fall_through(an_ctx *c)
     if (an_query_run(s, &q) != KAP_OK)
         return -1;
     if (q.status == 1) {
-        double m = 0;
+        double m = 0, all_m = an_space_measure(s); /* of the requests a URL gives */
+        if (all_m <= 0)
+            return -1;
         for (size_t k = 0; k < q.nleft; k++)
             m += an_cube_measure(s, &q.left[k]);
         an_req ex;
@@ -839,7 +878,7 @@ static int fall_through(an_ctx *c)
         describe(&d, &ex);
         const krule *last = &c->doc->rules[n - 1];
         char pct[32];
-        double p = m / an_space_measure(s) * 100.0; /* of the requests a URL gives */
+        double p = m / all_m * 100.0;
         if (p >= 1.0)
             snprintf(pct, sizeof pct, "%.0f%%", p);
         else
@@ -948,14 +987,25 @@ int an_check_reach(an_ctx *c)
                 rc = KAP_ENOMEM;
                 break;
             }
-            if (some) { /* no URL gives its verbs with its names and subresources */
+            unsigned bits = some ? an_impossible_met(s, cubes, nc) : 0;
+            if (some && !(bits & ~(unsigned)AN_IMP_TIES)) { /* no URL gives its verbs with its names and subresources */
                 kap_buf why = {0};
-                tie_reason(r, &why);
+                tie_reason(bits, &why);
                 an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
                        "give the rule the names and subresources its verbs have, or remove it",
                        "this rule never decides a request: no request has one of its verbs with one of its "
                        "resourceNames and subresources: %s",
                        an_cstr(c, &why));
+                buf_free(&why);
+            } else if (some) { /* a verb no resource request has, a status in a namespace */
+                kap_buf why = {0}, ties = {0};
+                tie_reason(bits, &ties);
+                other_reasons(bits, an_cstr(c, &ties), &why);
+                an_add(c, "unreachable-rule", KAP_SEVERITY_WARNING, (int)i, r->line, r->col, an_cstr(c, &f), NULL, 0,
+                       "give the rule values a request has together, or remove it",
+                       "this rule never decides a request: no request has its values together: %s",
+                       an_cstr(c, &why));
+                buf_free(&ties);
                 buf_free(&why);
             } else if (!q.ncovering) { /* it matches nothing: one of its lists names no value a request has */
                 const nothing *none = rule_nothing(r);

@@ -75,6 +75,7 @@ struct an_space {
     int oom, over_memory;
     unsigned invented; /* counter for invented values */
     an_cube *impossible; /* requests no URL gives (build_impossible) */
+    unsigned *impossible_why; /* each one's AN_IMP_ bit */
     size_t nimpossible;
 };
 
@@ -85,6 +86,20 @@ static const an_set SET_FULL = {NULL, 0, 1};
  * values, before "any other value". */
 static const char *const TIED_VERBS[] = {"get", "list", "delete", "deletecollection", "proxy"};
 #define TIED_FIRST 0x0F000000u
+/* The rank of the resources status and finalize and of the namespace ""
+ * when the policy does not list them: after "any other value" (0x10000000,
+ * class_rank), so that a witness stays "pods" in "default". */
+#define UNLISTED_LAST 0x11000000u
+/* The other verbs a resource request can have (requestinfo.md 6): with the
+ * tied ones, every such verb has a class of its own, so "any other verb" is
+ * one no resource request has. */
+static const char *const OTHER_RES_VERBS[] = {"watch", "create", "update", "patch", ""};
+/* All of them, in the order a witness prefers them. */
+static const char *const RES_VERB_RANK[] = {"get",    "list",   "watch",  "create",           "update",
+                                            "patch", "delete", "deletecollection", "proxy", ""};
+/* The resources read as the Namespace's subresources after namespaces/NS/
+ * (requestinfo.md 7): a resource request has them in the namespace "" only. */
+static const char *const NS_SUBS[] = {"status", "finalize"};
 
 static int build_ranks(an_space *s);
 
@@ -568,12 +583,20 @@ int an_cube_pin(an_space *s, an_cube *c, int dim, const uint32_t *v, uint32_t n)
     return set_op(s, &c->d[dim], &p, 0, &c->d[dim]);
 }
 
-double an_space_measure(const an_space *s)
+static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out, size_t *nout);
+
+double an_space_measure(an_space *s)
 {
-    /* the impossible cubes are disjoint: each has verbs of its own */
-    double m = 1.0;
-    for (size_t k = 0; k < s->nimpossible; k++)
-        m -= an_cube_measure(s, &s->impossible[k]);
+    /* the impossible cubes overlap (a status in n1 with the verb x): the
+     * measure of the disjoint pieces left of the whole space */
+    an_cube all, *left;
+    size_t nl;
+    an_cube_full(&all);
+    if (possible_only(s, &all, 1, &left, &nl))
+        return -1.0;
+    double m = 0.0;
+    for (size_t k = 0; k < nl; k++)
+        m += an_cube_measure(s, &left[k]);
     return m;
 }
 
@@ -1443,10 +1466,16 @@ static int build_index(an_space *s)
  * segment) never has a subresource. The other verbs take any name and
  * subresource: create, update and patch with or without a name, watch
  * with any name through the legacy /watch/ segment, the empty verb (other
- * methods) alike.
+ * methods) alike. Two more ties hold for every resource request: its verb
+ * is one of get list watch create update patch delete deletecollection
+ * proxy and "" (requestinfo.md 6; a non-resource request has any method
+ * lower-cased), and after namespaces/NS/ the segments status and finalize
+ * are the Namespace's subresources (section 7, any group, any NS), so the
+ * resources status and finalize have the namespace "" only.
  *
  * These are cross-attribute constraints, which a cube (a product of class
- * sets) cannot say alone. So each tied verb and the name "" get classes of
+ * sets) cannot say alone. So each resource request's verb, the name "",
+ * the namespace "" and the resources status and finalize get classes of
  * their own (collect()), the impossible combinations are a few cubes, and
  * every query subtracts them once from its start (an_query_run): what is
  * left, the witnesses, the dead values and the covering rules then concern
@@ -1458,54 +1487,83 @@ static int build_impossible(an_space *s)
     static const uint32_t kind1[] = {1};
     uint32_t *cls = arena_alloc(&s->arena, 8 * sizeof *cls);
     uint32_t *bad = arena_alloc(&s->arena, (s->dim[D_NAME].nvalues + 1) * sizeof *bad);
-    s->impossible = arena_alloc(&s->arena, 4 * sizeof *s->impossible);
-    if (!cls || !bad || !s->impossible)
+    uint32_t *verbs = arena_alloc(&s->arena, 10 * sizeof *verbs);
+    uint32_t *res = arena_alloc(&s->arena, 2 * sizeof *res);
+    s->impossible = arena_alloc(&s->arena, 8 * sizeof *s->impossible);
+    s->impossible_why = arena_alloc(&s->arena, 8 * sizeof *s->impossible_why);
+    if (!cls || !bad || !verbs || !res || !s->impossible || !s->impossible_why)
         return s->oom = 1, -1;
     for (size_t i = 0; i < sizeof TIED_VERBS / sizeof *TIED_VERBS; i++)
         cls[i] = an_class_of(s, D_VERB, TIED_VERBS[i], strlen(TIED_VERBS[i]));
-    /* cls: get, list, delete, deletecollection, proxy (TIED_VERBS), then the name "", the subresource "" */
-    uint32_t get = cls[0], del = cls[2];
+    /* cls: get, list, delete, deletecollection, proxy (TIED_VERBS), then the name "", the subresource "", the
+     * namespace "" */
     cls[5] = an_class_of(s, D_NAME, "", 0);
     cls[6] = an_class_of(s, D_SUB, "", 0);
+    cls[7] = an_class_of(s, D_NS, "", 0);
     uint32_t nbad = 0;
     for (uint32_t k = 0; k < s->dim[D_NAME].nvalues; k++) {
         const an_class *cl = &s->dim[D_NAME].cl[k];
         if (cl->len && !an_list_name_possible(cl->s, cl->len))
             bad[nbad++] = k;
     }
+    /* every verb a resource request has (its classes sorted: a set's order) */
+    uint32_t nv = 0;
+    for (size_t i = 0; i < sizeof TIED_VERBS / sizeof *TIED_VERBS; i++)
+        verbs[nv++] = cls[i];
+    for (size_t i = 0; i < sizeof OTHER_RES_VERBS / sizeof *OTHER_RES_VERBS; i++)
+        verbs[nv++] = an_class_of(s, D_VERB, OTHER_RES_VERBS[i], strlen(OTHER_RES_VERBS[i]));
+    an_set vset, rset;
+    sorted_ids(s, verbs, nv, &vset);
+    for (size_t i = 0; i < 2; i++)
+        res[i] = an_class_of(s, D_RES, NS_SUBS[i], strlen(NS_SUBS[i]));
+    sorted_ids(s, res, 2, &rset);
     an_cube c;
     size_t n = 0;
+#define IMPOSSIBLE(why)                                                                                            \
+    do {                                                                                                           \
+        s->impossible_why[n] = (why);                                                                              \
+        s->impossible[n++] = c;                                                                                    \
+    } while (0)
     /* get and delete without a name */
     an_cube_full(&c);
     c.d[D_KIND] = (an_set){kind1, 1, 0};
-    uint32_t *gd = arena_alloc(&s->arena, 2 * sizeof *gd);
-    if (!gd)
-        return s->oom = 1, -1;
-    gd[0] = get < del ? get : del;
-    gd[1] = get < del ? del : get;
-    c.d[D_VERB] = (an_set){gd, 2, 0};
+    c.d[D_VERB] = (an_set){&cls[0], 1, 0};
     c.d[D_NAME] = (an_set){&cls[5], 1, 0};
-    s->impossible[n++] = c;
+    IMPOSSIBLE(AN_IMP_GET_NAME);
+    c.d[D_VERB] = (an_set){&cls[2], 1, 0};
+    IMPOSSIBLE(AN_IMP_DELETE_NAME);
     /* deletecollection with a name */
     an_cube_full(&c);
     c.d[D_KIND] = (an_set){kind1, 1, 0};
     c.d[D_VERB] = (an_set){&cls[3], 1, 0};
     c.d[D_NAME] = (an_set){&cls[5], 1, 1};
-    s->impossible[n++] = c;
+    IMPOSSIBLE(AN_IMP_DC_NAME);
     /* list with a name no field selector gives */
     if (nbad) {
         an_cube_full(&c);
         c.d[D_KIND] = (an_set){kind1, 1, 0};
         c.d[D_VERB] = (an_set){&cls[1], 1, 0};
         c.d[D_NAME] = (an_set){bad, nbad, 0};
-        s->impossible[n++] = c;
+        IMPOSSIBLE(AN_IMP_LIST_NAME);
     }
     /* proxy with a subresource */
     an_cube_full(&c);
     c.d[D_KIND] = (an_set){kind1, 1, 0};
     c.d[D_VERB] = (an_set){&cls[4], 1, 0};
     c.d[D_SUB] = (an_set){&cls[6], 1, 1};
-    s->impossible[n++] = c;
+    IMPOSSIBLE(AN_IMP_PROXY_SUB);
+    /* the resource status or finalize in a namespace other than "" */
+    an_cube_full(&c);
+    c.d[D_KIND] = (an_set){kind1, 1, 0};
+    c.d[D_RES] = rset;
+    c.d[D_NS] = (an_set){&cls[7], 1, 1};
+    IMPOSSIBLE(AN_IMP_NS_SUB);
+    /* a verb no resource request has */
+    an_cube_full(&c);
+    c.d[D_KIND] = (an_set){kind1, 1, 0};
+    c.d[D_VERB] = (an_set){vset.v, vset.n, 1};
+    IMPOSSIBLE(AN_IMP_VERB);
+#undef IMPOSSIBLE
     s->nimpossible = n;
     return 0;
 }
@@ -1521,6 +1579,10 @@ int an_req_possible(const an_req *q)
 {
     if (!q->resource)
         return 1;
+    if (!an_resource_verb(q->verb.s ? q->verb.s : "", q->verb.len))
+        return 0;
+    if ((kstr_is(&q->res, "status") || kstr_is(&q->res, "finalize")) && q->ns.len)
+        return 0;
     if (kstr_is(&q->verb, "get") || kstr_is(&q->verb, "delete"))
         return q->name.len > 0;
     if (kstr_is(&q->verb, "deletecollection"))
@@ -1533,14 +1595,15 @@ int an_req_possible(const an_req *q)
 }
 
 /* The order in which the impossible cubes split a cube: the name and the
- * subresource before the verb, and the kind of request after it, so that
- * the first piece keeps every verb and both kinds (the witness stays get
+ * subresource before the verb, the resource before the namespace, and the
+ * kind of request after them, so that the first piece keeps every verb,
+ * every namespace and both kinds (the witness stays get
  * with a name, rather than list without one, or a non-resource request). */
-static const int TIE_ORDER[AN_NDIM] = {D_NAME, D_SUB, D_VERB, D_KIND, D_NS, D_AG, D_RES, D_PATH, D_USER};
+static const int TIE_ORDER[AN_NDIM] = {D_NAME, D_SUB, D_VERB, D_RES, D_NS, D_KIND, D_AG, D_PATH, D_USER};
 
-/* The possible requests of cubes v[0..n): each minus the impossible cubes,
- * as disjoint pieces in scratch. */
-static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out, size_t *nout)
+/* Cubes v[0..n) minus the impossible cubes of the kinds in mask
+ * (AN_IMP_ bits), as disjoint pieces in scratch. */
+static int minus_kinds(an_space *s, const an_cube *v, size_t n, unsigned mask, an_cube **out, size_t *nout)
 {
     an_cube *list = NULL;
     size_t nl = 0, cap = 0;
@@ -1548,6 +1611,8 @@ static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out,
         if (an_cube_push(s, &list, &nl, &cap, &v[i]))
             return -1;
     for (size_t k = 0; k < s->nimpossible && nl; k++) {
+        if (!(s->impossible_why[k] & mask))
+            continue;
         an_cube *next = NULL;
         size_t nn = 0, cn = 0;
         for (size_t i = 0; i < nl; i++)
@@ -1559,6 +1624,74 @@ static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out,
     *out = list;
     *nout = nl;
     return 0;
+}
+
+/* The possible requests of cubes v[0..n): each minus the impossible cubes,
+ * as disjoint pieces in scratch. */
+static int possible_only(an_space *s, const an_cube *v, size_t n, an_cube **out, size_t *nout)
+{
+    return minus_kinds(s, v, n, ~0u, out, nout);
+}
+
+/* Whether cubes v[0..n) minus the impossible ones of mask hold a request:
+ * 1, 0, -1 on failure. */
+static int some_left(an_space *s, const an_cube *v, size_t n, unsigned mask)
+{
+    an_cube *left;
+    size_t nl;
+    if (minus_kinds(s, v, n, mask, &left, &nl))
+        return -1;
+    for (size_t i = 0; i < nl; i++)
+        if (cube_feasible(s, &left[i]))
+            return 1;
+    return 0;
+}
+
+/* The kinds of mask that cubes v[0..n) meet, in the order built (the ties,
+ * then a status in a namespace, then the verb): a kind counts when what the
+ * earlier ones leave meets it. */
+static unsigned impossible_meets(an_space *s, const an_cube *v, size_t n, unsigned mask)
+{
+    unsigned why = 0;
+    an_cube *list = NULL;
+    size_t nl = 0, cap = 0;
+    for (size_t i = 0; i < n; i++)
+        if (an_cube_push(s, &list, &nl, &cap, &v[i]))
+            return why;
+    for (size_t k = 0; k < s->nimpossible && nl; k++) {
+        if (!(s->impossible_why[k] & mask))
+            continue;
+        an_cube *next = NULL;
+        size_t nn = 0, cn = 0;
+        for (size_t i = 0; i < nl; i++) {
+            int m = an_cube_meets(s, &list[i], &s->impossible[k]);
+            if (m < 0)
+                return why;
+            if (m)
+                why |= s->impossible_why[k];
+            if (cube_minus(s, &list[i], &s->impossible[k], TIE_ORDER, &next, &nn, &cn))
+                return why;
+        }
+        list = next;
+        nl = nn;
+    }
+    return why;
+}
+
+unsigned an_impossible_met(an_space *s, const an_cube *v, size_t n)
+{
+    /* one kind alone, else the ties together, when that is enough: a status
+     * in n1 is impossible for its namespace, whatever its verb and name */
+    static const unsigned alone[] = {AN_IMP_GET_NAME, AN_IMP_DELETE_NAME, AN_IMP_DC_NAME, AN_IMP_LIST_NAME,
+                                     AN_IMP_PROXY_SUB, AN_IMP_NS_SUB,      AN_IMP_VERB,    AN_IMP_TIES};
+    for (size_t k = 0; k < sizeof alone / sizeof *alone; k++) {
+        int x = some_left(s, v, n, alone[k]);
+        if (x < 0)
+            return 0;
+        if (!x)
+            return alone[k] == AN_IMP_TIES ? impossible_meets(s, v, n, AN_IMP_TIES) : alone[k];
+    }
+    return impossible_meets(s, v, n, ~0u);
 }
 
 int an_possible_some(an_space *s, const an_cube *v, size_t n)
@@ -1637,9 +1770,18 @@ static int collect(an_space *s, const kdoc *doc, an_strs *l)
      * the policy's own values */
     if (strs_add(s, &l[D_NAME], "", 0, TIED_FIRST, 0))
         return -1;
-    for (size_t i = 0; i < sizeof TIED_VERBS / sizeof *TIED_VERBS; i++)
-        if (strs_add(s, &l[D_VERB], TIED_VERBS[i], strlen(TIED_VERBS[i]), TIED_FIRST + (uint32_t)i, 0))
+    /* and so does every other verb of resource requests (a verb no resource
+     * request has: build_impossible), ranked as a witness would choose them
+     * (the order of RES_VERBS), and the resources status and finalize and
+     * the namespace "" (a status in a namespace) */
+    for (size_t i = 0; i < sizeof RES_VERB_RANK / sizeof *RES_VERB_RANK; i++)
+        if (strs_add(s, &l[D_VERB], RES_VERB_RANK[i], strlen(RES_VERB_RANK[i]), TIED_FIRST + (uint32_t)i, 0))
             return -1;
+    for (size_t i = 0; i < sizeof NS_SUBS / sizeof *NS_SUBS; i++)
+        if (strs_add(s, &l[D_RES], NS_SUBS[i], strlen(NS_SUBS[i]), UNLISTED_LAST + (uint32_t)i, 0))
+            return -1;
+    if (strs_add(s, &l[D_NS], "", 0, UNLISTED_LAST, 0))
+        return -1;
     return 0;
 }
 
@@ -2178,7 +2320,18 @@ static unsigned class_rank(const an_space *s, int dim, uint32_t c, int resource)
 static uint32_t pick(an_space *s, int dim, const an_set *set, int resource)
 {
     uint32_t other = s->dim[dim].other;
-    if (s->other_first && dim != D_SUB && dim != D_NAME && other != AN_NONE && set_has(set, other))
+    if (s->other_first && dim == D_VERB && resource) {
+        /* "any other verb" is none a resource request has (build_impossible):
+         * the best of the verbs the policy does not list (ranked from
+         * TIED_FIRST, collect()) */
+        const uint32_t *order = s->order[dim][1];
+        for (uint32_t k = 0; k < s->dim[dim].n; k++) {
+            const an_class *cl = &s->dim[dim].cl[order[k]];
+            work(s, 1);
+            if (cl->kind == CL_VALUE && cl->first >= TIED_FIRST && set_has(set, order[k]))
+                return order[k];
+        }
+    } else if (s->other_first && dim != D_SUB && dim != D_NAME && other != AN_NONE && set_has(set, other))
         return other; /* subresource and name stay usual: they rarely tell rules apart */
     const uint32_t *rank = s->rank[dim][resource ? 1 : 0];
     uint32_t best = AN_NONE, br = 0xFFFFFFFFu;

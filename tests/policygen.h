@@ -236,27 +236,30 @@ static inline kap_request_n pg_request_n(const kap_request *r, kap_str *groups)
  * Small pools that overlap on purpose: one-letter strings, slashes and stars
  * inside resource strings, nested URL prefixes (the same string exact and as
  * a prefix), several groups per rule, "" as a user, name or namespace, the
- * verbs tied to a name or subresource and a name a list cannot have. Lists
+ * verbs tied to a name or subresource and a name a list cannot have, verbs
+ * no resource request has (x, impersonate) and the resources status and
+ * finalize, which a resource request has in the namespace "" only. Lists
  * are written in flow style, one list a line, every value quoted. */
 
 static const char *const PGT_USERS[] = {"a", "b", "", "*"};
 static const char *const PGT_GROUPS[] = {"g1", "g2", "g3", ""};
-static const char *const PGT_VERBS[] = {"get", "list", "x", "", "delete", "deletecollection", "proxy"};
+static const char *const PGT_VERBS[] = {"get", "list", "x", "", "delete", "deletecollection", "proxy", "impersonate"};
 static const char *const PGT_NAMESPACES[] = {"n1", "n2", ""};
 static const char *const PGT_APIGROUPS[] = {"", "a", "b", "*"};
 static const char *const PGT_RESOURCES[] = {"r", "s", "r/x", "r/*", "*/x", "*", "*/*", "r/x/y", "x", "r/", "/x",
-                                           "namespaces", "watch"};
+                                           "namespaces", "watch", "status", "finalize", "finalize/*"};
 static const char *const PGT_NAMES[] = {"", "n", "m", "."};
 static const char *const PGT_URLSPECS[] = {"/", "/a", "/a*", "/ab", "/ab*", "/a/b", "*", "/*", "/b*"};
 
 /* Request values: the pools' strings and their near misses. */
 static const char *const PGT_REQ_USERS[] = {"a", "b", "", "*", "c"};
 static const char *const PGT_REQ_GROUPS[] = {"g1", "g2", "g3", "", "g4"};
-static const char *const PGT_REQ_VERBS[] = {"get", "list", "x", "", "watch", "delete", "deletecollection", "proxy"};
+static const char *const PGT_REQ_VERBS[] = {"get",   "list",  "x",     "", "watch", "delete", "deletecollection",
+                                            "proxy", "create", "impersonate"};
 static const char *const PGT_REQ_NAMESPACES[] = {"n1", "n2", "", "n3"};
 static const char *const PGT_REQ_APIGROUPS[] = {"", "a", "b", "*", "c"};
 static const char *const PGT_REQ_RESOURCES[] = {"r", "s", "x", "r/x", "*", "r/x/y", "/x", "", "r/", "t", "*/x",
-                                               "namespaces", "watch"};
+                                               "namespaces", "watch", "status", "finalize"};
 static const char *const PGT_REQ_SUBS[] = {"", "x", "y", "*", "x/y", "r", "z"};
 static const char *const PGT_REQ_NAMES[] = {"", "n", "m", "o", ".", "a%b"};
 static const char *const PGT_REQ_PATHS[] = {"/", "/a", "/ab", "/abc", "/a/b", "/a/", "/b", "/bc", "", "/x", "a", "/ab/"};

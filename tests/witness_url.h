@@ -8,8 +8,9 @@
  * deletecollection without one, create, update, patch, OPTIONS for the
  * empty verb); a list with a name comes from a field selector (the name's
  * segment emptied, requestinfo.md 9, 11), watch and proxy from the legacy
- * segment after the version (section 6). Only a verb no URL gives a
- * resource request (x, impersonate) is not checked.
+ * segment after the version (section 6). A resource witness with a verb
+ * no URL gives a resource request (x, impersonate) disagrees: the analysis
+ * gives none.
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef KAP_TESTS_WITNESS_URL_H
 #define KAP_TESTS_WITNESS_URL_H
@@ -139,6 +140,10 @@ static inline int witness_url_disagrees(const kap_request_n *w, char *msg, size_
         verb_back = n > 0 && n == w->verb.len;
         if (!n)
             snprintf(method, sizeof method, "GET");
+    }
+    if (w->resource_request && !verb_back) {
+        snprintf(msg, msglen, "no URL gives a resource request the verb \"%.*s\"", (int)w->verb.len, w->verb.ptr);
+        return 1;
     }
     size_t cap = (w->path.len + w->name.len + w->verb.len) * 6 + 64;
     char *url = malloc(cap);
