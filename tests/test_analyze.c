@@ -1809,6 +1809,140 @@ START_TEST(verb_name_tie_dead_values)
 }
 END_TEST
 
+/* After namespaces/NS/ the segments status and finalize are the Namespace
+ * NS's subresources (requestinfo.md 7, any group): the resources status and
+ * finalize are in the namespace "" only. A rule of only such requests in
+ * another namespace decides none, the ones in "" make a later rule for them
+ * unreachable, and a namespace or resource through which a rule has only
+ * such requests is a dead value that says why. */
+START_TEST(ns_subresource_unreachable)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n" /* 4 */
+                                "  namespaces: [n1]\n"
+                                "  resources: [{group: \"\", resources: [status, \"finalize/x\"]}]\n"
+                                "- level: None\n" /* 7 */
+                                "  namespaces: [n1, n2]\n"
+                                "  resources: [{group: apps, resources: [finalize]}]\n"
+                                "- level: None\n" /* 10 */
+                                "  namespaces: [\"\"]\n"
+                                "  resources: [{group: b, resources: [status]}]\n"
+                                "- level: Metadata\n" /* 13 */
+                                "  resources: [{group: b, resources: [status]}]\n"
+                                "- level: None\n" /* 15 */
+                                "  namespaces: [n1, \"\"]\n"
+                                "  resources: [{group: c, resources: [status]}]\n"
+                                "- level: None\n" /* 18 */
+                                "  namespaces: [n1]\n"
+                                "  resources: [{group: d, resources: [pods, finalize]}]\n"
+                                "- level: Metadata\n"); /* 21 */
+    const char *why = "the resources status and finalize are in the namespace \"\" only (after namespaces/NAME/ "
+                      "they are the Namespace's subresources: requestinfo.md 7)";
+    kap_request_n w;
+    for (size_t i = 0; i < 2; i++) {
+        const kap_finding *f = must(a, "unreachable-rule", 4 + 3 * (unsigned)i, 3, KAP_SEVERITY_WARNING,
+                                    "this rule never decides a request: no request has its values together: ");
+        ck_assert_msg(strstr(f->message, why), "rule %zu: %s", i, f->message);
+        ck_assert_uint_eq(f->n_related, 0);
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 0);
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_EARG);
+    }
+    /* status of group b in "" takes every status of group b */
+    const kap_finding *f = must(a, "unreachable-rule", 13, 3, KAP_SEVERITY_WARNING, "rule 2 (line 10) decides");
+    ck_assert_uint_eq(f->n_related, 1);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 3);
+    /* n1 in namespaces, finalize in resources */
+    f = must(a, "dead-value", 16, 16, KAP_SEVERITY_INFO,
+             "\"n1\" in namespaces never decides a request: no request has it with this rule's other values: ");
+    ck_assert_msg(strstr(f->message, why), "%s", f->message);
+    f = must(a, "dead-value", 20, 44, KAP_SEVERITY_INFO,
+             "\"finalize\" in resources[0].resources never decides a request: no request has it with this rule's "
+             "other values: ");
+    ck_assert_msg(strstr(f->message, why), "%s", f->message);
+    ck_assert_uint_eq(count(a, "dead-value"), 2);
+    for (size_t i = 4; i < 7; i++) {
+        ck_assert_int_eq(kap_analysis_rule_reachable(a, i), 1);
+        witness_url_agrees(a, i, i == 6 ? -1 : 1);
+    }
+    ck_assert_int_eq(kap_analysis_witness(a, 4, &w), KAP_OK);
+    ck_assert_uint_eq(w.ns.len, 0);
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* A resource request's verb is one request-info gives (requestinfo.md 6):
+ * get list watch create update patch delete deletecollection proxy or "".
+ * A rule for resources with only other verbs decides nothing; one with no
+ * resources and no nonResourceURLs still decides non-resource requests
+ * (their verb is any method lower-cased); a rule of every such verb takes
+ * every resource request; and a verb the rule lists beside them is left to
+ * unknown-verb and authorization-verb, not repeated as a dead value. */
+START_TEST(resource_verb_unreachable)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n" /* 4 */
+                                "  verbs: [impersonate, x]\n"
+                                "  resources: [{group: \"\", resources: [pods]}]\n"
+                                "- level: None\n" /* 7 */
+                                "  verbs: [x]\n"
+                                "  namespaces: [n1]\n"
+                                "- level: None\n" /* 10 */
+                                "  verbs: [x, impersonate]\n"
+                                "- level: None\n" /* 12 */
+                                "  verbs: [x, create]\n"
+                                "  resources: [{group: \"\", resources: [secrets], resourceNames: [\"\", web]}]\n"
+                                "- level: None\n" /* 15 */
+                                "  verbs: [get, list, watch, create, update, patch, delete, deletecollection, proxy, "
+                                "\"\"]\n"
+                                "  resources: [{group: apps, resources: [deployments]}]\n"
+                                "- level: Metadata\n" /* 18 */
+                                "  resources: [{group: apps, resources: [deployments]}]\n"
+                                "- level: Metadata\n"); /* 20 */
+    const char *why = "a resource request's verb is get, list, watch, create, update, patch, delete, "
+                      "deletecollection, proxy or \"\" (any other HTTP method: requestinfo.md 6)";
+    kap_request_n w;
+    for (size_t i = 0; i < 2; i++) {
+        const kap_finding *f = must(a, "unreachable-rule", i ? 7 : 4, 3, KAP_SEVERITY_WARNING,
+                                    "this rule never decides a request: no request has its values together: ");
+        ck_assert_msg(strstr(f->message, why), "rule %zu: %s", i, f->message);
+        ck_assert_uint_eq(f->n_related, 0);
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_EARG);
+    }
+    /* x and impersonate as the methods X and IMPERSONATE */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 2), 1);
+    witness_url_agrees(a, 2, 0);
+    /* create of secrets, named "" or web */
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 3), 1);
+    witness_url_agrees(a, 3, 1);
+    const kap_finding *f = must(a, "unreachable-rule", 18, 3, KAP_SEVERITY_WARNING, "rule 4 (line 15) decides");
+    ck_assert_uint_eq(f->n_related, 1);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 3);
+    ck_assert_uint_eq(count(a, "dead-value"), 0);
+    must(a, "unknown-verb", 13, 11, KAP_SEVERITY_WARNING, "no request has the verb \"x\"");
+    kap_analysis_free(a);
+}
+END_TEST
+
+/* A value through which a rule has only requests of verbs no resource
+ * request has, or with a verb tied to another name, says both reasons. */
+START_TEST(resource_verb_dead_value)
+{
+    kap_analysis *a = lint(HEAD "rules:\n"
+                                "- level: None\n" /* 4 */
+                                "  verbs: [get, impersonate]\n"
+                                "  resources: [{group: \"\", resources: [pods], resourceNames: [\"\", web]}]\n"
+                                "- level: Metadata\n");
+    const kap_finding *f = must(a, "dead-value", 6, 62, KAP_SEVERITY_INFO,
+                                "\"\" in resources[0].resourceNames never decides a request: no request has it with "
+                                "this rule's other values: get and delete always have a name");
+    ck_assert_msg(strstr(f->message, "; a resource request's verb is get, list, watch"), "%s", f->message);
+    ck_assert_uint_eq(count(a, "dead-value"), 1);
+    ck_assert_int_eq(kap_analysis_rule_reachable(a, 0), 1);
+    witness_url_agrees(a, 0, 1);
+    kap_analysis_free(a);
+}
+END_TEST
+
 START_TEST(versions_as_groups)
 {
     kap_analysis *a = lint(HEAD "rules:\n- level: None\n  resources:\n"
@@ -2045,6 +2179,9 @@ int main(void)
     tcase_add_test(reach, verb_name_tie_shadowing);
     tcase_add_test(reach, verb_name_tie_witnesses);
     tcase_add_test(reach, verb_name_tie_dead_values);
+    tcase_add_test(reach, ns_subresource_unreachable);
+    tcase_add_test(reach, resource_verb_unreachable);
+    tcase_add_test(reach, resource_verb_dead_value);
     tcase_add_test(reach, many_covering_rules);
     suite_add_tcase(s, reach);
     TCase *pat = tcase_create("patterns");
