@@ -216,5 +216,35 @@ check "witnesses with a verb tied to a name" '{"user":"alice","groups":["system:
 check "deletecollection with a name is unreachable" "$T/ties.yaml:4:5: warning: this rule never decides a request: no request has one of its verbs with one of its resourceNames and subresources: deletecollection never has a name (requestinfo.md 8-11) [unreachable-rule]" \
   "$("$KAP" lint "$T/ties.yaml" | grep -F '[unreachable-rule]')"
 
+# two more kinds of request no URL gives: the resources status and finalize
+# in a namespace (after namespaces/NS/ they are the Namespace's
+# subresources, requestinfo.md 7) and a resource request with a verb
+# request-info never gives (section 6); a rule with neither resources nor
+# nonResourceURLs still has its non-resource requests
+cat > "$T/impossible.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+  - level: None
+    namespaces: ["kube-system"]
+    resources: [{group: "", resources: ["status", "finalize"]}]
+  - level: None
+    verbs: ["impersonate"]
+    resources: [{group: "", resources: ["users"]}]
+  - level: Metadata
+    namespaces: ["kube-system", ""]
+    resources: [{group: "", resources: ["status"]}]
+  - level: Request
+    verbs: ["impersonate"]
+EOF
+"$KAP" lint --witnesses "$T/impossible.yaml" > "$T/w"
+check "witnesses beside status in a namespace and a verb no resource request has" '{"user":"alice","groups":["system:authenticated"],"verb":"get","namespace":"","apiGroup":"","apiVersion":"v1","resource":"status","subresource":"","name":"example","resourceRequest":true,"path":"/api/v1/status/example","witness":2}
+{"user":"alice","groups":["system:authenticated"],"verb":"impersonate","resourceRequest":false,"path":"/","witness":3}' "$(cat "$T/w")"
+check "status in a namespace and impersonate on users are unreachable" "$T/impossible.yaml:4:5: warning: this rule never decides a request: no request has its values together: the resources status and finalize are in the namespace \"\" only (after namespaces/NAME/ they are the Namespace's subresources: requestinfo.md 7) [unreachable-rule]
+$T/impossible.yaml:7:5: warning: this rule never decides a request: no request has its values together: a resource request's verb is get, list, watch, create, update, patch, delete, deletecollection, proxy or \"\" (any other HTTP method: requestinfo.md 6) [unreachable-rule]" \
+  "$("$KAP" lint "$T/impossible.yaml" | grep -F '[unreachable-rule]')"
+check "a namespace only status in a namespace goes through is dead" "$T/impossible.yaml:11:18: info: \"kube-system\" in namespaces never decides a request: no request has it with this rule's other values: the resources status and finalize are in the namespace \"\" only (after namespaces/NAME/ they are the Namespace's subresources: requestinfo.md 7) [dead-value]" \
+  "$("$KAP" lint "$T/impossible.yaml" | grep -F '[dead-value]')"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
