@@ -1579,7 +1579,7 @@ int an_req_possible(const an_req *q)
 {
     if (!q->resource)
         return 1;
-    if (!an_resource_verb(q->verb.s ? q->verb.s : "", q->verb.len))
+    if (!an_resource_verb(q->verb.s, q->verb.len)) /* a NULL verb has the length 0 */
         return 0;
     if ((kstr_is(&q->res, "status") || kstr_is(&q->res, "finalize")) && q->ns.len)
         return 0;
