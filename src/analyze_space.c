@@ -2544,11 +2544,9 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
     }
     const an_builtin *b = an_builtin_find(q->ag.s, q->ag.len, q->res.s, q->res.len, s->kube_minor);
     uint32_t ns = pick(s, D_NS, &c->d[D_NS], res);
-    /* after namespaces/NS/ the resources status and finalize are read as
-     * the Namespace NS's subresources (requestinfo.md 7): they have a URL
-     * in the namespace "" only */
-    int ns_sub = kstr_is(&q->res, "status") || kstr_is(&q->res, "finalize");
-    if (((b && b->cluster_scoped && strcmp(b->resource, "namespaces") != 0) || ns_sub) &&
+    /* (the resources status and finalize come in the namespace "" only:
+     * the impossible cubes took the others away, build_impossible) */
+    if (b && b->cluster_scoped && strcmp(b->resource, "namespaces") != 0 &&
         set_has(&c->d[D_NS], an_class_of(s, D_NS, "", 0))) {
         q->ns.s = "";
         q->ns.len = 0;
@@ -2558,8 +2556,6 @@ static unsigned build_request(an_space *s, const an_cube *c, an_req *q)
         static const char *const nss[] = {"default", "kube-system", "team-a"};
         q->ns = invent(s, D_NS, nss, 3, "kap-namespace");
     }
-    if (ns_sub && q->ns.len)
-        odd += 4; /* no URL gives it: another piece may have one */
     uint32_t sb = pick(s, D_SUB, &c->d[D_SUB], res);
     if (s->dim[D_SUB].cl[sb].kind == CL_VALUE) {
         q->sub = class_value(s, D_SUB, sb);

@@ -1711,6 +1711,34 @@ START_TEST(verb_name_tie_unreachable)
 }
 END_TEST
 
+/* Only ".", ".." and names with '%' (or '/') are names no field selector
+ * gives a list: one- and two-byte names with dots, and longer ones made of
+ * dots, are still names a list has, each the witness of its rule. */
+START_TEST(list_names_a_field_selector_gives)
+{
+    static const char *const names[] = {"a", "ab", ".a", "a.", "...", ".b.", "-"};
+    static const char *const res[] = {"pods", "secrets", "configmaps", "services", "nodes", "events", "leases"};
+    char text[2048];
+    size_t n = (size_t)snprintf(text, sizeof text, HEAD "rules:\n");
+    for (size_t i = 0; i < 7; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "- level: None\n  verbs: [list]\n"
+                              "  resources: [{group: \"\", resources: [%s], resourceNames: [\"%s\"]}]\n",
+                              res[i], names[i]);
+    snprintf(text + n, sizeof text - n, "- level: Metadata\n");
+    kap_analysis *a = lint(text);
+    ck_assert_uint_eq(count(a, "unreachable-rule"), 0);
+    for (size_t i = 0; i < 7; i++) {
+        ck_assert_msg(kap_analysis_rule_reachable(a, i) == 1, "rule %zu (%s)", i, names[i]);
+        kap_request_n w;
+        ck_assert_int_eq(kap_analysis_witness(a, i, &w), KAP_OK);
+        ck_assert_msg(w.name.len == strlen(names[i]) && memcmp(w.name.ptr, names[i], w.name.len) == 0,
+                      "rule %zu: witness name %.*s", i, (int)w.name.len, w.name.ptr);
+    }
+    kap_analysis_free(a);
+}
+END_TEST
+
 /* The impossible combinations shadow nothing and are no way around an
  * earlier rule: get of pods named "" is no request, so a rule of get pods
  * named "" or web after one of get pods named web decides nothing. */
@@ -2176,6 +2204,7 @@ int main(void)
     tcase_add_test(reach, path_regions);
     tcase_add_test(reach, star_url_after_slash_star);
     tcase_add_test(reach, verb_name_tie_unreachable);
+    tcase_add_test(reach, list_names_a_field_selector_gives);
     tcase_add_test(reach, verb_name_tie_shadowing);
     tcase_add_test(reach, verb_name_tie_witnesses);
     tcase_add_test(reach, verb_name_tie_dead_values);
